@@ -1,0 +1,101 @@
+"""Posylka: order and delivery tracking for small online shops.
+
+``create_app`` builds a configured application. It starts no threads and touches no
+network: the scheduler is started by the serving entry point (``wsgi.py``).
+"""
+import os
+import secrets
+
+from flask import Flask
+
+from config import Config, database_url
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    # instance/config.py may set the same names as the environment
+    app.config.from_pyfile("config.py", silent=True)
+    if config is not None:
+        if isinstance(config, dict):
+            app.config.update(config)
+        else:
+            app.config.from_object(config)
+    _finish_config(app)
+
+    from app import extensions as ext
+    from app import models  # noqa: F401  (the whole schema, for Alembic)
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+
+    from app import i18n
+
+    i18n.init_app(app)
+
+    from app.auth import init_app as init_auth
+
+    init_auth(app)
+
+    from app import database
+
+    database.init_app(app)
+
+    _register_blueprints(app)
+
+    from app import errors, htmx, web
+
+    errors.init_app(app)
+    htmx.init_app(app)
+    web.init_app(app)
+
+    from app import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _finish_config(app):
+    """Fill in defaults that depend on the instance folder."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + os.path.join(app.instance_path, "tracking.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
+
+
+def _instance_secret(app):
+    """Read the generated secret key, creating it (mode 0600) on first start. Never printed."""
+    path = os.path.join(app.instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+            if key:
+                return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    try:
+        os.link(path + ".tmp", path)  # first writer wins if two processes start at once
+    except FileExistsError:
+        os.unlink(path + ".tmp")
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    os.unlink(path + ".tmp")
+    return key
+
+
+def _register_blueprints(app):
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.orders.views import bp as orders_bp
+
+    for bp in (auth_bp, orders_bp, admin_bp):
+        app.register_blueprint(bp)

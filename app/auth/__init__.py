@@ -1,0 +1,67 @@
+"""Log-in for customers and staff, roles, and the decorators that guard pages."""
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext
+from flask_login import current_user
+
+from app.extensions import db, login_manager
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(identity):
+        from app.auth.models import User
+
+        try:
+            user_id, version = (int(part) for part in identity.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or user.session_version != version or not user.active:
+            return None
+        return user
+
+
+def staff_required(view):
+    """Staff and admins only; customers get the 403 page, anonymous users the log-in page."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def customer_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role != "customer":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

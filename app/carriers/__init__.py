@@ -1,0 +1,65 @@
+"""Carriers the shop ships with: names, public tracking links and number formats.
+
+The adapters that talk to each carrier's API live beside this file, one module per carrier.
+"""
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class CarrierInfo:
+    code: str
+    name: str
+    #: The carrier's own public tracking page; ``{number}`` is replaced.
+    tracking_url: str
+    #: Tracking-number formats, most specific first (used to suggest the carrier).
+    patterns: tuple
+    countries: tuple = ()
+
+
+CARRIERS = {
+    "nova_poshta": CarrierInfo(
+        "nova_poshta", "Nova Poshta", "https://novaposhta.ua/tracking/?cargo_number={number}",
+        (re.compile(r"^(?:20|59)\d{12}$"), re.compile(r"^1\d{13}$")), ("UA",)),
+    "ukrposhta": CarrierInfo(
+        "ukrposhta", "Ukrposhta", "https://track.ukrposhta.ua/tracking_UA.html?barcode={number}",
+        (re.compile(r"^\d{13}$"), re.compile(r"^[A-Z]{2}\d{9}UA$")), ("UA",)),
+    "meest": CarrierInfo(
+        "meest", "Meest", "https://t.meest-group.com/int/{number}",
+        (re.compile(r"^[A-Z0-9]{2,5}-\d{5,10}$"),), ("UA", "PL")),
+    "dhl": CarrierInfo(
+        "dhl", "DHL", "https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id={number}",
+        (re.compile(r"^00\d{18}$"), re.compile(r"^JJD\d{10,20}$"), re.compile(r"^\d{10}$")), ("DE", "PL", "UA")),
+    "inpost": CarrierInfo(
+        "inpost", "InPost", "https://inpost.pl/sledzenie-przesylek?number={number}",
+        (re.compile(r"^\d{24}$"),), ("PL",)),
+    "sandbox": CarrierInfo(
+        "sandbox", "Sandbox", "", (re.compile(r"^SBX\d{6,16}$"),), ()),
+}
+CARRIER_CODES = tuple(CARRIERS)
+
+
+def carrier_name(code):
+    info = CARRIERS.get(code)
+    return info.name if info else (code or "")
+
+
+def normalize_tracking_number(number):
+    return re.sub(r"\s+", "", number or "").upper()
+
+
+def detect_carriers(number):
+    """Carrier codes whose number format matches, best guess first (may be empty)."""
+    number = normalize_tracking_number(number)
+    return [code for code, info in CARRIERS.items() if any(p.match(number) for p in info.patterns)]
+
+
+def tracking_url(code, number):
+    """The carrier's own tracking page for ``number`` (admin-overridable), or None."""
+    info = CARRIERS.get(code)
+    if info is None:
+        return None
+    template = current_app.config.get(f"{code.upper()}_TRACKING_URL") or info.tracking_url
+    return template.format(number=number) if template else None

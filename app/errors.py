@@ -1,0 +1,92 @@
+"""One error format per audience: problem+json under /api, a fragment for htmx, a page otherwise."""
+import logging
+
+from flask import jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.htmx import is_partial_request
+
+log = logging.getLogger(__name__)
+
+
+def _titles():
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("Page not found"),
+        405: _("This action is not allowed here."),
+        413: _("The request is too large."),
+        429: _("Too many attempts"),
+        500: _("Something went wrong on our side"),
+        503: _("The service is temporarily unavailable"),
+    }
+
+
+def _details():
+    return {
+        403: _("If you think you should see it, ask the shop's administrator."),
+        404: _("There is no such page or order. Check the address or the order number."),
+        429: _("Please wait a little and try again."),
+        500: _("We have recorded the error. Please try again in a minute."),
+        503: _("The database cannot be reached right now. Please try again in a minute."),
+    }
+
+
+def wants_problem_json():
+    return request.path.startswith("/api/") or request.path.startswith("/oauth/")
+
+
+def problem(status, title, detail=None, **extra):
+    body = {"type": "about:blank", "title": str(title), "status": status}
+    if detail:
+        body["detail"] = str(detail)
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def render_error(code, detail=None):
+    title = _titles().get(code, _("Error"))
+    detail = detail or _details().get(code, "")
+    if wants_problem_json():
+        return problem(code, title, detail)
+    template = "errors/_error.html" if is_partial_request() else "errors/error.html"
+    return render_template(template, code=code, title=title, detail=detail), code
+
+
+def init_app(app):
+    @app.errorhandler(HTTPException)
+    def _http_error(error):
+        code = error.code or 500
+        detail = _("The form has expired. Reload the page and try again.") if isinstance(error, CSRFError) else None
+        response = make_response(render_error(code, detail))
+        if code == 429 and error.response is not None:
+            for name in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+                if name in error.response.headers:
+                    response.headers[name] = error.response.headers[name]
+        if code == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_down(error):
+        log.error("database error: %s", error.__class__.__name__)
+        db.session.rollback()
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        try:
+            db.session.rollback()
+        except Exception:
+            pass
+        return render_error(500)

@@ -1,0 +1,90 @@
+"""Languages: Ukrainian by default, plus English, Polish and Russian.
+
+The language comes from, in order: an explicit choice (cookie, or a logged-in user's profile),
+the browser's Accept-Language, then DEFAULT_LANGUAGE. Catalogues are compiled from the
+``.po`` files on start when the ``.mo`` files are missing or older, so a fresh clone works
+whichever command starts it.
+"""
+import os
+
+import flask_babel
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, g, request
+from flask_login import current_user
+
+from app.extensions import babel
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"uk": "Українська", "en": "English", "pl": "Polski", "ru": "Русский"}
+
+
+def init_app(app):
+    translations = os.path.join(app.root_path, "translations")
+    compile_catalogs(translations)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    app.jinja_env.globals.update(
+        format_date=flask_babel.format_date, format_datetime=flask_babel.format_datetime,
+        format_time=flask_babel.format_time, format_currency=flask_babel.format_currency,
+        format_decimal=flask_babel.format_decimal, format_percent=flask_babel.format_percent)
+
+    @app.context_processor
+    def _i18n_context():
+        return {"languages": LANGUAGE_NAMES, "current_language": select_locale()}
+
+
+def supported(code):
+    return code if code in current_app.config["LANGUAGES"] else None
+
+
+def select_locale():
+    if not request:
+        return current_app.config["DEFAULT_LANGUAGE"]
+    cached = g.get("_locale")
+    if cached:
+        return cached
+    choice = (
+        supported(request.args.get("lang", ""))
+        or supported(request.cookies.get(LANG_COOKIE, ""))
+        or (supported(getattr(current_user, "language", None) or "") if _has_user() else None)
+        or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        or current_app.config["DEFAULT_LANGUAGE"]
+    )
+    if not supported(choice):
+        choice = "uk" if "uk" in current_app.config["LANGUAGES"] else current_app.config["LANGUAGES"][0]
+    g._locale = choice
+    return choice
+
+
+def _has_user():
+    try:
+        return current_user.is_authenticated
+    except Exception:  # outside a login-enabled request
+        return False
+
+
+def select_timezone():
+    return current_app.config["TIMEZONE"]
+
+
+def compile_catalogs(directory):
+    """Compile every ``<lang>/LC_MESSAGES/messages.po`` whose ``.mo`` is missing or stale."""
+    if not os.path.isdir(directory):
+        return
+    for lang in os.listdir(directory):
+        po_path = os.path.join(directory, lang, "LC_MESSAGES", "messages.po")
+        mo_path = po_path[:-3] + ".mo"
+        if not os.path.exists(po_path):
+            continue
+        if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
+            continue
+        with open(po_path, "rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        tmp = f"{mo_path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=False)
+        os.replace(tmp, mo_path)

@@ -1,0 +1,158 @@
+"""The one way an order's status changes.
+
+Every source (staff form, carrier sync and push, API, customer, import, system jobs) calls
+``change_status``. It checks the move, writes the new status and an append-only history row,
+bumps the order's version (the polled partial's ETag) and announces the change through the
+``status_changed`` signal, whose receivers (the notification outbox) write in the same
+transaction. The caller commits once.
+"""
+from blinker import Namespace
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.orders import statuses
+from app.orders.models import StatusEvent, utcnow
+
+_signals = Namespace()
+#: Sent as ``status_changed.send(order, event=StatusEvent)`` inside the caller's transaction.
+status_changed = _signals.signal("status-changed")
+
+
+class LifecycleError(Exception):
+    """A refused status change. ``str(error)`` is a translated message for people."""
+
+
+class IllegalTransition(LifecycleError):
+    def __init__(self, current, target, allowed):
+        self.current, self.target, self.allowed = current, target, tuple(allowed)
+        super().__init__(current, target)
+
+    def __str__(self):
+        if not self.allowed:
+            return _("The order is “%(current)s”; its status can no longer be changed.",
+                     current=statuses.label(self.current))
+        return _("The status cannot change from “%(current)s” to “%(target)s”. Allowed next: %(allowed)s.",
+                 current=statuses.label(self.current), target=statuses.label(self.target),
+                 allowed=", ".join(str(statuses.label(s)) for s in self.allowed))
+
+
+class ReasonRequired(LifecycleError):
+    def __init__(self, target):
+        self.target = target
+        super().__init__(target)
+
+    def __str__(self):
+        if self.target == "correction":
+            return _("A status correction needs a written reason.")
+        return _("“%(target)s” needs a reason.", target=statuses.label(self.target))
+
+
+class UnknownStatus(LifecycleError):
+    def __init__(self, target):
+        self.target = target
+        super().__init__(target)
+
+    def __str__(self):
+        return _("Unknown status “%(target)s”.", target=self.target)
+
+
+class StaleOrder(LifecycleError):
+    def __str__(self):
+        return _("This order was changed by someone else while you were editing it. "
+                 "Reload the page to see the current state, then try again.")
+
+
+class NotAllowed(LifecycleError):
+    def __str__(self):
+        return _("Only an administrator may correct a status.")
+
+
+def change_status(order, to_status, *, source, actor=None, actor_user=None, note=None, at=None,
+                  carrier_event=None, expected_version=None, correction=False):
+    """Move ``order`` to ``to_status``; return the new history row, or None for a repeat.
+
+    ``actor`` is a label (user e-mail, API client name or carrier code); ``actor_user`` the
+    User when a person acted. ``at`` is when it happened (a carrier's event time), default now.
+    ``expected_version`` guards a form against a concurrent change (``StaleOrder``).
+    ``correction`` lets an admin make any move, with a written reason.
+    """
+    if to_status not in statuses.ALL:
+        raise UnknownStatus(to_status)
+    if source not in statuses.SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    if expected_version is not None and int(expected_version) != order.version:
+        raise StaleOrder()
+    note = (note or "").strip() or None
+    current = order.status
+
+    if correction:
+        if actor_user is None or getattr(actor_user, "role", None) != "admin":
+            raise NotAllowed()
+        if not note:
+            raise ReasonRequired("correction")
+        if to_status == current:
+            raise IllegalTransition(current, to_status, statuses.allowed_next(current))
+    else:
+        if to_status == current:
+            return None  # the same move reported twice writes one row
+        allowed = [s for s in statuses.allowed_next(current) if s in statuses.SOURCE_TARGETS[source]]
+        if to_status not in allowed:
+            raise IllegalTransition(current, to_status, allowed)
+        if to_status in statuses.NEEDS_REASON and not note:
+            raise ReasonRequired(to_status)
+
+    when = at or utcnow()
+    order.status = to_status
+    order.status_changed_at = when
+    order.version = (order.version or 0) + 1
+    if to_status != statuses.IN_TRANSIT:
+        order.at_pickup_point = False
+    if to_status in statuses.TERMINAL:
+        order.problem = False
+        order.problem_note = None
+        for shipment in order.shipments:
+            shipment.active = False
+    elif to_status in statuses.ACTIVE_SHIPPING:
+        for shipment in order.shipments:
+            shipment.active = True
+
+    event = StatusEvent(
+        order=order, status=to_status, previous_status=current, created_at=when, source=source,
+        actor=actor or (getattr(actor_user, "email", None)), actor_user_id=getattr(actor_user, "id", None),
+        note=note, is_correction=bool(correction),
+        carrier=getattr(carrier_event, "shipment", None) and carrier_event.shipment.carrier,
+        carrier_raw_code=getattr(carrier_event, "raw_code", None),
+        carrier_raw_text=getattr(carrier_event, "raw_text", None),
+    )
+    if carrier_event is not None:
+        event.carrier_event_id = carrier_event.id
+    db.session.add(event)
+
+    if actor_user is not None and getattr(actor_user, "is_staff", False):
+        from app.audit import record
+
+        record("order.correct_status" if correction else "order.change_status", "order", order.id,
+               before={"status": current}, after={"status": to_status, "note": note}, actor=actor_user)
+
+    status_changed.send(order, event=event)
+    return event
+
+
+def set_flags(order, *, at_pickup_point=None, problem=None, problem_note=None):
+    """Set the carrier flags shown on the bar; bump the version only if something changed."""
+    changed = False
+    if at_pickup_point is not None and bool(at_pickup_point) != order.at_pickup_point:
+        order.at_pickup_point = bool(at_pickup_point)
+        changed = True
+    if problem is not None and bool(problem) != order.problem:
+        order.problem = bool(problem)
+        order.problem_note = problem_note if problem else None
+        changed = True
+    if changed:
+        touch(order)
+    return changed
+
+
+def touch(order):
+    """Record that something a customer sees changed (a carrier event, a new expected date)."""
+    order.version = (order.version or 0) + 1

@@ -1,0 +1,186 @@
+"""Customers, orders, their items, shipments, status history and carrier events."""
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+
+from app.extensions import db
+from app.orders import statuses
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Customer(db.Model):
+    """A shop's customer. May have a log-in (``user``) or only appear on orders as a guest."""
+
+    __tablename__ = "customers"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(200), nullable=False)
+    email = db.Column(db.String(254), index=True)
+    phone = db.Column(db.String(32), index=True)
+    language = db.Column(db.String(5), nullable=False, default="uk")
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    user = db.relationship("User", back_populates="customer")
+    orders = db.relationship("Order", back_populates="customer", lazy="dynamic")
+
+    def __repr__(self):
+        return f"<Customer {self.id} {self.email}>"
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('new','awaiting_shipment','shipped','in_transit','delivered','returned','cancelled')",
+            name="status_known",
+        ),
+        Index("ix_orders_status_created", "status", "created_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(32), nullable=False, unique=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False, index=True)
+    status = db.Column(db.String(20), nullable=False, default=statuses.NEW)
+    status_changed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: Bumped on every visible change; the polled tracking partial's ETag is built from it.
+    version = db.Column(db.Integer, nullable=False, default=1)
+    currency = db.Column(db.String(3), nullable=False, default="UAH")
+    # Carrier-reported flags shown on the progress bar while in transit
+    at_pickup_point = db.Column(db.Boolean, nullable=False, default=False)
+    problem = db.Column(db.Boolean, nullable=False, default=False)
+    problem_note = db.Column(db.String(500))
+    # Delivery details
+    delivery_carrier = db.Column(db.String(20))
+    delivery_country = db.Column(db.String(2), nullable=False, default="UA")
+    delivery_city = db.Column(db.String(120))
+    delivery_region = db.Column(db.String(120), index=True)
+    delivery_pickup_point = db.Column(db.String(255))
+    delivery_address = db.Column(db.String(255))
+    delivery_postcode = db.Column(db.String(16))
+    note = db.Column(db.Text)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    customer = db.relationship("Customer", back_populates="orders")
+    items = db.relationship("OrderItem", back_populates="order", cascade="all, delete-orphan",
+                            order_by="OrderItem.id")
+    shipments = db.relationship("Shipment", back_populates="order", cascade="all, delete-orphan",
+                                order_by="Shipment.id")
+    history = db.relationship("StatusEvent", back_populates="order", cascade="all, delete-orphan",
+                              order_by="StatusEvent.id")
+
+    @property
+    def status_label(self):
+        return statuses.label(self.status)
+
+    @property
+    def total(self):
+        return sum((item.line_total for item in self.items), Decimal("0.00"))
+
+    @property
+    def is_terminal(self):
+        return self.status in statuses.TERMINAL
+
+    def __repr__(self):
+        return f"<Order {self.number} {self.status}>"
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("price >= 0", name="price_not_negative"))
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    sku = db.Column(db.String(64))
+    size = db.Column(db.String(16))
+    color = db.Column(db.String(64))
+    quantity = db.Column(db.Integer, nullable=False, default=1)
+    price = db.Column(db.Numeric(12, 2), nullable=False)
+
+    order = db.relationship("Order", back_populates="items")
+
+    @property
+    def line_total(self):
+        return (self.price or Decimal("0")) * self.quantity
+
+
+class Shipment(db.Model):
+    """One parcel of an order with a carrier's tracking number (TTN)."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("carrier", "tracking_number", name="uq_shipments_carrier_tracking"),
+                      Index("ix_shipments_active_next_sync", "active", "next_sync_at"))
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    carrier = db.Column(db.String(20), nullable=False)
+    tracking_number = db.Column(db.String(64), nullable=False, index=True)
+    last_raw_status = db.Column(db.String(64))
+    last_raw_text = db.Column(db.String(500))
+    raw_payload = db.Column(db.Text)
+    scheduled_delivery_date = db.Column(db.Date)
+    last_synced_at = db.Column(db.DateTime)
+    next_sync_at = db.Column(db.DateTime)
+    #: Polled by the carrier sync while true; cleared at a terminal status.
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship("Order", back_populates="shipments")
+    events = db.relationship("CarrierEvent", back_populates="shipment", cascade="all, delete-orphan",
+                             order_by="CarrierEvent.occurred_at")
+
+
+class StatusEvent(db.Model):
+    """The append-only status history of an order. Rows are never updated or deleted."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_order_created", "order_id", "created_at"),)
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    status = db.Column(db.String(20), nullable=False)
+    previous_status = db.Column(db.String(20))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    source = db.Column(db.String(10), nullable=False)
+    actor = db.Column(db.String(120))
+    actor_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
+    note = db.Column(db.Text)
+    is_correction = db.Column(db.Boolean, nullable=False, default=False)
+    carrier = db.Column(db.String(20))
+    carrier_raw_code = db.Column(db.String(64))
+    carrier_raw_text = db.Column(db.String(500))
+    carrier_event_id = db.Column(db.Integer, db.ForeignKey("carrier_events.id", ondelete="SET NULL"))
+
+    order = db.relationship("Order", back_populates="history")
+
+    @property
+    def status_label(self):
+        return statuses.label(self.status)
+
+    @property
+    def source_label(self):
+        return statuses.SOURCE_LABELS.get(self.source, self.source)
+
+
+class CarrierEvent(db.Model):
+    """A carrier's own event for a shipment, kept as reported (mapped or not)."""
+
+    __tablename__ = "carrier_events"
+    __table_args__ = (UniqueConstraint("shipment_id", "raw_code", "occurred_at", name="uq_carrier_events_dedupe"),)
+    id = db.Column(db.Integer, primary_key=True)
+    shipment_id = db.Column(db.Integer, db.ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, index=True)
+    occurred_at = db.Column(db.DateTime, nullable=False)
+    raw_code = db.Column(db.String(64), nullable=False)
+    raw_text = db.Column(db.String(500))
+    location = db.Column(db.String(255))
+    #: The shop status this code maps to, or None when it moves nothing (or is unmapped).
+    mapped_status = db.Column(db.String(20))
+    at_pickup_point = db.Column(db.Boolean, nullable=False, default=False)
+    problem = db.Column(db.Boolean, nullable=False, default=False)
+    unmapped = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    shipment = db.relationship("Shipment", back_populates="events")

@@ -1,0 +1,140 @@
+"""Creating and finding orders. Status changes go through ``lifecycle``, not here."""
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
+from app.extensions import db
+from app.orders import statuses
+from app.orders.lifecycle import status_changed
+from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent, utcnow
+
+
+class OrderInputError(ValueError):
+    """Invalid order data; ``field`` names the offending input, ``str()`` is translated."""
+
+    def __init__(self, field, message):
+        self.field = field
+        self.message = message
+        super().__init__(field, message)
+
+    def __str__(self):
+        return str(self.message)
+
+
+def order_number_for(order_id):
+    prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
+    return f"{prefix}{100000 + order_id}"
+
+
+def find_or_create_customer(*, name, email=None, phone=None, language=None):
+    email = (email or "").strip().lower() or None
+    customer = None
+    if email:
+        customer = db.session.execute(db.select(Customer).filter_by(email=email).order_by(Customer.id)
+                                      ).scalars().first()
+    if customer is None and phone:
+        customer = db.session.execute(db.select(Customer).filter_by(phone=phone).order_by(Customer.id)
+                                      ).scalars().first()
+    if customer is None:
+        customer = Customer(name=name, email=email, phone=phone, language=language or "uk")
+        db.session.add(customer)
+    return customer
+
+
+def parse_price(value, field="price"):
+    try:
+        price = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise OrderInputError(field, _("Enter a price such as 1450.00."))
+    if price < 0 or price >= Decimal("10000000000"):
+        raise OrderInputError(field, _("Enter a price such as 1450.00."))
+    return price
+
+
+def add_shipment(order, carrier, tracking_number):
+    """Attach a parcel; the carrier may be empty and is then suggested from the number."""
+    number = normalize_tracking_number(tracking_number)
+    if not number:
+        raise OrderInputError("tracking_number", _("Enter the tracking number."))
+    if not carrier:
+        guesses = detect_carriers(number)
+        if not guesses:
+            raise OrderInputError("carrier", _("Choose the carrier: the number's format is not recognised."))
+        carrier = guesses[0]
+    if carrier not in CARRIERS:
+        raise OrderInputError("carrier", _("Unknown carrier “%(carrier)s”.", carrier=carrier))
+    exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
+                                ).first()
+    if exists:
+        raise OrderInputError("tracking_number", _("This tracking number is already used by another order."))
+    shipment = Shipment(carrier=carrier, tracking_number=number,
+                        active=order.status in statuses.ACTIVE_SHIPPING or order.status == statuses.NEW)
+    order.shipments.append(shipment)
+    if not order.delivery_carrier:
+        order.delivery_carrier = carrier
+    return shipment
+
+
+def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,
+                 actor_user=None, number=None, created_at=None, currency="UAH", note=None):
+    """Create an order in status ``new`` with its first history row.
+
+    ``items``: dicts with name, sku, size, color, quantity, price. ``delivery``: dict with
+    carrier, country, city, region, pickup_point, address, postcode. ``shipments``: dicts with
+    carrier and tracking_number.
+    """
+    if not items:
+        raise OrderInputError("items", _("An order needs at least one item."))
+    when = created_at or utcnow()
+    delivery = delivery or {}
+    order = Order(customer=customer, status=statuses.NEW, status_changed_at=when, version=1,
+                  created_at=when, updated_at=when, currency=currency, note=note,
+                  number=number or f"tmp-{uuid.uuid4().hex[:24]}",
+                  delivery_carrier=delivery.get("carrier") or None,
+                  delivery_country=(delivery.get("country") or "UA").upper()[:2],
+                  delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),
+                  delivery_pickup_point=delivery.get("pickup_point"), delivery_address=delivery.get("address"),
+                  delivery_postcode=delivery.get("postcode"))
+    for index, item in enumerate(items):
+        name = (item.get("name") or "").strip()
+        if not name:
+            raise OrderInputError(f"items[{index}].name", _("Each item needs a name."))
+        try:
+            quantity = int(item.get("quantity", 1))
+        except (TypeError, ValueError):
+            quantity = 0
+        if quantity < 1 or quantity > 10000:
+            raise OrderInputError(f"items[{index}].quantity", _("The quantity must be a whole number from 1."))
+        order.items.append(OrderItem(name=name, sku=item.get("sku") or None, size=item.get("size") or None,
+                                     color=item.get("color") or None, quantity=quantity,
+                                     price=parse_price(item.get("price", "0"), f"items[{index}].price")))
+    db.session.add(order)
+    for shipment in shipments:
+        add_shipment(order, shipment.get("carrier"), shipment.get("tracking_number"))
+    db.session.flush()
+    if number is None:
+        order.number = order_number_for(order.id)
+    event = StatusEvent(order=order, status=statuses.NEW, previous_status=None, created_at=when, source=source,
+                        actor=actor or getattr(actor_user, "email", None), actor_user_id=getattr(actor_user, "id", None))
+    db.session.add(event)
+    status_changed.send(order, event=event)
+    return order
+
+
+def customer_order_or_none(user, number):
+    """The order with this number if it belongs to ``user``'s customer profile, else None."""
+    customer = getattr(user, "customer", None)
+    if customer is None:
+        return None
+    return db.session.execute(db.select(Order).filter_by(number=number, customer_id=customer.id)).scalar_one_or_none()
+
+
+def customer_orders(user):
+    customer = getattr(user, "customer", None)
+    if customer is None:
+        return []
+    return db.session.execute(db.select(Order).filter_by(customer_id=customer.id)
+                              .order_by(Order.created_at.desc())).scalars().all()

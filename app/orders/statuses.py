@@ -1,0 +1,78 @@
+"""The order statuses and the transition rules of ``shared/spec/status-model.md``.
+
+This module is data and pure functions only; ``lifecycle.change_status`` applies them.
+"""
+from flask_babel import lazy_pgettext
+
+NEW = "new"
+AWAITING_SHIPMENT = "awaiting_shipment"
+SHIPPED = "shipped"
+IN_TRANSIT = "in_transit"
+DELIVERED = "delivered"
+RETURNED = "returned"
+CANCELLED = "cancelled"
+
+#: The five steps drawn on the progress bar, in order.
+CHAIN = (NEW, AWAITING_SHIPMENT, SHIPPED, IN_TRANSIT, DELIVERED)
+ALL = CHAIN + (RETURNED, CANCELLED)
+TERMINAL = frozenset({DELIVERED, RETURNED, CANCELLED})
+#: Terminal states that end the order's journey (no further moves, even return).
+FINAL = frozenset({RETURNED, CANCELLED})
+NEEDS_REASON = frozenset({RETURNED, CANCELLED})
+#: Statuses in which a shipment is with the carrier and worth polling.
+ACTIVE_SHIPPING = frozenset({AWAITING_SHIPMENT, SHIPPED, IN_TRANSIT})
+
+LABELS = {
+    NEW: lazy_pgettext("status", "New"),
+    AWAITING_SHIPMENT: lazy_pgettext("status", "Awaiting shipment"),
+    SHIPPED: lazy_pgettext("status", "Shipped"),
+    IN_TRANSIT: lazy_pgettext("status", "On the way to you"),
+    DELIVERED: lazy_pgettext("status", "Delivered"),
+    RETURNED: lazy_pgettext("status", "Returned"),
+    CANCELLED: lazy_pgettext("status", "Cancelled"),
+}
+
+SOURCES = ("customer", "staff", "carrier", "api", "import", "system")
+SOURCE_LABELS = {
+    "customer": lazy_pgettext("source", "Customer"),
+    "staff": lazy_pgettext("source", "Shop staff"),
+    "carrier": lazy_pgettext("source", "Carrier"),
+    "api": lazy_pgettext("source", "Shop system (API)"),
+    "import": lazy_pgettext("source", "Import"),
+    "system": lazy_pgettext("source", "System"),
+}
+
+#: What each source may ask for at all (the transition rules still apply on top).
+SOURCE_TARGETS = {
+    "customer": frozenset({DELIVERED}),
+    "carrier": frozenset({AWAITING_SHIPMENT, SHIPPED, IN_TRANSIT, DELIVERED, RETURNED}),
+    "staff": frozenset(ALL),
+    "api": frozenset(ALL),
+    "import": frozenset(ALL),
+    "system": frozenset(ALL),
+}
+
+
+def label(status):
+    return LABELS.get(status, status)
+
+
+def allowed_next(current):
+    """Statuses reachable from ``current`` by an ordinary (non-correction) move."""
+    nxt = []
+    if current in CHAIN and current != DELIVERED:
+        nxt.extend(CHAIN[CHAIN.index(current) + 1:])
+    if current in (NEW, AWAITING_SHIPMENT):
+        nxt.append(CANCELLED)
+    if current in (SHIPPED, IN_TRANSIT, DELIVERED):
+        nxt.append(RETURNED)
+    return tuple(nxt)
+
+
+def is_allowed(current, target):
+    return target in allowed_next(current)
+
+
+def step_index(status):
+    """Position on the five-step bar; returned/cancelled have none."""
+    return CHAIN.index(status) if status in CHAIN else None

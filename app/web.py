@@ -1,0 +1,47 @@
+"""Site-wide pages: home, health check, language switch."""
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.auth.views import safe_next
+from app.extensions import db
+from app.i18n import LANG_COOKIE, supported
+
+bp = Blueprint("web", __name__)
+
+
+@bp.route("/")
+def home():
+    return render_template("home.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    scheduler = "running" if current_app.extensions.get("posylka_scheduler_running") else "off"
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # any failure to reach the database
+        db.session.rollback()
+        database = f"error: {exc.__class__.__name__}"
+    body = {"status": "ok" if database == "ok" else "error", "database": database, "scheduler": scheduler}
+    return jsonify(body), 200 if database == "ok" else 503
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember a hand-picked language (cookie; and the profile of a logged-in user)."""
+    code = supported(request.form.get("lang", "")) or current_app.config["DEFAULT_LANGUAGE"]
+    if current_user.is_authenticated:
+        current_user.language = code
+        if current_user.customer is not None:
+            current_user.customer.language = code
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or url_for("web.home"))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=request.is_secure)
+    return response
+
+
+def init_app(app):
+    app.register_blueprint(bp)

@@ -1,0 +1,246 @@
+"""Test fixtures: a fresh app and database per test, on SQLite and (when configured) PostgreSQL.
+
+The schema is always built by the migrations, once per worker and engine; each test then gets
+an empty copy (SQLite: a copied file; PostgreSQL: truncated tables).
+
+Environment:
+  TEST_DATABASE_URL   a PostgreSQL database; each pytest-xdist worker uses ``<name>_<worker>``
+  REQUIRE_POSTGRES=1  PostgreSQL tests fail instead of skipping when it is not configured
+  REQUIRE_BROWSER=1   browser tests fail instead of skipping when Chromium is missing
+"""
+import os
+import shutil
+import socket
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from config import TestConfig, database_url
+
+ENGINES = ("sqlite", "postgresql")
+OUTPUT_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-output")
+
+
+def _flag(name):
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _worker(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+def _migrate(url):
+    from flask_migrate import upgrade
+
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade()
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+def _config(url, **extra):
+    return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(request):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        if _flag("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    url = make_url(database_url(base))
+    name = f"{url.database}_{_worker(request)}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if _flag("REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL at {url.host}:{url.port} is not usable: {exc}")
+        pytest.skip(f"PostgreSQL is not reachable: {exc.__class__.__name__}")
+    finally:
+        admin.dispose()
+    worker_url = url.set(database=name).render_as_string(hide_password=False)
+    _migrate(worker_url)
+    return worker_url
+
+
+def _truncate_all(url):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request, tmp_path):
+    """A migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _truncate_all(url)
+        yield url
+
+
+@pytest.fixture
+def app_config():
+    """Extra settings for the app under test; override in a module to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(db_url, app_config, tmp_path):
+    application = create_app(_config(db_url, **app_config))
+    application.instance_path = str(tmp_path)
+    with application.app_context():
+        yield application
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from app.extensions import db as database
+
+    return database
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---- factories -------------------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_user(db):
+    from app.auth.services import create_user
+
+    counter = {"n": 0}
+
+    def make(role="customer", email=None, password=PASSWORD, name=None, **kwargs):
+        counter["n"] += 1
+        user = create_user(email or f"{role}{counter['n']}@example.com", password, role,
+                           name=name or f"{role.title()} {counter['n']}", **kwargs)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_order(db):
+    """``make_order(customer=None, status="new", carrier=..., tracking_number=...)``."""
+    from app.orders import lifecycle, statuses
+    from app.orders.models import Customer
+    from app.orders.services import create_order
+
+    counter = {"n": 0}
+
+    def make(customer=None, status="new", carrier="nova_poshta", tracking_number=None, items=None,
+             delivery=None, **kwargs):
+        counter["n"] += 1
+        n = counter["n"]
+        if customer is None:
+            customer = Customer(name=f"Клієнт {n}", email=f"client{n}@example.com", phone=f"+38067000{n:04d}")
+            db.session.add(customer)
+        shipments = []
+        if carrier and tracking_number is not False:
+            shipments = [{"carrier": carrier, "tracking_number": tracking_number or f"2045{n:010d}"}]
+        order = create_order(
+            customer, items or [{"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій",
+                                 "quantity": 1, "price": "1450.00"}],
+            delivery=delivery or {"city": "Львів", "region": "Львівська", "pickup_point": "Відділення №12"},
+            shipments=shipments, source="system", **kwargs)
+        path = {"cancelled": ["cancelled"], "returned": ["shipped", "returned"]}.get(
+            status, list(statuses.CHAIN[1:statuses.CHAIN.index(status) + 1]) if status in statuses.CHAIN else [])
+        for step in path:
+            lifecycle.change_status(order, step, source="staff", note="test reason")
+        db.session.commit()
+        return order
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(email, password=PASSWORD):
+        return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+    return do
+
+
+# ---- live server and browser -----------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by waitress on a free loopback port, in a thread of this process."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4, _quiet=True)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        if _flag("REQUIRE_BROWSER"):
+            pytest.fail("REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install chromium)")
+        pytest.skip("browser tests need Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+            "--no-first-run", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def output_dir(request):
+    """A folder under test-output/ for files a person may want to look at (screenshots)."""
+    path = os.path.join(OUTPUT_DIR, request.node.name.replace("/", "_").replace("[", "-").replace("]", ""))
+    os.makedirs(path, exist_ok=True)
+    return path

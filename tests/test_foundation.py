@@ -1,0 +1,148 @@
+"""Migrations, demo data, log-in, access to orders, errors and the health check."""
+import re
+
+from sqlalchemy import create_engine, inspect
+
+from app.orders import statuses
+from app.orders.models import Order
+
+
+def test_migrations_build_the_whole_schema_and_downgrade(db_url):
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import _config
+
+    app = create_app(_config(db_url))
+    with app.app_context():
+        expected = set(db.metadata.tables)
+        engine = create_engine(db_url)
+        assert expected <= set(inspect(engine).get_table_names())
+        downgrade(revision="base")
+        assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set()
+        upgrade()
+        assert expected <= set(inspect(engine).get_table_names())
+        engine.dispose()
+        db.engine.dispose()
+
+
+def test_demo_data_is_idempotent_and_covers_every_status(app, db, runner):
+    first = runner.invoke(args=["demo-data"])
+    assert first.exit_code == 0 and "63 orders" in first.output
+    counts = {s: db.session.query(Order).filter_by(status=s).count() for s in statuses.ALL}
+    assert sum(counts.values()) >= 50 and all(counts.values())
+    second = runner.invoke(args=["demo-data"])
+    assert second.exit_code == 0 and "already loaded" in second.output
+    assert db.session.query(Order).count() == sum(counts.values())
+    olena = [o for o in db.session.query(Order).all() if o.customer.email == "olena@example.com"]
+    assert {o.status for o in olena} == set(statuses.ALL)
+    assert any(s.carrier == "sandbox" and s.active for o in olena for s in o.shipments)
+
+
+def test_demo_tracking_numbers_have_real_formats(app, db, runner):
+    from app.carriers import detect_carriers
+    from app.orders.models import Shipment
+
+    runner.invoke(args=["demo-data"])
+    shipments = db.session.query(Shipment).all()
+    assert {s.carrier for s in shipments} >= {"nova_poshta", "ukrposhta", "meest", "dhl", "inpost", "sandbox"}
+    for shipment in shipments:
+        assert shipment.carrier in detect_carriers(shipment.tracking_number), shipment.tracking_number
+
+
+def test_demo_log_ins_work(app, runner, client):
+    runner.invoke(args=["demo-data"])
+    for email, landing in (("olena@example.com", "/orders/"), ("staff@example.com", "/admin/orders"),
+                           ("admin@example.com", "/admin/orders")):
+        response = client.post("/login", data={"email": email, "password": "demo-pass-1"})
+        assert response.status_code == 302 and response.headers["Location"].endswith(landing)
+        assert client.get(landing).status_code == 200
+        assert client.post("/logout").status_code == 302
+        assert client.get(landing).status_code == 302  # logged out: back to the log-in page
+
+
+def test_login_page_shows_demo_accounts_only_with_demo_data(app, runner, client):
+    assert "olena@example.com" not in client.get("/login").get_data(as_text=True)
+    runner.invoke(args=["demo-data"])
+    assert "olena@example.com" in client.get("/login").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused(app, make_user, client, login):
+    user = make_user("customer")
+    response = login(user.email, "wrong-password-here")
+    assert response.status_code == 200
+    assert "Неправильний e-mail або пароль" in response.get_data(as_text=True)
+    assert client.get("/orders/").status_code == 302
+
+
+def test_passwords_are_hashed_with_argon2id(app, make_user):
+    assert make_user("staff").password_hash.startswith("$argon2id$")
+
+
+def test_customer_cannot_open_another_customers_order(app, make_user, make_order, client, login):
+    alice, bob = make_user("customer"), make_user("customer")
+    mine = make_order(customer=alice.customer)
+    theirs = make_order(customer=bob.customer)
+    login(alice.email)
+    assert client.get(f"/orders/{mine.number}").status_code == 200
+    response = client.get(f"/orders/{theirs.number}")
+    assert response.status_code == 404
+    assert bob.customer.name not in response.get_data(as_text=True)
+    assert client.get("/orders/PS-999999").status_code == 404
+
+
+def test_customer_cannot_open_staff_pages(app, make_user, make_order, client, login):
+    login(make_user("customer").email)
+    assert client.get("/admin/orders").status_code == 403
+
+
+def test_staff_changes_status_through_the_form(app, db, make_user, make_order, client, login):
+    order = make_order(status="new")
+    login(make_user("staff").email)
+    response = client.post(f"/admin/orders/{order.id}", data={"status": "awaiting_shipment", "note": "ok",
+                                                              "version": order.version})
+    assert response.status_code == 302
+    db.session.refresh(order)
+    assert order.status == "awaiting_shipment"
+
+
+def test_staff_illegal_or_stale_change_writes_nothing(app, db, make_user, make_order, client, login):
+    order = make_order(status="new")
+    login(make_user("staff").email)
+    stale = client.post(f"/admin/orders/{order.id}", data={"status": "awaiting_shipment", "version": 0})
+    assert stale.status_code == 409
+    assert "змінив хтось інший" in stale.get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.status == "new" and len(order.history) == 1
+
+
+def test_unknown_page_is_a_translated_404(app, client):
+    response = client.get("/no/such/page", headers={"Accept-Language": "pl"})
+    assert response.status_code == 404
+    assert "Nie znaleziono strony" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_healthz(app, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "scheduler": "off"}
+
+
+def test_language_switch_is_remembered(app, client):
+    client.post("/language", data={"lang": "en", "next": "/"})
+    assert "Where is my order?" in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_falls_back_to_ukrainian(app, client):
+    html = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    assert "Де моє замовлення?" in html and re.search(r'<html lang="uk"', html)
+
+
+def test_create_user_cli(app, runner):
+    result = runner.invoke(args=["create-user", "--role", "staff", "new.staff@example.com"],
+                           input="long-enough-password\nlong-enough-password\n")
+    assert result.exit_code == 0, result.output
+    short = runner.invoke(args=["create-user", "--role", "staff", "x@example.com"], input="short\nshort\n")
+    assert short.exit_code != 0 and "at least 12" in short.output
