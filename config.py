@@ -42,6 +42,7 @@ class Config:
     RETENTION_MONTHS = _int("RETENTION_MONTHS", 12)
     SHOP_NAME = os.environ.get("SHOP_NAME", "Posylka")
     ORDERS_PER_PAGE = _int("ORDERS_PER_PAGE", 25)
+    TRACKING_LINK_DAYS = _int("TRACKING_LINK_DAYS", 90)
 
     # Log-in throttling and rate limits (Flask-Limiter storage; memory:// is per process)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -62,6 +62,8 @@ class Order(db.Model):
     delivery_address = db.Column(db.String(255))
     delivery_postcode = db.Column(db.String(16))
     note = db.Column(db.Text)
+    #: Part of every signed tracking link; a new value revokes the order's links.
+    link_nonce = db.Column(db.String(16))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

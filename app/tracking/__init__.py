@@ -1,0 +1,1 @@
+"""Customer-facing tracking: signed links, public look-up, the live progress bar, the widget."""

@@ -1,0 +1,53 @@
+"""Signed tracking links: open one order's tracking view without a log-in.
+
+A token names the order and its current ``link_nonce``; revoking an order's links is giving it a
+new nonce. Tokens carry their signing time and expire after ``TRACKING_LINK_DAYS``.
+"""
+import secrets
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.extensions import db
+from app.orders.models import Order
+
+SALT = "posylka-tracking-link"
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def new_nonce():
+    return secrets.token_urlsafe(9)
+
+
+def make_token(order):
+    if not order.link_nonce:
+        order.link_nonce = new_nonce()
+    return _serializer().dumps([order.id, order.link_nonce])
+
+
+def tracking_url(order, *, external=True):
+    """The signed tracking page URL for ``order`` (for notifications and the widget)."""
+    return url_for("tracking.signed", token=make_token(order), _external=external)
+
+
+class InvalidLink(Exception):
+    """The token is tampered, expired or revoked."""
+
+
+def order_for_token(token):
+    max_age = int(current_app.config.get("TRACKING_LINK_DAYS", 90)) * 86400
+    try:
+        order_id, nonce = _serializer().loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        raise InvalidLink()
+    order = db.session.get(Order, order_id) if isinstance(order_id, int) else None
+    if order is None or not order.link_nonce or not secrets.compare_digest(order.link_nonce, str(nonce)):
+        raise InvalidLink()
+    return order
+
+
+def revoke_links(order):
+    order.link_nonce = new_nonce()
