@@ -1,0 +1,163 @@
+"""``make bench``: load the app with wrk and print requests/s, p50 and p99 per endpoint.
+
+For each data-set size (10,000 and 100,000 orders; ``--quick`` only the first) it builds the
+data set (bench/dataset.py), starts bench/serve.py (waitress on loopback), logs in, then runs
+wrk with 50 connections against each endpoint and against the bare endpoint of the same server.
+Ratios to the bare endpoint are measured in the same run, so the machine's noise mostly cancels.
+Finally it prints the serving process's peak memory (VmHWM) and checks the targets of issue 9.
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from bench.dataset import BENCH_CUSTOMER_EMAIL, BENCH_PASSWORD, BENCH_STAFF_EMAIL, build  # noqa: E402
+
+CONNECTIONS = 50
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def login(base, email):
+    session = requests.Session()
+    page = session.get(f"{base}/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+    data = {"email": email, "password": BENCH_PASSWORD}
+    if token:
+        data["csrf_token"] = token.group(1)
+    response = session.post(f"{base}/login", data=data, allow_redirects=False)
+    if response.status_code != 302:
+        raise SystemExit(f"bench log-in failed for {email}: {response.status_code}")
+    return session
+
+
+def cookie_header(session):
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def run_wrk(url, seconds, headers=(), script=None):
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for header in headers:
+        cmd += ["-H", header]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+
+    def percentile(p):
+        match = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"rps": rps, "p50": percentile(50), "p99": percentile(99),
+            "bad": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(0) if errors else ""}
+
+
+def endpoints(base, customer, staff):
+    """(name, path, headers, wrk script) for every measured endpoint."""
+    from bench.targets import discover
+
+    return discover(base, customer, staff, cookie_header)
+
+
+def measure(size, seconds, workdir):
+    db_path = os.path.join(workdir, f"bench-{size}.db")
+    if os.path.exists(db_path):
+        os.unlink(db_path)
+    print(f"\n== {size:,} orders: building the data set")
+    counts = build(f"sqlite:///{db_path}", size, quiet=True)
+    print(f"   {counts}")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(f"{base}/bench/bare")
+        customer, staff = login(base, BENCH_CUSTOMER_EMAIL), login(base, BENCH_STAFF_EMAIL)
+        results = {}
+        for name, path, headers, script in [("bare endpoint", "/bench/bare", [], None)] + endpoints(base, customer, staff):
+            run_wrk(base + path, 2, headers, script)  # warm-up
+            results[name] = run_wrk(base + path, seconds, headers, script)
+            r = results[name]
+            print(f"   {name:<34} {r['rps']:>8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+                  + (f"  ({r['bad']} non-2xx/3xx)" if r["bad"] else "") + (f"  {r['errors']}" if r["errors"] else ""))
+        with open(f"/proc/{server.pid}/status") as fh:
+            peak = int(re.search(r"VmHWM:\s+(\d+) kB", fh.read()).group(1)) / 1024
+        return results, peak
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def report(all_results):
+    sizes = list(all_results)
+    print("\n" + "=" * 100)
+    header = f"{'endpoint':<34}" + "".join(f"{f'{s:,} orders':>32}" for s in sizes)
+    print(header)
+    print(f"{'':<34}" + "".join(f"{'req/s  ×bare   p50ms   p99ms':>32}" for _ in sizes))
+    names = list(all_results[sizes[0]][0])
+    for name in names:
+        row = f"{name:<34}"
+        for size in sizes:
+            r = all_results[size][0][name]
+            bare = all_results[size][0]["bare endpoint"]["rps"]
+            row += f"{r['rps']:>10.0f} {r['rps'] / bare:>6.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+        print(row)
+    print("peak memory of the serving process: " + ", ".join(f"{s:,} orders {all_results[s][1]:.0f} MB" for s in sizes))
+    from bench.targets import check
+
+    failures = check(all_results)
+    print("\ntargets: " + ("all met" if not failures else "NOT MET:\n  " + "\n  ".join(failures)))
+    return failures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the 10,000-order data set")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk (see bench/README.md)")
+    sizes = [10_000] if args.quick else [10_000, 100_000]
+    workdir = tempfile.mkdtemp(prefix="posylka-bench-")
+    try:
+        all_results = {size: measure(size, args.seconds, workdir) for size in sizes}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    sys.exit(1 if report(all_results) else 0)
+
+
+if __name__ == "__main__":
+    main()
