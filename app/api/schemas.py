@@ -4,10 +4,10 @@ The views validate requests with these models and serialise answers through them
 OpenAPI document (``app.api.openapi``) is generated from the same classes, so the document
 cannot drift from what the code does.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from app.carriers import CARRIER_CODES
 from app.orders import statuses
@@ -31,6 +31,16 @@ TrackingNumber = Annotated[str, StringConstraints(min_length=3, max_length=64,
                                                   pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 -]{1,60}[A-Za-z0-9]\s*$")]
 PriceString = Annotated[str, StringConstraints(pattern=r"^\d{1,10}(\.\d{1,2})?$")]
 PriceNumber = Annotated[float, Field(strict=True, ge=0, lt=10_000_000_000)]
+
+
+def _utc_iso(value):
+    """Times are stored as naive UTC; the API always says so (RFC 3339 with Z)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+UtcDateTime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str)]
 
 
 class Request(BaseModel):
@@ -132,8 +142,8 @@ class ShipmentOut(Response):
     status: str
     status_label: str
     is_sandbox: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class ItemOut(Response):
@@ -166,7 +176,7 @@ class OrderSummary(Response):
     number: str
     status: str
     status_label: str
-    status_changed_at: datetime
+    status_changed_at: UtcDateTime
     is_sandbox: bool
     currency: str
     total: str
@@ -175,8 +185,8 @@ class OrderSummary(Response):
     delivery: DeliveryOut
     expected_delivery: ExpectedDeliveryOut | None
     shipments: list[ShipmentRef]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class ShipmentDetailOut(ShipmentOut):
@@ -192,7 +202,7 @@ class HistoryEntry(Response):
     status: str
     status_label: str
     previous_status: str | None
-    at: datetime
+    at: UtcDateTime
     source: str
     actor: str | None
     note: str | None
@@ -203,7 +213,7 @@ class StatusOut(Response):
     order_id: int
     status: str
     status_label: str
-    changed_at: datetime
+    changed_at: UtcDateTime
     at_pickup_point: bool
     problem: bool
     allowed_next: list[str]

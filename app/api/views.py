@@ -21,6 +21,7 @@ from app.orders.services import (
 )
 
 READ, WRITE = "read:shipments", "write:shipments"
+MAX_ID = 2**31 - 1
 
 
 # ---- serialisation ---------------------------------------------------------------------------
@@ -86,6 +87,8 @@ def _visible_shipments(client):
 
 
 def _shipment_or_404(client, shipment_id):
+    if shipment_id > MAX_ID:  # beyond the column's range: cannot exist (and PostgreSQL would refuse the query)
+        shipment_id = 0
     shipment = db.session.execute(_visible_shipments(client).where(Shipment.id == shipment_id)).scalar_one_or_none()
     if shipment is None:
         raise ApiError(404, _("Shipment not found."), _("There is no shipment %(id)s for this client.", id=shipment_id))
@@ -117,7 +120,7 @@ def list_shipments(client, query):
             since = since.astimezone(timezone.utc).replace(tzinfo=None)
         stmt = stmt.where(Order.updated_at >= since)
     if query.cursor:
-        stmt = stmt.where(Shipment.id < int(query.cursor[:18]))
+        stmt = stmt.where(Shipment.id < min(int(query.cursor), MAX_ID))
     rows = db.session.execute(stmt.order_by(Shipment.id.desc()).limit(query.limit + 1)).scalars().all()
     more = len(rows) > query.limit
     rows = rows[:query.limit]
