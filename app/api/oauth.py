@@ -48,6 +48,9 @@ def _save_token(token, oauth_request):
     now = utcnow()
     client = oauth_request.client
     client.last_used_at = now
+    # Each grant adds a row; this client's tokens that expired a day ago are no longer worth keeping.
+    db.session.execute(db.delete(ApiToken).where(ApiToken.client_id == client.id,
+                                                 ApiToken.expires_at < now - timedelta(days=1)))
     db.session.add(ApiToken(client=client, token_hash=digest(token["access_token"]), scope=token.get("scope", ""),
                             issued_at=now, expires_at=now + timedelta(seconds=int(token["expires_in"]))))
     db.session.commit()

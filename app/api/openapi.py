@@ -90,18 +90,21 @@ def build_document():
         if route.response is not None:
             ok["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{route.response.__name__}"}}}
         responses[str(route.status)] = ok
+        if route.raw_body:  # a webhook answers 201 for a new order, 200 for an update or a replay
+            responses["201"] = {**ok, "description": "Created"}
         codes = set(route.errors) | ({401, 403, 429} if route.scope else set())
         if route.body is not None:
             codes |= {400, 413, 415, 422}
         for code in sorted(codes):
-            responses[str(code)] = _problem_response(ERROR_TEXT.get(code, "Error"))
+            text = "Signature missing or wrong" if code == 401 and route.raw_body else ERROR_TEXT.get(code, "Error")
+            responses[str(code)] = _problem_response(text)
         if route.scope:
             responses["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait",
                                                            "schema": {"type": "string"}}}
             op["security"] = [{"oauth2": [route.scope]}]
         else:
             op["security"] = []
-        op["responses"] = responses
+        op["responses"] = dict(sorted(responses.items()))
         paths.setdefault(_openapi_path(bp.url_prefix + route.rule), {})[route.method] = op
     return {
         "openapi": "3.1.0",
