@@ -130,6 +130,12 @@ def test_woocommerce_ping_is_answered(app, client, secrets_set):
     assert response.status_code == 200 and response.get_json()["result"] == "ignored"
 
 
+def test_other_topics_are_ignored(app, client, db, secrets_set):
+    response = woo(client, WOO_ORDER, topic="order.deleted")
+    assert response.status_code == 200 and response.get_json()["result"] == "ignored"
+    assert db.session.query(Order).count() == 0
+
+
 def test_no_secret_configured_refuses_everything(app, client, db):
     assert woo(client, WOO_ORDER).status_code == 401
     assert shopify(client, SHOPIFY_ORDER).status_code == 401

@@ -71,7 +71,7 @@ def create():
         return _page(form=form, status=422)
     db.session.commit()
     # The secret is rendered once, in this response only (not flashed: the session cookie is readable).
-    return _page(new_client=client, secret=secret, status=201)
+    return _page(form=ClientForm(formdata=None), new_client=client, secret=secret, status=201)
 
 
 @bp.route("/<int:client_id>/revoke", methods=["POST"])

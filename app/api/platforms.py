@@ -30,6 +30,10 @@ PLATFORMS = {
     "shopify": {"secret": "SHOPIFY_WEBHOOK_SECRET", "signature": "X-Shopify-Hmac-Sha256",
                 "delivery": "X-Shopify-Webhook-Id", "topic": "X-Shopify-Topic"},
 }
+HANDLED_TOPICS = {
+    "woocommerce": {"order.created", "order.updated", "order.restored"},
+    "shopify": {"orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/partially_fulfilled"},
+}
 CARRIER_NAMES = (("nova", "nova_poshta"), ("новапошта", "nova_poshta"), ("ukrpo", "ukrposhta"),
                  ("укрпошта", "ukrposhta"), ("meest", "meest"), ("міст", "meest"), ("dhl", "dhl"),
                  ("inpost", "inpost"), ("sandbox", "sandbox"))
@@ -222,6 +226,9 @@ def receive(platform):
     verify(platform, body)
     if platform == "woocommerce" and body.startswith(b"webhook_id="):
         return s.WebhookResult(result="ignored")  # WooCommerce's ping when the webhook is saved
+    topic = (request.headers.get(PLATFORMS[platform]["topic"]) or "").strip()
+    if topic and topic not in HANDLED_TOPICS[platform]:
+        return s.WebhookResult(result="ignored")  # e.g. order.deleted: the order's history stays here
     delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
     if delivery_id and db.session.execute(db.select(PlatformDelivery.id).filter_by(
             platform=platform, delivery_id=delivery_id)).first():
