@@ -48,6 +48,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
+    # REST API (app/api): per-client limit, token lifetime (at most 3600 s), largest body, platform secrets
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    API_TOKEN_SECONDS = _int("API_TOKEN_SECONDS", 3600)
+    API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 256 * 1024)
+    WOOCOMMERCE_WEBHOOK_SECRET = os.environ.get("WOOCOMMERCE_WEBHOOK_SECRET", "")
+    SHOPIFY_WEBHOOK_SECRET = os.environ.get("SHOPIFY_WEBHOOK_SECRET", "")
+
     # Password hashing: Argon2id with OWASP's current minimum (19 MiB, t=2, p=1)
     PASSWORD_HASH_TIME_COST = 2
     PASSWORD_HASH_MEMORY_KIB = 19456

@@ -99,3 +99,7 @@ def _register_blueprints(app):
 
     for bp in (auth_bp, orders_bp, admin_bp):
         app.register_blueprint(bp)
+
+    from app.api import init_app as init_api
+
+    init_api(app)

@@ -64,6 +64,8 @@ class Order(db.Model):
     note = db.Column(db.Text)
     #: Part of every signed tracking link; a new value revokes the order's links.
     link_nonce = db.Column(db.String(16))
+    #: Made by a sandbox API client; only sandbox clients see it.
+    is_sandbox = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

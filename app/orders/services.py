@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import statuses
-from app.orders.lifecycle import status_changed
+from app.orders.lifecycle import status_changed, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent, utcnow
 
 
@@ -22,6 +22,13 @@ class OrderInputError(ValueError):
 
     def __str__(self):
         return str(self.message)
+
+
+class DuplicateTrackingNumber(OrderInputError):
+    """The carrier and tracking number already belong to a shipment."""
+
+    def __init__(self):
+        super().__init__("tracking_number", _("This tracking number is already used by another order."))
 
 
 def order_number_for(order_id):
@@ -69,13 +76,37 @@ def add_shipment(order, carrier, tracking_number):
     exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
                                 ).first()
     if exists:
-        raise OrderInputError("tracking_number", _("This tracking number is already used by another order."))
+        raise DuplicateTrackingNumber()
     shipment = Shipment(carrier=carrier, tracking_number=number,
                         active=order.status in statuses.ACTIVE_SHIPPING or order.status == statuses.NEW)
     order.shipments.append(shipment)
     if not order.delivery_carrier:
         order.delivery_carrier = carrier
     return shipment
+
+
+def update_shipment(shipment, *, carrier=None, tracking_number=None):
+    """Change a parcel's carrier and/or tracking number; a changed parcel is polled afresh."""
+    number = shipment.tracking_number if tracking_number is None else normalize_tracking_number(tracking_number)
+    if not number:
+        raise OrderInputError("tracking_number", _("Enter the tracking number."))
+    carrier = carrier or shipment.carrier
+    if carrier not in CARRIERS:
+        raise OrderInputError("carrier", _("Unknown carrier “%(carrier)s”.", carrier=carrier))
+    if (carrier, number) == (shipment.carrier, shipment.tracking_number):
+        return False
+    exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
+                                .filter(Shipment.id != shipment.id)).first()
+    if exists:
+        raise DuplicateTrackingNumber()
+    shipment.carrier, shipment.tracking_number = carrier, number
+    shipment.last_raw_status = shipment.last_raw_text = None
+    shipment.last_synced_at = shipment.next_sync_at = None
+    order = shipment.order
+    if order.shipments and order.shipments[0] is shipment:
+        order.delivery_carrier = carrier
+    touch(order)  # customers see the number; bumps version (and updated_at)
+    return True
 
 
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,

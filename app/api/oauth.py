@@ -1,0 +1,116 @@
+"""OAuth2 for the API (Authlib): the client-credentials grant at ``POST /oauth/token``.
+
+Access tokens live at most an hour (``API_TOKEN_SECONDS``; Authlib's own default for this grant
+is ten days). The client-credentials grant issues no refresh token (RFC 6749 §4.4.3), so no
+refresh-token grant is registered: such a client simply asks for a new token. Errors keep
+OAuth2's ``error`` and ``error_description`` members inside a problem+json body.
+"""
+import json
+from datetime import timedelta
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import InvalidScopeError, grants
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from flask import Blueprint, current_app, g, request
+from flask_babel import gettext as _
+
+from app.api.models import SCOPES, ApiClient, ApiToken, digest, new_secret
+from app.errors import problem
+from app.extensions import csrf, db
+from app.orders.models import utcnow
+
+MAX_TOKEN_SECONDS = 3600
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    # RFC 6749 §2.3.1 allows the secret in the body too, though Basic is preferred.
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        asked = set((self.request.payload.scope or "").split())
+        if not asked <= set(self.request.client.scopes):
+            raise InvalidScopeError()
+
+
+def token_seconds():
+    return max(60, min(int(current_app.config.get("API_TOKEN_SECONDS", MAX_TOKEN_SECONDS)), MAX_TOKEN_SECONDS))
+
+
+def _query_client(client_id):
+    client = db.session.execute(db.select(ApiClient).filter_by(client_id=str(client_id))).scalar_one_or_none()
+    if client is None or not client.is_active or not client.ip_allowed(request.remote_addr):
+        return None
+    return client
+
+
+def _save_token(token, oauth_request):
+    now = utcnow()
+    client = oauth_request.client
+    client.last_used_at = now
+    # Each grant adds a row; this client's tokens that expired a day ago are no longer worth keeping.
+    db.session.execute(db.delete(ApiToken).where(ApiToken.client_id == client.id,
+                                                 ApiToken.expires_at < now - timedelta(days=1)))
+    db.session.add(ApiToken(client=client, token_hash=digest(token["access_token"]), scope=token.get("scope", ""),
+                            issued_at=now, expires_at=now + timedelta(seconds=int(token["expires_in"]))))
+    db.session.commit()
+
+
+class HashedBearerTokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        if not token_string or len(token_string) > 200:
+            return None
+        return db.session.execute(db.select(ApiToken).filter_by(token_hash=digest(token_string))).scalar_one_or_none()
+
+
+authorization = AuthorizationServer()
+require_oauth = ResourceProtector()
+require_oauth.register_token_validator(HashedBearerTokenValidator())
+
+bp = Blueprint("oauth", __name__, url_prefix="/oauth")
+csrf.exempt(bp)
+
+
+@bp.route("/token", methods=["POST"])
+def token():
+    response = authorization.create_token_response()
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    if response.status_code < 400:
+        return response
+    try:
+        body = json.loads(response.get_data(as_text=True) or "{}")
+    except ValueError:
+        body = {}
+    error = body.get("error", "invalid_request")
+    result = problem(response.status_code, _("The token request was refused."), _token_error_detail(error),
+                     error=error, error_description=body.get("error_description", ""))
+    for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
+        if name in response.headers:
+            result.headers[name] = response.headers[name]
+    return result
+
+
+def _token_error_detail(error):
+    return {
+        "invalid_client": _("Unknown or revoked client, wrong secret, or a request from an address the client "
+                            "may not use."),
+        "unsupported_grant_type": _("Only grant_type=client_credentials is supported; ask again for a new token "
+                                    "when the old one expires."),
+        "invalid_scope": _("Ask for read:shipments and/or write:shipments."),
+        "unauthorized_client": _("This client may not use this grant."),
+    }.get(error, _("Send grant_type=client_credentials with the client id and secret (HTTP Basic)."))
+
+
+def init_app(app):
+    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", list(SCOPES))
+    authorization.init_app(app, query_client=_query_client, save_token=_save_token)
+    authorization.register_token_generator(
+        "default", BearerTokenGenerator(lambda **_kw: new_secret(), expires_generator=lambda *_a: token_seconds()))
+    authorization.register_grant(ClientCredentialsGrant)
+    app.register_blueprint(bp)
+
+
+def current_client():
+    token = g.get("authlib_server_oauth2_token")
+    return token.client if token is not None else None

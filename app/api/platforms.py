@@ -1,0 +1,275 @@
+"""Order webhooks from shop platforms: WooCommerce and Shopify create or update orders here.
+
+Both sign the raw body with HMAC-SHA256 (base64) using a secret the admin copies from the
+platform into the API clients page; the signature is checked in constant time before the body
+is parsed. An order is found again by the platform's own order id (``PlatformOrder``), and a
+delivery id already seen (``PlatformDelivery``) is answered 200 without doing anything twice.
+"""
+import base64
+import hashlib
+import hmac
+import json
+from decimal import Decimal, InvalidOperation
+
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app import settings
+from app.api import schemas as s
+from app.api.core import ApiError, resource
+from app.api.models import PlatformDelivery, PlatformOrder
+from app.carriers import detect_carriers, normalize_tracking_number
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer
+
+PLATFORMS = {
+    "woocommerce": {"secret": "WOOCOMMERCE_WEBHOOK_SECRET", "signature": "X-WC-Webhook-Signature",
+                    "delivery": "X-WC-Webhook-Delivery-ID", "topic": "X-WC-Webhook-Topic"},
+    "shopify": {"secret": "SHOPIFY_WEBHOOK_SECRET", "signature": "X-Shopify-Hmac-Sha256",
+                "delivery": "X-Shopify-Webhook-Id", "topic": "X-Shopify-Topic"},
+}
+HANDLED_TOPICS = {
+    "woocommerce": {"order.created", "order.updated", "order.restored"},
+    "shopify": {"orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/partially_fulfilled"},
+}
+CARRIER_NAMES = (("nova", "nova_poshta"), ("новапошта", "nova_poshta"), ("ukrpo", "ukrposhta"),
+                 ("укрпошта", "ukrposhta"), ("meest", "meest"), ("міст", "meest"), ("dhl", "dhl"),
+                 ("inpost", "inpost"), ("sandbox", "sandbox"))
+
+
+def sign(secret, body):
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def verify(platform, body):
+    secret = settings.get(PLATFORMS[platform]["secret"]) or ""
+    given = request.headers.get(PLATFORMS[platform]["signature"], "")
+    if not secret or not given or not hmac.compare_digest(sign(secret, body).encode(), given.strip().encode()):
+        raise ApiError(401, _("The webhook signature is not valid."),
+                       _("The body must be signed with the secret set on the API clients page."))
+
+
+# ---- mapping helpers -------------------------------------------------------------------------
+
+def _text(value, length):
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value).replace("\x00", "").strip()
+    return text[:length] or None
+
+
+def _obj(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _full_name(*parts):
+    return " ".join(p for p in (_text(x, 100) for x in parts) if p) or None
+
+
+def carrier_for(company, number):
+    key = (company or "").lower().replace(" ", "").replace("-", "").replace("_", "")
+    for needle, code in CARRIER_NAMES:
+        if needle in key:
+            return code
+    guesses = detect_carriers(number)
+    return guesses[0] if guesses else None
+
+
+def _price(item, quantity):
+    value = item.get("price")
+    if value in (None, "") and item.get("total") not in (None, ""):
+        try:
+            value = Decimal(str(item["total"])) / max(quantity, 1)
+        except InvalidOperation:
+            value = item["total"]
+    return "0" if value in (None, "") else str(value)
+
+
+def _meta(item, *needles):
+    for meta in _list(item.get("meta_data")):
+        meta = _obj(meta)
+        key = str(meta.get("display_key") or meta.get("key") or "").lower()
+        if any(n in key for n in needles):
+            return _text(meta.get("display_value") or meta.get("value"), 64)
+    return None
+
+
+def _items(lines, platform):
+    items = []
+    for line in _list(lines):
+        line = _obj(line)
+        quantity = line.get("quantity", 1)
+        quantity = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else 0
+        items.append({"name": _text(line.get("name") or line.get("title"), 200) or "",
+                      "sku": _text(line.get("sku"), 64), "quantity": quantity, "price": _price(line, quantity),
+                      "size": _meta(line, "size", "розмір", "rozmiar") if platform == "woocommerce" else None,
+                      "color": _meta(line, "color", "colour", "колір", "kolor") if platform == "woocommerce" else None})
+    return items
+
+
+def woocommerce_order(data):
+    billing, shipping = _obj(data.get("billing")), _obj(data.get("shipping"))
+    tracking = []
+    for meta in _list(data.get("meta_data")):  # the "Shipment Tracking" extension's items
+        meta = _obj(meta)
+        if meta.get("key") == "_wc_shipment_tracking_items":
+            for entry in _list(meta.get("value")):
+                entry = _obj(entry)
+                tracking.append((_text(entry.get("tracking_provider") or entry.get("custom_tracking_provider"), 64),
+                                 _text(entry.get("tracking_number"), 64)))
+    return {
+        "name": _full_name(billing.get("first_name"), billing.get("last_name"))
+        or _full_name(shipping.get("first_name"), shipping.get("last_name")),
+        "email": _text(billing.get("email"), 254), "phone": _text(billing.get("phone") or shipping.get("phone"), 32),
+        "items": _items(data.get("line_items"), "woocommerce"),
+        "delivery": {"city": _text(shipping.get("city") or billing.get("city"), 120),
+                     "region": _text(shipping.get("state") or billing.get("state"), 120),
+                     "address": _text(" ".join(filter(None, (_text(shipping.get("address_1"), 200),
+                                                             _text(shipping.get("address_2"), 50)))), 255),
+                     "postcode": _text(shipping.get("postcode"), 16),
+                     "country": _text(shipping.get("country") or billing.get("country"), 2)},
+        "currency": _text(data.get("currency"), 3) or "UAH",
+        "note": _text(data.get("customer_note"), 2000),
+        "cancelled": data.get("status") == "cancelled",
+        "tracking": tracking,
+    }
+
+
+def shopify_order(data):
+    customer, shipping = _obj(data.get("customer")), _obj(data.get("shipping_address"))
+    billing = _obj(data.get("billing_address"))
+    tracking = []
+    for fulfillment in _list(data.get("fulfillments")):
+        fulfillment = _obj(fulfillment)
+        numbers = _list(fulfillment.get("tracking_numbers")) or [fulfillment.get("tracking_number")]
+        for number in numbers:
+            tracking.append((_text(fulfillment.get("tracking_company"), 64), _text(number, 64)))
+    return {
+        "name": _text(shipping.get("name"), 200) or _full_name(shipping.get("first_name"), shipping.get("last_name"))
+        or _full_name(customer.get("first_name"), customer.get("last_name")) or _text(billing.get("name"), 200),
+        "email": _text(data.get("email") or data.get("contact_email") or customer.get("email"), 254),
+        "phone": _text(data.get("phone") or shipping.get("phone") or customer.get("phone"), 32),
+        "items": _items(data.get("line_items"), "shopify"),
+        "delivery": {"city": _text(shipping.get("city"), 120), "region": _text(shipping.get("province"), 120),
+                     "address": _text(" ".join(filter(None, (_text(shipping.get("address1"), 200),
+                                                             _text(shipping.get("address2"), 50)))), 255),
+                     "postcode": _text(shipping.get("zip"), 16), "country": _text(shipping.get("country_code"), 2)},
+        "currency": _text(data.get("currency"), 3) or "UAH",
+        "note": _text(data.get("note"), 2000),
+        "cancelled": bool(data.get("cancelled_at")),
+        "tracking": tracking,
+    }
+
+
+MAPPERS = {"woocommerce": woocommerce_order, "shopify": shopify_order}
+
+
+# ---- ingestion -------------------------------------------------------------------------------
+
+def _add_tracking(order, tracking, platform):
+    added = False
+    known = {(x.carrier, x.tracking_number) for x in order.shipments}
+    for company, raw in tracking:
+        number = normalize_tracking_number(raw)
+        carrier = carrier_for(company, number) if number else None
+        if not carrier or (carrier, number) in known:
+            continue
+        try:
+            with db.session.begin_nested():
+                add_shipment(order, carrier, number)
+        except OrderInputError:
+            continue  # a number another order already uses, or an unknown format: leave it to staff
+        known.add((carrier, number))
+        added = True
+    if added and order.status in (statuses.NEW, statuses.AWAITING_SHIPMENT):
+        lifecycle.change_status(order, statuses.SHIPPED, source="import", actor=platform)
+
+
+def ingest(platform, data):
+    """Create or update the order for a platform's order JSON; return (result, order)."""
+    external_id = data.get("id")
+    if isinstance(external_id, bool) or not isinstance(external_id, (int, str)) or not str(external_id).strip():
+        raise ApiError(422, _("The request has invalid fields."), _("The platform's order has no id."),
+                       errors=[{"field": "id", "detail": str(_("This field is required."))}])
+    external_id = str(external_id).strip()[:64]
+    mapped = MAPPERS[platform](data)
+    link = db.session.execute(db.select(PlatformOrder).filter_by(platform=platform, external_id=external_id)
+                              ).scalar_one_or_none()
+    try:
+        if link is None:
+            customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
+                                               phone=mapped["phone"])
+            order = create_order(customer, mapped["items"], delivery=mapped["delivery"], source="import",
+                                 actor=platform, currency=mapped["currency"].upper(), note=mapped["note"])
+            db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))
+            result = "created"
+        else:
+            order, result = link.order, "updated"
+        _add_tracking(order, mapped["tracking"], platform)
+        if mapped["cancelled"] and statuses.CANCELLED in statuses.allowed_next(order.status):
+            lifecycle.change_status(order, statuses.CANCELLED, source="import", actor=platform,
+                                    note=_("Cancelled in %(platform)s.", platform=platform.title()))
+    except OrderInputError as error:
+        raise ApiError(422, _("The request has invalid fields."), str(error),
+                       errors=[{"field": error.field.replace("items", "line_items"), "detail": str(error)}])
+    return result, order
+
+
+def receive(platform):
+    body = request.get_data(cache=True)
+    verify(platform, body)
+    if platform == "woocommerce" and body.startswith(b"webhook_id="):
+        return s.WebhookResult(result="ignored")  # WooCommerce's ping when the webhook is saved
+    topic = (request.headers.get(PLATFORMS[platform]["topic"]) or "").strip()
+    if topic and topic not in HANDLED_TOPICS[platform]:
+        return s.WebhookResult(result="ignored")  # e.g. order.deleted: the order's history stays here
+    delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
+    if delivery_id and db.session.execute(db.select(PlatformDelivery.id).filter_by(
+            platform=platform, delivery_id=delivery_id)).first():
+        return s.WebhookResult(result="duplicate")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."))
+    if not isinstance(data, dict):
+        raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
+    result, order = ingest(platform, data)
+    db.session.flush()
+    if delivery_id:
+        db.session.add(PlatformDelivery(platform=platform, delivery_id=delivery_id, order_id=order.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same delivery or order, processed at this moment by another worker
+        db.session.rollback()
+        return s.WebhookResult(result="duplicate")
+    return s.WebhookResult(result=result, order_id=order.id, order_number=order.number)
+
+
+def _answer(result):
+    from app.api.views import answer
+
+    return answer(result, 201 if result.result == "created" else 200)
+
+
+@resource("/platforms/woocommerce", "POST", public=True, tag="platforms", response=s.WebhookResult,
+          errors=(400, 401, 413, 422), headers=("X-WC-Webhook-Signature",), raw_body=True,
+          summary="WooCommerce order webhook (order.created, order.updated)",
+          description="Set the delivery URL of a WooCommerce webhook to this address and its secret to the one "
+                      "on the API clients page. Answers 201 for a new order, 200 for an update or a replay.")
+def woocommerce_webhook():
+    return _answer(receive("woocommerce"))
+
+
+@resource("/platforms/shopify", "POST", public=True, tag="platforms", response=s.WebhookResult,
+          errors=(400, 401, 413, 422), headers=("X-Shopify-Hmac-Sha256",), raw_body=True,
+          summary="Shopify order webhook (orders/create, orders/updated)",
+          description="Subscribe orders/create and orders/updated with this address; the app's client secret "
+                      "goes on the API clients page. Replays (same X-Shopify-Webhook-Id) change nothing.")
+def shopify_webhook():
+    return _answer(receive("shopify"))

@@ -1,0 +1,252 @@
+"""Request and response shapes of the API, declared once.
+
+The views validate requests with these models and serialise answers through them, and the
+OpenAPI document (``app.api.openapi``) is generated from the same classes, so the document
+cannot drift from what the code does.
+"""
+from datetime import date, datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+from app.carriers import CARRIER_CODES
+from app.orders import statuses
+
+# Text a person typed: not blank, no NUL (PostgreSQL cannot store it), bounded like its column.
+_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+_OPTIONAL_TEXT = r"^[^\x00]*$"
+
+
+def Text(max_length):  # noqa: N802 (reads like a type)
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=_TEXT)]
+
+
+def OptionalText(max_length):  # noqa: N802
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=_OPTIONAL_TEXT)] | None
+
+
+CarrierCode = Literal[CARRIER_CODES]
+StatusCode = Literal[statuses.ALL]
+TrackingNumber = Annotated[str, StringConstraints(min_length=3, max_length=64,
+                                                  pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 -]{1,60}[A-Za-z0-9]\s*$")]
+PriceString = Annotated[str, StringConstraints(pattern=r"^\d{1,10}(\.\d{1,2})?$")]
+PriceNumber = Annotated[float, Field(strict=True, ge=0, lt=10_000_000_000)]
+
+
+def _utc_iso(value):
+    """Times are stored as naive UTC; the API always says so (RFC 3339 with Z)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+UtcDateTime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- requests --------------------------------------------------------------------------------
+
+class CustomerIn(Request):
+    name: Text(200)
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")] | None = None
+    language: Literal["uk", "en", "pl", "ru"] | None = None
+
+
+class ItemIn(Request):
+    name: Text(200)
+    sku: OptionalText(64) = None
+    size: OptionalText(16) = None
+    color: OptionalText(64) = None
+    quantity: Annotated[int, Field(ge=1, le=10000)] = 1
+    price: PriceString | PriceNumber = Field(description="Unit price, e.g. \"1450.00\".")
+
+
+class DeliveryIn(Request):
+    carrier: CarrierCode | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")] | None = None
+    city: OptionalText(120) = None
+    region: OptionalText(120) = None
+    pickup_point: OptionalText(255) = None
+    address: OptionalText(255) = None
+    postcode: OptionalText(16) = None
+
+
+class ShipmentIn(Request):
+    carrier: CarrierCode | None = Field(None, description="Suggested from the number's format when omitted.")
+    tracking_number: TrackingNumber
+
+
+class OrderIn(Request):
+    customer: CustomerIn
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=100)]
+    delivery: DeliveryIn | None = None
+    shipment: ShipmentIn | None = None
+    shipments: Annotated[list[ShipmentIn], Field(max_length=10)] | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "UAH"
+    note: OptionalText(2000) = None
+
+
+class StatusChangeIn(Request):
+    status: StatusCode
+    note: OptionalText(2000) = None
+
+
+class ShipmentPatchIn(Request):
+    carrier: CarrierCode | None = None
+    tracking_number: TrackingNumber | None = None
+
+
+class ShipmentQuery(BaseModel):
+    """Query string of ``GET /api/shipments`` (strings from the URL, converted)."""
+
+    model_config = ConfigDict(extra="ignore")
+    status: StatusCode | None = Field(None, description="Only shipments of orders in this status.")
+    carrier: CarrierCode | None = Field(None, description="Only shipments with this carrier.")
+    updated_since: datetime | None = Field(
+        None, description="Only orders changed at or after this time (ISO 8601; UTC when no offset).")
+    limit: Annotated[int, Field(ge=1, le=100)] = Field(50, description="Page size.")
+    cursor: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9]+$")] | None = Field(
+        None, description="The next_cursor of the previous page.")
+
+
+# ---- responses -------------------------------------------------------------------------------
+
+class ExpectedDeliveryOut(Response):
+    earliest: date
+    latest: date
+    source: Literal["carrier", "estimate"]
+
+
+class ShipmentRef(Response):
+    id: int
+    carrier: str
+    tracking_number: str
+
+
+class ShipmentOut(Response):
+    id: int
+    order_id: int
+    order_number: str
+    carrier: str
+    carrier_name: str
+    tracking_number: str
+    tracking_url: str | None = Field(description="The carrier's own public tracking page.")
+    status: str
+    status_label: str
+    is_sandbox: bool
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class ItemOut(Response):
+    name: str
+    sku: str | None
+    size: str | None
+    color: str | None
+    quantity: int
+    price: str
+
+
+class DeliveryOut(Response):
+    carrier: str | None
+    country: str | None
+    city: str | None
+    region: str | None
+    pickup_point: str | None
+    address: str | None
+    postcode: str | None
+
+
+class CustomerOut(Response):
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class OrderSummary(Response):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    status_changed_at: UtcDateTime
+    is_sandbox: bool
+    currency: str
+    total: str
+    customer: CustomerOut
+    items: list[ItemOut]
+    delivery: DeliveryOut
+    expected_delivery: ExpectedDeliveryOut | None
+    shipments: list[ShipmentRef]
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class ShipmentDetailOut(ShipmentOut):
+    order: OrderSummary
+
+
+class ShipmentPage(Response):
+    items: list[ShipmentOut]
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
+
+
+class HistoryEntry(Response):
+    status: str
+    status_label: str
+    previous_status: str | None
+    at: UtcDateTime
+    source: str
+    actor: str | None
+    note: str | None
+
+
+class StatusOut(Response):
+    shipment_id: int
+    order_id: int
+    status: str
+    status_label: str
+    changed_at: UtcDateTime
+    at_pickup_point: bool
+    problem: bool
+    allowed_next: list[str]
+    expected_delivery: ExpectedDeliveryOut | None
+    history: list[HistoryEntry]
+
+
+class OrderCreated(Response):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    is_sandbox: bool
+    shipments: list[ShipmentRef]
+
+
+class FieldError(BaseModel):
+    field: str
+    detail: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; extra members depend on the problem."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class WebhookResult(Response):
+    result: Literal["created", "updated", "duplicate", "ignored"]
+    order_id: int | None = None
+    order_number: str | None = None

@@ -1,0 +1,212 @@
+"""The REST resources: shipments, their status, and new orders. Thin: parse, call a service, serialise."""
+from datetime import timezone
+
+from flask import jsonify, url_for
+from flask_babel import gettext as _
+
+from app.api import schemas as s
+from app.api.core import ApiError, resource, touch_client
+from app.carriers import carrier_name, tracking_url
+from app.carriers.eta import expected_delivery
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.models import Order, Shipment
+from app.orders.services import (
+    DuplicateTrackingNumber,
+    OrderInputError,
+    add_shipment,
+    create_order,
+    find_or_create_customer,
+    update_shipment,
+)
+
+READ, WRITE = "read:shipments", "write:shipments"
+MAX_ID = 2**31 - 1
+
+
+# ---- serialisation ---------------------------------------------------------------------------
+
+def _expected(order):
+    eta = expected_delivery(order)
+    return s.ExpectedDeliveryOut(earliest=eta.earliest, latest=eta.latest, source=eta.source) if eta else None
+
+
+def shipment_out(shipment):
+    order = shipment.order
+    return s.ShipmentOut(
+        id=shipment.id, order_id=order.id, order_number=order.number, carrier=shipment.carrier,
+        carrier_name=carrier_name(shipment.carrier), tracking_number=shipment.tracking_number,
+        tracking_url=tracking_url(shipment.carrier, shipment.tracking_number), status=order.status,
+        status_label=str(order.status_label), is_sandbox=order.is_sandbox, created_at=shipment.created_at,
+        updated_at=max(order.updated_at, shipment.created_at))
+
+
+def _refs(order):
+    return [s.ShipmentRef(id=x.id, carrier=x.carrier, tracking_number=x.tracking_number) for x in order.shipments]
+
+
+def order_summary(order):
+    customer = order.customer
+    return s.OrderSummary(
+        id=order.id, number=order.number, status=order.status, status_label=str(order.status_label),
+        status_changed_at=order.status_changed_at, is_sandbox=order.is_sandbox, currency=order.currency,
+        total=f"{order.total:.2f}",
+        customer=s.CustomerOut(name=customer.name, email=customer.email, phone=customer.phone),
+        items=[s.ItemOut(name=i.name, sku=i.sku, size=i.size, color=i.color, quantity=i.quantity,
+                         price=f"{i.price:.2f}") for i in order.items],
+        delivery=s.DeliveryOut(carrier=order.delivery_carrier, country=order.delivery_country,
+                               city=order.delivery_city, region=order.delivery_region,
+                               pickup_point=order.delivery_pickup_point, address=order.delivery_address,
+                               postcode=order.delivery_postcode),
+        expected_delivery=_expected(order), shipments=_refs(order),
+        created_at=order.created_at, updated_at=order.updated_at)
+
+
+def status_out(shipment):
+    order = shipment.order
+    return s.StatusOut(
+        shipment_id=shipment.id, order_id=order.id, status=order.status, status_label=str(order.status_label),
+        changed_at=order.status_changed_at, at_pickup_point=order.at_pickup_point, problem=order.problem,
+        allowed_next=[x for x in statuses.allowed_next(order.status) if x in statuses.SOURCE_TARGETS["api"]],
+        expected_delivery=_expected(order),
+        history=[s.HistoryEntry(status=e.status, status_label=str(e.status_label), previous_status=e.previous_status,
+                                at=e.created_at, source=e.source, actor=e.actor, note=e.note) for e in order.history])
+
+
+def answer(model, status=200, headers=None):
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+# ---- queries ---------------------------------------------------------------------------------
+
+def _visible_shipments(client):
+    return db.select(Shipment).join(Shipment.order).where(Order.is_sandbox.is_(bool(client.sandbox)))
+
+
+def _shipment_or_404(client, shipment_id):
+    if shipment_id > MAX_ID:  # beyond the column's range: cannot exist (and PostgreSQL would refuse the query)
+        shipment_id = 0
+    shipment = db.session.execute(_visible_shipments(client).where(Shipment.id == shipment_id)).scalar_one_or_none()
+    if shipment is None:
+        raise ApiError(404, _("Shipment not found."), _("There is no shipment %(id)s for this client.", id=shipment_id))
+    return shipment
+
+
+def _input_error(error):
+    if isinstance(error, DuplicateTrackingNumber):
+        return ApiError(409, _("The tracking number is already in use."), str(error),
+                        errors=[{"field": error.field, "detail": str(error)}])
+    return ApiError(422, _("The request has invalid fields."), str(error),
+                    errors=[{"field": error.field, "detail": str(error)}])
+
+
+# ---- resources -------------------------------------------------------------------------------
+
+@resource("/shipments", "GET", scope=READ, query=s.ShipmentQuery, response=s.ShipmentPage,
+          summary="List shipments", errors=(400,),
+          description="Newest first by id. Filters combine; follow next_cursor until it is null.")
+def list_shipments(client, query):
+    stmt = _visible_shipments(client)
+    if query.status:
+        stmt = stmt.where(Order.status == query.status)
+    if query.carrier:
+        stmt = stmt.where(Shipment.carrier == query.carrier)
+    if query.updated_since:
+        since = query.updated_since
+        if since.tzinfo is not None:
+            since = since.astimezone(timezone.utc).replace(tzinfo=None)
+        stmt = stmt.where(Order.updated_at >= since)
+    if query.cursor:
+        stmt = stmt.where(Shipment.id < min(int(query.cursor), MAX_ID))
+    rows = db.session.execute(stmt.order_by(Shipment.id.desc()).limit(query.limit + 1)).scalars().all()
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    return answer(s.ShipmentPage(items=[shipment_out(x) for x in rows],
+                                 next_cursor=str(rows[-1].id) if more else None))
+
+
+@resource("/shipments/<int:shipment_id>", "GET", scope=READ, response=s.ShipmentDetailOut, errors=(404,),
+          summary="One shipment with its order summary")
+def get_shipment(client, shipment_id):
+    shipment = _shipment_or_404(client, shipment_id)
+    return answer(s.ShipmentDetailOut(**shipment_out(shipment).model_dump(), order=order_summary(shipment.order)))
+
+
+@resource("/shipments/<int:shipment_id>", "PATCH", scope=WRITE, body=s.ShipmentPatchIn,
+          response=s.ShipmentOut, errors=(400, 404, 409, 415, 422),
+          summary="Set or change the carrier and tracking number",
+          description="Omitted fields stay as they are. A tracking number already used by another shipment "
+                      "of the same carrier is 409.")
+def patch_shipment(client, shipment_id, data):
+    shipment = _shipment_or_404(client, shipment_id)
+    try:
+        update_shipment(shipment, carrier=data.carrier, tracking_number=data.tracking_number)
+    except OrderInputError as error:
+        raise _input_error(error)
+    touch_client(client)
+    db.session.commit()
+    return answer(shipment_out(shipment))
+
+
+@resource("/shipments/<int:shipment_id>/status", "GET", scope=READ, response=s.StatusOut, errors=(404,),
+          summary="Current status and full history")
+def get_status(client, shipment_id):
+    return answer(status_out(_shipment_or_404(client, shipment_id)))
+
+
+@resource("/shipments/<int:shipment_id>/status", "POST", scope=WRITE, body=s.StatusChangeIn,
+          response=s.StatusOut, errors=(400, 404, 409, 415, 422),
+          summary="Change the order's status",
+          description="Through the order lifecycle. An illegal move is 409 with the current status and "
+                      "the allowed next ones; returned and cancelled need a note (the reason).")
+def post_status(client, shipment_id, data):
+    shipment = _shipment_or_404(client, shipment_id)
+    order = shipment.order
+    try:
+        lifecycle.change_status(order, data.status, source="api", actor=client.name, note=data.note)
+    except lifecycle.IllegalTransition as error:
+        raise ApiError(409, _("This status change is not allowed."), str(error), current_status=error.current,
+                       allowed=list(error.allowed))
+    except lifecycle.ReasonRequired as error:
+        raise ApiError(422, _("The request has invalid fields."), str(error),
+                       errors=[{"field": "note", "detail": str(error)}])
+    except lifecycle.LifecycleError as error:
+        raise ApiError(409, _("This status change is not allowed."), str(error))
+    touch_client(client)
+    db.session.commit()
+    return answer(status_out(shipment))
+
+
+@resource("/orders", "POST", scope=WRITE, body=s.OrderIn, response=s.OrderCreated, status=201,
+          errors=(400, 409, 415, 422), tag="orders",
+          summary="Create an order with its items, customer and shipment",
+          description="Answers 201 with the order's id, number, status and shipments. Orders made by a "
+                      "sandbox client are sandbox orders.")
+def post_order(client, data):
+    try:
+        customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
+                                           phone=data.customer.phone, language=data.customer.language)
+        shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
+        delivery = data.delivery.model_dump() if data.delivery else {}
+        order = create_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
+                             actor=client.name, currency=data.currency, note=data.note)
+        order.is_sandbox = bool(client.sandbox)
+        for index, shipment in enumerate(shipments):
+            try:
+                add_shipment(order, shipment.carrier, shipment.tracking_number)
+            except OrderInputError as error:
+                prefix = "shipment" if data.shipment and index == 0 else f"shipments[{index - bool(data.shipment)}]"
+                error.field = f"{prefix}.{error.field}"
+                raise
+        db.session.flush()
+    except OrderInputError as error:
+        raise _input_error(error)
+    touch_client(client)
+    db.session.commit()
+    result = s.OrderCreated(id=order.id, number=order.number, status=order.status,
+                            status_label=str(order.status_label), is_sandbox=order.is_sandbox, shipments=_refs(order))
+    location = url_for("api.get_shipment", shipment_id=order.shipments[0].id) if order.shipments else None
+    return answer(result, 201, {"Location": location} if location else None)
