@@ -1,5 +1,6 @@
 """The per-client rate limit of the API (Flask-Limiter): 429 with Retry-After, problem+json."""
 import base64
+import os
 
 import pytest
 
@@ -66,7 +67,9 @@ class TestSharedStore:
         import uuid
 
         if not _redis_up():
-            pytest.skip("Redis is not running on 127.0.0.1:6379 (optional)")
+            if os.environ.get("REQUIRE_REDIS", "").lower() in {"1", "true", "yes", "on"}:
+                pytest.fail("REQUIRE_REDIS=1 but Redis is not running on 127.0.0.1:6379")
+            pytest.skip("the shared-store test needs Redis on 127.0.0.1:6379")
         return {"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute",
                 "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
                 "RATELIMIT_KEY_PREFIX": f"posylka-test-{uuid.uuid4().hex}"}
