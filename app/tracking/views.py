@@ -4,7 +4,7 @@ Everything a shop embeds in its own pages lives under ``/widget/`` so that frami
 """
 import os
 
-from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, send_from_directory, url_for
 
 from app import htmx
 from app.carriers import carrier_name
@@ -17,6 +17,11 @@ bp = Blueprint("tracking", __name__)
 
 #: Endpoints that carry a signed token in their URL: no referrer leaves them, no robot indexes them.
 TOKEN_ENDPOINTS = {"tracking.signed", "tracking.signed_progress", "tracking.widget", "tracking.widget_progress"}
+
+
+@bp.before_app_request
+def _fresh_branding():
+    g.pop("_branding", None)  # read once per request, never carried over
 
 
 @bp.app_template_global("tracking_branding")

@@ -1,0 +1,77 @@
+"""The customer's order page in a real Chromium: the bar moves by itself when staff change the status."""
+import os
+import time
+from datetime import timedelta
+
+import pytest
+
+from app.orders.models import utcnow
+
+pytestmark = pytest.mark.browser
+POLL = 1
+
+
+@pytest.fixture
+def app_config():
+    return {"POLL_SECONDS": POLL}
+
+
+def _order(db, make_order, customer, status):
+    order = make_order(customer=customer, status=status, items=[
+        {"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
+        {"name": "Шарф кашеміровий", "sku": "SC-050", "size": None, "color": "бежевий", "quantity": 2, "price": "750.00"}])
+    order.shipments[0].scheduled_delivery_date = (utcnow() + timedelta(days=3)).date()
+    db.session.commit()
+    return order
+
+
+def _log_in(page, base, email):
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/orders/")
+
+
+def test_progress_bar_moves_without_reload(app, db, make_user, make_order, client, login, live_server, browser,
+                                           output_dir):
+    from playwright.sync_api import expect
+
+    customer = make_user("customer", name="Олена Коваль")
+    staff = make_user("staff")
+    order = _order(db, make_order, customer.customer, "awaiting_shipment")
+
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="uk-UA")
+    page = context.new_page()
+    _log_in(page, live_server, customer.email)
+    page.goto(f"{live_server}/orders/{order.number}")
+    current = page.locator("#tracking-progress .progress [aria-current=step]")
+    expect(current).to_contain_text("Очікує відправки")
+    expect(page.locator("#tracking-progress")).to_have_attribute("hx-trigger", f"every {POLL}s")
+    page.evaluate("window.__sameDocument = true")
+
+    # the staff path: the staff form, as a staff user, against the same database
+    login(staff.email)
+    response = client.post(f"/admin/orders/{order.id}", data={
+        "status": "shipped", "note": "Передано перевізнику", "version": order.version})
+    assert response.status_code == 302
+    changed_at = time.monotonic()
+
+    expect(current).to_contain_text("Відправлено", timeout=(POLL + 4) * 1000)
+    assert time.monotonic() - changed_at <= POLL + 4
+    assert page.evaluate("window.__sameDocument") is True  # the page was not reloaded
+    expect(page.locator("#tracking-progress .progress-summary")).to_have_text("Крок 3 з 5: Відправлено")
+    expect(page.locator("#tracking-progress .timeline")).to_contain_text("Передано перевізнику")
+    expect(page.get_by_role("button", name="Замовлення отримано")).to_be_visible()
+    expect(page.locator("#tracking-announcer")).to_have_text("Крок 3 з 5: Відправлено")
+
+    page.screenshot(path=os.path.join(output_dir, "order-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=os.path.join(output_dir, "order-1280.png"), full_page=True)
+    page.goto(f"{live_server}/orders/")
+    page.screenshot(path=os.path.join(output_dir, "my-orders-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.screenshot(path=os.path.join(output_dir, "my-orders-360.png"), full_page=True)
+    context.close()
