@@ -42,7 +42,7 @@ def branding_page():
     order = _order_for_snippet(number)
     widget_url = None
     if order is not None:
-        widget_url = url_for("tracking.widget", token=links.make_token(order), _external=True)
+        widget_url = links.widget_url(order)
         db.session.commit()  # a first link gives the order its nonce
     return render_template("tracking/admin_branding.html", form=form, brand=branding.current(),
                            number=number, order=order, widget_url=widget_url,

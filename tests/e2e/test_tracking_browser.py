@@ -75,3 +75,60 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     page.set_viewport_size({"width": 360, "height": 780})
     page.screenshot(path=os.path.join(output_dir, "my-orders-360.png"), full_page=True)
     context.close()
+
+
+def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_order, client, login, live_server,
+                                                     browser, output_dir, httpserver):
+    """A shop's page on another origin pastes the script snippet; the iframe shows the live bar."""
+    from playwright.sync_api import expect
+
+    from app.tracking import branding, links
+    from tests.test_tracking_widget import png_bytes
+
+    customer = make_user("customer")
+    order = _order(db, make_order, customer.customer, "shipped")
+    branding.save("#7a1f5c", "#fdf8f3", png_bytes(120, 32))
+    widget_url = f"{live_server}/widget/{links.make_token(order)}"
+    db.session.commit()
+    shop_page = (f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" '
+                 f'content="width=device-width, initial-scale=1"><title>Моє замовлення</title></head>'
+                 f'<body><h1>Дякуємо за покупку!</h1>'
+                 f'<script src="{live_server}/widget/embed.js" data-posylka-widget="{widget_url}" data-lang="uk" async>'
+                 f'</script></body></html>')
+    httpserver.expect_request("/order").respond_with_data(shop_page, content_type="text/html; charset=utf-8")
+
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="uk-UA")
+    page = context.new_page()
+    page.goto(httpserver.url_for("/order"))
+    frame = page.frame_locator("iframe")
+    expect(frame.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text("Відправлено")
+    expect(frame.locator(".widget-logo")).to_be_visible()
+    # the iframe grows to its content (the script listens to the widget's height messages)
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 400")
+
+    lifecycle_move(db, order, "in_transit")
+    expect(frame.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text(
+        "Прямує до клієнта", timeout=(POLL + 4) * 1000)
+    page.screenshot(path=os.path.join(output_dir, "widget-in-shop-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=os.path.join(output_dir, "widget-in-shop-1280.png"), full_page=True)
+
+    page.goto(f"{live_server}/track")
+    page.fill("input[name=number]", order.number)
+    page.fill("input[name=contact]", customer.email)
+    page.screenshot(path=os.path.join(output_dir, "track-1280.png"), full_page=True)
+    page.click("main form button[type=submit]")
+    expect(page.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text("Прямує до клієнта")
+    page.screenshot(path=os.path.join(output_dir, "signed-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.screenshot(path=os.path.join(output_dir, "signed-360.png"), full_page=True)
+    page.goto(f"{live_server}/track")
+    page.screenshot(path=os.path.join(output_dir, "track-360.png"), full_page=True)
+    context.close()
+
+
+def lifecycle_move(db, order, status):
+    from app.orders import lifecycle
+
+    lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
+    db.session.commit()
