@@ -6,7 +6,6 @@ from flask_login import current_user
 from app.auth import customer_required
 from app.extensions import db
 from app.tracking import services
-from app.tracking.forms import ReturnForm
 from app.tracking.views import page_context, progress_response
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -17,10 +16,6 @@ def _own_order(number):
     if order is None:
         abort(404)  # never 403: that would tell a stranger the order exists
     return order
-
-
-def _extra(order):
-    return {"return_form": ReturnForm()}
 
 
 @bp.route("/")
@@ -35,7 +30,7 @@ def my_orders():
 def detail(number):
     order = _own_order(number)
     poll_url = url_for("orders.progress", number=order.number)
-    return render_template("orders/detail.html", **page_context(order, "customer", poll_url), **_extra(order))
+    return render_template("orders/detail.html", **page_context(order, "customer", poll_url))
 
 
 @bp.route("/<number>/progress")
@@ -43,7 +38,7 @@ def detail(number):
 def progress(number):
     order = _own_order(number)
     return progress_response(order, kind="customer", page="orders/detail.html",
-                             poll_url=url_for("orders.progress", number=order.number), return_form=ReturnForm())
+                             poll_url=url_for("orders.progress", number=order.number))
 
 
 @bp.route("/<number>/received", methods=["POST"])

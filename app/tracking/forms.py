@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, StringField
 from wtforms.fields import ColorField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -10,12 +10,6 @@ class LookupForm(FlaskForm):
     number = StringField(_l("Order number"), validators=[DataRequired(_l("Enter the order number.")), Length(max=40)])
     contact = StringField(_l("Phone or e-mail given with the order"),
                           validators=[DataRequired(_l("Enter the phone number or e-mail.")), Length(max=254)])
-
-
-class ReturnForm(FlaskForm):
-    reason = TextAreaField(_l("Why do you want to return it?"),
-                           validators=[DataRequired(_l("Please tell the shop why you want to return the order.")),
-                                       Length(min=3, max=1000)])
 
 
 class BrandingForm(FlaskForm):

@@ -116,7 +116,7 @@ def etag_for(order, kind):
     """Everything the partial depends on: the order's version, the viewer's language, time zone,
     the poll interval and the day (the expected date may depend on it)."""
     today = datetime.now(get_timezone()).date().isoformat()
-    return (f"{kind}-{order.id}-v{order.version}-{get_locale()}-{get_timezone().zone}"
+    return (f"{kind}-{order.id}-v{order.version}-{get_locale()}-{get_timezone()}"
             f"-p{current_app.config['POLL_SECONDS']}-{today}")
 
 
@@ -243,8 +243,7 @@ def _timeline(order, open_return):
     if open_return is not None:
         entries.append(TimelineEntry(
             at=open_return.created_at, kind="return_request", title=_("Return requested"),
-            source=_("You") if open_return.requested_by_user_id else _("Customer"), note=open_return.reason,
-            detail=_("The shop will contact you about the return.")))
+            source=str(statuses.SOURCE_LABELS["customer"]), note=open_return.reason))
     # newest first; for equal times the later record first
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

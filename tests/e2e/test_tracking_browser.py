@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from flask import request_finished
 
 from app.orders.models import utcnow
 
@@ -45,12 +46,24 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
 
     context = browser.new_context(viewport={"width": 360, "height": 780}, locale="uk-UA")
     page = context.new_page()
+    polls = []
+
+    def answered(sender, response, **extra):
+        from flask import request
+
+        if request.path.endswith("/progress"):
+            polls.append((response.status_code, request.headers.get("If-None-Match")))
+
+    request_finished.connect(answered, app)
     _log_in(page, live_server, customer.email)
     page.goto(f"{live_server}/orders/{order.number}")
     current = page.locator("#tracking-progress .progress [aria-current=step]")
     expect(current).to_contain_text("Очікує відправки")
     expect(page.locator("#tracking-progress")).to_have_attribute("hx-trigger", f"every {POLL}s")
     page.evaluate("window.__sameDocument = true")
+    page.wait_for_timeout(POLL * 2500)
+    # the browser revalidates with the ETag it got; an unchanged order answers 304, unrendered
+    assert any(status == 304 and etag for status, etag in polls), polls
 
     # the staff path: the staff form, as a staff user, against the same database
     login(staff.email)
@@ -74,6 +87,21 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     page.screenshot(path=os.path.join(output_dir, "my-orders-1280.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
     page.screenshot(path=os.path.join(output_dir, "my-orders-360.png"), full_page=True)
+
+    # the customer asks for a return of a delivered order, and sees it on the timeline
+    delivered = _order(db, make_order, customer.customer, "delivered")
+    page.goto(f"{live_server}/orders/{delivered.number}")
+    page.get_by_text("Оформити повернення").click()
+    page.fill("#return-reason", "Не підійшов розмір, потрібен M замість S")
+    page.get_by_role("button", name="Надіслати запит на повернення").click()
+    expect(page.locator(".flash-success")).to_contain_text("Запит на повернення надіслано")
+    expect(page.locator(".event-return_request")).to_contain_text("Не підійшов розмір")
+    page.screenshot(path=os.path.join(output_dir, "return-requested-360.png"), full_page=True)
+
+    cancelled = make_order(customer=customer.customer, status="cancelled")
+    page.goto(f"{live_server}/orders/{cancelled.number}")
+    expect(page.locator(".end-cancelled")).to_be_visible()
+    page.screenshot(path=os.path.join(output_dir, "cancelled-360.png"), full_page=True)
     context.close()
 
 
@@ -83,6 +111,7 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
     from playwright.sync_api import expect
 
     from app.tracking import branding, links
+    from tests.conftest import PASSWORD
     from tests.test_tracking_widget import png_bytes
 
     customer = make_user("customer")
@@ -124,6 +153,16 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
     page.screenshot(path=os.path.join(output_dir, "signed-360.png"), full_page=True)
     page.goto(f"{live_server}/track")
     page.screenshot(path=os.path.join(output_dir, "track-360.png"), full_page=True)
+
+    admin = make_user("admin")
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.goto(f"{live_server}/admin/branding?order={order.number}")
+    expect(page.locator("pre.snippet").first).to_contain_text("/widget/")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=os.path.join(output_dir, "admin-branding-1280.png"), full_page=True)
     context.close()
 
 

@@ -42,7 +42,7 @@
 
   function reportHeight() {
     if (window.parent === window || !document.body.classList.contains("widget-body")) { return; }
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
     window.parent.postMessage({ type: "posylka:height", height: height, href: location.href }, "*");
   }
 
