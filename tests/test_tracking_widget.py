@@ -23,7 +23,7 @@ def test_widget_shows_the_live_bar_for_one_order(app, db, make_order, client):
     db.session.commit()
     response = client.get(f"/widget/{token}?lang=pl")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and '<html lang="pl">' in html
+    assert response.status_code == 200 and '<html lang="pl"' in html
     assert f'hx-get="/widget/{token}/progress?lang=pl"' in html and "Etap 4 z 5: W drodze do Ciebie" in html
     assert other.number not in html and order.customer.email not in html and order.customer.name not in html
     assert "/widget/branding.css" in html
