@@ -394,3 +394,38 @@ def test_unknown_language_gives_ukrainian_and_the_choice_is_remembered(app, db, 
     html = fresh.get(f"/orders/{order.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Gdzie jest teraz zamówienie" in html
     assert re.search(r"Złożone \d{1,2} \w+ \d{4}", html)  # the date in Polish
+
+
+def test_expected_window_and_dates_follow_the_language(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from app.carriers.eta import ExpectedDelivery
+    from app.tracking.services import format_expected
+
+    window = ExpectedDelivery(date(2026, 11, 24), date(2026, 11, 26), "estimate")
+    day = ExpectedDelivery(date(2026, 11, 24), date(2026, 11, 24), "carrier")
+    expected = {"uk": ("24–26 лист.", "вт, 24 листопада"), "en": ("Nov 24\u2009–\u200926", "Tue, Nov 24"),
+                "pl": ("24–26 listopada", "wt., 24 listopada"), "ru": ("24–26 нояб.", "вт, 24 нояб.")}
+    with app.test_request_context():
+        for lang, (window_text, day_text) in expected.items():
+            with force_locale(lang):
+                assert format_expected(window) == window_text
+                assert format_expected(day) == day_text
+
+
+def test_every_demo_order_page_renders(app, db, runner, client):
+    from app.orders.models import Customer, Order
+
+    runner.invoke(args=["demo-data"])
+    client.post("/login", data={"email": "olena@example.com", "password": "demo-pass-1"})
+    orders = db.session.execute(db.select(Order).join(Customer).where(Customer.email == "olena@example.com")
+                                ).scalars().all()
+    assert len(orders) >= 7
+    assert client.get("/orders/").status_code == 200
+    for order in orders:
+        assert client.get(f"/orders/{order.number}").status_code == 200
+        partial = client.get(f"/orders/{order.number}/progress", headers=HX)
+        assert partial.status_code == (286 if order.is_terminal else 200)
+        assert str(order.status_label) in partial.get_data(as_text=True)

@@ -7,7 +7,7 @@ caller already has (the order's version and status), never the history.
 """
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
@@ -15,7 +15,7 @@ from babel.dates import format_interval, format_skeleton
 from flask import current_app
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import record
 from app.carriers import carrier_name, tracking_url
@@ -104,8 +104,8 @@ def find_order_for_lookup(number, contact):
 
     Both failures take the same path so that the answer does not tell whether the number exists.
     """
-    order = db.session.execute(db.select(Order).where(Order.number == normalise_order_number(number))
-                               ).scalar_one_or_none()
+    order = db.session.execute(db.select(Order).options(joinedload(Order.customer))
+                               .where(Order.number == normalise_order_number(number))).scalar_one_or_none()
     customer = order.customer if order is not None else None
     return order if contact_matches(customer, contact) else None
 
@@ -177,7 +177,6 @@ class TrackingView:
     open_return: object = None
     can_confirm: bool = False
     can_request_return: bool = False
-    flags: list = field(default_factory=list)
 
 
 def _reached_index(order):
@@ -238,14 +237,15 @@ def _timeline(order, open_return):
                 continue
             entries.append(TimelineEntry(
                 at=carrier_event.occurred_at, kind="carrier", title=carrier_event.raw_text or carrier_event.raw_code,
-                source=f"{_('Carrier')} · {carrier_name(shipment.carrier)}", location=carrier_event.location or "",
+                source=f"{statuses.SOURCE_LABELS['carrier']} · {carrier_name(shipment.carrier)}", location=carrier_event.location or "",
                 flag="problem" if carrier_event.problem else ("pickup" if carrier_event.at_pickup_point else "")))
     if open_return is not None:
         entries.append(TimelineEntry(
             at=open_return.created_at, kind="return_request", title=_("Return requested"),
             source=str(statuses.SOURCE_LABELS["customer"]), note=open_return.reason))
-    # newest first; for equal times the later record first
-    entries.sort(key=lambda e: e.at, reverse=True)
+    # newest first; of two entries with the same time, the one recorded later first
+    order_of = {id(entry): index for index, entry in enumerate(entries)}
+    entries.sort(key=lambda e: (e.at, order_of[id(e)]), reverse=True)
     return entries
 
 
