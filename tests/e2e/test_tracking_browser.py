@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from flask import request_finished
 
+from app.orders import lifecycle
 from app.orders.models import utcnow
 
 pytestmark = pytest.mark.browser
@@ -102,6 +103,13 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     page.goto(f"{live_server}/orders/{cancelled.number}")
     expect(page.locator(".end-cancelled")).to_be_visible()
     page.screenshot(path=os.path.join(output_dir, "cancelled-360.png"), full_page=True)
+
+    waiting = _order(db, make_order, customer.customer, "in_transit")
+    lifecycle.set_flags(waiting, at_pickup_point=True)
+    db.session.commit()
+    page.goto(f"{live_server}/orders/{waiting.number}")
+    expect(page.locator(".progress .step-current")).to_contain_text("У пункті видачі")
+    page.screenshot(path=os.path.join(output_dir, "at-pickup-point-360.png"), full_page=True)
     context.close()
 
 
@@ -167,7 +175,5 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
 
 
 def lifecycle_move(db, order, status):
-    from app.orders import lifecycle
-
     lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
     db.session.commit()
