@@ -47,6 +47,8 @@ class Config:
     # Log-in throttling and rate limits (Flask-Limiter storage; memory:// is per process)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    #: Failed look-ups at /track allowed per address (successful ones are not counted)
+    TRACK_LOOKUP_RATE_LIMIT = os.environ.get("TRACK_LOOKUP_RATE_LIMIT", "10 per 15 minutes")
 
     # REST API (app/api): per-client limit, token lifetime (at most 3600 s), largest body, platform secrets
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")

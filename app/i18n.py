@@ -32,6 +32,12 @@ def init_app(app):
         format_time=flask_babel.format_time, format_currency=flask_babel.format_currency,
         format_decimal=flask_babel.format_decimal, format_percent=flask_babel.format_percent)
 
+    @app.before_request
+    def _decide_language_per_request():
+        # a test client runs many requests in one app context (one ``g``): never reuse a choice
+        g.pop("_locale", None)
+        g.pop("_flask_babel", None)
+
     @app.context_processor
     def _i18n_context():
         return {"languages": LANGUAGE_NAMES, "current_language": select_locale()}

@@ -4,3 +4,4 @@ from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401
 from app.settings import Setting  # noqa: F401
+from app.tracking.models import ReturnRequest  # noqa: F401

@@ -1,23 +1,71 @@
-"""The logged-in customer's orders."""
-from flask import Blueprint, abort, render_template
+"""The logged-in customer's orders: the list, one order with its live progress, and their actions."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import customer_required
-from app.orders.services import customer_order_or_none, customer_orders
+from app.extensions import db
+from app.tracking import services
+from app.tracking.views import page_context, progress_response
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+def _own_order(number):
+    order = services.customer_order(current_user, number)
+    if order is None:
+        abort(404)  # never 403: that would tell a stranger the order exists
+    return order
 
 
 @bp.route("/")
 @customer_required
 def my_orders():
-    return render_template("orders/list.html", orders=customer_orders(current_user))
+    active, finished = services.order_summaries(services.customer_orders(current_user))
+    return render_template("orders/list.html", active=active, finished=finished)
 
 
 @bp.route("/<number>")
 @customer_required
 def detail(number):
-    order = customer_order_or_none(current_user, number)
-    if order is None:
-        abort(404)  # never 403: that would tell a stranger the order exists
-    return render_template("orders/detail.html", order=order)
+    order = _own_order(number)
+    poll_url = url_for("orders.progress", number=order.number)
+    return render_template("orders/detail.html", **page_context(order, "customer", poll_url))
+
+
+@bp.route("/<number>/progress")
+@customer_required
+def progress(number):
+    order = _own_order(number)
+    return progress_response(order, kind="customer", page="orders/detail.html",
+                             poll_url=url_for("orders.progress", number=order.number))
+
+
+@bp.route("/<number>/received", methods=["POST"])
+@customer_required
+def confirm_receipt(number):
+    order = _own_order(number)
+    try:
+        services.confirm_receipt(order, current_user)
+    except services.ActionRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you! The order is marked as delivered."), "success")
+    return redirect(url_for("orders.detail", number=number))
+
+
+@bp.route("/<number>/return", methods=["POST"])
+@customer_required
+def request_return(number):
+    order = _own_order(number)
+    try:
+        services.request_return(order, current_user, request.form.get("reason"))
+    except services.ActionRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Your return request has been sent to the shop."), "success")
+    return redirect(url_for("orders.detail", number=number))

@@ -33,6 +33,11 @@ def tracking_url(order, *, external=True):
     return url_for("tracking.signed", token=make_token(order), _external=external)
 
 
+def widget_url(order, *, external=True):
+    """The embeddable widget URL for ``order`` (the iframe of a shop's own order page)."""
+    return url_for("tracking.widget", token=make_token(order), _external=external)
+
+
 class InvalidLink(Exception):
     """The token is tampered, expired or revoked."""
 

@@ -1,0 +1,55 @@
+/* Posylka tracking pages: keep the polled progress block calm and tell screen readers what changed.
+ * - An unchanged answer (same ETag, e.g. the browser's cached copy after a 304) is not swapped in.
+ * - After a swap that changed the status, the new summary is read out by a live region.
+ * - Inside the widget iframe, the page tells its parent how tall it is. */
+(function () {
+  "use strict";
+  var BLOCK_ID = "tracking-progress";
+
+  function block() { return document.getElementById(BLOCK_ID); }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== BLOCK_ID) { return; }
+    var xhr = event.detail.xhr;
+    if (xhr.status === 200 && xhr.getResponseHeader("ETag") &&
+        xhr.getResponseHeader("ETag") === target.getAttribute("data-etag")) {
+      event.detail.shouldSwap = false;
+    }
+    if (target.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA" &&
+        document.activeElement.value && xhr.status === 200) {
+      event.detail.shouldSwap = false;  // do not throw away a return reason being typed
+    }
+  });
+
+  var lastStatus = null;
+  function remember() {
+    var el = block();
+    if (el) { lastStatus = el.getAttribute("data-status"); }
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var el = block();
+    if (!el) { return; }
+    var status = el.getAttribute("data-status");
+    var announcer = document.getElementById("tracking-announcer");
+    if (announcer && status && lastStatus && status !== lastStatus) {
+      announcer.textContent = el.getAttribute("data-summary") || "";
+    }
+    lastStatus = status;
+    reportHeight();
+  });
+
+  function reportHeight() {
+    if (window.parent === window || !document.body.classList.contains("widget-body")) { return; }
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    window.parent.postMessage({ type: "posylka:height", height: height, href: location.href }, "*");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    remember();
+    reportHeight();
+    document.addEventListener("toggle", reportHeight, true);
+    window.addEventListener("resize", reportHeight);
+  });
+})();

@@ -1,0 +1,64 @@
+"""Admin page for the widget: the shop's colours and logo, and the snippet for one order."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.audit import record
+from app.auth import admin_required
+from app.extensions import db
+from app.orders.models import Order
+from app.tracking import branding, links, services
+from app.tracking.forms import BrandingForm
+
+bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")
+
+
+def _order_for_snippet(number):
+    if not number:
+        return None
+    return db.session.execute(db.select(Order).where(Order.number == services.normalise_order_number(number))
+                              ).scalar_one_or_none()
+
+
+@bp.route("/branding", methods=["GET", "POST"])
+@admin_required
+def branding_page():
+    brand = branding.current()
+    form = BrandingForm(data={"color": brand.color, "background": brand.background} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        upload = form.logo.data
+        data = upload.read(branding.LOGO_MAX_BYTES + 1) if upload else None
+        try:
+            branding.save(form.color.data, form.background.data, data, remove_logo=form.remove_logo.data)
+        except branding.BrandingError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            record("settings.branding", "settings", "branding", after={"color": form.color.data,
+                                                                        "background": form.background.data})
+            db.session.commit()
+            flash(_("The branding is saved."), "success")
+            return redirect(url_for("tracking_admin.branding_page"))
+    number = request.args.get("order", "").strip()
+    order = _order_for_snippet(number)
+    widget_url = None
+    if order is not None:
+        widget_url = links.widget_url(order)
+        db.session.commit()  # a first link gives the order its nonce
+    return render_template("tracking/admin_branding.html", form=form, brand=branding.current(),
+                           number=number, order=order, widget_url=widget_url,
+                           embed_url=url_for("tracking.embed_script", _external=True))
+
+
+@bp.route("/branding/revoke", methods=["POST"])
+@admin_required
+def revoke():
+    order = _order_for_snippet(request.form.get("order", ""))
+    if order is None:
+        flash(_("There is no order with this number."), "error")
+        return redirect(url_for("tracking_admin.branding_page"))
+    links.revoke_links(order)
+    record("order.revoke_links", "order", order.id)
+    db.session.commit()
+    flash(_("Every tracking link of order %(number)s has stopped working. New links work as usual.",
+            number=order.number), "success")
+    return redirect(url_for("tracking_admin.branding_page", order=order.number))

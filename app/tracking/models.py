@@ -1,0 +1,15 @@
+"""A customer's request to return an order, shown on the timeline until staff record the return."""
+from app.extensions import db
+from app.orders.models import utcnow
+
+
+class ReturnRequest(db.Model):
+    __tablename__ = "return_requests"
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    reason = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    requested_by_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
+
+    order = db.relationship("Order", backref=db.backref("return_requests", cascade="all, delete-orphan",
+                                                        order_by="ReturnRequest.id", lazy="select"))

@@ -1,0 +1,378 @@
+"""What a customer sees of an order, who may see it, and what a customer may do with it.
+
+``tracking_view(order)`` computes every label and flag of the progress bar and the timeline in
+Python, so the one partial template that the customer page, the signed-link page and the widget
+share holds no rules. ``etag_for`` is the polled partial's cheap check: it reads only values the
+caller already has (the order's version and status), never the history.
+"""
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from babel.dates import format_interval, format_skeleton
+from flask import current_app
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.audit import record
+from app.carriers import carrier_name, tracking_url
+from app.carriers.eta import expected_delivery
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.models import Customer, Order
+from app.tracking.models import ReturnRequest
+
+RETURN_REASON_MAX = 1000
+CONFIRMABLE = frozenset({statuses.SHIPPED, statuses.IN_TRANSIT})
+RETURNABLE = frozenset({statuses.DELIVERED})
+
+
+class ActionRefused(Exception):
+    """A customer action that cannot be done now; ``str()`` is a translated message."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self):
+        return str(self.message)
+
+
+# ---- finding orders -------------------------------------------------------------------------
+
+def customer_order(user, number):
+    """``user``'s order with this number, in one indexed query, else None (never tells why)."""
+    return db.session.execute(
+        db.select(Order).join(Customer, Customer.id == Order.customer_id)
+        .where(Order.number == number, Customer.user_id == user.id)).scalar_one_or_none()
+
+
+def customer_orders(user):
+    """The customer's orders, newest first, with what the list shows loaded up front."""
+    return db.session.execute(
+        db.select(Order).join(Customer, Customer.id == Order.customer_id).where(Customer.user_id == user.id)
+        .options(selectinload(Order.items), selectinload(Order.shipments))
+        .order_by(Order.created_at.desc(), Order.id.desc())).scalars().all()
+
+
+def normalise_order_number(raw):
+    number = re.sub(r"\s+", "", raw or "").lstrip("#№").upper()
+    prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
+    if number.isdigit():
+        number = prefix + number
+    return number[:32]
+
+
+def phone_keys(raw):
+    """Every E.164 reading of a phone number as people write it (+380…, 380…, 0…, 00…)."""
+    text = re.sub(r"[^\d+]", "", raw or "")
+    if len(re.sub(r"\D", "", text)) < 6:
+        return set()
+    attempts = []
+    if text.startswith("+"):
+        attempts.append((text, None))
+    elif text.startswith("00"):
+        attempts.append(("+" + text[2:], None))
+    else:
+        attempts.append(("+" + text, None))
+        attempts.extend((text, region) for region in current_app.config.get("PHONE_REGIONS", ("UA", "PL")))
+    keys = set()
+    for candidate, region in attempts:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(parsed):
+            keys.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return keys
+
+
+def contact_matches(customer, contact):
+    contact = (contact or "").strip()
+    if not contact or customer is None:
+        return False
+    if "@" in contact:
+        return bool(customer.email) and secrets.compare_digest(contact.lower().encode(), customer.email.lower().encode())
+    return bool(phone_keys(contact) & phone_keys(customer.phone))
+
+
+def find_order_for_lookup(number, contact):
+    """The order if ``contact`` (its phone or e-mail) belongs to it; None for a wrong pair or no order.
+
+    Both failures take the same path so that the answer does not tell whether the number exists.
+    """
+    order = db.session.execute(db.select(Order).options(joinedload(Order.customer))
+                               .where(Order.number == normalise_order_number(number))).scalar_one_or_none()
+    customer = order.customer if order is not None else None
+    return order if contact_matches(customer, contact) else None
+
+
+# ---- the cheap check of the polled partial --------------------------------------------------
+
+def etag_for(order, kind):
+    """Everything the partial depends on: the order's version, the viewer's language, time zone,
+    the poll interval and the day (the expected date may depend on it)."""
+    today = datetime.now(get_timezone()).date().isoformat()
+    return (f"{kind}-{order.id}-v{order.version}-{get_locale()}-{get_timezone()}"
+            f"-p{current_app.config['POLL_SECONDS']}-{today}")
+
+
+# ---- the view of one order ------------------------------------------------------------------
+
+@dataclass
+class Step:
+    code: str
+    label: str
+    state: str  # done, current, upcoming, not_reached
+    state_text: str
+    number: int
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # status, carrier, return_request
+    title: str
+    source: str
+    status: str = ""
+    note: str = ""
+    detail: str = ""
+    location: str = ""
+    flag: str = ""  # problem, pickup, correction
+
+
+@dataclass
+class ShipmentView:
+    carrier: str
+    carrier_name: str
+    tracking_number: str
+    url: str
+    last_text: str
+
+
+@dataclass
+class TrackingView:
+    order: object
+    steps: list
+    summary: str
+    end_state: str
+    end_state_label: str
+    end_state_text: str
+    end_state_note: str
+    at_pickup_point: bool
+    pickup_point: str
+    problem: bool
+    problem_note: str
+    expected: object
+    expected_text: str
+    expected_source: str
+    carrier_date: object
+    carrier_date_text: str
+    shipments: list
+    timeline: list
+    poll: bool
+    open_return: object = None
+    can_confirm: bool = False
+    can_request_return: bool = False
+
+
+def _reached_index(order):
+    """The last of the five steps an order reached before it was returned or cancelled."""
+    for event in reversed(order.history):
+        if event.status == order.status and event.previous_status in statuses.CHAIN:
+            return statuses.CHAIN.index(event.previous_status)
+    return 0
+
+
+def _steps(order):
+    current = statuses.step_index(order.status)
+    reached = current if current is not None else _reached_index(order)
+    end = current is None
+    texts = {"done": _("completed"), "current": _("current step"), "upcoming": _("not yet"),
+             "not_reached": _("not reached")}
+    steps = []
+    for index, code in enumerate(statuses.CHAIN):
+        if end:
+            state = "done" if index <= reached else "not_reached"
+        elif index < reached:
+            state = "done"
+        elif index == reached:
+            state = "current"
+        else:
+            state = "upcoming"
+        steps.append(Step(code, str(statuses.label(code)), state, texts[state], index + 1))
+    return steps, reached
+
+
+def _summary(order, reached):
+    total = len(statuses.CHAIN)
+    if order.status == statuses.CANCELLED:
+        return _("The order was cancelled at step %(step)s of %(total)s (%(label)s).", step=reached + 1,
+                 total=total, label=statuses.label(statuses.CHAIN[reached]))
+    if order.status == statuses.RETURNED:
+        return _("The order was returned after step %(step)s of %(total)s (%(label)s).", step=reached + 1,
+                 total=total, label=statuses.label(statuses.CHAIN[reached]))
+    return _("Step %(step)s of %(total)s: %(label)s", step=reached + 1, total=total, label=order.status_label)
+
+
+def _timeline(order, open_return):
+    entries = []
+    linked = {event.carrier_event_id for event in order.history if event.carrier_event_id}
+    for event in order.history:
+        detail = event.carrier_raw_text or ""
+        if event.source == "carrier" and event.carrier:
+            source = f"{event.source_label} · {carrier_name(event.carrier)}"
+        else:
+            source = str(event.source_label)
+        entries.append(TimelineEntry(
+            at=event.created_at, kind="status", status=event.status, title=str(event.status_label),
+            source=source, note=event.note or "", detail=detail,
+            flag="correction" if event.is_correction else ""))
+    for shipment in order.shipments:
+        for carrier_event in shipment.events:
+            if carrier_event.id in linked:
+                continue
+            entries.append(TimelineEntry(
+                at=carrier_event.occurred_at, kind="carrier", title=carrier_event.raw_text or carrier_event.raw_code,
+                source=f"{statuses.SOURCE_LABELS['carrier']} · {carrier_name(shipment.carrier)}", location=carrier_event.location or "",
+                flag="problem" if carrier_event.problem else ("pickup" if carrier_event.at_pickup_point else "")))
+    if open_return is not None:
+        entries.append(TimelineEntry(
+            at=open_return.created_at, kind="return_request", title=_("Return requested"),
+            source=str(statuses.SOURCE_LABELS["customer"]), note=open_return.reason))
+    # newest first; of two entries with the same time, the one recorded later first
+    order_of = {id(entry): index for index, entry in enumerate(entries)}
+    entries.sort(key=lambda e: (e.at, order_of[id(e)]), reverse=True)
+    return entries
+
+
+def open_return_request(order):
+    """The customer's pending return request, until staff record the return."""
+    if order.status == statuses.RETURNED:
+        return None
+    requests = order.return_requests
+    return requests[-1] if requests else None
+
+
+def _shipments(order):
+    views = []
+    for shipment in order.shipments:
+        views.append(ShipmentView(shipment.carrier, carrier_name(shipment.carrier), shipment.tracking_number,
+                                  tracking_url(shipment.carrier, shipment.tracking_number) or "",
+                                  shipment.last_raw_text or ""))
+    return views
+
+
+def _carrier_date(order):
+    dates = [s.scheduled_delivery_date for s in order.shipments if s.scheduled_delivery_date]
+    return max(dates) if dates and not order.is_terminal else None
+
+
+def tracking_view(order):
+    steps, reached = _steps(order)
+    open_return = open_return_request(order)
+    end_state = order.status if order.status in statuses.FINAL else ""
+    end_note = ""
+    if end_state:
+        last = next((e for e in reversed(order.history) if e.status == order.status), None)
+        end_note = (last.note or "") if last else ""
+    end_texts = {
+        statuses.CANCELLED: _("This order was cancelled. If you paid for it, the shop will refund the money."),
+        statuses.RETURNED: _("The shop has recorded the return of this order."),
+    }
+    expected = expected_delivery(order)
+    carrier_date = _carrier_date(order)
+    return TrackingView(
+        order=order, steps=steps, summary=_summary(order, reached),
+        end_state=end_state, end_state_label=str(statuses.label(end_state)) if end_state else "",
+        end_state_text=end_texts.get(end_state, ""), end_state_note=end_note,
+        at_pickup_point=bool(order.at_pickup_point) and order.status == statuses.IN_TRANSIT,
+        pickup_point=order.delivery_pickup_point or "",
+        problem=bool(order.problem) and not order.is_terminal, problem_note=order.problem_note or "",
+        expected=expected, expected_text=format_expected(expected),
+        expected_source=(_("the carrier's date") if expected.source == "carrier" else _("our estimate"))
+        if expected else "",
+        carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
+        shipments=_shipments(order), timeline=_timeline(order, open_return), poll=not order.is_terminal,
+        open_return=open_return, can_confirm=order.status in CONFIRMABLE,
+        can_request_return=order.status in RETURNABLE and open_return is None)
+
+
+def format_day(day):
+    return format_skeleton("MMMMEd", day, locale=get_locale())
+
+
+def format_expected(expected):
+    """"Tue, 24 Nov" or "24–26 Nov" in the viewer's language."""
+    if expected is None:
+        return ""
+    if not expected.is_window:
+        return format_day(expected.earliest)
+    return format_interval(expected.earliest, expected.latest, skeleton="MMMMd", locale=get_locale())
+
+
+@dataclass
+class OrderSummary:
+    order: object
+    step: int
+    total_steps: int
+    items_text: str
+    item_count: int
+    expected_text: str
+    flag: str
+
+
+def order_summaries(orders):
+    rows = []
+    for order in orders:
+        index = statuses.step_index(order.status)
+        names = [item.name for item in order.items]
+        text = names[0] if names else ""
+        if len(names) > 1:
+            text = _("%(first)s and %(count)s more", first=names[0], count=len(names) - 1)
+        flag = ""
+        if order.problem and not order.is_terminal:
+            flag = "problem"
+        elif order.at_pickup_point and order.status == statuses.IN_TRANSIT:
+            flag = "pickup"
+        rows.append(OrderSummary(order, (index or 0) + 1, len(statuses.CHAIN), text,
+                                 sum(item.quantity for item in order.items),
+                                 format_expected(expected_delivery(order)), flag))
+    active = [r for r in rows if not r.order.is_terminal]
+    finished = [r for r in rows if r.order.is_terminal]
+    return active, finished
+
+
+# ---- customer actions -----------------------------------------------------------------------
+
+def confirm_receipt(order, user):
+    """The customer says the parcel is in their hands: the order becomes delivered."""
+    if order.status not in CONFIRMABLE:
+        raise ActionRefused(_("This order cannot be confirmed as received now (it is “%(status)s”).",
+                              status=order.status_label))
+    try:
+        return lifecycle.change_status(order, statuses.DELIVERED, source="customer", actor_user=user,
+                                       actor=user.email)
+    except lifecycle.LifecycleError as error:
+        raise ActionRefused(str(error))
+
+
+def request_return(order, user, reason):
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ActionRefused(_("Please tell the shop why you want to return the order."))
+    if len(reason) > RETURN_REASON_MAX:
+        raise ActionRefused(_("Please keep the reason under %(count)s characters.", count=RETURN_REASON_MAX))
+    if order.status not in RETURNABLE:
+        raise ActionRefused(_("A return can be requested once the order is delivered."))
+    if open_return_request(order) is not None:
+        raise ActionRefused(_("You have already asked to return this order."))
+    request = ReturnRequest(order=order, reason=reason, requested_by_user_id=user.id)
+    db.session.add(request)
+    lifecycle.touch(order)
+    record("order.return_requested", "order", order.id, after={"reason": reason}, actor=user)
+    return request
+

@@ -1,0 +1,179 @@
+"""The customer's order page in a real Chromium: the bar moves by itself when staff change the status."""
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from flask import request_finished
+
+from app.orders import lifecycle
+from app.orders.models import utcnow
+
+pytestmark = pytest.mark.browser
+POLL = 1
+
+
+@pytest.fixture
+def app_config():
+    return {"POLL_SECONDS": POLL}
+
+
+def _order(db, make_order, customer, status):
+    order = make_order(customer=customer, status=status, items=[
+        {"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
+        {"name": "Шарф кашеміровий", "sku": "SC-050", "size": None, "color": "бежевий", "quantity": 2, "price": "750.00"}])
+    order.shipments[0].scheduled_delivery_date = (utcnow() + timedelta(days=3)).date()
+    db.session.commit()
+    return order
+
+
+def _log_in(page, base, email):
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/orders/")
+
+
+def test_progress_bar_moves_without_reload(app, db, make_user, make_order, client, login, live_server, browser,
+                                           output_dir):
+    from playwright.sync_api import expect
+
+    customer = make_user("customer", name="Олена Коваль")
+    staff = make_user("staff")
+    order = _order(db, make_order, customer.customer, "awaiting_shipment")
+
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="uk-UA")
+    page = context.new_page()
+    polls = []
+
+    def answered(sender, response, **extra):
+        from flask import request
+
+        if request.path.endswith("/progress"):
+            polls.append((response.status_code, request.headers.get("If-None-Match")))
+
+    request_finished.connect(answered, app)
+    _log_in(page, live_server, customer.email)
+    page.goto(f"{live_server}/orders/{order.number}")
+    current = page.locator("#tracking-progress .progress [aria-current=step]")
+    expect(current).to_contain_text("Очікує відправки")
+    expect(page.locator("#tracking-progress")).to_have_attribute("hx-trigger", f"every {POLL}s")
+    page.evaluate("window.__sameDocument = true")
+    page.wait_for_timeout(POLL * 2500)
+    # the browser revalidates with the ETag it got; an unchanged order answers 304, unrendered
+    assert any(status == 304 and etag for status, etag in polls), polls
+
+    # the staff path: the staff form, as a staff user, against the same database
+    login(staff.email)
+    response = client.post(f"/admin/orders/{order.id}", data={
+        "status": "shipped", "note": "Передано перевізнику", "version": order.version})
+    assert response.status_code == 302
+    changed_at = time.monotonic()
+
+    expect(current).to_contain_text("Відправлено", timeout=(POLL + 4) * 1000)
+    assert time.monotonic() - changed_at <= POLL + 4
+    assert page.evaluate("window.__sameDocument") is True  # the page was not reloaded
+    expect(page.locator("#tracking-progress .progress-summary")).to_have_text("Крок 3 з 5: Відправлено")
+    expect(page.locator("#tracking-progress .timeline")).to_contain_text("Передано перевізнику")
+    expect(page.get_by_role("button", name="Замовлення отримано")).to_be_visible()
+    expect(page.locator("#tracking-announcer")).to_have_text("Крок 3 з 5: Відправлено")
+
+    page.screenshot(path=os.path.join(output_dir, "order-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=os.path.join(output_dir, "order-1280.png"), full_page=True)
+    page.goto(f"{live_server}/orders/")
+    page.screenshot(path=os.path.join(output_dir, "my-orders-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.screenshot(path=os.path.join(output_dir, "my-orders-360.png"), full_page=True)
+
+    # the customer asks for a return of a delivered order, and sees it on the timeline
+    delivered = _order(db, make_order, customer.customer, "delivered")
+    page.goto(f"{live_server}/orders/{delivered.number}")
+    page.get_by_text("Оформити повернення").click()
+    page.fill("#return-reason", "Не підійшов розмір, потрібен M замість S")
+    page.get_by_role("button", name="Надіслати запит на повернення").click()
+    expect(page.locator(".flash-success")).to_contain_text("Запит на повернення надіслано")
+    expect(page.locator(".event-return_request")).to_contain_text("Не підійшов розмір")
+    page.screenshot(path=os.path.join(output_dir, "return-requested-360.png"), full_page=True)
+
+    cancelled = make_order(customer=customer.customer, status="cancelled")
+    page.goto(f"{live_server}/orders/{cancelled.number}")
+    expect(page.locator(".end-cancelled")).to_be_visible()
+    page.screenshot(path=os.path.join(output_dir, "cancelled-360.png"), full_page=True)
+
+    waiting = _order(db, make_order, customer.customer, "in_transit")
+    lifecycle.set_flags(waiting, at_pickup_point=True)
+    db.session.commit()
+    page.goto(f"{live_server}/orders/{waiting.number}")
+    expect(page.locator(".progress .step-current")).to_contain_text("У пункті видачі")
+    page.screenshot(path=os.path.join(output_dir, "at-pickup-point-360.png"), full_page=True)
+    context.close()
+
+
+def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_order, client, login, live_server,
+                                                     browser, output_dir, httpserver):
+    """A shop's page on another origin pastes the script snippet; the iframe shows the live bar."""
+    from playwright.sync_api import expect
+
+    from app.tracking import branding, links
+    from tests.conftest import PASSWORD
+    from tests.test_tracking_widget import png_bytes
+
+    customer = make_user("customer")
+    order = _order(db, make_order, customer.customer, "shipped")
+    branding.save("#7a1f5c", "#fdf8f3", png_bytes(120, 32))
+    widget_url = f"{live_server}/widget/{links.make_token(order)}"
+    db.session.commit()
+    shop_page = (f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" '
+                 f'content="width=device-width, initial-scale=1"><title>Моє замовлення</title></head>'
+                 f'<body><h1>Дякуємо за покупку!</h1>'
+                 f'<script src="{live_server}/widget/embed.js" data-posylka-widget="{widget_url}" data-lang="uk" async>'
+                 f'</script></body></html>')
+    httpserver.expect_request("/order").respond_with_data(shop_page, content_type="text/html; charset=utf-8")
+
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="uk-UA")
+    page = context.new_page()
+    page.goto(httpserver.url_for("/order"))
+    frame = page.frame_locator("iframe")
+    expect(frame.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text("Відправлено")
+    expect(frame.locator(".widget-logo")).to_be_visible()
+    # the iframe grows to its content (the script listens to the widget's height messages)
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 400")
+
+    lifecycle_move(db, order, "in_transit")
+    expect(frame.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text(
+        "Прямує до клієнта", timeout=(POLL + 4) * 1000)
+    page.screenshot(path=os.path.join(output_dir, "widget-in-shop-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=os.path.join(output_dir, "widget-in-shop-1280.png"), full_page=True)
+
+    page.goto(f"{live_server}/track")
+    page.fill("input[name=number]", order.number)
+    page.fill("input[name=contact]", customer.email)
+    page.screenshot(path=os.path.join(output_dir, "track-1280.png"), full_page=True)
+    page.click("main form button[type=submit]")
+    expect(page.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text("Прямує до клієнта")
+    page.screenshot(path=os.path.join(output_dir, "signed-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.screenshot(path=os.path.join(output_dir, "signed-360.png"), full_page=True)
+    page.goto(f"{live_server}/track")
+    page.screenshot(path=os.path.join(output_dir, "track-360.png"), full_page=True)
+
+    admin = make_user("admin")
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.goto(f"{live_server}/admin/branding?order={order.number}")
+    expect(page.locator("pre.snippet").first).to_contain_text("/widget/")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=os.path.join(output_dir, "admin-branding-1280.png"), full_page=True)
+    context.close()
+
+
+def lifecycle_move(db, order, status):
+    lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
+    db.session.commit()
