@@ -94,8 +94,9 @@ def _instance_secret(app):
 
 def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
+    from app.analytics.views import bp as analytics_bp
     from app.auth.views import bp as auth_bp
     from app.orders.views import bp as orders_bp
 
-    for bp in (auth_bp, orders_bp, admin_bp):
+    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp):
         app.register_blueprint(bp)
