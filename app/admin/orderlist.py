@@ -212,7 +212,8 @@ def iter_orders(filters, batch=500, with_history=False):
             db.select(Order).where(Order.id.in_(chunk)).options(*_row_options(with_history))).unique().scalars()}
         for order_id in chunk:
             yield by_id[order_id]
-        db.session.expunge_all()
+        for order in by_id.values():  # keep memory flat on a large export (items, parcels follow by cascade)
+            db.session.expunge(order)
 
 
 def regions():

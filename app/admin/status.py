@@ -34,14 +34,16 @@ def compose_note(target, note, reason):
     return f"{label}. {note}" if note else label
 
 
-def change(order, target, *, user, note=None, reason=None, expected_version=None, correction=False):
-    """Change one order's status as ``user``; returns the history row (None for a repeat)."""
+def change(order, target, *, user, note=None, reason=None, expected_version=None, correction=False, at=None):
+    """Change one order's status as ``user``; returns the history row (None for a repeat).
+
+    ``at`` is when it happened (default now), for back-dated records such as tests' fixed data."""
     if target not in statuses.ALL:
         raise lifecycle.UnknownStatus(target)
     # A correction's note is the admin's written reason for it (lifecycle requires one).
     full_note = (note or "").strip() if correction else compose_note(target, note, reason)
     event = lifecycle.change_status(order, target, source="staff", actor_user=user, note=full_note,
-                                    expected_version=expected_version, correction=correction)
+                                    expected_version=expected_version, correction=correction, at=at)
     if event is not None and target == statuses.RETURNED and reason in RETURN_REASONS:
         event.reason_code = reason
     return event
