@@ -213,7 +213,7 @@ def test_order_editor_saves_items_and_refuses_a_stale_form(app, db, make_order, 
     db.session.refresh(order)
     assert [i.size for i in order.items] == ["M"]
     bad = client.post(f"/admin/orders/{order.id}/edit", data=_edit_data(order, **{"items-1-price": "abc"}))
-    assert bad.status_code == 422 and "Вкажіть ціну" in _text(bad)
+    assert bad.status_code == 422 and "Введіть ціну" in _text(bad)
     saved = client.post(f"/admin/orders/{order.id}/edit", data=_edit_data(order))
     assert saved.status_code == 302
     db.session.expire_all()
@@ -251,7 +251,7 @@ def test_several_shipments_per_order(app, db, make_order, make_user, client, log
     url = f"/admin/orders/{order.id}/shipments"
     assert client.post(url, data={"tracking_number": "RA123456789UA", "version": order.version}).status_code == 302
     duplicate = client.post(url, data={"tracking_number": other.shipments[0].tracking_number})
-    assert duplicate.status_code == 422 and "вже використовується" in _text(duplicate)
+    assert duplicate.status_code == 422 and "вже використано" in _text(duplicate)
     db.session.refresh(order)
     assert [s.carrier for s in order.shipments] == ["nova_poshta", "ukrposhta"]
     first = order.shipments[0]
@@ -375,7 +375,7 @@ def test_users_create_deactivate_and_reset_password(app, db, make_user, client, 
     assert short.status_code == 422
     duplicate = client.post("/admin/users", data={"email": "nina@example.com", "role": "staff",
                                                   "password": "long-enough-password"})
-    assert duplicate.status_code == 422 and "вже існує" in _text(duplicate)
+    assert duplicate.status_code == 422 and "уже існує" in _text(duplicate)
     customer = client.post("/admin/users", data={"email": "buyer@example.com", "role": "customer",
                                                  "password": "long-enough-password"})
     assert customer.status_code == 302

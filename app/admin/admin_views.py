@@ -14,7 +14,7 @@ from app.admin.views import bp
 from app.audit import AuditLog, record
 from app.auth import admin_required
 from app.auth.models import ROLES, User
-from app.auth.services import AuthError
+from app.auth.services import AuthError, validate_password
 from app.extensions import db
 from app.htmx import render
 
@@ -35,17 +35,21 @@ def users():
     code = 200
     if form.validate_on_submit():
         try:
-            user = people.add_user(form.email.data, form.password.data, form.role.data, name=form.name.data,
-                                   actor=current_user)
+            validate_password(form.password.data)
         except AuthError as error:
-            db.session.rollback()
-            form.email.errors = [str(error)] if "mail" in str(error).lower() else []
-            form.password.errors = [] if form.email.errors else [str(error)]
-            code = 422
+            form.password.errors = [str(error)]
         else:
-            db.session.commit()
-            flash(_("User %(email)s created.", email=user.email), "success")
-            return redirect(url_for("admin.users"))
+            try:
+                user = people.add_user(form.email.data, form.password.data, form.role.data, name=form.name.data,
+                                       actor=current_user)
+            except AuthError as error:
+                db.session.rollback()
+                form.email.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("User %(email)s created.", email=user.email), "success")
+                return redirect(url_for("admin.users"))
+        code = 422
     elif form.is_submitted():
         code = 422
     role = request.args.get("role", "")
