@@ -85,6 +85,8 @@ class Report:
     finished: int
     returned: int
     return_reasons: list = field(default_factory=list)
+    #: ETA accuracy: mean absolute error in days between expected and actual delivery day
+    eta_mae: float | None = None
 
     @property
     def returns_rate(self):
@@ -112,17 +114,23 @@ def _day_difference(timestamp, day):
     return f"CAST(julianday(date({timestamp})) - julianday({day}) AS INTEGER)"
 
 
-def _grouped_stats(values_sql, params):
-    """Count, mean and median of ``v`` per ``grp`` from a subquery yielding (grp, v)."""
+def _grouped_stats(values_sql, params, prefix=""):
+    """Count, mean and median of ``v`` per (``dim``, ``grp``) from a subquery yielding (dim, grp, v).
+
+    ``prefix`` may hold a ``WITH`` clause the subquery refers to.
+    """
     if _pg():
-        sql = (f"SELECT grp, COUNT(*), AVG(v), percentile_cont(0.5) WITHIN GROUP (ORDER BY v) "
-               f"FROM ({values_sql}) AS x GROUP BY grp")
+        sql = (f"{prefix} SELECT dim, grp, COUNT(*), AVG(v), percentile_cont(0.5) WITHIN GROUP (ORDER BY v) "
+               f"FROM ({values_sql}) AS x GROUP BY dim, grp")
     else:
-        sql = (f"SELECT grp, COUNT(*), AVG(v), AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN v END) "
-               f"FROM (SELECT grp, v, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY v) AS rn, "
-               f"COUNT(*) OVER (PARTITION BY grp) AS cnt FROM ({values_sql}) AS x) AS r GROUP BY grp")
-    rows = db.session.execute(text(sql), params).all()
-    return [Stat(g, int(n), None if m is None else float(m), None if md is None else float(md)) for g, n, m, md in rows]
+        sql = (f"{prefix} SELECT dim, grp, COUNT(*), AVG(v), "
+               f"AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN v END) "
+               f"FROM (SELECT dim, grp, v, ROW_NUMBER() OVER (PARTITION BY dim, grp ORDER BY v) AS rn, "
+               f"COUNT(*) OVER (PARTITION BY dim, grp) AS cnt FROM ({values_sql}) AS x) AS r GROUP BY dim, grp")
+    out = {}
+    for dim, g, n, m, md in db.session.execute(text(sql), params).all():
+        out.setdefault(dim, []).append(Stat(g, int(n), None if m is None else float(m), None if md is None else float(md)))
+    return out
 
 
 def orders_by_status(period):
@@ -137,7 +145,7 @@ def orders_by_status(period):
 def stage_times(period):
     """Seconds spent in each stage that began in the period and has ended."""
     values = f"""
-        SELECT ev.status AS grp, {_seconds('ev.created_at', 'ev.left_at')} AS v FROM (
+        SELECT 'stage' AS dim, ev.status AS grp, {_seconds('ev.created_at', 'ev.left_at')} AS v FROM (
             SELECT status, created_at,
                    LEAD(created_at) OVER (PARTITION BY order_id ORDER BY created_at, id) AS left_at
             FROM status_events
@@ -145,7 +153,7 @@ def stage_times(period):
                                WHERE created_at >= :start AND created_at < :end)
         ) AS ev
         WHERE ev.left_at IS NOT NULL AND ev.created_at >= :start AND ev.created_at < :end"""
-    by_stage = {s.key: s for s in _grouped_stats(values, period.params)}
+    by_stage = {s.key: s for s in _grouped_stats(values, period.params).get("stage", [])}
     return [by_stage.get(stage) or Stat(stage, 0, None, None) for stage in STAGES]
 
 
@@ -161,31 +169,39 @@ _DELIVERIES = """
     GROUP BY o.id, o.delivery_carrier, o.delivery_region, d.delivered_at"""
 
 
-def delivery_times(period, by):
-    """Seconds from hand-over to delivery per ``by`` ("carrier", "region" or None for all)."""
-    group = {"carrier": "del.carrier", "region": "del.region", None: "''"}[by]
-    values = f"SELECT {group} AS grp, {_seconds('del.shipped_at', 'del.delivered_at')} AS v FROM ({_DELIVERIES}) AS del"
-    rows = _grouped_stats(values, period.params)
-    return sorted(rows, key=lambda s: (-s.count, s.key or ""))
+def delivery_times(period):
+    """Seconds from hand-over to delivery: {"all": [Stat], "carrier": [...], "region": [...]} in one query."""
+    seconds = _seconds("del.shipped_at", "del.delivered_at")
+    values = (f"SELECT 'all' AS dim, '' AS grp, {seconds} AS v FROM del "
+              f"UNION ALL SELECT 'carrier', del.carrier, {seconds} FROM del "
+              f"UNION ALL SELECT 'region', del.region, {seconds} FROM del")
+    stats = _grouped_stats(values, period.params, prefix=f"WITH del AS ({_DELIVERIES})")
+    return {dim: sorted(stats.get(dim, []), key=lambda s: (-s.count, s.key or "")) for dim in ("all", "carrier", "region")}
 
 
-def late_shipments(period, by):
-    """Parcels with an expected date delivered in the period: how many, how many late, ETA error."""
-    group = {"carrier": "sh.carrier", "region": "o.delivery_region", None: "''"}[by]
-    group_by = f"GROUP BY {group}" if by else ""  # PostgreSQL refuses a constant in GROUP BY
+def late_shipments(period):
+    """Parcels with an expected date delivered in the period: how many, how many late, and the
+    ETA error, as {"all": [LateRow], "carrier": [...], "region": [...]} in one query."""
     diff = _day_difference("d.delivered_at", "sh.scheduled_delivery_date")
     sql = f"""
-        SELECT {group} AS grp, COUNT(*), SUM(CASE WHEN {diff} > 0 THEN 1 ELSE 0 END), AVG(ABS({diff}))
-        FROM (SELECT order_id, MAX(created_at) AS delivered_at FROM status_events
-              WHERE status = 'delivered' AND created_at >= :start AND created_at < :end
-              GROUP BY order_id) AS d
-        JOIN shipments AS sh ON sh.order_id = d.order_id
-        JOIN orders AS o ON o.id = d.order_id
-        WHERE sh.scheduled_delivery_date IS NOT NULL
-        {group_by}"""
-    rows = [LateRow(g, int(n), int(late or 0), None if err is None else float(err))
-            for g, n, late, err in db.session.execute(text(sql), period.params).all()]
-    return sorted(rows, key=lambda r: (-r.late, -r.shipments, r.key or ""))
+        WITH parcels AS (
+            SELECT sh.carrier AS carrier, o.delivery_region AS region,
+                   CASE WHEN {diff} > 0 THEN 1 ELSE 0 END AS late, ABS({diff}) AS error
+            FROM (SELECT order_id, MAX(created_at) AS delivered_at FROM status_events
+                  WHERE status = 'delivered' AND created_at >= :start AND created_at < :end
+                  GROUP BY order_id) AS d
+            JOIN shipments AS sh ON sh.order_id = d.order_id
+            JOIN orders AS o ON o.id = d.order_id
+            WHERE sh.scheduled_delivery_date IS NOT NULL)
+        SELECT 'all', '', COUNT(*), SUM(late), AVG(error) FROM parcels
+        UNION ALL SELECT 'carrier', carrier, COUNT(*), SUM(late), AVG(error) FROM parcels GROUP BY carrier
+        UNION ALL SELECT 'region', region, COUNT(*), SUM(late), AVG(error) FROM parcels GROUP BY region"""
+    out = {"all": [], "carrier": [], "region": []}
+    for dim, g, n, late, err in db.session.execute(text(sql), period.params).all():
+        out[dim].append(LateRow(g, int(n), int(late or 0), None if err is None else float(err)))
+    for dim in ("carrier", "region"):
+        out[dim].sort(key=lambda r: (-r.late, -r.shipments, r.key or ""))
+    return out
 
 
 def returns(period):
@@ -202,19 +218,20 @@ def returns(period):
                                                           key=lambda r: (-r[1], r[0] or ""))
 
 
-def eta_accuracy(period):
-    """ETA accuracy: mean absolute error in days of the carriers' expected dates (None without data)."""
-    return late_shipments(period, None)[0].mean_abs_error_days
+def eta_accuracy(period, late=None):
+    """ETA accuracy: mean absolute error in days of the carriers' expected dates (None without data).
+
+    ``late`` is a ``late_shipments`` result already at hand (saves the query)."""
+    return (late or late_shipments(period))["all"][0].mean_abs_error_days
 
 
 def build_report(period):
-    overall = delivery_times(period, None)
-    late_overall = late_shipments(period, None)
+    delivery = delivery_times(period)
+    late = late_shipments(period)
     finished, returned, reasons = returns(period)
     return Report(
         period=period, by_status=orders_by_status(period), stages=stage_times(period),
-        delivery_overall=overall[0] if overall else Stat("", 0, None, None),
-        delivery_by_carrier=delivery_times(period, "carrier"), delivery_by_region=delivery_times(period, "region"),
-        late_overall=late_overall[0] if late_overall else LateRow("", 0, 0, None),
-        late_by_carrier=late_shipments(period, "carrier"), late_by_region=late_shipments(period, "region"),
-        finished=finished, returned=returned, return_reasons=reasons)
+        delivery_overall=delivery["all"][0] if delivery["all"] else Stat("", 0, None, None),
+        delivery_by_carrier=delivery["carrier"], delivery_by_region=delivery["region"],
+        late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],
+        finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late))

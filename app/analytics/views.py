@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app.admin.orderlist import _date
 from app.admin.reasons import reason_label
 from app.analytics import charts
-from app.analytics.services import Period, build_report, eta_accuracy
+from app.analytics.services import Period, build_report
 from app.auth import staff_required
 from app.carriers import carrier_name
 from app.orders import statuses
@@ -61,7 +61,7 @@ def _view(report):
     late_region = late_rows(report.late_by_region, "region")
     reasons = [(reason_label(code), n, _pct(n / report.returned if report.returned else None))
                for code, n in report.return_reasons]
-    mae = eta_accuracy(report.period)
+    mae = report.eta_mae
     return {
         "report": report, "status_rows": status_rows, "stage_rows": stage_rows,
         "by_carrier": by_carrier, "by_region": by_region, "late_carrier": late_carrier, "late_region": late_region,
