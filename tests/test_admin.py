@@ -170,7 +170,9 @@ def test_status_form_return_reason_and_stale_version(app, db, make_order, make_u
     assert order.status == "delivered"
     ok = client.post(url, data={"status": "returned", "reason": "defect", "note": "seam", "version": order.version},
                      headers={"HX-Request": "true"})
-    assert ok.status_code == 200 and 'id="status-card"' in _text(ok) and "<html" not in _text(ok)
+    assert ok.status_code == 204 and ok.headers["HX-Redirect"] == url
+    refused = client.post(url, data={"status": "new", "version": order.version + 1}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and 'id="status-card"' in _text(refused) and "<html" not in _text(refused)
     db.session.refresh(order)
     assert order.status == "returned" and order.history[-1].reason_code == "defect"
 

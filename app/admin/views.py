@@ -5,7 +5,7 @@ Admin-only pages (users, audit log, settings) are in ``admin_views``; analytics 
 """
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from app.audit import record
 from app.auth import staff_required
 from app.carriers import CARRIERS, carrier_name, detect_carriers, tracking_url
 from app.extensions import db
-from app.htmx import render
+from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
 from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
@@ -270,12 +270,12 @@ def order(order_id):
 
 
 def _after_change(order):
-    """htmx: re-render the status card in place; otherwise go back to the page (POST/redirect/GET)."""
-    from app.htmx import is_partial_request
-
+    """Back to the order page (POST/redirect/GET); an htmx form is told to load it (HX-Redirect),
+    so the badge and history refresh too. Errors, by contrast, re-render the card in place."""
+    url = url_for("admin.order", order_id=order.id)
     if is_partial_request():
-        return _order_page(order)
-    return redirect(url_for("admin.order", order_id=order.id))
+        return hx_redirect(make_response("", 204), url)
+    return redirect(url)
 
 
 @bp.route("/orders/<int:order_id>/correct", methods=["POST"])
@@ -382,7 +382,7 @@ def detect_carrier():
     number = request.args.get("tracking_number", "")
     codes = detect_carriers(number)[:3] if number.strip() else []
     return render_template("admin/_carrier_hint.html", names=[carrier_name(c) for c in codes],
-                           typed=bool(number.strip()))
+                           typed=bool(number.strip()), hint_id="tracking_number-hint")
 
 
 from app.admin import admin_views  # noqa: E402,F401  (registers the admin-only pages on bp)
