@@ -9,7 +9,7 @@ from sqlalchemy import func
 from app import settings
 from app.admin import people
 from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
-from app.admin.orderlist import _date, local_day_start
+from app.admin.orderlist import local_day_start, parse_date
 from app.admin.views import bp
 from app.audit import AuditLog, record
 from app.auth import admin_required
@@ -98,7 +98,7 @@ def audit():
     actor = (args.get("actor") or "").strip()
     action = (args.get("action") or "").strip()
     object_id = (args.get("object_id") or "").strip()
-    date_from, date_to = _date(args.get("date_from")), _date(args.get("date_to"))
+    date_from, date_to = parse_date(args.get("date_from")), parse_date(args.get("date_to"))
     if actor:
         select = select.where(AuditLog.actor_label.contains(actor.lower(), autoescape=True))
     if action:

@@ -32,7 +32,7 @@ SORTS = {
 DEFAULT_SORT = "-created"
 
 
-def _date(value):
+def parse_date(value):
     try:
         return date.fromisoformat((value or "").strip()) if value else None
     except ValueError:
@@ -77,7 +77,7 @@ class OrderFilters:
         return cls(status=status if status in statuses.ALL else "",
                    carrier=carrier if carrier in CARRIERS else "",
                    region=(args.get("region") or "").strip()[:120],
-                   date_from=_date(args.get("date_from")), date_to=_date(args.get("date_to")),
+                   date_from=parse_date(args.get("date_from")), date_to=parse_date(args.get("date_to")),
                    q=(args.get("q") or "").strip()[:200],
                    sort=sort if sort in SORTS else DEFAULT_SORT, page=page)
 

@@ -205,7 +205,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "order": order, "form": status_form, "edit_form": edit_form,
         "correction_form": correction_form if current_user.is_admin else None,
         "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
-        "returned": statuses.RETURNED,
+        "returned": statuses.RETURNED, "inline": is_partial_request(),
     }
     return render("admin/order.html", "admin/_status.html", **context), code
 

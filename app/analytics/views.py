@@ -1,12 +1,14 @@
 """Analytics pages for staff: a chosen period, and a printable monthly report with CSV."""
 import csv
 import io
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
-from app.admin.orderlist import _date
+from app.admin.orderlist import parse_date
 from app.admin.reasons import reason_label
 from app.analytics import charts
 from app.analytics.services import Period, build_report
@@ -21,8 +23,6 @@ MAX_DAYS = 3700
 
 
 def _today():
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
     return utcnow().replace(tzinfo=timezone.utc).astimezone(zone).date()
@@ -90,8 +90,8 @@ def _view(report):
 @staff_required
 def overview():
     today = _today()
-    first = _date(request.args.get("date_from")) or today.replace(day=1)
-    last = _date(request.args.get("date_to")) or today
+    first = parse_date(request.args.get("date_from")) or today.replace(day=1)
+    last = parse_date(request.args.get("date_to")) or today
     error = None
     if last < first or (last - first).days > MAX_DAYS:
         error = _("The period must end after it starts and be at most ten years long.")
