@@ -124,7 +124,8 @@ def import_page():
         status = 422 if errors else 200
         return render_template("admin/import.html", form=form, errors=errors, created=created,
                                columns=COLUMNS), status
-    return render_template("admin/import.html", form=form, errors=None, created=None, columns=COLUMNS)
+    code = 422 if form.is_submitted() else 200  # submitted without a file: the field says so
+    return render_template("admin/import.html", form=form, errors=None, created=None, columns=COLUMNS), code
 
 
 # ---- one order ---------------------------------------------------------------------------------
