@@ -10,6 +10,7 @@ from app.orders.models import utcnow
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    __table_args__ = (db.Index("ix_audit_log_object", "object_type", "object_id"),)
     id = db.Column(db.Integer, primary_key=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     actor_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"), index=True)

@@ -1,10 +1,96 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import FieldList, Form, FormField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.admin.reasons import RETURN_REASONS
+from app.carriers import CARRIERS
+
+
+def return_reason_choices():
+    return [("", _l("— choose a reason —"))] + [(code, label) for code, label in RETURN_REASONS.items()]
 
 
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), validators=[DataRequired()])
+    reason = SelectField(_l("Return reason"), choices=return_reason_choices, validate_choice=False)
     note = TextAreaField(_l("Note or reason"), validators=[Length(max=2000)])
     version = HiddenField()
+
+
+class CorrectionForm(FlaskForm):
+    status = SelectField(_l("Correct status to"), validators=[DataRequired()])
+    note = TextAreaField(_l("Why is the status wrong?"), validators=[DataRequired(), Length(max=2000)])
+    version = HiddenField()
+
+
+class BulkStatusForm(FlaskForm):
+    status = SelectField(_l("New status for the selected orders"), validators=[DataRequired()])
+    reason = SelectField(_l("Return reason"), choices=return_reason_choices, validate_choice=False)
+    note = StringField(_l("Note or reason"), validators=[Length(max=2000)])
+
+
+class ItemForm(Form):
+    name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
+    sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
+    size = StringField(_l("Size"), validators=[Optional(), Length(max=16)])
+    color = StringField(_l("Colour"), validators=[Optional(), Length(max=64)])
+    quantity = StringField(_l("Quantity"), default="1", validators=[Optional(), Length(max=6)])
+    price = StringField(_l("Price"), validators=[Optional(), Length(max=16)])
+
+
+def carrier_choices(blank_label):
+    return [("", blank_label)] + [(code, info.name) for code, info in CARRIERS.items()]
+
+
+class ShipmentForm(FlaskForm):
+    carrier = SelectField(_l("Carrier"), validate_choice=False,
+                          choices=lambda: carrier_choices(_l("Detect from the number")))
+    tracking_number = StringField(_l("Tracking number (TTN)"), validators=[DataRequired(), Length(max=64)])
+    version = HiddenField()
+
+
+class OrderForm(FlaskForm):
+    customer_name = StringField(_l("Customer name"), validators=[DataRequired(), Length(max=200)])
+    customer_email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    customer_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    delivery_country = StringField(_l("Country code"), default="UA", validators=[Optional(), Length(max=2)])
+    delivery_region = StringField(_l("Region"), validators=[Optional(), Length(max=120)])
+    delivery_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    delivery_pickup_point = StringField(_l("Pickup point or branch"), validators=[Optional(), Length(max=255)])
+    delivery_address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
+    delivery_postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=16)])
+    internal_note = TextAreaField(_l("Internal note"), validators=[Optional(), Length(max=2000)])
+    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=100)
+    # New orders only: the first parcel
+    carrier = SelectField(_l("Carrier"), validate_choice=False,
+                          choices=lambda: carrier_choices(_l("Detect from the number")))
+    tracking_number = StringField(_l("Tracking number (TTN)"), validators=[Optional(), Length(max=64)])
+    version = HiddenField()
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+ROLE_LABELS = {"staff": lazy_pgettext("role", "Staff"), "admin": lazy_pgettext("role", "Administrator"),
+               "customer": lazy_pgettext("role", "Customer")}
+
+
+class UserForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class SettingsForm(FlaskForm):
+    SHOP_NAME = StringField(_l("Shop name"), validators=[Optional(), Length(max=100)])
+    DEFAULT_LANGUAGE = SelectField(_l("Default language"), choices=[
+        ("uk", "Українська"), ("en", "English"), ("pl", "Polski"), ("ru", "Русский")])
+    ORDERS_PER_PAGE = StringField(_l("Orders per page in the staff list"), validators=[Optional(), Length(max=4)])
+    POLL_SECONDS = StringField(_l("Customer page refresh (seconds)"), validators=[Optional(), Length(max=5)])
+    SYNC_INTERVAL_MINUTES = StringField(_l("Carrier sync interval (minutes)"), validators=[Optional(), Length(max=5)])
+    RETENTION_MONTHS = StringField(_l("Keep finished orders for (months)"), validators=[Optional(), Length(max=4)])

@@ -1,15 +1,30 @@
-"""Staff pages: the orders list and an order with its status form."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""Staff pages: the orders list, the order editor, status changes, import and export.
+
+Admin-only pages (users, audit log, settings) are in ``admin_views``; analytics in
+``app.analytics``. Views parse input, call a service and render; rules live in the services.
+"""
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin.forms import StatusForm
+from app.admin import orderlist
+from app.admin import status as status_service
+from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm
+from app.admin.transfer import COLUMNS, ImportFailed, RowError, csv_rows, import_orders, json_chunks
+from app.audit import record
 from app.auth import staff_required
+from app.carriers import CARRIERS, carrier_name, detect_carriers, tracking_url
 from app.extensions import db
+from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
 from app.orders.models import Order
+from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+BLANK_ITEM_ROWS = 2
 
 
 @bp.route("/")
@@ -18,35 +33,357 @@ def index():
     return redirect(url_for("admin.orders"))
 
 
+# ---- orders list -------------------------------------------------------------------------------
+
+def _list_context(filters):
+    page = orderlist.find_orders(filters)
+    counts = orderlist.status_counts(filters)
+    bulk = BulkStatusForm()
+    bulk.status.choices = [("", _("— choose —"))] + [(s, str(statuses.label(s))) for s in statuses.ALL]
+    return {
+        "filters": filters, "result": page, "counts": counts, "count_total": sum(counts.values()),
+        "statuses": [(s, statuses.label(s)) for s in statuses.ALL],
+        "carriers": [(code, info.name) for code, info in CARRIERS.items()],
+        "regions": orderlist.regions(), "bulk_form": bulk, "sort_options": _sort_options(),
+        "carrier_name": carrier_name,
+    }
+
+
+def _sort_options():
+    return [("-created", _("Newest first")), ("created", _("Oldest first")),
+            ("-changed", _("Recently changed")), ("changed", _("Longest unchanged")),
+            ("number", _("Order number")), ("status", _("Status")), ("customer", _("Customer A–Z")),
+            ("-customer", _("Customer Z–A"))]
+
+
 @bp.route("/orders")
 @staff_required
 def orders():
-    rows = db.session.execute(db.select(Order).order_by(Order.created_at.desc()).limit(200)).scalars().all()
-    return render_template("admin/orders.html", orders=rows)
+    filters = orderlist.OrderFilters.from_args(request.args)
+    return render("admin/orders.html", "admin/_orders_table.html", **_list_context(filters))
 
 
-def _status_form(order):
-    form = StatusForm()
+@bp.route("/orders/export.<fmt>")
+@staff_required
+def export_orders(fmt):
+    if fmt not in ("csv", "json"):
+        abort(404)
+    filters = orderlist.OrderFilters.from_args(request.args)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    record("orders.export", "order", None, after={"format": fmt, "filters": filters.as_args()})
+    db.session.commit()
+    orders = orderlist.iter_orders(filters, with_history=(fmt == "csv"))
+    if fmt == "csv":
+        body, mimetype = csv_rows(orders), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = json_chunks(orders), "application/json"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="orders-{stamp}.{fmt}"'
+    return response
+
+
+@bp.route("/orders/bulk-status", methods=["POST"])
+@staff_required
+def bulk_status():
+    form = BulkStatusForm()
+    form.status.choices = [(s, str(statuses.label(s))) for s in statuses.ALL]
+    ids = [int(i) for i in request.form.getlist("order_ids") if i.isdigit()]
+    if not ids:
+        flash(_("Select at least one order."), "error")
+        return redirect(url_for("admin.orders", **request.args))
+    if not form.validate_on_submit():
+        flash(_("Choose the new status."), "error")
+        return redirect(url_for("admin.orders", **request.args))
+    results = status_service.bulk_change(ids, form.status.data, user=current_user, note=form.note.data,
+                                         reason=form.reason.data or None)
+    done = sum(1 for r in results if r.ok)
+    return render_template("admin/bulk_result.html", results=results, done=done, failed=len(results) - done,
+                           target_label=statuses.label(form.status.data), back=url_for("admin.orders", **request.args))
+
+
+# ---- import ------------------------------------------------------------------------------------
+
+@bp.route("/orders/import", methods=["GET", "POST"])
+@staff_required
+def import_page():
+    form = ImportForm()
+    errors, created = None, None
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES:
+            errors = [RowError(1, "", _("The file is larger than 5 MB; split it."))]
+        else:
+            try:
+                created = import_orders(data, actor_user=current_user)
+            except ImportFailed as failure:
+                db.session.rollback()
+                errors = failure.errors
+            else:
+                db.session.commit()
+                flash(_("Imported %(n)d orders.", n=len(created)), "success")
+        status = 422 if errors else 200
+        return render_template("admin/import.html", form=form, errors=errors, created=created,
+                               columns=COLUMNS), status
+    code = 422 if form.is_submitted() else 200  # submitted without a file: the field says so
+    return render_template("admin/import.html", form=form, errors=None, created=None, columns=COLUMNS), code
+
+
+# ---- one order ---------------------------------------------------------------------------------
+
+def _status_form(order, from_request=False):
+    form = StatusForm() if from_request else StatusForm(formdata=None, version=order.version)
     form.status.choices = [(s, str(statuses.label(s))) for s in statuses.allowed_next(order.status)]
-    if not form.is_submitted():
-        form.version.data = order.version
     return form
+
+
+def _correction_form(order, from_request=False):
+    form = (CorrectionForm(prefix="correction") if from_request
+            else CorrectionForm(formdata=None, prefix="correction", version=order.version))
+    form.status.choices = [(s, str(statuses.label(s))) for s in statuses.ALL if s != order.status]
+    return form
+
+
+def _order_form(order=None, from_request=False):
+    if from_request:
+        form = OrderForm()
+        if not form.is_submitted():
+            for _blank in range(BLANK_ITEM_ROWS):
+                form.items.append_entry()
+        return form
+    form = OrderForm(formdata=None)
+    if order is not None:
+        form.customer_name.data = order.customer.name
+        form.customer_email.data = order.customer.email
+        form.customer_phone.data = order.customer.phone
+        for field in ("country", "region", "city", "pickup_point", "address", "postcode"):
+            getattr(form, f"delivery_{field}").data = getattr(order, f"delivery_{field}")
+        form.internal_note.data = order.note
+        form.version.data = order.version
+        while len(form.items.entries):
+            form.items.pop_entry()
+        for item in order.items:
+            form.items.append_entry({"name": item.name, "sku": item.sku, "size": item.size, "color": item.color,
+                                     "quantity": str(item.quantity), "price": str(item.price)})
+    for _blank in range(BLANK_ITEM_ROWS):
+        form.items.append_entry()
+    return form
+
+
+def _items_from(form):
+    return [{key: (entry.form[key].data or "").strip() for key in ("name", "sku", "size", "color", "quantity",
+                                                                     "price")}
+            for entry in form.items.entries if (entry.form.name.data or "").strip()]
+
+
+def _place_error(form, error):
+    """Show a service's ``OrderInputError`` next to the field it names."""
+    field = error.field
+    target = None
+    if field.startswith("items["):
+        index, _dot, name = field[6:].partition("].")
+        filled = [e for e in form.items.entries if (e.form.name.data or "").strip()]
+        if index.isdigit() and int(index) < len(filled) and name in filled[int(index)].form._fields:
+            target = filled[int(index)].form[name]
+    elif field.startswith("customer."):
+        target = form.customer_name
+    elif field in ("carrier", "tracking_number"):
+        target = form[field]
+    if target is not None:
+        target.errors = list(target.errors) + [str(error)]
+    flash(str(error), "error")
+
+
+def _order_page(order, *, status_form=None, correction_form=None, edit_form=None, shipment_form=None, code=200):
+    if status_form is None:
+        status_form = _status_form(order)
+    if shipment_form is None:
+        shipment_form = ShipmentForm(formdata=None, version=order.version)
+    if edit_form is None:
+        edit_form = _order_form(order)
+    if correction_form is None and current_user.is_admin:
+        correction_form = _correction_form(order)
+    context = {
+        "order": order, "form": status_form, "edit_form": edit_form,
+        "correction_form": correction_form if current_user.is_admin else None,
+        "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
+        "returned": statuses.RETURNED, "inline": is_partial_request(),
+    }
+    return render("admin/order.html", "admin/_status.html", **context), code
+
+
+def _get_order(order_id):
+    return db.session.get(Order, order_id) or abort(404)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@staff_required
+def new_order():
+    form = _order_form(from_request=True)
+    if form.validate_on_submit():
+        items = _items_from(form)
+        try:
+            if not items:
+                raise OrderInputError("items[0].name", _("An order needs at least one item."))
+            customer = find_or_create_customer(name=form.customer_name.data.strip(),
+                                               email=form.customer_email.data, phone=form.customer_phone.data)
+            shipments = []
+            if (form.tracking_number.data or "").strip():
+                shipments.append({"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data})
+            order = create_order(customer, items, shipments=shipments, source="staff", actor_user=current_user,
+                                 note=form.internal_note.data, delivery={
+                                     f: getattr(form, f"delivery_{f}").data
+                                     for f in ("country", "region", "city", "pickup_point", "address", "postcode")})
+            record("order.create", "order", order.id, after={"number": order.number}, actor=current_user)
+        except OrderInputError as error:
+            db.session.rollback()
+            if error.field == "items":
+                error.field = "items[0].name"
+            _place_error(form, error)
+            return render_template("admin/order_new.html", form=form), 422
+        db.session.commit()
+        flash(_("Order %(number)s created.", number=order.number), "success")
+        return redirect(url_for("admin.order", order_id=order.id))
+    code = 422 if form.is_submitted() else 200
+    return render_template("admin/order_new.html", form=form), code
 
 
 @bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
 @staff_required
 def order(order_id):
-    order = db.session.get(Order, order_id) or abort(404)
-    form = _status_form(order)
-    if form.validate_on_submit():
-        try:
-            lifecycle.change_status(order, form.status.data, source="staff", actor_user=current_user,
-                                    note=form.note.data, expected_version=form.version.data or None)
-        except lifecycle.LifecycleError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return render_template("admin/order.html", order=order, form=form), 409
-        db.session.commit()
-        flash(_("Status changed to “%(status)s”.", status=order.status_label), "success")
-        return redirect(url_for("admin.order", order_id=order.id))
-    return render_template("admin/order.html", order=order, form=form)
+    """The order page; a POST here is the inline status form."""
+    order = _get_order(order_id)
+    if request.method == "GET":
+        return _order_page(order)
+    form = _status_form(order, from_request=True)
+    if not form.validate_on_submit():
+        return _order_page(order, status_form=form, code=422)
+    try:
+        status_service.change(order, form.status.data, user=current_user, note=form.note.data,
+                              reason=form.reason.data or None, expected_version=form.version.data or None)
+    except lifecycle.LifecycleError as error:
+        db.session.rollback()
+        order = _get_order(order_id)
+        flash(str(error), "error")
+        return _order_page(order, status_form=form, code=409)
+    db.session.commit()
+    flash(_("Status changed to “%(status)s”.", status=order.status_label), "success")
+    return _after_change(order)
+
+
+def _after_change(order):
+    """Back to the order page (POST/redirect/GET); an htmx form is told to load it (HX-Redirect),
+    so the badge and history refresh too. Errors, by contrast, re-render the card in place."""
+    url = url_for("admin.order", order_id=order.id)
+    if is_partial_request():
+        return hx_redirect(make_response("", 204), url)
+    return redirect(url)
+
+
+@bp.route("/orders/<int:order_id>/correct", methods=["POST"])
+@staff_required
+def correct_status(order_id):
+    if not current_user.is_admin:
+        abort(403)
+    order = _get_order(order_id)
+    form = _correction_form(order, from_request=True)
+    if not form.validate_on_submit():
+        flash(_("A status correction needs a written reason."), "error")
+        return _order_page(order, correction_form=form, code=422)
+    try:
+        status_service.change(order, form.status.data, user=current_user, note=form.note.data,
+                              expected_version=form.version.data or None, correction=True)
+    except lifecycle.LifecycleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _order_page(_get_order(order_id), correction_form=form, code=409)
+    db.session.commit()
+    flash(_("Status corrected to “%(status)s”.", status=order.status_label), "success")
+    return redirect(url_for("admin.order", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/edit", methods=["POST"])
+@staff_required
+def edit_order(order_id):
+    order = _get_order(order_id)
+    form = _order_form(order, from_request=True)
+    if not form.validate_on_submit():
+        flash(_("Check the highlighted fields."), "error")
+        return _order_page(order, edit_form=form, code=422)
+    try:
+        changed = update_order(
+            order, customer={"name": form.customer_name.data, "email": form.customer_email.data,
+                             "phone": form.customer_phone.data},
+            items=_items_from(form), note=form.internal_note.data, actor_user=current_user,
+            delivery={f: getattr(form, f"delivery_{f}").data
+                      for f in ("country", "region", "city", "pickup_point", "address", "postcode")},
+            expected_version=form.version.data or None)
+    except lifecycle.StaleOrder as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _order_page(_get_order(order_id), edit_form=form, code=409)
+    except OrderInputError as error:
+        db.session.rollback()
+        if error.field == "items":
+            error.field = "items[0].name"
+        _place_error(form, error)
+        return _order_page(_get_order(order_id), edit_form=form, code=422)
+    db.session.commit()
+    flash(_("Order saved.") if changed else _("Nothing to save: no field was changed."), "success")
+    return redirect(url_for("admin.order", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/shipments", methods=["POST"])
+@staff_required
+def add_order_shipment(order_id):
+    order = _get_order(order_id)
+    form = ShipmentForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the tracking number."), "error")
+        return _order_page(order, shipment_form=form, code=422)
+    try:
+        if form.version.data and int(form.version.data) != order.version:
+            raise lifecycle.StaleOrder()
+        shipment = add_shipment(order, form.carrier.data or None, form.tracking_number.data)
+        lifecycle.touch(order)
+        record("shipment.add", "order", order.id, after={"carrier": shipment.carrier,
+                                                         "tracking_number": shipment.tracking_number})
+    except (OrderInputError, lifecycle.StaleOrder) as error:
+        db.session.rollback()
+        order = _get_order(order_id)
+        if isinstance(error, OrderInputError) and error.field in ("carrier", "tracking_number"):
+            form[error.field].errors = list(form[error.field].errors) + [str(error)]
+        flash(str(error), "error")
+        return _order_page(order, shipment_form=form, code=409 if isinstance(error, lifecycle.StaleOrder) else 422)
+    db.session.commit()
+    flash(_("Shipment %(number)s added (%(carrier)s).", number=shipment.tracking_number,
+            carrier=carrier_name(shipment.carrier)), "success")
+    return redirect(url_for("admin.order", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/shipments/<int:shipment_id>/delete", methods=["POST"])
+@staff_required
+def delete_order_shipment(order_id, shipment_id):
+    order = _get_order(order_id)
+    try:
+        remove_shipment(order, shipment_id, expected_version=request.form.get("version") or None,
+                        actor_user=current_user)
+    except (OrderInputError, lifecycle.StaleOrder) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _order_page(_get_order(order_id), code=409)
+    db.session.commit()
+    flash(_("Shipment removed."), "success")
+    return redirect(url_for("admin.order", order_id=order_id))
+
+
+@bp.route("/carriers/detect")
+@staff_required
+def detect_carrier():
+    """htmx: the carrier suggested for a tracking number as typed (a small hint fragment)."""
+    number = request.args.get("tracking_number", "")
+    codes = detect_carriers(number)[:3] if number.strip() else []
+    return render_template("admin/_carrier_hint.html", names=[carrier_name(c) for c in codes],
+                           typed=bool(number.strip()), hint_id="tracking_number-hint")
+
+
+from app.admin import admin_views  # noqa: E402,F401  (registers the admin-only pages on bp)

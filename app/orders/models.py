@@ -17,7 +17,7 @@ class Customer(db.Model):
 
     __tablename__ = "customers"
     id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(200), nullable=False)
+    name = db.Column(db.String(200), nullable=False, index=True)
     email = db.Column(db.String(254), index=True)
     phone = db.Column(db.String(32), index=True)
     language = db.Column(db.String(5), nullable=False, default="uk")
@@ -39,6 +39,8 @@ class Order(db.Model):
             name="status_known",
         ),
         Index("ix_orders_status_created", "status", "created_at"),
+        Index("ix_orders_status_changed", "status", "status_changed_at"),
+        Index("ix_orders_delivery_carrier", "delivery_carrier"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -142,7 +144,8 @@ class StatusEvent(db.Model):
     """The append-only status history of an order. Rows are never updated or deleted."""
 
     __tablename__ = "status_events"
-    __table_args__ = (Index("ix_status_events_order_created", "order_id", "created_at"),)
+    __table_args__ = (Index("ix_status_events_order_created", "order_id", "created_at"),
+                      Index("ix_status_events_status_created", "status", "created_at"))
     id = db.Column(db.Integer, primary_key=True)
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
     status = db.Column(db.String(20), nullable=False)
@@ -153,6 +156,8 @@ class StatusEvent(db.Model):
     actor_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
     note = db.Column(db.Text)
     is_correction = db.Column(db.Boolean, nullable=False, default=False)
+    #: For a return or cancellation chosen from a list (``app.admin.reasons``): the reason's code.
+    reason_code = db.Column(db.String(32))
     carrier = db.Column(db.String(20))
     carrier_raw_code = db.Column(db.String(64))
     carrier_raw_text = db.Column(db.String(500))

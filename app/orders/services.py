@@ -107,6 +107,23 @@ def update_shipment(shipment, *, carrier=None, tracking_number=None):
         order.delivery_carrier = carrier
     touch(order)  # customers see the number; bumps version (and updated_at)
     return True
+def build_items(items):
+    """Validated ``OrderItem`` rows from dicts (name, sku, size, color, quantity, price)."""
+    built = []
+    for index, item in enumerate(items):
+        name = (item.get("name") or "").strip()
+        if not name:
+            raise OrderInputError(f"items[{index}].name", _("Each item needs a name."))
+        try:
+            quantity = int(item.get("quantity", 1))
+        except (TypeError, ValueError):
+            quantity = 0
+        if quantity < 1 or quantity > 10000:
+            raise OrderInputError(f"items[{index}].quantity", _("The quantity must be a whole number from 1."))
+        built.append(OrderItem(name=name, sku=item.get("sku") or None, size=item.get("size") or None,
+                               color=item.get("color") or None, quantity=quantity,
+                               price=parse_price(item.get("price", "0"), f"items[{index}].price")))
+    return built
 
 
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,
@@ -129,19 +146,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
                   delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),
                   delivery_pickup_point=delivery.get("pickup_point"), delivery_address=delivery.get("address"),
                   delivery_postcode=delivery.get("postcode"))
-    for index, item in enumerate(items):
-        name = (item.get("name") or "").strip()
-        if not name:
-            raise OrderInputError(f"items[{index}].name", _("Each item needs a name."))
-        try:
-            quantity = int(item.get("quantity", 1))
-        except (TypeError, ValueError):
-            quantity = 0
-        if quantity < 1 or quantity > 10000:
-            raise OrderInputError(f"items[{index}].quantity", _("The quantity must be a whole number from 1."))
-        order.items.append(OrderItem(name=name, sku=item.get("sku") or None, size=item.get("size") or None,
-                                     color=item.get("color") or None, quantity=quantity,
-                                     price=parse_price(item.get("price", "0"), f"items[{index}].price")))
+    order.items.extend(build_items(items))
     db.session.add(order)
     for shipment in shipments:
         add_shipment(order, shipment.get("carrier"), shipment.get("tracking_number"))
@@ -169,3 +174,74 @@ def customer_orders(user):
         return []
     return db.session.execute(db.select(Order).filter_by(customer_id=customer.id)
                               .order_by(Order.created_at.desc())).scalars().all()
+
+
+DELIVERY_FIELDS = ("country", "city", "region", "pickup_point", "address", "postcode")
+
+
+def order_snapshot(order):
+    """What staff can edit on an order, as plain data (for the audit log's before → after)."""
+    return {
+        "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
+        "delivery": {name: getattr(order, f"delivery_{name}") for name in DELIVERY_FIELDS},
+        "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
+                   "price": str(i.price)} for i in order.items],
+        "note": order.note,
+    }
+
+
+def update_order(order, *, customer, items, delivery, note=None, expected_version=None, actor_user=None):
+    """Replace an order's customer details, items and delivery details in one go.
+
+    ``expected_version`` is the version the editor's form was built from; if the order changed
+    since, ``StaleOrder`` is raised and nothing is written. Records the change in the audit log.
+    """
+    from app.audit import record
+    from app.orders.lifecycle import StaleOrder, touch
+
+    if expected_version is not None and int(expected_version) != order.version:
+        raise StaleOrder()
+    name = (customer.get("name") or "").strip()
+    if not name:
+        raise OrderInputError("customer.name", _("Enter the customer's name."))
+    if not items:
+        raise OrderInputError("items", _("An order needs at least one item."))
+    new_items = build_items(items)
+    before = order_snapshot(order)
+    order.customer.name = name
+    order.customer.email = (customer.get("email") or "").strip().lower() or None
+    order.customer.phone = (customer.get("phone") or "").strip() or None
+    for field in DELIVERY_FIELDS:
+        value = (delivery.get(field) or "").strip() or None
+        if field == "country":
+            value = (value or "UA").upper()[:2]
+        setattr(order, f"delivery_{field}", value)
+    order.note = (note or "").strip() or None
+    order.items[:] = new_items
+    after = order_snapshot(order)
+    if after == before:
+        return False
+    touch(order)
+    changed = {key for key in after if after[key] != before[key]}
+    record("order.update", "order", order.id, before={k: before[k] for k in sorted(changed)},
+           after={k: after[k] for k in sorted(changed)}, actor=actor_user)
+    return True
+
+
+def remove_shipment(order, shipment_id, *, expected_version=None, actor_user=None):
+    """Detach a parcel that was entered by mistake (its carrier events go with it)."""
+    from app.audit import record
+    from app.orders.lifecycle import StaleOrder, touch
+
+    if expected_version is not None and int(expected_version) != order.version:
+        raise StaleOrder()
+    shipment = next((s for s in order.shipments if s.id == shipment_id), None)
+    if shipment is None:
+        raise OrderInputError("shipment", _("This shipment is not part of the order."))
+    order.shipments.remove(shipment)
+    if order.delivery_carrier == shipment.carrier and not any(s.carrier == shipment.carrier for s in order.shipments):
+        order.delivery_carrier = order.shipments[0].carrier if order.shipments else None
+    touch(order)
+    record("shipment.remove", "order", order.id,
+           before={"carrier": shipment.carrier, "tracking_number": shipment.tracking_number}, after=None,
+           actor=actor_user)

@@ -1,0 +1,162 @@
+"""Admin-only pages: users, the audit log and the settings hub."""
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func
+
+from app import settings
+from app.admin import people
+from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
+from app.admin.orderlist import local_day_start, parse_date
+from app.admin.views import bp
+from app.audit import AuditLog, record
+from app.auth import admin_required
+from app.auth.models import ROLES, User
+from app.auth.services import AuthError, validate_password
+from app.extensions import db
+from app.htmx import render
+
+AUDIT_PER_PAGE = 50
+#: Settings on the hub page, with how each value is checked ("int" values have bounds).
+GENERAL_SETTINGS = {
+    "SHOP_NAME": None, "DEFAULT_LANGUAGE": None, "ORDERS_PER_PAGE": (5, 500), "POLL_SECONDS": (2, 3600),
+    "SYNC_INTERVAL_MINUTES": (1, 1440), "RETENTION_MONTHS": (1, 120),
+}
+
+
+# ---- users -------------------------------------------------------------------------------------
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    form = UserForm()
+    code = 200
+    if form.validate_on_submit():
+        try:
+            validate_password(form.password.data)
+        except AuthError as error:
+            form.password.errors = [str(error)]
+        else:
+            try:
+                user = people.add_user(form.email.data, form.password.data, form.role.data, name=form.name.data,
+                                       actor=current_user)
+            except AuthError as error:
+                db.session.rollback()
+                form.email.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("User %(email)s created.", email=user.email), "success")
+                return redirect(url_for("admin.users"))
+        code = 422
+    elif form.is_submitted():
+        code = 422
+    role = request.args.get("role", "")
+    rows = people.list_users(role or None, request.args.get("q"))
+    return render_template("admin/users.html", form=form, users=rows, role=role, roles=ROLES,
+                           role_labels=ROLE_LABELS, q=request.args.get("q", "")), code
+
+
+def _user(user_id):
+    return db.session.get(User, user_id) or abort(404)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def user_active(user_id):
+    user = _user(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        people.set_active(user, active, actor=current_user)
+    except AuthError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    flash(_("%(email)s can log in again.", email=user.email) if active
+          else _("%(email)s is deactivated and logged out everywhere.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@admin_required
+def user_reset_password(user_id):
+    user = _user(user_id)
+    password = people.reset_password(user, actor=current_user)
+    db.session.commit()
+    return render_template("admin/password_reset.html", user=user, password=password)
+
+
+# ---- audit log ---------------------------------------------------------------------------------
+
+@bp.route("/audit")
+@admin_required
+def audit():
+    args = request.args
+    select = db.select(AuditLog)
+    actor = (args.get("actor") or "").strip()
+    action = (args.get("action") or "").strip()
+    object_id = (args.get("object_id") or "").strip()
+    date_from, date_to = parse_date(args.get("date_from")), parse_date(args.get("date_to"))
+    if actor:
+        select = select.where(AuditLog.actor_label.contains(actor.lower(), autoescape=True))
+    if action:
+        select = select.where(AuditLog.action == action)
+    if object_id:
+        select = select.where(AuditLog.object_id == object_id)
+    if date_from:
+        select = select.where(AuditLog.created_at >= local_day_start(date_from))
+    if date_to:
+        select = select.where(AuditLog.created_at < local_day_start(date_to + timedelta(days=1)))
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    total = db.session.execute(select.with_only_columns(func.count(AuditLog.id))).scalar_one()
+    rows = db.session.execute(select.order_by(AuditLog.id.desc()).limit(AUDIT_PER_PAGE)
+                              .offset((page - 1) * AUDIT_PER_PAGE)).scalars().all()
+    actions = db.session.execute(db.select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
+    query = {k: v for k, v in {"actor": actor, "action": action, "object_id": object_id,
+                               "date_from": args.get("date_from", ""), "date_to": args.get("date_to", "")}.items() if v}
+    return render("admin/audit.html", "admin/_audit_table.html", rows=rows, total=total, page_no=page,
+                  pages=max(1, -(-total // AUDIT_PER_PAGE)), actions=actions, query=query)
+
+
+# ---- settings hub ------------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings_page():
+    form = SettingsForm()
+    code = 200
+    if not form.is_submitted():
+        for key in GENERAL_SETTINGS:
+            value = settings.get(key)
+            form[key].data = "" if value is None else str(value)
+    elif form.validate():
+        errors = False
+        for key, bounds in GENERAL_SETTINGS.items():
+            value = (form[key].data or "").strip()
+            if bounds and value:
+                if not value.isdigit() or not bounds[0] <= int(value) <= bounds[1]:
+                    form[key].errors = [_("Enter a whole number from %(low)d to %(high)d.", low=bounds[0],
+                                          high=bounds[1])]
+                    errors = True
+        if not errors:
+            before, after = {}, {}
+            for key in GENERAL_SETTINGS:
+                old = settings.get(key)
+                value = (form[key].data or "").strip()
+                if str(old if old is not None else "") != value:
+                    before[key], after[key] = old, value or None
+                    settings.put(key, value)
+            if after:
+                record("settings.update", "settings", "general", before=before, after=after)
+            db.session.commit()
+            flash(_("Settings saved.") if after else _("Nothing to save: no field was changed."), "success")
+            return redirect(url_for("admin.settings_page"))
+        code = 422
+    else:
+        code = 422
+    return render_template("admin/settings.html", form=form), code

@@ -1,0 +1,230 @@
+"""The staff orders list: filters, search, sort, pagination and counts per status, in SQL.
+
+One ``OrderFilters`` value is parsed from the query string and used by the list page, the
+htmx table partial and the CSV/JSON export, so what staff see is what they export.
+"""
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, or_
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import settings
+from app.carriers import CARRIERS, normalize_tracking_number
+from app.extensions import db
+from app.orders import statuses
+from app.orders.models import Customer, Order, Shipment
+
+SORTS = {
+    "-created": (Order.created_at.desc(), Order.id.desc()),
+    "created": (Order.created_at.asc(), Order.id.asc()),
+    "-changed": (Order.status_changed_at.desc(), Order.id.desc()),
+    "changed": (Order.status_changed_at.asc(), Order.id.asc()),
+    "number": (Order.number.asc(),),
+    "-number": (Order.number.desc(),),
+    "status": (Order.status.asc(), Order.created_at.desc(), Order.id.desc()),
+    "customer": (Customer.name.asc(), Order.id.asc()),
+    "-customer": (Customer.name.desc(), Order.id.desc()),
+}
+DEFAULT_SORT = "-created"
+
+
+def parse_date(value):
+    try:
+        return date.fromisoformat((value or "").strip()) if value else None
+    except ValueError:
+        return None
+
+
+def local_day_start(day):
+    """Midnight of ``day`` in the shop's time zone, as a naive UTC datetime (how times are stored)."""
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+    local = datetime.combine(day, time.min, tzinfo=zone)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def per_page():
+    try:
+        value = int(settings.get("ORDERS_PER_PAGE", 25))
+    except (TypeError, ValueError):
+        value = 25
+    return min(max(value, 5), 500)
+
+
+@dataclass
+class OrderFilters:
+    status: str = ""
+    carrier: str = ""
+    region: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args):
+        status = args.get("status", "")
+        carrier = args.get("carrier", "")
+        sort = args.get("sort", DEFAULT_SORT)
+        try:
+            page = max(1, int(args.get("page", 1)))
+        except ValueError:
+            page = 1
+        return cls(status=status if status in statuses.ALL else "",
+                   carrier=carrier if carrier in CARRIERS else "",
+                   region=(args.get("region") or "").strip()[:120],
+                   date_from=parse_date(args.get("date_from")), date_to=parse_date(args.get("date_to")),
+                   q=(args.get("q") or "").strip()[:200],
+                   sort=sort if sort in SORTS else DEFAULT_SORT, page=page)
+
+    def as_args(self, **override):
+        """Query-string arguments for links (empty values left out), with ``override`` applied."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(override)
+        out = {}
+        for key, value in values.items():
+            if key == "sort" and value == DEFAULT_SORT:
+                continue
+            if key == "page" and value == 1:
+                continue
+            if value in (None, ""):
+                continue
+            out[key] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+
+def _contains(column, text):
+    """Case-insensitive substring match that also folds Cyrillic case on SQLite."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if db.engine.dialect.name == "postgresql":
+        return column.ilike(f"%{escaped}%", escape="\\")
+    variants = {escaped, escaped.lower(), escaped.upper(), escaped.capitalize(), escaped.title()}
+    return or_(*(column.like(f"%{v}%", escape="\\") for v in sorted(variants)))
+
+
+def _search(q):
+    """Orders whose number or tracking number is ``q``, or whose customer matches it.
+
+    Each branch is an indexed lookup or a scan of the (much smaller) customers table, joined
+    by ``IN`` so the database never scans orders x customers for a text match.
+    """
+    upper = q.upper()
+    numbers = {upper}
+    if q.isdigit():
+        numbers.add(current_app.config.get("ORDER_NUMBER_PREFIX", "PS-") + q)
+    conditions = [Order.number.in_(sorted(numbers))]
+    number = normalize_tracking_number(q)
+    if number:
+        conditions.append(Order.id.in_(db.select(Shipment.order_id).where(Shipment.tracking_number == number)))
+    customer_match = []
+    if len(q) >= 2:
+        customer_match.append(_contains(Customer.name, q))
+    if "@" in q or len(q) >= 3:
+        customer_match.append(_contains(Customer.email, q.lower()))
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 5 and len(digits) >= len(q.replace(" ", "")) - 3:
+        customer_match.append(Customer.phone.like(f"%{digits}%"))
+    if customer_match:
+        conditions.append(Order.customer_id.in_(db.select(Customer.id).where(or_(*customer_match))))
+    return or_(*conditions)
+
+
+def apply_filters(select, filters, *, include_status=True):
+    """Add the WHERE clauses of ``filters`` to a select over ``Order`` joined with ``Customer``."""
+    if include_status and filters.status:
+        select = select.where(Order.status == filters.status)
+    if filters.carrier:
+        select = select.where(Order.delivery_carrier == filters.carrier)
+    if filters.region:
+        select = select.where(Order.delivery_region == filters.region)
+    if filters.date_from:
+        select = select.where(Order.created_at >= local_day_start(filters.date_from))
+    if filters.date_to:
+        select = select.where(Order.created_at < local_day_start(filters.date_to + timedelta(days=1)))
+    if filters.q:
+        select = select.where(_search(filters.q))
+    return select
+
+
+def _needs_customer(filters):
+    return filters.sort in ("customer", "-customer")
+
+
+def _base(filters, columns, *, include_status=True, for_sort=True):
+    select = db.select(*columns)
+    if for_sort and _needs_customer(filters):
+        select = select.join(Customer, Customer.id == Order.customer_id)
+    return apply_filters(select, filters, include_status=include_status)
+
+
+def status_counts(filters):
+    """{status: count} for the current filters, whatever status is picked."""
+    select = _base(filters, (Order.status, func.count(Order.id)), include_status=False,
+                   for_sort=False).group_by(Order.status)
+    counts = dict.fromkeys(statuses.ALL, 0)
+    counts.update({status: n for status, n in db.session.execute(select)})
+    return counts
+
+
+@dataclass
+class Page:
+    orders: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+def _row_options(with_history=False):
+    options = (joinedload(Order.customer), selectinload(Order.shipments), selectinload(Order.items))
+    return options + (selectinload(Order.history),) if with_history else options
+
+
+def find_orders(filters):
+    """One page of orders for the list, with what each row shows loaded in three queries."""
+    size = per_page()
+    total = db.session.execute(_base(filters, (func.count(Order.id),), for_sort=False)).scalar_one()
+    page = min(filters.page, max(1, -(-total // size)))
+    ids = db.session.execute(
+        _base(filters, (Order.id,)).order_by(*SORTS[filters.sort]).limit(size).offset((page - 1) * size)
+    ).scalars().all()
+    rows = []
+    if ids:
+        by_id = {o.id: o for o in db.session.execute(
+            db.select(Order).where(Order.id.in_(ids)).options(*_row_options())).unique().scalars()}
+        rows = [by_id[i] for i in ids]
+    return Page(rows, total, page, size)
+
+
+def iter_orders(filters, batch=500, with_history=False):
+    """Every order matching ``filters`` (no paging), in list order, loaded in batches."""
+    ids = db.session.execute(_base(filters, (Order.id,)).order_by(*SORTS[filters.sort])).scalars().all()
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        by_id = {o.id: o for o in db.session.execute(
+            db.select(Order).where(Order.id.in_(chunk)).options(*_row_options(with_history))).unique().scalars()}
+        for order_id in chunk:
+            yield by_id[order_id]
+        for order in by_id.values():  # keep memory flat on a large export (items, parcels follow by cascade)
+            db.session.expunge(order)
+
+
+def regions():
+    """Regions that appear on orders, for the filter's choices."""
+    return db.session.execute(db.select(Order.delivery_region).where(Order.delivery_region.is_not(None))
+                              .distinct().order_by(Order.delivery_region)).scalars().all()

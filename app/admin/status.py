@@ -1,0 +1,82 @@
+"""Staff status changes: one order, many orders at once, and admin corrections.
+
+Everything goes through ``lifecycle.change_status``; this module adds the return reason list
+and the per-order outcome of a bulk change.
+"""
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.admin.reasons import RETURN_REASONS
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.models import Order
+
+
+class ReturnReasonMissing(lifecycle.LifecycleError):
+    def __str__(self):
+        return _("Choose the reason for the return (or “Other reason” and describe it).")
+
+
+def compose_note(target, note, reason):
+    """The history note: the chosen reason (in the shop's language) followed by the free text."""
+    note = (note or "").strip()
+    if target != statuses.RETURNED:
+        return note
+    if reason not in RETURN_REASONS or (reason == "other" and not note):
+        raise ReturnReasonMissing()
+    if reason == "other":
+        return note
+    with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
+        label = str(RETURN_REASONS[reason])
+    return f"{label}. {note}" if note else label
+
+
+def change(order, target, *, user, note=None, reason=None, expected_version=None, correction=False, at=None):
+    """Change one order's status as ``user``; returns the history row (None for a repeat).
+
+    ``at`` is when it happened (default now), for back-dated records such as tests' fixed data."""
+    if target not in statuses.ALL:
+        raise lifecycle.UnknownStatus(target)
+    # A correction's note is the admin's written reason for it (lifecycle requires one).
+    full_note = (note or "").strip() if correction else compose_note(target, note, reason)
+    event = lifecycle.change_status(order, target, source="staff", actor_user=user, note=full_note,
+                                    expected_version=expected_version, correction=correction, at=at)
+    if event is not None and target == statuses.RETURNED and reason in RETURN_REASONS:
+        event.reason_code = reason
+    return event
+
+
+@dataclass
+class BulkResult:
+    order_id: int
+    number: str
+    ok: bool
+    message: str
+
+
+def bulk_change(order_ids, target, *, user, note=None, reason=None):
+    """Change each order on its own: each is committed or rolled back by itself, so one
+    refused order does not block the others. Returns one ``BulkResult`` per id, in order."""
+    results = []
+    for order_id in dict.fromkeys(order_ids):
+        order = db.session.get(Order, order_id)
+        if order is None:
+            results.append(BulkResult(order_id, str(order_id), False, _("No such order.")))
+            continue
+        number = order.number
+        try:
+            event = change(order, target, user=user, note=note, reason=reason)
+        except lifecycle.LifecycleError as error:
+            db.session.rollback()
+            results.append(BulkResult(order_id, number, False, str(error)))
+            continue
+        db.session.commit()
+        if event is None:
+            message = _("Already “%(status)s”; nothing changed.", status=statuses.label(target))
+        else:
+            message = _("Changed to “%(status)s”.", status=statuses.label(target))
+        results.append(BulkResult(order_id, number, True, message))
+    return results

@@ -1,0 +1,311 @@
+"""Orders in and out as files: CSV import (all or nothing) and CSV/JSON export.
+
+The CSV has one row per item; rows with the same ``order_number`` form one order. Export
+writes the same columns, so an exported file can be imported into another Posylka.
+"""
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from flask_babel import gettext as _
+
+from app.audit import record
+from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.models import Order, Shipment
+from app.orders.services import OrderInputError, create_order, find_or_create_customer, parse_price
+
+COLUMNS = (
+    "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
+    "country", "region", "city", "pickup_point", "address", "postcode", "carrier", "tracking_number",
+    "item_name", "item_sku", "item_size", "item_color", "item_quantity", "item_price", "note",
+)
+REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
+LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
+          "region": 120, "city": 120, "pickup_point": 255, "address": 255, "postcode": 16, "tracking_number": 64,
+          "item_name": 200, "item_sku": 64, "item_size": 16, "item_color": 64, "status_note": 2000, "note": 2000}
+MAX_ROWS = 20000
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: How an imported order reaches its status (each step through the lifecycle, source "import").
+IMPORT_PATHS = {
+    statuses.NEW: (),
+    statuses.AWAITING_SHIPMENT: (statuses.AWAITING_SHIPMENT,),
+    statuses.SHIPPED: (statuses.SHIPPED,),
+    statuses.IN_TRANSIT: (statuses.SHIPPED, statuses.IN_TRANSIT),
+    statuses.DELIVERED: (statuses.SHIPPED, statuses.IN_TRANSIT, statuses.DELIVERED),
+    statuses.RETURNED: (statuses.SHIPPED, statuses.RETURNED),
+    statuses.CANCELLED: (statuses.CANCELLED,),
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+class ImportFailed(Exception):
+    """The file was refused; ``errors`` lists every problem found (row, column, message)."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(len(errors))
+
+
+def _parse_when(value):
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time())
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def read_rows(data):
+    """Decode and split the file; returns (header, [(row_number, dict)])."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed([RowError(1, "", _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))])
+    if not text.strip():
+        raise ImportFailed([RowError(1, "", _("The file is empty."))])
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    errors = [RowError(1, column, _("The required column is missing.")) for column in REQUIRED_COLUMNS
+              if column not in header]
+    errors += [RowError(1, column, _("Unknown column.")) for column in header if column not in COLUMNS]
+    if errors:
+        raise ImportFailed(errors)
+    rows = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportFailed([RowError(reader.line_num, "", _("The file has more than %(n)d rows; split it.",
+                                                                n=MAX_ROWS))])
+        if len(values) > len(header):
+            rows.append((reader.line_num, None))
+            continue
+        rows.append((reader.line_num, {column: (values[i].strip() if i < len(values) else "")
+                                       for i, column in enumerate(header)}))
+    if not rows:
+        raise ImportFailed([RowError(2, "", _("The file has no order rows."))])
+    return header, rows
+
+
+def _validate_row(line, row, errors, seen_tracking):
+    def bad(column, message):
+        errors.append(RowError(line, column, message))
+
+    for column, limit in LIMITS.items():
+        if len(row.get(column, "")) > limit:
+            bad(column, _("Too long: at most %(n)d characters.", n=limit))
+    if not row.get("customer_name"):
+        bad("customer_name", _("Enter the customer's name."))
+    if not row.get("item_name"):
+        bad("item_name", _("Each item needs a name."))
+    email = row.get("customer_email", "")
+    if email and not EMAIL_RE.match(email):
+        bad("customer_email", _("Enter a valid e-mail address."))
+    quantity = row.get("item_quantity") or "1"
+    if not quantity.isdigit() or not 1 <= int(quantity) <= 10000:
+        bad("item_quantity", _("The quantity must be a whole number from 1."))
+    try:
+        parse_price(row.get("item_price", ""))
+    except OrderInputError as error:
+        bad("item_price", str(error))
+    if row.get("created_at") and _parse_when(row["created_at"]) is None:
+        bad("created_at", _("Use a date such as 2026-03-31 or 2026-03-31T14:05:00."))
+    status = row.get("status", "")
+    if status and status not in statuses.ALL:
+        bad("status", _("Unknown status “%(status)s”. Use one of: %(codes)s.", status=status,
+                        codes=", ".join(statuses.ALL)))
+    elif status in statuses.NEEDS_REASON and not row.get("status_note"):
+        bad("status_note", _("“%(target)s” needs a reason.", target=statuses.label(status)))
+    country = row.get("country", "")
+    if country and not re.fullmatch(r"[A-Za-z]{2}", country):
+        bad("country", _("Use a two-letter country code such as UA or PL."))
+    carrier = row.get("carrier", "")
+    number = normalize_tracking_number(row.get("tracking_number", ""))
+    if carrier and carrier not in CARRIERS:
+        bad("carrier", _("Unknown carrier “%(carrier)s”. Use one of: %(codes)s.", carrier=carrier,
+                         codes=", ".join(CARRIERS)))
+    elif carrier and not number:
+        bad("tracking_number", _("Enter the tracking number."))
+    elif number:
+        if not carrier:
+            guesses = detect_carriers(number)
+            if not guesses:
+                bad("carrier", _("Choose the carrier: the number's format is not recognised."))
+                return
+            carrier = guesses[0]
+            row["carrier"] = carrier
+        key = (carrier, number)
+        order_number = row.get("order_number") or None
+        if key in seen_tracking:
+            if order_number is None or seen_tracking[key] != order_number:
+                bad("tracking_number", _("This tracking number appears twice in the file."))
+        elif db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)).first():
+            bad("tracking_number", _("This tracking number is already used by another order."))
+        seen_tracking[key] = row.get("order_number") or None
+
+
+def validate(rows):
+    """Check every row; returns the orders to create as [(first_line, [(line, row), ...])]."""
+    errors = []
+    groups = {}
+    seen_tracking = {}
+    numbers = {row.get("order_number") for _line, row in rows if row and row.get("order_number")}
+    existing = set()
+    number_list = sorted(numbers)
+    for start in range(0, len(number_list), 500):
+        existing.update(db.session.execute(db.select(Order.number).where(
+            Order.number.in_(number_list[start:start + 500]))).scalars())
+    for index, (line, row) in enumerate(rows):
+        if row is None:
+            errors.append(RowError(line, "", _("The row has more values than the header has columns.")))
+            continue
+        _validate_row(line, row, errors, seen_tracking)
+        number = row.get("order_number", "")
+        if number in existing:
+            errors.append(RowError(line, "order_number", _("An order with this number already exists.")))
+        key = number or f"\0{index}"
+        groups.setdefault(key, []).append((line, row))
+    if errors:
+        raise ImportFailed(errors)
+    return list(groups.values())
+
+
+def _create(group, actor_user):
+    line, first = group[0]
+    customer = find_or_create_customer(name=first["customer_name"], email=first.get("customer_email"),
+                                       phone=first.get("customer_phone"))
+    items = [{"name": r["item_name"], "sku": r.get("item_sku"), "size": r.get("item_size"),
+              "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"]}
+             for _line, r in group]
+    shipments = []
+    for _line, r in group:
+        number = normalize_tracking_number(r.get("tracking_number", ""))
+        if number and {"carrier": r["carrier"], "tracking_number": number} not in shipments:
+            shipments.append({"carrier": r["carrier"], "tracking_number": number})
+    created_at = _parse_when(first["created_at"]) if first.get("created_at") else None
+    order = create_order(
+        customer, items, shipments=shipments, source="import", actor_user=actor_user,
+        number=first.get("order_number") or None, created_at=created_at, note=first.get("note") or None,
+        delivery={"country": first.get("country"), "region": first.get("region") or None,
+                  "city": first.get("city") or None, "pickup_point": first.get("pickup_point") or None,
+                  "address": first.get("address") or None, "postcode": first.get("postcode") or None})
+    for step in IMPORT_PATHS[first.get("status") or statuses.NEW]:
+        note = first.get("status_note") if step in statuses.NEEDS_REASON else None
+        lifecycle.change_status(order, step, source="import", actor=getattr(actor_user, "email", None),
+                                note=note, at=created_at)
+    return order
+
+
+def import_orders(data, *, actor_user=None):
+    """Validate the whole file, then create every order in the caller's transaction.
+
+    Raises ``ImportFailed`` (with every error found) before writing anything; the caller
+    commits on success and rolls back on failure, so a file is imported whole or not at all.
+    """
+    _header, rows = read_rows(data)
+    groups = validate(rows)
+    created = []
+    for group in groups:
+        try:
+            created.append(_create(group, actor_user))
+        except (OrderInputError, lifecycle.LifecycleError) as error:
+            field = getattr(error, "field", "") or ""
+            column = {"tracking_number": "tracking_number", "carrier": "carrier"}.get(field, field)
+            raise ImportFailed([RowError(group[0][0], column, str(error))])
+    db.session.flush()
+    record("orders.import", "order", None, after={"orders": len(created),
+                                                    "numbers": [o.number for o in created[:100]]},
+           actor=actor_user)
+    return created
+
+
+# ---- export ------------------------------------------------------------------------------------
+
+def _iso(value):
+    return value.replace(microsecond=0).isoformat() + "Z" if value else ""
+
+
+def csv_rows(orders):
+    """Lines of CSV text: the header, then one line per item (a generator for streaming)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush():
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return value
+
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + flush()
+    for order in orders:
+        note = next((e.note for e in reversed(order.history) if e.status == order.status), "") \
+            if order.status in statuses.NEEDS_REASON else ""
+        shipments = order.shipments or [None]
+        for index, item in enumerate(order.items):
+            shipment = shipments[min(index, len(shipments) - 1)]
+            writer.writerow([
+                order.number, _iso(order.created_at), order.status, note or "", order.customer.name,
+                order.customer.email or "", order.customer.phone or "", order.delivery_country or "",
+                order.delivery_region or "", order.delivery_city or "", order.delivery_pickup_point or "",
+                order.delivery_address or "", order.delivery_postcode or "",
+                shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
+                item.name, item.sku or "", item.size or "", item.color or "", item.quantity, str(item.price),
+                order.note or ""])
+        # extra parcels beyond the number of items still get a line of their own
+        for shipment in order.shipments[len(order.items):]:
+            item = order.items[-1]
+            writer.writerow([order.number, _iso(order.created_at), order.status, note or "", order.customer.name,
+                             order.customer.email or "", order.customer.phone or "", order.delivery_country or "",
+                             order.delivery_region or "", order.delivery_city or "",
+                             order.delivery_pickup_point or "", order.delivery_address or "",
+                             order.delivery_postcode or "", shipment.carrier, shipment.tracking_number,
+                             item.name, item.sku or "", item.size or "", item.color or "", 0, "0.00", ""])
+        yield flush()
+
+
+def order_json(order):
+    return {
+        "number": order.number, "status": order.status, "created_at": _iso(order.created_at),
+        "status_changed_at": _iso(order.status_changed_at), "currency": order.currency,
+        "total": str(order.total),
+        "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
+        "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
+                   "price": str(i.price)} for i in order.items],
+        "delivery": {"country": order.delivery_country, "region": order.delivery_region,
+                     "city": order.delivery_city, "pickup_point": order.delivery_pickup_point,
+                     "address": order.delivery_address, "postcode": order.delivery_postcode},
+        "shipments": [{"carrier": s.carrier, "tracking_number": s.tracking_number,
+                       "scheduled_delivery_date": s.scheduled_delivery_date.isoformat()
+                       if s.scheduled_delivery_date else None} for s in order.shipments],
+        "note": order.note,
+    }
+
+
+def json_chunks(orders):
+    """A JSON array, one order at a time (a generator for streaming)."""
+    yield "["
+    first = True
+    for order in orders:
+        yield ("" if first else ",\n") + json.dumps(order_json(order), ensure_ascii=False)
+        first = False
+    yield "]\n"
+
+

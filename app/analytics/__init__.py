@@ -1,0 +1,1 @@
+"""Shipment analytics for staff: figures aggregated in SQL, charts drawn as server-side SVG."""

@@ -1,0 +1,431 @@
+"""Staff workspace: access, the orders list, status changes, the editor, import/export, audit, users."""
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+
+from app.audit import AuditLog
+from app.auth.models import User
+from app.orders.models import Order, StatusEvent
+
+STAFF_PAGES = ["/admin/orders", "/admin/orders/new", "/admin/orders/import", "/admin/orders/export.csv",
+               "/admin/orders/export.json", "/admin/orders/{order}", "/admin/analytics/",
+               "/admin/analytics/monthly", "/admin/analytics/monthly.csv",
+               "/admin/carriers/detect?tracking_number=20450000000001"]
+ADMIN_PAGES = ["/admin/users", "/admin/audit", "/admin/settings"]
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+def test_role_page_access_matrix(app, make_user, make_order, client, login):
+    order = make_order()
+    users = {role: make_user(role) for role in ("customer", "staff", "admin")}
+    pages = [(p.format(order=order.id), False) for p in STAFF_PAGES] + [(p, True) for p in ADMIN_PAGES]
+    for path, _admin_only in pages:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    for role, user in users.items():
+        login(user.email)
+        for path, admin_only in pages:
+            code = client.get(path).status_code
+            expected = 200 if role == "admin" or (role == "staff" and not admin_only) else 403
+            assert code == expected, (role, path, code)
+        client.post("/logout")
+    # the 403 page is the friendly translated one
+    login(users["staff"].email)
+    page = client.get("/admin/users")
+    assert page.status_code == 403 and "У вас немає доступу" in _text(page)
+    # admin-only actions refuse staff too
+    for path in ["/admin/users", f"/admin/users/{users['customer'].id}/active",
+                 f"/admin/users/{users['customer'].id}/reset-password", "/admin/settings",
+                 f"/admin/orders/{order.id}/correct"]:
+        assert client.post(path, data={"active": "0"}).status_code == 403, path
+
+
+@pytest.fixture
+def sample(db, make_order):
+    from app.orders.models import Customer
+
+    def customer(name, email, phone):
+        c = Customer(name=name, email=email, phone=phone)
+        db.session.add(c)
+        return c
+
+    olena = customer("Олена Коваль", "olena@example.com", "+380671234567")
+    piotr = customer("Piotr Wiśniewski", "piotr@example.com", "+48512345678")
+    orders = {
+        "lviv_new": make_order(customer=olena, status="new", tracking_number="20450000000001",
+                               created_at=datetime(2026, 3, 1, 10, 0)),
+        "kyiv_shipped": make_order(customer=olena, status="shipped", carrier="ukrposhta",
+                                   tracking_number="RA123456789UA",
+                                   delivery={"city": "Київ", "region": "м. Київ"},
+                                   created_at=datetime(2026, 3, 10, 10, 0)),
+        "pl_delivered": make_order(customer=piotr, status="delivered", carrier="inpost",
+                                   tracking_number="602634398121365987475714",
+                                   delivery={"city": "Kraków", "region": "małopolskie", "country": "PL"},
+                                   created_at=datetime(2026, 4, 2, 10, 0)),
+    }
+    return orders
+
+
+def _numbers(response):
+    return set(__import__("re").findall(r'data-order="([^"]+)"', _text(response)))
+
+
+def test_filters_and_counts(app, sample, make_user, client, login):
+    login(make_user("staff").email)
+    n = {k: o.number for k, o in sample.items()}
+    assert _numbers(client.get("/admin/orders")) == set(n.values())
+    assert _numbers(client.get("/admin/orders?status=shipped")) == {n["kyiv_shipped"]}
+    assert _numbers(client.get("/admin/orders?carrier=inpost")) == {n["pl_delivered"]}
+    assert _numbers(client.get("/admin/orders?region=Львівська")) == {n["lviv_new"]}
+    assert _numbers(client.get("/admin/orders?date_from=2026-03-05&date_to=2026-03-31")) == {n["kyiv_shipped"]}
+    assert _numbers(client.get("/admin/orders?date_to=2026-03-01")) == {n["lviv_new"]}
+    # counts per status follow the other filters, whatever status is picked
+    page = _text(client.get("/admin/orders?customer=&region=Львівська&status=delivered"))
+    assert 'data-status="new">Нове <strong>1</strong>' in page
+    assert 'data-status="delivered">Доставлено <strong>0</strong>' in page
+    # sort
+    ordered = __import__("re").findall(r'data-order="([^"]+)"', _text(client.get("/admin/orders?sort=created")))
+    assert ordered == [n["lviv_new"], n["kyiv_shipped"], n["pl_delivered"]]
+    # rubbish filter values are ignored, not an error
+    assert client.get("/admin/orders?status=bogus&date_from=yesterday&page=-3&sort=x").status_code == 200
+
+
+@pytest.mark.parametrize("query,key", [
+    ("PS-100001", "lviv_new"), ("ps-100001", "lviv_new"), ("RA123456789UA", "kyiv_shipped"),
+    ("ra 123456789 ua", "kyiv_shipped"), ("wiśniewski", "pl_delivered"), ("коваль", None),
+    ("512345678", "pl_delivered"), ("piotr@example.com", "pl_delivered"),
+])
+def test_search(app, sample, make_user, client, login, query, key):
+    login(make_user("staff").email)
+    found = _numbers(client.get("/admin/orders", query_string={"q": query}))
+    if key is None:  # both of Olena's orders, found by a lower-case Cyrillic name
+        assert found == {sample["lviv_new"].number, sample["kyiv_shipped"].number}
+    else:
+        assert found == {sample[key].number}
+
+
+def test_htmx_filter_returns_only_the_table_and_pages(app, db, make_order, make_user, client, login):
+    from app import settings
+
+    for _ in range(7):
+        make_order()
+    settings.put("ORDERS_PER_PAGE", "5")
+    db.session.commit()
+    login(make_user("staff").email)
+    partial = client.get("/admin/orders?status=new", headers={"HX-Request": "true"})
+    body = _text(partial)
+    assert "<html" not in body and "orders-table" in body and "HX-Request" in partial.headers["Vary"]
+    assert len(_numbers(partial)) == 5 and "Сторінка 1 з 2" in body
+    assert len(_numbers(client.get("/admin/orders?status=new&page=2"))) == 2
+    assert "<html" in _text(client.get("/admin/orders", headers={"HX-Request": "true", "HX-Boosted": "true"}))
+
+
+def test_bulk_change_gives_each_order_its_own_outcome(app, db, make_order, make_user, client, login):
+    ok1, ok2, done = make_order(status="new"), make_order(status="new"), make_order(status="delivered")
+    staff = make_user("staff")
+    login(staff.email)
+    response = client.post("/admin/orders/bulk-status", data={
+        "order_ids": [ok1.id, done.id, ok2.id, 999999], "status": "awaiting_shipment", "note": "packed"})
+    body = _text(response)
+    assert response.status_code == 200
+    assert "Змінено: 2. Відхилено: 2." in body
+    assert f'class="failed" data-order="{done.number}"' in body and "Доставлено" in body
+    for order in (ok1, ok2, done):
+        db.session.refresh(order)
+    assert ok1.status == ok2.status == "awaiting_shipment" and done.status == "delivered"
+    assert db.session.execute(db.select(AuditLog).filter_by(action="order.change_status")).scalars().all()
+
+
+def test_bulk_return_needs_a_reason_and_keeps_it(app, db, make_order, make_user, client, login):
+    orders = [make_order(status="in_transit") for _ in range(2)]
+    login(make_user("staff").email)
+    ids = [o.id for o in orders]
+    refused = client.post("/admin/orders/bulk-status", data={"order_ids": ids, "status": "returned"})
+    assert "Оберіть причину повернення" in _text(refused)
+    assert all(db.session.get(Order, i).status == "in_transit" for i in ids)
+    client.post("/admin/orders/bulk-status", data={"order_ids": ids, "status": "returned", "reason": "wrong_size",
+                                                   "note": "XL instead of M"})
+    events = db.session.execute(db.select(StatusEvent).filter_by(status="returned")).scalars().all()
+    assert {e.reason_code for e in events} == {"wrong_size"}
+    assert events[0].note == "Не підійшов розмір. XL instead of M"
+
+
+def test_status_form_return_reason_and_stale_version(app, db, make_order, make_user, client, login):
+    order = make_order(status="delivered")
+    login(make_user("staff").email)
+    url = f"/admin/orders/{order.id}"
+    missing = client.post(url, data={"status": "returned", "version": order.version})
+    assert missing.status_code == 409 and "Оберіть причину повернення" in _text(missing)
+    other_without_text = client.post(url, data={"status": "returned", "reason": "other", "version": order.version})
+    assert other_without_text.status_code == 409
+    stale = client.post(url, data={"status": "returned", "reason": "defect", "version": order.version - 1})
+    assert stale.status_code == 409 and "змінив хтось інший" in _text(stale)
+    db.session.refresh(order)
+    assert order.status == "delivered"
+    ok = client.post(url, data={"status": "returned", "reason": "defect", "note": "seam", "version": order.version},
+                     headers={"HX-Request": "true"})
+    assert ok.status_code == 204 and ok.headers["HX-Redirect"] == url
+    refused = client.post(url, data={"status": "new", "version": order.version + 1}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and 'id="status-card"' in _text(refused) and "<html" not in _text(refused)
+    db.session.refresh(order)
+    assert order.status == "returned" and order.history[-1].reason_code == "defect"
+
+
+def test_admin_correction_needs_reason_and_is_audited(app, db, make_order, make_user, client, login):
+    order = make_order(status="delivered")
+    login(make_user("staff").email)
+    assert client.post(f"/admin/orders/{order.id}/correct", data={"correction-status": "in_transit"}).status_code == 403
+    client.post("/logout")
+    admin = make_user("admin")
+    login(admin.email)
+    url = f"/admin/orders/{order.id}/correct"
+    no_reason = client.post(url, data={"correction-status": "in_transit", "correction-version": order.version})
+    assert no_reason.status_code == 422
+    ok = client.post(url, data={"correction-status": "in_transit", "correction-note": "Carrier delivered to a neighbour",
+                                "correction-version": order.version})
+    assert ok.status_code == 302
+    db.session.refresh(order)
+    assert order.status == "in_transit" and order.history[-1].is_correction
+    row = db.session.execute(db.select(AuditLog).filter_by(action="order.correct_status")).scalar_one()
+    assert row.actor_label == admin.email and row.before_data == {"status": "delivered"}
+
+
+def _edit_data(order, **override):
+    data = {"customer_name": "Олена Коваль-Петренко", "customer_email": "olena@example.com",
+            "customer_phone": "+380671234567", "delivery_country": "UA", "delivery_region": "Львівська",
+            "delivery_city": "Львів", "delivery_pickup_point": "Відділення №3", "version": order.version,
+            "items-0-name": "Сукня льняна", "items-0-sku": "DR-104", "items-0-size": "L", "items-0-color": "синій",
+            "items-0-quantity": "2", "items-0-price": "1450.00",
+            "items-1-name": "Шарф", "items-1-quantity": "1", "items-1-price": "750"}
+    data.update(override)
+    return data
+
+
+def test_order_editor_saves_items_and_refuses_a_stale_form(app, db, make_order, make_user, client, login):
+    order = make_order()
+    login(make_user("staff").email)
+    stale = client.post(f"/admin/orders/{order.id}/edit", data=_edit_data(order, version=order.version + 5))
+    assert stale.status_code == 409 and "змінив хтось інший" in _text(stale)
+    db.session.refresh(order)
+    assert [i.size for i in order.items] == ["M"]
+    bad = client.post(f"/admin/orders/{order.id}/edit", data=_edit_data(order, **{"items-1-price": "abc"}))
+    assert bad.status_code == 422 and "Введіть ціну" in _text(bad)
+    saved = client.post(f"/admin/orders/{order.id}/edit", data=_edit_data(order))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert [(i.name, i.size, i.quantity) for i in order.items] == [("Сукня льняна", "L", 2), ("Шарф", None, 1)]
+    assert order.customer.name == "Олена Коваль-Петренко" and str(order.total) == "3650.00"
+    audit = db.session.execute(db.select(AuditLog).filter_by(action="order.update")).scalar_one()
+    assert audit.before_data["items"][0]["size"] == "M" and audit.after_data["items"][0]["size"] == "L"
+    assert "delivery" in audit.after_data and "note" not in audit.after_data
+
+
+def test_new_order_with_detected_and_overridden_carrier(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    base = {"customer_name": "Ігор Бойко", "customer_phone": "+380673334455", "delivery_city": "Одеса",
+            "items-0-name": "Футболка", "items-0-quantity": "1", "items-0-price": "450"}
+    hint = client.get("/admin/carriers/detect?tracking_number=20450000000077")
+    assert "Nova Poshta" in _text(hint)
+    assert client.post("/admin/orders/new", data={**base, "tracking_number": "20450000000077"}).status_code == 302
+    assert client.post("/admin/orders/new", data={**base, "tracking_number": "20450000000078",
+                                                  "carrier": "sandbox"}).status_code == 302
+    shipments = [o.shipments[0] for o in db.session.execute(db.select(Order).order_by(Order.id)).scalars()]
+    assert [(s.carrier, s.tracking_number) for s in shipments] == [("nova_poshta", "20450000000077"),
+                                                                    ("sandbox", "20450000000078")]
+    unknown = client.post("/admin/orders/new", data={**base, "tracking_number": "XYZ"})
+    assert unknown.status_code == 422 and "формат номера не розпізнано" in _text(unknown)
+    empty = client.post("/admin/orders/new", data={"customer_name": "X"})
+    assert empty.status_code == 422
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 2
+
+
+def test_several_shipments_per_order(app, db, make_order, make_user, client, login):
+    order = make_order(tracking_number="20450000000001")
+    other = make_order(tracking_number="20450000000002")
+    login(make_user("staff").email)
+    url = f"/admin/orders/{order.id}/shipments"
+    assert client.post(url, data={"tracking_number": "RA123456789UA", "version": order.version}).status_code == 302
+    duplicate = client.post(url, data={"tracking_number": other.shipments[0].tracking_number})
+    assert duplicate.status_code == 422 and "вже використано" in _text(duplicate)
+    db.session.refresh(order)
+    assert [s.carrier for s in order.shipments] == ["nova_poshta", "ukrposhta"]
+    first = order.shipments[0]
+    assert client.post(f"/admin/orders/{order.id}/shipments/{first.id}/delete",
+                       data={"version": order.version}).status_code == 302
+    db.session.expire_all()
+    assert [s.tracking_number for s in db.session.get(Order, order.id).shipments] == ["RA123456789UA"]
+    actions = set(db.session.execute(db.select(AuditLog.action)).scalars())
+    assert {"shipment.add", "shipment.remove"} <= actions
+
+
+IMPORT_HEADER = ("order_number,customer_name,customer_email,customer_phone,region,city,carrier,tracking_number,"
+                 "item_name,item_size,item_quantity,item_price,status,status_note\n")
+
+
+def _upload(client, text, name="orders.csv"):
+    return client.post("/admin/orders/import", data={"file": (io.BytesIO(text.encode("utf-8")), name)},
+                       content_type="multipart/form-data")
+
+
+def test_import_creates_orders_grouping_items(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    text = IMPORT_HEADER + (
+        "SHOP-1,Олена Коваль,olena@example.com,+380671234567,Львівська,Львів,,20450000000111,Сукня,M,1,1450.00,,\n"
+        "SHOP-1,Олена Коваль,olena@example.com,+380671234567,Львівська,Львів,,,Шарф,,2,750,,\n"
+        "SHOP-2,Anna Nowak,anna@example.com,+48601234567,mazowieckie,Warszawa,inpost,602634398121365987475799,"
+        "Sweter,S,1,300,delivered,\n"
+        "SHOP-3,Ігор Бойко,,+380673334455,Одеська,Одеса,,,Худі,L,1,1190,cancelled,Клієнт передумав\n")
+    response = _upload(client, text)
+    assert response.status_code == 200 and "Імпортовано замовлень: 3" in _text(response)
+    orders = {o.number: o for o in db.session.execute(db.select(Order)).scalars()}
+    assert set(orders) == {"SHOP-1", "SHOP-2", "SHOP-3"}
+    assert [(i.name, i.quantity) for i in orders["SHOP-1"].items] == [("Сукня", 1), ("Шарф", 2)]
+    assert orders["SHOP-1"].shipments[0].carrier == "nova_poshta"
+    assert orders["SHOP-2"].status == "delivered" and {e.source for e in orders["SHOP-2"].history} == {"import"}
+    assert orders["SHOP-3"].status == "cancelled" and orders["SHOP-3"].history[-1].note == "Клієнт передумав"
+    assert db.session.execute(db.select(AuditLog).filter_by(action="orders.import")).scalar_one()
+
+
+def test_import_with_bad_rows_names_row_and_column_and_imports_nothing(app, db, make_order, make_user, client, login):
+    existing = make_order(tracking_number="20450000000999")
+    login(make_user("staff").email)
+    text = IMPORT_HEADER + (
+        "A-1,Олена Коваль,olena@example.com,,Львівська,Львів,,20450000000111,Сукня,M,1,1450.00,,\n"
+        "A-2,,olena@example,,Львівська,Львів,dpd,123,Сукня,M,0,abc,,\n"
+        f"A-3,Ігор,,,,,,{existing.shipments[0].tracking_number},Худі,L,1,10,returned,\n"
+        f"{existing.number},Ігор,,,,,,,Худі,L,1,10,flying,\n")
+    response = _upload(client, text)
+    body = _text(response)
+    assert response.status_code == 422 and "Нічого не імпортовано" in body
+    errors = set(__import__("re").findall(r"<tr><td>(\d+)</td><td><code>([a-z_]*)</code>", body))
+    assert {("3", "customer_name"), ("3", "customer_email"), ("3", "carrier"), ("3", "item_quantity"),
+            ("3", "item_price"), ("4", "tracking_number"), ("4", "status_note"), ("5", "status"),
+            ("5", "order_number")} <= errors
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 1
+    missing_column = _upload(client, "customer_name,item_name\nX,Y\n")
+    assert missing_column.status_code == 422 and "<code>item_price</code>" in _text(missing_column)
+    no_file = client.post("/admin/orders/import", data={}, content_type="multipart/form-data")
+    assert no_file.status_code == 422 and "field-error" in _text(no_file)
+    binary = client.post("/admin/orders/import", data={"file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")},
+                         content_type="multipart/form-data")
+    assert binary.status_code == 422 and "UTF-8" in _text(binary)
+
+
+def test_export_csv_and_json_follow_the_filters(app, sample, make_user, client, login):
+    login(make_user("staff").email)
+    response = client.get("/admin/orders/export.csv?carrier=ukrposhta")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(_text(response).lstrip("\ufeff"))))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["order_number"] == sample["kyiv_shipped"].number and row["status"] == "shipped"
+    assert row["tracking_number"] == "RA123456789UA" and row["carrier"] == "ukrposhta"
+    assert row["customer_name"] == "Олена Коваль" and row["item_price"] == "1450.00" and row["region"] == "м. Київ"
+    data = json.loads(_text(client.get("/admin/orders/export.json?status=delivered")))
+    assert [o["number"] for o in data] == [sample["pl_delivered"].number]
+    assert data[0]["shipments"][0]["carrier"] == "inpost" and data[0]["delivery"]["country"] == "PL"
+    assert data[0]["items"][0]["sku"] == "DR-104"
+    everything = json.loads(_text(client.get("/admin/orders/export.json")))
+    assert len(everything) == 3
+
+
+def test_exported_csv_imports_back(app, db, sample, make_user, client, login):
+    login(make_user("staff").email)
+    exported = _text(client.get("/admin/orders/export.csv")).lstrip("\ufeff")
+    db.session.execute(db.delete(Order))
+    db.session.commit()
+    response = _upload(client, exported)
+    assert response.status_code == 200, _text(response)
+    statuses_now = {o.number: o.status for o in db.session.execute(db.select(Order)).scalars()}
+    assert statuses_now == {o: s for o, s in ((v.number, k.split("_")[1]) for k, v in sample.items())}
+
+
+def test_audit_log_is_viewable_and_filterable_by_admins(app, db, make_order, make_user, client, login):
+    order = make_order()
+    staff, admin = make_user("staff"), make_user("admin")
+    login(staff.email)
+    client.post(f"/admin/orders/{order.id}", data={"status": "awaiting_shipment", "version": order.version})
+    client.post(f"/admin/orders/{order.id}/edit", data=_edit_data(db.session.get(Order, order.id)))
+    client.post("/logout")
+    login(admin.email)
+    page = _text(client.get("/admin/audit"))
+    assert "order.change_status" in page and "order.update" in page and staff.email in page
+    assert "awaiting_shipment" in page  # before → after is shown
+    only = client.get("/admin/audit?action=order.update", headers={"HX-Request": "true"})
+    body = _text(only)
+    assert "<html" not in body and 'data-action="order.update"' in body and 'data-action="order.change_status"' not in body
+    assert 'data-action="order.update"' not in _text(client.get("/admin/audit?actor=nobody@example.com"))
+    assert "order.update" in _text(client.get(f"/admin/audit?object_id={order.id}&actor={staff.email}"))
+
+
+def test_users_create_deactivate_and_reset_password(app, db, make_user, client, login):
+    admin = make_user("admin")
+    login(admin.email)
+    created = client.post("/admin/users", data={"email": "Nina@Example.com", "name": "Ніна", "role": "staff",
+                                                "password": "long-enough-password"})
+    assert created.status_code == 302
+    nina = db.session.execute(db.select(User).filter_by(email="nina@example.com")).scalar_one()
+    assert nina.role == "staff"
+    short = client.post("/admin/users", data={"email": "x@example.com", "role": "staff", "password": "short"})
+    assert short.status_code == 422
+    duplicate = client.post("/admin/users", data={"email": "nina@example.com", "role": "staff",
+                                                  "password": "long-enough-password"})
+    assert duplicate.status_code == 422 and "уже існує" in _text(duplicate)
+    customer = client.post("/admin/users", data={"email": "buyer@example.com", "role": "customer",
+                                                 "password": "long-enough-password"})
+    assert customer.status_code == 302
+    assert db.session.execute(db.select(User).filter_by(email="buyer@example.com")).scalar_one().customer is not None
+    assert client.post(f"/admin/users/{admin.id}/active", data={"active": "0"}).status_code == 302
+    db.session.refresh(admin)
+    assert admin.active  # an admin cannot lock themselves out
+    client.post(f"/admin/users/{nina.id}/active", data={"active": "0"})
+    reset = client.post(f"/admin/users/{nina.id}/reset-password")
+    password = __import__("re").search(r'one-time-password"><code>([^<]+)<', _text(reset)).group(1)
+    client.post("/logout")
+    assert login("nina@example.com", password).status_code != 302  # deactivated
+    login(admin.email)
+    client.post(f"/admin/users/{nina.id}/active", data={"active": "1"})
+    client.post("/logout")
+    assert login("nina@example.com", password).status_code == 302
+    actions = set(db.session.execute(db.select(AuditLog.action)).scalars())
+    assert {"user.create", "user.deactivate", "user.activate", "user.reset_password"} <= actions
+
+
+def test_settings_hub(app, db, make_user, make_order, client, login):
+    from app import settings
+
+    login(make_user("admin").email)
+    page = _text(client.get("/admin/settings"))
+    for link in ("/admin/branding", "/admin/carriers", "/admin/notifications", "/admin/api-clients"):
+        assert f'href="{link}"' in page
+    rest = {"POLL_SECONDS": "10", "SYNC_INTERVAL_MINUTES": "15", "RETENTION_MONTHS": "12"}
+    bad = client.post("/admin/settings", data={"SHOP_NAME": "Льон", "DEFAULT_LANGUAGE": "uk", "ORDERS_PER_PAGE": "0",
+                                               **rest})
+    assert bad.status_code == 422 and settings.get("SHOP_NAME") == "Posylka"
+    ok = client.post("/admin/settings", data={"SHOP_NAME": "Льон і Вовна", "DEFAULT_LANGUAGE": "uk",
+                                              "ORDERS_PER_PAGE": "10", **rest})
+    assert ok.status_code == 302
+    assert settings.get("SHOP_NAME") == "Льон і Вовна" and settings.get("ORDERS_PER_PAGE") == "10"
+    audit = db.session.execute(db.select(AuditLog).filter_by(action="settings.update")).scalar_one()
+    assert audit.after_data == {"SHOP_NAME": "Льон і Вовна", "ORDERS_PER_PAGE": "10"}
+
+
+def test_forms_need_csrf(app, make_order, make_user, client, login):
+    order = make_order()
+    login(make_user("admin").email)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        for path in (f"/admin/orders/{order.id}", "/admin/orders/bulk-status", "/admin/settings", "/admin/users",
+                     "/admin/orders/import", f"/admin/orders/{order.id}/edit"):
+            response = client.post(path, data={"status": "awaiting_shipment", "order_ids": [order.id]})
+            assert response.status_code == 400, path
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert order.status == "new"

@@ -1,0 +1,134 @@
+"""Analytics figures against values worked out by hand on a small fixed data set (March 2026, UTC)."""
+import csv
+import io
+from datetime import date, datetime
+
+import pytest
+
+from app.analytics.services import Period, build_report, eta_accuracy
+from app.orders import lifecycle
+
+
+@pytest.fixture
+def app_config():
+    return {"TIMEZONE": "UTC"}
+
+
+def T(day, hour=0, month=3):
+    return datetime(2026, month, day, hour, 0)
+
+
+@pytest.fixture
+def dataset(db, make_order, make_user):
+    """Seven orders with explicit history times; the comments give each stage's length."""
+    from app.admin.status import change
+
+    staff = make_user("staff")
+
+    def order(carrier, region, created, steps, scheduled=None):
+        o = make_order(carrier=carrier, delivery={"city": "X", "region": region}, created_at=created)
+        for status, at, *reason in steps:
+            if reason:
+                change(o, status, user=staff, reason=reason[0], at=at)
+            else:
+                lifecycle.change_status(o, status, source="staff", note="n", at=at)
+        if scheduled:
+            o.shipments[0].scheduled_delivery_date = scheduled
+        db.session.commit()
+        return o
+
+    return {
+        # new 2h, awaiting 24h, shipped 24h, in transit 48h; delivered a day after the expected date
+        "A": order("nova_poshta", "Львівська", T(1, 10), [("awaiting_shipment", T(1, 12)), ("shipped", T(2, 12)),
+                   ("in_transit", T(3, 12)), ("delivered", T(5, 12))], scheduled=date(2026, 3, 4)),
+        # new 4h, awaiting 12h, shipped 24h (no "on the way" row); a day early
+        "B": order("nova_poshta", "Київська", T(2, 8), [("awaiting_shipment", T(2, 12)), ("shipped", T(3)),
+                   ("delivered", T(4))], scheduled=date(2026, 3, 5)),
+        # new 6h, awaiting 18h, shipped 24h, in transit 48h; on the expected day; then returned (wrong size)
+        "C": order("ukrposhta", "Львівська", T(3), [("awaiting_shipment", T(3, 6)), ("shipped", T(4)),
+                   ("in_transit", T(5)), ("delivered", T(7)), ("returned", T(10), "wrong_size")],
+                   scheduled=date(2026, 3, 7)),
+        # new 12h, then cancelled
+        "D": order("nova_poshta", "Одеська", T(4), [("cancelled", T(4, 12))]),
+        # still new
+        "E": order("nova_poshta", "Одеська", T(5), []),
+        # created in February, delivered in March: 5 days from hand-over, no expected date
+        "F": order("meest", "Одеська", T(20, month=2), [("awaiting_shipment", T(21, month=2)),
+                   ("shipped", T(25, month=2)), ("delivered", T(2))]),
+        # new 1h, awaiting 4h, shipped 48h, refused at pickup
+        "G": order("dhl", "Київська", T(6), [("awaiting_shipment", T(6, 1)), ("shipped", T(6, 5)),
+                   ("returned", T(8, 5), "refused_at_pickup")]),
+    }
+
+
+MARCH = Period.month(2026, 3)
+
+
+def test_figures_match_hand_computed_values(app, dataset):
+    report = build_report(MARCH)
+    assert report.by_status == {"new": 1, "awaiting_shipment": 0, "shipped": 0, "in_transit": 0, "delivered": 2,
+                                "returned": 2, "cancelled": 1}
+    stages = {s.key: (s.count, s.mean / 3600, s.median / 3600) for s in report.stages}
+    assert stages["new"] == (5, pytest.approx(5.0), pytest.approx(4.0))  # 2, 4, 6, 12, 1 hours
+    assert stages["awaiting_shipment"] == (4, pytest.approx(14.5), pytest.approx(15.0))  # 24, 12, 18, 4
+    assert stages["shipped"] == (4, pytest.approx(30.0), pytest.approx(24.0))  # 24, 24, 24, 48
+    assert stages["in_transit"] == (2, pytest.approx(48.0), pytest.approx(48.0))
+
+    day = 86400
+    overall = report.delivery_overall  # A 3, B 1, C 3, F 5 days
+    assert (overall.count, overall.mean / day, overall.median / day) == (4, pytest.approx(3.0), pytest.approx(3.0))
+    carriers = {s.key: (s.count, s.mean / day, s.median / day) for s in report.delivery_by_carrier}
+    assert carriers == {"nova_poshta": (2, pytest.approx(2.0), pytest.approx(2.0)),
+                        "ukrposhta": (1, pytest.approx(3.0), pytest.approx(3.0)),
+                        "meest": (1, pytest.approx(5.0), pytest.approx(5.0))}
+    regions = {s.key: (s.count, s.median / day) for s in report.delivery_by_region}
+    assert regions == {"Львівська": (2, pytest.approx(3.0)), "Київська": (1, pytest.approx(1.0)),
+                       "Одеська": (1, pytest.approx(5.0))}
+
+    late = report.late_overall  # A late by 1, B early by 1, C on the day
+    assert (late.shipments, late.late) == (3, 1) and late.share == pytest.approx(1 / 3)
+    assert late.mean_abs_error_days == pytest.approx(2 / 3)
+    assert eta_accuracy(MARCH) == pytest.approx(2 / 3) and report.eta_mae == pytest.approx(2 / 3)
+    assert {r.key: (r.shipments, r.late) for r in report.late_by_carrier} == {"nova_poshta": (2, 1), "ukrposhta": (1, 0)}
+    assert {r.key: (r.shipments, r.late) for r in report.late_by_region} == {"Львівська": (2, 1), "Київська": (1, 0)}
+
+    # ended in March as delivered or returned: A, B, F delivered; C, G returned
+    assert (report.finished, report.returned) == (5, 2) and report.returns_rate == pytest.approx(0.4)
+    assert dict(report.return_reasons) == {"wrong_size": 1, "refused_at_pickup": 1}
+
+
+def test_an_empty_period_has_no_figures(app, dataset):
+    report = build_report(Period.month(2025, 1))
+    assert report.orders_total == 0 and report.delivery_overall.count == 0
+    assert report.late_overall.share is None and report.returns_rate is None
+
+
+def test_pages_show_the_figures_with_charts_and_tables(app, dataset, make_user, client, login):
+    login(make_user("staff").email)
+    page = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert body.count("<svg") == 6 and body.count('class="data"') >= 6
+    assert 'data-figure="returns-rate">40,0%' in body
+    assert 'data-figure="late-share">33,3%' in body
+    assert 'data-figure="eta-mae">0,7' in body
+    assert "Не підійшов розмір" in body and "Відмова при отриманні" in body
+    monthly = client.get("/admin/analytics/monthly?month=2026-03").get_data(as_text=True)
+    assert "Місячний звіт 2026-03" in monthly and "analytics.css" in monthly and 'data-figure="returns-rate">40,0%' in monthly
+    assert client.get("/admin/analytics/?date_from=2026-03-31&date_to=2026-03-01").status_code == 422
+    assert client.get("/admin/analytics/monthly?month=March").status_code == 422
+
+
+def test_monthly_csv(app, dataset, make_user, client, login):
+    login(make_user("staff").email)
+    response = client.get("/admin/analytics/monthly.csv?month=2026-03")
+    assert response.mimetype == "text/csv" and "report-2026-03.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    by = {(r["section"], r["item"]): r for r in rows}
+    assert by[("orders_by_status", "returned")]["count"] == "2"
+    assert by[("hours_in_stage", "awaiting_shipment")]["median"] == "15.00"
+    assert by[("delivery_days_by_carrier", "nova_poshta")]["mean"] == "2.00"
+    assert by[("late_shipments", "all")]["late"] == "1" and by[("late_shipments", "all")]["share"] == "0.3333"
+    assert by[("eta_mean_absolute_error_days", "all")]["mean"] == "0.67"
+    assert by[("returns", "all")]["share"] == "0.4000"
+    assert by[("return_reasons", "wrong_size")]["count"] == "1"
