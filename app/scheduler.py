@@ -12,7 +12,9 @@ log = logging.getLogger(__name__)
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
-    return []
+    from app.privacy.retention import scheduled_job as retention_job
+
+    return [("privacy-retention", retention_job, 24 * 3600)]
 
 
 def _run(app, job_id, func):

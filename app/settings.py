@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from app.extensions import db
+from app.logs import redact_value
 from app.orders.models import utcnow
 
 
@@ -43,7 +44,11 @@ def get(key, default=None):
     """The admin's value for ``key`` if set, else the app config's, else ``default``."""
     row = db.session.get(Setting, key)
     if row is not None and row.value not in (None, ""):
-        return decrypt(row.value) if row.secret else row.value
+        if row.secret:
+            value = decrypt(row.value)
+            redact_value(value)
+            return value
+        return row.value
     return current_app.config.get(key, default)
 
 
@@ -54,6 +59,8 @@ def put(key, value, *, secret=False):
         if row is not None:
             db.session.delete(row)
         return
+    if secret:
+        redact_value(str(value))
     stored = encrypt(str(value)) if secret else str(value)
     if row is None:
         db.session.add(Setting(key=key, value=stored, secret=secret))
