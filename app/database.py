@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from flask import request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 POSTGRES_CONNECT_TIMEOUT_S = 5
@@ -79,6 +80,8 @@ def _end_read_transaction(session):
         from app.extensions import db
 
         session = db.session
+    if isinstance(session, scoped_session):
+        session = session()
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         session.commit()
 
