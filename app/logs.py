@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 SECRET_CONFIG_NAMES = ("SECRET_KEY", "SMTP_PASSWORD", "NOVAPOSHTA_API_KEY", "UKRPOSHTA_TOKEN", "MEEST_PASSWORD",
@@ -41,10 +41,11 @@ def redact(text):
 def request_id():
     if not has_request_context():
         return None
-    if "request_id" not in g:
+    value = request.environ.get("posylka.request_id")
+    if value is None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    return g.request_id
+        value = request.environ["posylka.request_id"] = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return value
 
 
 class _ContextFilter(logging.Filter):
@@ -94,6 +95,11 @@ def configure(app, stream=None):
     handler.setFormatter(JSONFormatter() if app.config.get("LOG_FORMAT", "text") == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # Alembic's logging.fileConfig() disables loggers that existed before a migration ran in
+    # this process; ours must keep working after an in-process ``db upgrade``.
+    for name, logger in logging.root.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger) and name.split(".")[0] in ("app", "posylka", "waitress"):
+            logger.disabled = False
     return handler
 
 
@@ -106,7 +112,7 @@ def init_app(app):
 
     @app.before_request
     def _start_timer():
-        g.request_started = time.perf_counter()
+        request.environ["posylka.started"] = time.perf_counter()
         request_id()
 
     @app.after_request
@@ -114,7 +120,7 @@ def init_app(app):
         response.headers.setdefault("X-Request-ID", request_id())
         if request.endpoint == "static":
             return response
-        started = g.get("request_started")
+        started = request.environ.get("posylka.started")
         route = request.url_rule.rule if request.url_rule is not None else "(no route)"
         access_log.info("%s %s %s", request.method, route, response.status_code, extra={
             "method": request.method, "route": route, "status": response.status_code,
