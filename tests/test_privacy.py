@@ -264,7 +264,12 @@ def test_only_admins_use_the_privacy_desk(app, make_user, client, login):
 
 
 def test_privacy_page_is_translated(app, client):
+    from flask import g
+    from flask_babel import refresh
+
     for lang, phrase in (("uk", "Ваші права"), ("en", "Your rights"), ("pl", "Twoje prawa"), ("ru", "Ваши права")):
+        g.pop("_locale", None)  # the test's app context outlives a request; a real one does not
+        refresh()
         response = client.get("/privacy", headers={"Accept-Language": lang})
         assert response.status_code == 200 and phrase in response.get_data(as_text=True), lang
     assert "12" in client.get("/privacy").get_data(as_text=True)
