@@ -23,6 +23,8 @@ def _secure_cookies():
     (``PREFERRED_URL_SCHEME=https``) and otherwise "auto" (Secure whenever the request came
     over HTTPS), so ``make run`` on http://127.0.0.1:8000 still keeps its session."""
     value = os.environ.get("SESSION_COOKIE_SECURE")
+    if value is not None and value.strip().lower() == "auto":
+        return "auto"
     if value is not None and value.strip():
         return _bool("SESSION_COOKIE_SECURE", False)
     return True if os.environ.get("PREFERRED_URL_SCHEME", "http") == "https" else "auto"

@@ -18,7 +18,9 @@ def scheduled_jobs(app):
 
 
 def _run(app, job_id, func):
-    with app.app_context():
+    from app.database import writing
+
+    with app.app_context(), writing():  # jobs write: SQLite takes the write lock at BEGIN
         try:
             func(app)
         except Exception:

@@ -277,3 +277,15 @@ def test_privacy_page_is_translated(app, client):
 
 def test_shipment_tracking_numbers_are_personal(app):
     assert Shipment.__table__.c.tracking_number.info["personal"]
+
+
+def test_the_scheduler_runs_retention_daily(app, db, make_order):
+    from app import scheduler
+
+    jobs = {job_id: (func, seconds) for job_id, func, seconds in scheduler.scheduled_jobs(app)}
+    func, seconds = jobs["privacy-retention"]
+    assert seconds == 24 * 3600
+    order = make_order(status="cancelled")
+    _age(db, order, 400)
+    scheduler._run(app, "privacy-retention", func)
+    assert db.session.get(Order, order.id).anonymised_at is not None
