@@ -3,8 +3,8 @@
 Every line carries the request id (the proxy's ``X-Request-ID`` when it is sane, else a new
 one; sent back in the response), and each request ends with one access line naming the route
 pattern rather than the raw path, so signed-link tokens never reach the log. Secret values
-(the secret key, SMTP and carrier credentials, and any secret setting the app decrypts) are
-replaced by ``***`` in every line before it is written.
+(the secret key, SMTP and carrier credentials, any secret setting the app decrypts, and the
+database password) are replaced by ``***`` in every line before it is written.
 """
 import json
 import logging
@@ -83,8 +83,7 @@ TextFormatter.converter = time.gmtime
 
 def configure(app, stream=None):
     """Send the app's log lines (and waitress's) to stderr in the configured format."""
-    for name in SECRET_CONFIG_NAMES:
-        redact_value(app.config.get(name))
+    _redact_config(app)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if handler.get_name() == HANDLER_NAME:
@@ -106,9 +105,19 @@ def configure(app, stream=None):
 access_log = logging.getLogger("posylka.access")
 
 
-def init_app(app):
+def _redact_config(app):
     for name in SECRET_CONFIG_NAMES:
         redact_value(app.config.get(name))
+    try:
+        from sqlalchemy.engine import make_url
+
+        redact_value(make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "").password)
+    except Exception:  # not a URL yet; nothing to hide
+        pass
+
+
+def init_app(app):
+    _redact_config(app)
 
     @app.before_request
     def _start_timer():
