@@ -4,6 +4,7 @@ Values marked secret (API keys, passwords, webhook secrets) are stored encrypted
 derived from the instance secret, and are never shown back in full.
 """
 import base64
+import logging
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -13,6 +14,8 @@ from flask import current_app
 from app.extensions import db
 from app.logs import redact_value
 from app.orders.models import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class Setting(db.Model):
@@ -46,6 +49,11 @@ def get(key, default=None):
     if row is not None and row.value not in (None, ""):
         if row.secret:
             value = decrypt(row.value)
+            if value is None:
+                # Encrypted under another SECRET_KEY: say so (never the value) and fall back.
+                log.warning("secret setting %s cannot be decrypted (was SECRET_KEY changed?); "
+                            "enter it again on the settings page", key)
+                return current_app.config.get(key, default)
             redact_value(value)
             return value
         return row.value
