@@ -289,3 +289,13 @@ def test_the_scheduler_runs_retention_daily(app, db, make_order):
     _age(db, order, 400)
     scheduler._run(app, "privacy-retention", func)
     assert db.session.get(Order, order.id).anonymised_at is not None
+
+
+def test_staff_viewing_an_order_with_contact_details_is_audited(app, db, make_user, make_order, client, login):
+    order = make_order(status="new")
+    staff = make_user("staff")
+    login(staff.email)
+    for _ in range(2):
+        assert client.get(f"/admin/orders/{order.id}").status_code == 200
+    views = db.session.query(AuditLog).filter_by(action="privacy.view", object_id=str(order.customer_id)).all()
+    assert len(views) == 1 and views[0].actor_user_id == staff.id and views[0].object_type == "customer"

@@ -49,4 +49,12 @@ def order(order_id):
         db.session.commit()
         flash(_("Status changed to “%(status)s”.", status=order.status_label), "success")
         return redirect(url_for("admin.order", order_id=order.id))
+    _audit_customer_view(order.customer)
     return render_template("admin/order.html", order=order, form=form)
+
+
+def _audit_customer_view(customer):
+    """The page shows the customer's contact details: record who saw them (privacy)."""
+    from app.privacy.subject import audit_views
+
+    audit_views([customer], current_user)

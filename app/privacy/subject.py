@@ -128,6 +128,23 @@ def record_view(customer, actor, *, now=None):
     return False
 
 
+def audit_views(customers, actor):
+    """From a page that otherwise only reads: audit the views in a short write of their own.
+
+    Commits (the one exception to "the caller commits"), so that a GET holds SQLite's write
+    lock only for these inserts, not while it renders.
+    """
+    from app.database import writing
+
+    customers = [c for c in customers if c is not None]
+    if not customers:
+        return
+    with writing():
+        for customer in customers:
+            record_view(customer, actor)
+        db.session.commit()
+
+
 def find_customers(query, limit=20):
     """Customers whose e-mail, phone or name contains ``query`` (for an admin's request)."""
     query = (query or "").strip()

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.auth import admin_required, customer_required
-from app.database import begin_write
 from app.extensions import db
 from app.htmx import render
 from app.orders.models import Customer
@@ -77,11 +76,7 @@ def account_erase():
 def desk():
     form = SearchForm(request.args)
     found = subject.find_customers(form.q.data) if form.validate() else []
-    if found:
-        begin_write()
-        for customer in found:
-            subject.record_view(customer, current_user)
-        db.session.commit()
+    subject.audit_views(found, current_user)
     return render("privacy/desk.html", "privacy/_search_results.html", form=form, found=found,
                   query=form.q.data or "", preview=retention.preview(),
                   retention_months=current_app.config["RETENTION_MONTHS"])
@@ -114,9 +109,7 @@ def _customer_or_404(customer_id):
 def customer(customer_id):
     customer = _customer_or_404(customer_id)
     data = subject.collect(customer)
-    begin_write()
-    subject.record_view(customer, current_user)
-    db.session.commit()
+    subject.audit_views([customer], current_user)
     return render_template("privacy/customer.html", customer=customer, data=data, form=AdminEraseForm(),
                            open_orders=subject.open_orders(customer))
 
