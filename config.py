@@ -18,6 +18,18 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _secure_cookies():
+    """``SESSION_COOKIE_SECURE``: 1/0 as set; unset means on for an https deployment
+    (``PREFERRED_URL_SCHEME=https``) and otherwise "auto" (Secure whenever the request came
+    over HTTPS), so ``make run`` on http://127.0.0.1:8000 still keeps its session."""
+    value = os.environ.get("SESSION_COOKIE_SECURE")
+    if value is not None and value.strip().lower() == "auto":
+        return "auto"
+    if value is not None and value.strip():
+        return _bool("SESSION_COOKIE_SECURE", False)
+    return True if os.environ.get("PREFERRED_URL_SCHEME", "http") == "https" else "auto"
+
+
 def database_url(url):
     """Accept the usual ``postgresql://`` form and use the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -56,6 +68,25 @@ class Config:
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 256 * 1024)
     WOOCOMMERCE_WEBHOOK_SECRET = os.environ.get("WOOCOMMERCE_WEBHOOK_SECRET", "")
     SHOPIFY_WEBHOOK_SECRET = os.environ.get("SHOPIFY_WEBHOOK_SECRET", "")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Security and privacy (see app/security.py and app/privacy/)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SESSION_COOKIE_SECURE = _secure_cookies()
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)
+    SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
+    REMEMBER_COOKIE_DAYS = _int("REMEMBER_COOKIE_DAYS", 30)
+    HSTS_SECONDS = _int("HSTS_SECONDS", 31536000)
+    WIDGET_FRAME_ANCESTORS = os.environ.get("WIDGET_FRAME_ANCESTORS", "*")
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = _int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PORT = _int("PROXY_FIX_X_PORT", 0)
+    PROXY_FIX_X_PREFIX = _int("PROXY_FIX_X_PREFIX", 0)
+    AUDIT_RETENTION_MONTHS = _int("AUDIT_RETENTION_MONTHS", 24)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text or json
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     # Password hashing: Argon2id with OWASP's current minimum (19 MiB, t=2, p=1)
     PASSWORD_HASH_TIME_COST = 2
@@ -99,6 +130,7 @@ class TestConfig(Config):
     SCHEDULER_ENABLED = False
     WTF_CSRF_ENABLED = False  # CSRF tests switch it back on explicitly
     RATELIMIT_ENABLED = False
+    SESSION_COOKIE_SECURE = "auto"
     # Cheap Argon2 parameters keep the suite fast; production uses OWASP's values above.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024

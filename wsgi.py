@@ -4,9 +4,10 @@
 in-process scheduler (the single scheduler leader is chosen by a database lock) and
 serves with waitress on HOST:PORT.
 """
-from app import create_app
+from app import create_app, logs
 
 app = create_app()
+logs.configure(app)
 
 
 def serve():

@@ -36,13 +36,15 @@ def create_app(config=None):
 
     i18n.init_app(app)
 
+    from app import database, logs, security
+
+    database.init_app(app)  # first: the write intent must be declared before any query
+    security.init_app(app)
+    logs.init_app(app)
+
     from app.auth import init_app as init_auth
 
     init_auth(app)
-
-    from app import database
-
-    database.init_app(app)
 
     _register_blueprints(app)
 
@@ -97,10 +99,11 @@ def _register_blueprints(app):
     from app.analytics.views import bp as analytics_bp
     from app.auth.views import bp as auth_bp
     from app.orders.views import bp as orders_bp
+    from app.privacy.views import bp as privacy_bp
     from app.tracking.admin import bp as tracking_admin_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, tracking_bp, tracking_admin_bp):
+    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, tracking_bp, tracking_admin_bp, privacy_bp):
         app.register_blueprint(bp)
 
     from app.api import init_app as init_api

@@ -14,13 +14,13 @@ class AuditLog(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     actor_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    actor_label = db.Column(db.String(120))
+    actor_label = db.Column(db.String(120), info={"personal": True})
     action = db.Column(db.String(64), nullable=False, index=True)
     object_type = db.Column(db.String(32))
     object_id = db.Column(db.String(64))
-    before = db.Column(db.Text)
-    after = db.Column(db.Text)
-    ip = db.Column(db.String(64))
+    before = db.Column(db.Text, info={"personal": True})
+    after = db.Column(db.Text, info={"personal": True})
+    ip = db.Column(db.String(64), info={"personal": True})
 
     @property
     def before_data(self):

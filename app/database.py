@@ -1,22 +1,108 @@
 """Engine set-up that differs by database.
 
 SQLite: WAL (readers do not block the writer), a busy timeout so concurrent writers wait
-instead of failing, and foreign keys on. PostgreSQL needs nothing special here.
+instead of failing, and foreign keys on. PostgreSQL: a connect timeout, so an unreachable
+server answers the 503 page within seconds instead of hanging a worker.
+
+Write transactions on SQLite start with ``BEGIN IMMEDIATE``. A deferred transaction that
+reads and then writes cannot wait for the write lock (SQLite answers ``SQLITE_BUSY`` at once,
+whatever the busy timeout, because its read snapshot may be stale), so a writer must take the
+lock when it begins. Taking it for every transaction would serialise readers too, so only
+transactions that declare a write intent do:
+
+* a request with an unsafe method (POST, PUT, PATCH, DELETE) — set in ``init_app``;
+* code inside ``with writing():`` (scheduled jobs, CLI commands, tests);
+* a GET that decides to write calls ``begin_write()`` before its first write.
+
+Everything else begins deferred and reads from its WAL snapshot without blocking anyone.
+This follows SQLAlchemy's documented pysqlite recipe (take BEGIN away from the driver and
+emit it from the ``begin`` event).
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+POSTGRES_CONNECT_TIMEOUT_S = 5
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_write_intent = ContextVar("posylka_sqlite_write_intent", default=False)
 
 
 def init_app(app):
-    pass  # the listener below is global; kept as a hook for symmetry with other modules
+    @app.before_request
+    def _declare_write_intent():
+        if request.method in UNSAFE_METHODS:
+            _write_intent.set(True)
+
+    @app.teardown_request
+    def _clear_write_intent(exc=None):
+        _write_intent.set(False)
+
+
+@contextmanager
+def writing(session=None):
+    """Transactions begun inside this block take SQLite's write lock up front.
+
+    A read-only transaction already open in the session is ended first (so the write does
+    not happen in a deferred transaction); pending changes are left for the caller.
+    """
+    if not _write_intent.get():
+        _end_read_transaction(session)
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def begin_write(session=None):
+    """Declare that the rest of this request writes (for a GET that records something).
+
+    Call it before adding or changing anything in the session: it ends the current read-only
+    transaction so the next statement begins a fresh ``BEGIN IMMEDIATE`` one.
+    """
+    if not _write_intent.get():
+        _end_read_transaction(session)
+    _write_intent.set(True)
+
+
+def _end_read_transaction(session):
+    from flask import has_app_context
+
+    if session is None:
+        if not has_app_context():
+            return
+        from app.extensions import db
+
+        session = db.session
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
+def wants_write():
+    return _write_intent.get()
+
+
+def _is_sqlite_dbapi(dbapi_connection):
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "do_connect")
+def _postgres_connect_timeout(dialect, conn_rec, cargs, cparams):
+    if dialect.name == "postgresql":
+        cparams.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not _is_sqlite_dbapi(dbapi_connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -24,6 +110,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The driver no longer emits BEGIN on its own; ``_sqlite_begin`` does.
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 def is_sqlite(engine):

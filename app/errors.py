@@ -4,7 +4,8 @@ import logging
 from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -74,11 +75,19 @@ def init_app(app):
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
-    @app.errorhandler(OperationalError)
     def _database_down(error):
-        log.error("database error: %s", error.__class__.__name__)
-        db.session.rollback()
-        return render_error(503)
+        # The class name only: the message may carry the connection string.
+        log.error("database unavailable: %s", error.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:
+            pass
+        response = make_response(render_error(503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for error_class in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(error_class, _database_down)
 
     @app.errorhandler(Exception)
     def _unexpected(error):

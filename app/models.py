@@ -2,6 +2,7 @@
 from app.api.models import ApiClient, ApiToken, PlatformDelivery, PlatformOrder  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
+from app.auth.sessions import UserSession  # noqa: F401
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401
 from app.settings import Setting  # noqa: F401
 from app.tracking.models import ReturnRequest  # noqa: F401

@@ -12,11 +12,15 @@ log = logging.getLogger(__name__)
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
-    return []
+    from app.privacy.retention import scheduled_job as retention_job
+
+    return [("privacy-retention", retention_job, 24 * 3600)]
 
 
 def _run(app, job_id, func):
-    with app.app_context():
+    from app.database import writing
+
+    with app.app_context(), writing():  # jobs write: SQLite takes the write lock at BEGIN
         try:
             func(app)
         except Exception:

@@ -4,6 +4,7 @@ Values marked secret (API keys, passwords, webhook secrets) are stored encrypted
 derived from the instance secret, and are never shown back in full.
 """
 import base64
+import logging
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -11,7 +12,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from app.extensions import db
+from app.logs import redact_value
 from app.orders.models import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class Setting(db.Model):
@@ -43,7 +47,16 @@ def get(key, default=None):
     """The admin's value for ``key`` if set, else the app config's, else ``default``."""
     row = db.session.get(Setting, key)
     if row is not None and row.value not in (None, ""):
-        return decrypt(row.value) if row.secret else row.value
+        if row.secret:
+            value = decrypt(row.value)
+            if value is None:
+                # Encrypted under another SECRET_KEY: say so (never the value) and fall back.
+                log.warning("secret setting %s cannot be decrypted (was SECRET_KEY changed?); "
+                            "enter it again on the settings page", key)
+                return current_app.config.get(key, default)
+            redact_value(value)
+            return value
+        return row.value
     return current_app.config.get(key, default)
 
 
@@ -54,6 +67,8 @@ def put(key, value, *, secret=False):
         if row is not None:
             db.session.delete(row)
         return
+    if secret:
+        redact_value(str(value))
     stored = encrypt(str(value)) if secret else str(value)
     if row is None:
         db.session.add(Setting(key=key, value=stored, secret=secret))

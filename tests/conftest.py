@@ -14,13 +14,37 @@ import socket
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.database import writing
 from config import TestConfig, database_url
 
 ENGINES = ("sqlite", "postgresql")
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts as a real one does.
+
+    The test's app context outlives requests, so without this a request would inherit the
+    test's open read transaction (a stale SQLite snapshot that cannot be upgraded to a write)
+    and per-request values cached in ``g`` (the logged-in user, the language).
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            from app.extensions import db
+
+            session = db.session()
+            if session.in_transaction():
+                session.commit()
+            for key in ("_login_user", "_locale"):
+                g.pop(key, None)
+        return super().open(*args, **kwargs)
 OUTPUT_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-output")
 
 
@@ -111,6 +135,7 @@ def app_config():
 @pytest.fixture
 def app(db_url, app_config, tmp_path):
     application = create_app(_config(db_url, **app_config))
+    application.test_client_class = FreshRequestClient
     application.instance_path = str(tmp_path)
     with application.app_context():
         yield application
@@ -149,6 +174,10 @@ def make_user(db):
     counter = {"n": 0}
 
     def make(role="customer", email=None, password=PASSWORD, name=None, **kwargs):
+        with writing():
+            return _make(role, email, password, name, **kwargs)
+
+    def _make(role, email, password, name, **kwargs):
         counter["n"] += 1
         user = create_user(email or f"{role}{counter['n']}@example.com", password, role,
                            name=name or f"{role.title()} {counter['n']}", **kwargs)
@@ -167,7 +196,11 @@ def make_order(db):
 
     counter = {"n": 0}
 
-    def make(customer=None, status="new", carrier="nova_poshta", tracking_number=None, items=None,
+    def make(*args, **kwargs):
+        with writing():
+            return _make(*args, **kwargs)
+
+    def _make(customer=None, status="new", carrier="nova_poshta", tracking_number=None, items=None,
              delivery=None, **kwargs):
         counter["n"] += 1
         n = counter["n"]

@@ -31,7 +31,9 @@ class QueryCounter:
         event.remove(self.engine, "before_cursor_execute", self._count)
 
     def _count(self, conn, cursor, statement, *args):
-        self.statements.append(statement)
+        # Transaction control is not a query (SQLite's BEGIN is emitted explicitly, see app/database.py)
+        if statement.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+            self.statements.append(statement)
 
 
 # ---- the polled partial ----------------------------------------------------------------------

@@ -253,6 +253,7 @@ def order(order_id):
     """The order page; a POST here is the inline status form."""
     order = _get_order(order_id)
     if request.method == "GET":
+        _audit_customer_view(order.customer)
         return _order_page(order)
     form = _status_form(order, from_request=True)
     if not form.validate_on_submit():
@@ -268,6 +269,13 @@ def order(order_id):
     db.session.commit()
     flash(_("Status changed to “%(status)s”.", status=order.status_label), "success")
     return _after_change(order)
+
+
+def _audit_customer_view(customer):
+    """The page shows the customer's contact details: record who saw them (privacy)."""
+    from app.privacy.subject import audit_views
+
+    audit_views([customer], current_user)
 
 
 def _after_change(order):

@@ -1,9 +1,10 @@
 """Log-in for customers and staff, roles, and the decorators that guard pages."""
 from functools import wraps
 
-from flask import abort
+from flask import abort, g
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, login_manager
 
@@ -23,10 +24,24 @@ def init_app(app):
             user_id, version = (int(part) for part in identity.split(":", 1))
         except ValueError:
             return None
-        user = db.session.get(User, user_id)
+        try:
+            user = db.session.get(User, user_id)
+        except SQLAlchemyError:
+            # The database is down: treat the visitor as anonymous so that the 503 page (and
+            # its base template, which asks for current_user) still renders.
+            g.database_unavailable = True
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                pass
+            return None
         if user is None or user.session_version != version or not user.active:
             return None
         return user
+
+    from app.auth import sessions
+
+    sessions.init_app(app)
 
 
 def staff_required(view):

@@ -19,10 +19,10 @@ def _hasher():
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     id = db.Column(db.Integer, primary_key=True)
-    email = db.Column(db.String(254), nullable=False, unique=True)
+    email = db.Column(db.String(254), nullable=False, unique=True, info={"personal": True})
     password_hash = db.Column(db.String(255), nullable=False)
     role = db.Column(db.String(10), nullable=False, default="customer")
-    name = db.Column(db.String(200))
+    name = db.Column(db.String(200), info={"personal": True})
     language = db.Column(db.String(5))
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -48,6 +48,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def set_password(self, password):
+        """Set a new password; changing an existing one logs the user out everywhere."""
+        if self.password_hash:
+            from app.auth.sessions import end_all
+
+            end_all(self)
         self.password_hash = _hasher().hash(password)
 
     def check_password(self, password):

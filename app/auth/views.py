@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import settings
+from app.auth import sessions
 from app.auth.forms import LoginForm
-from app.auth.services import authenticate
+from app.auth.services import authenticate, normalize_email
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -26,8 +27,21 @@ def home_for(user):
     return url_for("admin.orders") if user.is_staff else url_for("orders.my_orders")
 
 
+def _login_failed(response):
+    """Only failed log-ins count towards the throttles (a success redirects)."""
+    return response.status_code != 302
+
+
+def _login_account_key():
+    return "login-account:" + normalize_email(request.form.get("email"))[:254]
+
+
+# Soft throttling: per address and per account, in windows that reset by themselves (no
+# permanent lock-out an attacker could use against the real owner of the account).
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
+               key_func=_login_account_key, deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -50,4 +64,15 @@ def login():
 def logout():
     logout_user()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("web.home"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of this user, on every device (remember-me cookies included)."""
+    sessions.end_all(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out on all devices."), "info")
     return redirect(url_for("web.home"))

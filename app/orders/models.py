@@ -17,12 +17,14 @@ class Customer(db.Model):
 
     __tablename__ = "customers"
     id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(200), nullable=False, index=True)
-    email = db.Column(db.String(254), index=True)
-    phone = db.Column(db.String(32), index=True)
+    name = db.Column(db.String(200), nullable=False, index=True, info={"personal": True})
+    email = db.Column(db.String(254), index=True, info={"personal": True})
+    phone = db.Column(db.String(32), index=True, info={"personal": True})
     language = db.Column(db.String(5), nullable=False, default="uk")
     user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"), unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: Set when retention or an erasure removed this customer's personal data.
+    anonymised_at = db.Column(db.DateTime)
 
     user = db.relationship("User", back_populates="customer")
     orders = db.relationship("Order", back_populates="customer", lazy="dynamic")
@@ -54,22 +56,24 @@ class Order(db.Model):
     # Carrier-reported flags shown on the progress bar while in transit
     at_pickup_point = db.Column(db.Boolean, nullable=False, default=False)
     problem = db.Column(db.Boolean, nullable=False, default=False)
-    problem_note = db.Column(db.String(500))
+    problem_note = db.Column(db.String(500), info={"personal": True})
     # Delivery details
     delivery_carrier = db.Column(db.String(20))
     delivery_country = db.Column(db.String(2), nullable=False, default="UA")
     delivery_city = db.Column(db.String(120))
     delivery_region = db.Column(db.String(120), index=True)
-    delivery_pickup_point = db.Column(db.String(255))
-    delivery_address = db.Column(db.String(255))
-    delivery_postcode = db.Column(db.String(16))
-    note = db.Column(db.Text)
+    delivery_pickup_point = db.Column(db.String(255), info={"personal": True})
+    delivery_address = db.Column(db.String(255), info={"personal": True})
+    delivery_postcode = db.Column(db.String(16), info={"personal": True})
+    note = db.Column(db.Text, info={"personal": True})
     #: Part of every signed tracking link; a new value revokes the order's links.
     link_nonce = db.Column(db.String(16))
     #: Made by a sandbox API client; only sandbox clients see it.
     is_sandbox = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    #: Set when retention or an erasure removed the personal data (numbers, items, totals stay).
+    anonymised_at = db.Column(db.DateTime)
 
     customer = db.relationship("Customer", back_populates="orders")
     items = db.relationship("OrderItem", back_populates="order", cascade="all, delete-orphan",
@@ -124,10 +128,12 @@ class Shipment(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
     carrier = db.Column(db.String(20), nullable=False)
-    tracking_number = db.Column(db.String(64), nullable=False, index=True)
+    #: A parcel number leads to the recipient on the carrier's site; retention replaces it.
+    tracking_number = db.Column(db.String(64), nullable=False, index=True,
+                                info={"personal": True, "anonymise": lambda row: f"anon-{row.id}"})
     last_raw_status = db.Column(db.String(64))
     last_raw_text = db.Column(db.String(500))
-    raw_payload = db.Column(db.Text)
+    raw_payload = db.Column(db.Text, info={"personal": True})
     scheduled_delivery_date = db.Column(db.Date)
     last_synced_at = db.Column(db.DateTime)
     next_sync_at = db.Column(db.DateTime)
@@ -152,9 +158,9 @@ class StatusEvent(db.Model):
     previous_status = db.Column(db.String(20))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     source = db.Column(db.String(10), nullable=False)
-    actor = db.Column(db.String(120))
+    actor = db.Column(db.String(120), info={"personal": True})
     actor_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
-    note = db.Column(db.Text)
+    note = db.Column(db.Text, info={"personal": True})
     is_correction = db.Column(db.Boolean, nullable=False, default=False)
     #: For a return or cancellation chosen from a list (``app.admin.reasons``): the reason's code.
     reason_code = db.Column(db.String(32))
@@ -184,7 +190,7 @@ class CarrierEvent(db.Model):
     occurred_at = db.Column(db.DateTime, nullable=False)
     raw_code = db.Column(db.String(64), nullable=False)
     raw_text = db.Column(db.String(500))
-    location = db.Column(db.String(255))
+    location = db.Column(db.String(255), info={"personal": True})
     #: The shop status this code maps to, or None when it moves nothing (or is unmapped).
     mapped_status = db.Column(db.String(20))
     at_pickup_point = db.Column(db.Boolean, nullable=False, default=False)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from flask import request_finished
 
+from app.database import writing
 from app.orders import lifecycle
 from app.orders.models import utcnow
 
@@ -22,8 +23,9 @@ def _order(db, make_order, customer, status):
     order = make_order(customer=customer, status=status, items=[
         {"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
         {"name": "Шарф кашеміровий", "sku": "SC-050", "size": None, "color": "бежевий", "quantity": 2, "price": "750.00"}])
-    order.shipments[0].scheduled_delivery_date = (utcnow() + timedelta(days=3)).date()
-    db.session.commit()
+    with writing():
+        order.shipments[0].scheduled_delivery_date = (utcnow() + timedelta(days=3)).date()
+        db.session.commit()
     return order
 
 
@@ -105,8 +107,9 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     page.screenshot(path=os.path.join(output_dir, "cancelled-360.png"), full_page=True)
 
     waiting = _order(db, make_order, customer.customer, "in_transit")
-    lifecycle.set_flags(waiting, at_pickup_point=True)
-    db.session.commit()
+    with writing():
+        lifecycle.set_flags(waiting, at_pickup_point=True)
+        db.session.commit()
     page.goto(f"{live_server}/orders/{waiting.number}")
     expect(page.locator(".progress .step-current")).to_contain_text("У пункті видачі")
     page.screenshot(path=os.path.join(output_dir, "at-pickup-point-360.png"), full_page=True)
@@ -124,9 +127,10 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
 
     customer = make_user("customer")
     order = _order(db, make_order, customer.customer, "shipped")
-    branding.save("#7a1f5c", "#fdf8f3", png_bytes(120, 32))
-    widget_url = f"{live_server}/widget/{links.make_token(order)}"
-    db.session.commit()
+    with writing():
+        branding.save("#7a1f5c", "#fdf8f3", png_bytes(120, 32))
+        widget_url = f"{live_server}/widget/{links.make_token(order)}"
+        db.session.commit()
     shop_page = (f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" '
                  f'content="width=device-width, initial-scale=1"><title>Моє замовлення</title></head>'
                  f'<body><h1>Дякуємо за покупку!</h1>'
@@ -175,5 +179,6 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
 
 
 def lifecycle_move(db, order, status):
-    lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
-    db.session.commit()
+    with writing():  # the live server writes too: take SQLite's write lock up front, as jobs do
+        lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
+        db.session.commit()

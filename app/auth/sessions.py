@@ -1,0 +1,137 @@
+"""Server-side records of log-in sessions, so that logging out really ends one.
+
+Flask keeps its session in a signed cookie, and a copy of that cookie would stay valid after
+log-out. So each log-in gets a random id (kept in the cookie, stored here only as a hash) and
+a row: log-out deletes the row; "log out everywhere" deletes them all and bumps
+``User.session_version``, which also voids remember-me cookies; a row idle for
+``SESSION_IDLE_MINUTES`` or older than ``SESSION_ABSOLUTE_HOURS`` no longer counts (a
+remember-me cookie then starts a fresh one). Retention purges dead rows.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from flask_login import user_logged_in, user_logged_out
+from flask_login.signals import user_loaded_from_cookie
+
+from app.database import writing
+from app.extensions import db
+from app.orders.models import utcnow
+
+SID_KEY = "_sid"
+LOGIN_KEYS = ("_user_id", "_fresh", "_id", SID_KEY)
+#: last_seen_at is written at most this often, so polling pages do not write on every request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class UserSession(db.Model):
+    __tablename__ = "user_sessions"
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False, index=True)
+    remembered = db.Column(db.Boolean, nullable=False, default=False)
+    ip = db.Column(db.String(64), info={"personal": True})
+    user_agent = db.Column(db.String(255), info={"personal": True})
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def idle_limit():
+    return timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
+
+
+def start(user, *, remembered=False, now=None):
+    """Record a new log-in of ``user`` in this browser (the caller's transaction)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(
+        user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(hours=int(current_app.config["SESSION_ABSOLUTE_HOURS"])),
+        remembered=remembered, ip=(request.remote_addr or "")[:64] or None,
+        user_agent=(request.user_agent.string or "")[:255] or None))
+    session[SID_KEY] = token
+
+
+def current_row():
+    token = session.get(SID_KEY)
+    if not token:
+        return None
+    return db.session.execute(db.select(UserSession).filter_by(token_hash=_hash(token))).scalar_one_or_none()
+
+
+def is_alive(row, now):
+    return row.expires_at > now and row.last_seen_at > now - idle_limit()
+
+
+def end_all(user):
+    """Log ``user`` out on every device (password change, "log out everywhere", erasure)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def drop_login():
+    """Forget the log-in in this browser's cookie (the remember-me cookie is left alone)."""
+    for key in LOGIN_KEYS:
+        session.pop(key, None)
+    g.pop("_login_user", None)
+
+
+def check_request(now=None):
+    """Before each request: a log-in without a live session row is dropped."""
+    now = now or utcnow()
+    user_id = session.get("_user_id")
+    if not user_id:
+        return
+    row = current_row()
+    if row is None or str(row.user_id) != str(user_id).split(":", 1)[0] or not is_alive(row, now):
+        drop_login()
+        return
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        with writing():
+            row.last_seen_at = now
+            db.session.commit()
+
+
+def expired_rows(now):
+    """Rows that no longer let anyone in (for retention)."""
+    idle = timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
+    return db.select(UserSession).where((UserSession.expires_at <= now) | (UserSession.last_seen_at <= now - idle))
+
+
+def init_app(app):
+    @app.before_request
+    def _check_session():
+        if request.endpoint in (None, "static", "web.healthz"):
+            return
+        check_request()
+        if "_user_id" not in session and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME",
+                                                                            "remember_token")):
+            from flask_login import current_user
+
+            current_user._get_current_object()  # restore from remember-me now, not mid-render
+
+    @user_logged_in.connect_via(app)
+    def _logged_in(sender, user, **extra):
+        with writing():
+            start(user, remembered=bool(session.get("_remember") == "set"))
+            db.session.commit()
+
+    @user_loaded_from_cookie.connect_via(app)
+    def _loaded_from_cookie(sender, user, **extra):
+        with writing():
+            start(user, remembered=True)
+            db.session.commit()
+
+    @user_logged_out.connect_via(app)
+    def _logged_out(sender, user, **extra):
+        token = session.pop(SID_KEY, None)
+        if token:
+            with writing():
+                db.session.execute(db.delete(UserSession).where(UserSession.token_hash == _hash(token)))
+                db.session.commit()

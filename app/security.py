@@ -1,0 +1,129 @@
+"""Security headers, cookie flags and the reverse-proxy set-up, in one place.
+
+* A Content Security Policy without ``unsafe-inline``/``unsafe-eval`` on every response. htmx
+  works under it because base.html configures it with ``allowEval: false`` (no ``hx-on``, no
+  ``js:`` values, no event filters) and ``includeIndicatorStyles: false`` (no inline style).
+  Routes under ``/widget/`` are embedded by shops, so their ``frame-ancestors`` is the
+  ``WIDGET_FRAME_ANCESTORS`` setting (admin-editable; ``*`` by default) instead of ``'none'``.
+* ``nosniff``, a referrer policy, ``X-Frame-Options`` for old browsers, and HSTS only on
+  responses that went out over HTTPS (a plain-HTTP ``make run`` must not pin anything).
+* Pages with personal data are not stored by caches: ``no-store``, or ``private, no-cache``
+  when the view answers with an ETag (the polled partials revalidate with it).
+* Cookies are ``HttpOnly`` and ``SameSite=Lax``; ``Secure`` always, never, or — the default
+  without ``PREFERRED_URL_SCHEME=https`` — whenever the request itself is HTTPS.
+* ``ProxyFix`` with the number of trusted proxies per header from ``PROXY_FIX_X_*`` (0 = off):
+  trusting a header no proxy sets would let anyone spoof addresses and defeat rate limits.
+"""
+import re
+from datetime import timedelta
+
+from flask import current_app, has_request_context, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+BASE_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+WIDGET_PREFIX = "/widget/"
+#: Paths whose pages show one person's data even without a log-in (signed links, the lookup).
+PERSONAL_PREFIXES = ("/account", "/admin", "/orders", "/track", "/t/", "/privacy/")
+_SOURCE = re.compile(r"^(\*|'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?|https?:)$")
+
+
+def csp(frame_ancestors="'none'"):
+    policy = dict(BASE_CSP, **{"frame-ancestors": frame_ancestors})
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def clean_frame_ancestors(value):
+    """The valid sources of a space-separated allow-list (``*``, origins); ``'none'`` if empty."""
+    sources = [part for part in (value or "").split() if _SOURCE.match(part)]
+    return " ".join(sources) or "'none'"
+
+
+def widget_frame_ancestors():
+    from app import settings
+
+    try:
+        value = settings.get("WIDGET_FRAME_ANCESTORS", "*")
+    except Exception:  # the database is down: the built-in default still lets shops embed
+        value = current_app.config.get("WIDGET_FRAME_ANCESTORS", "*")
+    return clean_frame_ancestors(value)
+
+
+def _is_personal(response):
+    if request.endpoint == "static":
+        return False
+    return "_user_id" in session or request.path.startswith(PERSONAL_PREFIXES)
+
+
+def set_headers(response):
+    headers = response.headers
+    if request.path.startswith(WIDGET_PREFIX):
+        headers.setdefault("Content-Security-Policy", csp(widget_frame_ancestors()))
+    else:
+        headers.setdefault("Content-Security-Policy", csp())
+        headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure and current_app.config.get("HSTS_SECONDS"):
+        headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
+    if "Cache-Control" not in headers and _is_personal(response):
+        headers["Cache-Control"] = "private, no-cache" if headers.get("ETag") else "no-store"
+    return response
+
+
+def cookie_secure():
+    """Whether a cookie set now gets the ``Secure`` flag."""
+    mode = current_app.config.get("COOKIE_SECURE_MODE", "auto")
+    if mode == "auto":
+        return has_request_context() and request.is_secure
+    return mode is True
+
+
+def _secure_mode(value):
+    if value == "auto" or value is None:
+        return "auto"
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _response_class(base):
+    class Response(base):
+        """Every cookie the app sets gets ``Secure`` whenever ``cookie_secure()`` says so."""
+
+        def set_cookie(self, key, *args, **kwargs):
+            if not kwargs.get("secure") and cookie_secure():
+                kwargs["secure"] = True
+            return super().set_cookie(key, *args, **kwargs)
+
+    return Response
+
+
+def _proxy_fix(app):
+    counts = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}", 0) or 0)
+              for name in ("for", "proto", "host", "port", "prefix")}
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=counts["for"], x_proto=counts["proto"],
+                                x_host=counts["host"], x_port=counts["port"], x_prefix=counts["prefix"])
+
+
+def init_app(app):
+    mode = _secure_mode(app.config.get("SESSION_COOKIE_SECURE", "auto"))
+    app.config["COOKIE_SECURE_MODE"] = mode
+    # Flask and Flask-Login read these as booleans; "auto" is applied per cookie by Response.
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = mode is True
+    app.config["SESSION_COOKIE_HTTPONLY"] = app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(app.config.get("REMEMBER_COOKIE_DAYS", 30)))
+    app.response_class = _response_class(app.response_class)
+    _proxy_fix(app)
+    app.after_request(set_headers)

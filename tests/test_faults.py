@@ -1,0 +1,101 @@
+"""Faults: the database unreachable, and SQLite under several writing processes at once."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from app import create_app
+from app.auth.sessions import UserSession
+from tests.conftest import _config, free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _assert_503_page(response, phrase):
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503, body[:300]
+    assert phrase in body and "Traceback" not in body and "OperationalError" not in body
+    assert response.headers["Retry-After"]
+
+
+def _down_urls(tmp_path):
+    return (f"sqlite:///{tmp_path}/no/such/folder/tracking.db",
+            f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/posylka")
+
+
+def test_database_unreachable_gives_a_translated_503(tmp_path):
+    for url in _down_urls(tmp_path):
+        down = create_app(_config(url))
+        client = down.test_client()
+        _assert_503_page(client.get("/login", headers={"Accept-Language": "en"}),
+                         "The database cannot be reached right now")
+        _assert_503_page(down.test_client().get("/login", headers={"Accept-Language": "pl"}),
+                         "Baza danych jest teraz niedostępna")
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.get_json()["database"].startswith("error") and health.get_json()["status"] == "error"
+        assert client.get("/").status_code == 200  # a page that needs no database still works
+
+
+def test_a_logged_in_visitor_gets_the_503_page_too(app, make_user, login, client, tmp_path):
+    login(make_user("customer").email)
+    cookie = client.get_cookie("session").value
+    for url in _down_urls(tmp_path):
+        down = create_app(_config(url)).test_client()
+        down.set_cookie("session", cookie)
+        _assert_503_page(down.get("/orders/", headers={"Accept-Language": "en"}),
+                         "The database cannot be reached right now")
+
+
+def test_concurrent_writers_on_sqlite_see_no_locked_errors(sqlite_template, tmp_path):
+    path = tmp_path / "shared.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    workers, orders_each = 4, 8
+    commands = [[sys.executable, "tests/concurrent_writer.py", url, str(w), str(orders_each)] for w in range(workers)]
+    commands.append([sys.executable, "tests/concurrent_writer.py", url, "99", "6", "read"])
+    processes = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for cmd in commands]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err[-2000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [r["errors"] for r in results] == [[]] * len(commands)
+    assert results[-1]["reads"] > 0
+
+    app = create_app(_config(url))
+    with app.app_context():
+        from app.audit import AuditLog
+        from app.extensions import db
+        from app.orders.models import Order, StatusEvent
+
+        orders = db.session.query(Order).all()
+        assert len(orders) == workers * orders_each
+        assert {o.status for o in orders} == {"delivered"} and all(o.version == 5 for o in orders)
+        assert db.session.query(StatusEvent).count() == workers * orders_each * 5
+        assert db.session.query(AuditLog).filter_by(action="test.step").count() == workers * orders_each * 4
+        assert sorted(i for r in results[:-1] for i in r["orders"]) == sorted(o.id for o in orders)
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL readers never wait for writers
+def test_reads_do_not_take_the_write_lock(app, db, make_user, client, login):
+    """A GET reads from its snapshot while another connection holds the write lock."""
+    user = make_user("customer")
+    login(user.email)
+    db.session.rollback()  # the test's app context outlives the log-in request; a real one ends with it
+    blocker = db.engine.raw_connection()
+    try:
+        blocker.driver_connection.execute("BEGIN IMMEDIATE")
+        blocker.driver_connection.execute("UPDATE users SET name = 'x' WHERE id = ?", (user.id,))
+        assert client.get("/orders/").status_code == 200
+        assert client.get("/privacy").status_code == 200
+    finally:
+        if blocker.driver_connection.in_transaction:
+            blocker.driver_connection.execute("ROLLBACK")
+        blocker.close()
+    assert db.session.query(UserSession).count() == 1

@@ -1,0 +1,301 @@
+"""Privacy: retention, export completeness, erasure, audit rows and the privacy pages."""
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+from sqlalchemy import inspect, text
+
+from app.audit import AuditLog
+from app.auth.sessions import UserSession
+from app.orders import lifecycle
+from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
+from app.privacy import registry, retention
+from app.privacy.registry import months_before, personal_columns
+
+PERSONAL = {
+    "name": "Зоряна Унікальна-Тестова",
+    "email": "zoryana.unique@example.com",
+    "phone": "+380671112233",
+    "address": "вул. Секретна, 17, кв. 4",
+    "pickup": "Поштомат Таємний №9911",
+    "postcode": "79099",
+    "note": "Подзвоніть Зоряні перед доставкою",
+    "status_note": "Зоряна просила повернути через розмір",
+    "location": "Відділення Таємне 5, вул. Прихована",
+    "tracking": "20450099887766",
+    "payload": "Recipient Zoryana Unikalna",
+}
+
+
+def _seed_customer(db, make_user, make_order, staff):
+    """A customer with a log-in and one finished order that touches every personal column."""
+    user = make_user("customer", email=PERSONAL["email"], name=PERSONAL["name"])
+    customer = user.customer
+    customer.phone = PERSONAL["phone"]
+    db.session.commit()
+    order = make_order(customer=customer, status="delivered", tracking_number=PERSONAL["tracking"],
+                       delivery={"city": "Львів", "region": "Львівська", "pickup_point": PERSONAL["pickup"],
+                                 "address": PERSONAL["address"], "postcode": PERSONAL["postcode"]},
+                       note=PERSONAL["note"])
+    shipment = order.shipments[0]
+    shipment.raw_payload = json.dumps({"RecipientFullName": PERSONAL["payload"]})
+    db.session.add(CarrierEvent(shipment=shipment, occurred_at=utcnow(), raw_code="9", raw_text="Отримано",
+                                location=PERSONAL["location"], mapped_status="delivered"))
+    lifecycle.change_status(order, "returned", source="staff", actor_user=staff, note=PERSONAL["status_note"])
+    db.session.commit()
+    return user, customer, order
+
+
+def _dump(db):
+    """Every text value of every table of the database, as one string."""
+    engine = db.engine
+    chunks = []
+    with engine.connect() as conn:
+        for table in inspect(engine).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                chunks.extend(str(value) for value in row if value is not None)
+    return "\n".join(chunks).lower()
+
+
+# ---- registry --------------------------------------------------------------------------------
+
+def test_every_table_with_personal_columns_is_registered(app):
+    assert registry.unregistered_personal_tables() == []
+    names = {source.name for source in registry.sources()}
+    assert {"customers", "users", "orders", "shipments", "status_events", "carrier_events", "audit_log",
+            "user_sessions"} <= names
+
+
+def test_months_before_clamps_to_the_end_of_the_month():
+    from datetime import datetime
+
+    assert months_before(datetime(2026, 3, 31, 10), 1) == datetime(2026, 2, 28, 10)
+    assert months_before(datetime(2026, 1, 15), 12) == datetime(2025, 1, 15)
+
+
+# ---- retention -------------------------------------------------------------------------------
+
+def _age(db, order, days):
+    order.status_changed_at = utcnow() - timedelta(days=days)
+    order.customer.created_at = utcnow() - timedelta(days=days + 30)
+    db.session.commit()
+
+
+def test_retention_anonymises_old_finished_orders_only(app, db, make_order, make_user, runner):
+    staff = make_user("staff")
+    old_delivered = make_order(status="delivered", note="Залишити у сусідки Марії")
+    old_cancelled = make_order(status="cancelled")
+    recent = make_order(status="delivered", note="Свіжа примітка")
+    old_open = make_order(status="in_transit")
+    lifecycle.change_status(old_delivered, "returned", source="staff", actor_user=staff, note="Повернення Марії")
+    db.session.commit()
+    for order in (old_delivered, old_cancelled, old_open):
+        _age(db, order, 400)
+    _age(db, recent, 30)
+    db.session.add(UserSession(user_id=staff.id, token_hash="x" * 64, created_at=utcnow() - timedelta(days=3),
+                               last_seen_at=utcnow() - timedelta(days=3), expires_at=utcnow() - timedelta(days=2)))
+    db.session.add(AuditLog(action="old.entry", created_at=utcnow() - timedelta(days=800)))
+    db.session.commit()
+
+    def analytics():
+        orders = db.session.query(Order).order_by(Order.id).all()
+        return ([(o.number, o.status, o.total, o.created_at, o.status_changed_at, len(o.items), len(o.history))
+                 for o in orders])
+
+    before = analytics()
+    preview = {rule.name: (count, sample) for rule, count, sample in retention.preview()}
+    assert preview["orders"][0] == 2 and set(preview["orders"][1]) == {old_delivered.number, old_cancelled.number}
+    assert preview["sessions"][0] == 1 and preview["audit"][0] == 1
+
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert "orders: 2" in result.output and "sessions: 1" in result.output and "audit: 1" in result.output
+    assert "customers: 2" in result.output
+
+    db.session.expire_all()
+    assert analytics() == before  # numbers, statuses, totals, dates and history all unchanged
+    for order in (old_delivered, old_cancelled):
+        assert order.anonymised_at is not None and order.note is None and order.delivery_pickup_point is None
+        assert order.customer.email is None and order.customer.phone is None and order.customer.name == "—"
+        assert order.shipments[0].tracking_number == f"anon-{order.shipments[0].id}"
+        assert all(event.note is None and event.actor is None for event in order.history)
+    assert old_delivered.delivery_city == "Львів"  # coarse place stays for delivery statistics
+    for order in (recent, old_open):
+        assert order.anonymised_at is None and order.customer.email and order.shipments[0].tracking_number.isdigit()
+    assert recent.note == "Свіжа примітка"
+    dump = _dump(db)
+    assert "марії" not in dump and "свіжа примітка" in dump
+    assert db.session.query(UserSession).count() == 0
+
+    again = runner.invoke(args=["retention", "--dry-run"])
+    assert "orders: 0 would be touched" in again.output
+
+
+def test_retention_keeps_customers_with_an_account(app, db, make_order, make_user):
+    user = make_user("customer")
+    order = make_order(customer=user.customer, status="delivered")
+    _age(db, order, 400)
+    counts = retention.run()
+    assert counts["orders"] == 1 and counts["customers"] == 0
+    db.session.expire_all()
+    assert order.anonymised_at is not None and user.customer.email == user.email
+
+
+def test_admin_sees_the_retention_preview_and_can_run_it(app, db, make_order, make_user, client, login):
+    order = make_order(status="delivered")
+    _age(db, order, 400)
+    login(make_user("admin").email)
+    html = client.get("/admin/privacy").get_data(as_text=True)
+    assert order.number in html and 'id="retention-orders">1<' in html
+    response = client.post("/admin/privacy/retention", follow_redirects=True)
+    assert "1" in response.get_data(as_text=True) and response.status_code == 200
+    db.session.expire_all()
+    assert order.anonymised_at is not None
+
+
+# ---- export ----------------------------------------------------------------------------------
+
+def test_export_contains_every_personal_column(app, db, make_user, make_order, client, login):
+    staff = make_user("staff")
+    user, customer, order = _seed_customer(db, make_user, make_order, staff)
+    login(user.email)
+    response = client.post("/account/privacy/export.json")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    tables = data["tables"]
+    for source in registry.sources():
+        rows = tables[source.name]
+        assert rows, f"{source.name} exported nothing"
+        for column in personal_columns(source.model):
+            if column.key not in source.hidden:
+                assert all(column.key in row for row in rows), (source.name, column.key)
+        for hidden in source.hidden:
+            assert all(hidden not in row for row in rows)
+    text_ = json.dumps(tables, ensure_ascii=False)
+    for value in PERSONAL.values():
+        assert value in text_, value
+    assert tables["orders"][0]["number"] == order.number
+    assert db.session.query(AuditLog).filter_by(action="privacy.export", object_id=str(customer.id)).count() == 1
+
+    archive = zipfile.ZipFile(io.BytesIO(client.post("/account/privacy/export.csv").data))
+    with archive.open("customers.csv") as fh:
+        rows = list(csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8-sig")))
+    assert rows[0]["email"] == PERSONAL["email"] and rows[0]["phone"] == PERSONAL["phone"]
+    assert {f"{source.name}.csv" for source in registry.sources()} <= set(archive.namelist())
+
+
+def test_export_of_another_format_is_404(app, make_user, client, login):
+    login(make_user("customer").email)
+    assert client.post("/account/privacy/export.xml").status_code == 404
+
+
+# ---- erasure ---------------------------------------------------------------------------------
+
+def test_customer_erases_their_account_and_nothing_personal_is_left(app, db, make_user, make_order, client, login):
+    staff = make_user("staff")
+    user, customer, order = _seed_customer(db, make_user, make_order, staff)
+    total, number, status = order.total, order.number, order.status
+    login(user.email)
+    client.post("/account/privacy/export.json")  # the audit row of this export is erased as well
+    dump = _dump(db)
+    assert PERSONAL["email"] in dump  # the seed is really in the database
+
+    refused = client.post("/account/privacy/erase", data={"password": "wrong-password", "confirm": "y"})
+    assert refused.status_code == 400 and db.session.get(Customer, customer.id).email == PERSONAL["email"]
+
+    response = client.post("/account/privacy/erase", data={"password": "correct-horse-battery", "confirm": "y"})
+    assert response.status_code == 302
+    dump = _dump(db)
+    for value in PERSONAL.values():
+        assert value.lower() not in dump, value
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert (order.total, order.number, order.status) == (total, number, status)
+    assert order.customer_id == customer.id and order.customer.anonymised_at is not None
+    assert client.get("/orders/").status_code == 302  # logged out
+    assert login(PERSONAL["email"]).status_code == 200  # the log-in is gone
+    erase_row = db.session.query(AuditLog).filter_by(action="privacy.erase").one()
+    assert erase_row.object_id == str(customer.id) and erase_row.actor_user_id is None
+
+
+def test_erasure_waits_for_orders_on_their_way(app, db, make_user, make_order, client, login):
+    user = make_user("customer")
+    open_order = make_order(customer=user.customer, status="in_transit")
+    login(user.email)
+    response = client.post("/account/privacy/erase", data={"password": "correct-horse-battery", "confirm": "y"})
+    assert response.status_code == 409 and open_order.number in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Customer, user.customer.id).email == user.email
+
+
+def test_admin_answers_a_request_by_email(app, db, make_user, make_order, client, login):
+    staff = make_user("staff")
+    user, customer, order = _seed_customer(db, make_user, make_order, staff)
+    admin = make_user("admin")
+    login(admin.email)
+    found = client.get("/admin/privacy?q=zoryana", headers={"HX-Request": "true"})
+    body = found.get_data(as_text=True)
+    assert found.status_code == 200 and "<html" not in body and PERSONAL["name"] in body
+    page = client.get(f"/admin/privacy/customers/{customer.id}")
+    assert page.status_code == 200 and PERSONAL["phone"] in page.get_data(as_text=True)
+    views = db.session.query(AuditLog).filter_by(action="privacy.view", object_id=str(customer.id)).all()
+    assert len(views) == 1 and views[0].actor_user_id == admin.id  # the second view within 10 min adds none
+    export = client.post(f"/admin/privacy/customers/{customer.id}/export.json")
+    assert PERSONAL["address"] in export.get_data(as_text=True)
+    not_confirmed = client.post(f"/admin/privacy/customers/{customer.id}/erase", data={})
+    assert not_confirmed.status_code == 302 and db.session.get(Customer, customer.id).email == PERSONAL["email"]
+    done = client.post(f"/admin/privacy/customers/{customer.id}/erase", data={"confirm": "y"})
+    assert done.status_code == 302
+    dump = _dump(db)
+    for value in PERSONAL.values():
+        assert value.lower() not in dump, value
+    actions = {row.action for row in db.session.query(AuditLog).filter_by(object_id=str(customer.id))}
+    assert {"privacy.view", "privacy.export", "privacy.erase"} <= actions
+
+
+def test_only_admins_use_the_privacy_desk(app, make_user, client, login):
+    assert client.get("/admin/privacy").status_code == 302
+    login(make_user("staff").email)
+    assert client.get("/admin/privacy").status_code == 403
+    assert client.post("/admin/privacy/customers/1/erase", data={"confirm": "y"}).status_code == 403
+
+
+def test_privacy_page_is_translated(app, client):
+    from flask import g
+    from flask_babel import refresh
+
+    for lang, phrase in (("uk", "Ваші права"), ("en", "Your rights"), ("pl", "Twoje prawa"), ("ru", "Ваши права")):
+        g.pop("_locale", None)  # the test's app context outlives a request; a real one does not
+        refresh()
+        response = client.get("/privacy", headers={"Accept-Language": lang})
+        assert response.status_code == 200 and phrase in response.get_data(as_text=True), lang
+    assert "12" in client.get("/privacy").get_data(as_text=True)
+
+
+def test_shipment_tracking_numbers_are_personal(app):
+    assert Shipment.__table__.c.tracking_number.info["personal"]
+
+
+def test_the_scheduler_runs_retention_daily(app, db, make_order):
+    from app import scheduler
+
+    jobs = {job_id: (func, seconds) for job_id, func, seconds in scheduler.scheduled_jobs(app)}
+    func, seconds = jobs["privacy-retention"]
+    assert seconds == 24 * 3600
+    order = make_order(status="cancelled")
+    _age(db, order, 400)
+    scheduler._run(app, "privacy-retention", func)
+    assert db.session.get(Order, order.id).anonymised_at is not None
+
+
+def test_staff_viewing_an_order_with_contact_details_is_audited(app, db, make_user, make_order, client, login):
+    order = make_order(status="new")
+    staff = make_user("staff")
+    login(staff.email)
+    for _ in range(2):
+        assert client.get(f"/admin/orders/{order.id}").status_code == 200
+    views = db.session.query(AuditLog).filter_by(action="privacy.view", object_id=str(order.customer_id)).all()
+    assert len(views) == 1 and views[0].actor_user_id == staff.id and views[0].object_type == "customer"

@@ -1,0 +1,202 @@
+"""Security headers, cookie flags, server-side sessions, ProxyFix, encrypted secrets and logs."""
+import io
+import json
+import logging
+from datetime import timedelta
+
+from flask import g
+from sqlalchemy import text
+
+from app import logs, settings
+from app.auth.sessions import UserSession
+from app.orders.models import utcnow
+from app.security import clean_frame_ancestors
+from tests.conftest import PASSWORD
+
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+              "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _cookie(response, name):
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(name + "="):
+            return header
+    return None
+
+
+# ---- headers ---------------------------------------------------------------------------------
+
+def test_every_page_sends_the_security_headers(app, client):
+    for path in ("/", "/login", "/privacy", "/no/such/page"):
+        response = client.get(path)
+        assert response.headers["Content-Security-Policy"] == STRICT_CSP, path
+        assert "unsafe-inline" not in STRICT_CSP and "unsafe-eval" not in STRICT_CSP
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "Strict-Transport-Security" not in response.headers  # plain HTTP: nothing pinned
+        assert response.headers["X-Request-ID"]
+
+
+def test_hsts_only_over_https(app, client):
+    response = client.get("/", base_url="https://shop.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_widget_routes_may_be_framed(app, db, client):
+    response = client.get("/widget/anything")
+    assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response.headers
+    settings.put("WIDGET_FRAME_ANCESTORS", "https://shop.example https://*.shop.example 'unsafe-inline' javascript:")
+    db.session.commit()
+    policy = client.get("/widget/anything").headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors https://shop.example https://*.shop.example")
+    assert clean_frame_ancestors("") == "'none'" and clean_frame_ancestors("bad;value") == "'none'"
+
+
+def test_pages_with_personal_data_are_not_cached(app, make_user, client, login):
+    assert "Cache-Control" not in client.get("/").headers
+    login(make_user("customer").email)
+    assert client.get("/orders/").headers["Cache-Control"] == "no-store"
+    assert client.get("/").headers["Cache-Control"] == "no-store"  # logged in: the header names the user
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+# ---- cookies ---------------------------------------------------------------------------------
+
+def test_cookies_are_secure_over_https_and_work_over_http(app, make_user, client):
+    user = make_user("customer")
+    response = client.post("/login", base_url="https://shop.example",
+                           data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    session_cookie, remember = _cookie(response, "session"), _cookie(response, "remember_token")
+    for cookie in (session_cookie, remember):
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires=" + (utcnow() + timedelta(days=30)).strftime("%a, %d %b %Y") in remember  # not 365 days
+
+    g.pop("_login_user", None)  # the test app context outlives requests; a real one does not
+    plain = app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    cookie = _cookie(plain, "session")
+    assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_secure_cookies_can_be_forced(app, make_user):
+    from app import create_app
+    from tests.conftest import _config
+
+    forced = create_app(_config(app.config["SQLALCHEMY_DATABASE_URI"], SESSION_COOKIE_SECURE="1"))
+    user = make_user("customer")
+    response = forced.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    assert "Secure" in _cookie(response, "session")
+
+
+def test_proxy_fix_is_off_unless_configured(app, make_user):
+    from app import create_app
+    from tests.conftest import _config
+
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    plain = app.test_client().get("/", headers=headers)
+    assert "Strict-Transport-Security" not in plain.headers
+    proxied = create_app(_config(app.config["SQLALCHEMY_DATABASE_URI"], PROXY_FIX_X_PROTO=1, PROXY_FIX_X_FOR=1))
+    response = proxied.test_client().get("/", headers=headers)
+    assert "Strict-Transport-Security" in response.headers
+
+
+# ---- sessions --------------------------------------------------------------------------------
+
+def test_logout_invalidates_a_copied_session_cookie(app, make_user, client, login):
+    user = make_user("customer")
+    login(user.email)
+    stolen = client.get_cookie("session").value
+    assert client.get("/orders/").status_code == 200
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/orders/").status_code == 302
+
+
+def test_idle_and_absolute_session_limits(app, db, make_user, client, login):
+    user = make_user("customer")
+    login(user.email)
+    row = db.session.query(UserSession).filter_by(user_id=user.id).one()
+    row.last_seen_at = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+    db.session.commit()
+    assert client.get("/orders/").status_code == 302
+
+    login(user.email)
+    row = db.session.query(UserSession).filter_by(user_id=user.id).order_by(UserSession.id.desc()).first()
+    assert client.get("/orders/").status_code == 200
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get("/orders/").status_code == 302
+
+
+def test_remember_me_starts_a_new_session_after_the_idle_limit(app, db, make_user, client):
+    user = make_user("customer")
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    db.session.execute(text("UPDATE user_sessions SET last_seen_at = :t"), {"t": utcnow() - timedelta(days=1)})
+    db.session.commit()
+    assert client.get("/orders/").status_code == 200
+    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 2
+
+
+def test_log_out_everywhere_and_password_change(app, db, make_user, login):
+    user = make_user("customer")
+    phone, laptop = app.test_client(), app.test_client()
+    for browser in (phone, laptop):
+        browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+        assert browser.get("/orders/").status_code == 200
+    phone.post("/logout/everywhere")
+    assert laptop.get("/orders/").status_code == 302
+    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 0
+
+    laptop.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert laptop.get("/orders/").status_code == 200
+    db.session.refresh(user)
+    user.set_password("a-brand-new-password")
+    db.session.commit()
+    assert laptop.get("/orders/").status_code == 302
+
+
+# ---- secrets and logs ------------------------------------------------------------------------
+
+def test_secret_settings_are_encrypted_at_rest_and_redacted_from_logs(app, db):
+    secret = "np-live-key-5f2a9c81e7"
+    settings.put("NOVAPOSHTA_API_KEY", secret, secret=True)
+    db.session.commit()
+    stored = db.session.execute(text("SELECT value FROM settings WHERE key = 'NOVAPOSHTA_API_KEY'")).scalar_one()
+    assert secret not in stored and stored.startswith("gAAAA")  # a Fernet token
+    assert settings.get("NOVAPOSHTA_API_KEY") == secret
+
+    stream = io.StringIO()
+    handler = logs.configure(app, stream=stream)
+    try:
+        logging.getLogger("app.carriers").warning("calling the API with key %s failed", secret)
+        logging.getLogger("app").error("SMTP refused %s", app.config["SECRET_KEY"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    output = stream.getvalue()
+    assert secret not in output and app.config["SECRET_KEY"] not in output and output.count("***") == 2
+
+    other_key = dict(app.config, SECRET_KEY="another-instance-secret")
+    with app.app_context():
+        app.config.update(other_key)
+        # an encrypted value needs this instance's key; without it the environment's value is used
+        assert settings.get("NOVAPOSHTA_API_KEY") == app.config["NOVAPOSHTA_API_KEY"] != secret
+
+
+def test_json_logs_carry_the_request_id_and_no_secret_paths(app, client):
+    app.config["LOG_FORMAT"] = "json"
+    stream = io.StringIO()
+    handler = logs.configure(app, stream=stream)
+    try:
+        response = client.get("/privacy", headers={"X-Request-ID": "req-12345678"})
+        client.get("/orders/PS-100001-secret-token")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert response.headers["X-Request-ID"] == "req-12345678"
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "posylka.access"]
+    assert access[0]["request_id"] == "req-12345678" and access[0]["route"] == "/privacy"
+    assert access[0]["status"] == 200 and access[0]["method"] == "GET"
+    assert all("secret-token" not in json.dumps(line) for line in lines)
