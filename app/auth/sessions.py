@@ -37,6 +37,8 @@ class UserSession(db.Model):
     ip = db.Column(db.String(64), info={"personal": True})
     user_agent = db.Column(db.String(255), info={"personal": True})
 
+    user = db.relationship("User", lazy="joined", innerjoin=True)
+
 
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
@@ -59,6 +61,8 @@ def start(user, *, remembered=False, now=None):
 
 
 def current_row():
+    """This browser's session row, with its user loaded in the same query (so Flask-Login's user
+    loader then finds the user in the identity map: one query per request, not two)."""
     token = session.get(SID_KEY)
     if not token:
         return None
@@ -89,6 +93,9 @@ def check_request(now=None):
     if not user_id:
         return
     row = current_row()
+    # Held for the request: the identity map is weak, and the user loaded with the row must
+    # still be there when Flask-Login's user loader asks for it.
+    g.posylka_session_row = row
     if row is None or str(row.user_id) != str(user_id).split(":", 1)[0] or not is_alive(row, now):
         drop_login()
         return
