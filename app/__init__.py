@@ -95,7 +95,9 @@ def _instance_secret(app):
 def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.carriers.views import admin_bp as carriers_admin_bp
+    from app.carriers.views import bp as carriers_bp
     from app.orders.views import bp as orders_bp
 
-    for bp in (auth_bp, orders_bp, admin_bp):
+    for bp in (auth_bp, orders_bp, admin_bp, carriers_admin_bp, carriers_bp):
         app.register_blueprint(bp)
