@@ -40,7 +40,7 @@ class NovaPoshta(CarrierAdapter):
     def _call(self, documents):
         body = {"apiKey": self.settings.credentials.get("api_key", ""), "modelName": "TrackingDocument",
                 "calledMethod": "getStatusDocuments", "methodProperties": {"Documents": documents}}
-        response = self.client.request("POST", self.url(), json=body)
+        response = self.client.request("POST", self.settings.base_url, json=body)  # the endpoint itself
         if response.status_code in (401, 403):
             raise CarrierAuthError(f"nova_poshta: credentials refused (HTTP {response.status_code})")
         payload = self.parse_json(response)

@@ -61,11 +61,11 @@ def carrier_settings(code):
     )
 
 
-def adapter_for(code, config=None):
-    """The adapter answering for ``code`` now: the simulator in simulated mode, else the live one."""
+def adapter_for(code, config=None, now=None):
+    """The adapter answering for ``code``: the simulator (as of ``now``) in simulated mode, else the live one."""
     config = config or carrier_settings(code)
     if config.mode == "simulated" or code not in ADAPTERS:
-        return Simulator(config)
+        return Simulator(config, now=now)
     return ADAPTERS[code](config)
 
 

@@ -264,7 +264,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     db.session.commit()
     run_id = run.id
 
-    adapter = adapter_for(code, config)
+    adapter = adapter_for(code, config, now=now)
     requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at)) for r in rows]
     batches = [requests[i:i + adapter.batch_size] for i in range(0, len(requests), adapter.batch_size)]
     stop = threading.Event()
