@@ -5,12 +5,18 @@ import time
 from datetime import date, datetime
 
 import pytest
-from carrier_fixtures import (DHL_NOT_FOUND, dhl_body, dhl_event, inpost_body, meest_envelope, meest_event, np_envelope,
-                              np_item, up_status)
+from carrier_fixtures import DHL_NOT_FOUND, dhl_body, dhl_event, inpost_body, meest_envelope, meest_event, np_envelope, np_item, up_status
 from werkzeug import Response
 
-from app.carriers.base import (CarrierAuthError, CarrierResponseError, CarrierSettings, CarrierUnavailable, TrackRequest,
-                               parse_date, parse_datetime)
+from app.carriers.base import (
+    CarrierAuthError,
+    CarrierResponseError,
+    CarrierSettings,
+    CarrierUnavailable,
+    TrackRequest,
+    parse_date,
+    parse_datetime,
+)
 from app.carriers.dhl import Dhl
 from app.carriers.http import HttpClient, RateLimiter, retry_after_seconds
 from app.carriers.inpost import InPost

@@ -4,13 +4,15 @@ jitter on 429/5xx/timeouts, ``Retry-After`` honoured, and a per-carrier rate lim
 Waits inside one call stay small and bounded (``backoff_max``); a carrier that needs a longer
 pause makes the call fail, and the circuit breaker and the next sync take it from there.
 """
+import json
 import random
 import threading
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.exceptions import HTTPError, TimeoutError
 
 from app.carriers.base import CarrierUnavailable
 
@@ -56,15 +58,25 @@ class RateLimiter:
             self._sleep(slot - now)
 
 
+class Response:
+    """What adapters read from an answer (the bits of ``requests.Response`` they need)."""
+
+    def __init__(self, status_code, headers, content):
+        self.status_code, self.headers, self.content = status_code, headers, content
+
+    def json(self):
+        return json.loads(self.content.decode("utf-8-sig"))
+
+
 class HttpClient:
+    """urllib3 with a connection pool shared by the carrier's threads (lighter than requests,
+    which matters when one sync makes thousands of calls)."""
+
     def __init__(self, settings, sleep=time.sleep):
         self.settings = settings
         self.limiter = RateLimiter(settings.rate)
-        self.session = requests.Session()
-        pool = max(4, int(settings.concurrency) + 2)
-        self.session.mount("http://", HTTPAdapter(pool_connections=pool, pool_maxsize=pool))
-        self.session.mount("https://", HTTPAdapter(pool_connections=pool, pool_maxsize=pool))
-        self.session.headers["User-Agent"] = "Posylka/1.0 (+order tracking)"
+        self.pool = urllib3.PoolManager(maxsize=max(4, int(settings.concurrency) + 2), retries=False,
+                                        headers={"User-Agent": "Posylka/1.0 (+order tracking)"})
         self._sleep = sleep
         self.calls = 0
 
@@ -76,20 +88,28 @@ class HttpClient:
             delay = max(delay, retry_after)
         return min(delay, s.backoff_max)
 
-    def request(self, method, url, *, retry_statuses=RETRY_STATUSES, **kwargs):
+    def request(self, method, url, *, params=None, json=None, headers=None, retry_statuses=RETRY_STATUSES):
         """The response (any status outside ``retry_statuses``) or ``CarrierUnavailable``."""
         s = self.settings
-        kwargs.setdefault("timeout", (s.connect_timeout, s.timeout))
+        if params:
+            url = url + ("&" if "?" in url else "?") + urlencode(params)
+        headers = dict(headers or {})
+        body = None
+        if json is not None:
+            body = _json_dumps(json).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        timeout = urllib3.Timeout(connect=s.connect_timeout, read=s.timeout)
         last = ""
         for attempt in range(int(s.retries) + 1):
             self.limiter.wait()
             self.calls += 1
             retry_after = None
             try:
-                response = self.session.request(method, url, **kwargs)
-            except requests.Timeout:
+                raw = self.pool.request(method, url, body=body, headers=headers, timeout=timeout, redirect=False)
+                response = Response(raw.status, raw.headers, raw.data)
+            except TimeoutError:
                 last = f"{s.code}: no answer within {s.timeout:g} s"
-            except requests.RequestException as exc:
+            except (HTTPError, OSError) as exc:
                 last = f"{s.code}: connection failed ({exc.__class__.__name__})"
             else:
                 if response.status_code not in retry_statuses:
@@ -104,3 +124,7 @@ class HttpClient:
             if attempt < int(s.retries):
                 self._sleep(self.backoff(attempt, retry_after))
         raise CarrierUnavailable(last)
+
+
+def _json_dumps(value):
+    return json.dumps(value, ensure_ascii=False)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES
@@ -36,6 +37,7 @@ CHUNK = 200
 MAX_ERROR_LINES = 50
 #: Where a status sits on the way; carrier events "behind" the order's status are history only
 RANK = {s: i for i, s in enumerate(statuses.CHAIN)} | {statuses.RETURNED: len(statuses.CHAIN)}
+_SQLITE_WRITER = threading.Lock()
 
 
 @dataclass
@@ -69,7 +71,16 @@ def customer_phone(phone):
 
 def apply_result(shipment, result, counts, *, now, existing=None, simulated=False):
     """Store a ``TrackResult``'s new events for ``shipment`` and move its order. Commits nothing."""
-    order = shipment.order
+    new = store_events(shipment, result, counts, now=now, existing=existing, simulated=simulated)
+    db.session.flush()
+    apply_events(shipment, result, new, counts, now=now, simulated=simulated)
+
+
+def store_events(shipment, result, counts, *, now, existing=None, simulated=False):
+    """Add the answer's events not stored yet; returns [(CarrierEvent, Mapped or None)], oldest first.
+
+    A parcel the carrier does not know is counted, and asked about again later.
+    """
     shipment.last_synced_at = now
     if result.raw is not None:
         shipment.raw_payload = result.raw_json()
@@ -82,9 +93,7 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
         counts.not_found_numbers.append(shipment.tracking_number)
         if result.error:
             counts.error(f"{shipment.tracking_number}: {result.error}")
-        shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated)
-        return
-    version_before = order.version
+        return None
     new = []
     for ev in result.events:
         code = ev.code[:64]
@@ -93,8 +102,8 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
             continue
         existing.add(key)
         mapped = map_event(shipment.carrier, ev.code, ev.reason, ev.text)
-        carrier_event = CarrierEvent(
-            shipment=shipment, occurred_at=ev.occurred_at, raw_code=code, raw_text=(ev.text or "")[:500] or None,
+        carrier_event = CarrierEvent(  # by id: appending to shipment.events would load them all
+            shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code, raw_text=(ev.text or "")[:500] or None,
             location=(ev.location or "")[:255] or None, mapped_status=mapped.status if mapped else None,
             at_pickup_point=bool(mapped and mapped.at_pickup_point), problem=bool(mapped and mapped.problem),
             unmapped=mapped is None)
@@ -103,6 +112,16 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
         counts.new_events += 1
         if mapped is None:
             counts.unmapped += 1
+    return new
+
+
+def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=None):
+    """Move the order for the new events (stored and flushed), set its flags, plan the next poll."""
+    order = shipment.order
+    if new is None:  # not found
+        shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy)
+        return
+    version_before = order.version
     if result.events:
         latest = result.events[-1]
         shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
@@ -117,9 +136,6 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
         if order.status in RANK and target in RANK and RANK[target] <= RANK[order.status] \
                 and target != statuses.RETURNED:
             continue  # an older step the order has already passed
-        if target == statuses.RETURNED and order.status == statuses.RETURNED:
-            continue
-        db.session.flush()
         try:
             moved = lifecycle.change_status(
                 order, target, source="carrier", actor=shipment.carrier, at=carrier_event.occurred_at,
@@ -141,17 +157,24 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
         visible = True
     if visible and order.version == version_before:
         lifecycle.touch(order)
-    shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated,
+    shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy,
                                       last_event_at=result.events[-1].occurred_at if result.events else None)
 
 
-def next_sync(shipment, order, now, *, simulated=False, last_event_at=None):
+def polling(simulated=False):
+    """(base interval, simulated step) for ``next_sync``, read once per run."""
+    base = timedelta(minutes=float(setting("SYNC_INTERVAL_MINUTES", 15)))
+    step = timedelta(minutes=max(0.25, float(setting("SANDBOX_STEP_MINUTES", 2.0)) / 2))
+    return base, step if simulated else None
+
+
+def next_sync(shipment, order, now, *, simulated=False, last_event_at=None, policy=None):
     """Adaptive polling: every interval near delivery, rarer for parcels that have not moved in days."""
     if order.is_terminal or not shipment.active:
         return None
+    base, step = policy or polling(simulated)
     if simulated:
-        return now + timedelta(minutes=max(0.25, float(setting("SANDBOX_STEP_MINUTES", 2.0)) / 2))
-    base = timedelta(minutes=float(setting("SYNC_INTERVAL_MINUTES", 15)))
+        return now + (step or polling(True)[1])
     near = order.at_pickup_point or (shipment.scheduled_delivery_date is not None
                                      and shipment.scheduled_delivery_date <= (now + timedelta(days=1)).date())
     if near or last_event_at is None:
@@ -189,20 +212,42 @@ def due_shipments(code, now, limit=None):
 
 
 def _apply_chunk(pairs, counts, now, simulated):
-    """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us."""
+    """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
+
+    SQLite allows one writer, and a read transaction cannot become a write one after another
+    writer committed, so on SQLite the carriers' threads take turns here.
+    """
+    if db.engine.dialect.name == "sqlite":
+        with _SQLITE_WRITER:
+            return _apply_chunk_now(pairs, counts, now, simulated)
+    return _apply_chunk_now(pairs, counts, now, simulated)
+
+
+def _apply_chunk_now(pairs, counts, now, simulated):
+    policy = polling(simulated)
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
         shipments = {s.id: s for s in db.session.execute(
-            select(Shipment).where(Shipment.id.in_(ids)).options(joinedload(Shipment.order))).scalars()}
+            select(Shipment).where(Shipment.id.in_(ids))
+            .options(joinedload(Shipment.order).selectinload(Order.shipments))).unique().scalars()}
+        for shipment in shipments.values():
+            # A new history row appends to order.history; mark it loaded so that append does not
+            # fetch the whole history of every order (the session ends with this chunk anyway)
+            if "history" not in inspect(shipment.order).dict:
+                set_committed_value(shipment.order, "history", [])
         existing = set(db.session.execute(
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id.in_(ids))).all())
         trial = Counts()
-        for shipment_id, result in pairs:
-            shipment = shipments.get(shipment_id)
-            if shipment is not None:
-                apply_result(shipment, result, trial, now=now, existing=existing, simulated=simulated)
+        with db.session.no_autoflush:
+            stored = [(shipments[sid], result, store_events(shipments[sid], result, trial, now=now, existing=existing,
+                                                           simulated=simulated))
+                      for sid, result in pairs if sid in shipments]
         try:
+            db.session.flush()  # one round of inserts gives every new event its id
+            with db.session.no_autoflush:
+                for shipment, result, new in stored:
+                    apply_events(shipment, result, new, trial, now=now, simulated=simulated, policy=policy)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -378,7 +423,7 @@ def _summary(run):
 
 
 def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=False):
-    """Sync every carrier in parallel; a summary dict per carrier that had work."""
+    """Sync every carrier in parallel (a thread each); a summary dict per carrier that had work."""
     app = app or current_app._get_current_object()
     codes = tuple(carriers or CARRIER_CODES)
     with ThreadPoolExecutor(max_workers=len(codes), thread_name_prefix="sync") as pool:
