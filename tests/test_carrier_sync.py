@@ -77,7 +77,7 @@ def test_unmapped_code_is_kept_and_listed(app, db, make_order, make_user, login,
     assert order.status == "shipped"
     event = db.session.execute(db.select(CarrierEvent)).scalar_one()
     assert event.unmapped and event.raw_code == "14" and event.mapped_status is None
-    admin = make_user("admin")
+    admin = make_user("admin", language="en")
     login(admin.email)
     page = client.get("/admin/carriers/").get_data(as_text=True)
     assert "Загадковий статус" in page and "<code>14</code>" in page
@@ -117,7 +117,7 @@ def test_circuit_breaker_opens_pauses_and_recovers(app, db, make_order, make_use
     calls = len(httpserver.log)
     [summary] = sync_all(app, force=True)
     assert summary["outcome"] == "skipped" and len(httpserver.log) == calls  # no call while open
-    admin = make_user("admin")
+    admin = make_user("admin", language="en")
     login(admin.email)
     assert "Paused after repeated failures" in client.get("/admin/carriers/").get_data(as_text=True)
 
@@ -148,7 +148,7 @@ def test_live_carrier_without_credentials_is_skipped(app, db, make_order, make_u
     live(db, "DHL", httpserver.url_for("/dhl"))
     assert sync_all(app, force=True) == []
     assert httpserver.log == []
-    admin = make_user("admin")
+    admin = make_user("admin", language="en")
     login(admin.email)
     assert "Not configured: credentials missing" in client.get("/admin/carriers/").get_data(as_text=True)
 
@@ -233,7 +233,7 @@ def test_admin_page_is_for_admins_only(app, make_user, login, client):
 def test_admin_saves_settings_and_tests_the_connection(app, db, make_user, login, client, httpserver):
     httpserver.expect_request("/dhl/shipments", headers={"DHL-API-Key": "secret-key-1"}).respond_with_json(
         {"title": "No result found", "status": 404}, status=404)
-    admin = make_user("admin")
+    admin = make_user("admin", language="en")
     login(admin.email)
     response = client.post("/admin/carriers/dhl", data={"dhl-mode": "live", "dhl-base_url": httpserver.url_for("/dhl"),
                                                         "dhl-api_key": "secret-key-1"}, follow_redirects=True)

@@ -52,8 +52,8 @@ def _stopped_at(out):
 
 def test_two_processes_one_runner(db_url, tmp_path):
     log_path = tmp_path / "runs.log"
-    first = _start(db_url, log_path, 3)
-    second = _start(db_url, log_path, 3)
+    first = _start(db_url, log_path, 2)
+    second = _start(db_url, log_path, 2)
     stops = []
     for proc in (first, second):
         out, err = proc.communicate(timeout=60)
@@ -70,7 +70,7 @@ def test_a_follower_takes_over_when_the_leader_stops(db_url, tmp_path):
     log_path = tmp_path / "runs.log"
     leader = _start(db_url, log_path, 1.5)
     time.sleep(0.5)
-    follower = _start(db_url, log_path, 3.5)
+    follower = _start(db_url, log_path, 2.5)
     leader.communicate(timeout=60)
     follower.communicate(timeout=60)
     runs = _pids(log_path)
