@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 
@@ -79,13 +79,20 @@ def app_for(handler, delay):
     return wsgi
 
 
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 with keep-alive, as the carriers' APIs answer."""
+
+    protocol_version = "HTTP/1.1"
+
+
 def serve(delay):
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     servers = {}
     for code, handler in HANDLERS.items():
-        server = make_server("127.0.0.1", 0, app_for(handler, delay), threaded=True)
+        server = make_server("127.0.0.1", 0, app_for(handler, delay), threaded=True,
+                             request_handler=KeepAliveHandler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers[code] = f"http://127.0.0.1:{server.server_port}"
