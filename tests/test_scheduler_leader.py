@@ -68,9 +68,11 @@ def test_two_processes_one_runner(db_url, tmp_path):
 
 def test_a_follower_takes_over_when_the_leader_stops(db_url, tmp_path):
     log_path = tmp_path / "runs.log"
-    leader = _start(db_url, log_path, 1.5)
-    time.sleep(0.5)
-    follower = _start(db_url, log_path, 2.5)
+    leader = _start(db_url, log_path, 2)
+    deadline = time.monotonic() + 30
+    while str(leader.pid) not in _pids(log_path) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first process leads before the second one starts
+    follower = _start(db_url, log_path, 3)
     leader.communicate(timeout=60)
     follower.communicate(timeout=60)
     runs = _pids(log_path)
