@@ -107,7 +107,8 @@ def main():
                     return 0
                 with cProfile.Profile() as profile:
                     sync_carrier(args.profile, trigger="bench")
-                pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(os.environ.get("BENCH_FILTER", ""), 45)
+                stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "tottime"))
+                stats.print_stats(os.environ.get("BENCH_FILTER", ""), 45)
                 return 0
             summaries = sync_all(app, trigger="bench")
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started

@@ -15,6 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import inspect, or_, select
@@ -33,7 +34,7 @@ from app.orders import lifecycle, statuses
 from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
 
 log = logging.getLogger(__name__)
-CHUNK = 200
+CHUNK = 400
 MAX_ERROR_LINES = 50
 #: Where a status sits on the way; carrier events "behind" the order's status are history only
 RANK = {s: i for i, s in enumerate(statuses.CHAIN)} | {statuses.RETURNED: len(statuses.CHAIN)}
@@ -76,10 +77,20 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
     apply_events(shipment, result, new, counts, now=now, simulated=simulated)
 
 
-def store_events(shipment, result, counts, *, now, existing=None, simulated=False):
-    """Add the answer's events not stored yet; returns [(CarrierEvent, Mapped or None)], oldest first.
+def _may_move(order, mapped):
+    """Could this mapped event move the order (as far as its status is now)?"""
+    if mapped is None or not mapped.status or mapped.status == order.status:
+        return False
+    return order.status not in RANK or mapped.status not in RANK or RANK[mapped.status] > RANK[order.status]
 
-    A parcel the carrier does not know is counted, and asked about again later.
+
+def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None):
+    """Add the answer's events not stored yet; returns [(event, Mapped or None)], oldest first.
+
+    A parcel the carrier does not know is counted, and asked about again later. With
+    ``bulk_rows`` (a list), events that cannot move the order are appended there as plain rows
+    for one bulk insert, and stand in the result as light records; events that may move it are
+    ORM objects, which the history row refers to.
     """
     shipment.last_synced_at = now
     if result.raw is not None:
@@ -102,12 +113,19 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
             continue
         existing.add(key)
         mapped = map_event(shipment.carrier, ev.code, ev.reason, ev.text)
-        carrier_event = CarrierEvent(  # by id: appending to shipment.events would load them all
-            shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code, raw_text=(ev.text or "")[:500] or None,
-            location=(ev.location or "")[:255] or None, mapped_status=mapped.status if mapped else None,
-            at_pickup_point=bool(mapped and mapped.at_pickup_point), problem=bool(mapped and mapped.problem),
-            unmapped=mapped is None)
-        db.session.add(carrier_event)
+        row = dict(shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code,
+                   raw_text=(ev.text or "")[:500] or None, location=(ev.location or "")[:255] or None,
+                   mapped_status=mapped.status if mapped else None,
+                   at_pickup_point=bool(mapped and mapped.at_pickup_point), problem=bool(mapped and mapped.problem),
+                   unmapped=mapped is None)
+        if bulk_rows is not None and not _may_move(shipment.order, mapped):
+            row["created_at"] = now
+            bulk_rows.append(row)
+            carrier_event = SimpleNamespace(**row)
+        else:
+            # by id: appending to shipment.events would load them all
+            carrier_event = CarrierEvent(**row)
+            db.session.add(carrier_event)
         new.append((carrier_event, mapped))
         counts.new_events += 1
         if mapped is None:
@@ -131,7 +149,7 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             continue
         flagged = (carrier_event, mapped)
         target = mapped.status
-        if not target or target == order.status:
+        if not target or target == order.status or not isinstance(carrier_event, CarrierEvent):
             continue
         if order.status in RANK and target in RANK and RANK[target] <= RANK[order.status] \
                 and target != statuses.RETURNED:
@@ -239,11 +257,14 @@ def _apply_chunk_now(pairs, counts, now, simulated):
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id.in_(ids))).all())
         trial = Counts()
+        rows = []
         with db.session.no_autoflush:
             stored = [(shipments[sid], result, store_events(shipments[sid], result, trial, now=now, existing=existing,
-                                                           simulated=simulated))
+                                                           simulated=simulated, bulk_rows=rows))
                       for sid, result in pairs if sid in shipments]
         try:
+            if rows:
+                db.session.execute(db.insert(CarrierEvent), rows)
             db.session.flush()  # one round of inserts gives every new event its id
             with db.session.no_autoflush:
                 for shipment, result, new in stored:
