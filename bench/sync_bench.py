@@ -121,12 +121,16 @@ def main():
             total = sum(s["shipments"] for s in summaries)
             errors = sum(s["error_count"] for s in summaries)
             engine = db.engine.dialect.name
+            again = time.perf_counter()
+            repeat = sync_all(app, trigger="bench", force=True)
+            print(f"second cycle (same answers, nothing new): {sum(s['shipments'] for s in repeat)} shipments, "
+                  f"{sum(s['new_events'] for s in repeat)} new events in {time.perf_counter() - again:.2f} s")
             loadavg = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
             print(f"CPU time of the syncing process: {cpu:.2f} s (user {times.user:.1f} s, system {times.system:.1f} s "
                   f"since start); machine load average during the run: {loadavg:.2f} "
                   f"on {os.cpu_count()} cores (other work on the machine stretches the wall time)")
             print(f"sync cycle: {total} shipments on {engine} in {elapsed:.2f} s "
-                  f"({args.delay * 1000:.0f} ms per carrier answer, {errors} errors) — target < 15 s: "
+                  f"({args.delay * 1000:.0f} ms per carrier answer, {args.concurrency} calls in flight per carrier, {errors} errors) — target < 15 s: "
                   f"{'PASS' if elapsed < 15 and total == args.shipments and not errors else 'FAIL'}")
     finally:
         fakes.stdin.close()

@@ -351,11 +351,11 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
 
     def handle(batch, results, error):
         nonlocal failures, succeeded, opened, last_error
-        counts.shipments += len(batch)
         if results is None:
             postponed.extend(shipment_id for shipment_id, _ in batch)
             if error is None:
-                return
+                return  # not asked: the run stopped (breaker, refused credentials)
+            counts.shipments += len(batch)
             last_error = str(error)
             counts.error(last_error)
             if error.transient:
@@ -367,6 +367,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
                 stop.set()  # every other call would be refused too
             return
         failures, succeeded = 0, True
+        counts.shipments += len(batch)
         pending.extend((shipment_id, result) for (shipment_id, _), result in zip(batch, results))
         if len(pending) >= CHUNK:
             _apply_chunk(pending[:], counts, now, simulated)
