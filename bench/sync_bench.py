@@ -130,7 +130,8 @@ def main():
                   f"since start); machine load average during the run: {loadavg:.2f} "
                   f"on {os.cpu_count()} cores (other work on the machine stretches the wall time)")
             print(f"sync cycle: {total} shipments on {engine} in {elapsed:.2f} s "
-                  f"({args.delay * 1000:.0f} ms per carrier answer, {args.concurrency} calls in flight per carrier, {errors} errors) — target < 15 s: "
+                  f"({args.delay * 1000:.0f} ms per carrier answer, {args.concurrency} calls in flight per carrier, "
+                  f"{errors} errors) — target < 15 s: "
                   f"{'PASS' if elapsed < 15 and total == args.shipments and not errors else 'FAIL'}")
     finally:
         fakes.stdin.close()
