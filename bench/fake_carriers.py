@@ -8,13 +8,22 @@ import json
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
+
+class Request:
+    """The little the handlers read from a request."""
+
+    def __init__(self, path, query, headers, body):
+        self.path, self.args, self.headers, self.body = path, query, headers, body
+
+    def get_json(self):
+        return json.loads(self.body)
 
 
 def _json(body, status=200):
-    return Response(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
+    return status, json.dumps(body, ensure_ascii=False).encode()
 
 
 def nova_poshta(request):
@@ -38,11 +47,11 @@ def ukrposhta(request):
     return _json({"found": found, "notFound": []})
 
 
-def meest(request, number=None):
+def meest(request):
     if request.path.endswith("/auth"):
         return _json({"status": "OK", "result": {"token": "bench-token", "refresh_token": "r", "expiresIn": 86400}})
     if request.headers.get("token") != "bench-token":
-        return Response("", status=401)
+        return 401, b""
     number = request.path.rsplit("/", 1)[-1]
     result = [{"parcelNumber": number, "eventDateTime": "2026-11-19 11:21:42", "eventCode": 606,
                "eventDescr": {"descrUA": "Надходження до підрозділу відправника"}},
@@ -52,7 +61,7 @@ def meest(request, number=None):
 
 
 def dhl(request):
-    number = request.args.get("trackingNumber")
+    number = request.args.get("trackingNumber", [""])[0]
     events = [{"timestamp": "2026-11-20T08:00:00Z", "statusCode": "transit", "status": "IN TRANSIT",
                "description": "Processed in parcel center."},
               {"timestamp": "2026-11-19T08:00:00Z", "statusCode": "pre-transit", "status": "PRE-TRANSIT",
@@ -72,27 +81,34 @@ def inpost(request):
 HANDLERS = {"nova_poshta": nova_poshta, "ukrposhta": ukrposhta, "meest": meest, "dhl": dhl, "inpost": inpost}
 
 
-def app_for(handler, delay):
-    def wsgi(environ, start_response):
-        time.sleep(delay)
-        return handler(Request(environ))(environ, start_response)
-    return wsgi
+def handler_for(handle, delay):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the carriers' APIs answer
 
+        def _answer(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            url = urlsplit(self.path)
+            time.sleep(delay)
+            status, payload = handle(Request(url.path, parse_qs(url.query), self.headers, body))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
 
-class KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 with keep-alive, as the carriers' APIs answer."""
+        do_GET = do_POST = _answer
 
-    protocol_version = "HTTP/1.1"
+        def log_message(self, *args):
+            pass
+
+    return Handler
 
 
 def serve(delay):
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     servers = {}
-    for code, handler in HANDLERS.items():
-        server = make_server("127.0.0.1", 0, app_for(handler, delay), threaded=True,
-                             request_handler=KeepAliveHandler)
+    for code, handle in HANDLERS.items():
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(handle, delay))
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers[code] = f"http://127.0.0.1:{server.server_port}"
