@@ -113,6 +113,28 @@ class Config:
     DHL_API_KEY = os.environ.get("DHL_API_KEY", "")
     INPOST_API_URL = os.environ.get("INPOST_API_URL", "https://api-shipx-pl.easypack24.net/v1")
     INPOST_TOKEN = os.environ.get("INPOST_TOKEN", "")
+    # Carrier sync: each real carrier is off, live or simulated (the built-in sandbox answers)
+    NOVAPOSHTA_MODE = os.environ.get("NOVAPOSHTA_MODE", "off")
+    UKRPOSHTA_MODE = os.environ.get("UKRPOSHTA_MODE", "off")
+    MEEST_MODE = os.environ.get("MEEST_MODE", "off")
+    DHL_MODE = os.environ.get("DHL_MODE", "off")
+    INPOST_MODE = os.environ.get("INPOST_MODE", "off")
+    MEEST_TOKEN = os.environ.get("MEEST_TOKEN", "")  # a cabinet token instead of username/password
+    DHL_RATE_LIMIT = os.environ.get("DHL_RATE_LIMIT", "1/second")
+    DHL_DAILY_QUOTA = _int("DHL_DAILY_QUOTA", 250)
+    MEEST_RATE_LIMIT = os.environ.get("MEEST_RATE_LIMIT", "500/minute")
+    SYNC_TICK_SECONDS = _int("SYNC_TICK_SECONDS", 60)
+    SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 30)
+    SANDBOX_STEP_MINUTES = float(os.environ.get("SANDBOX_STEP_MINUTES", "2"))
+    CARRIER_TIMEOUT_SECONDS = float(os.environ.get("CARRIER_TIMEOUT_SECONDS", "10"))
+    CARRIER_RETRIES = _int("CARRIER_RETRIES", 3)
+    CARRIER_BACKOFF_SECONDS = float(os.environ.get("CARRIER_BACKOFF_SECONDS", "0.5"))
+    CARRIER_BACKOFF_MAX_SECONDS = float(os.environ.get("CARRIER_BACKOFF_MAX_SECONDS", "4"))
+    CARRIER_CONCURRENCY = _int("CARRIER_CONCURRENCY", 10)
+    CARRIER_BREAKER_THRESHOLD = _int("CARRIER_BREAKER_THRESHOLD", 5)
+    CARRIER_BREAKER_COOLDOWN_SECONDS = _int("CARRIER_BREAKER_COOLDOWN_SECONDS", 300)
+    INPOST_WEBHOOK_SECRET = os.environ.get("INPOST_WEBHOOK_SECRET", "")
+    INPOST_WEBHOOK_IPS = os.environ.get("INPOST_WEBHOOK_IPS", "")
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; pages stay open for hours

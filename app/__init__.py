@@ -98,12 +98,15 @@ def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
     from app.analytics.views import bp as analytics_bp
     from app.auth.views import bp as auth_bp
+    from app.carriers.views import admin_bp as carriers_admin_bp
+    from app.carriers.views import bp as carriers_bp
     from app.orders.views import bp as orders_bp
     from app.privacy.views import bp as privacy_bp
     from app.tracking.admin import bp as tracking_admin_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, tracking_bp, tracking_admin_bp, privacy_bp):
+    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, tracking_bp, tracking_admin_bp, privacy_bp,
+               carriers_admin_bp, carriers_bp):
         app.register_blueprint(bp)
 
     from app.api import init_app as init_api

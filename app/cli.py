@@ -13,6 +13,7 @@ def init_app(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(sync_carriers_command)
 
 
 @click.command("demo-data")
@@ -74,3 +75,25 @@ def backup_command(path):
     except BackupError as error:
         raise click.ClickException(str(error))
     click.echo(f"Backup written to {written} ({os.path.getsize(written)} bytes).")
+@click.command("sync-carriers")
+@click.option("--carrier", "carriers", multiple=True, help="Only this carrier (repeatable).")
+@click.option("--all", "force", is_flag=True, help="Every active parcel, not only those due.")
+def sync_carriers_command(carriers, force):
+    """One full carrier sync now (for cron); prints counts per carrier."""
+    from app.carriers import CARRIER_CODES
+    from app.carriers.sync import sync_all
+
+    unknown = [c for c in carriers if c not in CARRIER_CODES]
+    if unknown:
+        raise click.BadParameter(f"unknown carrier {unknown[0]!r}; one of {', '.join(CARRIER_CODES)}")
+    summaries = sync_all(current_app._get_current_object(), trigger="cli", carriers=carriers or None, force=force)
+    totals = {"shipments": 0, "new_events": 0, "status_changes": 0, "unmapped": 0, "not_found": 0, "error_count": 0}
+    for s in summaries:
+        click.echo(f"{s['carrier']}: {s['outcome']}, {s['shipments']} parcels, {s['new_events']} new events, "
+                   f"{s['status_changes']} status changes, {s['unmapped']} unmapped, {s['not_found']} not found, "
+                   f"{s['error_count']} errors")
+        for key in totals:
+            totals[key] += s[key]
+    click.echo(f"total: {totals['shipments']} parcels, {totals['new_events']} new events, "
+               f"{totals['status_changes']} status changes, {totals['unmapped']} unmapped, "
+               f"{totals['not_found']} not found, {totals['error_count']} errors")

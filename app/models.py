@@ -3,6 +3,7 @@ from app.api.models import ApiClient, ApiToken, PlatformDelivery, PlatformOrder 
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
 from app.auth.sessions import UserSession  # noqa: F401
+from app.carriers.models import CarrierState, SchedulerLease, SyncRun, TransitStat  # noqa: F401
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401
 from app.settings import Setting  # noqa: F401
 from app.tracking.models import ReturnRequest  # noqa: F401

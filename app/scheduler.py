@@ -2,24 +2,141 @@
 
 Jobs are plain functions that take the app; each domain contributes its jobs to
 ``scheduled_jobs``. Every job runs inside an app context and commits its own work.
+
+When several processes serve the app, exactly one of them runs the jobs: the leader. On
+PostgreSQL the leader holds a session-level advisory lock on a connection it keeps open (the
+lock dies with the process); on SQLite it holds a lease row it renews, which another process
+may take over once it has expired (``SCHEDULER_LEASE_SECONDS``).
 """
+import atexit
 import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import or_, text
+from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
+
+#: The advisory lock key ("Posylka" in ASCII)
+ADVISORY_LOCK_KEY = 0x506F73796C6B61
+#: Jobs that also run a few seconds after start (the demo's parcels move without waiting)
+RUN_SOON_AFTER_START = {"carrier-sync", "transit-stats"}
 
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
+    from app.carriers.eta import refresh_transit_stats
+    from app.carriers.sync import scheduled_sync
     from app.privacy.retention import scheduled_job as retention_job
 
-    return [("privacy-retention", retention_job, 24 * 3600)]
+    return [
+        ("carrier-sync", scheduled_sync, int(app.config.get("SYNC_TICK_SECONDS", 60))),
+        ("transit-stats", refresh_transit_stats, 3600),
+        ("privacy-retention", retention_job, 24 * 3600),
+    ]
 
 
-def _run(app, job_id, func):
+class Leadership:
+    """Decides whether this process is the one that runs scheduled jobs."""
+
+    def __init__(self, app, name="scheduler"):
+        self.app, self.name = app, name
+        self.holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.is_leader = False
+        self._connection = None
+        self._lock = threading.Lock()
+
+    def refresh(self):
+        """Take or keep the leadership; True while this process holds it."""
+        from app.extensions import db
+
+        with self._lock, self.app.app_context():
+            try:
+                if db.engine.dialect.name == "postgresql":
+                    self.is_leader = self._advisory_lock(db.engine)
+                else:
+                    self.is_leader = self._lease(db.engine)
+            except Exception:
+                log.exception("leader election failed")
+                self.is_leader = False
+            return self.is_leader
+
+    def _advisory_lock(self, engine):
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT 1"))
+                self._connection.commit()
+                return True
+            except Exception:
+                self._drop_connection()
+        connection = engine.connect()
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+        connection.commit()  # the lock is held by the session, not the transaction
+        if got:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def _drop_connection(self):
+        try:
+            self._connection.invalidate()
+        except Exception:
+            log.debug("could not invalidate the leader connection", exc_info=True)
+        self._connection = None
+
+    def _lease(self, engine):
+        from app.carriers.models import SchedulerLease
+
+        table = SchedulerLease.__table__
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        until = now + timedelta(seconds=float(self.app.config.get("SCHEDULER_LEASE_SECONDS", 30)))
+        with engine.begin() as connection:
+            taken = connection.execute(
+                table.update().where(table.c.name == self.name,
+                                     or_(table.c.holder == self.holder, table.c.expires_at < now))
+                .values(holder=self.holder, expires_at=until)).rowcount
+        if taken:
+            return True
+        try:
+            with engine.begin() as connection:
+                connection.execute(table.insert().values(name=self.name, holder=self.holder, expires_at=until))
+            return True
+        except IntegrityError:
+            return False
+
+    def release(self):
+        from app.extensions import db
+
+        with self._lock:
+            if self._connection is not None:
+                try:
+                    self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                    self._connection.commit()
+                    self._connection.close()
+                except Exception:
+                    log.debug("could not release the advisory lock", exc_info=True)
+                self._connection = None
+            elif self.is_leader:
+                from app.carriers.models import SchedulerLease
+
+                table = SchedulerLease.__table__
+                with self.app.app_context(), db.engine.begin() as connection:
+                    connection.execute(table.delete().where(table.c.name == self.name,
+                                                            table.c.holder == self.holder))
+            self.is_leader = False
+
+
+def _run(app, job_id, func, leadership=None):
     from app.database import writing
 
+    if leadership is not None and not leadership.refresh():
+        return  # another process is the leader
     with app.app_context(), writing():  # jobs write: SQLite takes the write lock at BEGIN
         try:
             func(app)
@@ -34,17 +151,34 @@ def _run(app, job_id, func):
             db.session.remove()
 
 
-def start_scheduler(app):
-    """Start the background scheduler unless SCHEDULER_ENABLED is off. Returns it (or None)."""
+def start_scheduler(app, jobs=None):
+    """Start the background scheduler unless SCHEDULER_ENABLED is off. Returns it (or None).
+
+    ``jobs`` replaces ``scheduled_jobs(app)`` (tests use it to watch who runs a job).
+    """
     if not app.config.get("SCHEDULER_ENABLED", True):
         app.extensions["posylka_scheduler_running"] = False
         return None
+    leadership = Leadership(app)
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120})
-    for job_id, func, seconds in scheduled_jobs(app):
-        scheduler.add_job(_run, "interval", seconds=seconds, args=(app, job_id, func), id=job_id)
+    lease = float(app.config.get("SCHEDULER_LEASE_SECONDS", 30))
+    now = datetime.now(timezone.utc)
+    scheduler.add_job(leadership.refresh, "interval", seconds=max(0.5, lease / 3), id="leader-election",
+                      next_run_time=now)
+    for job_id, func, seconds in (scheduled_jobs(app) if jobs is None else jobs):
+        soon = {"next_run_time": now + timedelta(seconds=5)} if job_id in RUN_SOON_AFTER_START else {}
+        scheduler.add_job(_run, "interval", seconds=seconds, args=(app, job_id, func, leadership), id=job_id, **soon)
     scheduler.start()
+
+    def stop():
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        leadership.release()
+
+    atexit.register(stop)
     app.extensions["posylka_scheduler"] = scheduler
+    app.extensions["posylka_leadership"] = leadership
     app.extensions["posylka_scheduler_running"] = True
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     return scheduler

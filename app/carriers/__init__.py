@@ -25,7 +25,7 @@ CARRIERS = {
         (re.compile(r"^(?:20|59)\d{12}$"), re.compile(r"^1\d{13}$")), ("UA",)),
     "ukrposhta": CarrierInfo(
         "ukrposhta", "Ukrposhta", "https://track.ukrposhta.ua/tracking_UA.html?barcode={number}",
-        (re.compile(r"^\d{13}$"), re.compile(r"^[A-Z]{2}\d{9}UA$")), ("UA",)),
+        (re.compile(r"^\d{13}$"), re.compile(r"^[A-Z]{2}\d{9}UA$"), re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")), ("UA",)),
     "meest": CarrierInfo(
         "meest", "Meest", "https://t.meest-group.com/int/{number}",
         (re.compile(r"^[A-Z0-9]{2,5}-\d{5,10}$"),), ("UA", "PL")),

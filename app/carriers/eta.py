@@ -1,9 +1,25 @@
 """When will it arrive? The carrier's date when it gives one, else an estimate.
 
-``expected_delivery(order)`` is what every page, message and API response shows.
+``expected_delivery(order)`` is what every page, message and API response shows. The estimate
+comes from the shop's own history: the median and 80th percentile of the transit time
+(shipped → delivered) per carrier and destination region, shown as a window. The statistics
+are computed by a scheduled job (``refresh_transit_stats``) into ``transit_stats`` so that a
+polled page reads one small row.
 """
+import math
+import statistics
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from app.extensions import db
+from app.orders import statuses
+from app.orders.models import Order, StatusEvent, utcnow
+
+#: Fewer delivered orders than this give no estimate
+MIN_SAMPLES = 3
+HISTORY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -18,7 +34,7 @@ class ExpectedDelivery:
         return self.earliest != self.latest
 
 
-def expected_delivery(order):
+def expected_delivery(order, today=None):
     """The expected delivery date or window of an order still on its way, else None."""
     if order.is_terminal:
         return None
@@ -26,4 +42,92 @@ def expected_delivery(order):
     if dates:
         latest = max(dates)
         return ExpectedDelivery(latest, latest, "carrier")
+    if order.status not in (statuses.SHIPPED, statuses.IN_TRANSIT):
+        return None
+    carrier = order.delivery_carrier or (order.shipments[0].carrier if order.shipments else None)
+    stat = _stat(carrier, order.delivery_region)
+    if stat is None:
+        return None
+    shipped_at = db.session.execute(
+        select(func.min(StatusEvent.created_at)).where(
+            StatusEvent.order_id == order.id, StatusEvent.status.in_((statuses.SHIPPED, statuses.IN_TRANSIT)))
+    ).scalar() or order.status_changed_at
+    today = today or utcnow().date()
+    earliest = max((shipped_at + timedelta(days=stat.median_days)).date(), today)
+    latest = max((shipped_at + timedelta(days=stat.p80_days)).date(), earliest)
+    return ExpectedDelivery(earliest, latest, "estimate")
+
+
+def _stat(carrier, region):
+    from app.carriers.models import TransitStat
+
+    if not carrier:
+        return None
+    for key in ((carrier, region or ""), (carrier, "")):
+        row = db.session.get(TransitStat, key)
+        if row is not None and row.samples >= MIN_SAMPLES:
+            return row
     return None
+
+
+def transit_times(now=None):
+    """(carrier, region, days from shipped to delivered) for the delivered orders of the past year."""
+    now = now or utcnow()
+    shipped = func.min(case((StatusEvent.status.in_((statuses.SHIPPED, statuses.IN_TRANSIT)), StatusEvent.created_at)))
+    delivered = func.min(case((StatusEvent.status == statuses.DELIVERED, StatusEvent.created_at)))
+    rows = db.session.execute(
+        select(Order.delivery_carrier, Order.delivery_region, shipped, delivered)
+        .join(StatusEvent, StatusEvent.order_id == Order.id)
+        .where(Order.delivery_carrier.is_not(None), Order.created_at >= now - timedelta(days=HISTORY_DAYS),
+               Order.status.in_((statuses.DELIVERED, statuses.RETURNED)))
+        .group_by(Order.id, Order.delivery_carrier, Order.delivery_region)).all()
+    out = []
+    for carrier, region, shipped_at, delivered_at in rows:
+        if shipped_at and delivered_at and delivered_at >= shipped_at:
+            out.append((carrier, region or "", (delivered_at - shipped_at).total_seconds() / 86400))
+    return out
+
+
+def _p80(values):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.8 * len(ordered)) - 1)]
+
+
+def refresh_transit_stats(app=None, now=None):
+    """Recompute ``transit_stats`` from the history (a scheduled job). Returns the number of rows."""
+    from app.carriers.models import TransitStat
+
+    now = now or utcnow()
+    groups = {}
+    for carrier, region, days in transit_times(now):
+        groups.setdefault((carrier, region), []).append(days)
+        if region:
+            groups.setdefault((carrier, ""), []).append(days)
+    db.session.execute(db.delete(TransitStat))
+    for (carrier, region), values in groups.items():
+        db.session.add(TransitStat(carrier=carrier, region=region[:120], samples=len(values),
+                                   median_days=statistics.median(values), p80_days=_p80(values), updated_at=now))
+    db.session.commit()
+    return len(groups)
+
+
+def estimate_accuracy(now=None):
+    """Mean absolute error in days of the median estimate over past deliveries, and the sample size.
+
+    Each delivery is compared with the median of the *other* deliveries of its carrier and
+    region (leave-one-out), so the figure is honest about how the estimate would have done.
+    Returns ``(mae_days, samples)``, or ``(None, 0)`` without enough history.
+    """
+    groups = {}
+    for carrier, region, days in transit_times(now):
+        groups.setdefault((carrier, region), []).append(days)
+    errors = []
+    for values in groups.values():
+        if len(values) <= MIN_SAMPLES:
+            continue
+        for i, actual in enumerate(values):
+            others = values[:i] + values[i + 1:]
+            errors.append(abs(actual - statistics.median(others)))
+    if not errors:
+        return None, 0
+    return sum(errors) / len(errors), len(errors)

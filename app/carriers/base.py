@@ -1,0 +1,188 @@
+"""The adapter interface every carrier module implements, and the errors adapters raise.
+
+An adapter turns tracking numbers into ``TrackResult``s in the carrier's own vocabulary (raw
+codes, raw texts, event times). It knows nothing about orders or the database: ``sync.py``
+maps the codes and moves the orders. Adapters are built per sync run from ``CarrierSettings``.
+"""
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+class CarrierError(Exception):
+    """A carrier call failed. ``str(error)`` is a message for the admin."""
+
+    #: Counts towards the circuit breaker (the carrier, not one parcel, is in trouble)
+    transient = True
+
+
+class CarrierUnavailable(CarrierError):
+    """Timeouts, 5xx, 429 after every retry, connection errors."""
+
+
+class CarrierAuthError(CarrierError):
+    """The carrier refused our credentials (401/403, "API key incorrect")."""
+
+
+class CarrierResponseError(CarrierError):
+    """The carrier answered something we cannot read (malformed JSON, unexpected shape)."""
+
+
+class NotConfigured(CarrierError):
+    transient = False
+
+
+@dataclass
+class TrackRequest:
+    number: str
+    #: The recipient's phone as 380XXXXXXXXX (Nova Poshta shows full details with it)
+    phone: str = ""
+    #: Simulators anchor their timeline here
+    created_at: datetime | None = None
+
+
+@dataclass
+class TrackedEvent:
+    code: str
+    text: str
+    #: Naive UTC
+    occurred_at: datetime
+    location: str = ""
+    #: Extra detail some mappings need (Ukrposhta's eventReason_id)
+    reason: str = ""
+
+
+@dataclass
+class TrackResult:
+    number: str
+    found: bool = True
+    #: Oldest first
+    events: list = field(default_factory=list)
+    scheduled_delivery_date: date | None = None
+    raw: object = None
+    #: A per-parcel problem the carrier reported (the parcel, not the carrier, is at fault)
+    error: str = ""
+
+    def raw_json(self, limit=60000):
+        text = json.dumps(self.raw, ensure_ascii=False, default=str)
+        return text[:limit]
+
+
+@dataclass
+class CarrierSettings:
+    """Everything an adapter needs, resolved from admin settings and the environment."""
+
+    code: str
+    mode: str = "off"
+    base_url: str = ""
+    credentials: dict = field(default_factory=dict)
+    timeout: float = 10.0
+    connect_timeout: float = 5.0
+    retries: int = 3
+    backoff_base: float = 0.5
+    backoff_max: float = 4.0
+    rate: str = ""
+    concurrency: int = 8
+    sandbox_step_minutes: float = 2.0
+
+
+class CarrierAdapter:
+    """Base class: one subclass per carrier, registered in ``registry.ADAPTERS``."""
+
+    code = ""
+    #: How many numbers one call may carry
+    batch_size = 1
+    #: Credentials that must be present for live mode (names of ``CarrierSettings.credentials`` keys)
+    required_credentials = ()
+
+    def __init__(self, settings, client=None):
+        from app.carriers.http import HttpClient
+
+        self.settings = settings
+        self.client = client or HttpClient(settings)
+
+    def missing_credentials(self):
+        return [name for name in self.required_credentials if not self.settings.credentials.get(name)]
+
+    def track(self, requests):
+        """``TrackResult`` per request (same order). Raises ``CarrierError`` when the call fails."""
+        raise CarrierError("track is not available for this carrier")
+
+    def test_connection(self):
+        """A cheap real call; returns a short message or raises ``CarrierError``."""
+        self.track([TrackRequest(self.probe_number)])
+        return "ok"
+
+    probe_number = "0000000000"
+
+    def url(self, path=""):
+        return self.settings.base_url.rstrip("/") + path
+
+    def parse_json(self, response):
+        try:
+            return response.json()
+        except ValueError:
+            raise CarrierResponseError(f"{self.code}: the answer is not valid JSON (HTTP {response.status_code})")
+
+
+# ---- lenient parsing helpers -----------------------------------------------------------------
+
+_DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S",
+    "%H:%M %d.%m.%Y", "%d.%m.%Y %H:%M", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y",
+)
+
+
+def parse_datetime(value, local=KYIV):
+    """A carrier's time as naive UTC, or None. Times without an offset are ``local``."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+    text = str(value).strip()
+    text = re.sub(r"Z$", "+00:00", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=local)
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def parse_date(value, local=KYIV):
+    """A carrier's date (the local calendar day), or None."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text[:10], fmt).date()
+        except ValueError:
+            continue
+    moment = parse_datetime(value, local)
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(local).date()
+
+
+def text_of(value):
+    """A number-or-string field as a clean string."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()

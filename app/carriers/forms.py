@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import URL, DataRequired, Length, Optional
+
+MODE_LABELS = {"off": _l("Off"), "live": _l("Live (the carrier's API)"), "simulated": _l("Simulated (built-in sandbox)")}
+
+
+class CarrierSettingsForm(FlaskForm):
+    mode = SelectField(_l("Mode"), choices=[(k, v) for k, v in MODE_LABELS.items()], validators=[DataRequired()])
+    base_url = StringField(_l("API base URL"), validators=[Optional(), Length(max=300),
+                                                           URL(require_tld=False, message=_l("Enter a full URL (https://…)."))])
+    api_key = PasswordField(_l("API key"), validators=[Optional(), Length(max=300)])
+    token = PasswordField(_l("Token"), validators=[Optional(), Length(max=300)])
+    username = StringField(_l("User name"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=300)])
+
+
+class WebhookForm(FlaskForm):
+    secret = PasswordField(_l("Webhook secret"), validators=[Optional(), Length(min=16, max=200)])
+    allowed_ips = StringField(_l("Allowed source addresses"), validators=[Optional(), Length(max=500)])
+
+
+class EmptyForm(FlaskForm):
+    pass

@@ -1,0 +1,130 @@
+"""HTTP for carrier adapters: a timeout on every call, retries with exponential backoff and full
+jitter on 429/5xx/timeouts, ``Retry-After`` honoured, and a per-carrier rate limit.
+
+Waits inside one call stay small and bounded (``backoff_max``); a carrier that needs a longer
+pause makes the call fail, and the circuit breaker and the next sync take it from there.
+"""
+import json
+import random
+import threading
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
+
+import urllib3
+from urllib3.exceptions import HTTPError, TimeoutError
+
+from app.carriers.base import CarrierUnavailable
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+def retry_after_seconds(value):
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+class RateLimiter:
+    """A thread-safe limiter spacing calls evenly: "1/second", "500/minute" ("" = none)."""
+
+    UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+    def __init__(self, spec, clock=time.monotonic, sleep=time.sleep):
+        self.interval = 0.0
+        if spec:
+            count, _, unit = spec.partition("/")
+            self.interval = self.UNITS[unit.strip().rstrip("s") or "second"] / float(count)
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
+
+    def wait(self):
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+
+class Response:
+    """What adapters read from an answer (the bits of ``requests.Response`` they need)."""
+
+    def __init__(self, status_code, headers, content):
+        self.status_code, self.headers, self.content = status_code, headers, content
+
+    def json(self):
+        return json.loads(self.content.decode("utf-8-sig"))
+
+
+class HttpClient:
+    """urllib3 with a connection pool shared by the carrier's threads (lighter than requests,
+    which matters when one sync makes thousands of calls)."""
+
+    def __init__(self, settings, sleep=time.sleep):
+        self.settings = settings
+        self.limiter = RateLimiter(settings.rate)
+        self.pool = urllib3.PoolManager(maxsize=max(4, int(settings.concurrency) + 2), retries=False,
+                                        headers={"User-Agent": "Posylka/1.0 (+order tracking)"})
+        self._sleep = sleep
+        self.calls = 0
+
+    def backoff(self, attempt, retry_after=None):
+        """Full jitter: uniform(0, min(max, base * 2**attempt)), but at least Retry-After (capped)."""
+        s = self.settings
+        delay = random.uniform(0, min(s.backoff_max, s.backoff_base * (2 ** attempt)))
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, s.backoff_max)
+
+    def request(self, method, url, *, params=None, json=None, headers=None, retry_statuses=RETRY_STATUSES):
+        """The response (any status outside ``retry_statuses``) or ``CarrierUnavailable``."""
+        s = self.settings
+        if params:
+            url = url + ("&" if "?" in url else "?") + urlencode(params)
+        headers = dict(headers or {})
+        body = None
+        if json is not None:
+            body = _json_dumps(json).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        timeout = urllib3.Timeout(connect=s.connect_timeout, read=s.timeout)
+        last = ""
+        for attempt in range(int(s.retries) + 1):
+            self.limiter.wait()
+            self.calls += 1
+            retry_after = None
+            try:
+                raw = self.pool.request(method, url, body=body, headers=headers, timeout=timeout, redirect=False)
+                response = Response(raw.status, raw.headers, raw.data)
+            except TimeoutError:
+                last = f"{s.code}: no answer within {s.timeout:g} s"
+            except (HTTPError, OSError) as exc:
+                last = f"{s.code}: connection failed ({exc.__class__.__name__})"
+            else:
+                if response.status_code not in retry_statuses:
+                    return response
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                last = f"{s.code}: HTTP {response.status_code}"
+                if response.status_code == 429:
+                    last = f"{s.code}: too many requests (HTTP 429)"
+                    if retry_after is not None and retry_after > s.backoff_max:
+                        # Longer than we wait inside a call (a daily quota): give up now
+                        raise CarrierUnavailable(last + f", retry after {int(retry_after)} s")
+            if attempt < int(s.retries):
+                self._sleep(self.backoff(attempt, retry_after))
+        raise CarrierUnavailable(last)
+
+
+def _json_dumps(value):
+    return json.dumps(value, ensure_ascii=False)

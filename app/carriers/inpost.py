@@ -1,0 +1,49 @@
+"""InPost ShipX: ``GET /v1/tracking/{tracking_number}`` (no token needed), one parcel per call.
+
+``tracking_details`` is newest first (a public client wrongly takes the last one). Pushed
+status changes arrive at the webhook in ``views.py``.
+"""
+from app.carriers.base import CarrierAdapter, CarrierAuthError, CarrierResponseError, TrackedEvent, TrackResult, parse_datetime, text_of
+
+
+class InPost(CarrierAdapter):
+    code = "inpost"
+    batch_size = 1
+    probe_number = "000000000000000000000000"
+
+    def track(self, requests):
+        return [self._track_one(r.number) for r in requests]
+
+    def _track_one(self, number):
+        headers = {"Accept": "application/json"}
+        token = self.settings.credentials.get("token")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.client.request("GET", self.url(f"/tracking/{number}"), headers=headers)
+        if response.status_code in (401, 403):
+            raise CarrierAuthError(f"inpost: the token was refused (HTTP {response.status_code})")
+        if response.status_code == 404:
+            return TrackResult(number, found=False)
+        if response.status_code >= 400:
+            raise CarrierResponseError(f"inpost: HTTP {response.status_code}")
+        payload = self.parse_json(response)
+        if not isinstance(payload, dict):
+            raise CarrierResponseError("inpost: unexpected answer (not a JSON object)")
+        if payload.get("error"):
+            return TrackResult(number, found=False, raw=payload)
+        events = []
+        for item in payload.get("tracking_details") or []:
+            if not isinstance(item, dict):
+                continue
+            when = parse_datetime(item.get("datetime"))
+            code = text_of(item.get("status"))
+            if when is None or not code:
+                continue
+            events.append(TrackedEvent(code, code.replace("_", " "), when, text_of(item.get("agency"))))
+        if not events and payload.get("status"):
+            when = parse_datetime(payload.get("updated_at")) or parse_datetime(payload.get("created_at"))
+            if when is not None:
+                code = text_of(payload["status"])
+                events.append(TrackedEvent(code, code.replace("_", " "), when))
+        events.sort(key=lambda e: e.occurred_at)
+        return TrackResult(number, True, events, None, payload)

@@ -1,0 +1,115 @@
+"""Meest openAPI v3.0: ``GET /tracking/{trackNumber}`` with a ``token`` header, one parcel per call.
+
+The token comes from ``POST /auth`` (username and password) or is a cabinet token given as
+is; on a 401 the adapter logs in again once. At most 500 requests a minute per user.
+"""
+import threading
+
+from app.carriers.base import CarrierAdapter, CarrierAuthError, CarrierResponseError, TrackedEvent, TrackResult, parse_datetime, text_of
+
+
+def _descr(value, lang=("descrUA", "descrEN", "descrRU")):
+    if isinstance(value, dict):
+        for key in lang:
+            if value.get(key):
+                return text_of(value[key])
+        return ""
+    return text_of(value)
+
+
+def _error_text(payload):
+    info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
+    parts = [info.get("message"), info.get("messageDetails"), payload.get("message"), payload.get("messageDetails")]
+    return "; ".join(text_of(p) for p in parts if p) or "status is not OK"
+
+
+class Meest(CarrierAdapter):
+    code = "meest"
+    batch_size = 1
+    probe_number = "TAC-0000000"
+
+    def __init__(self, settings, client=None):
+        super().__init__(settings, client)
+        #: A cabinet token, else the last session token from ``POST /auth``
+        self.token = settings.credentials.get("token") or settings.credentials.get("session_token") or ""
+        self._token_lock = threading.Lock()
+
+    def missing_credentials(self):
+        creds = self.settings.credentials
+        if creds.get("token") or (creds.get("username") and creds.get("password")):
+            return []
+        return ["username", "password"]
+
+    def authenticate(self, stale=None):
+        with self._token_lock:
+            if self.token and self.token != stale:
+                return self.token  # another thread logged in meanwhile
+            creds = self.settings.credentials
+            if not (creds.get("username") and creds.get("password")):
+                raise CarrierAuthError("meest: the token was refused and no username/password is set")
+            response = self.client.request("POST", self.url("/auth"),
+                                           json={"username": creds["username"], "password": creds["password"]})
+            if response.status_code in (401, 403):
+                raise CarrierAuthError("meest: username or password refused")
+            payload = self.parse_json(response)
+            result = payload.get("result") if isinstance(payload, dict) else None
+            token = text_of(result.get("token")) if isinstance(result, dict) else ""
+            if not token:
+                raise CarrierResponseError("meest: the log-in answer has no token")
+            self.token = token
+            return token
+
+    def _get(self, number):
+        token = self.token or self.authenticate()
+        for attempt in range(2):
+            response = self.client.request("GET", self.url(f"/tracking/{number}"),
+                                           headers={"token": token, "Content-Type": "application/json"})
+            if response.status_code == 401 and attempt == 0:
+                token = self.authenticate(stale=token)
+                continue
+            if response.status_code in (401, 403):
+                raise CarrierAuthError(f"meest: the token was refused (HTTP {response.status_code})")
+            return response
+        return response
+
+    def track(self, requests):
+        return [self._track_one(r.number) for r in requests]
+
+    def _track_one(self, number):
+        response = self._get(number)
+        if response.status_code == 404:
+            return TrackResult(number, found=False)
+        payload = self.parse_json(response)
+        if not isinstance(payload, dict):
+            raise CarrierResponseError("meest: unexpected answer (not a JSON object)")
+        if text_of(payload.get("status")).lower() != "ok":
+            if response.status_code >= 400:
+                raise CarrierResponseError(f"meest: {_error_text(payload)}")
+            return TrackResult(number, found=False, raw=payload, error=_error_text(payload))
+        result = payload.get("result") or []
+        if isinstance(result, dict):
+            result = [result]
+        events = []
+        for item in result:
+            if not isinstance(item, dict):
+                continue
+            when = parse_datetime(item.get("eventDateTime"))
+            code = text_of(item.get("eventCode"))
+            if when is None or not code:
+                continue
+            text = _descr(item.get("eventDescr"))
+            detail = _descr(item.get("eventDetailDescr"))
+            if detail:
+                text = f"{text}: {detail}"
+            location = ", ".join(p for p in (_descr(item.get("eventCityDescr")),
+                                             _descr(item.get("eventCountryDescr"))) if p)
+            events.append(TrackedEvent(code, text, when, location))
+        events.sort(key=lambda e: e.occurred_at)
+        return TrackResult(number, bool(events), events, None, payload)
+
+    def test_connection(self):
+        if not self.settings.credentials.get("token"):
+            self.token = ""
+            self.authenticate()
+        self._track_one(self.probe_number)
+        return "ok"

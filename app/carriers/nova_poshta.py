@@ -1,0 +1,89 @@
+"""Nova Poshta API 2.0: ``TrackingDocument.getStatusDocuments``, up to 100 documents per call.
+
+The answer carries only the current status of each document (no history), so each sync adds
+an event when the status or its scan time changes. Logical errors come back as
+``success: false`` whatever the HTTP status; values may be strings or numbers; dates come in
+several formats (carriers.md §1).
+"""
+from app.carriers.base import (
+    CarrierAdapter,
+    CarrierAuthError,
+    CarrierResponseError,
+    TrackedEvent,
+    TrackResult,
+    parse_date,
+    parse_datetime,
+    text_of,
+)
+
+AUTH_ERROR_CODES = {"20000200068", "20000200069"}
+NOT_FOUND_CODE = "3"
+
+
+def _messages(value):
+    """``errors``/``warnings`` arrive as a list of strings, a list of objects, or an object."""
+    if not value:
+        return []
+    if isinstance(value, dict):
+        return [text_of(v) for v in value.values()]
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        out.extend(text_of(v) for v in item.values()) if isinstance(item, dict) else out.append(text_of(item))
+    return out
+
+
+class NovaPoshta(CarrierAdapter):
+    code = "nova_poshta"
+    batch_size = 100
+    probe_number = "20400000000000"
+
+    def _call(self, documents):
+        body = {"apiKey": self.settings.credentials.get("api_key", ""), "modelName": "TrackingDocument",
+                "calledMethod": "getStatusDocuments", "methodProperties": {"Documents": documents}}
+        response = self.client.request("POST", self.settings.base_url, json=body)  # the endpoint itself
+        if response.status_code in (401, 403):
+            raise CarrierAuthError(f"nova_poshta: credentials refused (HTTP {response.status_code})")
+        payload = self.parse_json(response)
+        if not isinstance(payload, dict):
+            raise CarrierResponseError("nova_poshta: unexpected answer (not a JSON object)")
+        if not payload.get("success"):
+            errors = _messages(payload.get("errors"))
+            codes = {text_of(c) for c in payload.get("errorCodes") or []}
+            text = "; ".join(e for e in errors if e) or "success is false"
+            if codes & AUTH_ERROR_CODES or "api key" in text.lower():
+                raise CarrierAuthError(f"nova_poshta: {text}")
+            return payload, text
+        return payload, ""
+
+    def track(self, requests):
+        documents = [{"DocumentNumber": r.number, "Phone": r.phone or ""} for r in requests]
+        payload, error = self._call(documents)
+        if error:
+            # A malformed number fails the whole call; tell each parcel rather than the carrier
+            return [TrackResult(r.number, found=False, raw=payload, error=error) for r in requests]
+        items = {}
+        for item in payload.get("data") or []:
+            if isinstance(item, dict):
+                items[text_of(item.get("Number"))] = item
+        results = []
+        for r in requests:
+            item = items.get(r.number)
+            if item is None:
+                results.append(TrackResult(r.number, found=False, raw=payload.get("warnings")))
+                continue
+            code = text_of(item.get("StatusCode"))
+            if code == NOT_FOUND_CODE or not code:
+                results.append(TrackResult(r.number, found=False, raw=item))
+                continue
+            when = (parse_datetime(item.get("DateScan")) or parse_datetime(item.get("TrackingUpdateDate"))
+                    or parse_datetime(item.get("RecipientDateTime")) or parse_datetime(item.get("DateCreated")))
+            if when is None:
+                raise CarrierResponseError(f"nova_poshta: no readable date for {r.number}")
+            location = text_of(item.get("WarehouseRecipient")) or text_of(item.get("CityRecipient"))
+            event = TrackedEvent(code, text_of(item.get("Status")), when, location)
+            results.append(TrackResult(r.number, True, [event], parse_date(item.get("ScheduledDeliveryDate")), item))
+        return results
+
+    def test_connection(self):
+        payload, error = self._call([{"DocumentNumber": self.probe_number, "Phone": ""}])
+        return error or "ok"

@@ -1,0 +1,148 @@
+"""What the admin carriers page and the InPost webhook need: settings, overview, push handling."""
+import ipaddress
+
+from sqlalchemy import func, select
+
+from app import settings as app_settings
+from app.audit import record
+from app.carriers import CARRIER_CODES, carrier_name
+from app.carriers.base import CarrierError, TrackedEvent, TrackResult, parse_datetime, text_of
+from app.carriers.models import CarrierState, SyncRun
+from app.carriers.registry import CREDENTIALS, MODES, PREFIX, adapter_for, carrier_settings, setting, status
+from app.carriers.sync import Counts, apply_result
+from app.extensions import db
+from app.orders.models import CarrierEvent, Shipment, utcnow
+
+
+class CarrierSettingsError(Exception):
+    pass
+
+
+def overview():
+    """One dict per carrier for the admin page."""
+    states = {s.carrier: s for s in db.session.execute(select(CarrierState)).scalars()}
+    active = dict(db.session.execute(
+        select(Shipment.carrier, func.count()).where(Shipment.active.is_(True)).group_by(Shipment.carrier)).all())
+    rows = []
+    for code in CARRIER_CODES:
+        config = carrier_settings(code)
+        state = states.get(code)
+        rows.append({
+            "code": code, "name": carrier_name(code), "mode": config.mode, "status": status(code, config),
+            "base_url": config.base_url, "credentials": {k: bool(v) for k, v in config.credentials.items()},
+            "breaker": state.breaker_state if state else "closed",
+            "open_until": state.open_until if state else None,
+            "failures": state.consecutive_failures if state else 0,
+            "last_error": state.last_error if state else None,
+            "quota_used": state.quota_used if state and code == "dhl" else None,
+            "active": active.get(code, 0),
+        })
+    return rows
+
+
+def recent_runs(limit=30):
+    return db.session.execute(select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+                              .limit(limit)).scalars().all()
+
+
+def unmapped_codes(limit=100):
+    """(carrier, raw code, a sample text, times seen, last seen) for codes no table maps."""
+    rows = db.session.execute(
+        select(Shipment.carrier, CarrierEvent.raw_code, func.max(CarrierEvent.raw_text), func.count(),
+               func.max(CarrierEvent.occurred_at))
+        .join(Shipment, CarrierEvent.shipment_id == Shipment.id).where(CarrierEvent.unmapped.is_(True))
+        .group_by(Shipment.carrier, CarrierEvent.raw_code).order_by(func.count().desc()).limit(limit)).all()
+    return [{"carrier": r[0], "code": r[1], "text": r[2], "count": r[3], "last_seen": r[4]} for r in rows]
+
+
+def save_carrier_settings(code, *, mode, base_url, credentials, actor):
+    """Store an admin's settings for a carrier; blank credentials keep the stored ones."""
+    if code not in PREFIX or code == "sandbox":
+        raise CarrierSettingsError(code)
+    if mode not in MODES:
+        raise CarrierSettingsError(mode)
+    prefix = PREFIX[code]
+    base_url = (base_url or "").strip()
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise CarrierSettingsError(base_url)
+    app_settings.put(f"{prefix}_MODE", mode)
+    app_settings.put(f"{prefix}_API_URL", base_url)
+    changed = []
+    for name, (suffix, secret) in CREDENTIALS[code].items():
+        value = (credentials.get(name) or "").strip()
+        if name == "session_token" or not value:
+            continue
+        app_settings.put(f"{prefix}_{suffix}", value, secret=secret)
+        changed.append(name)
+    if code == "meest" and changed:
+        app_settings.put("MEEST_SESSION_TOKEN", None)
+    record("carriers.settings", "carrier", code, after={"mode": mode, "base_url": base_url, "credentials": changed},
+           actor=actor)
+
+
+def test_connection(code):
+    """(ok, message) from a real call to the carrier with the current settings."""
+    config = carrier_settings(code)
+    adapter = adapter_for(code, config)
+    if config.mode == "live" and adapter.missing_credentials():
+        return False, "missing: " + ", ".join(adapter.missing_credentials())
+    try:
+        message = adapter.test_connection()
+    except CarrierError as error:
+        return False, str(error)
+    if message not in ("ok", "simulated"):
+        return False, message
+    return True, message
+
+
+# ---- InPost push ----------------------------------------------------------------------------------
+
+class WebhookRefused(Exception):
+    pass
+
+
+def verify_inpost_webhook(token, remote_addr):
+    secret = setting("INPOST_WEBHOOK_SECRET", "") or ""
+    if not secret or not token or not _same(token, secret):
+        raise WebhookRefused("token")
+    allowed = [n.strip() for n in (setting("INPOST_WEBHOOK_IPS", "") or "").split(",") if n.strip()]
+    if allowed:
+        try:
+            address = ipaddress.ip_address(remote_addr or "")
+        except ValueError:
+            raise WebhookRefused("address")
+        if not any(address in ipaddress.ip_network(n, strict=False) for n in allowed):
+            raise WebhookRefused("address")
+
+
+def _same(a, b):
+    import hmac
+
+    return hmac.compare_digest(str(a).encode(), str(b).encode())
+
+
+def handle_inpost_push(payload, now=None):
+    """Apply one pushed InPost status change; returns the number of new events (0 for a repeat)."""
+    now = now or utcnow()
+    if not isinstance(payload, dict) or not isinstance(payload.get("payload"), dict):
+        raise ValueError("payload")
+    body = payload["payload"]
+    number = text_of(body.get("tracking_number"))
+    code = text_of(body.get("status")) or ("confirmed" if payload.get("event") == "shipment_confirmed" else "")
+    when = parse_datetime(payload.get("event_ts")) or now
+    if not number or not code:
+        return 0
+    shipment = db.session.execute(
+        select(Shipment).where(Shipment.carrier == "inpost", Shipment.tracking_number == number)).scalar_one_or_none()
+    if shipment is None:
+        return 0
+    counts = Counts()
+    result = TrackResult(number, True, [TrackedEvent(code, code.replace("_", " "), when)], None, payload)
+    apply_result(shipment, result, counts, now=now)
+    run = SyncRun(carrier="inpost", trigger="push", started_at=now, finished_at=utcnow(),
+                  outcome="partial" if counts.error_count else "ok", shipments=1, not_found=0,
+                  new_events=counts.new_events, status_changes=counts.status_changes, unmapped=counts.unmapped,
+                  error_count=counts.error_count, errors="\n".join(counts.errors) or None)
+    if counts.new_events:
+        db.session.add(run)
+    return counts.new_events

@@ -1,0 +1,462 @@
+"""The carrier sync: ask each carrier about its active shipments and move the orders.
+
+``sync_all`` runs every carrier in parallel, each in its own thread with its own app context
+and database session, so one carrier failing or being slow never holds up another. Within a
+carrier, calls are batched where the carrier allows and spread over a small pool of threads
+(``CARRIER_CONCURRENCY``) behind the carrier's rate limit; the database work stays in the
+carrier's own thread and is committed in chunks. Every event is stored once
+(``CarrierEvent`` is unique on shipment, code and time), so a repeated sync changes nothing.
+Mapped events move the order through ``lifecycle.change_status``; a refused move is recorded,
+never raised. Each carrier's run is recorded as a ``SyncRun``.
+"""
+import logging
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app import settings as app_settings
+from app.carriers import CARRIER_CODES
+from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
+from app.carriers.mapping import map_event
+from app.carriers.models import CarrierState, SyncRun
+from app.carriers.registry import adapter_for, carrier_settings, setting, status
+from app.database import writing
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
+
+log = logging.getLogger(__name__)
+CHUNK = 400
+MAX_ERROR_LINES = 50
+#: Where a status sits on the way; carrier events "behind" the order's status are history only
+RANK = {s: i for i, s in enumerate(statuses.CHAIN)} | {statuses.RETURNED: len(statuses.CHAIN)}
+_SQLITE_WRITER = threading.Lock()
+
+
+@dataclass
+class Counts:
+    shipments: int = 0
+    not_found: int = 0
+    new_events: int = 0
+    status_changes: int = 0
+    unmapped: int = 0
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+    not_found_numbers: list = field(default_factory=list)
+
+    def error(self, message):
+        self.error_count += 1
+        if len(self.errors) < MAX_ERROR_LINES:
+            self.errors.append(message[:500])
+
+
+def customer_phone(phone):
+    """A phone as Nova Poshta wants it (380XXXXXXXXX), or ""."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 12 and digits.startswith("380"):
+        return digits
+    if len(digits) == 10 and digits.startswith("0"):
+        return "38" + digits
+    return ""
+
+
+# ---- applying one carrier answer to one shipment ---------------------------------------------
+
+def apply_result(shipment, result, counts, *, now, existing=None, simulated=False):
+    """Store a ``TrackResult``'s new events for ``shipment`` and move its order. Commits nothing."""
+    new = store_events(shipment, result, counts, now=now, existing=existing, simulated=simulated)
+    db.session.flush()
+    apply_events(shipment, result, new, counts, now=now, simulated=simulated)
+
+
+def _may_move(order, mapped):
+    """Could this mapped event move the order (as far as its status is now)?"""
+    if mapped is None or not mapped.status or mapped.status == order.status:
+        return False
+    return order.status not in RANK or mapped.status not in RANK or RANK[mapped.status] > RANK[order.status]
+
+
+def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None):
+    """Add the answer's events not stored yet; returns [(event, Mapped or None)], oldest first.
+
+    A parcel the carrier does not know is counted, and asked about again later. With
+    ``bulk_rows`` (a list), events that cannot move the order are appended there as plain rows
+    for one bulk insert, and stand in the result as light records; events that may move it are
+    ORM objects, which the history row refers to.
+    """
+    shipment.last_synced_at = now
+    if result.raw is not None:
+        shipment.raw_payload = result.raw_json()
+    if existing is None:
+        existing = set(db.session.execute(
+            select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
+            .where(CarrierEvent.shipment_id == shipment.id)).all())
+    if not result.found:
+        counts.not_found += 1
+        counts.not_found_numbers.append(shipment.tracking_number)
+        if result.error:
+            counts.error(f"{shipment.tracking_number}: {result.error}")
+        return None
+    new = []
+    for ev in result.events:
+        code = ev.code[:64]
+        key = (shipment.id, code, ev.occurred_at)
+        if key in existing:
+            continue
+        existing.add(key)
+        mapped = map_event(shipment.carrier, ev.code, ev.reason, ev.text)
+        row = dict(shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code,
+                   raw_text=(ev.text or "")[:500] or None, location=(ev.location or "")[:255] or None,
+                   mapped_status=mapped.status if mapped else None,
+                   at_pickup_point=bool(mapped and mapped.at_pickup_point), problem=bool(mapped and mapped.problem),
+                   unmapped=mapped is None)
+        if bulk_rows is not None and not _may_move(shipment.order, mapped):
+            row["created_at"] = now
+            bulk_rows.append(row)
+            carrier_event = SimpleNamespace(**row)
+        else:
+            # by id: appending to shipment.events would load them all
+            carrier_event = CarrierEvent(**row)
+            db.session.add(carrier_event)
+        new.append((carrier_event, mapped))
+        counts.new_events += 1
+        if mapped is None:
+            counts.unmapped += 1
+    return new
+
+
+def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=None):
+    """Move the order for the new events (stored and flushed), set its flags, plan the next poll."""
+    order = shipment.order
+    if new is None:  # not found
+        shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy)
+        return
+    version_before = order.version
+    if result.events:
+        latest = result.events[-1]
+        shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
+    flagged = None
+    for carrier_event, mapped in new:
+        if mapped is None:
+            continue
+        flagged = (carrier_event, mapped)
+        target = mapped.status
+        if not target or target == order.status or not isinstance(carrier_event, CarrierEvent):
+            continue
+        if order.status in RANK and target in RANK and RANK[target] <= RANK[order.status] \
+                and target != statuses.RETURNED:
+            continue  # an older step the order has already passed
+        try:
+            moved = lifecycle.change_status(
+                order, target, source="carrier", actor=shipment.carrier, at=carrier_event.occurred_at,
+                carrier_event=carrier_event,
+                note=(carrier_event.raw_text or carrier_event.raw_code) if target in statuses.NEEDS_REASON else None)
+        except lifecycle.LifecycleError as error:
+            counts.error(f"{shipment.tracking_number}: {carrier_event.raw_code} → {target} refused: {error}")
+            continue
+        if moved is not None:
+            counts.status_changes += 1
+    if flagged is not None and not order.is_terminal:
+        carrier_event, mapped = flagged
+        lifecycle.set_flags(
+            order, at_pickup_point=mapped.at_pickup_point if order.status == statuses.IN_TRANSIT else None,
+            problem=mapped.problem, problem_note=(carrier_event.raw_text or carrier_event.raw_code)[:500])
+    visible = bool(new)
+    if result.scheduled_delivery_date and result.scheduled_delivery_date != shipment.scheduled_delivery_date:
+        shipment.scheduled_delivery_date = result.scheduled_delivery_date
+        visible = True
+    if visible and order.version == version_before:
+        lifecycle.touch(order)
+    shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy,
+                                      last_event_at=result.events[-1].occurred_at if result.events else None)
+
+
+def polling(simulated=False):
+    """(base interval, simulated step) for ``next_sync``, read once per run."""
+    base = timedelta(minutes=float(setting("SYNC_INTERVAL_MINUTES", 15)))
+    step = timedelta(minutes=max(0.25, float(setting("SANDBOX_STEP_MINUTES", 2.0)) / 2))
+    return base, step if simulated else None
+
+
+def next_sync(shipment, order, now, *, simulated=False, last_event_at=None, policy=None):
+    """Adaptive polling: every interval near delivery, rarer for parcels that have not moved in days."""
+    if order.is_terminal or not shipment.active:
+        return None
+    base, step = policy or polling(simulated)
+    if simulated:
+        return now + (step or polling(True)[1])
+    near = order.at_pickup_point or (shipment.scheduled_delivery_date is not None
+                                     and shipment.scheduled_delivery_date <= (now + timedelta(days=1)).date())
+    if near or last_event_at is None:
+        return now + base
+    idle = now - last_event_at
+    if idle > timedelta(days=7):
+        return now + base * 12
+    if idle > timedelta(days=3):
+        return now + base * 4
+    if idle > timedelta(days=1):
+        return now + base * 2
+    return now + base
+
+
+# ---- one carrier -------------------------------------------------------------------------------
+
+def _state(code):
+    row = db.session.get(CarrierState, code)
+    if row is None:
+        row = CarrierState(carrier=code, breaker_state="closed", consecutive_failures=0, quota_used=0)
+        db.session.add(row)
+    return row
+
+
+def due_shipments(code, now, limit=None):
+    query = (select(Shipment.id, Shipment.tracking_number, Shipment.created_at, Customer.phone)
+             .join(Order, Shipment.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
+             .where(Shipment.carrier == code, Shipment.active.is_(True),
+                    Order.status.notin_(tuple(statuses.TERMINAL)),
+                    or_(Shipment.next_sync_at.is_(None), Shipment.next_sync_at <= now))
+             .order_by(Shipment.next_sync_at.is_(None).desc(), Shipment.next_sync_at, Shipment.id))
+    if limit:
+        query = query.limit(limit)
+    return db.session.execute(query).all()
+
+
+def _apply_chunk(pairs, counts, now, simulated):
+    """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
+
+    SQLite allows one writer, and a read transaction cannot become a write one after another
+    writer committed, so on SQLite the carriers' threads take turns here.
+    """
+    if db.engine.dialect.name == "sqlite":
+        with _SQLITE_WRITER:
+            return _apply_chunk_now(pairs, counts, now, simulated)
+    return _apply_chunk_now(pairs, counts, now, simulated)
+
+
+def _apply_chunk_now(pairs, counts, now, simulated):
+    policy = polling(simulated)
+    for attempt in range(2):
+        ids = [shipment_id for shipment_id, _ in pairs]
+        shipments = {s.id: s for s in db.session.execute(
+            select(Shipment).where(Shipment.id.in_(ids))
+            .options(joinedload(Shipment.order).selectinload(Order.shipments))).unique().scalars()}
+        for shipment in shipments.values():
+            # A new history row appends to order.history; mark it loaded so that append does not
+            # fetch the whole history of every order (the session ends with this chunk anyway)
+            if "history" not in inspect(shipment.order).dict:
+                set_committed_value(shipment.order, "history", [])
+        existing = set(db.session.execute(
+            select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
+            .where(CarrierEvent.shipment_id.in_(ids))).all())
+        trial = Counts()
+        rows = []
+        with db.session.no_autoflush:
+            stored = [(shipments[sid], result, store_events(shipments[sid], result, trial, now=now, existing=existing,
+                                                           simulated=simulated, bulk_rows=rows))
+                      for sid, result in pairs if sid in shipments]
+        try:
+            if rows:
+                db.session.execute(db.insert(CarrierEvent), rows)
+            db.session.flush()  # one round of inserts gives every new event its id
+            with db.session.no_autoflush:
+                for shipment, result, new in stored:
+                    apply_events(shipment, result, new, trial, now=now, simulated=simulated, policy=policy)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                counts.error("could not store events (a concurrent update); they will be fetched again")
+                return
+            continue
+        for name in ("not_found", "new_events", "status_changes", "unmapped", "error_count"):
+            setattr(counts, name, getattr(counts, name) + getattr(trial, name))
+        counts.errors.extend(trial.errors[:MAX_ERROR_LINES - len(counts.errors)])
+        counts.not_found_numbers.extend(trial.not_found_numbers)
+        return
+
+
+def _postpone(ids, now):
+    if ids:
+        retry_at = now + timedelta(minutes=float(setting("SYNC_INTERVAL_MINUTES", 15)))
+        db.session.execute(db.update(Shipment).where(Shipment.id.in_(ids)).values(next_sync_at=retry_at))
+        db.session.commit()
+
+
+def sync_carrier(code, *, trigger="schedule", now=None, force=False):
+    """Sync one carrier's due shipments (all active ones with ``force``); returns the ``SyncRun`` or None."""
+    now = now or utcnow()
+    config = carrier_settings(code)
+    state_name = status(code, config)
+    if state_name in ("off", "not_configured"):
+        return None
+    rows = due_shipments(code, utcnow() + timedelta(days=3650) if force else now,
+                         limit=int(setting("SYNC_MAX_PER_RUN", 20000)))
+    if not rows:
+        return None
+    simulated = config.mode == "simulated"
+    state = _state(code)
+    run = SyncRun(carrier=code, trigger=trigger, started_at=utcnow(), outcome="ok", shipments=0, not_found=0,
+                  new_events=0, status_changes=0, unmapped=0, error_count=0)
+    db.session.add(run)
+    counts = Counts()
+    threshold = int(setting("CARRIER_BREAKER_THRESHOLD", 5))
+    cooldown = timedelta(seconds=float(setting("CARRIER_BREAKER_COOLDOWN_SECONDS", 300)))
+    probe = False
+    if state.breaker_state in ("open", "half_open") and not simulated:
+        if state.open_until and state.open_until > now:
+            run.outcome, run.finished_at = "skipped", utcnow()
+            run.errors = f"paused by the circuit breaker until {state.open_until:%Y-%m-%d %H:%M} UTC"
+            db.session.commit()
+            return run
+        state.breaker_state, probe = "half_open", True
+    if code == "dhl" and not simulated:
+        quota = int(setting("DHL_DAILY_QUOTA", 250))
+        if state.quota_day != now.date():
+            state.quota_day, state.quota_used = now.date(), 0
+        remaining = max(0, quota - (state.quota_used or 0))
+        if remaining < len(rows):
+            counts.error(f"daily quota of {quota} calls reached; {len(rows) - remaining} parcels wait for tomorrow")
+            _postpone([r.id for r in rows[remaining:]], now)
+            rows = rows[:remaining]
+        state.quota_used = (state.quota_used or 0) + len(rows)
+    db.session.commit()
+    run_id = run.id
+
+    adapter = adapter_for(code, config, now=now)
+    requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at)) for r in rows]
+    batches = [requests[i:i + adapter.batch_size] for i in range(0, len(requests), adapter.batch_size)]
+    stop = threading.Event()
+    failures = state.consecutive_failures or 0
+    succeeded, opened, last_error = False, False, None
+    pending, postponed = [], []
+
+    def call(batch):
+        if stop.is_set():
+            return batch, None, None
+        try:
+            return batch, adapter.track([req for _, req in batch]), None
+        except CarrierError as error:
+            return batch, None, error
+        except Exception as error:  # a bug in an adapter must not stop the other carriers
+            log.exception("carrier %s adapter failed", code)
+            return batch, None, CarrierError(f"{code}: {error.__class__.__name__}")
+
+    def handle(batch, results, error):
+        nonlocal failures, succeeded, opened, last_error
+        if results is None:
+            postponed.extend(shipment_id for shipment_id, _ in batch)
+            if error is None:
+                return  # not asked: the run stopped (breaker, refused credentials)
+            counts.shipments += len(batch)
+            last_error = str(error)
+            counts.error(last_error)
+            if error.transient:
+                failures += 1
+            if not simulated and (failures >= threshold or (probe and not succeeded)):
+                opened = True
+                stop.set()
+            elif isinstance(error, CarrierAuthError):
+                stop.set()  # every other call would be refused too
+            return
+        failures, succeeded = 0, True
+        counts.shipments += len(batch)
+        pending.extend((shipment_id, result) for (shipment_id, _), result in zip(batch, results))
+        if len(pending) >= CHUNK:
+            _apply_chunk(pending[:], counts, now, simulated)
+            pending.clear()
+
+    try:
+        if probe and batches:
+            handle(*call(batches[0]))
+            batches = batches[1:]
+        if simulated or config.concurrency <= 1:
+            for batch in batches:
+                handle(*call(batch))
+        else:
+            with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix=f"sync-{code}") as pool:
+                for future in as_completed([pool.submit(call, b) for b in batches]):
+                    handle(*future.result())
+        if pending:
+            _apply_chunk(pending, counts, now, simulated)
+        _postpone(postponed, now)
+    except Exception as error:  # the database failed under us: record it, keep the others going
+        log.exception("carrier %s sync failed", code)
+        db.session.rollback()
+        counts.error(f"{code}: sync stopped ({error.__class__.__name__})")
+
+    state = _state(code)
+    state.consecutive_failures = failures
+    if opened:
+        state.breaker_state, state.open_until = "open", now + cooldown
+    elif succeeded or not last_error:
+        state.breaker_state, state.open_until = "closed", None
+        state.last_success_at = utcnow()
+    if last_error:
+        state.last_error = last_error[:500]
+    token = getattr(adapter, "token", None)
+    if code == "meest" and token and token != config.credentials.get("session_token") \
+            and token != config.credentials.get("token"):
+        app_settings.put("MEEST_SESSION_TOKEN", token, secret=True)
+    run = db.session.get(SyncRun, run_id)
+    run.finished_at = utcnow()
+    for name in ("shipments", "not_found", "new_events", "status_changes", "unmapped", "error_count"):
+        setattr(run, name, getattr(counts, name))
+    lines = list(counts.errors)
+    if counts.not_found_numbers:
+        shown = ", ".join(counts.not_found_numbers[:20])
+        more = len(counts.not_found_numbers) - 20
+        lines.append(f"not found at the carrier: {shown}" + (f" and {more} more" if more > 0 else ""))
+    if opened:
+        lines.append(f"circuit breaker opened after {failures} failed calls; paused until {state.open_until:%H:%M} UTC")
+    run.errors = "\n".join(lines) or None
+    run.outcome = "failed" if counts.error_count and not succeeded else ("partial" if counts.error_count else "ok")
+    db.session.commit()
+    return run
+
+
+# ---- every carrier -------------------------------------------------------------------------------
+
+def _sync_in_context(app, code, trigger, now, force):
+    # A new thread starts without the caller's context variables: declare the write intent here
+    # (SQLite: BEGIN IMMEDIATE). Transactions are committed before every call to a carrier.
+    with app.app_context(), writing():
+        try:
+            run = sync_carrier(code, trigger=trigger, now=now, force=force)
+            return _summary(run) if run is not None else None
+        except Exception:
+            log.exception("carrier %s sync failed", code)
+            db.session.rollback()
+            return {"carrier": code, "outcome": "failed", "shipments": 0, "new_events": 0, "status_changes": 0,
+                    "unmapped": 0, "not_found": 0, "error_count": 1}
+        finally:
+            db.session.remove()
+
+
+def _summary(run):
+    return {"carrier": run.carrier, "outcome": run.outcome, "shipments": run.shipments, "new_events": run.new_events,
+            "status_changes": run.status_changes, "unmapped": run.unmapped, "not_found": run.not_found,
+            "error_count": run.error_count, "errors": run.errors}
+
+
+def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=False):
+    """Sync every carrier in parallel (a thread each); a summary dict per carrier that had work."""
+    app = app or current_app._get_current_object()
+    codes = tuple(carriers or CARRIER_CODES)
+    with ThreadPoolExecutor(max_workers=len(codes), thread_name_prefix="sync") as pool:
+        futures = [pool.submit(_sync_in_context, app, code, trigger, now, force) for code in codes]
+        summaries = [f.result() for f in futures]
+    return [s for s in summaries if s is not None]
+
+
+def scheduled_sync(app):
+    """The scheduler's job: sync what is due, then refresh the delivery-time statistics hourly."""
+    sync_all(app, trigger="schedule")

@@ -1,0 +1,164 @@
+"""The admin carriers page (``/admin/carriers``) and the InPost webhook (``/carriers/inpost/webhook``)."""
+import ipaddress
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app import settings as app_settings
+from app.auth import admin_required
+from app.carriers import CARRIER_CODES, carrier_name, services
+from app.carriers.forms import CarrierSettingsForm, EmptyForm, WebhookForm
+from app.carriers.registry import CREDENTIALS, setting
+from app.carriers.sync import sync_all
+from app.extensions import csrf, db
+
+admin_bp = Blueprint("carriers_admin", __name__, url_prefix="/admin/carriers")
+bp = Blueprint("carriers", __name__, url_prefix="/carriers")
+
+STATUS_LABELS = {"off": _l("Off"), "live": _l("Live"), "simulated": _l("Simulated"),
+                 "not_configured": _l("Not configured: credentials missing")}
+BREAKER_LABELS = {"closed": _l("Working"), "open": _l("Paused after repeated failures"),
+                  "half_open": _l("Trying again")}
+OUTCOME_LABELS = {"ok": _l("OK"), "partial": _l("With errors"), "failed": _l("Failed"), "skipped": _l("Skipped")}
+
+
+def _forms(rows):
+    forms = {}
+    for row in rows:
+        if row["code"] == "sandbox":
+            continue
+        form = CarrierSettingsForm(prefix=row["code"], formdata=None)
+        form.mode.data = row["mode"]
+        form.base_url.data = row["base_url"]
+        form.username.data = setting("MEEST_USERNAME", "") if row["code"] == "meest" else ""
+        forms[row["code"]] = form
+    return forms
+
+
+def _page(status=200, forms=None, webhook_form=None):
+    rows = services.overview()
+    for row in rows:
+        row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
+        row["breaker_label"] = BREAKER_LABELS.get(row["breaker"], row["breaker"])
+        row["fields"] = [n for n in ("api_key", "token", "username", "password") if n in CREDENTIALS[row["code"]]]
+    all_forms = _forms(rows)
+    all_forms.update(forms or {})
+    if webhook_form is None:
+        webhook_form = WebhookForm(formdata=None)
+        webhook_form.allowed_ips.data = setting("INPOST_WEBHOOK_IPS", "")
+    runs = services.recent_runs()
+    return render_template(
+        "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
+        unmapped=services.unmapped_codes(), action_form=EmptyForm(), webhook_form=webhook_form,
+        webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
+        webhook_url=url_for("carriers.inpost_webhook", _external=True), carrier_name=carrier_name), status
+
+
+@admin_bp.route("/")
+@admin_required
+def index():
+    return _page()
+
+
+@admin_bp.route("/<code>", methods=["POST"])
+@admin_required
+def save(code):
+    if code not in CARRIER_CODES or code == "sandbox":
+        abort(404)
+    form = CarrierSettingsForm(prefix=code)
+    if not form.validate_on_submit():
+        flash(_("The settings were not saved: check the fields marked below."), "error")
+        return _page(400, forms={code: form})
+    try:
+        services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data, actor=current_user,
+                                       credentials={n: getattr(form, n).data for n in ("api_key", "token", "username",
+                                                                                         "password")})
+    except services.CarrierSettingsError:
+        db.session.rollback()
+        flash(_("The settings were not saved: check the fields marked below."), "error")
+        return _page(400, forms={code: form})
+    db.session.commit()
+    flash(_("Settings for %(carrier)s saved.", carrier=carrier_name(code)), "success")
+    return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
+
+
+@admin_bp.route("/<code>/test", methods=["POST"])
+@admin_required
+def test(code):
+    if code not in CARRIER_CODES:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ok, message = services.test_connection(code)
+    db.session.rollback()
+    if ok:
+        flash(_("%(carrier)s: connection works (%(message)s).", carrier=carrier_name(code), message=message), "success")
+    else:
+        flash(_("%(carrier)s: connection failed: %(message)s", carrier=carrier_name(code), message=message), "error")
+    return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
+
+
+@admin_bp.route("/sync", methods=["POST"])
+@admin_required
+def sync_now():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    summaries = sync_all(current_app._get_current_object(), trigger="admin", force=True)
+    checked = sum(s["shipments"] for s in summaries)
+    changes = sum(s["status_changes"] for s in summaries)
+    flash(_("Sync finished: %(checked)d parcels checked, %(changes)d status changes.", checked=checked,
+            changes=changes), "success")
+    return redirect(url_for("carriers_admin.index") + "#runs")
+
+
+@admin_bp.route("/inpost-webhook", methods=["POST"])
+@admin_required
+def webhook_settings():
+    form = WebhookForm()
+    valid = form.validate_on_submit()
+    networks = [n.strip() for n in (form.allowed_ips.data or "").split(",") if n.strip()]
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            form.allowed_ips.errors = list(form.allowed_ips.errors) + [
+                _("“%(value)s” is not an address or network.", value=network)]
+            valid = False
+    if not valid:
+        flash(_("The settings were not saved: check the fields marked below."), "error")
+        return _page(400, webhook_form=form)
+    if form.secret.data:
+        app_settings.put("INPOST_WEBHOOK_SECRET", form.secret.data, secret=True)
+    app_settings.put("INPOST_WEBHOOK_IPS", ", ".join(networks))
+    from app.audit import record
+
+    record("carriers.webhook_settings", "carrier", "inpost",
+           after={"secret_changed": bool(form.secret.data), "allowed_ips": networks}, actor=current_user)
+    db.session.commit()
+    flash(_("Webhook settings saved."), "success")
+    return redirect(url_for("carriers_admin.index") + "#webhook")
+
+
+# ---- InPost push --------------------------------------------------------------------------------
+
+@bp.route("/inpost/webhook", methods=["GET", "POST"])
+@csrf.exempt
+def inpost_webhook():
+    """InPost checks the URL with a GET (must answer 200), then POSTs status changes."""
+    if request.method == "GET":
+        return jsonify(status="ok")
+    token = request.args.get("token") or request.headers.get("X-Webhook-Token")
+    try:
+        services.verify_inpost_webhook(token, request.remote_addr)
+    except services.WebhookRefused:
+        return jsonify(error="forbidden"), 403
+    payload = request.get_json(silent=True)
+    try:
+        new_events = services.handle_inpost_push(payload)
+    except ValueError:
+        db.session.rollback()
+        return jsonify(error="unreadable payload"), 400
+    db.session.commit()
+    return jsonify(status="ok", new_events=new_events)

@@ -1,0 +1,268 @@
+"""The carrier sync end to end: local fake carriers, the real database, the lifecycle."""
+import json
+from datetime import date, timedelta
+
+import pytest
+from carrier_fixtures import np_envelope, np_item, up_status
+
+from app import settings
+from app.carriers.eta import estimate_accuracy, expected_delivery, refresh_transit_stats
+from app.carriers.models import CarrierState, SyncRun
+from app.carriers.sync import sync_all
+from app.orders import lifecycle
+from app.orders.models import CarrierEvent, Order, StatusEvent, utcnow
+from app.settings import Setting
+
+
+@pytest.fixture
+def app_config():
+    return {"CARRIER_BACKOFF_SECONDS": 0.01, "CARRIER_BACKOFF_MAX_SECONDS": 0.05, "CARRIER_RETRIES": 0,
+            "CARRIER_TIMEOUT_SECONDS": 1, "CARRIER_BREAKER_THRESHOLD": 2, "CARRIER_CONCURRENCY": 2}
+
+
+def live(db, prefix, url, **extra):
+    settings.put(f"{prefix}_MODE", "live")
+    settings.put(f"{prefix}_API_URL", url)
+    for key, value in extra.items():
+        settings.put(f"{prefix}_{key}", value, secret=True)
+    db.session.commit()
+
+
+def reload(db, order):
+    db.session.commit()  # end the test's transaction: a new one reads what the sync threads committed
+    return db.session.get(Order, order.id)
+
+
+def history(db, order):
+    return db.session.execute(db.select(StatusEvent).filter_by(order_id=order.id).order_by(StatusEvent.id)).scalars().all()
+
+
+def test_sync_moves_the_order_once(app, db, make_order, httpserver):
+    order = make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799000")
+    httpserver.expect_request("/np/", method="POST").respond_with_json(np_envelope([np_item("20400048799000")]))
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+
+    [summary] = sync_all(app, trigger="test")
+    assert summary["carrier"] == "nova_poshta" and summary["status_changes"] == 1 and summary["new_events"] == 1
+    sent = json.loads(httpserver.log[0][0].get_data())["methodProperties"]["Documents"][0]
+    assert sent["Phone"].startswith("38067") and len(sent["Phone"]) == 12
+
+    order = reload(db, order)
+    assert order.status == "in_transit" and order.at_pickup_point
+    last = history(db, order)[-1]
+    assert (last.source, last.actor, last.carrier_raw_code, last.carrier) == ("carrier", "nova_poshta", "7", "nova_poshta")
+    shipment = order.shipments[0]
+    assert shipment.scheduled_delivery_date == date(2022, 3, 7)
+    assert json.loads(shipment.raw_payload)["SomeFutureField"] == {"x": 1}
+    assert expected_delivery(order) is None or expected_delivery(order).source == "carrier"
+    version, rows = order.version, len(history(db, order))
+
+    sync_all(app, trigger="test", force=True)  # the same answer again
+    order = reload(db, order)
+    assert db.session.execute(db.select(db.func.count()).select_from(CarrierEvent)).scalar() == 1
+    assert len(history(db, order)) == rows and order.version == version
+    runs = db.session.execute(db.select(SyncRun).order_by(SyncRun.id)).scalars().all()
+    assert [(r.shipments, r.new_events, r.status_changes) for r in runs] == [(1, 1, 1), (1, 0, 0)]
+    assert all(r.finished_at is not None and r.outcome == "ok" for r in runs)
+
+
+def test_unmapped_code_is_kept_and_listed(app, db, make_order, make_user, login, client, httpserver):
+    order = make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799001")
+    httpserver.expect_request("/np/").respond_with_json(
+        np_envelope([np_item("20400048799001", code="14", status="Загадковий статус")]))
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+    [summary] = sync_all(app)
+    assert summary["unmapped"] == 1 and summary["status_changes"] == 0
+    order = reload(db, order)
+    assert order.status == "shipped"
+    event = db.session.execute(db.select(CarrierEvent)).scalar_one()
+    assert event.unmapped and event.raw_code == "14" and event.mapped_status is None
+    admin = make_user("admin", language="en")
+    login(admin.email)
+    page = client.get("/admin/carriers/").get_data(as_text=True)
+    assert "Загадковий статус" in page and "<code>14</code>" in page
+
+
+def test_batch_of_parcels_and_ukrposhta_return(app, db, make_order, httpserver):
+    a = make_order(status="in_transit", carrier="ukrposhta", tracking_number="0500128254610")
+    b = make_order(status="shipped", carrier="ukrposhta", tracking_number="0500128254611")
+    c = make_order(status="shipped", carrier="ukrposhta", tracking_number="RA067022855UA")
+    httpserver.expect_request("/up/statuses/with-not-found", method="POST").respond_with_json({
+        "found": {"0500128254610": [up_status("0500128254610", "21700", "2019-02-08T10:00:00"),
+                                    up_status("0500128254610", "41000", "2019-02-14T14:13:00",
+                                              name="Відправлення вручено: відправнику", reason="відправнику",
+                                              reason_id=10)],
+                  "0500128254611": [up_status("0500128254611", "20700", "2019-02-07T16:36:00")]},
+        "notFound": ["RA067022855UA"]})
+    live(db, "UKRPOSHTA", httpserver.url_for("/up"), TOKEN="11111111-2222-3333-4444-555555555555")
+    [summary] = sync_all(app)
+    assert len(httpserver.log) == 1  # one batch call for three parcels
+    assert summary["not_found"] == 1 and summary["status_changes"] == 2
+    assert reload(db, a).status == "returned" and "відправнику" in history(db, a)[-1].note
+    assert reload(db, b).status == "in_transit"
+    assert reload(db, c).status == "shipped"
+    run = db.session.execute(db.select(SyncRun)).scalar_one()
+    assert "RA067022855UA" in run.errors
+
+
+def test_circuit_breaker_opens_pauses_and_recovers(app, db, make_order, make_user, login, client, httpserver):
+    make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799002")
+    httpserver.expect_request("/np/").respond_with_data("down", status=500)
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+    sync_all(app, force=True)
+    sync_all(app, force=True)
+    state = db.session.get(CarrierState, "nova_poshta")
+    db.session.refresh(state)
+    assert state.breaker_state == "open" and "500" in state.last_error
+    calls = len(httpserver.log)
+    [summary] = sync_all(app, force=True)
+    assert summary["outcome"] == "skipped" and len(httpserver.log) == calls  # no call while open
+    admin = make_user("admin", language="en")
+    login(admin.email)
+    assert "Paused after repeated failures" in client.get("/admin/carriers/").get_data(as_text=True)
+
+    state.open_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    httpserver.clear()
+    httpserver.expect_request("/np/").respond_with_json(np_envelope([np_item("20400048799002", code="5")]))
+    [summary] = sync_all(app, force=True)
+    assert summary["status_changes"] == 1
+    db.session.expire_all()
+    assert db.session.get(CarrierState, "nova_poshta").breaker_state == "closed"
+
+
+def test_one_carrier_failing_does_not_stop_another(app, db, make_order, httpserver):
+    make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799003")
+    sandbox = make_order(status="shipped", carrier="sandbox", tracking_number="SBX0000000001")
+    httpserver.expect_request("/np/").respond_with_data("{broken json")
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+    summaries = {s["carrier"]: s for s in sync_all(app, now=utcnow() + timedelta(days=1))}
+    assert summaries["nova_poshta"]["outcome"] == "failed"
+    assert "not valid JSON" in summaries["nova_poshta"]["errors"]
+    assert summaries["sandbox"]["outcome"] == "ok"
+    assert reload(db, sandbox).status == "delivered"
+
+
+def test_live_carrier_without_credentials_is_skipped(app, db, make_order, make_user, login, client, httpserver):
+    make_order(status="shipped", carrier="dhl", tracking_number="00340434292135100179")
+    live(db, "DHL", httpserver.url_for("/dhl"))
+    assert sync_all(app, force=True) == []
+    assert httpserver.log == []
+    admin = make_user("admin", language="en")
+    login(admin.email)
+    assert "Not configured: credentials missing" in client.get("/admin/carriers/").get_data(as_text=True)
+
+
+def test_sandbox_parcels_move_by_themselves(app, db, make_order):
+    order = make_order(status="awaiting_shipment", carrier="sandbox", tracking_number="SBX0000000042")
+    start = order.shipments[0].created_at
+    sync_all(app, now=start + timedelta(minutes=5))
+    mid = reload(db, order)
+    assert mid.status in ("shipped", "in_transit")
+    sync_all(app, now=start + timedelta(hours=2))
+    done = reload(db, order)
+    assert done.status == "delivered" and not done.shipments[0].active
+    carriers = {e.source for e in history(db, done)[-2:]}
+    assert carriers == {"carrier"}
+
+
+def test_cli_prints_counts(app, db, make_order, runner):
+    make_order(status="shipped", carrier="sandbox", tracking_number="SBX0000000043")
+    result = runner.invoke(args=["sync-carriers", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "sandbox: ok, 1 parcels" in result.output and "total: 1 parcels" in result.output
+    assert runner.invoke(args=["sync-carriers", "--carrier", "fedex"]).exit_code != 0
+
+
+# ---- InPost webhook ---------------------------------------------------------------------------------
+
+SECRET = "webhook-secret-0123456789"
+
+
+def push(client, number, status="ready_to_pickup", token=SECRET, ts="2026-11-20 15:08:42 +0100"):
+    body = {"event_ts": ts, "event": "shipment_status_changed", "organization_id": 1,
+            "payload": {"shipment_id": 49, "status": status, "tracking_number": number}}
+    return client.post("/carriers/inpost/webhook" + (f"?token={token}" if token else ""), json=body)
+
+
+def test_inpost_webhook(app, db, make_order, client):
+    number = "602677439331630337653846"
+    order = make_order(status="shipped", carrier="inpost", tracking_number=number)
+    settings.put("INPOST_WEBHOOK_SECRET", SECRET, secret=True)
+    db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True  # InPost sends no CSRF token: the endpoint is exempt
+    assert client.get("/carriers/inpost/webhook").status_code == 200
+    assert push(client, number, token=None).status_code == 403
+    assert push(client, number, token="forged-token-forged").status_code == 403
+    assert reload(db, order).status == "shipped"
+
+    response = push(client, number)
+    assert response.status_code == 200 and response.get_json()["new_events"] == 1
+    order = reload(db, order)
+    assert order.status == "in_transit" and order.at_pickup_point
+    rows = len(history(db, order))
+    again = push(client, number)  # InPost retries: the same event again
+    assert again.status_code == 200 and again.get_json()["new_events"] == 0
+    assert len(history(db, order)) == rows
+    assert client.post("/carriers/inpost/webhook?token=" + SECRET, data="not json").status_code == 400
+
+    settings.put("INPOST_WEBHOOK_IPS", "91.216.25.0/24")
+    db.session.commit()
+    assert push(client, number, status="delivered").status_code == 403  # the test client is 127.0.0.1
+    assert reload(db, order).status == "in_transit"
+
+
+def test_webhook_refused_move_is_recorded(app, db, make_order, client):
+    number = "602677439331630337653847"
+    order = make_order(status="cancelled", carrier="inpost", tracking_number=number)
+    settings.put("INPOST_WEBHOOK_SECRET", SECRET, secret=True)
+    db.session.commit()
+    assert push(client, number, status="delivered").status_code == 200
+    assert reload(db, order).status == "cancelled"
+    run = db.session.execute(db.select(SyncRun)).scalar_one()
+    assert run.trigger == "push" and run.error_count == 1 and "refused" in run.errors
+
+
+# ---- admin page --------------------------------------------------------------------------------------
+
+def test_admin_page_is_for_admins_only(app, make_user, login, client):
+    staff = make_user("staff")
+    login(staff.email)
+    assert client.get("/admin/carriers/").status_code == 403
+
+
+def test_admin_saves_settings_and_tests_the_connection(app, db, make_user, login, client, httpserver):
+    httpserver.expect_request("/dhl/shipments", headers={"DHL-API-Key": "secret-key-1"}).respond_with_json(
+        {"title": "No result found", "status": 404}, status=404)
+    admin = make_user("admin", language="en")
+    login(admin.email)
+    response = client.post("/admin/carriers/dhl", data={"dhl-mode": "live", "dhl-base_url": httpserver.url_for("/dhl"),
+                                                        "dhl-api_key": "secret-key-1"}, follow_redirects=True)
+    assert response.status_code == 200
+    row = db.session.get(Setting, "DHL_API_KEY")
+    assert row.secret and "secret-key-1" not in row.value
+    assert settings.get("DHL_API_KEY") == "secret-key-1"
+    page = client.post("/admin/carriers/dhl/test", follow_redirects=True).get_data(as_text=True)
+    assert "connection works" in page
+    bad = client.post("/admin/carriers/dhl", data={"dhl-mode": "live", "dhl-base_url": "ftp:/nope"})
+    assert bad.status_code == 400 and "Enter a full URL" in bad.get_data(as_text=True)
+    assert client.post("/admin/carriers/fedex", data={}).status_code == 404
+
+
+# ---- expected delivery ----------------------------------------------------------------------------------
+
+def test_estimate_from_the_shops_history(app, db, make_order):
+    now = utcnow()
+    for days in (1, 2, 3, 4, 5):
+        order = make_order(status="shipped", carrier="meest", tracking_number=f"TAC-{days:07d}",
+                           delivery={"carrier": "meest", "city": "Львів", "region": "Львівська"})
+        lifecycle.change_status(order, "delivered", source="staff", at=now + timedelta(days=days))
+    db.session.commit()
+    assert refresh_transit_stats(app) == 2  # the region and the carrier overall
+    order = make_order(status="shipped", carrier="meest", tracking_number="TAC-0000099",
+                       delivery={"carrier": "meest", "city": "Львів", "region": "Львівська"})
+    eta = expected_delivery(order, today=now.date())
+    assert eta.source == "estimate" and eta.is_window
+    assert (eta.earliest - now.date()).days == 3 and (eta.latest - now.date()).days == 4
+    mae, samples = estimate_accuracy()
+    assert samples == 5 and 0 < mae < 3
