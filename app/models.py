@@ -1,5 +1,15 @@
 """Imports every model so that Alembic and ``db.create_all`` see the whole schema."""
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
+from app.notify.models import (  # noqa: F401
+    DeliveryAttempt,
+    DevMail,
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+    PickupWatch,
+    PushSubscription,
+    WebhookEndpoint,
+)
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401
 from app.settings import Setting  # noqa: F401

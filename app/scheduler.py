@@ -12,7 +12,11 @@ log = logging.getLogger(__name__)
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
-    return []
+    from app.notify.dispatcher import run_job as dispatch_notifications
+
+    jobs = []
+    jobs.append(("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))))
+    return jobs
 
 
 def _run(app, job_id, func):
