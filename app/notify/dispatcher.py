@@ -10,8 +10,10 @@ the message being sent at the moment of the kill can arrive twice; a row recorde
 never claimed again.
 """
 import logging
+import threading
 import time
 import uuid
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,15 +22,25 @@ from types import SimpleNamespace
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session, selectinload
 
 from app import settings
 from app.extensions import db
 from app.notify import channels, preferences, rules
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
-from app.notify.models import FAILED, QUEUED, SENDING, SENT, SKIPPED, DeliveryAttempt, Notification, WebhookEndpoint
+from app.notify.models import (
+    FAILED,
+    QUEUED,
+    SENDING,
+    SENT,
+    SKIPPED,
+    DeliveryAttempt,
+    Notification,
+    NotificationPreference,
+    WebhookEndpoint,
+)
 from app.orders.models import Order, utcnow
 
 log = logging.getLogger(__name__)
@@ -106,7 +118,7 @@ class Job:
     compose_error: str | None = None
 
 
-def _compose(row, cache):
+def _compose(row, cache, prefs):
     job = Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind, recipient=row.recipient or "",
               customer_id=row.customer_id, attempts=row.attempts, max_attempts=row.max_attempts, payload=row.payload)
     if row.channel == "webhook":
@@ -115,7 +127,8 @@ def _compose(row, cache):
                                        secret_encrypted=ep.secret_encrypted) if ep is not None else None
         job.message = tpl.Rendered(None, row.payload or "")
         return job
-    if row.customer_id is not None and not preferences.enabled(row.customer_id, row.channel):
+    pref = prefs.get(row.customer_id)
+    if pref is not None and row.channel in preferences.CUSTOMER_CHANNELS and not getattr(pref, f"{row.channel}_enabled"):
         job.skip_reason = _("The customer turned this channel off.")
         return job
     order = row.order
@@ -170,9 +183,9 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
                                                          Notification.claim_token == token)
                               .values(**values).execution_options(synchronize_session=False))
     if state != SKIPPED and done.rowcount:
-        db.session.add(DeliveryAttempt(notification_id=job.id, started_at=started, duration_ms=duration_ms,
-                                       outcome="sent" if state == SENT else "failed", response_code=code,
-                                       error=error))
+        db.session.execute(insert(DeliveryAttempt.__table__).values(
+            notification_id=job.id, started_at=started, duration_ms=duration_ms,
+            outcome="sent" if state == SENT else "failed", response_code=code, error=error))
     db.session.commit()
     return bool(done.rowcount)
 
@@ -195,52 +208,107 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
     batch_size = batch_size or int(config.get("NOTIFY_BATCH_SIZE", 100))
     lease = int(config.get("NOTIFY_LEASE_SECONDS", 300))
     margin = int(settings.get("WEBHOOK_TIMEOUT_SECONDS", 12) or 12) + 5
+    workers = max(1, int(config.get("NOTIFY_WORKERS", 4)))
     result = Result()
     db.session.commit()
-    open_channels = {}
     cache = {}
-    try:
-        with link_context():
-            clock = now or utcnow()
-            result.requeued = requeue_stale(clock)
-            while max_messages is None or result.total < max_messages:
-                token = claim(clock, batch_size, lease)
-                if token is None:
-                    break
-                deadline = time.monotonic() + lease - margin
-                rows = db.session.execute(
-                    db.select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
-                    .options(selectinload(Notification.order).selectinload(Order.shipments),
-                             selectinload(Notification.order).selectinload(Order.customer),
-                             selectinload(Notification.customer), selectinload(Notification.endpoint))
-                ).scalars().all()
-                jobs = []
-                for row in rows:
-                    try:
-                        jobs.append(_compose(row, cache))
-                    except Exception as error:
-                        log.exception("composing notification %s failed", row.id)
-                        jobs.append(Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind,
-                                        recipient=row.recipient or "", customer_id=row.customer_id,
-                                        attempts=row.attempts, max_attempts=row.max_attempts, payload=row.payload,
-                                        compose_error=f"{error.__class__.__name__}: {error}"))
-                db.session.commit()  # a new tracking link may have given an order its link nonce
-                for job in jobs:
-                    if time.monotonic() > deadline:
-                        break  # the lease is about to run out; the rest go back to the queue
-                    _send_one(job, token, open_channels, clock, result)
-                _release(token)
-    finally:
-        for channel in open_channels.values():
-            channel.close()
+    with link_context():
+        clock = now or utcnow()
+        result.requeued = requeue_stale(clock)
+        while max_messages is None or result.total < max_messages:
+            size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
+            token = claim(clock, size, lease)
+            if token is None:
+                break
+            deadline = time.monotonic() + max(lease - margin, lease / 2)
+            jobs = _compose_batch(token, cache)
+            _send_batch(jobs, token, clock, result, deadline, workers)
+            _release(token)
     return result
 
 
-def _send_one(job, token, open_channels, clock, result):
+def _send_batch(jobs, token, clock, result, deadline, workers):
+    """Send a composed batch with ``workers`` threads, each with its own session and connections.
+
+    The threads overlap the network waits (SMTP replies, HTTP answers); each has at most one
+    message in flight, so a kill can duplicate at most one message per worker.
+    """
+    queue = deque(jobs)
+    lock = threading.Lock()
+    started = {"any": False}
+
+    def next_job():
+        with lock:
+            if not queue or (started["any"] and time.monotonic() > deadline):
+                return None  # the lease is about to run out; the rest go back to the queue
+            started["any"] = True
+            return queue.popleft()
+
+    def work(app):
+        with app.app_context(), link_context():
+            open_channels = {}
+            try:
+                while (job := next_job()) is not None:
+                    _send_one(job, token, open_channels, clock, result, lock)
+            finally:
+                for channel in open_channels.values():
+                    channel.close()
+                db.session.remove()
+
+    if workers == 1 or len(jobs) == 1:
+        open_channels = {}
+        try:
+            while (job := next_job()) is not None:
+                _send_one(job, token, open_channels, clock, result, lock)
+        finally:
+            for channel in open_channels.values():
+                channel.close()
+        return
+    app = current_app._get_current_object()
+    threads = [threading.Thread(target=work, args=(app,), name=f"notify-{n}", daemon=True)
+               for n in range(min(workers, len(jobs)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _compose_batch(token, cache):
+    """Load and compose a claimed batch in a session of its own.
+
+    Its objects are gone once the jobs are composed, so the per-message commits that follow do
+    not expire (and reload) hundreds of loaded rows each time.
+    """
+    with Session(db.engine, expire_on_commit=False) as session:
+        rows = session.execute(
+            db.select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
+            .options(selectinload(Notification.order).selectinload(Order.shipments),
+                     selectinload(Notification.order).selectinload(Order.customer),
+                     selectinload(Notification.customer), selectinload(Notification.endpoint))
+        ).scalars().all()
+        customer_ids = {row.customer_id for row in rows if row.customer_id is not None}
+        prefs = {p.customer_id: p for p in session.execute(db.select(NotificationPreference).where(
+            NotificationPreference.customer_id.in_(customer_ids))).scalars()} if customer_ids else {}
+        jobs = []
+        for row in rows:
+            try:
+                jobs.append(_compose(row, cache, prefs))
+            except Exception as error:
+                log.exception("composing notification %s failed", row.id)
+                jobs.append(Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind,
+                                recipient=row.recipient or "", customer_id=row.customer_id, attempts=row.attempts,
+                                max_attempts=row.max_attempts, payload=row.payload,
+                                compose_error=f"{error.__class__.__name__}: {error}"))
+        session.commit()  # a new tracking link may have given an order its link nonce
+    return jobs
+
+
+def _send_one(job, token, open_channels, clock, result, lock):
     started, t0 = utcnow(), time.monotonic()
     if job.skip_reason:
         _finish(job, token, SKIPPED, started=started, duration_ms=0)
-        result.skipped += 1
+        with lock:
+            result.skipped += 1
         return
     channel = open_channels.get(job.channel)
     if channel is None:
@@ -262,11 +330,12 @@ def _send_one(job, token, open_channels, clock, result):
                 retry_at = rules.after_quiet_hours(retry_at)
         _finish(job, token, QUEUED if retry_at else FAILED, started=started,
                 duration_ms=int((time.monotonic() - t0) * 1000), error=str(error), code=code, retry_at=retry_at)
-        if retry_at:
-            result.retrying += 1
-        else:
-            result.failed += 1
-        result.errors.append((job.id, str(error)))
+        with lock:
+            if retry_at:
+                result.retrying += 1
+            else:
+                result.failed += 1
+            result.errors.append((job.id, str(error)))
         return
     except Exception as error:  # a bug or an unexpected library error: retry later, keep the trace
         log.exception("sending notification %s failed", job.id)
@@ -277,12 +346,14 @@ def _send_one(job, token, open_channels, clock, result):
         _finish(job, token, QUEUED if retry_at else FAILED, started=started,
                 duration_ms=int((time.monotonic() - t0) * 1000), error=f"{error.__class__.__name__}: {error}",
                 retry_at=retry_at)
-        result.retrying += 1 if retry_at else 0
-        result.failed += 0 if retry_at else 1
+        with lock:
+            result.retrying += 1 if retry_at else 0
+            result.failed += 0 if retry_at else 1
         return
     _finish(job, token, SENT, started=started, duration_ms=int((time.monotonic() - t0) * 1000),
             provider_id=provider_id, code=code)
-    result.sent += 1
+    with lock:
+        result.sent += 1
 
 
 def run_job(app):

@@ -8,6 +8,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -88,11 +89,16 @@ def order_context(order, language, tracking_link):
         }
 
 
+@lru_cache(maxsize=1024)
+def _compiled(source):
+    return _env.from_string(source)
+
+
 def render_source(source, context):
     if not source:
         return ""
     try:
-        return re.sub(r"\n{3,}", "\n\n", _env.from_string(source).render(**context)).strip()
+        return re.sub(r"\n{3,}", "\n\n", _compiled(source).render(**context)).strip()
     except TemplateError as error:
         raise TemplateInvalid(str(error)) from error
     except Exception as error:  # the sandbox raises SecurityError and friends; all mean "broken"

@@ -26,6 +26,15 @@ class Channel:
     #: Channels that wait for the end of the quiet hours.
     quiet_hours = False
 
+    def setting(self, key, default=None):
+        """An admin setting (or config value), read once per dispatcher run."""
+        cache = self.__dict__.setdefault("_settings", {})
+        if key not in cache:
+            from app import settings
+
+            cache[key] = settings.get(key, default)
+        return cache[key]
+
     def configured(self):
         return True
 
