@@ -81,7 +81,8 @@ class EmailChannel(Channel):
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-        text = f"{message.body}\n\n{_('Unsubscribe from these e-mails:')} {unsubscribe}\n"
+        unsubscribe_label = _("Unsubscribe from these e-mails:")
+        text = f"{message.body}\n\n{unsubscribe_label} {unsubscribe}\n"
         paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
         html = render_template("notify/email.html", subject=message.subject, paragraphs=paragraphs,
                                tracking_link=context.get("tracking_link"), unsubscribe_url=unsubscribe,
