@@ -1,6 +1,6 @@
 """Dispatch benchmark: N queued e-mails sent to a local SMTP server (aiosmtpd) by the dispatcher.
 
-    .venv/bin/python bench/dispatch_bench.py [--count 10000] [--database-url URL]
+    .venv/bin/python bench/dispatch_bench.py [--count 10000] [--workers 8] [--database-url URL]
 
 Uses a fresh SQLite file unless --database-url names an empty PostgreSQL database. Prints the
 figure (messages per second) and exits non-zero below --min-rate (default 200).
@@ -25,12 +25,15 @@ def main():
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--min-rate", type=float, default=200.0)
+    parser.add_argument("--workers", type=int, default=8, help="NOTIFY_WORKERS (sending threads)")
+    parser.add_argument("--batch-size", type=int, default=200, help="NOTIFY_BATCH_SIZE")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="posylka-bench-")
     url = database_url(args.database_url) if args.database_url else f"sqlite:///{tmp}/bench.db"
     config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret",
-                                             "SCHEDULER_ENABLED": False, "NOTIFY_BATCH_SIZE": 200})
+                                             "SCHEDULER_ENABLED": False, "NOTIFY_BATCH_SIZE": args.batch_size,
+                                             "NOTIFY_WORKERS": args.workers})
     app = create_app(config)
     app.instance_path = tmp
     sink = subprocess.Popen([sys.executable, os.path.join(HERE, "smtp_sink.py")], stdin=subprocess.PIPE,
@@ -77,7 +80,7 @@ def main():
         sink.wait(timeout=30)
         rate = result.sent / elapsed if elapsed else 0.0
         engine = db.engine.dialect.name
-        print(f"dispatch benchmark ({engine}): {result.sent} e-mails sent, {received} received by SMTP, "
+        print(f"dispatch benchmark ({engine}, {args.workers} workers): {result.sent} e-mails sent, {received} received by SMTP, "
               f"{elapsed:.1f} s, {rate:.0f} messages/s (failed {result.failed}, retrying {result.retrying})")
         ok = result.sent == args.count and received == args.count and rate >= args.min_rate
         return 0 if ok else 1

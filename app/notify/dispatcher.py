@@ -167,21 +167,21 @@ def tracking_link(order):
 
 
 def _finish(job, token, state, *, started, duration_ms, error=None, code=None, provider_id=None, retry_at=None):
-    values = {"attempts": Notification.attempts + 1, "updated_at": utcnow(), "last_error": error,
+    values = {"attempts": Notification.__table__.c.attempts + 1, "updated_at": utcnow(), "last_error": error,
               "claim_token": None, "locked_until": None}
     if job.message is not None and job.channel != "webhook":
         values.update(subject=(job.message.subject or "")[:255] or None, body=job.message.body)
     if state == SENT:
         values.update(state=SENT, sent_at=utcnow(), provider_id=(provider_id or "")[:120] or None, last_error=None)
     elif state == SKIPPED:
-        values.update(state=SKIPPED, skip_reason=str(job.skip_reason)[:255], attempts=Notification.attempts)
+        values.update(state=SKIPPED, skip_reason=str(job.skip_reason)[:255], attempts=Notification.__table__.c.attempts)
     elif retry_at is not None:
         values.update(state=QUEUED, next_attempt_at=retry_at)
     else:
         values.update(state=FAILED)
-    done = db.session.execute(update(Notification).where(Notification.id == job.id,
-                                                         Notification.claim_token == token)
-                              .values(**values).execution_options(synchronize_session=False))
+    table = Notification.__table__
+    done = db.session.execute(table.update().where(table.c.id == job.id, table.c.claim_token == token)
+                              .values(**values))
     if state != SKIPPED and done.rowcount:
         db.session.execute(insert(DeliveryAttempt.__table__).values(
             notification_id=job.id, started_at=started, duration_ms=duration_ms,

@@ -11,7 +11,7 @@ from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid
 
 from email_validator import EmailNotValidError, validate_email
-from flask import render_template, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -84,9 +84,10 @@ class EmailChannel(Channel):
         unsubscribe_label = _("Unsubscribe from these e-mails:")
         text = f"{message.body}\n\n{unsubscribe_label} {unsubscribe}\n"
         paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
-        html = render_template("notify/email.html", subject=message.subject, paragraphs=paragraphs,
-                               tracking_link=context.get("tracking_link"), unsubscribe_url=unsubscribe,
-                               shop_name=context.get("shop_name"))
+        # the template alone, without the page context processors (it needs none of them)
+        html = current_app.jinja_env.get_template("notify/email.html").render(
+            subject=message.subject, paragraphs=paragraphs, tracking_link=context.get("tracking_link"),
+            unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"))
         return _mime(headers, text, html), headers, subject, text, html
 
     def _sender_address(self):
