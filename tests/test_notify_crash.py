@@ -29,7 +29,7 @@ def dispatcher_command(db_url):
 def test_sigkill_mid_batch_loses_nothing_and_never_resends_what_was_recorded_sent(app, db, db_url, make_order):
     settings.put("NOTIFY_MERGE_SECONDS", "0")
     settings.put("NOTIFY_QUIET_HOURS", "-")
-    total = 40
+    total = 30
     for i in range(total):
         person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
         db.session.add(person)
@@ -37,14 +37,14 @@ def test_sigkill_mid_batch_loses_nothing_and_never_resends_what_was_recorded_sen
     ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
     assert len(ids) == total
 
-    with SmtpServer(delay=0.05) as smtp:
+    with SmtpServer(delay=0.04) as smtp:
         settings.put("SMTP_HOST", "127.0.0.1")
         settings.put("SMTP_PORT", str(smtp.port))
         db.session.commit()
         command, env = dispatcher_command(db_url)
         first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            sent_enough = smtp.wait_for(12, timeout=30)
+            sent_enough = smtp.wait_for(10, timeout=30)
         finally:
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
@@ -69,3 +69,27 @@ def test_sigkill_mid_batch_loses_nothing_and_never_resends_what_was_recorded_sen
     assert sum(count - 1 for count in received.values()) <= WORKERS  # only those in flight
     final = db.session.execute(db.select(Notification.state).filter_by(channel="email")).scalars().all()
     assert set(final) == {"sent"}
+
+
+@pytest.mark.slow
+def test_two_dispatchers_at_once_never_send_a_message_twice(app, db, db_url, make_order):
+    settings.put("NOTIFY_MERGE_SECONDS", "0")
+    settings.put("NOTIFY_QUIET_HOURS", "-")
+    total = 20
+    for i in range(total):
+        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
+        db.session.add(person)
+        make_order(customer=person)
+    with SmtpServer(delay=0.02) as smtp:
+        settings.put("SMTP_HOST", "127.0.0.1")
+        settings.put("SMTP_PORT", str(smtp.port))
+        db.session.commit()
+        command, env = dispatcher_command(db_url)
+        env["NOTIFY_BATCH_SIZE"] = "5"
+        runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True) for _ in range(2)]
+        outputs = [run.communicate(timeout=90)[0] for run in runs]
+        assert all(run.returncode == 0 for run in runs), outputs
+        received = Counter(int(m["X-Posylka-Notification"]) for m in smtp.messages)
+    assert len(received) == total and set(received.values()) == {1}
+    assert all("sent" in out for out in outputs)
