@@ -213,7 +213,7 @@ def live_server(app):
     """The app served by waitress on a free loopback port, in a thread of this process."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4, _quiet=True)
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

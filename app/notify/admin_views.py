@@ -101,7 +101,7 @@ def template_list():
     overrides = {(t.status, t.channel, t.language) for t in db.session.execute(
         db.select(NotificationTemplate)).scalars()}
     return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
-                           languages=LANGUAGES, overrides=overrides)
+                           template_languages=LANGUAGES, overrides=overrides)
 
 
 def _template_key(kind, channel, language):
