@@ -73,7 +73,7 @@ class Config:
     NOTIFY_MERGE_SECONDS = _int("NOTIFY_MERGE_SECONDS", 120)
     NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")  # SMS and push; "" = none
     NOTIFY_DAILY_CAP = _int("NOTIFY_DAILY_CAP", 10)
-    NOTIFY_SMS_STATUSES = os.environ.get("NOTIFY_SMS_STATUSES", "shipped,in_transit,cancelled,returned,reminder")
+    NOTIFY_SMS_STATUSES = os.environ.get("NOTIFY_SMS_STATUSES", "shipped,in_transit,cancelled,returned,pickup,reminder")
     PICKUP_REMINDER_DAYS = _int("PICKUP_REMINDER_DAYS", 3)
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")  # "", "turbosms" or "smsapi"
     TURBOSMS_API_URL = os.environ.get("TURBOSMS_API_URL", "https://api.turbosms.ua")

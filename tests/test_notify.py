@@ -366,6 +366,8 @@ def test_pickup_reminder_once_after_n_days(notify, db, make_order):
     db.session.commit()
     start = utcnow()
     assert outbox.pickup_reminders(now=start) == 0
+    arrived = rows(db, order_id=order.id, kind="pickup")  # told at once on first sight
+    assert {r.channel for r in arrived} == {"inapp", "email"}
     assert outbox.pickup_reminders(now=start + timedelta(days=2)) == 0
     assert outbox.pickup_reminders(now=start + timedelta(days=3, seconds=1)) == 1
     assert outbox.pickup_reminders(now=start + timedelta(days=5)) == 0
@@ -376,6 +378,7 @@ def test_pickup_reminder_once_after_n_days(notify, db, make_order):
     dispatch(now=start + timedelta(days=3, seconds=2))
     bodies = db.session.execute(db.select(DevMail.text_body)).scalars().all()
     assert any("чекає на вас у пункті видачі: Відділення №12" in body for body in bodies)
+    assert any("прибуло до пункту видачі: Відділення №12. Його вже можна забрати." in body for body in bodies)
 
 
 # ---- quiet hours -----------------------------------------------------------------------------

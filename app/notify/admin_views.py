@@ -25,7 +25,11 @@ LOG_PAGE = 100
 
 
 def kind_label(kind):
-    return _("Pickup reminder") if kind == "reminder" else statuses.label(kind)
+    if kind == "reminder":
+        return _("Pickup reminder")
+    if kind == "pickup":
+        return _("Arrived at the pickup point")
+    return statuses.label(kind)
 
 
 def state_labels():

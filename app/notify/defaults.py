@@ -4,7 +4,10 @@ Admins override any of them on the template page (``NotificationTemplate`` rows)
 override falls back to these. Templates are Jinja2 (sandboxed) with the fields listed in
 ``templates.FIELDS``.
 """
-KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "reminder")
+KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "pickup",
+         "reminder")
+#: Kinds that are not a status: the parcel arrived at the pickup point, and the reminder N days later.
+PICKUP_KINDS = ("pickup", "reminder")
 #: Channels whose text comes from a template (webhooks send JSON).
 TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp")
 LANGUAGES = ("uk", "en", "pl", "ru")
@@ -21,6 +24,8 @@ HEADLINES = {
         "delivered": "Your order {{ order_number }} has been delivered. Thank you for your purchase!",
         "returned": "Your order {{ order_number }} is being returned to the shop.",
         "cancelled": "Your order {{ order_number }} has been cancelled.",
+        "pickup": "Your order {{ order_number }} has arrived at the pickup point{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. You can collect it now.",
         "reminder": "Your order {{ order_number }} is waiting for you at the pickup point{% if pickup_point %}: "
                     "{{ pickup_point }}{% endif %}. Please collect it before it is sent back.",
     },
@@ -34,6 +39,8 @@ HEADLINES = {
         "delivered": "Ваше замовлення {{ order_number }} доставлено. Дякуємо за покупку!",
         "returned": "Ваше замовлення {{ order_number }} повертається до магазину.",
         "cancelled": "Ваше замовлення {{ order_number }} скасовано.",
+        "pickup": "Ваше замовлення {{ order_number }} прибуло до пункту видачі{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. Його вже можна забрати.",
         "reminder": "Ваше замовлення {{ order_number }} чекає на вас у пункті видачі{% if pickup_point %}: "
                     "{{ pickup_point }}{% endif %}. Заберіть його, доки посилку не повернули відправнику.",
     },
@@ -47,6 +54,8 @@ HEADLINES = {
         "delivered": "Twoje zamówienie {{ order_number }} zostało dostarczone. Dziękujemy za zakupy!",
         "returned": "Twoje zamówienie {{ order_number }} wraca do sklepu.",
         "cancelled": "Twoje zamówienie {{ order_number }} zostało anulowane.",
+        "pickup": "Twoje zamówienie {{ order_number }} dotarło do punktu odbioru{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. Możesz je już odebrać.",
         "reminder": "Twoje zamówienie {{ order_number }} czeka na Ciebie w punkcie odbioru{% if pickup_point %}: "
                     "{{ pickup_point }}{% endif %}. Odbierz je, zanim wróci do nadawcy.",
     },
@@ -60,6 +69,8 @@ HEADLINES = {
         "delivered": "Ваш заказ {{ order_number }} доставлен. Спасибо за покупку!",
         "returned": "Ваш заказ {{ order_number }} возвращается в магазин.",
         "cancelled": "Ваш заказ {{ order_number }} отменён.",
+        "pickup": "Ваш заказ {{ order_number }} прибыл в пункт выдачи{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. Его уже можно забрать.",
         "reminder": "Ваш заказ {{ order_number }} ждёт вас в пункте выдачи{% if pickup_point %}: {{ pickup_point }}"
                     "{% endif %}. Заберите его, пока посылку не вернули отправителю.",
     },
@@ -76,6 +87,12 @@ REMINDER_SUBJECTS = {
     "uk": "{{ shop_name }}: замовлення {{ order_number }} чекає у пункті видачі",
     "pl": "{{ shop_name }}: zamówienie {{ order_number }} czeka w punkcie odbioru",
     "ru": "{{ shop_name }}: заказ {{ order_number }} ждёт в пункте выдачи",
+}
+PICKUP_SUBJECTS = {
+    "en": "{{ shop_name }}: order {{ order_number }} has arrived at the pickup point",
+    "uk": "{{ shop_name }}: замовлення {{ order_number }} прибуло до пункту видачі",
+    "pl": "{{ shop_name }}: zamówienie {{ order_number }} dotarło do punktu odbioru",
+    "ru": "{{ shop_name }}: заказ {{ order_number }} прибыл в пункт выдачи",
 }
 GREETINGS = {
     "en": "Hello{% if customer_name %}, {{ customer_name }}{% endif %}!",
@@ -95,7 +112,7 @@ def default_template(kind, channel, language):
     """(subject, body) of the shipped template; subject is None for SMS."""
     language = language if language in HEADLINES else "uk"
     headline = HEADLINES[language][kind]
-    subject = (REMINDER_SUBJECTS if kind == "reminder" else SUBJECTS)[language]
+    subject = {"reminder": REMINDER_SUBJECTS, "pickup": PICKUP_SUBJECTS}.get(kind, SUBJECTS)[language]
     if channel == "email":
         body = f"{GREETINGS[language]}\n\n{headline}\n\n{TRACK_LINES[language]}\n\n{{{{ shop_name }}}}"
         return subject, body
@@ -104,6 +121,6 @@ def default_template(kind, channel, language):
     if channel == "push":
         return subject, headline
     if channel == "inapp":
-        title = "{{ status }}" if kind != "reminder" else REMINDER_SUBJECTS[language].split(": ", 1)[1]
+        title = subject.split(": ", 1)[1] if kind in PICKUP_KINDS else "{{ status }}"
         return title, headline
     raise KeyError(channel)

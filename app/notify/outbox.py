@@ -12,6 +12,7 @@ from sqlalchemy import func, update
 
 from app.extensions import db
 from app.notify import channels, preferences, rules
+from app.notify.defaults import PICKUP_KINDS
 from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import CarrierEvent, Order, Shipment, utcnow
@@ -45,7 +46,7 @@ def enqueue(order, *, kind, status, previous_status=None, at=None, now=None):
         created.append(_inapp(order, customer, kind, status, now))
         for name in ("email", "sms", "push"):
             channel = channels.get(name)
-            if not channel.configured() or not channel.wants(kind if kind == "reminder" else status):
+            if not channel.configured() or not channel.wants(kind if kind in PICKUP_KINDS else status):
                 continue
             for recipient, skip_reason in channel.recipients(customer, order):
                 created.append(_customer_message(order, customer, channel, recipient, skip_reason, kind, status,
@@ -54,7 +55,8 @@ def enqueue(order, *, kind, status, previous_status=None, at=None, now=None):
     if endpoints:
         from app.notify.channels.webhook import event_payload
 
-        event_type = "order.pickup_reminder" if kind == "reminder" else "order.status_changed"
+        event_type = {"reminder": "order.pickup_reminder", "pickup": "order.at_pickup_point"}.get(
+            kind, "order.status_changed")
         payload = event_payload(event_type, event_id, order, previous_status=previous_status, at=at or now)
         for endpoint in endpoints:
             row = Notification(event_id=event_id, order=order, customer_id=getattr(customer, "id", None),
@@ -127,10 +129,13 @@ def _sent_today(customer_id, now):
 # ---- the pickup reminder ---------------------------------------------------------------------
 
 def pickup_reminders(now=None):
-    """Queue one reminder for every order waiting at the pickup point for PICKUP_REMINDER_DAYS.
+    """Tell customers their parcel reached the pickup point, and remind them once after N days.
 
-    The waiting starts at the carrier's first "at the pickup point" event when there is one,
-    else when this job first saw the flag. Returns the number of orders reminded. Caller commits.
+    The flag is set by the carrier sync (``lifecycle.set_flags``), which sends no signal, so this
+    job (run before every dispatch) notices it: on first sight it queues an "arrived" message, and
+    after PICKUP_REMINDER_DAYS one reminder. The waiting starts at the carrier's first "at the
+    pickup point" event when there is one, else when this job first saw the flag. Returns the
+    number of orders reminded. The caller commits.
     """
     now = now or utcnow()
     days = rules.setting_int("PICKUP_REMINDER_DAYS", 3)
@@ -145,6 +150,8 @@ def pickup_reminders(now=None):
                     Shipment.order_id == order.id, CarrierEvent.at_pickup_point.is_(True))).scalar_one_or_none()
             watch = PickupWatch(order_id=order.id, since=min(first, now) if first else now)
             db.session.add(watch)
+            if watch.since + timedelta(days=days) > now:  # older arrivals get the reminder instead
+                enqueue(order, kind="pickup", status=order.status, now=now)
         if watch.reminded_at is None and watch.since + timedelta(days=days) <= now:
             enqueue(order, kind="reminder", status=order.status, now=now)
             watch.reminded_at = now

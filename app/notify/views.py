@@ -12,6 +12,7 @@ from app.extensions import csrf, db
 from app.htmx import is_partial_request
 from app.notify import preferences
 from app.notify import templates as tpl
+from app.notify.defaults import PICKUP_KINDS
 from app.notify.forms import PreferencesForm
 from app.notify.models import Notification
 from app.orders.models import utcnow
@@ -58,7 +59,8 @@ def _entries(customer, language):
                 from app.orders import statuses
 
                 context["status"] = str(statuses.label(row.status))
-            message = tpl.render("reminder" if row.kind == "reminder" else row.status, "inapp", language, context)
+            kind = row.kind if row.kind in PICKUP_KINDS else row.status
+            message = tpl.render(kind, "inapp", language, context)
         entries.append({"id": row.id, "title": message.subject, "body": message.body, "link": link,
                         "created_at": row.updated_at or row.created_at, "unread": row.read_at is None})
     return entries
