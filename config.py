@@ -100,6 +100,32 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Posylka <noreply@localhost>")
+    SMTP_TIMEOUT_SECONDS = _int("SMTP_TIMEOUT_SECONDS", 15)
+
+    # Notifications (app/notify); the admin notification settings page overrides most of these
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")  # base of links in messages; default http://HOST:PORT
+    NOTIFY_DISPATCH_SECONDS = _int("NOTIFY_DISPATCH_SECONDS", 20)
+    NOTIFY_BATCH_SIZE = _int("NOTIFY_BATCH_SIZE", 100)
+    NOTIFY_WORKERS = _int("NOTIFY_WORKERS", 4)
+    NOTIFY_LEASE_SECONDS = _int("NOTIFY_LEASE_SECONDS", 300)
+    NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 8)
+    NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 60)
+    NOTIFY_MERGE_SECONDS = _int("NOTIFY_MERGE_SECONDS", 120)
+    NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")  # SMS and push; "" = none
+    NOTIFY_DAILY_CAP = _int("NOTIFY_DAILY_CAP", 10)
+    NOTIFY_SMS_STATUSES = os.environ.get("NOTIFY_SMS_STATUSES", "shipped,in_transit,cancelled,returned,pickup,reminder")
+    PICKUP_REMINDER_DAYS = _int("PICKUP_REMINDER_DAYS", 3)
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")  # "", "turbosms" or "smsapi"
+    TURBOSMS_API_URL = os.environ.get("TURBOSMS_API_URL", "https://api.turbosms.ua")
+    TURBOSMS_TOKEN = os.environ.get("TURBOSMS_TOKEN", "")
+    TURBOSMS_SENDER = os.environ.get("TURBOSMS_SENDER", "")
+    SMSAPI_API_URL = os.environ.get("SMSAPI_API_URL", "https://api.smsapi.pl")
+    SMSAPI_TOKEN = os.environ.get("SMSAPI_TOKEN", "")
+    SMSAPI_SENDER = os.environ.get("SMSAPI_SENDER", "")
+    SMS_TIMEOUT_SECONDS = _int("SMS_TIMEOUT_SECONDS", 15)
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost")
+    PUSH_TIMEOUT_SECONDS = _int("PUSH_TIMEOUT_SECONDS", 15)
+    WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 12)
 
     # Carriers: the defaults are the carriers' real production URLs
     NOVAPOSHTA_API_URL = os.environ.get("NOVAPOSHTA_API_URL", "https://api.novaposhta.ua/v2.0/json/")

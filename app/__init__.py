@@ -48,6 +48,10 @@ def create_app(config=None):
 
     _register_blueprints(app)
 
+    from app import notify
+
+    notify.init_app(app)
+
     from app import errors, htmx, web
 
     errors.init_app(app)

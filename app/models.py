@@ -4,6 +4,16 @@ from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
 from app.auth.sessions import UserSession  # noqa: F401
 from app.carriers.models import CarrierState, SchedulerLease, SyncRun, TransitStat  # noqa: F401
+from app.notify.models import (  # noqa: F401
+    DeliveryAttempt,
+    DevMail,
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+    PickupWatch,
+    PushSubscription,
+    WebhookEndpoint,
+)
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401
 from app.settings import Setting  # noqa: F401
 from app.tracking.models import ReturnRequest  # noqa: F401

@@ -32,12 +32,14 @@ def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
     from app.carriers.eta import refresh_transit_stats
     from app.carriers.sync import scheduled_sync
+    from app.notify.dispatcher import run_job as dispatch_notifications
     from app.privacy.retention import scheduled_job as retention_job
 
     return [
         ("carrier-sync", scheduled_sync, int(app.config.get("SYNC_TICK_SECONDS", 60))),
         ("transit-stats", refresh_transit_stats, 3600),
         ("privacy-retention", retention_job, 24 * 3600),
+        ("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))),
     ]
 
 

@@ -9,10 +9,12 @@ from sqlalchemy import inspect, text
 
 from app.audit import AuditLog
 from app.auth.sessions import UserSession
+from app.notify.models import NotificationPreference, PushSubscription
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
 from app.privacy import registry, retention
 from app.privacy.registry import months_before, personal_columns
+from app.tracking.models import ReturnRequest
 
 PERSONAL = {
     "name": "Зоряна Унікальна-Тестова",
@@ -26,6 +28,8 @@ PERSONAL = {
     "location": "Відділення Таємне 5, вул. Прихована",
     "tracking": "20450099887766",
     "payload": "Recipient Zoryana Unikalna",
+    "return_reason": "Зоряні не підійшов розмір рукава",
+    "push_endpoint": "https://push.example/zoryana-secret-endpoint",
 }
 
 
@@ -43,9 +47,20 @@ def _seed_customer(db, make_user, make_order, staff):
     shipment.raw_payload = json.dumps({"RecipientFullName": PERSONAL["payload"]})
     db.session.add(CarrierEvent(shipment=shipment, occurred_at=utcnow(), raw_code="9", raw_text="Отримано",
                                 location=PERSONAL["location"], mapped_status="delivered"))
+    db.session.add(ReturnRequest(order_id=order.id, reason=PERSONAL["return_reason"], requested_by_user_id=user.id))
+    db.session.add(NotificationPreference(customer_id=customer.id, email_enabled=True, email_consent_at=utcnow()))
+    db.session.add(PushSubscription(customer_id=customer.id, endpoint=PERSONAL["push_endpoint"],
+                                    p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                                    auth="tBHItJI5svbpez7KI4CCXg"))
     lifecycle.change_status(order, "returned", source="staff", actor_user=staff, note=PERSONAL["status_note"])
     db.session.commit()
+    # the messages the changes queued, sent to the dev mailbox (no SMTP is configured)
+    from app.notify.dispatcher import dispatch
+
+    dispatch(now=utcnow() + timedelta(hours=1))
+    db.session.commit()
     return user, customer, order
+
 
 
 def _dump(db):

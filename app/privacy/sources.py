@@ -5,8 +5,10 @@ from app.audit import AuditLog
 from app.auth.models import User
 from app.auth.sessions import UserSession
 from app.extensions import db
+from app.notify.models import DeliveryAttempt, DevMail, Notification, NotificationPreference, PushSubscription
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent
 from app.privacy.registry import PersonalData, register
+from app.tracking.models import ReturnRequest
 
 
 def _order_ids(customer):
@@ -28,7 +30,26 @@ def _audit_rows(customer):
     return db.select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id)
 
 
-# Order matters for erasure: sessions go before the user row they hang on.
+def _notifications(customer):
+    return db.select(Notification.id).where(or_(Notification.customer_id == customer.id,
+                                                Notification.order_id.in_(_order_ids(customer))))
+
+
+# Order matters for erasure: rows found through the customer's e-mail go before the customer row is
+# blanked, and sessions go before the user row they hang on.
+register(PersonalData(DevMail, lambda c: db.select(DevMail).where(DevMail.recipient == c.email).order_by(DevMail.id),
+                      erase="delete"))
+register(PersonalData(Notification, lambda c: db.select(Notification).where(Notification.id.in_(_notifications(c)))
+                      .order_by(Notification.id), hidden=("claim_token",)))
+register(PersonalData(DeliveryAttempt, lambda c: db.select(DeliveryAttempt)
+                      .where(DeliveryAttempt.notification_id.in_(_notifications(c))).order_by(DeliveryAttempt.id)))
+register(PersonalData(NotificationPreference, lambda c: db.select(NotificationPreference)
+                      .where(NotificationPreference.customer_id == c.id), erase="delete"))
+register(PersonalData(PushSubscription, lambda c: db.select(PushSubscription)
+                      .where(PushSubscription.customer_id == c.id).order_by(PushSubscription.id), erase="delete",
+                      hidden=("p256dh", "auth")))
+register(PersonalData(ReturnRequest, lambda c: db.select(ReturnRequest).where(ReturnRequest.order_id.in_(_order_ids(c)))
+                      .order_by(ReturnRequest.id)))
 register(PersonalData(Customer, lambda c: db.select(Customer).where(Customer.id == c.id)))
 register(PersonalData(UserSession, lambda c: db.select(UserSession).where(UserSession.user_id == c.user_id)
                       .order_by(UserSession.id), erase="delete", hidden=("token_hash",)))

@@ -7,7 +7,7 @@ class ReturnRequest(db.Model):
     __tablename__ = "return_requests"
     id = db.Column(db.Integer, primary_key=True)
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
-    reason = db.Column(db.Text, nullable=False)
+    reason = db.Column(db.Text, nullable=False, info={"personal": True})
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     requested_by_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
 

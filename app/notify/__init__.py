@@ -1,0 +1,42 @@
+"""Notifications: an outbox filled by status changes, channels behind one interface, a dispatcher.
+
+``init_app`` connects the outbox to ``lifecycle.status_changed`` and registers the customer and
+admin pages and the ``dispatch-notifications`` command.
+"""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+def init_app(app):
+    from app.notify import admin_views, views
+    from app.notify.outbox import on_status_changed
+    from app.orders.lifecycle import status_changed
+
+    # weak=False: the receiver is a module function, kept for the life of the process
+    status_changed.connect(on_status_changed, weak=False)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.sw_bp)
+    app.register_blueprint(admin_views.bp)
+    app.cli.add_command(dispatch_notifications)
+
+    @app.context_processor
+    def _notify_context():
+        return {"notify_unread_count": views.unread_count_for_current_user}
+
+
+@click.command("dispatch-notifications")
+@click.option("--limit", type=int, default=None, help="Send at most this many messages.")
+@with_appcontext
+def dispatch_notifications(limit):
+    """Send the notifications that are due now (and queue pickup reminders)."""
+    from app.extensions import db
+    from app.notify.dispatcher import dispatch
+    from app.notify.outbox import pickup_reminders
+
+    reminded = pickup_reminders()
+    db.session.commit()
+    result = dispatch(max_messages=limit)
+    click.echo(f"sent {result.sent}, failed {result.failed}, retrying {result.retrying}, "
+               f"skipped {result.skipped}, re-queued after a crash {result.requeued}, reminders {reminded}")
+    current_app.logger.info("dispatch-notifications: %s", result)

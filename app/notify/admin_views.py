@@ -1,0 +1,317 @@
+"""Staff and admin pages for notifications: the delivery log, per-order state, re-sending,
+the template editor, webhook endpoints, the dev mailbox and gateway settings."""
+import json
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_
+
+from app import settings
+from app.audit import record
+from app.auth import admin_required, staff_required
+from app.extensions import db
+from app.htmx import render
+from app.notify import channels, outbox
+from app.notify import templates as tpl
+from app.notify.channels.webhook import endpoint_secret, new_secret
+from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS
+from app.notify.forms import SettingsForm, TemplateForm, WebhookForm
+from app.notify.models import STATES, DevMail, Notification, NotificationTemplate, WebhookEndpoint
+from app.orders import statuses
+from app.orders.models import Order
+
+bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
+LOG_PAGE = 100
+
+
+def kind_label(kind):
+    if kind == "reminder":
+        return _("Pickup reminder")
+    if kind == "pickup":
+        return _("Arrived at the pickup point")
+    return statuses.label(kind)
+
+
+def state_labels():
+    return {"queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "failed": _("Failed"),
+            "skipped": _("Skipped")}
+
+
+@bp.app_context_processor
+def _labels():
+    return {"notify_channel_labels": channels.LABELS, "notify_kind_label": kind_label}
+
+
+@bp.route("/")
+@staff_required
+def log():
+    query = db.select(Notification).where(Notification.channel != "inapp")
+    channel, state, q = request.args.get("channel", ""), request.args.get("state", ""), request.args.get("q", "").strip()
+    if channel in channels.LABELS:
+        query = query.where(Notification.channel == channel)
+    if state in STATES:
+        query = query.where(Notification.state == state)
+    if q:
+        query = query.outerjoin(Order, Notification.order_id == Order.id).where(
+            or_(Order.number == q, Notification.recipient.ilike(f"%{q}%"), Notification.event_id == q))
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows = db.session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * LOG_PAGE)
+                              .limit(LOG_PAGE + 1)).scalars().all()
+    return render("notify/admin/log.html", "notify/admin/_log_table.html", rows=rows[:LOG_PAGE],
+                  has_next=len(rows) > LOG_PAGE, page_number=page, filters={"channel": channel, "state": state, "q": q},
+                  states=state_labels())
+
+
+@bp.route("/<int:notification_id>")
+@staff_required
+def detail(notification_id):
+    row = db.session.get(Notification, notification_id) or abort(404)
+    return render_template("notify/admin/detail.html", row=row, states=state_labels())
+
+
+@bp.route("/<int:notification_id>/resend", methods=["POST"])
+@staff_required
+def resend(notification_id):
+    row = db.session.get(Notification, notification_id) or abort(404)
+    try:
+        outbox.resend(row)
+    except outbox.CannotResend as error:
+        flash(str(error), "error")
+        return redirect(request.referrer or url_for("notify_admin.detail", notification_id=row.id))
+    record("notification.resend", "notification", row.id, after={"channel": row.channel, "event_id": row.event_id})
+    db.session.commit()
+    flash(_("The message is queued to be sent again."), "success")
+    return redirect(url_for("notify_admin.detail", notification_id=row.id))
+
+
+@bp.route("/orders/<int:order_id>")
+@staff_required
+def order_state(order_id):
+    order = db.session.get(Order, order_id) or abort(404)
+    rows = db.session.execute(db.select(Notification).where(Notification.order_id == order.id)
+                              .order_by(Notification.id.desc())).scalars().all()
+    return render("notify/admin/order.html", "notify/admin/_order_table.html", order=order, rows=rows,
+                  states=state_labels())
+
+
+# ---- templates -------------------------------------------------------------------------------
+
+@bp.route("/templates")
+@admin_required
+def template_list():
+    overrides = {(t.status, t.channel, t.language) for t in db.session.execute(
+        db.select(NotificationTemplate)).scalars()}
+    return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
+                           template_languages=LANGUAGES, overrides=overrides)
+
+
+def _template_key(kind, channel, language):
+    if kind not in KINDS or channel not in TEMPLATE_CHANNELS or language not in LANGUAGES:
+        abort(404)
+
+
+@bp.route("/templates/<kind>/<channel>/<language>", methods=["GET", "POST"])
+@admin_required
+def template_edit(kind, channel, language):
+    _template_key(kind, channel, language)
+    subject, body, overridden = tpl.source_for(kind, channel, language)
+    form = TemplateForm()
+    if not form.is_submitted():
+        form.subject.data, form.body.data = subject or "", body
+    error = None
+    if form.validate_on_submit():
+        try:
+            tpl.validate(form.subject.data, form.body.data, language)
+        except tpl.TemplateInvalid as exc:
+            error = str(exc)
+        else:
+            row = db.session.execute(db.select(NotificationTemplate).filter_by(
+                status=kind, channel=channel, language=language)).scalar_one_or_none()
+            if row is None:
+                row = NotificationTemplate(status=kind, channel=channel, language=language)
+                db.session.add(row)
+            row.subject = form.subject.data or None
+            row.body = form.body.data
+            record("notification.template_save", "notification_template", f"{kind}/{channel}/{language}",
+                   after={"subject": row.subject, "body": row.body})
+            db.session.commit()
+            flash(_("The template is saved."), "success")
+            return redirect(url_for("notify_admin.template_edit", kind=kind, channel=channel, language=language))
+    preview = _preview(form.subject.data, form.body.data, channel, language)
+    status = 422 if (error or form.errors) else 200
+    return render_template("notify/admin/template_edit.html", form=form, kind=kind, channel=channel,
+                           language=language, overridden=overridden, error=error, preview=preview,
+                           fields=tpl.FIELDS), status
+
+
+def _preview(subject, body, channel, language):
+    context = tpl.sample_context(language)
+    try:
+        rendered = tpl.Rendered(tpl.render_source(subject, context) or None, tpl.render_source(body, context))
+    except tpl.TemplateInvalid as error:
+        return {"error": str(error)}
+    result = {"subject": rendered.subject, "body": rendered.body}
+    if channel == "sms":
+        from app.notify.channels.sms import fit, length_units, segments
+
+        text = fit(rendered.body, context["tracking_link"])
+        units, encoding = length_units(text)
+        result.update(body=text, sms_info=_("%(units)s characters, %(encoding)s, %(segments)s SMS segment(s)",
+                                            units=units, encoding=encoding.upper(), segments=segments(text)))
+    return result
+
+
+@bp.route("/templates/<kind>/<channel>/<language>/preview", methods=["POST"])
+@admin_required
+def template_preview(kind, channel, language):
+    _template_key(kind, channel, language)
+    preview = _preview(request.form.get("subject", ""), request.form.get("body", ""), channel, language)
+    return render_template("notify/admin/_preview.html", preview=preview)
+
+
+@bp.route("/templates/<kind>/<channel>/<language>/reset", methods=["POST"])
+@admin_required
+def template_reset(kind, channel, language):
+    _template_key(kind, channel, language)
+    row = db.session.execute(db.select(NotificationTemplate).filter_by(
+        status=kind, channel=channel, language=language)).scalar_one_or_none()
+    if row is not None:
+        db.session.delete(row)
+        record("notification.template_reset", "notification_template", f"{kind}/{channel}/{language}")
+        db.session.commit()
+    flash(_("The shipped template is used again."), "success")
+    return redirect(url_for("notify_admin.template_edit", kind=kind, channel=channel, language=language))
+
+
+# ---- webhooks --------------------------------------------------------------------------------
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+@admin_required
+def webhooks():
+    form = WebhookForm()
+    if form.validate_on_submit():
+        endpoint = WebhookEndpoint(url=form.url.data.strip(), description=form.description.data or None,
+                                   enabled=True, allow_private=form.allow_private.data,
+                                   secret_encrypted=settings.encrypt(new_secret()))
+        db.session.add(endpoint)
+        db.session.flush()
+        record("webhook.create", "webhook_endpoint", endpoint.id, after={"url": endpoint.url})
+        db.session.commit()
+        flash(_("The endpoint is added. Copy its signing secret below."), "success")
+        return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
+    endpoints = db.session.execute(db.select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars().all()
+    return render_template("notify/admin/webhooks.html", form=form, endpoints=endpoints), 422 if form.errors else 200
+
+
+@bp.route("/webhooks/<int:endpoint_id>", methods=["GET", "POST"])
+@admin_required
+def webhook(endpoint_id):
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    form = WebhookForm(obj=endpoint)
+    if form.validate_on_submit():
+        endpoint.url, endpoint.description = form.url.data.strip(), form.description.data or None
+        if form.enabled.data and not endpoint.enabled:
+            endpoint.disabled_reason = None
+        endpoint.enabled, endpoint.allow_private = form.enabled.data, form.allow_private.data
+        record("webhook.update", "webhook_endpoint", endpoint.id,
+               after={"url": endpoint.url, "enabled": endpoint.enabled, "allow_private": endpoint.allow_private})
+        db.session.commit()
+        flash(_("The endpoint is saved."), "success")
+        return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
+    deliveries = db.session.execute(db.select(Notification).filter_by(endpoint_id=endpoint.id)
+                                    .order_by(Notification.id.desc()).limit(LOG_PAGE)).scalars().all()
+    return render_template("notify/admin/webhook.html", endpoint=endpoint, form=form, deliveries=deliveries,
+                           secret=endpoint_secret(endpoint), states=state_labels()), 422 if form.errors else 200
+
+
+@bp.route("/webhooks/<int:endpoint_id>/test", methods=["POST"])
+@admin_required
+def webhook_test(endpoint_id):
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    event_id = outbox.new_event_id()
+    payload = json.dumps({"type": "ping", "id": event_id, "data": {}}, sort_keys=True)
+    db.session.add(Notification(event_id=event_id, endpoint_id=endpoint.id, channel="webhook", kind="test",
+                                recipient=endpoint.url, payload=payload, max_attempts=1))
+    db.session.commit()
+    flash(_("A test event is queued; it is sent within a minute."), "success")
+    return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
+
+
+# ---- dev mailbox -----------------------------------------------------------------------------
+
+@bp.route("/mailbox")
+@admin_required
+def mailbox():
+    mails = db.session.execute(db.select(DevMail).order_by(DevMail.id.desc()).limit(LOG_PAGE)).scalars().all()
+    return render_template("notify/admin/mailbox.html", mails=mails, smtp_host=settings.get("SMTP_HOST", ""))
+
+
+@bp.route("/mailbox/<int:mail_id>")
+@admin_required
+def mail(mail_id):
+    item = db.session.get(DevMail, mail_id) or abort(404)
+    headers = json.loads(item.headers or "{}")
+    return render_template("notify/admin/mail.html", mail=item, headers=headers)
+
+
+@bp.route("/mailbox/<int:mail_id>/html")
+@admin_required
+def mail_html(mail_id):
+    item = db.session.get(DevMail, mail_id) or abort(404)
+    response = make_response(item.html_body or "")
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    # shown as the customer would see it, but sandboxed: no scripts, no forms, no same-origin access
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return response
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings_page():
+    form = SettingsForm()
+    names = [f.name for f in form if f.name != "csrf_token"]
+    if not form.is_submitted():
+        for name in names:
+            if name in SettingsForm.SECRET_FIELDS:
+                continue
+            value = settings.get(name)
+            field = getattr(form, name)
+            if field.type == "BooleanField":
+                field.data = str(value).lower() in {"1", "true", "yes", "on"}
+            elif field.type == "IntegerField":
+                field.data = int(value) if value not in (None, "") else None
+            else:
+                field.data = value or ""
+    if form.validate_on_submit():
+        from app.notify.rules import parse_quiet_hours
+
+        quiet = (form.NOTIFY_QUIET_HOURS.data or "").strip()
+        if quiet and parse_quiet_hours(quiet) is None:
+            form.NOTIFY_QUIET_HOURS.errors.append(_("Write the hours as 21:00-08:00."))
+            return render_template("notify/admin/settings.html", form=form), 422
+        changed = []
+        for name in names:
+            field = getattr(form, name)
+            if name in SettingsForm.SECRET_FIELDS:
+                if field.data:
+                    settings.put(name, field.data, secret=True)
+                    changed.append(name)
+                continue
+            if field.type == "BooleanField":
+                value = "1" if field.data else "0"
+            elif name == "NOTIFY_QUIET_HOURS":
+                value = quiet or "-"  # "-" keeps "no quiet hours" distinct from "use the default"
+            else:
+                value = "" if field.data is None else str(field.data).strip()
+            settings.put(name, value)
+            changed.append(name)
+        record("notification.settings", "settings", None, after={"changed": changed})
+        db.session.commit()
+        flash(_("The notification settings are saved."), "success")
+        return redirect(url_for("notify_admin.settings_page"))
+    return render_template("notify/admin/settings.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,83 @@
+"""Notification channels: one interface, a registry, one module per channel.
+
+A channel knows its customers' addresses (and why one is unusable), whether it is configured,
+and how to send one rendered message. ``send`` raises ``DeliveryError`` on failure; the
+dispatcher decides about retries. Channels may keep a connection open between messages of one
+dispatcher run (``close`` ends it).
+"""
+from flask_babel import lazy_gettext as _l
+
+
+class DeliveryError(Exception):
+    """A failed send. ``retry`` False means trying again cannot help."""
+
+    def __init__(self, message, *, retry=True, code=None, disable_endpoint=False):
+        super().__init__(message)
+        self.retry = retry
+        self.code = code
+        self.disable_endpoint = disable_endpoint
+
+
+class Channel:
+    name = ""
+    label = ""
+    #: Customer-facing channels obey preferences, merging and the daily cap.
+    customer_facing = True
+    #: Channels that wait for the end of the quiet hours.
+    quiet_hours = False
+
+    def setting(self, key, default=None):
+        """An admin setting (or config value), read once per dispatcher run."""
+        cache = self.__dict__.setdefault("_settings", {})
+        if key not in cache:
+            from app import settings
+
+            cache[key] = settings.get(key, default)
+        return cache[key]
+
+    def configured(self):
+        return True
+
+    def wants(self, kind):
+        """Whether a message of this kind (a status code or "reminder") goes out on this channel."""
+        return True
+
+    def recipients(self, customer, order):
+        """[(address, skip_reason or None)] for ``customer``; [] when there is no address at all."""
+        return []
+
+    def send(self, notification, message, context):
+        """Deliver; return the provider's message id (or None). Raise DeliveryError on failure."""
+        raise DeliveryError("channel cannot send", retry=False)
+
+    def close(self):
+        """End any connection kept open during a dispatcher run."""
+
+
+REGISTRY = {}
+
+LABELS = {
+    "inapp": _l("In the account"),
+    "email": _l("E-mail"),
+    "sms": _l("SMS"),
+    "push": _l("Push notification"),
+    "webhook": _l("Webhook"),
+}
+
+
+def register(cls):
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def get(name):
+    """A fresh instance of the channel called ``name``."""
+    from app.notify.channels import email, push, sms, webhook  # noqa: F401  (fills the registry)
+
+    return REGISTRY[name]()
+
+
+def names():
+    from app.notify.channels import email, push, sms, webhook  # noqa: F401
+
+    return tuple(REGISTRY)

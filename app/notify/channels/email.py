@@ -1,0 +1,148 @@
+"""E-mail over SMTP (HTML and plain text), or into the dev mailbox when no SMTP is configured.
+
+The SMTP connection is reused for every message of one dispatcher run.
+"""
+import json
+import smtplib
+import socket
+import uuid
+from base64 import encodebytes
+from email.header import Header
+from email.utils import formataddr, formatdate, make_msgid
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.notify import preferences
+from app.notify.channels import Channel, DeliveryError, register
+from app.notify.models import DevMail
+
+
+def _header(value):
+    """A header value as 7-bit text (RFC 2047 encoded words when it is not ASCII)."""
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _base64(text):
+    return encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+
+
+def _mime(headers, text, html):
+    """multipart/alternative with base64 parts, built directly: the ``email`` package's generator
+    costs more than the SMTP round trips, and these messages always have the same shape."""
+    boundary = f"=_posylka_{uuid.uuid4().hex}"
+    lines = [f"{name}: {_header(value)}" for name, value in headers.items()]
+    lines += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"', "",
+              f"--{boundary}", 'Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64", "",
+              _base64(text), f"--{boundary}", 'Content-Type: text/html; charset="utf-8"',
+              "Content-Transfer-Encoding: base64", "", _base64(html), f"--{boundary}--", ""]
+    return "\r\n".join(lines).encode("ascii")
+
+
+@register
+class EmailChannel(Channel):
+    name = "email"
+
+    def __init__(self):
+        self._smtp = None
+
+    def recipients(self, customer, order):
+        address = (customer.email or "").strip()
+        if not address:
+            return []
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError:
+            return [(address, _("The e-mail address is not valid."))]
+        return [(address, None)]
+
+    def _smtp_host(self):
+        return self.setting("SMTP_HOST", "")
+
+    def build(self, notification, message, context):
+        """(raw message bytes, headers, subject, text, html) of a multipart/alternative e-mail."""
+        sender = self.setting("MAIL_SENDER", "Posylka <noreply@localhost>")
+        unsubscribe = url_for("notify.unsubscribe", token=preferences.unsubscribe_token(notification.customer_id),
+                              _external=True)
+        subject = message.subject or context.get("order_number", "")
+        headers = {
+            "Subject": subject,
+            "From": sender,
+            "To": formataddr((context.get("customer_name") or "", notification.recipient), charset="utf-8"),
+            "Date": formatdate(localtime=False),
+            "Message-ID": make_msgid(domain="posylka.local"),
+            "X-Posylka-Event": notification.event_id,
+            "X-Posylka-Notification": str(notification.id),
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        unsubscribe_label = _("Unsubscribe from these e-mails:")
+        text = f"{message.body}\n\n{unsubscribe_label} {unsubscribe}\n"
+        paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
+        # the template alone, without the page context processors (it needs none of them)
+        html = current_app.jinja_env.get_template("notify/email.html").render(
+            subject=message.subject, paragraphs=paragraphs, tracking_link=context.get("tracking_link"),
+            unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"))
+        return _mime(headers, text, html), headers, subject, text, html
+
+    def _sender_address(self):
+        from email.utils import parseaddr
+
+        return parseaddr(self.setting("MAIL_SENDER", "noreply@localhost"))[1] or "noreply@localhost"
+
+    def _connect(self):
+        host = self._smtp_host()
+        port = int(self.setting("SMTP_PORT", 25) or 25)
+        timeout = int(self.setting("SMTP_TIMEOUT_SECONDS", 15) or 15)
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        # SMTP is a chatty request/response protocol: without this, Nagle's algorithm adds latency
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if str(self.setting("SMTP_STARTTLS", False)).lower() in {"1", "true", "yes", "on"}:
+            smtp.starttls()
+        user = self.setting("SMTP_USER", "")
+        if user:
+            smtp.login(user, self.setting("SMTP_PASSWORD", ""))
+        return smtp
+
+    def send(self, notification, message, context):
+        with force_locale(context.get("language") or "uk"):
+            raw, headers, subject, text, html = self.build(notification, message, context)
+        if not self._smtp_host():
+            db.session.add(DevMail(recipient=notification.recipient, subject=subject[:255], text_body=text,
+                                   html_body=html, headers=json.dumps(headers, ensure_ascii=False)))
+            return "dev-mailbox"
+        for attempt in (1, 2):
+            try:
+                if self._smtp is None:
+                    self._smtp = self._connect()
+                self._smtp.sendmail(self._sender_address(), [notification.recipient], raw)
+                return headers["Message-ID"]
+            except smtplib.SMTPRecipientsRefused as error:
+                self.close()
+                raise DeliveryError(f"recipient refused: {error.recipients}", retry=False)
+            except smtplib.SMTPResponseException as error:
+                self.close()
+                permanent = 500 <= error.smtp_code < 600
+                raise DeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}", retry=not permanent,
+                                    code=error.smtp_code)
+            except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+                self.close()  # a reused connection the server dropped: reconnect once
+                if attempt == 2:
+                    raise DeliveryError(f"SMTP connection lost: {error}")
+            except (OSError, smtplib.SMTPException) as error:
+                self.close()
+                raise DeliveryError(f"SMTP error: {error.__class__.__name__}: {error}")
+        raise DeliveryError("SMTP send failed")
+
+    def close(self):
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except Exception:
+                pass
+            self._smtp = None

@@ -1,0 +1,87 @@
+"""Web Push with VAPID (pywebpush). Keys are generated into the settings on first use."""
+import base64
+import json
+
+from cryptography.hazmat.primitives import serialization
+from flask_babel import gettext as _
+from py_vapid import Vapid02
+from pywebpush import WebPushException, webpush
+
+from app import settings
+from app.extensions import db
+from app.notify.channels import Channel, DeliveryError, register
+from app.notify.models import PushSubscription
+from app.notify.net import UnsafeAddress, check_public_url
+
+
+def vapid_public_key():
+    """The application server key (base64url, uncompressed P-256 point); creates the pair once."""
+    public = settings.get("VAPID_PUBLIC_KEY")
+    if public and settings.get("VAPID_PRIVATE_KEY"):
+        return public
+    vapid = Vapid02()
+    vapid.generate_keys()
+    raw = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    public = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    settings.put("VAPID_PRIVATE_KEY", vapid.private_pem().decode("ascii"), secret=True)
+    settings.put("VAPID_PUBLIC_KEY", public)
+    db.session.flush()
+    return public
+
+
+def _private_key():
+    pem = settings.get("VAPID_PRIVATE_KEY")
+    if not pem:
+        raise DeliveryError("no VAPID key pair yet", retry=False)
+    return Vapid02.from_pem(pem.encode("ascii"))
+
+
+def subscribe(customer, endpoint, p256dh, auth):
+    """Store (or move to ``customer``) a browser subscription; returns it."""
+    row = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one_or_none()
+    if row is None:
+        row = PushSubscription(customer_id=customer.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        db.session.add(row)
+    else:
+        row.customer_id, row.p256dh, row.auth = customer.id, p256dh, auth
+    return row
+
+
+@register
+class PushChannel(Channel):
+    name = "push"
+    quiet_hours = True
+
+    def recipients(self, customer, order):
+        rows = db.session.execute(db.select(PushSubscription.endpoint).filter_by(customer_id=customer.id)
+                                  .order_by(PushSubscription.id)).scalars().all()
+        return [(endpoint, None) for endpoint in rows]
+
+    def send(self, notification, message, context):
+        sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=notification.recipient)
+                                 ).scalar_one_or_none()
+        if sub is None:
+            raise DeliveryError(_("The browser is no longer subscribed."), retry=False)
+        if str(settings.get("PUSH_ALLOW_PRIVATE", "")).lower() not in {"1", "true", "yes", "on"}:
+            try:
+                check_public_url(sub.endpoint)
+            except UnsafeAddress as error:
+                raise DeliveryError(str(error), retry=False)
+        data = json.dumps({"title": message.subject or "", "body": message.body,
+                           "url": context.get("tracking_link") or "/", "tag": context.get("order_number")},
+                          ensure_ascii=False)
+        try:
+            response = webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
+                               data=data, vapid_private_key=_private_key(),
+                               vapid_claims={"sub": settings.get("VAPID_SUBJECT", "mailto:admin@localhost")},
+                               timeout=int(settings.get("PUSH_TIMEOUT_SECONDS", 15) or 15), ttl=86400)
+        except WebPushException as error:
+            status = getattr(error.response, "status_code", None)
+            if status in (404, 410):
+                db.session.delete(sub)  # the browser dropped the subscription
+                raise DeliveryError(f"push subscription gone (HTTP {status})", retry=False, code=status)
+            raise DeliveryError(f"push service error: HTTP {status}", code=status,
+                                retry=status is None or status >= 500 or status == 429)
+        except Exception as error:  # network errors from requests
+            raise DeliveryError(f"push service unreachable: {error.__class__.__name__}")
+        return response.headers.get("Location") if hasattr(response, "headers") else None

@@ -1,0 +1,163 @@
+"""SMS through an HTTP gateway: TurboSMS (Ukraine) or SMSAPI.pl (Poland).
+
+Messages are kept within two segments: 306 GSM-7 characters (extension characters count twice)
+or 134 UCS-2 characters once any character falls outside GSM-7 (Cyrillic always does).
+"""
+import phonenumbers
+import requests
+from flask_babel import gettext as _
+
+from app import settings
+from app.notify.channels import Channel, DeliveryError, register
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+MAX_SEGMENTS = 2
+
+
+def is_gsm7(text):
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def length_units(text):
+    """(units, encoding): GSM-7 septets or UCS-2 code units."""
+    if is_gsm7(text):
+        return sum(2 if ch in GSM7_EXTENDED else 1 for ch in text), "gsm7"
+    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text), "ucs2"
+
+
+def segments(text):
+    units, encoding = length_units(text)
+    single, multi = (160, 153) if encoding == "gsm7" else (70, 67)
+    if units <= single:
+        return 1
+    return -(-units // multi)
+
+
+def fit(text, link="", max_segments=MAX_SEGMENTS):
+    """Shorten ``text`` (never the link at its end) so the message fits in ``max_segments``."""
+    if segments(text) <= max_segments:
+        return text
+    tail = f" {link}" if link and text.endswith(link) else ""
+    head = text[: len(text) - len(tail)] if tail else text
+    while head and segments(head.rstrip() + "…" + tail) > max_segments:
+        head = head[:-1]
+    if not head:
+        return fit(text[: len(text) - len(tail)], "", max_segments)
+    return head.rstrip() + "…" + tail
+
+
+def normalise_phone(raw, region="UA"):
+    """E.164 form of ``raw`` or None when it is not a valid mobile-capable number."""
+    try:
+        number = phonenumbers.parse(raw, region or "UA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Gateway:
+    def send(self, phone, text, timeout):
+        raise DeliveryError("no gateway", retry=False)
+
+
+class TurboSMS(Gateway):
+    """``POST {base}/message/send.json`` with a Bearer token (turbosms.ua HTTP API)."""
+
+    OK_CODES = {0, 800, 801, 802, 803}
+
+    def send(self, phone, text, timeout):
+        base = settings.get("TURBOSMS_API_URL", "https://api.turbosms.ua").rstrip("/")
+        token = settings.get("TURBOSMS_TOKEN", "")
+        body = {"recipients": [phone.lstrip("+")], "sms": {"sender": settings.get("TURBOSMS_SENDER", ""),
+                                                            "text": text}}
+        try:
+            response = requests.post(f"{base}/message/send.json", json=body, timeout=timeout, allow_redirects=False,
+                                     headers={"Authorization": f"Bearer {token}"})
+        except requests.RequestException as error:
+            raise DeliveryError(f"TurboSMS unreachable: {error.__class__.__name__}")
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryError(f"TurboSMS HTTP {response.status_code}", code=response.status_code)
+        try:
+            data = response.json()
+        except ValueError:
+            raise DeliveryError(f"TurboSMS HTTP {response.status_code}: not JSON", code=response.status_code)
+        code = data.get("response_code")
+        results = data.get("response_result") or []
+        if code not in self.OK_CODES:
+            raise DeliveryError(f"TurboSMS {code} {data.get('response_status')}", code=response.status_code,
+                                retry=False)
+        first = results[0] if results else {}
+        if first.get("response_code") not in (None, 0):
+            raise DeliveryError(f"TurboSMS {first.get('response_code')} {first.get('response_status')}",
+                                retry=False, code=response.status_code)
+        return first.get("message_id")
+
+
+class SmsApiPl(Gateway):
+    """``POST {base}/sms.do`` (form fields to, message, from, format=json), Bearer token (smsapi.pl)."""
+
+    def send(self, phone, text, timeout):
+        base = settings.get("SMSAPI_API_URL", "https://api.smsapi.pl").rstrip("/")
+        token = settings.get("SMSAPI_TOKEN", "")
+        form = {"to": phone.lstrip("+"), "message": text, "format": "json", "encoding": "utf-8"}
+        sender = settings.get("SMSAPI_SENDER", "")
+        if sender:
+            form["from"] = sender
+        try:
+            response = requests.post(f"{base}/sms.do", data=form, timeout=timeout, allow_redirects=False,
+                                     headers={"Authorization": f"Bearer {token}"})
+        except requests.RequestException as error:
+            raise DeliveryError(f"SMSAPI unreachable: {error.__class__.__name__}")
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryError(f"SMSAPI HTTP {response.status_code}", code=response.status_code)
+        try:
+            data = response.json()
+        except ValueError:
+            raise DeliveryError(f"SMSAPI HTTP {response.status_code}: not JSON", code=response.status_code)
+        if data.get("error"):
+            # 8 (request error), 201/203 (system busy/ limits) are temporary; the rest are not
+            temporary = data.get("error") in (8, 201, 203, 999)
+            raise DeliveryError(f"SMSAPI error {data.get('error')}: {data.get('message')}", retry=temporary,
+                                code=response.status_code)
+        items = data.get("list") or []
+        if not items:
+            raise DeliveryError(f"SMSAPI HTTP {response.status_code}: no message accepted", code=response.status_code)
+        return str(items[0].get("id"))
+
+
+GATEWAYS = {"turbosms": TurboSMS, "smsapi": SmsApiPl}
+
+
+@register
+class SmsChannel(Channel):
+    name = "sms"
+    quiet_hours = True
+
+    def configured(self):
+        return settings.get("SMS_PROVIDER", "") in GATEWAYS
+
+    def wants(self, kind):
+        allowed = {s.strip() for s in (settings.get("NOTIFY_SMS_STATUSES", "") or "").split(",") if s.strip()}
+        return kind in allowed
+
+    def recipients(self, customer, order):
+        raw = (customer.phone or "").strip()
+        if not raw:
+            return []
+        phone = normalise_phone(raw, getattr(order, "delivery_country", None) or "UA")
+        if phone is None:
+            return [(raw, _("The phone number is not valid."))]
+        return [(phone, None)]
+
+    def send(self, notification, message, context):
+        gateway = GATEWAYS.get(settings.get("SMS_PROVIDER", ""))
+        if gateway is None:
+            raise DeliveryError("no SMS gateway is configured", retry=False)
+        text = fit(message.body, context.get("tracking_link", ""))
+        message.body = text
+        return gateway().send(notification.recipient, text, int(settings.get("SMS_TIMEOUT_SECONDS", 15) or 15))

@@ -1,0 +1,126 @@
+"""The message templates that ship with the app, per status × channel × language.
+
+Admins override any of them on the template page (``NotificationTemplate`` rows); a missing
+override falls back to these. Templates are Jinja2 (sandboxed) with the fields listed in
+``templates.FIELDS``.
+"""
+KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "pickup",
+         "reminder")
+#: Kinds that are not a status: the parcel arrived at the pickup point, and the reminder N days later.
+PICKUP_KINDS = ("pickup", "reminder")
+#: Channels whose text comes from a template (webhooks send JSON).
+TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp")
+LANGUAGES = ("uk", "en", "pl", "ru")
+
+_TRACKING = "{% if tracking_number %}"
+HEADLINES = {
+    "en": {
+        "new": "We have received your order {{ order_number }}. We will let you know when it ships.",
+        "awaiting_shipment": "Your order {{ order_number }} is being packed and will soon be handed to the carrier.",
+        "shipped": "Your order {{ order_number }} has been handed to {{ carrier }}" + _TRACKING
+                   + ", tracking number {{ tracking_number }}{% endif %}.",
+        "in_transit": "Your order {{ order_number }} is on its way{% if expected_date %}, expected {{ expected_date }}"
+                      "{% endif %}{% if pickup_point %}. Pickup point: {{ pickup_point }}{% endif %}.",
+        "delivered": "Your order {{ order_number }} has been delivered. Thank you for your purchase!",
+        "returned": "Your order {{ order_number }} is being returned to the shop.",
+        "cancelled": "Your order {{ order_number }} has been cancelled.",
+        "pickup": "Your order {{ order_number }} has arrived at the pickup point{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. You can collect it now.",
+        "reminder": "Your order {{ order_number }} is waiting for you at the pickup point{% if pickup_point %}: "
+                    "{{ pickup_point }}{% endif %}. Please collect it before it is sent back.",
+    },
+    "uk": {
+        "new": "Ми отримали ваше замовлення {{ order_number }}. Повідомимо, щойно його відправимо.",
+        "awaiting_shipment": "Ваше замовлення {{ order_number }} пакуємо, незабаром передамо його перевізнику.",
+        "shipped": "Ваше замовлення {{ order_number }} передано перевізнику {{ carrier }}" + _TRACKING
+                   + ", номер відстеження {{ tracking_number }}{% endif %}.",
+        "in_transit": "Ваше замовлення {{ order_number }} прямує до вас{% if expected_date %}, очікувана дата — "
+                      "{{ expected_date }}{% endif %}{% if pickup_point %}. Пункт видачі: {{ pickup_point }}{% endif %}.",
+        "delivered": "Ваше замовлення {{ order_number }} доставлено. Дякуємо за покупку!",
+        "returned": "Ваше замовлення {{ order_number }} повертається до магазину.",
+        "cancelled": "Ваше замовлення {{ order_number }} скасовано.",
+        "pickup": "Ваше замовлення {{ order_number }} прибуло до пункту видачі{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. Його вже можна забрати.",
+        "reminder": "Ваше замовлення {{ order_number }} чекає на вас у пункті видачі{% if pickup_point %}: "
+                    "{{ pickup_point }}{% endif %}. Заберіть його, доки посилку не повернули відправнику.",
+    },
+    "pl": {
+        "new": "Otrzymaliśmy Twoje zamówienie {{ order_number }}. Damy znać, gdy zostanie wysłane.",
+        "awaiting_shipment": "Twoje zamówienie {{ order_number }} jest pakowane i wkrótce trafi do przewoźnika.",
+        "shipped": "Twoje zamówienie {{ order_number }} zostało przekazane przewoźnikowi {{ carrier }}" + _TRACKING
+                   + ", numer przesyłki {{ tracking_number }}{% endif %}.",
+        "in_transit": "Twoje zamówienie {{ order_number }} jest w drodze{% if expected_date %}, przewidywana dostawa: "
+                      "{{ expected_date }}{% endif %}{% if pickup_point %}. Punkt odbioru: {{ pickup_point }}{% endif %}.",
+        "delivered": "Twoje zamówienie {{ order_number }} zostało dostarczone. Dziękujemy za zakupy!",
+        "returned": "Twoje zamówienie {{ order_number }} wraca do sklepu.",
+        "cancelled": "Twoje zamówienie {{ order_number }} zostało anulowane.",
+        "pickup": "Twoje zamówienie {{ order_number }} dotarło do punktu odbioru{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. Możesz je już odebrać.",
+        "reminder": "Twoje zamówienie {{ order_number }} czeka na Ciebie w punkcie odbioru{% if pickup_point %}: "
+                    "{{ pickup_point }}{% endif %}. Odbierz je, zanim wróci do nadawcy.",
+    },
+    "ru": {
+        "new": "Мы получили ваш заказ {{ order_number }}. Сообщим, как только отправим его.",
+        "awaiting_shipment": "Ваш заказ {{ order_number }} упаковываем и скоро передадим перевозчику.",
+        "shipped": "Ваш заказ {{ order_number }} передан перевозчику {{ carrier }}" + _TRACKING
+                   + ", номер отслеживания {{ tracking_number }}{% endif %}.",
+        "in_transit": "Ваш заказ {{ order_number }} в пути{% if expected_date %}, ожидаемая дата — {{ expected_date }}"
+                      "{% endif %}{% if pickup_point %}. Пункт выдачи: {{ pickup_point }}{% endif %}.",
+        "delivered": "Ваш заказ {{ order_number }} доставлен. Спасибо за покупку!",
+        "returned": "Ваш заказ {{ order_number }} возвращается в магазин.",
+        "cancelled": "Ваш заказ {{ order_number }} отменён.",
+        "pickup": "Ваш заказ {{ order_number }} прибыл в пункт выдачи{% if pickup_point %}: "
+                  "{{ pickup_point }}{% endif %}. Его уже можно забрать.",
+        "reminder": "Ваш заказ {{ order_number }} ждёт вас в пункте выдачи{% if pickup_point %}: {{ pickup_point }}"
+                    "{% endif %}. Заберите его, пока посылку не вернули отправителю.",
+    },
+}
+
+SUBJECTS = {
+    "en": "{{ shop_name }}: order {{ order_number }} — {{ status }}",
+    "uk": "{{ shop_name }}: замовлення {{ order_number }} — {{ status }}",
+    "pl": "{{ shop_name }}: zamówienie {{ order_number }} — {{ status }}",
+    "ru": "{{ shop_name }}: заказ {{ order_number }} — {{ status }}",
+}
+REMINDER_SUBJECTS = {
+    "en": "{{ shop_name }}: order {{ order_number }} is waiting at the pickup point",
+    "uk": "{{ shop_name }}: замовлення {{ order_number }} чекає у пункті видачі",
+    "pl": "{{ shop_name }}: zamówienie {{ order_number }} czeka w punkcie odbioru",
+    "ru": "{{ shop_name }}: заказ {{ order_number }} ждёт в пункте выдачи",
+}
+PICKUP_SUBJECTS = {
+    "en": "{{ shop_name }}: order {{ order_number }} has arrived at the pickup point",
+    "uk": "{{ shop_name }}: замовлення {{ order_number }} прибуло до пункту видачі",
+    "pl": "{{ shop_name }}: zamówienie {{ order_number }} dotarło do punktu odbioru",
+    "ru": "{{ shop_name }}: заказ {{ order_number }} прибыл в пункт выдачи",
+}
+GREETINGS = {
+    "en": "Hello{% if customer_name %}, {{ customer_name }}{% endif %}!",
+    "uk": "Вітаємо{% if customer_name %}, {{ customer_name }}{% endif %}!",
+    "pl": "Dzień dobry{% if customer_name %}, {{ customer_name }}{% endif %}!",
+    "ru": "Здравствуйте{% if customer_name %}, {{ customer_name }}{% endif %}!",
+}
+TRACK_LINES = {
+    "en": "{% if tracking_link %}Track your order: {{ tracking_link }}{% endif %}",
+    "uk": "{% if tracking_link %}Відстежити замовлення: {{ tracking_link }}{% endif %}",
+    "pl": "{% if tracking_link %}Śledź zamówienie: {{ tracking_link }}{% endif %}",
+    "ru": "{% if tracking_link %}Отследить заказ: {{ tracking_link }}{% endif %}",
+}
+
+
+def default_template(kind, channel, language):
+    """(subject, body) of the shipped template; subject is None for SMS."""
+    language = language if language in HEADLINES else "uk"
+    headline = HEADLINES[language][kind]
+    subject = {"reminder": REMINDER_SUBJECTS, "pickup": PICKUP_SUBJECTS}.get(kind, SUBJECTS)[language]
+    if channel == "email":
+        body = f"{GREETINGS[language]}\n\n{headline}\n\n{TRACK_LINES[language]}\n\n{{{{ shop_name }}}}"
+        return subject, body
+    if channel == "sms":
+        return None, subject + "{% if tracking_link %} {{ tracking_link }}{% endif %}"
+    if channel == "push":
+        return subject, headline
+    if channel == "inapp":
+        title = subject.split(": ", 1)[1] if kind in PICKUP_KINDS else "{{ status }}"
+        return title, headline
+    raise KeyError(channel)

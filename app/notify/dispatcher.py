@@ -1,0 +1,378 @@
+"""The dispatcher: claims due outbox rows, sends them, records every attempt.
+
+Claiming is one UPDATE that marks a batch ``sending`` with a lease and a claim token, committed
+before anything is sent (PostgreSQL picks rows with ``FOR UPDATE SKIP LOCKED`` so concurrent
+dispatchers never take the same row; SQLite's single writer makes the one statement atomic).
+Messages are sent without an open transaction, and each one is marked sent (guarded by the
+claim token) and committed right after its send. A dispatcher killed mid-batch therefore loses
+nothing: its rows keep their lease until it expires and are then put back in the queue. Only
+the message being sent at the moment of the kill can arrive twice; a row recorded as sent is
+never claimed again.
+"""
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+from flask import current_app, has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import insert, text, update
+from sqlalchemy.orm import Session, selectinload
+
+from app import settings
+from app.database import writing
+from app.extensions import db
+from app.notify import channels, preferences, rules
+from app.notify import templates as tpl
+from app.notify.channels import DeliveryError
+from app.notify.defaults import PICKUP_KINDS
+from app.notify.models import (
+    FAILED,
+    QUEUED,
+    SENDING,
+    SENT,
+    SKIPPED,
+    DeliveryAttempt,
+    Notification,
+    NotificationPreference,
+    WebhookEndpoint,
+)
+from app.orders.models import Order, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    skipped: int = 0
+    requeued: int = 0
+    errors: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return self.sent + self.failed + self.retrying + self.skipped
+
+
+@contextmanager
+def link_context():
+    """A request context whose host is PUBLIC_URL, so that messages carry absolute links."""
+    if has_request_context():
+        yield
+        return
+    config = current_app.config
+    base = settings.get("PUBLIC_URL", "") or f"http://{config.get('HOST', '127.0.0.1')}:{config.get('PORT', 8000)}"
+    with current_app.test_request_context("/", base_url=base.rstrip("/")):
+        yield
+
+
+def requeue_stale(clock):
+    """Rows whose claim lease ran out (their dispatcher died) go back to the queue."""
+    result = db.session.execute(
+        update(Notification).where(Notification.state == SENDING, Notification.locked_until < clock)
+        .values(state=QUEUED, claim_token=None, locked_until=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def claim(clock, batch_size, lease_seconds):
+    """Mark up to ``batch_size`` due rows as ours; return the claim token (or None)."""
+    token = uuid.uuid4().hex
+    due = (db.select(Notification.id)
+           .where(Notification.state == QUEUED, Notification.next_attempt_at <= clock)
+           .order_by(Notification.next_attempt_at, Notification.id).limit(batch_size))
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    result = db.session.execute(
+        update(Notification).where(Notification.id.in_(due.scalar_subquery()))
+        .values(state=SENDING, claim_token=token, locked_until=clock + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return token if result.rowcount else None
+
+
+@dataclass
+class Job:
+    """A claimed row with its message composed, detached from the session."""
+
+    id: int
+    event_id: str
+    channel: str
+    kind: str
+    recipient: str
+    customer_id: int | None
+    attempts: int
+    max_attempts: int
+    payload: str | None
+    endpoint: object = None
+    message: object = None
+    context: dict = field(default_factory=dict)
+    skip_reason: str | None = None
+    compose_error: str | None = None
+
+
+def _compose(row, cache, prefs):
+    job = Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind, recipient=row.recipient or "",
+              customer_id=row.customer_id, attempts=row.attempts, max_attempts=row.max_attempts, payload=row.payload)
+    if row.channel == "webhook":
+        ep = row.endpoint
+        job.endpoint = SimpleNamespace(id=ep.id, url=ep.url, enabled=ep.enabled, allow_private=ep.allow_private,
+                                       secret_encrypted=ep.secret_encrypted) if ep is not None else None
+        job.message = tpl.Rendered(None, row.payload or "")
+        return job
+    pref = prefs.get(row.customer_id)
+    if pref is not None and row.channel in preferences.CUSTOMER_CHANNELS and not getattr(pref, f"{row.channel}_enabled"):
+        job.skip_reason = _("The customer turned this channel off.")
+        return job
+    order = row.order
+    if order is None:
+        job.skip_reason = _("The order no longer exists.")
+        return job
+    language = (row.customer.language if row.customer else None) or current_app.config["DEFAULT_LANGUAGE"]
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["DEFAULT_LANGUAGE"]
+    with force_locale(language):
+        link = tracking_link(order)
+        context = tpl.order_context(order, language, link)
+        if row.status:
+            from app.orders import statuses
+
+            context["status"] = str(statuses.label(row.status))
+        kind = row.kind if row.kind in PICKUP_KINDS else (row.status or order.status)
+        job.message = tpl.render(kind, row.channel, language, context, cache=cache)
+        job.context = dict(context, language=language)
+    return job
+
+
+def tracking_link(order):
+    """The signed tracking page link; the carrier's own page if the tracking page is missing."""
+    from werkzeug.routing import BuildError
+
+    from app.tracking.links import tracking_url
+
+    try:
+        return tracking_url(order)
+    except BuildError:
+        from app.carriers import tracking_url as carrier_url
+
+        shipment = order.shipments[-1] if order.shipments else None
+        return (carrier_url(shipment.carrier, shipment.tracking_number) if shipment else None) or ""
+
+
+def _finish(job, token, state, *, started, duration_ms, error=None, code=None, provider_id=None, retry_at=None):
+    values = {"attempts": Notification.__table__.c.attempts + 1, "updated_at": utcnow(), "last_error": error,
+              "claim_token": None, "locked_until": None}
+    if job.message is not None and job.channel != "webhook":
+        values.update(subject=(job.message.subject or "")[:255] or None, body=job.message.body)
+    if state == SENT:
+        values.update(state=SENT, sent_at=utcnow(), provider_id=(provider_id or "")[:120] or None, last_error=None)
+    elif state == SKIPPED:
+        values.update(state=SKIPPED, skip_reason=str(job.skip_reason)[:255], attempts=Notification.__table__.c.attempts)
+    elif retry_at is not None:
+        values.update(state=QUEUED, next_attempt_at=retry_at)
+    else:
+        values.update(state=FAILED)
+    table = Notification.__table__
+    # A short write transaction of its own (SQLite: BEGIN IMMEDIATE after ending the read
+    # snapshot this thread may hold), so no lock is held while a message is on the wire.
+    with writing():
+        if db.engine.dialect.name == "postgresql":
+            # Don't wait for the WAL flush: if the database server itself crashed before flushing, the
+            # message would only be sent once more (never lost). A dispatcher crash is unaffected.
+            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        done = db.session.execute(table.update().where(table.c.id == job.id, table.c.claim_token == token)
+                                  .values(**values))
+        if state != SKIPPED and done.rowcount:
+            db.session.execute(insert(DeliveryAttempt.__table__).values(
+                notification_id=job.id, started_at=started, duration_ms=duration_ms,
+                outcome="sent" if state == SENT else "failed", response_code=code, error=error))
+        db.session.commit()
+    return bool(done.rowcount)
+
+
+def _release(token):
+    db.session.execute(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
+                       .values(state=QUEUED, claim_token=None, locked_until=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _disable_endpoint(endpoint_id, reason):
+    db.session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+                       .values(enabled=False, disabled_reason=reason[:255]))
+
+
+def dispatch(*, now=None, batch_size=None, max_messages=None):
+    """Send everything due at ``now`` (default: the current time). Returns a Result."""
+    config = current_app.config
+    batch_size = batch_size or int(config.get("NOTIFY_BATCH_SIZE", 100))
+    lease = int(config.get("NOTIFY_LEASE_SECONDS", 300))
+    margin = int(settings.get("WEBHOOK_TIMEOUT_SECONDS", 12) or 12) + 5
+    workers = max(1, int(config.get("NOTIFY_WORKERS", 4)))
+    result = Result()
+    db.session.commit()
+    cache = {}
+    with link_context():
+        clock = now or utcnow()
+        result.requeued = requeue_stale(clock)
+        while max_messages is None or result.total < max_messages:
+            size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
+            token = claim(clock, size, lease)
+            if token is None:
+                break
+            deadline = time.monotonic() + max(lease - margin, lease / 2)
+            jobs = _compose_batch(token, cache)
+            _send_batch(jobs, token, clock, result, deadline, workers)
+            _release(token)
+    return result
+
+
+def _send_batch(jobs, token, clock, result, deadline, workers):
+    """Send a composed batch with ``workers`` threads, each with its own session and connections.
+
+    The threads overlap the network waits (SMTP replies, HTTP answers); each has at most one
+    message in flight, so a kill can duplicate at most one message per worker.
+    """
+    db.session.commit()  # the dispatching thread holds no lock or snapshot while workers write
+    queue = deque(jobs)
+    lock = threading.Lock()
+    started = {"any": False}
+
+    def next_job():
+        with lock:
+            if not queue or (started["any"] and time.monotonic() > deadline):
+                return None  # the lease is about to run out; the rest go back to the queue
+            started["any"] = True
+            return queue.popleft()
+
+    def work(app):
+        with app.app_context(), link_context():
+            open_channels = {}
+            try:
+                while (job := next_job()) is not None:
+                    _send_one(job, token, open_channels, clock, result, lock)
+            finally:
+                for channel in open_channels.values():
+                    channel.close()
+                db.session.remove()
+
+    if workers == 1 or len(jobs) == 1:
+        open_channels = {}
+        try:
+            while (job := next_job()) is not None:
+                _send_one(job, token, open_channels, clock, result, lock)
+        finally:
+            for channel in open_channels.values():
+                channel.close()
+        return
+    app = current_app._get_current_object()
+    threads = [threading.Thread(target=work, args=(app,), name=f"notify-{n}", daemon=True)
+               for n in range(min(workers, len(jobs)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _compose_batch(token, cache):
+    """Load and compose a claimed batch in a session of its own.
+
+    Its objects are gone once the jobs are composed, so the per-message commits that follow do
+    not expire (and reload) hundreds of loaded rows each time.
+    """
+    with Session(db.engine, expire_on_commit=False) as session:
+        rows = session.execute(
+            db.select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
+            .options(selectinload(Notification.order).selectinload(Order.shipments),
+                     selectinload(Notification.order).selectinload(Order.customer),
+                     selectinload(Notification.customer), selectinload(Notification.endpoint))
+        ).scalars().all()
+        customer_ids = {row.customer_id for row in rows if row.customer_id is not None}
+        prefs = {p.customer_id: p for p in session.execute(db.select(NotificationPreference).where(
+            NotificationPreference.customer_id.in_(customer_ids))).scalars()} if customer_ids else {}
+        jobs = []
+        for row in rows:
+            try:
+                jobs.append(_compose(row, cache, prefs))
+            except Exception as error:
+                log.exception("composing notification %s failed", row.id)
+                jobs.append(Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind,
+                                recipient=row.recipient or "", customer_id=row.customer_id, attempts=row.attempts,
+                                max_attempts=row.max_attempts, payload=row.payload,
+                                compose_error=f"{error.__class__.__name__}: {error}"))
+        session.commit()  # a new tracking link may have given an order its link nonce
+    return jobs
+
+
+def _send_one(job, token, open_channels, clock, result, lock):
+    # Hold no read snapshot while the message is on the wire: the attempt is then recorded in a
+    # fresh write transaction (SQLite cannot upgrade a snapshot another writer has moved past).
+    db.session.commit()
+    started, t0 = utcnow(), time.monotonic()
+    if job.skip_reason:
+        _finish(job, token, SKIPPED, started=started, duration_ms=0)
+        with lock:
+            result.skipped += 1
+        return
+    channel = open_channels.get(job.channel)
+    if channel is None:
+        channel = open_channels[job.channel] = channels.get(job.channel)
+    code = None
+    try:
+        if job.compose_error:
+            raise DeliveryError(f"the message could not be composed: {job.compose_error}")
+        provider_id = channel.send(job, job.message, job.context)
+    except DeliveryError as error:
+        code = error.code
+        if error.disable_endpoint and job.endpoint is not None:
+            _disable_endpoint(job.endpoint.id, str(error))
+        attempts = job.attempts + 1
+        retry_at = None
+        if error.retry and attempts < job.max_attempts:
+            retry_at = clock + timedelta(seconds=rules.retry_delay(job.channel, attempts))
+            if channel.quiet_hours:
+                retry_at = rules.after_quiet_hours(retry_at)
+        _finish(job, token, QUEUED if retry_at else FAILED, started=started,
+                duration_ms=int((time.monotonic() - t0) * 1000), error=str(error), code=code, retry_at=retry_at)
+        with lock:
+            if retry_at:
+                result.retrying += 1
+            else:
+                result.failed += 1
+            result.errors.append((job.id, str(error)))
+        return
+    except Exception as error:  # a bug or an unexpected library error: retry later, keep the trace
+        log.exception("sending notification %s failed", job.id)
+        db.session.rollback()
+        attempts = job.attempts + 1
+        retry_at = clock + timedelta(seconds=rules.retry_delay(job.channel, attempts)) \
+            if attempts < job.max_attempts else None
+        _finish(job, token, QUEUED if retry_at else FAILED, started=started,
+                duration_ms=int((time.monotonic() - t0) * 1000), error=f"{error.__class__.__name__}: {error}",
+                retry_at=retry_at)
+        with lock:
+            result.retrying += 1 if retry_at else 0
+            result.failed += 0 if retry_at else 1
+        return
+    _finish(job, token, SENT, started=started, duration_ms=int((time.monotonic() - t0) * 1000),
+            provider_id=provider_id, code=code)
+    with lock:
+        result.sent += 1
+
+
+def run_job(app):
+    """The scheduler job: reminders first (they queue messages), then send what is due."""
+    from app.notify.outbox import pickup_reminders
+
+    pickup_reminders()
+    db.session.commit()
+    dispatch()

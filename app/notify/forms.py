@@ -1,0 +1,55 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+
+class PreferencesForm(FlaskForm):
+    email = BooleanField(_l("E-mail"))
+    sms = BooleanField(_l("SMS"))
+    push = BooleanField(_l("Browser notifications"))
+    language = SelectField(_l("Language of messages"), choices=[("uk", "Українська"), ("en", "English"),
+                                                                ("pl", "Polski"), ("ru", "Русский")])
+
+
+class TemplateForm(FlaskForm):
+    subject = StringField(_l("Subject or title"), validators=[Length(max=255)])
+    body = TextAreaField(_l("Message text"), validators=[DataRequired(), Length(max=5000)])
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(_l("URL"), validators=[DataRequired(), URL(require_tld=False), Length(max=500)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+    enabled = BooleanField(_l("Enabled"), default=True)
+    allow_private = BooleanField(_l("Allow private and loopback addresses (for systems inside your network)"))
+
+
+class SettingsForm(FlaskForm):
+    PUBLIC_URL = StringField(_l("Public address of this app (for links in messages)"),
+                             validators=[Optional(), URL(require_tld=False), Length(max=200)])
+    SMTP_HOST = StringField(_l("SMTP server"), validators=[Optional(), Length(max=200)])
+    SMTP_PORT = IntegerField(_l("SMTP port"), validators=[Optional(), NumberRange(1, 65535)])
+    SMTP_USER = StringField(_l("SMTP user"), validators=[Optional(), Length(max=200)])
+    SMTP_PASSWORD = PasswordField(_l("SMTP password (leave empty to keep)"), validators=[Optional(), Length(max=200)])
+    SMTP_STARTTLS = BooleanField(_l("Use STARTTLS"))
+    MAIL_SENDER = StringField(_l("Sender address"), validators=[Optional(), Length(max=200)])
+    SMS_PROVIDER = SelectField(_l("SMS gateway"), choices=[("", _l("None")), ("turbosms", "TurboSMS (Україна)"),
+                                                           ("smsapi", "SMSAPI.pl (Polska)")])
+    TURBOSMS_TOKEN = PasswordField(_l("TurboSMS token (leave empty to keep)"), validators=[Optional(), Length(max=200)])
+    TURBOSMS_SENDER = StringField(_l("TurboSMS sender name"), validators=[Optional(), Length(max=20)])
+    SMSAPI_TOKEN = PasswordField(_l("SMSAPI.pl token (leave empty to keep)"), validators=[Optional(), Length(max=200)])
+    SMSAPI_SENDER = StringField(_l("SMSAPI.pl sender name"), validators=[Optional(), Length(max=20)])
+    NOTIFY_SMS_STATUSES = StringField(_l("Statuses that send an SMS (comma-separated codes)"),
+                                      validators=[Optional(), Length(max=200)])
+    VAPID_SUBJECT = StringField(_l("Web push contact (mailto: or https: address)"),
+                                validators=[Optional(), Length(max=200)])
+    NOTIFY_QUIET_HOURS = StringField(_l("Quiet hours for SMS and push, e.g. 21:00-08:00 (empty: none)"),
+                                     validators=[Optional(), Length(max=20)])
+    NOTIFY_MERGE_SECONDS = IntegerField(_l("Merge changes that arrive within (seconds)"),
+                                        validators=[Optional(), NumberRange(0, 86400)])
+    NOTIFY_DAILY_CAP = IntegerField(_l("Messages per customer per day (0: no limit)"),
+                                    validators=[Optional(), NumberRange(0, 1000)])
+    PICKUP_REMINDER_DAYS = IntegerField(_l("Remind after the parcel waits at the pickup point for (days)"),
+                                        validators=[Optional(), NumberRange(1, 30)])
+
+    SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN")

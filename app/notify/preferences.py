@@ -1,0 +1,63 @@
+"""Customers' channel choices with the time of consent, and unsubscribing without a log-in."""
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.extensions import db
+from app.notify.models import NotificationPreference
+from app.orders.models import Customer, utcnow
+
+#: Channels a customer can turn on and off (in-app is always on: it is their own account).
+CUSTOMER_CHANNELS = ("email", "sms", "push")
+_SALT = "posylka-unsubscribe"
+
+
+def for_customer(customer_id):
+    """The customer's preferences row, or an unsaved one with the defaults."""
+    row = db.session.get(NotificationPreference, customer_id)
+    if row is None:
+        row = NotificationPreference(customer_id=customer_id, email_enabled=True, sms_enabled=True,
+                                     push_enabled=True)
+    return row
+
+
+def enabled(customer_id, channel):
+    if channel not in CUSTOMER_CHANNELS:
+        return True
+    return bool(getattr(for_customer(customer_id), f"{channel}_enabled"))
+
+
+def set_channel(customer_id, channel, on, *, now=None):
+    """Turn one channel on or off; turning it on records the time of consent."""
+    if channel not in CUSTOMER_CHANNELS:
+        raise ValueError(channel)
+    row = db.session.get(NotificationPreference, customer_id)
+    if row is None:
+        row = for_customer(customer_id)
+        db.session.add(row)
+    was_on = bool(getattr(row, f"{channel}_enabled"))
+    setattr(row, f"{channel}_enabled", bool(on))
+    if on and (not was_on or getattr(row, f"{channel}_consent_at") is None):
+        setattr(row, f"{channel}_consent_at", now or utcnow())
+    if not on:
+        setattr(row, f"{channel}_consent_at", None)
+    return row
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def unsubscribe_token(customer_id, channel="email"):
+    return _serializer().dumps([customer_id, channel])
+
+
+def customer_for_token(token):
+    """(customer, channel) for a valid unsubscribe token, else (None, None)."""
+    try:
+        customer_id, channel = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None, None
+    if channel not in CUSTOMER_CHANNELS or not isinstance(customer_id, int):
+        return None, None
+    customer = db.session.get(Customer, customer_id)
+    return (customer, channel) if customer is not None else (None, None)

@@ -1,0 +1,509 @@
+"""Notifications: outbox, channels against real local servers, rules, pages."""
+import base64
+import json
+import os
+from datetime import datetime, timedelta
+
+import pytest
+from notify_servers import SilentServer, SmtpServer
+from werkzeug import Response
+
+from app import settings
+from app.notify import outbox
+from app.notify.dispatcher import dispatch
+from app.notify.models import DevMail, Notification, PickupWatch, WebhookEndpoint
+from app.orders import lifecycle
+from app.orders.models import Customer, utcnow
+
+
+@pytest.fixture
+def notify(app, db):
+    """No merge delay and no quiet hours unless a test sets them; a tracking page to link to."""
+    if "tracking.signed" not in app.view_functions:  # the tracking page lives in another package
+        app.add_url_rule("/t/<token>", endpoint="tracking.signed", view_func=lambda token: token)
+    settings.put("NOTIFY_MERGE_SECONDS", "0")
+    settings.put("NOTIFY_QUIET_HOURS", "-")
+    settings.put("PUBLIC_URL", "https://shop.example")
+    db.session.commit()
+    return app
+
+
+def later(seconds=1):
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def rows(db, **filters):
+    return db.session.execute(db.select(Notification).filter_by(**filters).order_by(Notification.id)).scalars().all()
+
+
+def customer(db, user_id=None, **kwargs):
+    values = {"name": "Олена Коваль", "email": "olena@example.com", "phone": "+380671234567", "language": "uk"}
+    values.update(kwargs)
+    row = db.session.execute(db.select(Customer).filter_by(user_id=user_id)).scalar_one_or_none() if user_id else None
+    if row is None:
+        row = Customer(user_id=user_id, **values)
+        db.session.add(row)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    db.session.commit()
+    return row
+
+
+# ---- outbox ----------------------------------------------------------------------------------
+
+def test_status_change_writes_the_outbox_in_the_same_transaction(notify, db, make_order):
+    order = make_order(customer=customer(db))
+    assert [r.channel for r in rows(db, order_id=order.id)] == ["inapp", "email"]
+    lifecycle.change_status(order, "awaiting_shipment", source="staff")
+    db.session.rollback()  # the caller gives up: the notification goes with the status change
+    assert len(rows(db, order_id=order.id, channel="email")) == 1
+    lifecycle.change_status(order, "awaiting_shipment", source="staff")
+    db.session.commit()
+    assert [r.status for r in rows(db, order_id=order.id, channel="email")] == ["new", "awaiting_shipment"]
+
+
+def test_changes_within_the_window_merge_into_one_message_with_the_latest_status(notify, db, make_order):
+    settings.put("NOTIFY_MERGE_SECONDS", "120")
+    db.session.commit()
+    order = make_order(customer=customer(db), status="shipped")  # new → awaiting → shipped at once
+    emails = rows(db, order_id=order.id, channel="email")
+    assert len(emails) == 1 and emails[0].status == "shipped" and emails[0].merged_count == 2
+    assert dispatch(now=later()).sent == 0  # not due before the window closes
+    assert dispatch(now=later(121)).sent == 1
+    mail = db.session.execute(db.select(DevMail)).scalars().one()
+    assert "передано перевізнику Nova Poshta" in mail.text_body
+
+
+def test_daily_cap_skips_with_a_reason(notify, db, make_order):
+    settings.put("NOTIFY_DAILY_CAP", "2")
+    db.session.commit()
+    person = customer(db)
+    for _ in range(3):
+        make_order(customer=person)
+    states = [(r.state, r.skip_reason) for r in rows(db, customer_id=person.id, channel="email")]
+    assert states[:2] == [("queued", None), ("queued", None)]
+    assert states[2][0] == "skipped" and "ліміту" in states[2][1]
+
+
+def test_bad_email_and_phone_are_skipped_with_a_reason_and_the_status_still_changes(notify, db, make_order):
+    settings.put("SMS_PROVIDER", "turbosms")
+    settings.put("NOTIFY_SMS_STATUSES", "shipped")
+    db.session.commit()
+    order = make_order(customer=customer(db, email="not-an-address", phone="12"), status="shipped")
+    assert order.status == "shipped"
+    skipped = {r.channel: r.skip_reason for r in rows(db, order_id=order.id, state="skipped")}
+    assert skipped == {"email": "Адреса електронної пошти недійсна.", "sms": "Номер телефону недійсний."} or \
+        set(skipped) == {"email", "sms"}
+
+
+# ---- e-mail ----------------------------------------------------------------------------------
+
+def test_email_over_smtp_with_both_parts_headers_and_working_unsubscribe(notify, db, make_order, client):
+    with SmtpServer() as smtp:
+        settings.put("SMTP_HOST", "127.0.0.1")
+        settings.put("SMTP_PORT", str(smtp.port))
+        db.session.commit()
+        order = make_order(customer=customer(db, language="en"), status="shipped")
+        result = dispatch(now=later())
+        assert result.sent == 3 and smtp.wait_for(3)
+    mail = next(m for m in smtp.messages if "Shipped" in m["Subject"])  # sent in parallel: any order
+    assert mail["To"].addresses[0].addr_spec == "olena@example.com"
+    assert order.number in mail["Subject"] and "Shipped" in mail["Subject"]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = mail["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith("https://shop.example/notifications/unsubscribe/")
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "has been handed to Nova Poshta, tracking number" in text
+    assert "https://shop.example/t/" in text and 'href="https://shop.example/t/' in html
+    assert "Track your order" in html and unsubscribe in html
+    # one click, no log-in: GET shows a confirmation, POST turns e-mail off
+    path = unsubscribe.replace("https://shop.example", "")
+    page = client.get(path)
+    assert page.status_code == 200 and "Unsubscribe" in page.get_data(as_text=True) or "Відписатися" in \
+        page.get_data(as_text=True)
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    lifecycle.change_status(order, "in_transit", source="staff")
+    db.session.commit()
+    last = rows(db, order_id=order.id, channel="email")[-1]
+    assert last.state == "skipped" and last.skip_reason
+    assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
+
+
+def test_smtp_down_retries_then_fails_visibly(notify, db, make_order):
+    from notify_servers import free_port
+
+    settings.put("SMTP_HOST", "127.0.0.1")
+    settings.put("SMTP_PORT", str(free_port()))  # nothing listens there
+    settings.put("NOTIFY_MAX_ATTEMPTS", "2")
+    db.session.commit()
+    order = make_order(customer=customer(db))
+    first = dispatch(now=later())
+    assert first.retrying == 1
+    row = rows(db, order_id=order.id, channel="email")[0]
+    assert row.state == "queued" and row.attempts == 1 and "SMTP" in row.last_error
+    assert dispatch(now=later(3600)).failed == 1
+    db.session.refresh(row)
+    assert row.state == "failed" and len(row.attempt_log) == 2
+
+
+def test_without_smtp_mail_goes_to_the_dev_mailbox_admins_can_read(notify, db, make_order, make_user, login, client):
+    make_order(customer=customer(db))
+    assert dispatch(now=later()).sent == 1
+    mail = db.session.execute(db.select(DevMail)).scalars().one()
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    page = client.get("/admin/notifications/mailbox").get_data(as_text=True)
+    assert mail.subject in page
+    assert "Вітаємо, Олена!" in client.get(f"/admin/notifications/mailbox/{mail.id}").get_data(as_text=True)
+    html = client.get(f"/admin/notifications/mailbox/{mail.id}/html")
+    assert "sandbox" in html.headers["Content-Security-Policy"]
+
+
+# ---- SMS -------------------------------------------------------------------------------------
+
+def test_turbosms_request_format_and_segments(notify, db, make_order, httpserver):
+    seen = []
+
+    def handler(request):
+        seen.append((request.headers.get("Authorization"), request.get_json()))
+        return Response(json.dumps({"response_code": 800, "response_status": "SUCCESS_MESSAGE_ACCEPTED",
+                                    "response_result": [{"phone": "380671234567", "response_code": 0,
+                                                         "message_id": "f83f8868-5e46-c6cf-e4fb-615e5a293754",
+                                                         "response_status": "OK"}]}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/message/send.json", method="POST").respond_with_handler(handler)
+    for key, value in {"SMS_PROVIDER": "turbosms", "TURBOSMS_API_URL": httpserver.url_for("/").rstrip("/"),
+                       "TURBOSMS_TOKEN": "tok-123", "TURBOSMS_SENDER": "Posylka",
+                       "NOTIFY_SMS_STATUSES": "shipped"}.items():
+        settings.put(key, value, secret=key.endswith("TOKEN"))
+    db.session.commit()
+    order = make_order(customer=customer(db, phone="067 123 45 67"), status="shipped")
+    dispatch(now=later())
+    auth, body = seen[0]
+    assert auth == "Bearer tok-123"
+    assert body["recipients"] == ["380671234567"] and body["sms"]["sender"] == "Posylka"
+    from app.notify.channels.sms import segments
+
+    assert order.number in body["sms"]["text"] and "https://shop.example/t/" in body["sms"]["text"]
+    assert segments(body["sms"]["text"]) <= 2
+    row = rows(db, order_id=order.id, channel="sms")[0]
+    assert row.state == "sent" and row.provider_id.startswith("f83f8868")
+
+
+def test_smsapi_request_format_and_gateway_error_retry(notify, db, make_order, httpserver):
+    calls = []
+
+    def handler(request):
+        calls.append((request.headers.get("Authorization"), dict(request.form)))
+        if len(calls) == 1:
+            return Response("busy", status=503)
+        return Response(json.dumps({"count": 1, "list": [{"id": "6F5E4D3C2B1A", "points": 0.16,
+                                                          "number": "48501234567", "status": "QUEUE"}]}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/sms.do", method="POST").respond_with_handler(handler)
+    for key, value in {"SMS_PROVIDER": "smsapi", "SMSAPI_API_URL": httpserver.url_for("/").rstrip("/"),
+                       "SMSAPI_TOKEN": "pl-token", "NOTIFY_SMS_STATUSES": "new"}.items():
+        settings.put(key, value, secret=key.endswith("TOKEN"))
+    db.session.commit()
+    order = make_order(customer=customer(db, phone="+48 501 234 567", language="pl"),
+                       delivery={"city": "Kraków", "pickup_point": "Paczkomat KRA01M"})
+    assert dispatch(now=later()).retrying == 1
+    row = rows(db, order_id=order.id, channel="sms")[0]
+    assert row.state == "queued" and "503" in row.last_error
+    assert dispatch(now=later(600)).sent == 1
+    auth, form = calls[-1]
+    assert auth == "Bearer pl-token"
+    assert form["to"] == "48501234567" and form["format"] == "json" and "zamówienie" in form["message"]
+
+
+def test_sms_fits_two_segments_and_keeps_the_link():
+    from app.notify.channels.sms import fit, segments
+
+    link = "https://shop.example/t/abcdefghijklmnopqrstuvwxyz0123456789"
+    long_uk = "Ваше замовлення PS-100001 прямує до вас, очікувана дата 14 травня 2026 р. Пункт видачі: " \
+              "Відділення №12, вул. Городоцька 100, Львів " + link
+    fitted = fit(long_uk, link)
+    assert segments(fitted) <= 2 and fitted.endswith(link) and "…" in fitted
+    assert segments("a" * 160) == 1 and segments("a" * 161) == 2 and segments("ї" * 70) == 1
+    assert segments("ї" * 71) == 2 and segments("€" * 80) == 1 and segments("€" * 81) == 2
+
+
+# ---- web push --------------------------------------------------------------------------------
+
+def test_web_push_is_encrypted_for_the_subscription_and_decrypts_locally(notify, db, make_order, make_user,
+                                                                         login, client, httpserver):
+    import http_ece
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    received = []
+    receiver_key = ec.generate_private_key(ec.SECP256R1())
+    auth_secret = os.urandom(16)
+
+    def handler(request):
+        received.append(http_ece.decrypt(request.get_data(), private_key=receiver_key, auth_secret=auth_secret,
+                                         version=request.headers.get("Content-Encoding")))
+        assert request.headers["Authorization"].startswith("vapid t=")
+        return Response("", status=201)
+
+    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(handler)
+    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
+    db.session.commit()
+    user = make_user("customer", email="olena@example.com")
+    person = customer(db, user_id=user.id)
+    login("olena@example.com")
+    key = client.get("/notifications/push/key").get_json()["publicKey"]
+    assert len(base64.urlsafe_b64decode(key + "==")) == 65
+    public = receiver_key.public_key().public_bytes(serialization.Encoding.X962,
+                                                    serialization.PublicFormat.UncompressedPoint)
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+    response = client.post("/notifications/push/subscribe", json={
+        "endpoint": httpserver.url_for("/push/abc"), "keys": {"p256dh": b64(public), "auth": b64(auth_secret)}})
+    assert response.status_code == 201
+    assert client.post("/notifications/push/subscribe", json={"endpoint": "x"}).status_code == 400
+    order = make_order(customer=person, status="awaiting_shipment")
+    dispatch(now=later())
+    payload = json.loads(received[-1])
+    assert order.number in payload["body"] and payload["url"].startswith("https://shop.example/t/")
+    assert rows(db, order_id=order.id, channel="push")[-1].state == "sent"
+
+
+def test_push_service_worker_is_served_from_the_root(notify, client):
+    response = client.get("/notify-sw.js")
+    assert response.status_code == 200 and response.headers["Service-Worker-Allowed"] == "/"
+    assert "showNotification" in response.get_data(as_text=True)
+
+
+# ---- webhooks --------------------------------------------------------------------------------
+
+def add_endpoint(db, url, allow_private=True):
+    from app.notify.channels.webhook import new_secret
+
+    secret = new_secret()
+    endpoint = WebhookEndpoint(url=url, allow_private=allow_private, secret_encrypted=settings.encrypt(secret))
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint, secret
+
+
+def test_webhook_is_signed_retried_with_the_same_id_and_verifiable(notify, db, make_order, httpserver):
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    calls = []
+
+    def handler(request):
+        calls.append((dict(request.headers), request.get_data()))
+        return Response("", status=500 if len(calls) == 1 else 204)
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
+    endpoint, secret = add_endpoint(db, httpserver.url_for("/hook"))
+    order = make_order(customer=customer(db))
+    assert dispatch(now=later()).retrying == 1
+    row = rows(db, endpoint_id=endpoint.id)[0]
+    assert row.state == "queued" and 4 <= (row.next_attempt_at - utcnow()).total_seconds() <= 7
+    dispatch(now=later(10))
+    assert len(calls) == 2 and calls[0][0]["Webhook-Id"] == calls[1][0]["Webhook-Id"] == row.event_id
+    for headers, body in calls:
+        event = Webhook(secret).verify(body, headers)  # the receiver's own verification
+        assert event["type"] == "order.status_changed" and event["data"]["order_number"] == order.number
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(calls[1][1].replace(b"new", b"old"), calls[1][0])
+    db.session.refresh(row)
+    assert row.state == "sent" and [a.outcome for a in row.attempt_log] == ["failed", "sent"]
+
+
+def test_webhook_410_disables_and_3xx_is_not_followed(notify, db, make_order, httpserver):
+    httpserver.expect_request("/gone").respond_with_data("", status=410)
+    httpserver.expect_request("/moved").respond_with_data("", status=302, headers={"Location": "/elsewhere"})
+    gone, _ = add_endpoint(db, httpserver.url_for("/gone"))
+    moved, _ = add_endpoint(db, httpserver.url_for("/moved"))
+    make_order(customer=customer(db))
+    dispatch(now=later())
+    db.session.refresh(gone)
+    assert not gone.enabled and "410" in gone.disabled_reason
+    assert rows(db, endpoint_id=gone.id)[0].state == "failed"
+    moved_row = rows(db, endpoint_id=moved.id)[0]
+    assert moved_row.state == "queued" and "302" in moved_row.last_error
+    assert not [r for r in httpserver.log if r[0].path == "/elsewhere"]
+
+
+def test_hanging_webhook_receiver_times_out_and_is_retried(notify, db, make_order):
+    settings.put("WEBHOOK_TIMEOUT_SECONDS", "1")
+    db.session.commit()
+    with SilentServer() as silent:
+        endpoint, _ = add_endpoint(db, f"http://127.0.0.1:{silent.port}/hook")
+        make_order(customer=customer(db))
+        result = dispatch(now=later())
+    assert result.retrying == 1
+    row = rows(db, endpoint_id=endpoint.id)[0]
+    assert row.state == "queued" and "1 s" in row.last_error
+
+
+def test_webhook_to_a_private_address_is_refused_unless_allowed(notify, db, make_order, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("", status=204)
+    endpoint, _ = add_endpoint(db, httpserver.url_for("/hook"), allow_private=False)
+    make_order(customer=customer(db))
+    dispatch(now=later())
+    row = rows(db, endpoint_id=endpoint.id)[0]
+    assert row.state == "failed" and "127.0.0.1" in row.last_error and not httpserver.log
+    from app.notify.net import UnsafeAddress, check_public_url
+
+    for url in ("http://10.1.2.3/", "http://169.254.169.254/latest", "http://[::1]/", "ftp://example.com/"):
+        with pytest.raises(UnsafeAddress):
+            check_public_url(url)
+
+
+# ---- reminder --------------------------------------------------------------------------------
+
+def test_pickup_reminder_once_after_n_days(notify, db, make_order):
+    order = make_order(customer=customer(db), status="in_transit")
+    lifecycle.set_flags(order, at_pickup_point=True)
+    db.session.commit()
+    start = utcnow()
+    assert outbox.pickup_reminders(now=start) == 0
+    arrived = rows(db, order_id=order.id, kind="pickup")  # told at once on first sight
+    assert {r.channel for r in arrived} == {"inapp", "email"}
+    assert outbox.pickup_reminders(now=start + timedelta(days=2)) == 0
+    assert outbox.pickup_reminders(now=start + timedelta(days=3, seconds=1)) == 1
+    assert outbox.pickup_reminders(now=start + timedelta(days=5)) == 0
+    db.session.commit()
+    reminders = rows(db, order_id=order.id, kind="reminder")
+    assert {r.channel for r in reminders} == {"inapp", "email"}
+    assert db.session.get(PickupWatch, order.id).reminded_at is not None
+    dispatch(now=start + timedelta(days=3, seconds=2))
+    bodies = db.session.execute(db.select(DevMail.text_body)).scalars().all()
+    assert any("чекає на вас у пункті видачі: Відділення №12" in body for body in bodies)
+    assert any("прибуло до пункту видачі: Відділення №12. Його вже можна забрати." in body for body in bodies)
+
+
+# ---- quiet hours -----------------------------------------------------------------------------
+
+def test_quiet_hours_delay_sms_and_push_only(app):
+    from app.notify.rules import after_quiet_hours
+
+    settings.put("NOTIFY_QUIET_HOURS", "21:00-08:00")
+    night = datetime(2026, 6, 1, 20, 30)  # 23:30 in Kyiv (UTC+3)
+    assert after_quiet_hours(night) == datetime(2026, 6, 2, 5, 0)  # 08:00 Kyiv
+    day = datetime(2026, 6, 1, 9, 0)
+    assert after_quiet_hours(day) == day
+
+
+# ---- templates -------------------------------------------------------------------------------
+
+def test_template_editor_previews_and_rejects_broken_templates(notify, db, make_order, make_user, login, client):
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    url = "/admin/notifications/templates/shipped/email/en"
+    grid = client.get("/admin/notifications/templates")
+    assert grid.status_code == 200 and url in grid.get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "has been handed to" in page
+    preview = client.post(url + "/preview", data={"subject": "Hi {{ order_number }}", "body": "Go {{ carrier }}"},
+                          headers={"HX-Request": "true"})
+    text = preview.get_data(as_text=True)
+    assert "<html" not in text and "Hi PS-100042" in text and "Go Nova Poshta" in text
+    broken = client.post(url, data={"subject": "x", "body": "{{ order_numbr }} {% if %}"})
+    assert broken.status_code == 422
+    assert "Не збережено: у шаблоні помилка" in broken.get_data(as_text=True)
+    unknown = client.post(url, data={"subject": "x", "body": "{{ order_numbr }}"})
+    assert unknown.status_code == 422
+    sneaky = client.post(url, data={"subject": "x", "body": "{{ ''.__class__.__mro__ }}"})
+    assert sneaky.status_code == 422
+    ok = client.post(url, data={"subject": "Parcel {{ order_number }}", "body": "Sent with {{ carrier }}."})
+    assert ok.status_code == 302
+    order = make_order(customer=customer(db, language="en"), status="shipped")
+    dispatch(now=later())
+    mail = db.session.execute(db.select(DevMail).filter_by(subject=f"Parcel {order.number}")).scalar_one()
+    assert "Sent with Nova Poshta." in mail.text_body
+
+
+# ---- customer pages --------------------------------------------------------------------------
+
+def test_notification_centre_and_live_unread_badge(notify, db, make_order, make_user, login, client):
+    user = make_user("customer", email="olena@example.com")
+    person = customer(db, user_id=user.id)
+    order = make_order(customer=person, status="awaiting_shipment")
+    lifecycle.change_status(order, "shipped", source="staff")
+    db.session.commit()
+    login("olena@example.com")
+    home = client.get("/orders/").get_data(as_text=True)
+    assert 'id="notify-badge"' in home
+    badge = client.get("/notifications/unread", headers={"HX-Request": "true"})
+    assert badge.get_data(as_text=True).count("<html") == 0 and ">3</span>" in badge.get_data(as_text=True)
+    centre = client.get("/notifications").get_data(as_text=True)
+    assert "передано перевізнику Nova Poshta" in centre and order.number in centre
+    badge = client.get("/notifications/unread", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "badge-count" not in badge
+
+
+def test_preferences_record_consent_and_turn_channels_off(notify, db, make_order, make_user, login, client):
+    user = make_user("customer", email="olena@example.com")
+    person = customer(db, user_id=user.id)
+    login("olena@example.com")
+    response = client.post("/notifications/settings", data={"email": "", "sms": "y", "push": "y", "language": "pl"})
+    assert response.status_code == 302
+    from app.notify.preferences import for_customer
+
+    prefs = for_customer(person.id)
+    assert not prefs.email_enabled and prefs.sms_enabled and prefs.sms_consent_at is not None
+    assert db.session.get(Customer, person.id).language == "pl"
+    order = make_order(customer=person)
+    email = rows(db, order_id=order.id, channel="email")[0]
+    assert email.state == "skipped"
+
+
+# ---- staff pages -----------------------------------------------------------------------------
+
+def test_admin_log_filters_order_state_and_resend(notify, db, make_order, make_user, login, client):
+    from notify_servers import free_port
+
+    settings.put("SMTP_HOST", "127.0.0.1")
+    settings.put("SMTP_PORT", str(free_port()))
+    settings.put("NOTIFY_MAX_ATTEMPTS", "1")
+    db.session.commit()
+    order = make_order(customer=customer(db))
+    dispatch(now=later())
+    row = rows(db, order_id=order.id, channel="email")[0]
+    assert row.state == "failed"
+    make_user("staff", email="staff@example.com")
+    login("staff@example.com")
+    resp = client.get("/admin/notifications/?state=failed&channel=email")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-3000:]
+    log = resp.get_data(as_text=True)
+    assert order.number in log and "SMTP" in log
+    assert order.number not in client.get("/admin/notifications/?state=sent").get_data(as_text=True)
+    fragment = client.get(f"/admin/notifications/?q={order.number}", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.get_data(as_text=True) and order.number in fragment.get_data(as_text=True)
+    assert order.number in client.get(f"/admin/notifications/orders/{order.id}").get_data(as_text=True)
+    with SmtpServer() as smtp:
+        settings.put("SMTP_PORT", str(smtp.port))
+        db.session.commit()
+        assert client.post(f"/admin/notifications/{row.id}/resend").status_code == 302
+        assert dispatch(now=later()).sent == 1 and smtp.wait_for(1)
+    db.session.refresh(row)
+    assert row.state == "sent" and row.attempts == 2
+    assert client.get("/admin/notifications/templates").status_code == 403  # admins only
+
+
+def test_admin_settings_and_webhook_pages(notify, db, make_user, login, client):
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    response = client.post("/admin/notifications/settings", data={
+        "SMS_PROVIDER": "turbosms", "TURBOSMS_TOKEN": "secret-token", "NOTIFY_QUIET_HOURS": "22:00-07:30",
+        "NOTIFY_MERGE_SECONDS": "60", "NOTIFY_DAILY_CAP": "5", "PICKUP_REMINDER_DAYS": "4", "SMTP_PORT": "2525"})
+    assert response.status_code == 302
+    assert settings.get("TURBOSMS_TOKEN") == "secret-token" and settings.get("PICKUP_REMINDER_DAYS") == "4"
+    assert "secret-token" not in client.get("/admin/notifications/settings").get_data(as_text=True)
+    bad = client.post("/admin/notifications/settings", data={"NOTIFY_QUIET_HOURS": "late"})
+    assert bad.status_code == 422
+    created = client.post("/admin/notifications/webhooks", data={"url": "https://erp.example.com/hook",
+                                                                  "description": "ERP"})
+    assert created.status_code == 302
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "whsec_" in page
+    assert client.post("/admin/notifications/webhooks", data={"url": "not a url"}).status_code == 422
