@@ -207,6 +207,8 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "correction_form": correction_form if current_user.is_admin else None,
         "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
         "returned": statuses.RETURNED, "inline": is_partial_request(),
+        # a customer's return request stays open until staff record the return
+        "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],
     }
     return render("admin/order.html", "admin/_status.html", **context), code
 
