@@ -254,25 +254,24 @@ def _send_batch(jobs, token, clock, result, deadline, workers):
             started["any"] = True
             return queue.popleft()
 
-    def work(app):
-        with app.app_context(), link_context():
-            open_channels = {}
-            try:
-                while (job := next_job()) is not None:
-                    _send_one(job, token, open_channels, clock, result, lock)
-            finally:
-                for channel in open_channels.values():
-                    channel.close()
-                db.session.remove()
-
-    if workers == 1 or len(jobs) == 1:
-        open_channels = {}
+    def drain():
+        open_channels = {}  # one connection per channel (an SMTP session, an HTTP pool) per worker
         try:
             while (job := next_job()) is not None:
                 _send_one(job, token, open_channels, clock, result, lock)
         finally:
             for channel in open_channels.values():
                 channel.close()
+
+    def work(app):
+        with app.app_context(), link_context():
+            try:
+                drain()
+            finally:
+                db.session.remove()
+
+    if workers == 1 or len(jobs) == 1:
+        drain()
         return
     app = current_app._get_current_object()
     threads = [threading.Thread(target=work, args=(app,), name=f"notify-{n}", daemon=True)
