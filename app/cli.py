@@ -1,9 +1,9 @@
 """Command-line tools: ``flask --app wsgi NAME``."""
 import click
-from flask import current_app
 from flask_babel import force_locale
 
 from app.extensions import db
+from app.i18n import default_language
 
 
 def init_app(app):
@@ -16,7 +16,7 @@ def demo_data():
     """Load the demo shop (idempotent: a second run changes nothing)."""
     from app import demo
 
-    with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
+    with force_locale(default_language()):
         created = demo.load()
     db.session.commit()
     if created:

@@ -2,16 +2,26 @@
 
 Values marked secret (API keys, passwords, webhook secrets) are stored encrypted with a key
 derived from the instance secret, and are never shown back in full.
+
+Read every setting an admin can change through ``get`` (never ``current_app.config`` directly),
+so that a change on the settings page takes effect. ``get`` answers from an in-process snapshot
+of the table, so reading settings costs no query on hot paths.
 """
 import base64
+import threading
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.orders.models import utcnow
+
+_CHANGED = "posylka_settings_changed"
 
 
 class Setting(db.Model):
@@ -39,16 +49,72 @@ def decrypt(token):
         return None
 
 
+def _snapshot_store(app):
+    return app.extensions.setdefault("posylka_settings", {"values": None, "loaded_at": 0.0,
+                                                          "lock": threading.Lock()})
+
+
+def _snapshot():
+    """{key: (stored value, secret)} of the settings table, read at most every SETTINGS_REFRESH_SECONDS.
+
+    Hot paths (every page's shop name, the locale, the polled partial's ETag) read settings; this
+    keeps them free of queries. A change made in this process is seen at once (the snapshot is
+    dropped when the transaction that changed a setting commits); another process sees it within
+    SETTINGS_REFRESH_SECONDS.
+    """
+    app = current_app._get_current_object()
+    store = _snapshot_store(app)
+    values = store["values"]
+    ttl = float(app.config.get("SETTINGS_REFRESH_SECONDS", 5))
+    if values is not None and time.monotonic() - store["loaded_at"] < ttl:
+        return values
+    with store["lock"]:
+        if store["values"] is not values and store["values"] is not None:
+            return store["values"]  # another thread just reloaded it
+        started = time.monotonic()
+        with db.engine.connect() as conn:
+            rows = conn.execute(db.select(Setting.key, Setting.value, Setting.secret)).all()
+        values = {key: (value, secret) for key, value, secret in rows}
+        store["values"], store["loaded_at"] = values, started
+    return values
+
+
+def forget_snapshot(app=None):
+    """Drop this process's snapshot; the next read loads the table again."""
+    store = _snapshot_store(app or current_app._get_current_object())
+    store["values"] = None
+
+
 def get(key, default=None):
-    """The admin's value for ``key`` if set, else the app config's, else ``default``."""
-    row = db.session.get(Setting, key)
-    if row is not None and row.value not in (None, ""):
-        return decrypt(row.value) if row.secret else row.value
+    """The admin's value for ``key`` if set, else the app config's, else ``default``.
+
+    Read from the process's snapshot (see ``_snapshot``); inside a transaction that changed a
+    setting, from that transaction, so that it sees its own change before the commit.
+    """
+    if db.session.info.get(_CHANGED):
+        row = db.session.get(Setting, key)
+        stored = (row.value, row.secret) if row is not None else None
+    else:
+        stored = _snapshot().get(key)
+    if stored is not None and stored[0] not in (None, ""):
+        return decrypt(stored[0]) if stored[1] else stored[0]
     return current_app.config.get(key, default)
+
+
+def get_int(key, default=None):
+    """``get`` as a whole number; the config's value (or ``default``) when the stored one is not one."""
+    try:
+        return int(get(key, default))
+    except (TypeError, ValueError):
+        try:
+            return int(current_app.config.get(key, default))
+        except (TypeError, ValueError):
+            return default
 
 
 def put(key, value, *, secret=False):
     """Store a setting in the current transaction; ``None`` or "" removes the override."""
+    db.session.info[_CHANGED] = current_app._get_current_object()
     row = db.session.get(Setting, key)
     if value in (None, ""):
         if row is not None:
@@ -59,3 +125,15 @@ def put(key, value, *, secret=False):
         db.session.add(Setting(key=key, value=stored, secret=secret))
     else:
         row.value, row.secret = stored, secret
+
+
+@event.listens_for(Session, "after_commit")
+def _settings_committed(session):
+    app = session.info.pop(_CHANGED, None)
+    if app is not None:
+        forget_snapshot(app)
+
+
+@event.listens_for(Session, "after_rollback")
+def _settings_rolled_back(session):
+    session.info.pop(_CHANGED, None)

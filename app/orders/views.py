@@ -1,12 +1,15 @@
 """The logged-in customer's orders: the list, one order with its live progress, and their actions."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import customer_required
-from app.extensions import db
+from app.extensions import db, login_manager
+from app.htmx import is_partial_request
+from app.i18n import choose_language, select_timezone
+from app.orders import statuses
 from app.tracking import services
-from app.tracking.views import page_context, progress_response
+from app.tracking.views import not_modified, page_context, progress_response
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -34,8 +37,40 @@ def detail(number):
 
 
 @bp.route("/<number>/progress")
-@customer_required
 def progress(number):
+    """The polled partial. An unchanged order answers 304 from one indexed query (see
+    ``_unchanged``); anything else (a change, a stranger, no session) takes the full path."""
+    return _unchanged(number) or _progress(number)
+
+
+def _unchanged(number):
+    """304 when the browser's ETag matches the order's current version, else None.
+
+    The hot path of every watching customer: it checks the session's identity in the same query
+    that reads the order's version (what the log-in's user loader would check: same user, same
+    session version, active, a customer) instead of loading the user, and renders nothing. The
+    ETag is built from ``order.version`` read now, so a 304 never hides a change.
+    """
+    if not request.if_none_match or not is_partial_request():
+        return None
+    if login_manager.session_protection == "strong":
+        return None  # strong protection may log the user out: let Flask-Login decide
+    try:
+        user_id, session_version = (int(part) for part in session.get("_user_id", "").split(":", 1))
+    except (AttributeError, ValueError):
+        return None  # not logged in (or by a remember-me cookie): the full path handles it
+    state = services.customer_order_state(user_id, session_version, number)
+    if state is None or state.status in statuses.TERMINAL:
+        return None  # 404 for a stranger, 286 for a final state: rendered by the full path
+    language = choose_language(lambda: state.language)
+    etag = services.make_etag("customer", state.id, state.version, language, select_timezone())
+    if not request.if_none_match.contains_weak(etag):
+        return None
+    return not_modified(etag)
+
+
+@customer_required
+def _progress(number):
     order = _own_order(number)
     return progress_response(order, kind="customer", page="orders/detail.html",
                              poll_url=url_for("orders.progress", number=order.number))

@@ -9,18 +9,23 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.dates import format_interval, format_skeleton
 from flask import current_app
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import settings as app_settings
 from app.audit import record
+from app.auth.models import User
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.extensions import db
+from app.i18n import select_timezone
 from app.orders import lifecycle, statuses
 from app.orders.models import Customer, Order
 from app.tracking.models import ReturnRequest
@@ -115,9 +120,29 @@ def find_order_for_lookup(number, contact):
 def etag_for(order, kind):
     """Everything the partial depends on: the order's version, the viewer's language, time zone,
     the poll interval and the day (the expected date may depend on it)."""
-    today = datetime.now(get_timezone()).date().isoformat()
-    return (f"{kind}-{order.id}-v{order.version}-{get_locale()}-{get_timezone()}"
-            f"-p{current_app.config['POLL_SECONDS']}-{today}")
+    return make_etag(kind, order.id, order.version, str(get_locale()), select_timezone())
+
+
+def make_etag(kind, order_id, version, language, zone):
+    """``etag_for`` from plain values (the conditional answer has no ``Order`` object)."""
+    today = datetime.now(ZoneInfo(zone)).date().isoformat()
+    return f"{kind}-{order_id}-v{version}-{language}-{zone}-p{app_settings.get('POLL_SECONDS')}-{today}"
+
+
+#: The state of a logged-in customer's order in one indexed query, with the checks of the session
+#: identity that the log-in's user loader makes (same user, same session version, still active).
+_OWNED_ORDER_STATE = (
+    db.select(Order.id, Order.version, Order.status, User.language)
+    .join(Customer, Customer.id == Order.customer_id).join(User, User.id == Customer.user_id)
+    .where(Order.number == bindparam("number"), User.id == bindparam("user_id"),
+           User.session_version == bindparam("session_version"), User.active.is_(True),
+           User.role == "customer"))
+
+
+def customer_order_state(user_id, session_version, number):
+    """(id, version, status, user's language) of the order if it is this customer's; else None."""
+    return db.session.connection().execute(
+        _OWNED_ORDER_STATE, {"number": number, "user_id": user_id, "session_version": session_version}).first()
 
 
 # ---- the view of one order ------------------------------------------------------------------

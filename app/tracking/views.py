@@ -43,11 +43,17 @@ def progress_response(order, *, kind, poll_url, page, **page_context):
     etag = services.etag_for(order, kind)
     partial = is_partial_request()
     if partial and not order.is_terminal and request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        body = htmx.render(page, "tracking/_progress.html", order=order, view=services.tracking_view(order),
-                           kind=kind, poll_url=poll_url, etag=etag, **page_context)
-        response = make_response(body, 286 if partial and order.is_terminal else 200)
+        return not_modified(etag)
+    body = htmx.render(page, "tracking/_progress.html", order=order, view=services.tracking_view(order),
+                       kind=kind, poll_url=poll_url, etag=etag, **page_context)
+    response = make_response(body, 286 if partial and order.is_terminal else 200)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def not_modified(etag):
+    response = Response(status=304)
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
