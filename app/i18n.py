@@ -66,15 +66,17 @@ def _user_language():
 def choose_language(user_language):
     """The language of this request; ``user_language()`` gives the logged-in user's profile choice
     (asked only when neither the URL nor the cookie decides)."""
-    choice = (
-        supported(request.args.get("lang", ""))
-        or supported(request.cookies.get(LANG_COOKIE, ""))
-        or supported(user_language() or "")
-        or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in languages:
+            return candidate
+    choice = user_language()
+    if choice in languages:
+        return choice
+    choice = (request.accept_languages.best_match(languages) if "Accept-Language" in request.headers else None) \
         or default_language()
-    )
-    if not supported(choice):
-        choice = "uk" if "uk" in current_app.config["LANGUAGES"] else current_app.config["LANGUAGES"][0]
+    if choice not in languages:
+        choice = "uk" if "uk" in languages else languages[0]
     return choice
 
 

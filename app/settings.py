@@ -85,13 +85,18 @@ def forget_snapshot(app=None):
     store["values"] = None
 
 
+def _changed_in_this_transaction():
+    # never makes a session for a request that has none (the polled partial's 304 uses none)
+    return db.session.registry.has() and bool(db.session.info.get(_CHANGED))
+
+
 def get(key, default=None):
     """The admin's value for ``key`` if set, else the app config's, else ``default``.
 
     Read from the process's snapshot (see ``_snapshot``); inside a transaction that changed a
     setting, from that transaction, so that it sees its own change before the commit.
     """
-    if db.session.info.get(_CHANGED):
+    if _changed_in_this_transaction():
         row = db.session.get(Setting, key)
         stored = (row.value, row.secret) if row is not None else None
     else:

@@ -82,29 +82,33 @@ def run_wrk(url, seconds, headers=(), script=None):
             "bad": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(0) if errors else ""}
 
 
-def endpoints(base, customer, staff):
+def endpoints(base, customer, staff, api):
     """(name, path, headers, wrk script) for every measured endpoint."""
     from bench.targets import discover
 
-    return discover(base, customer, staff, cookie_header)
+    return discover(base, customer, staff, cookie_header, api)
 
 
-def measure(size, seconds, workdir):
+def measure(size, seconds, workdir, only=None, threads=None):
     db_path = os.path.join(workdir, f"bench-{size}.db")
     if os.path.exists(db_path):
         os.unlink(db_path)
     print(f"\n== {size:,} orders: building the data set")
     counts = build(f"sqlite:///{db_path}", size, quiet=True)
+    api = counts.pop("api")
     print(f"   {counts}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)],
+    server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)]
+                              + ([str(threads)] if threads else []),
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(f"{base}/bench/bare")
         customer, staff = login(base, BENCH_CUSTOMER_EMAIL), login(base, BENCH_STAFF_EMAIL)
         results = {}
-        for name, path, headers, script in [("bare endpoint", "/bench/bare", [], None)] + endpoints(base, customer, staff):
+        for name, path, headers, script in [("bare endpoint", "/bench/bare", [], None)] + endpoints(base, customer, staff, api):
+            if only and name != "bare endpoint" and only not in name:
+                continue
             run_wrk(base + path, 2, headers, script)  # warm-up
             results[name] = run_wrk(base + path, seconds, headers, script)
             r = results[name]
@@ -124,6 +128,9 @@ def measure(size, seconds, workdir):
 def report(all_results):
     sizes = list(all_results)
     print("\n" + "=" * 100)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {os.cpu_count()} cores · load average {load} "
+          f"· wrk -t2 -c{CONNECTIONS}")
     header = f"{'endpoint':<34}" + "".join(f"{f'{s:,} orders':>32}" for s in sizes)
     print(header)
     print(f"{'':<34}" + "".join(f"{'req/s  ×bare   p50ms   p99ms':>32}" for _ in sizes))
@@ -147,13 +154,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 10,000-order data set")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--only", help="only the endpoints whose name contains this (and the bare one)")
+    parser.add_argument("--threads", type=int, help="waitress threads (default: bench/serve.py's)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (see bench/README.md)")
     sizes = [10_000] if args.quick else [10_000, 100_000]
     workdir = tempfile.mkdtemp(prefix="posylka-bench-")
     try:
-        all_results = {size: measure(size, args.seconds, workdir) for size in sizes}
+        all_results = {size: measure(size, args.seconds, workdir, args.only, args.threads) for size in sizes}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     sys.exit(1 if report(all_results) else 0)
