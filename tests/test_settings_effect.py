@@ -78,7 +78,7 @@ def test_orders_per_page_sync_interval_and_retention_are_read_through_settings(a
 
 def test_settings_page_says_when_each_change_takes_effect(client, make_user, login):
     login(make_user("admin").email)
-    page = client.get("/admin/settings").get_data(as_text=True)
+    page = client.get("/admin/settings", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "next carrier sync" in page and "next daily clean-up" in page and "(1 s)" in page
 
 
