@@ -3,7 +3,8 @@
 For each data-set size (10,000 and 100,000 orders; ``--quick`` only the first) it builds the
 data set (bench/dataset.py), starts bench/serve.py (waitress on loopback), logs in, then runs
 wrk with 50 connections against each endpoint and against the bare endpoint of the same server.
-Ratios to the bare endpoint are measured in the same run, so the machine's noise mostly cancels.
+Each endpoint's ratio is to a bare-endpoint run made just before it, so the machine's noise mostly
+cancels; the bare row shows the median of those runs.
 Finally it prints the serving process's peak memory (VmHWM) and checks the targets of issue 9.
 """
 import argparse
@@ -105,15 +106,25 @@ def measure(size, seconds, workdir, only=None, threads=None):
     try:
         wait_for(f"{base}/bench/bare")
         customer, staff = login(base, BENCH_CUSTOMER_EMAIL), login(base, BENCH_STAFF_EMAIL)
-        results = {}
-        for name, path, headers, script in [("bare endpoint", "/bench/bare", [], None)] + endpoints(base, customer, staff, api):
-            if only and name != "bare endpoint" and only not in name:
+        results, bare_runs = {}, []
+        bare_url = f"{base}/bench/bare"
+        run_wrk(bare_url, 2)  # warm-up
+        for name, path, headers, script in endpoints(base, customer, staff, api):
+            if only and only not in name:
                 continue
+            # the bare endpoint right before each endpoint: its ratio compares two runs seconds
+            # apart, not minutes (another engineer's test run shifts both alike)
+            bare = run_wrk(bare_url, seconds)
+            bare_runs.append(bare)
             run_wrk(base + path, 2, headers, script)  # warm-up
-            results[name] = run_wrk(base + path, seconds, headers, script)
-            r = results[name]
-            print(f"   {name:<34} {r['rps']:>8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+            results[name] = r = run_wrk(base + path, seconds, headers, script)
+            r["bare_rps"] = bare["rps"]
+            print(f"   {name:<34} {r['rps']:>8.0f} req/s  ×bare {r['rps'] / bare['rps']:5.2f} (bare {bare['rps']:.0f})"
+                  f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
                   + (f"  ({r['bad']} non-2xx/3xx)" if r["bad"] else "") + (f"  {r['errors']}" if r["errors"] else ""))
+        bare_runs.sort(key=lambda x: x["rps"])
+        results = {"bare endpoint": dict(bare_runs[len(bare_runs) // 2], bare_rps=bare_runs[len(bare_runs) // 2]["rps"]),
+                   **results}
         with open(f"/proc/{server.pid}/status") as fh:
             peak = int(re.search(r"VmHWM:\s+(\d+) kB", fh.read()).group(1)) / 1024
         return results, peak
@@ -139,8 +150,7 @@ def report(all_results):
         row = f"{name:<34}"
         for size in sizes:
             r = all_results[size][0][name]
-            bare = all_results[size][0]["bare endpoint"]["rps"]
-            row += f"{r['rps']:>10.0f} {r['rps'] / bare:>6.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+            row += f"{r['rps']:>10.0f} {r['rps'] / r['bare_rps']:>6.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
         print(row)
     print("peak memory of the serving process: " + ", ".join(f"{s:,} orders {all_results[s][1]:.0f} MB" for s in sizes))
     from bench.targets import check
