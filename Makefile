@@ -28,9 +28,10 @@ run: $(VENV)/.run-deps
 test: $(VENV)/.dev-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## make bench: the benchmarks in bench/ (not part of make test); see bench/README.md
+## make bench: every benchmark in bench/ (not part of make test); see bench/README.md
+BENCHES := run.py orders_scale.py sync_bench.py dispatch_bench.py
 bench: $(VENV)/.dev-deps
-	$(PY) bench/run.py
+	@status=0; for b in $(BENCHES); do echo "== bench/$$b"; $(PY) bench/$$b || status=1; done; exit $$status
 
 bench-quick: $(VENV)/.dev-deps
 	$(PY) bench/run.py --quick

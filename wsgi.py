@@ -11,14 +11,13 @@ logs.configure(app)
 
 
 def serve():
-    import waitress
-
     from app.scheduler import start_scheduler
+    from app.serving import serve as waitress_serve
 
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])
     print(f" * Posylka is serving on http://{host}:{port}/", flush=True)
-    waitress.serve(app, host=host, port=port, threads=int(app.config.get("WAITRESS_THREADS", 8)),
+    waitress_serve(app, host=host, port=port, threads=int(app.config.get("WAITRESS_THREADS", 8)),
                    ident="posylka")
 
 

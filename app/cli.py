@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from app.extensions import db
+from app.i18n import default_language
 
 
 def init_app(app):
@@ -21,7 +22,7 @@ def demo_data():
     """Load the demo shop (idempotent: a second run changes nothing)."""
     from app import demo
 
-    with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
+    with force_locale(default_language()):
         created = demo.load()
     db.session.commit()
     if created:

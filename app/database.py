@@ -60,6 +60,20 @@ def writing(session=None):
         _write_intent.reset(token)
 
 
+@contextmanager
+def reading():
+    """Transactions begun inside this block are plain (deferred) reads, whatever the caller intends.
+
+    For a second connection opened in the middle of a write (e.g. the settings snapshot): with the
+    write intent it would ask for the write lock its own request already holds, and wait for it.
+    """
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def begin_write(session=None):
     """Declare that the rest of this request writes (for a GET that records something).
 

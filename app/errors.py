@@ -1,7 +1,7 @@
 """One error format per audience: problem+json under /api, a fragment for htmx, a page otherwise."""
 import logging
 
-from flask import jsonify, make_response, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -53,6 +53,7 @@ def problem(status, title, detail=None, **extra):
 
 
 def render_error(code, detail=None):
+    g.rendering_error_page = True  # settings may answer from their last copy (the database may be down)
     title = _titles().get(code, _("Error"))
     detail = detail or _details().get(code, "")
     if wants_problem_json():

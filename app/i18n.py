@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, g, request
 from flask_login import current_user
 
+from app import settings
 from app.extensions import babel
 
 LANG_COOKIE = "lang"
@@ -49,21 +50,39 @@ def supported(code):
 
 def select_locale():
     if not request:
-        return current_app.config["DEFAULT_LANGUAGE"]
+        return default_language()
     cached = g.get("_locale")
     if cached:
         return cached
-    choice = (
-        supported(request.args.get("lang", ""))
-        or supported(request.cookies.get(LANG_COOKIE, ""))
-        or (supported(getattr(current_user, "language", None) or "") if _has_user() else None)
-        or request.accept_languages.best_match(current_app.config["LANGUAGES"])
-        or current_app.config["DEFAULT_LANGUAGE"]
-    )
-    if not supported(choice):
-        choice = "uk" if "uk" in current_app.config["LANGUAGES"] else current_app.config["LANGUAGES"][0]
+    choice = choose_language(_user_language)
     g._locale = choice
     return choice
+
+
+def _user_language():
+    return getattr(current_user, "language", None) if _has_user() else None
+
+
+def choose_language(user_language):
+    """The language of this request; ``user_language()`` gives the logged-in user's profile choice
+    (asked only when neither the URL nor the cookie decides)."""
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in languages:
+            return candidate
+    choice = user_language()
+    if choice in languages:
+        return choice
+    choice = (request.accept_languages.best_match(languages) if "Accept-Language" in request.headers else None) \
+        or default_language()
+    if choice not in languages:
+        choice = "uk" if "uk" in languages else languages[0]
+    return choice
+
+
+def default_language():
+    """The shop's default language: the admin's setting, else DEFAULT_LANGUAGE."""
+    return supported(settings.get("DEFAULT_LANGUAGE", display=True) or "") or current_app.config["DEFAULT_LANGUAGE"]
 
 
 def _has_user():

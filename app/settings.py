@@ -2,20 +2,31 @@
 
 Values marked secret (API keys, passwords, webhook secrets) are stored encrypted with a key
 derived from the instance secret, and are never shown back in full.
+
+Read every setting an admin can change through ``get`` (never ``current_app.config`` directly),
+so that a change on the settings page takes effect. ``get`` answers from an in-process snapshot
+of the table, so reading settings costs no query on hot paths.
 """
 import base64
 import logging
+import threading
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from flask import current_app, g, has_request_context
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from app.database import reading
 from app.extensions import db
 from app.logs import redact_value
 from app.orders.models import utcnow
 
 log = logging.getLogger(__name__)
+_CHANGED = "posylka_settings_changed"
 
 
 class Setting(db.Model):
@@ -43,25 +54,101 @@ def decrypt(token):
         return None
 
 
-def get(key, default=None):
-    """The admin's value for ``key`` if set, else the app config's, else ``default``."""
-    row = db.session.get(Setting, key)
-    if row is not None and row.value not in (None, ""):
-        if row.secret:
-            value = decrypt(row.value)
-            if value is None:
-                # Encrypted under another SECRET_KEY: say so (never the value) and fall back.
-                log.warning("secret setting %s cannot be decrypted (was SECRET_KEY changed?); "
-                            "enter it again on the settings page", key)
-                return current_app.config.get(key, default)
-            redact_value(value)
-            return value
-        return row.value
+def _snapshot_store(app):
+    return app.extensions.setdefault("posylka_settings", {"values": None, "loaded_at": 0.0,
+                                                          "lock": threading.Lock()})
+
+
+def _snapshot(tolerant=False):
+    """{key: (stored value, secret)} of the settings table, read at most every SETTINGS_REFRESH_SECONDS.
+
+    Hot paths (every page's shop name, the locale, the polled partial's ETag) read settings; this
+    keeps them free of queries. A change made in this process is seen at once (the snapshot is
+    dropped when the transaction that changed a setting commits); another process sees it within
+    SETTINGS_REFRESH_SECONDS.
+    """
+    app = current_app._get_current_object()
+    store = _snapshot_store(app)
+    values = store["values"]
+    ttl = float(app.config.get("SETTINGS_REFRESH_SECONDS", 5))
+    if values is not None and time.monotonic() - store["loaded_at"] < ttl:
+        return values
+    error_page = tolerant or (has_request_context() and g.get("rendering_error_page"))
+    if error_page and time.monotonic() - store.get("failed_at", -ttl) < ttl:
+        return store["values"] or {}  # the database was just found down: don't wait for it again
+    with store["lock"]:
+        if store["values"] is not values and store["values"] is not None:
+            return store["values"]  # another thread just reloaded it
+        started = time.monotonic()
+        try:
+            with reading(), db.engine.connect() as conn:  # a read on its own connection: never the write lock
+                rows = conn.execute(db.select(Setting.key, Setting.value, Setting.secret)).all()
+        except SQLAlchemyError:
+            store["failed_at"] = started
+            if not error_page:
+                raise  # a page that needs the database answers 503 (app/errors.py)
+            # A display-only read (or the 503 page itself): answer from the last copy, or from the
+            # environment.
+            log.warning("settings could not be read; using the last known values for display")
+            return store["values"] or {}
+        values = {key: (value, secret) for key, value, secret in rows}
+        store["values"], store["loaded_at"] = values, started
+    return values
+
+
+def forget_snapshot(app=None):
+    """Drop this process's snapshot; the next read loads the table again."""
+    store = _snapshot_store(app or current_app._get_current_object())
+    store["values"] = None
+
+
+def _changed_in_this_transaction():
+    # never makes a session for a request that has none (the polled partial's 304 uses none)
+    return db.session.registry.has() and bool(db.session.info.get(_CHANGED))
+
+
+def get(key, default=None, *, display=False):
+    """The admin's value for ``key`` if set, else the app config's, else ``default``.
+
+    Read from the process's snapshot (see ``_snapshot``); inside a transaction that changed a
+    setting, from that transaction, so that it sees its own change before the commit.
+    ``display=True`` is for what only changes how a page looks (the shop's name, the default
+    language): with the database down it answers from the last known values instead of failing,
+    so pages that need no data (and the 503 page) still render.
+    """
+    if _changed_in_this_transaction():
+        row = db.session.get(Setting, key)
+        stored = (row.value, row.secret) if row is not None else None
+    else:
+        stored = _snapshot(tolerant=display).get(key)
+    if stored is not None and stored[0] not in (None, ""):
+        if not stored[1]:
+            return stored[0]
+        value = decrypt(stored[0])
+        if value is None:
+            # Encrypted under another SECRET_KEY: say so (never the value) and fall back.
+            log.warning("secret setting %s cannot be decrypted (was SECRET_KEY changed?); "
+                        "enter it again on the settings page", key)
+            return current_app.config.get(key, default)
+        redact_value(value)
+        return value
     return current_app.config.get(key, default)
+
+
+def get_int(key, default=None):
+    """``get`` as a whole number; the config's value (or ``default``) when the stored one is not one."""
+    try:
+        return int(get(key, default))
+    except (TypeError, ValueError):
+        try:
+            return int(current_app.config.get(key, default))
+        except (TypeError, ValueError):
+            return default
 
 
 def put(key, value, *, secret=False):
     """Store a setting in the current transaction; ``None`` or "" removes the override."""
+    db.session.info[_CHANGED] = current_app._get_current_object()
     row = db.session.get(Setting, key)
     if value in (None, ""):
         if row is not None:
@@ -74,3 +161,15 @@ def put(key, value, *, secret=False):
         db.session.add(Setting(key=key, value=stored, secret=secret))
     else:
         row.value, row.secret = stored, secret
+
+
+@event.listens_for(Session, "after_commit")
+def _settings_committed(session):
+    app = session.info.pop(_CHANGED, None)
+    if app is not None:
+        forget_snapshot(app)
+
+
+@event.listens_for(Session, "after_rollback")
+def _settings_rolled_back(session):
+    session.info.pop(_CHANGED, None)

@@ -3,9 +3,10 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from app import settings
 from app.auth.views import safe_next
 from app.extensions import db
-from app.i18n import LANG_COOKIE, supported
+from app.i18n import LANG_COOKIE, default_language, supported
 
 bp = Blueprint("web", __name__)
 
@@ -31,7 +32,7 @@ def healthz():
 @bp.route("/language", methods=["POST"])
 def set_language():
     """Remember a hand-picked language (cookie; and the profile of a logged-in user)."""
-    code = supported(request.form.get("lang", "")) or current_app.config["DEFAULT_LANGUAGE"]
+    code = supported(request.form.get("lang", "")) or default_language()
     if current_user.is_authenticated:
         current_user.language = code
         if current_user.customer is not None:
@@ -45,3 +46,5 @@ def set_language():
 
 def init_app(app):
     app.register_blueprint(bp)
+    # templates read admin-editable settings (shop name, poll interval) as setting("NAME")
+    app.jinja_env.globals["setting"] = lambda key, default=None: settings.get(key, default, display=True)

@@ -27,6 +27,10 @@ FINALS = ((statuses.DELIVERED, 55), (statuses.IN_TRANSIT, 15), (statuses.SHIPPED
 BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
 BENCH_STAFF_EMAIL = "bench-staff@example.com"
 BENCH_PASSWORD = "bench-password-1"
+#: The bench customer's order that every size has alike: in transit, so its partial keeps polling.
+BENCH_ORDER = "BN-1000000"
+#: An order of a guest customer and that customer's phone, for the public look-up at /track.
+LOOKUP_ORDER, LOOKUP_PHONE = "BN-1000001", "+380670000000"
 
 
 def _tracking(rng, carrier, n):
@@ -50,9 +54,11 @@ def _path(final):
 
 
 def build(url, orders, seed=7, quiet=False):
-    """Create the schema by migrations and fill it; returns row counts."""
+    """Create the schema by migrations and fill it; returns row counts and, under "api", the
+    ``client_id`` and ``secret`` of an API client (made by the app's own service) for the bench."""
     from flask_migrate import upgrade
 
+    from app.api.services import create_client
     from app.auth.services import create_user
     from app.extensions import db
     from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent
@@ -68,6 +74,8 @@ def build(url, orders, seed=7, quiet=False):
         customer_user = create_user(BENCH_CUSTOMER_EMAIL, BENCH_PASSWORD, "customer", name="Bench Customer",
                                     check_policy=False)
         create_user(BENCH_STAFF_EMAIL, BENCH_PASSWORD, "staff", name="Bench Staff", check_policy=False)
+        client, secret = create_client("Bench", "read:shipments")
+        api = {"client_id": client.client_id, "secret": secret}
         db.session.commit()
         bench_customer_id = customer_user.customer.id
         conn = db.session.connection()
@@ -84,12 +92,16 @@ def build(url, orders, seed=7, quiet=False):
             for n in range(start, min(orders, start + BATCH)):
                 order_id += 1
                 final = rng.choice(finals)
+                if n == 0:
+                    final = statuses.IN_TRANSIT  # BENCH_ORDER
                 created = now - timedelta(days=rng.uniform(0.5, 365))
                 path = _path(final)
                 times = sorted(created + timedelta(hours=rng.uniform(1, 24 * 9)) for _ in path)
                 times = [min(t, now) for t in times]
                 carrier = rng.choice(CARRIERS)
                 customer_id = bench_customer_id if n % 1000 == 0 else first_customer + rng.randrange(n_customers)
+                if n == 1:
+                    customer_id = first_customer  # LOOKUP_ORDER, LOOKUP_PHONE
                 o_rows.append({"id": order_id, "number": f"BN-{1000000 + n}", "customer_id": customer_id,
                                "status": final, "status_changed_at": times[-1] if times else created,
                                "version": len(path) + 1, "currency": "UAH", "at_pickup_point": False,
@@ -139,6 +151,7 @@ def build(url, orders, seed=7, quiet=False):
         db.session.commit()
         db.engine.dispose()
     counts["seconds"] = round(time.time() - started, 1)
+    counts["api"] = api
     if not quiet:
         print(f"  built {counts} ")
     return counts

@@ -2,15 +2,14 @@
 
     .venv/bin/python bench/orders_scale.py [--orders 100000] [--db PATH] [--keep]
 
-Builds the schema with the migrations, bulk-inserts customers, orders, items, shipments and
-status histories (SQLAlchemy Core executemany, not the ORM one by one), then times the staff
-orders list (plain, filtered, searched, sorted, a deep page, the htmx partial) and the analytics
+Builds the data set of ``make bench`` (bench/dataset.py: the schema by the migrations, then
+customers, orders, items, shipments, status histories and carrier events bulk-inserted), then
+times the staff orders list (plain, filtered, searched, sorted, a deep page, the htmx partial) and the analytics
 pages through the real app with a logged-in staff user. Prints the median of several runs of
 each; the target is under one second each. Not part of ``make test``.
 """
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -19,91 +18,7 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import insert  # noqa: E402
-
-CARRIERS = {"nova_poshta": 0.55, "ukrposhta": 0.2, "meest": 0.1, "inpost": 0.1, "dhl": 0.05}
-REGIONS = ("м. Київ", "Львівська", "Одеська", "Харківська", "Дніпропетровська", "Вінницька", "Полтавська",
-           "Закарпатська", "Волинська", "Чернігівська", "mazowieckie", "małopolskie", "pomorskie")
-FIRST = ("Олена", "Максим", "Наталія", "Ігор", "Юлія", "Дмитро", "Софія", "Anna", "Piotr", "Марія", "Олександр")
-LAST = ("Коваль", "Шевченко", "Ткаченко", "Бойко", "Кравченко", "Олійник", "Лисенко", "Nowak", "Wójcik", "Мороз")
-REASONS = ("wrong_size", "changed_mind", "defect", "refused_at_pickup", None)
-
-
-def build(app, n_orders, seed=7):
-    from app.auth.services import create_user
-    from app.extensions import db
-    from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent, utcnow
-
-    rng = random.Random(seed)
-    now = utcnow()
-    create_user("bench-staff@example.com", "bench-password-1", "staff")
-    db.session.commit()
-    n_customers = max(1, n_orders // 5)
-    conn = db.session.connection()
-    conn.execute(insert(Customer), [
-        {"id": i, "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "email": f"c{i}@example.com",
-         "phone": f"+38067{i:07d}", "language": "uk", "created_at": now - timedelta(days=400)}
-        for i in range(1, n_customers + 1)])
-    carriers, weights = list(CARRIERS), list(CARRIERS.values())
-    orders, items, shipments, events = [], [], [], []
-    event_id = shipment_id = item_id = 0
-    for i in range(1, n_orders + 1):
-        created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
-        carrier = rng.choices(carriers, weights)[0]
-        region = rng.choice(REGIONS)
-        roll = rng.random()
-        path = ["new"]
-        if roll < 0.04:
-            path += ["cancelled"]
-        else:
-            depth = 1 + min(3, int(rng.random() * 5)) if created > now - timedelta(days=10) else 4
-            path += ["awaiting_shipment", "shipped", "in_transit", "delivered"][:depth]
-            if path[-1] == "delivered" and rng.random() < 0.08:
-                path.append("returned")
-        at = created
-        times = []
-        for step in path:
-            if step != "new":
-                at = at + timedelta(hours={"awaiting_shipment": rng.uniform(1, 30), "shipped": rng.uniform(2, 48),
-                                           "in_transit": rng.uniform(6, 30), "delivered": rng.uniform(20, 120),
-                                           "returned": rng.uniform(24, 240), "cancelled": rng.uniform(1, 24)}[step])
-                at = min(at, now)
-            times.append(at)
-        previous = None
-        for step, when in zip(path, times):
-            event_id += 1
-            events.append({"id": event_id, "order_id": i, "status": step, "previous_status": previous,
-                           "created_at": when, "source": "staff" if step in ("awaiting_shipment", "returned") else
-                           "carrier", "actor": None, "is_correction": False,
-                           "reason_code": rng.choice(REASONS) if step == "returned" else None,
-                           "note": "bench" if step in ("returned", "cancelled") else None})
-            previous = step
-        status = path[-1]
-        orders.append({"id": i, "number": f"PS-{100000 + i}", "customer_id": rng.randrange(1, n_customers + 1),
-                       "status": status, "status_changed_at": times[-1], "version": len(path), "currency": "UAH",
-                       "at_pickup_point": False, "problem": False, "delivery_carrier": carrier,
-                       "delivery_country": "PL" if region.islower() else "UA", "delivery_city": "Місто",
-                       "delivery_region": region, "created_at": created, "updated_at": times[-1]})
-        for _ in range(rng.choice((1, 1, 1, 2, 3))):
-            item_id += 1
-            items.append({"id": item_id, "order_id": i, "name": "Сукня льняна", "sku": "DR-104", "size": "M",
-                          "color": "синій", "quantity": 1, "price": "1450.00"})
-        if "shipped" in path:
-            shipment_id += 1
-            shipped_at = times[path.index("shipped")]
-            scheduled = (shipped_at + timedelta(days=rng.choice((1, 2, 2, 3, 4)))).date()
-            shipments.append({"id": shipment_id, "order_id": i, "carrier": carrier,
-                              "tracking_number": f"2045{i:010d}" if carrier == "nova_poshta" else f"BN{i:012d}",
-                              "scheduled_delivery_date": scheduled, "active": status in ("shipped", "in_transit"),
-                              "created_at": shipped_at})
-    for model, rows in ((Order, orders), (OrderItem, items), (Shipment, shipments), (StatusEvent, events)):
-        for start in range(0, len(rows), 20000):
-            conn.execute(insert(model), rows[start:start + 20000])
-    db.session.commit()
-    db.session.execute(db.text("ANALYZE"))
-    db.session.commit()
-    return {"orders": len(orders), "items": len(items), "shipments": len(shipments), "history rows": len(events),
-            "customers": n_customers}
+from bench.dataset import BENCH_PASSWORD, BENCH_STAFF_EMAIL, build  # noqa: E402
 
 
 def timed(client, path, runs):
@@ -128,8 +43,6 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="time an existing --db file without rebuilding it")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
     from app import create_app
     from config import TestConfig
 
@@ -137,16 +50,15 @@ def main():
     reuse = args.reuse and args.db and os.path.exists(path)
     if os.path.exists(path) and not reuse:
         os.unlink(path)
+    if not reuse:
+        counts = build(f"sqlite:///{path}", args.orders, quiet=True)
+        counts.pop("api")
+        seconds = counts.pop("seconds")
+        print(f"built in {seconds:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TIMEZONE": "UTC"})
     app = create_app(config)
-    if not reuse:
-        with app.app_context():
-            upgrade()
-            start = time.perf_counter()
-            counts = build(app, args.orders)
-            print(f"built in {time.perf_counter() - start:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     client = app.test_client()
-    client.post("/login", data={"email": "bench-staff@example.com", "password": "bench-password-1"})
+    client.post("/login", data={"email": BENCH_STAFF_EMAIL, "password": BENCH_PASSWORD})
     from app.orders.models import utcnow
 
     today = utcnow().date()
@@ -157,9 +69,9 @@ def main():
         ("orders list, htmx partial", "/admin/orders?status=in_transit#partial"),
         ("filter: status + carrier + region", "/admin/orders?status=delivered&carrier=nova_poshta&region=Львівська"),
         ("filter: date range", f"/admin/orders?date_from={month_ago}&date_to={today}"),
-        ("search: customer name", "/admin/orders?q=коваль"),
+        ("search: customer name", "/admin/orders?q=клієнт 1234"),
         ("search: phone digits", "/admin/orders?q=0670012345"),
-        ("search: order number", "/admin/orders?q=PS-150000"),
+        ("search: order number", "/admin/orders?q=BN-1050000"),
         ("search: tracking number", "/admin/orders?q=20450000012345"),
         ("sort by customer, page 200", "/admin/orders?sort=customer&page=200"),
         ("analytics, last 30 days", f"/admin/analytics/?date_from={month_ago}&date_to={today}"),

@@ -3,7 +3,8 @@
 For each data-set size (10,000 and 100,000 orders; ``--quick`` only the first) it builds the
 data set (bench/dataset.py), starts bench/serve.py (waitress on loopback), logs in, then runs
 wrk with 50 connections against each endpoint and against the bare endpoint of the same server.
-Ratios to the bare endpoint are measured in the same run, so the machine's noise mostly cancels.
+Each endpoint's ratio is to a bare-endpoint run made just before it, so the machine's noise mostly
+cancels; the bare row shows the median of those runs.
 Finally it prints the serving process's peak memory (VmHWM) and checks the targets of issue 9.
 """
 import argparse
@@ -82,34 +83,48 @@ def run_wrk(url, seconds, headers=(), script=None):
             "bad": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(0) if errors else ""}
 
 
-def endpoints(base, customer, staff):
+def endpoints(base, customer, staff, api):
     """(name, path, headers, wrk script) for every measured endpoint."""
     from bench.targets import discover
 
-    return discover(base, customer, staff, cookie_header)
+    return discover(base, customer, staff, cookie_header, api)
 
 
-def measure(size, seconds, workdir):
+def measure(size, seconds, workdir, only=None, threads=None):
     db_path = os.path.join(workdir, f"bench-{size}.db")
     if os.path.exists(db_path):
         os.unlink(db_path)
     print(f"\n== {size:,} orders: building the data set")
     counts = build(f"sqlite:///{db_path}", size, quiet=True)
+    api = counts.pop("api")
     print(f"   {counts}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)],
+    server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)]
+                              + ([str(threads)] if threads else []),
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(f"{base}/bench/bare")
         customer, staff = login(base, BENCH_CUSTOMER_EMAIL), login(base, BENCH_STAFF_EMAIL)
-        results = {}
-        for name, path, headers, script in [("bare endpoint", "/bench/bare", [], None)] + endpoints(base, customer, staff):
+        results, bare_runs = {}, []
+        bare_url = f"{base}/bench/bare"
+        run_wrk(bare_url, 2)  # warm-up
+        for name, path, headers, script in endpoints(base, customer, staff, api):
+            if only and only not in name:
+                continue
+            # the bare endpoint right before each endpoint: its ratio compares two runs seconds
+            # apart, not minutes (another engineer's test run shifts both alike)
+            bare = run_wrk(bare_url, seconds)
+            bare_runs.append(bare)
             run_wrk(base + path, 2, headers, script)  # warm-up
-            results[name] = run_wrk(base + path, seconds, headers, script)
-            r = results[name]
-            print(f"   {name:<34} {r['rps']:>8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+            results[name] = r = run_wrk(base + path, seconds, headers, script)
+            r["bare_rps"] = bare["rps"]
+            print(f"   {name:<34} {r['rps']:>8.0f} req/s  ×bare {r['rps'] / bare['rps']:5.2f} (bare {bare['rps']:.0f})"
+                  f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
                   + (f"  ({r['bad']} non-2xx/3xx)" if r["bad"] else "") + (f"  {r['errors']}" if r["errors"] else ""))
+        bare_runs.sort(key=lambda x: x["rps"])
+        results = {"bare endpoint": dict(bare_runs[len(bare_runs) // 2], bare_rps=bare_runs[len(bare_runs) // 2]["rps"]),
+                   **results}
         with open(f"/proc/{server.pid}/status") as fh:
             peak = int(re.search(r"VmHWM:\s+(\d+) kB", fh.read()).group(1)) / 1024
         return results, peak
@@ -124,6 +139,9 @@ def measure(size, seconds, workdir):
 def report(all_results):
     sizes = list(all_results)
     print("\n" + "=" * 100)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {os.cpu_count()} cores · load average {load} "
+          f"· wrk -t2 -c{CONNECTIONS}")
     header = f"{'endpoint':<34}" + "".join(f"{f'{s:,} orders':>32}" for s in sizes)
     print(header)
     print(f"{'':<34}" + "".join(f"{'req/s  ×bare   p50ms   p99ms':>32}" for _ in sizes))
@@ -132,8 +150,7 @@ def report(all_results):
         row = f"{name:<34}"
         for size in sizes:
             r = all_results[size][0][name]
-            bare = all_results[size][0]["bare endpoint"]["rps"]
-            row += f"{r['rps']:>10.0f} {r['rps'] / bare:>6.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+            row += f"{r['rps']:>10.0f} {r['rps'] / r['bare_rps']:>6.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
         print(row)
     print("peak memory of the serving process: " + ", ".join(f"{s:,} orders {all_results[s][1]:.0f} MB" for s in sizes))
     from bench.targets import check
@@ -147,13 +164,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 10,000-order data set")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--only", help="only the endpoints whose name contains this (and the bare one)")
+    parser.add_argument("--threads", type=int, help="waitress threads (default: bench/serve.py's)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (see bench/README.md)")
     sizes = [10_000] if args.quick else [10_000, 100_000]
     workdir = tempfile.mkdtemp(prefix="posylka-bench-")
     try:
-        all_results = {size: measure(size, args.seconds, workdir) for size in sizes}
+        all_results = {size: measure(size, args.seconds, workdir, args.only, args.threads) for size in sizes}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     sys.exit(1 if report(all_results) else 0)

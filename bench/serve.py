@@ -16,9 +16,8 @@ def main():
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 8
     import logging
 
-    import waitress
-
     from app import create_app
+    from app.serving import serve
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "RATELIMIT_ENABLED": False,
@@ -28,7 +27,7 @@ def main():
     def bare():
         return "ok"
 
-    waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident="posylka", backlog=2048,
+    serve(app, host="127.0.0.1", port=port, threads=threads, ident="posylka", backlog=2048,
                    connection_limit=1000)
 
 

@@ -146,3 +146,10 @@ def test_create_user_cli(app, runner):
     assert result.exit_code == 0, result.output
     short = runner.invoke(args=["create-user", "--role", "staff", "x@example.com"], input="short\nshort\n")
     assert short.exit_code != 0 and "at least 12" in short.output
+
+
+def test_form_fields_are_marked_invalid_only_with_an_error(app, client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "aria-invalid" not in html and 'aria-describedby="None"' not in html
+    html = client.post("/login", data={"email": "not-an-address", "password": ""}).get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and 'aria-describedby="email-error"' in html

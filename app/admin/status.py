@@ -5,12 +5,12 @@ and the per-order outcome of a bulk change.
 """
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.admin.reasons import RETURN_REASONS
 from app.extensions import db
+from app.i18n import default_language
 from app.orders import lifecycle, statuses
 from app.orders.models import Order
 
@@ -29,7 +29,7 @@ def compose_note(target, note, reason):
         raise ReturnReasonMissing()
     if reason == "other":
         return note
-    with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
+    with force_locale(default_language()):
         label = str(RETURN_REASONS[reason])
     return f"{label}. {note}" if note else label
 

@@ -36,8 +36,8 @@ def index():
 # ---- orders list -------------------------------------------------------------------------------
 
 def _list_context(filters):
-    page = orderlist.find_orders(filters)
     counts = orderlist.status_counts(filters)
+    page = orderlist.find_orders(filters, counts)
     bulk = BulkStatusForm()
     bulk.status.choices = [("", _("— choose —"))] + [(s, str(statuses.label(s))) for s in statuses.ALL]
     return {

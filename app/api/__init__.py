@@ -8,6 +8,8 @@ webhooks; ``admin.py`` is where admins manage API clients and the platforms' sec
 import flask_babel
 from flask import current_app, g, request
 
+from app.i18n import default_language
+
 API_PREFIXES = ("/api/", "/oauth/")
 
 
@@ -28,7 +30,7 @@ def init_app(app):
         request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", 256 * 1024)
         # status_label and error texts follow Accept-Language only (no cookie, no session).
         g._locale = (request.accept_languages.best_match(current_app.config["LANGUAGES"])
-                     or current_app.config["DEFAULT_LANGUAGE"])
+                     or default_language())
         flask_babel.refresh()  # forget a locale cached earlier in this application context
 
     @app.after_request

@@ -1,9 +1,10 @@
 """The OpenAPI 3.1 document, generated from the declared resources and their pydantic models."""
 import re
 
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from pydantic.json_schema import models_json_schema
 
+from app import settings
 from app.api import schemas as s
 from app.api.core import ROUTES, bp
 
@@ -108,7 +109,7 @@ def build_document():
         paths.setdefault(_openapi_path(bp.url_prefix + route.rule), {})[route.method] = op
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"{current_app.config.get('SHOP_NAME', 'Posylka')} API", "version": "1.0.0",
+        "info": {"title": f"{settings.get('SHOP_NAME', 'Posylka')} API", "version": "1.0.0",
                  "description": "Shipments, their status and new orders for a shop's own systems. "
                                 "Authenticate with OAuth2 client credentials at /oauth/token; send "
                                 "Authorization: Bearer <token>. Errors are application/problem+json."},

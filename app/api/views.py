@@ -3,6 +3,7 @@ from datetime import timezone
 
 from flask import jsonify, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from app.api import schemas as s
 from app.api.core import ApiError, resource, touch_client
@@ -83,7 +84,9 @@ def answer(model, status=200, headers=None):
 # ---- queries ---------------------------------------------------------------------------------
 
 def _visible_shipments(client):
-    return db.select(Shipment).join(Shipment.order).where(Order.is_sandbox.is_(bool(client.sandbox)))
+    # the joined order fills shipment.order too: a page of shipments is one query, not one per row
+    return (db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order))
+            .where(Order.is_sandbox.is_(bool(client.sandbox))))
 
 
 def _shipment_or_404(client, shipment_id):

@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import abort, g
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -9,7 +10,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db, login_manager
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its serializer built once per set of keys rather than
+    twice per request (building one runs a trial serialisation): every poll opens the session."""
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("posylka_session_serializer")
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            app.extensions["posylka_session_serializer"] = cached
+        return cached[1]
+
+
 def init_app(app):
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")

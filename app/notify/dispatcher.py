@@ -26,7 +26,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import settings
-from app.database import writing
+from app.database import reading, writing
 from app.extensions import db
 from app.notify import channels, preferences, rules
 from app.notify import templates as tpl
@@ -76,11 +76,12 @@ def link_context():
 
 def requeue_stale(clock):
     """Rows whose claim lease ran out (their dispatcher died) go back to the queue."""
-    result = db.session.execute(
-        update(Notification).where(Notification.state == SENDING, Notification.locked_until < clock)
-        .values(state=QUEUED, claim_token=None, locked_until=None)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with writing():  # several dispatchers may run at once: take SQLite's write lock up front
+        result = db.session.execute(
+            update(Notification).where(Notification.state == SENDING, Notification.locked_until < clock)
+            .values(state=QUEUED, claim_token=None, locked_until=None)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
     return result.rowcount or 0
 
 
@@ -92,11 +93,12 @@ def claim(clock, batch_size, lease_seconds):
            .order_by(Notification.next_attempt_at, Notification.id).limit(batch_size))
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    result = db.session.execute(
-        update(Notification).where(Notification.id.in_(due.scalar_subquery()))
-        .values(state=SENDING, claim_token=token, locked_until=clock + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with writing():  # one short write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: SKIP LOCKED)
+        result = db.session.execute(
+            update(Notification).where(Notification.id.in_(due.scalar_subquery()))
+            .values(state=SENDING, claim_token=token, locked_until=clock + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False))
+        db.session.commit()
     return token if result.rowcount else None
 
 
@@ -200,10 +202,11 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
 
 
 def _release(token):
-    db.session.execute(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
-                       .values(state=QUEUED, claim_token=None, locked_until=None)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+    with writing():
+        db.session.execute(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
+                           .values(state=QUEUED, claim_token=None, locked_until=None)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
 
 
 def _disable_endpoint(endpoint_id, reason):
@@ -288,7 +291,9 @@ def _compose_batch(token, cache):
     Its objects are gone once the jobs are composed, so the per-message commits that follow do
     not expire (and reload) hundreds of loaded rows each time.
     """
-    with Session(db.engine, expire_on_commit=False) as session:
+    # Composing only reads (orders get their link nonce when created), and it uses two sessions:
+    # under the scheduler's write intent the second would wait for the lock the first holds.
+    with reading(), Session(db.engine, expire_on_commit=False) as session:
         rows = session.execute(
             db.select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
             .options(selectinload(Notification.order).selectinload(Order.shipments),

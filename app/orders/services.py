@@ -1,4 +1,5 @@
 """Creating and finding orders. Status changes go through ``lifecycle``, not here."""
+import secrets
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -29,6 +30,11 @@ class DuplicateTrackingNumber(OrderInputError):
 
     def __init__(self):
         super().__init__("tracking_number", _("This tracking number is already used by another order."))
+
+
+def new_link_nonce():
+    """Part of the order's signed tracking links (see app/tracking/links.py), set once at creation."""
+    return secrets.token_urlsafe(9)
 
 
 def order_number_for(order_id):
@@ -140,7 +146,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     delivery = delivery or {}
     order = Order(customer=customer, status=statuses.NEW, status_changed_at=when, version=1,
                   created_at=when, updated_at=when, currency=currency, note=note,
-                  number=number or f"tmp-{uuid.uuid4().hex[:24]}",
+                  number=number or f"tmp-{uuid.uuid4().hex[:24]}", link_nonce=new_link_nonce(),
                   delivery_carrier=delivery.get("carrier") or None,
                   delivery_country=(delivery.get("country") or "UA").upper()[:2],
                   delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),

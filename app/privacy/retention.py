@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from app import settings
 from app.audit import AuditLog
 from app.auth.sessions import UserSession, expired_rows
 from app.database import writing
@@ -32,7 +33,7 @@ BATCH = 200
 
 
 def order_cutoff(now):
-    return months_before(now, current_app.config["RETENTION_MONTHS"])
+    return months_before(now, settings.get_int("RETENTION_MONTHS"))
 
 
 def _expired_orders(now):

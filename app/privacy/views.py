@@ -3,6 +3,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from app import settings
 from app.auth import admin_required, customer_required
 from app.extensions import db
 from app.htmx import render
@@ -79,7 +80,7 @@ def desk():
     subject.audit_views(found, current_user)
     return render("privacy/desk.html", "privacy/_search_results.html", form=form, found=found,
                   query=form.q.data or "", preview=retention.preview(),
-                  retention_months=current_app.config["RETENTION_MONTHS"])
+                  retention_months=settings.get_int("RETENTION_MONTHS"))
 
 
 @bp.route("/admin/privacy/retention", methods=["POST"])

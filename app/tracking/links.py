@@ -19,7 +19,9 @@ def _serializer():
 
 
 def new_nonce():
-    return secrets.token_urlsafe(9)
+    from app.orders.services import new_link_nonce
+
+    return new_link_nonce()
 
 
 def make_token(order):

@@ -6,11 +6,10 @@ import os
 
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, send_from_directory, url_for
 
-from app import htmx
 from app.carriers import carrier_name
 from app.extensions import db, limiter
 from app.htmx import is_partial_request
-from app.tracking import branding, links, services
+from app.tracking import branding, fragments, links, services
 from app.tracking.forms import LookupForm
 
 bp = Blueprint("tracking", __name__)
@@ -34,7 +33,7 @@ def _carrier_name(code):
     return carrier_name(code)
 
 
-def progress_response(order, *, kind, poll_url, page, **page_context):
+def progress_response(order, *, kind, poll_url, page):
     """Answer for the polled tracking partial (and its page without JavaScript).
 
     An htmx poll whose ETag still matches gets ``304`` before anything is rendered; a terminal order
@@ -43,19 +42,31 @@ def progress_response(order, *, kind, poll_url, page, **page_context):
     etag = services.etag_for(order, kind)
     partial = is_partial_request()
     if partial and not order.is_terminal and request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
+        return not_modified(etag)
+    if partial:
+        body = render_template("tracking/_progress.html", order=order, view=services.full_tracking_view(order),
+                               kind=kind, poll_url=poll_url, etag=etag)
     else:
-        body = htmx.render(page, "tracking/_progress.html", order=order, view=services.tracking_view(order),
-                           kind=kind, poll_url=poll_url, etag=etag, **page_context)
-        response = make_response(body, 286 if partial and order.is_terminal else 200)
+        body = render_template(page, **page_context(order, kind, poll_url, etag=etag))
+    response = make_response(body, 286 if partial and order.is_terminal else 200)
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
-def page_context(order, kind, poll_url):
-    return {"order": order, "view": services.tracking_view(order), "kind": kind, "poll_url": poll_url,
-            "etag": services.etag_for(order, kind)}
+def not_modified(etag):
+    response = Response(status=304)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def page_context(order, kind, poll_url, etag=None):
+    """What a tracking page needs: the order and its progress block (cached, see ``fragments``)."""
+    etag = etag or services.etag_for(order, kind)
+    return {"order": order, "kind": kind, "etag": etag,
+            "progress_html": fragments.progress_block(order, kind=kind, poll_url=poll_url, etag=etag,
+                                                      render_view=services.full_tracking_view)}
 
 
 def _lang_args():

@@ -1,0 +1,198 @@
+"""Queries per request on the hot pages (issue 9): a small fixed number, whatever the data.
+
+Each test counts the SQL statements one request runs (a ``before_cursor_execute`` listener on the
+engine) for a small case and a large one (many history rows, carrier events, parcels, orders) and
+asserts the same count, at most a fixed bound: no page loads rows one by one.
+"""
+import base64
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.orders import statuses
+
+#: The most statements each page may run (what it runs today, measured by these tests).
+# Every logged-in request also reads its server-side session row, with the user (app/auth/sessions.py).
+BOUNDS = {
+    "partial 304": 2,  # the session row; the order's version and the session's identity, in one query
+    "partial 200": 9,  # session, order, then the order with history, parcels, carrier events, return requests
+    "order page": 13,  # session, order with recipient, items, the tracking block's loads, the header's
+                       # unread-messages count and the push opt-in's customer
+    "order page again": 2,  # unchanged order: the session row, then served from the page cache after one query
+    "track lookup": 2,  # the order with its customer; the first link's nonce (only once)
+    "api list": 6,  # token, client, shipments with their orders (one query), and the client's last use
+    "admin list": 8,  # session row, user, status counts (the total too), ids, orders with customers, parcels, items, regions
+}
+
+
+@pytest.fixture
+def app_config():
+    return {"SETTINGS_REFRESH_SECONDS": 3600}  # the settings snapshot is read once, not mid-test
+
+
+@pytest.fixture
+def count_queries(db):
+    @contextmanager
+    def counting():
+        statements = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            # transaction control is not a query (SQLite's BEGIN is explicit, see app/database.py)
+            if statement.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+
+    return counting
+
+
+@pytest.fixture
+def rich_order(db, make_order):
+    """An in-transit order of ``customer`` with ``extra`` more history rows, carrier events and parcels."""
+    from app.orders.models import CarrierEvent, Shipment, StatusEvent, utcnow
+
+    def make(customer, extra=0, number_of_parcels=1):
+        order = make_order(customer=customer, status=statuses.IN_TRANSIT)
+        now = utcnow()
+        for k in range(1, number_of_parcels):
+            order.shipments.append(Shipment(carrier="ukrposhta", tracking_number=f"05{order.id:04d}{k:07d}"))
+        db.session.flush()
+        for shipment in order.shipments:
+            for k in range(extra):
+                db.session.add(CarrierEvent(shipment=shipment, occurred_at=now - timedelta(hours=extra - k),
+                                            raw_code=f"c{k}", raw_text=f"Подія {k}", location="Київ"))
+        # a long history, as a much-corrected order would have (test data, not a status change)
+        for k in range(extra):
+            db.session.add(StatusEvent(order=order, status=statuses.IN_TRANSIT, previous_status=statuses.SHIPPED,
+                                       created_at=now - timedelta(minutes=extra - k), source="staff",
+                                       note=f"уточнення {k}", is_correction=True))
+        db.session.commit()
+        return order
+
+    return make
+
+
+@pytest.fixture
+def customer_pair(db, make_user, login, client):
+    """A logged-in customer with a small order and a large one."""
+    def make(rich_order, extra=40, parcels=4):
+        user = make_user("customer")
+        small = rich_order(user.customer)
+        large = rich_order(user.customer, extra=extra, number_of_parcels=parcels)
+        assert login(user.email).status_code == 302
+        return small, large
+
+    return make
+
+
+def _count(count_queries, send, *args, **kwargs):
+    with count_queries() as statements:
+        response = send(*args, **kwargs)
+    return response, len(statements)
+
+
+def test_unchanged_partial_is_one_query(client, count_queries, customer_pair, rich_order):
+    small, large = customer_pair(rich_order)
+    counts = []
+    for order in (small, large):
+        url = f"/orders/{order.number}/progress"
+        first = client.get(url, headers={"HX-Request": "true"})
+        assert first.status_code == 200
+        response, n = _count(count_queries, client.get, url,
+                             headers={"HX-Request": "true", "If-None-Match": first.headers["ETag"]})
+        assert response.status_code == 304
+        counts.append(n)
+    assert counts[0] == counts[1] <= BOUNDS["partial 304"], counts
+
+
+def test_partial_after_a_change_does_not_grow_with_history(client, count_queries, customer_pair, rich_order):
+    small, large = customer_pair(rich_order)
+    counts = []
+    for order in (small, large):
+        client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})  # warm the settings
+        response, n = _count(count_queries, client.get, f"/orders/{order.number}/progress",
+                             headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        counts.append(n)
+    assert "уточнення 39" in response.get_data(as_text=True)  # the long history is on the page
+    assert counts[0] == counts[1] <= BOUNDS["partial 200"], counts
+
+
+def test_order_page_does_not_grow_and_a_reload_is_served_from_the_cache(client, count_queries, customer_pair, rich_order):
+    small, large = customer_pair(rich_order)
+    client.get("/orders/")  # warm the settings snapshot
+    first, again = [], []
+    for order in (small, large):
+        response, n = _count(count_queries, client.get, f"/orders/{order.number}")
+        assert response.status_code == 200
+        first.append(n)
+        response, n = _count(count_queries, client.get, f"/orders/{order.number}")
+        assert response.status_code == 200
+        again.append(n)
+    assert first[0] == first[1] <= BOUNDS["order page"], first
+    assert again[0] == again[1] <= BOUNDS["order page again"], again
+
+
+def test_track_lookup_does_not_grow_with_history(db, client, count_queries, make_order, rich_order):
+    from app.orders.models import Customer
+
+    counts = []
+    for extra in (0, 40):
+        customer = Customer(name="Гість", phone=f"+38067555{extra:04d}", email=f"guest{extra}@example.com")
+        db.session.add(customer)
+        order = rich_order(customer, extra=extra, number_of_parcels=3)
+        post = {"number": order.number, "contact": customer.phone}
+        client.post("/track", data=post)  # the first look-up gives the order its link nonce
+        response, n = _count(count_queries, client.post, "/track", data=post)
+        assert response.status_code == 303
+        counts.append(n)
+    assert counts[0] == counts[1] <= BOUNDS["track lookup"], counts
+
+
+def _token(client, db):
+    from app.api.services import create_client
+
+    api_client, secret = create_client("Shop", "read:shipments")
+    db.session.commit()
+    basic = base64.b64encode(f"{api_client.client_id}:{secret}".encode()).decode()
+    response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                           headers={"Authorization": f"Basic {basic}"})
+    return response.get_json()["access_token"]
+
+
+def test_api_shipments_list_does_not_grow_with_the_page(db, client, count_queries, make_order):
+    headers = {"Authorization": f"Bearer {_token(client, db)}"}
+    counts = []
+    for total in (2, 30):
+        while len(client.get("/api/shipments?limit=100", headers=headers).get_json()["items"]) < total:
+            make_order(status=statuses.SHIPPED)
+        response, n = _count(count_queries, client.get, "/api/shipments?limit=100", headers=headers)
+        assert response.status_code == 200
+        assert len(response.get_json()["items"]) == total
+        counts.append(n)
+    assert counts[0] == counts[1] <= BOUNDS["api list"], counts
+
+
+def test_admin_orders_list_does_not_grow_with_orders(db, client, count_queries, make_user, login, make_order,
+                                                     rich_order):
+    from app.orders.models import Customer
+
+    staff = make_user("staff")
+    assert login(staff.email).status_code == 302
+    client.get("/admin/orders")  # warm the settings snapshot
+    counts = []
+    for total in (2, 25):
+        while db.session.query(Customer).count() < total:
+            customer = Customer(name="Клієнт", phone="+380670000000")
+            db.session.add(customer)
+            rich_order(customer, extra=3, number_of_parcels=2)
+        response, n = _count(count_queries, client.get, "/admin/orders")
+        assert response.status_code == 200
+        counts.append(n)
+    assert counts[0] == counts[1] <= BOUNDS["admin list"], counts
