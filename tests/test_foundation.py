@@ -153,3 +153,11 @@ def test_form_fields_are_marked_invalid_only_with_an_error(app, client):
     assert "aria-invalid" not in html and 'aria-describedby="None"' not in html
     html = client.post("/login", data={"email": "not-an-address", "password": ""}).get_data(as_text=True)
     assert 'aria-invalid="true"' in html and 'aria-describedby="email-error"' in html
+
+
+def test_demo_history_is_not_announced(app, db, runner):
+    from app.notify.models import Notification
+
+    runner.invoke(args=["demo-data"])
+    outgoing = db.session.query(Notification).filter(Notification.channel != "inapp").all()
+    assert outgoing and {n.state for n in outgoing} == {"skipped"}  # nothing goes out for old history

@@ -298,7 +298,10 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     state_name = status(code, config)
     if state_name in ("off", "not_configured"):
         return None
-    rows = due_shipments(code, utcnow() + timedelta(days=3650) if force else now,
+    # A parcel due a moment after this tick would otherwise wait a whole extra tick: take what falls
+    # due within the next half tick too.
+    horizon = now + timedelta(seconds=float(setting("SYNC_TICK_SECONDS", 60)) / 2)
+    rows = due_shipments(code, utcnow() + timedelta(days=3650) if force else horizon,
                          limit=int(setting("SYNC_MAX_PER_RUN", 20000)))
     if not rows:
         return None
