@@ -140,13 +140,18 @@ def _routes(app):
     return found
 
 
+_TABLES = {}
+
+
 def _snapshot(db):
     """Every row of every table (log-in sessions aside: their last-seen time moves by design)."""
     rows = {}
+    key = str(db.engine.url)
+    if key not in _TABLES:
+        _TABLES[key] = sorted(set(sa_inspect(db.engine).get_table_names()) - {"user_sessions", "alembic_version"})
+    tables = _TABLES[key]
     with db.engine.connect() as connection:
-        for table in sorted(sa_inspect(db.engine).get_table_names()):
-            if table in ("user_sessions", "alembic_version"):
-                continue
+        for table in tables:
             result = connection.execute(text(f'SELECT * FROM "{table}"'))
             rows[table] = sorted(json.dumps(list(row), default=str) for row in result)
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest(), rows
