@@ -223,16 +223,23 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
     cache = {}
     with link_context():
         clock = now or utcnow()
-        result.requeued = requeue_stale(clock)
+        # Each step below is its own short write transaction (SQLite: BEGIN IMMEDIATE, so it waits
+        # for the lock instead of failing with "database is locked" after reading); composing may
+        # give an order its link nonce. Nothing is held while messages are on the wire.
+        with writing():
+            result.requeued = requeue_stale(clock)
         while max_messages is None or result.total < max_messages:
             size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
-            token = claim(clock, size, lease)
+            with writing():
+                token = claim(clock, size, lease)
             if token is None:
                 break
             deadline = time.monotonic() + max(lease - margin, lease / 2)
-            jobs = _compose_batch(token, cache)
+            with writing():
+                jobs = _compose_batch(token, cache)
             _send_batch(jobs, token, clock, result, deadline, workers)
-            _release(token)
+            with writing():
+                _release(token)
     return result
 
 
