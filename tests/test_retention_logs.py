@@ -8,6 +8,7 @@ from app.carriers.models import SyncRun
 from app.notify.models import DeliveryAttempt, DevMail, Notification
 from app.orders.models import utcnow
 from app.privacy import retention
+from tests.conftest import PASSWORD
 
 OLD, NEW = timedelta(days=400), timedelta(days=10)
 LOG_RULES = ("notifications", "dev_mailbox", "api_tokens", "platform_deliveries", "sync_runs", "sessions")
@@ -92,3 +93,26 @@ def test_admin_preview_lists_the_log_rules(app, db, make_user, make_order, clien
     db.session.expire_all()
     assert db.session.query(Notification).filter(Notification.event_id.like("ev-%")).count() == 2
     assert db.session.query(SyncRun).count() == 1
+
+
+def test_parcel_numbers_leave_the_sync_logs_with_the_order(app, db, make_user, make_order, client, login):
+    from app.carriers.models import CarrierState
+    from tests.test_privacy import _dump
+
+    user = make_user("customer")
+    kept = make_order(status="in_transit")
+    erased = make_order(customer=user.customer, status="delivered")
+    aged = make_order(status="delivered")
+    numbers = {o: o.shipments[0].tracking_number for o in (kept, erased, aged)}
+    db.session.add(SyncRun(carrier="nova_poshta", started_at=utcnow(),
+                           errors="\n".join(f"{n}: not found" for n in numbers.values())))
+    db.session.add(CarrierState(carrier="nova_poshta", last_error=f"{numbers[erased]}: HTTP 500"))
+    aged.status_changed_at = utcnow() - OLD
+    db.session.commit()
+
+    login(user.email)
+    assert client.post("/account/privacy/erase", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
+    retention.run()
+    dump = _dump(db)
+    assert numbers[erased].lower() not in dump and numbers[aged].lower() not in dump
+    assert numbers[kept].lower() in dump  # an order still on its way keeps its number in the log

@@ -223,9 +223,9 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
     cache = {}
     with link_context():
         clock = now or utcnow()
-        # Each step below is its own short write transaction (SQLite: BEGIN IMMEDIATE, so it waits
-        # for the lock instead of failing with "database is locked" after reading); composing may
-        # give an order its link nonce. Nothing is held while messages are on the wire.
+        # Claiming, re-queueing and releasing are short write transactions of their own (SQLite:
+        # BEGIN IMMEDIATE, so they wait for the lock instead of failing with "database is locked").
+        # Nothing is held while messages are on the wire.
         with writing():
             result.requeued = requeue_stale(clock)
         while max_messages is None or result.total < max_messages:
@@ -235,8 +235,7 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
             if token is None:
                 break
             deadline = time.monotonic() + max(lease - margin, lease / 2)
-            with writing():
-                jobs = _compose_batch(token, cache)
+            jobs = _compose_batch(token, cache)
             _send_batch(jobs, token, clock, result, deadline, workers)
             with writing():
                 _release(token)

@@ -77,3 +77,18 @@ register_rule(RetentionRule(
 register_rule(RetentionRule(
     "sync_runs", _l("Carrier sync run logs are deleted"),
     preview=lambda now: _count(_old_sync_runs(now)), apply=_deleter(_old_sync_runs, SyncRun)))
+
+
+def scrub_parcel_numbers(numbers):
+    """Remove parcel numbers from the carrier sync's error texts (sync runs, carrier states).
+
+    Anonymising an order (retention or erasure) replaces its parcel numbers; the sync's log lines
+    may still name them ("2045…: not found"), so they are blanked there too. The caller commits.
+    """
+    from app.carriers.models import CarrierState
+
+    for number in {n for n in numbers if n and len(n) >= 4}:
+        for model, column in ((SyncRun, SyncRun.errors), (CarrierState, CarrierState.last_error)):
+            db.session.execute(db.update(model).where(column.contains(number, autoescape=True))
+                               .values({column.key: db.func.replace(column, number, "—")})
+                               .execution_options(synchronize_session=False))
