@@ -50,7 +50,8 @@ def main(url, worker, count, mode="write"):
                             if "locked" in (summary.get("errors") or ""):
                                 errors.append(summary["errors"])
                     else:
-                        result = dispatch()
+                        with writing():  # as the scheduler runs its jobs (app/scheduler.py)
+                            result = dispatch()
                         work += result.sent
                         errors.extend(str(e) for e in result.errors if "locked" in str(e))
                 except OperationalError as error:

@@ -30,14 +30,12 @@ def init_app(app):
 @with_appcontext
 def dispatch_notifications(limit):
     """Send the notifications that are due now (and queue pickup reminders)."""
-    from app.database import writing
     from app.extensions import db
     from app.notify.dispatcher import dispatch
     from app.notify.outbox import pickup_reminders
 
-    with writing():  # reads, then queues reminders: SQLite must take the write lock at BEGIN
-        reminded = pickup_reminders()
-        db.session.commit()
+    reminded = pickup_reminders()
+    db.session.commit()
     result = dispatch(max_messages=limit)
     click.echo(f"sent {result.sent}, failed {result.failed}, retrying {result.retrying}, "
                f"skipped {result.skipped}, re-queued after a crash {result.requeued}, reminders {reminded}")

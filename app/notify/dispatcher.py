@@ -223,22 +223,16 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
     cache = {}
     with link_context():
         clock = now or utcnow()
-        # Claiming, re-queueing and releasing are short write transactions of their own (SQLite:
-        # BEGIN IMMEDIATE, so they wait for the lock instead of failing with "database is locked").
-        # Nothing is held while messages are on the wire.
-        with writing():
-            result.requeued = requeue_stale(clock)
+        result.requeued = requeue_stale(clock)
         while max_messages is None or result.total < max_messages:
             size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
-            with writing():
-                token = claim(clock, size, lease)
+            token = claim(clock, size, lease)
             if token is None:
                 break
             deadline = time.monotonic() + max(lease - margin, lease / 2)
             jobs = _compose_batch(token, cache)
             _send_batch(jobs, token, clock, result, deadline, workers)
-            with writing():
-                _release(token)
+            _release(token)
     return result
 
 
