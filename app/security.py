@@ -17,7 +17,7 @@
 import re
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request, session
+from flask import abort, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 BASE_CSP = {
@@ -116,7 +116,24 @@ def _proxy_fix(app):
                                 x_host=counts["host"], x_port=counts["port"], x_prefix=counts["prefix"])
 
 
+NO_BODY_CHECK = ("/api/", "/oauth/", "/carriers/")
+
+
+def refuse_nul_bytes():
+    """A NUL character in a query parameter, form field or JSON body is never meaningful, and
+    PostgreSQL refuses to store or even compare it (a 500 otherwise): answer 400 up front."""
+    values = [value for _name, items in request.args.lists() for value in items]
+    # Form pages only: webhooks and the API verify signatures over the raw body (reading the form
+    # here would consume it) and enforce their own body limits; the API's models refuse NUL.
+    if request.method in ("POST", "PUT", "PATCH") and not request.path.startswith(NO_BODY_CHECK) \
+            and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values.extend(value for _name, items in request.form.lists() for value in items)
+    if "\x00" in request.path or any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app):
+    app.before_request(refuse_nul_bytes)
     mode = _secure_mode(app.config.get("SESSION_COOKIE_SECURE", "auto"))
     app.config["COOKIE_SECURE_MODE"] = mode
     # Flask and Flask-Login read these as booleans; "auto" is applied per cookie by Response.

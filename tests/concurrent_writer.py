@@ -1,9 +1,11 @@
 """A separate OS process that writes to the shop's database (run by tests/test_faults.py).
 
-``python tests/concurrent_writer.py URL WORKER COUNT [read]``: creates COUNT orders and moves
-each through the whole lifecycle, one transaction per step, each step reading the order and
+``python tests/concurrent_writer.py URL WORKER COUNT [read|sync|dispatch]``: creates COUNT orders and
+moves each through the whole lifecycle, one transaction per step, each step reading the order and
 then writing the status, an audit row and a shared setting (so writers contend for the same
-row). With ``read`` it only reads in a loop. Prints one JSON line with what it did.
+row). With ``read`` it only reads in a loop for COUNT seconds; with ``sync`` it runs the real
+carrier sync (the sandbox carrier, its clock moved on an hour per round) and with ``dispatch`` the
+notification dispatcher, in a loop for COUNT seconds. Prints one JSON line with what it did.
 """
 import json
 import os
@@ -30,6 +32,34 @@ def main(url, worker, count, mode="write"):
         from app.orders.models import Customer, Order
         from app.orders.services import create_order
 
+        if mode in ("sync", "dispatch"):
+            from datetime import timedelta
+
+            from app.carriers.sync import sync_all
+            from app.notify.dispatcher import dispatch
+            from app.orders.models import utcnow
+
+            deadline, rounds, work = time.monotonic() + count, 0, 0
+            while time.monotonic() < deadline:
+                rounds += 1
+                try:
+                    if mode == "sync":
+                        for summary in sync_all(app, carriers=["sandbox"], force=True,
+                                                now=utcnow() + timedelta(hours=rounds)):
+                            work += summary["status_changes"]
+                            if "locked" in (summary.get("errors") or ""):
+                                errors.append(summary["errors"])
+                    else:
+                        with writing():  # as the scheduler runs its jobs (app/scheduler.py)
+                            result = dispatch()
+                        work += result.sent
+                        errors.extend(str(e) for e in result.errors if "locked" in str(e))
+                except OperationalError as error:
+                    errors.append(str(error.orig))
+                    db.session.rollback()
+                time.sleep(0.05)
+            print(json.dumps({"worker": worker, "errors": errors, "rounds": rounds, "work": work}))
+            return
         if mode == "read":
             deadline = time.monotonic() + count
             while time.monotonic() < deadline:

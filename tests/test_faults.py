@@ -82,6 +82,61 @@ def test_concurrent_writers_on_sqlite_see_no_locked_errors(sqlite_template, tmp_
         db.engine.dispose()
 
 
+def test_sync_and_dispatcher_run_beside_staff_and_customers_on_sqlite(sqlite_template, tmp_path):
+    """The scheduler's jobs (a real carrier sync of sandbox parcels and the notification
+    dispatcher) in their own processes, at the same time as staff writers and customer readers:
+    no "database is locked", parcels move, messages go out."""
+    path = tmp_path / "shared.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    app = create_app(_config(url))
+    with app.app_context():
+        from app.extensions import db
+        from app.orders import lifecycle
+        from app.orders.models import Customer
+        from app.orders.services import create_order
+
+        for n in range(12):
+            customer = Customer(name=f"Sandbox {n}", email=f"sandbox{n}@example.com")
+            order = create_order(customer, [{"name": "Светр", "quantity": 1, "price": "50.00"}],
+                                 shipments=[{"carrier": "sandbox", "tracking_number": f"SBX{n:010d}"}],
+                                 source="system")
+            db.session.flush()
+            lifecycle.change_status(order, "awaiting_shipment", source="system")
+        db.session.commit()
+        db.engine.dispose()
+    commands = [[sys.executable, "tests/concurrent_writer.py", url, str(w), "5"] for w in range(2)]
+    commands += [[sys.executable, "tests/concurrent_writer.py", url, "97", "6", "sync"],
+                 [sys.executable, "tests/concurrent_writer.py", url, "98", "6", "dispatch"],
+                 [sys.executable, "tests/concurrent_writer.py", url, "99", "6", "read"]]
+    processes = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for cmd in commands]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err[-2000:]
+        assert "database is locked" not in err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [r["errors"] for r in results] == [[]] * len(commands)
+    sync, dispatch = results[2], results[3]
+    assert sync["rounds"] > 1 and sync["work"] > 0
+    assert dispatch["rounds"] > 1
+
+    with app.app_context():
+        from app.carriers.models import SyncRun
+        from app.notify.models import Notification
+        from app.orders.models import Order
+
+        sandbox = db.session.query(Order).join(Order.shipments).filter_by(carrier="sandbox").all()
+        assert all(o.status != "awaiting_shipment" for o in sandbox)
+        runs = db.session.query(SyncRun).filter_by(carrier="sandbox").all()
+        assert runs and all("locked" not in (r.errors or "") for r in runs)
+        notes = db.session.query(Notification).all()
+        assert notes and all("locked" not in (n.last_error or "") for n in notes)
+        assert any(n.state == "sent" for n in notes)
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL readers never wait for writers
 def test_reads_do_not_take_the_write_lock(app, db, make_user, client, login):
     """A GET reads from its snapshot while another connection holds the write lock."""

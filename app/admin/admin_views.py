@@ -110,7 +110,7 @@ def audit():
     if date_to:
         select = select.where(AuditLog.created_at < local_day_start(date_to + timedelta(days=1)))
     try:
-        page = max(1, int(args.get("page", 1)))
+        page = min(max(1, int(args.get("page", 1))), 1_000_000)  # a huge page overflows the SQL OFFSET
     except ValueError:
         page = 1
     total = db.session.execute(select.with_only_columns(func.count(AuditLog.id))).scalar_one()

@@ -71,7 +71,7 @@ class OrderFilters:
         carrier = args.get("carrier", "")
         sort = args.get("sort", DEFAULT_SORT)
         try:
-            page = max(1, int(args.get("page", 1)))
+            page = min(max(1, int(args.get("page", 1))), 1_000_000)  # a huge page overflows the SQL OFFSET
         except ValueError:
             page = 1
         return cls(status=status if status in statuses.ALL else "",

@@ -351,7 +351,7 @@ def add_order_shipment(order_id):
         flash(_("Enter the tracking number."), "error")
         return _order_page(order, shipment_form=form, code=422)
     try:
-        if form.version.data and int(form.version.data) != order.version:
+        if form.version.data and form.version.data.strip() != str(order.version):
             raise lifecycle.StaleOrder()
         shipment = add_shipment(order, form.carrier.data or None, form.tracking_number.data)
         lifecycle.touch(order)

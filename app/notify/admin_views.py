@@ -55,7 +55,7 @@ def log():
         query = query.outerjoin(Order, Notification.order_id == Order.id).where(
             or_(Order.number == q, Notification.recipient.ilike(f"%{q}%"), Notification.event_id == q))
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = min(max(1, int(request.args.get("page", 1))), 1_000_000)  # a huge page overflows the SQL OFFSET
     except ValueError:
         page = 1
     rows = db.session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * LOG_PAGE)

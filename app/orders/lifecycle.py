@@ -80,7 +80,7 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
         raise UnknownStatus(to_status)
     if source not in statuses.SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    if expected_version is not None and int(expected_version) != order.version:
+    if expected_version is not None and str(expected_version).strip() != str(order.version):
         raise StaleOrder()
     note = (note or "").strip() or None
     current = order.status

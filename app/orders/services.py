@@ -205,7 +205,7 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     from app.audit import record
     from app.orders.lifecycle import StaleOrder, touch
 
-    if expected_version is not None and int(expected_version) != order.version:
+    if expected_version is not None and str(expected_version).strip() != str(order.version):
         raise StaleOrder()
     name = (customer.get("name") or "").strip()
     if not name:
@@ -239,7 +239,7 @@ def remove_shipment(order, shipment_id, *, expected_version=None, actor_user=Non
     from app.audit import record
     from app.orders.lifecycle import StaleOrder, touch
 
-    if expected_version is not None and int(expected_version) != order.version:
+    if expected_version is not None and str(expected_version).strip() != str(order.version):
         raise StaleOrder()
     shipment = next((s for s in order.shipments if s.id == shipment_id), None)
     if shipment is None:

@@ -7,4 +7,4 @@ finished orders after ``RETENTION_MONTHS`` and purges dead sessions and old audi
 of history rows too (status notes, carrier locations): the only edits those append-only
 tables ever get.
 """
-from app.privacy import retention, sources  # noqa: F401  (registers the built-in tables and rules)
+from app.privacy import logs, retention, sources  # noqa: F401  (registers the built-in tables and rules)

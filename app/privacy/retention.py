@@ -47,6 +47,9 @@ def _count(select):
 
 def anonymise_order(order, now):
     """Blank the personal columns of an order and of everything that hangs on it."""
+    from app.privacy.logs import scrub_parcel_numbers
+
+    scrub_parcel_numbers([shipment.tracking_number for shipment in order.shipments])
     anonymise(order, now)
     for shipment in order.shipments:
         anonymise(shipment, now)

@@ -101,6 +101,10 @@ def erase(customer, *, actor=None, now=None):
                                "delivered, returned or cancelled.", numbers=", ".join(pending)))
     # Find every row first: deleting the log-in changes what the queries would find.
     found = [(source, db.session.execute(source.rows_of(customer)).scalars().all()) for source in sources()]
+    from app.orders.models import Shipment
+    from app.privacy.logs import scrub_parcel_numbers
+
+    scrub_parcel_numbers([row.tracking_number for source, rows in found if source.model is Shipment for row in rows])
     changed = 0
     for source, rows in found:
         for row in rows:

@@ -1,0 +1,94 @@
+"""Retention for the logs the newer features keep: the same ``RETENTION_MONTHS`` policy.
+
+* Notifications that are done (sent, failed, skipped) and older than the period are deleted with
+  their delivery attempts; queued or sending ones are never touched.
+* The development mailbox keeps mail for the same period.
+* API tokens that have expired or were revoked are deleted (they can no longer be used).
+* Platform webhook deliveries (kept so a replay changes nothing) and carrier sync runs older
+  than the period are deleted.
+"""
+from flask_babel import lazy_gettext as _l
+
+from app.api.models import ApiToken, PlatformDelivery
+from app.carriers.models import SyncRun
+from app.extensions import db
+from app.notify.models import QUEUED, SENDING, DeliveryAttempt, DevMail, Notification
+from app.privacy.registry import RetentionRule, register_rule
+from app.privacy.retention import _count, order_cutoff
+
+BATCH = 500
+
+
+def _old_notifications(now):
+    return db.select(Notification).where(Notification.state.not_in((QUEUED, SENDING)),
+                                         Notification.created_at < order_cutoff(now))
+
+
+def _old_mail(now):
+    return db.select(DevMail).where(DevMail.created_at < order_cutoff(now))
+
+
+def _dead_tokens(now):
+    return db.select(ApiToken).where((ApiToken.expires_at <= now) | ApiToken.revoked_at.is_not(None))
+
+
+def _old_deliveries(now):
+    return db.select(PlatformDelivery).where(PlatformDelivery.received_at < order_cutoff(now))
+
+
+def _old_sync_runs(now):
+    return db.select(SyncRun).where(SyncRun.started_at < order_cutoff(now))
+
+
+def _deleter(select_rows, model, before=None):
+    """``apply(now)``: delete the rows ``select_rows(now)`` finds, in committed batches."""
+    def apply(now):
+        ids = db.session.execute(select_rows(now).with_only_columns(model.id).order_by(model.id)).scalars().all()
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            if before is not None:
+                before(chunk)
+            db.session.execute(db.delete(model).where(model.id.in_(chunk)).execution_options(
+                synchronize_session=False))
+            db.session.commit()
+        return len(ids)
+    return apply
+
+
+def _delete_attempts(notification_ids):
+    # SQLite enforces ON DELETE CASCADE only with foreign keys on; delete the children explicitly.
+    db.session.execute(db.delete(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(notification_ids))
+                       .execution_options(synchronize_session=False))
+
+
+register_rule(RetentionRule(
+    "notifications", _l("Sent, failed and skipped notifications and their delivery attempts are deleted"),
+    preview=lambda now: _count(_old_notifications(now)),
+    apply=_deleter(_old_notifications, Notification, before=_delete_attempts)))
+register_rule(RetentionRule(
+    "dev_mailbox", _l("Mail in the development mailbox is deleted"),
+    preview=lambda now: _count(_old_mail(now)), apply=_deleter(_old_mail, DevMail)))
+register_rule(RetentionRule(
+    "api_tokens", _l("Expired or revoked API access tokens are deleted"),
+    preview=lambda now: _count(_dead_tokens(now)), apply=_deleter(_dead_tokens, ApiToken)))
+register_rule(RetentionRule(
+    "platform_deliveries", _l("Records of processed shop platform webhooks are deleted"),
+    preview=lambda now: _count(_old_deliveries(now)), apply=_deleter(_old_deliveries, PlatformDelivery)))
+register_rule(RetentionRule(
+    "sync_runs", _l("Carrier sync run logs are deleted"),
+    preview=lambda now: _count(_old_sync_runs(now)), apply=_deleter(_old_sync_runs, SyncRun)))
+
+
+def scrub_parcel_numbers(numbers):
+    """Remove parcel numbers from the carrier sync's error texts (sync runs, carrier states).
+
+    Anonymising an order (retention or erasure) replaces its parcel numbers; the sync's log lines
+    may still name them ("2045…: not found"), so they are blanked there too. The caller commits.
+    """
+    from app.carriers.models import CarrierState
+
+    for number in {n for n in numbers if n and len(n) >= 4}:
+        for model, column in ((SyncRun, SyncRun.errors), (CarrierState, CarrierState.last_error)):
+            db.session.execute(db.update(model).where(column.contains(number, autoescape=True))
+                               .values({column.key: db.func.replace(column, number, "—")})
+                               .execution_options(synchronize_session=False))

@@ -1,0 +1,314 @@
+"""The access matrix: every route that names an object (by id, number or signed token), asked by
+every kind of visitor, gives the expected answer.
+
+The columns are: anonymous, another customer, the customer who owns the object, staff, admin.
+For the bearer API the columns mean: no credentials, a sandbox API client (which must not see
+real orders), the API client, and a logged-in staff member or admin sending only their session
+cookie (which the API must not accept).
+
+A route with an argument that the table does not cover fails the test: classify new routes here.
+
+GET cells are requested and compared. For routes that change things (POST, PATCH), the cells
+that must be refused are requested and the whole database must be unchanged afterwards; the
+allowed cells (``OK``) are exercised by each feature's own tests.
+"""
+import base64
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+
+from app.api.services import create_client
+from app.notify.models import DevMail, Notification, WebhookEndpoint
+from app.notify.preferences import unsubscribe_token
+from app.settings import encrypt
+from app.tracking.links import make_token
+from tests.conftest import PASSWORD
+
+LOGIN = "login"  # redirected to the log-in page
+API401 = "401"  # 401 application/problem+json
+OK = "ok"  # allowed: not requested here (a POST that would change data)
+
+ROLES = ("anonymous", "other", "owner", "staff", "admin")
+
+CUSTOMER_PAGE = (LOGIN, 404, 200, 403, 403)      # the customer's own object; strangers get 404, never 403
+CUSTOMER_ACTION = (LOGIN, 404, OK, 403, 403)
+CUSTOMER_DOWNLOAD = (LOGIN, OK, OK, 403, 403)     # each customer downloads their own data
+STAFF_PAGE = (LOGIN, 403, 403, 200, 200)
+STAFF_ACTION = (LOGIN, 403, 403, OK, OK)
+ADMIN_PAGE = (LOGIN, 403, 403, 403, 200)
+ADMIN_ACTION = (LOGIN, 403, 403, 403, OK)
+SIGNED_LINK = (200, 200, 200, 200, 200)           # the signed token is the credential
+SIGNED_ACTION = (OK, OK, OK, OK, OK)
+API_READ = (API401, 404, 200, API401, API401)
+API_WRITE = (API401, 404, OK, API401, API401)
+
+MATRIX = {
+    # customer pages
+    ("GET", "/orders/<number>"): CUSTOMER_PAGE,
+    ("GET", "/orders/<number>/progress"): CUSTOMER_PAGE,
+    ("POST", "/orders/<number>/received"): CUSTOMER_ACTION,
+    ("POST", "/orders/<number>/return"): CUSTOMER_ACTION,
+    ("POST", "/account/privacy/export.<fmt>"): CUSTOMER_DOWNLOAD,
+    # signed links (tracking page, embeddable widget, one-click unsubscribe)
+    ("GET", "/t/<token>"): SIGNED_LINK,
+    ("GET", "/t/<token>/progress"): SIGNED_LINK,
+    ("GET", "/widget/<token>"): SIGNED_LINK,
+    ("GET", "/widget/<token>/progress"): SIGNED_LINK,
+    ("GET", "/notifications/unsubscribe/<token>"): SIGNED_LINK,
+    ("POST", "/notifications/unsubscribe/<token>"): SIGNED_ACTION,
+    # staff workspace
+    ("GET", "/admin/orders/<int:order_id>"): STAFF_PAGE,
+    ("POST", "/admin/orders/<int:order_id>"): STAFF_ACTION,
+    ("POST", "/admin/orders/<int:order_id>/correct"): ADMIN_ACTION,
+    ("POST", "/admin/orders/<int:order_id>/edit"): STAFF_ACTION,
+    ("POST", "/admin/orders/<int:order_id>/shipments"): STAFF_ACTION,
+    ("POST", "/admin/orders/<int:order_id>/shipments/<int:shipment_id>/delete"): STAFF_ACTION,
+    ("GET", "/admin/orders/export.<fmt>"): STAFF_PAGE,
+    ("GET", "/admin/notifications/<int:notification_id>"): STAFF_PAGE,
+    ("POST", "/admin/notifications/<int:notification_id>/resend"): STAFF_ACTION,
+    ("GET", "/admin/notifications/orders/<int:order_id>"): STAFF_PAGE,
+    # admin only
+    ("POST", "/admin/users/<int:user_id>/active"): ADMIN_ACTION,
+    ("POST", "/admin/users/<int:user_id>/reset-password"): ADMIN_ACTION,
+    ("GET", "/admin/privacy/customers/<int:customer_id>"): ADMIN_PAGE,
+    ("POST", "/admin/privacy/customers/<int:customer_id>/erase"): ADMIN_ACTION,
+    ("POST", "/admin/privacy/customers/<int:customer_id>/export.<fmt>"): ADMIN_ACTION,
+    ("POST", "/admin/api-clients/<int:client_id>/revoke"): ADMIN_ACTION,
+    ("POST", "/admin/carriers/<code>"): ADMIN_ACTION,
+    ("POST", "/admin/carriers/<code>/test"): ADMIN_ACTION,
+    ("GET", "/admin/notifications/mailbox/<int:mail_id>"): ADMIN_PAGE,
+    ("GET", "/admin/notifications/mailbox/<int:mail_id>/html"): ADMIN_PAGE,
+    ("GET", "/admin/notifications/templates/<kind>/<channel>/<language>"): ADMIN_PAGE,
+    ("POST", "/admin/notifications/templates/<kind>/<channel>/<language>"): ADMIN_ACTION,
+    ("POST", "/admin/notifications/templates/<kind>/<channel>/<language>/preview"): ADMIN_ACTION,
+    ("POST", "/admin/notifications/templates/<kind>/<channel>/<language>/reset"): ADMIN_ACTION,
+    ("GET", "/admin/notifications/webhooks/<int:endpoint_id>"): ADMIN_PAGE,
+    ("POST", "/admin/notifications/webhooks/<int:endpoint_id>"): ADMIN_ACTION,
+    ("POST", "/admin/notifications/webhooks/<int:endpoint_id>/test"): ADMIN_ACTION,
+    # bearer API (by API client, see the module docstring)
+    ("GET", "/api/shipments/<int:shipment_id>"): API_READ,
+    ("PATCH", "/api/shipments/<int:shipment_id>"): API_WRITE,
+    ("GET", "/api/shipments/<int:shipment_id>/status"): API_READ,
+    ("POST", "/api/shipments/<int:shipment_id>/status"): API_WRITE,
+}
+
+#: Pages without an argument in the path whose access still depends on the role.
+ROLE_PAGES = {
+    ("GET", "/orders/"): (LOGIN, 200, 200, 403, 403),
+    ("GET", "/account/privacy"): (LOGIN, 200, 200, 403, 403),
+    ("GET", "/notifications"): (LOGIN, 200, 200, 403, 403),
+    ("GET", "/notifications/settings"): (LOGIN, 200, 200, 403, 403),
+    ("GET", "/admin/"): (LOGIN, 403, 403, 302, 302),  # redirects to the orders list
+    ("GET", "/admin/orders"): STAFF_PAGE,
+    ("GET", "/admin/orders/new"): STAFF_PAGE,
+    ("GET", "/admin/orders/import"): STAFF_PAGE,
+    ("GET", "/admin/notifications/"): STAFF_PAGE,
+    ("GET", "/admin/analytics/"): STAFF_PAGE,
+    ("GET", "/admin/audit"): ADMIN_PAGE,
+    ("GET", "/admin/users"): ADMIN_PAGE,
+    ("GET", "/admin/settings"): ADMIN_PAGE,
+    ("GET", "/admin/branding"): ADMIN_PAGE,
+    ("GET", "/admin/privacy"): ADMIN_PAGE,
+    ("GET", "/admin/carriers/"): ADMIN_PAGE,
+    ("GET", "/admin/api-clients/"): ADMIN_PAGE,
+    ("GET", "/admin/notifications/mailbox"): ADMIN_PAGE,
+    ("GET", "/admin/notifications/templates"): ADMIN_PAGE,
+    ("GET", "/admin/notifications/webhooks"): ADMIN_PAGE,
+    ("GET", "/admin/notifications/settings"): ADMIN_PAGE,
+    ("POST", "/admin/orders/bulk-status"): STAFF_ACTION,
+    ("POST", "/admin/privacy/retention"): ADMIN_ACTION,
+    ("POST", "/admin/carriers/sync"): ADMIN_ACTION,
+    ("POST", "/admin/api-clients/"): ADMIN_ACTION,
+    ("POST", "/admin/branding/revoke"): ADMIN_ACTION,
+    ("POST", "/admin/users"): ADMIN_ACTION,
+    ("POST", "/account/privacy/erase"): (LOGIN, OK, OK, 403, 403),
+}
+
+IGNORED = {"static"}
+
+
+def _routes(app):
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in IGNORED or not rule.arguments:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((method, rule.rule))
+    return found
+
+
+_TABLES = {}
+
+
+def _snapshot(db):
+    """Every row of every table (log-in sessions aside: their last-seen time moves by design)."""
+    rows = {}
+    key = str(db.engine.url)
+    if key not in _TABLES:
+        _TABLES[key] = sorted(set(sa_inspect(db.engine).get_table_names()) - {"user_sessions", "alembic_version"})
+    tables = _TABLES[key]
+    with db.engine.connect() as connection:
+        for table in tables:
+            result = connection.execute(text(f'SELECT * FROM "{table}"'))
+            rows[table] = sorted(json.dumps(list(row), default=str) for row in result)
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest(), rows
+
+
+def _logged_in(app, email):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, email
+    return client
+
+
+def _bearer(app, api_client, secret):
+    basic = base64.b64encode(f"{api_client.client_id}:{secret}".encode()).decode()
+    response = app.test_client().post("/oauth/token", data={"grant_type": "client_credentials"},
+                                      headers={"Authorization": f"Basic {basic}"})
+    assert response.status_code == 200
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def _world(app, db, make_user, make_order):
+    owner = make_user("customer")
+    other = make_user("customer")
+    make_order(customer=other.customer, status="new")
+    staff, admin = make_user("staff"), make_user("admin")
+    order = make_order(customer=owner.customer, status="in_transit")
+    shipment = order.shipments[0]
+    notification = Notification(event_id="ev-matrix", order_id=order.id, customer_id=owner.customer.id,
+                                channel="email", recipient=owner.email, state="sent", body="hello")
+    mail = DevMail(recipient=owner.email, subject="Your order", text_body="hello", html_body="<p>hello</p>")
+    endpoint = WebhookEndpoint(url="https://shop.example/hook", secret_encrypted=encrypt("whsec_x"))
+    api_client, secret = create_client("Shop", "read:shipments write:shipments")
+    sandbox_client, sandbox_secret = create_client("Sandbox", "read:shipments write:shipments", sandbox=True)
+    db.session.add_all([notification, mail, endpoint])
+    token = make_token(order)
+    db.session.commit()
+    values = {
+        "number": order.number, "order_id": order.id, "shipment_id": shipment.id, "customer_id": owner.customer.id,
+        "user_id": owner.id, "client_id": api_client.id, "notification_id": notification.id, "mail_id": mail.id,
+        "endpoint_id": endpoint.id, "kind": "shipped", "channel": "email", "language": "uk", "code": "nova_poshta",
+        "fmt": "json", "token": token,
+    }
+    unsubscribe = unsubscribe_token(owner.customer.id)
+    sessions = {
+        "anonymous": ({}, app.test_client()),
+        "other": ({}, _logged_in(app, other.email)),
+        "owner": ({}, _logged_in(app, owner.email)),
+        "staff": ({}, _logged_in(app, staff.email)),
+        "admin": ({}, _logged_in(app, admin.email)),
+    }
+    api = {
+        "anonymous": ({}, app.test_client()),
+        "other": (_bearer(app, sandbox_client, sandbox_secret), app.test_client()),
+        "owner": (_bearer(app, api_client, secret), app.test_client()),
+        "staff": sessions["staff"],
+        "admin": sessions["admin"],
+    }
+    return values, unsubscribe, sessions, api
+
+
+def _url(rule, values, unsubscribe):
+    path = rule
+    if rule.startswith("/admin/orders/export"):
+        values = {**values, "fmt": "csv"}
+    if rule.startswith("/notifications/unsubscribe"):
+        values = {**values, "token": unsubscribe}
+    for name, value in values.items():
+        for converter in ("", "int:"):
+            path = path.replace(f"<{converter}{name}>", str(value))
+    assert "<" not in path, f"no value for an argument of {rule}"
+    return path
+
+
+def _check(response, expected, where):
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body, where
+    if expected == LOGIN:
+        assert response.status_code == 302 and "/login" in response.headers["Location"], where
+    elif expected == API401:
+        assert response.status_code == 401, where
+        assert response.headers["Content-Type"].startswith("application/problem+json"), where
+    else:
+        assert response.status_code == expected, (where, response.status_code)
+
+
+def _walk(table, values, unsubscribe, sessions, api, db):
+    checked = 0
+    for (method, rule), cells in sorted(table.items()):
+        assert len(cells) == len(ROLES), rule
+        url = _url(rule, values, unsubscribe)
+        who = api if rule.startswith("/api/") else sessions
+        for role, expected in zip(ROLES, cells):
+            if expected == OK:
+                continue
+            headers, client = who[role]
+            where = f"{method} {url} as {role}"
+            if method == "GET":
+                _check(client.get(url, headers=headers), expected, where)
+            else:
+                before, rows = _snapshot(db)
+                body = {"status": "cancelled", "version": "1", "active": "0", "subject": "x", "body": "x"}
+                if rule.startswith("/api/"):
+                    payload = {"tracking_number": "20450000099999"} if method == "PATCH" else {"status": "cancelled"}
+                    response = client.open(url, method=method, json=payload, headers=headers)
+                else:
+                    response = client.open(url, method=method, data=body, headers=headers)
+                _check(response, expected, where)
+                after, after_rows = _snapshot(db)
+                changed = [name for name in rows if rows[name] != after_rows[name]]
+                assert before == after, f"{where} changed {changed}"
+            checked += 1
+    return checked
+
+
+def test_every_route_with_an_object_answers_each_role_as_expected(app, db, make_user, make_order):
+    routes = _routes(app)
+    unclassified = sorted(routes - set(MATRIX))
+    assert not unclassified, f"classify these routes in MATRIX: {unclassified}"
+    stale = sorted(set(MATRIX) - routes)
+    assert not stale, f"routes in MATRIX that no longer exist: {stale}"
+    missing_pages = sorted(set(ROLE_PAGES) - {(m, r.rule) for r in app.url_map.iter_rules() for m in r.methods})
+    assert not missing_pages, missing_pages
+
+    values, unsubscribe, sessions, api = _world(app, db, make_user, make_order)
+    checked = _walk(MATRIX, values, unsubscribe, sessions, api, db)
+    checked += _walk(ROLE_PAGES, values, unsubscribe, sessions, api, db)
+    assert checked > 150
+
+    # a tampered or unknown token or id is a 404 for everyone, and a POST with it changes nothing
+    for url in ("/t/x.y.z", "/widget/x.y.z", "/t/x.y.z/progress", "/notifications/unsubscribe/nope"):
+        for role in ROLES:
+            assert sessions[role][1].get(url).status_code == 404, (url, role)
+    before, _rows = _snapshot(db)
+    assert app.test_client().post("/notifications/unsubscribe/nope").status_code == 404
+    assert _snapshot(db)[0] == before
+    admin = sessions["admin"][1]
+    for url in ("/admin/orders/999999", "/admin/privacy/customers/999999", "/admin/notifications/999999",
+                "/admin/notifications/mailbox/999999", "/admin/notifications/webhooks/999999",
+                "/admin/notifications/templates/nope/email/uk", "/admin/notifications/orders/999999"):
+        assert admin.get(url).status_code == 404, url
+    owner_headers, owner_client = api["owner"]
+    response = owner_client.get("/api/shipments/999999", headers=owner_headers)
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("path", ["/api/shipments", "/api/platforms/shopify", "/api/platforms/woocommerce",
+                                  "/carriers/inpost/webhook", "/api/orders"])
+def test_csrf_exempt_endpoints_do_not_accept_the_session_cookie(app, db, make_user, make_order, path):
+    """The bearer API and the carrier/platform webhooks skip CSRF, so a logged-in admin's cookie
+    must not be enough to use them (a cross-site form could otherwise ride on it)."""
+    admin = _logged_in(app, make_user("admin").email)
+    make_order(status="new")
+    before, _rows = _snapshot(db)
+    if path == "/api/shipments":
+        response = admin.get(path)
+    else:
+        response = admin.post(path, json={"id": 1, "status": "cancelled", "order_number": "1"},
+                              headers={"Content-Type": "application/json"})
+    assert response.status_code in (401, 403), (path, response.status_code)
+    assert _snapshot(db)[0] == before
