@@ -39,7 +39,7 @@ class NotConfigured(CarrierError):
 @dataclass
 class TrackRequest:
     number: str
-    #: The recipient's phone as 380XXXXXXXXX (Nova Poshta shows full details with it)
+    #: The recipient's phone as 380 and nine digits (380671234567) (Nova Poshta shows full details with it)
     phone: str = ""
     #: Simulators anchor their timeline here
     created_at: datetime | None = None

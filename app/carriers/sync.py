@@ -60,7 +60,7 @@ class Counts:
 
 
 def customer_phone(phone):
-    """A phone as Nova Poshta wants it (380XXXXXXXXX), or ""."""
+    """A phone as Nova Poshta wants it (380 and nine digits, e.g. 380671234567), or ""."""
     digits = re.sub(r"\D", "", phone or "")
     if len(digits) == 12 and digits.startswith("380"):
         return digits
