@@ -61,12 +61,30 @@ def normalise_phone(raw, region="UA"):
 
 
 class Gateway:
+    name = "SMS gateway"
+
     def send(self, phone, text, timeout):
         raise DeliveryError("no gateway", retry=False)
+
+    def post(self, url, token, timeout, **body):
+        """POST to the gateway; (HTTP status, JSON answer). Unreachable, 429, 5xx or not JSON → retry."""
+        try:
+            response = requests.post(url, timeout=timeout, allow_redirects=False,
+                                     headers={"Authorization": f"Bearer {token}"}, **body)
+        except requests.RequestException as error:
+            raise DeliveryError(f"{self.name} unreachable: {error.__class__.__name__}")
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryError(f"{self.name} HTTP {response.status_code}", code=response.status_code)
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            raise DeliveryError(f"{self.name} HTTP {response.status_code}: not JSON", code=response.status_code)
 
 
 class TurboSMS(Gateway):
     """``POST {base}/message/send.json`` with a Bearer token (turbosms.ua HTTP API)."""
+
+    name = "TurboSMS"
 
     OK_CODES = {0, 800, 801, 802, 803}
 
@@ -75,31 +93,23 @@ class TurboSMS(Gateway):
         token = settings.get("TURBOSMS_TOKEN", "")
         body = {"recipients": [phone.lstrip("+")], "sms": {"sender": settings.get("TURBOSMS_SENDER", ""),
                                                             "text": text}}
-        try:
-            response = requests.post(f"{base}/message/send.json", json=body, timeout=timeout, allow_redirects=False,
-                                     headers={"Authorization": f"Bearer {token}"})
-        except requests.RequestException as error:
-            raise DeliveryError(f"TurboSMS unreachable: {error.__class__.__name__}")
-        if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryError(f"TurboSMS HTTP {response.status_code}", code=response.status_code)
-        try:
-            data = response.json()
-        except ValueError:
-            raise DeliveryError(f"TurboSMS HTTP {response.status_code}: not JSON", code=response.status_code)
+        status, data = self.post(f"{base}/message/send.json", token, timeout, json=body)
         code = data.get("response_code")
         results = data.get("response_result") or []
         if code not in self.OK_CODES:
-            raise DeliveryError(f"TurboSMS {code} {data.get('response_status')}", code=response.status_code,
+            raise DeliveryError(f"TurboSMS {code} {data.get('response_status')}", code=status,
                                 retry=False)
         first = results[0] if results else {}
         if first.get("response_code") not in (None, 0):
             raise DeliveryError(f"TurboSMS {first.get('response_code')} {first.get('response_status')}",
-                                retry=False, code=response.status_code)
+                                retry=False, code=status)
         return first.get("message_id")
 
 
 class SmsApiPl(Gateway):
     """``POST {base}/sms.do`` (form fields to, message, from, format=json), Bearer token (smsapi.pl)."""
+
+    name = "SMSAPI"
 
     def send(self, phone, text, timeout):
         base = settings.get("SMSAPI_API_URL", "https://api.smsapi.pl").rstrip("/")
@@ -108,25 +118,15 @@ class SmsApiPl(Gateway):
         sender = settings.get("SMSAPI_SENDER", "")
         if sender:
             form["from"] = sender
-        try:
-            response = requests.post(f"{base}/sms.do", data=form, timeout=timeout, allow_redirects=False,
-                                     headers={"Authorization": f"Bearer {token}"})
-        except requests.RequestException as error:
-            raise DeliveryError(f"SMSAPI unreachable: {error.__class__.__name__}")
-        if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryError(f"SMSAPI HTTP {response.status_code}", code=response.status_code)
-        try:
-            data = response.json()
-        except ValueError:
-            raise DeliveryError(f"SMSAPI HTTP {response.status_code}: not JSON", code=response.status_code)
+        status, data = self.post(f"{base}/sms.do", token, timeout, data=form)
         if data.get("error"):
             # 8 (request error), 201/203 (system busy/ limits) are temporary; the rest are not
             temporary = data.get("error") in (8, 201, 203, 999)
             raise DeliveryError(f"SMSAPI error {data.get('error')}: {data.get('message')}", retry=temporary,
-                                code=response.status_code)
+                                code=status)
         items = data.get("list") or []
         if not items:
-            raise DeliveryError(f"SMSAPI HTTP {response.status_code}: no message accepted", code=response.status_code)
+            raise DeliveryError(f"SMSAPI HTTP {status}: no message accepted", code=status)
         return str(items[0].get("id"))
 
 
