@@ -441,6 +441,18 @@ def test_notification_centre_and_live_unread_badge(notify, db, make_order, make_
     assert "badge-count" not in badge
 
 
+def test_a_reloaded_order_page_shows_the_current_unread_count(notify, db, make_order, make_user, login, client):
+    """The order page is served from the page cache on a reload; its header's count is not."""
+    user = make_user("customer", email="olena@example.com")
+    order = make_order(customer=customer(db, user_id=user.id), status="awaiting_shipment")
+    lifecycle.change_status(order, "shipped", source="staff")
+    db.session.commit()
+    login("olena@example.com")
+    for _ in range(2):
+        assert ">3</span>" in client.get(f"/orders/{order.number}").get_data(as_text=True)
+    client.get("/notifications")  # reading them
+    assert "badge-count" not in client.get(f"/orders/{order.number}").get_data(as_text=True)
+
 def test_preferences_record_consent_and_turn_channels_off(notify, db, make_order, make_user, login, client):
     user = make_user("customer", email="olena@example.com")
     person = customer(db, user_id=user.id)

@@ -14,16 +14,22 @@ from sqlalchemy import event
 from app.orders import statuses
 
 #: The most statements each page may run (what it runs today, measured by these tests).
-# Every logged-in request also reads its server-side session row, with the user (app/auth/sessions.py).
+# A logged-in request's session row is read with its user and the user's customer record in one
+# query (app/auth/sessions.py); the quick answers of the polled partial and the order page check
+# it inside their own single query instead.
 BOUNDS = {
-    "partial 304": 2,  # the session row; the order's version and the session's identity, in one query
-    "partial 200": 9,  # session, order, then the order with history, parcels, carrier events, return requests
-    "order page": 13,  # session, order with recipient, items, the tracking block's loads, the header's
-                       # unread-messages count and the push opt-in's customer
-    "order page again": 2,  # unchanged order: the session row, then served from the page cache after one query
-    "track lookup": 2,  # the order with its customer; the first link's nonce (only once)
-    "api list": 6,  # token, client, shipments with their orders (one query), and the client's last use
-    "admin list": 8,  # session row, user, status counts (the total too), ids, orders with customers, parcels, items, regions
+    "partial 304": 1,  # the order's version, the session row and the session's identity, in one query
+    "partial 200": 8,  # session row, the order with history, parcels, carrier events, return requests
+                       # (1 + 4), and two look-ups of transit statistics for the expected date
+                       # (app/carriers/eta.py: carrier and region, then the carrier; none in this data)
+    "order page": 10,  # the quick path's query (which also counts the unread messages), session row,
+                       # the order with recipient, items, the tracking block's four loads, two transit
+                       # statistics look-ups
+    "order page again": 1,  # unchanged order: served from the page cache after one query
+    "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
+    "api list": 3,  # token, client, shipments with their orders (one query)
+    "admin list": 7,  # session row, status counts (the total too), ids, orders with customers, parcels,
+                      # items, regions
 }
 
 

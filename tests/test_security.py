@@ -158,6 +158,64 @@ def test_log_out_everywhere_and_password_change(app, db, make_user, login):
     assert laptop.get("/orders/").status_code == 302
 
 
+
+HX = {"HX-Request": "true"}
+
+
+def _watching(app, make_user, make_order, client, login):
+    """A logged-in customer whose in-transit order's partial answered 304 and page was cached."""
+    user = make_user("customer")
+    order = make_order(customer=user.customer, status="in_transit")
+    assert login(user.email).status_code == 302
+    url = f"/orders/{order.number}/progress"
+    etag = client.get(url, headers=HX).headers["ETag"]
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    for _ in range(2):  # the second view comes from the page cache
+        assert order.number in client.get(f"/orders/{order.number}").get_data(as_text=True)
+    return user, order, url, etag
+
+
+def test_logged_out_sessions_get_no_quick_304_nor_cached_order_page(app, make_user, make_order, client, login):
+    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+    phone = app.test_client()  # the customer is logged in elsewhere too: that row must not count here
+    phone.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert phone.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    stolen = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    # a page without a route checks the session too: its header shows nobody logged in
+    missing = thief.get("/no/such/page").get_data(as_text=True)
+    assert 'href="/login"' in missing and 'action="/logout"' not in missing
+    thief.set_cookie("session", stolen)
+    for poll in (thief.get(url, headers={**HX, "If-None-Match": etag}), thief.get(url, headers=HX),
+                 thief.get(f"/orders/{order.number}")):
+        assert poll.status_code == 302 and poll.headers["Location"].startswith("/login")
+        thief.set_cookie("session", stolen)  # the thief keeps sending the copied cookie
+
+
+def test_idle_sessions_get_no_quick_304_nor_cached_order_page(app, db, make_user, make_order, client, login):
+    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+    row = db.session.query(UserSession).filter_by(user_id=user.id).one()
+    row.last_seen_at = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+    db.session.commit()
+    for poll in (client.get(url, headers={**HX, "If-None-Match": etag}), client.get(f"/orders/{order.number}")):
+        assert poll.status_code == 302 and poll.headers["Location"].startswith("/login")
+    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1  # not brought back to life
+
+
+def test_a_poll_still_keeps_its_session_alive(app, db, make_user, make_order, client, login):
+    """The quick 304 does not write; once the row's last touch is a minute old, a poll goes the
+    normal way, which touches it, so a customer watching the page is not logged out as idle."""
+    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+    row = db.session.query(UserSession).filter_by(user_id=user.id).one()
+    before = utcnow() - timedelta(minutes=5)
+    row.last_seen_at = before
+    db.session.commit()
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    db.session.expire_all()
+    assert db.session.query(UserSession).filter_by(user_id=user.id).one().last_seen_at > before + timedelta(minutes=4)
+
 # ---- secrets and logs ------------------------------------------------------------------------
 
 def test_secret_settings_are_encrypted_at_rest_and_redacted_from_logs(app, db):

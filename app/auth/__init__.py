@@ -1,7 +1,7 @@
 """Log-in for customers and staff, roles, and the decorators that guard pages."""
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext
 from flask_login import current_user
@@ -33,13 +33,20 @@ def init_app(app):
 
     @login_manager.user_loader
     def _load_user(identity):
+        from app.auth import sessions
         from app.auth.models import User
 
         try:
             user_id, version = (int(part) for part in identity.split(":", 1))
         except ValueError:
             return None
+        logged_in = "_user_id" in session
         try:
+            # a view that checks the session row itself (sessions.checked_by_view) may not have
+            # yet, nor does a request without a route: nobody is logged in on a dead row
+            sessions.ensure_checked(restore_remembered=False)
+            if logged_in and "_user_id" not in session:
+                return None
             user = db.session.get(User, user_id)
         except SQLAlchemyError:
             # The database is down: treat the visitor as anonymous so that the 503 page (and

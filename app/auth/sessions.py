@@ -6,6 +6,13 @@ a row: log-out deletes the row; "log out everywhere" deletes them all and bumps
 ``User.session_version``, which also voids remember-me cookies; a row idle for
 ``SESSION_IDLE_MINUTES`` or older than ``SESSION_ABSOLUTE_HOURS`` no longer counts (a
 remember-me cookie then starts a fresh one). Retention purges dead rows.
+
+Every request checks its row before the view runs, except in views marked ``@checked_by_view``:
+the customer's polled partial and order page, whose fast answer (a 304, a cached page) reads the
+row in the same single query as the order (``tracking.services.customer_order_state``) and
+accepts it only when it is alive and was touched within ``TOUCH_EVERY``. Anything else there
+calls ``ensure_checked()`` before the normal path, and the log-in's user loader calls it too, so
+no request ever gets a logged-in user whose row was not checked in that request.
 """
 import hashlib
 import secrets
@@ -14,7 +21,9 @@ from datetime import timedelta
 from flask import current_app, g, request, session
 from flask_login import user_logged_in, user_logged_out
 from flask_login.signals import user_loaded_from_cookie
+from sqlalchemy.orm import joinedload
 
+from app.auth.models import User
 from app.database import writing
 from app.extensions import db
 from app.orders.models import utcnow
@@ -61,12 +70,14 @@ def start(user, *, remembered=False, now=None):
 
 
 def current_row():
-    """This browser's session row, with its user loaded in the same query (so Flask-Login's user
-    loader then finds the user in the identity map: one query per request, not two)."""
+    """This browser's session row, with its user and the user's customer record loaded in the same
+    query (so Flask-Login's user loader then finds the user in the identity map, and the header's
+    customer links need no query of their own: one query per request, not three)."""
     token = session.get(SID_KEY)
     if not token:
         return None
-    return db.session.execute(db.select(UserSession).filter_by(token_hash=_hash(token))).scalar_one_or_none()
+    return db.session.execute(db.select(UserSession).filter_by(token_hash=_hash(token)).options(
+        joinedload(UserSession.user).joinedload(User.customer))).scalar_one_or_none()
 
 
 def is_alive(row, now):
@@ -84,6 +95,17 @@ def drop_login():
     for key in LOGIN_KEYS:
         session.pop(key, None)
     g.pop("_login_user", None)
+
+
+def row_cutoffs(now):
+    """(now, the oldest ``last_seen_at`` a fast path may accept): alive, and not due for a touch."""
+    return now, now - min(TOUCH_EVERY, idle_limit())
+
+
+def token_hash():
+    """The hash of this browser's session id (what a session row stores), else None."""
+    token = session.get(SID_KEY)
+    return _hash(token) if token else None
 
 
 def check_request(now=None):
@@ -111,17 +133,37 @@ def expired_rows(now):
     return db.select(UserSession).where((UserSession.expires_at <= now) | (UserSession.last_seen_at <= now - idle))
 
 
+def checked_by_view(view):
+    """Mark a view that checks the session row itself: in its fast query, else by calling
+    ``ensure_checked()`` before anything reads ``current_user``."""
+    view.posylka_checks_session = True
+    return view
+
+
+def ensure_checked(restore_remembered=True):
+    """Check this request's session row now, unless that has been done in this request; then, if
+    there is no log-in but a remember-me cookie, restore it now rather than mid-render."""
+    if g.get("posylka_session_checked"):
+        return
+    check_request()
+    g.posylka_session_checked = True
+    if restore_remembered and "_user_id" not in session and request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                                                "remember_token")):
+        from flask_login import current_user
+
+        current_user._get_current_object()  # restore from remember-me now, not mid-render
+
+
 def init_app(app):
     @app.before_request
     def _check_session():
-        if request.endpoint in (None, "static", "web.healthz"):
+        g.posylka_session_checked = False  # per request (a test client may share one ``g``)
+        if request.endpoint in ("static", "web.healthz"):
             return
-        check_request()
-        if "_user_id" not in session and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME",
-                                                                            "remember_token")):
-            from flask_login import current_user
-
-            current_user._get_current_object()  # restore from remember-me now, not mid-render
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if view is None or getattr(view, "posylka_checks_session", False):
+            return  # no route (the user loader checks if the error page asks), or the view checks
+        ensure_checked()
 
     @user_logged_in.connect_via(app)
     def _logged_in(sender, user, **extra):

@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import settings
-from app.auth import customer_required
+from app.auth import customer_required, sessions
 from app.extensions import db, login_manager
 from app.htmx import is_partial_request
 from app.i18n import choose_language, select_timezone
+from app.notify.views import unread_count_for_current_user
 from app.orders import statuses
 from app.tracking import fragments, services
 from app.tracking.views import not_modified, page_context, progress_response
@@ -15,8 +16,8 @@ from app.tracking.views import not_modified, page_context, progress_response
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 
-def _own_order(number, *, for_page=False):
-    order = services.customer_order(current_user, number, for_page=for_page)
+def _own_order(number, *, for_page=False, with_tracking=False):
+    order = services.customer_order(current_user, number, for_page=for_page, with_tracking=with_tracking)
     if order is None:
         abort(404)  # never 403: that would tell a stranger the order exists
     return order
@@ -31,11 +32,13 @@ def my_orders():
 
 # The order page and its polled partial are what every watching customer asks for again and
 # again. Both first try a fast answer from one indexed query that reads the order's state and
-# checks the session's identity as the log-in's user loader would (same user, same session
-# version, active, a customer) without loading the user; anything else (a change, a stranger,
-# no session, a flash message to show) takes the full path, which renders and checks as usual.
+# checks the session as the request's session check and the log-in's user loader would (this
+# browser's session row alive and touched lately, same user, same session version, active, a
+# customer) without loading the user; anything else (a change, a stranger, no session, a row due
+# for its touch, a flash message to show) takes the full path, which checks the session row
+# first (``sessions.ensure_checked``), then renders and checks as usual.
 
-def _session_order_state(number):
+def _session_order_state(number, *, with_unread=False):
     """The order's state if the session's user may see it, else None (the full path decides)."""
     if login_manager.session_protection == "strong":
         return None  # strong protection may log the user out: let Flask-Login decide
@@ -43,39 +46,48 @@ def _session_order_state(number):
         user_id, session_version = (int(part) for part in session.get("_user_id", "").split(":", 1))
     except (AttributeError, ValueError):
         return None  # not logged in (or by a remember-me cookie)
-    return services.customer_order_state(user_id, session_version, number)
+    return services.customer_order_state(user_id, session_version, sessions.token_hash(), number,
+                                         with_unread=with_unread)
 
 
-def _page_key(etag, customer_name):
+def _page_key(etag, customer_name, unread):
     """Everything the order page shows besides the tracking block (the ETag covers that and the
-    order's items and delivery, which bump its version): the recipient's name, the URL (the
-    language switch returns to it) and the shop's name."""
-    return ("orders.detail", etag, customer_name, request.full_path, settings.get("SHOP_NAME"))
+    order's items and delivery, which bump its version): the recipient's name, the header's count
+    of unread messages, the URL (the language switch returns to it) and the shop's name."""
+    return ("orders.detail", etag, customer_name, unread, request.full_path, settings.get("SHOP_NAME"))
 
 
 @bp.route("/<number>")
+@sessions.checked_by_view
 def detail(number):
+    unread = None
     if "_flashes" not in session:
-        state = _session_order_state(number)
+        state = _session_order_state(number, with_unread=True)
         if state is not None:
             etag = services.make_etag("customer", state.id, state.version,
                                       choose_language(lambda: state.language), select_timezone())
-            html = fragments.cached(_page_key(etag, state.customer_name))
+            html = fragments.cached(_page_key(etag, state.customer_name, state.unread))
             if html is not None:
                 return html
-    return _detail(number)
+            unread = state.unread
+    sessions.ensure_checked()
+    return _detail(number, unread)
 
 
 @customer_required
-def _detail(number):
-    order = _own_order(number, for_page=True)
+def _detail(number, unread=None):
+    order = _own_order(number, for_page=True, with_tracking=True)
     poll_url = url_for("orders.progress", number=order.number)
     context = page_context(order, "customer", poll_url)
-    key = None if "_flashes" in session else _page_key(context["etag"], order.customer.name)
-    return fragments.render(key, "orders/detail.html", **context)
+    if unread is None:
+        unread = unread_count_for_current_user()
+    key = None if "_flashes" in session else _page_key(context["etag"], order.customer.name, unread)
+    # the header shows the count the page is cached under (one count query, not two)
+    return fragments.render(key, "orders/detail.html", notify_unread_count=lambda: unread, **context)
 
 
 @bp.route("/<number>/progress")
+@sessions.checked_by_view
 def progress(number):
     """The polled partial: 304 from one query while the order is unchanged, else rendered."""
     return _unchanged(number) or _progress(number)
@@ -98,9 +110,14 @@ def _unchanged(number):
     return not_modified(etag)
 
 
-@customer_required
 def _progress(number):
-    order = _own_order(number)
+    sessions.ensure_checked()
+    return _customer_progress(number)
+
+
+@customer_required
+def _customer_progress(number):
+    order = _own_order(number, with_tracking=True)
     return progress_response(order, kind="customer", page="orders/detail.html",
                              poll_url=url_for("orders.progress", number=order.number))
 

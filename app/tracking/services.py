@@ -16,19 +16,21 @@ from babel.dates import format_interval, format_skeleton
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func, inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import settings as app_settings
 from app.audit import record
 from app.auth.models import User
+from app.auth.sessions import UserSession, row_cutoffs
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.database import reading
 from app.extensions import db
 from app.i18n import select_timezone
+from app.notify.models import Notification
 from app.orders import lifecycle, statuses
-from app.orders.models import Customer, Order, Shipment
+from app.orders.models import Customer, Order, Shipment, utcnow
 from app.tracking.models import ReturnRequest
 
 RETURN_REASON_MAX = 1000
@@ -49,15 +51,24 @@ class ActionRefused(Exception):
 
 # ---- finding orders -------------------------------------------------------------------------
 
-def customer_order(user, number, *, for_page=False):
+def _tracking_options():
+    """What ``tracking_view`` reads of an order, one query per collection (no N+1)."""
+    return (selectinload(Order.history), selectinload(Order.shipments).selectinload(Shipment.events),
+            selectinload(Order.return_requests))
+
+
+def customer_order(user, number, *, for_page=False, with_tracking=False):
     """``user``'s order with this number, in one indexed query, else None (never tells why).
 
-    ``for_page`` also loads what the order page's side panel shows (recipient and items).
+    ``for_page`` also loads what the order page's side panel shows (recipient and items);
+    ``with_tracking`` what its tracking block shows (see ``load_for_view``).
     """
     select = (db.select(Order).join(Customer, Customer.id == Order.customer_id)
               .where(Order.number == number, Customer.user_id == user.id))
     if for_page:
         select = select.options(joinedload(Order.customer), selectinload(Order.items))
+    if with_tracking:
+        select = select.options(*_tracking_options())
     return db.session.execute(select).unique().scalar_one_or_none()
 
 
@@ -135,40 +146,64 @@ def make_etag(kind, order_id, version, language, zone):
     return f"{kind}-{order_id}-v{version}-{language}-{zone}-p{app_settings.get('POLL_SECONDS')}-{today}"
 
 
-#: The state of a logged-in customer's order in one indexed query, with the checks of the session
-#: identity that the log-in's user loader makes (same user, same session version, still active).
-_OWNED_ORDER_STATE = (
-    db.select(Order.id, Order.version, Order.status, User.language, Customer.name.label("customer_name"))
-    .join(Customer, Customer.id == Order.customer_id).join(User, User.id == Customer.user_id)
-    .where(Order.number == bindparam("number"), User.id == bindparam("user_id"),
-           User.session_version == bindparam("session_version"), User.active.is_(True),
-           User.role == "customer"))
+def _owned_order_state(with_unread):
+    """The state of a logged-in customer's order in one indexed query, with every check the
+    request's session would otherwise make in queries of its own: the session row of this browser
+    (by its id's hash) belongs to the user, is alive and was touched lately (``auth.sessions``),
+    and the user loader's checks (same user, same session version, active, a customer).
+    ``with_unread`` adds the header's count of unread messages (the order page shows it)."""
+    columns = [Order.id, Order.version, Order.status, User.language, Customer.name.label("customer_name")]
+    if with_unread:
+        columns.append(db.select(func.count(Notification.id)).where(
+            Notification.customer_id == Customer.id, Notification.channel == "inapp",
+            Notification.read_at.is_(None)).scalar_subquery().label("unread"))
+    return (db.select(*columns)
+            .join(Customer, Customer.id == Order.customer_id).join(User, User.id == Customer.user_id)
+            .join(UserSession, (UserSession.user_id == User.id) & (UserSession.token_hash == bindparam("token_hash")))
+            .where(Order.number == bindparam("number"), User.id == bindparam("user_id"),
+                   User.session_version == bindparam("session_version"), User.active.is_(True),
+                   User.role == "customer", UserSession.expires_at > bindparam("now", type_=db.DateTime),
+                   UserSession.last_seen_at > bindparam("seen_after", type_=db.DateTime)))
 
 
+_STATE_STATEMENTS = {False: _owned_order_state(False), True: _owned_order_state(True)}
+_DATETIME_PARAMS = ("now", "seen_after")
 _compiled_state = {}
 
 
-def _state_statement(engine):
-    """The statement compiled once per database dialect: (SQL text, parameter names in order or None)."""
-    found = _compiled_state.get(engine.dialect.name)
+def _state_statement(engine, with_unread):
+    """The statement compiled once per database dialect: (SQL text, parameter names in order or
+    None, constant parameters, converters of the datetime parameters)."""
+    key = (engine.dialect.name, with_unread)
+    found = _compiled_state.get(key)
     if found is None:
-        compiled = _OWNED_ORDER_STATE.compile(dialect=engine.dialect)
-        constants = compiled.construct_params({"number": "", "user_id": 0, "session_version": 0})
+        compiled = _STATE_STATEMENTS[with_unread].compile(dialect=engine.dialect)
+        constants = compiled.construct_params({"number": "", "user_id": 0, "session_version": 0, "token_hash": "",
+                                               "now": None, "seen_after": None})
         names = list(compiled.positiontup) if compiled.positional else None
-        found = _compiled_state.setdefault(engine.dialect.name, (compiled.string, names, constants))
+        converters = {}
+        for name in _DATETIME_PARAMS:
+            process = compiled.binds[name].type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+            converters[name] = process or (lambda value: value)
+        found = _compiled_state.setdefault(key, (compiled.string, names, constants, converters))
     return found
 
 
-def customer_order_state(user_id, session_version, number):
-    """(id, version, status, user's language, customer's name) of the order if it is this customer's;
-    else None.
+def customer_order_state(user_id, session_version, token_hash, number, *, now=None, with_unread=False):
+    """(id, version, status, user's language, customer's name[, unread messages]) of the order if
+    it is this customer's and the session row ``token_hash`` lets the request through without a
+    check of its own; else None (the caller then takes the normal path, which decides).
 
     The hottest query of the app (every unchanged poll): compiled once, run on a connection of its
     own (no ORM unit of work to begin and tear down).
     """
+    if not token_hash:
+        return None
     engine = db.engine
-    sql, names, constants = _state_statement(engine)
-    params = dict(constants, number=number, user_id=user_id, session_version=session_version)
+    sql, names, constants, converters = _state_statement(engine, with_unread)
+    now, seen_after = row_cutoffs(now or utcnow())
+    params = dict(constants, number=number, user_id=user_id, session_version=session_version,
+                  token_hash=token_hash, now=converters["now"](now), seen_after=converters["seen_after"](seen_after))
     with reading(), engine.connect() as conn:
         return conn.exec_driver_sql(sql, tuple(params[n] for n in names) if names else params).first()
 
@@ -324,11 +359,17 @@ def _carrier_date(order):
     return max(dates) if dates and not order.is_terminal else None
 
 
+def _tracking_loaded(order):
+    if {"history", "shipments", "return_requests"} & inspect(order).unloaded:
+        return False
+    return all("events" not in inspect(shipment).unloaded for shipment in order.shipments)
+
+
 def load_for_view(order):
-    """Load everything ``tracking_view`` reads of ``order`` in one query per collection (no N+1)."""
-    db.session.execute(db.select(Order).where(Order.id == order.id).options(
-        selectinload(Order.history), selectinload(Order.shipments).selectinload(Shipment.events),
-        selectinload(Order.return_requests))).scalars().all()
+    """Load everything ``tracking_view`` reads of ``order`` in one query per collection (no N+1),
+    unless the query that found the order loaded it already."""
+    if not _tracking_loaded(order):
+        db.session.execute(db.select(Order).where(Order.id == order.id).options(*_tracking_options())).scalars().all()
     return order
 
 
