@@ -2,6 +2,7 @@
 import io
 import json
 import logging
+import time
 from datetime import timedelta
 
 from flask import g
@@ -215,6 +216,26 @@ def test_a_poll_still_keeps_its_session_alive(app, db, make_user, make_order, cl
     assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
     db.session.expire_all()
     assert db.session.query(UserSession).filter_by(user_id=user.id).one().last_seen_at > before + timedelta(minutes=4)
+
+
+def test_a_remembered_session_cookie_still_expires_and_follows_the_key(app, make_user, make_order, client, login):
+    """A verified cookie is not verified again on every poll (app/auth/__init__.py), but it
+    still ends with the session's lifetime and with a change of the secret key."""
+    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+    cookie = client.get_cookie("session").value
+    lifetime = app.permanent_session_lifetime
+    app.permanent_session_lifetime = timedelta(seconds=0)
+    try:
+        time.sleep(1.1)  # signed at least a second ago: older than the lifetime now
+        poll = client.get(url, headers={**HX, "If-None-Match": etag})
+        assert poll.status_code == 302 and poll.headers["Location"].startswith("/login")
+    finally:
+        app.permanent_session_lifetime = lifetime
+    client.set_cookie("session", cookie)
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    app.secret_key = app.config["SECRET_KEY"] = "another-secret-key-entirely"
+    poll = client.get(url, headers={**HX, "If-None-Match": etag})
+    assert poll.status_code == 302 and poll.headers["Location"].startswith("/login")
 
 # ---- secrets and logs ------------------------------------------------------------------------
 
