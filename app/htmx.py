@@ -9,10 +9,13 @@ from flask import render_template, request
 
 def is_partial_request():
     """True for an htmx request that wants a fragment (not boosted, not a history restore)."""
+    # read from the WSGI environ, where ``request.headers`` reads them too, without the exception
+    # a missing header costs there (every poll asks this)
+    environ = request.environ
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Boosted") != "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        environ.get("HTTP_HX_REQUEST") == "true"
+        and environ.get("HTTP_HX_BOOSTED") != "true"
+        and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
     )
 
 
@@ -29,5 +32,8 @@ def hx_redirect(response, url):
 def init_app(app):
     @app.after_request
     def _vary_on_hx_request(response):
-        response.vary.add("HX-Request")
+        if any(name.lower() == "vary" for name, _value in response.headers):
+            response.vary.add("HX-Request")  # merged into the view's own Vary
+        else:
+            response.headers.add("Vary", "HX-Request")  # the usual case, without parsing a header set
         return response

@@ -73,7 +73,7 @@ def choose_language(user_language):
     choice = user_language()
     if choice in languages:
         return choice
-    choice = (request.accept_languages.best_match(languages) if "Accept-Language" in request.headers else None) \
+    choice = (request.accept_languages.best_match(languages) if request.environ.get("HTTP_ACCEPT_LANGUAGE") else None) \
         or default_language()
     if choice not in languages:
         choice = "uk" if "uk" in languages else languages[0]

@@ -8,11 +8,11 @@ database password) are replaced by ``***`` in every line before it is written.
 """
 import json
 import logging
+import os
 import re
 import sys
 import threading
 import time
-import uuid
 
 from flask import has_request_context, request
 
@@ -21,18 +21,24 @@ SECRET_CONFIG_NAMES = ("SECRET_KEY", "SMTP_PASSWORD", "NOVAPOSHTA_API_KEY", "UKR
                        "DHL_API_KEY", "INPOST_TOKEN")
 _secrets = set()
 _secrets_lock = threading.Lock()
+#: The secrets, longest first (a secret inside a longer one must not leave part of it behind);
+#: sorted when one is added rather than for every line.
+_secrets_by_length = ()
 HANDLER_NAME = "posylka"
 
 
 def redact_value(value):
     """Never let ``value`` appear in a log line (called for every secret the app reads)."""
+    global _secrets_by_length
     if value and len(str(value)) >= 6:
         with _secrets_lock:
-            _secrets.add(str(value))
+            if str(value) not in _secrets:
+                _secrets.add(str(value))
+                _secrets_by_length = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def redact(text):
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _secrets_by_length:
         if secret in text:
             text = text.replace(secret, "***")
     return text
@@ -41,10 +47,11 @@ def redact(text):
 def request_id():
     if not has_request_context():
         return None
-    value = request.environ.get("posylka.request_id")
+    environ = request.environ
+    value = environ.get("posylka.request_id")
     if value is None:
-        incoming = request.headers.get("X-Request-ID", "")
-        value = request.environ["posylka.request_id"] = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        value = environ["posylka.request_id"] = incoming if _REQUEST_ID.match(incoming) else os.urandom(16).hex()
     return value
 
 
@@ -126,13 +133,15 @@ def init_app(app):
 
     @app.after_request
     def _access_line(response):
-        response.headers.setdefault("X-Request-ID", request_id())
-        if request.endpoint == "static":
+        req = request._get_current_object()  # one context look-up, not one per attribute
+        if not any(name.lower() == "x-request-id" for name, _value in response.headers):
+            response.headers.add("X-Request-ID", request_id())
+        if req.endpoint == "static" or not access_log.isEnabledFor(logging.INFO):
             return response
-        started = request.environ.get("posylka.started")
-        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
-        access_log.info("%s %s %s", request.method, route, response.status_code, extra={
-            "method": request.method, "route": route, "status": response.status_code,
+        started = req.environ.get("posylka.started")
+        route = req.url_rule.rule if req.url_rule is not None else "(no route)"
+        access_log.info("%s %s %s", req.method, route, response.status_code, extra={
+            "method": req.method, "route": route, "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-            "remote_addr": request.remote_addr})
+            "remote_addr": req.remote_addr})
         return response

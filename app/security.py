@@ -63,20 +63,26 @@ def _is_personal(response):
     return "_user_id" in session or request.path.startswith(PERSONAL_PREFIXES)
 
 
+#: The headers every page gets unless its view set them: computed once, not per response.
+_COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                   ("Cross-Origin-Opener-Policy", "same-origin"))
+_PAGE_HEADERS = (("Content-Security-Policy", csp()), ("X-Frame-Options", "DENY")) + _COMMON_HEADERS
+
+
 def set_headers(response):
     headers = response.headers
+    present = {name.lower() for name in headers.keys()}
     if request.path.startswith(WIDGET_PREFIX):
-        headers.setdefault("Content-Security-Policy", csp(widget_frame_ancestors()))
+        add = (("Content-Security-Policy", csp(widget_frame_ancestors())),) + _COMMON_HEADERS
     else:
-        headers.setdefault("Content-Security-Policy", csp())
-        headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure and current_app.config.get("HSTS_SECONDS"):
-        headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
-    if "Cache-Control" not in headers and _is_personal(response):
-        headers["Cache-Control"] = "private, no-cache" if headers.get("ETag") else "no-store"
+        add = _PAGE_HEADERS
+    for name, value in add:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and current_app.config.get("HSTS_SECONDS") and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
+    if "cache-control" not in present and _is_personal(response):
+        headers.add("Cache-Control", "private, no-cache" if "etag" in present else "no-store")
     return response
 
 
@@ -122,7 +128,10 @@ NO_BODY_CHECK = ("/api/", "/oauth/", "/carriers/")
 def refuse_nul_bytes():
     """A NUL character in a query parameter, form field or JSON body is never meaningful, and
     PostgreSQL refuses to store or even compare it (a 500 otherwise): answer 400 up front."""
-    values = [value for _name, items in request.args.lists() for value in items]
+    query = request.environ.get("QUERY_STRING", "")
+    # a parameter can only hold a NUL written as %00 (or raw): skip parsing the rest
+    values = [value for _name, items in request.args.lists() for value in items] \
+        if "%00" in query or "\x00" in query else []
     # Form pages only: webhooks and the API verify signatures over the raw body (reading the form
     # here would consume it) and enforce their own body limits; the API's models refuse NUL.
     if request.method in ("POST", "PUT", "PATCH") and not request.path.startswith(NO_BODY_CHECK) \
