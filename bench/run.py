@@ -34,7 +34,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_for(url, seconds=60):
+def wait_for(url, seconds=60, log_path=None):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -43,7 +43,11 @@ def wait_for(url, seconds=60):
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not start")
+    tail = ""
+    if log_path:
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            tail = "\n" + "".join(fh.readlines()[-20:])
+    raise SystemExit(f"server at {url} did not start{tail}")
 
 
 def login(base, email):
@@ -100,11 +104,15 @@ def measure(size, seconds, workdir, only=None, threads=None):
     print(f"   {counts}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)]
-                              + ([str(threads)] if threads else []),
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's log (an access line per request) goes to a file: a pipe nobody reads would fill
+    # up and then block the server on its next log line.
+    log_path = os.path.join(workdir, f"serve-{size}.log")
+    with open(log_path, "wb") as log_file:
+        server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)]
+                                  + ([str(threads)] if threads else []),
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
-        wait_for(f"{base}/bench/bare")
+        wait_for(f"{base}/bench/bare", log_path=log_path)
         customer, staff = login(base, BENCH_CUSTOMER_EMAIL), login(base, BENCH_STAFF_EMAIL)
         results, bare_runs = {}, []
         bare_url = f"{base}/bench/bare"

@@ -2,6 +2,8 @@
 
 The bare endpoint (``/bench/bare``) returns a short constant string from the same app and the
 same server settings, so its requests per second are the ceiling the other figures are compared to.
+The log is configured as ``wsgi.py`` does it (one access line per request, to stderr), so every
+request pays what it pays in production.
 
     python bench/serve.py DATABASE_URL PORT [THREADS]
 """
@@ -16,12 +18,13 @@ def main():
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 8
     import logging
 
-    from app import create_app
+    from app import create_app, logs
     from app.serving import serve
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "RATELIMIT_ENABLED": False,
                       "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024})
+    logs.configure(app)
 
     @app.route("/bench/bare")
     def bare():
