@@ -96,6 +96,31 @@ def test_filters_and_counts(app, sample, make_user, client, login):
     assert client.get("/admin/orders?status=bogus&date_from=yesterday&page=-3&sort=x").status_code == 200
 
 
+def test_status_counts_follow_every_change(app, db, sample, make_user, make_order, client, login):
+    """The unfiltered counts are kept between views (app/admin/orderlist.py) and are still right
+    after a status change, a new order and a correction, from this process or another."""
+    from app.orders import lifecycle
+
+    def counts():
+        page = _text(client.get("/admin/orders"))
+        return {code: int(n) for code, n in __import__("re").findall(
+            r'data-status="([a-z_]+)">[^<]*<strong>(\d+)</strong>', page)}
+
+    admin = make_user("admin")
+    login(admin.email)
+    assert counts()["shipped"] == 1 and counts()["new"] == 1
+    lifecycle.change_status(sample["kyiv_shipped"], "in_transit", source="staff")
+    db.session.commit()
+    assert counts()["shipped"] == 0 and counts()["in_transit"] == 1
+    make_order()
+    assert counts()["new"] == 2
+    lifecycle.change_status(sample["pl_delivered"], "shipped", source="staff", note="a mistake",
+                            correction=True, actor_user=admin)
+    db.session.commit()
+    seen = counts()
+    assert seen["delivered"] == 0 and seen["shipped"] == 1
+    assert seen == {status: db.session.query(Order).filter_by(status=status).count() for status in seen}
+
 @pytest.mark.parametrize("query,key", [
     ("PS-100001", "lviv_new"), ("ps-100001", "lviv_new"), ("RA123456789UA", "kyiv_shipped"),
     ("ra 123456789 ua", "kyiv_shipped"), ("wiśniewski", "pl_delivered"), ("коваль", None),

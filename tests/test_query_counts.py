@@ -1,7 +1,7 @@
 """Queries per request on the hot pages (issue 9): a small fixed number, whatever the data.
 
-Each test counts the SQL statements one request runs (a ``before_cursor_execute`` listener on the
-engine) for a small case and a large one (many history rows, carrier events, parcels, orders) and
+Each test counts the SQL statements one request runs (at the database driver, see ``_watch_driver``)
+for a small case and a large one (many history rows, carrier events, parcels, orders) and
 asserts the same count, at most a fixed bound: no page loads rows one by one.
 """
 import base64
@@ -28,8 +28,9 @@ BOUNDS = {
     "order page again": 1,  # unchanged order: served from the page cache after one query
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)
-    "admin list": 7,  # session row, status counts (the total too), ids, orders with customers, parcels,
-                      # items, regions
+    "admin list": 8,  # session row, newest history row, status counts (the total too), ids, orders with
+                      # customers, parcels, items, regions
+    "admin list again": 7,  # no status changed since: the counts kept under the newest history row (SQLite)
 }
 
 
@@ -38,22 +39,55 @@ def app_config():
     return {"SETTINGS_REFRESH_SECONDS": 3600}  # the settings snapshot is read once, not mid-test
 
 
+TRANSACTION_CONTROL = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}
+
+
+def _watch_driver(dbapi_connection, record):
+    """Make the driver connection report every statement it runs to ``record``; returns the undo.
+
+    Counted at the driver, not at SQLAlchemy's execution events, so that a statement the app sends
+    on a pooled driver connection directly (the polled partial's quick query) counts too."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.set_trace_callback(record)
+        return lambda: dbapi_connection.set_trace_callback(None)
+    import psycopg
+
+    class CountingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **kwargs):
+            record(query if isinstance(query, str) else query.as_string(self))
+            return super().execute(query, params, **kwargs)
+
+        def executemany(self, query, params_seq, **kwargs):
+            record(query if isinstance(query, str) else query.as_string(self))
+            return super().executemany(query, params_seq, **kwargs)
+
+    previous = dbapi_connection.cursor_factory
+    dbapi_connection.cursor_factory = CountingCursor
+    return lambda: setattr(dbapi_connection, "cursor_factory", previous)
+
+
 @pytest.fixture
 def count_queries(db):
     @contextmanager
     def counting():
-        statements = []
+        statements, undo = [], {}
 
-        def listener(conn, cursor, statement, parameters, context, executemany):
+        def record(statement):
             # transaction control is not a query (SQLite's BEGIN is explicit, see app/database.py)
-            if statement.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+            if statement.strip().upper() not in TRANSACTION_CONTROL:
                 statements.append(statement)
 
-        event.listen(db.engine, "before_cursor_execute", listener)
+        def checkout(dbapi_connection, connection_record, connection_proxy):
+            if id(dbapi_connection) not in undo:
+                undo[id(dbapi_connection)] = _watch_driver(dbapi_connection, record)
+
+        event.listen(db.engine, "checkout", checkout)
         try:
             yield statements
         finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+            event.remove(db.engine, "checkout", checkout)
+            for restore in undo.values():
+                restore()
 
     return counting
 
@@ -192,7 +226,7 @@ def test_admin_orders_list_does_not_grow_with_orders(db, client, count_queries, 
     staff = make_user("staff")
     assert login(staff.email).status_code == 302
     client.get("/admin/orders")  # warm the settings snapshot
-    counts = []
+    first, again = [], []
     for total in (2, 25):
         while db.session.query(Customer).count() < total:
             customer = Customer(name="Клієнт", phone="+380670000000")
@@ -200,5 +234,9 @@ def test_admin_orders_list_does_not_grow_with_orders(db, client, count_queries, 
             rich_order(customer, extra=3, number_of_parcels=2)
         response, n = _count(count_queries, client.get, "/admin/orders")
         assert response.status_code == 200
-        counts.append(n)
-    assert counts[0] == counts[1] <= BOUNDS["admin list"], counts
+        first.append(n)
+        response, n = _count(count_queries, client.get, "/admin/orders")
+        assert response.status_code == 200
+        again.append(n)
+    assert first[0] == first[1] <= BOUNDS["admin list"], first
+    assert again[0] == again[1] <= BOUNDS["admin list again"], again

@@ -16,7 +16,7 @@ from app import settings
 from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Customer, Order, Shipment
+from app.orders.models import Customer, Order, Shipment, StatusEvent
 
 SORTS = {
     "-created": (Order.created_at.desc(), Order.id.desc()),
@@ -161,12 +161,38 @@ def _base(filters, columns, *, include_status=True, for_sort=True):
     return apply_filters(select, filters, include_status=include_status)
 
 
-def status_counts(filters):
-    """{status: count} for the current filters, whatever status is picked."""
+def _count_by_status(filters):
     select = _base(filters, (Order.status, func.count(Order.id)), include_status=False,
                    for_sort=False).group_by(Order.status)
     counts = dict.fromkeys(statuses.ALL, 0)
     counts.update({status: n for status, n in db.session.execute(select)})
+    return counts
+
+
+def _unfiltered(filters):
+    return not (filters.carrier or filters.region or filters.date_from or filters.date_to or filters.q)
+
+
+def status_counts(filters):
+    """{status: count} for the current filters, whatever status is picked.
+
+    Counting every order takes time in proportion to the number of orders, so on SQLite the
+    unfiltered counts (the list's first view) are kept per process under the id of the newest
+    history row. Every status an order takes, its first one included, is written with a history
+    row (``orders.lifecycle``, ``orders.services.create_order``); those rows are never changed or
+    deleted, and SQLite commits one writer at a time, so ids grow in commit order: the same newest
+    id means the same counts, and any change is counted afresh on the next view. PostgreSQL may
+    commit transactions out of id order, so there every view counts.
+    """
+    if not _unfiltered(filters) or db.engine.dialect.name != "sqlite":
+        return _count_by_status(filters)
+    # one read transaction: the id and the counts come from the same snapshot
+    newest = db.session.execute(db.select(func.max(StatusEvent.id))).scalar()
+    kept = current_app.extensions.get("posylka_status_counts")
+    if kept is not None and kept[0] == newest:
+        return dict(kept[1])
+    counts = _count_by_status(filters)
+    current_app.extensions["posylka_status_counts"] = (newest, dict(counts))
     return counts
 
 
