@@ -2,6 +2,7 @@
 import io
 import json
 import logging
+import sys
 import time
 from datetime import timedelta
 
@@ -279,3 +280,28 @@ def test_json_logs_carry_the_request_id_and_no_secret_paths(app, client):
     assert access[0]["request_id"] == "req-12345678" and access[0]["route"] == "/privacy"
     assert access[0]["status"] == 200 and access[0]["method"] == "GET"
     assert all("secret-token" not in json.dumps(line) for line in lines)
+
+
+def test_lines_to_stderr_are_written_by_a_thread_of_their_own(app, client, capsys):
+    """As served (wsgi.py): a request only queues its lines; they come out whole, in order,
+    with the request id, the exception's text and the secrets redacted."""
+    app.config["LOG_FORMAT"] = "json"
+    handler = logs.configure(app)
+    try:
+        client.get("/privacy", headers={"X-Request-ID": "req-abcdefgh"})
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            jobs = logging.getLogger("posylka.jobs")
+            # straight to the app's handler: pytest's own log handlers would format the record first
+            handler.handle(jobs.makeRecord(jobs.name, logging.ERROR, __file__, 1, "failed with %s",
+                                           (app.config["SECRET_KEY"],), sys.exc_info()))
+        logs.flush()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == "posylka.access"]
+    assert access[0]["request_id"] == "req-abcdefgh" and access[0]["route"] == "/privacy"
+    failure = [line for line in lines if line["logger"] == "posylka.jobs"][-1]
+    assert failure["message"] == "failed with ***" and "ValueError: boom" in failure["exception"]
+    assert app.config["SECRET_KEY"] not in json.dumps(lines)
