@@ -507,3 +507,22 @@ def test_admin_settings_and_webhook_pages(notify, db, make_user, login, client):
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "whsec_" in page
     assert client.post("/admin/notifications/webhooks", data={"url": "not a url"}).status_code == 422
+
+
+@pytest.mark.parametrize("address", [
+    "c1@example.com", "a.b+c@mail.example.ua", "o'brien@x.org", "ivan@ukr.net", "a@b.co", "a..b@example.com",
+    ".a@example.com", "a.@example.com", "a@localhost", "a@x.test", "a@mail.local", "a@sub.example.onion",
+    "a@xn--80a.com", "a@ab--cd.com", "a@-x.com", "a@x-.com", "a@x.c", "a@x.123", "a@b.c0m", "a@x.xn--p1ai",
+    "x" * 65 + "@example.com", "a@" + "b" * 64 + ".com", "a@b@example.com", "a b@example.com", "пошта@приклад.укр",
+])
+def test_fast_address_check_agrees_with_email_validator(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from app.notify.channels.email import valid_address
+
+    try:
+        validate_email(address, check_deliverability=False)
+        expected = True
+    except EmailNotValidError:
+        expected = False
+    assert valid_address(address) is expected
