@@ -526,3 +526,46 @@ def test_fast_address_check_agrees_with_email_validator(address):
     except EmailNotValidError:
         expected = False
     assert valid_address(address) is expected
+
+
+def test_changes_announced_together_queue_what_they_would_one_by_one(notify, db, make_order, httpserver):
+    """A bulk caller (the carrier sync) gets the same outbox as changes made one at a time."""
+    add_endpoint(db, httpserver.url_for("/hook"))
+    settings.put("NOTIFY_MERGE_SECONDS", "120")
+    db.session.commit()
+    first = make_order(customer=customer(db, email="one@example.com"), status="awaiting_shipment")
+    second = make_order(customer=customer(db, email="two@example.com"), status="awaiting_shipment")
+    before = {o.id: len(rows(db, order_id=o.id)) for o in (first, second)}
+    with lifecycle.announced_together():
+        lifecycle.change_status(first, "shipped", source="carrier", actor="nova_poshta")
+        lifecycle.change_status(first, "in_transit", source="carrier", actor="nova_poshta")
+        lifecycle.change_status(second, "shipped", source="carrier", actor="nova_poshta")
+        assert not rows(db, order_id=second.id, status="shipped")  # written when the block ends
+    db.session.commit()
+
+    history = [e.status for e in db.session.execute(
+        db.select(lifecycle.StatusEvent).filter_by(order_id=first.id).order_by(lifecycle.StatusEvent.id)).scalars()]
+    assert history[-2:] == ["shipped", "in_transit"]
+    # one in-app and one e-mail per order, merged to the latest status (as one by one within the window)
+    for order, status, merged in ((first, "in_transit", 1), (second, "shipped", 0)):
+        for channel in ("inapp", "email"):
+            found = [r for r in rows(db, order_id=order.id, channel=channel) if r.status == status]
+            assert len(found) == 1 and found[0].merged_count >= merged, (order.number, channel)
+    # webhooks are never merged: one event per change, each with its own status
+    hooks = [json.loads(r.payload)["data"] for r in rows(db, channel="webhook")]
+    assert [(h["order_number"], h["previous_status"], h["status"]) for h in hooks][-3:] == [
+        (first.number, "awaiting_shipment", "shipped"), (first.number, "shipped", "in_transit"),
+        (second.number, "awaiting_shipment", "shipped")]
+    assert all(len(rows(db, order_id=o.id)) > before[o.id] for o in (first, second))
+
+
+def test_a_failed_block_writes_nothing(notify, db, make_order):
+    order = make_order(customer=customer(db))
+    count = len(rows(db, order_id=order.id))
+    with pytest.raises(RuntimeError):
+        with lifecycle.announced_together():
+            lifecycle.change_status(order, "awaiting_shipment", source="staff")
+            raise RuntimeError("the caller gives up")
+    db.session.rollback()
+    assert len(rows(db, order_id=order.id)) == count
+    assert db.session.get(type(order), order.id).status == "new"
