@@ -219,7 +219,8 @@ def _state(code):
 
 
 def due_shipments(code, now, limit=None):
-    query = (select(Shipment.id, Shipment.tracking_number, Shipment.created_at, Customer.phone)
+    query = (select(Shipment.id, Shipment.tracking_number, Shipment.created_at, Customer.phone, Order.status,
+                    Order.status_changed_at)
              .join(Order, Shipment.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
              .where(Shipment.carrier == code, Shipment.active.is_(True),
                     Order.status.notin_(tuple(statuses.TERMINAL)),
@@ -356,6 +357,18 @@ def _fill_ids(stored):
             event.id = row.id
 
 
+def _stored_events(ids):
+    """{shipment id: ((code, time), ...)} oldest first: where each simulated journey stands."""
+    known = {}
+    for i in range(0, len(ids), 1000):
+        for row in db.session.execute(
+                select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
+                .where(CarrierEvent.shipment_id.in_(ids[i:i + 1000]))
+                .order_by(CarrierEvent.occurred_at, CarrierEvent.id)):
+            known.setdefault(row.shipment_id, []).append((row.raw_code, row.occurred_at))
+    return {key: tuple(value) for key, value in known.items()}
+
+
 def _postpone(ids, now):
     if ids:
         retry_at = now + timedelta(minutes=float(setting("SYNC_INTERVAL_MINUTES", 15)))
@@ -403,11 +416,14 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
             _postpone([r.id for r in rows[remaining:]], now)
             rows = rows[:remaining]
         state.quota_used = (state.quota_used or 0) + len(rows)
-    db.session.commit()
+    known = _stored_events([r.id for r in rows]) if simulated else {}
+    db.session.commit()  # nothing stays open while the carrier is asked
     run_id = run.id
 
     adapter = adapter_for(code, config, now=now)
-    requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at)) for r in rows]
+    requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at,
+                                    known=known.get(r.id, ()), status=r.status, status_at=r.status_changed_at))
+                for r in rows]
     batches = [requests[i:i + adapter.batch_size] for i in range(0, len(requests), adapter.batch_size)]
     stop = threading.Event()
     failures = state.consecutive_failures or 0
