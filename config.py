@@ -93,6 +93,8 @@ class Config:
     AUDIT_RETENTION_MONTHS = _int("AUDIT_RETENTION_MONTHS", 24)
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text or json
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    #: How long /healthz waits for the database (a lock, a slow answer) before it answers 503
+    HEALTHZ_TIMEOUT_SECONDS = _int("HEALTHZ_TIMEOUT_SECONDS", 2)
 
     # Password hashing: Argon2id with OWASP's current minimum (19 MiB, t=2, p=1)
     PASSWORD_HASH_TIME_COST = 2
