@@ -48,5 +48,8 @@ def set_language():
 
 def init_app(app):
     app.register_blueprint(bp)
+    # Browsers fetch /favicon.ico by themselves (for a JSON answer, say): it is a static file and is
+    # served as one (endpoint "static": no log-in session touched, no access-log line).
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
     # templates read admin-editable settings (shop name, poll interval) as setting("NAME")
     app.jinja_env.globals["setting"] = lambda key, default=None: settings.get(key, default, display=True)
