@@ -53,6 +53,8 @@ class Config:
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/Kyiv")
     RETENTION_MONTHS = _int("RETENTION_MONTHS", 12)
     SHOP_NAME = os.environ.get("SHOP_NAME", "Posylka")
+    #: Where customers write about their orders and their data (shown on the privacy page)
+    SHOP_EMAIL = os.environ.get("SHOP_EMAIL", "")
     ORDERS_PER_PAGE = _int("ORDERS_PER_PAGE", 25)
     #: How old (seconds) this process's copy of the admin's settings may get before it is read again
     SETTINGS_REFRESH_SECONDS = _int("SETTINGS_REFRESH_SECONDS", 5)

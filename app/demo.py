@@ -191,6 +191,8 @@ def load(now=None):
     for code, prefix in PREFIX.items():
         if code != "sandbox":
             settings.put(f"{prefix}_MODE", "simulated")
+    if not settings.get("SHOP_EMAIL"):
+        settings.put("SHOP_EMAIL", "shop@example.com")  # the privacy page's address for data requests
     # The demo's history is back-dated: it is not announced to anyone. Messages start with the
     # moves the sandbox carrier makes while the app runs.
     from app.notify.models import QUEUED, SKIPPED, Notification
