@@ -490,6 +490,17 @@ def test_admin_log_filters_order_state_and_resend(notify, db, make_order, make_u
     assert client.get("/admin/notifications/templates").status_code == 403  # admins only
 
 
+def test_log_links_each_order_number_to_the_staff_order_page(notify, db, make_order, make_user, login, client):
+    order = make_order(customer=customer(db))
+    assert rows(db, order_id=order.id)  # the new order queued its messages
+    login(make_user("staff").email)
+    link = f'<a href="/admin/orders/{order.id}">{order.number}</a>'
+    assert link in client.get("/admin/notifications/").get_data(as_text=True)
+    assert link in client.get(f"/admin/notifications/?q={order.number}", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert client.get(f"/admin/orders/{order.id}").status_code == 200
+
+
 def test_admin_settings_and_webhook_pages(notify, db, make_user, login, client):
     make_user("admin", email="boss@example.com")
     login("boss@example.com")
