@@ -175,3 +175,18 @@ def test_favicon_is_served_by_the_app_and_linked_from_every_page(app, client, ma
     for path in ("/", "/login", "/privacy", f"/widget/{make_token(order)}", "/widget/not-a-valid-token"):
         html = client.get(path).get_data(as_text=True)
         assert '<link rel="icon" href="/favicon.ico"' in html and 'href="/static/favicon.svg"' in html, path
+
+
+def test_demo_returns_carry_reason_codes(app, db, runner, client, make_user, login):
+    from app.admin.reasons import RETURN_REASONS
+    from app.orders.models import StatusEvent
+
+    runner.invoke(args=["demo-data"])
+    returns = db.session.query(StatusEvent).filter_by(status="returned").all()
+    assert len(returns) >= 4
+    assert all(event.reason_code in RETURN_REASONS and event.source == "staff" and event.note for event in returns)
+    assert len({event.reason_code for event in returns}) >= 3  # a realistic mix, not one reason
+    login(make_user("staff").email)
+    page = client.get("/admin/analytics/", query_string={"date_from": "2000-01-01", "lang": "en"}).get_data(
+        as_text=True)
+    assert "Wrong size" in page and "Not given" not in page
