@@ -95,6 +95,8 @@ class Config:
     AUDIT_RETENTION_MONTHS = _int("AUDIT_RETENTION_MONTHS", 24)
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text or json
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    #: APScheduler's own lines ("Running job …" for every run); the jobs' summaries follow LOG_LEVEL
+    SCHEDULER_LOG_LEVEL = os.environ.get("SCHEDULER_LOG_LEVEL", "WARNING")
     #: How long /healthz waits for the database (a lock, a slow answer) before it answers 503
     HEALTHZ_TIMEOUT_SECONDS = _int("HEALTHZ_TIMEOUT_SECONDS", 2)
 
