@@ -71,9 +71,9 @@ def main():
 
     from app import create_app, settings
     from app.carriers.sync import sync_all
-    from app.runtime import tune_gc
     from app.extensions import db
     from app.orders.models import utcnow
+    from app.runtime import tune_gc
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "CARRIER_CONCURRENCY": args.concurrency,
                       "DHL_RATE_LIMIT": "", "MEEST_RATE_LIMIT": "", "DHL_DAILY_QUOTA": 10 ** 9,

@@ -550,5 +550,9 @@ def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=Fal
 
 
 def scheduled_sync(app):
-    """The scheduler's job: sync what is due, then refresh the delivery-time statistics hourly."""
-    sync_all(app, trigger="schedule")
+    """The scheduler's job: sync what is due (one log line when something happened)."""
+    summaries = sync_all(app, trigger="schedule")
+    if any(s["new_events"] or s["status_changes"] or s["error_count"] for s in summaries):
+        log.info("carrier sync: %s", "; ".join(
+            f"{s['carrier']} {s['shipments']} parcels, {s['new_events']} new events, "
+            f"{s['status_changes']} status changes, {s['error_count']} errors" for s in summaries))
