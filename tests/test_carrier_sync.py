@@ -63,7 +63,7 @@ def test_sync_moves_the_order_once(app, db, make_order, httpserver):
     assert len(history(db, order)) == rows and order.version == version
     runs = db.session.execute(db.select(SyncRun).order_by(SyncRun.id)).scalars().all()
     assert [(r.shipments, r.new_events, r.status_changes) for r in runs] == [(1, 1, 1), (1, 0, 0)]
-    assert all(r.finished_at is not None and r.outcome == "ok" for r in runs)
+    assert all(r.finished_at is not None and r.outcome == "ok" for r in runs), [(r.outcome, r.errors) for r in runs]
 
 
 def test_unmapped_code_is_kept_and_listed(app, db, make_order, make_user, login, client, httpserver):

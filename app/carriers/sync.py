@@ -306,12 +306,13 @@ def _apply_chunk_now(pairs, counts, now, simulated):
     policy = polling(simulated)
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
-        rows = db.session.execute(select(*(getattr(Shipment, c) for c in _Parcel.COLUMNS))
-                                  .where(Shipment.id.in_(ids))).all()
-        orders = {o.id: o for o in db.session.execute(
-            select(Order).where(Order.id.in_({row.order_id for row in rows}))
-            .options(joinedload(Order.customer))).scalars()}
-        parcels = {row.id: _Parcel(row, orders[row.order_id]) for row in rows}
+        rows = db.session.execute(select(*(getattr(Shipment, c) for c in _Parcel.COLUMNS), Order.status,
+                                         Order.at_pickup_point, Order.version).join(Order).where(Shipment.id.in_(ids))).all()
+        # What the order looks like, enough to plan the next poll; the order itself is loaded
+        # only for parcels with news (most parcels, most of the time, have none)
+        parcels = {row.id: _Parcel(row, SimpleNamespace(
+            id=row.order_id, status=row.status, at_pickup_point=row.at_pickup_point, version=row.version,
+            is_terminal=row.status in statuses.TERMINAL)) for row in rows}
         existing = set(db.session.execute(
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id.in_(ids))).all())
@@ -321,6 +322,15 @@ def _apply_chunk_now(pairs, counts, now, simulated):
             stored = [(parcels[sid], result, store_events(parcels[sid], result, trial, now=now, existing=existing,
                                                          simulated=simulated, bulk_rows=new_rows))
                       for sid, result in pairs if sid in parcels]
+        news = {parcel.order.id for parcel, result, new in stored
+                if new or (result.scheduled_delivery_date
+                           and result.scheduled_delivery_date != parcel.scheduled_delivery_date)}
+        if news:
+            orders = {o.id: o for o in db.session.execute(
+                select(Order).where(Order.id.in_(news)).options(joinedload(Order.customer))).scalars()}
+            for parcel in parcels.values():
+                if parcel.order.id in orders:
+                    object.__setattr__(parcel, "order", orders[parcel.order.id])
         try:
             if new_rows:
                 db.session.execute(db.insert(CarrierEvent), new_rows)
