@@ -53,6 +53,8 @@ class Config:
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/Kyiv")
     RETENTION_MONTHS = _int("RETENTION_MONTHS", 12)
     SHOP_NAME = os.environ.get("SHOP_NAME", "Posylka")
+    #: Where customers write about their orders and their data (shown on the privacy page)
+    SHOP_EMAIL = os.environ.get("SHOP_EMAIL", "")
     ORDERS_PER_PAGE = _int("ORDERS_PER_PAGE", 25)
     #: How old (seconds) this process's copy of the admin's settings may get before it is read again
     SETTINGS_REFRESH_SECONDS = _int("SETTINGS_REFRESH_SECONDS", 5)
@@ -93,6 +95,10 @@ class Config:
     AUDIT_RETENTION_MONTHS = _int("AUDIT_RETENTION_MONTHS", 24)
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text or json
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    #: APScheduler's own lines ("Running job …" for every run); the jobs' summaries follow LOG_LEVEL
+    SCHEDULER_LOG_LEVEL = os.environ.get("SCHEDULER_LOG_LEVEL", "WARNING")
+    #: How long /healthz waits for the database (a lock, a slow answer) before it answers 503
+    HEALTHZ_TIMEOUT_SECONDS = _int("HEALTHZ_TIMEOUT_SECONDS", 2)
 
     # Password hashing: Argon2id with OWASP's current minimum (19 MiB, t=2, p=1)
     PASSWORD_HASH_TIME_COST = 2

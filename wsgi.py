@@ -11,9 +11,11 @@ logs.configure(app)
 
 
 def serve():
+    from app.runtime import tune_gc
     from app.scheduler import start_scheduler
     from app.serving import serve as waitress_serve
 
+    tune_gc()
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])
     print(f" * Posylka is serving on http://{host}:{port}/", flush=True)

@@ -76,6 +76,8 @@ def backup_command(path):
     except BackupError as error:
         raise click.ClickException(str(error))
     click.echo(f"Backup written to {written} ({os.path.getsize(written)} bytes).")
+
+
 @click.command("sync-carriers")
 @click.option("--carrier", "carriers", multiple=True, help="Only this carrier (repeatable).")
 @click.option("--all", "force", is_flag=True, help="Every active parcel, not only those due.")
@@ -83,10 +85,12 @@ def sync_carriers_command(carriers, force):
     """One full carrier sync now (for cron); prints counts per carrier."""
     from app.carriers import CARRIER_CODES
     from app.carriers.sync import sync_all
+    from app.runtime import tune_gc
 
     unknown = [c for c in carriers if c not in CARRIER_CODES]
     if unknown:
         raise click.BadParameter(f"unknown carrier {unknown[0]!r}; one of {', '.join(CARRIER_CODES)}")
+    tune_gc()
     summaries = sync_all(current_app._get_current_object(), trigger="cli", carriers=carriers or None, force=force)
     totals = {"shipments": 0, "new_events": 0, "status_changes": 0, "unmapped": 0, "not_found": 0, "error_count": 0}
     for s in summaries:

@@ -17,14 +17,28 @@ transactions that declare a write intent do:
 Everything else begins deferred and reads from its WAL snapshot without blocking anyone.
 This follows SQLAlchemy's documented pysqlite recipe (take BEGIN away from the driver and
 emit it from the ``begin`` event).
+
+Writers of one process queue at a per-file *writer gate* (a Python lock, taken before
+``BEGIN IMMEDIATE`` and released when the transaction ends) instead of in SQLite's busy loop,
+which is not fair: a thread polling there can lose every race to threads that take the lock in
+turn and give up after the busy timeout. The busy timeout still arbitrates between processes.
+A thread that already writes through one connection and begins a transaction on another (a
+settings read, a message composed on its own session) gets a deferred read there: the write
+lock it asks for is its own.
 """
+import collections
+import os
+import sqlite3
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.pool import Pool
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 POSTGRES_CONNECT_TIMEOUT_S = 5
@@ -128,11 +142,107 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     dbapi_connection.isolation_level = None
 
 
+class WriterGate:
+    """The in-process queue for SQLite's single write lock (one per database file).
+
+    First come, first served: a releasing thread hands the gate to the longest waiter, so a
+    thread that writes chunk after chunk cannot starve the others.
+    """
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._waiters = collections.deque()
+        self.owner = self.owner_name = None
+
+    def acquire(self, timeout):
+        me = threading.get_ident()
+        with self._mutex:
+            if self.owner is None and not self._waiters:
+                self.owner, self.owner_name = me, threading.current_thread().name
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append((me, turn))
+        if turn.acquire(timeout=timeout):
+            self.owner_name = threading.current_thread().name
+            return True
+        with self._mutex:
+            if (me, turn) in self._waiters:
+                self._waiters.remove((me, turn))
+                return False
+        self.owner_name = threading.current_thread().name
+        return True  # handed over while the wait timed out
+
+    def release(self):
+        with self._mutex:
+            if self._waiters:
+                self.owner, turn = self._waiters.popleft()
+                turn.release()
+            else:
+                self.owner = self.owner_name = None
+
+    def held_here(self):
+        return self.owner == threading.get_ident()
+
+
+_gates = {}
+_gates_lock = threading.Lock()
+_GATE_KEY = "posylka_writer_gate"
+
+
+def writer_gate(engine):
+    """The gate of ``engine``'s database file (None for an in-memory database)."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file::memory:"):
+        return None
+    path = os.path.realpath(path)
+    with _gates_lock:
+        return _gates.setdefault(path, WriterGate())
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    gate = writer_gate(conn.engine) if _write_intent.get() else None
+    if gate is None or gate.held_here():
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if gate is None and _write_intent.get() else "BEGIN")
+        return
+    if not gate.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
+            f"database is locked (this process's writer {gate.owner_name} held it for "
+            f"{SQLITE_BUSY_TIMEOUT_MS / 1000:g} s)"))
+    conn.connection.info[_GATE_KEY] = gate
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_gate(conn.connection.info)
+        raise
+
+
+def _release_gate(info):
+    gate = info.pop(_GATE_KEY, None)
+    if gate is not None:
+        gate.release()
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn):
+    if conn.dialect.name == "sqlite" and not conn.closed and not conn.invalidated:
+        _release_gate(conn.connection.info)
+
+
+@event.listens_for(Pool, "reset")
+def _sqlite_connection_reset(dbapi_connection, connection_record, reset_state):
+    _sqlite_connection_gone(dbapi_connection, connection_record)
+
+
+@event.listens_for(Pool, "invalidate")
+@event.listens_for(Pool, "close")
+def _sqlite_connection_gone(dbapi_connection, connection_record, *args):
+    if connection_record is not None:
+        _release_gate(connection_record.info)
 
 
 def is_sqlite(engine):

@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 
 from app import settings
+from app.admin import status as status_change
 from app.auth.services import create_user, find_user
 from app.extensions import db
 from app.orders import lifecycle, statuses
@@ -58,7 +59,8 @@ CUSTOMERS = (
     ("Марія Поліщук", "maria.p@example.com", "+380977778899", "uk"),
     ("Олександр Мороз", "o.moroz@example.com", "+380668889900", "uk"),
 )
-RETURN_REASONS = ("Не підійшов розмір", "Передумала", "Брак: розійшовся шов", "Відмова при отриманні")
+#: Returns as staff record them: a reason code from the list (app/admin/reasons.py) and, sometimes, a note
+RETURNS = (("wrong_size", None), ("changed_mind", None), ("defect", "Розійшовся шов"), ("refused_at_pickup", None))
 CANCEL_REASONS = ("Клієнт передумав до відправки", "Немає потрібного розміру на складі")
 
 
@@ -167,8 +169,11 @@ def load(now=None):
             source = _source_for(status, rng)
             note = None
             if status == statuses.RETURNED:
-                note = rng.choice(RETURN_REASONS)
-            elif status == statuses.CANCELLED:
+                reason, note = rng.choice(RETURNS)
+                # the staff return form's way: the reason's code on the history row, its label in the note
+                status_change.change(order, status, user=users["staff"], reason=reason, note=note, at=at)
+                continue
+            if status == statuses.CANCELLED:
                 note = rng.choice(CANCEL_REASONS)
             elif status == statuses.AWAITING_SHIPMENT and rng.random() < 0.3:
                 note = "Комплектацію перевірено"
@@ -191,6 +196,8 @@ def load(now=None):
     for code, prefix in PREFIX.items():
         if code != "sandbox":
             settings.put(f"{prefix}_MODE", "simulated")
+    if not settings.get("SHOP_EMAIL"):
+        settings.put("SHOP_EMAIL", "shop@example.com")  # the privacy page's address for data requests
     # The demo's history is back-dated: it is not announced to anyone. Messages start with the
     # moves the sandbox carrier makes while the app runs.
     from app.notify.models import QUEUED, SKIPPED, Notification

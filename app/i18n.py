@@ -6,6 +6,7 @@ the browser's Accept-Language, then DEFAULT_LANGUAGE. Catalogues are compiled fr
 whichever command starts it.
 """
 import os
+import re
 
 import flask_babel
 from babel.messages.mofile import write_mo
@@ -30,7 +31,7 @@ def init_app(app):
 
     app.jinja_env.globals.update(
         format_date=flask_babel.format_date, format_datetime=flask_babel.format_datetime,
-        format_time=flask_babel.format_time, format_currency=flask_babel.format_currency,
+        format_time=flask_babel.format_time, format_money=format_money,
         format_decimal=flask_babel.format_decimal, format_percent=flask_babel.format_percent)
 
     @app.before_request
@@ -42,6 +43,19 @@ def init_app(app):
     @app.context_processor
     def _i18n_context():
         return {"languages": LANGUAGE_NAMES, "current_language": select_locale()}
+
+
+# CLDR's currency spacing: a currency written in letters ("UAH", "PLN") is kept apart from the digits
+_LETTER_TOUCHES_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def format_money(amount, currency):
+    """An amount of money as the reader's language writes it: "1 450,00 ₴", "UAH 1,450.00".
+
+    The one way money is shown, on staff and customer pages alike (templates: ``format_money``).
+    """
+    text = flask_babel.format_currency(amount, currency)
+    return _LETTER_TOUCHES_DIGIT.sub("\u00a0", text)
 
 
 def supported(code):

@@ -166,6 +166,9 @@ def configure(app, stream=None):
     handler.addFilter(_ContextFilter())
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # APScheduler says INFO for every run of every job (several a minute); our jobs log their own
+    # summary when they did something.
+    logging.getLogger("apscheduler").setLevel(app.config.get("SCHEDULER_LOG_LEVEL", "WARNING"))
     # Alembic's logging.fileConfig() disables loggers that existed before a migration ran in
     # this process; ours must keep working after an in-process ``db upgrade``.
     for name, logger in logging.root.manager.loggerDict.items():

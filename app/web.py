@@ -1,11 +1,11 @@
 """Site-wide pages: home, health check, language switch."""
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from app import settings
 from app.auth.views import safe_next
 from app.extensions import db
+from app.health import check_database
 from app.i18n import LANG_COOKIE, default_language, supported
 
 bp = Blueprint("web", __name__)
@@ -18,15 +18,17 @@ def home():
 
 @bp.route("/healthz")
 def healthz():
+    """200 when the database can be read and written now; 503 naming what is wrong (app/health.py)."""
     scheduler = "running" if current_app.extensions.get("posylka_scheduler_running") else "off"
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception as exc:  # any failure to reach the database
-        db.session.rollback()
-        database = f"error: {exc.__class__.__name__}"
-    body = {"status": "ok" if database == "ok" else "error", "database": database, "scheduler": scheduler}
-    return jsonify(body), 200 if database == "ok" else 503
+    problem = check_database(db.engine, float(current_app.config["HEALTHZ_TIMEOUT_SECONDS"]))
+    if problem is None:
+        response = jsonify({"status": "ok", "database": "ok", "scheduler": scheduler})
+    else:
+        response = jsonify({"status": "error", "database": f"error: {problem.code}", "detail": problem.detail,
+                            "scheduler": scheduler})
+        response.status_code = 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/language", methods=["POST"])
@@ -46,5 +48,8 @@ def set_language():
 
 def init_app(app):
     app.register_blueprint(bp)
+    # Browsers fetch /favicon.ico by themselves (for a JSON answer, say): it is a static file and is
+    # served as one (endpoint "static": no log-in session touched, no access-log line).
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
     # templates read admin-editable settings (shop name, poll interval) as setting("NAME")
     app.jinja_env.globals["setting"] = lambda key, default=None: settings.get(key, default, display=True)

@@ -84,6 +84,9 @@ HANDLERS = {"nova_poshta": nova_poshta, "ukrposhta": ukrposhta, "meest": meest, 
 def handler_for(handle, delay):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the carriers' APIs answer
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the
+        # body until the client's delayed ACK (~40 ms), which no real carrier adds to its answers.
+        disable_nagle_algorithm = True
 
         def _answer(self):
             length = int(self.headers.get("Content-Length") or 0)

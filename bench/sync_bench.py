@@ -73,6 +73,7 @@ def main():
     from app.carriers.sync import sync_all
     from app.extensions import db
     from app.orders.models import utcnow
+    from app.runtime import tune_gc
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "CARRIER_CONCURRENCY": args.concurrency,
                       "DHL_RATE_LIMIT": "", "MEEST_RATE_LIMIT": "", "DHL_DAILY_QUOTA": 10 ** 9,
@@ -94,6 +95,7 @@ def main():
             settings.put("DHL_API_KEY", "bench", secret=True)
             db.session.commit()
             load(db, args.shipments, utcnow())
+            tune_gc()  # as the serving process (wsgi.py) does
             started, cpu_started = time.perf_counter(), time.process_time()
             if args.profile:
                 import cProfile
@@ -103,12 +105,15 @@ def main():
 
                 if os.environ.get("BENCH_NO_PROFILE"):
                     sync_carrier(args.profile, trigger="bench")
-                    print(f"{args.profile} alone: {time.perf_counter() - started:.2f} s")
+                    print(f"{args.profile} alone: {time.perf_counter() - started:.2f} s "
+                          f"(CPU {time.process_time() - cpu_started:.2f} s)")
                     return 0
                 with cProfile.Profile() as profile:
                     sync_carrier(args.profile, trigger="bench")
                 stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "tottime"))
                 stats.print_stats(os.environ.get("BENCH_FILTER", ""), 45)
+                if os.environ.get("BENCH_CALLERS"):
+                    stats.print_callers(os.environ["BENCH_CALLERS"])
                 return 0
             summaries = sync_all(app, trigger="bench")
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started

@@ -2,6 +2,8 @@
 import csv
 import io
 import json
+import os
+import re
 from datetime import datetime
 
 import pytest
@@ -44,6 +46,34 @@ def test_role_page_access_matrix(app, make_user, make_order, client, login):
                  f"/admin/users/{users['customer'].id}/reset-password", "/admin/settings",
                  f"/admin/orders/{order.id}/correct"]:
         assert client.post(path, data={"active": "0"}).status_code == 403, path
+
+
+def _readme_access_table():
+    """[(path, staff may open it)] from the README's "Who sees what" table (GET pages only)."""
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    with open(readme, encoding="utf-8") as fh:
+        section = fh.read().split("**Who sees what**", 1)[1].split("\n\n", 2)[1]
+    rows = []
+    for line in section.splitlines()[2:]:
+        page, staff, admin = (cell.strip() for cell in line.strip("|").split("|"))
+        assert admin == "yes" and staff in ("yes", "no"), line
+        if "(POST" not in page:
+            rows += [(path, staff == "yes") for path in re.findall(r"`(/[^`]+)`", page)]
+    return rows
+
+
+def test_readme_says_truly_who_sees_what(app, make_user, make_order, client, login):
+    rows = _readme_access_table()
+    paths = {path for path, _ in rows}
+    assert {"/admin/carriers/", "/admin/settings", "/admin/users"} <= paths
+    assert not {"/admin/carriers/", "/admin/settings", "/admin/users"} & {p for p, staff in rows if staff}
+    order = make_order()
+    for role in ("staff", "admin"):
+        login(make_user(role).email)
+        for path, staff_may in rows:
+            code = client.get(path.replace("<id>", str(order.id))).status_code
+            assert code == (200 if role == "admin" or staff_may else 403), (role, path, code)
+        client.post("/logout")
 
 
 @pytest.fixture

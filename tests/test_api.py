@@ -275,6 +275,25 @@ def test_bad_order_bodies_write_nothing(app, client, auth, db, body, status, fie
     assert db.session.query(Order).count() == 0
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("item, detail", [
+    ({"price": -5}, "The number is out of range."),
+    ({"price": -0.01}, "The number is out of range."),
+    ({"price": "-1450.00"}, "The value has the wrong format."),
+    ({"price": None}, "Wrong type or format for this field."),
+    ({"price": "1450.00", "str": 1}, "Unknown field."),
+])
+def test_each_invalid_field_is_listed_once(app, client, auth, db, item, detail):
+    body = {**ORDER_BODY, "items": [{**ORDER_BODY["items"][0], **item}],
+            "customer": {**ORDER_BODY["customer"], "language": "de"}}
+    response = client.post("/api/orders", json=body, headers={**auth(), "Accept-Language": "en"})
+    errors = assert_problem(response, 422)["errors"]
+    field = "items[0].str" if "str" in item else "items[0].price"
+    assert errors == [{"field": "customer.language", "detail": "Choose one of: 'uk', 'en', 'pl' or 'ru'."},
+                      {"field": field, "detail": detail}]
+    assert db.session.query(Order).count() == 0
+
+
 def test_huge_body_wrong_type_404_and_405_are_problem_json(app, client, auth, db):
     headers = auth()
     huge = json.dumps({**ORDER_BODY, "note": "x" * 300_000})

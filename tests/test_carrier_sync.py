@@ -63,7 +63,7 @@ def test_sync_moves_the_order_once(app, db, make_order, httpserver):
     assert len(history(db, order)) == rows and order.version == version
     runs = db.session.execute(db.select(SyncRun).order_by(SyncRun.id)).scalars().all()
     assert [(r.shipments, r.new_events, r.status_changes) for r in runs] == [(1, 1, 1), (1, 0, 0)]
-    assert all(r.finished_at is not None and r.outcome == "ok" for r in runs)
+    assert all(r.finished_at is not None and r.outcome == "ok" for r in runs), [(r.outcome, r.errors) for r in runs]
 
 
 def test_unmapped_code_is_kept_and_listed(app, db, make_order, make_user, login, client, httpserver):
@@ -139,8 +139,8 @@ def test_one_carrier_failing_does_not_stop_another(app, db, make_order, httpserv
     summaries = {s["carrier"]: s for s in sync_all(app, now=utcnow() + timedelta(days=1))}
     assert summaries["nova_poshta"]["outcome"] == "failed"
     assert "not valid JSON" in summaries["nova_poshta"]["errors"]
-    assert summaries["sandbox"]["outcome"] == "ok"
-    assert reload(db, sandbox).status == "delivered"
+    assert summaries["sandbox"]["outcome"] == "ok" and summaries["sandbox"]["new_events"] == 1
+    assert carrier_events(db, sandbox)
 
 
 def test_live_carrier_without_credentials_is_skipped(app, db, make_order, make_user, login, client, httpserver):
@@ -153,17 +153,45 @@ def test_live_carrier_without_credentials_is_skipped(app, db, make_order, make_u
     assert "Not configured: credentials missing" in client.get("/admin/carriers/").get_data(as_text=True)
 
 
+def carrier_events(db, order):
+    db.session.commit()  # a fresh snapshot: the sync committed from its own threads
+    return db.session.execute(db.select(CarrierEvent).filter_by(shipment_id=order.shipments[0].id)
+                              .order_by(CarrierEvent.occurred_at, CarrierEvent.id)).scalars().all()
+
+
 def test_sandbox_parcels_move_by_themselves(app, db, make_order):
     order = make_order(status="awaiting_shipment", carrier="sandbox", tracking_number="SBX0000000042")
-    start = order.shipments[0].created_at
-    sync_all(app, now=start + timedelta(minutes=5))
-    mid = reload(db, order)
-    assert mid.status in ("shipped", "in_transit")
-    sync_all(app, now=start + timedelta(hours=2))
-    done = reload(db, order)
-    assert done.status == "delivered" and not done.shipments[0].active
-    carriers = {e.source for e in history(db, done)[-2:]}
-    assert carriers == {"carrier"}
+    now, seen = order.shipments[0].created_at, []
+    for _ in range(12):
+        now += timedelta(minutes=3)  # a little more than a step (SANDBOX_STEP_MINUTES = 2)
+        sync_all(app, now=now)
+        seen.append(reload(db, order).status)
+        if seen[-1] == "delivered":
+            break
+    assert seen[-1] == "delivered" and not reload(db, order).shipments[0].active
+    assert "shipped" in seen and "in_transit" in seen  # step by step, not all at once
+    events = carrier_events(db, order)
+    assert len(events) == len(seen)  # one step per sync
+    assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
+    assert {e.source for e in history(db, reload(db, order))[-2:]} == {"carrier"}
+
+
+def test_a_simulated_journey_resumes_at_its_own_pace_after_a_pause(app, db, make_order):
+    """The demo restarted after days: its parcels go on one step at a time, dated now, and
+    never report a step the shop's own status has already passed."""
+    order = make_order(status="in_transit", carrier="sandbox", tracking_number="SBX0000000044")
+    shop_moved_at = reload(db, order).status_changed_at
+    later = shop_moved_at + timedelta(days=3)
+    sync_all(app, now=later)
+    events = carrier_events(db, order)
+    assert len(events) == 1
+    assert events[0].raw_code not in ("created", "accepted")  # already passed: the order is in transit
+    assert events[0].occurred_at >= later - timedelta(seconds=1)
+    assert reload(db, order).status == "in_transit"
+    sync_all(app, now=later + timedelta(minutes=3))
+    sync_all(app, now=later + timedelta(minutes=3))  # the same moment again: nothing new
+    events = carrier_events(db, order)
+    assert len(events) == 2 and events[1].occurred_at > events[0].occurred_at
 
 
 def test_cli_prints_counts(app, db, make_order, runner):

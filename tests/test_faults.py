@@ -2,8 +2,10 @@
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -154,3 +156,75 @@ def test_reads_do_not_take_the_write_lock(app, db, make_user, client, login):
             blocker.driver_connection.execute("ROLLBACK")
         blocker.close()
     assert db.session.query(UserSession).count() == 1
+
+
+# ---- /healthz looks at the database for real ---------------------------------------------------
+
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+if sys.argv[2] == "exclusive":  # nobody else may even read (locking_mode=EXCLUSIVE, taken at the first read)
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    conn.execute("SELECT COUNT(*) FROM alembic_version").fetchone()
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("app_config", [{"HEALTHZ_TIMEOUT_SECONDS": 1}])
+@pytest.mark.parametrize("lock", ["write", "exclusive"])
+def test_healthz_answers_503_at_once_while_another_process_locks_sqlite(app, db, client, db_url, lock):
+    assert client.get("/healthz").status_code == 200  # the pool has its connection open, as in production
+    path = db_url.removeprefix("sqlite:///")
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, path, lock], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503
+        body = response.get_json()
+        assert body["status"] == "error" and body["database"] == "error: locked"
+        assert "no write could start within 1 s" in body["detail"] and body["scheduler"] == "off"
+        assert elapsed < 4, f"/healthz took {elapsed:.1f} s"  # not the 15 s busy timeout of the pool
+        assert response.headers["Cache-Control"] == "no-store"
+    finally:
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok", "scheduler": "off"}
+
+
+def test_healthz_answers_503_for_a_database_without_the_schema(tmp_path):
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    response = create_app(_config(f"sqlite:///{empty}")).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "error: not migrated"
+    assert "db upgrade" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_healthz_answers_503_when_postgresql_accepts_no_writes(app, db, client, db_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    assert client.get("/healthz").status_code == 200
+    url = make_url(db_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{url.database}" SET default_transaction_read_only = on'))
+        db.session.remove()
+        db.engine.dispose()  # new connections see the setting (a standby after a fail-over looks the same)
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.get_json()["database"] == "error: read-only"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{url.database}" RESET default_transaction_read_only'))
+        admin.dispose()
+        db.engine.dispose()
+    assert client.get("/healthz").status_code == 200

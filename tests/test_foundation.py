@@ -161,3 +161,32 @@ def test_demo_history_is_not_announced(app, db, runner):
     runner.invoke(args=["demo-data"])
     outgoing = db.session.query(Notification).filter(Notification.channel != "inapp").all()
     assert outgoing and {n.state for n in outgoing} == {"skipped"}  # nothing goes out for old history
+
+
+def test_favicon_is_served_by_the_app_and_linked_from_every_page(app, client, make_order):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    from app.tracking.links import make_token
+
+    order = make_order()
+    for path in ("/", "/login", "/privacy", f"/widget/{make_token(order)}", "/widget/not-a-valid-token"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<link rel="icon" href="/favicon.ico"' in html and 'href="/static/favicon.svg"' in html, path
+
+
+def test_demo_returns_carry_reason_codes(app, db, runner, client, make_user, login):
+    from app.admin.reasons import RETURN_REASONS
+    from app.orders.models import StatusEvent
+
+    runner.invoke(args=["demo-data"])
+    returns = db.session.query(StatusEvent).filter_by(status="returned").all()
+    assert len(returns) >= 4
+    assert all(event.reason_code in RETURN_REASONS and event.source == "staff" and event.note for event in returns)
+    assert len({event.reason_code for event in returns}) >= 3  # a realistic mix, not one reason
+    login(make_user("staff").email)
+    page = client.get("/admin/analytics/", query_string={"date_from": "2000-01-01", "lang": "en"}).get_data(
+        as_text=True)
+    assert "Wrong size" in page and "Not given" not in page

@@ -502,6 +502,17 @@ def test_admin_log_filters_order_state_and_resend(notify, db, make_order, make_u
     assert client.get("/admin/notifications/templates").status_code == 403  # admins only
 
 
+def test_log_links_each_order_number_to_the_staff_order_page(notify, db, make_order, make_user, login, client):
+    order = make_order(customer=customer(db))
+    assert rows(db, order_id=order.id)  # the new order queued its messages
+    login(make_user("staff").email)
+    link = f'<a href="/admin/orders/{order.id}">{order.number}</a>'
+    assert link in client.get("/admin/notifications/").get_data(as_text=True)
+    assert link in client.get(f"/admin/notifications/?q={order.number}", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert client.get(f"/admin/orders/{order.id}").status_code == 200
+
+
 def test_admin_settings_and_webhook_pages(notify, db, make_user, login, client):
     make_user("admin", email="boss@example.com")
     login("boss@example.com")
@@ -519,3 +530,65 @@ def test_admin_settings_and_webhook_pages(notify, db, make_user, login, client):
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "whsec_" in page
     assert client.post("/admin/notifications/webhooks", data={"url": "not a url"}).status_code == 422
+
+
+@pytest.mark.parametrize("address", [
+    "c1@example.com", "a.b+c@mail.example.ua", "o'brien@x.org", "ivan@ukr.net", "a@b.co", "a..b@example.com",
+    ".a@example.com", "a.@example.com", "a@localhost", "a@x.test", "a@mail.local", "a@sub.example.onion",
+    "a@xn--80a.com", "a@ab--cd.com", "a@-x.com", "a@x-.com", "a@x.c", "a@x.123", "a@b.c0m", "a@x.xn--p1ai",
+    "x" * 65 + "@example.com", "a@" + "b" * 64 + ".com", "a@b@example.com", "a b@example.com", "пошта@приклад.укр",
+])
+def test_fast_address_check_agrees_with_email_validator(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from app.notify.channels.email import valid_address
+
+    try:
+        validate_email(address, check_deliverability=False)
+        expected = True
+    except EmailNotValidError:
+        expected = False
+    assert valid_address(address) is expected
+
+
+def test_changes_announced_together_queue_what_they_would_one_by_one(notify, db, make_order, httpserver):
+    """A bulk caller (the carrier sync) gets the same outbox as changes made one at a time."""
+    add_endpoint(db, httpserver.url_for("/hook"))
+    settings.put("NOTIFY_MERGE_SECONDS", "120")
+    db.session.commit()
+    first = make_order(customer=customer(db, email="one@example.com"), status="awaiting_shipment")
+    second = make_order(customer=customer(db, email="two@example.com"), status="awaiting_shipment")
+    before = {o.id: len(rows(db, order_id=o.id)) for o in (first, second)}
+    with lifecycle.announced_together():
+        lifecycle.change_status(first, "shipped", source="carrier", actor="nova_poshta")
+        lifecycle.change_status(first, "in_transit", source="carrier", actor="nova_poshta")
+        lifecycle.change_status(second, "shipped", source="carrier", actor="nova_poshta")
+        assert not rows(db, order_id=second.id, status="shipped")  # written when the block ends
+    db.session.commit()
+
+    history = [e.status for e in db.session.execute(
+        db.select(lifecycle.StatusEvent).filter_by(order_id=first.id).order_by(lifecycle.StatusEvent.id)).scalars()]
+    assert history[-2:] == ["shipped", "in_transit"]
+    # one in-app and one e-mail per order, merged to the latest status (as one by one within the window)
+    for order, status, merged in ((first, "in_transit", 1), (second, "shipped", 0)):
+        for channel in ("inapp", "email"):
+            found = [r for r in rows(db, order_id=order.id, channel=channel) if r.status == status]
+            assert len(found) == 1 and found[0].merged_count >= merged, (order.number, channel)
+    # webhooks are never merged: one event per change, each with its own status
+    hooks = [json.loads(r.payload)["data"] for r in rows(db, channel="webhook")]
+    assert [(h["order_number"], h["previous_status"], h["status"]) for h in hooks][-3:] == [
+        (first.number, "awaiting_shipment", "shipped"), (first.number, "shipped", "in_transit"),
+        (second.number, "awaiting_shipment", "shipped")]
+    assert all(len(rows(db, order_id=o.id)) > before[o.id] for o in (first, second))
+
+
+def test_a_failed_block_writes_nothing(notify, db, make_order):
+    order = make_order(customer=customer(db))
+    count = len(rows(db, order_id=order.id))
+    with pytest.raises(RuntimeError):
+        with lifecycle.announced_together():
+            lifecycle.change_status(order, "awaiting_shipment", source="staff")
+            raise RuntimeError("the caller gives up")
+    db.session.rollback()
+    assert len(rows(db, order_id=order.id)) == count
+    assert db.session.get(type(order), order.id).status == "new"

@@ -314,3 +314,22 @@ def test_staff_viewing_an_order_with_contact_details_is_audited(app, db, make_us
         assert client.get(f"/admin/orders/{order.id}").status_code == 200
     views = db.session.query(AuditLog).filter_by(action="privacy.view", object_id=str(order.customer_id)).all()
     assert len(views) == 1 and views[0].actor_user_id == staff.id and views[0].object_type == "customer"
+
+
+def test_privacy_page_gives_the_shops_contact_address_from_the_settings(app, client, make_user, login):
+    assert "mailto:" not in client.get("/privacy").get_data(as_text=True)  # nothing set: no made-up address
+    login(make_user("admin").email)
+    form = {"SHOP_NAME": "", "DEFAULT_LANGUAGE": "uk", "ORDERS_PER_PAGE": "", "POLL_SECONDS": "",
+            "SYNC_INTERVAL_MINUTES": "", "RETENTION_MONTHS": ""}
+    refused = client.post("/admin/settings", data={**form, "SHOP_EMAIL": "not an address"})
+    assert refused.status_code == 422
+    assert client.post("/admin/settings", data={**form, "SHOP_EMAIL": "privacy@lon-i-vovna.ua"}).status_code == 302
+    client.post("/logout")
+    for lang, phrase in (("uk", "напишіть на:"), ("en", "write to:"), ("pl", "napisz na adres:"), ("ru", "напишите на:")):
+        html = client.get("/privacy", query_string={"lang": lang}).get_data(as_text=True)
+        assert phrase in html and '<a href="mailto:privacy@lon-i-vovna.ua">privacy@lon-i-vovna.ua</a>' in html, lang
+
+
+def test_demo_shop_has_a_contact_address_on_the_privacy_page(app, runner, client):
+    runner.invoke(args=["demo-data"])
+    assert 'href="mailto:shop@example.com"' in client.get("/privacy").get_data(as_text=True)

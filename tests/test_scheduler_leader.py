@@ -1,9 +1,13 @@
-"""Exactly one process runs the scheduled jobs: two real OS processes, one database."""
+"""Exactly one process runs the scheduled jobs (two real OS processes, one database), and quietly."""
+import io
+import logging
 import os
 import subprocess
 import sys
 import textwrap
 import time
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -79,3 +83,43 @@ def test_a_follower_takes_over_when_the_leader_stops(db_url, tmp_path):
     assert str(leader.pid) in runs and str(follower.pid) in runs
     # once the follower took over, the old leader never ran again
     assert runs.index(str(follower.pid)) > max(i for i, pid in enumerate(runs) if pid == str(leader.pid))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_scheduler_logs_only_what_happened(app, db, make_order):
+    """APScheduler's line per job run stays out of the log; a job that did something says so once."""
+    from app import logs, settings
+    from app.notify.dispatcher import run_job
+    from app.orders.models import Customer
+    from app.privacy.retention import scheduled_job as retention_job
+    from app.scheduler import _run, start_scheduler
+
+    app.config["SCHEDULER_ENABLED"] = True
+    stream = io.StringIO()
+    handler = logs.configure(app, stream=stream)
+    runs = []
+    try:
+        scheduler = start_scheduler(app, jobs=[("probe", lambda app: runs.append(1), 0.2)])
+        deadline = time.monotonic() + 10
+        while len(runs) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        scheduler.shutdown()
+        app.extensions["posylka_leadership"].release()
+        _run(app, "dispatch-notifications", run_job)  # nothing due: a quiet run
+        _run(app, "privacy-retention", retention_job)  # nothing expired: a quiet run
+        quiet = stream.getvalue()
+
+        settings.put("NOTIFY_MERGE_SECONDS", "0")
+        settings.put("NOTIFY_QUIET_HOURS", "-")
+        db.session.commit()
+        make_order(customer=Customer(name="Олена Коваль", email="olena@example.com", language="uk"))
+        _run(app, "dispatch-notifications", run_job)  # the order's e-mail goes to the dev mailbox
+        busy = stream.getvalue()[len(quiet):]
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger("apscheduler").setLevel(logging.NOTSET)
+    assert len(runs) >= 3
+    assert "scheduler started with 2 jobs" in quiet
+    assert "apscheduler" not in quiet and "Running job" not in quiet, quiet
+    assert "notifications:" not in quiet and "retention run" not in quiet
+    assert busy.count("notifications: 1 sent, 0 failed") == 1, busy

@@ -347,6 +347,30 @@ def test_timeline_merges_status_changes_and_carrier_events_in_local_time(app, db
     assert html.count('class="event event-status') == events
 
 
+def test_carrier_scans_read_in_the_customers_language_with_the_carriers_words_below(
+        app, db, make_user, make_order, client, login):
+    user, customer = _customer(make_user, language="en")
+    order = make_order(customer=customer, status="in_transit")
+    shipment = order.shipments[0]
+    at = utcnow().replace(microsecond=0)
+    db.session.add_all([
+        CarrierEvent(shipment=shipment, occurred_at=at - timedelta(hours=2), raw_code="6",
+                     raw_text="Відправлення у місті Львів", mapped_status="in_transit", location="Львів"),
+        CarrierEvent(shipment=shipment, occurred_at=at, raw_code="7", raw_text="Прибув на відділення",
+                     mapped_status="in_transit", at_pickup_point=True, location="Львів"),
+        CarrierEvent(shipment=shipment, occurred_at=at - timedelta(hours=1), raw_code="999",
+                     raw_text="Щось нове", unmapped=True)])
+    db.session.commit()
+    login(user.email)
+    html = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    titles = re.findall(r'<li class="event event-carrier[^"]*">.*?<p class="event-title">([^<]*)</p>\s*'
+                        r'(?:<p class="event-detail">([^<]*)</p>)?', html, re.S)
+    assert [(t.strip(), d.strip()) for t, d in titles[:3]] == [
+        ("The parcel is waiting at the pickup point", "Прибув на відділення"),
+        ("Update from the carrier", "Щось нове"),
+        ("On the way to you", "Відправлення у місті Львів")]
+
+
 # ---- languages ---------------------------------------------------------------------------------
 
 PAGES_TEXT = {

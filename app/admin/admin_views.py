@@ -21,7 +21,7 @@ from app.htmx import render
 AUDIT_PER_PAGE = 50
 #: Settings on the hub page, with how each value is checked ("int" values have bounds).
 GENERAL_SETTINGS = {
-    "SHOP_NAME": None, "DEFAULT_LANGUAGE": None, "ORDERS_PER_PAGE": (5, 500), "POLL_SECONDS": (2, 3600),
+    "SHOP_NAME": None, "SHOP_EMAIL": None, "DEFAULT_LANGUAGE": None, "ORDERS_PER_PAGE": (5, 500), "POLL_SECONDS": (2, 3600),
     "SYNC_INTERVAL_MINUTES": (1, 1440), "RETENTION_MONTHS": (1, 120),
 }
 

@@ -88,6 +88,7 @@ class UserForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     SHOP_NAME = StringField(_l("Shop name"), validators=[Optional(), Length(max=100)])
+    SHOP_EMAIL = StringField(_l("Shop's contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     DEFAULT_LANGUAGE = SelectField(_l("Default language"), choices=[
         ("uk", "Українська"), ("en", "English"), ("pl", "Polski"), ("ru", "Русский")])
     ORDERS_PER_PAGE = StringField(_l("Orders per page in the staff list"), validators=[Optional(), Length(max=4)])

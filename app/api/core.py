@@ -4,6 +4,7 @@ models) and does the Bearer-token check, the per-client rate limit and the input
 The same declarations feed the OpenAPI document, so what is documented is what is enforced.
 """
 import math
+import re
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -92,16 +93,31 @@ def _error_detail(error):
     return _("This value is not valid.")
 
 
+# How pydantic names the branch of a union inside an error's location ("constrained-str",
+# "constrained-float", "function-after[...]", "literal[...]", "str"): not a field of the body.
+_UNION_BRANCH = re.compile(r"^(?:constrained-[a-z]+|[a-z-]+\[.*\]|str|int|float|bool|none)$",
+                           re.DOTALL)
+
+
+def _is_union_branch(part):
+    return isinstance(part, str) and bool(_UNION_BRANCH.match(part))
+
+
+def _most_telling(errors):
+    """Of one field's errors (one per branch of a union), the one that says what is wrong: a price of
+    -5 is "out of range" for the number branch, not "wrong type" for the text branch."""
+    return next((e for e in errors if not e.get("type", "").endswith("_type")), errors[0])
+
+
 def validation_problem(errors):
-    seen, items = set(), []
+    """One entry per invalid field, however many union branches rejected it."""
+    by_field = {}
     for error in errors:
-        loc = [p for p in error.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p in (
-            "str", "float", "int", "constrained-str", "function-after", "none")))]
-        path = field_path(loc)
-        if path in seen:
-            continue  # a union reports each branch; one line per field is enough
-        seen.add(path)
-        items.append({"field": path, "detail": str(_error_detail(error))})
+        loc = list(error.get("loc", ()))
+        unknown = loc[-1:] if error.get("type") == "extra_forbidden" else []  # a field the client sent, as sent
+        path = field_path([p for p in loc[:len(loc) - len(unknown)] if not _is_union_branch(p)] + unknown)
+        by_field.setdefault(path, []).append(error)
+    items = [{"field": path, "detail": str(_error_detail(_most_telling(group)))} for path, group in by_field.items()]
     return ApiError(422, _("The request has invalid fields."),
                     _("Fix the fields listed in errors and send the request again."), errors=items)
 

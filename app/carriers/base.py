@@ -41,8 +41,13 @@ class TrackRequest:
     number: str
     #: The recipient's phone as 380 and nine digits (380671234567) (Nova Poshta shows full details with it)
     phone: str = ""
-    #: Simulators anchor their timeline here
+    #: Simulators start a new parcel's journey here
     created_at: datetime | None = None
+    #: For simulators: the events already stored ((code, naive UTC time), oldest first) and the
+    #: order's status with the time it was set, so that a journey goes on from where it is
+    known: tuple = ()
+    status: str = ""
+    status_at: datetime | None = None
 
 
 @dataclass

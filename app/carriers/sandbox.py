@@ -2,16 +2,26 @@
 
 It answers for the ``sandbox`` carrier, and for any real carrier an admin switches to
 "simulated" mode (the demo does this), in that carrier's own codes, so the real mapping tables
-are used. Each parcel's journey starts when its shipment was created; one step takes about
-``SANDBOX_STEP_MINUTES`` (each parcel a little faster or slower). The journey and its variant
-(branch, parcel locker, a failed courier attempt) depend only on the tracking number, so the
-same question always gets the same answer and syncs stay idempotent.
+are used. The journey and its variant (branch, parcel locker, a failed courier attempt) depend
+only on the tracking number.
+
+A parcel goes on from where it is: the sync tells the simulator which events are stored already
+and the order's status. A new parcel starts at the first step that is not behind its order's
+status (a parcel the shop marked "in transit" does not report "registered" afterwards), and then
+takes one step about every ``SANDBOX_STEP_MINUTES`` (each parcel a little faster or slower). One
+answer adds at most one step, and never dates it before the last stored event or the order's
+last status change, so an app that was stopped for days resumes the journeys at its own pace
+instead of replaying them at once.
 """
 import hashlib
 from datetime import timedelta
 
 from app.carriers.base import CarrierAdapter, TrackedEvent, TrackResult
+from app.carriers.mapping import map_event
+from app.orders import statuses
 from app.orders.models import utcnow
+
+_RANK = {s: i for i, s in enumerate(statuses.CHAIN)}
 
 #: (code, text, location) per step, per carrier, per variant
 JOURNEYS = {
@@ -83,22 +93,45 @@ class Simulator(CarrierAdapter):
         return variants[_digest(number) % len(variants)]
 
     def track(self, requests):
-        now = self._now or utcnow()
+        now = (self._now or utcnow()).replace(microsecond=0)
         step = timedelta(minutes=float(self.settings.sandbox_step_minutes))
-        results = []
-        for r in requests:
-            start = r.created_at or now
-            pace = 0.75 + (_digest(r.number) % 50) / 100  # 0.75–1.24 of a step
-            journey = self.journey(r.number)
-            events = []
-            for index, (code, text, place) in enumerate(journey):
-                at = start + step * pace * index
-                if at > now:
-                    break
+        return [self._answer(r, now, step) for r in requests]
+
+    def _answer(self, request, now, step):
+        journey = self.journey(request.number)
+        gap = step * (0.75 + (_digest(request.number) % 50) / 100)  # 0.75–1.24 of a step
+        position, last_at = self._position(journey, request)
+        events, base = [], last_at or now
+        if position < len(journey):
+            due = last_at + gap if last_at else (request.created_at or now)
+            if due <= now:
+                at = now if due < now - gap else due  # stopped for a while: go on from now
+                at = max([at, *(t for t in (last_at, request.status_at) if t)])
+                code, text, place = journey[position]
                 events.append(TrackedEvent(code, text, at.replace(microsecond=0), place))
-            eta = (start + step * pace * (len(journey) - 1)).date()
-            results.append(TrackResult(r.number, True, events, eta, {"simulated": True, "steps": len(events)}))
-        return results
+                position, base = position + 1, at
+        eta = (base + gap * (len(journey) - position)).date()
+        return TrackResult(request.number, True, events, eta, {"simulated": True, "step": position,
+                                                               "steps": len(journey)})
+
+    def _position(self, journey, request):
+        """(index of the next step, time of the last stored one) for this parcel."""
+        position, last_at = None, None
+        for code, at in request.known:
+            start = 0 if position is None else position
+            match = next((i for i in range(start, len(journey)) if journey[i][0] == code), None)
+            if match is not None:
+                position = match + 1
+            last_at = max(last_at, at) if last_at else at
+        if position is None:  # a new parcel: skip the steps its order has already passed
+            position = 0
+            rank = _RANK.get(request.status)
+            while position < len(journey) - 1 and rank is not None:
+                mapped = map_event(self.code, journey[position][0])
+                if mapped is None or _RANK.get(mapped.status, rank) >= rank:
+                    break
+                position += 1
+        return position, last_at
 
     def test_connection(self):
         return "simulated"

@@ -9,19 +9,20 @@ carrier's own thread and is committed in chunks. Every event is stored once
 Mapped events move the order through ``lifecycle.change_status``; a refused move is recorded,
 never raised. Each carrier's run is recorded as a ``SyncRun``.
 """
+import gc
 import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES
@@ -39,7 +40,6 @@ CHUNK = 400
 MAX_ERROR_LINES = 50
 #: Where a status sits on the way; carrier events "behind" the order's status are history only
 RANK = {s: i for i, s in enumerate(statuses.CHAIN)} | {statuses.RETURNED: len(statuses.CHAIN)}
-_SQLITE_WRITER = threading.Lock()
 
 
 @dataclass
@@ -89,9 +89,9 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
     """Add the answer's events not stored yet; returns [(event, Mapped or None)], oldest first.
 
     A parcel the carrier does not know is counted, and asked about again later. With
-    ``bulk_rows`` (a list), events that cannot move the order are appended there as plain rows
-    for one bulk insert, and stand in the result as light records; events that may move it are
-    ORM objects, which the history row refers to.
+    ``bulk_rows`` (a list), the events are appended there as plain rows for one bulk insert and
+    stand in the result as light records (the caller fills in the ids of those that may move
+    the order, which its history row refers to); otherwise they are added to the session.
     """
     shipment.last_synced_at = now
     if result.raw is not None:
@@ -119,10 +119,10 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
                    mapped_status=mapped.status if mapped else None,
                    at_pickup_point=bool(mapped and mapped.at_pickup_point), problem=bool(mapped and mapped.problem),
                    unmapped=mapped is None)
-        if bulk_rows is not None and not _may_move(shipment.order, mapped):
+        if bulk_rows is not None:
             row["created_at"] = now
             bulk_rows.append(row)
-            carrier_event = SimpleNamespace(**row)
+            carrier_event = SimpleNamespace(**row, id=None, shipment=shipment)
         else:
             # by id: appending to shipment.events would load them all
             carrier_event = CarrierEvent(**row)
@@ -150,7 +150,7 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             continue
         flagged = (carrier_event, mapped)
         target = mapped.status
-        if not target or target == order.status or not isinstance(carrier_event, CarrierEvent):
+        if not target or target == order.status or carrier_event.id is None:
             continue
         if order.status in RANK and target in RANK and RANK[target] <= RANK[order.status] \
                 and target != statuses.RETURNED:
@@ -219,7 +219,8 @@ def _state(code):
 
 
 def due_shipments(code, now, limit=None):
-    query = (select(Shipment.id, Shipment.tracking_number, Shipment.created_at, Customer.phone)
+    query = (select(Shipment.id, Shipment.tracking_number, Shipment.created_at, Customer.phone, Order.status,
+                    Order.status_changed_at)
              .join(Order, Shipment.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
              .where(Shipment.carrier == code, Shipment.active.is_(True),
                     Order.status.notin_(tuple(statuses.TERMINAL)),
@@ -230,46 +231,114 @@ def due_shipments(code, now, limit=None):
     return db.session.execute(query).all()
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while a chunk builds and writes its objects.
+
+    A chunk creates tens of thousands of short-lived objects; each few hundred of them would
+    trigger a collection, and the older generations' passes scan the whole heap of the process.
+    That doubled the cost of a chunk. The pause ends with the chunk (the last of the carriers'
+    threads to finish its chunk switches collection back on), so garbage is collected as usual.
+    """
+    global _gc_pauses
+    with _gc_lock:
+        if _gc_pauses == 0 and gc.isenabled():
+            gc.disable()
+            _gc_pauses = 1
+        elif _gc_pauses:
+            _gc_pauses += 1
+        else:
+            yield  # collection is off for another reason: leave it alone
+            return
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0:
+                gc.enable()
+
+
 def _apply_chunk(pairs, counts, now, simulated):
     """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
 
-    SQLite allows one writer, and a read transaction cannot become a write one after another
-    writer committed, so on SQLite the carriers' threads take turns here.
+    The carrier's thread declared its write intent, so on SQLite the chunks of the carriers'
+    threads take turns at the database's writer gate (``app.database``).
     """
-    if db.engine.dialect.name == "sqlite":
-        with _SQLITE_WRITER:
-            return _apply_chunk_now(pairs, counts, now, simulated)
-    return _apply_chunk_now(pairs, counts, now, simulated)
+    with _gc_paused():
+        _apply_chunk_now(pairs, counts, now, simulated)
+
+
+class _Parcel:
+    """A shipment's row as the chunk reads and changes it (a plain record, not an ORM object).
+
+    A chunk touches hundreds of shipments; as ORM objects their loading and change tracking
+    cost more than the rest of the sync. The changed columns are written back in one
+    statement per set of columns.
+    """
+
+    COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active")
+
+    def __init__(self, row, order):
+        self.__dict__.update(zip(self.COLUMNS, row), order=order, changes={})
+
+    def __setattr__(self, name, value):
+        self.changes[name] = value
+        object.__setattr__(self, name, value)
+
+
+def _write_parcels(parcels):
+    table = Shipment.__table__
+    groups = {}
+    for parcel in parcels:
+        if parcel.changes:
+            groups.setdefault(tuple(sorted(parcel.changes)), []).append(dict(parcel.changes, b_id=parcel.id))
+    for names, rows in groups.items():
+        db.session.execute(table.update().where(table.c.id == bindparam("b_id"))
+                           .values({name: bindparam(name) for name in names}), rows)
 
 
 def _apply_chunk_now(pairs, counts, now, simulated):
     policy = polling(simulated)
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
-        shipments = {s.id: s for s in db.session.execute(
-            select(Shipment).where(Shipment.id.in_(ids))
-            .options(joinedload(Shipment.order).selectinload(Order.shipments))).unique().scalars()}
-        for shipment in shipments.values():
-            # A new history row appends to order.history; mark it loaded so that append does not
-            # fetch the whole history of every order (the session ends with this chunk anyway)
-            if "history" not in inspect(shipment.order).dict:
-                set_committed_value(shipment.order, "history", [])
+        rows = db.session.execute(select(*(getattr(Shipment, c) for c in _Parcel.COLUMNS), Order.status,
+                                         Order.at_pickup_point, Order.version).join(Order).where(Shipment.id.in_(ids))).all()
+        # What the order looks like, enough to plan the next poll; the order itself is loaded
+        # only for parcels with news (most parcels, most of the time, have none)
+        parcels = {row.id: _Parcel(row, SimpleNamespace(
+            id=row.order_id, status=row.status, at_pickup_point=row.at_pickup_point, version=row.version,
+            is_terminal=row.status in statuses.TERMINAL)) for row in rows}
         existing = set(db.session.execute(
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id.in_(ids))).all())
         trial = Counts()
-        rows = []
+        new_rows = []
         with db.session.no_autoflush:
-            stored = [(shipments[sid], result, store_events(shipments[sid], result, trial, now=now, existing=existing,
-                                                           simulated=simulated, bulk_rows=rows))
-                      for sid, result in pairs if sid in shipments]
+            stored = [(parcels[sid], result, store_events(parcels[sid], result, trial, now=now, existing=existing,
+                                                         simulated=simulated, bulk_rows=new_rows))
+                      for sid, result in pairs if sid in parcels]
+        news = {parcel.order.id for parcel, result, new in stored
+                if new or (result.scheduled_delivery_date
+                           and result.scheduled_delivery_date != parcel.scheduled_delivery_date)}
+        if news:
+            orders = {o.id: o for o in db.session.execute(
+                select(Order).where(Order.id.in_(news)).options(joinedload(Order.customer))).scalars()}
+            for parcel in parcels.values():
+                if parcel.order.id in orders:
+                    object.__setattr__(parcel, "order", orders[parcel.order.id])
         try:
-            if rows:
-                db.session.execute(db.insert(CarrierEvent), rows)
-            db.session.flush()  # one round of inserts gives every new event its id
-            with db.session.no_autoflush:
-                for shipment, result, new in stored:
-                    apply_events(shipment, result, new, trial, now=now, simulated=simulated, policy=policy)
+            if new_rows:
+                db.session.execute(db.insert(CarrierEvent), new_rows)
+                _fill_ids(stored)
+            with db.session.no_autoflush, lifecycle.announced_together():
+                for parcel, result, new in stored:
+                    apply_events(parcel, result, new, trial, now=now, simulated=simulated, policy=policy)
+            _write_parcels(parcels.values())
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -282,6 +351,32 @@ def _apply_chunk_now(pairs, counts, now, simulated):
         counts.errors.extend(trial.errors[:MAX_ERROR_LINES - len(counts.errors)])
         counts.not_found_numbers.extend(trial.not_found_numbers)
         return
+
+
+def _fill_ids(stored):
+    """Give the bulk-inserted events that may move their order their ids (the history refers to them)."""
+    waiting = {(e.shipment_id, e.raw_code, e.occurred_at): e for shipment, _result, new in stored
+               for e, mapped in (new or ()) if _may_move(shipment.order, mapped)}
+    if not waiting:
+        return
+    for row in db.session.execute(
+            select(CarrierEvent.id, CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
+            .where(CarrierEvent.shipment_id.in_({key[0] for key in waiting}))):
+        event = waiting.get((row.shipment_id, row.raw_code, row.occurred_at))
+        if event is not None:
+            event.id = row.id
+
+
+def _stored_events(ids):
+    """{shipment id: ((code, time), ...)} oldest first: where each simulated journey stands."""
+    known = {}
+    for i in range(0, len(ids), 1000):
+        for row in db.session.execute(
+                select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
+                .where(CarrierEvent.shipment_id.in_(ids[i:i + 1000]))
+                .order_by(CarrierEvent.occurred_at, CarrierEvent.id)):
+            known.setdefault(row.shipment_id, []).append((row.raw_code, row.occurred_at))
+    return {key: tuple(value) for key, value in known.items()}
 
 
 def _postpone(ids, now):
@@ -331,11 +426,14 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
             _postpone([r.id for r in rows[remaining:]], now)
             rows = rows[:remaining]
         state.quota_used = (state.quota_used or 0) + len(rows)
-    db.session.commit()
+    known = _stored_events([r.id for r in rows]) if simulated else {}
+    db.session.commit()  # nothing stays open while the carrier is asked
     run_id = run.id
 
     adapter = adapter_for(code, config, now=now)
-    requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at)) for r in rows]
+    requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at,
+                                    known=known.get(r.id, ()), status=r.status, status_at=r.status_changed_at))
+                for r in rows]
     batches = [requests[i:i + adapter.batch_size] for i in range(0, len(requests), adapter.batch_size)]
     stop = threading.Event()
     failures = state.consecutive_failures or 0
@@ -435,11 +533,12 @@ def _sync_in_context(app, code, trigger, now, force):
         try:
             run = sync_carrier(code, trigger=trigger, now=now, force=force)
             return _summary(run) if run is not None else None
-        except Exception:
+        except Exception as error:
             log.exception("carrier %s sync failed", code)
             db.session.rollback()
             return {"carrier": code, "outcome": "failed", "shipments": 0, "new_events": 0, "status_changes": 0,
-                    "unmapped": 0, "not_found": 0, "error_count": 1}
+                    "unmapped": 0, "not_found": 0, "error_count": 1,
+                    "errors": f"{code}: sync stopped ({error.__class__.__name__}: {str(error)[:300]})"}
         finally:
             db.session.remove()
 
@@ -461,5 +560,9 @@ def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=Fal
 
 
 def scheduled_sync(app):
-    """The scheduler's job: sync what is due, then refresh the delivery-time statistics hourly."""
-    sync_all(app, trigger="schedule")
+    """The scheduler's job: sync what is due (one log line when something happened)."""
+    summaries = sync_all(app, trigger="schedule")
+    if any(s["new_events"] or s["status_changes"] or s["error_count"] for s in summaries):
+        log.info("carrier sync: %s", "; ".join(
+            f"{s['carrier']} {s['shipments']} parcels, {s['new_events']} new events, "
+            f"{s['status_changes']} status changes, {s['error_count']} errors" for s in summaries))

@@ -377,6 +377,11 @@ def run_job(app):
     """The scheduler job: reminders first (they queue messages), then send what is due."""
     from app.notify.outbox import pickup_reminders
 
-    pickup_reminders()
+    queued = pickup_reminders()
     db.session.commit()
-    dispatch()
+    result = dispatch()
+    if queued or result.total or result.requeued:  # a quiet run says nothing
+        log.info("notifications: %d sent, %d failed, %d to retry, %d skipped, %d taken back after a crash, "
+                 "%d pickup messages queued", result.sent, result.failed, result.retrying, result.skipped,
+                 result.requeued, queued)
+    return result

@@ -5,10 +5,11 @@ with notifications must not block the status change itself (it is logged instead
 """
 import logging
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 
 from app.extensions import db
 from app.notify import channels, preferences, rules
@@ -27,103 +28,198 @@ def new_event_id():
     return f"evt_{uuid.uuid4().hex}"
 
 
-def on_status_changed(order, event=None, **_kwargs):
+def on_status_changed(_sender=None, *, changes, **_kwargs):
+    """Receiver of ``lifecycle.status_changed``: ``changes`` is [(order, StatusEvent), ...]."""
     try:
-        enqueue(order, kind="status", status=order.status,
-                previous_status=getattr(event, "previous_status", None), at=getattr(event, "created_at", None))
+        enqueue_many([Change(order, "status", event.status, event.previous_status, event.created_at)
+                      for order, event in changes])
     except Exception:
-        log.exception("could not queue the notifications of order %s", getattr(order, "number", "?"))
+        log.exception("could not queue the notifications of %d status changes", len(changes))
+
+
+@dataclass
+class Change:
+    """Something a customer (and the shop's webhooks) should hear about."""
+
+    order: Order
+    kind: str
+    status: str
+    previous_status: str = None
+    at: datetime = None
 
 
 def enqueue(order, *, kind, status, previous_status=None, at=None, now=None):
-    """Queue what a change of ``order`` causes: in-app, customer channels and webhooks."""
+    """Queue what one change of ``order`` causes; returns the number of rows written."""
+    return enqueue_many([Change(order, kind, status, previous_status, at)], now=now)
+
+
+def enqueue_many(changes, *, now=None):
+    """Queue what ``changes`` cause: in-app, customer channels and webhooks.
+
+    The work is done for the whole set at once (a few queries whatever its size), so a carrier
+    sync moving hundreds of orders costs about as much as moving one. Messages about the same
+    order merge as they would one by one. Returns the number of rows written.
+    """
+    if not changes:
+        return 0
     now = now or utcnow()
-    event_id = new_event_id()
-    created = []
-    customer = order.customer
-    if customer is not None:
-        db.session.flush()  # the order and customer need ids
-        created.append(_inapp(order, customer, kind, status, now))
+    db.session.flush()  # the orders and customers need ids
+    plan = _Plan(changes, now)
+    for change in changes:
+        event_id = new_event_id()
+        customer = change.order.customer
+        if customer is not None:
+            plan.inapp(change, customer)
+            for channel in plan.channels:
+                if not plan.wants(channel, change.kind if change.kind in PICKUP_KINDS else change.status):
+                    continue
+                for recipient, skip_reason in channel.recipients(customer, change.order):
+                    plan.customer_message(change, customer, channel, recipient, skip_reason, event_id)
+        plan.webhooks(change, customer, event_id)
+    return plan.write()
+
+
+class _Plan:
+    """What one ``enqueue_many`` reads once and then writes in one go."""
+
+    def __init__(self, changes, now):
+        from app.notify.models import NotificationPreference
+
+        self.now = now
+        self.rows, self.updates = [], {}
+        order_ids = {c.order.id for c in changes}
+        customers = {c.order.customer.id: c.order.customer for c in changes if c.order.customer is not None}
+        self.channels = []
         for name in ("email", "sms", "push"):
             channel = channels.get(name)
-            if not channel.configured() or not channel.wants(kind if kind in PICKUP_KINDS else status):
-                continue
-            for recipient, skip_reason in channel.recipients(customer, order):
-                created.append(_customer_message(order, customer, channel, recipient, skip_reason, kind, status,
-                                                 event_id, now))
-    endpoints = db.session.execute(db.select(WebhookEndpoint).filter_by(enabled=True)).scalars().all()
-    if endpoints:
+            if channel.configured():
+                channel.prefetch(list(customers.values()))
+                self.channels.append(channel)
+        self._wants = {}
+        self.window = timedelta(seconds=rules.setting_int("NOTIFY_MERGE_SECONDS", 120))
+        self.max_attempts = rules.setting_int("NOTIFY_MAX_ATTEMPTS", 8)
+        self.cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
+        self.endpoints = db.session.execute(db.select(WebhookEndpoint).filter_by(enabled=True)).scalars().all()
+        self.preferences = {row.customer_id: row for row in db.session.execute(
+            db.select(NotificationPreference).where(NotificationPreference.customer_id.in_(customers))).scalars()}
+        # rows a new message merges into: (order id, channel, recipient) → row (a dict to update or insert)
+        self.open = {}
+        for row in db.session.execute(
+                db.select(Notification.id, Notification.order_id, Notification.channel, Notification.recipient,
+                          Notification.merged_count).where(
+                    Notification.order_id.in_(order_ids), Notification.channel == "inapp",
+                    Notification.kind == "status", Notification.read_at.is_(None),
+                    Notification.created_at >= now - self.window)):
+            self.open[(row.order_id, "inapp", None)] = {"id": row.id, "merged_count": row.merged_count}
+        if self.channels:
+            for row in db.session.execute(
+                    db.select(Notification.id, Notification.order_id, Notification.channel, Notification.recipient,
+                              Notification.merged_count).where(
+                        Notification.order_id.in_(order_ids),
+                        Notification.channel.in_([c.name for c in self.channels]),
+                        Notification.kind == "status", Notification.state == QUEUED, Notification.attempts == 0,
+                        Notification.next_attempt_at > now)):
+                self.open[(row.order_id, row.channel, row.recipient)] = {"id": row.id,
+                                                                         "merged_count": row.merged_count}
+        self.sent_today = {}
+        if self.cap > 0 and self.channels:
+            self.sent_today = dict(db.session.execute(
+                db.select(Notification.customer_id, func.count(Notification.id)).where(
+                    Notification.customer_id.in_(customers), Notification.channel.in_(CAPPED_CHANNELS),
+                    Notification.state != SKIPPED, Notification.created_at >= rules.start_of_local_day(now))
+                .group_by(Notification.customer_id)).all())
+
+    def wants(self, channel, kind):
+        key = (channel.name, kind)
+        if key not in self._wants:
+            self._wants[key] = channel.wants(kind)
+        return self._wants[key]
+
+    def _merge(self, key, status):
+        """Fold a new status message into an open one for the same order; True if it did."""
+        row = self.open.get(key)
+        if row is None:
+            return False
+        row["status"], row["merged_count"], row["updated_at"] = status, row["merged_count"] + 1, self.now
+        if "id" in row:
+            self.updates[row["id"]] = row
+        return True
+
+    def _new(self, change, **values):
+        row = dict(order_id=change.order.id, kind=change.kind, status=change.status, attempts=0, merged_count=0,
+                   created_at=self.now, updated_at=self.now, **values)
+        self.rows.append(row)
+        return row
+
+    def inapp(self, change, customer):
+        key = (change.order.id, "inapp", None)
+        if change.kind == "status" and self._merge(key, change.status):
+            return
+        row = self._new(change, event_id=new_event_id(), customer_id=customer.id, channel="inapp", recipient=None,
+                        state=SENT, max_attempts=self.max_attempts, next_attempt_at=self.now, sent_at=self.now)
+        if change.kind == "status":
+            self.open[key] = row
+
+    def customer_message(self, change, customer, channel, recipient, skip_reason, event_id):
+        recipient = (recipient or "")[:500]
+        if skip_reason is None and not self._enabled(customer.id, channel.name):
+            skip_reason = _("The customer turned this channel off.")
+        key = (change.order.id, channel.name, recipient)
+        if skip_reason is None and change.kind == "status":
+            if self._merge(key, change.status):
+                return
+            next_attempt_at = self.now + self.window
+        else:
+            next_attempt_at = self.now
+        if skip_reason is None and self.cap > 0 and self.sent_today.get(customer.id, 0) >= self.cap:
+            skip_reason = _("The daily limit of messages for this customer was reached.")
+        if skip_reason is not None:
+            state = SKIPPED
+        else:
+            state = QUEUED
+            if channel.quiet_hours:
+                next_attempt_at = rules.after_quiet_hours(next_attempt_at)
+            if channel.name in CAPPED_CHANNELS:
+                self.sent_today[customer.id] = self.sent_today.get(customer.id, 0) + 1
+        row = self._new(change, event_id=event_id, customer_id=customer.id, channel=channel.name,
+                        recipient=recipient, state=state, max_attempts=self.max_attempts,
+                        next_attempt_at=next_attempt_at,
+                        skip_reason=str(skip_reason)[:255] if skip_reason is not None else None)
+        if state == QUEUED and change.kind == "status":
+            self.open[key] = row
+
+    def _enabled(self, customer_id, channel):
+        if channel not in preferences.CUSTOMER_CHANNELS:
+            return True
+        row = self.preferences.get(customer_id)
+        return row is None or bool(getattr(row, f"{channel}_enabled"))
+
+    def webhooks(self, change, customer, event_id):
+        if not self.endpoints:
+            return
         from app.notify.channels.webhook import event_payload
 
         event_type = {"reminder": "order.pickup_reminder", "pickup": "order.at_pickup_point"}.get(
-            kind, "order.status_changed")
-        payload = event_payload(event_type, event_id, order, previous_status=previous_status, at=at or now)
-        for endpoint in endpoints:
-            row = Notification(event_id=event_id, order=order, customer_id=getattr(customer, "id", None),
-                               endpoint_id=endpoint.id, channel="webhook", kind=kind, status=status,
-                               previous_status=previous_status, recipient=endpoint.url, payload=payload,
-                               state=QUEUED, max_attempts=rules.WEBHOOK_MAX_ATTEMPTS, next_attempt_at=now,
-                               created_at=now, updated_at=now)
-            db.session.add(row)
-            created.append(row)
-    return [row for row in created if row is not None]
+            change.kind, "order.status_changed")
+        payload = event_payload(event_type, event_id, change.order, status=change.status,
+                                previous_status=change.previous_status, at=change.at or self.now)
+        for endpoint in self.endpoints:
+            self._new(change, event_id=event_id, customer_id=getattr(customer, "id", None), endpoint_id=endpoint.id,
+                      channel="webhook", previous_status=change.previous_status, recipient=endpoint.url,
+                      payload=payload, state=QUEUED, max_attempts=rules.WEBHOOK_MAX_ATTEMPTS,
+                      next_attempt_at=self.now)
 
-
-def _inapp(order, customer, kind, status, now):
-    window = timedelta(seconds=rules.setting_int("NOTIFY_MERGE_SECONDS", 120))
-    if kind == "status":
-        merged = db.session.execute(
-            update(Notification).where(
-                Notification.order_id == order.id, Notification.channel == "inapp", Notification.kind == "status",
-                Notification.read_at.is_(None), Notification.created_at >= now - window)
-            .values(status=status, merged_count=Notification.merged_count + 1, updated_at=now)
-            .execution_options(synchronize_session=False))
-        if merged.rowcount:
-            return None
-    row = Notification(event_id=new_event_id(), order=order, customer_id=customer.id, channel="inapp", kind=kind,
-                       status=status, recipient=None, state=SENT, attempts=0, next_attempt_at=now, sent_at=now,
-                       created_at=now, updated_at=now)
-    db.session.add(row)
-    return row
-
-
-def _customer_message(order, customer, channel, recipient, skip_reason, kind, status, event_id, now):
-    row = Notification(event_id=event_id, order=order, customer_id=customer.id, channel=channel.name, kind=kind,
-                       status=status, recipient=(recipient or "")[:500], state=QUEUED,
-                       max_attempts=rules.setting_int("NOTIFY_MAX_ATTEMPTS", 8), created_at=now, updated_at=now)
-    if skip_reason is None and not preferences.enabled(customer.id, channel.name):
-        skip_reason = _("The customer turned this channel off.")
-    if skip_reason is None and kind == "status":
-        window = rules.setting_int("NOTIFY_MERGE_SECONDS", 120)
-        merged = db.session.execute(
-            update(Notification).where(
-                Notification.order_id == order.id, Notification.channel == channel.name,
-                Notification.kind == "status", Notification.recipient == row.recipient,
-                Notification.state == QUEUED, Notification.attempts == 0, Notification.next_attempt_at > now)
-            .values(status=status, merged_count=Notification.merged_count + 1, updated_at=now)
-            .execution_options(synchronize_session=False))
-        if merged.rowcount:
-            return None
-        row.next_attempt_at = now + timedelta(seconds=window)
-    else:
-        row.next_attempt_at = now
-    if skip_reason is None:
-        cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
-        if cap > 0 and _sent_today(customer.id, now) >= cap:
-            skip_reason = _("The daily limit of messages for this customer was reached.")
-    if skip_reason is not None:
-        row.state, row.skip_reason = SKIPPED, str(skip_reason)[:255]
-    elif channel.quiet_hours:
-        row.next_attempt_at = rules.after_quiet_hours(row.next_attempt_at)
-    db.session.add(row)
-    return row
-
-
-def _sent_today(customer_id, now):
-    return db.session.execute(
-        db.select(func.count(Notification.id)).where(
-            Notification.customer_id == customer_id, Notification.channel.in_(CAPPED_CHANNELS),
-            Notification.state != SKIPPED, Notification.created_at >= rules.start_of_local_day(now))).scalar_one()
+    def write(self):
+        if self.rows:
+            # Core executemany: one statement for all rows (same keys in every row)
+            keys = set().union(*self.rows)
+            db.session.execute(insert(Notification.__table__), [{key: row.get(key) for key in keys}
+                                                                  for row in self.rows])
+        if self.updates:
+            db.session.execute(update(Notification), [
+                {"id": row["id"], "status": row["status"], "merged_count": row["merged_count"],
+                 "updated_at": row["updated_at"]} for row in self.updates.values()])
+        return len(self.rows)
 
 
 # ---- the pickup reminder ---------------------------------------------------------------------

@@ -5,17 +5,61 @@ Every source (staff form, carrier sync and push, API, customer, import, system j
 bumps the order's version (the polled partial's ETag) and announces the change through the
 ``status_changed`` signal, whose receivers (the notification outbox) write in the same
 transaction. The caller commits once.
+
+A caller that changes many orders at once (the carrier sync, a bulk action) wraps the changes in
+``with lifecycle.announced_together():`` so that receivers get them in one signal and can do
+their work for the whole set at once instead of order by order.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy import insert, inspect, update
 
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import StatusEvent, utcnow
+from app.orders.models import Shipment, StatusEvent, utcnow
 
 _signals = Namespace()
-#: Sent as ``status_changed.send(order, event=StatusEvent)`` inside the caller's transaction.
+#: Sent as ``status_changed.send(changes=[(order, StatusEvent), ...])`` inside the caller's transaction.
 status_changed = _signals.signal("status-changed")
+_gathered = ContextVar("posylka_status_changes_gathered", default=None)
+
+
+class _Gathering:
+    def __init__(self):
+        self.changes = []  # (order, StatusEvent) in the order they happened
+        self.rows = []  # history rows still to insert (all at once, when the block ends)
+        self.active = {True: set(), False: set()}  # order ids whose shipments start / stop syncing
+
+
+@contextmanager
+def announced_together():
+    """Status changes made inside this block are written and announced together when it ends.
+
+    Their history rows are inserted in one statement and the receivers get one signal, so a
+    caller moving hundreds of orders (the carrier sync) pays for one round instead of hundreds.
+    Until the block ends the rows are not in the session: read ``order.history`` after it.
+    """
+    if _gathered.get() is not None:  # already gathering: the outer block writes and announces
+        yield
+        return
+    gathering = _Gathering()
+    token = _gathered.set(gathering)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+    for active, order_ids in gathering.active.items():
+        if order_ids:
+            db.session.execute(update(Shipment).where(Shipment.order_id.in_(order_ids), Shipment.active != active)
+                               .values(active=active))
+    if gathering.rows:
+        columns = [c.key for c in StatusEvent.__table__.columns if c.key != "id"]
+        db.session.execute(insert(StatusEvent), [{c: getattr(e, c) for c in columns} for e in gathering.rows])
+    if gathering.changes:
+        status_changed.send(changes=gathering.changes)
 
 
 class LifecycleError(Exception):
@@ -110,14 +154,12 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     if to_status in statuses.TERMINAL:
         order.problem = False
         order.problem_note = None
-        for shipment in order.shipments:
-            shipment.active = False
+        _set_shipments_active(order, False)
     elif to_status in statuses.ACTIVE_SHIPPING:
-        for shipment in order.shipments:
-            shipment.active = True
+        _set_shipments_active(order, True)
 
     event = StatusEvent(
-        order=order, status=to_status, previous_status=current, created_at=when, source=source,
+        status=to_status, previous_status=current, created_at=when, source=source,
         actor=actor or (getattr(actor_user, "email", None)), actor_user_id=getattr(actor_user, "id", None),
         note=note, is_correction=bool(correction),
         carrier=getattr(carrier_event, "shipment", None) and carrier_event.shipment.carrier,
@@ -126,7 +168,7 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     )
     if carrier_event is not None:
         event.carrier_event_id = carrier_event.id
-    db.session.add(event)
+    _record(order, event)
 
     if actor_user is not None and getattr(actor_user, "is_staff", False):
         from app.audit import record
@@ -134,8 +176,38 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
         record("order.correct_status" if correction else "order.change_status", "order", order.id,
                before={"status": current}, after={"status": to_status, "note": note}, actor=actor_user)
 
-    status_changed.send(order, event=event)
+    announce(order, event)
     return event
+
+
+def _set_shipments_active(order, active):
+    """Terminal statuses stop the carrier sync of the order's parcels; shipping ones (re)start it."""
+    gathering = _gathered.get()
+    if gathering is not None and order.id is not None and "shipments" not in inspect(order).dict:
+        gathering.active[active].add(order.id)  # one UPDATE for the whole block
+        return
+    for shipment in order.shipments:
+        if shipment.active is not active:
+            shipment.active = active
+
+
+def _record(order, event):
+    gathering = _gathered.get()
+    if gathering is not None and order.id is not None:
+        event.order_id = order.id
+        gathering.rows.append(event)
+    else:
+        event.order = order
+        db.session.add(event)
+
+
+def announce(order, event):
+    """Tell the receivers of ``status_changed`` about a new history row (now, or with its batch)."""
+    gathering = _gathered.get()
+    if gathering is not None:
+        gathering.changes.append((order, event))
+    else:
+        status_changed.send(changes=[(order, event)])
 
 
 def set_flags(order, *, at_pickup_point=None, problem=None, problem_note=None):

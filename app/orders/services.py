@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import statuses
-from app.orders.lifecycle import status_changed, touch
+from app.orders.lifecycle import announce, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent, utcnow
 
 
@@ -162,7 +162,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     event = StatusEvent(order=order, status=statuses.NEW, previous_status=None, created_at=when, source=source,
                         actor=actor or getattr(actor_user, "email", None), actor_user_id=getattr(actor_user, "id", None))
     db.session.add(event)
-    status_changed.send(order, event=event)
+    announce(order, event)
     return order
 
 

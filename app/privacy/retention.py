@@ -146,7 +146,8 @@ def run(now=None):
     with writing():
         for rule in rules():
             counts[rule.name] = rule.apply(now)
-    log.info("retention run: %s", ", ".join(f"{name}={count}" for name, count in counts.items()))
+    if any(counts.values()):  # a run that touched nothing says nothing
+        log.info("retention run: %s", ", ".join(f"{name}={count}" for name, count in counts.items()))
     return counts
 
 

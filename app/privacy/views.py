@@ -25,7 +25,8 @@ def _download(filename, mimetype, body):
 @bp.route("/privacy")
 def policy():
     cfg = current_app.config
-    return render_template("privacy/policy.html", retention_months=cfg["RETENTION_MONTHS"],
+    return render_template("privacy/policy.html", contact_email=settings.get("SHOP_EMAIL", display=True),
+                           retention_months=cfg["RETENTION_MONTHS"],
                            audit_months=cfg["AUDIT_RETENTION_MONTHS"], remember_days=cfg["REMEMBER_COOKIE_DAYS"],
                            idle_minutes=cfg["SESSION_IDLE_MINUTES"], absolute_hours=cfg["SESSION_ABSOLUTE_HOURS"])
 

@@ -347,7 +347,8 @@ def _timeline(order, open_return):
             if carrier_event.id in linked:
                 continue
             entries.append(TimelineEntry(
-                at=carrier_event.occurred_at, kind="carrier", title=carrier_event.raw_text or carrier_event.raw_code,
+                at=carrier_event.occurred_at, kind="carrier", title=_carrier_event_title(carrier_event),
+                detail=carrier_event.raw_text or carrier_event.raw_code,
                 source=f"{statuses.SOURCE_LABELS['carrier']} · {carrier_name(shipment.carrier)}", location=carrier_event.location or "",
                 flag="problem" if carrier_event.problem else ("pickup" if carrier_event.at_pickup_point else "")))
     if open_return is not None:
@@ -358,6 +359,17 @@ def _timeline(order, open_return):
     order_of = {id(entry): index for index, entry in enumerate(entries)}
     entries.sort(key=lambda e: (e.at, order_of[id(e)]), reverse=True)
     return entries
+
+
+def _carrier_event_title(event):
+    """What a carrier's event means, in the reader's language (the carrier's own words follow it)."""
+    if event.at_pickup_point:
+        return str(_("The parcel is waiting at the pickup point"))
+    if event.problem:
+        return str(_("The carrier reports a delay or a problem"))
+    if event.mapped_status:
+        return str(statuses.label(event.mapped_status))
+    return str(_("Update from the carrier"))
 
 
 def open_return_request(order):

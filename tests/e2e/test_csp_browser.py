@@ -69,3 +69,16 @@ def test_pages_load_without_csp_violations_and_htmx_swaps(app, db, make_user, ma
     assert "q=zoryana.browser" in page.url  # hx-push-url
     page.screenshot(path=f"{output_dir}/privacy-search.png")
     _assert_clean(page, "admin privacy search")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_pages_show_the_apps_own_icon_without_a_404(app, db, page, live_server):
+    icons = []
+    page.on("response", lambda r: "favicon" in r.url and icons.append((r.url, r.status, r.headers["content-type"])))
+    for path in ("/", "/login", "/privacy", "/track"):
+        with page.expect_response(lambda r: "favicon" in r.url, timeout=5000):
+            page.goto(path)
+        assert page.console_errors == [], f"{path}: {page.console_errors}"
+        _assert_clean(page, path)
+    assert icons and all(status == 200 and content_type.startswith("image/") for _url, status, content_type in icons)
+    assert all(url.startswith(live_server + "/") for url, _status, _type in icons)  # served by the app, no CDN

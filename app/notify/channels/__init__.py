@@ -42,6 +42,9 @@ class Channel:
         """Whether a message of this kind (a status code or "reminder") goes out on this channel."""
         return True
 
+    def prefetch(self, customers):
+        """Read what ``recipients`` needs for all of ``customers`` at once (before a batch)."""
+
     def recipients(self, customer, order):
         """[(address, skip_reason or None)] for ``customer``; [] when there is no address at all."""
         return []

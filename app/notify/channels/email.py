@@ -3,6 +3,7 @@
 The SMTP connection is reused for every message of one dispatcher run.
 """
 import json
+import re
 import smtplib
 import socket
 import uuid
@@ -10,7 +11,7 @@ from base64 import encodebytes
 from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -44,6 +45,28 @@ def _mime(headers, text, html):
     return "\r\n".join(lines).encode("ascii")
 
 
+#: Plain ASCII addresses that email_validator always accepts (checked by tests/test_notify.py):
+#: dot-atoms, host labels without "--" at positions 3-4 (IDNA), an alphabetic top-level domain.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:(?!..--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?!..--)[A-Za-z]{2,63}")
+
+
+def valid_address(address):
+    """Syntax check only (no DNS). Plain addresses take a fast path: a carrier sync can queue
+    thousands of messages at once, and the full check costs a tenth of a millisecond each."""
+    if len(address) <= 254 and _PLAIN_ADDRESS.fullmatch(address):
+        local, _, domain = address.rpartition("@")
+        top = domain.rsplit(".", 1)[-1].lower()
+        if len(local) <= 64 and top not in SPECIAL_USE_DOMAIN_NAMES:
+            return True
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 @register
 class EmailChannel(Channel):
     name = "email"
@@ -55,9 +78,7 @@ class EmailChannel(Channel):
         address = (customer.email or "").strip()
         if not address:
             return []
-        try:
-            validate_email(address, check_deliverability=False)
-        except EmailNotValidError:
+        if not valid_address(address):
             return [(address, _("The e-mail address is not valid."))]
         return [(address, None)]
 

@@ -52,7 +52,17 @@ class PushChannel(Channel):
     name = "push"
     quiet_hours = True
 
+    def prefetch(self, customers):
+        self._endpoints = {c.id: [] for c in customers}
+        for customer_id, endpoint in db.session.execute(
+                db.select(PushSubscription.customer_id, PushSubscription.endpoint)
+                .where(PushSubscription.customer_id.in_(self._endpoints)).order_by(PushSubscription.id)):
+            self._endpoints[customer_id].append(endpoint)
+
     def recipients(self, customer, order):
+        known = getattr(self, "_endpoints", {})
+        if customer.id in known:
+            return [(endpoint, None) for endpoint in known[customer.id]]
         rows = db.session.execute(db.select(PushSubscription.endpoint).filter_by(customer_id=customer.id)
                                   .order_by(PushSubscription.id)).scalars().all()
         return [(endpoint, None) for endpoint in rows]

@@ -79,8 +79,8 @@ class WebhookChannel(Channel):
         self._session.close()
 
 
-def event_payload(event_type, event_id, order, *, previous_status=None, at=None):
-    """The JSON body of an order event (small, stable field names)."""
+def event_payload(event_type, event_id, order, *, status=None, previous_status=None, at=None):
+    """The JSON body of an order event (small, stable field names); ``status`` defaults to the order's."""
     when = (at or datetime.now(timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     return json.dumps({
         "type": event_type,
@@ -88,7 +88,7 @@ def event_payload(event_type, event_id, order, *, previous_status=None, at=None)
         "timestamp": when.isoformat() + "Z",
         "data": {
             "order_number": order.number,
-            "status": order.status,
+            "status": status or order.status,
             "previous_status": previous_status,
             "at_pickup_point": bool(order.at_pickup_point),
             "shipments": [{"carrier": s.carrier, "tracking_number": s.tracking_number} for s in order.shipments],
