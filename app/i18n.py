@@ -81,7 +81,10 @@ def choose_language(user_language):
     """The language of this request; ``user_language()`` gives the logged-in user's profile choice
     (asked only when neither the URL nor the cookie decides)."""
     languages = current_app.config["LANGUAGES"]
-    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+    query = request.environ.get("QUERY_STRING", "")
+    # the query string is parsed only when it may name a language (a poll's has none)
+    from_url = request.args.get("lang") if "lang" in query or "%" in query else None
+    for candidate in (from_url, request.cookies.get(LANG_COOKIE)):
         if candidate in languages:
             return candidate
     choice = user_language()
