@@ -2,8 +2,8 @@
 
 The bare endpoint (``/bench/bare``) returns a short constant string from the same app and the
 same server settings, so its requests per second are the ceiling the other figures are compared to.
-The log is configured as ``wsgi.py`` does it (one access line per request, to stderr), so every
-request pays what it pays in production.
+The log and the garbage collector are set up as ``wsgi.py`` does it (one access line per request,
+to stderr; ``app.runtime.tune_gc``), so every request pays what it pays in production.
 
     python bench/serve.py DATABASE_URL PORT [THREADS]
 """
@@ -19,6 +19,7 @@ def main():
     import logging
 
     from app import create_app, logs
+    from app.runtime import tune_gc
     from app.serving import serve
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -30,6 +31,7 @@ def main():
     def bare():
         return "ok"
 
+    tune_gc()
     serve(app, host="127.0.0.1", port=port, threads=threads, ident="posylka", backlog=2048,
                    connection_limit=1000)
 
