@@ -103,6 +103,14 @@ class _Enqueue(logging.handlers.QueueHandler):
     request id (set by the filter) and the message with its arguments and exception as text (the
     writer must not read objects the request may change or drop later)."""
 
+    def handle(self, record):
+        # as logging.Handler.handle, without the handler's lock: putting into a SimpleQueue is safe
+        # from any thread, and eight request threads queueing through one lock wait on each other
+        if self.filter(record):
+            self.emit(record)
+            return True
+        return False
+
     def prepare(self, record):
         record = copy.copy(record)
         record.msg, record.args = record.getMessage(), None

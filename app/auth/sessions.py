@@ -98,7 +98,13 @@ def drop_login():
 
 
 def row_cutoffs(now):
-    """(now, the oldest ``last_seen_at`` a fast path may accept): alive, and not due for a touch."""
+    """(now, the oldest ``last_seen_at`` a fast path may accept): alive, and not due for a touch.
+
+    Both are rounded up to a whole second, which only makes a fast path stricter (a row that
+    expires or falls due within the second takes the normal path), and lets a caller reuse what it
+    computed from them for the rest of that second."""
+    if now.microsecond:
+        now = now.replace(microsecond=0) + timedelta(seconds=1)
     return now, now - min(TOUCH_EVERY, idle_limit())
 
 

@@ -170,6 +170,7 @@ def _owned_order_state(with_unread):
 _STATE_STATEMENTS = {False: _owned_order_state(False), True: _owned_order_state(True)}
 _DATETIME_PARAMS = ("now", "seen_after")
 _compiled_state = {}
+_converted_cutoffs = {}
 
 
 def _state_statement(engine, with_unread):
@@ -212,9 +213,13 @@ def customer_order_state(user_id, session_version, token_hash, number, *, now=No
         return None
     engine = db.engine
     sql, names, constants, converters = _state_statement(engine, with_unread)
-    now, seen_after = row_cutoffs(now or utcnow())
+    cutoffs = row_cutoffs(now or utcnow())
+    found = _converted_cutoffs.get(engine.dialect.name)
+    if found is None or found[0] != cutoffs:  # whole seconds: converted once a second
+        found = _converted_cutoffs[engine.dialect.name] = (
+            cutoffs, converters["now"](cutoffs[0]), converters["seen_after"](cutoffs[1]))
     params = dict(constants, number=number, user_id=user_id, session_version=session_version,
-                  token_hash=token_hash, now=converters["now"](now), seen_after=converters["seen_after"](seen_after))
+                  token_hash=token_hash, now=found[1], seen_after=found[2])
     params = tuple(params[n] for n in names) if names else params
     connection = engine.raw_connection()
     try:
