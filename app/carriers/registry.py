@@ -56,7 +56,7 @@ def carrier_settings(code):
         retries=_number("CARRIER_RETRIES", 3, int), backoff_base=_number("CARRIER_BACKOFF_SECONDS", 0.5),
         backoff_max=_number("CARRIER_BACKOFF_MAX_SECONDS", 4.0),
         rate=setting(f"{prefix}_RATE_LIMIT", DEFAULT_RATES.get(code, "")) or "",
-        concurrency=max(1, _number("CARRIER_CONCURRENCY", 10, int)),
+        concurrency=max(1, _number("CARRIER_CONCURRENCY", 20, int)),
         sandbox_step_minutes=_number("SANDBOX_STEP_MINUTES", 2.0),
     )
 
