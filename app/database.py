@@ -152,26 +152,24 @@ class WriterGate:
     def __init__(self):
         self._mutex = threading.Lock()
         self._waiters = collections.deque()
-        self.owner = self.owner_name = None
+        self.owner = None  # (thread id, thread name) of the holder
 
     def acquire(self, timeout):
-        me = threading.get_ident()
+        me = (threading.get_ident(), threading.current_thread().name)
         with self._mutex:
             if self.owner is None and not self._waiters:
-                self.owner, self.owner_name = me, threading.current_thread().name
+                self.owner = me
                 return True
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append((me, turn))
         if turn.acquire(timeout=timeout):
-            self.owner_name = threading.current_thread().name
             return True
         with self._mutex:
-            if (me, turn) in self._waiters:
-                self._waiters.remove((me, turn))
-                return False
-        self.owner_name = threading.current_thread().name
-        return True  # handed over while the wait timed out
+            if (me, turn) not in self._waiters:
+                return True  # handed over while the wait timed out
+            self._waiters.remove((me, turn))
+            return False
 
     def release(self):
         with self._mutex:
@@ -179,10 +177,10 @@ class WriterGate:
                 self.owner, turn = self._waiters.popleft()
                 turn.release()
             else:
-                self.owner = self.owner_name = None
+                self.owner = None
 
     def held_here(self):
-        return self.owner == threading.get_ident()
+        return self.owner is not None and self.owner[0] == threading.get_ident()
 
 
 _gates = {}
@@ -210,7 +208,7 @@ def _sqlite_begin(conn):
         return
     if not gate.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
-            f"database is locked (this process's writer {gate.owner_name} held it for "
+            f"database is locked (this process's writer {(gate.owner or ('', '?'))[1]} held it for "
             f"{SQLITE_BUSY_TIMEOUT_MS / 1000:g} s)"))
     conn.connection.info[_GATE_KEY] = gate
     try:

@@ -21,8 +21,6 @@ from app.carriers.mapping import map_event
 from app.orders import statuses
 from app.orders.models import utcnow
 
-_RANK = {s: i for i, s in enumerate(statuses.CHAIN)}
-
 #: (code, text, location) per step, per carrier, per variant
 JOURNEYS = {
     "sandbox": (
@@ -125,10 +123,10 @@ class Simulator(CarrierAdapter):
             last_at = max(last_at, at) if last_at else at
         if position is None:  # a new parcel: skip the steps its order has already passed
             position = 0
-            rank = _RANK.get(request.status)
+            rank = statuses.RANK.get(request.status)
             while position < len(journey) - 1 and rank is not None:
                 mapped = map_event(self.code, journey[position][0])
-                if mapped is None or _RANK.get(mapped.status, rank) >= rank:
+                if mapped is None or statuses.RANK.get(mapped.status, rank) >= rank:
                     break
                 position += 1
         return position, last_at

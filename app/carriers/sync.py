@@ -38,8 +38,8 @@ from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
 log = logging.getLogger(__name__)
 CHUNK = 400
 MAX_ERROR_LINES = 50
-#: Where a status sits on the way; carrier events "behind" the order's status are history only
-RANK = {s: i for i, s in enumerate(statuses.CHAIN)} | {statuses.RETURNED: len(statuses.CHAIN)}
+#: Carrier events "behind" the order's status are history only
+RANK = statuses.RANK
 
 
 @dataclass
@@ -427,8 +427,9 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
             rows = rows[:remaining]
         state.quota_used = (state.quota_used or 0) + len(rows)
     known = _stored_events([r.id for r in rows]) if simulated else {}
-    db.session.commit()  # nothing stays open while the carrier is asked
-    run_id = run.id
+    db.session.flush()
+    run_id = run.id  # read before the commit: reading it after would begin a transaction again
+    db.session.commit()  # nothing stays open (nor holds SQLite's writer gate) while the carrier is asked
 
     adapter = adapter_for(code, config, now=now)
     requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at,

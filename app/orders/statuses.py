@@ -16,6 +16,8 @@ CANCELLED = "cancelled"
 CHAIN = (NEW, AWAITING_SHIPMENT, SHIPPED, IN_TRANSIT, DELIVERED)
 ALL = CHAIN + (RETURNED, CANCELLED)
 TERMINAL = frozenset({DELIVERED, RETURNED, CANCELLED})
+#: Where a status sits on the way (a return comes after everything); cancelled has no place
+RANK = {s: i for i, s in enumerate(CHAIN)} | {RETURNED: len(CHAIN)}
 #: Terminal states that end the order's journey (no further moves, even return).
 FINAL = frozenset({RETURNED, CANCELLED})
 NEEDS_REASON = frozenset({RETURNED, CANCELLED})

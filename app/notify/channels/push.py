@@ -53,19 +53,19 @@ class PushChannel(Channel):
     quiet_hours = True
 
     def prefetch(self, customers):
-        self._endpoints = {c.id: [] for c in customers}
+        known = self.__dict__.setdefault("_endpoints", {})
+        ids = [c.id for c in customers if c.id not in known]
+        if not ids:
+            return
+        known.update((customer_id, []) for customer_id in ids)
         for customer_id, endpoint in db.session.execute(
                 db.select(PushSubscription.customer_id, PushSubscription.endpoint)
-                .where(PushSubscription.customer_id.in_(self._endpoints)).order_by(PushSubscription.id)):
-            self._endpoints[customer_id].append(endpoint)
+                .where(PushSubscription.customer_id.in_(ids)).order_by(PushSubscription.id)):
+            known[customer_id].append(endpoint)
 
     def recipients(self, customer, order):
-        known = getattr(self, "_endpoints", {})
-        if customer.id in known:
-            return [(endpoint, None) for endpoint in known[customer.id]]
-        rows = db.session.execute(db.select(PushSubscription.endpoint).filter_by(customer_id=customer.id)
-                                  .order_by(PushSubscription.id)).scalars().all()
-        return [(endpoint, None) for endpoint in rows]
+        self.prefetch([customer])
+        return [(endpoint, None) for endpoint in self._endpoints[customer.id]]
 
     def send(self, notification, message, context):
         sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=notification.recipient)
