@@ -119,7 +119,7 @@ def wants_write():
 
 
 def _is_sqlite_dbapi(dbapi_connection):
-    return type(dbapi_connection).__module__.startswith("sqlite3")
+    return isinstance(dbapi_connection, sqlite3.Connection)
 
 
 @event.listens_for(Engine, "do_connect")

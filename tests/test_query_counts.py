@@ -5,6 +5,7 @@ for a small case and a large one (many history rows, carrier events, parcels, or
 asserts the same count, at most a fixed bound: no page loads rows one by one.
 """
 import base64
+import sqlite3
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -47,7 +48,7 @@ def _watch_driver(dbapi_connection, record):
 
     Counted at the driver, not at SQLAlchemy's execution events, so that a statement the app sends
     on a pooled driver connection directly (the polled partial's quick query) counts too."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.set_trace_callback(record)
         return lambda: dbapi_connection.set_trace_callback(None)
     import psycopg

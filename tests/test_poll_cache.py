@@ -1,0 +1,215 @@
+"""The customer's unchanged poll answered from memory (app/tracking/poll_cache.py) and the change
+feed that ends those answers (app/sqlite_changes.py): never an answer older than the last change,
+whoever made it."""
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, text, update
+
+from app import sqlite_changes
+from app.auth.sessions import UserSession
+from app.orders import lifecycle
+from app.orders.models import Order, utcnow
+from app.tracking import poll_cache, services
+
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+HX = {"HX-Request": "true"}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Checkouts:
+    """Counts the connections taken from the pool: an answer from memory takes none."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "checkout", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "checkout", self._count)
+
+    def _count(self, *args):
+        self.count += 1
+
+
+@pytest.fixture
+def watching(db, make_user, make_order, client, login):
+    """A logged-in customer whose shipped order's poll is kept in memory: (order, url, etag)."""
+    user = make_user("customer")
+    order = make_order(customer=user.customer, status="shipped")
+    assert login(user.email).status_code == 302
+    url = f"/orders/{order.number}/progress"
+    etag = client.get(url, headers=HX).headers["ETag"]
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304  # read and kept
+    with Checkouts(db.engine) as checkouts:
+        assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    assert checkouts.count == 0, "the unchanged poll should be answered from memory"
+    return order, url, etag
+
+
+def _changed(client, url, etag):
+    response = client.get(url, headers={**HX, "If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+    return response.get_data(as_text=True)
+
+
+@SQLITE
+def test_a_status_change_reaches_the_next_poll(db, client, watching):
+    order, url, etag = watching
+    lifecycle.change_status(order, "in_transit", source="staff", note="Прибуло до Львова")
+    db.session.commit()
+    assert "Прибуло до Львова" in _changed(client, url, etag)
+
+
+@SQLITE
+def test_a_change_by_any_statement_reaches_the_next_poll(db, client, watching):
+    order, url, etag = watching
+    # not by primary key: the feed cannot tell which rows, so every kept answer goes
+    db.session.execute(update(Order).where(Order.number == order.number).values(version=Order.version + 1))
+    db.session.commit()
+    etag = client.get(url, headers=HX).headers["ETag"]
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    db.session.execute(text("UPDATE orders SET version = version + 1 WHERE id > 0 AND number = :n"),
+                       {"n": order.number})
+    db.session.commit()
+    _changed(client, url, etag)
+
+
+@SQLITE
+def test_a_statement_committed_by_sqlite_itself_reaches_the_next_poll(db, client, watching):
+    order, url, etag = watching
+    connection = db.engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        assert not driver.in_transaction  # no BEGIN: SQLite commits the statement by itself
+        driver.execute("UPDATE orders SET version = version + 1 WHERE orders.id = ?", (order.id,))
+    finally:
+        connection.close()
+    _changed(client, url, etag)
+
+
+@SQLITE
+def test_a_change_by_another_process_reaches_the_next_poll(db, client, watching, db_url):
+    order, url, etag = watching
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from app import create_app\nfrom config import TestConfig\n"
+        "app = create_app(type('C', (TestConfig,), {'SQLALCHEMY_DATABASE_URI': sys.argv[2]}))\n"
+        "with app.app_context():\n"
+        "    from app.database import writing\n    from app.extensions import db\n"
+        "    from app.orders import lifecycle\n    from app.orders.models import Order\n"
+        "    with writing():\n"
+        "        order = db.session.execute(db.select(Order).filter_by(number=sys.argv[3])).scalar_one()\n"
+        "        lifecycle.change_status(order, 'in_transit', source='staff', note='Змінено з консолі')\n"
+        "        db.session.commit()\n")
+    done = subprocess.run([sys.executable, "-c", script, ROOT, db_url, order.number], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Змінено з консолі" in _changed(client, url, etag)
+
+
+@SQLITE
+def test_a_rolled_back_change_keeps_the_answers(app, db, client, watching):
+    order, url, etag = watching
+    shared = sqlite_changes.SharedCounter(db.engine.url.database + "-changes")
+    before = shared.value()
+    lifecycle.change_status(order, "in_transit", source="staff")
+    db.session.flush()
+    db.session.rollback()
+    assert shared.value() == before  # nothing committed, nobody told
+    with Checkouts(db.engine) as checkouts:
+        assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    assert checkouts.count == 0
+
+
+@SQLITE
+def test_logging_out_ends_the_kept_answers_of_that_session(app, db, client, watching):
+    order, url, etag = watching
+    stolen = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get(url, headers={**HX, "If-None-Match": etag})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@SQLITE
+def test_kept_answers_keep_the_session_time_limits(app, db, client, watching, make_user):
+    order, url, etag = watching
+    row = db.session.execute(db.select(UserSession).filter_by(user_id=order.customer.user_id)).scalar_one()
+    user = row.user
+    args = (user.id, user.session_version, row.token_hash, order.number)
+    cache = poll_cache.for_engine(db.engine)
+    assert cache.get((order.number, user.id, user.session_version, row.token_hash)) is not None
+    assert services.customer_order_state(*args) is not None
+    # a minute later the row is due for a touch, a year later it has expired: no quick answer
+    assert services.customer_order_state(*args, now=utcnow() + timedelta(minutes=2)) is None
+    assert services.customer_order_state(*args, now=utcnow() + timedelta(days=400)) is None
+
+
+@SQLITE
+def test_an_answer_read_across_a_change_is_not_kept(app, db, watching):
+    order, url, etag = watching
+    cache = poll_cache.for_engine(db.engine)
+    mark = ("order", order.id)
+    token = cache.token()
+    cache.changed([("orders", "id", order.id + 1000)])  # another order changed while this one was read
+    assert not cache.put(("x",), "stale?", (mark,), token)
+    token = cache.token()
+    sqlite_changes.SharedCounter(db.engine.url.database + "-changes").bump()  # another process committed
+    assert not cache.put(("x",), "stale?", (mark,), token)
+    assert cache.get(("x",)) is None and len(cache) == 0  # and every kept answer went
+
+
+@SQLITE
+def test_the_cache_keeps_at_most_its_entries(app, db):
+    cache = poll_cache.PollCache(sqlite_changes.feed_for(db.engine.url.database), capacity=3)
+    for n in range(5):
+        assert cache.put((n,), n, (("order", n), ("user", 7)), cache.token())
+    assert len(cache) == 3 and cache.get((0,)) is None and cache.get((4,)) == 4
+    cache.changed([("orders", "id", 4)])
+    assert cache.get((4,)) is None and cache.get((3,)) == 3
+    cache.changed([("user_sessions", "user_id", 7)])  # the user of both
+    assert len(cache) == 0
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_asks_the_database_every_time(app, db):
+    assert poll_cache.for_engine(db.engine) is None
+
+
+def test_statements_are_classified_by_what_they_can_change(tmp_path):
+    feed = sqlite_changes.ChangeFeed(str(tmp_path / "shop.db"))
+    assert feed.watch(poll_cache.WATCHED)
+    rows, everything, nothing = "rows", ("all",), ("nothing",)
+    cases = {
+        "UPDATE orders SET status=?, version=?, updated_at=? WHERE orders.id = ?": (rows, "orders", "id", 1),
+        'UPDATE "orders" SET version=(orders.version + ?) WHERE "orders"."number" = ?': (rows, "orders", "number", 1),
+        "DELETE FROM user_sessions WHERE user_sessions.token_hash = ?": (rows, "user_sessions", "token_hash", 1),
+        "DELETE FROM user_sessions WHERE user_sessions.id IN (?, ?, ?)": (rows, "user_sessions", "id", 3),
+        "UPDATE users SET language=? WHERE users.id = ?": (rows, "users", "id", 1),
+        "UPDATE orders SET status=? WHERE orders.id = ? AND orders.version = ?": everything,
+        "UPDATE orders SET note=? WHERE orders.status = ?": everything,  # not a watched column
+        "UPDATE orders SET x=(SELECT name FROM users WHERE users.id = ?) WHERE orders.id = ?": everything,
+        "UPDATE main.orders SET status=? WHERE main.orders.id = ?": everything,
+        "UPDATE orders SET status=:s WHERE orders.id = :id": everything,
+        "INSERT OR REPLACE INTO users (id, email) VALUES (?, ?)": everything,
+        "INSERT INTO orders (number) VALUES (?) ON CONFLICT (number) DO UPDATE SET version = 2": everything,
+        "DROP TABLE orders": everything,
+        "ALTER TABLE customers ADD COLUMN x": everything,
+        "INSERT INTO orders (number, status) VALUES (?, ?)": nothing,  # new rows change no kept answer
+        "UPDATE shipments SET active=? WHERE shipments.id = ?": nothing,
+        "INSERT INTO status_events (order_id, status) VALUES (?, ?)": nothing,
+        "SELECT * FROM orders WHERE orders.id = ?": nothing,
+        "WITH x AS (SELECT 1) SELECT * FROM orders": nothing,
+        "COMMIT": ("commit",),
+        "ROLLBACK": ("rollback",),
+        "ROLLBACK TO SAVEPOINT sa_1": nothing,
+    }
+    for sql, expected in cases.items():
+        assert feed.classify(sql) == expected, sql
