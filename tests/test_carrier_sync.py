@@ -294,3 +294,43 @@ def test_estimate_from_the_shops_history(app, db, make_order):
     assert (eta.earliest - now.date()).days == 3 and (eta.latest - now.date()).days == 4
     mae, samples = estimate_accuracy()
     assert samples == 5 and 0 < mae < 3
+
+
+def test_no_transaction_is_open_while_a_carrier_is_asked(app, db, make_order, httpserver):
+    """A carrier may take seconds to answer; meanwhile staff, customers and the other carriers must
+    be able to write. While the fake carrier holds the request, another writer commits at once
+    (SQLite: nothing holds the write lock) and no connection of the app sits in a transaction
+    (PostgreSQL)."""
+    import time
+
+    from werkzeug import Response
+
+    from app.database import writing
+
+    make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799011")
+    probes = []
+
+    def answer(request):
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                started = time.monotonic()
+                with writing():
+                    settings.put("SHOP_NAME", "Поки перевізник думає")
+                    db.session.commit()
+                probes.append(("write took", round(time.monotonic() - started, 2)))
+            else:
+                idle = db.session.execute(db.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar()
+                db.session.rollback()
+                probes.append(("idle in transaction", idle))
+        return Response(json.dumps(np_envelope([np_item("20400048799011")])), content_type="application/json")
+
+    httpserver.expect_request("/np/", method="POST").respond_with_handler(answer)
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+    db.session.commit()
+    app.config["CARRIER_TIMEOUT_SECONDS"] = 5
+    [summary] = sync_all(app, trigger="test")
+    assert summary["outcome"] == "ok" and summary["status_changes"] == 1, (summary, probes)
+    [(what, value)] = probes
+    assert value < 1 if what == "write took" else value == 0, probes

@@ -428,7 +428,8 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
         state.quota_used = (state.quota_used or 0) + len(rows)
     known = _stored_events([r.id for r in rows]) if simulated else {}
     db.session.flush()
-    run_id = run.id  # read before the commit: reading it after would begin a transaction again
+    # read before the commit: an expired attribute read after it would begin a transaction again
+    run_id, failures = run.id, state.consecutive_failures or 0
     db.session.commit()  # nothing stays open (nor holds SQLite's writer gate) while the carrier is asked
 
     adapter = adapter_for(code, config, now=now)
@@ -437,7 +438,6 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
                 for r in rows]
     batches = [requests[i:i + adapter.batch_size] for i in range(0, len(requests), adapter.batch_size)]
     stop = threading.Event()
-    failures = state.consecutive_failures or 0
     succeeded, opened, last_error = False, False, None
     pending, postponed = [], []
 
