@@ -20,12 +20,12 @@ from app.orders import statuses
 # it inside their own single query instead.
 BOUNDS = {
     "partial 304": 1,  # the order's version, the session row and the session's identity, in one query
-    "partial 200": 8,  # session row, the order with history, parcels, carrier events, return requests
-                       # (1 + 4), and two look-ups of transit statistics for the expected date
-                       # (app/carriers/eta.py: carrier and region, then the carrier; none in this data)
-    "order page": 10,  # the quick path's query (which also counts the unread messages), session row,
-                       # the order with recipient, items, the tracking block's four loads, two transit
-                       # statistics look-ups
+    "partial 200": 7,  # session row, the order with history, parcels, carrier events, return requests
+                       # (1 + 4), and the transit statistics for the expected date (app/carriers/eta.py:
+                       # the region's and the carrier's in one query; none in this data)
+    "order page": 9,  # the quick path's query (which also counts the unread messages), session row,
+                      # the order with recipient, items, the tracking block's four loads, the transit
+                      # statistics
     "order page again": 1,  # unchanged order: served from the page cache after one query
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)

@@ -63,8 +63,11 @@ def _stat(carrier, region):
 
     if not carrier:
         return None
-    for key in ((carrier, region or ""), (carrier, "")):
-        row = db.session.get(TransitStat, key)
+    regions = (region or "", "")  # the region's own figures first, else the carrier's overall ones
+    rows = {row.region: row for row in db.session.execute(select(TransitStat).where(
+        TransitStat.carrier == carrier, TransitStat.region.in_(set(regions)))).scalars()}
+    for key in regions:
+        row = rows.get(key)
         if row is not None and row.samples >= MIN_SAMPLES:
             return row
     return None
