@@ -11,16 +11,28 @@ logs.configure(app)
 
 
 def serve():
+    import logging
+    import signal
+
     from app.runtime import tune_gc
     from app.scheduler import start_scheduler
     from app.serving import serve as waitress_serve
 
+    def stop(signum, frame):
+        # SIGTERM (systemd's stop, docker stop, kill) ends the process the way Ctrl+C does:
+        # waitress finishes the requests in hand, then the exit handlers run (the last log
+        # lines are written, the scheduler stops and hands its lease on). By default SIGTERM
+        # would end the process on the spot, and none of that would happen.
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     tune_gc()
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])
     print(f" * Posylka is serving on http://{host}:{port}/", flush=True)
     waitress_serve(app, host=host, port=port, threads=int(app.config.get("WAITRESS_THREADS", 8)),
                    ident="posylka")
+    logging.getLogger("posylka").info("Posylka stopped")
 
 
 if __name__ == "__main__":
