@@ -9,12 +9,10 @@ carrier's own thread and is committed in chunks. Every event is stored once
 Mapped events move the order through ``lifecycle.change_status``; a refused move is recorded,
 never raised. Each carrier's run is recorded as a ``SyncRun``.
 """
-import gc
 import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
@@ -231,46 +229,15 @@ def due_shipments(code, now, limit=None):
     return db.session.execute(query).all()
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-
-
-@contextmanager
-def _gc_paused():
-    """No cyclic garbage collection while a chunk builds and writes its objects.
-
-    A chunk creates tens of thousands of short-lived objects; each few hundred of them would
-    trigger a collection, and the older generations' passes scan the whole heap of the process.
-    That doubled the cost of a chunk. The pause ends with the chunk (the last of the carriers'
-    threads to finish its chunk switches collection back on), so garbage is collected as usual.
-    """
-    global _gc_pauses
-    with _gc_lock:
-        if _gc_pauses == 0 and gc.isenabled():
-            gc.disable()
-            _gc_pauses = 1
-        elif _gc_pauses:
-            _gc_pauses += 1
-        else:
-            yield  # collection is off for another reason: leave it alone
-            return
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0:
-                gc.enable()
-
-
 def _apply_chunk(pairs, counts, now, simulated):
     """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
 
     The carrier's thread declared its write intent, so on SQLite the chunks of the carriers'
-    threads take turns at the database's writer gate (``app.database``).
+    threads take turns at the database's writer gate (``app.database``). A chunk makes tens of
+    thousands of short-lived objects; the garbage collector's thresholds set by
+    ``app.runtime.tune_gc`` (serving, ``sync-carriers``) keep it from scanning the heap for them.
     """
-    with _gc_paused():
-        _apply_chunk_now(pairs, counts, now, simulated)
+    _apply_chunk_now(pairs, counts, now, simulated)
 
 
 class _Parcel:
