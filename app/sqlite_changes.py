@@ -19,10 +19,11 @@ them. A rolled-back transaction changed nothing.
 
 Other processes (a CLI command, a second server process) tell each other through a shared
 counter next to the database, ``<file>-changes`` (8 bytes, memory-mapped): every Posylka process
-adds one after a commit that changed watched rows, under ``flock``, and a listener learns of a
-foreign change by comparing the counter with the value it last saw: a memory read, no system
-call, no database statement. A process cannot know *which* rows another one changed, so a
-foreign change counts as "all".
+adds one before and after a commit that changed watched rows (so a process that dies in between
+has told the others already), under ``flock``, and a listener learns of a foreign change by
+comparing the counter with the value it last saw: a memory read, no system call, no database
+statement. A process cannot know *which* rows another one changed, so a foreign change counts as
+"all".
 
 Writes that bypass Posylka's code (the ``sqlite3`` shell) are not seen; the listeners are
 caches that a restart empties.
@@ -142,6 +143,15 @@ class ChangeFeed:
     def shared_value(self):
         return self._shared.value() if self._shared is not None else None
 
+    def committing(self):
+        """This process is about to commit watched changes: other processes are told now as well
+        as after the commit, so that they have been told even if this one dies in between."""
+        with self._lock:
+            before, after = self._shared.bump()
+            foreign, self.seen = before != self.seen, after
+            if foreign:
+                self._tell(ALL)  # another process changed something since this one last looked
+
     def committed(self, marks):
         """This process committed ``marks`` (a list, or ``ALL``)."""
         with self._lock:
@@ -239,6 +249,7 @@ class TrackedCursor(sqlite3.Cursor):
         kind = feed.classify(sql)
         if kind[0] is _NOTHING:
             return super().execute(sql, parameters)
+        connection.before(kind)
         result = super().execute(sql, parameters)
         connection.note(kind, (parameters,))
         return result
@@ -252,16 +263,20 @@ class TrackedCursor(sqlite3.Cursor):
         if kind[0] is _NOTHING:
             return super().executemany(sql, seq_of_parameters)
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
+        connection.before(kind)
         result = super().executemany(sql, rows)
         connection.note(kind, rows)
         return result
 
     def executescript(self, script):
         connection = self.connection
-        result = super().executescript(script)  # commits what was pending, then runs the script
-        if connection.feed is not None and connection.feed.watched:
+        if connection.feed is None or not connection.feed.watched:
+            return super().executescript(script)
+        connection.feed.committing()  # the script commits what was pending first, then may change anything
+        try:
+            return super().executescript(script)
+        finally:
             connection.note((_ALL,), ())
-        return result
 
 
 class TrackedConnection(sqlite3.Connection):
@@ -284,6 +299,14 @@ class TrackedConnection(sqlite3.Connection):
 
     def executescript(self, script):
         return self.cursor().executescript(script)
+
+    def before(self, kind):
+        """Called before a statement of ``kind`` runs: a commit of watched changes, or a watched
+        write that SQLite will commit by itself, is announced to other processes first."""
+        what = kind[0]
+        if (what is _COMMIT and (self._pending is ALL or self._pending)) or (
+                what in (_ROWS, _ALL) and not self.in_transaction):
+            self.feed.committing()
 
     def note(self, kind, rows):
         """Called after a statement of ``kind`` ran with the parameter ``rows``."""
@@ -320,6 +343,7 @@ class TrackedConnection(sqlite3.Connection):
             self.feed.committed(pending)
 
     def commit(self):
+        self.before((_COMMIT,))
         super().commit()
         self._settle()
 

@@ -2,6 +2,7 @@
 feed that ends those answers (app/sqlite_changes.py): never an answer older than the last change,
 whoever made it."""
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -213,3 +214,39 @@ def test_statements_are_classified_by_what_they_can_change(tmp_path):
     }
     for sql, expected in cases.items():
         assert feed.classify(sql) == expected, sql
+
+
+def test_other_processes_are_told_before_and_after_each_commit(tmp_path):
+    """Told before the commit too: a process that dies between its commit and its report has
+    told the others already. Nothing is told for reads, unwatched tables or a rollback."""
+    path = str(tmp_path / "shop.db")
+    feed = sqlite_changes.feed_for(path)
+    assert feed.watch(poll_cache.WATCHED)
+    told = []
+    feed.listen(told.append)
+    connection = sqlite3.connect(path, factory=sqlite_changes.TrackedConnection, isolation_level=None)
+    shared = sqlite_changes.SharedCounter(path + "-changes")
+
+    def count():
+        return int.from_bytes(shared.value(), "little")
+
+    connection.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, number TEXT, version INTEGER)")
+    connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    assert count() == 2 and told == [sqlite_changes.ALL]  # committed by SQLite itself; names "orders"
+    connection.execute("BEGIN")
+    connection.execute("INSERT INTO notes (body) VALUES (?)", ("x",))
+    connection.execute("SELECT * FROM orders").fetchall()
+    connection.commit()
+    assert count() == 2
+    connection.execute("BEGIN")
+    connection.executemany("UPDATE orders SET version = ? WHERE orders.id = ?", [(2, 7), (2, 8)])
+    assert count() == 2  # not committed yet
+    connection.commit()
+    assert count() == 4 and told[-1] == [("orders", "id", 7), ("orders", "id", 8)]
+    connection.execute("BEGIN")
+    connection.execute("UPDATE orders SET version = 3 WHERE orders.id = ?", (7,))
+    connection.rollback()
+    assert count() == 4 and len(told) == 2
+    connection.executescript("UPDATE notes SET body = 'y'")  # a script may do anything
+    assert count() == 6 and told[-1] is sqlite_changes.ALL
+    connection.close()
