@@ -1,29 +1,35 @@
 """Which rows of chosen tables a SQLite database had changed, by this process or by another one.
 
 Posylka's SQLite connections are ``TrackedConnection`` objects (``sqlite3.connect(factory=...)``,
-set by ``create_app``). Nothing is tracked until a listener watches some tables of the file
-(``feed_for(path).watch(...)``, the customer's poll cache does). From then on every statement
-that writes is classified once (the text, cached):
+set by ``create_app``), and every process using a SQLite file watches the tables the customer's
+poll cache relies on (``feed_for(path).watch(...)``). Every statement that writes is classified
+once (the text, cached):
 
 * an ``UPDATE``/``DELETE`` of one watched table whose only condition is ``table.column = ?`` or
   ``table.column IN (?, ...)`` on a watched column changes those rows: the values are the
-  statement's last parameters (each row's, for ``executemany``);
+  statement's last parameters (each row's, for ``executemany``), and must be of the column's
+  type (an ``int`` for ids, a ``str`` otherwise: SQLite would match ``'5'`` to row 5);
 * an ``INSERT INTO`` a watched table adds rows, which changes no row anyone has read;
 * anything else that names a watched table (another ``WHERE``, ``INSERT OR REPLACE``, an upsert,
-  ``DROP``, a script, named parameters) may have changed any row of it: "all".
+  ``DROP``, a script, named parameters, a statement that failed) may have changed any row: "all".
 
-When the transaction commits (``commit()``, a ``COMMIT`` statement, or a statement outside a
-transaction, which SQLite commits by itself) the listeners are told, right after SQLite returned
-and before the writing thread does anything else: nobody can have learnt of the change before
-them. A rolled-back transaction changed nothing.
+When the transaction commits (``commit()``, ``COMMIT``/``END``, the ``RELEASE`` of an outermost
+savepoint, or a statement outside a transaction, which SQLite commits by itself) this process's
+listeners are told, right after SQLite returned and before the writing thread does anything
+else: nobody can have learnt of the change before them. A rolled-back transaction changed
+nothing.
 
-Other processes (a CLI command, a second server process) tell each other through a shared
-counter next to the database, ``<file>-changes`` (8 bytes, memory-mapped): every Posylka process
-adds one before and after a commit that changed watched rows (so a process that dies in between
-has told the others already), under ``flock``, and a listener learns of a foreign change by
-comparing the counter with the value it last saw: a memory read, no system call, no database
-statement. A process cannot know *which* rows another one changed, so a foreign change counts as
-"all".
+Other processes (a CLI command, a second server process) are told through two files next to the
+database. Before committing watched changes a process takes a shared ``flock`` on
+``<file>-changes.lock`` (held until it has told its own listeners, or until it dies: the kernel
+drops the lock) and adds one to the counter in ``<file>-changes`` (8 bytes, memory-mapped). A
+listener learns of a foreign change by comparing the counter with the value it last saw (a
+memory read: no system call, no statement); a reader stores what it read only if no commit was
+in flight when it began (an exclusive probe of the lock) and the counter has not moved since. A
+process cannot know *which* rows another one changed, so a foreign change counts as "all". Both
+files get the database's permissions; a process that cannot open them refuses to write to the
+watched tables rather than change them unseen. A counter file that is deleted or replaced is
+noticed within a second.
 
 Writes that bypass Posylka's code (the ``sqlite3`` shell) are not seen; the listeners are
 caches that a restart empties.
@@ -35,13 +41,14 @@ import os
 import re
 import sqlite3
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
 ALL = None  # "any row of the watched tables may have changed"
 
-_READS = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "EXPLAIN", "VALUES", "ANALYZE")
-_NOTHING, _ROWS, _ALL, _COMMIT, _ROLLBACK = "nothing", "rows", "all", "commit", "rollback"
+_READS = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "EXPLAIN", "VALUES", "ANALYZE")
+_NOTHING, _ROWS, _ALL, _COMMIT, _ROLLBACK, _RELEASE = "nothing", "rows", "all", "commit", "rollback", "release"
 _ONE_ROW_CONDITION = re.compile(
     r"\s*(?:UPDATE\s+\"?(?P<updated>\w+)\"?\s+SET\s.+?|DELETE\s+FROM\s+\"?(?P<deleted>\w+)\"?)"
     r"\s+WHERE\s+\"?(?P<table>\w+)\"?\.\"?(?P<column>\w+)\"?\s*"
@@ -49,43 +56,101 @@ _ONE_ROW_CONDITION = re.compile(
     re.I | re.S)
 _INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?(?P<table>\w+)\"?", re.I)
 _NAMED_PARAMETERS = re.compile(r"\?\d|[:@$][A-Za-z_]")
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _CLASSIFIED_MAX = 4096
+_REPLACED_CHECK_SECONDS = 1.0
+
+
+def _open_like(path, like, flags):
+    """Open ``path``, creating it with the permissions (and group) of ``like``: whoever may write
+    to the database must be able to say so, whatever their umask."""
+    try:
+        return os.open(path, flags)
+    except FileNotFoundError:
+        pass
+    try:
+        info = os.stat(like)
+        mode, group = info.st_mode & 0o666, info.st_gid
+    except OSError:
+        mode, group = 0o600, -1
+    fd = os.open(path, flags | os.O_CREAT, mode)
+    try:
+        os.fchmod(fd, mode)  # not cut down by the umask
+        if group != -1 and os.fstat(fd).st_gid != group:
+            os.fchown(fd, -1, group)
+    except OSError:
+        pass  # best effort: someone else created it, or we may not change it
+    return fd
 
 
 class SharedCounter:
     """Eight bytes in a file, memory-mapped: a number every Posylka process using the database
-    adds one to after a commit that changed watched rows."""
+    adds one to before it commits watched changes."""
 
     def __init__(self, path, like=None):
-        """``like``: a file whose permissions the counter gets when it is created (the database:
-        whoever may write to it must be able to say so)."""
-        try:
-            mode = os.stat(like).st_mode & 0o666 if like else 0o600
-        except OSError:
-            mode = 0o600
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+        self.path = path
+        fd = _open_like(path, like or path, os.O_RDWR)
         try:
             if os.fstat(fd).st_size < 8:
                 os.ftruncate(fd, 8)  # zeros; a second process doing the same at once changes nothing
             self._map = mmap.mmap(fd, 8)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+            self.inode = os.fstat(fd).st_ino
+        finally:
+            os.close(fd)  # the map keeps the file open
 
     def value(self):
         return self._map[:8]
 
-    def bump(self):
-        """Add one; returns (the value before, the value after)."""
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+    def replaced(self):
+        """True when the file at ``path`` is no longer the one mapped (deleted or replaced)."""
         try:
+            return os.stat(self.path).st_ino != self.inode
+        except OSError:
+            return True
+
+    def bump(self):
+        """Add one, under an exclusive ``flock`` (other processes); returns (before, after)."""
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             before = self._map[:8]
             after = ((int.from_bytes(before, "little") + 1) % (1 << 64)).to_bytes(8, "little")
             self._map[:8] = after
         finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(fd)  # and the lock with it
         return before, after
+
+
+class InFlight:
+    """``<file>-changes.lock``: writers hold a shared ``flock`` while a commit of watched changes
+    is in flight; a reader's exclusive probe fails while any is (the kernel drops the lock of a
+    process that dies)."""
+
+    def __init__(self, path, like):
+        self.path = path
+        os.close(_open_like(path, like, os.O_RDONLY))
+
+    def hold(self):
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits only for a reader's momentary probe
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def quiet(self):
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
 
 
 class ChangeFeed:
@@ -99,26 +164,31 @@ class ChangeFeed:
         self._classified = {}
         self._lock = threading.Lock()
         self._shared = None
+        self._inflight = None
+        self.broken = None  # why other processes cannot be told (then nothing watched is written)
         self.seen = None  # the shared counter's value as this process last knew it
+        self._checked = 0.0
 
     def watch(self, tables):
         """Report the committed changes of ``tables`` ({table: columns a change can be pinned
         to}). Every process that writes must watch what any process's listeners rely on
-        (``create_app`` does it). Returns False where the shared counter cannot be opened: this
-        process then reports nothing and must not listen."""
+        (``create_app`` does it). Returns False where the shared files cannot be opened: this
+        process must then not listen, and refuses to write to those tables."""
         with self._lock:
-            if self._shared is None:
+            if self._shared is None and self.broken is None:
                 try:
+                    self._inflight = InFlight(self.path + "-changes.lock", like=self.path)
                     self._shared = SharedCounter(self.path + "-changes", like=self.path)
+                    self.seen = self._shared.value()
                 except OSError as error:
-                    log.warning("changes of %s cannot be shared (%s): the poll cache stays off", self.path, error)
-                    return False
-                self.seen = self._shared.value()
+                    self.broken = f"{self.path}-changes: {error.strerror or error}"
+                    log.warning("changes of %s cannot be shared with other processes (%s): the poll cache "
+                                "stays off and writes to %s are refused", self.path, error, ", ".join(tables))
             for table, columns in tables.items():
                 self.watched[table] = self.watched.get(table, frozenset()) | frozenset(columns)
             self._names = re.compile(r"(?<!\w)\"?(%s)\"?(?!\w)" % "|".join(map(re.escape, self.watched)), re.I)
             self._classified = {}
-        return True
+        return self.broken is None
 
     def listen(self, listener):
         """``listener(marks)`` is called after each commit that changed watched rows: ``marks``
@@ -130,36 +200,75 @@ class ChangeFeed:
         """True (once) when another process committed watched changes since this one last looked;
         the listeners have then been told ``ALL``. A memory read when nothing happened."""
         shared = self._shared
-        if shared is None or shared.value() == self.seen:
+        if shared is None:
+            return False
+        now = time.monotonic()
+        if now - self._checked >= _REPLACED_CHECK_SECONDS:
+            self._checked = now
+            if shared.replaced():
+                with self._lock:
+                    self._reopen()
+                return True
+        if shared.value() == self.seen:
             return False
         with self._lock:
-            current = shared.value()
+            current = self._shared.value()
             if current == self.seen:
                 return False
             self.seen = current
             self._tell(ALL)
         return True
 
-    def shared_value(self):
-        return self._shared.value() if self._shared is not None else None
+    def _reopen(self):
+        """The counter file was deleted or replaced: follow the one at the path now (lock held)."""
+        try:
+            self._shared = SharedCounter(self._shared.path, like=self.path)
+            self.seen = self._shared.value()
+        except OSError as error:
+            self.broken = f"{self.path}-changes: {error.strerror or error}"
+            log.warning("changes of %s cannot be shared any more (%s)", self.path, error)
+        self._tell(ALL)
+
+    def token(self):
+        """What a reader notes before reading: None while a commit of watched changes is in flight
+        in any process (what it reads may be older than that commit), else the counter it saw."""
+        if self._shared is None or self.broken is not None or not self._inflight.quiet():
+            return None
+        return self.seen
+
+    def unchanged_since(self, seen):
+        return seen is not None and seen == self.seen and self._shared.value() == seen
 
     def committing(self):
-        """This process is about to commit watched changes: other processes are told now as well
-        as after the commit, so that they have been told even if this one dies in between."""
-        with self._lock:
-            before, after = self._shared.bump()
-            foreign, self.seen = before != self.seen, after
-            if foreign:
-                self._tell(ALL)  # another process changed something since this one last looked
+        """This process is about to commit watched changes: hold the in-flight lock (returned, for
+        ``committed``) and tell other processes now."""
+        if self.broken is not None:
+            raise sqlite3.OperationalError(
+                f"not written: other Posylka processes could not be told of this change ({self.broken})")
+        fd = self._inflight.hold()
+        try:
+            with self._lock:
+                if self._shared.replaced():
+                    self._reopen()
+                    if self.broken is not None:
+                        raise sqlite3.OperationalError(f"not written: {self.broken}")
+                before, after = self._shared.bump()
+                foreign, self.seen = before != self.seen, after
+                if foreign:
+                    self._tell(ALL)  # another process changed something since this one last looked
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
-    def committed(self, marks):
-        """This process committed ``marks`` (a list, or ``ALL``)."""
-        with self._lock:
-            before, after = self._shared.bump()
-            if before != self.seen:
-                marks = ALL  # another process changed something in between
-            self.seen = after
-            self._tell(marks)
+    def committed(self, marks, held):
+        """This process committed ``marks`` (a list, or ``ALL``): tell its listeners, then let go
+        of the in-flight lock ``held``."""
+        try:
+            with self._lock:
+                self._tell(marks)
+        finally:
+            os.close(held)
 
     def _tell(self, marks):
         for listener in self._listeners:
@@ -189,6 +298,8 @@ class ChangeFeed:
             return (_NOTHING,)
         if head.startswith(("COMMIT", "END")):
             return (_COMMIT,)
+        if head.startswith("RELEASE"):
+            return (_RELEASE,)  # commits when it releases the outermost savepoint
         if head.startswith("ROLLBACK"):
             return (_NOTHING,) if re.match(r"\s*ROLLBACK\s+(TRANSACTION\s+)?TO\b", sql, re.I) else (_ROLLBACK,)
         if self._names is None:
@@ -228,16 +339,12 @@ def feed_for(database):
     return feed
 
 
-def _value(value):
-    """A parameter as the listeners compare it: ints and strings as they are, whole floats as ints;
-    None for anything else (the caller then reports ``ALL``)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, str)):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+def _column_value(column, value):
+    """A parameter as the listeners compare it, or None (then "all"): ids must be ints, other
+    columns strings, exactly; SQLite would convert ``'5'`` or ``5.0`` and change row 5."""
+    if column == "id" or column.endswith("_id"):
+        return value if type(value) is int else None
+    return value if type(value) is str else None
 
 
 class TrackedCursor(sqlite3.Cursor):
@@ -249,8 +356,12 @@ class TrackedCursor(sqlite3.Cursor):
         kind = feed.classify(sql)
         if kind[0] is _NOTHING:
             return super().execute(sql, parameters)
-        connection.before(kind)
-        result = super().execute(sql, parameters)
+        connection.before(kind, sql)
+        try:
+            result = super().execute(sql, parameters)
+        except BaseException:
+            connection.failed(kind)
+            raise
         connection.note(kind, (parameters,))
         return result
 
@@ -263,8 +374,12 @@ class TrackedCursor(sqlite3.Cursor):
         if kind[0] is _NOTHING:
             return super().executemany(sql, seq_of_parameters)
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
-        connection.before(kind)
-        result = super().executemany(sql, rows)
+        connection.before(kind, sql)
+        try:
+            result = super().executemany(sql, rows)
+        except BaseException:
+            connection.failed(kind)  # some rows may have been written (and, outside a transaction, committed)
+            raise
         connection.note(kind, rows)
         return result
 
@@ -272,7 +387,7 @@ class TrackedCursor(sqlite3.Cursor):
         connection = self.connection
         if connection.feed is None or not connection.feed.watched:
             return super().executescript(script)
-        connection.feed.committing()  # the script commits what was pending first, then may change anything
+        connection.before((_ALL,), "")  # the script commits what was pending first, then may change anything
         try:
             return super().executescript(script)
         finally:
@@ -286,6 +401,7 @@ class TrackedConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         self.feed = feed_for(database if isinstance(database, str) else os.fsdecode(database))
         self._pending = []  # marks of this transaction; ALL once anything may have changed
+        self._held = None  # the in-flight lock, from just before a commit of watched changes
 
     def cursor(self, factory=None):
         return super().cursor(factory or TrackedCursor)
@@ -300,53 +416,101 @@ class TrackedConnection(sqlite3.Connection):
     def executescript(self, script):
         return self.cursor().executescript(script)
 
-    def before(self, kind):
+    def _has_pending(self):
+        return self._pending is ALL or bool(self._pending)
+
+    def before(self, kind, sql):
         """Called before a statement of ``kind`` runs: a commit of watched changes, or a watched
-        write that SQLite will commit by itself, is announced to other processes first."""
+        write SQLite will commit by itself, holds the in-flight lock and tells other processes."""
         what = kind[0]
-        if (what is _COMMIT and (self._pending is ALL or self._pending)) or (
-                what in (_ROWS, _ALL) and not self.in_transaction):
-            self.feed.committing()
+        if what is _ROWS or what is _ALL:
+            if self.feed.broken is not None:
+                raise sqlite3.OperationalError(
+                    f"not written: other Posylka processes could not be told of this change ({self.feed.broken})")
+            if not self.in_transaction:
+                if sql and _RETURNING.search(sql):
+                    # SQLite commits it when the rows have been read, after it was reported
+                    raise sqlite3.ProgrammingError("a write with RETURNING to a watched table needs a transaction")
+                self._hold()
+        elif (what is _COMMIT or what is _RELEASE) and self._has_pending():
+            self._hold()
+
+    def _hold(self):
+        if self._held is None:
+            self._held = self.feed.committing()
 
     def note(self, kind, rows):
         """Called after a statement of ``kind`` ran with the parameter ``rows``."""
         what = kind[0]
-        if what is _COMMIT:
-            self._settle()
-            return
         if what is _ROLLBACK:
-            self._pending = []
+            if not self.in_transaction:
+                self._forget()
             return
-        if self._pending is not ALL:
-            if what is _ROWS:
-                _, table, column, count = kind
-                for row in rows:
-                    if not isinstance(row, (list, tuple)) or len(row) < count:
-                        self._pending = ALL
+        if what is _ROWS and self._pending is not ALL:
+            _, table, column, count = kind
+            marks = []
+            for row in rows:
+                if not isinstance(row, (list, tuple)) or len(row) < count:
+                    marks = ALL
+                    break
+                for raw in row[len(row) - count:]:
+                    value = _column_value(column, raw)
+                    if value is None:
+                        marks = ALL
                         break
-                    for raw in row[len(row) - count:]:
-                        value = _value(raw)
-                        if value is None:
-                            self._pending = ALL
-                            break
-                        self._pending.append((table, column, value))
-                    if self._pending is ALL:
-                        break
-            else:
+                    marks.append((table, column, value))
+                if marks is ALL:
+                    break
+            if marks is ALL:
                 self._pending = ALL
+            else:
+                self._pending.extend(marks)
+        elif what is _ALL:
+            self._pending = ALL
         if not self.in_transaction:
-            self._settle()  # outside a transaction SQLite committed the statement by itself
+            self._settle()  # committed: by COMMIT, RELEASE, or by SQLite itself
+
+    def failed(self, kind):
+        """A statement of ``kind`` raised: it may have changed anything it touched."""
+        if kind[0] is not _ROLLBACK:
+            self._pending = ALL
+        if not self.in_transaction:
+            self._settle()
 
     def _settle(self):
         pending, self._pending = self._pending, []
+        held, self._held = self._held, None
         if pending is ALL or pending:
-            self.feed.committed(pending)
+            if held is None:
+                held = self.feed.committing()  # e.g. a failed statement: told late rather than never
+            self.feed.committed(pending, held)
+        elif held is not None:
+            os.close(held)
+
+    def _forget(self):
+        self._pending = []
+        held, self._held = self._held, None
+        if held is not None:
+            os.close(held)
 
     def commit(self):
-        self.before((_COMMIT,))
-        super().commit()
-        self._settle()
+        self.before((_COMMIT,), "")
+        try:
+            super().commit()
+        except BaseException:
+            self.failed((_COMMIT,))
+            raise
+        self.note((_COMMIT,), ())
 
     def rollback(self):
-        super().rollback()
-        self._pending = []
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self._forget()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self._forget()

@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -216,8 +217,8 @@ def test_statements_are_classified_by_what_they_can_change(tmp_path):
         assert feed.classify(sql) == expected, sql
 
 
-def test_other_processes_are_told_before_and_after_each_commit(tmp_path):
-    """Told before the commit too: a process that dies between its commit and its report has
+def test_other_processes_are_told_before_each_commit(tmp_path):
+    """Told before the commit, under the in-flight lock: a process that dies after its commit has
     told the others already. Nothing is told for reads, unwatched tables or a rollback."""
     path = str(tmp_path / "shop.db")
     feed = sqlite_changes.feed_for(path)
@@ -232,21 +233,160 @@ def test_other_processes_are_told_before_and_after_each_commit(tmp_path):
 
     connection.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, number TEXT, version INTEGER)")
     connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    assert count() == 2 and told == [sqlite_changes.ALL]  # committed by SQLite itself; names "orders"
+    assert count() == 1 and told == [sqlite_changes.ALL]  # committed by SQLite itself; names "orders"
     connection.execute("BEGIN")
     connection.execute("INSERT INTO notes (body) VALUES (?)", ("x",))
     connection.execute("SELECT * FROM orders").fetchall()
     connection.commit()
-    assert count() == 2
+    assert count() == 1
     connection.execute("BEGIN")
     connection.executemany("UPDATE orders SET version = ? WHERE orders.id = ?", [(2, 7), (2, 8)])
-    assert count() == 2  # not committed yet
+    assert count() == 1  # not committed yet
     connection.commit()
-    assert count() == 4 and told[-1] == [("orders", "id", 7), ("orders", "id", 8)]
+    assert count() == 2 and told[-1] == [("orders", "id", 7), ("orders", "id", 8)]
     connection.execute("BEGIN")
     connection.execute("UPDATE orders SET version = 3 WHERE orders.id = ?", (7,))
     connection.rollback()
-    assert count() == 4 and len(told) == 2
+    assert count() == 2 and len(told) == 2
     connection.executescript("UPDATE notes SET body = 'y'")  # a script may do anything
-    assert count() == 6 and told[-1] is sqlite_changes.ALL
+    assert count() == 3 and told[-1] is sqlite_changes.ALL
+    assert feed.token() is not None  # no commit in flight: the lock was let go every time
+    connection.close()
+
+
+def _version(db, order):
+    db.session.commit()
+    return db.session.execute(db.select(Order.version).where(Order.id == order.id)).scalar_one()
+
+
+@SQLITE
+def test_writes_sqlite_would_match_otherwise_reach_the_next_poll(db, client, watching):
+    """A string id (SQLite converts it and changes the row), the RELEASE of an outermost savepoint
+    (it commits), an executemany that fails part-way outside a transaction (the rows before the
+    failure are committed): each ends the kept answer."""
+    order, url, etag = watching
+    db.session.execute(update(Order).where(Order.id == str(order.id)).values(version=Order.version + 1))
+    db.session.commit()
+    etag = client.get(url, headers=HX).headers["ETag"] if _changed(client, url, etag) else etag
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    connection = db.engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        driver.execute("SAVEPOINT outer_one")
+        driver.execute("UPDATE orders SET version = version + 1 WHERE orders.id = ?", (order.id,))
+        driver.execute("RELEASE outer_one")
+        assert not driver.in_transaction
+    finally:
+        connection.close()
+    etag = client.get(url, headers=HX).headers["ETag"] if _changed(client, url, etag) else etag
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    before = _version(db, order)
+    connection = db.engine.raw_connection()
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            connection.driver_connection.executemany(
+                "UPDATE orders SET version = version + 1, number = ? WHERE orders.id = ?",
+                [(order.number, order.id), (None, order.id)])  # the second row breaks NOT NULL
+    finally:
+        connection.close()
+    assert _version(db, order) == before + 1
+    _changed(client, url, etag)
+
+
+@SQLITE
+def test_a_write_with_returning_outside_a_transaction_is_refused(db, client, watching):
+    order, url, etag = watching
+    connection = db.engine.raw_connection()
+    try:
+        with pytest.raises(sqlite3.ProgrammingError, match="needs a transaction"):
+            connection.driver_connection.execute(
+                "UPDATE orders SET version = version + 1 WHERE orders.id = ? RETURNING version", (order.id,))
+    finally:
+        connection.close()
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304  # nothing changed
+
+
+DYING_WRITER = """
+import os, sqlite3, sys
+sys.path.insert(0, sys.argv[1])
+from app import sqlite_changes
+from app.tracking import poll_cache
+path, order_id = sys.argv[2], int(sys.argv[3])
+feed = sqlite_changes.feed_for(path)
+assert feed.watch(poll_cache.WATCHED)
+held = feed.committing()  # what a writer does right before its COMMIT
+print("in flight", flush=True)
+sys.stdin.readline()
+plain = sqlite3.connect(path, isolation_level=None)
+plain.execute("UPDATE orders SET version = version + 1 WHERE id = ?", (order_id,))
+print("committed", flush=True)
+os._exit(9)  # killed before it could say anything more
+"""
+
+
+@SQLITE
+def test_a_writer_that_dies_after_its_commit_leaves_no_stale_answer(db, client, watching):
+    """Another process announced a commit and holds the in-flight lock: a poll read meanwhile is
+    not kept (it may be older than that commit), and the commit is seen after the writer died."""
+    order, url, etag = watching
+    path = db.engine.url.database
+    writer = subprocess.Popen([sys.executable, "-c", DYING_WRITER, ROOT, path, str(order.id)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "in flight"
+        assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304  # read, not kept
+        assert len(poll_cache.for_engine(db.engine)) == 0
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "committed"
+        assert writer.wait(30) == 9
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    _changed(client, url, etag)
+
+
+@SQLITE
+def test_a_deleted_counter_file_is_noticed(db, client, watching, db_url):
+    order, url, etag = watching
+    os.unlink(db.engine.url.database + "-changes")  # e.g. tidied away with -wal and -shm
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from app import create_app\nfrom config import TestConfig\n"
+        "app = create_app(type('C', (TestConfig,), {'SQLALCHEMY_DATABASE_URI': sys.argv[2]}))\n"
+        "with app.app_context():\n"
+        "    from app.database import writing\n    from app.extensions import db\n"
+        "    from app.orders.models import Order\n"
+        "    with writing():\n"
+        "        db.session.execute(db.update(Order).where(Order.number == sys.argv[3]).values(version=Order.version + 1))\n"
+        "        db.session.commit()\n")
+    done = subprocess.run([sys.executable, "-c", script, ROOT, db_url, order.number], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    time.sleep(1.1)  # checked at most once a second
+    _changed(client, url, etag)
+
+
+def test_the_shared_files_take_the_database_permissions_and_a_process_that_cannot_open_them_does_not_write(tmp_path):
+    path = str(tmp_path / "shop.db")
+    sqlite3.connect(path).executescript("CREATE TABLE orders (id INTEGER PRIMARY KEY, version INTEGER);"
+                                        "CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    os.chmod(path, 0o660)
+    previous = os.umask(0o022)
+    try:
+        assert sqlite_changes.feed_for(path).watch(poll_cache.WATCHED)
+    finally:
+        os.umask(previous)
+    for suffix in ("-changes", "-changes.lock"):
+        assert os.stat(path + suffix).st_mode & 0o777 == 0o660
+
+    other = str(tmp_path / "other.db")
+    sqlite3.connect(other).executescript("CREATE TABLE orders (id INTEGER PRIMARY KEY, version INTEGER);"
+                                         "CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    os.mkdir(other + "-changes")  # cannot be opened as the counter
+    assert not sqlite_changes.feed_for(other).watch(poll_cache.WATCHED)
+    connection = sqlite3.connect(other, factory=sqlite_changes.TrackedConnection, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="could not be told"):
+        connection.execute("UPDATE orders SET version = 2 WHERE orders.id = ?", (1,))
+    connection.execute("INSERT INTO notes (id) VALUES (1)")  # other tables are written as usual
     connection.close()

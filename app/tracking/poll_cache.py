@@ -53,14 +53,16 @@ class PollCache:
         return entry[0] if entry is not None else None
 
     def token(self):
-        """Taken before reading the database; ``put`` stores only if nothing changed since."""
-        return self._seq, self.feed.seen
+        """Taken before reading the database; ``put`` stores only if nothing changed since (None
+        while another commit of the watched tables is in flight: then nothing is stored)."""
+        seen = self.feed.token()
+        return None if seen is None else (self._seq, seen)
 
     def put(self, key, value, marks, token):
         """Keep ``value``, read from the rows ``marks`` ((kind, value) pairs, ``KINDS``), unless a
         change was committed after ``token`` was taken: it may then be older than that change."""
         with self._lock:
-            if (self._seq, self.feed.seen) != token or self.feed.shared_value() != token[1]:
+            if token is None or self._seq != token[0] or not self.feed.unchanged_since(token[1]):
                 return False
             if key in self._entries:
                 self._drop(key)
