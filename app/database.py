@@ -10,7 +10,8 @@ whatever the busy timeout, because its read snapshot may be stale), so a writer 
 lock when it begins. Taking it for every transaction would serialise readers too, so only
 transactions that declare a write intent do:
 
-* a request with an unsafe method (POST, PUT, PATCH, DELETE) — set in ``init_app``;
+* a request with an unsafe method (POST, PUT, PATCH, DELETE) — set in ``init_app``, unless its
+  view is marked ``reads_first`` (it then calls ``begin_write()`` before writing);
 * code inside ``with writing():`` (scheduled jobs, CLI commands, tests);
 * a GET that decides to write calls ``begin_write()`` before its first write.
 
@@ -50,7 +51,8 @@ _write_intent = ContextVar("posylka_sqlite_write_intent", default=False)
 def init_app(app):
     @app.before_request
     def _declare_write_intent():
-        if request.method in UNSAFE_METHODS:
+        if request.method in UNSAFE_METHODS and not getattr(
+                app.view_functions.get(request.endpoint), "posylka_reads_first", False):
             _write_intent.set(True)
 
     @app.teardown_request
@@ -86,6 +88,14 @@ def reading():
         yield
     finally:
         _write_intent.reset(token)
+
+
+def reads_first(view):
+    """Mark a view whose unsafe method mostly only reads (``POST /track`` writes on an order's first
+    look-up only): it begins as a plain read and calls ``begin_write()`` before it writes, instead
+    of queueing for SQLite's write lock from its first query."""
+    view.posylka_reads_first = True
+    return view
 
 
 def begin_write(session=None):

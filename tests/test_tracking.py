@@ -455,3 +455,56 @@ def test_every_demo_order_page_renders(app, db, runner, client):
         partial = client.get(f"/orders/{order.number}/progress", headers=HX)
         assert partial.status_code == (286 if order.is_terminal else 200)
         assert str(order.status_label) in partial.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_lookup_does_not_wait_for_other_writers_unless_it_writes(app, db, make_order, client):
+    """POST /track reads; only an order's first look-up writes (its link nonce). While another
+    writer holds SQLite's write lock, a look-up of an order with a nonce answers at once, and a
+    first look-up waits its turn and then gets the same link as every later one."""
+    import threading
+
+    from app.database import writing
+    from app.orders.models import Order
+
+    order = make_order(status="shipped")
+    order.link_nonce = None  # as an order made before signed links had one
+    db.session.commit()
+    order_id, number, email = order.id, order.number, order.customer.email
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock():
+        with app.app_context(), writing(), db.engine.begin() as conn:
+            conn.execute(db.text("UPDATE settings SET value = value WHERE key = 'none'"))
+            holding.set()
+            release.wait(10)
+
+    def look_up():
+        started = time.monotonic()
+        response = _lookup(client, number, email)
+        return response, time.monotonic() - started
+
+    holder = threading.Thread(target=hold_the_write_lock)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        threading.Timer(1.5, release.set).start()
+        first, waited = look_up()  # writes the nonce: waits for the lock
+    finally:
+        release.set()
+        holder.join(10)
+    assert first.status_code == 303 and waited >= 1.0
+    holding.clear()
+    release.clear()
+    holder = threading.Thread(target=hold_the_write_lock)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        again, waited = look_up()  # reads only
+    finally:
+        release.set()
+        holder.join(10)
+    assert again.status_code == 303 and waited < 1.0
+    assert again.headers["Location"] == first.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Order, order_id).link_nonce

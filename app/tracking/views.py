@@ -7,6 +7,7 @@ import os
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, send_from_directory, url_for
 
 from app.carriers import carrier_name
+from app.database import begin_write, reads_first
 from app.extensions import db, limiter
 from app.htmx import is_partial_request
 from app.tracking import branding, fragments, links, services
@@ -88,6 +89,7 @@ def _lookup_failed(response):
 
 
 @bp.route("/track", methods=["GET", "POST"])
+@reads_first
 @limiter.limit(lambda: current_app.config["TRACK_LOOKUP_RATE_LIMIT"], methods=["POST"],
                deduct_when=_lookup_failed)
 def lookup():
@@ -96,8 +98,10 @@ def lookup():
     if form.validate_on_submit():
         order = services.find_order_for_lookup(form.number.data, form.contact.data)
         if order is not None:
+            if not order.link_nonce:
+                begin_write()  # a first link gives the order its nonce (read again under the write lock)
             url = links.tracking_url(order, external=False)
-            db.session.commit()  # a first link gives the order its nonce
+            db.session.commit()
             return redirect(url, 303)
         not_found = True
     return render_template("tracking/lookup.html", form=form, not_found=not_found)
