@@ -54,6 +54,23 @@ def watching(db, make_user, make_order, client, login):
     return order, url, etag
 
 
+def _in_another_process(db_url, number, *lines):
+    """Run ``lines`` in a new OS process with the app on the same database, in a write
+    transaction (``db``, ``lifecycle``, ``Order`` and ``number`` at hand), then commit."""
+    script = "\n".join([
+        "import sys; sys.path.insert(0, sys.argv[1])",
+        "from app import create_app", "from config import TestConfig",
+        "app = create_app(type('C', (TestConfig,), {'SQLALCHEMY_DATABASE_URI': sys.argv[2]}))",
+        "number = sys.argv[3]",
+        "with app.app_context():",
+        "    from app.database import writing", "    from app.extensions import db",
+        "    from app.orders import lifecycle", "    from app.orders.models import Order",
+        "    with writing():", *(f"        {line}" for line in lines), "        db.session.commit()", ""])
+    done = subprocess.run([sys.executable, "-c", script, ROOT, db_url, number], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def _changed(client, url, etag):
     response = client.get(url, headers={**HX, "If-None-Match": etag})
     assert response.status_code == 200 and response.headers["ETag"] != etag
@@ -98,20 +115,9 @@ def test_a_statement_committed_by_sqlite_itself_reaches_the_next_poll(db, client
 @SQLITE
 def test_a_change_by_another_process_reaches_the_next_poll(db, client, watching, db_url):
     order, url, etag = watching
-    script = (
-        "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from app import create_app\nfrom config import TestConfig\n"
-        "app = create_app(type('C', (TestConfig,), {'SQLALCHEMY_DATABASE_URI': sys.argv[2]}))\n"
-        "with app.app_context():\n"
-        "    from app.database import writing\n    from app.extensions import db\n"
-        "    from app.orders import lifecycle\n    from app.orders.models import Order\n"
-        "    with writing():\n"
-        "        order = db.session.execute(db.select(Order).filter_by(number=sys.argv[3])).scalar_one()\n"
-        "        lifecycle.change_status(order, 'in_transit', source='staff', note='Змінено з консолі')\n"
-        "        db.session.commit()\n")
-    done = subprocess.run([sys.executable, "-c", script, ROOT, db_url, order.number], capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_another_process(db_url, order.number,
+                        "order = db.session.execute(db.select(Order).filter_by(number=number)).scalar_one()",
+                        "lifecycle.change_status(order, 'in_transit', source='staff', note='Змінено з консолі')")
     assert "Змінено з консолі" in _changed(client, url, etag)
 
 
@@ -350,19 +356,8 @@ def test_a_writer_that_dies_after_its_commit_leaves_no_stale_answer(db, client, 
 def test_a_deleted_counter_file_is_noticed(db, client, watching, db_url):
     order, url, etag = watching
     os.unlink(db.engine.url.database + "-changes")  # e.g. tidied away with -wal and -shm
-    script = (
-        "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from app import create_app\nfrom config import TestConfig\n"
-        "app = create_app(type('C', (TestConfig,), {'SQLALCHEMY_DATABASE_URI': sys.argv[2]}))\n"
-        "with app.app_context():\n"
-        "    from app.database import writing\n    from app.extensions import db\n"
-        "    from app.orders.models import Order\n"
-        "    with writing():\n"
-        "        db.session.execute(db.update(Order).where(Order.number == sys.argv[3]).values(version=Order.version + 1))\n"
-        "        db.session.commit()\n")
-    done = subprocess.run([sys.executable, "-c", script, ROOT, db_url, order.number], capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_another_process(db_url, order.number,
+                        "db.session.execute(db.update(Order).where(Order.number == number).values(version=Order.version + 1))")
     time.sleep(1.1)  # checked at most once a second
     _changed(client, url, etag)
 
