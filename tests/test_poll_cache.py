@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -52,6 +53,16 @@ def watching(db, make_user, make_order, client, login):
         assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
     assert checkouts.count == 0, "the unchanged poll should be answered from memory"
     return order, url, etag
+
+
+@contextmanager
+def _driver(db):
+    """A pooled driver connection of the app's engine, as raw code would use it."""
+    connection = db.engine.raw_connection()
+    try:
+        yield connection.driver_connection
+    finally:
+        connection.close()
 
 
 def _in_another_process(db_url, number, *lines):
@@ -102,13 +113,9 @@ def test_a_change_by_any_statement_reaches_the_next_poll(db, client, watching):
 @SQLITE
 def test_a_statement_committed_by_sqlite_itself_reaches_the_next_poll(db, client, watching):
     order, url, etag = watching
-    connection = db.engine.raw_connection()
-    try:
-        driver = connection.driver_connection
+    with _driver(db) as driver:
         assert not driver.in_transaction  # no BEGIN: SQLite commits the statement by itself
         driver.execute("UPDATE orders SET version = version + 1 WHERE orders.id = ?", (order.id,))
-    finally:
-        connection.close()
     _changed(client, url, etag)
 
 
@@ -275,26 +282,17 @@ def test_writes_sqlite_would_match_otherwise_reach_the_next_poll(db, client, wat
     db.session.commit()
     etag = client.get(url, headers=HX).headers["ETag"] if _changed(client, url, etag) else etag
     assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
-    connection = db.engine.raw_connection()
-    try:
-        driver = connection.driver_connection
+    with _driver(db) as driver:
         driver.execute("SAVEPOINT outer_one")
         driver.execute("UPDATE orders SET version = version + 1 WHERE orders.id = ?", (order.id,))
         driver.execute("RELEASE outer_one")
         assert not driver.in_transaction
-    finally:
-        connection.close()
     etag = client.get(url, headers=HX).headers["ETag"] if _changed(client, url, etag) else etag
     assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
     before = _version(db, order)
-    connection = db.engine.raw_connection()
-    try:
-        with pytest.raises(sqlite3.IntegrityError):
-            connection.driver_connection.executemany(
-                "UPDATE orders SET version = version + 1, number = ? WHERE orders.id = ?",
-                [(order.number, order.id), (None, order.id)])  # the second row breaks NOT NULL
-    finally:
-        connection.close()
+    with _driver(db) as driver, pytest.raises(sqlite3.IntegrityError):
+        driver.executemany("UPDATE orders SET version = version + 1, number = ? WHERE orders.id = ?",
+                           [(order.number, order.id), (None, order.id)])  # the second row breaks NOT NULL
     assert _version(db, order) == before + 1
     _changed(client, url, etag)
 
@@ -302,13 +300,8 @@ def test_writes_sqlite_would_match_otherwise_reach_the_next_poll(db, client, wat
 @SQLITE
 def test_a_write_with_returning_outside_a_transaction_is_refused(db, client, watching):
     order, url, etag = watching
-    connection = db.engine.raw_connection()
-    try:
-        with pytest.raises(sqlite3.ProgrammingError, match="needs a transaction"):
-            connection.driver_connection.execute(
-                "UPDATE orders SET version = version + 1 WHERE orders.id = ? RETURNING version", (order.id,))
-    finally:
-        connection.close()
+    with _driver(db) as driver, pytest.raises(sqlite3.ProgrammingError, match="needs a transaction"):
+        driver.execute("UPDATE orders SET version = version + 1 WHERE orders.id = ? RETURNING version", (order.id,))
     assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304  # nothing changed
 
 
