@@ -150,7 +150,7 @@ def test_logging_out_ends_the_kept_answers_of_that_session(app, db, client, watc
     thief = app.test_client()
     thief.set_cookie("session", stolen)
     response = thief.get(url, headers={**HX, "If-None-Match": etag})
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
 
 
 @SQLITE

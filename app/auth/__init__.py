@@ -4,14 +4,15 @@ import time
 from collections import OrderedDict
 from functools import wraps
 
-from flask import abort, g, session
+from flask import abort, flash, g, make_response, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext
-from flask_login import current_user
+from flask_login import current_user, login_url
 from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, login_manager
+from app.htmx import hx_redirect, is_partial_request
 
 
 class _VerifiedCookies:
@@ -91,6 +92,17 @@ def init_app(app):
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def _to_the_login_page():
+        """Flask-Login's answer (the message, then the log-in page with ``next``), except that an
+        htmx request (a poll, the unread badge) gets ``HX-Redirect``: a plain redirect would be
+        followed inside htmx's own request, and the log-in page swapped into the fragment."""
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        if is_partial_request():
+            page = request.headers.get("HX-Current-URL") or request.url
+            return hx_redirect(make_response("", 401), login_url(login_manager.login_view, next_url=page))
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
     @login_manager.user_loader
     def _load_user(identity):

@@ -182,3 +182,37 @@ def lifecycle_move(db, order, status):
     with writing():  # the live server writes too: take SQLite's write lock up front, as jobs do
         lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
         db.session.commit()
+
+
+def test_logging_out_in_another_tab_sends_the_watching_tab_to_the_login_page(app, db, make_user, make_order,
+                                                                              live_server, browser):
+    """The watching tab's next poll is refused: the whole tab goes to the log-in page (and back to
+    the order after logging in), instead of the log-in page appearing inside the progress block."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    customer = make_user("customer")
+    order = _order(db, make_order, customer.customer, "shipped")
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
+    watching = context.new_page()
+    _log_in(watching, live_server, customer.email)
+    watching.goto(f"{live_server}/orders/{order.number}")
+    expect(watching.locator("#tracking-progress")).to_be_visible()
+
+    other = context.new_page()
+    other.goto(f"{live_server}/orders/")
+    other.locator("form[action='/logout'] button").click()
+    other.close()
+
+    expect(watching).to_have_url(re.compile(r"/login\?next=%2Forders%2F" + re.escape(order.number) + "$"),
+                                 timeout=(POLL + 4) * 1000)
+    expect(watching.locator("input[name=email]")).to_have_count(1)  # the page's own form, nothing nested
+    expect(watching.locator("#tracking-progress")).to_have_count(0)
+    watching.fill("input[name=email]", customer.email)
+    watching.fill("input[name=password]", PASSWORD)
+    watching.click("form button[type=submit]")
+    expect(watching).to_have_url(f"{live_server}/orders/{order.number}")
+    context.close()
