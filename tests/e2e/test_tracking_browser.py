@@ -216,3 +216,29 @@ def test_logging_out_in_another_tab_sends_the_watching_tab_to_the_login_page(app
     watching.click("form button[type=submit]")
     expect(watching).to_have_url(f"{live_server}/orders/{order.number}")
     context.close()
+
+
+def test_a_lost_connection_is_shown_and_cleared(app, db, make_user, make_order, live_server, browser):
+    """While polls fail (no network, the server restarting) the page says it may be out of date;
+    the next answer takes the notice away, and a change made meanwhile shows."""
+    from playwright.sync_api import expect
+
+    customer = make_user("customer")
+    order = _order(db, make_order, customer.customer, "shipped")
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
+    page = context.new_page()
+    _log_in(page, live_server, customer.email)
+    page.goto(f"{live_server}/orders/{order.number}")
+    expect(page.locator("#tracking-progress")).to_be_visible()
+
+    page.route("**/progress", lambda route: route.abort("internetdisconnected"))
+    notice = page.locator("#tracking-offline")
+    expect(notice).to_have_text("Немає зв'язку із сервером магазину: дані на сторінці можуть бути застарілими. "
+                                "Пробуємо ще раз…", timeout=(POLL + 4) * 1000)
+    with writing():
+        lifecycle.change_status(order, "in_transit", source="staff", note="Поки сторінка була без зв'язку")
+        db.session.commit()
+    page.unroute("**/progress")
+    expect(notice).to_have_count(0, timeout=(POLL + 4) * 1000)
+    expect(page.locator("#tracking-progress .timeline")).to_contain_text("Поки сторінка була без зв'язку")
+    context.close()

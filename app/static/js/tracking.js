@@ -1,6 +1,8 @@
 /* Posylka tracking pages: keep the polled progress block calm and tell screen readers what changed.
  * - An unchanged answer (same ETag, e.g. the browser's cached copy after a 304) is not swapped in.
  * - After a swap that changed the status, the new summary is read out by a live region.
+ * - While polls fail (no network, the server restarting), a notice above the block says the page
+ *   may be out of date; the next answer takes it away.
  * - Inside the widget iframe, the page tells its parent how tall it is. */
 (function () {
   "use strict";
@@ -19,6 +21,30 @@
     if (target.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA" &&
         document.activeElement.value && xhr.status === 200) {
       event.detail.shouldSwap = false;  // do not throw away a return reason being typed
+    }
+  });
+
+  var NOTICE_ID = "tracking-offline";
+
+  function pollFailed(event) {
+    var el = block();
+    if (!el || event.detail.elt !== el || document.getElementById(NOTICE_ID)) { return; }
+    var notice = document.createElement("p");
+    notice.id = NOTICE_ID;
+    notice.className = "flash flash-warning tracking-offline";
+    notice.setAttribute("role", "status");
+    notice.textContent = el.getAttribute("data-offline") || "";
+    el.parentNode.insertBefore(notice, el);
+    reportHeight();
+  }
+
+  document.addEventListener("htmx:sendError", pollFailed);
+  document.addEventListener("htmx:responseError", pollFailed);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var notice = document.getElementById(NOTICE_ID);
+    if (notice && event.detail.successful && event.detail.elt === block()) {
+      notice.remove();
+      reportHeight();
     }
   });
 
