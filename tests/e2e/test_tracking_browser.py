@@ -184,6 +184,20 @@ def lifecycle_move(db, order, status):
         db.session.commit()
 
 
+def _watching_a_shipped_order(db, make_user, make_order, live_server, browser):
+    """A customer logged in on a phone-sized page of their shipped order: (user, order, context, page)."""
+    from playwright.sync_api import expect
+
+    customer = make_user("customer")
+    order = _order(db, make_order, customer.customer, "shipped")
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
+    page = context.new_page()
+    _log_in(page, live_server, customer.email)
+    page.goto(f"{live_server}/orders/{order.number}")
+    expect(page.locator("#tracking-progress")).to_be_visible()
+    return customer, order, context, page
+
+
 def test_logging_out_in_another_tab_sends_the_watching_tab_to_the_login_page(app, db, make_user, make_order,
                                                                               live_server, browser):
     """The watching tab's next poll is refused: the whole tab goes to the log-in page (and back to
@@ -194,13 +208,7 @@ def test_logging_out_in_another_tab_sends_the_watching_tab_to_the_login_page(app
 
     from tests.conftest import PASSWORD
 
-    customer = make_user("customer")
-    order = _order(db, make_order, customer.customer, "shipped")
-    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
-    watching = context.new_page()
-    _log_in(watching, live_server, customer.email)
-    watching.goto(f"{live_server}/orders/{order.number}")
-    expect(watching.locator("#tracking-progress")).to_be_visible()
+    customer, order, context, watching = _watching_a_shipped_order(db, make_user, make_order, live_server, browser)
 
     other = context.new_page()
     other.goto(f"{live_server}/orders/")
@@ -223,13 +231,7 @@ def test_a_lost_connection_is_shown_and_cleared(app, db, make_user, make_order, 
     the next answer takes the notice away, and a change made meanwhile shows."""
     from playwright.sync_api import expect
 
-    customer = make_user("customer")
-    order = _order(db, make_order, customer.customer, "shipped")
-    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
-    page = context.new_page()
-    _log_in(page, live_server, customer.email)
-    page.goto(f"{live_server}/orders/{order.number}")
-    expect(page.locator("#tracking-progress")).to_be_visible()
+    _, order, context, page = _watching_a_shipped_order(db, make_user, make_order, live_server, browser)
 
     page.route("**/progress", lambda route: route.abort("internetdisconnected"))
     notice = page.locator("#tracking-offline")
