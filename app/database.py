@@ -198,12 +198,19 @@ _gates_lock = threading.Lock()
 _GATE_KEY = "posylka_writer_gate"
 
 
+def sqlite_file(database):
+    """The real path of a SQLite database file, as the per-file registries key it (the writer
+    gate, ``app.sqlite_changes``); None for an in-memory database or a ``file:`` URI."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.realpath(database)
+
+
 def writer_gate(engine):
     """The gate of ``engine``'s database file (None for an in-memory database)."""
-    path = engine.url.database
-    if not path or path == ":memory:" or path.startswith("file::memory:"):
+    path = sqlite_file(engine.url.database)
+    if path is None:
         return None
-    path = os.path.realpath(path)
     with _gates_lock:
         return _gates.setdefault(path, WriterGate())
 

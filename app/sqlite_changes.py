@@ -43,6 +43,8 @@ import sqlite3
 import threading
 import time
 
+from app.database import sqlite_file
+
 log = logging.getLogger(__name__)
 
 ALL = None  # "any row of the watched tables may have changed"
@@ -329,9 +331,9 @@ _feeds_lock = threading.Lock()
 
 def feed_for(database):
     """The feed of a database file (None for an in-memory database)."""
-    if not database or database == ":memory:" or database.startswith("file:"):
+    path = sqlite_file(database)
+    if path is None:
         return None
-    path = os.path.realpath(database)
     feed = _feeds.get(path)
     if feed is None:
         with _feeds_lock:
@@ -349,36 +351,33 @@ def _column_value(column, value):
 
 class TrackedCursor(sqlite3.Cursor):
     def execute(self, sql, parameters=()):
-        connection = self.connection
-        feed = connection.feed
-        if feed is None or not feed.watched:
+        kind = self._watched_kind(sql)
+        if kind is None:
             return super().execute(sql, parameters)
-        kind = feed.classify(sql)
-        if kind[0] is _NOTHING:
-            return super().execute(sql, parameters)
-        connection.before(kind, sql)
-        try:
-            result = super().execute(sql, parameters)
-        except BaseException:
-            connection.failed(kind)
-            raise
-        connection.note(kind, (parameters,))
-        return result
+        return self._tracked(kind, sql, super().execute, parameters, (parameters,))
 
     def executemany(self, sql, seq_of_parameters):
-        connection = self.connection
-        feed = connection.feed
-        if feed is None or not feed.watched:
-            return super().executemany(sql, seq_of_parameters)
-        kind = feed.classify(sql)
-        if kind[0] is _NOTHING:
+        kind = self._watched_kind(sql)
+        if kind is None:
             return super().executemany(sql, seq_of_parameters)
         rows = seq_of_parameters if isinstance(seq_of_parameters, (list, tuple)) else list(seq_of_parameters)
+        return self._tracked(kind, sql, super().executemany, rows, rows)
+
+    def _watched_kind(self, sql):
+        """The statement's classification, or None when it cannot change a watched row."""
+        feed = self.connection.feed
+        if feed is None or not feed.watched:
+            return None
+        kind = feed.classify(sql)
+        return None if kind[0] is _NOTHING else kind
+
+    def _tracked(self, kind, sql, run, parameters, rows):
+        connection = self.connection
         connection.before(kind, sql)
         try:
-            result = super().executemany(sql, rows)
+            result = run(sql, parameters)
         except BaseException:
-            connection.failed(kind)  # some rows may have been written (and, outside a transaction, committed)
+            connection.failed(kind)  # it may have written rows (outside a transaction: committed them)
             raise
         connection.note(kind, rows)
         return result

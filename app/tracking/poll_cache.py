@@ -24,13 +24,14 @@ from sqlalchemy.engine import make_url
 
 from app import sqlite_changes
 
-WATCHED = {"orders": ("id", "number", "customer_id"), "customers": ("id", "user_id"), "users": ("id",),
-           "user_sessions": ("id", "token_hash", "user_id")}
-#: what a change of (table, column) value pins down: an entry is marked with (kind, value) pairs
+#: the rows a kept answer is read from, by the (table, column) a change can be pinned to, and what
+#: that pins down: an entry is marked with (kind, value) pairs
 KINDS = {("orders", "id"): "order", ("orders", "number"): "number", ("orders", "customer_id"): "customer",
          ("customers", "id"): "customer", ("customers", "user_id"): "user", ("users", "id"): "user",
          ("user_sessions", "user_id"): "user", ("user_sessions", "id"): "session",
          ("user_sessions", "token_hash"): "token"}
+#: table -> its watched columns (for ``ChangeFeed.watch``)
+WATCHED = {table: tuple(c for t, c in KINDS if t == table) for table, _ in KINDS}
 
 
 class PollCache:
