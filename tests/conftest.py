@@ -233,6 +233,22 @@ def login(client):
     return do
 
 
+@pytest.fixture
+def polling_customer(make_user, make_order, client, login):
+    """``polling_customer(status)``: a customer logged in on ``client`` whose order's polled
+    partial answered 200 and then, unchanged, 304: (user, order, url, etag)."""
+    def make(status="in_transit"):
+        user = make_user("customer")
+        order = make_order(customer=user.customer, status=status)
+        assert login(user.email).status_code == 302
+        url = f"/orders/{order.number}/progress"
+        etag = client.get(url, headers={"HX-Request": "true"}).headers["ETag"]
+        assert client.get(url, headers={"HX-Request": "true", "If-None-Match": etag}).status_code == 304
+        return user, order, url, etag
+
+    return make
+
+
 # ---- live server and browser -----------------------------------------------------------------
 
 def free_port():

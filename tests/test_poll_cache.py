@@ -41,14 +41,9 @@ class Checkouts:
 
 
 @pytest.fixture
-def watching(db, make_user, make_order, client, login):
+def watching(db, polling_customer, client):
     """A logged-in customer whose shipped order's poll is kept in memory: (order, url, etag)."""
-    user = make_user("customer")
-    order = make_order(customer=user.customer, status="shipped")
-    assert login(user.email).status_code == 302
-    url = f"/orders/{order.number}/progress"
-    etag = client.get(url, headers=HX).headers["ETag"]
-    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304  # read and kept
+    _, order, url, etag = polling_customer("shipped")  # its 304 read the order and kept the answer
     with Checkouts(db.engine) as checkouts:
         assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
     assert checkouts.count == 0, "the unchanged poll should be answered from memory"

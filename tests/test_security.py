@@ -164,21 +164,16 @@ def test_log_out_everywhere_and_password_change(app, db, make_user, login):
 HX = {"HX-Request": "true"}
 
 
-def _watching(app, make_user, make_order, client, login):
+def _watching(polling_customer, client):
     """A logged-in customer whose in-transit order's partial answered 304 and page was cached."""
-    user = make_user("customer")
-    order = make_order(customer=user.customer, status="in_transit")
-    assert login(user.email).status_code == 302
-    url = f"/orders/{order.number}/progress"
-    etag = client.get(url, headers=HX).headers["ETag"]
-    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
+    user, order, url, etag = polling_customer("in_transit")
     for _ in range(2):  # the second view comes from the page cache
         assert order.number in client.get(f"/orders/{order.number}").get_data(as_text=True)
     return user, order, url, etag
 
 
-def test_logged_out_sessions_get_no_quick_304_nor_cached_order_page(app, make_user, make_order, client, login):
-    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+def test_logged_out_sessions_get_no_quick_304_nor_cached_order_page(app, client, polling_customer):
+    user, order, url, etag = _watching(polling_customer, client)
     phone = app.test_client()  # the customer is logged in elsewhere too: that row must not count here
     phone.post("/login", data={"email": user.email, "password": PASSWORD})
     assert phone.get(url, headers={**HX, "If-None-Match": etag}).status_code == 304
@@ -198,8 +193,8 @@ def test_logged_out_sessions_get_no_quick_304_nor_cached_order_page(app, make_us
     assert page.status_code == 302 and page.headers["Location"].startswith("/login")
 
 
-def test_idle_sessions_get_no_quick_304_nor_cached_order_page(app, db, make_user, make_order, client, login):
-    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+def test_idle_sessions_get_no_quick_304_nor_cached_order_page(app, db, client, polling_customer):
+    user, order, url, etag = _watching(polling_customer, client)
     row = db.session.query(UserSession).filter_by(user_id=user.id).one()
     row.last_seen_at = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
     db.session.commit()
@@ -209,10 +204,10 @@ def test_idle_sessions_get_no_quick_304_nor_cached_order_page(app, db, make_user
     assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1  # not brought back to life
 
 
-def test_a_poll_still_keeps_its_session_alive(app, db, make_user, make_order, client, login):
+def test_a_poll_still_keeps_its_session_alive(app, db, client, polling_customer):
     """The quick 304 does not write; once the row's last touch is a minute old, a poll goes the
     normal way, which touches it, so a customer watching the page is not logged out as idle."""
-    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+    user, order, url, etag = _watching(polling_customer, client)
     row = db.session.query(UserSession).filter_by(user_id=user.id).one()
     before = utcnow() - timedelta(minutes=5)
     row.last_seen_at = before
@@ -222,10 +217,10 @@ def test_a_poll_still_keeps_its_session_alive(app, db, make_user, make_order, cl
     assert db.session.query(UserSession).filter_by(user_id=user.id).one().last_seen_at > before + timedelta(minutes=4)
 
 
-def test_a_remembered_session_cookie_still_expires_and_follows_the_key(app, make_user, make_order, client, login):
+def test_a_remembered_session_cookie_still_expires_and_follows_the_key(app, client, polling_customer):
     """A verified cookie is not verified again on every poll (app/auth/__init__.py), but it
     still ends with the session's lifetime and with a change of the secret key."""
-    user, order, url, etag = _watching(app, make_user, make_order, client, login)
+    user, order, url, etag = _watching(polling_customer, client)
     cookie = client.get_cookie("session").value
     lifetime = app.permanent_session_lifetime
     app.permanent_session_lifetime = timedelta(seconds=0)
