@@ -212,8 +212,8 @@ def test_logging_out_in_another_tab_sends_the_watching_tab_to_the_login_page(app
 
     other = context.new_page()
     other.goto(f"{live_server}/orders/")
-    other.locator("form[action='/logout'] button").click()
-    other.close()
+    with other.expect_navigation():  # logged out once the next page has loaded (the page is not
+        other.locator("form[action='/logout'] button").click()  # closed mid-navigation)
 
     expect(watching).to_have_url(re.compile(r"/login\?next=%2Forders%2F" + re.escape(order.number) + "$"),
                                  timeout=(POLL + 4) * 1000)
