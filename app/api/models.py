@@ -145,6 +145,22 @@ class PlatformDelivery(db.Model):
     received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
+class PlatformCustomer(db.Model):
+    """Which customer a shop platform's customer account is (WooCommerce ``customer_id``, Shopify
+    ``customer.id``), so that a returning buyer's orders stay together whatever e-mail they give."""
+
+    __tablename__ = "platform_customers"
+    __table_args__ = (db.UniqueConstraint("platform", "external_id", name="uq_platform_customers_platform"),)
+    id = db.Column(db.Integer, primary_key=True)
+    platform = db.Column(db.String(20), nullable=False)
+    external_id = db.Column(db.String(64), nullable=False)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False,
+                            index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    customer = db.relationship("Customer")
+
+
 class PlatformOrder(db.Model):
     """Which order a shop platform's order became (WooCommerce or Shopify order id)."""
 

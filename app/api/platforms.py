@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app import settings
 from app.api import schemas as s
 from app.api.core import ApiError, resource
-from app.api.models import PlatformDelivery, PlatformOrder
+from app.api.models import PlatformCustomer, PlatformDelivery, PlatformOrder
 from app.carriers import detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import lifecycle, statuses
@@ -70,6 +70,14 @@ def _list(value):
 
 def _full_name(*parts):
     return " ".join(p for p in (_text(x, 100) for x in parts) if p) or None
+
+
+def _account_id(value):
+    """A platform's customer account id, or None for a guest (WooCommerce sends 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    value = str(value).strip()[:64]
+    return value if value and value != "0" else None
 
 
 def carrier_for(company, number):
@@ -124,6 +132,7 @@ def woocommerce_order(data):
                 tracking.append((_text(entry.get("tracking_provider") or entry.get("custom_tracking_provider"), 64),
                                  _text(entry.get("tracking_number"), 64)))
     return {
+        "customer_id": _account_id(data.get("customer_id")),  # 0: a guest
         "name": _full_name(billing.get("first_name"), billing.get("last_name"))
         or _full_name(shipping.get("first_name"), shipping.get("last_name")),
         "email": _text(billing.get("email"), 254), "phone": _text(billing.get("phone") or shipping.get("phone"), 32),
@@ -151,6 +160,7 @@ def shopify_order(data):
         for number in numbers:
             tracking.append((_text(fulfillment.get("tracking_company"), 64), _text(number, 64)))
     return {
+        "customer_id": _account_id(customer.get("id")),
         "name": _text(shipping.get("name"), 200) or _full_name(shipping.get("first_name"), shipping.get("last_name"))
         or _full_name(customer.get("first_name"), customer.get("last_name")) or _text(billing.get("name"), 200),
         "email": _text(data.get("email") or data.get("contact_email") or customer.get("email"), 254),
@@ -191,6 +201,22 @@ def _add_tracking(order, tracking, platform):
         lifecycle.change_status(order, statuses.SHIPPED, source="import", actor=platform)
 
 
+def platform_customer(platform, mapped):
+    """The platform account's customer if it ordered before, else matched by e-mail (see
+    ``find_or_create_customer``); the account is remembered for its next orders."""
+    account = mapped["customer_id"]
+    if account:
+        known = db.session.execute(db.select(PlatformCustomer).filter_by(platform=platform, external_id=account)
+                                   ).scalar_one_or_none()
+        if known is not None:
+            return known.customer
+    customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
+                                       phone=mapped["phone"])
+    if account:
+        db.session.add(PlatformCustomer(platform=platform, external_id=account, customer=customer))
+    return customer
+
+
 def ingest(platform, data):
     """Create or update the order for a platform's order JSON; return (result, order)."""
     external_id = data.get("id")
@@ -203,8 +229,7 @@ def ingest(platform, data):
                               ).scalar_one_or_none()
     try:
         if link is None:
-            customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
-                                               phone=mapped["phone"])
+            customer = platform_customer(platform, mapped)
             order = create_order(customer, mapped["items"], delivery=mapped["delivery"], source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"])
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))

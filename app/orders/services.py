@@ -42,15 +42,30 @@ def order_number_for(order_id):
     return f"{prefix}{100000 + order_id}"
 
 
+def same_name(a, b):
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
+
+
 def find_or_create_customer(*, name, email=None, phone=None, language=None):
+    """The customer an order is filed under; two people are never merged into one.
+
+    With an e-mail, the customer with that e-mail (or a new one): a phone already on file under
+    another customer does not matter, since that customer would otherwise receive this order's
+    messages and see its address. Without an e-mail, a phone matches only a customer who has no
+    e-mail either and the same name (a returning guest who orders by phone). Platform webhooks
+    first match the platform's own customer id (``app.api.platforms``). Used by the staff form,
+    the API, CSV import and the platform webhooks.
+    """
     email = (email or "").strip().lower() or None
+    phone = (phone or "").strip() or None
     customer = None
     if email:
         customer = db.session.execute(db.select(Customer).filter_by(email=email).order_by(Customer.id)
                                       ).scalars().first()
-    if customer is None and phone:
-        customer = db.session.execute(db.select(Customer).filter_by(phone=phone).order_by(Customer.id)
-                                      ).scalars().first()
+    elif phone:
+        candidates = db.session.execute(db.select(Customer).filter_by(phone=phone, email=None)
+                                        .order_by(Customer.id)).scalars()
+        customer = next((c for c in candidates if same_name(c.name, name)), None)
     if customer is None:
         customer = Customer(name=name, email=email, phone=phone, language=language or "uk")
         db.session.add(customer)

@@ -1,6 +1,7 @@
 """The foundation's tables that hold a customer's data (other domains register their own)."""
 from sqlalchemy import String, cast, or_
 
+from app.api.models import PlatformCustomer
 from app.audit import AuditLog
 from app.auth.models import User
 from app.auth.sessions import UserSession
@@ -50,6 +51,9 @@ register(PersonalData(PushSubscription, lambda c: db.select(PushSubscription)
                       hidden=("p256dh", "auth")))
 register(PersonalData(ReturnRequest, lambda c: db.select(ReturnRequest).where(ReturnRequest.order_id.in_(_order_ids(c)))
                       .order_by(ReturnRequest.id)))
+# the platform's account id: erased, so that the platform's next order starts a new customer
+register(PersonalData(PlatformCustomer, lambda c: db.select(PlatformCustomer).where(PlatformCustomer.customer_id == c.id)
+                      .order_by(PlatformCustomer.id), erase="delete"))
 register(PersonalData(Customer, lambda c: db.select(Customer).where(Customer.id == c.id)))
 register(PersonalData(UserSession, lambda c: db.select(UserSession).where(UserSession.user_id == c.user_id)
                       .order_by(UserSession.id), erase="delete", hidden=("token_hash",)))
