@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import inspect, text
 
+from app.api.models import PlatformCustomer
 from app.audit import AuditLog
 from app.auth.sessions import UserSession
 from app.notify.models import NotificationPreference, PushSubscription
@@ -49,6 +50,7 @@ def _seed_customer(db, make_user, make_order, staff):
                                 location=PERSONAL["location"], mapped_status="delivered"))
     db.session.add(ReturnRequest(order_id=order.id, reason=PERSONAL["return_reason"], requested_by_user_id=user.id))
     db.session.add(NotificationPreference(customer_id=customer.id, email_enabled=True, email_consent_at=utcnow()))
+    db.session.add(PlatformCustomer(platform="woocommerce", external_id="17", customer_id=customer.id))
     db.session.add(PushSubscription(customer_id=customer.id, endpoint=PERSONAL["push_endpoint"],
                                     p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
                                     auth="tBHItJI5svbpez7KI4CCXg"))
