@@ -58,6 +58,7 @@ def reqs(*numbers):
     ("2024-05-02T09:30:00.000+02:00", datetime(2024, 5, 2, 7, 30)),
     ("2020-03-20 15:08:42 +0100", datetime(2020, 3, 20, 14, 8, 42)),
     ("", None), ("not a date", None),
+    ("0001-01-01 00:00:00", None), ("0001-01-01T00:00:00", None), (0, None), ({"date": "x"}, None), (True, None),
 ])
 def test_mixed_date_formats(value, expected):
     assert parse_datetime(value) == expected
@@ -67,6 +68,7 @@ def test_dates_only():
     assert parse_date("2022-03-16") == date(2022, 3, 16)
     assert parse_date("07-03-2022 12:00:00") == date(2022, 3, 7)
     assert parse_date("19.11.2021 13:53:47") == date(2021, 11, 19)
+    assert parse_date("0001-01-01") is None and parse_date("01.01.0001 00:00:00") is None
 
 
 def test_retry_after_forms():

@@ -334,3 +334,51 @@ def test_no_transaction_is_open_while_a_carrier_is_asked(app, db, make_order, ht
     assert summary["outcome"] == "ok" and summary["status_changes"] == 1, (summary, probes)
     [(what, value)] = probes
     assert value < 1 if what == "write took" else value == 0, probes
+
+
+# ---- answers that cannot be understood ------------------------------------------------------------
+
+def test_one_unreadable_parcel_in_a_batch_of_100_holds_up_nothing(app, db, make_order, make_user, login, client,
+                                                                 httpserver):
+    """Nova Poshta's "no scan yet" date (0001-01-01) once failed the whole batch and counted against
+    the carrier; now only the parcel that cannot be read waits, and the admin is told why."""
+    numbers = [f"2040004879{i:04d}" for i in range(100)]
+    orders = [make_order(status="shipped", carrier="nova_poshta", tracking_number=n) for n in numbers]
+    unreadable = numbers[37]
+    items = [np_item(n) for n in numbers]
+    items[37] = np_item(unreadable, DateScan="0001-01-01 00:00:00", TrackingUpdateDate="", RecipientDateTime="",
+                        DateCreated="")
+    # A waybill just printed (status 1): DateScan is the placeholder, the other dates are real
+    items[5] = np_item(numbers[5], code="1", status="Відправник самостійно створив цю накладну, але ще не надав "
+                       "до відправки", DateScan="0001-01-01 00:00:00")
+    httpserver.expect_request("/np/").respond_with_json(np_envelope(items))
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+
+    [summary] = sync_all(app, force=True)
+    assert len(httpserver.log) == 1  # one call for the batch of 100
+    assert summary["outcome"] == "partial" and summary["error_count"] == 1
+    assert summary["status_changes"] == 98  # 99 readable; status 1 moves nothing (the order is already shipped)
+    assert unreadable in summary["errors"] and "could not be read" in summary["errors"]
+    db.session.commit()
+    moved = {o.shipments[0].tracking_number: o.status for o in db.session.execute(db.select(Order)).scalars()}
+    assert moved[unreadable] == "shipped" and moved[numbers[5]] == "shipped"
+    assert sum(status == "in_transit" for status in moved.values()) == 98
+    state = db.session.get(CarrierState, "nova_poshta")
+    assert state.breaker_state == "closed" and state.consecutive_failures == 0
+    odd = reload(db, orders[37]).shipments[0]
+    assert json.loads(odd.raw_payload)["DateScan"] == "0001-01-01 00:00:00" and not odd.events
+    admin = make_user("admin", language="en")
+    login(admin.email)
+    assert unreadable in client.get("/admin/carriers/").get_data(as_text=True)
+
+
+def test_an_event_dated_in_the_future_waits_and_is_told(app, db, make_order, httpserver):
+    order = make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799077")
+    later = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    httpserver.expect_request("/np/").respond_with_json(np_envelope([np_item(
+        "20400048799077", code="9", status="Відправлення отримано", DateScan=later, TrackingUpdateDate=later)]))
+    live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
+    [summary] = sync_all(app, force=True)
+    assert summary["new_events"] == 0 and "in the future" in summary["errors"]
+    assert reload(db, order).status == "shipped"
+    assert db.session.get(CarrierState, "nova_poshta").breaker_state == "closed"

@@ -36,6 +36,15 @@ class NotConfigured(CarrierError):
     transient = False
 
 
+class ParcelUnreadable(ValueError):
+    """One parcel's part of an answer cannot be understood. ``str(error)`` says why, for the admin.
+
+    Raised by an adapter's per-parcel reader and caught by ``CarrierAdapter.read_parcel``: the
+    parcel is recorded with the reason and skipped; its batch, the other parcels and the
+    circuit breaker are not affected.
+    """
+
+
 @dataclass
 class TrackRequest:
     number: str
@@ -71,6 +80,13 @@ class TrackResult:
     raw: object = None
     #: A per-parcel problem the carrier reported (the parcel, not the carrier, is at fault)
     error: str = ""
+    #: Why this parcel's part of the answer could not be understood ("" when it could). Such a
+    #: parcel is recorded (the reason for the admin, ``raw`` on the shipment) and changes nothing.
+    unreadable: str = ""
+
+    @classmethod
+    def unreadable_parcel(cls, number, reason, raw=None):
+        return cls(number, found=False, raw=raw, unreadable=reason)
 
     def raw_json(self, limit=60000):
         text = json.dumps(self.raw, ensure_ascii=False, default=str)
@@ -127,6 +143,17 @@ class CarrierAdapter:
     def url(self, path=""):
         return self.settings.base_url.rstrip("/") + path
 
+    def read_parcel(self, number, raw, read):
+        """``read(raw)`` (a ``TrackResult``), or an unreadable result when the parcel's data cannot be
+        understood: one odd parcel never fails its batch nor counts against the carrier."""
+        try:
+            return read(raw)
+        except ParcelUnreadable as error:
+            return TrackResult.unreadable_parcel(number, str(error), raw)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as error:
+            return TrackResult.unreadable_parcel(number, f"unexpected data ({error.__class__.__name__}: {error})"[:300],
+                                                 raw)
+
     def parse_json(self, response):
         try:
             return response.json()
@@ -143,13 +170,26 @@ _DATE_FORMATS = (
 )
 
 
+#: Dates before this year are placeholders, not times: Nova Poshta sends ``0001-01-01 00:00:00``
+#: for a scan that has not happened yet (its own documentation example for status 1 does).
+EARLIEST_YEAR = 1990
+
+
 def parse_datetime(value, local=KYIV):
-    """A carrier's time as naive UTC, or None. Times without an offset are ``local``."""
-    if value in (None, ""):
+    """A carrier's time as naive UTC, or None (empty, unreadable or a placeholder date).
+
+    Times without an offset are ``local`` time."""
+    if value is None or isinstance(value, bool) or value == "":
         return None
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
-    text = str(value).strip()
+        try:
+            moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return moment.replace(tzinfo=None) if moment.year >= EARLIEST_YEAR else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
     text = re.sub(r"Z$", "+00:00", text)
     try:
         parsed = datetime.fromisoformat(text)
@@ -161,32 +201,49 @@ def parse_datetime(value, local=KYIV):
                 break
             except ValueError:
                 continue
-    if parsed is None:
+    if parsed is None or parsed.year < EARLIEST_YEAR:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=local)
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
 
 
 def parse_date(value, local=KYIV):
     """A carrier's date (the local calendar day), or None."""
-    if value in (None, ""):
+    if value is None or isinstance(value, bool) or value == "":
         return None
     text = str(value).strip()
     for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text[:10], fmt).date()
+            day = datetime.strptime(text[:10], fmt).date()
         except ValueError:
             continue
+        return day if day.year >= EARLIEST_YEAR else None
     moment = parse_datetime(value, local)
     if moment is None:
         return None
     return moment.replace(tzinfo=timezone.utc).astimezone(local).date()
 
 
+def dated_items(items, code_field, time_field, zone=KYIV):
+    """``(item, code, naive UTC time)`` for each object of ``items`` that has a code and a readable time.
+
+    ``zone``: the zone of times sent without an offset, or a function of the item giving it."""
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        code = text_of(item.get(code_field))
+        when = parse_datetime(item.get(time_field), zone(item) if callable(zone) else zone)
+        if code and when is not None:
+            yield item, code, when
+
+
 def text_of(value):
-    """A number-or-string field as a clean string."""
-    if value is None:
+    """A number-or-string field as a clean string ("" for nothing, or for a list or an object)."""
+    if value is None or isinstance(value, (dict, list, tuple)):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)

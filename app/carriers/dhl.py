@@ -8,6 +8,7 @@ from app.carriers.base import (
     CarrierAdapter,
     CarrierAuthError,
     CarrierResponseError,
+    ParcelUnreadable,
     TrackedEvent,
     TrackResult,
     parse_date,
@@ -51,25 +52,7 @@ class Dhl(CarrierAdapter):
             return TrackResult(number, found=False, raw=payload)
         shipment = next((s for s in shipments if isinstance(s, dict) and text_of(s.get("id")) == number),
                         shipments[0])
-        raw_events = list(shipment.get("events") or [])
-        if not raw_events and isinstance(shipment.get("status"), dict):
-            raw_events = [shipment["status"]]
-        events = []
-        for item in raw_events:
-            if not isinstance(item, dict):
-                continue
-            when = parse_datetime(item.get("timestamp"))
-            code = text_of(item.get("statusCode")).lower() or "unknown"
-            if when is None:
-                continue
-            text = text_of(item.get("description")) or text_of(item.get("status"))
-            events.append(TrackedEvent(code, text, when, _place(item.get("location"))))
-        events.sort(key=lambda e: e.occurred_at)
-        eta = shipment.get("estimatedTimeOfDelivery")
-        frame = shipment.get("estimatedDeliveryTimeFrame")
-        if not eta and isinstance(frame, dict):
-            eta = frame.get("estimatedThrough") or frame.get("estimatedFrom")
-        return TrackResult(number, True, events, parse_date(eta), shipment)
+        return self.read_parcel(number, shipment, lambda raw: _read(number, raw))
 
     probe_number = "0000000000"
 
@@ -81,3 +64,27 @@ def _safe_json(response):
         return None
 
 
+
+
+def _read(number, shipment):
+    if not isinstance(shipment, dict):
+        raise ParcelUnreadable("the shipment is not a JSON object")
+    raw_events = list(shipment.get("events") or [])
+    if not raw_events and isinstance(shipment.get("status"), dict):
+        raw_events = [shipment["status"]]
+    events = []
+    for item in raw_events:
+        if not isinstance(item, dict):
+            continue
+        when = parse_datetime(item.get("timestamp"))
+        code = text_of(item.get("statusCode")).lower() or "unknown"
+        if when is None:
+            continue
+        text = text_of(item.get("description")) or text_of(item.get("status"))
+        events.append(TrackedEvent(code, text, when, _place(item.get("location"))))
+    events.sort(key=lambda e: e.occurred_at)
+    eta = shipment.get("estimatedTimeOfDelivery")
+    frame = shipment.get("estimatedDeliveryTimeFrame")
+    if not eta and isinstance(frame, dict):
+        eta = frame.get("estimatedThrough") or frame.get("estimatedFrom")
+    return TrackResult(number, True, events, parse_date(eta), shipment)

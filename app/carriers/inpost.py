@@ -3,7 +3,17 @@
 ``tracking_details`` is newest first (a public client wrongly takes the last one). Pushed
 status changes arrive at the webhook in ``views.py``.
 """
-from app.carriers.base import CarrierAdapter, CarrierAuthError, CarrierResponseError, TrackedEvent, TrackResult, parse_datetime, text_of
+from app.carriers.base import (
+    CarrierAdapter,
+    CarrierAuthError,
+    CarrierResponseError,
+    ParcelUnreadable,
+    TrackedEvent,
+    TrackResult,
+    dated_items,
+    parse_datetime,
+    text_of,
+)
 
 
 class InPost(CarrierAdapter):
@@ -31,19 +41,19 @@ class InPost(CarrierAdapter):
             raise CarrierResponseError("inpost: unexpected answer (not a JSON object)")
         if payload.get("error"):
             return TrackResult(number, found=False, raw=payload)
-        events = []
-        for item in payload.get("tracking_details") or []:
-            if not isinstance(item, dict):
-                continue
-            when = parse_datetime(item.get("datetime"))
-            code = text_of(item.get("status"))
-            if when is None or not code:
-                continue
-            events.append(TrackedEvent(code, code.replace("_", " "), when, text_of(item.get("agency"))))
-        if not events and payload.get("status"):
-            when = parse_datetime(payload.get("updated_at")) or parse_datetime(payload.get("created_at"))
-            if when is not None:
-                code = text_of(payload["status"])
-                events.append(TrackedEvent(code, code.replace("_", " "), when))
-        events.sort(key=lambda e: e.occurred_at)
-        return TrackResult(number, True, events, None, payload)
+        return self.read_parcel(number, payload, lambda raw: _read(number, raw))
+
+
+def _read(number, payload):
+    details = payload.get("tracking_details") or []
+    if not isinstance(details, list):
+        raise ParcelUnreadable(f"tracking_details is a {type(details).__name__}, not a list")
+    events = [TrackedEvent(code, code.replace("_", " "), when, text_of(item.get("agency")))
+              for item, code, when in dated_items(details, "status", "datetime")]
+    if not events and payload.get("status"):
+        when = parse_datetime(payload.get("updated_at")) or parse_datetime(payload.get("created_at"))
+        if when is not None:
+            code = text_of(payload["status"])
+            events.append(TrackedEvent(code, code.replace("_", " "), when))
+    events.sort(key=lambda e: e.occurred_at)
+    return TrackResult(number, True, events, None, payload)

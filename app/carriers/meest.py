@@ -5,7 +5,16 @@ is; on a 401 the adapter logs in again once. At most 500 requests a minute per u
 """
 import threading
 
-from app.carriers.base import CarrierAdapter, CarrierAuthError, CarrierResponseError, TrackedEvent, TrackResult, parse_datetime, text_of
+from app.carriers.base import (
+    CarrierAdapter,
+    CarrierAuthError,
+    CarrierResponseError,
+    ParcelUnreadable,
+    TrackedEvent,
+    TrackResult,
+    dated_items,
+    text_of,
+)
 
 
 def _descr(value, lang=("descrUA", "descrEN", "descrRU")):
@@ -86,26 +95,7 @@ class Meest(CarrierAdapter):
             if response.status_code >= 400:
                 raise CarrierResponseError(f"meest: {_error_text(payload)}")
             return TrackResult(number, found=False, raw=payload, error=_error_text(payload))
-        result = payload.get("result") or []
-        if isinstance(result, dict):
-            result = [result]
-        events = []
-        for item in result:
-            if not isinstance(item, dict):
-                continue
-            when = parse_datetime(item.get("eventDateTime"))
-            code = text_of(item.get("eventCode"))
-            if when is None or not code:
-                continue
-            text = _descr(item.get("eventDescr"))
-            detail = _descr(item.get("eventDetailDescr"))
-            if detail:
-                text = f"{text}: {detail}"
-            location = ", ".join(p for p in (_descr(item.get("eventCityDescr")),
-                                             _descr(item.get("eventCountryDescr"))) if p)
-            events.append(TrackedEvent(code, text, when, location))
-        events.sort(key=lambda e: e.occurred_at)
-        return TrackResult(number, bool(events), events, None, payload)
+        return self.read_parcel(number, payload, lambda raw: _read(number, raw))
 
     def test_connection(self):
         if not self.settings.credentials.get("token"):
@@ -113,3 +103,24 @@ class Meest(CarrierAdapter):
             self.authenticate()
         self._track_one(self.probe_number)
         return "ok"
+
+
+def _read(number, payload):
+    result = payload.get("result") or []
+    if isinstance(result, dict):
+        result = [result]
+    if not isinstance(result, list):
+        raise ParcelUnreadable(f"result is a {type(result).__name__}, not a list of events")
+    events = []
+    for item, code, when in dated_items(result, "eventCode", "eventDateTime"):
+        text = _descr(item.get("eventDescr"))
+        detail = _descr(item.get("eventDetailDescr"))
+        if detail:
+            text = f"{text}: {detail}"
+        location = ", ".join(p for p in (_descr(item.get("eventCityDescr")),
+                                         _descr(item.get("eventCountryDescr"))) if p)
+        events.append(TrackedEvent(code, text, when, location))
+    if result and not events:
+        raise ParcelUnreadable("no event with both an eventCode and a readable eventDateTime")
+    events.sort(key=lambda e: e.occurred_at)
+    return TrackResult(number, bool(events), events, None, payload)

@@ -9,6 +9,7 @@ from app.carriers.base import (
     CarrierAdapter,
     CarrierAuthError,
     CarrierResponseError,
+    ParcelUnreadable,
     TrackedEvent,
     TrackResult,
     parse_date,
@@ -18,6 +19,8 @@ from app.carriers.base import (
 
 AUTH_ERROR_CODES = {"20000200068", "20000200069"}
 NOT_FOUND_CODE = "3"
+#: Where the time of the current status is, best first
+DATE_FIELDS = ("DateScan", "TrackingUpdateDate", "RecipientDateTime", "DateCreated")
 
 
 def _messages(value):
@@ -71,18 +74,24 @@ class NovaPoshta(CarrierAdapter):
             if item is None:
                 results.append(TrackResult(r.number, found=False, raw=payload.get("warnings")))
                 continue
-            code = text_of(item.get("StatusCode"))
-            if code == NOT_FOUND_CODE or not code:
-                results.append(TrackResult(r.number, found=False, raw=item))
-                continue
-            when = (parse_datetime(item.get("DateScan")) or parse_datetime(item.get("TrackingUpdateDate"))
-                    or parse_datetime(item.get("RecipientDateTime")) or parse_datetime(item.get("DateCreated")))
-            if when is None:
-                raise CarrierResponseError(f"nova_poshta: no readable date for {r.number}")
-            location = text_of(item.get("WarehouseRecipient")) or text_of(item.get("CityRecipient"))
-            event = TrackedEvent(code, text_of(item.get("Status")), when, location)
-            results.append(TrackResult(r.number, True, [event], parse_date(item.get("ScheduledDeliveryDate")), item))
+            results.append(self.read_parcel(r.number, item, self._read))
         return results
+
+    @staticmethod
+    def _read(item):
+        number = text_of(item.get("Number"))
+        code = text_of(item.get("StatusCode"))
+        if code == NOT_FOUND_CODE:
+            return TrackResult(number, found=False, raw=item)
+        if not code:
+            raise ParcelUnreadable("no StatusCode")
+        # DateScan is "0001-01-01 00:00:00" until the first scan (status 1): the next field answers
+        when = next(filter(None, map(parse_datetime, (item.get(name) for name in DATE_FIELDS))), None)
+        if when is None:
+            raise ParcelUnreadable(f"status {code} without a readable date ({', '.join(DATE_FIELDS)})")
+        location = text_of(item.get("WarehouseRecipient")) or text_of(item.get("CityRecipient"))
+        event = TrackedEvent(code, text_of(item.get("Status")), when, location)
+        return TrackResult(number, True, [event], parse_date(item.get("ScheduledDeliveryDate")), item)
 
     def test_connection(self):
         payload, error = self._call([{"DocumentNumber": self.probe_number, "Phone": ""}])

@@ -36,6 +36,8 @@ from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
 log = logging.getLogger(__name__)
 CHUNK = 400
 MAX_ERROR_LINES = 50
+#: An event dated later than this after the sync's "now" is a carrier's mistake: kept out until then
+FUTURE_TOLERANCE = timedelta(hours=2)
 #: Carrier events "behind" the order's status are history only
 RANK = statuses.RANK
 
@@ -86,7 +88,9 @@ def _may_move(order, mapped):
 def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None):
     """Add the answer's events not stored yet; returns [(event, Mapped or None)], oldest first.
 
-    A parcel the carrier does not know is counted, and asked about again later. With
+    A parcel the carrier does not know is counted, and asked about again later; one whose answer
+    could not be read, and any event dated in the future, is told to the admin and changes nothing
+    (the future events are dropped from ``result``). With
     ``bulk_rows`` (a list), the events are appended there as plain rows for one bulk insert and
     stand in the result as light records (the caller fills in the ids of those that may move
     the order, which its history row refers to); otherwise they are added to the session.
@@ -98,12 +102,22 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
         existing = set(db.session.execute(
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id == shipment.id)).all())
+    if result.unreadable:
+        counts.error(f"{shipment.tracking_number}: the carrier's answer for this parcel could not be read "
+                     f"({result.unreadable}); nothing was changed")
+        return None
     if not result.found:
         counts.not_found += 1
         counts.not_found_numbers.append(shipment.tracking_number)
         if result.error:
             counts.error(f"{shipment.tracking_number}: {result.error}")
         return None
+    if any(ev.occurred_at > now + FUTURE_TOLERANCE for ev in result.events):
+        for ev in result.events:
+            if ev.occurred_at > now + FUTURE_TOLERANCE:
+                counts.error(f"{shipment.tracking_number}: event {ev.code} is dated in the future "
+                             f"({ev.occurred_at:%Y-%m-%d %H:%M} UTC); ignored until then")
+        result.events = [ev for ev in result.events if ev.occurred_at <= now + FUTURE_TOLERANCE]
     new = []
     for ev in result.events:
         code = ev.code[:64]

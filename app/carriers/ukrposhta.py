@@ -4,7 +4,16 @@ The batch method is sent as POST with a JSON array of barcodes (one client sends
 of a GET; POST is the safer reading). Unknown barcodes come back in ``notFound``. 41000
 "handed over" with ``eventReason_id`` 10 ("відправнику") means returned to the sender.
 """
-from app.carriers.base import CarrierAdapter, CarrierAuthError, CarrierResponseError, TrackedEvent, TrackResult, parse_datetime, text_of
+from app.carriers.base import (
+    CarrierAdapter,
+    CarrierAuthError,
+    CarrierResponseError,
+    ParcelUnreadable,
+    TrackedEvent,
+    TrackResult,
+    dated_items,
+    text_of,
+)
 
 
 class Ukrposhta(CarrierAdapter):
@@ -37,21 +46,23 @@ class Ukrposhta(CarrierAdapter):
             if not statuses:
                 results.append(TrackResult(number, found=False, raw=None))
                 continue
-            events = []
-            for status in statuses:
-                if not isinstance(status, dict):
-                    continue
-                when = parse_datetime(status.get("date"))
-                code = text_of(status.get("event"))
-                if when is None or not code:
-                    continue
-                text = text_of(status.get("eventName"))
-                reason_text = text_of(status.get("eventReason"))
-                if reason_text and reason_text not in text:
-                    text = f"{text}: {reason_text}" if text else reason_text
-                location = ", ".join(p for p in (text_of(status.get("name")), text_of(status.get("index"))) if p)
-                reason = text_of(status.get("eventReason_id")) or ("10" if reason_text == "відправнику" else "")
-                events.append(TrackedEvent(code, text, when, location, reason))
-            events.sort(key=lambda e: e.occurred_at)
-            results.append(TrackResult(number, True, events, None, statuses))
+            results.append(self.read_parcel(number, statuses, lambda raw, number=number: _read(number, raw)))
         return results
+
+
+def _read(number, statuses):
+    if not isinstance(statuses, list):
+        raise ParcelUnreadable(f"expected a list of statuses, got {type(statuses).__name__}")
+    events = []
+    for status, code, when in dated_items(statuses, "event", "date"):
+        text = text_of(status.get("eventName"))
+        reason_text = text_of(status.get("eventReason"))
+        if reason_text and reason_text not in text:
+            text = f"{text}: {reason_text}" if text else reason_text
+        location = ", ".join(p for p in (text_of(status.get("name")), text_of(status.get("index"))) if p)
+        reason = text_of(status.get("eventReason_id")) or ("10" if reason_text == "відправнику" else "")
+        events.append(TrackedEvent(code, text, when, location, reason))
+    if not events:
+        raise ParcelUnreadable("no status with both an event code and a readable date")
+    events.sort(key=lambda e: e.occurred_at)
+    return TrackResult(number, True, events, None, statuses)
