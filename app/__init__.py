@@ -6,6 +6,7 @@ network: the scheduler is started by the serving entry point (``wsgi.py``).
 import os
 import secrets
 
+from flask import Config as FlaskConfig
 from flask import Flask
 
 from app.sqlite_changes import TrackedConnection
@@ -17,7 +18,13 @@ def create_app(config=None):
     app.config.from_object(Config)
     os.makedirs(app.instance_path, exist_ok=True)
     # instance/config.py may set the same names as the environment
-    app.config.from_pyfile("config.py", silent=True)
+    instance = FlaskConfig(app.instance_path)
+    instance.from_pyfile("config.py", silent=True)
+    app.config.update(instance)
+    from app.settings import explicit_keys
+
+    # What the operator set on purpose: carrier settings among them win over stored admin values
+    app.config["EXPLICIT_SETTINGS"] = explicit_keys(os.environ, instance) & set(app.config)
     if config is not None:
         if isinstance(config, dict):
             app.config.update(config)

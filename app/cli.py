@@ -15,6 +15,7 @@ def init_app(app):
     app.cli.add_command(retention_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(sync_carriers_command)
+    app.cli.add_command(settings_command)
 
 
 @click.command("demo-data")
@@ -102,3 +103,55 @@ def sync_carriers_command(carriers, force):
     click.echo(f"total: {totals['shipments']} parcels, {totals['new_events']} new events, "
                f"{totals['status_changes']} status changes, {totals['unmapped']} unmapped, "
                f"{totals['not_found']} not found, {totals['error_count']} errors")
+
+
+@click.group("settings", invoke_without_command=True)
+@click.pass_context
+def settings_command(ctx):
+    """List the admin settings (with no sub-command), or set and unset one."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(settings_list)
+
+
+def _echo_settings(rows):
+    for key, shown, where, hidden in rows:
+        note = " (a stored admin value is hidden by it)" if hidden else ""
+        click.echo(f"{key} = {shown}  [{where}{note}]")
+    if not rows:
+        click.echo("No admin settings are stored.")
+
+
+@settings_command.command("list")
+@click.argument("keys", nargs=-1)
+def settings_list(keys):
+    """Every stored admin setting (or the KEYS given): value and where it comes from."""
+    from app import settings
+
+    _echo_settings(settings.describe(list(keys) or None))
+
+
+@settings_command.command("set")
+@click.argument("key")
+@click.argument("value")
+def settings_set(key, value):
+    """Store KEY = VALUE as an admin setting (keys, tokens, passwords and secrets are encrypted)."""
+    _change_setting(key, value)
+
+
+@settings_command.command("unset")
+@click.argument("key")
+def settings_unset(key):
+    """Remove the admin's value of KEY (the environment's or the default applies again)."""
+    _change_setting(key, None)
+
+
+def _change_setting(key, value):
+    from app import settings
+
+    try:
+        settings.set_from_command_line(key, value)
+    except settings.SettingError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    db.session.commit()
+    _echo_settings(settings.describe([key]))

@@ -1,4 +1,10 @@
-"""Settings an admin edits in the app; they win over the environment.
+"""Settings an admin edits in the app, and where each effective value comes from.
+
+An admin's value wins over the environment, except for carrier settings (``ENVIRONMENT_FIRST``):
+a carrier mode, URL or key set explicitly in the environment (or ``instance/config.py``) is what a
+server operator means, and a value stored earlier (the demo stores "simulated" for every carrier)
+must not hide it. ``source`` says which of the three answered, for the admin pages and the
+``flask settings`` command.
 
 Values marked secret (API keys, passwords, webhook secrets) are stored encrypted with a key
 derived from the instance secret, and are never shown back in full.
@@ -27,6 +33,22 @@ from app.orders.models import utcnow
 
 log = logging.getLogger(__name__)
 _CHANGED = "posylka_settings_changed"
+#: Settings whose explicit environment value wins over the admin's stored one (carrier settings)
+ENVIRONMENT_FIRST = ("NOVAPOSHTA_", "UKRPOSHTA_", "MEEST_", "DHL_", "INPOST_", "CARRIER_")
+#: Where a value comes from (``source``)
+ENVIRONMENT, ADMIN, DEFAULT = "environment", "admin", "default"
+#: Setting names whose values are stored encrypted when set from the command line
+SECRET_SUFFIXES = ("_KEY", "_TOKEN", "_PASSWORD", "_SECRET")
+
+
+def explicit_keys(environ, instance_config):
+    """The config names set explicitly: non-empty in the environment, or in ``instance/config.py``."""
+    return frozenset(name for name, value in environ.items() if name.isupper() and value != "") \
+        | frozenset(instance_config)
+
+
+def _environment_wins(key):
+    return key.startswith(ENVIRONMENT_FIRST) and key in current_app.config.get("EXPLICIT_SETTINGS", ())
 
 
 class Setting(db.Model):
@@ -116,6 +138,8 @@ def get(key, default=None, *, display=False):
     language): with the database down it answers from the last known values instead of failing,
     so pages that need no data (and the 503 page) still render.
     """
+    if _environment_wins(key):
+        return current_app.config.get(key, default)
     if _changed_in_this_transaction():
         row = db.session.get(Setting, key)
         stored = (row.value, row.secret) if row is not None else None
@@ -146,6 +170,39 @@ def get_int(key, default=None):
             return default
 
 
+def _stored(key):
+    stored = _snapshot().get(key)
+    return stored if stored is not None and stored[0] not in (None, "") else None
+
+
+def source(key):
+    """ENVIRONMENT, ADMIN or DEFAULT: where ``get(key)`` takes its value from."""
+    if _environment_wins(key):
+        return ENVIRONMENT
+    if _stored(key) is not None:
+        return ADMIN
+    return ENVIRONMENT if key in current_app.config.get("EXPLICIT_SETTINGS", ()) else DEFAULT
+
+
+def describe(keys=None):
+    """[(key, shown value, source, stored-but-hidden)] for ``keys`` (default: every stored setting).
+
+    Secret values are shown as ``***``. The last item is True for a stored value the environment
+    hides (a carrier setting set in both places).
+    """
+    snapshot = _snapshot()
+    keys = sorted(snapshot) if keys is None else keys
+    rows = []
+    for key in keys:
+        stored = snapshot.get(key)
+        secret = bool(stored and stored[1]) or key.endswith(SECRET_SUFFIXES)
+        value = get(key)
+        shown = "***" if secret and value not in (None, "") else ("" if value is None else str(value))
+        where = source(key)
+        rows.append((key, shown, where, where == ENVIRONMENT and stored is not None and stored[0] not in (None, "")))
+    return rows
+
+
 def put(key, value, *, secret=False):
     """Store a setting in the current transaction; ``None`` or "" removes the override."""
     db.session.info[_CHANGED] = current_app._get_current_object()
@@ -161,6 +218,33 @@ def put(key, value, *, secret=False):
         db.session.add(Setting(key=key, value=stored, secret=secret))
     else:
         row.value, row.secret = stored, secret
+
+
+class SettingError(ValueError):
+    """A value that cannot be stored (the message says why, in English, for the command line)."""
+
+
+def set_from_command_line(key, value):
+    """Store (or with ``None`` remove) an admin setting from ``flask settings``; audited. Commits nothing.
+
+    Only names the app knows (its configuration, or already stored) are accepted, so a typo is
+    refused instead of being stored where nothing reads it.
+    """
+    from app.audit import record
+
+    if key not in current_app.config and _stored(key) is None and key not in _snapshot():
+        raise SettingError(f"unknown setting {key!r} (see the README's configuration table)")
+    if key.endswith("_MODE") and key.startswith(ENVIRONMENT_FIRST) and value not in (None, "") \
+            and value not in ("off", "live", "simulated"):
+        raise SettingError(f"{key} must be off, live or simulated")
+    stored = _snapshot().get(key)
+    secret = bool(stored and stored[1]) or key.endswith(SECRET_SUFFIXES)
+    before = get(key)
+    put(key, value, secret=secret)
+    if secret:
+        before, value = ("***" if before not in (None, "") else before), ("***" if value else value)
+    record("settings.command_line", "settings", key, before={key: before}, after={key: value},
+           actor_label="command line")
 
 
 @event.listens_for(Session, "after_commit")

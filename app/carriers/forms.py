@@ -1,13 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, Length, Optional
 
 MODE_LABELS = {"off": _l("Off"), "live": _l("Live (the carrier's API)"), "simulated": _l("Simulated (built-in sandbox)")}
 
 
 class CarrierSettingsForm(FlaskForm):
-    mode = SelectField(_l("Mode"), choices=[(k, v) for k, v in MODE_LABELS.items()], validators=[DataRequired()])
+    #: Optional: a mode set in the environment is shown disabled and not sent (the service checks it)
+    mode = SelectField(_l("Mode"), choices=[(k, v) for k, v in MODE_LABELS.items()], validators=[Optional()])
     base_url = StringField(_l("API base URL"), validators=[Optional(), Length(max=300),
                                                            URL(require_tld=False, message=_l("Enter a full URL (https://…)."))])
     api_key = PasswordField(_l("API key"), validators=[Optional(), Length(max=300)])

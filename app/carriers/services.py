@@ -36,8 +36,20 @@ def overview():
             "last_error": state.last_error if state else None,
             "quota_used": state.quota_used if state and code == "dhl" else None,
             "active": active.get(code, 0),
+            "sources": setting_sources(code),
         })
     return rows
+
+
+def setting_sources(code):
+    """{form field: (setting name, source)} for a carrier's settings (``app.settings.source``)."""
+    if code == "sandbox":
+        return {}
+    prefix = PREFIX[code]
+    names = {"mode": f"{prefix}_MODE", "base_url": f"{prefix}_API_URL"}
+    names.update({name: f"{prefix}_{suffix}" for name, (suffix, _) in CREDENTIALS[code].items()
+                  if name != "session_token"})
+    return {field: (name, app_settings.source(name)) for field, name in names.items()}
 
 
 def recent_runs(limit=30):
@@ -56,21 +68,28 @@ def unmapped_codes(limit=100):
 
 
 def save_carrier_settings(code, *, mode, base_url, credentials, actor):
-    """Store an admin's settings for a carrier; blank credentials keep the stored ones."""
+    """Store an admin's settings for a carrier; blank credentials keep the stored ones.
+
+    A value the environment sets is left alone (it would win anyway): its field is shown
+    disabled, so it is not even sent.
+    """
     if code not in PREFIX or code == "sandbox":
         raise CarrierSettingsError(code)
-    if mode not in MODES:
-        raise CarrierSettingsError(mode)
     prefix = PREFIX[code]
+    fixed = {name for name, (_key, where) in setting_sources(code).items() if where == app_settings.ENVIRONMENT}
+    if mode not in MODES and "mode" not in fixed:
+        raise CarrierSettingsError(mode)
     base_url = (base_url or "").strip()
     if base_url and not base_url.startswith(("http://", "https://")):
         raise CarrierSettingsError(base_url)
-    app_settings.put(f"{prefix}_MODE", mode)
-    app_settings.put(f"{prefix}_API_URL", base_url)
+    if "mode" not in fixed:
+        app_settings.put(f"{prefix}_MODE", mode)
+    if "base_url" not in fixed:
+        app_settings.put(f"{prefix}_API_URL", base_url)
     changed = []
     for name, (suffix, secret) in CREDENTIALS[code].items():
         value = (credentials.get(name) or "").strip()
-        if name == "session_token" or not value:
+        if name == "session_token" or not value or name in fixed:
             continue
         app_settings.put(f"{prefix}_{suffix}", value, secret=secret)
         changed.append(name)

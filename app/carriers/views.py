@@ -21,6 +21,11 @@ STATUS_LABELS = {"off": _l("Off"), "live": _l("Live"), "simulated": _l("Simulate
                  "not_configured": _l("Not configured: credentials missing")}
 BREAKER_LABELS = {"closed": _l("Working"), "open": _l("Paused after repeated failures"),
                   "half_open": _l("Trying again")}
+SOURCE_LABELS = {
+    app_settings.ENVIRONMENT: _l("Set in the environment (%(name)s); change it there: it wins over this page."),
+    app_settings.ADMIN: _l("Admin setting (%(name)s)."),
+    app_settings.DEFAULT: _l("Default (%(name)s is not set)."),
+}
 OUTCOME_LABELS = {"ok": _l("OK"), "partial": _l("With errors"), "failed": _l("Failed"), "skipped": _l("Skipped")}
 
 
@@ -43,6 +48,10 @@ def _page(status=200, forms=None, webhook_form=None):
         row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
         row["breaker_label"] = BREAKER_LABELS.get(row["breaker"], row["breaker"])
         row["fields"] = [n for n in ("api_key", "token", "username", "password") if n in CREDENTIALS[row["code"]]]
+        row["source_labels"] = {field: str(SOURCE_LABELS[where]) % {"name": name}
+                                for field, (name, where) in row["sources"].items()}
+        row["fixed"] = {field for field, (_name, where) in row["sources"].items()
+                        if where == app_settings.ENVIRONMENT}
     all_forms = _forms(rows)
     all_forms.update(forms or {})
     if webhook_form is None:
