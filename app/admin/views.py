@@ -132,7 +132,9 @@ def import_page():
 
 def _status_form(order, from_request=False):
     form = StatusForm() if from_request else StatusForm(formdata=None, version=order.version)
-    form.status.choices = [(s, str(statuses.label(s))) for s in statuses.allowed_next(order.status)]
+    # no status is pre-selected: a save must be a choice, not whatever came first in the list
+    form.status.choices = [("", _("— choose —"))] + [(s, str(statuses.label(s)))
+                                                     for s in statuses.allowed_next(order.status)]
     return form
 
 
@@ -207,6 +209,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "correction_form": correction_form if current_user.is_admin else None,
         "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
         "returned": statuses.RETURNED, "inline": is_partial_request(),
+        "can_change_status": bool(statuses.allowed_next(order.status)),
         # a customer's return request stays open until staff record the return
         "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],
     }
