@@ -592,3 +592,27 @@ def test_a_failed_block_writes_nothing(notify, db, make_order):
     db.session.rollback()
     assert len(rows(db, order_id=order.id)) == count
     assert db.session.get(type(order), order.id).status == "new"
+
+
+def test_staff_see_no_webhook_endpoint_in_the_delivery_log(notify, db, make_order, make_user, login, client):
+    """Webhook URLs often carry a secret (Slack, Zapier): only admins, who manage them, see them."""
+    hook = "https://hooks.slack.example/services/T0/B0/secret-in-the-path"
+    endpoint = WebhookEndpoint(url=hook, secret_encrypted=settings.encrypt("whsec_x"))
+    db.session.add(endpoint)
+    db.session.commit()
+    order = make_order(customer=customer(db))
+    webhook_row = rows(db, order_id=order.id, channel="webhook")[0]
+    make_user("staff", email="clerk@example.com")
+    login("clerk@example.com")
+    for url in ("/admin/notifications/", "/admin/notifications/?channel=webhook", "/admin/notifications/?q=hooks.slack",
+                f"/admin/notifications/orders/{order.id}"):
+        page = client.get(url)
+        assert page.status_code == 200 and "secret-in-the-path" not in page.get_data(as_text=True), url
+    assert "olena@example.com" in client.get("/admin/notifications/").get_data(as_text=True)
+    assert client.get(f"/admin/notifications/{webhook_row.id}").status_code == 404
+    assert client.post(f"/admin/notifications/{webhook_row.id}/resend").status_code == 404
+    client.post("/logout")
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    assert "secret-in-the-path" in client.get("/admin/notifications/").get_data(as_text=True)
+    assert "secret-in-the-path" in client.get(f"/admin/notifications/{webhook_row.id}").get_data(as_text=True)

@@ -3,6 +3,7 @@ the template editor, webhook endpoints, the dev mailbox and gateway settings."""
 import json
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy import or_
 
@@ -42,10 +43,24 @@ def _labels():
     return {"notify_channel_labels": channels.LABELS, "notify_kind_label": kind_label}
 
 
+def visible_rows():
+    """The outbox rows this user may see: webhook deliveries (their URLs often carry a secret) are
+    for admins only, like the webhooks page itself."""
+    query = db.select(Notification)
+    if not current_user.is_admin:
+        query = query.where(Notification.channel != "webhook")
+    return query
+
+
+def _row_or_404(notification_id):
+    return db.session.execute(visible_rows().where(Notification.id == notification_id)).scalar_one_or_none() \
+        or abort(404)
+
+
 @bp.route("/")
 @staff_required
 def log():
-    query = db.select(Notification).where(Notification.channel != "inapp")
+    query = visible_rows().where(Notification.channel != "inapp")
     channel, state, q = request.args.get("channel", ""), request.args.get("state", ""), request.args.get("q", "").strip()
     if channel in channels.LABELS:
         query = query.where(Notification.channel == channel)
@@ -68,14 +83,14 @@ def log():
 @bp.route("/<int:notification_id>")
 @staff_required
 def detail(notification_id):
-    row = db.session.get(Notification, notification_id) or abort(404)
+    row = _row_or_404(notification_id)
     return render_template("notify/admin/detail.html", row=row, states=state_labels())
 
 
 @bp.route("/<int:notification_id>/resend", methods=["POST"])
 @staff_required
 def resend(notification_id):
-    row = db.session.get(Notification, notification_id) or abort(404)
+    row = _row_or_404(notification_id)
     try:
         outbox.resend(row)
     except outbox.CannotResend as error:
@@ -91,7 +106,7 @@ def resend(notification_id):
 @staff_required
 def order_state(order_id):
     order = db.session.get(Order, order_id) or abort(404)
-    rows = db.session.execute(db.select(Notification).where(Notification.order_id == order.id)
+    rows = db.session.execute(visible_rows().where(Notification.order_id == order.id)
                               .order_by(Notification.id.desc())).scalars().all()
     return render("notify/admin/order.html", "notify/admin/_order_table.html", order=order, rows=rows,
                   states=state_labels())

@@ -5,9 +5,13 @@ Two registries, so that every domain brings its own tables and rules:
 * **Personal data.** A column holding personal data is marked on the model with
   ``info={"personal": True}`` (optionally ``"anonymise": value`` or ``callable(row)`` for its
   replacement; the default is NULL, or "—" for NOT NULL text). A table whose rows belong to a
-  customer is registered with ``register(PersonalData(Model, rows_of=...))``: the export
-  writes every column of those rows, and erasure anonymises the marked columns (or deletes
-  the rows). A test fails when a table has marked columns but is not registered.
+  customer is registered with ``register(PersonalData(Model, rows_of=...))``: erasure
+  anonymises the marked columns of every such row (or deletes the rows). A test fails when a
+  table has marked columns but is not registered.
+* **The subject-access export** is an allow-list, not everything erasure touches: ``export``
+  names the columns a customer receives, ``export_rows`` narrows the rows (their own messages,
+  not the shop's webhook deliveries). A table with no ``export`` columns is erased but never
+  exported (audit rows, delivery attempts: the shop's records about its own systems and staff).
 * **Retention rules.** ``register_rule(RetentionRule(...))`` with a ``preview(now)`` (how many
   rows the next run touches, shown on /admin/privacy) and an ``apply(now)`` that does it.
   Notification logs, API tokens and webhook logs add their own rules the same way.
@@ -48,17 +52,22 @@ class PersonalData:
 
     ``rows_of(customer)`` returns a ``select(model)`` of them. ``erase`` is what erasure does
     to them: ``"anonymise"`` (keep the row, blank the personal columns) or ``"delete"``.
-    ``hidden`` names columns never exported (credentials, token hashes).
+    ``export`` lists the columns the customer's own export contains (none: not exported), and
+    ``export_rows(customer)``, when given, the rows it contains (default: ``rows_of``).
     """
 
     model: type
     rows_of: Callable
     erase: str = "anonymise"
-    hidden: tuple = ()
+    export: tuple = ()
+    export_rows: Callable = None
 
     @property
     def name(self):
         return self.model.__tablename__
+
+    def exported_rows(self, customer):
+        return (self.export_rows or self.rows_of)(customer)
 
 
 @dataclass(frozen=True)

@@ -39,16 +39,20 @@ def _plain(value):
 
 
 def _row_dict(source, row):
-    return {column.key: _plain(getattr(row, column.key)) for column in source.model.__table__.columns
-            if column.key not in source.hidden}
+    return {key: _plain(getattr(row, key)) for key in source.export}
 
 
 def collect(customer):
-    """Everything the shop holds about ``customer``: ``{table: [row, ...]}``."""
+    """The customer's personal data: ``{table: [row, ...]}`` with each table's allowed columns only.
+
+    Exactly what is theirs (orders, items, addresses, the messages sent to them, consents,
+    log-ins); nothing about the shop's systems or staff (webhooks, audit rows, internal notes).
+    """
     tables = {}
     for source in sources():
-        rows = db.session.execute(source.rows_of(customer)).scalars().all()
-        tables[source.name] = [_row_dict(source, row) for row in rows]
+        if source.export:
+            rows = db.session.execute(source.exported_rows(customer)).scalars().all()
+            tables[source.name] = [_row_dict(source, row) for row in rows]
     return tables
 
 
