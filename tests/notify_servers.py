@@ -20,6 +20,7 @@ class MailSink:
 
     def __init__(self, delay=0.0):
         self.messages = []
+        self.envelopes = []  # the SMTP envelope sender (MAIL FROM) of each message
         self.delay = delay
         self.lock = threading.Lock()
 
@@ -29,6 +30,7 @@ class MailSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message))
+            self.envelopes.append(envelope.mail_from)
         return "250 OK"
 
 

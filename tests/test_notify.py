@@ -99,6 +99,25 @@ def test_bad_email_and_phone_are_skipped_with_a_reason_and_the_status_still_chan
 
 # ---- e-mail ----------------------------------------------------------------------------------
 
+def test_cyrillic_sender_and_customer_names_keep_their_addresses_readable(notify, db, make_order):
+    """A sender set to ``Льон і вовна <shop@example.com>`` once went out as one encoded word with
+    the address inside it: mail servers found no sender address."""
+    with SmtpServer() as smtp:
+        settings.put("SMTP_HOST", "127.0.0.1")
+        settings.put("SMTP_PORT", str(smtp.port))
+        settings.put("MAIL_SENDER", "Льон і вовна <shop@example.com>")
+        db.session.commit()
+        make_order(customer=customer(db), status="new")
+        assert dispatch(now=later()).sent >= 1 and smtp.wait_for(1)
+        envelope_from = smtp.sink.envelopes[0]
+    mail = smtp.messages[0]
+    sender = mail["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Льон і вовна", "shop@example.com")
+    recipient = mail["To"].addresses[0]
+    assert (recipient.display_name, recipient.addr_spec) == ("Олена", "olena@example.com")  # the greeting name
+    assert mail["From"].defects == () and envelope_from == "shop@example.com"
+
+
 def test_email_over_smtp_with_both_parts_headers_and_working_unsubscribe(notify, db, make_order, client):
     with SmtpServer() as smtp:
         settings.put("SMTP_HOST", "127.0.0.1")

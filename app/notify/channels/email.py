@@ -9,7 +9,7 @@ import socket
 import uuid
 from base64 import encodebytes
 from email.header import Header
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from flask import current_app, url_for
@@ -27,6 +27,12 @@ def _header(value):
     if value.isascii():
         return value
     return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def address_header(name, address):
+    """An address header value (From, To): the display name encoded on its own (RFC 2047), the
+    address left readable, so a Cyrillic name never hides the address from mail servers."""
+    return formataddr((name or "", address), charset="utf-8")
 
 
 def _base64(text):
@@ -87,14 +93,14 @@ class EmailChannel(Channel):
 
     def build(self, notification, message, context):
         """(raw message bytes, headers, subject, text, html) of a multipart/alternative e-mail."""
-        sender = self.setting("MAIL_SENDER", "Posylka <noreply@localhost>")
+        sender_name, sender_address = parseaddr(self.setting("MAIL_SENDER", "Posylka <noreply@localhost>"))
         unsubscribe = url_for("notify.unsubscribe", token=preferences.unsubscribe_token(notification.customer_id),
                               _external=True)
         subject = message.subject or context.get("order_number", "")
         headers = {
             "Subject": subject,
-            "From": sender,
-            "To": formataddr((context.get("customer_name") or "", notification.recipient), charset="utf-8"),
+            "From": address_header(sender_name, sender_address or "noreply@localhost"),
+            "To": address_header(context.get("customer_name"), notification.recipient),
             "Date": formatdate(localtime=False),
             "Message-ID": make_msgid(domain="posylka.local"),
             "X-Posylka-Event": notification.event_id,
@@ -112,8 +118,6 @@ class EmailChannel(Channel):
         return _mime(headers, text, html), headers, subject, text, html
 
     def _sender_address(self):
-        from email.utils import parseaddr
-
         return parseaddr(self.setting("MAIL_SENDER", "noreply@localhost"))[1] or "noreply@localhost"
 
     def _connect(self):
