@@ -460,6 +460,22 @@ def test_notification_centre_and_live_unread_badge(notify, db, make_order, make_
     assert "badge-count" not in badge
 
 
+def test_notification_times_are_when_they_were_sent_in_the_shops_time_zone(notify, db, make_order, make_user,
+                                                                           login, client):
+    """Reading the centre once stamped ``updated_at``: the next visit showed when it was read."""
+    user = make_user("customer", email="olena@example.com")
+    order = make_order(customer=customer(db, user_id=user.id), status="new")
+    dispatch(now=later())
+    sent = datetime(2026, 3, 1, 10, 5)  # 12:05 in Kyiv (UTC+2 in winter)
+    for row in rows(db, order_id=order.id, channel="inapp"):
+        row.created_at, row.sent_at = sent - timedelta(seconds=30), sent
+    db.session.commit()
+    login("olena@example.com")
+    for _visit in range(2):  # the first visit marks them read
+        centre = client.get("/notifications").get_data(as_text=True)
+        assert "01.03.26, 12:05" in centre
+
+
 def test_a_reloaded_order_page_shows_the_current_unread_count(notify, db, make_order, make_user, login, client):
     """The order page is served from the page cache on a reload; its header's count is not."""
     user = make_user("customer", email="olena@example.com")

@@ -62,7 +62,8 @@ def _entries(customer, language):
             kind = row.kind if row.kind in PICKUP_KINDS else row.status
             message = tpl.render(kind, "inapp", language, context)
         entries.append({"id": row.id, "title": message.subject, "body": message.body, "link": link,
-                        "created_at": row.updated_at or row.created_at, "unread": row.read_at is None})
+                        # when it was sent (not when it was last touched: reading it updates the row)
+                        "sent_at": row.sent_at or row.created_at, "unread": row.read_at is None})
     return entries
 
 
