@@ -2,7 +2,12 @@
 import base64
 import hashlib
 import hmac
+import copy
 import json
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -12,7 +17,8 @@ from app.orders.models import Order
 WOO_SECRET = "woo-secret-from-the-webhook-form"
 SHOPIFY_SECRET = "shpss_client_secret_of_the_app"
 
-# Trimmed from a real WooCommerce REST v3 order (order.created webhook body)
+# Trimmed from a real WooCommerce REST v3 order (order.created webhook body); shaped as the order
+# example in woocommerce/woocommerce-rest-api-docs, source/includes/wp-api-v3/_orders.md
 WOO_ORDER = {
     "id": 4750, "parent_id": 0, "number": "4750", "order_key": "wc_order_Q6tuhq12KJOel", "created_via": "checkout",
     "status": "processing", "currency": "UAH", "date_created_gmt": "2026-11-20T19:54:40", "total": "2900.00",
@@ -96,10 +102,13 @@ def test_woocommerce_order_is_created_once(app, client, db, secrets_set):
     assert (item.name, item.sku, item.quantity, str(item.price), item.size, item.color) == \
         ("Сукня льняна - M, синій", "DR-104-M", 2, "1450.00", "M", "синій")
     assert order.history[0].source == "import" and order.history[0].actor == "woocommerce"
-    # the same delivery again, and the same order in a new delivery: still one order
+    # the same body again (under any delivery id), and the same order changed: still one order
     again = woo(client, WOO_ORDER)
     assert again.status_code == 200 and again.get_json()["result"] == "duplicate"
-    updated = woo(client, WOO_ORDER, delivery="another-delivery", topic="order.updated")
+    replay = woo(client, WOO_ORDER, delivery="another-delivery", topic="order.updated")
+    assert replay.status_code == 200 and replay.get_json()["result"] == "duplicate"
+    changed = dict(WOO_ORDER, date_modified_gmt="2026-11-20T20:10:00", status="completed")
+    updated = woo(client, changed, delivery="another-delivery", topic="order.updated")
     assert updated.status_code == 200 and updated.get_json()["result"] == "updated"
     assert db.session.query(Order).count() == 1 and db.session.query(PlatformOrder).count() == 1
 
@@ -123,11 +132,105 @@ def test_woocommerce_forged_signature_writes_nothing(app, client, db, secrets_se
     assert db.session.query(Order).count() == 0
 
 
-def test_woocommerce_ping_is_answered(app, client, secrets_set):
-    body = b"webhook_id=3"
-    response = client.post("/api/platforms/woocommerce", data=body, content_type="application/x-www-form-urlencoded",
-                           headers={"X-WC-Webhook-Signature": _sign(WOO_SECRET, body)})
-    assert response.status_code == 200 and response.get_json()["result"] == "ignored"
+def test_woocommerce_ping_is_answered_and_nothing_else_unsigned(app, client, db, secrets_set):
+    # WooCommerce's WC_Webhook::deliver_ping() (woocommerce/woocommerce,
+    # plugins/woocommerce/includes/class-wc-webhook.php) posts the form body "webhook_id=<id>" with
+    # no signature header when a webhook is saved, and refuses to save it unless the answer is 200.
+    ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=3",
+                       content_type="application/x-www-form-urlencoded",
+                       headers={"User-Agent": "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)"})
+    assert ping.status_code == 200 and ping.get_json()["result"] == "ignored"
+    for body in (b"webhook_id=3&id=4750", b"webhook_id=x", json.dumps(WOO_ORDER).encode()):
+        unsigned = client.post("/api/platforms/woocommerce", data=body, content_type="application/x-www-form-urlencoded")
+        assert unsigned.status_code == 401, body
+    shopify_ping = client.post("/api/platforms/shopify", data=b"webhook_id=3",
+                               content_type="application/x-www-form-urlencoded")
+    assert shopify_ping.status_code == 401
+    assert db.session.query(Order).count() == 0
+
+
+def test_two_orders_with_the_same_delivery_id_are_both_imported(app, client, db, secrets_set):
+    # WC_Webhook::get_new_delivery_id() is wp_hash(webhook id . strtotime("now")): two orders placed
+    # in the same second are delivered with the same X-WC-Webhook-Delivery-ID.
+    second = copy.deepcopy(WOO_ORDER)
+    second.update(id=4751, number="4751", order_key="wc_order_Zx81kq0aPq2mT")
+    second["billing"].update(first_name="Оксана", last_name="Мельник", email="oksana@example.com",
+                             phone="+380501112233")
+    first = woo(client, WOO_ORDER, delivery="e1b7a3f0c4d2")
+    other = woo(client, second, delivery="e1b7a3f0c4d2")
+    assert first.status_code == 201 and other.status_code == 201, other.get_data(as_text=True)
+    assert db.session.query(Order).count() == 2 and db.session.query(PlatformOrder).count() == 2
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", "shopify"])
+def test_every_value_a_platform_may_send_fits_its_column(app, client, db, secrets_set, platform):
+    """Values as long as anything could be: cut to what the columns hold (PostgreSQL refuses more)."""
+    long = "Я" * 1000
+    if platform == "woocommerce":
+        payload = copy.deepcopy(WOO_ORDER)
+        for part in ("billing", "shipping"):
+            for field in ("first_name", "last_name", "address_1", "address_2", "city", "state", "postcode", "company"):
+                payload[part][field] = long
+        payload["customer_note"] = long
+        payload["line_items"][0].update(name=long, sku=long)
+        payload["line_items"][0]["meta_data"] = [{"id": 1, "key": "pa_size", "display_key": "Size", "display_value": long},
+                                                 {"id": 2, "key": "pa_color", "display_key": "Color", "display_value": long}]
+        response = woo(client, payload)
+    else:
+        payload = copy.deepcopy(SHOPIFY_ORDER)
+        payload["shipping_address"].update(name=long, address1=long, address2=long, city=long, province=long, zip=long)
+        payload["note"] = long
+        payload["line_items"][0].update(name=long, title=long, sku=long)
+        response = shopify(client, payload)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    order = db.session.get(Order, response.get_json()["order_id"])
+    assert len(order.customer.name) == 200 and len(order.items[0].name) == 200
+    assert order.delivery_city == "Я" * 120 and len(order.delivery_postcode) == 16
+    if platform == "woocommerce":
+        assert order.items[0].size == "Я" * 64 and order.items[0].color == "Я" * 64
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", "shopify"])
+def test_the_same_delivery_six_times_at_once_is_one_order_and_no_error(app, db, secrets_set, platform):
+    """Platforms retry while the first delivery is still being processed: six copies of one
+    delivery arrive together at a real server; each is answered 200/201, one order is made."""
+    from waitress.server import create_server
+
+    from tests.conftest import free_port
+
+    payload, secret = (WOO_ORDER, WOO_SECRET) if platform == "woocommerce" else (SHOPIFY_ORDER, SHOPIFY_SECRET)
+    body = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    if platform == "woocommerce":
+        headers.update({"X-WC-Webhook-Signature": _sign(secret, body), "X-WC-Webhook-Topic": "order.created",
+                        "X-WC-Webhook-Delivery-ID": "36e520ebabc2fa725092ff4a47acedf2"})
+    else:
+        headers.update({"X-Shopify-Hmac-Sha256": _sign(secret, body), "X-Shopify-Topic": "orders/create",
+                        "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"})
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=6)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/api/platforms/{platform}"
+    start = threading.Barrier(6)
+
+    def deliver(_):
+        start.wait()
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, json.loads(answer.read())["result"]
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")[:300]
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(deliver, range(6)))
+    finally:
+        server.close()
+        thread.join(timeout=5)
+    assert sorted(answers) == [(200, "duplicate")] * 5 + [(201, "created")], answers
+    db.session.expire_all()
+    assert db.session.query(Order).count() == 1 and db.session.query(PlatformOrder).count() == 1
 
 
 def test_other_topics_are_ignored(app, client, db, secrets_set):

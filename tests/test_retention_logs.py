@@ -40,8 +40,8 @@ def _seed(db, make_user, make_order):
         ApiToken(client_id=client.id, token_hash="b" * 64, issued_at=now, expires_at=now + timedelta(hours=1),
                  revoked_at=now),
         ApiToken(client_id=client.id, token_hash="c" * 64, issued_at=now, expires_at=now + timedelta(hours=1)),
-        PlatformDelivery(platform="shopify", delivery_id="old", received_at=now - OLD),
-        PlatformDelivery(platform="shopify", delivery_id="new", received_at=now - NEW),
+        PlatformDelivery(platform="shopify", content_key="1:old", delivery_id="old", received_at=now - OLD),
+        PlatformDelivery(platform="shopify", content_key="1:new", delivery_id="new", received_at=now - NEW),
         SyncRun(carrier="nova_poshta", started_at=now - OLD, finished_at=now - OLD),
         SyncRun(carrier="nova_poshta", started_at=now - NEW, finished_at=now - NEW),
     ])

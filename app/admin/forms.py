@@ -35,7 +35,7 @@ class BulkStatusForm(FlaskForm):
 class ItemForm(Form):
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
-    size = StringField(_l("Size"), validators=[Optional(), Length(max=16)])
+    size = StringField(_l("Size"), validators=[Optional(), Length(max=64)])
     color = StringField(_l("Colour"), validators=[Optional(), Length(max=64)])
     quantity = StringField(_l("Quantity"), default="1", validators=[Optional(), Length(max=6)])
     price = StringField(_l("Price"), validators=[Optional(), Length(max=16)])

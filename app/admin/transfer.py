@@ -27,7 +27,7 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
 LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
           "region": 120, "city": 120, "pickup_point": 255, "address": 255, "postcode": 16, "tracking_number": 64,
-          "item_name": 200, "item_sku": 64, "item_size": 16, "item_color": 64, "status_note": 2000, "note": 2000}
+          "item_name": 200, "item_sku": 64, "item_size": 64, "item_color": 64, "status_note": 2000, "note": 2000}
 MAX_ROWS = 20000
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: How an imported order reaches its status (each step through the lifecycle, source "import").

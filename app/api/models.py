@@ -134,13 +134,20 @@ class ApiToken(db.Model, TokenMixin):
 
 
 class PlatformDelivery(db.Model):
-    """A webhook delivery already processed, so that a replay changes nothing."""
+    """A webhook body already processed, so that a replay changes nothing.
+
+    Keyed by what the body says, not by the platform's delivery id: WooCommerce derives that
+    id from the webhook id and the current second, so two orders placed in the same second
+    arrive with the same one. ``content_key`` is the resource id and a hash of the body.
+    """
 
     __tablename__ = "platform_deliveries"
-    __table_args__ = (db.UniqueConstraint("platform", "delivery_id", name="uq_platform_deliveries_platform"),)
+    __table_args__ = (db.UniqueConstraint("platform", "content_key", name="uq_platform_deliveries_content"),)
     id = db.Column(db.Integer, primary_key=True)
     platform = db.Column(db.String(20), nullable=False)
-    delivery_id = db.Column(db.String(100), nullable=False)
+    content_key = db.Column(db.String(100), nullable=False)
+    #: The platform's own delivery id, kept for the log (not unique)
+    delivery_id = db.Column(db.String(100))
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="SET NULL"))
     received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

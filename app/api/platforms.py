@@ -2,13 +2,15 @@
 
 Both sign the raw body with HMAC-SHA256 (base64) using a secret the admin copies from the
 platform into the API clients page; the signature is checked in constant time before the body
-is parsed. An order is found again by the platform's own order id (``PlatformOrder``), and a
-delivery id already seen (``PlatformDelivery``) is answered 200 without doing anything twice.
+is parsed. An order is found again by the platform's own order id (``PlatformOrder``), and a body
+already processed (``PlatformDelivery``, keyed by the order id and a hash of the body) is answered
+200 without doing anything twice. WooCommerce's unsigned ping is answered 200, nothing else unsigned.
 """
 import base64
 import hashlib
 import hmac
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask import request
@@ -69,7 +71,7 @@ def _list(value):
 
 
 def _full_name(*parts):
-    return " ".join(p for p in (_text(x, 100) for x in parts) if p) or None
+    return _text(" ".join(p for p in (_text(x, 100) for x in parts) if p), 200)  # customers.name
 
 
 def _account_id(value):
@@ -217,13 +219,16 @@ def platform_customer(platform, mapped):
     return customer
 
 
-def ingest(platform, data):
-    """Create or update the order for a platform's order JSON; return (result, order)."""
+def order_id_of(data):
     external_id = data.get("id")
     if isinstance(external_id, bool) or not isinstance(external_id, (int, str)) or not str(external_id).strip():
         raise ApiError(422, _("The request has invalid fields."), _("The platform's order has no id."),
                        errors=[{"field": "id", "detail": str(_("This field is required."))}])
-    external_id = str(external_id).strip()[:64]
+    return str(external_id).strip()[:64]
+
+
+def ingest(platform, data, external_id):
+    """Create or update the order for a platform's order JSON; return (result, order)."""
     mapped = MAPPERS[platform](data)
     link = db.session.execute(db.select(PlatformOrder).filter_by(platform=platform, external_id=external_id)
                               ).scalar_one_or_none()
@@ -246,34 +251,55 @@ def ingest(platform, data):
     return result, order
 
 
+PING = re.compile(rb"webhook_id=[0-9]{1,20}")
+
+
+def content_key(external_id, body):
+    """What identifies a delivery's content: the order id and a hash of the body (a replay of the
+    same body is the same key; another order, or the same order changed, is another)."""
+    return f"{external_id}:{hashlib.sha256(body).hexdigest()[:32]}"
+
+
 def receive(platform):
     body = request.get_data(cache=True)
+    if platform == "woocommerce" and PING.fullmatch(body):
+        # WooCommerce's ping when a webhook is saved: an unsigned form body, and it refuses to
+        # save the webhook unless the answer is 200. It carries nothing and nothing is done.
+        return s.WebhookResult(result="ignored")
     verify(platform, body)
-    if platform == "woocommerce" and body.startswith(b"webhook_id="):
-        return s.WebhookResult(result="ignored")  # WooCommerce's ping when the webhook is saved
     topic = (request.headers.get(PLATFORMS[platform]["topic"]) or "").strip()
     if topic and topic not in HANDLED_TOPICS[platform]:
         return s.WebhookResult(result="ignored")  # e.g. order.deleted: the order's history stays here
-    delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
-    if delivery_id and db.session.execute(db.select(PlatformDelivery.id).filter_by(
-            platform=platform, delivery_id=delivery_id)).first():
-        return s.WebhookResult(result="duplicate")
     try:
         data = json.loads(body)
     except ValueError:
         raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."))
     if not isinstance(data, dict):
         raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
-    result, order = ingest(platform, data)
-    db.session.flush()
-    if delivery_id:
-        db.session.add(PlatformDelivery(platform=platform, delivery_id=delivery_id, order_id=order.id))
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same delivery or order, processed at this moment by another worker
-        db.session.rollback()
-        return s.WebhookResult(result="duplicate")
-    return s.WebhookResult(result=result, order_id=order.id, order_number=order.number)
+    external_id = order_id_of(data)
+    key = content_key(external_id, body)
+    delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
+    for attempt in range(2):
+        if db.session.execute(db.select(PlatformDelivery.id).filter_by(platform=platform, content_key=key)).first():
+            return s.WebhookResult(result="duplicate")
+        try:
+            # The key is written first: a concurrent delivery of the same body waits on it
+            # (PostgreSQL) and is then answered "duplicate" below.
+            delivery = PlatformDelivery(platform=platform, content_key=key, delivery_id=delivery_id)
+            db.session.add(delivery)
+            db.session.flush()
+            result, order = ingest(platform, data, external_id)
+            db.session.flush()
+            delivery.order_id = order.id
+            db.session.commit()
+        except IntegrityError:
+            # Another worker stored this body, or created this order or its customer, at this
+            # moment: look again (the order is then found and updated).
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        return s.WebhookResult(result=result, order_id=order.id, order_number=order.number)
 
 
 def _answer(result):

@@ -63,7 +63,7 @@ class CustomerIn(Request):
 class ItemIn(Request):
     name: Text(200)
     sku: OptionalText(64) = None
-    size: OptionalText(16) = None
+    size: OptionalText(64) = None
     color: OptionalText(64) = None
     quantity: Annotated[int, Field(ge=1, le=10000)] = 1
     price: PriceString | PriceNumber = Field(description="Unit price, e.g. \"1450.00\".")

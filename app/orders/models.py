@@ -107,7 +107,7 @@ class OrderItem(db.Model):
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
     name = db.Column(db.String(200), nullable=False)
     sku = db.Column(db.String(64))
-    size = db.Column(db.String(16))
+    size = db.Column(db.String(64))
     color = db.Column(db.String(64))
     quantity = db.Column(db.Integer, nullable=False, default=1)
     price = db.Column(db.Numeric(12, 2), nullable=False)
