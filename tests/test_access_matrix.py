@@ -14,15 +14,19 @@ allowed cells (``OK``) are exercised by each feature's own tests.
 """
 import base64
 import hashlib
+import io
 import json
+import zipfile
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from app.api.services import create_client
+from app.auth.models import User
 from app.notify.models import DevMail, Notification, WebhookEndpoint
 from app.notify.preferences import unsubscribe_token
+from app.orders.models import Customer, Order
 from app.settings import encrypt
 from app.tracking.links import make_token
 from tests.conftest import PASSWORD
@@ -312,3 +316,37 @@ def test_csrf_exempt_endpoints_do_not_accept_the_session_cookie(app, db, make_us
                               headers={"Content-Type": "application/json"})
     assert response.status_code in (401, 403), (path, response.status_code)
     assert _snapshot(db)[0] == before
+
+
+def test_the_export_and_the_sandbox_show_no_one_what_is_not_theirs(app, db, make_user, make_order):
+    """The two ways an object's data leaves the shop besides the routes above: a customer's own data
+    export holds only them (not another customer, the shop's webhooks or its staff), and a sandbox API
+    client writing with a customer's e-mail reaches neither that customer nor a real channel."""
+    values, unsubscribe, sessions, api = _world(app, db, make_user, make_order)
+    staff = db.session.execute(db.select(User).filter_by(role="staff")).scalars().first()
+    owner = sessions["owner"][1]
+    owner.get("/orders/")  # so the export has a log-in (session) row
+    for fmt in ("json", "csv"):
+        response = owner.post(f"/account/privacy/export.{fmt}")
+        assert response.status_code == 200
+        body = response.data if fmt == "json" else b"".join(
+            zipfile.ZipFile(io.BytesIO(response.data)).read(name) for name in zipfile.ZipFile(io.BytesIO(response.data))
+            .namelist())
+        text_ = body.decode("utf-8")
+        assert values["number"] in text_
+        others = db.session.execute(db.select(Order).where(Order.customer_id != values["customer_id"])).scalars()
+        for order in others:
+            assert order.number not in text_ and order.customer.email not in text_
+        for secret in ("shop.example/hook", staff.email):
+            assert secret not in text_, secret
+
+    owner_email = db.session.get(Customer, values["customer_id"]).email
+    headers, client = api["other"]  # the sandbox client
+    created = client.post("/api/orders", headers=headers, json={
+        "customer": {"name": "Sandbox", "email": owner_email}, "items": [{"name": "Test", "price": "1.00"}],
+        "shipment": {"carrier": "sandbox", "tracking_number": "SBX0000077"}})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    number = created.get_json()["number"]
+    assert number not in owner.get("/orders/").get_data(as_text=True)
+    assert owner.get(f"/orders/{number}").status_code == 404
+    assert db.session.query(Notification).filter_by(order_id=created.get_json()["id"]).count() == 0

@@ -334,6 +334,50 @@ def test_sandbox_client_sees_and_changes_only_sandbox_orders(app, client, auth, 
     assert db.session.get(Order, real.id).status == "new"
 
 
+def test_sandbox_client_never_reaches_a_real_customer(app, client, auth, make_order, make_user, login, db):
+    """A sandbox order with a real customer's e-mail and phone stays in the sandbox: another customer,
+    no real account, no message on any channel, nothing in the answer about the real person."""
+    from app.notify.models import Notification, WebhookEndpoint
+    from app.settings import encrypt
+
+    real_user = make_user("customer", email="olena@example.com", name="Олена Справжня")
+    real_user.customer.phone = "+380671234567"
+    db.session.add(WebhookEndpoint(url="https://erp.shop.example/hook", secret_encrypted=encrypt("whsec_x")))
+    db.session.commit()
+    real = make_order(customer=real_user.customer, tracking_number="20450000000001")
+    sandbox = auth(sandbox=True)
+    body = {**ORDER_BODY, "customer": {"name": "Тест Пісочниця", "email": "Olena@Example.com",
+                                       "phone": "+380671234567"},
+            "shipment": {"carrier": "sandbox", "tracking_number": "SBX0000002"}}
+    response = client.post("/api/orders", json=body, headers=sandbox)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    created = response.get_json()
+    detail = client.get(f"/api/shipments/{created['shipments'][0]['id']}", headers=sandbox).get_json()
+    assert detail["order"]["customer"] == {"name": "Тест Пісочниця", "email": "olena@example.com",
+                                           "phone": "+380671234567"}
+    assert "Справжня" not in json.dumps(detail, ensure_ascii=False)
+    order = db.session.get(Order, created["id"])
+    assert order.customer_id != real_user.customer.id and order.customer.user_id is None
+    assert db.session.query(Notification).filter_by(order_id=order.id).count() == 0
+    moved = client.post(f"/api/shipments/{created['shipments'][0]['id']}/status", json={"status": "awaiting_shipment"},
+                        headers=sandbox)
+    assert moved.status_code == 200 and db.session.query(Notification).filter_by(order_id=order.id).count() == 0
+
+    # real tracking numbers: neither used nor revealed (the same answer whether or not a real order has it)
+    for number in ("20450000000001", "20450000000999"):
+        refused = client.post("/api/orders", headers=sandbox, json={
+            **ORDER_BODY, "shipment": {"carrier": "nova_poshta", "tracking_number": number}})
+        problem = assert_problem(refused, 422)
+        assert problem["errors"][0]["field"] == "shipment.carrier" and real.number not in refused.get_data(as_text=True)
+    patched = client.patch(f"/api/shipments/{created['shipments'][0]['id']}", headers=sandbox,
+                           json={"carrier": "nova_poshta", "tracking_number": "20450000000001"})
+    assert assert_problem(patched, 422)["errors"][0]["field"] == "carrier"
+
+    login("olena@example.com")
+    assert order.number not in client.get("/orders/").get_data(as_text=True)
+    assert client.get(f"/orders/{order.number}").status_code == 404
+
+
 # ---- OpenAPI and docs ------------------------------------------------------------------------
 
 def test_openapi_document_and_docs_page(app, client):

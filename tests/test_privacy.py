@@ -14,7 +14,7 @@ from app.notify.models import Notification, NotificationPreference, PushSubscrip
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
 from app.privacy import registry, retention
-from app.privacy.registry import months_before, personal_columns
+from app.privacy.registry import months_before
 from app.tracking.models import ReturnRequest
 
 PERSONAL = {

@@ -191,12 +191,12 @@ def post_status(client, shipment_id, data):
 def post_order(client, data):
     try:
         customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
-                                           phone=data.customer.phone, language=data.customer.language)
+                                           phone=data.customer.phone, language=data.customer.language,
+                                           sandbox=client.sandbox)
         shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
         delivery = data.delivery.model_dump() if data.delivery else {}
         order = create_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
-                             actor=client.name, currency=data.currency, note=data.note)
-        order.is_sandbox = bool(client.sandbox)
+                             actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox)
         for index, shipment in enumerate(shipments):
             try:
                 add_shipment(order, shipment.carrier, shipment.tracking_number)

@@ -54,7 +54,7 @@ def create_user(email, password, role, *, name=None, language=None, check_policy
     db.session.add(user)
     if role == "customer":
         customer = db.session.execute(
-            db.select(Customer).filter_by(email=email, user_id=None).order_by(Customer.id)).scalars().first()
+            db.select(Customer).filter_by(email=email, user_id=None, is_sandbox=False).order_by(Customer.id)).scalars().first()
         if customer is None:
             customer = Customer(name=name or email.split("@")[0], email=email, language=language or "uk")
             db.session.add(customer)

@@ -3,8 +3,8 @@ the template editor, webhook endpoints, the dev mailbox and gateway settings."""
 import json
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import or_
 
 from app import settings

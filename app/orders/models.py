@@ -23,6 +23,8 @@ class Customer(db.Model):
     language = db.Column(db.String(5), nullable=False, default="uk")
     user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"), unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: Made for a sandbox API client's order: matched only by sandbox orders, never given a log-in.
+    is_sandbox = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     #: Set when retention or an erasure removed this customer's personal data.
     anonymised_at = db.Column(db.DateTime)
 

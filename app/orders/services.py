@@ -46,7 +46,11 @@ def same_name(a, b):
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
-def find_or_create_customer(*, name, email=None, phone=None, language=None):
+#: The built-in simulator: the only carrier of sandbox orders.
+SANDBOX_CARRIER = "sandbox"
+
+
+def find_or_create_customer(*, name, email=None, phone=None, language=None, sandbox=False):
     """The customer an order is filed under; two people are never merged into one.
 
     With an e-mail, the customer with that e-mail (or a new one): a phone already on file under
@@ -55,19 +59,22 @@ def find_or_create_customer(*, name, email=None, phone=None, language=None):
     e-mail either and the same name (a returning guest who orders by phone). Platform webhooks
     first match the platform's own customer id (``app.api.platforms``). Used by the staff form,
     the API, CSV import and the platform webhooks.
+
+    A sandbox API client's orders (``sandbox``) match only sandbox customers, and real orders
+    only real ones: a test order never reaches a real customer's account, messages or data.
     """
     email = (email or "").strip().lower() or None
     phone = (phone or "").strip() or None
     customer = None
     if email:
-        customer = db.session.execute(db.select(Customer).filter_by(email=email).order_by(Customer.id)
-                                      ).scalars().first()
+        customer = db.session.execute(db.select(Customer).filter_by(email=email, is_sandbox=bool(sandbox))
+                                      .order_by(Customer.id)).scalars().first()
     elif phone:
-        candidates = db.session.execute(db.select(Customer).filter_by(phone=phone, email=None)
+        candidates = db.session.execute(db.select(Customer).filter_by(phone=phone, email=None, is_sandbox=bool(sandbox))
                                         .order_by(Customer.id)).scalars()
         customer = next((c for c in candidates if same_name(c.name, name)), None)
     if customer is None:
-        customer = Customer(name=name, email=email, phone=phone, language=language or "uk")
+        customer = Customer(name=name, email=email, phone=phone, language=language or "uk", is_sandbox=bool(sandbox))
         db.session.add(customer)
     return customer
 
@@ -82,6 +89,16 @@ def parse_price(value, field="price"):
     return price
 
 
+def _check_carrier(order, carrier):
+    if carrier not in CARRIERS:
+        raise OrderInputError("carrier", _("Unknown carrier “%(carrier)s”.", carrier=carrier))
+    if order.is_sandbox and carrier != SANDBOX_CARRIER:
+        # a real carrier's number would be looked up with the shop's key, and its duplicate check
+        # would tell which real parcels exist
+        raise OrderInputError("carrier", _("A sandbox order's parcels use the sandbox carrier (numbers such as "
+                                           "SBX0000001)."))
+
+
 def add_shipment(order, carrier, tracking_number):
     """Attach a parcel; the carrier may be empty and is then suggested from the number."""
     number = normalize_tracking_number(tracking_number)
@@ -92,8 +109,7 @@ def add_shipment(order, carrier, tracking_number):
         if not guesses:
             raise OrderInputError("carrier", _("Choose the carrier: the number's format is not recognised."))
         carrier = guesses[0]
-    if carrier not in CARRIERS:
-        raise OrderInputError("carrier", _("Unknown carrier “%(carrier)s”.", carrier=carrier))
+    _check_carrier(order, carrier)
     exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
                                 ).first()
     if exists:
@@ -112,8 +128,7 @@ def update_shipment(shipment, *, carrier=None, tracking_number=None):
     if not number:
         raise OrderInputError("tracking_number", _("Enter the tracking number."))
     carrier = carrier or shipment.carrier
-    if carrier not in CARRIERS:
-        raise OrderInputError("carrier", _("Unknown carrier “%(carrier)s”.", carrier=carrier))
+    _check_carrier(shipment.order, carrier)
     if (carrier, number) == (shipment.carrier, shipment.tracking_number):
         return False
     exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
@@ -148,7 +163,7 @@ def build_items(items):
 
 
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,
-                 actor_user=None, number=None, created_at=None, currency="UAH", note=None):
+                 actor_user=None, number=None, created_at=None, currency="UAH", note=None, sandbox=False):
     """Create an order in status ``new`` with its first history row.
 
     ``items``: dicts with name, sku, size, color, quantity, price. ``delivery``: dict with
@@ -160,7 +175,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     when = created_at or utcnow()
     delivery = delivery or {}
     order = Order(customer=customer, status=statuses.NEW, status_changed_at=when, version=1,
-                  created_at=when, updated_at=when, currency=currency, note=note,
+                  created_at=when, updated_at=when, currency=currency, note=note, is_sandbox=bool(sandbox),
                   number=number or f"tmp-{uuid.uuid4().hex[:24]}", link_nonce=new_link_nonce(),
                   delivery_carrier=delivery.get("carrier") or None,
                   delivery_country=(delivery.get("country") or "UA").upper()[:2],
