@@ -23,6 +23,7 @@ from app.carriers.inpost import InPost
 from app.carriers.meest import Meest
 from app.carriers.nova_poshta import NovaPoshta
 from app.carriers.ukrposhta import Ukrposhta
+from app.carriers.zones import zone_for
 
 
 def settings(code, url, **kw):
@@ -69,6 +70,15 @@ def test_dates_only():
     assert parse_date("07-03-2022 12:00:00") == date(2022, 3, 7)
     assert parse_date("19.11.2021 13:53:47") == date(2021, 11, 19)
     assert parse_date("0001-01-01") is None and parse_date("01.01.0001 00:00:00") is None
+
+
+@pytest.mark.parametrize("country,city,zone", [
+    ("PL", "", "Europe/Warsaw"), ("", "LEIPZIG - GERMANY", "Europe/Berlin"), ("UKRAINE", "", "Europe/Kyiv"),
+    ("US", "LOS ANGELES GATEWAY", "America/Los_Angeles"), ("", "CINCINNATI HUB - USA", "America/New_York"),
+    ("NL", "Oderweg 2, AMSTERDAM", "Europe/Amsterdam"), ("", "Bonn", "UTC"), ("Atlantis", "", "UTC"),
+])
+def test_zone_of_a_place(country, city, zone):
+    assert str(zone_for(country, city)) == zone
 
 
 def test_retry_after_forms():

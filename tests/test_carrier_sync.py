@@ -69,18 +69,18 @@ def test_sync_moves_the_order_once(app, db, make_order, httpserver):
 def test_unmapped_code_is_kept_and_listed(app, db, make_order, make_user, login, client, httpserver):
     order = make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799001")
     httpserver.expect_request("/np/").respond_with_json(
-        np_envelope([np_item("20400048799001", code="14", status="Загадковий статус")]))
+        np_envelope([np_item("20400048799001", code="13", status="Загадковий статус")]))
     live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
     [summary] = sync_all(app)
     assert summary["unmapped"] == 1 and summary["status_changes"] == 0
     order = reload(db, order)
     assert order.status == "shipped"
     event = db.session.execute(db.select(CarrierEvent)).scalar_one()
-    assert event.unmapped and event.raw_code == "14" and event.mapped_status is None
+    assert event.unmapped and event.raw_code == "13" and event.mapped_status is None
     admin = make_user("admin", language="en")
     login(admin.email)
     page = client.get("/admin/carriers/").get_data(as_text=True)
-    assert "Загадковий статус" in page and "<code>14</code>" in page
+    assert "Загадковий статус" in page and "<code>13</code>" in page
 
 
 def test_batch_of_parcels_and_ukrposhta_return(app, db, make_order, httpserver):

@@ -2,7 +2,8 @@
 
 One number per call; the starter quota is 250 calls a day and 1 a second (the daily quota is
 kept in the database by ``sync.py``). Trust ``statusCode``, not the free text; sort events by
-time because their order is not documented. Returns show up only in the text.
+time because their order is not documented. Returns show up only in the text. A timestamp
+without an offset (DHL Express) is the local time of the event's place.
 """
 from app.carriers.base import (
     CarrierAdapter,
@@ -15,13 +16,23 @@ from app.carriers.base import (
     parse_datetime,
     text_of,
 )
+from app.carriers.zones import UTC, zone_for
+
+
+def _address(location):
+    address = location.get("address") if isinstance(location, dict) else None
+    return address if isinstance(address, dict) else {}
 
 
 def _place(location):
-    address = (location or {}).get("address") if isinstance(location, dict) else None
-    if not isinstance(address, dict):
-        return ""
+    address = _address(location)
     return ", ".join(text_of(address.get(k)) for k in ("addressLocality", "countryCode") if address.get(k))
+
+
+def _zone(location, fallback):
+    """Where an event without an offset happened (its country, else the shipment's destination)."""
+    address = _address(location)
+    return zone_for(text_of(address.get("countryCode")), text_of(address.get("addressLocality")), fallback)
 
 
 class Dhl(CarrierAdapter):
@@ -69,19 +80,26 @@ def _safe_json(response):
 def _read(number, shipment):
     if not isinstance(shipment, dict):
         raise ParcelUnreadable("the shipment is not a JSON object")
-    raw_events = list(shipment.get("events") or [])
-    if not raw_events and isinstance(shipment.get("status"), dict):
-        raw_events = [shipment["status"]]
-    events = []
-    for item in raw_events:
-        if not isinstance(item, dict):
-            continue
-        when = parse_datetime(item.get("timestamp"))
-        code = text_of(item.get("statusCode")).lower() or "unknown"
-        if when is None:
-            continue
+    fallback = _zone(shipment.get("destination"), UTC)
+
+    def event(item):
+        when = parse_datetime(item.get("timestamp"), _zone(item.get("location"), fallback))
         text = text_of(item.get("description")) or text_of(item.get("status"))
-        events.append(TrackedEvent(code, text, when, _place(item.get("location"))))
+        return TrackedEvent(text_of(item.get("statusCode")).lower(), text, when, _place(item.get("location")))
+
+    events = [e for e in map(event, filter(lambda i: isinstance(i, dict), shipment.get("events") or []))
+              if e.occurred_at is not None]
+    # The shipment's own status counts: DHL Express sends events without a statusCode and says
+    # "delivered" only there. It names the event at its moment, or is an event of its own.
+    status = event(shipment["status"]) if isinstance(shipment.get("status"), dict) else None
+    if status is not None and status.occurred_at is not None and status.code:
+        same = next((e for e in events if e.occurred_at == status.occurred_at and e.code in ("", status.code)), None)
+        if same is not None:
+            same.code = status.code
+        else:
+            events.append(status)
+    if not events and shipment.get("events") and not status:
+        raise ParcelUnreadable("no event with a readable timestamp")
     events.sort(key=lambda e: e.occurred_at)
     eta = shipment.get("estimatedTimeOfDelivery")
     frame = shipment.get("estimatedDeliveryTimeFrame")

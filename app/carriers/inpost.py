@@ -1,8 +1,11 @@
 """InPost ShipX: ``GET /v1/tracking/{tracking_number}`` (no token needed), one parcel per call.
 
-``tracking_details`` is newest first (a public client wrongly takes the last one). Pushed
-status changes arrive at the webhook in ``views.py``.
+``tracking_details`` is newest first (a public client wrongly takes the last one); the parcel's
+own ``status`` counts as well when it is newer. Times carry an offset; one without is Polish
+time. Pushed status changes arrive at the webhook in ``views.py``.
 """
+from zoneinfo import ZoneInfo
+
 from app.carriers.base import (
     CarrierAdapter,
     CarrierAuthError,
@@ -14,6 +17,8 @@ from app.carriers.base import (
     parse_datetime,
     text_of,
 )
+
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 class InPost(CarrierAdapter):
@@ -49,11 +54,12 @@ def _read(number, payload):
     if not isinstance(details, list):
         raise ParcelUnreadable(f"tracking_details is a {type(details).__name__}, not a list")
     events = [TrackedEvent(code, code.replace("_", " "), when, text_of(item.get("agency")))
-              for item, code, when in dated_items(details, "status", "datetime")]
-    if not events and payload.get("status"):
-        when = parse_datetime(payload.get("updated_at")) or parse_datetime(payload.get("created_at"))
-        if when is not None:
-            code = text_of(payload["status"])
-            events.append(TrackedEvent(code, code.replace("_", " "), when))
+              for item, code, when in dated_items(details, "status", "datetime", WARSAW)]
+    # The parcel's own status counts too: it may be newer than its details
+    code = text_of(payload.get("status"))
+    when = parse_datetime(payload.get("updated_at"), WARSAW) or parse_datetime(payload.get("created_at"), WARSAW)
+    latest = max(events, key=lambda e: e.occurred_at) if events else None
+    if code and when is not None and (latest is None or (latest.code != code and when >= latest.occurred_at)):
+        events.append(TrackedEvent(code, code.replace("_", " "), when))
     events.sort(key=lambda e: e.occurred_at)
     return TrackResult(number, True, events, None, payload)

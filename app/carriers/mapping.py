@@ -20,67 +20,122 @@ def _all(codes, mapped):
     return {str(code): mapped for code in codes}
 
 
+# Nova Poshta API 2.0, TrackingDocument/getStatusDocuments, StatusCode. The table of the method's
+# documentation (developers.novaposhta.ua) as copied in RomaBilka/parcel-tracking
+# pkg/determine-delivery/carriers/np/README.md (1-12, 101-106, 111, 112) and in public shop
+# integrations that carry the fuller table (14, 107, 108, e.g. an Odoo module's docstring of the
+# method: "14 Відправлення передано до огляду отримувачу", "107 Нараховується плата за
+# зберігання", "108 Відмова одержувача"). Cash on delivery (10, 11) is followed further by sync.
 NOVA_POSHTA = {
-    "1": Mapped(AWAITING),                          # waybill created, not handed over
+    "1": Mapped(AWAITING),                          # waybill created by the sender, not handed over
     "12": Mapped(AWAITING),                         # NP is packing the shipment
     "2": Mapped(None, problem=True),                # waybill deleted
     "3": Mapped(None, problem=True),                # number not found (adapter reads it as "not found")
-    "4": Mapped(SHIPPED), "41": Mapped(SHIPPED),    # in the sender's city
-    "5": Mapped(IN_TRANSIT), "6": Mapped(IN_TRANSIT), "101": Mapped(IN_TRANSIT),
-    "104": Mapped(IN_TRANSIT), "112": Mapped(IN_TRANSIT),
-    "7": Mapped(IN_TRANSIT, at_pickup_point=True),  # at the branch
-    "8": Mapped(IN_TRANSIT, at_pickup_point=True),  # in a parcel locker
-    "9": Mapped(DELIVERED), "10": Mapped(DELIVERED), "11": Mapped(DELIVERED), "106": Mapped(DELIVERED),
-    "102": Mapped(RETURNED), "103": Mapped(RETURNED), "105": Mapped(RETURNED),
-    "111": Mapped(IN_TRANSIT, problem=True),        # failed delivery attempt
+    "4": Mapped(SHIPPED), "41": Mapped(SHIPPED),    # in the sender's city (41: local services)
+    "5": Mapped(IN_TRANSIT),                        # on the way to the recipient's city
+    "6": Mapped(IN_TRANSIT),                        # in the recipient's city, expected at the branch
+    "101": Mapped(IN_TRANSIT),                      # on the way to the recipient (courier)
+    "104": Mapped(IN_TRANSIT),                      # address changed
+    "112": Mapped(IN_TRANSIT),                      # delivery date moved by the recipient
+    "7": Mapped(IN_TRANSIT, at_pickup_point=True),  # arrived at the branch
+    "8": Mapped(IN_TRANSIT, at_pickup_point=True),  # arrived at the branch (loaded into a parcel locker)
+    "14": Mapped(IN_TRANSIT, at_pickup_point=True),  # handed to the recipient for inspection (at the branch)
+    "107": Mapped(IN_TRANSIT, at_pickup_point=True, problem=True),  # still not collected: storage is charged
+    "9": Mapped(DELIVERED),                         # received
+    "10": Mapped(DELIVERED),                        # received; the cash-on-delivery transfer follows
+    "11": Mapped(DELIVERED),                        # received; the cash-on-delivery money paid out
+    "106": Mapped(DELIVERED),                       # received, a return-delivery waybill created
+    "102": Mapped(RETURNED),                        # refused by the recipient, return order created
+    "103": Mapped(RETURNED),                        # refused by the recipient
+    "108": Mapped(RETURNED),                        # refused by the recipient
+    "105": Mapped(RETURNED),                        # storage ended (the parcel goes back)
+    "111": Mapped(IN_TRANSIT, problem=True),        # failed delivery attempt (recipient absent)
 }
 
+# Ukrposhta status tracking 0.0.1, ``event``. The official table (dev.ukrposhta.ua,
+# shipment-tracking.pdf) was not found published. Named events: RomaBilka/parcel-tracking
+# ukrposhta/fixtures/tracked_by_number.json (20700 "Надходження на сортувальний центр", 21500
+# "Відправлено до точки видачі/доставки", 21700 "Відправлення у точці видачі/доставки", 41000
+# "Відправлення вручено"); itsvic-dev ParcelTracker UkrposhtaDeliveryService.kt (10100 preadvice/
+# accepted, 20800, 21400, 31100/31300/31400 delivery failure, 48000 delivered). The codes are
+# grouped by stage in their first digit (1 accepted, 2 processing and transit, 3 not delivered,
+# 4 handed over); the rows marked "family" are read by that rule alone (issue #14 lists them).
 UKRPOSHTA = {
     "10100": Mapped(SHIPPED),
+    **_all((10600, 10601, 10602, 10603), Mapped(SHIPPED)),                  # family: acceptance
     "20700": Mapped(IN_TRANSIT), "20800": Mapped(IN_TRANSIT), "21500": Mapped(IN_TRANSIT),
+    "20900": Mapped(IN_TRANSIT),                                             # family: processing
     "21700": Mapped(IN_TRANSIT, at_pickup_point=True), "21400": Mapped(IN_TRANSIT, at_pickup_point=True),
     "41000": Mapped(DELIVERED), "48000": Mapped(DELIVERED),
     "31100": Mapped(None, problem=True), "31300": Mapped(None, problem=True), "31400": Mapped(None, problem=True),
+    "31200": Mapped(None, problem=True),                                     # family: not delivered
 }
 #: 41000 "handed over" with this reason means handed back to the sender
 UKRPOSHTA_RETURN_REASON_IDS = {"10"}
 UKRPOSHTA_RETURN_REASON_TEXT = "відправнику"
 
+# Meest openAPI v3.0 ``GET /tracking/{trackNumber}``, eventCode: the table in the method's
+# description (official Swagger, copied in shopanaio/carrier-api
+# packages/meest-api-client/docs/openapi.json). 1213/1214 "Надходження до підрозділу отримувача"
+# is the recipient's depot (a sorting unit), not yet the branch: only 1216 "Надійшло у відділення"
+# is at the pickup point; 1215 "Надійшло на підрозділ доручення" is the delivering unit (courier).
 MEEST = {
-    "2": Mapped(AWAITING),
-    "3": Mapped(None, problem=True),
-    **_all((101, 606, 8081), Mapped(SHIPPED)),
-    **_all((202, 303, 404, 405, 505, 808, 1100, 1315, 1621, 2225, 2226, 2230, 2432, 2533), Mapped(IN_TRANSIT)),
-    **_all((1213, 1214, 1215, 1216), Mapped(IN_TRANSIT, at_pickup_point=True)),
-    "1622": Mapped(DELIVERED),
-    "1825": Mapped(RETURNED),
+    "2": Mapped(AWAITING),                          # created, not handed over (since 17.10.2025)
+    "3": Mapped(None, problem=True),                # deleted
+    **_all((101, 606, 8081), Mapped(SHIPPED)),      # posted; at / left the sender's branch
+    **_all((202, 303, 404, 405, 505, 808, 1100, 1213, 1214, 1215, 1315, 1621, 2225, 2226, 2230, 2432, 2533),
+           Mapped(IN_TRANSIT)),
+    "1216": Mapped(IN_TRANSIT, at_pickup_point=True),   # arrived at the branch
+    "1622": Mapped(DELIVERED),                      # delivered (final)
+    "1825": Mapped(RETURNED),                       # returned to the sender (final)
     **_all((109, 707, 1521), Mapped(None, problem=True)),   # on the way back to the sender
+    # 1620 refused (1825 follows), 1623-1628 failed attempts, 2331 delivery suspended, 5051 did not arrive
     **_all((1620, 1623, 1624, 1625, 1626, 1627, 1628, 2331, 5051), Mapped(None, problem=True)),
 }
 
+# DHL Shipment Tracking - Unified, ``statusCode`` of an event and of the shipment's ``status``
+# (dpdhl_tracking-unified-api_1.3.1.yaml, copied in netzoio/netzo
+# plugins/services-legacy/service-openapi-dhl-shipment-tracking-unified/src/openapi.v1.json).
 DHL = {
     "pre-transit": Mapped(AWAITING),
     "transit": Mapped(IN_TRANSIT),
     "delivered": Mapped(DELIVERED),
     "failure": Mapped(None, problem=True),
     "unknown": Mapped(None, problem=True),
+    # DHL Express events carry no statusCode: history only, the shipment's status moves the order
+    "": Mapped(None),
 }
 
+# InPost ShipX ``status`` names: the docs page "[1.2.0] Statuses" with their Polish titles, as
+# listed in full in the Smartmage InPost module for Magento (Model/Config/Source/Status.php).
 INPOST = {
     **_all(("created", "offers_prepared", "offer_selected", "confirmed"), Mapped(AWAITING)),
     **_all(("dispatched_by_sender", "dispatched_by_sender_to_pok", "collected_from_sender", "taken_by_courier",
             "taken_by_courier_from_pok"), Mapped(SHIPPED)),
     **_all(("adopted_at_source_branch", "sent_from_source_branch", "adopted_at_sorting_center",
             "sent_from_sorting_center", "adopted_at_target_branch", "out_for_delivery", "out_for_delivery_to_address",
-            "readdressed", "redirect_to_box"), Mapped(IN_TRANSIT)),
+            "pickup_reminder_sent_address",     # "W doręczeniu." (out for delivery)
+            "readdressed", "redirect_to_box", "canceled_redirect_to_box",
+            "unstack_from_customer_service_point", "unstack_from_box_machine"),  # on the way to the chosen locker
+           Mapped(IN_TRANSIT)),
     "delay_in_delivery": Mapped(IN_TRANSIT, problem=True),
-    **_all(("ready_to_pickup", "ready_to_pickup_from_pok", "ready_to_pickup_from_branch", "stack_in_box_machine",
-            "stack_in_customer_service_point", "pickup_reminder_sent"), Mapped(IN_TRANSIT, at_pickup_point=True)),
+    "oversized": Mapped(IN_TRANSIT, problem=True),          # "Przesyłka ponadgabarytowa." (does not fit)
+    "avizo": Mapped(IN_TRANSIT, problem=True),              # "Powrót do oddziału." (courier missed, back at branch)
+    **_all(("ready_to_pickup", "ready_to_pickup_from_pok", "ready_to_pickup_from_pok_registered",
+            "ready_to_pickup_from_branch", "stack_in_box_machine", "stack_in_customer_service_point",
+            "courier_avizo_in_customer_service_point", "pickup_reminder_sent"),
+           Mapped(IN_TRANSIT, at_pickup_point=True)),
     "delivered": Mapped(DELIVERED),
-    **_all(("returned_to_sender", "rejected_by_receiver"), Mapped(RETURNED)),
-    **_all(("avizo", "pickup_time_expired", "stack_parcel_pickup_time_expired", "undelivered",
-            "undelivered_wrong_address", "undelivered_cod_cash_receiver", "canceled", "claimed", "missing"),
+    **_all(("returned_to_sender", "rejected_by_receiver",
+            "taken_by_courier_from_customer_service_point"),    # "Zwrócona do nadawcy."
+           Mapped(RETURNED)),
+    **_all(("pickup_time_expired", "stack_parcel_pickup_time_expired", "stack_parcel_in_box_machine_pickup_time_expired",
+            "undelivered", "undelivered_wrong_address", "undelivered_incomplete_address", "undelivered_unknown_receiver",
+            "undelivered_cod_cash_receiver", "undelivered_no_mailbox", "undelivered_not_live_address",
+            "undelivered_lack_of_access_letterbox", "canceled", "claimed", "missing"),
            Mapped(None, problem=True)),
+    # "Przygotowano dokumenty zwrotne." (a return label), "Inny status.": known, move nothing
+    **_all(("return_pickup_confirmation_to_sender", "other"), Mapped(None)),
 }
 
 SANDBOX = {

@@ -6,6 +6,7 @@ is; on a 401 the adapter logs in again once. At most 500 requests a minute per u
 import threading
 
 from app.carriers.base import (
+    KYIV,
     CarrierAdapter,
     CarrierAuthError,
     CarrierResponseError,
@@ -15,6 +16,7 @@ from app.carriers.base import (
     dated_items,
     text_of,
 )
+from app.carriers.zones import zone_for
 
 
 def _descr(value, lang=("descrUA", "descrEN", "descrRU")):
@@ -105,6 +107,12 @@ class Meest(CarrierAdapter):
         return "ok"
 
 
+def _zone(item):
+    """Meest's times are local to the event's country (Ukraine unless it says otherwise)."""
+    country = item.get("eventCountryDescr")
+    return zone_for(_descr(country, ("descrEN",)) if isinstance(country, dict) else "", "", KYIV)
+
+
 def _read(number, payload):
     result = payload.get("result") or []
     if isinstance(result, dict):
@@ -112,7 +120,7 @@ def _read(number, payload):
     if not isinstance(result, list):
         raise ParcelUnreadable(f"result is a {type(result).__name__}, not a list of events")
     events = []
-    for item, code, when in dated_items(result, "eventCode", "eventDateTime"):
+    for item, code, when in dated_items(result, "eventCode", "eventDateTime", _zone):
         text = _descr(item.get("eventDescr"))
         detail = _descr(item.get("eventDetailDescr"))
         if detail:

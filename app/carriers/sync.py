@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
-from app.carriers.mapping import map_event
+from app.carriers.mapping import TABLES, map_event
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
 from app.database import writing
@@ -122,8 +122,9 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
     for ev in result.events:
         code = ev.code[:64]
         key = (shipment.id, code, ev.occurred_at)
-        if key in existing:
-            continue
+        if key in existing or (not code and any((shipment.id, known, ev.occurred_at) in existing
+                                                for known in TABLES.get(shipment.carrier, ()))):
+            continue  # stored already (an event without a code: under the code the shipment's status gave it)
         existing.add(key)
         mapped = map_event(shipment.carrier, ev.code, ev.reason, ev.text)
         row = dict(shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code,
