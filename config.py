@@ -127,6 +127,8 @@ class Config:
     NOTIFY_MERGE_SECONDS = _int("NOTIFY_MERGE_SECONDS", 120)
     NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")  # SMS and push; "" = none
     NOTIFY_DAILY_CAP = _int("NOTIFY_DAILY_CAP", 10)
+    # the messages a customer needs: never held back by the cap, and not counted by it
+    NOTIFY_CAP_EXEMPT = os.environ.get("NOTIFY_CAP_EXEMPT", "shipped,delivered,cancelled,returned,pickup")
     NOTIFY_SMS_STATUSES = os.environ.get("NOTIFY_SMS_STATUSES", "shipped,in_transit,cancelled,returned,pickup,reminder")
     PICKUP_REMINDER_DAYS = _int("PICKUP_REMINDER_DAYS", 3)
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")  # "", "turbosms" or "smsapi"

@@ -200,10 +200,11 @@ def load(now=None):
         settings.put("SHOP_EMAIL", "shop@example.com")  # the privacy page's address for data requests
     # The demo's history is back-dated: it is not announced to anyone. Messages start with the
     # moves the sandbox carrier makes while the app runs.
+    from app.notify import skips
     from app.notify.models import QUEUED, SKIPPED, Notification
 
     db.session.flush()
     db.session.execute(db.update(Notification).where(Notification.state == QUEUED)
-                       .values(state=SKIPPED, skip_reason="demo history (not announced)"))
+                       .values(state=SKIPPED, skip_reason=skips.DEMO_HISTORY))
     settings.put("demo_loaded", "1")
     return created

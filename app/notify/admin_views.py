@@ -12,7 +12,7 @@ from app.audit import record
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.htmx import render
-from app.notify import channels, outbox
+from app.notify import channels, outbox, skips
 from app.notify import templates as tpl
 from app.notify.channels.webhook import endpoint_secret, new_secret
 from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS
@@ -40,7 +40,8 @@ def state_labels():
 
 @bp.app_context_processor
 def _labels():
-    return {"notify_channel_labels": channels.LABELS, "notify_kind_label": kind_label}
+    return {"notify_channel_labels": channels.LABELS, "notify_kind_label": kind_label,
+            "notify_skip_reason": skips.label}
 
 
 def visible_rows():

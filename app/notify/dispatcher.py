@@ -21,14 +21,13 @@ from types import SimpleNamespace
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import settings
 from app.database import reading, writing
 from app.extensions import db
-from app.notify import channels, preferences, rules
+from app.notify import channels, preferences, rules, skips
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
 from app.notify.defaults import PICKUP_KINDS
@@ -133,11 +132,11 @@ def _compose(row, cache, prefs):
         return job
     pref = prefs.get(row.customer_id)
     if pref is not None and row.channel in preferences.CUSTOMER_CHANNELS and not getattr(pref, f"{row.channel}_enabled"):
-        job.skip_reason = _("The customer turned this channel off.")
+        job.skip_reason = skips.CHANNEL_OFF
         return job
     order = row.order
     if order is None:
-        job.skip_reason = _("The order no longer exists.")
+        job.skip_reason = skips.ORDER_GONE
         return job
     language = (row.customer.language if row.customer else None) or current_app.config["DEFAULT_LANGUAGE"]
     if language not in current_app.config["LANGUAGES"]:

@@ -49,6 +49,8 @@ class SettingsForm(FlaskForm):
                                         validators=[Optional(), NumberRange(0, 86400)])
     NOTIFY_DAILY_CAP = IntegerField(_l("Messages per customer per day (0: no limit)"),
                                     validators=[Optional(), NumberRange(0, 1000)])
+    NOTIFY_CAP_EXEMPT = StringField(_l("Statuses the daily limit never holds back (comma-separated codes)"),
+                                    validators=[Optional(), Length(max=200)])
     PICKUP_REMINDER_DAYS = IntegerField(_l("Remind after the parcel waits at the pickup point for (days)"),
                                         validators=[Optional(), NumberRange(1, 30)])
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, update
 
 from app.extensions import db
-from app.notify import channels, preferences, rules
+from app.notify import channels, preferences, rules, skips
 from app.notify.defaults import PICKUP_KINDS
 from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
 from app.orders import statuses
@@ -101,6 +101,7 @@ class _Plan:
         self.window = timedelta(seconds=rules.setting_int("NOTIFY_MERGE_SECONDS", 120))
         self.max_attempts = rules.setting_int("NOTIFY_MAX_ATTEMPTS", 8)
         self.cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
+        self.cap_exempt = rules.cap_exempt()
         self.endpoints = db.session.execute(db.select(WebhookEndpoint).filter_by(enabled=True)).scalars().all()
         self.preferences = {row.customer_id: row for row in db.session.execute(
             db.select(NotificationPreference).where(NotificationPreference.customer_id.in_(customers))).scalars()}
@@ -128,7 +129,10 @@ class _Plan:
             self.sent_today = dict(db.session.execute(
                 db.select(Notification.customer_id, func.count(Notification.id)).where(
                     Notification.customer_id.in_(customers), Notification.channel.in_(CAPPED_CHANNELS),
-                    Notification.state != SKIPPED, Notification.created_at >= rules.start_of_local_day(now))
+                    Notification.state != SKIPPED, Notification.created_at >= rules.start_of_local_day(now),
+                    # exempt messages are never held back, and do not use up the day's allowance
+                    Notification.status.not_in(self.cap_exempt) | Notification.kind.in_(
+                        [k for k in PICKUP_KINDS if k not in self.cap_exempt]))
                 .group_by(Notification.customer_id)).all())
 
     def wants(self, channel, kind):
@@ -165,7 +169,7 @@ class _Plan:
     def customer_message(self, change, customer, channel, recipient, skip_reason, event_id):
         recipient = (recipient or "")[:500]
         if skip_reason is None and not self._enabled(customer.id, channel.name):
-            skip_reason = _("The customer turned this channel off.")
+            skip_reason = skips.CHANNEL_OFF
         key = (change.order.id, channel.name, recipient)
         if skip_reason is None and change.kind == "status":
             if self._merge(key, change.status):
@@ -173,20 +177,21 @@ class _Plan:
             next_attempt_at = self.now + self.window
         else:
             next_attempt_at = self.now
-        if skip_reason is None and self.cap > 0 and self.sent_today.get(customer.id, 0) >= self.cap:
-            skip_reason = _("The daily limit of messages for this customer was reached.")
+        exempt = (change.kind if change.kind in PICKUP_KINDS else change.status) in self.cap_exempt
+        if skip_reason is None and not exempt and self.cap > 0 and self.sent_today.get(customer.id, 0) >= self.cap:
+            skip_reason = skips.DAILY_CAP
         if skip_reason is not None:
             state = SKIPPED
         else:
             state = QUEUED
             if channel.quiet_hours:
                 next_attempt_at = rules.after_quiet_hours(next_attempt_at)
-            if channel.name in CAPPED_CHANNELS:
+            if channel.name in CAPPED_CHANNELS and not exempt:
                 self.sent_today[customer.id] = self.sent_today.get(customer.id, 0) + 1
         row = self._new(change, event_id=event_id, customer_id=customer.id, channel=channel.name,
                         recipient=recipient, state=state, max_attempts=self.max_attempts,
                         next_attempt_at=next_attempt_at,
-                        skip_reason=str(skip_reason)[:255] if skip_reason is not None else None)
+                        skip_reason=skip_reason)
         if state == QUEUED and change.kind == "status":
             self.open[key] = row
 

@@ -15,6 +15,11 @@ def setting_int(key, default):
         return default
 
 
+def cap_exempt():
+    """Message kinds the daily cap never holds back (and does not count): NOTIFY_CAP_EXEMPT."""
+    return {s.strip() for s in (settings.get("NOTIFY_CAP_EXEMPT", "") or "").split(",") if s.strip()}
+
+
 def parse_quiet_hours(value):
     """"21:00-08:00" → (time(21), time(8)); "" or a malformed value → None."""
     try:

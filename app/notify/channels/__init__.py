@@ -46,7 +46,8 @@ class Channel:
         """Read what ``recipients`` needs for all of ``customers`` at once (before a batch)."""
 
     def recipients(self, customer, order):
-        """[(address, skip_reason or None)] for ``customer``; [] when there is no address at all."""
+        """[(address, skip reason code (``app.notify.skips``) or None)] for ``customer``; [] when there is
+        no address at all."""
         return []
 
     def send(self, notification, message, context):

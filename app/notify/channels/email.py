@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.notify import preferences
+from app.notify import preferences, skips
 from app.notify.channels import Channel, DeliveryError, register
 from app.notify.models import DevMail
 
@@ -85,7 +85,7 @@ class EmailChannel(Channel):
         if not address:
             return []
         if not valid_address(address):
-            return [(address, _("The e-mail address is not valid."))]
+            return [(address, skips.INVALID_EMAIL)]
         return [(address, None)]
 
     def _smtp_host(self):

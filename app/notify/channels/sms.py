@@ -5,9 +5,9 @@ or 134 UCS-2 characters once any character falls outside GSM-7 (Cyrillic always 
 """
 import phonenumbers
 import requests
-from flask_babel import gettext as _
 
 from app import settings
+from app.notify import skips
 from app.notify.channels import Channel, DeliveryError, register
 
 GSM7_BASIC = set(
@@ -151,7 +151,7 @@ class SmsChannel(Channel):
             return []
         phone = normalise_phone(raw, getattr(order, "delivery_country", None) or "UA")
         if phone is None:
-            return [(raw, _("The phone number is not valid."))]
+            return [(raw, skips.INVALID_PHONE)]
         return [(phone, None)]
 
     def send(self, notification, message, context):

@@ -1,0 +1,28 @@
+"""Why a message was not sent: stored as a code, shown in the reader's language.
+
+A reason used to be stored as text in the language of whoever caused the change (a customer's
+Russian ended up in a Ukrainian staff log); rows from then are shown as they were stored.
+"""
+from flask_babel import lazy_gettext as _l
+
+CHANNEL_OFF = "channel_off"
+ORDER_GONE = "order_gone"
+DAILY_CAP = "daily_cap"
+INVALID_EMAIL = "invalid_email"
+INVALID_PHONE = "invalid_phone"
+DEMO_HISTORY = "demo_history"
+
+LABELS = {
+    CHANNEL_OFF: _l("The customer turned this channel off."),
+    ORDER_GONE: _l("The order no longer exists."),
+    DAILY_CAP: _l("The daily limit of messages for this customer was reached."),
+    INVALID_EMAIL: _l("The e-mail address is not valid."),
+    INVALID_PHONE: _l("The phone number is not valid."),
+    DEMO_HISTORY: _l("Demo history: not announced."),
+}
+
+
+def label(reason):
+    """The reader's words for a stored reason (a code, or the text of an older row)."""
+    text = LABELS.get(reason)
+    return str(text) if text is not None else (reason or "")
