@@ -15,6 +15,7 @@ from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import PREFIX
 from app.carriers.sync import sync_all
 from app.orders.models import CarrierEvent, Order, Shipment
+from app.tracking import links
 
 FIXTURES = Path(__file__).parent / "fixtures" / "carriers"
 FILES = sorted(FIXTURES.glob("*/*.json"))
@@ -88,3 +89,23 @@ def test_replayed_answer_moves_orders_as_documented(app, db, make_order, httpser
 def carrier_events(db, order):
     return db.session.execute(db.select(CarrierEvent).join(Shipment).where(Shipment.order_id == order.id)
                               .order_by(CarrierEvent.occurred_at, CarrierEvent.id)).scalars().all()
+
+
+@pytest.mark.parametrize("language,says", [("uk", "Покладено в поштомат"), ("pl", "Umieszczona w Paczkomacie"),
+                                           ("ru", "Помещено в постамат"), ("en", "Placed in the parcel locker")])
+def test_inpost_events_read_in_the_customers_language(app, db, make_order, httpserver, client, language, says):
+    """InPost sends only status names: the customer reads what they mean in their own language."""
+    path = FIXTURES / "inpost" / "documentation_example_ready_to_pickup.json"
+    fixture = json.loads(path.read_text())
+    order = make_order(status="awaiting_shipment", carrier="inpost", tracking_number="602677439331630337653846")
+    serve(httpserver, "inpost", fixture["answers"])
+    settings.put("INPOST_MODE", "live")
+    settings.put("INPOST_API_URL", httpserver.url_for("/inpost"))
+    db.session.commit()
+    sync_all(app, carriers=["inpost"], trigger="test", force=True)
+    db.session.commit()
+
+    page = client.get(f"/t/{links.make_token(db.session.get(Order, order.id))}",
+                      headers={"Accept-Language": language}).get_data(as_text=True)
+    assert says in page
+    assert "ready to pickup" not in page and "adopted at sorting center" not in page

@@ -6,6 +6,8 @@ missing from its table is *unmapped*: kept as a carrier event, moves nothing, li
 """
 from typing import NamedTuple
 
+from flask_babel import lazy_pgettext
+
 AWAITING, SHIPPED, IN_TRANSIT, DELIVERED, RETURNED = (
     "awaiting_shipment", "shipped", "in_transit", "delivered", "returned")
 
@@ -138,6 +140,67 @@ INPOST = {
     **_all(("return_pickup_confirmation_to_sender", "other"), Mapped(None)),
 }
 
+_UNDELIVERABLE = lazy_pgettext("inpost", "Could not be delivered")
+_EXPIRED_STORED = lazy_pgettext("inpost", "The pickup time of the stored parcel is over")
+_OUT_FOR_DELIVERY = lazy_pgettext("inpost", "Out for delivery")
+#: What InPost's statuses say, in the reader's language. InPost sends a status name and no text;
+#: these follow the Polish titles of ShipX's statuses list (see INPOST).
+INPOST_TEXTS = {
+    "created": lazy_pgettext("inpost", "Shipment created"),
+    "offers_prepared": lazy_pgettext("inpost", "Offers prepared"),
+    "offer_selected": lazy_pgettext("inpost", "Offer selected"),
+    "confirmed": lazy_pgettext("inpost", "Prepared by the sender"),
+    "dispatched_by_sender": lazy_pgettext("inpost", "Posted at a parcel locker"),
+    "dispatched_by_sender_to_pok": lazy_pgettext("inpost", "Posted at a pickup point"),
+    "collected_from_sender": lazy_pgettext("inpost", "Collected from the sender"),
+    "taken_by_courier": lazy_pgettext("inpost", "Collected from the sender by a courier"),
+    "taken_by_courier_from_pok": lazy_pgettext("inpost", "On the way to the InPost branch"),
+    "adopted_at_source_branch": lazy_pgettext("inpost", "Received at the InPost branch"),
+    "sent_from_source_branch": lazy_pgettext("inpost", "On the way"),
+    "adopted_at_sorting_center": lazy_pgettext("inpost", "Received at the sorting centre"),
+    "sent_from_sorting_center": lazy_pgettext("inpost", "Sent from the sorting centre"),
+    "adopted_at_target_branch": lazy_pgettext("inpost", "Received at the destination branch"),
+    "out_for_delivery": lazy_pgettext("inpost", "Handed over for delivery"),
+    "out_for_delivery_to_address": _OUT_FOR_DELIVERY,
+    "pickup_reminder_sent_address": _OUT_FOR_DELIVERY,
+    "ready_to_pickup": lazy_pgettext("inpost", "Placed in the parcel locker"),
+    "ready_to_pickup_from_pok": lazy_pgettext("inpost", "Waiting for pickup at the pickup point"),
+    "ready_to_pickup_from_pok_registered": lazy_pgettext("inpost", "Waiting for pickup at the pickup point"),
+    "ready_to_pickup_from_branch": lazy_pgettext("inpost", "Not collected: waiting at the branch"),
+    "courier_avizo_in_customer_service_point": lazy_pgettext("inpost", "Waiting for pickup"),
+    "pickup_reminder_sent": lazy_pgettext("inpost", "Reminder: the parcel is waiting"),
+    "stack_in_box_machine": lazy_pgettext("inpost", "Stored in a temporary parcel locker"),
+    "stack_in_customer_service_point": lazy_pgettext("inpost", "Stored at a pickup point"),
+    "unstack_from_box_machine": lazy_pgettext("inpost", "On the way to the parcel locker chosen first"),
+    "unstack_from_customer_service_point": lazy_pgettext("inpost", "On the way to the chosen parcel locker"),
+    "stack_parcel_pickup_time_expired": _EXPIRED_STORED,
+    "stack_parcel_in_box_machine_pickup_time_expired": _EXPIRED_STORED,
+    "delivered": lazy_pgettext("inpost", "Delivered"),
+    "pickup_time_expired": lazy_pgettext("inpost", "The pickup time is over"),
+    "avizo": lazy_pgettext("inpost", "Back at the branch"),
+    "claimed": lazy_pgettext("inpost", "Complaint made at the parcel locker"),
+    "returned_to_sender": lazy_pgettext("inpost", "Returned to the sender"),
+    "taken_by_courier_from_customer_service_point": lazy_pgettext("inpost", "Returned to the sender"),
+    "return_pickup_confirmation_to_sender": lazy_pgettext("inpost", "Return documents prepared"),
+    "canceled": lazy_pgettext("inpost", "Label cancelled"),
+    "other": lazy_pgettext("inpost", "Other status"),
+    "rejected_by_receiver": lazy_pgettext("inpost", "Refused by the recipient"),
+    **{code: _UNDELIVERABLE for code in (
+        "undelivered_wrong_address", "undelivered_incomplete_address", "undelivered_unknown_receiver",
+        "undelivered_cod_cash_receiver", "undelivered_no_mailbox", "undelivered_not_live_address",
+        "undelivered_lack_of_access_letterbox")},
+    "undelivered": lazy_pgettext("inpost", "Handed to the store of undeliverable parcels"),
+    "delay_in_delivery": lazy_pgettext("inpost", "Delivery may be delayed"),
+    "oversized": lazy_pgettext("inpost", "Oversized parcel"),
+    "redirect_to_box": lazy_pgettext("inpost", "Redirected to a parcel locker"),
+    "canceled_redirect_to_box": lazy_pgettext("inpost", "Redirection cancelled"),
+    "readdressed": lazy_pgettext("inpost", "Redirected to another address"),
+    "missing": lazy_pgettext("inpost", "Missing"),
+}
+#: Carriers whose events come as codes without a text of their own
+TEXTS = {"inpost": INPOST_TEXTS}
+
+
 SANDBOX = {
     "created": Mapped(AWAITING),
     "accepted": Mapped(SHIPPED),
@@ -163,3 +226,10 @@ def map_event(carrier, code, reason="", text=""):
     if carrier == "dhl":
         code = code.lower()
     return TABLES.get(carrier, {}).get(code)
+
+
+def event_text(carrier, code, text=""):
+    """What a carrier's event says: its own words, or ours in the reader's language for a carrier
+    that sends only a code (InPost)."""
+    label = TEXTS.get(carrier, {}).get(str(code or "").strip())
+    return str(label) if label is not None else (text or code or "")

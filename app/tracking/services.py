@@ -27,6 +27,7 @@ from app.auth.models import User
 from app.auth.sessions import UserSession, row_cutoffs
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
+from app.carriers.mapping import event_text
 from app.extensions import db
 from app.i18n import select_timezone
 from app.notify.models import Notification
@@ -358,7 +359,7 @@ def _timeline(order, open_return):
     entries = []
     linked = {event.carrier_event_id for event in order.history if event.carrier_event_id}
     for event in order.history:
-        detail = event.carrier_raw_text or ""
+        detail = event_text(event.carrier, event.carrier_raw_code, event.carrier_raw_text)
         if event.source == "carrier" and event.carrier:
             source = f"{event.source_label} · {carrier_name(event.carrier)}"
         else:
@@ -373,7 +374,7 @@ def _timeline(order, open_return):
                 continue
             entries.append(TimelineEntry(
                 at=carrier_event.occurred_at, kind="carrier", title=_carrier_event_title(carrier_event),
-                detail=carrier_event.raw_text or carrier_event.raw_code,
+                detail=event_text(shipment.carrier, carrier_event.raw_code, carrier_event.raw_text),
                 source=f"{statuses.SOURCE_LABELS['carrier']} · {carrier_name(shipment.carrier)}", location=carrier_event.location or "",
                 flag="problem" if carrier_event.problem else ("pickup" if carrier_event.at_pickup_point else "")))
     if open_return is not None:
@@ -410,7 +411,7 @@ def _shipments(order):
     for shipment in order.shipments:
         views.append(ShipmentView(shipment.carrier, carrier_name(shipment.carrier), shipment.tracking_number,
                                   tracking_url(shipment.carrier, shipment.tracking_number) or "",
-                                  shipment.last_raw_text or ""))
+                                  event_text(shipment.carrier, shipment.last_raw_status, shipment.last_raw_text)))
     return views
 
 
