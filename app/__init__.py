@@ -15,6 +15,7 @@ from config import Config, database_url
 
 def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
+    app.json.ensure_ascii = False  # JSON answers in UTF-8 as people read them, not \u-escaped
     app.config.from_object(Config)
     os.makedirs(app.instance_path, exist_ok=True)
     # instance/config.py may set the same names as the environment

@@ -185,8 +185,11 @@ def test_create_order_then_read_it_back(app, client, auth, db):
     assert detail["tracking_number"] == "20450000000001" and detail["carrier"] == "nova_poshta"
     assert detail["status_label"] == "New" and detail["order"]["number"] == body["number"]
     assert detail["order"]["items"][0]["sku"] == "DR-104"
-    uk = client.get(f"/api/shipments/{shipment_id}", headers={**headers, "Accept-Language": "uk"}).get_json()
-    assert uk["status_label"] == "Нове"
+    uk = client.get(f"/api/shipments/{shipment_id}", headers={**headers, "Accept-Language": "uk"})
+    assert uk.get_json()["status_label"] == "Нове"
+    assert '"status_label":"Нове"' in uk.get_data(as_text=True)  # readable UTF-8, not \\u-escaped
+    refused = client.post("/api/orders", json={}, headers={**headers, "Accept-Language": "uk"}).get_data()
+    assert b"\\u0" not in refused and any("\u0400" <= c <= "\u04ff" for c in refused.decode())
 
 
 def test_list_shipments_filters_and_pagination(app, client, auth, make_order):
