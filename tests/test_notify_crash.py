@@ -95,3 +95,40 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(app, db, db_url, mak
         received = Counter(int(m["X-Posylka-Notification"]) for m in smtp.messages)
     assert len(received) == total and set(received.values()) == {1}
     assert all("sent" in out for out in outputs)
+
+
+@pytest.mark.slow
+def test_a_long_run_and_repeated_short_runs_never_send_a_message_twice(app, db, db_url, make_order):
+    """A dispatch run longer than the lease (the scheduler's) while cron starts more runs: batches
+    claimed late in the long run were already "expired" when their lease was counted from the
+    run's start, and the other runs took them back and sent them again. No crash here at all."""
+    settings.put("NOTIFY_MERGE_SECONDS", "0")
+    settings.put("NOTIFY_QUIET_HOURS", "-")
+    total = 120
+    for i in range(total):
+        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
+        db.session.add(person)
+        make_order(customer=person)
+    with SmtpServer(delay=0.1) as smtp:
+        settings.put("SMTP_HOST", "127.0.0.1")
+        settings.put("SMTP_PORT", str(smtp.port))
+        settings.put("MAIL_SENDER", "Магазин <shop@myshop.example>")
+        db.session.commit()
+        command, env = dispatcher_command(db_url)  # a 2-second lease; the whole run takes longer
+        long_run = subprocess.Popen(command, cwd=ROOT, env=dict(env, NOTIFY_BATCH_SIZE="6", NOTIFY_WORKERS="1"),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        short_runs = []
+        while long_run.poll() is None:  # cron: another run whenever the last one ended
+            time.sleep(0.7)
+            short_runs.append(subprocess.run(command + ["--limit", "3"], cwd=ROOT, env=dict(env, NOTIFY_BATCH_SIZE="3"),
+                                             capture_output=True, text=True, timeout=90))
+        output = long_run.communicate(timeout=90)[0]
+        assert long_run.returncode == 0 and all(r.returncode == 0 for r in short_runs), output
+        assert len(short_runs) >= 2, (output, [r.stdout + r.stderr for r in short_runs])
+        received = Counter(int(m["X-Posylka-Notification"]) for m in smtp.messages)
+        message_ids = {int(m["X-Posylka-Notification"]): m["Message-ID"] for m in smtp.messages}
+    duplicates = sum(count - 1 for count in received.values())
+    assert duplicates == 0 and len(received) == total, f"{duplicates} duplicates"
+    # one Message-ID per notification, on the shop's own domain
+    assert len(set(message_ids.values())) == total
+    assert all(v.startswith(f"<posylka.{k}.") and v.endswith("@myshop.example>") for k, v in message_ids.items())

@@ -3,11 +3,17 @@
 Claiming is one UPDATE that marks a batch ``sending`` with a lease and a claim token, committed
 before anything is sent (PostgreSQL picks rows with ``FOR UPDATE SKIP LOCKED`` so concurrent
 dispatchers never take the same row; SQLite's single writer makes the one statement atomic).
+The lease runs from the moment the batch is claimed and is renewed every third of
+``NOTIFY_LEASE_SECONDS`` while the batch is being sent, so another dispatcher (the scheduler and
+a cron run at once) never takes back a batch that is still being worked on, however long the run.
 Messages are sent without an open transaction, and each one is marked sent (guarded by the
-claim token) and committed right after its send. A dispatcher killed mid-batch therefore loses
-nothing: its rows keep their lease until it expires and are then put back in the queue. Only
-the message being sent at the moment of the kill can arrive twice; a row recorded as sent is
-never claimed again.
+claim token) and committed right after its send.
+
+Delivery is at least once: a dispatcher killed mid-batch loses nothing (its rows keep their
+lease until it expires and are then put back in the queue), and only the messages on the wire
+at the moment of the kill, at most one per sending thread (``NOTIFY_WORKERS``), can arrive
+twice; a row recorded as sent is never claimed again. Such a second e-mail has the same
+``Message-ID`` as the first, so mail clients show one.
 """
 import logging
 import threading
@@ -84,8 +90,9 @@ def requeue_stale(clock):
     return result.rowcount or 0
 
 
-def claim(clock, batch_size, lease_seconds):
-    """Mark up to ``batch_size`` due rows as ours; return the claim token (or None)."""
+def claim(clock, batch_size, lease_seconds, claimed_at=None):
+    """Mark up to ``batch_size`` rows due at ``clock`` as ours, leased for ``lease_seconds`` from
+    ``claimed_at`` (now); return the claim token (or None)."""
     token = uuid.uuid4().hex
     due = (db.select(Notification.id)
            .where(Notification.state == QUEUED, Notification.next_attempt_at <= clock)
@@ -95,10 +102,21 @@ def claim(clock, batch_size, lease_seconds):
     with writing():  # one short write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: SKIP LOCKED)
         result = db.session.execute(
             update(Notification).where(Notification.id.in_(due.scalar_subquery()))
-            .values(state=SENDING, claim_token=token, locked_until=clock + timedelta(seconds=lease_seconds))
+            .values(state=SENDING, claim_token=token,
+                    locked_until=(claimed_at or clock) + timedelta(seconds=lease_seconds))
             .execution_options(synchronize_session=False))
         db.session.commit()
     return token if result.rowcount else None
+
+
+def renew(token, until):
+    """Extend the lease of this claim's rows still being sent; how many were still ours."""
+    with writing():
+        result = db.session.execute(
+            update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
+            .values(locked_until=until).execution_options(synchronize_session=False))
+        db.session.commit()
+    return result.rowcount or 0
 
 
 @dataclass
@@ -218,27 +236,60 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
     config = current_app.config
     batch_size = batch_size or int(config.get("NOTIFY_BATCH_SIZE", 100))
     lease = int(config.get("NOTIFY_LEASE_SECONDS", 300))
-    margin = int(settings.get("WEBHOOK_TIMEOUT_SECONDS", 12) or 12) + 5
     workers = max(1, int(config.get("NOTIFY_WORKERS", 4)))
     result = Result()
     db.session.commit()
     cache = {}
     with link_context():
         clock = now or utcnow()
-        result.requeued = requeue_stale(clock)
+        started = time.monotonic()
+
+        def current():  # the time now, on the run's clock (``now`` moves on as real time does)
+            return clock + timedelta(seconds=time.monotonic() - started)
+
+        result.requeued = requeue_stale(current())
         while max_messages is None or result.total < max_messages:
             size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
-            token = claim(clock, size, lease)
+            token = claim(clock, size, lease, claimed_at=current())
             if token is None:
                 break
-            deadline = time.monotonic() + max(lease - margin, lease / 2)
-            jobs = _compose_batch(token, cache)
-            _send_batch(jobs, token, clock, result, deadline, workers)
+            with _lease_kept(token, lease, current) as lost:
+                jobs = _compose_batch(token, cache)
+                _send_batch(jobs, token, clock, result, lost, workers)
             _release(token)
     return result
 
 
-def _send_batch(jobs, token, clock, result, deadline, workers):
+@contextmanager
+def _lease_kept(token, lease, current):
+    """Renew the claim's lease every third of it while the block runs (a thread of its own, so a
+    slow send does not let it lapse). Yields an Event set if the claim was taken from us."""
+    done, lost = threading.Event(), threading.Event()
+    app = current_app._get_current_object()
+
+    def keep():
+        with app.app_context():
+            try:
+                while not done.wait(max(0.2, lease / 3)):
+                    try:
+                        if not renew(token, current() + timedelta(seconds=lease)):
+                            lost.set()
+                    except Exception:  # the database is away for a moment: try again next time
+                        log.exception("renewing the lease of a notification batch failed")
+                        db.session.rollback()
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=keep, name="notify-lease", daemon=True)
+    thread.start()
+    try:
+        yield lost
+    finally:
+        done.set()
+        thread.join()
+
+
+def _send_batch(jobs, token, clock, result, lost, workers):
     """Send a composed batch with ``workers`` threads, each with its own session and connections.
 
     The threads overlap the network waits (SMTP replies, HTTP answers); each has at most one
@@ -247,13 +298,11 @@ def _send_batch(jobs, token, clock, result, deadline, workers):
     db.session.commit()  # the dispatching thread holds no lock or snapshot while workers write
     queue = deque(jobs)
     lock = threading.Lock()
-    started = {"any": False}
 
     def next_job():
         with lock:
-            if not queue or (started["any"] and time.monotonic() > deadline):
-                return None  # the lease is about to run out; the rest go back to the queue
-            started["any"] = True
+            if not queue or lost.is_set():
+                return None  # done, or the claim was taken back: the rest are someone else's now
             return queue.popleft()
 
     def drain():

@@ -9,7 +9,7 @@ import socket
 import uuid
 from base64 import encodebytes
 from email.header import Header
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from flask import current_app, url_for
@@ -73,6 +73,16 @@ def valid_address(address):
     return True
 
 
+def message_id(notification, sender_address):
+    """The same ``Message-ID`` for every attempt of one notification: a message sent again after a
+    crash (see the dispatcher's at-least-once note) is folded into one by mail clients."""
+    domain = (sender_address or "").rpartition("@")[2].strip().strip(">") or "posylka.local"
+    if not re.fullmatch(r"[A-Za-z0-9.-]{1,200}", domain):
+        domain = "posylka.local"
+    event = re.sub(r"[^A-Za-z0-9_]", "", notification.event_id or "")[:40]
+    return f"<posylka.{notification.id}.{event}@{domain}>"
+
+
 @register
 class EmailChannel(Channel):
     name = "email"
@@ -102,7 +112,7 @@ class EmailChannel(Channel):
             "From": address_header(sender_name, sender_address or "noreply@localhost"),
             "To": address_header(context.get("customer_name"), notification.recipient),
             "Date": formatdate(localtime=False),
-            "Message-ID": make_msgid(domain="posylka.local"),
+            "Message-ID": message_id(notification, sender_address),
             "X-Posylka-Event": notification.event_id,
             "X-Posylka-Notification": str(notification.id),
             "List-Unsubscribe": f"<{unsubscribe}>",
