@@ -364,6 +364,8 @@ def test_import_with_bad_rows_names_row_and_column_and_imports_nothing(app, db, 
             ("3", "item_price"), ("4", "tracking_number"), ("4", "status_note"), ("5", "status"),
             ("5", "order_number")} <= errors
     assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 1
+    for value in ("olena@example", "dpd", "abc", "flying", existing.number):  # each bad value is shown
+        assert f'<code class="import-value">{value}</code>' in body
     missing_column = _upload(client, "customer_name,item_name\nX,Y\n")
     assert missing_column.status_code == 422 and "<code>item_price</code>" in _text(missing_column)
     no_file = client.post("/admin/orders/import", data={}, content_type="multipart/form-data")
@@ -400,6 +402,61 @@ def test_exported_csv_imports_back(app, db, sample, make_user, client, login):
     assert response.status_code == 200, _text(response)
     statuses_now = {o.number: o.status for o in db.session.execute(db.select(Order)).scalars()}
     assert statuses_now == {o: s for o, s in ((v.number, k.split("_")[1]) for k, v in sample.items())}
+
+
+def _csv_text(rows):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_an_export_imports_back_into_the_same_shop_reported_or_updated(app, db, sample, make_user, client, login):
+    login(make_user("staff").email)
+    exported = _text(client.get("/admin/orders/export.csv")).lstrip("\ufeff")
+    # as it is: every order exists; each is reported once by its number, and no parcel is "used by another order"
+    reported = _upload(client, exported)
+    body = _text(reported)
+    assert reported.status_code == 422 and "іншим замовленням" not in body
+    errors = re.findall(r'<tr><td>(\d+)</td><td><code>([a-z_]*)</code></td><td><code class="import-value">([^<]*)'
+                        r'</code>', body)
+    assert sorted(value for _row, column, value in errors if column == "order_number") == sorted(
+        o.number for o in sample.values())
+    # updated: the file's status and a new parcel reach the existing order, nothing is duplicated
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    shipped = next(r for r in rows if r["order_number"] == sample["kyiv_shipped"].number)
+    shipped["status"] = "delivered"
+    rows.append(dict(shipped, tracking_number="RA987654321UA"))
+    response = client.post("/admin/orders/import", data={
+        "file": (io.BytesIO(_csv_text(rows).encode()), "orders.csv"), "existing": "update"},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, _text(response)
+    assert "Оновлено замовлень, що вже були: 1" in _text(response)
+    order = db.session.get(Order, sample["kyiv_shipped"].id)
+    assert order.status == "delivered" and order.history[-1].source == "import"
+    assert sorted(s.tracking_number for s in order.shipments) == ["RA123456789UA", "RA987654321UA"]
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 3
+    # a move the lifecycle refuses names the row, the column and the value
+    delivered = next(r for r in rows if r["order_number"] == sample["pl_delivered"].number)
+    delivered["status"] = "new"
+    refused = client.post("/admin/orders/import", data={
+        "file": (io.BytesIO(_csv_text([delivered]).encode()), "orders.csv"), "existing": "update"},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert re.search(r'<tr><td>2</td><td><code>status</code></td><td><code class="import-value">new</code>',
+                     _text(refused))
+
+
+def test_an_export_with_the_tracking_numbers_blanked_imports_as_the_readme_says(app, db, sample, make_user, client,
+                                                                               login):
+    login(make_user("staff").email)
+    rows = list(csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff"))))
+    for row in rows:
+        row["order_number"], row["tracking_number"] = "", ""  # new orders, parcels not known yet
+    response = _upload(client, _csv_text(rows))
+    assert response.status_code == 200, _text(response)
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 6
 
 
 def test_audit_log_is_viewable_and_filterable_by_admins(app, db, make_order, make_user, client, login):

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, Form, FormField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.admin.reasons import RETURN_REASONS
@@ -73,6 +73,9 @@ class OrderForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
+    existing = RadioField(_l("Orders that already exist"), default="report", choices=[
+        ("report", _l("Report them: nothing is imported while the file names an existing order")),
+        ("update", _l("Update them: add the parcels they lack and move them to the file's status"))])
 
 
 ROLE_LABELS = {"staff": lazy_pgettext("role", "Staff"), "admin": lazy_pgettext("role", "Administrator"),

@@ -1,7 +1,8 @@
 """Orders in and out as files: CSV import (all or nothing) and CSV/JSON export.
 
 The CSV has one row per item; rows with the same ``order_number`` form one order. Export
-writes the same columns, so an exported file can be imported into another Posylka.
+writes the same columns, so an exported file imports back: into another Posylka, or into this
+one, where the orders that already exist are reported or (when the staff member asks) updated.
 """
 import csv
 import io
@@ -17,7 +18,7 @@ from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import Order, Shipment
-from app.orders.services import OrderInputError, create_order, find_or_create_customer, parse_price
+from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, parse_price
 
 COLUMNS = (
     "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
@@ -47,6 +48,13 @@ class RowError:
     row: int
     column: str
     message: str
+    value: str = ""  # what the file holds there, shown next to the message
+
+
+@dataclass
+class ImportResult:
+    created: list
+    updated: list
 
 
 class ImportFailed(Exception):
@@ -84,7 +92,7 @@ def read_rows(data):
     header = [h.strip().lower() for h in next(reader)]
     errors = [RowError(1, column, _("The required column is missing.")) for column in REQUIRED_COLUMNS
               if column not in header]
-    errors += [RowError(1, column, _("Unknown column.")) for column in header if column not in COLUMNS]
+    errors += [RowError(1, column, _("Unknown column."), column) for column in header if column not in COLUMNS]
     if errors:
         raise ImportFailed(errors)
     rows = []
@@ -104,9 +112,9 @@ def read_rows(data):
     return header, rows
 
 
-def _validate_row(line, row, errors, seen_tracking):
+def _validate_row(line, row, errors, seen_tracking, owners):
     def bad(column, message):
-        errors.append(RowError(line, column, message))
+        errors.append(RowError(line, column, message, row.get(column, "")))
 
     for column, limit in LIMITS.items():
         if len(row.get(column, "")) > limit:
@@ -141,8 +149,6 @@ def _validate_row(line, row, errors, seen_tracking):
     if carrier and carrier not in CARRIERS:
         bad("carrier", _("Unknown carrier “%(carrier)s”. Use one of: %(codes)s.", carrier=carrier,
                          codes=", ".join(CARRIERS)))
-    elif carrier and not number:
-        bad("tracking_number", _("Enter the tracking number."))
     elif number:
         if not carrier:
             guesses = detect_carriers(number)
@@ -156,35 +162,46 @@ def _validate_row(line, row, errors, seen_tracking):
         if key in seen_tracking:
             if order_number is None or seen_tracking[key] != order_number:
                 bad("tracking_number", _("This tracking number appears twice in the file."))
-        elif db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)).first():
+        elif owners.get(key, order_number) != order_number:
             bad("tracking_number", _("This tracking number is already used by another order."))
         seen_tracking[key] = row.get("order_number") or None
 
 
-def validate(rows):
-    """Check every row; returns the orders to create as [(first_line, [(line, row), ...])]."""
+def _in_chunks(values, query):
+    values = sorted(values)
+    for start in range(0, len(values), 500):
+        yield from db.session.execute(query(values[start:start + 500]))
+
+
+def validate(rows, update_existing=False):
+    """Check every row; returns the orders as [[(line, row), ...], ...] and the existing orders
+    among them ({order number: Order}, empty unless ``update_existing``)."""
     errors = []
     groups = {}
     seen_tracking = {}
     numbers = {row.get("order_number") for _line, row in rows if row and row.get("order_number")}
-    existing = set()
-    number_list = sorted(numbers)
-    for start in range(0, len(number_list), 500):
-        existing.update(db.session.execute(db.select(Order.number).where(
-            Order.number.in_(number_list[start:start + 500]))).scalars())
+    existing = {order.number: order for (order,) in _in_chunks(
+        numbers, lambda chunk: db.select(Order).where(Order.number.in_(chunk)))}
+    tracking = {normalize_tracking_number(row.get("tracking_number", "")) for _line, row in rows if row}
+    tracking.discard("")
+    # which order each tracking number of the file already belongs to: its own order may name it again
+    owners = {(carrier, number): order_number for carrier, number, order_number in _in_chunks(
+        tracking, lambda chunk: db.select(Shipment.carrier, Shipment.tracking_number, Order.number)
+        .join(Order, Shipment.order_id == Order.id).where(Shipment.tracking_number.in_(chunk)))}
     for index, (line, row) in enumerate(rows):
         if row is None:
             errors.append(RowError(line, "", _("The row has more values than the header has columns.")))
             continue
-        _validate_row(line, row, errors, seen_tracking)
+        _validate_row(line, row, errors, seen_tracking, owners)
         number = row.get("order_number", "")
-        if number in existing:
-            errors.append(RowError(line, "order_number", _("An order with this number already exists.")))
+        if number in existing and not update_existing:
+            errors.append(RowError(line, "order_number", _("An order with this number already exists. Choose "
+                                                          "“Update them” to update it."), number))
         key = number or f"\0{index}"
         groups.setdefault(key, []).append((line, row))
     if errors:
         raise ImportFailed(errors)
-    return list(groups.values())
+    return list(groups.values()), (existing if update_existing else {})
 
 
 def _create(group, actor_user):
@@ -194,18 +211,14 @@ def _create(group, actor_user):
     items = [{"name": r["item_name"], "sku": r.get("item_sku"), "size": r.get("item_size"),
               "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"]}
              for _line, r in group]
-    shipments = []
-    for _line, r in group:
-        number = normalize_tracking_number(r.get("tracking_number", ""))
-        if number and {"carrier": r["carrier"], "tracking_number": number} not in shipments:
-            shipments.append({"carrier": r["carrier"], "tracking_number": number})
+    shipments = _shipments(group)
     created_at = _parse_when(first["created_at"]) if first.get("created_at") else None
     order = create_order(
         customer, items, shipments=shipments, source="import", actor_user=actor_user,
         number=first.get("order_number") or None, created_at=created_at, note=first.get("note") or None,
-        delivery={"country": first.get("country"), "region": first.get("region") or None,
-                  "city": first.get("city") or None, "pickup_point": first.get("pickup_point") or None,
-                  "address": first.get("address") or None, "postcode": first.get("postcode") or None})
+        delivery={"carrier": None if shipments else first.get("carrier") or None, "country": first.get("country"),
+                  "region": first.get("region") or None, "city": first.get("city") or None,
+                  "pickup_point": first.get("pickup_point") or None, "address": first.get("address") or None, "postcode": first.get("postcode") or None})
     for step in IMPORT_PATHS[first.get("status") or statuses.NEW]:
         note = first.get("status_note") if step in statuses.NEEDS_REASON else None
         lifecycle.change_status(order, step, source="import", actor=getattr(actor_user, "email", None),
@@ -213,27 +226,65 @@ def _create(group, actor_user):
     return order
 
 
-def import_orders(data, *, actor_user=None):
-    """Validate the whole file, then create every order in the caller's transaction.
+def _shipments(group):
+    shipments = []
+    for _line, r in group:
+        number = normalize_tracking_number(r.get("tracking_number", ""))
+        if number and {"carrier": r["carrier"], "tracking_number": number} not in shipments:
+            shipments.append({"carrier": r["carrier"], "tracking_number": number})
+    return shipments
+
+
+def _update(order, group, actor_user):
+    """An order that exists: add the file's parcels it lacks and move it to the file's status.
+    Items, customer and delivery details stay as they are (edit them on the order page).
+    Returns whether anything changed."""
+    line, first = group[0]
+    changed = False
+    have = {(s.carrier, s.tracking_number) for s in order.shipments}
+    for shipment in _shipments(group):
+        if (shipment["carrier"], shipment["tracking_number"]) not in have:
+            add_shipment(order, shipment["carrier"], shipment["tracking_number"])
+            changed = True
+    target = first.get("status") or order.status
+    if target != order.status:
+        try:
+            lifecycle.change_status(order, target, source="import", actor=getattr(actor_user, "email", None),
+                                    note=first.get("status_note") or None)
+        except lifecycle.LifecycleError as error:
+            raise ImportFailed([RowError(line, "status", str(error), target)])
+        changed = True
+    elif changed:
+        lifecycle.touch(order)
+    return changed
+
+
+def import_orders(data, *, actor_user=None, update_existing=False):
+    """Validate the whole file, then create (or, with ``update_existing``, update) every order in
+    the caller's transaction. Returns an ``ImportResult``.
 
     Raises ``ImportFailed`` (with every error found) before writing anything; the caller
     commits on success and rolls back on failure, so a file is imported whole or not at all.
     """
     _header, rows = read_rows(data)
-    groups = validate(rows)
-    created = []
+    groups, existing = validate(rows, update_existing)
+    result = ImportResult([], [])
     for group in groups:
+        line, first = group[0]
+        order = existing.get(first.get("order_number", ""))
         try:
-            created.append(_create(group, actor_user))
+            if order is None:
+                result.created.append(_create(group, actor_user))
+            elif _update(order, group, actor_user):
+                result.updated.append(order)
         except (OrderInputError, lifecycle.LifecycleError) as error:
-            field = getattr(error, "field", "") or ""
-            column = {"tracking_number": "tracking_number", "carrier": "carrier"}.get(field, field)
-            raise ImportFailed([RowError(group[0][0], column, str(error))])
+            column = getattr(error, "field", "") or ""
+            raise ImportFailed([RowError(line, column, str(error), first.get(column, ""))])
     db.session.flush()
-    record("orders.import", "order", None, after={"orders": len(created),
-                                                    "numbers": [o.number for o in created[:100]]},
-           actor=actor_user)
-    return created
+    record("orders.import", "order", None, after={
+        "orders": len(result.created), "numbers": [o.number for o in result.created[:100]],
+        "updated": [o.number for o in result.updated[:100]]}, actor=actor_user)
+    return result
 
 
 # ---- export ------------------------------------------------------------------------------------
