@@ -218,7 +218,8 @@ def _create(group, actor_user):
         number=first.get("order_number") or None, created_at=created_at, note=first.get("note") or None,
         delivery={"carrier": None if shipments else first.get("carrier") or None, "country": first.get("country"),
                   "region": first.get("region") or None, "city": first.get("city") or None,
-                  "pickup_point": first.get("pickup_point") or None, "address": first.get("address") or None, "postcode": first.get("postcode") or None})
+                  "pickup_point": first.get("pickup_point") or None, "address": first.get("address") or None,
+                  "postcode": first.get("postcode") or None})
     for step in IMPORT_PATHS[first.get("status") or statuses.NEW]:
         note = first.get("status_note") if step in statuses.NEEDS_REASON else None
         lifecycle.change_status(order, step, source="import", actor=getattr(actor_user, "email", None),
