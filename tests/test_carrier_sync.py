@@ -1,6 +1,6 @@
 """The carrier sync end to end: local fake carriers, the real database, the lifecycle."""
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from carrier_fixtures import np_envelope, np_item, up_status
@@ -238,6 +238,16 @@ def test_inpost_webhook(app, db, make_order, client):
     db.session.commit()
     assert push(client, number, status="delivered").status_code == 403  # the test client is 127.0.0.1
     assert reload(db, order).status == "in_transit"
+
+
+def test_inpost_push_without_an_offset_is_polish_time(app, db, make_order, client):
+    number = "602677439331630337653849"
+    order = make_order(status="shipped", carrier="inpost", tracking_number=number)
+    settings.put("INPOST_WEBHOOK_SECRET", SECRET, secret=True)
+    db.session.commit()
+    assert push(client, number, ts="2026-07-20 15:08:42").status_code == 200
+    event = carrier_events(db, reload(db, order))[-1]
+    assert event.occurred_at == datetime(2026, 7, 20, 13, 8, 42)  # CEST is UTC+2 (Kyiv would give 12:08)
 
 
 def test_webhook_refused_move_is_recorded(app, db, make_order, client):

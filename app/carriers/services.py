@@ -7,6 +7,7 @@ from app import settings as app_settings
 from app.audit import record
 from app.carriers import CARRIER_CODES, carrier_name
 from app.carriers.base import CarrierError, TrackedEvent, TrackResult, parse_datetime, text_of
+from app.carriers.inpost import WARSAW
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import CREDENTIALS, MODES, PREFIX, adapter_for, carrier_settings, setting, status
 from app.carriers.sync import Counts, apply_result
@@ -148,7 +149,7 @@ def handle_inpost_push(payload, now=None):
     body = payload["payload"]
     number = text_of(body.get("tracking_number"))
     code = text_of(body.get("status")) or ("confirmed" if payload.get("event") == "shipment_confirmed" else "")
-    when = parse_datetime(payload.get("event_ts")) or now
+    when = parse_datetime(payload.get("event_ts"), WARSAW) or now  # InPost's times are Polish
     if not number or not code:
         return 0
     shipment = db.session.execute(
