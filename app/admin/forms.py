@@ -2,7 +2,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.admin.reasons import RETURN_REASONS
@@ -17,6 +18,12 @@ class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), validators=[DataRequired()])
     reason = SelectField(_l("Return reason"), choices=return_reason_choices, validate_choice=False)
     note = TextAreaField(_l("Note or reason"), validators=[Length(max=2000)])
+    # for "shipped" when the order has no parcel yet
+    tracking_number = StringField(_l("Tracking number (TTN)"), validators=[Optional(), Length(max=64)],
+                                  id="ship_tracking_number")  # the page's "add a shipment" form has the plain ids
+    carrier = SelectField(_l("Carrier"), validate_choice=False, id="ship_carrier",
+                          choices=lambda: carrier_choices(_l("Detect from the number")))
+    without_tracking = BooleanField(_l("Ship without a tracking number"))
     version = HiddenField()
 
 

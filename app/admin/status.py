@@ -13,11 +13,28 @@ from app.extensions import db
 from app.i18n import default_language
 from app.orders import lifecycle, statuses
 from app.orders.models import Order
+from app.orders.services import add_shipment
 
 
 class ReturnReasonMissing(lifecycle.LifecycleError):
     def __str__(self):
         return _("Choose the reason for the return (or “Other reason” and describe it).")
+
+
+class ParcelMissing(lifecycle.LifecycleError):
+    def __str__(self):
+        return _("Enter the parcel's tracking number, or tick “Ship without a tracking number”.")
+
+
+def ship_parcel(order, tracking_number=None, carrier=None, without_tracking=False):
+    """Before "shipped" by staff: the order's parcel, added now, or an explicit choice to ship
+    without one (the customer is then told there is no tracking number)."""
+    if order.shipments:
+        return
+    if (tracking_number or "").strip():
+        add_shipment(order, carrier or None, tracking_number)
+    elif not without_tracking:
+        raise ParcelMissing()
 
 
 def compose_note(target, note, reason):
@@ -34,12 +51,17 @@ def compose_note(target, note, reason):
     return f"{label}. {note}" if note else label
 
 
-def change(order, target, *, user, note=None, reason=None, expected_version=None, correction=False, at=None):
+def change(order, target, *, user, note=None, reason=None, expected_version=None, correction=False, at=None,
+           tracking_number=None, carrier=None, without_tracking=False):
     """Change one order's status as ``user``; returns the history row (None for a repeat).
 
-    ``at`` is when it happened (default now), for back-dated records such as tests' fixed data."""
+    Shipping an order without a parcel needs its tracking number (``tracking_number``, ``carrier``)
+    or ``without_tracking``. ``at`` is when it happened (default now), for back-dated records such
+    as tests' fixed data."""
     if target not in statuses.ALL:
         raise lifecycle.UnknownStatus(target)
+    if target == statuses.SHIPPED and not correction and order.status != statuses.SHIPPED:
+        ship_parcel(order, tracking_number, carrier, without_tracking)
     # A correction's note is the admin's written reason for it (lifecycle requires one).
     full_note = (note or "").strip() if correction else compose_note(target, note, reason)
     event = lifecycle.change_status(order, target, source="staff", actor_user=user, note=full_note,

@@ -265,12 +265,14 @@ def order(order_id):
         return _order_page(order, status_form=form, code=422)
     try:
         status_service.change(order, form.status.data, user=current_user, note=form.note.data,
-                              reason=form.reason.data or None, expected_version=form.version.data or None)
-    except lifecycle.LifecycleError as error:
+                              reason=form.reason.data or None, expected_version=form.version.data or None,
+                              tracking_number=form.tracking_number.data, carrier=form.carrier.data,
+                              without_tracking=form.without_tracking.data)
+    except (lifecycle.LifecycleError, OrderInputError) as error:
         db.session.rollback()
         order = _get_order(order_id)
         flash(str(error), "error")
-        return _order_page(order, status_form=form, code=409)
+        return _order_page(order, status_form=form, code=422 if isinstance(error, OrderInputError) else 409)
     db.session.commit()
     flash(_("Status changed to “%(status)s”.", status=order.status_label), "success")
     return _after_change(order)

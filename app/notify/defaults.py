@@ -17,8 +17,8 @@ HEADLINES = {
     "en": {
         "new": "We have received your order {{ order_number }}. We will let you know when it ships.",
         "awaiting_shipment": "Your order {{ order_number }} is being packed and will soon be handed to the carrier.",
-        "shipped": "Your order {{ order_number }} has been handed to {{ carrier }}" + _TRACKING
-                   + ", tracking number {{ tracking_number }}{% endif %}.",
+        "shipped": "Your order {{ order_number }} has been handed to {{ carrier or 'the carrier' }}" + _TRACKING
+                   + ", tracking number {{ tracking_number }}{% else %}, without a tracking number{% endif %}.",
         "in_transit": "Your order {{ order_number }} is on its way{% if expected_date %}, expected {{ expected_date }}"
                       "{% endif %}{% if pickup_point %}. Pickup point: {{ pickup_point }}{% endif %}.",
         "delivered": "Your order {{ order_number }} has been delivered. Thank you for your purchase!",
@@ -32,8 +32,8 @@ HEADLINES = {
     "uk": {
         "new": "Ми отримали ваше замовлення {{ order_number }}. Повідомимо, щойно його відправимо.",
         "awaiting_shipment": "Ваше замовлення {{ order_number }} пакуємо, незабаром передамо його перевізнику.",
-        "shipped": "Ваше замовлення {{ order_number }} передано перевізнику {{ carrier }}" + _TRACKING
-                   + ", номер відстеження {{ tracking_number }}{% endif %}.",
+        "shipped": "Ваше замовлення {{ order_number }} передано перевізнику{% if carrier %} {{ carrier }}{% endif %}"
+                   + _TRACKING + ", номер відстеження {{ tracking_number }}{% else %}, без номера відстеження{% endif %}.",
         "in_transit": "Ваше замовлення {{ order_number }} прямує до вас{% if expected_date %}, очікувана дата — "
                       "{{ expected_date }}{% endif %}{% if pickup_point %}. Пункт видачі: {{ pickup_point }}{% endif %}.",
         "delivered": "Ваше замовлення {{ order_number }} доставлено. Дякуємо за покупку!",
@@ -47,8 +47,9 @@ HEADLINES = {
     "pl": {
         "new": "Otrzymaliśmy Twoje zamówienie {{ order_number }}. Damy znać, gdy zostanie wysłane.",
         "awaiting_shipment": "Twoje zamówienie {{ order_number }} jest pakowane i wkrótce trafi do przewoźnika.",
-        "shipped": "Twoje zamówienie {{ order_number }} zostało przekazane przewoźnikowi {{ carrier }}" + _TRACKING
-                   + ", numer przesyłki {{ tracking_number }}{% endif %}.",
+        "shipped": "Twoje zamówienie {{ order_number }} zostało przekazane przewoźnikowi"
+                   "{% if carrier %} {{ carrier }}{% endif %}" + _TRACKING
+                   + ", numer przesyłki {{ tracking_number }}{% else %}, bez numeru przesyłki{% endif %}.",
         "in_transit": "Twoje zamówienie {{ order_number }} jest w drodze{% if expected_date %}, przewidywana dostawa: "
                       "{{ expected_date }}{% endif %}{% if pickup_point %}. Punkt odbioru: {{ pickup_point }}{% endif %}.",
         "delivered": "Twoje zamówienie {{ order_number }} zostało dostarczone. Dziękujemy za zakupy!",
@@ -62,8 +63,8 @@ HEADLINES = {
     "ru": {
         "new": "Мы получили ваш заказ {{ order_number }}. Сообщим, как только отправим его.",
         "awaiting_shipment": "Ваш заказ {{ order_number }} упаковываем и скоро передадим перевозчику.",
-        "shipped": "Ваш заказ {{ order_number }} передан перевозчику {{ carrier }}" + _TRACKING
-                   + ", номер отслеживания {{ tracking_number }}{% endif %}.",
+        "shipped": "Ваш заказ {{ order_number }} передан перевозчику{% if carrier %} {{ carrier }}{% endif %}"
+                   + _TRACKING + ", номер отслеживания {{ tracking_number }}{% else %}, без номера отслеживания{% endif %}.",
         "in_transit": "Ваш заказ {{ order_number }} в пути{% if expected_date %}, ожидаемая дата — {{ expected_date }}"
                       "{% endif %}{% if pickup_point %}. Пункт выдачи: {{ pickup_point }}{% endif %}.",
         "delivered": "Ваш заказ {{ order_number }} доставлен. Спасибо за покупку!",

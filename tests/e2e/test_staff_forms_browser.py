@@ -88,3 +88,46 @@ def test_expired_form_shows_the_generic_refusal_in_the_form(app, db, make_order,
         assert _status_of(app, order.id) == "new"
     finally:
         context.close()
+
+
+def test_shipping_without_a_parcel_asks_for_the_number_or_an_explicit_choice(app, db, make_order, make_user,
+                                                                             live_server, browser):
+    from datetime import timedelta
+
+    from app.notify.dispatcher import dispatch
+    from app.notify.models import DevMail
+    from app.orders.models import utcnow
+
+    bare = make_order(status="awaiting_shipment", tracking_number=False)
+    other = make_order(status="awaiting_shipment", tracking_number=False)
+    context, page = _staff_page(browser, live_server, make_user("staff"))
+    try:
+        page.goto(f"{live_server}/admin/orders/{bare.id}")
+        card = page.locator("#status-card")
+        card.locator("select[name=status]").select_option("shipped")
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            card.locator("button[type=submit]").click()
+        assert answer.value.status == 409
+        expect(card.locator("[data-form-errors]")).to_contain_text("Відправити без номера відстеження")
+        assert _status_of(app, bare.id) == "awaiting_shipment"
+        card.locator("select[name=status]").select_option("shipped")
+        card.get_by_label("Відправити без номера відстеження").check()
+        with page.expect_navigation():
+            card.locator("button[type=submit]").click()
+        assert _status_of(app, bare.id) == "shipped"
+        # with a number: the parcel is added as the order ships
+        page.goto(f"{live_server}/admin/orders/{other.id}")
+        card.locator("select[name=status]").select_option("shipped")
+        card.locator("input[name=tracking_number]").fill("20450000012345")
+        with page.expect_navigation():
+            card.locator("button[type=submit]").click()
+        _db.session.rollback()
+        assert [s.tracking_number for s in _db.session.get(Order, other.id).shipments] == ["20450000012345"]
+    finally:
+        context.close()
+    dispatch(now=utcnow() + timedelta(hours=1))
+    mails = {m.subject: m.text_body for m in _db.session.execute(_db.select(DevMail)).scalars()}
+    told = next(text for subject, text in mails.items() if bare.number in subject and "Відправлено" in subject)
+    assert "без номера відстеження" in told
+    told = next(text for subject, text in mails.items() if other.number in subject and "Відправлено" in subject)
+    assert "номер відстеження 20450000012345" in told
