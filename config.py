@@ -131,6 +131,14 @@ class Config:
     NOTIFY_CAP_EXEMPT = os.environ.get("NOTIFY_CAP_EXEMPT", "shipped,delivered,cancelled,returned,pickup")
     NOTIFY_SMS_STATUSES = os.environ.get("NOTIFY_SMS_STATUSES", "shipped,in_transit,cancelled,returned,pickup,reminder")
     PICKUP_REMINDER_DAYS = _int("PICKUP_REMINDER_DAYS", 3)
+    # The Attention page's rules (app/attention): days before each counts as a problem
+    ATTENTION_HANDOVER_DAYS = _int("ATTENTION_HANDOVER_DAYS", 2)  # parcel number given, not handed over
+    ATTENTION_NO_SCAN_DAYS = _int("ATTENTION_NO_SCAN_DAYS", 3)  # on the way, no carrier scan since
+    ATTENTION_LATE_DAYS = _int("ATTENTION_LATE_DAYS", 0)  # days past the expected date before it shows
+    PICKUP_STORAGE_DAYS = _int("PICKUP_STORAGE_DAYS", 7)  # how long a pickup point keeps a parcel
+    ATTENTION_PICKUP_DAYS_LEFT = _int("ATTENTION_PICKUP_DAYS_LEFT", 2)  # show this many days before that
+    ATTENTION_RETURN_DAYS = _int("ATTENTION_RETURN_DAYS", 7)  # a returned parcel stays listed this long
+    ATTENTION_SCAN_MINUTES = _int("ATTENTION_SCAN_MINUTES", 60)  # the rules also run after each carrier sync
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")  # "", "turbosms" or "smsapi"
     TURBOSMS_API_URL = os.environ.get("TURBOSMS_API_URL", "https://api.turbosms.ua")
     TURBOSMS_TOKEN = os.environ.get("TURBOSMS_TOKEN", "")

@@ -120,6 +120,7 @@ def _instance_secret(app):
 def _register_blueprints(app):
     from app.admin.views import bp as admin_bp
     from app.analytics.views import bp as analytics_bp
+    from app.attention.views import bp as attention_bp
     from app.auth.views import bp as auth_bp
     from app.carriers.views import admin_bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp
@@ -128,7 +129,7 @@ def _register_blueprints(app):
     from app.tracking.admin import bp as tracking_admin_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, tracking_bp, tracking_admin_bp, privacy_bp,
+    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, attention_bp, tracking_bp, tracking_admin_bp, privacy_bp,
                carriers_admin_bp, carriers_bp):
         app.register_blueprint(bp)
 

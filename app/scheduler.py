@@ -30,6 +30,7 @@ RUN_SOON_AFTER_START = {"carrier-sync", "transit-stats"}
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
+    from app.attention.services import scheduled_job as attention_job
     from app.carriers.eta import refresh_transit_stats
     from app.carriers.sync import scheduled_sync
     from app.notify.dispatcher import run_job as dispatch_notifications
@@ -39,6 +40,7 @@ def scheduled_jobs(app):
         ("carrier-sync", scheduled_sync, int(app.config.get("SYNC_TICK_SECONDS", 60))),
         ("transit-stats", refresh_transit_stats, 3600),
         ("privacy-retention", retention_job, 24 * 3600),
+        ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
         ("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))),
     ]
 

@@ -23,6 +23,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from app.api.services import create_client
+from app.attention.models import DeliveryException
 from app.auth.models import User
 from app.notify.models import DevMail, Notification, WebhookEndpoint
 from app.notify.preferences import unsubscribe_token
@@ -74,6 +75,8 @@ MATRIX = {
     ("GET", "/admin/notifications/<int:notification_id>"): STAFF_PAGE,
     ("POST", "/admin/notifications/<int:notification_id>/resend"): STAFF_ACTION,
     ("GET", "/admin/notifications/orders/<int:order_id>"): STAFF_PAGE,
+    ("POST", "/admin/attention/<int:exception_id>/notify"): STAFF_ACTION,
+    ("POST", "/admin/attention/<int:exception_id>/dismiss"): STAFF_ACTION,
     # admin only
     ("POST", "/admin/users/<int:user_id>/active"): ADMIN_ACTION,
     ("POST", "/admin/users/<int:user_id>/reset-password"): ADMIN_ACTION,
@@ -111,6 +114,8 @@ ROLE_PAGES = {
     ("GET", "/admin/orders/import"): STAFF_PAGE,
     ("GET", "/admin/notifications/"): STAFF_PAGE,
     ("GET", "/admin/analytics/"): STAFF_PAGE,
+    ("GET", "/admin/attention/"): STAFF_PAGE,
+    ("POST", "/admin/attention/thresholds"): ADMIN_ACTION,
     ("GET", "/admin/audit"): ADMIN_PAGE,
     ("GET", "/admin/users"): ADMIN_PAGE,
     ("GET", "/admin/settings"): ADMIN_PAGE,
@@ -189,14 +194,15 @@ def _world(app, db, make_user, make_order):
     endpoint = WebhookEndpoint(url="https://shop.example/hook", secret_encrypted=encrypt("whsec_x"))
     api_client, secret = create_client("Shop", "read:shipments write:shipments")
     sandbox_client, sandbox_secret = create_client("Sandbox", "read:shipments write:shipments", sandbox=True)
-    db.session.add_all([notification, mail, endpoint])
+    exception = DeliveryException(order_id=order.id, rule="no_scan")
+    db.session.add_all([notification, mail, endpoint, exception])
     token = make_token(order)
     db.session.commit()
     values = {
         "number": order.number, "order_id": order.id, "shipment_id": shipment.id, "customer_id": owner.customer.id,
         "user_id": owner.id, "client_id": api_client.id, "notification_id": notification.id, "mail_id": mail.id,
         "endpoint_id": endpoint.id, "kind": "shipped", "channel": "email", "language": "uk", "code": "nova_poshta",
-        "fmt": "json", "token": token,
+        "fmt": "json", "token": token, "exception_id": exception.id,
     }
     unsubscribe = unsubscribe_token(owner.customer.id)
     sessions = {

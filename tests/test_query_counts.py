@@ -29,9 +29,9 @@ BOUNDS = {
     "order page again": 1,  # unchanged order: served from the page cache after one query
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)
-    "admin list": 8,  # session row, newest history row, status counts (the total too), ids, orders with
-                      # customers, parcels, items, regions
-    "admin list again": 7,  # no status changed since: the counts kept under the newest history row (SQLite)
+    "admin list": 9,  # session row, newest history row, status counts (the total too), ids, orders with
+                      # customers, parcels, items, regions, the staff menu's Attention count
+    "admin list again": 8,  # no status changed since: the counts kept under the newest history row (SQLite)
 }
 
 

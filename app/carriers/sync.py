@@ -545,6 +545,10 @@ def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=Fal
 def scheduled_sync(app):
     """The scheduler's job: sync what is due (one log line when something happened)."""
     summaries = sync_all(app, trigger="schedule")
+    if any(s["new_events"] or s["status_changes"] for s in summaries):
+        from app.attention.services import scheduled_job as attention_rules
+
+        attention_rules(app)  # parcels that moved leave the Attention page at once
     if any(s["new_events"] or s["status_changes"] or s["error_count"] for s in summaries):
         log.info("carrier sync: %s", "; ".join(
             f"{s['carrier']} {s['shipments']} parcels, {s['new_events']} new events, "

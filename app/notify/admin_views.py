@@ -30,6 +30,10 @@ def kind_label(kind):
         return _("Pickup reminder")
     if kind == "pickup":
         return _("Arrived at the pickup point")
+    if kind == "delay":
+        return _("Delay apology")
+    if kind == "problem":
+        return _("Delivery problem")
     return statuses.label(kind)
 
 

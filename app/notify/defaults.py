@@ -5,9 +5,12 @@ override falls back to these. Templates are Jinja2 (sandboxed) with the fields l
 ``templates.FIELDS``.
 """
 KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "pickup",
-         "reminder")
-#: Kinds that are not a status: the parcel arrived at the pickup point, and the reminder N days later.
+         "reminder", "delay", "problem")
+#: The parcel arrived at the pickup point, and the reminder N days later.
 PICKUP_KINDS = ("pickup", "reminder")
+#: Kinds that are not a status (their template is chosen by the kind): the pickup messages and
+#: the apologies staff send from the Attention page (a delay, a refused or returning parcel).
+NOTICE_KINDS = PICKUP_KINDS + ("delay", "problem")
 #: Channels whose text comes from a template (webhooks send JSON).
 TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp")
 LANGUAGES = ("uk", "en", "pl", "ru")
@@ -28,6 +31,10 @@ HEADLINES = {
                   "{{ pickup_point }}{% endif %}. You can collect it now.",
         "reminder": "Your order {{ order_number }} is waiting for you at the pickup point{% if pickup_point %}: "
                     "{{ pickup_point }}{% endif %}. Please collect it before it is sent back.",
+        "delay": "Your order {{ order_number }} is taking longer than it should. We are sorry: we have asked the "
+                 "carrier and are on it, and we will let you know as soon as it moves.",
+        "problem": "There is a problem with the delivery of your order {{ order_number }}. We are on it and will "
+                   "contact you shortly to sort it out.",
     },
     "uk": {
         "new": "Ми отримали ваше замовлення {{ order_number }}. Повідомимо, щойно його відправимо.",
@@ -43,6 +50,10 @@ HEADLINES = {
                   "{{ pickup_point }}{% endif %}. Його вже можна забрати.",
         "reminder": "Ваше замовлення {{ order_number }} чекає на вас у пункті видачі{% if pickup_point %}: "
                     "{{ pickup_point }}{% endif %}. Заберіть його, доки посилку не повернули відправнику.",
+        "delay": "Доставка вашого замовлення {{ order_number }} триває довше, ніж мала б. Перепрошуємо: ми вже "
+                 "звернулися до перевізника і стежимо за посилкою, повідомимо, щойно вона рушить далі.",
+        "problem": "З доставкою вашого замовлення {{ order_number }} виникла проблема. Ми вже нею займаємося і "
+                   "незабаром зв'яжемося з вами.",
     },
     "pl": {
         "new": "Otrzymaliśmy Twoje zamówienie {{ order_number }}. Damy znać, gdy zostanie wysłane.",
@@ -59,6 +70,10 @@ HEADLINES = {
                   "{{ pickup_point }}{% endif %}. Możesz je już odebrać.",
         "reminder": "Twoje zamówienie {{ order_number }} czeka na Ciebie w punkcie odbioru{% if pickup_point %}: "
                     "{{ pickup_point }}{% endif %}. Odbierz je, zanim wróci do nadawcy.",
+        "delay": "Dostawa Twojego zamówienia {{ order_number }} trwa dłużej, niż powinna. Przepraszamy: "
+                 "skontaktowaliśmy się z przewoźnikiem i pilnujemy przesyłki, damy znać, gdy tylko ruszy dalej.",
+        "problem": "Wystąpił problem z dostawą Twojego zamówienia {{ order_number }}. Zajmujemy się tym i wkrótce "
+                   "się z Tobą skontaktujemy.",
     },
     "ru": {
         "new": "Мы получили ваш заказ {{ order_number }}. Сообщим, как только отправим его.",
@@ -74,6 +89,10 @@ HEADLINES = {
                   "{{ pickup_point }}{% endif %}. Его уже можно забрать.",
         "reminder": "Ваш заказ {{ order_number }} ждёт вас в пункте выдачи{% if pickup_point %}: {{ pickup_point }}"
                     "{% endif %}. Заберите его, пока посылку не вернули отправителю.",
+        "delay": "Доставка вашего заказа {{ order_number }} занимает больше времени, чем должна. Просим прощения: "
+                 "мы уже связались с перевозчиком и следим за посылкой, сообщим, как только она двинется дальше.",
+        "problem": "С доставкой вашего заказа {{ order_number }} возникла проблема. Мы уже занимаемся ею и скоро "
+                   "свяжемся с вами.",
     },
 }
 
@@ -95,6 +114,18 @@ PICKUP_SUBJECTS = {
     "pl": "{{ shop_name }}: zamówienie {{ order_number }} dotarło do punktu odbioru",
     "ru": "{{ shop_name }}: заказ {{ order_number }} прибыл в пункт выдачи",
 }
+DELAY_SUBJECTS = {
+    "en": "{{ shop_name }}: order {{ order_number }} is delayed, we are on it",
+    "uk": "{{ shop_name }}: замовлення {{ order_number }} затримується, ми вже з'ясовуємо",
+    "pl": "{{ shop_name }}: zamówienie {{ order_number }} jest opóźnione, zajmujemy się tym",
+    "ru": "{{ shop_name }}: заказ {{ order_number }} задерживается, мы уже выясняем",
+}
+PROBLEM_SUBJECTS = {
+    "en": "{{ shop_name }}: a problem with the delivery of order {{ order_number }}",
+    "uk": "{{ shop_name }}: проблема з доставкою замовлення {{ order_number }}",
+    "pl": "{{ shop_name }}: problem z dostawą zamówienia {{ order_number }}",
+    "ru": "{{ shop_name }}: проблема с доставкой заказа {{ order_number }}",
+}
 GREETINGS = {
     "en": "Hello{% if customer_name %}, {{ customer_name }}{% endif %}!",
     "uk": "Вітаємо{% if customer_name %}, {{ customer_name }}{% endif %}!",
@@ -113,7 +144,8 @@ def default_template(kind, channel, language):
     """(subject, body) of the shipped template; subject is None for SMS."""
     language = language if language in HEADLINES else "uk"
     headline = HEADLINES[language][kind]
-    subject = {"reminder": REMINDER_SUBJECTS, "pickup": PICKUP_SUBJECTS}.get(kind, SUBJECTS)[language]
+    subject = {"reminder": REMINDER_SUBJECTS, "pickup": PICKUP_SUBJECTS, "delay": DELAY_SUBJECTS,
+               "problem": PROBLEM_SUBJECTS}.get(kind, SUBJECTS)[language]
     if channel == "email":
         body = f"{GREETINGS[language]}\n\n{headline}\n\n{TRACK_LINES[language]}\n\n{{{{ shop_name }}}}"
         return subject, body
@@ -122,6 +154,6 @@ def default_template(kind, channel, language):
     if channel == "push":
         return subject, headline
     if channel == "inapp":
-        title = subject.split(": ", 1)[1] if kind in PICKUP_KINDS else "{{ status }}"
+        title = subject.split(": ", 1)[1] if kind in NOTICE_KINDS else "{{ status }}"
         return title, headline
     raise KeyError(channel)

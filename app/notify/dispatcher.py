@@ -36,7 +36,7 @@ from app.extensions import db
 from app.notify import channels, preferences, rules, skips
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
-from app.notify.defaults import PICKUP_KINDS
+from app.notify.defaults import NOTICE_KINDS
 from app.notify.models import (
     FAILED,
     QUEUED,
@@ -166,7 +166,7 @@ def _compose(row, cache, prefs):
             from app.orders import statuses
 
             context["status"] = str(statuses.label(row.status))
-        kind = row.kind if row.kind in PICKUP_KINDS else (row.status or order.status)
+        kind = row.kind if row.kind in NOTICE_KINDS else (row.status or order.status)
         job.message = tpl.render(kind, row.channel, language, context, cache=cache)
         job.context = dict(context, language=language)
     return job

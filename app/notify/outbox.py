@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, update
 
 from app.extensions import db
 from app.notify import channels, preferences, rules, skips
-from app.notify.defaults import PICKUP_KINDS
+from app.notify.defaults import NOTICE_KINDS
 from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import CarrierEvent, Order, Shipment, utcnow
@@ -73,7 +73,7 @@ def enqueue_many(changes, *, now=None):
         if customer is not None:
             plan.inapp(change, customer)
             for channel in plan.channels:
-                if not plan.wants(channel, change.kind if change.kind in PICKUP_KINDS else change.status):
+                if not plan.wants(channel, change.kind if change.kind in NOTICE_KINDS else change.status):
                     continue
                 for recipient, skip_reason in channel.recipients(customer, change.order):
                     plan.customer_message(change, customer, channel, recipient, skip_reason, event_id)
@@ -132,7 +132,7 @@ class _Plan:
                     Notification.state != SKIPPED, Notification.created_at >= rules.start_of_local_day(now),
                     # exempt messages are never held back, and do not use up the day's allowance
                     Notification.status.not_in(self.cap_exempt) | Notification.kind.in_(
-                        [k for k in PICKUP_KINDS if k not in self.cap_exempt]))
+                        [k for k in NOTICE_KINDS if k not in self.cap_exempt]))
                 .group_by(Notification.customer_id)).all())
 
     def wants(self, channel, kind):
@@ -177,7 +177,7 @@ class _Plan:
             next_attempt_at = self.now + self.window
         else:
             next_attempt_at = self.now
-        exempt = (change.kind if change.kind in PICKUP_KINDS else change.status) in self.cap_exempt
+        exempt = (change.kind if change.kind in NOTICE_KINDS else change.status) in self.cap_exempt
         if skip_reason is None and not exempt and self.cap > 0 and self.sent_today.get(customer.id, 0) >= self.cap:
             skip_reason = skips.DAILY_CAP
         if skip_reason is not None:
@@ -206,7 +206,8 @@ class _Plan:
             return
         from app.notify.channels.webhook import event_payload
 
-        event_type = {"reminder": "order.pickup_reminder", "pickup": "order.at_pickup_point"}.get(
+        event_type = {"reminder": "order.pickup_reminder", "pickup": "order.at_pickup_point",
+                      "delay": "order.delay_notice", "problem": "order.problem_notice"}.get(
             change.kind, "order.status_changed")
         payload = event_payload(event_type, event_id, change.order, status=change.status,
                                 previous_status=change.previous_status, at=change.at or self.now)

@@ -12,7 +12,7 @@ from app.extensions import csrf, db
 from app.htmx import is_partial_request
 from app.notify import preferences
 from app.notify import templates as tpl
-from app.notify.defaults import PICKUP_KINDS
+from app.notify.defaults import NOTICE_KINDS
 from app.notify.forms import PreferencesForm
 from app.notify.models import Notification
 from app.orders.models import utcnow
@@ -59,7 +59,7 @@ def _entries(customer, language):
                 from app.orders import statuses
 
                 context["status"] = str(statuses.label(row.status))
-            kind = row.kind if row.kind in PICKUP_KINDS else row.status
+            kind = row.kind if row.kind in NOTICE_KINDS else row.status
             message = tpl.render(kind, "inapp", language, context)
         entries.append({"id": row.id, "title": message.subject, "body": message.body, "link": link,
                         # when it was sent (not when it was last touched: reading it updates the row)

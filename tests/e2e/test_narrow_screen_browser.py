@@ -58,7 +58,7 @@ def test_staff_and_admin_pages_fit_a_360px_screen(app, db, runner, make_user, li
 
     pages = {
         staff: (f"/admin/orders/{order.id}", "/admin/orders/new", "/admin/orders/import", "/admin/orders",
-                "/admin/analytics/", "/admin/analytics/monthly", "/admin/notifications/",
+                "/admin/analytics/", "/admin/analytics/monthly", "/admin/attention/", "/admin/notifications/",
                 f"/admin/notifications/orders/{order.id}", "/api/docs"),
         admin: ("/admin/carriers/", "/admin/api-clients/", "/admin/users", "/admin/audit", "/admin/settings",
                 "/admin/branding", "/admin/privacy", "/admin/notifications/templates",

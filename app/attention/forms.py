@@ -1,0 +1,22 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+
+def _days(label, low=0):
+    return IntegerField(label, validators=[InputRequired(), NumberRange(low, 365)])
+
+
+class ThresholdsForm(FlaskForm):
+    """The Attention rules' thresholds, in days (stored as settings)."""
+
+    ATTENTION_HANDOVER_DAYS = _days(_l("Not handed over after (days)"), 1)
+    ATTENTION_NO_SCAN_DAYS = _days(_l("No carrier scan for (days)"), 1)
+    ATTENTION_LATE_DAYS = _days(_l("Days past the expected date"))
+    PICKUP_STORAGE_DAYS = _days(_l("A pickup point keeps a parcel for (days)"), 1)
+    ATTENTION_PICKUP_DAYS_LEFT = _days(_l("Warn this many days before the storage time ends"))
+    ATTENTION_RETURN_DAYS = _days(_l("List refused and returned parcels for (days)"), 1)
+
+    KEYS = ("ATTENTION_HANDOVER_DAYS", "ATTENTION_NO_SCAN_DAYS", "ATTENTION_LATE_DAYS", "PICKUP_STORAGE_DAYS",
+            "ATTENTION_PICKUP_DAYS_LEFT", "ATTENTION_RETURN_DAYS")

@@ -1,0 +1,194 @@
+"""The Attention rules: parcels the shop should hear about before the customer complains.
+
+Each rule is one query naming the orders it holds for now. ``scan`` (the scheduled job, and after
+every carrier sync that changed something) opens a ``DeliveryException`` for each new (order,
+rule) and clears the open ones that no longer hold: a parcel that moves drops off the page by
+itself. Thresholds are settings (``app.settings.get``), read at each scan.
+"""
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, or_, select
+
+from app.attention.models import DeliveryException
+from app.extensions import db
+from app.notify import rules as notify_rules
+from app.notify.models import PickupWatch
+from app.orders import statuses
+from app.orders.models import CarrierEvent, Order, Shipment, utcnow
+
+ON_THE_WAY = (statuses.SHIPPED, statuses.IN_TRANSIT)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    label: object
+    #: What the page says about a row, with ``days`` (the threshold) filled in.
+    explanation: object
+    #: The message kind the customer is sent from the page (``app.notify.defaults``).
+    message_kind: str
+
+
+RULES = {rule.code: rule for rule in (
+    Rule("not_handed_over", _l("Not handed over"),
+         _l("A parcel number was created %(days)s or more days ago, but the carrier has not received the parcel."),
+         "delay"),
+    Rule("no_scan", _l("No carrier scan"),
+         _l("On the way with no carrier scan for %(days)s or more days."), "delay"),
+    Rule("late", _l("Past the expected date"),
+         _l("Not delivered more than %(days)s days after the date the carrier expected."), "delay"),
+    Rule("pickup_deadline", _l("Storage deadline near"),
+         _l("Waiting at the pickup point; the storage time ends in %(days)s days or less."), "reminder"),
+    Rule("returning", _l("Refused or returning"),
+         _l("The carrier reported a problem, or the parcel is going back to the shop."), "problem"),
+)}
+
+
+def _setting(key):
+    return notify_rules.setting_int(key, current_app.config.get(key, 0))
+
+
+def thresholds():
+    """{rule code: days} as the page explains them."""
+    return {
+        "not_handed_over": _setting("ATTENTION_HANDOVER_DAYS"),
+        "no_scan": _setting("ATTENTION_NO_SCAN_DAYS"),
+        "late": _setting("ATTENTION_LATE_DAYS"),
+        "pickup_deadline": _setting("ATTENTION_PICKUP_DAYS_LEFT"),
+        "returning": _setting("ATTENTION_RETURN_DAYS"),
+    }
+
+
+def local_today(now):
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+    return now.replace(tzinfo=timezone.utc).astimezone(zone).date()
+
+
+def _queries(now):
+    """{rule code: a select of order ids for which the rule holds at ``now``}."""
+    days = lambda key: timedelta(days=_setting(key))  # noqa: E731
+    handover = now - days("ATTENTION_HANDOVER_DAYS")
+    quiet_since = now - days("ATTENTION_NO_SCAN_DAYS")
+    expected_before = local_today(now) - days("ATTENTION_LATE_DAYS")
+    storage_left = max(0, _setting("PICKUP_STORAGE_DAYS") - _setting("ATTENTION_PICKUP_DAYS_LEFT"))
+    returned_since = now - days("ATTENTION_RETURN_DAYS")
+    recent_scan = (select(CarrierEvent.id).join(Shipment, Shipment.id == CarrierEvent.shipment_id)
+                   .where(Shipment.order_id == Order.id, CarrierEvent.occurred_at > quiet_since))
+    return {
+        "not_handed_over": select(Order.id).where(
+            Order.status.in_((statuses.NEW, statuses.AWAITING_SHIPMENT)),
+            exists(select(Shipment.id).where(Shipment.order_id == Order.id, Shipment.created_at <= handover))),
+        "no_scan": select(Order.id).where(
+            Order.status.in_(ON_THE_WAY), Order.at_pickup_point.is_(False), Order.status_changed_at <= quiet_since,
+            ~exists(recent_scan)),
+        "late": select(Order.id).where(
+            Order.status.in_(ON_THE_WAY),
+            exists(select(Shipment.id).where(Shipment.order_id == Order.id,
+                                             Shipment.scheduled_delivery_date < expected_before))),
+        "pickup_deadline": select(Order.id).join(PickupWatch, PickupWatch.order_id == Order.id).where(
+            Order.status == statuses.IN_TRANSIT, Order.at_pickup_point.is_(True),
+            PickupWatch.since <= now - timedelta(days=storage_left)),
+        "returning": select(Order.id).where(or_(
+            and_(Order.status.in_(ON_THE_WAY), Order.problem.is_(True)),
+            and_(Order.status == statuses.RETURNED, Order.status_changed_at >= returned_since))),
+    }
+
+
+def find(now=None):
+    """{(order id, rule code)} that hold at ``now``."""
+    now = now or utcnow()
+    found = set()
+    for code, query in _queries(now).items():
+        found.update((order_id, code) for order_id in db.session.execute(query.where(~Order.is_sandbox)).scalars())
+    return found
+
+
+def scan(now=None):
+    """Open exceptions for rules that newly hold, clear those that no longer do. The caller commits.
+
+    Returns (opened, cleared)."""
+    now = now or utcnow()
+    holding = find(now)
+    open_rows = {(row.order_id, row.rule): row for row in db.session.execute(
+        select(DeliveryException).where(DeliveryException.cleared_at.is_(None))).scalars()}
+    cleared = 0
+    for key, row in open_rows.items():
+        if key not in holding:
+            row.cleared_at = now
+            cleared += 1
+    new = holding - open_rows.keys()
+    db.session.add_all(DeliveryException(order_id=order_id, rule=code, found_at=now) for order_id, code in new)
+    return len(new), cleared
+
+
+def _listed():
+    return and_(DeliveryException.cleared_at.is_(None), DeliveryException.dismissed_at.is_(None))
+
+
+def counts():
+    """{rule code: open exceptions} for every rule (zeros included)."""
+    rows = db.session.execute(select(DeliveryException.rule, func.count()).where(_listed())
+                              .group_by(DeliveryException.rule)).all()
+    out = dict.fromkeys(RULES, 0)
+    out.update({code: int(n) for code, n in rows if code in out})
+    return out
+
+
+def total():
+    """How many exceptions the page lists (the staff menu's count): one small indexed query."""
+    return db.session.execute(select(func.count()).select_from(DeliveryException).where(_listed())).scalar_one()
+
+
+def listed(rule=None, limit=500):
+    """Open exceptions, oldest first, with their orders (and customers) loaded."""
+    query = (select(DeliveryException).where(_listed()).join(Order)
+             .options(db.joinedload(DeliveryException.order).joinedload(Order.customer))
+             .order_by(DeliveryException.found_at, DeliveryException.id).limit(limit))
+    if rule in RULES:
+        query = query.where(DeliveryException.rule == rule)
+    return db.session.execute(query).scalars().all()
+
+
+class AttentionError(ValueError):
+    """An action that cannot be done; ``str()`` says why (translated)."""
+
+
+def get_open(exception_id):
+    row = db.session.get(DeliveryException, exception_id)
+    if row is None or row.cleared_at is not None or row.dismissed_at is not None:
+        from flask_babel import gettext as _
+
+        raise AttentionError(_("This problem is already solved or dismissed."))
+    return row
+
+
+def notify_customer(row, *, user=None, now=None):
+    """Queue the rule's message to the customer (once per exception) through the outbox."""
+    from flask_babel import gettext as _
+
+    from app.notify.outbox import enqueue
+
+    if row.notified_at is not None:
+        raise AttentionError(_("The customer was already told about this problem."))
+    now = now or utcnow()
+    enqueue(row.order, kind=RULES[row.rule].message_kind, status=row.order.status, now=now)
+    row.notified_at = now
+    row.handled_by_id = getattr(user, "id", None)
+    return row
+
+
+def dismiss(row, *, user=None, now=None):
+    """Take a problem off the page; it stays closed while its condition lasts."""
+    row.dismissed_at = now or utcnow()
+    row.handled_by_id = getattr(user, "id", None)
+    return row
+
+
+def scheduled_job(_app):
+    """The scheduler's job (and the end of each carrier sync that changed something)."""
+    scan()
+    db.session.commit()

@@ -1,0 +1,111 @@
+"""The Attention page: delivery exceptions to act on, a message to the customer, thresholds."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import settings
+from app.attention import services
+from app.attention.forms import ThresholdsForm
+from app.audit import record
+from app.auth import admin_required, staff_required
+from app.carriers import carrier_name
+from app.extensions import db
+
+bp = Blueprint("attention", __name__, url_prefix="/admin/attention")
+
+
+def _rows(exceptions, days):
+    """Everything a table row shows, computed here (no logic in the template)."""
+    out = []
+    for row in exceptions:
+        rule, order = services.RULES[row.rule], row.order
+        shipment = order.shipments[-1] if order.shipments else None
+        out.append({
+            "id": row.id, "order": order, "rule": rule.label,
+            "explanation": rule.explanation % {"days": days[row.rule]},
+            "customer": order.customer.name if order.customer else "",
+            "carrier": carrier_name(shipment.carrier if shipment else order.delivery_carrier),
+            "tracking_number": shipment.tracking_number if shipment else "",
+            "found": format_datetime(row.found_at, "short"),
+            "notified": format_datetime(row.notified_at, "short") if row.notified_at else None,
+        })
+    return out
+
+
+@bp.route("/")
+@staff_required
+def index():
+    rule = request.args.get("rule")
+    rule = rule if rule in services.RULES else None
+    form = ThresholdsForm(formdata=None, data={key: settings.get_int(key) for key in ThresholdsForm.KEYS})
+    return _page(rule, form)
+
+
+def _page(rule, form, code=200):
+    counts = services.counts()
+    tabs = [(None, _("All"), sum(counts.values()))] + [(c, r.label, counts[c]) for c, r in services.RULES.items()]
+    return render_template("attention/index.html", tabs=tabs, rule=rule, form=form,
+                           rows=_rows(services.listed(rule), services.thresholds())), code
+
+
+def _back():
+    rule = request.form.get("rule")
+    return redirect(url_for("attention.index", rule=rule if rule in services.RULES else None))
+
+
+def _act(exception_id, action, audit_action, done_message):
+    """Do ``action`` on one listed problem, audit it, commit; a refused action is a flash message."""
+    try:
+        row = action(services.get_open(exception_id), user=current_user)
+    except services.AttentionError as error:
+        flash(str(error), "error")
+        return _back()
+    record(audit_action, "order", row.order.number, after={"rule": row.rule})
+    db.session.commit()
+    flash(done_message(number=row.order.number), "success")
+    return _back()
+
+
+@bp.route("/<int:exception_id>/notify", methods=["POST"])
+@staff_required
+def notify(exception_id):
+    return _act(exception_id, services.notify_customer, "attention.notify",
+                lambda number: _("The message to the customer of order %(number)s is queued.", number=number))
+
+
+@bp.route("/<int:exception_id>/dismiss", methods=["POST"])
+@staff_required
+def dismiss(exception_id):
+    return _act(exception_id, services.dismiss, "attention.dismiss",
+                lambda number: _("Order %(number)s is off the list.", number=number))
+
+
+@bp.route("/thresholds", methods=["POST"])
+@admin_required
+def thresholds():
+    form = ThresholdsForm()
+    if not form.validate():
+        return _page(None, form, 422)
+    before, after = {}, {}
+    for key in ThresholdsForm.KEYS:
+        old, new = settings.get_int(key), form[key].data
+        if old != new:
+            before[key], after[key] = old, new
+            settings.put(key, new)
+    if after:
+        record("settings.update", "settings", "attention", before=before, after=after)
+        services.scan()
+    db.session.commit()
+    flash(_("Settings saved.") if after else _("Nothing to save: no field was changed."), "success")
+    return redirect(url_for("attention.index"))
+
+
+@bp.app_context_processor
+def _menu_count():
+    def attention_count():
+        if not getattr(current_user, "is_authenticated", False) or not current_user.is_staff:
+            return 0
+        return services.total()
+
+    return {"attention_count": attention_count}

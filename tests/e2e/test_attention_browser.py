@@ -1,0 +1,50 @@
+"""The Attention page in Chromium at 1280 px and 360 px: the problems, the staff menu's count, the
+message to the customer; screenshots in test-output/."""
+from datetime import timedelta
+
+import pytest
+
+from app.orders.models import utcnow
+from tests.e2e.test_narrow_screen_browser import TOO_WIDE, _log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # a page check; one engine is enough
+def test_attention_page_on_a_wide_and_a_narrow_screen(app, db, make_user, make_order, live_server, browser,
+                                                      output_dir):
+    from app.attention import services
+    from app.database import writing
+    from app.orders import lifecycle
+
+    now = utcnow()
+    quiet = make_order(status="in_transit", delivery={"city": "Тернопіль", "region": "Тернопільська",
+                                                      "pickup_point": "Відділення №3"})
+    refused = make_order(status="in_transit")
+    with writing():
+        quiet.status_changed_at = now - timedelta(days=6)
+        lifecycle.set_flags(refused, problem=True, problem_note="Відмова одержувача")
+        services.scan(now)
+        db.session.commit()
+    admin = make_user("admin")
+
+    for width in (1280, 360):
+        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900},
+                                      locale="uk-UA")
+        page = context.new_page()
+        try:
+            _log_in(page, admin.email)
+            assert page.locator("[data-attention-count]").inner_text() == "2"  # in the staff menu on every page
+            page.click("nav.admin-nav >> text=Увага")
+            row = page.locator(f"tr:has-text('{quiet.number}')")
+            assert "Немає сканування" in row.inner_text()
+            assert "Відмова або повернення" in page.locator(f"tr:has-text('{refused.number}')").inner_text()
+            page.screenshot(path=f"{output_dir}/attention-{width}.png", full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(TOO_WIDE, width)
+            if width == 1280:
+                row.locator("button", has_text="Повідомити клієнта").click()
+                page.wait_for_selector("text=поставлено в чергу")
+                assert "Клієнтові повідомлено" in page.locator(f"tr:has-text('{quiet.number}')").inner_text()
+                page.screenshot(path=f"{output_dir}/attention-told-{width}.png", full_page=True)
+        finally:
+            context.close()

@@ -1,0 +1,198 @@
+"""The Attention page: each rule on a fixed data set, clearing when a parcel moves, the staff
+menu's count, the message to the customer through the outbox, dismissing and the thresholds."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from app.attention import services
+from app.attention.models import DeliveryException
+from app.notify.models import Notification, PickupWatch
+from app.orders import lifecycle
+from app.orders.models import CarrierEvent
+
+NOW = datetime(2026, 3, 10, 12, 0)
+
+
+@pytest.fixture
+def app_config():
+    return {"TIMEZONE": "UTC"}
+
+
+def ago(days, hours=0):
+    return NOW - timedelta(days=days, hours=hours)
+
+
+@pytest.fixture
+def parcels(db, make_order):
+    """One order per case; the comment says which rule (default thresholds) it should meet."""
+    def order(status, moved_at, **kwargs):
+        o = make_order(status=status, **kwargs)
+        o.status_changed_at = moved_at
+        o.shipments[0].created_at = moved_at
+        return o
+
+    def scan(o, at):
+        db.session.add(CarrierEvent(shipment=o.shipments[0], occurred_at=at, raw_code="moving", raw_text="x"))
+
+    p = {
+        "label": order("awaiting_shipment", ago(3)),  # parcel number 3 days old (> 2): not handed over
+        "label_fresh": order("awaiting_shipment", ago(1)),  # 1 day: nothing
+        "quiet": order("in_transit", ago(5)),  # last scan 4 days ago (> 3): no scan
+        "moving": order("in_transit", ago(5)),  # scanned yesterday: nothing
+        "late": order("shipped", ago(1)),  # expected yesterday: late
+        "on_time": order("shipped", ago(1)),  # expected today: nothing
+        "pickup": order("in_transit", ago(1)),  # at the point 6 days (storage 7, warn 2 before): deadline
+        "pickup_new": order("in_transit", ago(1)),  # at the point 2 days: nothing
+        "refused": order("in_transit", ago(1)),  # carrier problem flag: returning
+        "returned": order("returned", ago(2)),  # returned 2 days ago (< 7): returning
+        "returned_old": order("returned", ago(10)),  # 10 days ago: nothing
+        "delivered": order("delivered", ago(20)),  # nothing
+    }
+    scan(p["quiet"], ago(4))
+    scan(p["moving"], ago(1))
+    p["late"].shipments[0].scheduled_delivery_date = date(2026, 3, 9)
+    p["on_time"].shipments[0].scheduled_delivery_date = date(2026, 3, 10)
+    for key, days in (("pickup", 6), ("pickup_new", 2)):
+        lifecycle.set_flags(p[key], at_pickup_point=True)
+        db.session.add(PickupWatch(order_id=p[key].id, since=ago(days)))
+    lifecycle.set_flags(p["refused"], problem=True, problem_note="Refused by the recipient")
+    db.session.commit()
+    return p
+
+
+def found(parcels):
+    names = {o.id: name for name, o in parcels.items()}
+    return {(names[order_id], rule) for order_id, rule in services.find(NOW)}
+
+
+def test_each_rule_finds_exactly_its_parcels(app, parcels):
+    assert found(parcels) == {("label", "not_handed_over"), ("quiet", "no_scan"), ("late", "late"),
+                              ("pickup", "pickup_deadline"), ("refused", "returning"), ("returned", "returning")}
+
+
+def test_thresholds_are_settings(app, db, parcels):
+    from app import settings
+
+    settings.put("ATTENTION_NO_SCAN_DAYS", "5")  # the quiet parcel's last scan was 4 days ago
+    settings.put("ATTENTION_HANDOVER_DAYS", "1")  # both labels are now old enough
+    settings.put("ATTENTION_RETURN_DAYS", "11")
+    db.session.commit()
+    assert found(parcels) == {("label", "not_handed_over"), ("label_fresh", "not_handed_over"), ("late", "late"),
+                              ("pickup", "pickup_deadline"), ("refused", "returning"), ("returned", "returning"),
+                              ("returned_old", "returning")}
+
+
+def test_scan_opens_once_and_clears_when_the_parcel_moves(app, db, parcels):
+    assert services.scan(NOW) == (6, 0)
+    db.session.commit()
+    assert services.scan(NOW) == (0, 0)  # nothing new, nothing twice
+    assert services.counts() == {"not_handed_over": 1, "no_scan": 1, "late": 1, "pickup_deadline": 1,
+                                 "returning": 2}
+    # the quiet parcel gets a scan and the unhanded one is shipped: both leave the list
+    db.session.add(CarrierEvent(shipment=parcels["quiet"].shipments[0], occurred_at=NOW, raw_code="moved"))
+    lifecycle.change_status(parcels["label"], "shipped", source="carrier", at=NOW)
+    db.session.commit()
+    assert services.scan(NOW) == (0, 2)
+    db.session.commit()
+    rows = {(r.order_id, r.rule): r for r in db.session.query(DeliveryException)}
+    assert rows[(parcels["quiet"].id, "no_scan")].cleared_at == NOW
+    assert rows[(parcels["label"].id, "not_handed_over")].cleared_at == NOW
+    assert services.total() == 4
+
+
+@pytest.fixture
+def staff_page(app, db, client, make_user, login, parcels):
+    services.scan(NOW)
+    db.session.commit()
+    staff = make_user("staff")
+    assert login(staff.email).status_code == 302
+    return staff
+
+
+def test_page_lists_the_problems_and_the_menu_counts_them(client, parcels, staff_page):
+    html = client.get("/admin/attention/").get_data(as_text=True)
+    for name in ("label", "quiet", "late", "pickup", "refused", "returned"):
+        assert parcels[name].number in html
+    for name in ("label_fresh", "moving", "on_time", "pickup_new", "returned_old", "delivered"):
+        assert parcels[name].number not in html
+    assert 'data-attention-count>6<' in html
+    assert "Не передано перевізнику" in html or "Not handed over" in html
+    only = client.get("/admin/attention/?rule=no_scan").get_data(as_text=True)
+    assert parcels["quiet"].number in only and parcels["late"].number not in only
+    # the count is on every staff page
+    assert 'data-attention-count>6<' in client.get("/admin/orders").get_data(as_text=True)
+
+
+def test_telling_the_customer_goes_through_the_outbox_once(db, client, parcels, staff_page):
+    row = db.session.query(DeliveryException).filter_by(order_id=parcels["quiet"].id).one()
+    response = client.post(f"/admin/attention/{row.id}/notify", data={"rule": "no_scan"}, follow_redirects=True)
+    assert response.status_code == 200
+    messages = db.session.query(Notification).filter_by(order_id=parcels["quiet"].id, kind="delay").all()
+    assert messages and {m.channel for m in messages} >= {"inapp"}
+    assert db.session.get(DeliveryException, row.id).notified_at is not None
+    again = client.post(f"/admin/attention/{row.id}/notify", follow_redirects=True).get_data(as_text=True)
+    assert "вже повідомили" in again or "already told" in again
+    assert db.session.query(Notification).filter_by(order_id=parcels["quiet"].id, kind="delay").count() == \
+        len(messages)
+
+
+def test_the_customer_reads_the_apology(app, db, parcels):
+    from flask_babel import force_locale
+
+    from app.notify import templates as tpl
+
+    with app.test_request_context(), force_locale("en"):
+        context = tpl.order_context(parcels["quiet"], "en", "https://shop.example/t/x")
+        message = tpl.render("delay", "email", "en", context)
+    assert parcels["quiet"].number in message.subject and "delayed" in message.subject
+    assert "We are sorry" in message.body and "https://shop.example/t/x" in message.body
+
+
+def test_dismissed_stays_off_until_the_condition_ends(db, client, parcels, staff_page):
+    row = db.session.query(DeliveryException).filter_by(order_id=parcels["late"].id).one()
+    flashed = client.post(f"/admin/attention/{row.id}/dismiss", follow_redirects=True).get_data(as_text=True)
+    assert f'data-exception="{row.id}"' not in flashed and parcels["late"].number in flashed  # in the message
+    assert services.scan(NOW) == (0, 0)
+    db.session.commit()
+    assert f'data-exception="{row.id}"' not in client.get("/admin/attention/").get_data(as_text=True)
+    assert services.total() == 5
+
+
+def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login, parcels):
+    from app import settings
+
+    admin = make_user("admin")
+    login(admin.email)
+    data = {key: "3" for key in ("ATTENTION_HANDOVER_DAYS", "ATTENTION_NO_SCAN_DAYS", "ATTENTION_LATE_DAYS",
+                                 "PICKUP_STORAGE_DAYS", "ATTENTION_PICKUP_DAYS_LEFT", "ATTENTION_RETURN_DAYS")}
+    bad = client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="many"))
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 3 and settings.get("ATTENTION_HANDOVER_DAYS") == 2
+    assert client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="9")).status_code == 302
+    assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 9
+
+
+def test_staff_only(client, make_user, login, parcels):
+    customer = make_user("customer")
+    login(customer.email)
+    assert client.get("/admin/attention/").status_code == 403
+    staff = make_user("staff")
+    login(staff.email)
+    assert client.post("/admin/attention/thresholds", data={}).status_code == 403
+
+
+def test_a_carrier_sync_with_news_clears_the_parcels_that_moved(app, db, make_order):
+    from app.carriers.sync import scheduled_sync
+    from app.orders.models import utcnow
+
+    order = make_order(status="in_transit", carrier="sandbox", tracking_number="SBX000123456")
+    order.status_changed_at = utcnow() - timedelta(days=5)
+    order.shipments[0].created_at = utcnow() - timedelta(minutes=1)  # the simulator's first step is due
+    services.scan()
+    db.session.commit()
+    assert services.total() == 1
+    db.session.commit()  # end this session's read: the job's scan must see the sync's commit
+    scheduled_sync(app)  # the simulated carrier reports the parcel's next step
+    db.session.expire_all()
+    assert db.session.query(CarrierEvent).count() >= 1
+    assert services.total() == 0
