@@ -15,6 +15,7 @@ import socket
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, text
@@ -25,19 +26,22 @@ log = logging.getLogger(__name__)
 #: The advisory lock key ("Posylka" in ASCII)
 ADVISORY_LOCK_KEY = 0x506F73796C6B61
 #: Jobs that also run a few seconds after start (the demo's parcels move without waiting)
-RUN_SOON_AFTER_START = {"carrier-sync", "transit-stats"}
+RUN_SOON_AFTER_START = ("carrier-sync-", "transit-stats")
 
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
     from app.attention.services import scheduled_job as attention_job
+    from app.carriers import CARRIER_CODES
     from app.carriers.eta import refresh_transit_stats
     from app.carriers.sync import scheduled_sync
     from app.notify.dispatcher import run_job as dispatch_notifications
     from app.privacy.retention import scheduled_job as retention_job
 
-    return [
-        ("carrier-sync", scheduled_sync, int(app.config.get("SYNC_TICK_SECONDS", 60))),
+    # A job per carrier, so that one carrier's slow tick never holds back the others' next ones
+    tick = int(app.config.get("SYNC_TICK_SECONDS", 60))
+    carriers = [(f"carrier-sync-{code}", partial(scheduled_sync, carriers=(code,)), tick) for code in CARRIER_CODES]
+    return carriers + [
         ("transit-stats", refresh_transit_stats, 3600),
         ("privacy-retention", retention_job, 24 * 3600),
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
@@ -164,14 +168,15 @@ def start_scheduler(app, jobs=None):
         app.extensions["posylka_scheduler_running"] = False
         return None
     leadership = Leadership(app)
-    scheduler = BackgroundScheduler(
-        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120})
+    scheduler = BackgroundScheduler(  # a thread for every job (each carrier has its own)
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120},
+        executors={"default": {"type": "threadpool", "max_workers": len(jobs or scheduled_jobs(app)) + 2}})
     lease = float(app.config.get("SCHEDULER_LEASE_SECONDS", 30))
     now = datetime.now(timezone.utc)
     scheduler.add_job(leadership.refresh, "interval", seconds=max(0.5, lease / 3), id="leader-election",
                       next_run_time=now)
     for job_id, func, seconds in (scheduled_jobs(app) if jobs is None else jobs):
-        soon = {"next_run_time": now + timedelta(seconds=5)} if job_id in RUN_SOON_AFTER_START else {}
+        soon = {"next_run_time": now + timedelta(seconds=5)} if job_id.startswith(RUN_SOON_AFTER_START) else {}
         scheduler.add_job(_run, "interval", seconds=seconds, args=(app, job_id, func, leadership), id=job_id, **soon)
     scheduler.start()
 

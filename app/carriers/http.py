@@ -1,17 +1,25 @@
-"""HTTP for carrier adapters: a timeout on every call, retries with exponential backoff and full
+"""HTTP for carrier adapters: a deadline on every call, retries with exponential backoff and full
 jitter on 429/5xx/timeouts, ``Retry-After`` honoured, and a per-carrier rate limit.
+
+The deadline (``CARRIER_TIMEOUT_SECONDS``) covers the whole call: connecting (at most
+``CARRIER_CONNECT_TIMEOUT_SECONDS`` of it), sending, and reading the status line, headers and
+body. urllib3's own timeouts apply to each socket operation, so an answer trickling a chunk a
+second would keep a call open for ever; a timer shuts the socket at the deadline instead.
 
 Waits inside one call stay small and bounded (``backoff_max``); a carrier that needs a longer
 pause makes the call fail, and the circuit breaker and the next sync take it from there.
 """
 import json
 import random
+import socket
 import threading
 import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, TimeoutError
 
 from app.carriers.base import CarrierUnavailable
@@ -58,6 +66,50 @@ class RateLimiter:
             self._sleep(slot - now)
 
 
+_current = threading.local()  # the deadline (time.monotonic()) of the call this thread is making
+
+
+class _Deadline:
+    """Reads the answer (urllib3 reads the whole body here) with a timer that shuts the socket
+    when the call's deadline passes: the read then fails at once, however the server trickles."""
+
+    def getresponse(self, *args, **kwargs):
+        deadline = getattr(_current, "deadline", None)
+        sock = self.sock
+        if deadline is None or sock is None:
+            return super().getresponse(*args, **kwargs)
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, args=(sock,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            timer.cancel()
+
+
+def _shut(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _DeadlineHTTPConnection(_Deadline, HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPSConnection(_Deadline, HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
 class Response:
     """What adapters read from an answer (the bits of ``requests.Response`` they need)."""
 
@@ -77,6 +129,7 @@ class HttpClient:
         self.limiter = RateLimiter(settings.rate)
         self.pool = urllib3.PoolManager(maxsize=max(4, int(settings.concurrency) + 2), retries=False,
                                         headers={"User-Agent": "Posylka/1.0 (+order tracking)"})
+        self.pool.pool_classes_by_scheme = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
         self._sleep = sleep
         self.calls = 0
 
@@ -98,19 +151,21 @@ class HttpClient:
         if json is not None:
             body = _json_dumps(json).encode("utf-8")
             headers.setdefault("Content-Type", "application/json")
-        timeout = urllib3.Timeout(connect=s.connect_timeout, read=s.timeout)
         last = ""
         for attempt in range(int(s.retries) + 1):
             self.limiter.wait()
             self.calls += 1
             retry_after = None
+            deadline = time.monotonic() + s.timeout
             try:
-                raw = self.pool.request(method, url, body=body, headers=headers, timeout=timeout, redirect=False)
-                response = Response(raw.status, raw.headers, raw.data)
+                response = self._once(method, url, body, headers, deadline)
             except TimeoutError:
                 last = f"{s.code}: no answer within {s.timeout:g} s"
             except (HTTPError, OSError) as exc:
-                last = f"{s.code}: connection failed ({exc.__class__.__name__})"
+                if time.monotonic() >= deadline:  # the deadline's timer shut the socket
+                    last = f"{s.code}: no answer within {s.timeout:g} s"
+                else:
+                    last = f"{s.code}: connection failed ({exc.__class__.__name__})"
             else:
                 if response.status_code not in retry_statuses:
                     return response
@@ -124,6 +179,18 @@ class HttpClient:
             if attempt < int(s.retries):
                 self._sleep(self.backoff(attempt, retry_after))
         raise CarrierUnavailable(last)
+
+
+    def _once(self, method, url, body, headers, deadline):
+        """One HTTP call, all of it (connect, send, status, headers, body) within ``deadline``."""
+        s = self.settings
+        timeout = urllib3.Timeout(connect=min(s.connect_timeout, s.timeout), read=s.timeout)
+        _current.deadline = deadline
+        try:
+            raw = self.pool.request(method, url, body=body, headers=headers, timeout=timeout, redirect=False)
+            return Response(raw.status, raw.headers, raw.data)
+        finally:
+            _current.deadline = None
 
 
 def _json_dumps(value):

@@ -542,9 +542,9 @@ def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=Fal
     return [s for s in summaries if s is not None]
 
 
-def scheduled_sync(app):
-    """The scheduler's job: sync what is due (one log line when something happened)."""
-    summaries = sync_all(app, trigger="schedule")
+def scheduled_sync(app, carriers=None):
+    """The scheduler's job (one per carrier): sync what is due (one log line when something happened)."""
+    summaries = sync_all(app, trigger="schedule", carriers=carriers)
     if any(s["new_events"] or s["status_changes"] for s in summaries):
         from app.attention.services import scheduled_job as attention_rules
 
