@@ -6,13 +6,11 @@ pattern rather than the raw path, so signed-link tokens never reach the log. Sec
 (the secret key, SMTP and carrier credentials, any secret setting the app decrypts, and the
 database password) are replaced by ``***`` in every line before it is written.
 
-Lines to the process's stderr (``wsgi.py``) are written by a thread of their own: a request only
-queues its record, and never waits for the log's lock or stream (with eight request threads,
-writing under one lock cut the requests a second by three); ``flush()`` waits for what is queued.
+Lines to the process's stderr (``wsgi.py``) go through the standard library's ``QueueHandler``
+and are written by its ``QueueListener`` thread: a request never waits for the stream. JSON lines
+are made by python-json-logger.
 """
 import atexit
-import copy
-import json
 import logging
 import logging.handlers
 import os
@@ -23,6 +21,7 @@ import threading
 import time
 
 from flask import has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 SECRET_CONFIG_NAMES = ("SECRET_KEY", "SMTP_PASSWORD", "NOVAPOSHTA_API_KEY", "UKRPOSHTA_TOKEN", "MEEST_PASSWORD",
@@ -70,6 +69,8 @@ class _ContextFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
+    converter = time.gmtime
+
     def __init__(self):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
@@ -77,99 +78,68 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-class JSONFormatter(logging.Formatter):
-    FIELDS = ("method", "route", "status", "duration_ms", "remote_addr", "user_id")
+class JSONFormatter(JsonFormatter):
+    """python-json-logger's formatter: a record's ``extra`` fields (the access line's method,
+    route, status, ...) become keys of their own."""
+
+    def __init__(self):
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger",
+                                        "exc_info": "exception"},
+                         json_ensure_ascii=False)
+
+    def formatTime(self, record, datefmt=None):
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
 
     def format(self, record):
-        body = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-                "level": record.levelname, "logger": record.name, "message": record.getMessage(),
-                "request_id": getattr(record, "request_id", "-")}
-        for name in self.FIELDS:
-            if hasattr(record, name):
-                body[name] = getattr(record, name)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            body["exception"] = record.exc_text
-        return redact(json.dumps(body, ensure_ascii=False, default=str))
+        return redact(super().format(record))
 
 
-JSONFormatter.converter = time.gmtime
-TextFormatter.converter = time.gmtime
-
-
-class _Enqueue(logging.handlers.QueueHandler):
-    """Queues a record for the writer thread, with what the request's thread must do itself: the
-    request id (set by the filter) and the message with its arguments and exception as text (the
-    writer must not read objects the request may change or drop later)."""
-
-    def handle(self, record):
-        # as logging.Handler.handle, without the handler's lock: putting into a SimpleQueue is safe
-        # from any thread, and eight request threads queueing through one lock wait on each other
-        if self.filter(record):
-            self.emit(record)
-            return True
-        return False
-
-    def prepare(self, record):
-        record = copy.copy(record)
-        record.msg, record.args = record.getMessage(), None
-        if record.exc_info:
-            record.exc_text = record.exc_text or _PLAIN.formatException(record.exc_info)
-            record.exc_info = None
-        return record
-
-
-class _Writer(logging.handlers.QueueListener):
-    """The writer thread; an ``Event`` in the queue is set once everything before it is written."""
-
-    def handle(self, record):
-        if isinstance(record, threading.Event):
-            record.set()
-        else:
-            super().handle(record)
-
-
-_PLAIN = logging.Formatter()
-_writer = None
+_listener = None
 
 
 def flush(timeout=5.0):
     """Wait until the lines queued so far are written (tests; the end of the process)."""
-    if _writer is not None:
-        done = threading.Event()
-        _writer.queue.put(done)
-        done.wait(timeout)
+    if _listener is not None:
+        deadline = time.monotonic() + timeout
+        while not _listener.queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.02)  # the line taken last is being written
 
 
-def _stop_writer():
-    global _writer
-    if _writer is not None:
-        writer, _writer = _writer, None
-        writer.stop()  # writes what is left, then ends the thread
+def _stop_listener():
+    global _listener
+    if _listener is not None:
+        listener, _listener = _listener, None
+        listener.stop()  # writes what is left, then ends the thread
 
 
-atexit.register(_stop_writer)
+atexit.register(_stop_listener)
 
 
 def configure(app, stream=None):
     """Send the app's log lines (and waitress's) to stderr in the configured format, written by a
-    thread of their own; to ``stream`` instead (tests), they are written at once by the caller."""
-    global _writer
+    ``QueueListener`` thread; to ``stream`` instead (tests), they are written at once by the caller."""
+    global _listener
     _redact_config(app)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if handler.get_name() == HANDLER_NAME:
             root.removeHandler(handler)
-    _stop_writer()
+    _stop_listener()
+    formatter = JSONFormatter() if app.config.get("LOG_FORMAT", "text") == "json" else TextFormatter()
     output = logging.StreamHandler(stream or sys.stderr)
-    output.setFormatter(JSONFormatter() if app.config.get("LOG_FORMAT", "text") == "json" else TextFormatter())
     if stream is None:
-        handler = _Enqueue(queue.SimpleQueue())
-        _writer = _Writer(handler.queue, output)
-        _writer.start()
+        # the line is made (and redacted) in the logging thread, which still holds the request's
+        # context; the listener's thread only writes it
+        handler = logging.handlers.QueueHandler(queue.SimpleQueue())
+        handler.setFormatter(formatter)
+        output.setFormatter(logging.Formatter("%(message)s"))
+        _listener = logging.handlers.QueueListener(handler.queue, output)
+        _listener.start()
     else:
         handler = output
+        output.setFormatter(formatter)
     handler.set_name(HANDLER_NAME)
     handler.addFilter(_ContextFilter())
     root.addHandler(handler)
