@@ -60,8 +60,6 @@ class Config:
     SETTINGS_REFRESH_SECONDS = _int("SETTINGS_REFRESH_SECONDS", 5)
     #: Rendered tracking pages kept in memory per process, keyed by the order's version (0: none)
     TRACKING_CACHE_ENTRIES = _int("TRACKING_CACHE_ENTRIES", 1000)
-    #: Unchanged customer polls answered from memory per process until a row they read changes (SQLite; 0: none)
-    POLL_CACHE_ENTRIES = _int("POLL_CACHE_ENTRIES", 10000)
     #: waitress threads of ``make run`` / ``python wsgi.py``
     WAITRESS_THREADS = _int("WAITRESS_THREADS", 8)
     TRACKING_LINK_DAYS = _int("TRACKING_LINK_DAYS", 90)

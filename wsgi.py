@@ -14,9 +14,10 @@ def serve():
     import logging
     import signal
 
+    import waitress
+
     from app.runtime import tune_gc
     from app.scheduler import start_scheduler
-    from app.serving import serve as waitress_serve
 
     def stop(signum, frame):
         # SIGTERM (systemd's stop, docker stop, kill) ends the process the way Ctrl+C does:
@@ -30,7 +31,7 @@ def serve():
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])
     print(f" * Posylka is serving on http://{host}:{port}/", flush=True)
-    waitress_serve(app, host=host, port=port, threads=int(app.config.get("WAITRESS_THREADS", 8)),
+    waitress.serve(app, host=host, port=port, threads=int(app.config.get("WAITRESS_THREADS", 8)),
                    ident="posylka")
     logging.getLogger("posylka").info("Posylka stopped")
 

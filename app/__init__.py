@@ -9,7 +9,6 @@ import secrets
 from flask import Config as FlaskConfig
 from flask import Flask
 
-from app.sqlite_changes import TrackedConnection
 from config import Config, database_url
 
 
@@ -48,9 +47,6 @@ def create_app(config=None):
     from app import database, logs, security
 
     database.init_app(app)  # first: the write intent must be declared before any query
-    from app.tracking import poll_cache
-
-    poll_cache.init_app(app)  # SQLite: this process's changes end kept poll answers in every process
     security.init_app(app)
     logs.init_app(app)
 
@@ -87,10 +83,8 @@ def _finish_config(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A SQLite file has no server connection that could go stale: a ping before every
         # checkout would only be one more statement per request.
-        # ``TrackedConnection`` reports committed changes of the tables the poll cache watches.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}, pool_pre_ping=False)
-        options["connect_args"] = dict(options.get("connect_args") or {}, factory=TrackedConnection)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+                                                       pool_pre_ping=False)
 
 
 def _instance_secret(app):

@@ -26,7 +26,6 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.database import reading
 from app.extensions import db
 from app.logs import redact_value
 from app.orders.models import utcnow
@@ -103,7 +102,7 @@ def _snapshot(tolerant=False):
             return store["values"]  # another thread just reloaded it
         started = time.monotonic()
         try:
-            with reading(), db.engine.connect() as conn:  # a read on its own connection: never the write lock
+            with db.engine.connect() as conn:  # a read on its own connection (never waits for its own write lock)
                 rows = conn.execute(db.select(Setting.key, Setting.value, Setting.secret)).all()
         except SQLAlchemyError:
             store["failed_at"] = started

@@ -18,9 +18,10 @@ def main():
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 8
     import logging
 
+    from waitress import serve
+
     from app import create_app, logs
     from app.runtime import tune_gc
-    from app.serving import serve
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "RATELIMIT_ENABLED": False,

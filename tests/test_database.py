@@ -1,4 +1,5 @@
-"""SQLite's writers in one process: a fair queue, and no waiting for a lock the thread holds itself."""
+"""SQLite's writers: a read-then-write waits for another writer instead of failing, and a thread
+never waits for a write lock it holds itself."""
 import threading
 import time
 
@@ -8,50 +9,41 @@ from sqlalchemy import text
 from app.database import writing
 
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+INSERT = "INSERT INTO settings (key, value, secret, updated_at) VALUES (:k, 'x', false, CURRENT_TIMESTAMP)"
 
 
-def _write(engine, key, hold=0.0):
-    with writing(), engine.begin() as conn:
-        conn.execute(text("INSERT INTO settings (key, value, secret, updated_at) "
-                          "VALUES (:k, 'x', false, CURRENT_TIMESTAMP)"), {"k": key})
-        time.sleep(hold)
+def _keys(db):
+    return {k for (k,) in db.session.execute(text("SELECT key FROM settings")).all()}
 
 
 @SQLITE
-def test_writers_are_served_in_turn(app, db):
-    """A thread writing transaction after transaction cannot starve another writer."""
+def test_a_read_then_write_waits_for_another_writer(app, db):
+    """BEGIN IMMEDIATE: the second writer waits for the lock at BEGIN, so its read and its write
+    happen in one transaction that cannot fail with 'database is locked' half-way."""
     engine = db.engine
-    a_done, b_done = [], []
-    a_started = threading.Event()
+    holding = threading.Event()
 
-    def busy_writer():
-        for i in range(10):
-            _write(engine, f"a{i}", hold=0.15)
-            a_done.append(time.monotonic())
-            a_started.set()
+    def slow_writer():
+        with writing(), engine.begin() as conn:
+            conn.execute(text(INSERT), {"k": "first"})
+            holding.set()
+            time.sleep(0.5)
 
-    def one_write():
-        _write(engine, "b")
-        b_done.append(time.monotonic())
-
-    a = threading.Thread(target=busy_writer)
-    a.start()
-    a_started.wait(5)
-    b = threading.Thread(target=one_write)
-    b.start()
-    b.join(20)
-    a.join(20)
-    assert b_done, "the second writer never got its turn"
-    # it waited for the transaction in progress and, at most, the one already queued
-    assert sum(1 for t in a_done if t < b_done[0]) <= 3
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    holding.wait(5)
+    with writing(), engine.begin() as conn:
+        seen = conn.execute(text("SELECT count(*) FROM settings WHERE key = 'first'")).scalar()
+        conn.execute(text(INSERT), {"k": f"second-saw-{seen}"})
+    thread.join(5)
+    assert "second-saw-1" in _keys(db)  # it began after the first writer's commit
 
 
 @SQLITE
 def test_a_second_connection_inside_a_write_reads_at_once(app, db):
     engine = db.engine
     with writing(), engine.begin() as conn:
-        conn.execute(text("INSERT INTO settings (key, value, secret, updated_at) "
-                          "VALUES ('held', 'x', false, CURRENT_TIMESTAMP)"))
+        conn.execute(text(INSERT), {"k": "held"})
         started = time.monotonic()
         with engine.connect() as other:  # e.g. the settings snapshot, read on its own connection
             assert other.execute(text("SELECT count(*) FROM settings")).scalar() >= 0
@@ -59,22 +51,29 @@ def test_a_second_connection_inside_a_write_reads_at_once(app, db):
 
 
 @SQLITE
-def test_the_gate_opens_after_a_rollback_and_a_closed_connection(app, db):
+def test_the_write_lock_is_let_go_after_a_rollback_and_a_closed_connection(app, db):
     engine = db.engine
     with pytest.raises(RuntimeError):
         with writing(), engine.begin() as conn:
-            conn.execute(text("INSERT INTO settings (key, value, secret, updated_at) "
-                              "VALUES ('r', 'x', false, CURRENT_TIMESTAMP)"))
+            conn.execute(text(INSERT), {"k": "r"})
             raise RuntimeError
     with writing():
         conn = engine.connect()
-        conn.execute(text("INSERT INTO settings (key, value, secret, updated_at) "
-                          "VALUES ('c', 'x', false, CURRENT_TIMESTAMP)"))
+        conn.execute(text(INSERT), {"k": "c"})
         conn.close()  # never committed: rolled back when it goes back to the pool
     done = []
-    writer = threading.Thread(target=lambda: (_write(engine, "after"), done.append(True)))
+    writer = threading.Thread(target=lambda: done.append(_write_in_thread(engine)))
     writer.start()
     writer.join(5)
-    assert done, "a later writer waited for a gate nobody holds"
-    keys = {k for (k,) in db.session.execute(text("SELECT key FROM settings")).all()}
-    assert "after" in keys and not {"r", "c"} & keys
+    assert done, "a later writer waited for a lock nobody holds"
+    with writing(), engine.begin() as conn:  # and this thread takes it again itself
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        conn.execute(text(INSERT), {"k": "again"})
+    keys = _keys(db)
+    assert {"after", "again"} <= keys and not {"r", "c"} & keys
+
+
+def _write_in_thread(engine):
+    with writing(), engine.begin() as conn:
+        conn.execute(text(INSERT), {"k": "after"})
+    return True

@@ -16,17 +16,15 @@ from app.orders import statuses
 
 #: The most statements each page may run (what it runs today, measured by these tests).
 # A logged-in request's session row is read with its user and the user's customer record in one
-# query (app/auth/sessions.py); the quick answers of the polled partial and the order page check
-# it inside their own single query instead.
+# query (app/auth/sessions.py).
 BOUNDS = {
-    "partial 304": 1,  # the order's version, the session row and the session's identity, in one query
-    "partial 200": 7,  # session row, the order with history, parcels, carrier events, return requests
-                       # (1 + 4), and the transit statistics for the expected date (app/carriers/eta.py:
-                       # the region's and the carrier's in one query; none in this data)
-    "order page": 9,  # the quick path's query (which also counts the unread messages), session row,
-                      # the order with recipient, items, the tracking block's four loads, the transit
-                      # statistics
-    "order page again": 1,  # unchanged order: served from the page cache after one query
+    "partial 304": 2,  # session row, the order's version (app/orders/access.py)
+    "partial 200": 8,  # session row, the order's version, the order with history, parcels, carrier
+                       # events, return requests (1 + 4), and the transit statistics for the expected
+                       # date (app/carriers/eta.py: the region's and the carrier's in one query)
+    "order page": 10,  # session row, the order with recipient, items, the tracking block's four loads,
+                       # the transit statistics, the header's count of unread messages
+    "order page again": 4,  # unchanged order: the progress block comes from the cache
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)
     "admin list": 9,  # session row, newest history row, status counts (the total too), ids, orders with

@@ -7,12 +7,8 @@ a row: log-out deletes the row; "log out everywhere" deletes them all and bumps
 ``SESSION_IDLE_MINUTES`` or older than ``SESSION_ABSOLUTE_HOURS`` no longer counts (a
 remember-me cookie then starts a fresh one). Retention purges dead rows.
 
-Every request checks its row before the view runs, except in views marked ``@checked_by_view``:
-the customer's polled partial and order page, whose fast answer (a 304, a cached page) reads the
-row in the same single query as the order (``tracking.services.customer_order_state``) and
-accepts it only when it is alive and was touched within ``TOUCH_EVERY``. Anything else there
-calls ``ensure_checked()`` before the normal path, and the log-in's user loader calls it too, so
-no request ever gets a logged-in user whose row was not checked in that request.
+Every request checks its row before the view runs (one query, which also loads the user for
+Flask-Login's user loader), so no request gets a logged-in user whose row is dead.
 """
 import hashlib
 import secrets
@@ -24,7 +20,7 @@ from flask_login.signals import user_loaded_from_cookie
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.database import writing
+from app.database import wants_write, writing
 from app.extensions import db
 from app.orders.models import utcnow
 
@@ -97,23 +93,6 @@ def drop_login():
     g.pop("_login_user", None)
 
 
-def row_cutoffs(now):
-    """(now, the oldest ``last_seen_at`` a fast path may accept): alive, and not due for a touch.
-
-    Both are rounded up to a whole second, which only makes a fast path stricter (a row that
-    expires or falls due within the second takes the normal path), and lets a caller reuse what it
-    computed from them for the rest of that second."""
-    if now.microsecond:
-        now = now.replace(microsecond=0) + timedelta(seconds=1)
-    return now, now - min(TOUCH_EVERY, idle_limit())
-
-
-def token_hash():
-    """The hash of this browser's session id (what a session row stores), else None."""
-    token = session.get(SID_KEY)
-    return _hash(token) if token else None
-
-
 def check_request(now=None):
     """Before each request: a log-in without a live session row is dropped."""
     now = now or utcnow()
@@ -128,9 +107,18 @@ def check_request(now=None):
         drop_login()
         return
     if now - row.last_seen_at >= TOUCH_EVERY:
-        with writing():
-            row.last_seen_at = now
-            db.session.commit()
+        _write_now(lambda: setattr(row, "last_seen_at", now))
+
+
+def _write_now(change):
+    """Make ``change`` to session rows and commit it now. On a GET (a touch, a log-in restored from
+    its remember-me cookie) the request has only read so far: that read transaction ends first,
+    and the write begins one that takes SQLite's write lock up front (``app.database``)."""
+    if not wants_write():
+        db.session.commit()
+    with writing():
+        change()
+        db.session.commit()
 
 
 def expired_rows(now):
@@ -139,54 +127,28 @@ def expired_rows(now):
     return db.select(UserSession).where((UserSession.expires_at <= now) | (UserSession.last_seen_at <= now - idle))
 
 
-def checked_by_view(view):
-    """Mark a view that checks the session row itself: in its fast query, else by calling
-    ``ensure_checked()`` before anything reads ``current_user``."""
-    view.posylka_checks_session = True
-    return view
-
-
-def ensure_checked(restore_remembered=True):
-    """Check this request's session row now, unless that has been done in this request; then, if
-    there is no log-in but a remember-me cookie, restore it now rather than mid-render."""
-    if g.get("posylka_session_checked"):
-        return
-    check_request()
-    g.posylka_session_checked = True
-    if restore_remembered and "_user_id" not in session and request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME",
-                                                                                "remember_token")):
-        from flask_login import current_user
-
-        current_user._get_current_object()  # restore from remember-me now, not mid-render
-
-
 def init_app(app):
     @app.before_request
     def _check_session():
-        g.posylka_session_checked = False  # per request (a test client may share one ``g``)
         if request.endpoint in ("static", "web.healthz"):
             return
-        view = app.view_functions.get(request.endpoint) if request.endpoint else None
-        if view is None or getattr(view, "posylka_checks_session", False):
-            return  # no route (the user loader checks if the error page asks), or the view checks
-        ensure_checked()
+        check_request()
+        if "_user_id" not in session and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME",
+                                                                             "remember_token")):
+            from flask_login import current_user
+
+            current_user._get_current_object()  # restore from remember-me now, not mid-render
 
     @user_logged_in.connect_via(app)
     def _logged_in(sender, user, **extra):
-        with writing():
-            start(user, remembered=bool(session.get("_remember") == "set"))
-            db.session.commit()
+        _write_now(lambda: start(user, remembered=bool(session.get("_remember") == "set")))
 
     @user_loaded_from_cookie.connect_via(app)
     def _loaded_from_cookie(sender, user, **extra):
-        with writing():
-            start(user, remembered=True)
-            db.session.commit()
+        _write_now(lambda: start(user, remembered=True))
 
     @user_logged_out.connect_via(app)
     def _logged_out(sender, user, **extra):
         token = session.pop(SID_KEY, None)
         if token:
-            with writing():
-                db.session.execute(db.delete(UserSession).where(UserSession.token_hash == _hash(token)))
-                db.session.commit()
+            _write_now(lambda: db.session.execute(db.delete(UserSession).where(UserSession.token_hash == _hash(token))))

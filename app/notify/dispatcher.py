@@ -31,7 +31,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import settings
-from app.database import reading, writing
+from app.database import writing
 from app.extensions import db
 from app.notify import channels, preferences, rules, skips
 from app.notify import templates as tpl
@@ -339,9 +339,7 @@ def _compose_batch(token, cache):
     Its objects are gone once the jobs are composed, so the per-message commits that follow do
     not expire (and reload) hundreds of loaded rows each time.
     """
-    # Composing only reads (orders get their link nonce when created), and it uses two sessions:
-    # under the scheduler's write intent the second would wait for the lock the first holds.
-    with reading(), Session(db.engine, expire_on_commit=False) as session:
+    with Session(db.engine, expire_on_commit=False) as session:
         rows = session.execute(
             db.select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
             .options(selectinload(Notification.order).selectinload(Order.shipments),

@@ -2,12 +2,14 @@
 import os
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, update
 
+from app import settings
 from app.auth import customer_required
+from app.etags import conditional
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
 from app.notify import preferences
@@ -84,10 +86,13 @@ def centre():
 @bp.route("/unread")
 @customer_required
 def unread():
-    """The header badge, polled by htmx; a plain request goes to the centre."""
+    """The header badge, polled by htmx (``304`` while the count is unchanged); a plain request goes
+    to the centre."""
     if not is_partial_request():
         return redirect(url_for("notify.centre"))
-    return render_template("notify/_badge.html", notify_unread=_unread(_customer().id))
+    count = _unread(_customer().id)
+    return conditional(f"unread-{count}-{get_locale()}-p{settings.get('POLL_SECONDS')}",
+                       lambda: render_template("notify/_badge.html", notify_unread=count))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from app.audit import record
 from app.auth import admin_required
 from app.extensions import db
+from app.orders import access
 from app.orders.models import Order
-from app.tracking import branding, links, services
+from app.tracking import branding, links
 from app.tracking.forms import BrandingForm
 
 bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")
@@ -15,7 +16,7 @@ bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")
 def _order_for_snippet(number):
     if not number:
         return None
-    return db.session.execute(db.select(Order).where(Order.number == services.normalise_order_number(number))
+    return db.session.execute(db.select(Order).where(Order.number == access.normalise_order_number(number))
                               ).scalar_one_or_none()
 
 

@@ -1,39 +1,29 @@
-"""What a customer sees of an order, who may see it, and what a customer may do with it.
+"""What a customer sees of an order, and what a customer may do with it (who may see it:
+``app.orders.access``).
 
 ``tracking_view(order)`` computes every label and flag of the progress bar and the timeline in
 Python, so the one partial template that the customer page, the signed-link page and the widget
-share holds no rules. ``etag_for`` is the polled partial's cheap check: it reads only values the
-caller already has (the order's version and status), never the history.
+share holds no rules. ``etag_for`` is the polled partial's cheap check: it reads only the order's
+version, never the history.
 """
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from babel.dates import format_interval, format_skeleton
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, inspect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import inspect
 
 from app import settings as app_settings
 from app.audit import record
-from app.auth.models import User
-from app.auth.sessions import UserSession, row_cutoffs
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import event_text
 from app.extensions import db
 from app.i18n import select_timezone
-from app.notify.models import Notification
-from app.orders import lifecycle, statuses
-from app.orders.models import Customer, Order, Shipment, utcnow
-from app.tracking import poll_cache
+from app.orders import access, lifecycle, statuses
+from app.orders.models import Order
 from app.tracking.models import ReturnRequest
 
 RETURN_REASON_MAX = 1000
@@ -52,209 +42,16 @@ class ActionRefused(Exception):
         return str(self.message)
 
 
-# ---- finding orders -------------------------------------------------------------------------
-
-def _tracking_options():
-    """What ``tracking_view`` reads of an order, one query per collection (no N+1)."""
-    return (selectinload(Order.history), selectinload(Order.shipments).selectinload(Shipment.events),
-            selectinload(Order.return_requests))
-
-
-def customer_order(user, number, *, for_page=False, with_tracking=False):
-    """``user``'s order with this number, in one indexed query, else None (never tells why).
-
-    ``for_page`` also loads what the order page's side panel shows (recipient and items);
-    ``with_tracking`` what its tracking block shows (see ``load_for_view``).
-    """
-    select = (db.select(Order).join(Customer, Customer.id == Order.customer_id)
-              .where(Order.number == number, Customer.user_id == user.id))
-    if for_page:
-        select = select.options(joinedload(Order.customer), selectinload(Order.items))
-    if with_tracking:
-        select = select.options(*_tracking_options())
-    return db.session.execute(select).unique().scalar_one_or_none()
-
-
-def customer_orders(user):
-    """The customer's orders, newest first, with what the list shows loaded up front."""
-    return db.session.execute(
-        db.select(Order).join(Customer, Customer.id == Order.customer_id).where(Customer.user_id == user.id)
-        .options(selectinload(Order.items), selectinload(Order.shipments))
-        .order_by(Order.created_at.desc(), Order.id.desc())).scalars().all()
-
-
-def normalise_order_number(raw):
-    number = re.sub(r"\s+", "", raw or "").lstrip("#№").upper()
-    prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
-    if number.isdigit():
-        number = prefix + number
-    return number[:32]
-
-
-def phone_keys(raw):
-    """Every E.164 reading of a phone number as people write it (+380…, 380…, 0…, 00…)."""
-    text = re.sub(r"[^\d+]", "", raw or "")
-    if len(re.sub(r"\D", "", text)) < 6:
-        return set()
-    attempts = []
-    if text.startswith("+"):
-        attempts.append((text, None))
-    elif text.startswith("00"):
-        attempts.append(("+" + text[2:], None))
-    else:
-        attempts.append(("+" + text, None))
-        attempts.extend((text, region) for region in current_app.config.get("PHONE_REGIONS", ("UA", "PL")))
-    keys = set()
-    for candidate, region in attempts:
-        try:
-            parsed = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_possible_number(parsed):
-            keys.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
-    return keys
-
-
-def contact_matches(customer, contact):
-    contact = (contact or "").strip()
-    if not contact or customer is None:
-        return False
-    if "@" in contact:
-        return bool(customer.email) and secrets.compare_digest(contact.lower().encode(), customer.email.lower().encode())
-    return bool(phone_keys(contact) & phone_keys(customer.phone))
-
-
-def find_order_for_lookup(number, contact):
-    """The order if ``contact`` (its phone or e-mail) belongs to it; None for a wrong pair or no order.
-
-    Both failures take the same path so that the answer does not tell whether the number exists.
-    """
-    order = db.session.execute(db.select(Order).options(joinedload(Order.customer))
-                               .where(Order.number == normalise_order_number(number))).scalar_one_or_none()
-    customer = order.customer if order is not None else None
-    return order if contact_matches(customer, contact) else None
-
-
 # ---- the cheap check of the polled partial --------------------------------------------------
 
-def etag_for(order, kind):
-    """Everything the partial depends on: the order's version, the viewer's language, time zone,
-    the poll interval and the day (the expected date may depend on it)."""
-    return make_etag(kind, order.id, order.version, str(get_locale()), select_timezone())
-
-
-def make_etag(kind, order_id, version, language, zone):
-    """``etag_for`` from plain values (the conditional answer has no ``Order`` object)."""
+def etag_for(state, kind):
+    """Everything the partial depends on: the order's version (``state`` is the order or its
+    ``access.OrderState``), the viewer's language and time zone, the poll interval and the day
+    (the expected date may depend on it)."""
+    zone = select_timezone()
     today = datetime.now(ZoneInfo(zone)).date().isoformat()
-    return f"{kind}-{order_id}-v{version}-{language}-{zone}-p{app_settings.get('POLL_SECONDS')}-{today}"
-
-
-def _owned_order_state(with_unread):
-    """The state of a logged-in customer's order in one indexed query, with every check the
-    request's session would otherwise make in queries of its own: the session row of this browser
-    (by its id's hash) belongs to the user, is alive and was touched lately (``auth.sessions``),
-    and the user loader's checks (same user, same session version, active, a customer).
-    ``with_unread`` adds the header's count of unread messages (the order page shows it)."""
-    columns = [Order.id, Order.version, Order.status, User.language, Customer.name.label("customer_name"),
-               UserSession.id, UserSession.expires_at, UserSession.last_seen_at, Customer.id]
-    if with_unread:
-        columns.append(db.select(func.count(Notification.id)).where(
-            Notification.customer_id == Customer.id, Notification.channel == "inapp",
-            Notification.read_at.is_(None)).scalar_subquery().label("unread"))
-    return (db.select(*columns)
-            .join(Customer, Customer.id == Order.customer_id).join(User, User.id == Customer.user_id)
-            .join(UserSession, (UserSession.user_id == User.id) & (UserSession.token_hash == bindparam("token_hash")))
-            .where(Order.number == bindparam("number"), User.id == bindparam("user_id"),
-                   User.session_version == bindparam("session_version"), User.active.is_(True),
-                   User.role == "customer", UserSession.expires_at > bindparam("now", type_=db.DateTime),
-                   UserSession.last_seen_at > bindparam("seen_after", type_=db.DateTime)))
-
-
-_STATE_STATEMENTS = {False: _owned_order_state(False), True: _owned_order_state(True)}
-_DATETIME_PARAMS = ("now", "seen_after")
-_compiled_state = {}
-_converted_cutoffs = {}
-
-
-def _state_statement(engine, with_unread):
-    """The statement compiled once per database dialect: (SQL text, parameter names in order or
-    None, constant parameters, converters of the datetime parameters)."""
-    key = (engine.dialect.name, with_unread)
-    found = _compiled_state.get(key)
-    if found is None:
-        compiled = _STATE_STATEMENTS[with_unread].compile(dialect=engine.dialect)
-        constants = compiled.construct_params({"number": "", "user_id": 0, "session_version": 0, "token_hash": "",
-                                               "now": None, "seen_after": None})
-        names = list(compiled.positiontup) if compiled.positional else None
-        converters = {}
-        for name in _DATETIME_PARAMS:
-            process = compiled.binds[name].type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
-            converters[name] = process or (lambda value: value)
-        found = _compiled_state.setdefault(key, (compiled.string, names, constants, converters))
-    return found
-
-
-class OrderState(NamedTuple):
-    id: int
-    version: int
-    status: str
-    language: str
-    customer_name: str
-    unread: int = None
-
-
-def customer_order_state(user_id, session_version, token_hash, number, *, now=None, with_unread=False):
-    """The ``OrderState`` of the order if it is this customer's and the session row ``token_hash``
-    lets the request through without a check of its own; else None (the caller then takes the
-    normal path, which decides).
-
-    The hottest query of the app (every unchanged poll): compiled once, one statement on a pooled
-    driver connection (no ORM unit of work, no transaction to begin and end: a single SELECT reads
-    one consistent snapshot on its own). Driver errors are raised as SQLAlchemy's, as anywhere else.
-    On SQLite the poll's answer (not the page's, which counts unread messages) is kept in
-    ``poll_cache`` until one of the rows it was read from changes.
-    """
-    if not token_hash:
-        return None
-    engine = db.engine
-    sql, names, constants, converters = _state_statement(engine, with_unread)
-    cutoffs = row_cutoffs(now or utcnow())
-    found = _converted_cutoffs.get(engine.dialect.name)
-    if found is None or found[0] != cutoffs:  # whole seconds: converted once a second
-        found = _converted_cutoffs[engine.dialect.name] = (
-            cutoffs, converters["now"](cutoffs[0]), converters["seen_after"](cutoffs[1]))
-    cache = None if with_unread else poll_cache.for_engine(engine)
-    if cache is not None:
-        key = (number, user_id, session_version, token_hash)
-        kept = cache.get(key)
-        # the query's own time limits, on the values it read (SQLite compares the same strings)
-        if kept is not None and kept[1] > found[1] and kept[2] > found[2]:
-            return kept[0]
-        token = cache.token()
-    params = dict(constants, number=number, user_id=user_id, session_version=session_version,
-                  token_hash=token_hash, now=found[1], seen_after=found[2])
-    params = tuple(params[n] for n in names) if names else params
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    except engine.dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql, params, error, engine.dialect.loaded_dbapi.Error) from error
-    finally:
-        connection.close()
-    if row is None:
-        return None
-    order_id, version, status, language, customer_name, session_id, expires_at, last_seen_at, customer_id = row[:9]
-    state = OrderState(order_id, version, status, language, customer_name, row[9] if with_unread else None)
-    if cache is not None and isinstance(expires_at, str) and isinstance(last_seen_at, str):
-        cache.put(key, (state, expires_at, last_seen_at), (
-            ("order", order_id), ("number", number), ("customer", customer_id), ("user", user_id),
-            ("session", session_id), ("token", token_hash)), token)
-    return state
+    return (f"{kind}-{state.id}-v{state.version}-{get_locale()}-{zone}-p{app_settings.get('POLL_SECONDS')}"
+            f"-{today}")
 
 
 # ---- the view of one order ------------------------------------------------------------------
@@ -430,7 +227,7 @@ def load_for_view(order):
     """Load everything ``tracking_view`` reads of ``order`` in one query per collection (no N+1),
     unless the query that found the order loaded it already."""
     if not _tracking_loaded(order):
-        db.session.execute(db.select(Order).where(Order.id == order.id).options(*_tracking_options())).scalars().all()
+        db.session.execute(db.select(Order).where(Order.id == order.id).options(*access.tracking_options())).scalars().all()
     return order
 
 

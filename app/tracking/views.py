@@ -4,12 +4,13 @@ Everything a shop embeds in its own pages lives under ``/widget/`` so that frami
 """
 import os
 
-from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
 
 from app.carriers import carrier_name
-from app.database import begin_write, reads_first
+from app.etags import conditional
 from app.extensions import db, limiter
 from app.htmx import is_partial_request
+from app.orders import access, statuses
 from app.tracking import branding, fragments, links, services
 from app.tracking.forms import LookupForm
 
@@ -34,32 +35,25 @@ def _carrier_name(code):
     return carrier_name(code)
 
 
-def progress_response(order, *, kind, poll_url, page):
+def progress_response(state, load, *, kind, poll_url, page):
     """Answer for the polled tracking partial (and its page without JavaScript).
 
-    An htmx poll whose ETag still matches gets ``304`` before anything is rendered; a terminal order
-    answers ``286`` so that htmx stops polling after swapping in the final state.
+    ``state`` is the order's ``access.OrderState`` (one small read); ``load()`` gives the order
+    with what the tracking block shows, and runs only when something is rendered. An htmx poll
+    whose ETag still matches gets ``304``; a terminal order answers ``286``, so that htmx stops
+    polling after swapping in the final state.
     """
-    etag = services.etag_for(order, kind)
+    etag = services.etag_for(state, kind)
     partial = is_partial_request()
-    if partial and not order.is_terminal and request.if_none_match.contains_weak(etag):
-        return not_modified(etag)
-    if partial:
-        body = render_template("tracking/_progress.html", order=order, view=services.full_tracking_view(order),
-                               kind=kind, poll_url=poll_url, etag=etag)
-    else:
-        body = render_template(page, **page_context(order, kind, poll_url, etag=etag))
-    response = make_response(body, 286 if partial and order.is_terminal else 200)
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
 
+    def render():
+        order = load()
+        if partial:
+            return render_template("tracking/_progress.html", order=order, view=services.full_tracking_view(order),
+                                   kind=kind, poll_url=poll_url, etag=etag), 286 if order.is_terminal else 200
+        return render_template(page, **page_context(order, kind, poll_url, etag=etag))
 
-def not_modified(etag):
-    response = Response(status=304)
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return conditional(etag, render, allow_304=partial and state.status not in statuses.TERMINAL)
 
 
 def page_context(order, kind, poll_url, etag=None):
@@ -89,18 +83,15 @@ def _lookup_failed(response):
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@reads_first
 @limiter.limit(lambda: current_app.config["TRACK_LOOKUP_RATE_LIMIT"], methods=["POST"],
                deduct_when=_lookup_failed)
 def lookup():
     form = LookupForm()
     not_found = False
     if form.validate_on_submit():
-        order = services.find_order_for_lookup(form.number.data, form.contact.data)
+        order = access.order_for_lookup(form.number.data, form.contact.data)
         if order is not None:
-            if not order.link_nonce:
-                begin_write()  # a first link gives the order its nonce (read again under the write lock)
-            url = links.tracking_url(order, external=False)
+            url = links.tracking_url(order, external=False)  # a first link gives the order its nonce
             db.session.commit()
             return redirect(url, 303)
         not_found = True
@@ -112,7 +103,7 @@ def lookup():
 @bp.route("/t/<token>")
 def signed(token):
     try:
-        order = links.order_for_token(token)
+        order = access.order_for_token(token)
     except links.InvalidLink:
         return _invalid_link()
     poll_url = url_for("tracking.signed_progress", token=token, **_lang_args())
@@ -121,12 +112,16 @@ def signed(token):
 
 @bp.route("/t/<token>/progress")
 def signed_progress(token):
+    return _token_progress(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress")
+
+
+def _token_progress(token, *, kind, page, endpoint):
     try:
-        order = links.order_for_token(token)
+        state = access.order_state_for_token(token)
     except links.InvalidLink:
         return _invalid_link()
-    return progress_response(order, kind="signed", page="tracking/signed.html",
-                             poll_url=url_for("tracking.signed_progress", token=token, **_lang_args()))
+    return progress_response(state, lambda: access.order_for_token(token), kind=kind, page=page,
+                             poll_url=url_for(endpoint, token=token, **_lang_args()))
 
 
 # ---- the widget --------------------------------------------------------------------------------
@@ -134,7 +129,7 @@ def signed_progress(token):
 @bp.route("/widget/<token>")
 def widget(token):
     try:
-        order = links.order_for_token(token)
+        order = access.order_for_token(token)
     except links.InvalidLink:
         if is_partial_request():
             return _invalid_link()
@@ -145,12 +140,7 @@ def widget(token):
 
 @bp.route("/widget/<token>/progress")
 def widget_progress(token):
-    try:
-        order = links.order_for_token(token)
-    except links.InvalidLink:
-        return _invalid_link()
-    return progress_response(order, kind="widget", page="tracking/widget.html",
-                             poll_url=url_for("tracking.widget_progress", token=token, **_lang_args()))
+    return _token_progress(token, kind="widget", page="tracking/widget.html", endpoint="tracking.widget_progress")
 
 
 @bp.route("/widget/embed.js")

@@ -1,0 +1,151 @@
+"""Who may see an order, decided here and nowhere else.
+
+- **its customer**: a logged-in user whose customer record owns the order (Flask-Login loads the
+  user, after ``auth.sessions`` checked this browser's session row);
+- **a signed link** (``tracking.links``): the token names the order and its current link nonce;
+- **the public look-up**: the order number with the customer's phone number or e-mail;
+- **staff** see every order (``auth.staff_required``), and so does an **API client** whose Bearer
+  token holds the scope of the resource (``api.core.resource``).
+
+A stranger gets None (or ``InvalidLink``), never a reason: an answer must not tell whether an
+order exists. Each way comes twice: the order itself, and its ``OrderState`` (id, version and
+status in one small indexed read), which is all a polled partial needs to answer ``304``.
+"""
+import re
+import secrets
+from typing import NamedTuple
+
+import phonenumbers
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.orders.models import Customer, Order, Shipment
+
+
+class OrderState(NamedTuple):
+    id: int
+    version: int
+    status: str
+
+
+_STATE = (Order.id, Order.version, Order.status)
+
+
+def tracking_options():
+    """What the tracking block reads of an order, one query per collection (no N+1)."""
+    return (selectinload(Order.history), selectinload(Order.shipments).selectinload(Shipment.events),
+            selectinload(Order.return_requests))
+
+
+# ---- its customer ---------------------------------------------------------------------------
+
+def _owned(select, user):
+    return select.join(Customer, Customer.id == Order.customer_id).where(Customer.user_id == user.id)
+
+
+def customer_order(user, number, *, for_page=False, with_tracking=False):
+    """``user``'s order with this number, else None.
+
+    ``for_page`` also loads what the order page's side panel shows (recipient and items);
+    ``with_tracking`` what its tracking block shows.
+    """
+    select = _owned(db.select(Order), user).where(Order.number == number)
+    if for_page:
+        select = select.options(joinedload(Order.customer), selectinload(Order.items))
+    if with_tracking:
+        select = select.options(*tracking_options())
+    return db.session.execute(select).unique().scalar_one_or_none()
+
+
+def customer_order_state(user, number):
+    row = db.session.execute(_owned(db.select(*_STATE), user).where(Order.number == number)).first()
+    return OrderState(*row) if row is not None else None
+
+
+def customer_orders(user):
+    """The customer's orders, newest first, with what the list shows loaded up front."""
+    return db.session.execute(
+        _owned(db.select(Order), user).options(selectinload(Order.items), selectinload(Order.shipments))
+        .order_by(Order.created_at.desc(), Order.id.desc())).scalars().all()
+
+
+# ---- a signed link --------------------------------------------------------------------------
+
+def order_for_token(token):
+    """The order a signed link names; ``InvalidLink`` if tampered, expired or revoked."""
+    from app.tracking import links
+
+    order_id, nonce = links.read_token(token)
+    order = db.session.get(Order, order_id)
+    if order is None or not _nonce_matches(order.link_nonce, nonce):
+        raise links.InvalidLink()
+    return order
+
+
+def order_state_for_token(token):
+    from app.tracking import links
+
+    order_id, nonce = links.read_token(token)
+    row = db.session.execute(db.select(*_STATE, Order.link_nonce).where(Order.id == order_id)).first()
+    if row is None or not _nonce_matches(row.link_nonce, nonce):
+        raise links.InvalidLink()
+    return OrderState(*row[:3])
+
+
+def _nonce_matches(current, given):
+    return bool(current) and secrets.compare_digest(current, str(given))
+
+
+# ---- the public look-up ---------------------------------------------------------------------
+
+def normalise_order_number(raw):
+    number = re.sub(r"\s+", "", raw or "").lstrip("#№").upper()
+    prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
+    if number.isdigit():
+        number = prefix + number
+    return number[:32]
+
+
+def phone_keys(raw):
+    """Every E.164 reading of a phone number as people write it (+380…, 380…, 0…, 00…)."""
+    text = re.sub(r"[^\d+]", "", raw or "")
+    if len(re.sub(r"\D", "", text)) < 6:
+        return set()
+    attempts = []
+    if text.startswith("+"):
+        attempts.append((text, None))
+    elif text.startswith("00"):
+        attempts.append(("+" + text[2:], None))
+    else:
+        attempts.append(("+" + text, None))
+        attempts.extend((text, region) for region in current_app.config.get("PHONE_REGIONS", ("UA", "PL")))
+    keys = set()
+    for candidate, region in attempts:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(parsed):
+            keys.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return keys
+
+
+def contact_matches(customer, contact):
+    contact = (contact or "").strip()
+    if not contact or customer is None:
+        return False
+    if "@" in contact:
+        return bool(customer.email) and secrets.compare_digest(contact.lower().encode(), customer.email.lower().encode())
+    return bool(phone_keys(contact) & phone_keys(customer.phone))
+
+
+def order_for_lookup(number, contact):
+    """The order if ``contact`` (its phone or e-mail) belongs to it; None for a wrong pair or no order.
+
+    Both failures take the same path so that the answer does not tell whether the number exists.
+    """
+    order = db.session.execute(db.select(Order).options(joinedload(Order.customer))
+                               .where(Order.number == normalise_order_number(number))).scalar_one_or_none()
+    customer = order.customer if order is not None else None
+    return order if contact_matches(customer, contact) else None
