@@ -92,8 +92,8 @@ def build(url, orders, seed=7, quiet=False):
             for n in range(start, min(orders, start + BATCH)):
                 order_id += 1
                 final = rng.choice(finals)
-                if n == 0:
-                    final = statuses.IN_TRANSIT  # BENCH_ORDER
+                if n in (0, 1):
+                    final = statuses.IN_TRANSIT  # BENCH_ORDER, LOOKUP_ORDER (their polls keep polling)
                 created = now - timedelta(days=rng.uniform(0.5, 365))
                 path = _path(final)
                 times = sorted(created + timedelta(hours=rng.uniform(1, 24 * 9)) for _ in path)

@@ -1,11 +1,13 @@
 """``make bench``: load the app with wrk and print requests/s, p50 and p99 per endpoint.
 
 For each data-set size (10,000 and 100,000 orders; ``--quick`` only the first) it builds the
-data set (bench/dataset.py), starts bench/serve.py (waitress on loopback), logs in, then runs
-wrk with 50 connections against each endpoint and against the bare endpoint of the same server.
-Each endpoint's ratio is to the better of the bare-endpoint runs made just before and just after
-it, so the machine's noise mostly cancels; the bare row shows the median of those runs.
-Finally it prints the serving process's peak memory (VmHWM) and checks the targets of issue 9.
+data set (bench/dataset.py), starts bench/serve.py twice (the app, and a plain Flask app with one
+constant route: the ceiling, served by the same waitress settings), logs in, then runs wrk with
+50 connections against each endpoint and against the plain Flask app. Each endpoint's ratio is to
+the better of the plain Flask runs made just before and just after it, so the machine's noise
+mostly cancels; the ceiling row shows the median of those runs. The app's own per-request
+overhead is its bare endpoint's time per request minus plain Flask's. Finally it prints the
+serving process's peak memory (VmHWM) and checks the targets (issues 9 and 15).
 """
 import argparse
 import os
@@ -24,6 +26,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from bench.dataset import BENCH_CUSTOMER_EMAIL, BENCH_PASSWORD, BENCH_STAFF_EMAIL, build  # noqa: E402
+from bench.targets import BARE, PLAIN  # noqa: E402
 
 CONNECTIONS = 50
 
@@ -108,54 +111,59 @@ def measure(size, seconds, workdir, only=None, threads=None):
     # The server's log (an access line per request) goes to a file: a pipe nobody reads would fill
     # up and then block the server on its next log line.
     log_path = os.path.join(workdir, f"serve-{size}.log")
+    plain_port = free_port()
     with open(log_path, "wb") as log_file:
         server = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), f"sqlite:///{db_path}", str(port)]
                                   + ([str(threads)] if threads else []),
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
+        plain = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), "plain", str(plain_port)]
+                                 + ([str(threads)] if threads else []),
+                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         wait_for(f"{base}/bench/bare", log_path=log_path)
+        plain_url = f"http://127.0.0.1:{plain_port}/"
+        wait_for(plain_url, log_path=log_path)
         customer, staff = login(base, BENCH_CUSTOMER_EMAIL), login(base, BENCH_STAFF_EMAIL)
         results = {}
-        bare_url = f"{base}/bench/bare"
 
         def run(url, seconds, headers=(), script=None):
             result = run_wrk(url, seconds, headers, script)
             # When wrk stops, the server still has up to 50 requests queued (a second of work after
             # the admin list); the next run would start behind them. One request waits its turn in
             # the same FIFO queue: when it is answered, the backlog is gone.
-            requests.get(bare_url, timeout=120)
+            requests.get(f"{base}/bench/bare", timeout=120)
             return result
 
-        run(bare_url, 5)  # warm-up
-        # The bare endpoint right before and right after each endpoint: its ratio compares runs
-        # seconds apart, not minutes (another engineer's test run shifts them alike), and is taken
-        # against the better of the two, so a dip of the machine during one bare run neither
-        # flatters nor spoils it.
-        bare_runs = [run(bare_url, seconds)]
+        run(plain_url, 5)  # warm-up
+        # The ceiling right before and right after each endpoint: its ratio compares runs seconds
+        # apart, not minutes (another engineer's test run shifts them alike), and is taken against
+        # the better of the two, so a dip of the machine during one run neither flatters nor spoils it.
+        ceiling_runs = [run(plain_url, seconds)]
         for name, path, headers, script in endpoints(base, customer, staff, api):
-            if only and only not in name:
+            if only and only not in name and name != BARE:
                 continue
             run(base + path, 2, headers, script)  # warm-up
             results[name] = r = run(base + path, seconds, headers, script)
-            before, after = bare_runs[-1], run(bare_url, seconds)
-            bare_runs.append(after)
+            before, after = ceiling_runs[-1], run(plain_url, seconds)
+            ceiling_runs.append(after)
             r["bare_rps"] = max(before["rps"], after["rps"])
-            print(f"   {name:<34} {r['rps']:>8.0f} req/s  ×bare {r['rps'] / r['bare_rps']:5.2f} "
-                  f"(bare {before['rps']:.0f} before, {after['rps']:.0f} after)"
+            print(f"   {name:<40} {r['rps']:>8.0f} req/s  ×plain {r['rps'] / r['bare_rps']:5.2f} "
+                  f"(plain {before['rps']:.0f} before, {after['rps']:.0f} after)"
                   f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
                   + (f"  ({r['bad']} non-2xx/3xx)" if r["bad"] else "") + (f"  {r['errors']}" if r["errors"] else ""))
-        bare_runs.sort(key=lambda x: x["rps"])
-        results = {"bare endpoint": dict(bare_runs[len(bare_runs) // 2], bare_rps=bare_runs[len(bare_runs) // 2]["rps"]),
-                   **results}
+        ceiling_runs.sort(key=lambda x: x["rps"])
+        middle = ceiling_runs[len(ceiling_runs) // 2]
+        results = {PLAIN: dict(middle, bare_rps=middle["rps"]), **results}
         with open(f"/proc/{server.pid}/status") as fh:
             peak = int(re.search(r"VmHWM:\s+(\d+) kB", fh.read()).group(1)) / 1024
         return results, peak
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, plain):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def report(all_results):
@@ -164,16 +172,22 @@ def report(all_results):
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {os.cpu_count()} cores · load average {load} "
           f"· wrk -t2 -c{CONNECTIONS}")
-    header = f"{'endpoint':<34}" + "".join(f"{f'{s:,} orders':>32}" for s in sizes)
+    header = f"{'endpoint':<40}" + "".join(f"{f'{s:,} orders':>33}" for s in sizes)
     print(header)
-    print(f"{'':<34}" + "".join(f"{'req/s  ×bare   p50ms   p99ms':>32}" for _ in sizes))
+    print(f"{'':<40}" + "".join(f"{'req/s ×plain   p50ms   p99ms':>33}" for _ in sizes))
     names = list(all_results[sizes[0]][0])
     for name in names:
-        row = f"{name:<34}"
+        row = f"{name:<40}"
         for size in sizes:
             r = all_results[size][0][name]
-            row += f"{r['rps']:>10.0f} {r['rps'] / r['bare_rps']:>6.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+            row += f"{r['rps']:>10.0f} {r['rps'] / r['bare_rps']:>7.2f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
         print(row)
+    for size in sizes:
+        results = all_results[size][0]
+        if BARE in results:
+            own = (1 / results[BARE]["rps"] - 1 / results[BARE]["bare_rps"]) * 1e6
+            print(f"the app's own overhead per request ({size:,} orders): {own:.0f} µs of the server's time "
+                  f"(its bare endpoint against plain Flask, at saturation)")
     print("peak memory of the serving process: " + ", ".join(f"{s:,} orders {all_results[s][1]:.0f} MB" for s in sizes))
     from bench.targets import check
 
