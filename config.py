@@ -58,8 +58,6 @@ class Config:
     ORDERS_PER_PAGE = _int("ORDERS_PER_PAGE", 25)
     #: How old (seconds) this process's copy of the admin's settings may get before it is read again
     SETTINGS_REFRESH_SECONDS = _int("SETTINGS_REFRESH_SECONDS", 5)
-    #: Rendered tracking pages kept in memory per process, keyed by the order's version (0: none)
-    TRACKING_CACHE_ENTRIES = _int("TRACKING_CACHE_ENTRIES", 1000)
     #: waitress threads of ``make run`` / ``python wsgi.py``
     WAITRESS_THREADS = _int("WAITRESS_THREADS", 8)
     TRACKING_LINK_DAYS = _int("TRACKING_LINK_DAYS", 90)

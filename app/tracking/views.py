@@ -5,13 +5,14 @@ Everything a shop embeds in its own pages lives under ``/widget/`` so that frami
 import os
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
+from markupsafe import Markup
 
 from app.carriers import carrier_name
 from app.etags import conditional
 from app.extensions import db, limiter
 from app.htmx import is_partial_request
 from app.orders import access, statuses
-from app.tracking import branding, fragments, links, services
+from app.tracking import branding, links, services
 from app.tracking.forms import LookupForm
 
 bp = Blueprint("tracking", __name__)
@@ -57,11 +58,12 @@ def progress_response(state, load, *, kind, poll_url, page):
 
 
 def page_context(order, kind, poll_url, etag=None):
-    """What a tracking page needs: the order and its progress block (cached, see ``fragments``)."""
+    """What a tracking page needs: the order and its progress block (the partial the poll renders)."""
     etag = etag or services.etag_for(order, kind)
     return {"order": order, "kind": kind, "etag": etag,
-            "progress_html": fragments.progress_block(order, kind=kind, poll_url=poll_url, etag=etag,
-                                                      render_view=services.full_tracking_view)}
+            "progress_html": Markup(render_template("tracking/_progress.html", order=order, kind=kind,
+                                                    view=services.full_tracking_view(order), poll_url=poll_url,
+                                                    etag=etag))}
 
 
 def _lang_args():
