@@ -7,7 +7,7 @@ serves with waitress on HOST:PORT.
 from app import create_app, logs
 
 app = create_app()
-logs.configure(app)
+logs.configure(app)  # written by the logging thread itself: importing this module starts no thread
 
 
 def serve():
@@ -27,6 +27,7 @@ def serve():
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    logs.configure(app, queued=True)  # requests only queue their lines
     tune_gc()
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])

@@ -117,9 +117,10 @@ def _stop_listener():
 atexit.register(_stop_listener)
 
 
-def configure(app, stream=None):
-    """Send the app's log lines (and waitress's) to stderr in the configured format, written by a
-    ``QueueListener`` thread; to ``stream`` instead (tests), they are written at once by the caller."""
+def configure(app, stream=None, queued=False):
+    """Send the app's log lines (and waitress's) to ``stream`` (stderr) in the configured format.
+    ``queued`` (the serving process): the request's thread only queues a line, and a
+    ``QueueListener`` thread writes it; otherwise (a CLI command, tests) the caller writes it."""
     global _listener
     _redact_config(app)
     root = logging.getLogger()
@@ -129,7 +130,7 @@ def configure(app, stream=None):
     _stop_listener()
     formatter = JSONFormatter() if app.config.get("LOG_FORMAT", "text") == "json" else TextFormatter()
     output = logging.StreamHandler(stream or sys.stderr)
-    if stream is None:
+    if queued:
         # the line is made (and redacted) in the logging thread, which still holds the request's
         # context; the listener's thread only writes it
         handler = logging.handlers.QueueHandler(queue.SimpleQueue())

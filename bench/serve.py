@@ -50,7 +50,7 @@ def main():
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "RATELIMIT_ENABLED": False,
                           "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024})
-        logs.configure(app)
+        logs.configure(app, queued=True)
 
         @app.route("/bench/bare")
         def bare():

@@ -284,7 +284,7 @@ def test_lines_to_stderr_are_written_by_a_thread_of_their_own(app, client, capsy
     """As served (wsgi.py): a request only queues its lines; they come out whole, in order,
     with the request id, the exception's text and the secrets redacted."""
     app.config["LOG_FORMAT"] = "json"
-    handler = logs.configure(app)
+    handler = logs.configure(app, queued=True)
     try:
         client.get("/privacy", headers={"X-Request-ID": "req-abcdefgh"})
         try:

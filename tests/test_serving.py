@@ -44,3 +44,14 @@ def test_sigterm_finishes_the_process_cleanly(sqlite_template, tmp_path):
     assert server.returncode == 0, output[-3000:]
     assert "GET /healthz 200" in output  # the request's access line
     assert output.rstrip().splitlines()[-1].endswith("Posylka stopped"), output[-3000:]
+
+
+def test_importing_the_entry_point_starts_no_thread(sqlite_template, tmp_path):
+    """A WSGI server or a CLI command imports wsgi.py: no scheduler, no log writer, nothing running."""
+    database = tmp_path / "shop.db"
+    shutil.copyfile(sqlite_template, database)
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}")
+    done = subprocess.run([sys.executable, "-c", "import threading, wsgi; print(threading.active_count())"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
