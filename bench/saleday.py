@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -342,6 +343,7 @@ def run(database, levels, seconds, sync_level):
         stop(started)
         if database == "postgresql":
             _drop_postgres(url)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _admin_url(url):
