@@ -10,7 +10,7 @@ from app.api.core import ApiError, resource, touch_client
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.extensions import db
-from app.orders import lifecycle, statuses
+from app.orders import access, lifecycle, statuses
 from app.orders.models import Order, Shipment
 from app.orders.services import (
     DuplicateTrackingNumber,
@@ -85,8 +85,8 @@ def answer(model, status=200, headers=None):
 
 def _visible_shipments(client):
     # the joined order fills shipment.order too: a page of shipments is one query, not one per row
-    return (db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order))
-            .where(Order.is_sandbox.is_(bool(client.sandbox))))
+    return access.api_client_sees(db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order)),
+                                  client)
 
 
 def _shipment_or_404(client, shipment_id):

@@ -4,8 +4,10 @@
   user, after ``auth.sessions`` checked this browser's session row);
 - **a signed link** (``tracking.links``): the token names the order and its current link nonce;
 - **the public look-up**: the order number with the customer's phone number or e-mail;
-- **staff** see every order (``auth.staff_required``), and so does an **API client** whose Bearer
-  token holds the scope of the resource (``api.core.resource``).
+- **an API client** whose Bearer token holds the resource's scope (``api.core.resource``) sees the
+  orders of its world: a sandbox client only sandbox orders, a live client only live ones
+  (``api_client_sees``);
+- **staff** see every order (``auth.staff_required``).
 
 A stranger gets None (or ``InvalidLink``), never a reason: an answer must not tell whether an
 order exists. Each way comes twice: the order itself, and its ``OrderState`` (id, version and
@@ -68,6 +70,13 @@ def customer_orders(user):
     return db.session.execute(
         _owned(db.select(Order), user).options(selectinload(Order.items), selectinload(Order.shipments))
         .order_by(Order.created_at.desc(), Order.id.desc())).scalars().all()
+
+
+# ---- an API client ---------------------------------------------------------------------------
+
+def api_client_sees(select, client):
+    """``select`` (of orders, or joined to them) narrowed to what API ``client`` may see."""
+    return select.where(Order.is_sandbox.is_(bool(client.sandbox)))
 
 
 # ---- a signed link --------------------------------------------------------------------------
