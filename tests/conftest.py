@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import threading
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -167,6 +168,15 @@ def runner(app):
 PASSWORD = "correct-horse-battery"
 
 
+@contextmanager
+def write_transaction(db):
+    """Write as a job does beside a live server: the test's read transaction (a lazy load may have
+    begun one) ends first, so the write begins one that takes SQLite's write lock up front."""
+    db.session.commit()
+    with writing():
+        yield
+
+
 @pytest.fixture
 def make_user(db):
     from app.auth.services import create_user
@@ -174,7 +184,7 @@ def make_user(db):
     counter = {"n": 0}
 
     def make(role="customer", email=None, password=PASSWORD, name=None, **kwargs):
-        with writing():
+        with write_transaction(db):
             return _make(role, email, password, name, **kwargs)
 
     def _make(role, email, password, name, **kwargs):
@@ -197,7 +207,7 @@ def make_order(db):
     counter = {"n": 0}
 
     def make(*args, **kwargs):
-        with writing():
+        with write_transaction(db):
             return _make(*args, **kwargs)
 
     def _make(customer=None, status="new", carrier="nova_poshta", tracking_number=None, items=None,

@@ -46,11 +46,11 @@ def _too_wide(page, path, output_dir):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # a layout check; one engine is enough
 def test_staff_and_admin_pages_fit_a_360px_screen(app, db, runner, make_user, live_server, browser, output_dir):
     from app.api.services import create_client
-    from app.database import writing
     from app.orders.models import Order
+    from tests.conftest import write_transaction
 
     assert runner.invoke(args=["demo-data"]).exit_code == 0
-    with writing():
+    with write_transaction(db):
         create_client("Інтернет-магазин на WooCommerce (основний)", "read:shipments write:shipments")
         db.session.commit()
     order = db.session.execute(db.select(Order).filter_by(status="returned").order_by(Order.id)).scalars().first()

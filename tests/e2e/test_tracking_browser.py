@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from flask import request_finished
 
-from app.database import writing
 from app.orders import lifecycle
 from app.orders.models import utcnow
+from tests.conftest import write_transaction
 
 pytestmark = pytest.mark.browser
 POLL = 1
@@ -23,7 +23,7 @@ def _order(db, make_order, customer, status):
     order = make_order(customer=customer, status=status, items=[
         {"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
         {"name": "Шарф кашеміровий", "sku": "SC-050", "size": None, "color": "бежевий", "quantity": 2, "price": "750.00"}])
-    with writing():
+    with write_transaction(db):
         order.shipments[0].scheduled_delivery_date = (utcnow() + timedelta(days=3)).date()
         db.session.commit()
     return order
@@ -107,7 +107,7 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     page.screenshot(path=os.path.join(output_dir, "cancelled-360.png"), full_page=True)
 
     waiting = _order(db, make_order, customer.customer, "in_transit")
-    with writing():
+    with write_transaction(db):
         lifecycle.set_flags(waiting, at_pickup_point=True)
         db.session.commit()
     page.goto(f"{live_server}/orders/{waiting.number}")
@@ -127,7 +127,7 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
 
     customer = make_user("customer")
     order = _order(db, make_order, customer.customer, "shipped")
-    with writing():
+    with write_transaction(db):
         branding.save("#7a1f5c", "#fdf8f3", png_bytes(120, 32))
         widget_url = f"{live_server}/widget/{links.make_token(order)}"
         db.session.commit()
@@ -179,7 +179,7 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
 
 
 def lifecycle_move(db, order, status):
-    with writing():  # the live server writes too: take SQLite's write lock up front, as jobs do
+    with write_transaction(db):  # the live server writes too
         lifecycle.change_status(order, status, source="carrier", actor="nova_poshta")
         db.session.commit()
 
@@ -237,7 +237,7 @@ def test_a_lost_connection_is_shown_and_cleared(app, db, make_user, make_order, 
     notice = page.locator("#tracking-offline")
     expect(notice).to_have_text("Немає зв'язку із сервером магазину: дані на сторінці можуть бути застарілими. "
                                 "Пробуємо ще раз…", timeout=(POLL + 4) * 1000)
-    with writing():
+    with write_transaction(db):
         lifecycle.change_status(order, "in_transit", source="staff", note="Поки сторінка була без зв'язку")
         db.session.commit()
     page.unroute("**/progress")
