@@ -4,8 +4,8 @@ import json
 from flask import has_request_context, request
 from flask_login import current_user
 
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 
 class AuditLog(db.Model):

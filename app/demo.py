@@ -9,9 +9,10 @@ from datetime import timedelta
 from app import settings
 from app.admin import status as status_change
 from app.auth.services import create_user, find_user
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import lifecycle, statuses
-from app.orders.models import Customer, utcnow
+from app.orders.models import Customer
 from app.orders.services import create_order
 
 DEMO_PASSWORD = "demo-pass-1"

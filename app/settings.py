@@ -26,9 +26,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.extensions import db
 from app.logs import redact_value
-from app.orders.models import utcnow
 
 log = logging.getLogger(__name__)
 _CHANGED = "posylka_settings_changed"

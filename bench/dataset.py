@@ -15,8 +15,8 @@ from datetime import timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app import create_app  # noqa: E402
+from app.clock import utcnow  # noqa: E402
 from app.orders import statuses  # noqa: E402
-from app.orders.models import utcnow  # noqa: E402
 
 BATCH = 5000
 CARRIERS = ("nova_poshta", "nova_poshta", "ukrposhta", "meest", "dhl", "inpost")

@@ -43,10 +43,11 @@ def main():
         from flask_migrate import upgrade
 
         from app import settings
+        from app.clock import utcnow
         from app.extensions import db
         from app.notify.dispatcher import dispatch
         from app.notify.models import Notification
-        from app.orders.models import Customer, utcnow
+        from app.orders.models import Customer
         from app.orders.services import create_order
 
         upgrade()

@@ -59,7 +59,7 @@ def main():
     app = create_app(config)
     client = app.test_client()
     client.post("/login", data={"email": BENCH_STAFF_EMAIL, "password": BENCH_PASSWORD})
-    from app.orders.models import utcnow
+    from app.clock import utcnow
 
     today = utcnow().date()
     month_ago = today - timedelta(days=30)

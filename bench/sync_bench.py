@@ -71,8 +71,8 @@ def main():
 
     from app import create_app, settings
     from app.carriers.sync import sync_all
+    from app.clock import utcnow
     from app.extensions import db
-    from app.orders.models import utcnow
     from app.runtime import tune_gc
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "CARRIER_CONCURRENCY": args.concurrency,

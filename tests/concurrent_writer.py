@@ -36,8 +36,8 @@ def main(url, worker, count, mode="write"):
             from datetime import timedelta
 
             from app.carriers.sync import sync_all
+            from app.clock import utcnow
             from app.notify.dispatcher import dispatch
-            from app.orders.models import utcnow
 
             deadline, rounds, work = time.monotonic() + count, 0, 0
             while time.monotonic() < deadline:

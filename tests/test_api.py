@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from app.api.models import ApiClient, ApiToken
-from app.orders.models import Order, Shipment, StatusEvent, utcnow
+from app.clock import utcnow
+from app.orders.models import Order, Shipment, StatusEvent
 
 ORDER_BODY = {
     "customer": {"name": "Олена Коваль", "email": "olena@example.com", "phone": "+380671234567"},

@@ -183,7 +183,7 @@ def test_staff_only(client, make_user, login, parcels):
 
 def test_a_carrier_sync_with_news_clears_the_parcels_that_moved(app, db, make_order):
     from app.carriers.sync import scheduled_sync
-    from app.orders.models import utcnow
+    from app.clock import utcnow
 
     order = make_order(status="in_transit", carrier="sandbox", tracking_number="SBX000123456")
     order.status_changed_at = utcnow() - timedelta(days=5)

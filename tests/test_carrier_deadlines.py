@@ -15,7 +15,8 @@ from carrier_fixtures import np_envelope, np_item
 from app import settings
 from app.carriers.models import SyncRun
 from app.carriers.sync import sync_all
-from app.orders.models import Shipment, utcnow
+from app.clock import utcnow
+from app.orders.models import Shipment
 
 
 @pytest.fixture

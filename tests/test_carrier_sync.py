@@ -9,8 +9,9 @@ from app import settings
 from app.carriers.eta import estimate_accuracy, expected_delivery, refresh_transit_stats
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.sync import sync_all
+from app.clock import utcnow
 from app.orders import lifecycle
-from app.orders.models import CarrierEvent, Order, StatusEvent, utcnow
+from app.orders.models import CarrierEvent, Order, StatusEvent
 from app.settings import Setting
 
 

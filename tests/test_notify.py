@@ -9,11 +9,12 @@ from notify_servers import SilentServer, SmtpServer
 from werkzeug import Response
 
 from app import settings
+from app.clock import utcnow
 from app.notify import outbox
 from app.notify.dispatcher import dispatch
 from app.notify.models import DevMail, Notification, PickupWatch, WebhookEndpoint
 from app.orders import lifecycle
-from app.orders.models import Customer, utcnow
+from app.orders.models import Customer
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from sqlalchemy import inspect, text
 from app.api.models import PlatformCustomer
 from app.audit import AuditLog
 from app.auth.sessions import UserSession
+from app.clock import utcnow
 from app.notify.models import Notification, NotificationPreference, PushSubscription
 from app.orders import lifecycle
-from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
+from app.orders.models import CarrierEvent, Customer, Order, Shipment
 from app.privacy import registry, retention
 from app.privacy.registry import months_before
 from app.tracking.models import ReturnRequest

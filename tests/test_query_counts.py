@@ -93,7 +93,8 @@ def count_queries(db):
 @pytest.fixture
 def rich_order(db, make_order):
     """An in-transit order of ``customer`` with ``extra`` more history rows, carrier events and parcels."""
-    from app.orders.models import CarrierEvent, Shipment, StatusEvent, utcnow
+    from app.clock import utcnow
+    from app.orders.models import CarrierEvent, Shipment, StatusEvent
 
     def make(customer, extra=0, number_of_parcels=1):
         order = make_order(customer=customer, status=statuses.IN_TRANSIT)

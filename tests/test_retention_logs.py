@@ -5,8 +5,8 @@ from datetime import timedelta
 from app.api.models import ApiClient, ApiToken, PlatformDelivery
 from app.auth.sessions import UserSession
 from app.carriers.models import SyncRun
+from app.clock import utcnow
 from app.notify.models import DeliveryAttempt, DevMail, Notification
-from app.orders.models import utcnow
 from app.privacy import retention
 from tests.conftest import PASSWORD
 

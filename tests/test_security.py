@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app import logs, settings
 from app.auth.sessions import UserSession
-from app.orders.models import utcnow
+from app.clock import utcnow
 from app.security import clean_frame_ancestors
 from tests.conftest import PASSWORD
 

@@ -7,8 +7,9 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import event
 
+from app.clock import utcnow
 from app.orders import lifecycle
-from app.orders.models import CarrierEvent, StatusEvent, utcnow
+from app.orders.models import CarrierEvent, StatusEvent
 from app.tracking import links
 
 HX = {"HX-Request": "true"}

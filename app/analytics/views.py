@@ -14,8 +14,8 @@ from app.analytics import charts
 from app.analytics.services import Period, build_report
 from app.auth import staff_required
 from app.carriers import carrier_name
+from app.clock import utcnow
 from app.orders import statuses
-from app.orders.models import utcnow
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin/analytics")
 HOUR, DAY = 3600.0, 86400.0

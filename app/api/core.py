@@ -18,9 +18,9 @@ from flask_limiter.errors import RateLimitExceeded
 from pydantic import BaseModel, ValidationError
 
 from app.api.oauth import require_oauth
+from app.clock import utcnow
 from app.errors import problem
 from app.extensions import csrf, db, limiter
-from app.orders.models import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)

@@ -12,8 +12,8 @@ import secrets
 
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 SCOPES = ("read:shipments", "write:shipments")
 

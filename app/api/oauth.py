@@ -15,9 +15,9 @@ from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
 
 from app.api.models import SCOPES, ApiClient, ApiToken, digest, new_secret
+from app.clock import utcnow
 from app.errors import problem
 from app.extensions import csrf, db
-from app.orders.models import utcnow
 
 MAX_TOKEN_SECONDS = 3600
 

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 
 from app.api.models import SCOPES, ApiClient, digest, new_secret
 from app.audit import record
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 
 class ClientInputError(ValueError):

@@ -1,6 +1,6 @@
 """Delivery exceptions: a parcel the shop should look at before the customer asks."""
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 
 class DeliveryException(db.Model):

@@ -14,11 +14,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
 from app.attention.models import DeliveryException
+from app.clock import utcnow
 from app.extensions import db
 from app.notify import rules as notify_rules
 from app.notify.models import PickupWatch
 from app.orders import statuses
-from app.orders.models import CarrierEvent, Order, Shipment, utcnow
+from app.orders.models import CarrierEvent, Order, Shipment
 
 ON_THE_WAY = (statuses.SHIPPED, statuses.IN_TRANSIT)
 

@@ -4,8 +4,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_login import UserMixin
 
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 ROLES = ("customer", "staff", "admin")
 

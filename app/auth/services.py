@@ -2,8 +2,9 @@
 from flask_babel import gettext as _
 
 from app.auth.models import ROLES, User
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import Customer, utcnow
+from app.orders.models import Customer
 
 MIN_PASSWORD_LENGTH = 12
 

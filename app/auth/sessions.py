@@ -20,9 +20,9 @@ from flask_login.signals import user_loaded_from_cookie
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.clock import utcnow
 from app.database import wants_write, writing
 from app.extensions import db
-from app.orders.models import utcnow
 
 SID_KEY = "_sid"
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", SID_KEY)

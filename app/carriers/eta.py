@@ -13,9 +13,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Order, StatusEvent, utcnow
+from app.orders.models import Order, StatusEvent
 
 #: Fewer delivered orders than this give no estimate
 MIN_SAMPLES = 3

@@ -1,6 +1,6 @@
 """What the carrier sync keeps between runs: breaker and quota state, sync runs, ETA statistics."""
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 
 class CarrierState(db.Model):

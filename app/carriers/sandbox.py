@@ -18,8 +18,8 @@ from datetime import timedelta
 
 from app.carriers.base import CarrierAdapter, TrackedEvent, TrackResult
 from app.carriers.mapping import map_event
+from app.clock import utcnow
 from app.orders import statuses
-from app.orders.models import utcnow
 
 #: (code, text, location) per step, per carrier, per variant
 JOURNEYS = {

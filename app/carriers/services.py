@@ -11,8 +11,9 @@ from app.carriers.inpost import WARSAW
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import CREDENTIALS, MODES, PREFIX, adapter_for, carrier_settings, setting, status
 from app.carriers.sync import Counts, apply_result
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import CarrierEvent, Shipment, utcnow
+from app.orders.models import CarrierEvent, Shipment
 
 
 class CarrierSettingsError(Exception):

@@ -28,10 +28,11 @@ from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
 from app.carriers.mapping import TABLES, map_event
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
+from app.clock import utcnow
 from app.database import writing
 from app.extensions import db
 from app.orders import lifecycle, statuses
-from app.orders.models import CarrierEvent, Customer, Order, Shipment, utcnow
+from app.orders.models import CarrierEvent, Customer, Order, Shipment
 
 log = logging.getLogger(__name__)
 CHUNK = 400

@@ -31,6 +31,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import settings
+from app.clock import utcnow
 from app.database import writing
 from app.extensions import db
 from app.notify import channels, preferences, rules, skips
@@ -48,7 +49,7 @@ from app.notify.models import (
     NotificationPreference,
     WebhookEndpoint,
 )
-from app.orders.models import Order, utcnow
+from app.orders.models import Order
 
 log = logging.getLogger(__name__)
 

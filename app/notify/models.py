@@ -3,8 +3,8 @@
 ``Notification`` rows are written in the same transaction as the status change that causes them
 (see ``outbox``); the dispatcher claims due rows, sends them and records every attempt.
 """
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 #: Delivery states of an outbox row.
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"

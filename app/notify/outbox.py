@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, update
 
+from app.clock import utcnow
 from app.extensions import db
 from app.notify import channels, preferences, rules, skips
 from app.notify.defaults import NOTICE_KINDS
 from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
 from app.orders import statuses
-from app.orders.models import CarrierEvent, Order, Shipment, utcnow
+from app.orders.models import CarrierEvent, Order, Shipment
 
 log = logging.getLogger(__name__)
 

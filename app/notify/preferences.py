@@ -2,9 +2,10 @@
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.clock import utcnow
 from app.extensions import db
 from app.notify.models import NotificationPreference
-from app.orders.models import Customer, utcnow
+from app.orders.models import Customer
 
 #: Channels a customer can turn on and off (in-app is always on: it is their own account).
 CUSTOMER_CHANNELS = ("email", "sms", "push")

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 
 from app import settings
 from app.auth import customer_required
+from app.clock import utcnow
 from app.etags import conditional
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
@@ -17,7 +18,6 @@ from app.notify import templates as tpl
 from app.notify.defaults import NOTICE_KINDS
 from app.notify.forms import PreferencesForm
 from app.notify.models import Notification
-from app.orders.models import utcnow
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
 #: The service worker must be served from the root to control the whole site.

@@ -17,9 +17,10 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import insert, inspect, update
 
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Shipment, StatusEvent, utcnow
+from app.orders.models import Shipment, StatusEvent
 
 _signals = Namespace()
 #: Sent as ``status_changed.send(changes=[(order, StatusEvent), ...])`` inside the caller's transaction.

@@ -1,15 +1,11 @@
 """Customers, orders, their items, shipments, status history and carrier events."""
-from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
-
-
-def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Customer(db.Model):

@@ -7,10 +7,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
 from app.orders.lifecycle import announce, touch
-from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent, utcnow
+from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
 
 
 class OrderInputError(ValueError):

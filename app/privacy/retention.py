@@ -22,10 +22,11 @@ from sqlalchemy import func
 from app import settings
 from app.audit import AuditLog
 from app.auth.sessions import UserSession, expired_rows
+from app.clock import utcnow
 from app.database import writing
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Customer, Order, utcnow
+from app.orders.models import Customer, Order
 from app.privacy.registry import RetentionRule, anonymise, months_before, register_rule, rules
 
 log = logging.getLogger(__name__)

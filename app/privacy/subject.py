@@ -15,9 +15,10 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 
 from app.audit import AuditLog, record
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Customer, Order, utcnow
+from app.orders.models import Customer, Order
 from app.privacy.registry import anonymise, sources
 
 EXPORT_FORMAT = "posylka-personal-data-1"

@@ -1,6 +1,6 @@
 """A customer's request to return an order, shown on the timeline until staff record the return."""
+from app.clock import utcnow
 from app.extensions import db
-from app.orders.models import utcnow
 
 
 class ReturnRequest(db.Model):

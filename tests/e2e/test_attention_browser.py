@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.orders.models import utcnow
+from app.clock import utcnow
 from tests.e2e.test_narrow_screen_browser import TOO_WIDE, _log_in
 
 pytestmark = pytest.mark.browser

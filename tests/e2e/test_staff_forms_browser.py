@@ -94,9 +94,9 @@ def test_shipping_without_a_parcel_asks_for_the_number_or_an_explicit_choice(app
                                                                              live_server, browser):
     from datetime import timedelta
 
+    from app.clock import utcnow
     from app.notify.dispatcher import dispatch
     from app.notify.models import DevMail
-    from app.orders.models import utcnow
 
     bare = make_order(status="awaiting_shipment", tracking_number=False)
     other = make_order(status="awaiting_shipment", tracking_number=False)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from flask import request_finished
 
+from app.clock import utcnow
 from app.orders import lifecycle
-from app.orders.models import utcnow
 from tests.conftest import write_transaction
 
 pytestmark = pytest.mark.browser
