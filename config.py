@@ -55,6 +55,7 @@ class Config:
     SHOP_NAME = os.environ.get("SHOP_NAME", "Posylka")
     #: Where customers write about their orders and their data (shown on the privacy page)
     SHOP_EMAIL = os.environ.get("SHOP_EMAIL", "")
+    ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "PS-")
     ORDERS_PER_PAGE = _int("ORDERS_PER_PAGE", 25)
     #: How old (seconds) this process's copy of the admin's settings may get before it is read again
     SETTINGS_REFRESH_SECONDS = _int("SETTINGS_REFRESH_SECONDS", 5)
@@ -145,6 +146,7 @@ class Config:
     SMS_TIMEOUT_SECONDS = _int("SMS_TIMEOUT_SECONDS", 15)
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost")
     PUSH_TIMEOUT_SECONDS = _int("PUSH_TIMEOUT_SECONDS", 15)
+    PUSH_ALLOW_PRIVATE = _bool("PUSH_ALLOW_PRIVATE", False)  # push endpoints on private addresses (tests only)
     WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 12)
 
     # Carriers: the defaults are the carriers' real production URLs
@@ -169,10 +171,14 @@ class Config:
     DHL_RATE_LIMIT = os.environ.get("DHL_RATE_LIMIT", "1/second")
     DHL_DAILY_QUOTA = _int("DHL_DAILY_QUOTA", 250)
     MEEST_RATE_LIMIT = os.environ.get("MEEST_RATE_LIMIT", "500/minute")
+    NOVAPOSHTA_RATE_LIMIT = os.environ.get("NOVAPOSHTA_RATE_LIMIT", "")  # "": no limit of our own
+    UKRPOSHTA_RATE_LIMIT = os.environ.get("UKRPOSHTA_RATE_LIMIT", "")
+    INPOST_RATE_LIMIT = os.environ.get("INPOST_RATE_LIMIT", "")
     SYNC_TICK_SECONDS = _int("SYNC_TICK_SECONDS", 60)
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 30)
     SANDBOX_STEP_MINUTES = float(os.environ.get("SANDBOX_STEP_MINUTES", "2"))
     CARRIER_TIMEOUT_SECONDS = float(os.environ.get("CARRIER_TIMEOUT_SECONDS", "10"))
+    CARRIER_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("CARRIER_CONNECT_TIMEOUT_SECONDS", "5"))
     CARRIER_RETRIES = _int("CARRIER_RETRIES", 3)
     CARRIER_BACKOFF_SECONDS = float(os.environ.get("CARRIER_BACKOFF_SECONDS", "0.5"))
     CARRIER_BACKOFF_MAX_SECONDS = float(os.environ.get("CARRIER_BACKOFF_MAX_SECONDS", "4"))
