@@ -28,7 +28,8 @@ class SyncRun(db.Model):
     trigger = db.Column(db.String(20), nullable=False, default="schedule")
     started_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     finished_at = db.Column(db.DateTime)
-    #: "ok", "partial" (some errors), "failed", "skipped" (not configured / breaker open)
+    #: "running" (no end recorded yet: see ``services.run_outcomes``), "ok", "partial" (some errors),
+    #: "failed", "skipped" (not configured / breaker open)
     outcome = db.Column(db.String(10), nullable=False, default="ok")
     shipments = db.Column(db.Integer, nullable=False, default=0)
     not_found = db.Column(db.Integer, nullable=False, default=0)

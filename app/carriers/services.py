@@ -1,5 +1,6 @@
 """What the admin carriers page and the InPost webhook need: settings, overview, push handling."""
 import ipaddress
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -54,6 +55,30 @@ def setting_sources(code):
     return {field: (name, app_settings.source(name)) for field, name in names.items()}
 
 
+def close_breaker(code):
+    state = db.session.get(CarrierState, code)
+    if state is not None:
+        state.breaker_state, state.open_until, state.consecutive_failures = "closed", None, 0
+
+
+#: A run still "running" after this long, or with a later run of its carrier, was cut off
+#: (its process was killed or the server stopped) before it could record its end.
+RUN_ABANDONED_AFTER = timedelta(hours=1)
+
+
+def run_outcomes(runs, now=None):
+    """{run id: outcome as shown}: a run that never recorded its end is "interrupted"."""
+    now = now or utcnow()
+    shown, later = {}, set()
+    for run in sorted(runs, key=lambda r: (r.started_at, r.id), reverse=True):
+        outcome = run.outcome
+        if outcome == "running" and (run.carrier in later or now - run.started_at > RUN_ABANDONED_AFTER):
+            outcome = "interrupted"
+        shown[run.id] = outcome
+        later.add(run.carrier)
+    return shown
+
+
 def recent_runs(limit=30):
     return db.session.execute(select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
                               .limit(limit)).scalars().all()
@@ -97,6 +122,8 @@ def save_carrier_settings(code, *, mode, base_url, credentials, actor):
         changed.append(name)
     if code == "meest" and changed:
         app_settings.put("MEEST_SESSION_TOKEN", None)
+    if changed:
+        close_breaker(code)  # the pause was for the old credentials: try the new ones at once
     record("carriers.settings", "carrier", code, after={"mode": mode, "base_url": base_url, "credentials": changed},
            actor=actor)
 

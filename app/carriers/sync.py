@@ -385,7 +385,8 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
         return None
     simulated = config.mode == "simulated"
     state = _state(code)
-    run = SyncRun(carrier=code, trigger=trigger, started_at=utcnow(), outcome="ok", shipments=0, not_found=0,
+    # "running" until the end is recorded: a run whose process dies stays so, and is shown interrupted
+    run = SyncRun(carrier=code, trigger=trigger, started_at=utcnow(), outcome="running", shipments=0, not_found=0,
                   new_events=0, status_changes=0, unmapped=0, error_count=0)
     db.session.add(run)
     counts = Counts()

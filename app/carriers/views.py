@@ -26,7 +26,8 @@ SOURCE_LABELS = {
     app_settings.ADMIN: _l("Admin setting (%(name)s)."),
     app_settings.DEFAULT: _l("Default (%(name)s is not set)."),
 }
-OUTCOME_LABELS = {"ok": _l("OK"), "partial": _l("With errors"), "failed": _l("Failed"), "skipped": _l("Skipped")}
+OUTCOME_LABELS = {"ok": _l("OK"), "partial": _l("With errors"), "failed": _l("Failed"), "skipped": _l("Skipped"),
+                  "running": _l("Running"), "interrupted": _l("Interrupted: stopped before it finished")}
 
 
 def _forms(rows):
@@ -60,6 +61,7 @@ def _page(status=200, forms=None, webhook_form=None):
     runs = services.recent_runs()
     return render_template(
         "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
+        outcomes=services.run_outcomes(runs),
         unmapped=services.unmapped_codes(), action_form=EmptyForm(), webhook_form=webhook_form,
         webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
         webhook_url=url_for("carriers.inpost_webhook", _external=True), carrier_name=carrier_name), status
