@@ -297,3 +297,26 @@ def test_admin_sets_platform_secrets(app, client, db, make_user, login):
     page = client.get("/admin/api-clients/").get_data(as_text=True)
     assert "s3cret-from-woo" not in page and "/api/platforms/woocommerce" in page
     assert woo(client, WOO_ORDER, secret="s3cret-from-woo").status_code == 201
+
+
+@pytest.mark.parametrize("state", ["UA46", "UA-46", "LV"])
+def test_woocommerce_state_codes_become_region_names(app, client, db, secrets_set, state):
+    """Older WooCommerce sends ISO 3166-2:UA numbers ("UA46"), current versions two letters ("LV",
+    woocommerce/woocommerce plugins/woocommerce/i18n/states.php); both are Lviv oblast."""
+    payload = copy.deepcopy(WOO_ORDER)
+    payload["billing"]["state"] = payload["shipping"]["state"] = state
+    response = woo(client, payload)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert db.session.get(Order, response.get_json()["order_id"]).delivery_region == "Львівська"
+
+
+@pytest.mark.parametrize(("locale", "code", "region"), [("pl", "MA", "małopolskie"), ("en-US", "PL-MA", "Lesser Poland"),
+                                                       ("ru", "PL-12", "Малопольское"), ("uk", None, "małopolskie")])
+def test_shopify_province_codes_are_named_in_the_customers_language(app, client, db, secrets_set, locale, code, region):
+    payload = copy.deepcopy(SHOPIFY_ORDER)
+    payload["customer_locale"] = locale
+    payload["shipping_address"]["province_code"] = code  # without a code the buyer's own text stays
+    response = shopify(client, payload)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    order = db.session.get(Order, response.get_json()["order_id"])
+    assert order.delivery_region == region and order.customer.language == locale[:2]

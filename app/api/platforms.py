@@ -13,7 +13,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,7 @@ from app.api.models import PlatformCustomer, PlatformDelivery, PlatformOrder
 from app.carriers import detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import lifecycle, statuses
+from app.orders.regions import region_name
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer
 
 PLATFORMS = {
@@ -141,6 +142,8 @@ def woocommerce_order(data):
         "items": _items(data.get("line_items"), "woocommerce"),
         "delivery": {"city": _text(shipping.get("city") or billing.get("city"), 120),
                      "region": _text(shipping.get("state") or billing.get("state"), 120),
+                     # a state code ("UA46", "LV"): named in the customer's language on import
+                     "region_code": _text(shipping.get("state") or billing.get("state"), 8),
                      "address": _text(" ".join(filter(None, (_text(shipping.get("address_1"), 200),
                                                              _text(shipping.get("address_2"), 50)))), 255),
                      "postcode": _text(shipping.get("postcode"), 16),
@@ -168,7 +171,9 @@ def shopify_order(data):
         "email": _text(data.get("email") or data.get("contact_email") or customer.get("email"), 254),
         "phone": _text(data.get("phone") or shipping.get("phone") or customer.get("phone"), 32),
         "items": _items(data.get("line_items"), "shopify"),
+        "language": _text(data.get("customer_locale"), 2),
         "delivery": {"city": _text(shipping.get("city"), 120), "region": _text(shipping.get("province"), 120),
+                     "region_code": _text(shipping.get("province_code"), 8),
                      "address": _text(" ".join(filter(None, (_text(shipping.get("address1"), 200),
                                                              _text(shipping.get("address2"), 50)))), 255),
                      "postcode": _text(shipping.get("zip"), 16), "country": _text(shipping.get("country_code"), 2)},
@@ -212,8 +217,10 @@ def platform_customer(platform, mapped):
                                    ).scalar_one_or_none()
         if known is not None:
             return known.customer
+    language = (mapped.get("language") or "").lower()
     customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
-                                       phone=mapped["phone"])
+                                       phone=mapped["phone"],
+                                       language=language if language in current_app.config["LANGUAGES"] else None)
     if account:
         db.session.add(PlatformCustomer(platform=platform, external_id=account, customer=customer))
     return customer
@@ -235,7 +242,10 @@ def ingest(platform, data, external_id):
     try:
         if link is None:
             customer = platform_customer(platform, mapped)
-            order = create_order(customer, mapped["items"], delivery=mapped["delivery"], source="import",
+            delivery = dict(mapped["delivery"])
+            delivery["region"] = region_name(delivery["country"], delivery.pop("region_code"), customer.language) \
+                or delivery["region"]
+            order = create_order(customer, mapped["items"], delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"])
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))
             result = "created"
