@@ -1,8 +1,8 @@
 """WooCommerce and Shopify order webhooks: signed, idempotent, mapped from the platforms' real JSON."""
 import base64
+import copy
 import hashlib
 import hmac
-import copy
 import json
 import threading
 import urllib.error

@@ -7,7 +7,9 @@ the staff form, CSV import and the platform webhooks.
 import copy
 
 from app.orders.models import Customer, Order
-from tests.test_api import ORDER_BODY, auth, make_client, token_for  # noqa: F401 (fixtures)
+
+# the API tests' fixtures (auth, secrets_set) are used here as they are
+from tests.test_api import ORDER_BODY, auth, make_client, token_for  # noqa: F401
 from tests.test_api_platforms import SHOPIFY_ORDER, WOO_ORDER, secrets_set, shopify, woo  # noqa: F401
 
 
@@ -20,7 +22,7 @@ def _api_order(client, headers, *, name, email, phone, number):
     return response.get_json()
 
 
-def test_api_order_with_a_known_phone_but_another_email_gets_its_own_customer(app, client, db, auth):
+def test_api_order_with_a_known_phone_but_another_email_gets_its_own_customer(app, client, db, auth):  # noqa: F811
     headers = auth()
     first = _api_order(client, headers, name="Олена Коваль", email="olena@example.com", phone="+380671234567",
                        number="20450000000001")
@@ -33,7 +35,7 @@ def test_api_order_with_a_known_phone_but_another_email_gets_its_own_customer(ap
     assert [o.number for o in olena.orders] == [first["number"]]  # Olena sees only her own order
 
 
-def test_phone_only_matches_a_guest_without_email_and_with_the_same_name(app, client, db, auth):
+def test_phone_only_matches_a_guest_without_email_and_with_the_same_name(app, client, db, auth):  # noqa: F811
     headers = auth()
     a = _api_order(client, headers, name="Марія  Поліщук", email=None, phone="+380977778899", number="20450000000011")
     b = _api_order(client, headers, name="марія поліщук", email=None, phone="+380977778899", number="20450000000012")
@@ -46,7 +48,7 @@ def test_phone_only_matches_a_guest_without_email_and_with_the_same_name(app, cl
     assert len({owner[a["number"]], owner[c["number"]], owner[d["number"]]}) == 3
 
 
-def test_woocommerce_guest_with_a_known_phone_and_a_new_email_is_a_new_customer(app, client, db, secrets_set):
+def test_woocommerce_guest_with_a_known_phone_and_a_new_email_is_a_new_customer(app, client, db, secrets_set):  # noqa: F811
     assert woo(client, WOO_ORDER).status_code == 201  # Maria, WooCommerce account 1
     guest = copy.deepcopy(WOO_ORDER)
     guest.update(id=4751, customer_id=0)
@@ -59,7 +61,7 @@ def test_woocommerce_guest_with_a_known_phone_and_a_new_email_is_a_new_customer(
     assert db.session.query(Customer).count() == 2
 
 
-def test_platform_account_keeps_its_orders_together_whatever_email_it_gives(app, client, db, secrets_set):
+def test_platform_account_keeps_its_orders_together_whatever_email_it_gives(app, client, db, secrets_set):  # noqa: F811
     first = woo(client, WOO_ORDER).get_json()
     again = copy.deepcopy(WOO_ORDER)
     again.update(id=4760)
