@@ -56,7 +56,9 @@ def create_app(config=None):
 
     _register_blueprints(app)
 
-    from app import notify
+    from app import analytics, notify
+
+    analytics.init_app(app)
 
     notify.init_app(app)
 

@@ -147,6 +147,9 @@ def build(url, orders, seed=7, quiet=False):
         if url.startswith("postgresql"):
             for table in ("orders", "shipments"):
                 conn.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+        from app.analytics.stages import rebuild
+
+        rebuild()  # the history was bulk-inserted past the lifecycle: derive the stages it keeps
         conn.execute(db.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()

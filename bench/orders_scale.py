@@ -81,14 +81,14 @@ def main():
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload average {load:.1f} on {os.cpu_count()} cores")
     print(f"{'page':38} {'median':>9} {'max':>9} {'cpu':>9}   (of {args.runs} runs)")
-    worst = 0.0
+    worst = worst_cpu = 0.0
     with app.app_context():
         for label, url in pages:
             median, worst_run, cpu = timed(client, url, args.runs)
-            worst = max(worst, median) if "whole year" not in label else worst
+            worst, worst_cpu = max(worst, median), max(worst_cpu, cpu)
             print(f"{label:38} {median * 1000:8.0f}ms {worst_run * 1000:8.0f}ms {cpu * 1000:8.0f}ms")
-    print(f"\nslowest median (excluding the whole-year analytics): {worst * 1000:.0f} ms "
-          f"({'under' if worst < 1 else 'OVER'} the 1 s target)")
+    print(f"\nslowest median (every page, the whole-year analytics included): {worst * 1000:.0f} ms "
+          f"({'under' if worst < 1 else 'OVER'} the 1 s target); slowest CPU time {worst_cpu * 1000:.0f} ms")
     if not args.keep and not args.db:
         os.unlink(path)
     else:

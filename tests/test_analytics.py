@@ -7,6 +7,7 @@ import pytest
 
 from app.analytics.services import Period, build_report, eta_accuracy
 from app.orders import lifecycle
+from app.orders.models import StatusEvent
 
 
 @pytest.fixture
@@ -132,3 +133,73 @@ def test_monthly_csv(app, dataset, make_user, client, login):
     assert by[("eta_mean_absolute_error_days", "all")]["mean"] == "0.67"
     assert by[("returns", "all")]["share"] == "0.4000"
     assert by[("return_reasons", "wrong_size")]["count"] == "1"
+
+
+def test_ninetieth_percentiles_match_hand_computed_values(app, dataset):
+    report = build_report(MARCH)
+    p90 = {s.key: s.p90 / 3600 for s in report.stages}
+    assert p90["new"] == pytest.approx(9.6)  # 1, 2, 4, 6, 12 h: 6 + 0.6 × (12 − 6)
+    assert p90["awaiting_shipment"] == pytest.approx(22.2)  # 4, 12, 18, 24 h: 18 + 0.7 × 6
+    assert p90["in_transit"] == pytest.approx(48.0)
+    assert report.delivery_overall.p90 / 86400 == pytest.approx(4.4)  # 1, 3, 3, 5 days: 3 + 0.7 × 2
+
+
+def test_stages_follow_the_history_however_it_arrives(app, db, dataset):
+    """A carrier event dated before the last row, and an edited region, show in the figures; a
+    rebuild from the history gives the same rows as the changes made one by one."""
+    from sqlalchemy import select
+
+    from app.analytics.stages import OrderStage, rebuild
+
+    e = dataset["E"]  # new since 5 March 00:00
+    lifecycle.change_status(e, "awaiting_shipment", source="staff", note="n", at=T(5, 10))
+    db.session.commit()
+    # a late-arriving row dated between the two: the "new" stage is now 4 h, not 10 h
+    db.session.add(StatusEvent(order_id=e.id, status="new", previous_status="new", created_at=T(5, 4),
+                               source="system"))
+    db.session.flush()
+    from app.analytics.stages import refresh
+
+    refresh([e.id])
+    dataset["A"].delivery_region = "Волинська"
+    db.session.commit()
+    regions = {s.key: s.count for s in build_report(MARCH).delivery_by_region}
+    assert regions["Волинська"] == 1 and regions["Львівська"] == 1
+
+    def rows():
+        return sorted(db.session.execute(select(OrderStage.order_id, OrderStage.status, OrderStage.entered_at,
+                                                OrderStage.seconds, OrderStage.since_handover, OrderStage.carrier,
+                                                OrderStage.region)).all())
+
+    before = rows()
+    in_order = sorted((r for r in before if r.order_id == e.id), key=lambda r: r.entered_at)
+    assert [r.seconds for r in in_order] == [pytest.approx(4 * 3600), pytest.approx(6 * 3600), None]
+    rebuild()
+    db.session.commit()
+    assert rows() == before
+
+
+def test_each_figure_has_its_table_one_click_away_and_its_csv(app, dataset, make_user, client, login):
+    login(make_user("staff").email)
+    body = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
+    assert body.count('<details class="figure-table">') == 6  # closed: the chart is what one reads first
+    assert "report.csv?date_from=2026-03-01&amp;date_to=2026-03-31&amp;section=stages" in body
+    monthly = client.get("/admin/analytics/monthly?month=2026-03").get_data(as_text=True)
+    assert monthly.count('<details class="figure-table" open>') == 6  # a printout shows every table
+
+    response = client.get("/admin/analytics/report.csv?date_from=2026-03-01&date_to=2026-03-31&section=stages")
+    assert 'filename="analytics-2026-03-01-2026-03-31-stages.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {r["section"] for r in rows} == {"period", "hours_in_stage"}
+    new = next(r for r in rows if r["item"] == "new")
+    assert (new["count"], new["mean"], new["median"], new["p90"]) == ("5", "5.00", "4.00", "9.60")
+    whole = client.get("/admin/analytics/monthly.csv?month=2026-03").get_data(as_text=True)
+    assert "delivery_days,all,4,3.00,3.00,,,4.40" in whole
+
+
+def test_a_figure_without_data_says_so_instead_of_an_empty_chart(app, dataset, make_user, client, login):
+    login(make_user("staff").email)
+    body = client.get("/admin/analytics/?date_from=2025-01-01&date_to=2025-01-31").get_data(as_text=True)
+    assert body.count("<svg") == 0  # every figure is zero in January 2025: no chart of empty bars
+    # orders by status and the stages list every row with a zero; the other figures have no rows
+    assert body.count("Усі значення за цей період нульові.") == 2 and body.count("Немає даних за цей період.") == 4

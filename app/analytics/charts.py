@@ -29,6 +29,11 @@ class Chart:
     def plot_width(self):
         return self.width - self.label_width - 60
 
+    @property
+    def empty(self):
+        """Nothing to draw (no rows, or every value zero): the page says so instead of empty bars."""
+        return not any(bar.value for bar in self.bars)
+
 
 def bar_chart(title, rows, css=None):
     """``rows``: (label, value, text) tuples; value None or 0 draws no bar. ``css``: class per row."""

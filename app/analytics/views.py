@@ -4,7 +4,7 @@ import io
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
@@ -42,62 +42,79 @@ def _key_label(by, key):
     return key or _("No region")
 
 
-def _view(report):
-    """Labels, table rows and charts computed from a report (no logic left for the template)."""
+def _view(report, csv_url, tables_open=False):
+    """Labels, table rows and charts computed from a report (no logic left for the template).
+
+    ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
-    stage_rows = [(statuses.label(s.key), s.count, _num(s.mean, HOUR), _num(s.median, HOUR)) for s in report.stages]
+    stage_rows = [(statuses.label(s.key), s.count, _num(s.mean, HOUR), _num(s.median, HOUR), _num(s.p90, HOUR))
+                  for s in report.stages]
 
     def delivery_rows(rows, by):
-        return [(_key_label(by, r.key), r.count, _num(r.mean, DAY), _num(r.median, DAY), r.median) for r in rows]
+        return [(_key_label(by, r.key), r.count, _num(r.mean, DAY), _num(r.median, DAY), _num(r.p90, DAY))
+                for r in rows]
 
     def late_rows(rows, by):
         return [(_key_label(by, r.key), r.shipments, r.late, _pct(r.share),
-                 "—" if r.mean_abs_error_days is None else format_decimal(r.mean_abs_error_days, format="#,##0.0"),
-                 r.share) for r in rows]
+                 "—" if r.mean_abs_error_days is None else format_decimal(r.mean_abs_error_days, format="#,##0.0"))
+                for r in rows]
 
-    by_carrier = delivery_rows(report.delivery_by_carrier, "carrier")
-    by_region = delivery_rows(report.delivery_by_region, "region")
-    late_carrier = late_rows(report.late_by_carrier, "carrier")
-    late_region = late_rows(report.late_by_region, "region")
+    def per_key(title, rows, by, value, text, limit=15):
+        return charts.bar_chart(title, [(_key_label(by, r.key), value(r) or 0, text(r)) for r in rows[:limit]])
+
     reasons = [(reason_label(code), n, _pct(n / report.returned if report.returned else None))
                for code, n in report.return_reasons]
     mae = report.eta_mae
     return {
-        "report": report, "status_rows": status_rows, "stage_rows": stage_rows,
-        "by_carrier": by_carrier, "by_region": by_region, "late_carrier": late_carrier, "late_region": late_region,
+        "report": report, "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
+        "by_carrier": delivery_rows(report.delivery_by_carrier, "carrier"),
+        "by_region": delivery_rows(report.delivery_by_region, "region"),
+        "late_carrier": late_rows(report.late_by_carrier, "carrier"),
+        "late_region": late_rows(report.late_by_region, "region"),
         "reasons": reasons, "returns_rate": _pct(report.returns_rate),
         "late_share": _pct(report.late_overall.share), "eta_mae": "—" if mae is None else
         format_decimal(mae, format="#,##0.0"),
         "delivery_mean": _num(report.delivery_overall.mean, DAY),
         "delivery_median": _num(report.delivery_overall.median, DAY),
+        "csv_links": {section or "all": csv_url(section) for section in (None, *CSV_SECTIONS)},
         "charts": {
             "status": charts.bar_chart(_("Orders by status"), [(lbl, n, str(n)) for lbl, n in status_rows],
                                        css=[f"bar bar-{s}" for s in statuses.ALL]),
             "stages": charts.bar_chart(_("Median hours in each stage"),
                                        [(r[0], (s.median or 0) / HOUR, r[3]) for r, s in zip(stage_rows, report.stages)]),
-            "carrier": charts.bar_chart(_("Median delivery days per carrier"),
-                                        [(r[0], (r[4] or 0) / DAY, r[3]) for r in by_carrier]),
-            "region": charts.bar_chart(_("Median delivery days per region"),
-                                       [(r[0], (r[4] or 0) / DAY, r[3]) for r in by_region[:15]]),
-            "late_region": charts.bar_chart(_("Share of late shipments per region"),
-                                            [(r[0], r[5] or 0, r[3]) for r in late_region[:15]], css=None),
+            "delivery-carrier": per_key(_("Median delivery days per carrier"), report.delivery_by_carrier, "carrier",
+                                        lambda r: (r.median or 0) / DAY, lambda r: _num(r.median, DAY)),
+            "delivery-region": per_key(_("Median delivery days per region"), report.delivery_by_region, "region",
+                                       lambda r: (r.median or 0) / DAY, lambda r: _num(r.median, DAY)),
+            "late_region": per_key(_("Share of late shipments per region"), report.late_by_region, "region",
+                                   lambda r: r.share, lambda r: _pct(r.share)),
             "reasons": charts.bar_chart(_("Return reasons"), [(r[0], r[1], str(r[1])) for r in reasons]),
         },
     }
 
 
-@bp.route("/")
-@staff_required
-def overview():
+def _period_args():
+    """(Period, error or None) from ``date_from`` and ``date_to`` (default: this month so far)."""
     today = _today()
     first = parse_date(request.args.get("date_from")) or today.replace(day=1)
     last = parse_date(request.args.get("date_to")) or today
-    error = None
     if last < first or (last - first).days > MAX_DAYS:
-        error = _("The period must end after it starts and be at most ten years long.")
-        first, last = today.replace(day=1), today
-    report = build_report(Period(first, last))
-    return render_template("analytics/overview.html", error=error, **_view(report)), 422 if error else 200
+        return Period(today.replace(day=1), today), _(
+            "The period must end after it starts and be at most ten years long.")
+    return Period(first, last), None
+
+
+@bp.route("/")
+@staff_required
+def overview():
+    period, error = _period_args()
+    first, last = period.first_day, period.last_day
+    report = build_report(period)
+
+    def csv_url(section):
+        return url_for("analytics.period_csv", date_from=first.isoformat(), date_to=last.isoformat(), section=section)
+
+    return render_template("analytics/overview.html", error=error, **_view(report, csv_url)), 422 if error else 200
 
 
 def _month_arg():
@@ -114,18 +131,46 @@ def _month_arg():
 @staff_required
 def monthly():
     period, error = _month_arg()
-    return render_template("analytics/monthly.html", error=error, month=period.first_day.strftime("%Y-%m"),
-                           **_view(build_report(period))), 422 if error else 200
+    month = period.first_day.strftime("%Y-%m")
+
+    def csv_url(section):
+        return url_for("analytics.monthly_csv", month=month, section=section)
+
+    return render_template("analytics/monthly.html", error=error, month=month,
+                           **_view(build_report(period), csv_url, tables_open=True)), 422 if error else 200
 
 
-CSV_COLUMNS = ("section", "item", "count", "mean", "median", "late", "share")
+CSV_COLUMNS = ("section", "item", "count", "mean", "median", "late", "share", "p90")
+#: The page's figures and the CSV sections each one's download holds.
+CSV_SECTIONS = {
+    "by-status": ("orders_by_status",),
+    "stages": ("hours_in_stage",),
+    "delivery-carrier": ("delivery_days", "delivery_days_by_carrier"),
+    "delivery-region": ("delivery_days", "delivery_days_by_region"),
+    "late": ("late_shipments", "late_shipments_by_carrier", "late_shipments_by_region",
+             "eta_mean_absolute_error_days"),
+    "returns": ("returns", "return_reasons"),
+}
 
 
-def report_csv(report):
-    """The monthly report as CSV (days for delivery, hours for stages, shares from 0 to 1)."""
+class _Rows:
+    """A csv writer that keeps the rows of the chosen sections (all when ``sections`` is None)."""
+
+    def __init__(self, writer, sections):
+        self.writer, self.sections = writer, sections
+
+    def writerow(self, row):
+        if self.sections is None or row[0] in self.sections or row[0] == "period":
+            self.writer.writerow(tuple(row) + ("",) * (len(CSV_COLUMNS) - len(row)))
+
+
+def report_csv(report, section=None):
+    """The report as CSV (days for delivery, hours for stages, shares from 0 to 1); ``section`` one
+    figure of the page (``CSV_SECTIONS``), None for all."""
     buffer = io.StringIO()
-    out = csv.writer(buffer)
-    out.writerow(CSV_COLUMNS)
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    out = _Rows(writer, CSV_SECTIONS.get(section))
 
     def r(value, unit=1.0, digits=2):
         return "" if value is None else f"{value / unit:.{digits}f}"
@@ -135,13 +180,16 @@ def report_csv(report):
     for status in statuses.ALL:
         out.writerow(("orders_by_status", status, report.by_status[status], "", "", "", ""))
     for stage in report.stages:
-        out.writerow(("hours_in_stage", stage.key, stage.count, r(stage.mean, HOUR), r(stage.median, HOUR), "", ""))
-    out.writerow(("delivery_days", "all", report.delivery_overall.count, r(report.delivery_overall.mean, DAY),
-                  r(report.delivery_overall.median, DAY), "", ""))
-    for row in report.delivery_by_carrier:
-        out.writerow(("delivery_days_by_carrier", row.key or "", row.count, r(row.mean, DAY), r(row.median, DAY), "", ""))
-    for row in report.delivery_by_region:
-        out.writerow(("delivery_days_by_region", row.key or "", row.count, r(row.mean, DAY), r(row.median, DAY), "", ""))
+        out.writerow(("hours_in_stage", stage.key, stage.count, r(stage.mean, HOUR), r(stage.median, HOUR), "", "",
+                      r(stage.p90, HOUR)))
+    overall = report.delivery_overall
+    out.writerow(("delivery_days", "all", overall.count, r(overall.mean, DAY), r(overall.median, DAY), "", "",
+                  r(overall.p90, DAY)))
+    for section, rows in (("delivery_days_by_carrier", report.delivery_by_carrier),
+                          ("delivery_days_by_region", report.delivery_by_region)):
+        for row in rows:
+            out.writerow((section, row.key or "", row.count, r(row.mean, DAY), r(row.median, DAY), "", "",
+                          r(row.p90, DAY)))
     late = report.late_overall
     out.writerow(("late_shipments", "all", late.shipments, "", "", late.late, r(late.share, digits=4)))
     out.writerow(("eta_mean_absolute_error_days", "all", late.shipments, r(late.mean_abs_error_days), "", "", ""))
@@ -155,13 +203,26 @@ def report_csv(report):
     return buffer.getvalue()
 
 
+def _csv_response(report, filename):
+    section = request.args.get("section")
+    section = section if section in CSV_SECTIONS else None
+    response = Response("\ufeff" + report_csv(report, section), mimetype="text/csv; charset=utf-8")
+    name = f"{filename}-{section}" if section else filename
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
 @bp.route("/monthly.csv")
 @staff_required
 def monthly_csv():
     period, _error = _month_arg()
-    body = "\ufeff" + report_csv(build_report(period))
-    response = Response(body, mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="report-{period.first_day:%Y-%m}.csv"'
-    return response
+    return _csv_response(build_report(period), f"report-{period.first_day:%Y-%m}")
+
+
+@bp.route("/report.csv")
+@staff_required
+def period_csv():
+    period, _error = _period_args()
+    return _csv_response(build_report(period), f"analytics-{period.first_day}-{period.last_day}")
 
 

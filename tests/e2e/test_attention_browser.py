@@ -48,3 +48,32 @@ def test_attention_page_on_a_wide_and_a_narrow_screen(app, db, make_user, make_o
                 page.screenshot(path=f"{output_dir}/attention-told-{width}.png", full_page=True)
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_analytics_charts_with_their_tables_on_a_wide_and_a_narrow_screen(app, db, runner, make_user, live_server,
+                                                                          browser, output_dir):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    staff = make_user("staff")
+    today = utcnow().date()
+    path = f"/admin/analytics/?date_from={today - timedelta(days=365)}&date_to={today}"
+    for width in (1280, 360):
+        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900},
+                                      locale="uk-UA", accept_downloads=True)
+        page = context.new_page()
+        try:
+            _log_in(page, staff.email)
+            assert page.goto(path).status == 200
+            stages = page.locator("#stages")
+            assert stages.locator("svg").is_visible()
+            table = stages.locator("table")
+            assert not table.is_visible()  # one click away
+            stages.locator("summary", has_text="Таблиця").click()
+            assert table.is_visible() and "Прямує до клієнта" in table.inner_text()
+            page.screenshot(path=f"{output_dir}/analytics-{width}.png", full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(TOO_WIDE, width)
+            with page.expect_download() as download:
+                stages.locator("a", has_text="Завантажити CSV").click()
+            assert download.value.suggested_filename.endswith("-stages.csv")
+        finally:
+            context.close()
