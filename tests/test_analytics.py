@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from app.analytics.services import Period, build_report, eta_accuracy
+from app.analytics.views import report_csv
 from app.orders import lifecycle
 from app.orders.models import StatusEvent
 
@@ -182,10 +183,10 @@ def test_stages_follow_the_history_however_it_arrives(app, db, dataset):
 def test_each_figure_has_its_table_one_click_away_and_its_csv(app, dataset, make_user, client, login):
     login(make_user("staff").email)
     body = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
-    assert body.count('<details class="figure-table">') == 6  # closed: the chart is what one reads first
+    assert body.count('<details class="figure-table">') == 7  # closed: the chart is what one reads first
     assert "report.csv?date_from=2026-03-01&amp;date_to=2026-03-31&amp;section=stages" in body
     monthly = client.get("/admin/analytics/monthly?month=2026-03").get_data(as_text=True)
-    assert monthly.count('<details class="figure-table" open>') == 6  # a printout shows every table
+    assert monthly.count('<details class="figure-table" open>') == 7  # a printout shows every table
 
     response = client.get("/admin/analytics/report.csv?date_from=2026-03-01&date_to=2026-03-31&section=stages")
     assert 'filename="analytics-2026-03-01-2026-03-31-stages.csv"' in response.headers["Content-Disposition"]
@@ -202,4 +203,40 @@ def test_a_figure_without_data_says_so_instead_of_an_empty_chart(app, dataset, m
     body = client.get("/admin/analytics/?date_from=2025-01-01&date_to=2025-01-31").get_data(as_text=True)
     assert body.count("<svg") == 0  # every figure is zero in January 2025: no chart of empty bars
     # orders by status and the stages list every row with a zero; the other figures have no rows
-    assert body.count("Усі значення за цей період нульові.") == 2 and body.count("Немає даних за цей період.") == 4
+    assert body.count("Усі значення за цей період нульові.") == 2 and body.count("Немає даних за цей період.") == 5
+
+
+def test_status_latency_from_the_carrier_to_the_shop_and_to_the_first_message(app, db, make_order):
+    """Two carrier events: stored 30 min and 2 h after they happened; messages 5 and 20 min (e-mail,
+    SMS; a later second e-mail does not count) and 10 min after the shop knew."""
+    from datetime import timedelta
+
+    from app.notify.models import Notification
+    from app.orders.models import CarrierEvent
+
+    def carrier_moves(carrier, happened, stored, sent):
+        order = make_order(status="shipped", carrier=carrier, created_at=T(1))
+        event = CarrierEvent(shipment=order.shipments[0], occurred_at=happened, created_at=stored, raw_code="x",
+                             mapped_status="in_transit")
+        db.session.add(event)
+        db.session.flush()
+        lifecycle.change_status(order, "in_transit", source="carrier", at=happened, carrier_event=event)
+        for channel, minutes in sent:
+            db.session.add(Notification(event_id=f"e{order.id}{channel}{minutes}", order_id=order.id,
+                                        customer_id=order.customer_id, channel=channel, kind="status",
+                                        status="in_transit", state="sent", sent_at=stored + timedelta(minutes=minutes)))
+        db.session.commit()
+
+    carrier_moves("nova_poshta", T(10, 10), T(10, 10) + timedelta(minutes=30), [("email", 5), ("sms", 20), ("email", 60)])
+    carrier_moves("ukrposhta", T(11, 12), T(11, 14), [("email", 10)])
+    report = build_report(MARCH)
+    latency = report.latency
+    assert {s.key: (s.count, s.median / 60, s.p90 / 60) for s in latency["shop"]} == {
+        "nova_poshta": (1, pytest.approx(30), pytest.approx(30)), "ukrposhta": (1, pytest.approx(120), pytest.approx(120))}
+    assert {(carrier, channel): (s.count, s.median / 60) for carrier, channel, s in latency["message"]} == {
+        ("nova_poshta", "email"): (1, pytest.approx(5)), ("nova_poshta", "sms"): (1, pytest.approx(20)),
+        ("ukrposhta", "email"): (1, pytest.approx(10))}
+    rows = list(csv.DictReader(io.StringIO(report_csv(report, "latency"))))
+    by = {(r["section"], r["item"]): r for r in rows}
+    assert by[("minutes_event_to_status_by_carrier", "ukrposhta")]["median"] == "120.00"
+    assert by[("minutes_status_to_message_by_carrier_channel", "nova_poshta/sms")]["p90"] == "20.00"

@@ -90,6 +90,8 @@ class Report:
     return_reasons: list = field(default_factory=list)
     #: ETA accuracy: mean absolute error in days between expected and actual delivery day
     eta_mae: float | None = None
+    #: ``status_latency``: carrier event → shop status per carrier, → first message per carrier and channel
+    latency: dict = field(default_factory=lambda: {"shop": [], "message": []})
 
     @property
     def returns_rate(self):
@@ -236,6 +238,48 @@ def eta_accuracy(period, late=None):
     return (late or late_shipments(period))["all"][0].mean_abs_error_days
 
 
+#: Channels a customer reads (in-app rows are written already "sent", webhooks are the shop's own).
+CUSTOMER_CHANNELS = ("email", "sms", "push")
+
+
+def _seconds(earlier, later):
+    if _pg():
+        return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+def status_latency(period):
+    """How fast a carrier's news reaches the customer, for status changes a carrier event caused
+    in the period: {"shop": [Stat per carrier], "message": [(carrier, channel, Stat)]}.
+
+    "shop": seconds from the carrier's event time to the sync that stored it and moved the order
+    (the shop's status). "message": seconds from that moment to the first message about that status
+    sent on each channel (a status merged into a later one before sending has no message of its own)."""
+    statuses_sql = ", ".join(f"'{s}'" for s in statuses.ALL)  # lets the (status, created_at) index serve
+    changes = f"""
+        SELECT se.id AS change_id, se.order_id, se.status, sh.carrier, ce.occurred_at, ce.created_at AS known_at
+        FROM status_events AS se
+        JOIN carrier_events AS ce ON ce.id = se.carrier_event_id
+        JOIN shipments AS sh ON sh.id = ce.shipment_id
+        WHERE se.status IN ({statuses_sql}) AND se.created_at >= :start AND se.created_at < :end"""
+    shop = db.session.execute(text(
+        f"SELECT c.carrier, {_seconds('c.occurred_at', 'c.known_at')} FROM ({changes}) AS c"), period.params).all()
+    channels = ", ".join(f"'{c}'" for c in CUSTOMER_CHANNELS)
+    message = db.session.execute(text(f"""
+        SELECT c.carrier, n.channel, MIN({_seconds('c.known_at', 'n.sent_at')})
+        FROM ({changes}) AS c
+        JOIN notifications AS n ON n.order_id = c.order_id AND n.status = c.status AND n.kind = 'status'
+             AND n.channel IN ({channels}) AND n.sent_at IS NOT NULL AND n.sent_at >= c.known_at
+        GROUP BY c.change_id, c.carrier, n.channel"""), period.params).all()
+    by_carrier = _grouped((carrier, max(0.0, float(v))) for carrier, v in shop)
+    by_pair = _grouped(((carrier, channel), float(v)) for carrier, channel, v in message)
+    return {
+        "shop": sorted((stat(k, v) for k, v in by_carrier.items()), key=lambda s: (-s.count, s.key or "")),
+        "message": sorted(((k[0], k[1], stat(k, v)) for k, v in by_pair.items()),
+                          key=lambda r: (r[0] or "", CUSTOMER_CHANNELS.index(r[1]))),
+    }
+
+
 def build_report(period):
     delivery = delivery_times(period)
     late = late_shipments(period)
@@ -245,4 +289,5 @@ def build_report(period):
         delivery_overall=delivery["all"][0] if delivery["all"] else Stat("", 0, None, None),
         delivery_by_carrier=delivery["carrier"], delivery_by_region=delivery["region"],
         late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],
-        finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late))
+        finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late),
+        latency=status_latency(period))

@@ -15,10 +15,11 @@ from app.analytics.services import Period, build_report
 from app.auth import staff_required
 from app.carriers import carrier_name
 from app.clock import utcnow
+from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.orders import statuses
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin/analytics")
-HOUR, DAY = 3600.0, 86400.0
+MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MAX_DAYS = 3700
 
 
@@ -34,6 +35,10 @@ def _num(value, unit):
 
 def _pct(value):
     return "—" if value is None else format_percent(value, format="#,##0.0%")
+
+
+def channel_label(code):
+    return CHANNEL_LABELS.get(code, code)
 
 
 def _key_label(by, key):
@@ -64,6 +69,10 @@ def _view(report, csv_url, tables_open=False):
 
     reasons = [(reason_label(code), n, _pct(n / report.returned if report.returned else None))
                for code, n in report.return_reasons]
+    latency_shop = [(_key_label("carrier", s.key), s.count, _num(s.median, MINUTE), _num(s.p90, MINUTE))
+                    for s in report.latency["shop"]]
+    latency_message = [(_key_label("carrier", carrier), channel_label(channel), s.count, _num(s.median, MINUTE),
+                        _num(s.p90, MINUTE)) for carrier, channel, s in report.latency["message"]]
     mae = report.eta_mae
     return {
         "report": report, "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
@@ -72,6 +81,7 @@ def _view(report, csv_url, tables_open=False):
         "late_carrier": late_rows(report.late_by_carrier, "carrier"),
         "late_region": late_rows(report.late_by_region, "region"),
         "reasons": reasons, "returns_rate": _pct(report.returns_rate),
+        "latency_shop": latency_shop, "latency_message": latency_message,
         "late_share": _pct(report.late_overall.share), "eta_mae": "—" if mae is None else
         format_decimal(mae, format="#,##0.0"),
         "delivery_mean": _num(report.delivery_overall.mean, DAY),
@@ -89,6 +99,9 @@ def _view(report, csv_url, tables_open=False):
             "late_region": per_key(_("Share of late shipments per region"), report.late_by_region, "region",
                                    lambda r: r.share, lambda r: _pct(r.share)),
             "reasons": charts.bar_chart(_("Return reasons"), [(r[0], r[1], str(r[1])) for r in reasons]),
+            "latency": per_key(_("Median minutes from the carrier's event to the shop's status"),
+                               report.latency["shop"], "carrier", lambda r: (r.median or 0) / MINUTE,
+                               lambda r: _num(r.median, MINUTE)),
         },
     }
 
@@ -150,6 +163,7 @@ CSV_SECTIONS = {
     "late": ("late_shipments", "late_shipments_by_carrier", "late_shipments_by_region",
              "eta_mean_absolute_error_days"),
     "returns": ("returns", "return_reasons"),
+    "latency": ("minutes_event_to_status_by_carrier", "minutes_status_to_message_by_carrier_channel"),
 }
 
 
@@ -200,6 +214,12 @@ def report_csv(report, section=None):
     out.writerow(("returns", "all", report.finished, "", "", report.returned, r(report.returns_rate, digits=4)))
     for code, n in report.return_reasons:
         out.writerow(("return_reasons", code or "not_given", n, "", "", "", ""))
+    for row in report.latency["shop"]:
+        out.writerow(("minutes_event_to_status_by_carrier", row.key or "", row.count, r(row.mean, MINUTE),
+                      r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
+    for carrier, channel, row in report.latency["message"]:
+        out.writerow(("minutes_status_to_message_by_carrier_channel", f"{carrier or ''}/{channel}", row.count,
+                      r(row.mean, MINUTE), r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
     return buffer.getvalue()
 
 
