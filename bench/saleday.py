@@ -22,6 +22,7 @@ script creates and drops) by two processes sharing one listening socket. Traffic
 """
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
@@ -257,11 +258,13 @@ async def load(base, watchers, seconds, on_start=None):
 
 def summary(samples):
     latencies = sorted(s[1] * 1000 for s in samples)
-    errors = sum(1 for s in samples if not isinstance(s[3], int) or s[3] >= 400)
+    failed = collections.Counter(s[3] for s in samples if not isinstance(s[3], int) or s[3] >= 400)
+    errors = sum(failed.values())
     if not latencies:
-        return {"requests": 0, "p50": 0, "p99": 0, "errors": errors}
+        return {"requests": 0, "p50": 0, "p99": 0, "errors": errors, "failures": dict(failed)}
     return {"requests": len(latencies), "p50": statistics.median(latencies),
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "errors": errors}
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "errors": errors,
+            "failures": dict(failed)}
 
 
 def make_watchers(watched, cookies, n):
@@ -300,7 +303,8 @@ def run(database, levels, seconds, sync_level):
             figures = summary(asyncio.run(load(base, make_watchers(watched, cookies, n), seconds)))
             results[n] = figures
             print(f"   {n:>6,} watchers: {figures['requests'] / seconds:6.0f} req/s offered and answered, "
-                  f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms, {figures['errors']} errors", flush=True)
+                  f"p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:7.1f} ms, {figures['errors']} errors "
+                  f"{figures['failures'] or ''}", flush=True)
         served = [n for n, f in results.items() if f["p99"] < P99_LIMIT_MS and not f["errors"]]
         best = max(served) if served else 0
         n = sync_level or best or levels[0]
