@@ -114,19 +114,25 @@ def _instance_secret(app):
 
 
 def _register_blueprints(app):
+    """Every page: the customer's and the public ones, then the staff pages (all under /admin)."""
     from app.admin.views import bp as admin_bp
     from app.analytics.views import bp as analytics_bp
+    from app.api.admin import bp as api_admin_bp
     from app.attention.views import bp as attention_bp
     from app.auth.views import bp as auth_bp
     from app.carriers.views import admin_bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp
+    from app.notify.admin_views import bp as notify_admin_bp
+    from app.notify.views import bp as notify_bp
+    from app.notify.views import sw_bp as notify_sw_bp
     from app.orders.views import bp as orders_bp
     from app.privacy.views import bp as privacy_bp
     from app.tracking.admin import bp as tracking_admin_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, admin_bp, analytics_bp, attention_bp, tracking_bp, tracking_admin_bp, privacy_bp,
-               carriers_admin_bp, carriers_bp):
+    for bp in (auth_bp, orders_bp, tracking_bp, notify_bp, notify_sw_bp, privacy_bp, carriers_bp,
+               admin_bp, analytics_bp, attention_bp, tracking_admin_bp, carriers_admin_bp, notify_admin_bp,
+               api_admin_bp):
         app.register_blueprint(bp)
 
     from app.api import init_app as init_api

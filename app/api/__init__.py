@@ -19,7 +19,6 @@ def init_app(app):
 
     oauth.init_app(app)
     app.register_blueprint(bp)
-    app.register_blueprint(admin.bp)
     cli.init_app(app)
 
     @app.before_request

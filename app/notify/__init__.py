@@ -1,7 +1,7 @@
 """Notifications: an outbox filled by status changes, channels behind one interface, a dispatcher.
 
-``init_app`` connects the outbox to ``lifecycle.status_changed`` and registers the customer and
-admin pages and the ``dispatch-notifications`` command.
+``init_app`` connects the outbox to ``lifecycle.status_changed`` and registers the
+``dispatch-notifications`` command (the pages are registered with every other page in ``app``).
 """
 import click
 from flask import current_app
@@ -9,15 +9,12 @@ from flask.cli import with_appcontext
 
 
 def init_app(app):
-    from app.notify import admin_views, views
+    from app.notify import views
     from app.notify.outbox import on_status_changed
     from app.orders.lifecycle import status_changed
 
     # weak=False: the receiver is a module function, kept for the life of the process
     status_changed.connect(on_status_changed, weak=False)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(views.sw_bp)
-    app.register_blueprint(admin_views.bp)
     app.cli.add_command(dispatch_notifications)
 
     @app.context_processor
