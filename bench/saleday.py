@@ -289,7 +289,9 @@ def run(database, levels, seconds, sync_level):
     if database == "sqlite":
         url, processes = f"sqlite:///{workdir}/saleday.db", 1
     else:
-        url, processes = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES), 2
+        from config import database_url
+
+        url, processes = database_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)), 2
         _recreate_postgres(url)
     print(f"== sale day on {database} ({processes} serving process{'es' if processes > 1 else ''}): building "
           f"{ORDERS:,} orders", flush=True)
