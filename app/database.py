@@ -111,10 +111,6 @@ def _connection_closed(dbapi_connection, connection_record):
     _released(dbapi_connection)
 
 
-def is_sqlite(engine):
-    return engine.dialect.name == "sqlite"
-
-
 def wants_write():
     """True inside a unit of work that writes (its transactions begin with the write lock)."""
     return _write_intent.get()
