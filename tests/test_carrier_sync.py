@@ -282,7 +282,7 @@ def test_admin_saves_settings_and_tests_the_connection(app, db, make_user, login
     assert row.secret and "secret-key-1" not in row.value
     assert settings.get("DHL_API_KEY") == "secret-key-1"
     page = client.post("/admin/carriers/dhl/test", follow_redirects=True).get_data(as_text=True)
-    assert "connection works" in page
+    assert "Connection works: the carrier answered in" in page
     bad = client.post("/admin/carriers/dhl", data={"dhl-mode": "live", "dhl-base_url": "ftp:/nope"})
     assert bad.status_code == 400 and "Enter a full URL" in bad.get_data(as_text=True)
     assert client.post("/admin/carriers/fedex", data={}).status_code == 404

@@ -21,11 +21,18 @@ class CarrierError(Exception):
 
 
 class CarrierUnavailable(CarrierError):
-    """Timeouts, 5xx, 429 after every retry, connection errors."""
+    """Timeouts, 5xx, 429 after every retry, connection errors. ``cause`` says which, as a code:
+    "dns", "refused", "unreachable", "tls", "timeout", "rate_limited", "http"."""
+
+    def __init__(self, message="", cause="unavailable"):
+        super().__init__(message)
+        self.cause = cause
 
 
 class CarrierAuthError(CarrierError):
     """The carrier refused our credentials (401/403, "API key incorrect")."""
+
+    cause = "auth"
 
 
 class CarrierResponseError(CarrierError):

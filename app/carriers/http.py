@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import HTTPError, TimeoutError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError, SSLError, TimeoutError
 
 from app.carriers.base import CarrierUnavailable
 
@@ -159,27 +159,24 @@ class HttpClient:
             deadline = time.monotonic() + s.timeout
             try:
                 response = self._once(method, url, body, headers, deadline)
-            except TimeoutError:
-                last = f"{s.code}: no answer within {s.timeout:g} s"
             except (HTTPError, OSError) as exc:
                 if time.monotonic() >= deadline:  # the deadline's timer shut the socket
-                    last = f"{s.code}: no answer within {s.timeout:g} s"
+                    cause, last = "timeout", f"{s.code}: no answer within {s.timeout:g} s"
                 else:
-                    last = f"{s.code}: connection failed ({exc.__class__.__name__})"
+                    cause, last = connection_failure(s, exc)
             else:
                 if response.status_code not in retry_statuses:
                     return response
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                last = f"{s.code}: HTTP {response.status_code}"
+                cause, last = "http", f"{s.code}: HTTP {response.status_code}"
                 if response.status_code == 429:
-                    last = f"{s.code}: too many requests (HTTP 429)"
+                    cause, last = "rate_limited", f"{s.code}: too many requests (HTTP 429)"
                     if retry_after is not None and retry_after > s.backoff_max:
                         # Longer than we wait inside a call (a daily quota): give up now
-                        raise CarrierUnavailable(last + f", retry after {int(retry_after)} s")
+                        raise CarrierUnavailable(last + f", retry after {int(retry_after)} s", cause)
             if attempt < int(s.retries):
                 self._sleep(self.backoff(attempt, retry_after))
-        raise CarrierUnavailable(last)
-
+        raise CarrierUnavailable(last, cause)
 
     def _once(self, method, url, body, headers, deadline):
         """One HTTP call, all of it (connect, send, status, headers, body) within ``deadline``."""
@@ -195,3 +192,24 @@ class HttpClient:
 
 def _json_dumps(value):
     return json.dumps(value, ensure_ascii=False)
+
+
+def connection_failure(settings, exc):
+    """(cause code, message) of a call that got no HTTP answer. urllib3 makes a refused or
+    unresolvable connection a kind of ``ConnectTimeoutError``, so those are told apart first:
+    "no answer within 10 s" after 2 ms would send an admin looking in the wrong place."""
+    code = settings.code
+    if isinstance(exc, NameResolutionError):
+        return "dns", f"{code}: the host name could not be resolved ({exc.__class__.__name__})"
+    if isinstance(exc, NewConnectionError):
+        if isinstance(exc.__cause__ or exc.__context__, ConnectionRefusedError) or "refused" in str(exc).lower():
+            return "refused", f"{code}: connection refused"
+        return "unreachable", f"{code}: the host cannot be reached ({exc})"
+    if isinstance(exc, SSLError):
+        return "tls", f"{code}: the secure connection failed ({exc})"
+    if isinstance(exc, TimeoutError):
+        limit = min(settings.connect_timeout, settings.timeout) if isinstance(exc, ConnectTimeoutError) \
+            else settings.timeout
+        return "timeout", f"{code}: no answer within {limit:g} s"
+    return "unavailable", f"{code}: connection failed ({exc.__class__.__name__})"
+

@@ -1,7 +1,11 @@
 """What the admin carriers page and the InPost webhook need: settings, overview, push handling."""
 import ipaddress
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import settings as app_settings
@@ -128,19 +132,52 @@ def save_carrier_settings(code, *, mode, base_url, credentials, actor):
            actor=actor)
 
 
-def test_connection(code):
-    """(ok, message) from a real call to the carrier with the current settings."""
+@dataclass
+class ConnectionCheck:
+    """What a connection test found: ``cause`` a code (None when it works), ``detail`` the
+    technical words (for the log and the curious), ``seconds`` how long it really took."""
+
+    ok: bool
+    cause: str | None
+    detail: str
+    seconds: float
+    simulated: bool = False
+
+    def message(self):
+        """In the reader's language: what happened, how long it took."""
+        took = format_decimal(round(self.seconds, 3 if self.seconds < 1 else 1))
+        if self.ok:
+            return (_("Simulated: the carrier is not contacted (%(s)s s).", s=took) if self.simulated
+                    else _("Connection works: the carrier answered in %(s)s s.", s=took))
+        causes = {
+            "dns": _("The carrier's host name could not be found (DNS). Check the address."),
+            "refused": _("The carrier's server refused the connection. Check the address and port."),
+            "unreachable": _("The carrier's server cannot be reached from this server (network)."),
+            "tls": _("The secure connection (TLS) to the carrier failed: check the address and the certificate."),
+            "timeout": _("The carrier did not answer in time."),
+            "auth": _("The carrier refused the credentials (HTTP 401/403). Check the key or password."),
+            "missing": _("Enter the carrier's credentials first."),
+            "rate_limited": _("The carrier asks us to slow down (HTTP 429). Try again later."),
+            "http": _("The carrier's server answered with an error."),
+        }
+        reason = causes.get(self.cause, _("The carrier could not be reached."))
+        return _("Connection failed after %(s)s s: %(reason)s", s=took, reason=reason)
+
+
+def test_connection(code, clock=time.monotonic):
+    """A real call to the carrier with the current settings, timed: a ``ConnectionCheck``."""
     config = carrier_settings(code)
     adapter = adapter_for(code, config)
+    started = clock()
     if config.mode == "live" and adapter.missing_credentials():
-        return False, "missing: " + ", ".join(adapter.missing_credentials())
+        return ConnectionCheck(False, "missing", ", ".join(adapter.missing_credentials()), 0.0)
     try:
         message = adapter.test_connection()
     except CarrierError as error:
-        return False, str(error)
+        return ConnectionCheck(False, getattr(error, "cause", "unavailable"), str(error), clock() - started)
     if message not in ("ok", "simulated"):
-        return False, message
-    return True, message
+        return ConnectionCheck(False, "http", message, clock() - started)
+    return ConnectionCheck(True, None, message, clock() - started, simulated=message == "simulated")
 
 
 # ---- InPost push ----------------------------------------------------------------------------------

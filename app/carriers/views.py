@@ -13,6 +13,7 @@ from app.carriers.forms import CarrierSettingsForm, EmptyForm, WebhookForm
 from app.carriers.registry import CREDENTIALS, setting
 from app.carriers.sync import sync_all
 from app.extensions import csrf, db
+from app.htmx import is_partial_request
 
 admin_bp = Blueprint("carriers_admin", __name__, url_prefix="/admin/carriers")
 bp = Blueprint("carriers", __name__, url_prefix="/carriers")
@@ -102,12 +103,11 @@ def test(code):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ok, message = services.test_connection(code)
+    check = services.test_connection(code)
     db.session.rollback()
-    if ok:
-        flash(_("%(carrier)s: connection works (%(message)s).", carrier=carrier_name(code), message=message), "success")
-    else:
-        flash(_("%(carrier)s: connection failed: %(message)s", carrier=carrier_name(code), message=message), "error")
+    if is_partial_request():  # the result goes next to the button
+        return render_template("carriers/_connection_check.html", check=check, code=code)
+    flash(f"{carrier_name(code)}: {check.message()}", "success" if check.ok else "error")
     return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
 
 
