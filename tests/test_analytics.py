@@ -183,10 +183,10 @@ def test_stages_follow_the_history_however_it_arrives(app, db, dataset):
 def test_each_figure_has_its_table_one_click_away_and_its_csv(app, dataset, make_user, client, login):
     login(make_user("staff").email)
     body = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
-    assert body.count('<details class="figure-table">') == 7  # closed: the chart is what one reads first
+    assert body.count('<details class="figure-table">') == 8  # closed: the chart is what one reads first
     assert "report.csv?date_from=2026-03-01&amp;date_to=2026-03-31&amp;section=stages" in body
     monthly = client.get("/admin/analytics/monthly?month=2026-03").get_data(as_text=True)
-    assert monthly.count('<details class="figure-table" open>') == 7  # a printout shows every table
+    assert monthly.count('<details class="figure-table" open>') == 8  # a printout shows every table
 
     response = client.get("/admin/analytics/report.csv?date_from=2026-03-01&date_to=2026-03-31&section=stages")
     assert 'filename="analytics-2026-03-01-2026-03-31-stages.csv"' in response.headers["Content-Disposition"]
@@ -203,7 +203,7 @@ def test_a_figure_without_data_says_so_instead_of_an_empty_chart(app, dataset, m
     body = client.get("/admin/analytics/?date_from=2025-01-01&date_to=2025-01-31").get_data(as_text=True)
     assert body.count("<svg") == 0  # every figure is zero in January 2025: no chart of empty bars
     # orders by status and the stages list every row with a zero; the other figures have no rows
-    assert body.count("Усі значення за цей період нульові.") == 2 and body.count("Немає даних за цей період.") == 5
+    assert body.count("Усі значення за цей період нульові.") == 2 and body.count("Немає даних за цей період.") == 6
 
 
 def test_status_latency_from_the_carrier_to_the_shop_and_to_the_first_message(app, db, make_order):
@@ -240,3 +240,32 @@ def test_status_latency_from_the_carrier_to_the_shop_and_to_the_first_message(ap
     by = {(r["section"], r["item"]): r for r in rows}
     assert by[("minutes_event_to_status_by_carrier", "ukrposhta")]["median"] == "120.00"
     assert by[("minutes_status_to_message_by_carrier_channel", "nova_poshta/sms")]["p90"] == "20.00"
+
+
+def test_messages_per_channel_and_template(app, db, make_order, make_user, client, login):
+    from app.notify.models import Notification
+
+    order = make_order()
+    queued = [("email", "status", "shipped", "sent")] * 3 + [
+        ("email", "status", "shipped", "failed"), ("email", "delay", "in_transit", "skipped"),
+        ("sms", "status", "shipped", "sent"), ("sms", "status", "shipped", "queued"),
+        ("webhook", "status", "shipped", "sent"), ("inapp", "status", "shipped", "sent")]
+    for n, (channel, kind, status, state) in enumerate(queued):
+        db.session.add(Notification(event_id=f"m{n}", order_id=order.id, customer_id=order.customer_id,
+                                    channel=channel, kind=kind, status=status, state=state, created_at=T(12)))
+    db.session.add(Notification(event_id="april", order_id=order.id, channel="email", kind="status",
+                                status="shipped", state="sent", created_at=T(1, month=4)))
+    db.session.commit()
+    rows = {(r.channel, r.template): (r.sent, r.failed, r.skipped, r.waiting, r.sent_share)
+            for r in build_report(MARCH).messages}
+    assert rows == {("email", "shipped"): (3, 1, 0, 0, pytest.approx(0.75)), ("email", "delay"): (0, 0, 1, 0, None),
+                    ("sms", "shipped"): (1, 0, 0, 1, pytest.approx(1.0))}
+    login(make_user("staff").email)
+    body = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
+    assert "Вибачення за затримку" in body and "75,0%" in body
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/admin/analytics/monthly.csv?month=2026-03&section=messages").get_data(as_text=True).lstrip("\ufeff"))))
+    by = {(r["section"], r["item"]): r for r in rows}
+    assert by[("messages_sent", "email/shipped")]["count"] == "3"
+    assert by[("messages_sent", "email/shipped")]["share"] == "0.7500"
+    assert by[("messages_waiting", "sms/shipped")]["count"] == "1"

@@ -92,6 +92,8 @@ class Report:
     eta_mae: float | None = None
     #: ``status_latency``: carrier event → shop status per carrier, → first message per carrier and channel
     latency: dict = field(default_factory=lambda: {"shop": [], "message": []})
+    #: ``message_counts``: customer messages per channel and template
+    messages: list = field(default_factory=list)
 
     @property
     def returns_rate(self):
@@ -280,6 +282,43 @@ def status_latency(period):
     }
 
 
+@dataclass
+class MessageRow:
+    """Customer messages queued in the period for one channel and template (a status or a notice kind)."""
+
+    channel: str
+    template: str | None
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    waiting: int = 0
+
+    @property
+    def sent_share(self):
+        """Of the messages that were tried to the end, the share the channel accepted."""
+        tried = self.sent + self.failed
+        return self.sent / tried if tried else None
+
+
+def message_counts(period):
+    """[MessageRow] per channel and template for the customer messages queued in the period."""
+    from app.notify.defaults import NOTICE_KINDS
+
+    notices = ", ".join(f"'{k}'" for k in NOTICE_KINDS)
+    channels = ", ".join(f"'{c}'" for c in CUSTOMER_CHANNELS)
+    rows = db.session.execute(text(f"""
+        SELECT channel, CASE WHEN kind IN ({notices}) THEN kind ELSE status END AS template, state, COUNT(*)
+        FROM notifications WHERE channel IN ({channels}) AND created_at >= :start AND created_at < :end
+        GROUP BY channel, CASE WHEN kind IN ({notices}) THEN kind ELSE status END, state"""), period.params).all()
+    out = {}
+    for channel, template, state, n in rows:
+        row = out.setdefault((channel, template), MessageRow(channel, template))
+        field_name = {"sent": "sent", "failed": "failed", "skipped": "skipped"}.get(state, "waiting")
+        setattr(row, field_name, getattr(row, field_name) + int(n))
+    return sorted(out.values(), key=lambda r: (CUSTOMER_CHANNELS.index(r.channel), -(r.sent + r.failed),
+                                               r.template or ""))
+
+
 def build_report(period):
     delivery = delivery_times(period)
     late = late_shipments(period)
@@ -290,4 +329,4 @@ def build_report(period):
         delivery_by_carrier=delivery["carrier"], delivery_by_region=delivery["region"],
         late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],
         finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late),
-        latency=status_latency(period))
+        latency=status_latency(period), messages=message_counts(period))

@@ -15,6 +15,7 @@ from app.analytics.services import Period, build_report
 from app.auth import staff_required
 from app.carriers import carrier_name
 from app.clock import utcnow
+from app.notify.admin_views import kind_label
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.orders import statuses
 
@@ -73,6 +74,12 @@ def _view(report, csv_url, tables_open=False):
                     for s in report.latency["shop"]]
     latency_message = [(_key_label("carrier", carrier), channel_label(channel), s.count, _num(s.median, MINUTE),
                         _num(s.p90, MINUTE)) for carrier, channel, s in report.latency["message"]]
+    messages = [(channel_label(r.channel), kind_label(r.template) if r.template else "—", r.sent, r.failed,
+                 r.skipped, r.waiting, _pct(r.sent_share)) for r in report.messages]
+    per_channel = {}
+    for r in report.messages:
+        sent, tried = per_channel.get(r.channel, (0, 0))
+        per_channel[r.channel] = (sent + r.sent, tried + r.sent + r.failed)
     mae = report.eta_mae
     return {
         "report": report, "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
@@ -81,7 +88,7 @@ def _view(report, csv_url, tables_open=False):
         "late_carrier": late_rows(report.late_by_carrier, "carrier"),
         "late_region": late_rows(report.late_by_region, "region"),
         "reasons": reasons, "returns_rate": _pct(report.returns_rate),
-        "latency_shop": latency_shop, "latency_message": latency_message,
+        "latency_shop": latency_shop, "latency_message": latency_message, "messages": messages,
         "late_share": _pct(report.late_overall.share), "eta_mae": "—" if mae is None else
         format_decimal(mae, format="#,##0.0"),
         "delivery_mean": _num(report.delivery_overall.mean, DAY),
@@ -99,6 +106,9 @@ def _view(report, csv_url, tables_open=False):
             "late_region": per_key(_("Share of late shipments per region"), report.late_by_region, "region",
                                    lambda r: r.share, lambda r: _pct(r.share)),
             "reasons": charts.bar_chart(_("Return reasons"), [(r[0], r[1], str(r[1])) for r in reasons]),
+            "messages": charts.bar_chart(_("Share of messages sent per channel"), [
+                (channel_label(channel), sent / tried if tried else 0, _pct(sent / tried if tried else None))
+                for channel, (sent, tried) in per_channel.items()]),
             "latency": per_key(_("Median minutes from the carrier's event to the shop's status"),
                                report.latency["shop"], "carrier", lambda r: (r.median or 0) / MINUTE,
                                lambda r: _num(r.median, MINUTE)),
@@ -164,6 +174,7 @@ CSV_SECTIONS = {
              "eta_mean_absolute_error_days"),
     "returns": ("returns", "return_reasons"),
     "latency": ("minutes_event_to_status_by_carrier", "minutes_status_to_message_by_carrier_channel"),
+    "messages": ("messages_sent", "messages_failed", "messages_skipped", "messages_waiting"),
 }
 
 
@@ -214,6 +225,11 @@ def report_csv(report, section=None):
     out.writerow(("returns", "all", report.finished, "", "", report.returned, r(report.returns_rate, digits=4)))
     for code, n in report.return_reasons:
         out.writerow(("return_reasons", code or "not_given", n, "", "", "", ""))
+    for row in report.messages:
+        item = f"{row.channel}/{row.template or ''}"
+        out.writerow(("messages_sent", item, row.sent, "", "", "", r(row.sent_share, digits=4)))
+        for state in ("failed", "skipped", "waiting"):
+            out.writerow((f"messages_{state}", item, getattr(row, state), "", "", "", ""))
     for row in report.latency["shop"]:
         out.writerow(("minutes_event_to_status_by_carrier", row.key or "", row.count, r(row.mean, MINUTE),
                       r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
