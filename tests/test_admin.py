@@ -459,6 +459,27 @@ def test_an_export_with_the_tracking_numbers_blanked_imports_as_the_readme_says(
     assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 6
 
 
+def test_audit_log_reads_as_sentences_with_links_and_json_behind_details(app, db, make_order, make_user, client,
+                                                                         login):
+    order = make_order(status="delivered")
+    staff = make_user("staff", name="Олена")
+    admin = make_user("admin")
+    login(staff.email)
+    client.post(f"/admin/orders/{order.id}", data={"status": "returned", "reason": "wrong_size",
+                                                   "version": order.version})
+    client.post("/logout")
+    login(admin.email)
+    page = _text(client.get("/admin/audit"))
+    row = re.search(r'<tr data-action="order.change_status">(.*?)</tr>', page, flags=re.S).group(1)
+    assert "<td>Олена</td>" in row
+    sentence = re.search(r'<p class="audit-sentence">(.*?)</p>', row, flags=re.S).group(1)
+    assert f'Змінено замовлення <a href="/admin/orders/{order.id}">{order.number}</a>' in sentence
+    assert "з «Доставлено» на «Повернення»" in sentence and "Не підійшов розмір" in sentence
+    details = re.search(r"<details.*?</details>", row, flags=re.S).group(0)
+    assert "&#34;status&#34;: &#34;returned&#34;" in details or '"status": "returned"' in details
+    assert "{" not in sentence  # the JSON only behind the toggle
+
+
 def test_audit_log_is_viewable_and_filterable_by_admins(app, db, make_order, make_user, client, login):
     order = make_order()
     staff, admin = make_user("staff"), make_user("admin")
@@ -468,7 +489,7 @@ def test_audit_log_is_viewable_and_filterable_by_admins(app, db, make_order, mak
     client.post("/logout")
     login(admin.email)
     page = _text(client.get("/admin/audit"))
-    assert "order.change_status" in page and "order.update" in page and staff.email in page
+    assert "order.change_status" in page and "order.update" in page and (staff.name or staff.email) in page
     assert "awaiting_shipment" in page  # before → after is shown
     only = client.get("/admin/audit?action=order.update", headers={"HX-Request": "true"})
     body = _text(only)

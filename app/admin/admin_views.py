@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from app import settings
-from app.admin import people
+from app.admin import audit_words, people
 from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
 from app.admin.orderlist import local_day_start, parse_date
 from app.admin.views import bp
@@ -119,7 +119,8 @@ def audit():
     actions = db.session.execute(db.select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
     query = {k: v for k, v in {"actor": actor, "action": action, "object_id": object_id,
                                "date_from": args.get("date_from", ""), "date_to": args.get("date_to", "")}.items() if v}
-    return render("admin/audit.html", "admin/_audit_table.html", rows=rows, total=total, page_no=page,
+    return render("admin/audit.html", "admin/_audit_table.html", entries=audit_words.describe(rows), total=total,
+                  page_no=page,
                   pages=max(1, -(-total // AUDIT_PER_PAGE)), actions=actions, query=query)
 
 
