@@ -21,6 +21,7 @@ from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
 from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
+from app.tracking.services import parcels_summary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -208,7 +209,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "order": order, "form": status_form, "edit_form": edit_form,
         "correction_form": correction_form if current_user.is_admin else None,
         "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
-        "returned": statuses.RETURNED, "inline": is_partial_request(),
+        "returned": statuses.RETURNED, "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
         "can_change_status": bool(statuses.allowed_next(order.status)),
         # a customer's return request stays open until staff record the return
         "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],

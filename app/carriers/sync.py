@@ -148,12 +148,33 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
     return new
 
 
-def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=None):
-    """Move the order for the new events (stored and flushed), set its flags, plan the next poll."""
+def parcel_ended(shipment):
+    """Has this parcel reached its own end (nothing more to poll for)?"""
+    return shipment.status in statuses.PARCEL_ENDS
+
+
+def _parcel_moves(current, target):
+    """Does a mapped event move a parcel's own status (forward; a return always counts)?"""
+    if not target or target == current:
+        return False
+    return current not in RANK or target == statuses.RETURNED or RANK[target] > RANK[current]
+
+
+def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=None, parcels=None):
+    """Move the parcel and its order for the new events (stored and flushed), set the order's
+    flags, plan the next poll.
+
+    ``parcels`` is {shipment id: status} of every parcel of the order (read from the order's
+    shipments when not given); the order moves as ``statuses.order_status_from_parcels`` says, so
+    one parcel's end neither ends the order nor stops the other parcels being tracked.
+    """
     order = shipment.order
     if new is None:  # not found
         shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy)
         return
+    if parcels is None:
+        parcels = {s.id: s.status for s in order.shipments}
+    parcels[shipment.id] = shipment.status
     version_before = order.version
     if result.events:
         latest = result.events[-1]
@@ -163,7 +184,9 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
         if mapped is None:
             continue
         flagged = (carrier_event, mapped)
-        target = mapped.status
+        if _parcel_moves(shipment.status, mapped.status):
+            shipment.status = parcels[shipment.id] = mapped.status
+        target = statuses.order_status_from_parcels(parcels.values())
         if not target or target == order.status or carrier_event.id is None:
             continue
         if order.status in RANK and target in RANK and RANK[target] <= RANK[order.status] \
@@ -179,6 +202,8 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             continue
         if moved is not None:
             counts.status_changes += 1
+    if shipment.active and parcel_ended(shipment):
+        shipment.active = False
     if flagged is not None and not order.is_terminal:
         carrier_event, mapped = flagged
         lifecycle.set_flags(
@@ -203,7 +228,7 @@ def polling(simulated=False):
 
 def next_sync(shipment, order, now, *, simulated=False, last_event_at=None, policy=None):
     """Adaptive polling: every interval near delivery, rarer for parcels that have not moved in days."""
-    if order.is_terminal or not shipment.active:
+    if not shipment.active:
         return None
     base, step = policy or polling(simulated)
     if simulated:
@@ -237,7 +262,6 @@ def due_shipments(code, now, limit=None):
                     Order.status_changed_at)
              .join(Order, Shipment.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
              .where(Shipment.carrier == code, Shipment.active.is_(True),
-                    Order.status.notin_(tuple(statuses.TERMINAL)),
                     or_(Shipment.next_sync_at.is_(None), Shipment.next_sync_at <= now))
              .order_by(Shipment.next_sync_at.is_(None).desc(), Shipment.next_sync_at, Shipment.id))
     if limit:
@@ -264,7 +288,7 @@ class _Parcel:
     statement per set of columns.
     """
 
-    COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active")
+    COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active", "status")
 
     def __init__(self, row, order):
         self.__dict__.update(zip(self.COLUMNS, row), order=order, changes={})
@@ -289,13 +313,14 @@ def _apply_chunk_now(pairs, counts, now, simulated):
     policy = polling(simulated)
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
-        rows = db.session.execute(select(*(getattr(Shipment, c) for c in _Parcel.COLUMNS), Order.status,
-                                         Order.at_pickup_point, Order.version).join(Order).where(Shipment.id.in_(ids))).all()
+        rows = db.session.execute(select(*(getattr(Shipment, c) for c in _Parcel.COLUMNS),
+                                         Order.status.label("order_status"), Order.at_pickup_point, Order.version)
+                                  .join(Order).where(Shipment.id.in_(ids))).all()
         # What the order looks like, enough to plan the next poll; the order itself is loaded
         # only for parcels with news (most parcels, most of the time, have none)
         parcels = {row.id: _Parcel(row, SimpleNamespace(
-            id=row.order_id, status=row.status, at_pickup_point=row.at_pickup_point, version=row.version,
-            is_terminal=row.status in statuses.TERMINAL)) for row in rows}
+            id=row.order_id, status=row.order_status, at_pickup_point=row.at_pickup_point, version=row.version,
+            is_terminal=row.order_status in statuses.TERMINAL)) for row in rows}
         existing = set(db.session.execute(
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id.in_(ids))).all())
@@ -308,19 +333,24 @@ def _apply_chunk_now(pairs, counts, now, simulated):
         news = {parcel.order.id for parcel, result, new in stored
                 if new or (result.scheduled_delivery_date
                            and result.scheduled_delivery_date != parcel.scheduled_delivery_date)}
+        siblings = {}  # order id → {shipment id: status} of every parcel of the orders with news
         if news:
             orders = {o.id: o for o in db.session.execute(
                 select(Order).where(Order.id.in_(news)).options(joinedload(Order.customer))).scalars()}
             for parcel in parcels.values():
                 if parcel.order.id in orders:
                     object.__setattr__(parcel, "order", orders[parcel.order.id])
+            for sid, order_id, status in db.session.execute(
+                    select(Shipment.id, Shipment.order_id, Shipment.status).where(Shipment.order_id.in_(news))):
+                siblings.setdefault(order_id, {})[sid] = status
         try:
             if new_rows:
                 db.session.execute(db.insert(CarrierEvent), new_rows)
                 _fill_ids(stored)
             with db.session.no_autoflush, lifecycle.announced_together():
                 for parcel, result, new in stored:
-                    apply_events(parcel, result, new, trial, now=now, simulated=simulated, policy=policy)
+                    apply_events(parcel, result, new, trial, now=now, simulated=simulated, policy=policy,
+                                 parcels=siblings.get(parcel.order.id, {}))
             _write_parcels(parcels.values())
             db.session.commit()
         except IntegrityError:

@@ -155,8 +155,11 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     if to_status in statuses.TERMINAL:
         order.problem = False
         order.problem_note = None
+    # A move made by a parcel's own carrier event leaves the parcels to the carrier sync, which
+    # follows each to its own end (an order of two parcels, cash still on its way)
+    if carrier_event is None and to_status in statuses.TERMINAL:
         _set_shipments_active(order, False)
-    elif to_status in statuses.ACTIVE_SHIPPING:
+    elif carrier_event is None and to_status in statuses.ACTIVE_SHIPPING:
         _set_shipments_active(order, True)
 
     event = StatusEvent(

@@ -133,15 +133,23 @@ class Shipment(db.Model):
     last_raw_text = db.Column(db.String(500))
     raw_payload = db.Column(db.Text, info={"personal": True})
     scheduled_delivery_date = db.Column(db.Date)
+    #: The parcel's own progress (a shop status, from its carrier's events); None until it has
+    #: any. An order of several parcels moves as they do (``statuses.order_status_from_parcels``).
+    status = db.Column(db.String(20))
     last_synced_at = db.Column(db.DateTime)
     next_sync_at = db.Column(db.DateTime)
-    #: Polled by the carrier sync while true; cleared at a terminal status.
+    #: Polled by the carrier sync while true; cleared when the parcel reaches its own end (or staff
+    #: end the order by hand).
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     order = db.relationship("Order", back_populates="shipments")
     events = db.relationship("CarrierEvent", back_populates="shipment", cascade="all, delete-orphan",
                              order_by="CarrierEvent.occurred_at")
+
+    @property
+    def status_label(self):
+        return statuses.label(self.status) if self.status else ""
 
 
 class StatusEvent(db.Model):

@@ -55,6 +55,28 @@ SOURCE_TARGETS = {
 }
 
 
+#: Where a parcel's journey ends (a parcel is never "cancelled" by its carrier, but staff may drop one)
+PARCEL_ENDS = frozenset({DELIVERED, RETURNED, CANCELLED})
+
+
+def order_status_from_parcels(parcels):
+    """The status the parcels' own statuses (None: no news yet) put their order in, or None.
+
+    The order is delivered when every parcel has ended and at least one was delivered (a returned
+    parcel of such an order is a partial return); returned when all ended and none was delivered.
+    While some travel, the order is where its slowest travelling parcel is (at most in transit).
+    """
+    parcels = list(parcels)
+    if parcels and all(p in PARCEL_ENDS for p in parcels):
+        if DELIVERED in parcels:
+            return DELIVERED
+        return RETURNED if RETURNED in parcels else None
+    travelling = [p for p in parcels if p and p not in PARCEL_ENDS]
+    if not travelling:
+        return IN_TRANSIT if any(p in PARCEL_ENDS for p in parcels) else None
+    return min(travelling + [IN_TRANSIT] * any(p in PARCEL_ENDS for p in parcels), key=RANK.__getitem__)
+
+
 def label(status):
     return LABELS.get(status, status)
 

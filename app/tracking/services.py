@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import inspect
 
@@ -85,6 +85,9 @@ class ShipmentView:
     tracking_number: str
     url: str
     last_text: str
+    #: The parcel's own status ("" before the carrier has said anything); shown when there are several
+    status: str = ""
+    status_label: str = ""
 
 
 @dataclass
@@ -106,6 +109,8 @@ class TrackingView:
     carrier_date: object
     carrier_date_text: str
     shipments: list
+    #: "1 of 2 parcels delivered" for an order of several parcels, else ""
+    parcels_summary: str
     timeline: list
     poll: bool
     open_return: object = None
@@ -204,12 +209,29 @@ def open_return_request(order):
 
 
 def _shipments(order):
+    several = len(order.shipments) > 1
     views = []
     for shipment in order.shipments:
         views.append(ShipmentView(shipment.carrier, carrier_name(shipment.carrier), shipment.tracking_number,
                                   tracking_url(shipment.carrier, shipment.tracking_number) or "",
-                                  event_text(shipment.carrier, shipment.last_raw_status, shipment.last_raw_text)))
+                                  event_text(shipment.carrier, shipment.last_raw_status, shipment.last_raw_text),
+                                  shipment.status or "" if several else "",
+                                  str(shipment.status_label) if several else ""))
     return views
+
+
+def parcels_summary(order):
+    """"1 of 2 parcels delivered" (and how many came back) for an order of several parcels; else ""."""
+    parcels = [s.status for s in order.shipments]
+    if len(parcels) < 2:
+        return ""
+    delivered = parcels.count(statuses.DELIVERED)
+    returned = parcels.count(statuses.RETURNED)
+    text = ngettext("%(delivered)d of %(num)d parcel delivered", "%(delivered)d of %(num)d parcels delivered",
+                    len(parcels), delivered=delivered)
+    if returned:
+        text += ", " + ngettext("%(num)d returned to the shop", "%(num)d returned to the shop", returned)
+    return text
 
 
 def _carrier_date(order):
@@ -261,7 +283,8 @@ def tracking_view(order):
         expected_source=(_("the carrier's date") if expected.source == "carrier" else _("our estimate"))
         if expected else "",
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
-        shipments=_shipments(order), timeline=_timeline(order, open_return), poll=not order.is_terminal,
+        shipments=_shipments(order), parcels_summary=parcels_summary(order),
+        timeline=_timeline(order, open_return), poll=not order.is_terminal,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
         can_request_return=order.status in RETURNABLE and open_return is None)
 
