@@ -80,6 +80,8 @@ class OrderForm(FlaskForm):
     delivery_address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     delivery_postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=16)])
     internal_note = TextAreaField(_l("Internal note"), validators=[Optional(), Length(max=2000)])
+    cod_amount = StringField(_l("Cash on delivery (amount the customer pays at pickup)"),
+                             validators=[Optional(), Length(max=20)])
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=100)
     # New orders only: the first parcel
     carrier = SelectField(_l("Carrier"), validate_choice=False,

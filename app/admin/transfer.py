@@ -18,12 +18,19 @@ from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import Order, Shipment
-from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, parse_price
+from app.orders.services import (
+    OrderInputError,
+    add_shipment,
+    create_order,
+    find_or_create_customer,
+    parse_cod_amount,
+    parse_price,
+)
 
 COLUMNS = (
     "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
     "country", "region", "city", "pickup_point", "address", "postcode", "carrier", "tracking_number",
-    "item_name", "item_sku", "item_size", "item_color", "item_quantity", "item_price", "note",
+    "item_name", "item_sku", "item_size", "item_color", "item_quantity", "item_price", "note", "cod_amount",
 )
 REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
 LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
@@ -133,6 +140,10 @@ def _validate_row(line, row, errors, seen_tracking, owners):
         parse_price(row.get("item_price", ""))
     except OrderInputError as error:
         bad("item_price", str(error))
+    try:
+        parse_cod_amount(row.get("cod_amount"))
+    except OrderInputError as error:
+        bad("cod_amount", str(error))
     if row.get("created_at") and _parse_when(row["created_at"]) is None:
         bad("created_at", _("Use a date such as 2026-03-31 or 2026-03-31T14:05:00."))
     status = row.get("status", "")
@@ -216,6 +227,7 @@ def _create(group, actor_user):
     order = create_order(
         customer, items, shipments=shipments, source="import", actor_user=actor_user,
         number=first.get("order_number") or None, created_at=created_at, note=first.get("note") or None,
+        cod_amount=first.get("cod_amount"),
         delivery={"carrier": None if shipments else first.get("carrier") or None, "country": first.get("country"),
                   "region": first.get("region") or None, "city": first.get("city") or None,
                   "pickup_point": first.get("pickup_point") or None, "address": first.get("address") or None,
@@ -320,7 +332,7 @@ def csv_rows(orders):
                 order.delivery_address or "", order.delivery_postcode or "",
                 shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
                 item.name, item.sku or "", item.size or "", item.color or "", item.quantity, str(item.price),
-                order.note or ""])
+                order.note or "", _cod(order)])
         # extra parcels beyond the number of items still get a line of their own
         for shipment in order.shipments[len(order.items):]:
             item = order.items[-1]
@@ -329,8 +341,13 @@ def csv_rows(orders):
                              order.delivery_region or "", order.delivery_city or "",
                              order.delivery_pickup_point or "", order.delivery_address or "",
                              order.delivery_postcode or "", shipment.carrier, shipment.tracking_number,
-                             item.name, item.sku or "", item.size or "", item.color or "", 0, "0.00", ""])
+                             item.name, item.sku or "", item.size or "", item.color or "", 0, "0.00", "",
+                             _cod(order)])
         yield flush()
+
+
+def _cod(order):
+    return "" if order.cod_amount is None else str(order.cod_amount)
 
 
 def order_json(order):
@@ -348,6 +365,7 @@ def order_json(order):
                        "scheduled_delivery_date": s.scheduled_delivery_date.isoformat()
                        if s.scheduled_delivery_date else None} for s in order.shipments],
         "note": order.note,
+        "cod_amount": _cod(order) or None,
     }
 
 

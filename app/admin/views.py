@@ -19,6 +19,7 @@ from app.carriers import CARRIERS, carrier_name, detect_carriers, tracking_url
 from app.extensions import db
 from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
+from app.orders.cod import COD_LABELS
 from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
 from app.tracking.services import parcels_summary
@@ -161,6 +162,7 @@ def _order_form(order=None, from_request=False):
         for field in ("country", "region", "city", "pickup_point", "address", "postcode"):
             getattr(form, f"delivery_{field}").data = getattr(order, f"delivery_{field}")
         form.internal_note.data = order.note
+        form.cod_amount.data = "" if order.cod_amount is None else str(order.cod_amount)
         form.version.data = order.version
         while len(form.items.entries):
             form.items.pop_entry()
@@ -189,7 +191,7 @@ def _place_error(form, error):
             target = filled[int(index)].form[name]
     elif field.startswith("customer."):
         target = form.customer_name
-    elif field in ("carrier", "tracking_number"):
+    elif field in ("carrier", "tracking_number", "cod_amount"):
         target = form[field]
     if target is not None:
         target.errors = list(target.errors) + [str(error)]
@@ -211,6 +213,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
         "returned": statuses.RETURNED, "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
         "can_change_status": bool(statuses.allowed_next(order.status)),
+        "cod_labels": COD_LABELS,
         # a customer's return request stays open until staff record the return
         "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],
     }
@@ -236,7 +239,7 @@ def new_order():
             if (form.tracking_number.data or "").strip():
                 shipments.append({"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data})
             order = create_order(customer, items, shipments=shipments, source="staff", actor_user=current_user,
-                                 note=form.internal_note.data, delivery={
+                                 note=form.internal_note.data, cod_amount=form.cod_amount.data, delivery={
                                      f: getattr(form, f"delivery_{f}").data
                                      for f in ("country", "region", "city", "pickup_point", "address", "postcode")})
             record("order.create", "order", order.id, after={"number": order.number}, actor=current_user)
@@ -330,6 +333,7 @@ def edit_order(order_id):
             order, customer={"name": form.customer_name.data, "email": form.customer_email.data,
                              "phone": form.customer_phone.data},
             items=_items_from(form), note=form.internal_note.data, actor_user=current_user,
+            cod_amount=form.cod_amount.data,
             delivery={f: getattr(form, f"delivery_{f}").data
                       for f in ("country", "region", "city", "pickup_point", "address", "postcode")},
             expected_version=form.version.data or None)
@@ -402,4 +406,4 @@ def detect_carrier():
                            typed=bool(number.strip()), hint_id="tracking_number-hint")
 
 
-from app.admin import admin_views  # noqa: E402,F401  (registers the admin-only pages on bp)
+from app.admin import admin_views, cod_views  # noqa: E402,F401  (register the admin-only and COD pages on bp)

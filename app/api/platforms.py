@@ -25,7 +25,7 @@ from app.carriers import detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.regions import region_name
-from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer
+from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, parse_cod_amount
 
 PLATFORMS = {
     "woocommerce": {"secret": "WOOCOMMERCE_WEBHOOK_SECRET", "signature": "X-WC-Webhook-Signature",
@@ -150,6 +150,8 @@ def woocommerce_order(data):
                      "country": _text(shipping.get("country") or billing.get("country"), 2)},
         "currency": _text(data.get("currency"), 3) or "UAH",
         "note": _text(data.get("customer_note"), 2000),
+        # WooCommerce's built-in "Cash on delivery" gateway has the id "cod"
+        "cod_amount": _cod_amount(data.get("total")) if data.get("payment_method") == "cod" else None,
         "cancelled": data.get("status") == "cancelled",
         "tracking": tracking,
     }
@@ -179,9 +181,24 @@ def shopify_order(data):
                      "postcode": _text(shipping.get("zip"), 16), "country": _text(shipping.get("country_code"), 2)},
         "currency": _text(data.get("currency"), 3) or "UAH",
         "note": _text(data.get("note"), 2000),
+        # Shopify's manual payment method is named "Cash on Delivery (COD)" in payment_gateway_names
+        "cod_amount": _cod_amount(data.get("total_price"))
+        if SHOPIFY_COD in [_text(name, 100) for name in _list(data.get("payment_gateway_names"))]
+        + [_text(data.get("gateway"), 100)] else None,
         "cancelled": bool(data.get("cancelled_at")),
         "tracking": tracking,
     }
+
+
+SHOPIFY_COD = "Cash on Delivery (COD)"
+
+
+def _cod_amount(total):
+    """The order's total as its cash-on-delivery amount (a platform's own total; None if unreadable)."""
+    try:
+        return parse_cod_amount(total)
+    except OrderInputError:
+        return None
 
 
 MAPPERS = {"woocommerce": woocommerce_order, "shopify": shopify_order}
@@ -246,7 +263,8 @@ def ingest(platform, data, external_id):
             delivery["region"] = region_name(delivery["country"], delivery.pop("region_code"), customer.language) \
                 or delivery["region"]
             order = create_order(customer, mapped["items"], delivery=delivery, source="import",
-                                 actor=platform, currency=mapped["currency"].upper(), note=mapped["note"])
+                                 actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
+                                 cod_amount=mapped["cod_amount"])
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))
             result = "created"
         else:

@@ -92,6 +92,9 @@ class OrderIn(Request):
     shipments: Annotated[list[ShipmentIn], Field(max_length=10)] | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "UAH"
     note: OptionalText(2000) = None
+    cod_amount: PriceString | PriceNumber | None = Field(
+        None, description="Cash on delivery: what the customer pays the carrier at pickup, e.g. \"1450.00\"; "
+                          "omit for an order paid in advance.")
 
 
 class StatusChangeIn(Request):

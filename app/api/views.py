@@ -196,7 +196,8 @@ def post_order(client, data):
         shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
         delivery = data.delivery.model_dump() if data.delivery else {}
         order = create_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
-                             actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox)
+                             actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox,
+                             cod_amount=data.cod_amount)
         for index, shipment in enumerate(shipments):
             try:
                 add_shipment(order, shipment.carrier, shipment.tracking_number)

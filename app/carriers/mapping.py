@@ -12,10 +12,18 @@ AWAITING, SHIPPED, IN_TRANSIT, DELIVERED, RETURNED = (
     "awaiting_shipment", "shipped", "in_transit", "delivered", "returned")
 
 
+#: Cash on delivery: the customer paid and the money is on its way to the shop / paid out to it
+COD_ON_ITS_WAY, COD_PAID_OUT = "on_its_way", "paid_out"
+
+
 class Mapped(NamedTuple):
     status: str | None
     at_pickup_point: bool = False
     problem: bool = False
+    #: COD_ON_ITS_WAY or COD_PAID_OUT where the code says where a cash-on-delivery payment is
+    cod: str | None = None
+    #: The recipient refused the parcel (or its storage ended): a return with the carrier's reason
+    refused: bool = False
 
 
 def _all(codes, mapped):
@@ -44,13 +52,13 @@ NOVA_POSHTA = {
     "14": Mapped(IN_TRANSIT, at_pickup_point=True),  # handed to the recipient for inspection (at the branch)
     "107": Mapped(IN_TRANSIT, at_pickup_point=True, problem=True),  # still not collected: storage is charged
     "9": Mapped(DELIVERED),                         # received
-    "10": Mapped(DELIVERED),                        # received; the cash-on-delivery transfer follows
-    "11": Mapped(DELIVERED),                        # received; the cash-on-delivery money paid out
+    "10": Mapped(DELIVERED, cod=COD_ON_ITS_WAY),    # received; the cash-on-delivery transfer follows
+    "11": Mapped(DELIVERED, cod=COD_PAID_OUT),      # received; the cash-on-delivery money paid out
     "106": Mapped(DELIVERED),                       # received, a return-delivery waybill created
-    "102": Mapped(RETURNED),                        # refused by the recipient, return order created
-    "103": Mapped(RETURNED),                        # refused by the recipient
-    "108": Mapped(RETURNED),                        # refused by the recipient
-    "105": Mapped(RETURNED),                        # storage ended (the parcel goes back)
+    "102": Mapped(RETURNED, refused=True),          # refused by the recipient, return order created
+    "103": Mapped(RETURNED, refused=True),          # refused by the recipient
+    "108": Mapped(RETURNED, refused=True),          # refused by the recipient
+    "105": Mapped(RETURNED, refused=True),          # storage ended (the parcel goes back)
     "111": Mapped(IN_TRANSIT, problem=True),        # failed delivery attempt (recipient absent)
 }
 
@@ -128,9 +136,10 @@ INPOST = {
             "courier_avizo_in_customer_service_point", "pickup_reminder_sent"),
            Mapped(IN_TRANSIT, at_pickup_point=True)),
     "delivered": Mapped(DELIVERED),
-    **_all(("returned_to_sender", "rejected_by_receiver",
+    **_all(("returned_to_sender",
             "taken_by_courier_from_customer_service_point"),    # "Zwrócona do nadawcy."
            Mapped(RETURNED)),
+    "rejected_by_receiver": Mapped(RETURNED, refused=True),
     **_all(("pickup_time_expired", "stack_parcel_pickup_time_expired", "stack_parcel_in_box_machine_pickup_time_expired",
             "undelivered", "undelivered_wrong_address", "undelivered_incomplete_address", "undelivered_unknown_receiver",
             "undelivered_cod_cash_receiver", "undelivered_no_mailbox", "undelivered_not_live_address",

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
-from app.carriers.mapping import TABLES, map_event
+from app.carriers.mapping import COD_PAID_OUT, TABLES, map_event
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
 from app.clock import utcnow
@@ -149,7 +149,13 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
 
 
 def parcel_ended(shipment):
-    """Has this parcel reached its own end (nothing more to poll for)?"""
+    """Has this parcel reached its own end (nothing more to poll for)?
+
+    A delivered cash-on-delivery parcel has not: it is followed until the carrier has paid the
+    money out to the shop.
+    """
+    if shipment.status == statuses.DELIVERED and shipment.cod_state != COD_PAID_OUT:
+        return shipment.cod_state is None and not shipment.order.cod_amount
     return shipment.status in statuses.PARCEL_ENDS
 
 
@@ -186,6 +192,11 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
         flagged = (carrier_event, mapped)
         if _parcel_moves(shipment.status, mapped.status):
             shipment.status = parcels[shipment.id] = mapped.status
+        if mapped.cod and shipment.cod_state != COD_PAID_OUT:
+            shipment.cod_state = mapped.cod
+        if mapped.refused and shipment.refused_at is None:
+            shipment.refused_at = carrier_event.occurred_at
+            shipment.refusal_reason = (carrier_event.raw_text or carrier_event.raw_code)[:500]
         target = statuses.order_status_from_parcels(parcels.values())
         if not target or target == order.status or carrier_event.id is None:
             continue
@@ -288,7 +299,8 @@ class _Parcel:
     statement per set of columns.
     """
 
-    COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active", "status")
+    COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active", "status",
+               "cod_state", "refused_at")
 
     def __init__(self, row, order):
         self.__dict__.update(zip(self.COLUMNS, row), order=order, changes={})
@@ -314,13 +326,14 @@ def _apply_chunk_now(pairs, counts, now, simulated):
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
         rows = db.session.execute(select(*(getattr(Shipment, c) for c in _Parcel.COLUMNS),
-                                         Order.status.label("order_status"), Order.at_pickup_point, Order.version)
+                                         Order.status.label("order_status"), Order.at_pickup_point, Order.version,
+                                         Order.cod_amount)
                                   .join(Order).where(Shipment.id.in_(ids))).all()
         # What the order looks like, enough to plan the next poll; the order itself is loaded
         # only for parcels with news (most parcels, most of the time, have none)
         parcels = {row.id: _Parcel(row, SimpleNamespace(
             id=row.order_id, status=row.order_status, at_pickup_point=row.at_pickup_point, version=row.version,
-            is_terminal=row.order_status in statuses.TERMINAL)) for row in rows}
+            cod_amount=row.cod_amount, is_terminal=row.order_status in statuses.TERMINAL)) for row in rows}
         existing = set(db.session.execute(
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id.in_(ids))).all())

@@ -51,6 +51,8 @@ class Order(db.Model):
     #: Bumped on every visible change; the polled tracking partial's ETag is built from it.
     version = db.Column(db.Integer, nullable=False, default=1)
     currency = db.Column(db.String(3), nullable=False, default="UAH")
+    #: Cash on delivery (накладений платіж): what the customer pays the carrier at pickup; None: paid ahead
+    cod_amount = db.Column(db.Numeric(12, 2))
     # Carrier-reported flags shown on the progress bar while in transit
     at_pickup_point = db.Column(db.Boolean, nullable=False, default=False)
     problem = db.Column(db.Boolean, nullable=False, default=False)
@@ -136,6 +138,12 @@ class Shipment(db.Model):
     #: The parcel's own progress (a shop status, from its carrier's events); None until it has
     #: any. An order of several parcels moves as they do (``statuses.order_status_from_parcels``).
     status = db.Column(db.String(20))
+    #: Cash on delivery: None, "on_its_way" (the customer paid, the carrier is sending the money)
+    #: or "paid_out" (the shop has it); a COD parcel is tracked until paid out or back
+    cod_state = db.Column(db.String(12))
+    #: When and why the recipient refused the parcel or its storage ended (the carrier's words)
+    refused_at = db.Column(db.DateTime, index=True)
+    refusal_reason = db.Column(db.String(500))
     last_synced_at = db.Column(db.DateTime)
     next_sync_at = db.Column(db.DateTime)
     #: Polled by the carrier sync while true; cleared when the parcel reaches its own end (or staff

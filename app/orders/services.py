@@ -163,8 +163,28 @@ def build_items(items):
     return built
 
 
+def parse_cod_amount(value):
+    """A cash-on-delivery amount (form, CSV cell, JSON) as a Decimal, or None for none or 0.
+
+    Raises ``OrderInputError`` for a negative amount or anything that is not a number.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        amount = Decimal(str(value).strip().replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise OrderInputError("cod_amount", _("The cash-on-delivery amount must be a number of 0 or more, "
+                                              "for example 1450.00."))
+    return amount.quantize(Decimal("0.01")) or None
+
+
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,
-                 actor_user=None, number=None, created_at=None, currency="UAH", note=None, sandbox=False):
+                 actor_user=None, number=None, created_at=None, currency="UAH", note=None, sandbox=False,
+                 cod_amount=None):
     """Create an order in status ``new`` with its first history row.
 
     ``items``: dicts with name, sku, size, color, quantity, price. ``delivery``: dict with
@@ -173,6 +193,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     """
     if not items:
         raise OrderInputError("items", _("An order needs at least one item."))
+    cod_amount = parse_cod_amount(cod_amount)
     when = created_at or utcnow()
     delivery = delivery or {}
     order = Order(customer=customer, status=statuses.NEW, status_changed_at=when, version=1,
@@ -182,7 +203,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
                   delivery_country=(delivery.get("country") or "UA").upper()[:2],
                   delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),
                   delivery_pickup_point=delivery.get("pickup_point"), delivery_address=delivery.get("address"),
-                  delivery_postcode=delivery.get("postcode"))
+                  delivery_postcode=delivery.get("postcode"), cod_amount=cod_amount)
     order.items.extend(build_items(items))
     db.session.add(order)
     for shipment in shipments:
@@ -224,10 +245,12 @@ def order_snapshot(order):
         "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
                    "price": str(i.price)} for i in order.items],
         "note": order.note,
+        "cod_amount": None if order.cod_amount is None else str(order.cod_amount),
     }
 
 
-def update_order(order, *, customer, items, delivery, note=None, expected_version=None, actor_user=None):
+def update_order(order, *, customer, items, delivery, note=None, expected_version=None, actor_user=None,
+                 cod_amount=None):
     """Replace an order's customer details, items and delivery details in one go.
 
     ``expected_version`` is the version the editor's form was built from; if the order changed
@@ -244,6 +267,7 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     if not items:
         raise OrderInputError("items", _("An order needs at least one item."))
     new_items = build_items(items)
+    cod_amount = parse_cod_amount(cod_amount)
     before = order_snapshot(order)
     order.customer.name = name
     order.customer.email = (customer.get("email") or "").strip().lower() or None
@@ -254,6 +278,7 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
             value = (value or "UA").upper()[:2]
         setattr(order, f"delivery_{field}", value)
     order.note = (note or "").strip() or None
+    order.cod_amount = cod_amount
     order.items[:] = new_items
     after = order_snapshot(order)
     if after == before:

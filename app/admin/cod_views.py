@@ -1,0 +1,17 @@
+"""The staff's cash-on-delivery page: money still on its way, refused parcels, refusal rates."""
+from flask import render_template
+
+from app.admin.views import bp
+from app.auth import staff_required
+from app.carriers import carrier_name
+from app.orders import cod
+
+
+@bp.route("/cod")
+@staff_required
+def cod_page():
+    waiting = cod.money_on_its_way()
+    return render_template(
+        "admin/cod.html", waiting=waiting, waiting_total=sum(order.cod_amount for order, _ in waiting),
+        refused=cod.refused_parcels(), rates=cod.refusal_rates(), cod_labels=cod.COD_LABELS,
+        carrier_name=carrier_name)

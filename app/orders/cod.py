@@ -1,0 +1,65 @@
+"""Cash on delivery (накладений платіж): the money still on its way to the shop, the parcels the
+recipients refused, and the refusal rate per carrier and region.
+
+A COD order carries ``Order.cod_amount``; each parcel's ``cod_state`` follows the carrier (Nova
+Poshta 10: paid by the customer, the transfer follows; 11: paid out to the shop), and a refusal
+or the end of storage sets ``refused_at``/``refusal_reason`` (``app.carriers.sync``).
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+
+from app.extensions import db
+from app.orders import statuses
+from app.orders.models import Order, Shipment
+
+ON_ITS_WAY, PAID_OUT = "on_its_way", "paid_out"
+COD_LABELS = {
+    None: _l("Not paid yet"),
+    ON_ITS_WAY: _l("Paid by the customer, money on its way"),
+    PAID_OUT: _l("Money paid out to the shop"),
+}
+
+
+def money_on_its_way(limit=500):
+    """(order, shipment) of COD orders whose money the shop does not have yet, oldest first.
+
+    Orders still travelling count (their money is expected); returned and cancelled ones do not,
+    nor parcels that came back.
+    """
+    rows = db.session.execute(
+        select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
+        .where(Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
+               or_(Shipment.cod_state.is_(None), Shipment.cod_state != PAID_OUT),
+               or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED))
+        .order_by(Order.created_at, Shipment.id).limit(limit)).all()
+    return rows
+
+
+def refused_parcels(limit=200):
+    """(order, shipment) of parcels the recipient refused (or left in storage), newest first."""
+    return db.session.execute(
+        select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
+        .where(Shipment.refused_at.is_not(None)).order_by(Shipment.refused_at.desc()).limit(limit)).all()
+
+
+def refusal_rates(start=None, end=None):
+    """[(carrier, region, ended parcels, refused, rate)] per carrier and destination region.
+
+    Of the parcels that reached an end (delivered or back) among orders created in ``[start, end)``
+    (all orders without bounds), the share the recipient refused. Region "" is the carrier's total.
+    """
+    ended = Shipment.status.in_((statuses.DELIVERED, statuses.RETURNED))
+    refused = func.sum(case((Shipment.refused_at.is_not(None), 1), else_=0))
+    period = [c for c in (start is not None and Order.created_at >= start,
+                          end is not None and Order.created_at < end) if c is not False]
+    region = func.coalesce(Order.delivery_region, "")
+    results = []
+    for group in ((Shipment.carrier, region), (Shipment.carrier,)):
+        query = (select(*group, func.count(), refused).join(Order, Shipment.order_id == Order.id)
+                 .where(ended, *period).group_by(*group))
+        for row in db.session.execute(query):
+            carrier, place = row[0], (row[1] if len(group) == 2 else "")
+            count, refusals = row[-2], int(row[-1] or 0)
+            results.append((carrier, place, count, refusals, refusals / count if count else 0.0))
+    results.sort(key=lambda r: (r[0], r[1] != "", r[1]))
+    return results
