@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import URL, Length, Optional
 
 MODE_LABELS = {"off": _l("Off"), "live": _l("Live (the carrier's API)"), "simulated": _l("Simulated (built-in sandbox)")}
@@ -24,3 +24,18 @@ class WebhookForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     pass
+
+
+class MappingOverrideForm(FlaskForm):
+    """What a carrier's code means for this shop (``app.carriers.overrides``); choices set by the view."""
+
+    carrier = SelectField(_l("Carrier"), validate_choice=False)
+    code = StringField(_l("Carrier's code"), validators=[Length(max=64)])
+    status = SelectField(_l("Means"), validate_choice=False)
+    at_pickup_point = BooleanField(_l("At the pickup point"))
+    problem = BooleanField(_l("Delayed / problem"))
+
+
+class RemoveOverrideForm(FlaskForm):
+    carrier = HiddenField()
+    code = HiddenField()

@@ -25,8 +25,9 @@ from sqlalchemy.orm import joinedload
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
-from app.carriers.mapping import COD_PAID_OUT, TABLES, map_event
+from app.carriers.mapping import COD_PAID_OUT, TABLES
 from app.carriers.models import CarrierState, SyncRun
+from app.carriers.overrides import map_event
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
 from app.clock import utcnow
 from app.database import writing

@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from app import settings as app_settings
 from app.auth import admin_required
-from app.carriers import CARRIER_CODES, carrier_name, services
-from app.carriers.forms import CarrierSettingsForm, EmptyForm, WebhookForm
+from app.carriers import CARRIER_CODES, carrier_name, overrides, services
+from app.carriers.forms import CarrierSettingsForm, EmptyForm, MappingOverrideForm, RemoveOverrideForm, WebhookForm
 from app.carriers.registry import CREDENTIALS, setting
 from app.carriers.sync import sync_all
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
+from app.orders import statuses
 
 admin_bp = Blueprint("carriers_admin", __name__, url_prefix="/admin/carriers")
 bp = Blueprint("carriers", __name__, url_prefix="/carriers")
@@ -44,7 +45,15 @@ def _forms(rows):
     return forms
 
 
-def _page(status=200, forms=None, webhook_form=None):
+def _mapping_form(form=None):
+    form = form or MappingOverrideForm(formdata=None)
+    form.carrier.choices = [("", _("Choose…"))] + [(code, carrier_name(code)) for code in overrides.CARRIERS]
+    form.status.choices = [(code, str(statuses.label(code)) if code else _("Moves nothing"))
+                           for code in overrides.TARGETS]
+    return form
+
+
+def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
     rows = services.overview()
     for row in rows:
         row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
@@ -65,7 +74,9 @@ def _page(status=200, forms=None, webhook_form=None):
         outcomes=services.run_outcomes(runs),
         unmapped=services.unmapped_codes(), action_form=EmptyForm(), webhook_form=webhook_form,
         webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
-        webhook_url=url_for("carriers.inpost_webhook", _external=True), carrier_name=carrier_name), status
+        webhook_url=url_for("carriers.inpost_webhook", _external=True), carrier_name=carrier_name,
+        mapping_form=_mapping_form(mapping_form), overrides=overrides.overrides(), describe=overrides.describe,
+        remove_form=RemoveOverrideForm(formdata=None)), status
 
 
 @admin_bp.route("/")
@@ -150,6 +161,40 @@ def webhook_settings():
     db.session.commit()
     flash(_("Webhook settings saved."), "success")
     return redirect(url_for("carriers_admin.index") + "#webhook")
+
+
+@admin_bp.route("/mapping", methods=["POST"])
+@admin_required
+def save_mapping():
+    form = _mapping_form(MappingOverrideForm())
+    if form.validate_on_submit():
+        try:
+            overrides.set_override(form.carrier.data, form.code.data, status=form.status.data,
+                                   at_pickup_point=form.at_pickup_point.data, problem=form.problem.data,
+                                   actor=current_user)
+        except overrides.OverrideError as error:
+            db.session.rollback()
+            form.code.errors = list(form.code.errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("%(carrier)s code %(code)s now means: %(meaning)s.", carrier=carrier_name(form.carrier.data),
+                    code=overrides.normalize_code(form.carrier.data, form.code.data),
+                    meaning=overrides.describe(overrides.map_event(form.carrier.data, form.code.data))), "success")
+            return redirect(url_for("carriers_admin.index") + "#mapping")
+    flash(_("The settings were not saved: check the fields marked below."), "error")
+    return _page(400, mapping_form=form)
+
+
+@admin_bp.route("/mapping/remove", methods=["POST"])
+@admin_required
+def remove_mapping():
+    form = RemoveOverrideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if overrides.remove_override(form.carrier.data, form.code.data, actor=current_user):
+        db.session.commit()
+        flash(_("The default meaning applies again."), "success")
+    return redirect(url_for("carriers_admin.index") + "#mapping")
 
 
 # ---- InPost push --------------------------------------------------------------------------------
