@@ -25,16 +25,25 @@ def app_config():
     return {"CARRIER_RETRIES": 0, "CARRIER_TIMEOUT_SECONDS": 2}
 
 
+class Answers(dict):
+    """Waybill → status code; ``fields`` adds fields to a waybill's item (its storage dates…)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields = {}
+
+
 @pytest.fixture
 def nova_poshta(db, httpserver):
     """A local Nova Poshta answering each waybill with the code set in the returned dict."""
-    codes = {}
+    codes = Answers()
 
     def answer(request):
         from werkzeug import Response
 
         numbers = [d["DocumentNumber"] for d in json.loads(request.get_data())["methodProperties"]["Documents"]]
-        items = [np_item(n, codes[n], TEXTS[codes[n]], DateScan=SCANS[codes[n]]) for n in numbers]
+        items = [np_item(n, codes[n], TEXTS[codes[n]], **{"DateScan": SCANS[codes[n]], **codes.fields.get(n, {})})
+                 for n in numbers]
         return Response(json.dumps(np_envelope(items)), content_type="application/json")
 
     httpserver.expect_request("/np/", method="POST").respond_with_handler(answer)

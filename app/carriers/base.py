@@ -90,6 +90,8 @@ class TrackResult:
     #: Why this parcel's part of the answer could not be understood ("" when it could). Such a
     #: parcel is recorded (the reason for the admin, ``raw`` on the shipment) and changes nothing.
     unreadable: str = ""
+    #: The last day the parcel waits at the pickup point free of charge, where the carrier says
+    storage_until: date | None = None
 
     @classmethod
     def unreadable_parcel(cls, number, reason, raw=None):

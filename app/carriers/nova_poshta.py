@@ -5,6 +5,8 @@ an event when the status or its scan time changes. Logical errors come back as
 ``success: false`` whatever the HTTP status; values may be strings or numbers; dates come in
 several formats (carriers.md §1).
 """
+from datetime import timedelta
+
 from app.carriers.base import (
     CarrierAdapter,
     CarrierAuthError,
@@ -21,6 +23,17 @@ AUTH_ERROR_CODES = {"20000200068", "20000200069"}
 NOT_FOUND_CODE = "3"
 #: Where the time of the current status is, best first
 DATE_FIELDS = ("DateScan", "TrackingUpdateDate", "RecipientDateTime", "DateCreated")
+
+
+def free_storage_until(item):
+    """The last free day at the branch: the day before paid storage starts.
+
+    ``DatePayedKeeping`` is when paid storage starts (carriers.md §1.4); ``DateFirstDayStorage``
+    is the same day in the answers published (arrival + 8 days in RomaBilka's delivered fixture,
+    Nova Poshta keeping a parcel free for 7 days), so it stands in when the first is empty.
+    """
+    paid_from = parse_date(item.get("DatePayedKeeping")) or parse_date(item.get("DateFirstDayStorage"))
+    return paid_from - timedelta(days=1) if paid_from else None
 
 
 def _messages(value):
@@ -91,7 +104,8 @@ class NovaPoshta(CarrierAdapter):
             raise ParcelUnreadable(f"status {code} without a readable date ({', '.join(DATE_FIELDS)})")
         location = text_of(item.get("WarehouseRecipient")) or text_of(item.get("CityRecipient"))
         event = TrackedEvent(code, text_of(item.get("Status")), when, location)
-        return TrackResult(number, True, [event], parse_date(item.get("ScheduledDeliveryDate")), item)
+        return TrackResult(number, True, [event], parse_date(item.get("ScheduledDeliveryDate")), item,
+                           storage_until=free_storage_until(item))
 
     def test_connection(self):
         payload, error = self._call([{"DocumentNumber": self.probe_number, "Phone": ""}])

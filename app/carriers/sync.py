@@ -225,6 +225,9 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
     if result.scheduled_delivery_date and result.scheduled_delivery_date != shipment.scheduled_delivery_date:
         shipment.scheduled_delivery_date = result.scheduled_delivery_date
         visible = True
+    if result.storage_until != shipment.storage_until:
+        shipment.storage_until = result.storage_until  # a carrier that gives none clears it
+        visible = True
     if visible and order.version == version_before:
         lifecycle.touch(order)
     shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy,
@@ -301,7 +304,7 @@ class _Parcel:
     """
 
     COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active", "status",
-               "cod_state", "refused_at")
+               "cod_state", "refused_at", "storage_until")
 
     def __init__(self, row, order):
         self.__dict__.update(zip(self.COLUMNS, row), order=order, changes={})
@@ -346,7 +349,8 @@ def _apply_chunk_now(pairs, counts, now, simulated):
                       for sid, result in pairs if sid in parcels]
         news = {parcel.order.id for parcel, result, new in stored
                 if new or (result.scheduled_delivery_date
-                           and result.scheduled_delivery_date != parcel.scheduled_delivery_date)}
+                           and result.scheduled_delivery_date != parcel.scheduled_delivery_date)
+                or (new is not None and result.storage_until != parcel.storage_until)}
         siblings = {}  # order id → {shipment id: status} of every parcel of the orders with news
         if news:
             orders = {o.id: o for o in db.session.execute(

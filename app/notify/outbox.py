@@ -238,15 +238,21 @@ def pickup_reminders(now=None):
 
     The flag is set by the carrier sync (``lifecycle.set_flags``), which sends no signal, so this
     job (run before every dispatch) notices it: on first sight it queues an "arrived" message, and
-    after PICKUP_REMINDER_DAYS one reminder. The waiting starts at the carrier's first "at the
-    pickup point" event when there is one, else when this job first saw the flag. Returns the
-    number of orders reminded. The caller commits.
+    one reminder before free storage ends: at the start (local midnight) of the day before the
+    last free day the carrier gives (``Shipment.storage_until``), or, for a carrier that gives
+    none, after PICKUP_REMINDER_DAYS. The waiting starts at the carrier's first "at the pickup
+    point" event when there is one, else when this job first saw the flag. Returns the number of
+    orders reminded. The caller commits.
     """
     now = now or utcnow()
     days = rules.setting_int("PICKUP_REMINDER_DAYS", 3)
     waiting = db.session.execute(db.select(Order).where(
         Order.at_pickup_point.is_(True), Order.status == statuses.IN_TRANSIT)).scalars().all()
     reminded = 0
+    deadlines = dict(db.session.execute(
+        db.select(Shipment.order_id, func.min(Shipment.storage_until))
+        .where(Shipment.order_id.in_([o.id for o in waiting]), Shipment.active.is_(True),
+               Shipment.storage_until.is_not(None)).group_by(Shipment.order_id)).all()) if waiting else {}
     for order in waiting:
         watch = db.session.get(PickupWatch, order.id)
         if watch is None:
@@ -255,13 +261,22 @@ def pickup_reminders(now=None):
                     Shipment.order_id == order.id, CarrierEvent.at_pickup_point.is_(True))).scalar_one_or_none()
             watch = PickupWatch(order_id=order.id, since=min(first, now) if first else now)
             db.session.add(watch)
-            if watch.since + timedelta(days=days) > now:  # older arrivals get the reminder instead
+            if reminder_due(watch.since, deadlines.get(order.id), days) > now:  # older arrivals: the reminder
                 enqueue(order, kind="pickup", status=order.status, now=now)
-        if watch.reminded_at is None and watch.since + timedelta(days=days) <= now:
+        if watch.reminded_at is None and reminder_due(watch.since, deadlines.get(order.id), days) <= now:
             enqueue(order, kind="reminder", status=order.status, now=now)
             watch.reminded_at = now
             reminded += 1
     return reminded
+
+
+def reminder_due(since, storage_until, days):
+    """When a parcel waiting at the pickup point since ``since`` is reminded about (naive UTC)."""
+    if storage_until is None:
+        return since + timedelta(days=days)
+    from app.admin.orderlist import local_day_start
+
+    return local_day_start(storage_until - timedelta(days=1))
 
 
 # ---- staff actions ---------------------------------------------------------------------------

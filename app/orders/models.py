@@ -135,6 +135,8 @@ class Shipment(db.Model):
     last_raw_text = db.Column(db.String(500))
     raw_payload = db.Column(db.Text, info={"personal": True})
     scheduled_delivery_date = db.Column(db.Date)
+    #: The last day the parcel waits at the pickup point free of charge (from the carrier), or None
+    storage_until = db.Column(db.Date)
     #: The parcel's own progress (a shop status, from its carrier's events); None until it has
     #: any. An order of several parcels moves as they do (``statuses.order_status_from_parcels``).
     status = db.Column(db.String(20))

@@ -111,6 +111,8 @@ class TrackingView:
     shipments: list
     #: "1 of 2 parcels delivered" for an order of several parcels, else ""
     parcels_summary: str
+    #: "Free storage until Tue, 9 Dec" while waiting at the pickup point, where the carrier gives it
+    storage_text: str
     timeline: list
     poll: bool
     open_return: object = None
@@ -220,6 +222,16 @@ def _shipments(order):
     return views
 
 
+def storage_text(order):
+    """"Free storage until …" for the earliest deadline of the parcels still waiting, or ""."""
+    days = [s.storage_until for s in order.shipments if s.storage_until and s.active]
+    if not days or not (order.at_pickup_point and order.status == statuses.IN_TRANSIT):
+        return ""
+    if min(days) < datetime.now(ZoneInfo(select_timezone())).date():
+        return ""  # free storage is over (the carrier's "storage is charged" says so)
+    return _("Free storage until %(date)s", date=format_day(min(days)))
+
+
 def parcels_summary(order):
     """"1 of 2 parcels delivered" (and how many came back) for an order of several parcels; else ""."""
     parcels = [s.status for s in order.shipments]
@@ -283,7 +295,7 @@ def tracking_view(order):
         expected_source=(_("the carrier's date") if expected.source == "carrier" else _("our estimate"))
         if expected else "",
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
-        shipments=_shipments(order), parcels_summary=parcels_summary(order),
+        shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=storage_text(order),
         timeline=_timeline(order, open_return), poll=not order.is_terminal,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
         can_request_return=order.status in RETURNABLE and open_return is None)
