@@ -592,13 +592,17 @@ def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=Fal
     return [s for s in summaries if s is not None]
 
 
+_ATTENTION_SCAN = threading.Lock()
+
+
 def scheduled_sync(app, carriers=None):
     """The scheduler's job (one per carrier): sync what is due (one log line when something happened)."""
     summaries = sync_all(app, trigger="schedule", carriers=carriers)
     if any(s["new_events"] or s["status_changes"] for s in summaries):
         from app.attention.services import scheduled_job as attention_rules
 
-        attention_rules(app)  # parcels that moved leave the Attention page at once
+        with _ATTENTION_SCAN:  # each carrier has its own job: their scans take turns, never open one twice
+            attention_rules(app)  # parcels that moved leave the Attention page at once
     if any(s["new_events"] or s["status_changes"] or s["error_count"] for s in summaries):
         log.info("carrier sync: %s", "; ".join(
             f"{s['carrier']} {s['shipments']} parcels, {s['new_events']} new events, "
