@@ -106,6 +106,9 @@ class Config:
 
     # Mail
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    #: Private hosts that carriers, SMS gateways, SMTP and webhooks may reach (app/outbound.py): host
+    #: names, addresses or networks, e.g. "mail.internal, 10.0.0.0/8". Empty: public addresses only.
+    OUTGOING_ALLOWED_HOSTS = os.environ.get("OUTGOING_ALLOWED_HOSTS", "")
     SMTP_PORT = _int("SMTP_PORT", 25)
     SMTP_USER = os.environ.get("SMTP_USER", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
@@ -209,3 +212,6 @@ class TestConfig(Config):
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
     SMTP_HOST = ""
+    # The suite's stand-in carriers, gateways and mail servers listen on 127.0.0.1 (an admin's
+    # explicit allowance); tests of refused addresses use 127.0.0.2 and public-looking ranges.
+    OUTGOING_ALLOWED_HOSTS = "127.0.0.1"

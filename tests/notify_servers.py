@@ -62,11 +62,13 @@ class SmtpServer:
 
 
 class SilentServer:
-    """Accepts TCP connections and never answers (a hanging webhook receiver)."""
+    """Accepts TCP connections and never answers (a hanging webhook receiver). On another loopback
+    address (``host="127.0.0.2"``) it stands for an internal service: ``connections`` shows whether
+    anything reached it."""
 
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.connections = []

@@ -24,11 +24,12 @@ from app.carriers.meest import Meest
 from app.carriers.nova_poshta import NovaPoshta
 from app.carriers.ukrposhta import Ukrposhta
 from app.carriers.zones import zone_for
+from app.outbound import parse_allowed
 
 
 def settings(code, url, **kw):
     base = dict(code=code, mode="live", base_url=url, timeout=0.5, connect_timeout=0.5, retries=2,
-                backoff_base=0.01, backoff_max=0.05)
+                backoff_base=0.01, backoff_max=0.05, allowed_hosts=parse_allowed("127.0.0.1"))
     base.update(kw)
     return CarrierSettings(**base)
 

@@ -86,7 +86,7 @@ def test_make_run_then_an_explicit_mode_really_asks_the_configured_carrier(sqlit
         assert _FakeNovaPoshta.calls == []
         # make run again, with Nova Poshta configured in the environment
         live = dict(env, NOVAPOSHTA_MODE="live", NOVAPOSHTA_API_URL=f"http://127.0.0.1:{fake.server_port}/",
-                    NOVAPOSHTA_API_KEY="np-key-from-the-environment")
+                    NOVAPOSHTA_API_KEY="np-key-from-the-environment", OUTGOING_ALLOWED_HOSTS="127.0.0.1")
         _run(["db", "upgrade"], live)
         assert "already loaded" in _run(["demo-data"], live)
         _serve(live, until=lambda: bool(_FakeNovaPoshta.calls))

@@ -388,17 +388,20 @@ def test_hanging_webhook_receiver_times_out_and_is_retried(notify, db, make_orde
 
 
 def test_webhook_to_a_private_address_is_refused_unless_allowed(notify, db, make_order, httpserver):
+    notify.config["OUTGOING_ALLOWED_HOSTS"] = ""  # the suite allows 127.0.0.1; this test does not
     httpserver.expect_request("/hook").respond_with_data("", status=204)
     endpoint, _ = add_endpoint(db, httpserver.url_for("/hook"), allow_private=False)
     make_order(customer=customer(db))
     dispatch(now=later())
     row = rows(db, endpoint_id=endpoint.id)[0]
     assert row.state == "failed" and "127.0.0.1" in row.last_error and not httpserver.log
-    from app.notify.net import UnsafeAddress, check_public_url
+    from app.outbound import Guard, RefusedAddress
 
-    for url in ("http://10.1.2.3/", "http://169.254.169.254/latest", "http://[::1]/", "ftp://example.com/"):
-        with pytest.raises(UnsafeAddress):
-            check_public_url(url)
+    for url in ("http://10.1.2.3/", "http://169.254.169.254/latest", "http://[::1]/", "ftp://example.com/",
+                "http://100.100.100.200/latest/meta-data", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/",
+                "http://192.0.0.8/", "http://198.18.0.1/", "http://224.0.0.1/"):
+        with pytest.raises(RefusedAddress):
+            Guard().check_url(url)
 
 
 # ---- reminder --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from app.orders.services import (
     parse_cod_amount,
     parse_price,
 )
+from app.text import csv_writer
 
 COLUMNS = (
     "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
@@ -309,7 +310,7 @@ def _iso(value):
 def csv_rows(orders):
     """Lines of CSV text: the header, then one line per item (a generator for streaming)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
 
     def flush():
         value = buffer.getvalue()

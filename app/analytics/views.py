@@ -1,5 +1,4 @@
 """Analytics pages for staff: a chosen period, and a printable monthly report with CSV."""
-import csv
 import io
 from datetime import timezone
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from app.clock import utcnow
 from app.notify.admin_views import kind_label
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.orders import statuses
+from app.text import csv_writer
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin/analytics")
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
@@ -193,7 +193,7 @@ def report_csv(report, section=None):
     """The report as CSV (days for delivery, hours for stages, shares from 0 to 1); ``section`` one
     figure of the page (``CSV_SECTIONS``), None for all."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     out = _Rows(writer, CSV_SECTIONS.get(section))
 

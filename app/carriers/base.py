@@ -118,6 +118,8 @@ class CarrierSettings:
     rate: str = ""
     concurrency: int = 8
     sandbox_step_minutes: float = 2.0
+    #: Private hosts the admin allowed (``OUTGOING_ALLOWED_HOSTS``, parsed by ``app.outbound``)
+    allowed_hosts: tuple = ()
 
 
 class CarrierAdapter:

@@ -18,11 +18,10 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError, SSLError, TimeoutError
 
 from app.carriers.base import CarrierUnavailable
+from app.outbound import Guard, refused_reason
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -94,22 +93,6 @@ def _shut(sock):
         pass
 
 
-class _DeadlineHTTPConnection(_Deadline, HTTPConnection):
-    pass
-
-
-class _DeadlineHTTPSConnection(_Deadline, HTTPSConnection):
-    pass
-
-
-class _DeadlineHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _DeadlineHTTPConnection
-
-
-class _DeadlineHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _DeadlineHTTPSConnection
-
-
 class Response:
     """What adapters read from an answer (the bits of ``requests.Response`` they need)."""
 
@@ -127,9 +110,10 @@ class HttpClient:
     def __init__(self, settings, sleep=time.sleep):
         self.settings = settings
         self.limiter = RateLimiter(settings.rate)
-        self.pool = urllib3.PoolManager(maxsize=max(4, int(settings.concurrency) + 2), retries=False,
-                                        headers={"User-Agent": "Posylka/1.0 (+order tracking)"})
-        self.pool.pool_classes_by_scheme = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+        # every call checked and pinned by the outgoing-request guard (the URL is an admin's setting)
+        self.pool = Guard(allowed=settings.allowed_hosts).pool_manager(
+            mixins=(_Deadline,), maxsize=max(4, int(settings.concurrency) + 2), retries=False,
+            headers={"User-Agent": "Posylka/1.0 (+order tracking)"})
         self._sleep = sleep
         self.calls = 0
 
@@ -199,6 +183,9 @@ def connection_failure(settings, exc):
     unresolvable connection a kind of ``ConnectTimeoutError``, so those are told apart first:
     "no answer within 10 s" after 2 ms would send an admin looking in the wrong place."""
     code = settings.code
+    reason = refused_reason(exc)
+    if reason:
+        return "refused", f"{code}: refused by the outgoing-request guard ({reason})"
     if isinstance(exc, NameResolutionError):
         return "dns", f"{code}: the host name could not be resolved ({exc.__class__.__name__})"
     if isinstance(exc, NewConnectionError):

@@ -9,6 +9,7 @@ from app.carriers.meest import Meest
 from app.carriers.nova_poshta import NovaPoshta
 from app.carriers.sandbox import Simulator
 from app.carriers.ukrposhta import Ukrposhta
+from app.outbound import parse_allowed
 
 ADAPTERS = {"nova_poshta": NovaPoshta, "ukrposhta": Ukrposhta, "meest": Meest, "dhl": Dhl, "inpost": InPost}
 
@@ -58,6 +59,7 @@ def carrier_settings(code):
         rate=setting(f"{prefix}_RATE_LIMIT", DEFAULT_RATES.get(code, "")) or "",
         concurrency=max(1, _number("CARRIER_CONCURRENCY", 20, int)),
         sandbox_step_minutes=_number("SANDBOX_STEP_MINUTES", 2.0),
+        allowed_hosts=parse_allowed(setting("OUTGOING_ALLOWED_HOSTS", "")),
     )
 
 

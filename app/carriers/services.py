@@ -25,6 +25,10 @@ class CarrierSettingsError(Exception):
     pass
 
 
+class SecretNeeded(CarrierSettingsError):
+    """The API URL changed but the stored key, token or password was not entered again."""
+
+
 def overview():
     """One dict per carrier for the admin page."""
     states = {s.carrier: s for s in db.session.execute(select(CarrierState)).scalars()}
@@ -113,6 +117,12 @@ def save_carrier_settings(code, *, mode, base_url, credentials, actor):
     base_url = (base_url or "").strip()
     if base_url and not base_url.startswith(("http://", "https://")):
         raise CarrierSettingsError(base_url)
+    if "base_url" not in fixed and base_url != (setting(f"{prefix}_API_URL", "") or "").strip():
+        # the stored credentials would be sent to the new address: only if the admin types them again
+        for name, (suffix, secret) in CREDENTIALS[code].items():
+            if secret and name != "session_token" and name not in fixed and setting(f"{prefix}_{suffix}", "") \
+                    and not (credentials.get(name) or "").strip():
+                raise SecretNeeded(name)
     if "mode" not in fixed:
         app_settings.put(f"{prefix}_MODE", mode)
     if "base_url" not in fixed:

@@ -98,6 +98,14 @@ def save(code):
         services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data, actor=current_user,
                                        credentials={n: getattr(form, n).data for n in ("api_key", "token", "username",
                                                                                          "password")})
+    except services.SecretNeeded as error:
+        db.session.rollback()
+        field = getattr(form, str(error.args[0]), None)
+        if field is not None:
+            field.errors = list(field.errors) + [_("The API address changed: enter this again, so that it is sent "
+                                                   "only where you mean.")]
+        flash(_("The settings were not saved: check the fields marked below."), "error")
+        return _page(400, forms={code: form})
     except services.CarrierSettingsError:
         db.session.rollback()
         flash(_("The settings were not saved: check the fields marked below."), "error")

@@ -307,7 +307,7 @@ def settings_page():
                 field.data = int(value) if value not in (None, "") else None
             else:
                 field.data = value or ""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.secrets_follow_hosts(settings.get):
         from app.notify.rules import parse_quiet_hours
 
         quiet = (form.NOTIFY_QUIET_HOURS.data or "").strip()

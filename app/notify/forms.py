@@ -55,3 +55,18 @@ class SettingsForm(FlaskForm):
                                         validators=[Optional(), NumberRange(1, 30)])
 
     SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN")
+    #: A stored secret goes only to the host it was entered for: a changed host asks for it again.
+    SECRET_HOSTS = {"SMTP_PASSWORD": "SMTP_HOST"}
+
+    def secrets_follow_hosts(self, current):
+        """False, with an error on the secret's field, when a host changed but its stored secret was
+        not entered again (``current(name)`` is the stored value)."""
+        ok = True
+        for secret, host in self.SECRET_HOSTS.items():
+            field = getattr(self, secret)
+            changed = (getattr(self, host).data or "").strip() != (current(host) or "").strip()
+            if changed and current(secret) and not field.data:
+                field.errors = list(field.errors) + [_l("The server changed: enter the password again, so that it is "
+                                                        "sent only where you mean.")]
+                ok = False
+        return ok

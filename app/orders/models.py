@@ -2,10 +2,12 @@
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy.orm import validates
 
 from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
+from app.text import one_line
 
 
 class Customer(db.Model):
@@ -26,6 +28,11 @@ class Customer(db.Model):
 
     user = db.relationship("User", back_populates="customer")
     orders = db.relationship("Order", back_populates="customer", lazy="dynamic")
+
+    @validates("name", "phone")
+    def _one_line(self, _key, value):
+        # from every way in (API, platform webhooks, staff forms, CSV import): a name is one line
+        return one_line(value)
 
     def __repr__(self):
         return f"<Customer {self.id} {self.email}>"

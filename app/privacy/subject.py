@@ -4,7 +4,6 @@ Both are driven by the registry, so a table that registers itself is exported an
 without changes here. Every export, erasure and staff view writes an audit row naming the
 customer by id only (an audit row must not become a new copy of the data it protects).
 """
-import csv
 import io
 import json
 import zipfile
@@ -20,6 +19,7 @@ from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Customer, Order
 from app.privacy.registry import anonymise, sources
+from app.text import csv_writer
 
 EXPORT_FORMAT = "posylka-personal-data-1"
 #: A customer acting on their own account: the audit row must not point at the erased user.
@@ -78,7 +78,7 @@ def to_csv_zip(data):
         for table, rows in data["tables"].items():
             text = io.StringIO()
             columns = list(rows[0]) if rows else []
-            writer = csv.writer(text)
+            writer = csv_writer(text)
             writer.writerow(columns)
             for row in rows:
                 writer.writerow(["" if row[c] is None else row[c] for c in columns])

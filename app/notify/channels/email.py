@@ -20,10 +20,14 @@ from app.extensions import db
 from app.notify import preferences, skips
 from app.notify.channels import Channel, DeliveryError, register
 from app.notify.models import DevMail
+from app.outbound import RefusedAddress, admin_guard
+from app.text import one_line
 
 
 def _header(value):
-    """A header value as 7-bit text (RFC 2047 encoded words when it is not ASCII)."""
+    """A header value as 7-bit text (RFC 2047 encoded words when it is not ASCII), on one line:
+    data in a header (a customer's name, a subject from a template) never starts a header of its own."""
+    value = one_line(value) or ""
     if value.isascii():
         return value
     return Header(value, "utf-8").encode(linesep="\r\n")
@@ -32,7 +36,7 @@ def _header(value):
 def address_header(name, address):
     """An address header value (From, To): the display name encoded on its own (RFC 2047), the
     address left readable, so a Cyrillic name never hides the address from mail servers."""
-    return formataddr((name or "", address), charset="utf-8")
+    return formataddr((one_line(name) or "", one_line(address) or ""), charset="utf-8")
 
 
 def _base64(text):
@@ -134,7 +138,7 @@ class EmailChannel(Channel):
         host = self._smtp_host()
         port = int(self.setting("SMTP_PORT", 25) or 25)
         timeout = int(self.setting("SMTP_TIMEOUT_SECONDS", 15) or 15)
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp = admin_guard().smtp(host, port, timeout)  # the host is checked and pinned
         # SMTP is a chatty request/response protocol: without this, Nagle's algorithm adds latency
         smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if str(self.setting("SMTP_STARTTLS", False)).lower() in {"1", "true", "yes", "on"}:
@@ -165,6 +169,9 @@ class EmailChannel(Channel):
                 permanent = 500 <= error.smtp_code < 600
                 raise DeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}", retry=not permanent,
                                     code=error.smtp_code)
+            except RefusedAddress as error:
+                self.close()
+                raise DeliveryError(f"SMTP host refused: {error}", retry=False)
             except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
                 self.close()  # a reused connection the server dropped: reconnect once
                 if attempt == 2:

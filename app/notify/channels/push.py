@@ -11,7 +11,7 @@ from app import settings
 from app.extensions import db
 from app.notify.channels import Channel, DeliveryError, register
 from app.notify.models import PushSubscription
-from app.notify.net import UnsafeAddress, check_public_url
+from app.outbound import Guard, RefusedAddress, refused_reason
 
 
 def vapid_public_key():
@@ -72,11 +72,12 @@ class PushChannel(Channel):
                                  ).scalar_one_or_none()
         if sub is None:
             raise DeliveryError(_("The browser is no longer subscribed."), retry=False)
-        if str(settings.get("PUSH_ALLOW_PRIVATE", "")).lower() not in {"1", "true", "yes", "on"}:
-            try:
-                check_public_url(sub.endpoint)
-            except UnsafeAddress as error:
-                raise DeliveryError(str(error), retry=False)
+        # a browser (anyone) chose this URL: public addresses only, pinned, no redirects
+        guard = Guard(allow_private=str(settings.get("PUSH_ALLOW_PRIVATE", "")).lower() in {"1", "true", "yes", "on"})
+        try:
+            guard.check_url(sub.endpoint)
+        except RefusedAddress as error:
+            raise DeliveryError(str(error), retry=False)
         data = json.dumps({"title": message.subject or "", "body": message.body,
                            "url": context.get("tracking_link") or "/", "tag": context.get("order_number")},
                           ensure_ascii=False)
@@ -84,7 +85,8 @@ class PushChannel(Channel):
             response = webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
                                data=data, vapid_private_key=_private_key(),
                                vapid_claims={"sub": settings.get("VAPID_SUBJECT", "mailto:admin@localhost")},
-                               timeout=int(settings.get("PUSH_TIMEOUT_SECONDS", 15) or 15), ttl=86400)
+                               timeout=int(settings.get("PUSH_TIMEOUT_SECONDS", 15) or 15), ttl=86400,
+                               requests_session=guard.session())
         except WebPushException as error:
             status = getattr(error.response, "status_code", None)
             if status in (404, 410):
@@ -93,5 +95,8 @@ class PushChannel(Channel):
             raise DeliveryError(f"push service error: HTTP {status}", code=status,
                                 retry=status is None or status >= 500 or status == 429)
         except Exception as error:  # network errors from requests
+            reason = refused_reason(error)
+            if reason:
+                raise DeliveryError(f"refused: {reason}", retry=False)
             raise DeliveryError(f"push service unreachable: {error.__class__.__name__}")
         return response.headers.get("Location") if hasattr(response, "headers") else None

@@ -9,6 +9,7 @@ import requests
 from app import settings
 from app.notify import skips
 from app.notify.channels import Channel, DeliveryError, register
+from app.outbound import admin_guard
 
 GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
@@ -69,8 +70,8 @@ class Gateway:
     def post(self, url, token, timeout, **body):
         """POST to the gateway; (HTTP status, JSON answer). Unreachable, 429, 5xx or not JSON → retry."""
         try:
-            response = requests.post(url, timeout=timeout, allow_redirects=False,
-                                     headers={"Authorization": f"Bearer {token}"}, **body)
+            with admin_guard().session() as session:
+                response = session.post(url, timeout=timeout, headers={"Authorization": f"Bearer {token}"}, **body)
         except requests.RequestException as error:
             raise DeliveryError(f"{self.name} unreachable: {error.__class__.__name__}")
         if response.status_code >= 500 or response.status_code == 429:

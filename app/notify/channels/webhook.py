@@ -2,8 +2,8 @@
 
 Each event keeps its ``webhook-id`` across retries and replays; the timestamp and signature are
 fresh per attempt. Redirects are not followed (a 3xx is a failure), ``410 Gone`` disables the
-endpoint, and URLs resolving to private or loopback addresses are refused unless an admin
-allowed them for that endpoint.
+endpoint, and every connection goes through the outgoing-request guard (``app.outbound``):
+private and loopback addresses are refused unless an admin allowed them for that endpoint.
 """
 import base64
 import json
@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app import settings
 from app.notify.channels import Channel, DeliveryError, register
-from app.notify.net import UnsafeAddress, check_public_url
+from app.outbound import RefusedAddress, admin_guard, refused_reason
 
 
 def new_secret():
@@ -40,17 +40,17 @@ class WebhookChannel(Channel):
     customer_facing = False
 
     def __init__(self):
-        self._session = requests.Session()
+        self._sessions = {}  # one pinned session per guard (with or without the endpoint's allowance)
 
     def send(self, notification, message, context):
         endpoint = notification.endpoint
         if endpoint is None or not endpoint.enabled:
             raise DeliveryError("the endpoint is disabled", retry=False)
-        if not endpoint.allow_private:
-            try:
-                check_public_url(endpoint.url)
-            except UnsafeAddress as error:
-                raise DeliveryError(f"refused: {error}", retry=False)
+        guard = admin_guard(allow_private=endpoint.allow_private)
+        try:
+            guard.check_url(endpoint.url)
+        except RefusedAddress as error:
+            raise DeliveryError(f"refused: {error}", retry=False)
         secret = endpoint_secret(endpoint)
         if not secret:
             raise DeliveryError("the endpoint's secret cannot be read", retry=False)
@@ -59,11 +59,15 @@ class WebhookChannel(Channel):
         headers.update(sign(secret, notification.event_id, body))
         timeout = int(settings.get("WEBHOOK_TIMEOUT_SECONDS", 12) or 12)
         try:
-            response = self._session.post(endpoint.url, data=body.encode("utf-8"), headers=headers,
+            session = self._sessions.get(guard) or self._sessions.setdefault(guard, guard.session())
+            response = session.post(endpoint.url, data=body.encode("utf-8"), headers=headers,
                                           timeout=(min(timeout, 5), timeout), allow_redirects=False)
         except requests.Timeout:
             raise DeliveryError(f"no answer within {timeout} s")
         except requests.RequestException as error:
+            reason = refused_reason(error)
+            if reason:
+                raise DeliveryError(f"refused: {reason}", retry=False)
             raise DeliveryError(f"connection failed: {error.__class__.__name__}")
         code = response.status_code
         if 200 <= code < 300:
@@ -76,7 +80,9 @@ class WebhookChannel(Channel):
         raise DeliveryError(f"HTTP {code}", code=code)
 
     def close(self):
-        self._session.close()
+        for session in self._sessions.values():
+            session.close()
+        self._sessions.clear()
 
 
 def event_payload(event_type, event_id, order, *, status=None, previous_status=None, at=None):

@@ -1,0 +1,45 @@
+"""Text that leaves the shop in places where a line break or a formula means something.
+
+``one_line`` is for values that end up in a header line (an e-mail's To and Subject): every
+control character becomes a space, so data can never start a header of its own. ``csv_cell``
+is for spreadsheet exports: a cell that a spreadsheet program would run as a formula is
+written as text.
+"""
+import csv
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value):
+    """``value`` on one line: control characters (CR, LF, tab, NUL, C1) as spaces, runs of spaces as one."""
+    if value is None:
+        return None
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+#: What a spreadsheet program reads as the start of a formula (OWASP's list, tab and CR included).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A number or a phone number ("+380 67 123-45-67", "-5.00"): starts like a formula but runs nothing.
+_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().-]*\d[\d\s().-]*")
+
+
+def csv_cell(value):
+    """A CSV cell that a spreadsheet shows as the text it is: a value that would start a formula
+    (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM(...)``) gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row):
+        return self._writer.writerow([csv_cell(value) for value in row])
+
+
+def csv_writer(buffer):
+    """``csv.writer(buffer)`` for exports: every cell goes through ``csv_cell``."""
+    return _SafeWriter(csv.writer(buffer))
