@@ -73,9 +73,16 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     API_TOKEN_SECONDS = _int("API_TOKEN_SECONDS", 3600)
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 256 * 1024)
+    #: Any request body larger than this is refused with 413 before it is read (the CSV import
+    #: takes files up to 5 MB; the API has its own, smaller limit above)
+    MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 8 * 1024 * 1024)
     WOOCOMMERCE_WEBHOOK_SECRET = os.environ.get("WOOCOMMERCE_WEBHOOK_SECRET", "")
     SHOPIFY_WEBHOOK_SECRET = os.environ.get("SHOPIFY_WEBHOOK_SECRET", "")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")
+    #: Wrong passwords where a logged-in user confirms an action (erasing the account), per user
+    PASSWORD_CHECK_RATE_LIMIT = os.environ.get("PASSWORD_CHECK_RATE_LIMIT", "5 per minute;20 per hour")
+    #: A browser where an account logged in is exempt from that account's limit for this long
+    KNOWN_DEVICE_DAYS = _int("KNOWN_DEVICE_DAYS", 180)
     RATELIMIT_HEADERS_ENABLED = True
 
     # Security and privacy (see app/security.py and app/privacy/)

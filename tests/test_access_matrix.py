@@ -25,6 +25,7 @@ from sqlalchemy import text
 from app.api.services import create_client
 from app.attention.models import DeliveryException
 from app.auth.models import User
+from app.auth.sessions import UserSession
 from app.notify.models import DevMail, Notification, WebhookEndpoint
 from app.notify.preferences import unsubscribe_token
 from app.orders.models import Customer, Order
@@ -41,6 +42,7 @@ ROLES = ("anonymous", "other", "owner", "staff", "admin")
 CUSTOMER_PAGE = (LOGIN, 404, 200, 403, 403)      # the customer's own object; strangers get 404, never 403
 CUSTOMER_ACTION = (LOGIN, 404, OK, 403, 403)
 CUSTOMER_DOWNLOAD = (LOGIN, OK, OK, 403, 403)     # each customer downloads their own data
+OWN_DEVICE = (LOGIN, 404, OK, 404, 404)           # a log-in of the owner's: anyone else's "log out" finds nothing
 STAFF_PAGE = (LOGIN, 403, 403, 200, 200)
 STAFF_ACTION = (LOGIN, 403, 403, OK, OK)
 ADMIN_PAGE = (LOGIN, 403, 403, 403, 200)
@@ -57,6 +59,7 @@ MATRIX = {
     ("POST", "/orders/<number>/received"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/return"): CUSTOMER_ACTION,
     ("POST", "/account/privacy/export.<fmt>"): CUSTOMER_DOWNLOAD,
+    ("POST", "/account/devices/<int:session_id>/logout"): OWN_DEVICE,
     # signed links (tracking page, embeddable widget, one-click unsubscribe)
     ("GET", "/t/<token>"): SIGNED_LINK,
     ("GET", "/t/<token>/progress"): SIGNED_LINK,
@@ -212,6 +215,7 @@ def _world(app, db, make_user, make_order):
         "staff": ({}, _logged_in(app, staff.email)),
         "admin": ({}, _logged_in(app, admin.email)),
     }
+    values["session_id"] = db.session.execute(db.select(UserSession.id).filter_by(user_id=owner.id)).scalar_one()
     api = {
         "anonymous": ({}, app.test_client()),
         "other": (_bearer(app, sandbox_client, sandbox_secret), app.test_client()),

@@ -133,13 +133,38 @@ def test_idle_and_absolute_session_limits(app, db, make_user, client, login):
     assert client.get("/orders/").status_code == 302
 
 
-def test_remember_me_starts_a_new_session_after_the_idle_limit(app, db, make_user, client):
+def test_a_remembered_device_outlives_the_idle_limit_in_its_own_row(app, db, make_user, client):
     user = make_user("customer")
     client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
     db.session.execute(text("UPDATE user_sessions SET last_seen_at = :t"), {"t": utcnow() - timedelta(days=1)})
     db.session.commit()
     assert client.get("/orders/").status_code == 200
-    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 2
+    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1
+
+
+def test_a_copied_remember_cookie_dies_with_log_out_and_with_its_expiry(app, db, make_user, client):
+    user = make_user("customer")
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    remembered = client.get_cookie("remember_token").value
+    row = db.session.query(UserSession).filter_by(user_id=user.id).one()
+    assert row.remembered and row.expires_at > utcnow() + timedelta(days=app.config["REMEMBER_COOKIE_DAYS"] - 1)
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered)
+    assert thief.get("/orders/").status_code == 200
+    assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1  # the same device's row
+    client.post("/logout")
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered)
+    assert fresh.get("/orders/").status_code == 302 and thief.get("/orders/").status_code == 302
+
+    again = app.test_client()
+    again.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert again.get_cookie("remember_token").value != remembered  # one per log-in, never the same
+    db.session.execute(text("UPDATE user_sessions SET expires_at = :t"), {"t": utcnow() - timedelta(seconds=1)})
+    db.session.commit()
+    copy = app.test_client()
+    copy.set_cookie("remember_token", again.get_cookie("remember_token").value)
+    assert copy.get("/orders/").status_code == 302
 
 
 def test_log_out_everywhere_and_password_change(app, db, make_user, login):

@@ -41,3 +41,19 @@ def test_successful_log_ins_do_not_count(app, make_user, client):
         assert _attempt(client, user.email, password=PASSWORD).status_code == 302
         client.post("/logout")
     assert _attempt(client, user.email, password=PASSWORD).status_code == 302
+
+
+def test_guessing_from_elsewhere_never_locks_the_owner_out_of_a_known_browser(app, make_user, client):
+    user = make_user("admin")
+    owner = app.test_client()
+    assert _attempt(owner, user.email, password=PASSWORD, address="192.0.2.10").status_code == 302
+    owner.post("/logout")
+    for n in range(25):  # someone guessing from many addresses: more than both windows allow
+        _attempt(client, user.email, address=f"198.51.100.{n + 1}")
+    assert _attempt(client, user.email, password=PASSWORD, address="198.51.100.99").status_code == 429
+    # the owner's browser, where this account logged in before, still gets in
+    assert _attempt(owner, user.email, password=PASSWORD, address="192.0.2.10").status_code == 302
+    # a forged or foreign cookie does not help
+    stranger = app.test_client()
+    stranger.set_cookie("known_device", "forged")
+    assert _attempt(stranger, user.email, password=PASSWORD, address="203.0.113.9").status_code == 429

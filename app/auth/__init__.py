@@ -1,7 +1,7 @@
 """Log-in for customers and staff, roles, and the decorators that guard pages."""
 from functools import wraps
 
-from flask import abort, flash, g, make_response, redirect, request
+from flask import abort, flash, g, make_response, redirect, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,13 +30,22 @@ def init_app(app):
 
     @login_manager.user_loader
     def _load_user(identity):
+        from app.auth import sessions
         from app.auth.models import User
 
+        # "user id:session version", and for a remembered device ":its row's token"
+        parts = identity.split(":")
         try:
-            user_id, version = (int(part) for part in identity.split(":", 1))
-        except ValueError:
+            user_id, version = int(parts[0]), int(parts[1])
+        except (ValueError, IndexError):
             return None
+        token = parts[2] if len(parts) == 3 else None
         try:
+            if not session.get(sessions.SID_KEY):
+                # restoring a log-in from the remember-me cookie: only while its device's row lives
+                if sessions.remembered_row(user_id, token) is None:
+                    return None
+                g.posylka_remembered_token = token
             user = db.session.get(User, user_id)
         except SQLAlchemyError:
             # The database is down: treat the visitor as anonymous so that the 503 page (and

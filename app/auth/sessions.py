@@ -3,9 +3,13 @@
 Flask keeps its session in a signed cookie, and a copy of that cookie would stay valid after
 log-out. So each log-in gets a random id (kept in the cookie, stored here only as a hash) and
 a row: log-out deletes the row; "log out everywhere" deletes them all and bumps
-``User.session_version``, which also voids remember-me cookies; a row idle for
-``SESSION_IDLE_MINUTES`` or older than ``SESSION_ABSOLUTE_HOURS`` no longer counts (a
-remember-me cookie then starts a fresh one). Retention purges dead rows.
+``User.session_version``; a row idle for ``SESSION_IDLE_MINUTES`` or older than
+``SESSION_ABSOLUTE_HOURS`` no longer counts. Retention purges dead rows.
+
+"Keep me logged in" is a row too, one per device: the remember-me cookie names its row (the
+cookie holds the row's random id), so log-out, "log out this device" on the account page and the
+row's end after ``REMEMBER_COOKIE_DAYS`` end it wherever a copy of the cookie is. A remembered
+row is not ended by idleness (that is what remembering means).
 
 Every request checks its row before the view runs (one query, which also loads the user for
 Flask-Login's user loader), so no request gets a logged-in user whose row is dead.
@@ -53,16 +57,54 @@ def idle_limit():
     return timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
 
 
+def _lifetime(remembered):
+    if remembered:
+        return timedelta(days=int(current_app.config["REMEMBER_COOKIE_DAYS"]))
+    return timedelta(hours=int(current_app.config["SESSION_ABSOLUTE_HOURS"]))
+
+
 def start(user, *, remembered=False, now=None):
     """Record a new log-in of ``user`` in this browser (the caller's transaction)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(
         user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now,
-        expires_at=now + timedelta(hours=int(current_app.config["SESSION_ABSOLUTE_HOURS"])),
-        remembered=remembered, ip=(request.remote_addr or "")[:64] or None,
+        expires_at=now + _lifetime(remembered), remembered=remembered, ip=(request.remote_addr or "")[:64] or None,
         user_agent=(request.user_agent.string or "")[:255] or None))
     session[SID_KEY] = token
+    if remembered:
+        # Flask-Login writes the remember-me cookie from this value: it names this device's row
+        session["_user_id"] = f"{user.get_id()}:{token}"
+
+
+def token_hash():
+    """The hash of this browser's session id (what its row stores), else None."""
+    token = session.get(SID_KEY)
+    return _hash(token) if token else None
+
+
+def remembered_row(user_id, token, now=None):
+    """The live remembered row a remember-me cookie names (``user_id`` must match), else None."""
+    if not token:
+        return None
+    row = db.session.execute(db.select(UserSession).filter_by(token_hash=_hash(token))).scalar_one_or_none()
+    if row is None or row.user_id != user_id or not row.remembered or row.expires_at <= (now or utcnow()):
+        return None
+    return row
+
+
+def devices(user, now=None):
+    """The live log-ins of ``user``, newest activity first (the account page's list)."""
+    now = now or utcnow()
+    rows = db.session.execute(db.select(UserSession).filter_by(user_id=user.id)
+                              .order_by(UserSession.last_seen_at.desc())).scalars().all()
+    return [row for row in rows if is_alive(row, now)]
+
+
+def end_device(user, session_id):
+    """End one log-in of ``user`` (its remember-me cookie with it); False if there is none."""
+    return db.session.execute(db.delete(UserSession).where(
+        UserSession.id == session_id, UserSession.user_id == user.id)).rowcount > 0
 
 
 def current_row():
@@ -77,7 +119,7 @@ def current_row():
 
 
 def is_alive(row, now):
-    return row.expires_at > now and row.last_seen_at > now - idle_limit()
+    return row.expires_at > now and (row.remembered or row.last_seen_at > now - idle_limit())
 
 
 def end_all(user):
@@ -124,7 +166,8 @@ def _write_now(change):
 def expired_rows(now):
     """Rows that no longer let anyone in (for retention)."""
     idle = timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
-    return db.select(UserSession).where((UserSession.expires_at <= now) | (UserSession.last_seen_at <= now - idle))
+    return db.select(UserSession).where((UserSession.expires_at <= now) | (
+        UserSession.remembered.is_(False) & (UserSession.last_seen_at <= now - idle)))
 
 
 def init_app(app):
@@ -145,7 +188,11 @@ def init_app(app):
 
     @user_loaded_from_cookie.connect_via(app)
     def _loaded_from_cookie(sender, user, **extra):
-        _write_now(lambda: start(user, remembered=True))
+        # the user loader accepted the cookie's row (``g.posylka_remembered_token``): resume it
+        token = g.pop("posylka_remembered_token", None)
+        session[SID_KEY] = token
+        _write_now(lambda: db.session.execute(db.update(UserSession).where(UserSession.token_hash == _hash(token))
+                                              .values(last_seen_at=utcnow())))
 
     @user_logged_out.connect_via(app)
     def _logged_out(sender, user, **extra):

@@ -1,11 +1,11 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import settings
-from app.auth import sessions
+from app.auth import known_devices, sessions
 from app.auth.forms import LoginForm
 from app.auth.services import authenticate, normalize_email
 from app.extensions import db, limiter
@@ -36,12 +36,17 @@ def _login_account_key():
     return "login-account:" + normalize_email(request.form.get("email"))[:254]
 
 
-# Soft throttling: per address and per account, in windows that reset by themselves (no
-# permanent lock-out an attacker could use against the real owner of the account).
+def _from_a_known_device():
+    return known_devices.knows(request, request.form.get("email"))
+
+
+# Soft throttling: per address and per account, in windows that reset by themselves. The
+# per-account limit does not apply in a browser where this account logged in before (a signed
+# "known device" cookie): failures from anywhere else cannot lock the owner out.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_login_account_key, deduct_when=_login_failed)
+               key_func=_login_account_key, deduct_when=_login_failed, exempt_when=_from_a_known_device)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -54,7 +59,12 @@ def login():
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or home_for(user))
+            # a new CSRF token for the logged-in session: one planted before log-in is worth nothing
+            session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+            response = redirect(safe_next(request.args.get("next")) or home_for(user))
+            known_devices.remember(request, response, user.email)
+            return response
     demo = settings.get("demo_loaded") == "1"
     return render_template("auth/login.html", form=form, demo=demo)
 
@@ -65,6 +75,27 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("web.home"))
+
+
+@bp.route("/account/devices")
+@login_required
+def devices():
+    return render_template("auth/devices.html", devices=sessions.devices(current_user),
+                           current_hash=sessions.token_hash())
+
+
+@bp.route("/account/devices/<int:session_id>/logout", methods=["POST"])
+@login_required
+def logout_device(session_id):
+    """End one log-in (its "keep me logged in" cookie with it), here or on another device."""
+    if not sessions.end_device(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    if sessions.current_row() is None:  # this very device
+        logout_user()
+        return redirect(url_for("auth.login"))
+    flash(_("That device is logged out."), "info")
+    return redirect(url_for("auth.devices"))
 
 
 @bp.route("/logout/everywhere", methods=["POST"])
