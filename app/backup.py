@@ -40,6 +40,7 @@ def backup(path):
         _pg_dump(url, tmp)
     else:
         raise BackupError(f"backups of {url.get_backend_name()} databases are not supported")
+    os.chmod(tmp, 0o600)  # personal data: readable by the app's own user only, whatever the umask
     os.replace(tmp, path)
     return path
 

@@ -32,11 +32,16 @@ SORTS = {
 DEFAULT_SORT = "-created"
 
 
+#: Dates a filter accepts: anything beyond cannot match an order and would overflow the day arithmetic
+DATE_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+
+
 def parse_date(value):
     try:
-        return date.fromisoformat((value or "").strip()) if value else None
+        day = date.fromisoformat((value or "").strip()) if value else None
     except ValueError:
         return None
+    return day if day is None or DATE_RANGE[0] <= day <= DATE_RANGE[1] else None
 
 
 def local_day_start(day):

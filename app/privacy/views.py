@@ -5,7 +5,7 @@ from flask_login import current_user, logout_user
 
 from app import settings
 from app.auth import admin_required, customer_required
-from app.extensions import db
+from app.extensions import db, limiter
 from app.htmx import render
 from app.orders.models import Customer
 from app.privacy import retention, subject
@@ -49,8 +49,14 @@ def account_export(fmt):
     return _download(filename, mimetype, body)
 
 
+def _password_check_key():
+    return f"password-check:{current_user.get_id()}"
+
+
 @bp.route("/account/privacy/erase", methods=["POST"])
 @customer_required
+@limiter.limit(lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], key_func=_password_check_key,
+               deduct_when=lambda response: response.status_code == 400)
 def account_erase():
     form = SelfEraseForm()
     customer = current_user.customer
