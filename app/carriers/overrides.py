@@ -48,8 +48,18 @@ def _stored():
 
 def map_event(carrier, code, reason="", text=""):
     """``mapping.map_event`` with this shop's overrides applied (what the sync uses)."""
+    return _apply(_stored(), carrier, code, reason, text)
+
+
+def mapper():
+    """``map_event`` over the overrides as they are now (the carrier sync reads them once per run)."""
+    table = _stored()
+    return lambda carrier, code, reason="", text="": _apply(table, carrier, code, reason, text)
+
+
+def _apply(table, carrier, code, reason, text):
     default = mapping.map_event(carrier, code, reason, text)
-    override = _stored().get((carrier, normalize_code(carrier, code)))
+    override = table.get((carrier, normalize_code(carrier, code)))
     if override is None:
         return default
     status, at_pickup_point, problem = override

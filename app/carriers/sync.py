@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import settings as app_settings
-from app.carriers import CARRIER_CODES
+from app.carriers import CARRIER_CODES, overrides
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
 from app.carriers.mapping import COD_PAID_OUT, TABLES
 from app.carriers.models import CarrierState, SyncRun
@@ -87,7 +87,7 @@ def _may_move(order, mapped):
     return order.status not in RANK or mapped.status not in RANK or RANK[mapped.status] > RANK[order.status]
 
 
-def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None):
+def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None, mapper=None):
     """Add the answer's events not stored yet; returns [(event, Mapped or None)], oldest first.
 
     A parcel the carrier does not know is counted, and asked about again later; one whose answer
@@ -128,7 +128,7 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
                                                 for known in TABLES.get(shipment.carrier, ()))):
             continue  # stored already (an event without a code: under the code the shipment's status gave it)
         existing.add(key)
-        mapped = map_event(shipment.carrier, ev.code, ev.reason, ev.text)
+        mapped = (mapper or map_event)(shipment.carrier, ev.code, ev.reason, ev.text)
         row = dict(shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code,
                    raw_text=(ev.text or "")[:500] or None, location=(ev.location or "")[:255] or None,
                    mapped_status=mapped.status if mapped else None,
@@ -284,7 +284,7 @@ def due_shipments(code, now, limit=None):
     return db.session.execute(query).all()
 
 
-def _apply_chunk(pairs, counts, now, simulated):
+def _apply_chunk(pairs, counts, now, simulated, mapper=None):
     """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
 
     The carrier's thread declared its write intent, so on SQLite the chunks of the carriers'
@@ -292,7 +292,7 @@ def _apply_chunk(pairs, counts, now, simulated):
     thousands of short-lived objects; the garbage collector's thresholds set by
     ``app.runtime.tune_gc`` (serving, ``sync-carriers``) keep it from scanning the heap for them.
     """
-    _apply_chunk_now(pairs, counts, now, simulated)
+    _apply_chunk_now(pairs, counts, now, simulated, mapper)
 
 
 class _Parcel:
@@ -325,7 +325,7 @@ def _write_parcels(parcels):
                            .values({name: bindparam(name) for name in names}), rows)
 
 
-def _apply_chunk_now(pairs, counts, now, simulated):
+def _apply_chunk_now(pairs, counts, now, simulated, mapper=None):
     policy = polling(simulated)
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
@@ -345,7 +345,7 @@ def _apply_chunk_now(pairs, counts, now, simulated):
         new_rows = []
         with db.session.no_autoflush:
             stored = [(parcels[sid], result, store_events(parcels[sid], result, trial, now=now, existing=existing,
-                                                         simulated=simulated, bulk_rows=new_rows))
+                                                         simulated=simulated, bulk_rows=new_rows, mapper=mapper))
                       for sid, result in pairs if sid in parcels]
         news = {parcel.order.id for parcel, result, new in stored
                 if new or (result.scheduled_delivery_date
@@ -424,6 +424,9 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     state_name = status(code, config)
     if state_name in ("off", "not_configured"):
         return None
+    # The shop's overrides, read now, before any transaction: a settings read inside a chunk's write
+    # transaction could wait on another carrier's thread, which waits for that transaction's lock
+    mapper = overrides.mapper()
     # A parcel due a moment after this tick would otherwise wait a whole extra tick: take what falls
     # due within the next half tick too.
     horizon = now + timedelta(seconds=float(setting("SYNC_TICK_SECONDS", 60)) / 2)
@@ -505,7 +508,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
         counts.shipments += len(batch)
         pending.extend((shipment_id, result) for (shipment_id, _), result in zip(batch, results))
         if len(pending) >= CHUNK:
-            _apply_chunk(pending[:], counts, now, simulated)
+            _apply_chunk(pending[:], counts, now, simulated, mapper)
             pending.clear()
 
     try:
@@ -520,7 +523,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
                 for future in as_completed([pool.submit(call, b) for b in batches]):
                     handle(*future.result())
         if pending:
-            _apply_chunk(pending, counts, now, simulated)
+            _apply_chunk(pending, counts, now, simulated, mapper)
         _postpone(postponed, now)
     except Exception as error:  # the database failed under us: record it, keep the others going
         log.exception("carrier %s sync failed", code)
