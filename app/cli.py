@@ -83,7 +83,11 @@ def backup_command(path):
 @click.option("--carrier", "carriers", multiple=True, help="Only this carrier (repeatable).")
 @click.option("--all", "force", is_flag=True, help="Every active parcel, not only those due.")
 def sync_carriers_command(carriers, force):
-    """One full carrier sync now (for cron); prints counts per carrier."""
+    """One full carrier sync now (for cron); prints counts per carrier.
+
+    A carrier another process is syncing at the moment is skipped (and said so): one sync per
+    carrier at a time, so its quota and its circuit breaker are never raced.
+    """
     from app.carriers import CARRIER_CODES
     from app.carriers.sync import sync_all
     from app.runtime import tune_gc
@@ -95,6 +99,10 @@ def sync_carriers_command(carriers, force):
     summaries = sync_all(current_app._get_current_object(), trigger="cli", carriers=carriers or None, force=force)
     totals = {"shipments": 0, "new_events": 0, "status_changes": 0, "unmapped": 0, "not_found": 0, "error_count": 0}
     for s in summaries:
+        if s["outcome"] == "busy":
+            click.echo(f"{s['carrier']}: skipped, another sync of this carrier is running (the scheduler, "
+                       f"the admin's \"sync now\" or another sync-carriers); nothing was asked")
+            continue
         click.echo(f"{s['carrier']}: {s['outcome']}, {s['shipments']} parcels, {s['new_events']} new events, "
                    f"{s['status_changes']} status changes, {s['unmapped']} unmapped, {s['not_found']} not found, "
                    f"{s['error_count']} errors")

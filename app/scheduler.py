@@ -34,6 +34,7 @@ def scheduled_jobs(app):
     from app.attention.services import scheduled_job as attention_job
     from app.carriers import CARRIER_CODES
     from app.carriers.eta import refresh_transit_stats
+    from app.carriers.services import run_requested_sync
     from app.carriers.sync import scheduled_sync
     from app.notify.dispatcher import run_job as dispatch_notifications
     from app.privacy.retention import scheduled_job as retention_job
@@ -42,6 +43,7 @@ def scheduled_jobs(app):
     tick = int(app.config.get("SYNC_TICK_SECONDS", 60))
     carriers = [(f"carrier-sync-{code}", partial(scheduled_sync, carriers=(code,)), tick) for code in CARRIER_CODES]
     return carriers + [
+        ("sync-requests", run_requested_sync, int(app.config.get("SYNC_REQUEST_SECONDS", 5))),
         ("transit-stats", refresh_transit_stats, 3600),
         ("privacy-retention", retention_job, 24 * 3600),
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
@@ -157,6 +159,13 @@ def _run(app, job_id, func, leadership=None):
             from app.extensions import db
 
             db.session.remove()
+
+
+def run_soon(app, job_id):
+    """Run the job now if this process runs the scheduler (otherwise the leader's next tick does)."""
+    scheduler = app.extensions.get("posylka_scheduler")
+    if scheduler is not None and scheduler.running and scheduler.get_job(job_id) is not None:
+        scheduler.modify_job(job_id, next_run_time=datetime.now(timezone.utc))
 
 
 def start_scheduler(app, jobs=None):

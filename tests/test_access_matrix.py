@@ -125,6 +125,7 @@ ROLE_PAGES = {
     ("GET", "/admin/branding"): ADMIN_PAGE,
     ("GET", "/admin/privacy"): ADMIN_PAGE,
     ("GET", "/admin/carriers/"): ADMIN_PAGE,
+    ("GET", "/admin/carriers/sync"): ADMIN_PAGE,
     ("GET", "/admin/api-clients/"): ADMIN_PAGE,
     ("GET", "/admin/notifications/mailbox"): ADMIN_PAGE,
     ("GET", "/admin/notifications/templates"): ADMIN_PAGE,

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app import locks
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES, overrides
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
@@ -565,18 +566,28 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
 def _sync_in_context(app, code, trigger, now, force):
     # A new thread starts without the caller's context variables: declare the write intent here
     # (SQLite: BEGIN IMMEDIATE). Transactions are committed before every call to a carrier.
+    # One sync of a carrier at a time, across every process: the quota and the breaker are read
+    # and written around the calls to the carrier.
     with app.app_context(), writing():
         try:
-            run = sync_carrier(code, trigger=trigger, now=now, force=force)
+            with locks.exclusive(f"carrier-sync-{code}"):
+                run = sync_carrier(code, trigger=trigger, now=now, force=force)
             return _summary(run) if run is not None else None
+        except locks.Busy:
+            log.info("carrier %s: another sync is running; this one is skipped", code)
+            return dict(_EMPTY, carrier=code, outcome="busy")
         except Exception as error:
             log.exception("carrier %s sync failed", code)
             db.session.rollback()
-            return {"carrier": code, "outcome": "failed", "shipments": 0, "new_events": 0, "status_changes": 0,
-                    "unmapped": 0, "not_found": 0, "error_count": 1,
-                    "errors": f"{code}: sync stopped ({error.__class__.__name__}: {str(error)[:300]})"}
+            return dict(_EMPTY, carrier=code, outcome="failed", error_count=1,
+                        errors=f"{code}: sync stopped ({error.__class__.__name__}: {str(error)[:300]})")
         finally:
             db.session.remove()
+
+
+#: A summary of a carrier that was not asked ("busy": another process was syncing it)
+_EMPTY = {"shipments": 0, "new_events": 0, "status_changes": 0, "unmapped": 0, "not_found": 0, "error_count": 0,
+          "errors": None}
 
 
 def _summary(run):

@@ -11,10 +11,10 @@ from app.auth import admin_required
 from app.carriers import CARRIER_CODES, carrier_name, overrides, services
 from app.carriers.forms import CarrierSettingsForm, EmptyForm, MappingOverrideForm, RemoveOverrideForm, WebhookForm
 from app.carriers.registry import CREDENTIALS, setting
-from app.carriers.sync import sync_all
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
 from app.orders import statuses
+from app.scheduler import run_soon
 
 admin_bp = Blueprint("carriers_admin", __name__, url_prefix="/admin/carriers")
 bp = Blueprint("carriers", __name__, url_prefix="/carriers")
@@ -72,7 +72,8 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
     return render_template(
         "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
         outcomes=services.run_outcomes(runs),
-        unmapped=services.unmapped_codes(), action_form=EmptyForm(), webhook_form=webhook_form,
+        unmapped=services.unmapped_codes(), action_form=EmptyForm(), sync_request=services.request_state(),
+        webhook_form=webhook_form,
         webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
         webhook_url=url_for("carriers.inpost_webhook", _external=True), carrier_name=carrier_name,
         mapping_form=_mapping_form(mapping_form), overrides=overrides.overrides(), describe=overrides.describe,
@@ -135,12 +136,19 @@ def test(code):
 def sync_now():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    summaries = sync_all(current_app._get_current_object(), trigger="admin", force=True)
-    checked = sum(s["shipments"] for s in summaries)
-    changes = sum(s["status_changes"] for s in summaries)
-    flash(_("Sync finished: %(checked)d parcels checked, %(changes)d status changes.", checked=checked,
-            changes=changes), "success")
-    return redirect(url_for("carriers_admin.index") + "#runs")
+    services.queue_sync(current_user)
+    db.session.commit()
+    run_soon(current_app._get_current_object(), "sync-requests")
+    flash(_("Sync queued: it runs in the background; this page shows its result when it finishes."), "success")
+    return redirect(url_for("carriers_admin.index") + "#sync-request")
+
+
+@admin_bp.route("/sync")
+@admin_required
+def sync_state():
+    """The "sync now" panel alone (polled by the page while the sync is queued or running)."""
+    return render_template("carriers/_sync_request.html", sync_request=services.request_state(),
+                           carrier_name=carrier_name)
 
 
 @admin_bp.route("/inpost-webhook", methods=["POST"])
