@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def test_a_killed_sync_run_is_shown_interrupted(app, db, db_url, make_order, make_user, login, client, httpserver):
     make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799000")
     env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY=TestConfig.SECRET_KEY, SCHEDULER_ENABLED="0",
+               OUTGOING_ALLOWED_HOSTS=TestConfig.OUTGOING_ALLOWED_HOSTS,
                CARRIER_TIMEOUT_SECONDS="60", CARRIER_RETRIES="0")
     with TricklingCarrier(interval=0.5, chunks=200) as slow:
         live(db, "NOVAPOSHTA", slow.url, API_KEY="np-key")
