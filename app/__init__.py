@@ -123,6 +123,7 @@ def _register_blueprints(app):
     from app.carriers.views import admin_bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp
     from app.notify.admin_views import bp as notify_admin_bp
+    from app.notify.messenger_views import bp as messengers_bp
     from app.notify.views import bp as notify_bp
     from app.notify.views import sw_bp as notify_sw_bp
     from app.orders.views import bp as orders_bp
@@ -130,7 +131,7 @@ def _register_blueprints(app):
     from app.tracking.admin import bp as tracking_admin_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, tracking_bp, notify_bp, notify_sw_bp, privacy_bp, carriers_bp,
+    for bp in (auth_bp, orders_bp, tracking_bp, notify_bp, notify_sw_bp, messengers_bp, privacy_bp, carriers_bp,
                admin_bp, analytics_bp, attention_bp, tracking_admin_bp, carriers_admin_bp, notify_admin_bp,
                api_admin_bp):
         app.register_blueprint(bp)

@@ -36,6 +36,7 @@ def scheduled_jobs(app):
     from app.carriers.eta import refresh_transit_stats
     from app.carriers.services import run_requested_sync
     from app.carriers.sync import scheduled_sync
+    from app.notify.channels.telegram import poll_job as telegram_updates
     from app.notify.dispatcher import run_job as dispatch_notifications
     from app.privacy.retention import scheduled_job as retention_job
 
@@ -48,6 +49,8 @@ def scheduled_jobs(app):
         ("privacy-retention", retention_job, 24 * 3600),
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
         ("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))),
+        # a long poll that waits up to TELEGRAM_POLL_SECONDS itself; returns at once while the bot is off
+        ("telegram-updates", telegram_updates, 1),
     ]
 
 

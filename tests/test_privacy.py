@@ -11,7 +11,7 @@ from app.api.models import PlatformCustomer
 from app.audit import AuditLog
 from app.auth.sessions import UserSession
 from app.clock import utcnow
-from app.notify.models import Notification, NotificationPreference, PushSubscription
+from app.notify.models import MessengerLink, Notification, NotificationPreference, PushSubscription
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent, Customer, Order, Shipment
 from app.privacy import registry, retention
@@ -32,6 +32,7 @@ PERSONAL = {
     "payload": "Recipient Zoryana Unikalna",
     "return_reason": "Зоряні не підійшов розмір рукава",
     "push_endpoint": "https://push.example/zoryana-secret-endpoint",
+    "telegram_chat": "918273645501",
 }
 
 
@@ -55,6 +56,7 @@ def _seed_customer(db, make_user, make_order, staff):
     db.session.add(PushSubscription(customer_id=customer.id, endpoint=PERSONAL["push_endpoint"],
                                     p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
                                     auth="tBHItJI5svbpez7KI4CCXg"))
+    db.session.add(MessengerLink(customer_id=customer.id, channel="telegram", chat_id=PERSONAL["telegram_chat"]))
     lifecycle.change_status(order, "returned", source="staff", actor_user=staff, note=PERSONAL["status_note"])
     db.session.commit()
     # the messages the changes queued, sent to the dev mailbox (no SMTP is configured)
@@ -191,8 +193,10 @@ EXPORT_ALLOW_LIST = {
     "notifications": {"id", "order_id", "channel", "kind", "status", "recipient", "subject", "body", "state",
                       "created_at", "sent_at", "read_at"},
     "notification_preferences": {"email_enabled", "email_consent_at", "sms_enabled", "sms_consent_at",
-                                 "push_enabled", "push_consent_at", "updated_at"},
+                                 "push_enabled", "push_consent_at", "telegram_enabled", "telegram_consent_at",
+                                 "viber_enabled", "viber_consent_at", "sms_only_without_messenger", "updated_at"},
     "push_subscriptions": {"endpoint", "created_at"},
+    "messenger_links": {"channel", "chat_id", "consent_at", "stopped_at"},
     "return_requests": {"order_id", "reason", "created_at"},
 }
 #: What the shop holds about its own systems and staff around the same customer: never exported.

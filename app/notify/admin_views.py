@@ -313,7 +313,7 @@ def settings_page():
         quiet = (form.NOTIFY_QUIET_HOURS.data or "").strip()
         if quiet and parse_quiet_hours(quiet) is None:
             form.NOTIFY_QUIET_HOURS.errors.append(_("Write the hours as 21:00-08:00."))
-            return render_template("notify/admin/settings.html", form=form), 422
+            return render_template("notify/admin/settings.html", form=form, bots=_bots()), 422
         changed = []
         for name in names:
             field = getattr(form, name)
@@ -334,4 +334,35 @@ def settings_page():
         db.session.commit()
         flash(_("The notification settings are saved."), "success")
         return redirect(url_for("notify_admin.settings_page"))
-    return render_template("notify/admin/settings.html", form=form), 422 if form.errors else 200
+    return render_template("notify/admin/settings.html", form=form, bots=_bots()), 422 if form.errors else 200
+
+
+def _bots():
+    from app.notify.channels import telegram
+
+    mode = _("webhook") if telegram.webhook_active() else _("long polling")
+    return [{"channel": "telegram", "label": "Telegram", "token_set": bool(settings.get("TELEGRAM_BOT_TOKEN")),
+             "username": settings.get("TELEGRAM_BOT_USERNAME", ""), "mode": mode}]
+
+
+@bp.route("/messengers/<channel>/connect", methods=["POST"])
+@admin_required
+def messenger_connect(channel):
+    """Check the bot's token and choose how its updates arrive (webhook over HTTPS, else long polling)."""
+    from app.notify.channels import telegram
+
+    if channel != "telegram":
+        abort(404)
+    public_url = settings.get("PUBLIC_URL", "") or ""
+    webhook_url = public_url.rstrip("/") + url_for("messengers.telegram_webhook")
+    try:
+        username = telegram.connect(public_url, webhook_url)
+    except telegram.TelegramError as error:
+        db.session.rollback()
+        flash(_("The bot could not be connected: %(error)s", error=str(error)), "error")
+        return redirect(url_for("notify_admin.settings_page"))
+    record("notification.messenger_connect", "settings", channel,
+           after={"username": username, "webhook": telegram.webhook_active()})
+    db.session.commit()
+    flash(_("The bot @%(name)s is connected.", name=username), "success")
+    return redirect(url_for("notify_admin.settings_page"))

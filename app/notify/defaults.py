@@ -12,7 +12,7 @@ PICKUP_KINDS = ("pickup", "reminder")
 #: the apologies staff send from the Attention page (a delay, a refused or returning parcel).
 NOTICE_KINDS = PICKUP_KINDS + ("delay", "problem")
 #: Channels whose text comes from a template (webhooks send JSON).
-TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp")
+TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp", "telegram", "viber")
 LANGUAGES = ("uk", "en", "pl", "ru")
 
 _TRACKING = "{% if tracking_number %}"
@@ -153,6 +153,8 @@ def default_template(kind, channel, language):
         return None, subject + "{% if tracking_link %} {{ tracking_link }}{% endif %}"
     if channel == "push":
         return subject, headline
+    if channel in ("telegram", "viber"):  # the tracking link goes on a button under the text
+        return None, f"{subject}\n\n{headline}"
     if channel == "inapp":
         title = subject.split(": ", 1)[1] if kind in NOTICE_KINDS else "{{ status }}"
         return title, headline

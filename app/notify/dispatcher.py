@@ -386,10 +386,13 @@ def _send_one(job, token, open_channels, clock, result, lock):
         code = error.code
         if error.disable_endpoint and job.endpoint is not None:
             _disable_endpoint(job.endpoint.id, str(error))
+        elif error.disable_endpoint:
+            channel.recipient_gone(job, str(error))
         attempts = job.attempts + 1
         retry_at = None
         if error.retry and attempts < job.max_attempts:
-            retry_at = clock + timedelta(seconds=rules.retry_delay(job.channel, attempts))
+            delay = max(rules.retry_delay(job.channel, attempts), error.retry_after or 0)
+            retry_at = clock + timedelta(seconds=delay)
             if channel.quiet_hours:
                 retry_at = rules.after_quiet_hours(retry_at)
         _finish(job, token, QUEUED if retry_at else FAILED, started=started,

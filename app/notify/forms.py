@@ -8,6 +8,9 @@ class PreferencesForm(FlaskForm):
     email = BooleanField(_l("E-mail"))
     sms = BooleanField(_l("SMS"))
     push = BooleanField(_l("Browser notifications"))
+    telegram = BooleanField(_l("Telegram"))
+    viber = BooleanField(_l("Viber"))
+    sms_only_without_messenger = BooleanField(_l("Send an SMS only when no messenger reaches me"))
     language = SelectField(_l("Language of messages"), choices=[("uk", "Українська"), ("en", "English"),
                                                                 ("pl", "Polski"), ("ru", "Русский")])
 
@@ -54,7 +57,10 @@ class SettingsForm(FlaskForm):
     PICKUP_REMINDER_DAYS = IntegerField(_l("Remind after the parcel waits at the pickup point for (days)"),
                                         validators=[Optional(), NumberRange(1, 30)])
 
-    SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN")
+    TELEGRAM_BOT_TOKEN = PasswordField(_l("Telegram bot token from @BotFather (leave empty to keep)"),
+                                       validators=[Optional(), Length(max=200)])
+
+    SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN", "TELEGRAM_BOT_TOKEN")
     #: A stored secret goes only to the host it was entered for: a changed host asks for it again.
     SECRET_HOSTS = {"SMTP_PASSWORD": "SMTP_HOST"}
 

@@ -87,6 +87,12 @@ class NotificationPreference(db.Model):
     sms_consent_at = db.Column(db.DateTime)
     push_enabled = db.Column(db.Boolean, nullable=False, default=True)
     push_consent_at = db.Column(db.DateTime)
+    telegram_enabled = db.Column(db.Boolean, nullable=False, default=True)
+    telegram_consent_at = db.Column(db.DateTime)
+    viber_enabled = db.Column(db.Boolean, nullable=False, default=True)
+    viber_consent_at = db.Column(db.DateTime)
+    #: "Messenger, else SMS": no SMS while a messenger chat reaches the customer
+    sms_only_without_messenger = db.Column(db.Boolean, nullable=False, default=False)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
@@ -100,6 +106,45 @@ class PushSubscription(db.Model):
     p256dh = db.Column(db.String(200), nullable=False, info={"personal": True})
     auth = db.Column(db.String(100), nullable=False, info={"personal": True})
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class MessengerLink(db.Model):
+    """A Telegram or Viber chat bound to a customer by a deep link, with the time of consent."""
+
+    __tablename__ = "messenger_links"
+    __table_args__ = (db.UniqueConstraint("channel", "chat_id", name="uq_messenger_links_chat"),)
+    id = db.Column(db.Integer, primary_key=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = db.Column(db.String(16), nullable=False)
+    #: Telegram's chat id or Viber's user id
+    chat_id = db.Column(db.String(100), nullable=False, info={"personal": True})
+    consent_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: Set by /stop, an unsubscribe or a bot the customer blocked; the chat then gets nothing.
+    stopped_at = db.Column(db.DateTime)
+    stop_reason = db.Column(db.String(255))
+
+
+class MessengerInvite(db.Model):
+    """A one-time deep-link token (stored hashed) that binds the chat which sends it to a customer."""
+
+    __tablename__ = "messenger_invites"
+    token_hash = db.Column(db.String(64), primary_key=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = db.Column(db.String(16), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    used_at = db.Column(db.DateTime)
+
+
+class MessengerUpdate(db.Model):
+    """An update already handled (Telegram's update_id, Viber's message token): replays change nothing."""
+
+    __tablename__ = "messenger_updates"
+    __table_args__ = (db.UniqueConstraint("channel", "update_id", name="uq_messenger_updates_update"),)
+    id = db.Column(db.Integer, primary_key=True)
+    channel = db.Column(db.String(16), nullable=False)
+    update_id = db.Column(db.String(64), nullable=False)
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 class WebhookEndpoint(db.Model):

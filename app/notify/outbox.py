@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, update
 
 from app.clock import utcnow
 from app.extensions import db
-from app.notify import channels, preferences, rules, skips
+from app.notify import channels, messengers, preferences, rules, skips
 from app.notify.defaults import NOTICE_KINDS
 from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
 from app.orders import statuses
@@ -22,7 +22,9 @@ from app.orders.models import CarrierEvent, Order, Shipment
 log = logging.getLogger(__name__)
 
 #: Channels counted by the daily cap.
-CAPPED_CHANNELS = ("email", "sms", "push")
+CAPPED_CHANNELS = ("email", "sms", "push") + preferences.MESSENGER_CHANNELS
+#: Customer channels in the order they are planned: messengers before SMS (see ``sms_held_back``).
+CUSTOMER_CHANNELS = ("email", "push") + preferences.MESSENGER_CHANNELS + ("sms",)
 
 
 def new_event_id():
@@ -73,11 +75,16 @@ def enqueue_many(changes, *, now=None):
         customer = change.order.customer
         if customer is not None:
             plan.inapp(change, customer)
+            messenger = None  # the messenger that reaches the customer with this change, if any
             for channel in plan.channels:
                 if not plan.wants(channel, change.kind if change.kind in NOTICE_KINDS else change.status):
                     continue
                 for recipient, skip_reason in channel.recipients(customer, change.order):
-                    plan.customer_message(change, customer, channel, recipient, skip_reason, event_id)
+                    if channel.name == "sms" and skip_reason is None and messenger and plan.sms_held_back(customer):
+                        skip_reason = messengers.held_back(messenger)
+                    if plan.customer_message(change, customer, channel, recipient, skip_reason, event_id) \
+                            and channel.name in preferences.MESSENGER_CHANNELS:
+                        messenger = messenger or channel.name
         plan.webhooks(change, customer, event_id)
     return plan.write()
 
@@ -93,7 +100,8 @@ class _Plan:
         order_ids = {c.order.id for c in changes}
         customers = {c.order.customer.id: c.order.customer for c in changes if c.order.customer is not None}
         self.channels = []
-        for name in ("email", "sms", "push"):
+        registered = channels.names()
+        for name in (n for n in CUSTOMER_CHANNELS if n in registered):
             channel = channels.get(name)
             if channel.configured():
                 channel.prefetch(list(customers.values()))
@@ -174,7 +182,7 @@ class _Plan:
         key = (change.order.id, channel.name, recipient)
         if skip_reason is None and change.kind == "status":
             if self._merge(key, change.status):
-                return
+                return True
             next_attempt_at = self.now + self.window
         else:
             next_attempt_at = self.now
@@ -195,6 +203,12 @@ class _Plan:
                         skip_reason=skip_reason)
         if state == QUEUED and change.kind == "status":
             self.open[key] = row
+        return state == QUEUED
+
+    def sms_held_back(self, customer):
+        """The customer chose "messenger, else SMS"."""
+        row = self.preferences.get(customer.id)
+        return row is not None and bool(row.sms_only_without_messenger)
 
     def _enabled(self, customer_id, channel):
         if channel not in preferences.CUSTOMER_CHANNELS:

@@ -8,7 +8,9 @@ from app.notify.models import NotificationPreference
 from app.orders.models import Customer
 
 #: Channels a customer can turn on and off (in-app is always on: it is their own account).
-CUSTOMER_CHANNELS = ("email", "sms", "push")
+CUSTOMER_CHANNELS = ("email", "sms", "push", "telegram", "viber")
+#: Chat channels: a customer is reached there once a deep link bound a chat (``messengers``).
+MESSENGER_CHANNELS = ("telegram", "viber")
 _SALT = "posylka-unsubscribe"
 
 
@@ -17,7 +19,8 @@ def for_customer(customer_id):
     row = db.session.get(NotificationPreference, customer_id)
     if row is None:
         row = NotificationPreference(customer_id=customer_id, email_enabled=True, sms_enabled=True,
-                                     push_enabled=True)
+                                     push_enabled=True, telegram_enabled=True, viber_enabled=True,
+                                     sms_only_without_messenger=False)
     return row
 
 
@@ -41,6 +44,16 @@ def set_channel(customer_id, channel, on, *, now=None):
         setattr(row, f"{channel}_consent_at", now or utcnow())
     if not on:
         setattr(row, f"{channel}_consent_at", None)
+    return row
+
+
+def set_sms_only_without_messenger(customer_id, on):
+    """"Messenger, else SMS": no SMS while a Telegram or Viber chat reaches the customer."""
+    row = db.session.get(NotificationPreference, customer_id)
+    if row is None:
+        row = for_customer(customer_id)
+        db.session.add(row)
+    row.sms_only_without_messenger = bool(on)
     return row
 
 

@@ -17,6 +17,7 @@ from app.notify import preferences
 from app.notify import templates as tpl
 from app.notify.defaults import NOTICE_KINDS
 from app.notify.forms import PreferencesForm
+from app.notify.messenger_views import options as messenger_options
 from app.notify.models import Notification
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
@@ -101,17 +102,22 @@ def settings_page():
     customer = _customer()
     prefs = preferences.for_customer(customer.id)
     form = PreferencesForm()
+    shown = tuple(name for name, _label in messenger_options())  # messengers whose bot is set up
     if not form.is_submitted():
-        form.email.data, form.sms.data, form.push.data = prefs.email_enabled, prefs.sms_enabled, prefs.push_enabled
+        for channel in preferences.CUSTOMER_CHANNELS:
+            getattr(form, channel).data = getattr(prefs, f"{channel}_enabled")
+        form.sms_only_without_messenger.data = prefs.sms_only_without_messenger
         form.language.data = customer.language
     if form.validate_on_submit():
-        for channel in preferences.CUSTOMER_CHANNELS:
+        for channel in ("email", "sms", "push") + shown:
             preferences.set_channel(customer.id, channel, getattr(form, channel).data)
+        if shown:
+            preferences.set_sms_only_without_messenger(customer.id, form.sms_only_without_messenger.data)
         customer.language = form.language.data
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notify.settings_page"))
-    return render_template("notify/settings.html", form=form, prefs=prefs)
+    return render_template("notify/settings.html", form=form, prefs=prefs, messenger_channels=shown)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

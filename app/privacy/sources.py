@@ -6,7 +6,14 @@ from app.audit import AuditLog
 from app.auth.models import User
 from app.auth.sessions import UserSession
 from app.extensions import db
-from app.notify.models import DeliveryAttempt, DevMail, Notification, NotificationPreference, PushSubscription
+from app.notify.models import (
+    DeliveryAttempt,
+    DevMail,
+    MessengerLink,
+    Notification,
+    NotificationPreference,
+    PushSubscription,
+)
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent
 from app.privacy.registry import PersonalData, register
 from app.tracking.models import ReturnRequest
@@ -59,10 +66,14 @@ register(PersonalData(DeliveryAttempt, lambda c: db.select(DeliveryAttempt)
 register(PersonalData(NotificationPreference, lambda c: db.select(NotificationPreference)
                       .where(NotificationPreference.customer_id == c.id), erase="delete",
                       export=("email_enabled", "email_consent_at", "sms_enabled", "sms_consent_at", "push_enabled",
-                              "push_consent_at", "updated_at")))
+                              "push_consent_at", "telegram_enabled", "telegram_consent_at", "viber_enabled",
+                              "viber_consent_at", "sms_only_without_messenger", "updated_at")))
 register(PersonalData(PushSubscription, lambda c: db.select(PushSubscription)
                       .where(PushSubscription.customer_id == c.id).order_by(PushSubscription.id), erase="delete",
                       export=("endpoint", "created_at")))
+register(PersonalData(MessengerLink, lambda c: db.select(MessengerLink)
+                      .where(MessengerLink.customer_id == c.id).order_by(MessengerLink.id), erase="delete",
+                      export=("channel", "chat_id", "consent_at", "stopped_at")))
 register(PersonalData(ReturnRequest, lambda c: db.select(ReturnRequest).where(ReturnRequest.order_id.in_(_order_ids(c)))
                       .order_by(ReturnRequest.id), export=("order_id", "reason", "created_at")))
 # the platform's account id: erased, so that the platform's next order starts a new customer (the

@@ -11,11 +11,14 @@ from flask_babel import lazy_gettext as _l
 class DeliveryError(Exception):
     """A failed send. ``retry`` False means trying again cannot help."""
 
-    def __init__(self, message, *, retry=True, code=None, disable_endpoint=False):
+    def __init__(self, message, *, retry=True, code=None, disable_endpoint=False, retry_after=None):
         super().__init__(message)
         self.retry = retry
         self.code = code
+        #: The recipient is gone for good (a webhook answering 410, a chat that blocked the bot)
         self.disable_endpoint = disable_endpoint
+        #: Seconds the provider asked us to wait (a 429's retry_after), at least
+        self.retry_after = retry_after
 
 
 class Channel:
@@ -57,6 +60,9 @@ class Channel:
     def close(self):
         """End any connection kept open during a dispatcher run."""
 
+    def recipient_gone(self, job, reason):
+        """The provider said the recipient of ``job`` can never be reached (``DeliveryError.disable_endpoint``)."""
+
 
 REGISTRY = {}
 
@@ -66,6 +72,8 @@ LABELS = {
     "sms": _l("SMS"),
     "push": _l("Push notification"),
     "webhook": _l("Webhook"),
+    "telegram": _l("Telegram"),
+    "viber": _l("Viber"),
 }
 
 
@@ -76,12 +84,12 @@ def register(cls):
 
 def get(name):
     """A fresh instance of the channel called ``name``."""
-    from app.notify.channels import email, push, sms, webhook  # noqa: F401  (fills the registry)
+    from app.notify.channels import email, push, sms, telegram, webhook  # noqa: F401  (fills the registry)
 
     return REGISTRY[name]()
 
 
 def names():
-    from app.notify.channels import email, push, sms, webhook  # noqa: F401
+    from app.notify.channels import email, push, sms, telegram, webhook  # noqa: F401
 
     return tuple(REGISTRY)

@@ -1,0 +1,61 @@
+"""Messenger pages: a customer's "connect Telegram/Viber" button, and the bots' webhooks."""
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import csrf, db
+from app.notify import channels, messengers
+
+bp = Blueprint("messengers", __name__, url_prefix="/notifications/messengers")
+
+
+def _deep_link(channel, token):
+    from app.notify.channels import telegram
+
+    return {"telegram": telegram.deep_link}[channel](token)
+
+
+def options():
+    """[(channel, label)] of the messengers a customer can connect now (the bot is set up)."""
+    found = []
+    for name in messengers.CHANNELS:
+        if name in channels.names() and channels.get(name).configured() and _deep_link(name, "x"):
+            found.append((name, channels.LABELS[name]))
+    return found
+
+
+def _customer_of_request():
+    """The logged-in customer, or the customer of the order whose signed tracking link was opened."""
+    customer = getattr(current_user, "customer", None) if current_user.is_authenticated else None
+    token = request.form.get("tracking_token", "")
+    if customer is None and token:
+        from app.tracking import links
+
+        try:
+            customer = links.order_for_token(token).customer
+        except links.InvalidLink:
+            customer = None
+    return customer
+
+
+@bp.route("/<channel>/connect", methods=["POST"])
+def connect(channel):
+    """Give the customer a one-time deep link into the shop's bot."""
+    if channel not in dict(options()):
+        abort(404)
+    customer = _customer_of_request()
+    if customer is None:
+        flash(_("Open your order page again to connect a messenger."), "error")
+        return redirect(request.referrer or url_for("tracking.lookup"), 303)
+    token = messengers.create_invite(customer, channel)
+    db.session.commit()
+    return redirect(_deep_link(channel, token), 303)
+
+
+@bp.route("/telegram/webhook", methods=["POST"])
+@csrf.exempt  # Telegram's secret token header is the credential
+def telegram_webhook():
+    from app.notify.channels import telegram
+
+    status, answer = telegram.handle_webhook(request.headers, request.get_data(cache=False))
+    return jsonify(answer), status

@@ -1,0 +1,202 @@
+"""Telegram and Viber chats: binding a chat to a customer by a one-time deep link, and the commands.
+
+The customer asks for a link (order page, tracking page, e-mail); the link carries a one-time
+token (stored hashed, valid ``MESSENGER_INVITE_HOURS``) that the messenger hands back to the bot
+when the chat starts (Telegram ``/start <token>``, Viber's ``context``). Binding the chat records
+the customer's consent; ``/stop`` (or blocking the bot) ends it. Both channels share everything
+here; the API calls live in ``channels/telegram.py`` and ``channels/viber.py``.
+"""
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from app import settings
+from app.audit import record
+from app.extensions import db
+from app.notify import preferences
+from app.notify.models import SKIPPED, MessengerInvite, MessengerLink, MessengerUpdate, Notification
+from app.orders import statuses
+from app.orders.models import Customer, Order, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNELS = preferences.MESSENGER_CHANNELS
+#: Telegram's deep-link parameter allows 64 characters of [A-Za-z0-9_-]; 32 random ones fit both.
+TOKEN_BYTES = 24
+
+
+class InviteRefused(Exception):
+    """A deep-link token that is unknown, used already or expired; ``reason`` is one of those words."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def create_invite(customer, channel, *, now=None):
+    """A new one-time token for ``customer`` on ``channel`` (the caller commits)."""
+    if channel not in CHANNELS:
+        raise ValueError(channel)
+    now = now or utcnow()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    hours = settings.get_int("MESSENGER_INVITE_HOURS", 24)
+    db.session.add(MessengerInvite(token_hash=_hash(token), customer_id=customer.id, channel=channel,
+                                   created_at=now, expires_at=now + timedelta(hours=hours)))
+    return token
+
+
+def bind(channel, chat_id, token, *, now=None):
+    """Bind ``chat_id`` to the customer whose invite ``token`` is; raise InviteRefused.
+
+    The invite is spent in the same transaction; the caller commits once (a refused token is
+    recorded in the admin log by ``refuse``, nothing else changes).
+    """
+    now = now or utcnow()
+    chat_id = str(chat_id)[:100]
+    invite = db.session.get(MessengerInvite, _hash(token or "")) if token else None
+    if invite is None or invite.channel != channel:
+        raise InviteRefused("unknown")
+    if invite.used_at is not None:
+        raise InviteRefused("used")
+    if invite.expires_at <= now:
+        raise InviteRefused("expired")
+    invite.used_at = now
+    link = db.session.execute(db.select(MessengerLink).filter_by(channel=channel, chat_id=chat_id)
+                              ).scalar_one_or_none()
+    if link is None:
+        link = MessengerLink(channel=channel, chat_id=chat_id, customer_id=invite.customer_id, consent_at=now)
+        db.session.add(link)
+    else:
+        link.customer_id, link.consent_at, link.stopped_at, link.stop_reason = invite.customer_id, now, None, None
+    preferences.set_channel(invite.customer_id, channel, True, now=now)
+    record("messenger.connected", "customer", invite.customer_id, after={"channel": channel})
+    return db.session.get(Customer, invite.customer_id)
+
+
+def refuse(channel, reason, detail=None):
+    """Record in the admin log that an update or a token was refused (the caller commits)."""
+    log.warning("%s: refused (%s)", channel, reason)
+    after = {"channel": channel, "reason": reason}
+    if detail:
+        after["detail"] = str(detail)[:200]
+    record("messenger.refused", "messenger", channel, after=after, actor_label=channel)
+
+
+def link_for_chat(channel, chat_id):
+    return db.session.execute(db.select(MessengerLink).filter_by(channel=channel, chat_id=str(chat_id)[:100],
+                                                                 stopped_at=None)).scalar_one_or_none()
+
+
+def stop(channel, chat_id, reason, *, now=None):
+    """The chat gets nothing more; the customer's consent for the channel ends with its last chat."""
+    now = now or utcnow()
+    link = link_for_chat(channel, chat_id)
+    if link is None:
+        return None
+    link.stopped_at, link.stop_reason = now, str(reason)[:255]
+    others = db.session.execute(db.select(MessengerLink.id).filter_by(
+        channel=channel, customer_id=link.customer_id, stopped_at=None).where(MessengerLink.id != link.id)).first()
+    if others is None:
+        preferences.set_channel(link.customer_id, channel, False, now=now)
+    record("messenger.stopped", "customer", link.customer_id, after={"channel": channel, "reason": link.stop_reason})
+    return link
+
+
+def live_chats(channel, customer_ids):
+    """{customer id: [chat id, ...]} of the chats that still receive messages."""
+    chats = {}
+    if not customer_ids:
+        return chats
+    for customer_id, chat_id in db.session.execute(
+            db.select(MessengerLink.customer_id, MessengerLink.chat_id).where(
+                MessengerLink.channel == channel, MessengerLink.stopped_at.is_(None),
+                MessengerLink.customer_id.in_(list(customer_ids))).order_by(MessengerLink.id)):
+        chats.setdefault(customer_id, []).append(chat_id)
+    return chats
+
+
+def first_time(channel, update_id, *, now=None):
+    """True the first time an update id is seen; a replay answers False and changes nothing."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(MessengerUpdate(channel=channel, update_id=str(update_id)[:64], received_at=now or utcnow()))
+    except IntegrityError:
+        return False
+    return True
+
+
+def requeue_sms_fallback(event_id, channel):
+    """A messenger that cannot deliver (blocked, unknown chat): send the SMS that was held back for it."""
+    return db.session.execute(
+        update(Notification).where(Notification.event_id == event_id, Notification.channel == "sms",
+                                   Notification.state == SKIPPED, Notification.skip_reason == str(held_back(channel)))
+        .values(state="queued", skip_reason=None, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def held_back(channel):
+    """The skip reason of an SMS held back because a messenger reaches the customer (in the default language)."""
+    with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
+        return _("Sent by %(channel)s instead (the customer chose a messenger before SMS).",
+                 channel=channel.title())
+
+
+# ---- what the bot answers ----------------------------------------------------------------------
+
+def reply_language(customer, hint=None):
+    languages = current_app.config["LANGUAGES"]
+    if customer is not None and customer.language in languages:
+        return customer.language
+    hint = (hint or "")[:2].lower()
+    return hint if hint in languages else current_app.config["DEFAULT_LANGUAGE"]
+
+
+def open_orders_text(customer):
+    rows = db.session.execute(db.select(Order).where(
+        Order.customer_id == customer.id, Order.status.not_in(statuses.TERMINAL))
+        .order_by(Order.created_at.desc()).limit(10)).scalars().all()
+    if not rows:
+        return _("You have no orders on the way.")
+    lines = [_("Your orders on the way:")]
+    lines += [f"• {order.number} — {statuses.label(order.status)}" for order in rows]
+    return "\n".join(lines)
+
+
+def answer(channel, chat_id, command, argument=None, *, language_hint=None, now=None):
+    """The bot's reply to a command from ``chat_id`` (``start``, ``status``, ``stop`` or anything else).
+
+    Changes are made in the caller's transaction; it commits once, then sends the reply.
+    """
+    link = link_for_chat(channel, chat_id)
+    customer = db.session.get(Customer, link.customer_id) if link is not None else None
+    if command == "start" and argument:
+        try:
+            customer = bind(channel, chat_id, argument, now=now)
+        except InviteRefused as refused:
+            refuse(channel, refused.reason)
+            with force_locale(reply_language(customer, language_hint)):
+                return _("This link has expired or was already used. Open your order page and connect again.")
+        with force_locale(reply_language(customer, language_hint)):
+            return _("Done: you will get updates about your orders here. /status shows your orders, "
+                     "/stop turns the messages off.")
+    with force_locale(reply_language(customer, language_hint)):
+        if customer is None:
+            return _("To get updates about your orders, open your order page in the shop and connect this "
+                     "messenger from there.")
+        if command == "stop":
+            stop(channel, chat_id, "stop", now=now)
+            return _("You will get no more messages here. To turn them on again, connect from your order page.")
+        if command == "status":
+            return open_orders_text(customer)
+        return _("/status shows your orders, /stop turns the messages off.")

@@ -1,0 +1,248 @@
+"""Telegram (and Viber) customers: deep-link binding, commands, sending through the outbox,
+against a local server answering in each Bot API's documented format."""
+import json
+from datetime import timedelta
+
+import pytest
+from bot_servers import BLOCKED, CHAT_NOT_FOUND, TOKEN, USERNAME, FakeTelegram, private_message, too_many
+from test_notify import customer, later, notify, rows  # noqa: F401  (the notify fixture)
+from werkzeug import Response
+
+from app import settings
+from app.audit import AuditLog
+from app.notify.dispatcher import dispatch
+from app.notify.models import MessengerLink
+from app.orders import lifecycle
+from app.orders.models import utcnow
+
+
+@pytest.fixture
+def bot(request, db, httpserver):
+    request.getfixturevalue("notify")
+    fake = FakeTelegram(httpserver)
+    settings.put("TELEGRAM_API_URL", fake.url)
+    settings.put("TELEGRAM_BOT_TOKEN", TOKEN, secret=True)
+    settings.put("TELEGRAM_BOT_USERNAME", USERNAME)
+    db.session.commit()
+    return fake
+
+
+def start_link(client, channel="telegram", **form):
+    response = client.post(f"/notifications/messengers/{channel}/connect", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def poll(db):
+    from app.notify.channels.telegram import poll_updates
+
+    handled = poll_updates(timeout=0)
+    db.session.expire_all()
+    return handled
+
+
+def refusals(db, reason=None):
+    found = db.session.execute(db.select(AuditLog).filter_by(action="messenger.refused")).scalars().all()
+    return [r for r in found if reason is None or r.after_data["reason"] == reason]
+
+
+def test_customer_connects_by_deep_link_gets_the_next_status_and_nothing_after_stop(
+        bot, db, make_order, make_user, login, client):
+    user = make_user("customer", email="olena@example.com")
+    person = customer(db, user_id=user.id)
+    order = make_order(customer=person)
+    login("olena@example.com")
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "Підключити Telegram" in page
+    link = start_link(client)
+    assert link.startswith(f"https://t.me/{USERNAME}?start=")
+    token = link.split("start=", 1)[1]
+    assert 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+
+    bot.updates = [private_message(700001, 5550001, f"/start {token}")]
+    assert poll(db) == 1
+    chat = db.session.execute(db.select(MessengerLink)).scalar_one()
+    assert chat.customer_id == person.id and chat.chat_id == "5550001" and chat.stopped_at is None
+    from app.notify.preferences import for_customer
+
+    assert for_customer(person.id).telegram_consent_at is not None
+    reply = bot.sent()[-1]
+    assert reply["chat_id"] == 5550001 and "/stop" in reply["text"] and "Готово" in reply["text"]
+    assert bot.sent("getUpdates")[-1]["timeout"] == 0
+
+    lifecycle.change_status(order, "awaiting_shipment", source="staff")
+    db.session.commit()
+    dispatch(now=later())
+    message = bot.sent()[-1]
+    assert message["chat_id"] == "5550001" and order.number in message["text"]
+    assert "пакуємо" in message["text"]  # the Ukrainian template for the status
+    button = message["reply_markup"]["inline_keyboard"][0][0]
+    assert button["text"] == "Відстежити замовлення" and button["url"].startswith("https://shop.example/t/")
+    row = rows(db, order_id=order.id, channel="telegram")[-1]
+    assert row.state == "sent" and row.provider_id
+
+    # /status lists the open orders; the replayed /start changes nothing; /stop ends the messages
+    bot.updates = [private_message(700001, 5550001, f"/start {token}"),
+                   private_message(700002, 5550001, "/status"),
+                   private_message(700003, 5550001, "/stop")]
+    assert poll(db) == 3
+    replies = [m["text"] for m in bot.sent()[-2:]]
+    assert order.number in replies[0] and "/stop" not in replies[1]
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().stopped_at is not None
+    assert not for_customer(person.id).telegram_enabled
+    before = len(bot.sent())
+    lifecycle.change_status(order, "shipped", source="staff")
+    db.session.commit()
+    dispatch(now=later(5))
+    assert len(bot.sent()) == before
+    assert rows(db, order_id=order.id, channel="telegram")[-1].status == "awaiting_shipment"
+
+
+def test_a_token_is_single_use_and_expires(bot, db, make_order):
+    from app.notify import messengers
+
+    person = customer(db)
+    token = messengers.create_invite(person, "telegram")
+    old = messengers.create_invite(person, "telegram", now=utcnow() - timedelta(hours=25))
+    db.session.commit()
+    bot.updates = [private_message(800001, 111, f"/start {token}"),
+                   private_message(800002, 222, f"/start {token}"),  # someone else reuses the link
+                   private_message(800003, 333, f"/start {old}", language="en"),
+                   private_message(800004, 444, "/start forged-token-that-was-never-issued")]
+    assert poll(db) == 4
+    links = db.session.execute(db.select(MessengerLink)).scalars().all()
+    assert [(x.chat_id, x.customer_id) for x in links] == [("111", person.id)]
+    assert {r.after_data["reason"] for r in refusals(db)} == {"used", "expired", "unknown"}
+    answers = {m["chat_id"]: m["text"] for m in bot.sent()}
+    assert "expired or was already used" in answers[333]
+    assert "вже використали" in answers[222]
+
+
+def test_rate_limit_waits_retry_after_and_a_blocked_bot_falls_back_to_sms(bot, db, make_order, httpserver):
+    from app.notify import messengers, preferences
+
+    sms = []
+    httpserver.expect_request("/message/send.json", method="POST").respond_with_handler(
+        lambda request: sms.append(request.get_json()) or Response(json.dumps(
+            {"response_code": 800, "response_status": "SUCCESS_MESSAGE_ACCEPTED",
+             "response_result": [{"response_code": 0, "message_id": "sms-1", "response_status": "OK"}]}),
+            content_type="application/json"))
+    for key, value in {"SMS_PROVIDER": "turbosms", "TURBOSMS_API_URL": bot.url, "TURBOSMS_TOKEN": "t",
+                       "NOTIFY_SMS_STATUSES": "new,awaiting_shipment,shipped"}.items():
+        settings.put(key, value)
+    person = customer(db)
+    preferences.set_sms_only_without_messenger(person.id, True)
+    token = messengers.create_invite(person, "telegram")
+    db.session.commit()
+    bot.updates = [private_message(900001, 4242, f"/start {token}")]
+    poll(db)
+
+    bot.fail_next("sendMessage", too_many(42))
+    clock = later()
+    order = make_order(customer=person)
+    sms_row = rows(db, order_id=order.id, channel="sms")[0]
+    assert sms_row.state == "skipped" and "Telegram" in sms_row.skip_reason
+    assert dispatch(now=clock).retrying == 1
+    row = rows(db, order_id=order.id, channel="telegram")[0]
+    assert row.state == "queued" and row.next_attempt_at >= clock + timedelta(seconds=42)
+    assert "429" in row.last_error and "retry after 42" in row.last_error
+
+    bot.fail_next("sendMessage", BLOCKED)
+    dispatch(now=clock + timedelta(seconds=300))
+    row = rows(db, order_id=order.id, channel="telegram")[0]
+    assert row.state == "failed" and "blocked" in row.last_error
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().stopped_at is not None
+    # the SMS held back for the messenger is sent instead, and later messages go by SMS
+    dispatch(now=clock + timedelta(seconds=301))
+    assert len(sms) == 1 and order.number in sms[0]["sms"]["text"]
+    lifecycle.change_status(order, "awaiting_shipment", source="staff")
+    db.session.commit()
+    assert rows(db, order_id=order.id, channel="sms")[-1].state == "queued"
+    assert len(rows(db, order_id=order.id, channel="telegram")) == 1
+
+
+def test_unknown_chat_stops_the_link_without_retrying(bot, db, make_order):
+    from app.notify import messengers
+
+    person = customer(db)
+    token = messengers.create_invite(person, "telegram")
+    db.session.commit()
+    bot.updates = [private_message(910001, 9999, f"/start {token}")]
+    poll(db)
+    bot.fail_next("sendMessage", CHAT_NOT_FOUND)
+    order = make_order(customer=person)
+    result = dispatch(now=later())
+    assert result.failed == 1 and result.retrying == 0
+    assert "chat not found" in rows(db, order_id=order.id, channel="telegram")[0].last_error
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().stop_reason.startswith("Telegram 400")
+
+
+def test_webhook_mode_checks_the_secret_and_refuses_replays_and_junk(bot, db, make_order, make_user, login, client):
+    from app.notify import messengers
+
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    response = client.post("/admin/notifications/messengers/telegram/connect")
+    assert response.status_code == 302
+    hook = bot.sent("setWebhook")[-1]
+    assert hook["url"] == "https://shop.example/notifications/messengers/telegram/webhook"
+    secret = hook["secret_token"]
+    assert 1 <= len(secret) <= 256 and set(secret) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    assert "@posylka_shop_bot" in client.get("/admin/notifications/settings").get_data(as_text=True)
+    client.post("/logout")
+    assert poll(db) == 0 and not bot.sent("getUpdates")  # a webhook is set: no polling
+
+    person = customer(db)
+    token = messengers.create_invite(person, "telegram")
+    db.session.commit()
+    url = "/notifications/messengers/telegram/webhook"
+    update = private_message(600001, 31337, f"/start {token}")
+    forged = client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+    assert forged.status_code == 401 and not db.session.execute(db.select(MessengerLink)).first()
+    assert refusals(db, "webhook secret token missing or wrong")
+    junk = client.post(url, data=b"<html>", headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+    assert junk.status_code == 400 and refusals(db, "webhook body is not JSON")
+
+    good = client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+    assert good.status_code == 200
+    answer = good.get_json()
+    assert answer["method"] == "sendMessage" and answer["chat_id"] == 31337
+    replay = client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+    assert replay.status_code == 200 and replay.get_json() == {}
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().customer_id == person.id
+
+
+def test_guest_connects_from_the_signed_tracking_page(bot, db, make_order, client):
+    from app.tracking.links import tracking_url
+
+    order = make_order(customer=customer(db))
+    with client.application.test_request_context():
+        url = tracking_url(order, external=False)
+    db.session.commit()
+    token = url.rsplit("/", 1)[1]
+    assert "Підключити Telegram" in client.get(url).get_data(as_text=True)
+    assert start_link(client, tracking_token=token).startswith(f"https://t.me/{USERNAME}?start=")
+    refused = client.post("/notifications/messengers/telegram/connect", data={"tracking_token": "forged"})
+    assert refused.status_code == 303 and "t.me" not in refused.headers["Location"]
+
+
+def test_customer_chooses_messenger_before_sms_on_the_settings_page(bot, db, make_user, login, client):
+    from app.notify.preferences import for_customer
+
+    user = make_user("customer", email="olena@example.com")
+    person = customer(db, user_id=user.id)
+    login("olena@example.com")
+    page = client.get("/notifications/settings").get_data(as_text=True)
+    assert "Надсилати SMS лише тоді, коли мене немає в месенджері" in page and "Підключити Telegram" in page
+    response = client.post("/notifications/settings", data={"email": "y", "sms": "y", "telegram": "y",
+                                                             "sms_only_without_messenger": "y", "language": "uk"})
+    assert response.status_code == 302
+    prefs = for_customer(person.id)
+    assert prefs.sms_only_without_messenger and prefs.telegram_enabled and prefs.viber_enabled
+    settings.put("TELEGRAM_BOT_TOKEN", None)  # the bot is switched off: its choice is neither shown nor changed
+    db.session.commit()
+    client.post("/notifications/settings", data={"email": "y", "sms": "y", "language": "uk"})
+    prefs = for_customer(person.id)
+    assert prefs.telegram_enabled and prefs.sms_only_without_messenger
+    assert "Telegram" not in client.get("/notifications/settings").get_data(as_text=True)
