@@ -80,3 +80,65 @@ class FakeTelegram:
             else:
                 result = True
         return Response(json.dumps({"ok": True, "result": result}), content_type="application/json")
+
+
+# ---- Viber -------------------------------------------------------------------------------------
+# The REST bot API answers HTTP 200 with {"status": 0, "status_message": "ok", ...} or a status from
+# its documented list (6 receiverNotSubscribed, 12 tooManyRequests, ...); callbacks are signed with
+# X-Viber-Content-Signature (hex HMAC-SHA256 of the body under the token). The callback shapes follow
+# the official Python library's tests (Viber/viber-bot-python, tests/api/viber_requests/).
+
+VIBER_TOKEN = "4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f"
+VIBER_URI = "posylkashop"
+
+NOT_SUBSCRIBED = {"status": 6, "status_message": "receiverNotSubscribed"}
+VIBER_TOO_MANY = {"status": 12, "status_message": "tooManyRequests"}
+
+
+def viber_event(event, token, timestamp, **fields):
+    return dict({"event": event, "timestamp": timestamp, "message_token": token}, **fields)
+
+
+def viber_user(user_id, language="uk"):
+    return {"id": user_id, "name": "Олена", "avatar": "https://media.example/a.jpg", "country": "UA",
+            "language": language, "api_version": 10}
+
+
+class FakeViber:
+    def __init__(self, httpserver):
+        self.server = httpserver
+        self.calls = []
+        self.failures = []
+        self.lock = threading.Lock()
+        self.token = 5741311803571721087
+        for method in ("send_message", "get_account_info", "set_webhook"):
+            httpserver.expect_request(f"/pa/{method}", method="POST").respond_with_handler(self.handle)
+
+    @property
+    def url(self):
+        return self.server.url_for("/pa")
+
+    def sent(self, method="send_message"):
+        with self.lock:
+            return [body for name, body in self.calls if name == method]
+
+    def handle(self, request):
+        method = request.path.rsplit("/", 1)[1]
+        if request.headers.get("X-Viber-Auth-Token") != VIBER_TOKEN:
+            answer = {"status": 2, "status_message": "invalidAuthToken"}
+            return Response(json.dumps(answer), content_type="application/json")
+        with self.lock:
+            self.calls.append((method, request.get_json(silent=True)))
+            if method == "send_message" and self.failures:
+                answer = self.failures.pop(0)
+            elif method == "get_account_info":
+                answer = {"status": 0, "status_message": "ok", "id": "pa:75346594275468546724",
+                          "name": "Posylka Shop", "uri": VIBER_URI, "subscribers_count": 3}
+            elif method == "send_message":
+                self.token += 1
+                answer = {"status": 0, "status_message": "ok", "message_token": self.token}
+            else:
+                answer = {"status": 0, "status_message": "ok",
+                          "event_types": ["delivered", "seen", "failed", "subscribed", "unsubscribed",
+                                          "conversation_started"]}
+        return Response(json.dumps(answer), content_type="application/json")

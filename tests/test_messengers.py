@@ -246,3 +246,122 @@ def test_customer_chooses_messenger_before_sms_on_the_settings_page(bot, db, mak
     prefs = for_customer(person.id)
     assert prefs.telegram_enabled and prefs.sms_only_without_messenger
     assert "Telegram" not in client.get("/notifications/settings").get_data(as_text=True)
+
+
+# ---- Viber -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def viber(request, db, httpserver):
+    from bot_servers import VIBER_TOKEN, FakeViber
+
+    request.getfixturevalue("notify")
+    fake = FakeViber(httpserver)
+    settings.put("VIBER_API_URL", fake.url)
+    settings.put("VIBER_BOT_TOKEN", VIBER_TOKEN, secret=True)
+    db.session.commit()
+    return fake
+
+
+def viber_post(client, event, token=None):
+    import hashlib
+    import hmac
+    import time
+
+    from bot_servers import VIBER_TOKEN
+
+    if event.get("timestamp") is None:
+        event = dict(event, timestamp=int(time.time() * 1000))
+    body = json.dumps(event).encode()
+    signature = hmac.new((token or VIBER_TOKEN).encode(), body, hashlib.sha256).hexdigest()
+    return client.post("/notifications/messengers/viber/webhook", data=body,
+                       headers={"X-Viber-Content-Signature": signature, "Content-Type": "application/json"})
+
+
+def test_viber_customer_subscribes_by_deep_link_and_gets_the_next_status(
+        viber, db, make_order, make_user, login, client):
+    from bot_servers import NOT_SUBSCRIBED, VIBER_TOO_MANY, VIBER_URI, viber_event, viber_user
+
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    client.post("/admin/notifications/messengers/viber/connect")
+    assert viber.sent("set_webhook")[-1]["url"] == "https://shop.example/notifications/messengers/viber/webhook"
+    assert "posylkashop" in client.get("/admin/notifications/settings").get_data(as_text=True)
+    client.post("/logout")
+
+    user = make_user("customer", email="olena@example.com")
+    person = customer(db, user_id=user.id)
+    order = make_order(customer=person)
+    login("olena@example.com")
+    assert "Підключити Viber" in client.get(f"/orders/{order.number}").get_data(as_text=True)
+    link = start_link(client, "viber")
+    assert link.startswith(f"viber://pa?chatURI={VIBER_URI}&context=")
+    token = link.split("context=", 1)[1]
+
+    started = viber_post(client, viber_event("conversation_started", 4912661846655238145, None, type="open",
+                                             context=token, subscribed=False, user=viber_user("01234567890A=")))
+    welcome = started.get_json()
+    assert started.status_code == 200 and welcome["type"] == "text" and welcome["sender"]["name"]
+    reply_button = welcome["keyboard"]["Buttons"][0]
+    assert reply_button["ActionType"] == "reply" and reply_button["ActionBody"] == f"/start {token}"
+    assert not db.session.execute(db.select(MessengerLink)).first()  # not yet: Viber needs the customer's message
+
+    pressed = viber_event("message", 4912661846655238146, None, sender=viber_user("01234567890A="),
+                          message={"type": "text", "text": f"/start {token}"})
+    assert viber_post(client, pressed).status_code == 200
+    db.session.expire_all()
+    chat = db.session.execute(db.select(MessengerLink)).scalar_one()
+    assert (chat.channel, chat.chat_id, chat.customer_id) == ("viber", "01234567890A=", person.id)
+    assert "Готово" in viber.sent()[-1]["text"]
+    assert viber_post(client, pressed).get_json() == {}  # a replay changes nothing
+    assert len(viber.sent()) == 1
+
+    lifecycle.change_status(order, "awaiting_shipment", source="staff")
+    db.session.commit()
+    dispatch(now=later())
+    message = viber.sent()[-1]
+    assert message["receiver"] == "01234567890A=" and order.number in message["text"]
+    track = message["keyboard"]["Buttons"][0]
+    assert track["ActionType"] == "open-url" and track["ActionBody"].startswith("https://shop.example/t/")
+    assert track["Text"] == "Відстежити замовлення" and message["min_api_version"] >= 1
+
+    viber.failures.append(VIBER_TOO_MANY)
+    lifecycle.change_status(order, "shipped", source="staff")
+    db.session.commit()
+    assert dispatch(now=later(2)).retrying == 1
+    viber.failures.append(NOT_SUBSCRIBED)
+    assert dispatch(now=later(3600)).failed == 1
+    db.session.expire_all()
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().stopped_at is not None
+    assert "receiverNotSubscribed" in rows(db, order_id=order.id, channel="viber")[-1].last_error
+
+
+def test_viber_refuses_forged_stale_and_junk_callbacks_and_honours_unsubscribe(viber, db, client):
+    from bot_servers import viber_event, viber_user
+
+    from app.notify import messengers
+
+    person = customer(db)
+    token = messengers.create_invite(person, "viber")
+    db.session.commit()
+    event = viber_event("message", 5000000000000000001, None, sender=viber_user("u-1="),
+                        message={"type": "text", "text": f"/start {token}"})
+    assert viber_post(client, event, token="not-the-bot-token").status_code == 401
+    stale = dict(event, message_token=5000000000000000002, timestamp=1_600_000_000_000)
+    assert viber_post(client, stale).status_code == 400
+    junk = client.post("/notifications/messengers/viber/webhook", data=b"[1, 2]", headers={
+        "X-Viber-Content-Signature": __import__("hmac").new(b"x", b"", "sha256").hexdigest()})
+    assert junk.status_code == 401
+    assert not db.session.execute(db.select(MessengerLink)).first()
+    reasons = {r.after_data["reason"] for r in refusals(db)}
+    assert "webhook signature missing or wrong" in reasons and "webhook event is too old (a replay?)" in reasons
+
+    hostile = dict(event, message_token=5000000000000000003,
+                   sender=viber_user("u-1=" + "\u202e" * 3 + "<script>alert(1)</script>" + "я" * 10000))
+    assert viber_post(client, hostile).status_code == 200
+    db.session.expire_all()
+    chat = db.session.execute(db.select(MessengerLink)).scalar_one()
+    assert len(chat.chat_id) == 100  # stored cut to size; never rendered as HTML
+    assert viber_post(client, viber_event("unsubscribed", 5000000000000000004, None,
+                                          user_id=chat.chat_id)).status_code == 200
+    db.session.expire_all()
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().stop_reason == "unsubscribed"

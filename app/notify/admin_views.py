@@ -342,27 +342,31 @@ def _bots():
 
     mode = _("webhook") if telegram.webhook_active() else _("long polling")
     return [{"channel": "telegram", "label": "Telegram", "token_set": bool(settings.get("TELEGRAM_BOT_TOKEN")),
-             "username": settings.get("TELEGRAM_BOT_USERNAME", ""), "mode": mode}]
+             "username": "@" + settings.get("TELEGRAM_BOT_USERNAME", "") if settings.get("TELEGRAM_BOT_USERNAME")
+             else "", "mode": mode},
+            {"channel": "viber", "label": "Viber", "token_set": bool(settings.get("VIBER_BOT_TOKEN")),
+             "username": settings.get("VIBER_BOT_URI", ""), "mode": _("webhook")}]
 
 
 @bp.route("/messengers/<channel>/connect", methods=["POST"])
 @admin_required
 def messenger_connect(channel):
     """Check the bot's token and choose how its updates arrive (webhook over HTTPS, else long polling)."""
-    from app.notify.channels import telegram
+    from app.notify.channels import telegram, viber
 
-    if channel != "telegram":
+    modules = {"telegram": (telegram, telegram.TelegramError), "viber": (viber, viber.ViberError)}
+    if channel not in modules:
         abort(404)
+    module, error_class = modules[channel]
     public_url = settings.get("PUBLIC_URL", "") or ""
-    webhook_url = public_url.rstrip("/") + url_for("messengers.telegram_webhook")
+    webhook_url = public_url.rstrip("/") + url_for(f"messengers.{channel}_webhook")
     try:
-        username = telegram.connect(public_url, webhook_url)
-    except telegram.TelegramError as error:
+        username = module.connect(public_url, webhook_url)
+    except error_class as error:
         db.session.rollback()
         flash(_("The bot could not be connected: %(error)s", error=str(error)), "error")
         return redirect(url_for("notify_admin.settings_page"))
-    record("notification.messenger_connect", "settings", channel,
-           after={"username": username, "webhook": telegram.webhook_active()})
+    record("notification.messenger_connect", "settings", channel, after={"bot": username})
     db.session.commit()
-    flash(_("The bot @%(name)s is connected.", name=username), "success")
+    flash(_("The bot %(name)s is connected.", name=username), "success")
     return redirect(url_for("notify_admin.settings_page"))

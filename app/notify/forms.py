@@ -60,7 +60,11 @@ class SettingsForm(FlaskForm):
     TELEGRAM_BOT_TOKEN = PasswordField(_l("Telegram bot token from @BotFather (leave empty to keep)"),
                                        validators=[Optional(), Length(max=200)])
 
-    SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN", "TELEGRAM_BOT_TOKEN")
+    VIBER_BOT_TOKEN = PasswordField(_l("Viber bot token from the Viber partners' site (leave empty to keep)"),
+                                    validators=[Optional(), Length(max=200)])
+    VIBER_BOT_NAME = StringField(_l("Viber sender name (up to 28 characters)"), validators=[Optional(), Length(max=28)])
+
+    SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN", "TELEGRAM_BOT_TOKEN", "VIBER_BOT_TOKEN")
     #: A stored secret goes only to the host it was entered for: a changed host asks for it again.
     SECRET_HOSTS = {"SMTP_PASSWORD": "SMTP_HOST"}
 

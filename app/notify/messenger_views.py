@@ -10,9 +10,9 @@ bp = Blueprint("messengers", __name__, url_prefix="/notifications/messengers")
 
 
 def _deep_link(channel, token):
-    from app.notify.channels import telegram
+    from app.notify.channels import telegram, viber
 
-    return {"telegram": telegram.deep_link}[channel](token)
+    return {"telegram": telegram.deep_link, "viber": viber.deep_link}[channel](token)
 
 
 def options():
@@ -58,4 +58,16 @@ def telegram_webhook():
     from app.notify.channels import telegram
 
     status, answer = telegram.handle_webhook(request.headers, request.get_data(cache=False))
+    return jsonify(answer), status
+
+
+@bp.route("/viber/webhook", methods=["POST"])
+@csrf.exempt  # the X-Viber-Content-Signature HMAC is the credential
+def viber_webhook():
+    import time
+
+    from app.notify.channels import viber
+
+    status, answer = viber.handle_webhook(request.headers, request.get_data(cache=False),
+                                          now_ms=int(time.time() * 1000))
     return jsonify(answer), status

@@ -21,6 +21,7 @@ from app import settings
 from app.audit import record
 from app.extensions import db
 from app.notify import preferences
+from app.notify.channels import Channel
 from app.notify.models import SKIPPED, MessengerInvite, MessengerLink, MessengerUpdate, Notification
 from app.orders import statuses
 from app.orders.models import Customer, Order, utcnow
@@ -145,6 +146,16 @@ def requeue_sms_fallback(event_id, channel):
         .execution_options(synchronize_session=False)).rowcount or 0
 
 
+def stop_chat(channel, job, reason):
+    """The chat cannot be reached: stop it, and send the SMS held back for this message instead."""
+    from app.database import writing
+
+    with writing():
+        stop(channel, job.recipient, reason)
+        requeue_sms_fallback(job.event_id, channel)
+        db.session.commit()
+
+
 def held_back(channel):
     """The skip reason of an SMS held back because a messenger reaches the customer (in the default language)."""
     with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
@@ -152,7 +163,45 @@ def held_back(channel):
                  channel=channel.title())
 
 
+class MessengerChannel(Channel):
+    """What Telegram and Viber share: chats bound by deep link, quiet hours, stopping a lost chat."""
+
+    quiet_hours = True
+    #: The setting that holds the bot's token (the channel is configured once it is set)
+    token_setting = ""
+
+    def configured(self):
+        return bool(self.setting(self.token_setting))
+
+    def prefetch(self, customers):
+        self._chats = live_chats(self.name, [c.id for c in customers])
+
+    def recipients(self, customer, order):
+        chats = self.__dict__.get("_chats")
+        if chats is None:
+            chats = live_chats(self.name, [customer.id])
+        return [(chat_id, None) for chat_id in chats.get(customer.id, [])]
+
+    def recipient_gone(self, job, reason):
+        stop_chat(self.name, job, reason)
+
+    @staticmethod
+    def button_label(context):
+        with force_locale(context.get("language")):
+            return _("Track the order")
+
+
 # ---- what the bot answers ----------------------------------------------------------------------
+
+def parse_command(text):
+    """("start", "token") for "/start token"; ("status", None) for "/status@shop_bot"; (None, None) otherwise."""
+    text = (text or "").strip()
+    if not text.startswith("/"):
+        return None, None
+    head, _sep, rest = text.partition(" ")
+    command = head[1:].split("@", 1)[0].lower()
+    return command[:32], (rest.strip()[:64] or None)
+
 
 def reply_language(customer, hint=None):
     languages = current_app.config["LANGUAGES"]

@@ -17,13 +17,11 @@ import logging
 import secrets
 
 import requests
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from app import settings
 from app.extensions import db
 from app.notify import messengers
-from app.notify.channels import Channel, DeliveryError, register
+from app.notify.channels import DeliveryError, register
 
 log = logging.getLogger(__name__)
 
@@ -82,34 +80,18 @@ def message_body(chat_id, text, link=None, button=None):
 
 
 @register
-class TelegramChannel(Channel):
+class TelegramChannel(messengers.MessengerChannel):
     name = NAME
-    quiet_hours = True
-
-    def configured(self):
-        return bool(self.setting("TELEGRAM_BOT_TOKEN"))
-
-    def prefetch(self, customers):
-        self._chats = messengers.live_chats(self.name, [c.id for c in customers])
-
-    def recipients(self, customer, order):
-        chats = self.__dict__.get("_chats")
-        if chats is None:
-            chats = messengers.live_chats(self.name, [customer.id])
-        return [(chat_id, None) for chat_id in chats.get(customer.id, [])]
+    token_setting = "TELEGRAM_BOT_TOKEN"
 
     def send(self, notification, message, context):
-        with force_locale(context.get("language")):
-            button = _("Track the order")
-        body = message_body(notification.recipient, message.body, context.get("tracking_link"), button)
+        body = message_body(notification.recipient, message.body, context.get("tracking_link"),
+                            self.button_label(context))
         try:
             result = call("sendMessage", **body)
         except TelegramError as error:
             raise delivery_error(error)
         return str((result or {}).get("message_id", "")) if isinstance(result, dict) else None
-
-    def recipient_gone(self, job, reason):
-        stop_chat(self.name, job, reason)
 
 
 def delivery_error(error):
@@ -123,27 +105,7 @@ def delivery_error(error):
     return DeliveryError(str(error), code=error.code)
 
 
-def stop_chat(channel, job, reason):
-    """The chat cannot be reached: stop it, and send the SMS held back for this message instead."""
-    from app.database import writing
-
-    with writing():
-        messengers.stop(channel, job.recipient, reason)
-        messengers.requeue_sms_fallback(job.event_id, channel)
-        db.session.commit()
-
-
 # ---- updates ---------------------------------------------------------------------------------
-
-def parse_command(text):
-    """("start", "token") for "/start token"; ("status", None) for "/status@shop_bot"; (None, None) otherwise."""
-    text = (text or "").strip()
-    if not text.startswith("/"):
-        return None, None
-    head, _sep, rest = text.partition(" ")
-    command = head[1:].split("@", 1)[0].lower()
-    return command[:32], (rest.strip()[:64] or None)
-
 
 def handle_update(update):
     """Act on one update; (chat id, reply text) to send, or None. The caller commits, then replies."""
@@ -158,7 +120,7 @@ def handle_update(update):
     chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
     if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
         return None
-    command, argument = parse_command(message.get("text") if isinstance(message.get("text"), str) else "")
+    command, argument = messengers.parse_command(message.get("text") if isinstance(message.get("text"), str) else "")
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
     reply = messengers.answer(NAME, chat["id"], command, argument,
                               language_hint=sender.get("language_code") if isinstance(
@@ -239,7 +201,7 @@ def handle_webhook(headers, body):
 def connect(public_url, webhook_url):
     """Check the token (getMe) and choose how updates arrive: webhook over HTTPS, else long polling.
 
-    Returns the bot's username; raises TelegramError. The caller stores nothing else and commits.
+    Returns the bot's @username; raises TelegramError. The caller stores nothing else and commits.
     """
     me = call("getMe")
     username = str((me or {}).get("username") or "")[:64] if isinstance(me, dict) else ""
@@ -253,4 +215,4 @@ def connect(public_url, webhook_url):
     else:
         call("deleteWebhook")
         settings.put("TELEGRAM_WEBHOOK_SECRET", None)
-    return username
+    return f"@{username}"
