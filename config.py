@@ -158,6 +158,23 @@ class Config:
     PUSH_TIMEOUT_SECONDS = _int("PUSH_TIMEOUT_SECONDS", 15)
     PUSH_ALLOW_PRIVATE = _bool("PUSH_ALLOW_PRIVATE", False)  # push endpoints on private addresses (tests only)
     WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 12)
+    # Messengers (the bot tokens are usually set on the notification settings page)
+    TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+    TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
+    TELEGRAM_TIMEOUT_SECONDS = _int("TELEGRAM_TIMEOUT_SECONDS", 15)
+    TELEGRAM_POLL_SECONDS = _int("TELEGRAM_POLL_SECONDS", 20)
+    VIBER_BOT_TOKEN = os.environ.get("VIBER_BOT_TOKEN", "")
+    VIBER_BOT_NAME = os.environ.get("VIBER_BOT_NAME", "")
+    VIBER_API_URL = os.environ.get("VIBER_API_URL", "https://chatapi.viber.com/pa")
+    VIBER_TIMEOUT_SECONDS = _int("VIBER_TIMEOUT_SECONDS", 15)
+    MESSENGER_INVITE_HOURS = _int("MESSENGER_INVITE_HOURS", 24)
+    # Alerts for the shop's admins, and optional error reporting
+    ALERT_CHECK_SECONDS = _int("ALERT_CHECK_SECONDS", 60)
+    ALERT_CARRIER_FAILURES = _int("ALERT_CARRIER_FAILURES", 5)
+    ALERT_DISPATCH_FAILURES = _int("ALERT_DISPATCH_FAILURES", 20)
+    ALERT_WINDOW_MINUTES = _int("ALERT_WINDOW_MINUTES", 15)
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
 
     # Carriers: the defaults are the carriers' real production URLs
     NOVAPOSHTA_API_URL = os.environ.get("NOVAPOSHTA_API_URL", "https://api.novaposhta.ua/v2.0/json/")

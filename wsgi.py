@@ -4,7 +4,7 @@
 in-process scheduler (the single scheduler leader is chosen by a database lock) and
 serves with waitress on HOST:PORT.
 """
-from app import create_app, logs
+from app import create_app, logs, sentry
 
 app = create_app()
 logs.configure(app)  # written by the logging thread itself: importing this module starts no thread
@@ -28,6 +28,7 @@ def serve():
 
     signal.signal(signal.SIGTERM, stop)
     logs.configure(app, queued=True)  # requests only queue their lines
+    sentry.init(app)  # with SENTRY_DSN: unhandled errors go to Sentry (its own sending thread)
     tune_gc()
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])

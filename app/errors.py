@@ -1,7 +1,7 @@
 """One error format per audience: problem+json under /api, a fragment for htmx, a page otherwise."""
 import logging
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import current_app, g, got_request_exception, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -95,6 +95,8 @@ def init_app(app):
         if isinstance(error, HTTPException):
             return _http_error(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # Flask skips this signal once a handler catches Exception; error reporters (Sentry) listen to it
+        got_request_exception.send(current_app._get_current_object(), exception=error)
         try:
             db.session.rollback()
         except Exception:

@@ -341,11 +341,16 @@ def _bots():
     from app.notify.channels import telegram
 
     mode = _("webhook") if telegram.webhook_active() else _("long polling")
-    return [{"channel": "telegram", "label": "Telegram", "token_set": bool(settings.get("TELEGRAM_BOT_TOKEN")),
+    from app.notify.messengers import alerts_chat_setting
+
+    bots = [{"channel": "telegram", "label": "Telegram", "token_set": bool(settings.get("TELEGRAM_BOT_TOKEN")),
              "username": "@" + settings.get("TELEGRAM_BOT_USERNAME", "") if settings.get("TELEGRAM_BOT_USERNAME")
              else "", "mode": mode},
             {"channel": "viber", "label": "Viber", "token_set": bool(settings.get("VIBER_BOT_TOKEN")),
              "username": settings.get("VIBER_BOT_URI", ""), "mode": _("webhook")}]
+    for bot in bots:
+        bot["alerts_chat"] = bool(settings.get(alerts_chat_setting(bot["channel"]), ""))
+    return bots
 
 
 @bp.route("/messengers/<channel>/connect", methods=["POST"])
@@ -370,3 +375,17 @@ def messenger_connect(channel):
     db.session.commit()
     flash(_("The bot %(name)s is connected.", name=username), "success")
     return redirect(url_for("notify_admin.settings_page"))
+
+
+@bp.route("/messengers/<channel>/alerts", methods=["POST"])
+@admin_required
+def messenger_alerts(channel):
+    """A one-time deep link that makes the admin's own chat receive the shop's alerts."""
+    from app.notify import messenger_views, messengers
+
+    if channel not in dict(messenger_views.options()):
+        abort(404)
+    token = messengers.create_invite(None, channel)
+    record("alerts.invite", "settings", channel)
+    db.session.commit()
+    return redirect(messenger_views.deep_link(channel, token), 303)

@@ -34,7 +34,7 @@ from app import settings
 from app.clock import utcnow
 from app.database import writing
 from app.extensions import db
-from app.notify import channels, preferences, rules, skips
+from app.notify import alerts, channels, preferences, rules, skips
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
 from app.notify.defaults import NOTICE_KINDS
@@ -148,6 +148,11 @@ def _compose(row, cache, prefs):
         job.endpoint = SimpleNamespace(id=ep.id, url=ep.url, enabled=ep.enabled, allow_private=ep.allow_private,
                                        secret_encrypted=ep.secret_encrypted) if ep is not None else None
         job.message = tpl.Rendered(None, row.payload or "")
+        return job
+    if row.kind == alerts.KIND:  # the shop's own alert: its text was written in the shop's language when queued
+        job.message = tpl.Rendered(row.subject, row.body or "")
+        job.context = {"language": current_app.config["DEFAULT_LANGUAGE"],
+                       "shop_name": current_app.config.get("SHOP_NAME", "Posylka")}
         return job
     pref = prefs.get(row.customer_id)
     if pref is not None and row.channel in preferences.CUSTOMER_CHANNELS and not getattr(pref, f"{row.channel}_enabled"):

@@ -9,7 +9,7 @@ from app.notify import channels, messengers
 bp = Blueprint("messengers", __name__, url_prefix="/notifications/messengers")
 
 
-def _deep_link(channel, token):
+def deep_link(channel, token):
     from app.notify.channels import telegram, viber
 
     return {"telegram": telegram.deep_link, "viber": viber.deep_link}[channel](token)
@@ -19,7 +19,7 @@ def options():
     """[(channel, label)] of the messengers a customer can connect now (the bot is set up)."""
     found = []
     for name in messengers.CHANNELS:
-        if name in channels.names() and channels.get(name).configured() and _deep_link(name, "x"):
+        if name in channels.names() and channels.get(name).configured() and deep_link(name, "x"):
             found.append((name, channels.LABELS[name]))
     return found
 
@@ -49,7 +49,7 @@ def connect(channel):
         return redirect(request.referrer or url_for("tracking.lookup"), 303)
     token = messengers.create_invite(customer, channel)
     db.session.commit()
-    return redirect(_deep_link(channel, token), 303)
+    return redirect(deep_link(channel, token), 303)
 
 
 @bp.route("/telegram/webhook", methods=["POST"])

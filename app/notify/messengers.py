@@ -46,19 +46,27 @@ def _hash(token):
 
 
 def create_invite(customer, channel, *, now=None):
-    """A new one-time token for ``customer`` on ``channel`` (the caller commits)."""
+    """A new one-time token for ``customer`` (None: the chat that uses it gets the shop's alerts).
+
+    The caller commits.
+    """
     if channel not in CHANNELS:
         raise ValueError(channel)
     now = now or utcnow()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     hours = settings.get_int("MESSENGER_INVITE_HOURS", 24)
-    db.session.add(MessengerInvite(token_hash=_hash(token), customer_id=customer.id, channel=channel,
-                                   created_at=now, expires_at=now + timedelta(hours=hours)))
+    db.session.add(MessengerInvite(token_hash=_hash(token), customer_id=getattr(customer, "id", None),
+                                   channel=channel, created_at=now, expires_at=now + timedelta(hours=hours)))
     return token
 
 
+def alerts_chat_setting(channel):
+    """The setting that holds the chat receiving the shop's alerts on ``channel``."""
+    return f"ALERTS_{channel.upper()}_CHAT"
+
+
 def bind(channel, chat_id, token, *, now=None):
-    """Bind ``chat_id`` to the customer whose invite ``token`` is; raise InviteRefused.
+    """Bind ``chat_id`` to the customer whose invite ``token`` is (None for an alerts invite); raise InviteRefused.
 
     The invite is spent in the same transaction; the caller commits once (a refused token is
     recorded in the admin log by ``refuse``, nothing else changes).
@@ -73,6 +81,10 @@ def bind(channel, chat_id, token, *, now=None):
     if invite.expires_at <= now:
         raise InviteRefused("expired")
     invite.used_at = now
+    if invite.customer_id is None:  # an admin's invite: this chat receives the shop's alerts
+        settings.put(alerts_chat_setting(channel), chat_id)
+        record("alerts.chat_connected", "settings", channel, after={"channel": channel})
+        return None
     link = db.session.execute(db.select(MessengerLink).filter_by(channel=channel, chat_id=chat_id)
                               ).scalar_one_or_none()
     if link is None:
@@ -237,6 +249,9 @@ def answer(channel, chat_id, command, argument=None, *, language_hint=None, now=
             with force_locale(reply_language(customer, language_hint)):
                 return _("This link has expired or was already used. Open your order page and connect again.")
         with force_locale(reply_language(customer, language_hint)):
+            if customer is None:
+                return _("Done: this chat will receive the shop's alerts (a carrier or a platform failing, "
+                         "and its recovery).")
             return _("Done: you will get updates about your orders here. /status shows your orders, "
                      "/stop turns the messages off.")
     with force_locale(reply_language(customer, language_hint)):

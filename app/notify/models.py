@@ -129,7 +129,8 @@ class MessengerInvite(db.Model):
 
     __tablename__ = "messenger_invites"
     token_hash = db.Column(db.String(64), primary_key=True)
-    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    #: None for an admin's invite that makes the chat receive the shop's alerts
+    customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     channel = db.Column(db.String(16), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False)
@@ -145,6 +146,18 @@ class MessengerUpdate(db.Model):
     channel = db.Column(db.String(16), nullable=False)
     update_id = db.Column(db.String(64), nullable=False)
     received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class ShopAlert(db.Model):
+    """One thing that can go wrong for the shop (a carrier, the dispatcher, a platform), and whether
+    the admins were told: one message when it starts failing, one when it recovers."""
+
+    __tablename__ = "shop_alerts"
+    key = db.Column(db.String(100), primary_key=True)
+    failing = db.Column(db.Boolean, nullable=False, default=False)
+    since = db.Column(db.DateTime, nullable=False, default=utcnow)
+    detail = db.Column(db.String(500))
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class WebhookEndpoint(db.Model):

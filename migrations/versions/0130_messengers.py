@@ -1,5 +1,5 @@
 """Telegram and Viber: chats bound to customers, one-time deep-link invites, handled updates,
-and the customers' messenger choices
+the customers' messenger choices; the shop's alerts
 
 Revision ID: 0130_messengers
 Revises: 0070_customer_match
@@ -33,7 +33,7 @@ def upgrade():
     op.create_table(
         "messenger_invites",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
@@ -52,6 +52,15 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name="pk_messenger_updates"),
         sa.UniqueConstraint("channel", "update_id", name="uq_messenger_updates_update"),
     )
+    op.create_table(
+        "shop_alerts",
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("failing", sa.Boolean(), nullable=False),
+        sa.Column("since", sa.DateTime(), nullable=False),
+        sa.Column("detail", sa.String(length=500), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name="pk_shop_alerts"),
+    )
     with op.batch_alter_table("notification_preferences") as batch_op:
         batch_op.add_column(sa.Column("telegram_enabled", sa.Boolean(), nullable=False, server_default=sa.true()))
         batch_op.add_column(sa.Column("telegram_consent_at", sa.DateTime(), nullable=True))
@@ -68,6 +77,7 @@ def downgrade():
         batch_op.drop_column("viber_enabled")
         batch_op.drop_column("telegram_consent_at")
         batch_op.drop_column("telegram_enabled")
+    op.drop_table("shop_alerts")
     op.drop_table("messenger_updates")
     op.drop_index("ix_messenger_invites_customer_id", table_name="messenger_invites")
     op.drop_table("messenger_invites")

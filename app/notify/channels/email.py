@@ -108,8 +108,9 @@ class EmailChannel(Channel):
     def build(self, notification, message, context):
         """(raw message bytes, headers, subject, text, html) of a multipart/alternative e-mail."""
         sender_name, sender_address = parseaddr(self.setting("MAIL_SENDER", "Posylka <noreply@localhost>"))
+        # a message to the shop's admins (an alert) has no customer to unsubscribe
         unsubscribe = url_for("notify.unsubscribe", token=preferences.unsubscribe_token(notification.customer_id),
-                              _external=True)
+                              _external=True) if notification.customer_id is not None else None
         subject = message.subject or context.get("order_number", "")
         headers = {
             "Subject": subject,
@@ -119,11 +120,11 @@ class EmailChannel(Channel):
             "Message-ID": message_id(notification, sender_address),
             "X-Posylka-Event": notification.event_id,
             "X-Posylka-Notification": str(notification.id),
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-        unsubscribe_label = _("Unsubscribe from these e-mails:")
-        text = f"{message.body}\n\n{unsubscribe_label} {unsubscribe}\n"
+        text = f"{message.body}\n"
+        if unsubscribe:
+            headers.update({"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+            text = f"{message.body}\n\n{_('Unsubscribe from these e-mails:')} {unsubscribe}\n"
         paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
         # the template alone, without the page context processors (it needs none of them)
         html = current_app.jinja_env.get_template("notify/email.html").render(
