@@ -141,7 +141,7 @@ def test_rate_limit_waits_retry_after_and_a_blocked_bot_falls_back_to_sms(bot, d
     clock = later()
     order = make_order(customer=person)
     sms_row = rows(db, order_id=order.id, channel="sms")[0]
-    assert sms_row.state == "skipped" and "Telegram" in sms_row.skip_reason
+    assert sms_row.state == "skipped" and sms_row.skip_reason == "messenger_first"
     assert dispatch(now=clock).retrying == 1
     row = rows(db, order_id=order.id, channel="telegram")[0]
     assert row.state == "queued" and row.next_attempt_at >= clock + timedelta(seconds=42)

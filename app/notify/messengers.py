@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app import settings
 from app.audit import record
 from app.extensions import db
-from app.notify import preferences
+from app.notify import preferences, skips
 from app.notify.channels import Channel
 from app.notify.models import SKIPPED, MessengerInvite, MessengerLink, MessengerUpdate, Notification
 from app.orders import statuses
@@ -149,11 +149,11 @@ def first_time(channel, update_id, *, now=None):
     return True
 
 
-def requeue_sms_fallback(event_id, channel):
+def requeue_sms_fallback(event_id):
     """A messenger that cannot deliver (blocked, unknown chat): send the SMS that was held back for it."""
     return db.session.execute(
         update(Notification).where(Notification.event_id == event_id, Notification.channel == "sms",
-                                   Notification.state == SKIPPED, Notification.skip_reason == str(held_back(channel)))
+                                   Notification.state == SKIPPED, Notification.skip_reason == skips.MESSENGER_FIRST)
         .values(state="queued", skip_reason=None, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount or 0
 
@@ -164,15 +164,8 @@ def stop_chat(channel, job, reason):
 
     with writing():
         stop(channel, job.recipient, reason)
-        requeue_sms_fallback(job.event_id, channel)
+        requeue_sms_fallback(job.event_id)
         db.session.commit()
-
-
-def held_back(channel):
-    """The skip reason of an SMS held back because a messenger reaches the customer (in the default language)."""
-    with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
-        return _("Sent by %(channel)s instead (the customer chose a messenger before SMS).",
-                 channel=channel.title())
 
 
 class MessengerChannel(Channel):

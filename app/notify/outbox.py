@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, update
 
 from app.clock import utcnow
 from app.extensions import db
-from app.notify import channels, messengers, preferences, rules, skips
+from app.notify import channels, preferences, rules, skips
 from app.notify.defaults import NOTICE_KINDS
 from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
 from app.orders import statuses
@@ -81,7 +81,7 @@ def enqueue_many(changes, *, now=None):
                     continue
                 for recipient, skip_reason in channel.recipients(customer, change.order):
                     if channel.name == "sms" and skip_reason is None and messenger and plan.sms_held_back(customer):
-                        skip_reason = messengers.held_back(messenger)
+                        skip_reason = skips.MESSENGER_FIRST
                     if plan.customer_message(change, customer, channel, recipient, skip_reason, event_id) \
                             and channel.name in preferences.MESSENGER_CHANNELS:
                         messenger = messenger or channel.name

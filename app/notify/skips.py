@@ -11,6 +11,8 @@ DAILY_CAP = "daily_cap"
 INVALID_EMAIL = "invalid_email"
 INVALID_PHONE = "invalid_phone"
 DEMO_HISTORY = "demo_history"
+#: "messenger, else SMS": a Telegram or Viber chat takes this message (sent after all if the chat fails)
+MESSENGER_FIRST = "messenger_first"
 
 LABELS = {
     CHANNEL_OFF: _l("The customer turned this channel off."),
@@ -19,6 +21,7 @@ LABELS = {
     INVALID_EMAIL: _l("The e-mail address is not valid."),
     INVALID_PHONE: _l("The phone number is not valid."),
     DEMO_HISTORY: _l("Demo history: not announced."),
+    MESSENGER_FIRST: _l("Sent by a messenger instead (the customer chose a messenger before SMS)."),
 }
 
 

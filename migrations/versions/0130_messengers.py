@@ -2,14 +2,14 @@
 the customers' messenger choices; the shop's alerts
 
 Revision ID: 0130_messengers
-Revises: 0070_customer_match
+Revises: 0080_sandbox
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0130_messengers"
-down_revision = "0070_customer_match"
+down_revision = "0080_sandbox"
 branch_labels = None
 depends_on = None
 
