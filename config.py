@@ -174,6 +174,14 @@ class Config:
     ALERT_DISPATCH_FAILURES = _int("ALERT_DISPATCH_FAILURES", 20)
     ALERT_WINDOW_MINUTES = _int("ALERT_WINDOW_MINUTES", 15)
     SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+    # Magento 2 and PrestaShop order pulls (usually connected on the API clients page)
+    MAGENTO_URL = os.environ.get("MAGENTO_URL", "")
+    MAGENTO_TOKEN = os.environ.get("MAGENTO_TOKEN", "")
+    PRESTASHOP_URL = os.environ.get("PRESTASHOP_URL", "")
+    PRESTASHOP_KEY = os.environ.get("PRESTASHOP_KEY", "")
+    PLATFORM_PULL_SECONDS = _int("PLATFORM_PULL_SECONDS", 300)
+    PLATFORM_PAGE_SIZE = _int("PLATFORM_PAGE_SIZE", 50)
+    PLATFORM_TIMEOUT_SECONDS = _int("PLATFORM_TIMEOUT_SECONDS", 20)
     SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
 
     # Carriers: the defaults are the carriers' real production URLs

@@ -6,14 +6,19 @@ from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
 from app.auth.sessions import UserSession  # noqa: F401
 from app.carriers.models import CarrierState, SchedulerLease, SyncRun, TransitStat  # noqa: F401
+from app.integrations.models import PlatformPull  # noqa: F401
 from app.notify.models import (  # noqa: F401
     DeliveryAttempt,
     DevMail,
+    MessengerInvite,
+    MessengerLink,
+    MessengerUpdate,
     Notification,
     NotificationPreference,
     NotificationTemplate,
     PickupWatch,
     PushSubscription,
+    ShopAlert,
     WebhookEndpoint,
 )
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401

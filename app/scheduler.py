@@ -36,6 +36,7 @@ def scheduled_jobs(app):
     from app.carriers.eta import refresh_transit_stats
     from app.carriers.services import run_requested_sync
     from app.carriers.sync import scheduled_sync
+    from app.integrations.pull import pull_all as platform_orders
     from app.notify.alerts import job as shop_alerts
     from app.notify.channels.telegram import poll_job as telegram_updates
     from app.notify.dispatcher import run_job as dispatch_notifications
@@ -53,6 +54,7 @@ def scheduled_jobs(app):
         # a long poll that waits up to TELEGRAM_POLL_SECONDS itself; returns at once while the bot is off
         ("telegram-updates", telegram_updates, 1),
         ("shop-alerts", shop_alerts, int(app.config.get("ALERT_CHECK_SECONDS", 60))),
+        ("platform-orders", platform_orders, int(app.config.get("PLATFORM_PULL_SECONDS", 300))),
     ]
 
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import settings
@@ -14,6 +14,7 @@ from app.api.platforms import PLATFORMS
 from app.audit import record
 from app.auth import admin_required
 from app.extensions import db
+from app.integrations import pull
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/api-clients")
 
@@ -36,13 +37,28 @@ class PlatformForm(FlaskForm):
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-def _page(form=None, platform_form=None, new_client=None, secret=None, status=200):
+class StoreForm(FlaskForm):
+    """Stores whose orders the app pulls itself (Magento 2, PrestaShop)."""
+
+    MAGENTO_URL = StringField(_l("Magento store address"), validators=[Optional(), URL(require_tld=False),
+                                                                      Length(max=200)])
+    MAGENTO_TOKEN = PasswordField(_l("Magento integration access token (leave empty to keep)"),
+                                  validators=[Optional(), Length(max=200)])
+    PRESTASHOP_URL = StringField(_l("PrestaShop store address"), validators=[Optional(), URL(require_tld=False),
+                                                                            Length(max=200)])
+    PRESTASHOP_KEY = PasswordField(_l("PrestaShop webservice key (leave empty to keep)"),
+                                   validators=[Optional(), Length(max=200)])
+    SECRET_FIELDS = ("MAGENTO_TOKEN", "PRESTASHOP_KEY")
+
+
+def _page(form=None, platform_form=None, new_client=None, secret=None, status=200, store_form=None):
     clients = db.session.execute(db.select(ApiClient).order_by(ApiClient.revoked_at.is_not(None),
                                                                ApiClient.created_at.desc())).scalars().all()
     secrets_set = {name: bool(settings.get(conf["secret"])) for name, conf in PLATFORMS.items()}
     response = make_response(render_template(
         "api/clients.html", clients=clients, form=form or ClientForm(), platform_form=platform_form or PlatformForm(),
-        new_client=new_client, secret=secret, secrets_set=secrets_set,
+        new_client=new_client, secret=secret, secrets_set=secrets_set, store_form=store_form or _store_form(),
+        stores=pull.status(),
         webhook_urls={name: url_for(f"api.{name}_webhook", _external=True) for name in PLATFORMS}), status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -105,4 +121,51 @@ def platforms():
         record("api.platform_secrets", "settings", None, actor=current_user, after={"changed": changed})
         db.session.commit()
         flash(_("Webhook secrets saved."), "success")
+    return redirect(url_for("api_admin.index"))
+
+
+def _store_form():
+    form = StoreForm()
+    for name in ("MAGENTO_URL", "PRESTASHOP_URL"):
+        form[name].data = settings.get(name, "") or ""
+    return form
+
+
+@bp.route("/stores", methods=["POST"])
+@admin_required
+def stores():
+    """Save the stores' addresses and keys; the next scheduled pull (or "Pull now") reads them."""
+    form = StoreForm()
+    if not form.validate_on_submit():
+        return _page(store_form=form, status=422)
+    changed = []
+    for name in ("MAGENTO_URL", "PRESTASHOP_URL", *StoreForm.SECRET_FIELDS):
+        value = (form[name].data or "").strip()
+        if name in StoreForm.SECRET_FIELDS and not value:
+            continue
+        if str(settings.get(name, "") or "") != value:
+            settings.put(name, value, secret=name in StoreForm.SECRET_FIELDS)
+            changed.append(name)
+    if changed:
+        record("api.stores", "settings", None, actor=current_user, after={"changed": changed})
+    db.session.commit()
+    flash(_("Store connections saved."), "success")
+    return redirect(url_for("api_admin.index"))
+
+
+@bp.route("/stores/<platform>/pull", methods=["POST"])
+@admin_required
+def store_pull(platform):
+    if platform not in pull.CONNECTORS:
+        abort(404)
+    result = pull.pull(platform)
+    if result is None:
+        flash(_("Enter the store's address and key first."), "error")
+    else:
+        state = db.session.get(pull.PlatformPull, platform)
+        if state is not None and state.last_error:
+            flash(_("The store could not be read: %(error)s", error=state.last_error), "error")
+        else:
+            flash(_("Orders taken: %(taken)d, refused: %(refused)d (see the audit log).", taken=result[0],
+                    refused=result[1]), "success")
     return redirect(url_for("api_admin.index"))

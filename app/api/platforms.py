@@ -253,7 +253,11 @@ def order_id_of(data):
 
 def ingest(platform, data, external_id):
     """Create or update the order for a platform's order JSON; return (result, order)."""
-    mapped = MAPPERS[platform](data)
+    return ingest_mapped(platform, MAPPERS[platform](data), external_id)
+
+
+def ingest_mapped(platform, mapped, external_id):
+    """Create or update the order for a platform's order, mapped to the shape of ``MAPPERS``' answers."""
     link = db.session.execute(db.select(PlatformOrder).filter_by(platform=platform, external_id=external_id)
                               ).scalar_one_or_none()
     try:

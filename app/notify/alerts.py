@@ -74,6 +74,14 @@ def dispatcher(now):
     return [Condition("dispatcher", label, failing, f"{failed} failed attempts, {sent} sent" if failing else "")]
 
 
+@register
+def platforms(now):
+    """A connected shop platform (Magento, PrestaShop) whose last order pull failed."""
+    from app.integrations.pull import connection_alerts
+
+    return connection_alerts(now)
+
+
 def _language():
     language = settings.get("DEFAULT_LANGUAGE", current_app.config["DEFAULT_LANGUAGE"])
     return language if language in current_app.config["LANGUAGES"] else "uk"

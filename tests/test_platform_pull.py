@@ -1,0 +1,196 @@
+"""Magento 2 and PrestaShop orders pulled from local stand-ins answering in each API's format."""
+import base64
+import copy
+import json
+
+import pytest
+from store_fixtures import (
+    MAGENTO_ORDER,
+    PRESTASHOP_LINKED,
+    magento_page,
+    magento_shipments,
+    prestashop_order,
+)
+from werkzeug import Response
+
+from app import settings
+from app.api.models import PlatformOrder
+from app.audit import AuditLog
+from app.integrations import pull
+from app.integrations.models import PlatformPull
+from app.orders.models import Order
+
+
+def json_response(data, status=200):
+    return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def orders(db, platform):
+    db.session.expire_all()
+    return db.session.execute(db.select(Order).join(PlatformOrder, PlatformOrder.order_id == Order.id)
+                              .where(PlatformOrder.platform == platform).order_by(Order.id)).scalars().all()
+
+
+def audit(db, action):
+    return db.session.execute(db.select(AuditLog).filter_by(action=action)).scalars().all()
+
+
+def run(db, platform, **kwargs):
+    from app.database import writing
+
+    with writing():  # as the scheduler runs its jobs
+        return pull.pull(platform, **kwargs)
+
+
+@pytest.fixture
+def magento(db, httpserver):
+    """A Magento stand-in; ``answers["orders"]`` and ``answers["tracks"]`` say what it holds."""
+    answers = {"orders": [copy.deepcopy(MAGENTO_ORDER)], "tracks": [], "calls": []}
+
+    def orders_handler(request):
+        answers["calls"].append(("orders", request.headers.get("Authorization"), dict(request.args)))
+        size = int(request.args["searchCriteria[pageSize]"])
+        page = int(request.args["searchCriteria[currentPage]"])
+        since = request.args["searchCriteria[filter_groups][0][filters][0][value]"]
+        matching = [o for o in answers["orders"] if o["updated_at"] >= since]
+        chunk = matching[(page - 1) * size:page * size] or matching[-size:]  # past the end: the last page again
+        return json_response(magento_page(chunk, total=len(matching)))
+
+    httpserver.expect_request("/rest/V1/orders").respond_with_handler(orders_handler)
+    httpserver.expect_request("/rest/V1/shipments").respond_with_handler(
+        lambda request: json_response(magento_shipments(*answers["tracks"])))
+    settings.put("MAGENTO_URL", httpserver.url_for("/").rstrip("/"))
+    settings.put("MAGENTO_TOKEN", "mag-integration-token", secret=True)
+    db.session.commit()
+    return answers
+
+
+def test_a_magento_order_appears_once_with_items_and_a_later_update_changes_it(
+        magento, db, make_user, login, client):
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    page = client.get("/admin/api-clients/").get_data(as_text=True)
+    assert "Magento" in page and "PrestaShop" in page
+    response = client.post("/admin/api-clients/stores/magento/pull", follow_redirects=True)
+    assert "Прийнято замовлень: 1, відхилено: 0" in response.get_data(as_text=True)
+    [order] = orders(db, "magento")
+    assert [(i.name, i.sku, i.quantity) for i in order.items] == [("Футболка червона", "TS-RED-M", 2),
+                                                                  ("Чашка", "MUG-01", 1)]
+    assert order.customer.email == "iryna.bondar@example.com" and order.customer.name == "Ірина Бондар"
+    assert order.delivery_city == "Львів" and order.delivery_address == "вул. Городоцька, 15 кв. 3"
+    assert order.status == "new" and not order.shipments
+    kind, auth, args = magento["calls"][0]
+    assert auth == "Bearer mag-integration-token"
+    assert args["searchCriteria[filter_groups][0][filters][0][field]"] == "updated_at"
+    assert args["searchCriteria[filter_groups][0][filters][0][condition_type]"] == "gteq"
+    assert args["searchCriteria[sortOrders][0][field]"] == "updated_at"
+
+    # the shop ships it: a later run sees the new updated_at and the shipment's track
+    magento["orders"][0]["updated_at"] = "2026-12-05 15:00:00"
+    magento["tracks"] = [("Нова Пошта", "20450000111222")]
+    assert run(db, "magento") == (1, 0)
+    [order] = orders(db, "magento")
+    assert order.status == "shipped" and [s.tracking_number for s in order.shipments] == ["20450000111222"]
+    assert magento["calls"][-1][2]["searchCriteria[filter_groups][0][filters][0][value]"] == "2026-12-05 09:20:11"
+    assert db.session.get(PlatformPull, "magento").pulled_until == "2026-12-05 15:00:00"
+
+    run(db, "magento")  # the same order again (updated_at >= the cursor): nothing doubles
+    [order] = orders(db, "magento")
+    assert order.status == "shipped" and len(order.shipments) == 1
+    assert db.session.execute(db.select(PlatformOrder).filter_by(platform="magento")).scalars().all().__len__() == 1
+
+
+def test_magento_pages_stop_at_total_count(magento, db):
+    magento["orders"] = []
+    for n in range(3):
+        order = copy.deepcopy(MAGENTO_ORDER)
+        order.update(entity_id=400 + n, increment_id=f"00000040{n}", updated_at=f"2026-12-05 1{n}:00:00",
+                     customer_email=f"buyer{n}@example.com", customer_is_guest=1)
+        magento["orders"].append(order)
+    assert run(db, "magento", page_size=2) == (3, 0)
+    pages = [call[2]["searchCriteria[currentPage]"] for call in magento["calls"]]
+    assert pages == ["1", "2"]  # a third page would have answered page 2 again
+    assert len(orders(db, "magento")) == 3
+
+
+def test_bad_platform_answers_are_refused_and_logged_and_nothing_is_half_written(magento, db, httpserver, make_user,
+                                                                                   login, client):
+    from app.database import writing
+    from app.notify import alerts
+
+    hostile = copy.deepcopy(MAGENTO_ORDER)
+    hostile.update(entity_id=501, updated_at="2026-12-05 11:00:00", customer_is_guest=1,
+                   customer_email="hostile@example.com")
+    address = hostile["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]
+    address.update(firstname="<script>alert(1)</script>\u202e" + "Щ" * 10000, lastname="🙂",
+                   city="<img src=x onerror=alert(2)>")
+    empty = copy.deepcopy(MAGENTO_ORDER)
+    empty.update(entity_id=502, updated_at="2026-12-05 12:00:00", items=[], customer_is_guest=1,
+                 customer_email="empty@example.com")
+    magento["orders"] = [hostile, empty]
+    assert run(db, "magento") == (1, 1)
+    [order] = orders(db, "magento")
+    assert len(order.customer.name) <= 200 and order.customer.name.startswith("<script>")  # kept as text
+    make_user("staff", email="desk@example.com")
+    login("desk@example.com")
+    page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "<img src=x" not in page
+    refused = audit(db, "platform.order_refused")
+    assert len(refused) == 1 and refused[0].object_id == "magento:502"
+    assert db.session.get(PlatformPull, "magento").pulled_until == "2026-12-05 12:00:00"
+
+    httpserver.clear()
+    httpserver.expect_request("/rest/V1/orders").respond_with_data("<html>Service Unavailable</html>",
+                                                                   content_type="text/html")
+    assert run(db, "magento") == (0, 0)
+    state = db.session.get(PlatformPull, "magento")
+    assert "not JSON" in state.last_error and state.pulled_until == "2026-12-05 12:00:00"
+    assert "not JSON" in audit(db, "platform.pull_failed")[0].after_data["error"]
+    assert len(orders(db, "magento")) == 1
+    with writing():
+        conditions = {c.key: c for c in alerts.platforms(None)}
+    assert conditions["platform:magento"].failing
+
+
+def test_a_prestashop_order_appears_once_and_a_later_update_adds_its_tracking(db, httpserver, make_user, login,
+                                                                               client):
+    held = {"orders": [prestashop_order()], "calls": []}
+
+    def orders_handler(request):
+        held["calls"].append((request.headers.get("Authorization"), dict(request.args)))
+        since = request.args["filter[date_upd]"].strip("[]").split(",")[0]
+        matching = [o for o in held["orders"] if o["date_upd"] >= since]
+        offset, count = (int(x) for x in request.args["limit"].split(","))
+        chunk = matching[offset:offset + count]
+        return json_response({"orders": chunk} if chunk else [])  # the webservice's empty answer is []
+
+    httpserver.expect_request("/api/orders").respond_with_handler(orders_handler)
+    for path, body in PRESTASHOP_LINKED.items():
+        httpserver.expect_request(f"/api/{path}").respond_with_json(body)
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    saved = client.post("/admin/api-clients/stores", data={"PRESTASHOP_URL": httpserver.url_for("/").rstrip("/"),
+                                                           "PRESTASHOP_KEY": "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ"})
+    assert saved.status_code == 302
+    assert settings.get("PRESTASHOP_KEY") == "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ"
+    assert run(db, "prestashop") == (1, 0)
+    [order] = orders(db, "prestashop")
+    assert [(i.name, i.sku, i.quantity, str(i.price)) for i in order.items] == [
+        ("Шкарпетки вовняні - Розмір : L", "SOCK-W-L", 3, "630.00")]
+    assert order.customer.email == "taras.melnyk@example.com" and order.customer.phone == "+380931112233"
+    assert order.delivery_city == "Вінниця" and order.delivery_country == "UA" and not order.shipments
+    auth, args = held["calls"][0]
+    assert auth == "Basic " + base64.b64encode(b"ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ:").decode()
+    assert args["output_format"] == "JSON" and args["display"] == "full" and args["date"] == "1"
+    assert args["sort"] == "[date_upd_ASC]" and args["filter[date_upd]"].startswith("[1970-01-01 00:00:00,")
+
+    held["orders"] = [prestashop_order(date_upd="2026-12-05 18:30:00", current_state="4",
+                                       shipping_number="20450000333444")]
+    assert run(db, "prestashop") == (1, 0)
+    [order] = orders(db, "prestashop")
+    assert order.status == "shipped" and [s.tracking_number for s in order.shipments] == ["20450000333444"]
+    assert order.shipments[0].carrier == "nova_poshta"
+    held["orders"] = []
+    assert run(db, "prestashop") == (0, 0)
+    assert db.session.get(PlatformPull, "prestashop").last_error is None
