@@ -87,6 +87,11 @@ MATRIX = {
     ("POST", "/admin/privacy/customers/<int:customer_id>/erase"): ADMIN_ACTION,
     ("POST", "/admin/privacy/customers/<int:customer_id>/export.<fmt>"): ADMIN_ACTION,
     ("POST", "/admin/api-clients/<int:client_id>/revoke"): ADMIN_ACTION,
+    ("POST", "/admin/api-clients/stores/<platform>/pull"): ADMIN_ACTION,
+    ("POST", "/admin/notifications/messengers/<channel>/alerts"): ADMIN_ACTION,
+    ("POST", "/admin/notifications/messengers/<channel>/connect"): ADMIN_ACTION,
+    # a messenger's one-time link: the channel here (e-mail) is no messenger, so nobody gets one
+    ("POST", "/notifications/messengers/<channel>/connect"): (404, 404, 404, 404, 404),
     ("POST", "/admin/carriers/<code>"): ADMIN_ACTION,
     ("POST", "/admin/carriers/<code>/test"): ADMIN_ACTION,
     ("GET", "/admin/notifications/mailbox/<int:mail_id>"): ADMIN_PAGE,
@@ -135,6 +140,7 @@ ROLE_PAGES = {
     ("POST", "/admin/privacy/retention"): ADMIN_ACTION,
     ("POST", "/admin/carriers/sync"): ADMIN_ACTION,
     ("POST", "/admin/api-clients/"): ADMIN_ACTION,
+    ("POST", "/admin/api-clients/stores"): ADMIN_ACTION,
     ("POST", "/admin/branding/revoke"): ADMIN_ACTION,
     ("POST", "/admin/users"): ADMIN_ACTION,
     ("POST", "/account/privacy/erase"): (LOGIN, OK, OK, 403, 403),
@@ -206,7 +212,7 @@ def _world(app, db, make_user, make_order):
         "number": order.number, "order_id": order.id, "shipment_id": shipment.id, "customer_id": owner.customer.id,
         "user_id": owner.id, "client_id": api_client.id, "notification_id": notification.id, "mail_id": mail.id,
         "endpoint_id": endpoint.id, "kind": "shipped", "channel": "email", "language": "uk", "code": "nova_poshta",
-        "fmt": "json", "token": token, "exception_id": exception.id,
+        "fmt": "json", "token": token, "exception_id": exception.id, "platform": "magento",
     }
     unsubscribe = unsubscribe_token(owner.customer.id)
     sessions = {
