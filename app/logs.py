@@ -26,7 +26,7 @@ from pythonjsonlogger.json import JsonFormatter
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 SECRET_CONFIG_NAMES = ("SECRET_KEY", "SMTP_PASSWORD", "NOVAPOSHTA_API_KEY", "UKRPOSHTA_TOKEN", "MEEST_PASSWORD",
                        "DHL_API_KEY", "INPOST_TOKEN", "TELEGRAM_BOT_TOKEN", "VIBER_BOT_TOKEN", "SENTRY_DSN",
-                       "MAGENTO_TOKEN", "PRESTASHOP_KEY")
+                       "MAGENTO_TOKEN", "PRESTASHOP_KEY", "SHOPIFY_ACCESS_TOKEN", "WOOCOMMERCE_SECRET")
 _secrets = set()
 _secrets_lock = threading.Lock()
 #: The secrets, longest first (a secret inside a longer one must not leave part of it behind);

@@ -141,6 +141,7 @@ ROLE_PAGES = {
     ("POST", "/admin/carriers/sync"): ADMIN_ACTION,
     ("POST", "/admin/api-clients/"): ADMIN_ACTION,
     ("POST", "/admin/api-clients/stores"): ADMIN_ACTION,
+    ("POST", "/admin/api-clients/status-sync"): ADMIN_ACTION,
     ("POST", "/admin/branding/revoke"): ADMIN_ACTION,
     ("POST", "/admin/users"): ADMIN_ACTION,
     ("POST", "/account/privacy/erase"): (LOGIN, OK, OK, 403, 403),

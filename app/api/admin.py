@@ -51,14 +51,49 @@ class StoreForm(FlaskForm):
     SECRET_FIELDS = ("MAGENTO_TOKEN", "PRESTASHOP_KEY")
 
 
-def _page(form=None, platform_form=None, new_client=None, secret=None, status=200, store_form=None):
+class StatusSyncForm(FlaskForm):
+    """Where our statuses are sent back, and which platform status each of ours becomes."""
+
+    SHOPIFY_SHOP_URL = StringField(_l("Shopify store address (https://…myshopify.com)"),
+                                   validators=[Optional(), URL(require_tld=False), Length(max=200)])
+    SHOPIFY_ACCESS_TOKEN = PasswordField(_l("Shopify Admin API access token (leave empty to keep)"),
+                                         validators=[Optional(), Length(max=200)])
+    WOOCOMMERCE_URL = StringField(_l("WooCommerce site address"), validators=[Optional(), URL(require_tld=False),
+                                                                             Length(max=200)])
+    WOOCOMMERCE_KEY = PasswordField(_l("WooCommerce REST consumer key (leave empty to keep)"),
+                                    validators=[Optional(), Length(max=200)])
+    WOOCOMMERCE_SECRET = PasswordField(_l("WooCommerce REST consumer secret (leave empty to keep)"),
+                                       validators=[Optional(), Length(max=200)])
+    SHOPIFY_STATUS_MAP = StringField(_l("Shopify: our status = fulfillment event"), validators=[Length(max=500)])
+    WOOCOMMERCE_STATUS_MAP = StringField(_l("WooCommerce: our status = order status"), validators=[Length(max=500)])
+    MAGENTO_STATUS_MAP = StringField(_l("Magento: our status = order status (“ship” creates the shipment)"),
+                                     validators=[Length(max=500)])
+    PRESTASHOP_STATUS_MAP = StringField(_l("PrestaShop: our status = order state id"), validators=[Length(max=500)])
+    SECRET_FIELDS = ("SHOPIFY_ACCESS_TOKEN", "WOOCOMMERCE_KEY", "WOOCOMMERCE_SECRET")
+    MAPS = {"SHOPIFY_STATUS_MAP": "shopify", "WOOCOMMERCE_STATUS_MAP": "woocommerce",
+            "MAGENTO_STATUS_MAP": "magento", "PRESTASHOP_STATUS_MAP": "prestashop"}
+
+
+def _status_form():
+    from app.integrations.push import DEFAULT_MAPS
+
+    form = StatusSyncForm()
+    for name in ("SHOPIFY_SHOP_URL", "WOOCOMMERCE_URL"):
+        form[name].data = settings.get(name, "") or ""
+    for name, platform in StatusSyncForm.MAPS.items():
+        form[name].data = settings.get(name, "") or DEFAULT_MAPS[platform]
+    return form
+
+
+def _page(form=None, platform_form=None, new_client=None, secret=None, status=200, store_form=None,
+          status_form=None):
     clients = db.session.execute(db.select(ApiClient).order_by(ApiClient.revoked_at.is_not(None),
                                                                ApiClient.created_at.desc())).scalars().all()
     secrets_set = {name: bool(settings.get(conf["secret"])) for name, conf in PLATFORMS.items()}
     response = make_response(render_template(
         "api/clients.html", clients=clients, form=form or ClientForm(), platform_form=platform_form or PlatformForm(),
         new_client=new_client, secret=secret, secrets_set=secrets_set, store_form=store_form or _store_form(),
-        stores=pull.status(),
+        stores=pull.status(), status_form=status_form or _status_form(),
         webhook_urls={name: url_for(f"api.{name}_webhook", _external=True) for name in PLATFORMS}), status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -131,6 +166,24 @@ def _store_form():
     return form
 
 
+def _save_settings(form, action):
+    """Store every field of ``form`` as a setting (a secret left empty keeps its value); audit and commit."""
+    changed = []
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        value = (field.data or "").strip()
+        secret = field.name in form.SECRET_FIELDS
+        if secret and not value:
+            continue
+        if str(settings.get(field.name, "") or "") != value:
+            settings.put(field.name, value, secret=secret)
+            changed.append(field.name)
+    if changed:
+        record(action, "settings", None, actor=current_user, after={"changed": changed})
+    db.session.commit()
+
+
 @bp.route("/stores", methods=["POST"])
 @admin_required
 def stores():
@@ -138,17 +191,7 @@ def stores():
     form = StoreForm()
     if not form.validate_on_submit():
         return _page(store_form=form, status=422)
-    changed = []
-    for name in ("MAGENTO_URL", "PRESTASHOP_URL", *StoreForm.SECRET_FIELDS):
-        value = (form[name].data or "").strip()
-        if name in StoreForm.SECRET_FIELDS and not value:
-            continue
-        if str(settings.get(name, "") or "") != value:
-            settings.put(name, value, secret=name in StoreForm.SECRET_FIELDS)
-            changed.append(name)
-    if changed:
-        record("api.stores", "settings", None, actor=current_user, after={"changed": changed})
-    db.session.commit()
+    _save_settings(form, "api.stores")
     flash(_("Store connections saved."), "success")
     return redirect(url_for("api_admin.index"))
 
@@ -168,4 +211,25 @@ def store_pull(platform):
         else:
             flash(_("Orders taken: %(taken)d, refused: %(refused)d (see the audit log).", taken=result[0],
                     refused=result[1]), "success")
+    return redirect(url_for("api_admin.index"))
+
+
+@bp.route("/status-sync", methods=["POST"])
+@admin_required
+def status_sync():
+    """Save the platforms' write access and the status mappings (each checked before anything is saved)."""
+    from app.integrations.push import MappingInvalid, parse_map
+
+    form = StatusSyncForm()
+    valid = form.validate_on_submit()
+    for name, platform in StatusSyncForm.MAPS.items():
+        try:
+            parse_map(platform, form[name].data)
+        except MappingInvalid as error:
+            form[name].errors = [*form[name].errors, str(error)]
+            valid = False
+    if not valid:
+        return _page(status_form=form, status=422)
+    _save_settings(form, "api.status_sync")
+    flash(_("Status sync settings saved."), "success")
     return redirect(url_for("api_admin.index"))

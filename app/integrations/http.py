@@ -10,6 +10,7 @@ class PlatformError(Exception):
     def __init__(self, platform, message):
         super().__init__(f"{platform}: {message}")
         self.platform = platform
+        self.retry, self.code = True, None
 
 
 def get_json(platform, url, *, params=None, headers=None, auth=None):
@@ -27,3 +28,23 @@ def get_json(platform, url, *, params=None, headers=None, auth=None):
         return response.json()
     except ValueError:
         raise PlatformError(platform, f"the answer is not JSON ({response.headers.get('Content-Type', '?')[:60]})")
+
+
+def send(platform, method, url, *, json=None, data=None, headers=None, auth=None):
+    """A write to the platform; the answer's JSON (or None). PlatformError says what went wrong, and
+    ``retry`` whether trying again can help (timeouts, 429, 5xx: yes; a refused request: no)."""
+    timeout = settings.get_int("PLATFORM_TIMEOUT_SECONDS", 20)
+    try:
+        response = requests.request(method, url, json=json, data=data, auth=auth, timeout=timeout,
+                                    headers=dict(headers or {}, Accept="application/json"), allow_redirects=False)
+    except requests.RequestException as error:
+        raise PlatformError(platform, f"unreachable ({error.__class__.__name__})")
+    if response.status_code >= 300:
+        error = PlatformError(platform, f"HTTP {response.status_code}: {response.text[:200]}")
+        error.retry = response.status_code == 429 or response.status_code >= 500
+        error.code = response.status_code
+        raise error
+    try:
+        return response.json()
+    except ValueError:
+        return None

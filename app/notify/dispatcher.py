@@ -149,6 +149,10 @@ def _compose(row, cache, prefs):
                                        secret_encrypted=ep.secret_encrypted) if ep is not None else None
         job.message = tpl.Rendered(None, row.payload or "")
         return job
+    if row.channel == "platform":  # a status for the shop's platform: the payload, and the link for its note
+        job.message = tpl.Rendered(None, row.payload or "")
+        job.context = {"tracking_link": tracking_link(row.order) if row.order is not None else ""}
+        return job
     if row.kind == alerts.KIND:  # the shop's own alert: its text was written in the shop's language when queued
         job.message = tpl.Rendered(row.subject, row.body or "")
         job.context = {"language": current_app.config["DEFAULT_LANGUAGE"],

@@ -34,7 +34,8 @@ def new_event_id():
 def on_status_changed(_sender=None, *, changes, **_kwargs):
     """Receiver of ``lifecycle.status_changed``: ``changes`` is [(order, StatusEvent), ...]."""
     try:
-        enqueue_many([Change(order, "status", event.status, event.previous_status, event.created_at)
+        enqueue_many([Change(order, "status", event.status, event.previous_status, event.created_at,
+                             event.actor if event.source == "import" else None)
                       for order, event in changes])
     except Exception:
         log.exception("could not queue the notifications of %d status changes", len(changes))
@@ -49,6 +50,8 @@ class Change:
     status: str
     previous_status: str = None
     at: datetime = None
+    #: The shop platform whose import caused the change (it is not told back its own news)
+    platform: str = None
 
 
 def enqueue(order, *, kind, status, previous_status=None, at=None, now=None):
@@ -86,6 +89,7 @@ def enqueue_many(changes, *, now=None):
                             and channel.name in preferences.MESSENGER_CHANNELS:
                         messenger = messenger or channel.name
         plan.webhooks(change, customer, event_id)
+        plan.platform(change, event_id)
     return plan.write()
 
 
@@ -112,6 +116,10 @@ class _Plan:
         self.cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
         self.cap_exempt = rules.cap_exempt()
         self.endpoints = db.session.execute(db.select(WebhookEndpoint).filter_by(enabled=True)).scalars().all()
+        from app.api.models import PlatformOrder
+
+        self.platform_links = {link.order_id: link for link in db.session.execute(
+            db.select(PlatformOrder).where(PlatformOrder.order_id.in_(order_ids))).scalars()}
         self.preferences = {row.customer_id: row for row in db.session.execute(
             db.select(NotificationPreference).where(NotificationPreference.customer_id.in_(customers))).scalars()}
         # rows a new message merges into: (order id, channel, recipient) → row (a dict to update or insert)
@@ -231,6 +239,20 @@ class _Plan:
                       channel="webhook", previous_status=change.previous_status, recipient=endpoint.url,
                       payload=payload, state=QUEUED, max_attempts=rules.WEBHOOK_MAX_ATTEMPTS,
                       next_attempt_at=self.now)
+
+    def platform(self, change, event_id):
+        """The status for the shop platform the order came from, when it listens (``integrations.push``)."""
+        link = self.platform_links.get(change.order.id) if change.kind == "status" else None
+        if link is None or link.platform == change.platform:
+            return
+        from app.integrations import push
+
+        if not push.connected(link.platform) or change.status not in push.mapping(link.platform):
+            return
+        self._new(change, event_id=event_id, channel="platform", previous_status=change.previous_status,
+                  recipient=f"{link.platform}:{link.external_id}"[:500], state=QUEUED,
+                  payload=push.payload(link.platform, link.external_id, change.order, change.status),
+                  max_attempts=self.max_attempts, next_attempt_at=self.now)
 
     def write(self):
         if self.rows:

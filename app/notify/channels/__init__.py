@@ -74,6 +74,7 @@ LABELS = {
     "webhook": _l("Webhook"),
     "telegram": _l("Telegram"),
     "viber": _l("Viber"),
+    "platform": _l("Shop platform"),
 }
 
 
@@ -84,12 +85,12 @@ def register(cls):
 
 def get(name):
     """A fresh instance of the channel called ``name``."""
-    from app.notify.channels import email, push, sms, telegram, viber, webhook  # noqa: F401  (fills the registry)
+    from app.notify.channels import email, platform, push, sms, telegram, viber, webhook  # noqa: F401  (fills the registry)
 
     return REGISTRY[name]()
 
 
 def names():
-    from app.notify.channels import email, push, sms, telegram, viber, webhook  # noqa: F401
+    from app.notify.channels import email, platform, push, sms, telegram, viber, webhook  # noqa: F401
 
     return tuple(REGISTRY)
