@@ -52,7 +52,7 @@ def scheduled_jobs(app):
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
         ("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))),
         # a long poll that waits up to TELEGRAM_POLL_SECONDS itself; returns at once while the bot is off
-        ("telegram-updates", telegram_updates, 1),
+        ("telegram-updates", telegram_updates, 3),
         ("shop-alerts", shop_alerts, int(app.config.get("ALERT_CHECK_SECONDS", 60))),
         ("platform-orders", platform_orders, int(app.config.get("PLATFORM_PULL_SECONDS", 300))),
     ]
