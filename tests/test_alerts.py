@@ -48,7 +48,9 @@ def test_a_carrier_outage_sends_one_alert_and_one_recovery_notice(app, db, make_
     db.session.commit()
     login("boss@example.com")
     # the admin connects their own Telegram chat for alerts, by the same kind of one-time link
-    link = client.post("/admin/notifications/messengers/telegram/alerts").headers["Location"]
+    from test_messengers import link_from
+
+    link = link_from(client.post("/admin/notifications/messengers/telegram/alerts"))
     token = link.split("start=", 1)[1]
     bot.updates = [private_message(1, 777000, f"/start {token}", language="en")]
     from app.notify.channels.telegram import poll_updates

@@ -27,10 +27,18 @@ def bot(request, db, httpserver):
     return fake
 
 
+def link_from(response):
+    """The deep link on the "open the bot" page."""
+    import re
+
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    found = re.search(r'href="([^"]+)"\s+id="messenger-link"', response.get_data(as_text=True))
+    assert found, response.get_data(as_text=True)
+    return found.group(1).replace("&amp;", "&")
+
+
 def start_link(client, channel="telegram", **form):
-    response = client.post(f"/notifications/messengers/{channel}/connect", data=form)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"]
+    return link_from(client.post(f"/notifications/messengers/{channel}/connect", data=form))
 
 
 def poll(db):
@@ -224,7 +232,7 @@ def test_guest_connects_from_the_signed_tracking_page(bot, db, make_order, clien
     assert "Підключити Telegram" in client.get(url).get_data(as_text=True)
     assert start_link(client, tracking_token=token).startswith(f"https://t.me/{USERNAME}?start=")
     refused = client.post("/notifications/messengers/telegram/connect", data={"tracking_token": "forged"})
-    assert refused.status_code == 303 and "t.me" not in refused.headers["Location"]
+    assert refused.status_code == 303 and "t.me" not in refused.headers["Location"]  # back, with a message
 
 
 def test_customer_chooses_messenger_before_sms_on_the_settings_page(bot, db, make_user, login, client):
@@ -365,3 +373,36 @@ def test_viber_refuses_forged_stale_and_junk_callbacks_and_honours_unsubscribe(v
                                           user_id=chat.chat_id)).status_code == 200
     db.session.expire_all()
     assert db.session.execute(db.select(MessengerLink)).scalar_one().stop_reason == "unsubscribed"
+
+
+@pytest.mark.browser
+def test_the_connect_button_in_chromium_opens_the_bot_with_a_one_time_link(
+        bot, live_server, browser, make_user, make_order, db, output_dir):
+    import os
+
+    from test_notify_browser import log_in
+
+    user = make_user("customer", email="olena@example.com")
+    order = make_order(customer=user.customer, status="shipped")
+    context = browser.new_context(locale="uk-UA")
+    page = context.new_page()
+    opened = []
+    # t.me is outside this machine: the redirected request is only recorded (and aborted)
+    context.on("request", lambda request: opened.append(request.url) if request.url.startswith("https://t.me/")
+               else None)
+    context.route("https://t.me/**", lambda route: route.abort())
+    log_in(page, live_server, "olena@example.com")
+    page.goto(f"{live_server}/orders/{order.number}")
+    button = page.locator("form[action$='/telegram/connect'] button")
+    assert button.inner_text() == "Підключити Telegram"
+    page.screenshot(path=os.path.join(output_dir, "order-connect-telegram.png"), full_page=True)
+    button.click()
+    page.wait_for_load_state()
+    link = page.locator("#messenger-link")
+    assert link.inner_text() == "Відкрити Telegram"
+    page.screenshot(path=os.path.join(output_dir, "telegram-link.png"), full_page=True)
+    link.click()
+    page.wait_for_timeout(500)
+    assert len(opened) == 1, (page.url, page.content()[:3000])
+    assert opened[0].startswith(f"https://t.me/{USERNAME}?start=")
+    context.close()

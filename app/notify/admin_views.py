@@ -388,4 +388,4 @@ def messenger_alerts(channel):
     token = messengers.create_invite(None, channel)
     record("alerts.invite", "settings", channel)
     db.session.commit()
-    return redirect(messenger_views.deep_link(channel, token), 303)
+    return messenger_views.link_page(channel, token)

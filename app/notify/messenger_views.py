@@ -1,5 +1,5 @@
 """Messenger pages: a customer's "connect Telegram/Viber" button, and the bots' webhooks."""
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,7 +49,16 @@ def connect(channel):
         return redirect(request.referrer or url_for("tracking.lookup"), 303)
     token = messengers.create_invite(customer, channel)
     db.session.commit()
-    return redirect(deep_link(channel, token), 303)
+    return link_page(channel, token)
+
+
+def link_page(channel, token):
+    """A page with the one-time link, not a redirect: the CSP's form-action 'self' (rightly) stops a
+    form from leading to another site, and the person sees what the link is for before opening it."""
+    response = make_response(render_template("notify/messenger_link.html", link=deep_link(channel, token),
+                                             messenger=channels.LABELS[channel]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/telegram/webhook", methods=["POST"])
