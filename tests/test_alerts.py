@@ -23,9 +23,9 @@ def app_config():
 
 def check(db):
     """The scheduler job's work, as the scheduler runs it (under the write intent), committed."""
-    from app.database import writing
+    from tests.conftest import write_transaction
 
-    with writing():
+    with write_transaction(db):
         queued = alerts.check()
         db.session.commit()
     return queued

@@ -36,9 +36,9 @@ def audit(db, action):
 
 
 def run(db, platform, **kwargs):
-    from app.database import writing
+    from tests.conftest import write_transaction
 
-    with writing():  # as the scheduler runs its jobs
+    with write_transaction(db):  # as the scheduler runs its jobs
         return pull.pull(platform, **kwargs)
 
 
@@ -115,8 +115,8 @@ def test_magento_pages_stop_at_total_count(magento, db):
 
 def test_bad_platform_answers_are_refused_and_logged_and_nothing_is_half_written(magento, db, httpserver, make_user,
                                                                                    login, client):
-    from app.database import writing
     from app.notify import alerts
+    from tests.conftest import write_transaction
 
     hostile = copy.deepcopy(MAGENTO_ORDER)
     hostile.update(entity_id=501, updated_at="2026-12-05 11:00:00", customer_is_guest=1,
@@ -148,7 +148,7 @@ def test_bad_platform_answers_are_refused_and_logged_and_nothing_is_half_written
     assert "not JSON" in state.last_error and state.pulled_until == "2026-12-05 12:00:00"
     assert "not JSON" in audit(db, "platform.pull_failed")[0].after_data["error"]
     assert len(orders(db, "magento")) == 1
-    with writing():
+    with write_transaction(db):
         conditions = {c.key: c for c in alerts.platforms(None)}
     assert conditions["platform:magento"].failing
 
