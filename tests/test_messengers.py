@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from bot_servers import BLOCKED, CHAT_NOT_FOUND, TOKEN, USERNAME, FakeTelegram, private_message, too_many
+from sqlalchemy import func
 from test_notify import customer, later, notify, rows  # noqa: F401  (the notify fixture)
 from werkzeug import Response
 
@@ -406,3 +407,23 @@ def test_the_connect_button_in_chromium_opens_the_bot_with_a_one_time_link(
     assert len(opened) == 1, (page.url, page.content()[:3000])
     assert opened[0].startswith(f"https://t.me/{USERNAME}?start=")
     context.close()
+
+
+def test_old_updates_and_expired_links_are_pruned_by_the_retention_run(bot, db):
+    from app.notify import messengers
+    from app.notify.models import MessengerInvite, MessengerUpdate
+    from app.privacy.registry import rules
+
+    old = utcnow() - timedelta(days=10)
+    person = customer(db)
+    messengers.create_invite(person, "telegram", now=old)
+    fresh = messengers.create_invite(person, "telegram")
+    for n in range(3):
+        messengers.first_time("telegram", f"{n:020d}", now=old)
+    db.session.commit()
+    [rule] = [r for r in rules() if r.name == "messengers"]
+    assert rule.preview(utcnow()) == 3  # two old updates (the newest one stays) and one expired link
+    assert rule.apply(utcnow()) == 3
+    assert db.session.execute(db.select(MessengerUpdate.update_id)).scalars().all() == [f"{2:020d}"]
+    assert db.session.execute(db.select(func.count(MessengerInvite.token_hash))).scalar_one() == 1
+    assert db.session.get(MessengerInvite, messengers._hash(fresh)) is not None

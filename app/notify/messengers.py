@@ -14,7 +14,8 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 
 from app import settings
@@ -257,3 +258,43 @@ def answer(channel, chat_id, command, argument=None, *, language_hint=None, now=
         if command == "status":
             return open_orders_text(customer)
         return _("/status shows your orders, /stop turns the messages off.")
+
+
+# ---- retention -------------------------------------------------------------------------------
+
+#: Handled updates are kept this long (a replay older than that is refused by its age or token)
+KEEP_DAYS = 7
+
+
+def _old_updates(now):
+    newest = db.select(func.max(MessengerUpdate.id)).group_by(MessengerUpdate.channel)
+    return db.select(MessengerUpdate.id).where(MessengerUpdate.received_at < now - timedelta(days=KEEP_DAYS),
+                                               MessengerUpdate.id.not_in(newest))  # Telegram's offset stays
+
+
+def _old_invites(now):
+    return db.select(MessengerInvite.token_hash).where(MessengerInvite.expires_at < now - timedelta(days=KEEP_DAYS))
+
+
+def _count(select):
+    return db.session.execute(db.select(func.count()).select_from(select.subquery())).scalar_one()
+
+
+def _prune(now):
+    done = db.session.execute(db.delete(MessengerUpdate).where(MessengerUpdate.id.in_(_old_updates(now)))
+                              .execution_options(synchronize_session=False)).rowcount or 0
+    done += db.session.execute(db.delete(MessengerInvite).where(MessengerInvite.token_hash.in_(_old_invites(now)))
+                               .execution_options(synchronize_session=False)).rowcount or 0
+    db.session.commit()
+    return done
+
+
+def _register_retention():
+    from app.privacy.registry import RetentionRule, register_rule
+
+    register_rule(RetentionRule(
+        "messengers", _l("Handled Telegram and Viber updates and expired connect links older than a week are deleted"),
+        preview=lambda now: _count(_old_updates(now)) + _count(_old_invites(now)), apply=_prune))
+
+
+_register_retention()
