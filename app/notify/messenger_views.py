@@ -29,10 +29,11 @@ def _customer_of_request():
     customer = getattr(current_user, "customer", None) if current_user.is_authenticated else None
     token = request.form.get("tracking_token", "")
     if customer is None and token:
+        from app.orders import access
         from app.tracking import links
 
         try:
-            customer = links.order_for_token(token).customer
+            customer = access.order_for_token(token).customer
         except links.InvalidLink:
             customer = None
     return customer
