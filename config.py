@@ -186,6 +186,11 @@ class Config:
     WOOCOMMERCE_URL = os.environ.get("WOOCOMMERCE_URL", "")
     WOOCOMMERCE_KEY = os.environ.get("WOOCOMMERCE_KEY", "")
     WOOCOMMERCE_SECRET = os.environ.get("WOOCOMMERCE_SECRET", "")
+    # "our status=the platform's status, ..."; empty: the defaults in app/integrations/push.py
+    SHOPIFY_STATUS_MAP = os.environ.get("SHOPIFY_STATUS_MAP", "")
+    WOOCOMMERCE_STATUS_MAP = os.environ.get("WOOCOMMERCE_STATUS_MAP", "")
+    MAGENTO_STATUS_MAP = os.environ.get("MAGENTO_STATUS_MAP", "")
+    PRESTASHOP_STATUS_MAP = os.environ.get("PRESTASHOP_STATUS_MAP", "")
     PLATFORM_PAGE_SIZE = _int("PLATFORM_PAGE_SIZE", 50)
     PLATFORM_TIMEOUT_SECONDS = _int("PLATFORM_TIMEOUT_SECONDS", 20)
     SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
