@@ -88,6 +88,7 @@ def map_order(data):
         "phone": _text(shipping.get("telephone") or billing.get("telephone"), 32),
         "items": items,
         "delivery": {"city": _text(shipping.get("city"), 120), "region": _text(shipping.get("region"), 120),
+                     "region_code": _text(shipping.get("region_code"), 8),
                      "address": _text(street, 255), "postcode": _text(shipping.get("postcode"), 16),
                      "country": _text(shipping.get("country_id"), 2)},
         "currency": _text(order.get("order_currency_code"), 3) or "UAH",

@@ -93,7 +93,7 @@ def map_order(data):
         "email": _text(customer.get("email"), 254),
         "phone": _text(address.get("phone_mobile") or address.get("phone"), 32),
         "items": items,
-        "delivery": {"city": _text(address.get("city"), 120), "region": None,
+        "delivery": {"city": _text(address.get("city"), 120), "region": None, "region_code": None,
                      "address": _text(" ".join(filter(None, (_text(address.get("address1"), 200),
                                                              _text(address.get("address2"), 50)))), 255),
                      "postcode": _text(address.get("postcode"), 16),

@@ -2,14 +2,14 @@
 the customers' messenger choices; the shop's alerts
 
 Revision ID: 0130_messengers
-Revises: 0140_attention
+Revises: 0141_order_stages
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0130_messengers"
-down_revision = "0140_attention"
+down_revision = "0141_order_stages"
 branch_labels = None
 depends_on = None
 
