@@ -136,6 +136,11 @@ def test_bad_platform_answers_are_refused_and_logged_and_nothing_is_half_written
     page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "<img src=x" not in page
+    client.post("/logout")
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    log_page = client.get("/admin/audit").get_data(as_text=True)
+    assert "Відхилено замовлення з Magento" in log_page
     refused = audit(db, "platform.order_refused")
     assert len(refused) == 1 and refused[0].object_id == "magento:502"
     assert db.session.get(PlatformPull, "magento").pulled_until == "2026-12-05 12:00:00"

@@ -40,6 +40,16 @@ SENTENCES = {
     "notification.template_reset": _l("Restored a message template"),
     "api_client.create": _l("Created an API client"),
     "api_client.revoke": _l("Revoked an API client"),
+    "messenger.connected": _l("Connected a %(channel)s chat to a customer"),
+    "messenger.stopped": _l("Stopped a customer's %(channel)s chat"),
+    "messenger.refused": _l("Refused a %(channel)s message or link"),
+    "notification.messenger_connect": _l("Connected the shop's %(channel)s bot"),
+    "alerts.invite": _l("Asked for a link to get the shop's alerts in %(channel)s"),
+    "alerts.chat_connected": _l("Connected a %(channel)s chat for the shop's alerts"),
+    "platform.order_refused": _l("Refused an order from %(platform)s"),
+    "platform.pull_failed": _l("Could not read the orders of %(platform)s"),
+    "api.stores": _l("Changed the store connections"),
+    "api.status_sync": _l("Changed the statuses sent back to the platforms"),
 }
 
 
@@ -82,10 +92,13 @@ def describe(rows):
             "fields": ", ".join(sorted(after)),
             "number": after.get("tracking_number") or before.get("tracking_number") or "",
             "n": after.get("orders", ""),
+            "channel": str(after.get("channel") or (row.object_id if row.object_type == "settings" else "") or "")
+            .title(),
+            "platform": str(after.get("platform") or "").title(),
         }
         template = SENTENCES.get(row.action)
         sentence = Markup(str(template)) % values if template is not None else Markup("{}").format(row.action)
-        note = after.get("note") or after.get("reason") or ""
+        note = after.get("note") or after.get("reason") or after.get("detail") or after.get("error") or ""
         entries.append(Entry(row, names.get(row.actor_user_id) or row.actor_label or "—", sentence,
                              note if isinstance(note, str) else ""))
     return entries

@@ -74,7 +74,8 @@ def pull(platform, *, page_size=None):
         db.session.rollback()
         state = _state(platform)
         state.last_run_at, state.last_error = utcnow(), str(error)[:500]
-        record("platform.pull_failed", "settings", platform, after={"error": state.last_error}, actor_label=platform)
+        record("platform.pull_failed", "settings", platform, after={"platform": platform, "error": state.last_error},
+               actor_label=platform)
         db.session.commit()
         log.warning("%s", error)
         return taken, refused
