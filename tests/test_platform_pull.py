@@ -79,6 +79,7 @@ def test_a_magento_order_appears_once_with_items_and_a_later_update_changes_it(
     assert order.customer.email == "iryna.bondar@example.com" and order.customer.name == "Ірина Бондар"
     assert order.delivery_city == "Львів" and order.delivery_address == "вул. Городоцька, 15 кв. 3"
     assert order.status == "new" and not order.shipments
+    assert order.cod_amount is not None and float(order.cod_amount) == 2150  # paid by "cashondelivery"
     kind, auth, args = magento["calls"][0]
     assert auth == "Bearer mag-integration-token"
     assert args["searchCriteria[filter_groups][0][filters][0][field]"] == "updated_at"
@@ -185,6 +186,7 @@ def test_a_prestashop_order_appears_once_and_a_later_update_adds_its_tracking(db
         ("Шкарпетки вовняні - Розмір : L", "SOCK-W-L", 3, "630.00")]
     assert order.customer.email == "taras.melnyk@example.com" and order.customer.phone == "+380931112233"
     assert order.delivery_city == "Вінниця" and order.delivery_country == "UA" and not order.shipments
+    assert float(order.cod_amount) == 1890  # the ps_cashondelivery module
     auth, args = held["calls"][0]
     assert auth == "Basic " + base64.b64encode(b"ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ:").decode()
     assert args["output_format"] == "JSON" and args["display"] == "full" and args["date"] == "1"

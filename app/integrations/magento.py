@@ -9,7 +9,7 @@ Field names: the ``sales-data-order-interface`` and ``sales-data-shipment-interf
 Magento's REST reference.
 """
 from app import settings
-from app.api.platforms import _account_id, _full_name, _list, _obj, _text
+from app.api.platforms import _account_id, _cod_amount, _full_name, _list, _obj, _text
 from app.integrations.http import PlatformError, get_json
 
 NAME = "magento"
@@ -96,5 +96,5 @@ def map_order(data):
         "cancelled": order.get("state") == "canceled",
         "tracking": [(_text(t.get("title") or t.get("carrier_code"), 64), _text(t.get("track_number"), 64))
                      for t in tracks],
-        "cash_on_delivery": method in COD_METHODS,
+        "cod_amount": _cod_amount(order.get("grand_total")) if method in COD_METHODS else None,
     }

@@ -10,7 +10,7 @@ webservice's ``orders``, ``customers``, ``addresses``, ``countries``, ``currenci
 ``carriers`` resources (PrestaShop 1.7/8 developer documentation).
 """
 from app import settings
-from app.api.platforms import _account_id, _full_name, _list, _obj, _text
+from app.api.platforms import _account_id, _cod_amount, _full_name, _list, _obj, _text
 from app.integrations.http import PlatformError, get_json
 
 NAME = "prestashop"
@@ -102,5 +102,6 @@ def map_order(data):
         "note": None,
         "cancelled": str(order.get("current_state")) == CANCELED_STATE,
         "tracking": [(name, number)] if number else [],
-        "cash_on_delivery": (_text(order.get("module"), 64) or "") in COD_MODULES,
+        "cod_amount": _cod_amount(order.get("total_paid")) if (_text(order.get("module"), 64) or "") in COD_MODULES
+        else None,
     }
