@@ -2,14 +2,14 @@
 the customers' messenger choices; the shop's alerts
 
 Revision ID: 0130_messengers
-Revises: 0102_storage_deadline
+Revises: 0111_sync_requests
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0130_messengers"
-down_revision = "0102_storage_deadline"
+down_revision = "0111_sync_requests"
 branch_labels = None
 depends_on = None
 
