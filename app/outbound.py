@@ -165,8 +165,8 @@ def refused_reason(error):
     todo = [error]
     while todo:
         current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue  # urllib3's ``reason`` may be a plain string (an SSLError's, for one)
         seen.add(id(current))
         if isinstance(current, RefusedAddress) and not isinstance(current, Unresolvable):
             return str(current)
