@@ -75,7 +75,7 @@ class Config:
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 256 * 1024)
     #: Any request body larger than this is refused with 413 before it is read (the CSV import
     #: takes files up to 5 MB; the API has its own, smaller limit above)
-    MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 8 * 1024 * 1024)
+    MAX_BODY_BYTES = _int("MAX_BODY_BYTES", 8 * 1024 * 1024)
     WOOCOMMERCE_WEBHOOK_SECRET = os.environ.get("WOOCOMMERCE_WEBHOOK_SECRET", "")
     SHOPIFY_WEBHOOK_SECRET = os.environ.get("SHOPIFY_WEBHOOK_SECRET", "")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")

@@ -75,7 +75,8 @@ def create_app(config=None):
 
 
 def _finish_config(app):
-    """Fill in defaults that depend on the instance folder."""
+    """Fill in defaults that depend on the instance folder, and Flask's names for our settings."""
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")

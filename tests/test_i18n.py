@@ -31,3 +31,23 @@ def test_catalogues_cover_every_extracted_string(tmp_path):
         problems += [f"{lang}: {ctx + '|' if ctx else ''}{msgid}" for ctx, msgid in sorted(
             extracted - translated, key=str)]
     assert not problems, "untranslated strings (run make translations, then tools/i18n.py):\n" + "\n".join(problems)
+
+
+def test_no_string_is_defined_twice_in_a_catalogue():
+    """Babel keeps the last of two definitions without a word; GNU msgfmt refuses the file."""
+    import re
+    problems = []
+    for lang in ("uk", "en", "pl", "ru"):
+        with open(os.path.join(ROOT, "app", "translations", lang, "LC_MESSAGES", "messages.po"),
+                  encoding="utf-8") as fh:
+            entries = [block for block in fh.read().split("\n\n") if not block.lstrip().startswith("#~")]
+        seen = set()
+        for block in entries:
+            found = re.search(r'^(msgctxt .*\n)?msgid ((?:".*"\n?)+)', block, re.M)
+            if not found:
+                continue
+            key = (found.group(1), "".join(re.findall(r'"(.*)"', found.group(2))))
+            if key != (None, "") and key in seen:
+                problems.append(f"{lang}: {key[1]}")
+            seen.add(key)
+    assert not problems, "defined twice:\n" + "\n".join(problems)
