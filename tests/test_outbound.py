@@ -176,3 +176,24 @@ def test_a_changed_carrier_url_needs_its_key_again(app, db, admin_client):
     same = admin_client.post("/admin/carriers/nova_poshta", data={
         "nova_poshta-mode": "off", "nova_poshta-base_url": first["nova_poshta-base_url"]})
     assert same.status_code == 302 and settings.get("NOVAPOSHTA_API_KEY") == "k" * 32
+
+
+def test_messenger_bots_and_shop_platforms_on_an_internal_address_are_never_called(app, db, admin_client,
+                                                                                   internal):
+    from app.integrations.http import PlatformError, get_json, send
+    from app.notify.channels import telegram, viber
+
+    base = f"http://{INTERNAL}:{internal.port}"
+    settings.put("TELEGRAM_API_URL", base)
+    settings.put("VIBER_API_URL", base)
+    settings.put("VIBER_BOT_TOKEN", "abc")
+    db.session.commit()
+    with pytest.raises(telegram.TelegramError):
+        telegram.call("getMe", token="123:abc")
+    with pytest.raises(viber.ViberError):
+        viber.call("get_account_info")
+    with pytest.raises(PlatformError):
+        get_json("magento", f"{base}/rest/V1/orders")
+    with pytest.raises(PlatformError):
+        send("prestashop", "POST", f"{base}/api/order_histories", data="<prestashop/>")
+    assert internal.connections == []
