@@ -21,8 +21,8 @@ import requests
 from app import settings
 from app.extensions import db
 from app.notify import messengers
-from app.outbound import admin_guard
 from app.notify.channels import DeliveryError, register
+from app.outbound import admin_guard
 
 log = logging.getLogger(__name__)
 
