@@ -81,12 +81,19 @@ def api_client_sees(select, client):
 
 # ---- a signed link --------------------------------------------------------------------------
 
-def order_for_token(token):
-    """The order a signed link names; ``InvalidLink`` if tampered, expired or revoked."""
+def order_for_token(token, *, with_tracking=False):
+    """The order a signed link names; ``InvalidLink`` if tampered, expired or revoked.
+
+    ``with_tracking`` also loads what its tracking block shows (in the query that finds it).
+    """
     from app.tracking import links
 
     order_id, nonce = links.read_token(token)
-    order = db.session.get(Order, order_id)
+    if with_tracking:
+        order = db.session.execute(db.select(Order).where(Order.id == order_id)
+                                   .options(*tracking_options())).scalar_one_or_none()
+    else:
+        order = db.session.get(Order, order_id)
     if order is None or not _nonce_matches(order.link_nonce, nonce):
         raise links.InvalidLink()
     return order

@@ -122,7 +122,7 @@ def _token_progress(token, *, kind, page, endpoint):
         state = access.order_state_for_token(token)
     except links.InvalidLink:
         return _invalid_link()
-    return progress_response(state, lambda: access.order_for_token(token), kind=kind, page=page,
+    return progress_response(state, lambda: access.order_for_token(token, with_tracking=True), kind=kind, page=page,
                              poll_url=url_for(endpoint, token=token, **_lang_args()))
 
 
