@@ -182,6 +182,13 @@ def admin_guard(allow_private=False):
     return Guard(allow_private=bool(allow_private), allowed=parse_allowed(settings.get("OUTGOING_ALLOWED_HOSTS", "")))
 
 
+def admin_request(method, url, *, timeout, **kwargs):
+    """One request to an address an admin set (a bot API, a store): checked and pinned by
+    ``admin_guard``, redirects not followed. ``requests``' own errors reach the caller."""
+    with admin_guard().session() as session:
+        return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+
+
 # ---- the plumbing: urllib3 connections and smtplib that connect through the guard ---------------
 
 class _Pinned:

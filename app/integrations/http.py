@@ -2,7 +2,7 @@
 import requests
 
 from app import settings
-from app.outbound import admin_guard
+from app.outbound import admin_request
 
 
 class PlatformError(Exception):
@@ -17,9 +17,8 @@ class PlatformError(Exception):
 def get_json(platform, url, *, params=None, headers=None, auth=None):
     timeout = settings.get_int("PLATFORM_TIMEOUT_SECONDS", 20)
     try:
-        with admin_guard().session() as session:  # the store's URL is an admin setting: checked and pinned
-            response = session.get(url, params=params, headers=dict(headers or {}, Accept="application/json"),
-                                   auth=auth, timeout=timeout, allow_redirects=False)
+        response = admin_request("GET", url, params=params, headers=dict(headers or {}, Accept="application/json"),
+                                 auth=auth, timeout=timeout)
     except requests.RequestException as error:
         raise PlatformError(platform, f"unreachable ({error.__class__.__name__})")
     if response.status_code in (401, 403):
@@ -37,9 +36,8 @@ def send(platform, method, url, *, json=None, data=None, headers=None, auth=None
     ``retry`` whether trying again can help (timeouts, 429, 5xx: yes; a refused request: no)."""
     timeout = settings.get_int("PLATFORM_TIMEOUT_SECONDS", 20)
     try:
-        with admin_guard().session() as session:
-            response = session.request(method, url, json=json, data=data, auth=auth, timeout=timeout,
-                                       headers=dict(headers or {}, Accept="application/json"), allow_redirects=False)
+        response = admin_request(method, url, json=json, data=data, auth=auth, timeout=timeout,
+                                 headers=dict(headers or {}, Accept="application/json"))
     except requests.RequestException as error:
         raise PlatformError(platform, f"unreachable ({error.__class__.__name__})")
     if response.status_code >= 300:

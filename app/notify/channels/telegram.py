@@ -22,7 +22,7 @@ from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
-from app.outbound import admin_guard
+from app.outbound import admin_request
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,7 @@ def call(method, *, http_timeout=None, token=None, **params):
     base = (settings.get("TELEGRAM_API_URL", "") or "https://api.telegram.org").rstrip("/")
     http_timeout = http_timeout or settings.get_int("TELEGRAM_TIMEOUT_SECONDS", 15)
     try:
-        with admin_guard().session() as session:  # the API URL is an admin setting: checked and pinned
-            response = session.post(f"{base}/bot{token}/{method}", json=params, timeout=http_timeout,
-                                    allow_redirects=False)
+        response = admin_request("POST", f"{base}/bot{token}/{method}", json=params, timeout=http_timeout)
     except requests.RequestException as error:
         raise TelegramError(None, f"unreachable ({error.__class__.__name__})")
     try:

@@ -25,7 +25,7 @@ from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
-from app.outbound import admin_guard
+from app.outbound import admin_request
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,8 @@ def call(method, **body):
         raise ViberError(None, "no bot token is set")
     base = (settings.get("VIBER_API_URL", "") or "https://chatapi.viber.com/pa").rstrip("/")
     try:
-        with admin_guard().session() as session:  # the API URL is an admin setting: checked and pinned
-            response = session.post(f"{base}/{method}", json=body, headers={"X-Viber-Auth-Token": token},
-                                    timeout=settings.get_int("VIBER_TIMEOUT_SECONDS", 15), allow_redirects=False)
+        response = admin_request("POST", f"{base}/{method}", json=body, headers={"X-Viber-Auth-Token": token},
+                                 timeout=settings.get_int("VIBER_TIMEOUT_SECONDS", 15))
     except requests.RequestException as error:
         raise ViberError(None, f"unreachable ({error.__class__.__name__})")
     try:
