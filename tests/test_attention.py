@@ -116,7 +116,7 @@ def test_page_lists_the_problems_and_the_menu_counts_them(client, parcels, staff
     for name in ("label_fresh", "moving", "on_time", "pickup_new", "returned_old", "delivered"):
         assert parcels[name].number not in html
     assert 'data-attention-count>6<' in html
-    assert "Не передано перевізнику" in html or "Not handed over" in html
+    assert "Не передано перевізнику" in html
     only = client.get("/admin/attention/?rule=no_scan").get_data(as_text=True)
     assert parcels["quiet"].number in only and parcels["late"].number not in only
     # the count is on every staff page
@@ -131,7 +131,7 @@ def test_telling_the_customer_goes_through_the_outbox_once(db, client, parcels, 
     assert messages and {m.channel for m in messages} >= {"inapp"}
     assert db.session.get(DeliveryException, row.id).notified_at is not None
     again = client.post(f"/admin/attention/{row.id}/notify", follow_redirects=True).get_data(as_text=True)
-    assert "вже повідомили" in again or "already told" in again
+    assert "Клієнтові вже повідомили про цю проблему." in again
     assert db.session.query(Notification).filter_by(order_id=parcels["quiet"].id, kind="delay").count() == \
         len(messages)
 
