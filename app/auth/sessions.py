@@ -165,9 +165,8 @@ def _write_now(change):
 
 def expired_rows(now):
     """Rows that no longer let anyone in (for retention)."""
-    idle = timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"]))
     return db.select(UserSession).where((UserSession.expires_at <= now) | (
-        UserSession.remembered.is_(False) & (UserSession.last_seen_at <= now - idle)))
+        UserSession.remembered.is_(False) & (UserSession.last_seen_at <= now - idle_limit())))
 
 
 def init_app(app):
