@@ -17,7 +17,7 @@ from sqlalchemy import func, insert
 
 from app import settings
 from app.extensions import db
-from app.notify import messengers
+from app.notify import channels, messengers
 from app.notify.models import QUEUED, DeliveryAttempt, Notification, ShopAlert
 from app.orders.models import utcnow
 
@@ -95,7 +95,7 @@ def _recipients():
         db.select(User.email).where(User.role == "admin", User.active.is_(True)).order_by(User.id)).scalars()]
     for channel in messengers.CHANNELS:
         chat = settings.get(messengers.alerts_chat_setting(channel), "")
-        if chat and settings.get(f"{channel.upper()}_BOT_TOKEN", ""):
+        if chat and channels.get(channel).configured():
             found.append((channel, chat))
     return found
 
