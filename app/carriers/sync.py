@@ -115,12 +115,13 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
         if result.error:
             counts.error(f"{shipment.tracking_number}: {result.error}")
         return None
-    if any(ev.occurred_at > now + FUTURE_TOLERANCE for ev in result.events):
-        for ev in result.events:
-            if ev.occurred_at > now + FUTURE_TOLERANCE:
-                counts.error(f"{shipment.tracking_number}: event {ev.code} is dated in the future "
-                             f"({ev.occurred_at:%Y-%m-%d %H:%M} UTC); ignored until then")
-        result.events = [ev for ev in result.events if ev.occurred_at <= now + FUTURE_TOLERANCE]
+    cutoff = now + FUTURE_TOLERANCE
+    future = [ev for ev in result.events if ev.occurred_at > cutoff]
+    for ev in future:
+        counts.error(f"{shipment.tracking_number}: event {ev.code} is dated in the future "
+                     f"({ev.occurred_at:%Y-%m-%d %H:%M} UTC); ignored until then")
+    if future:
+        result.events = [ev for ev in result.events if ev.occurred_at <= cutoff]
     new = []
     for ev in result.events:
         code = ev.code[:64]
@@ -285,17 +286,6 @@ def due_shipments(code, now, limit=None):
     return db.session.execute(query).all()
 
 
-def _apply_chunk(pairs, counts, now, simulated, mapper=None):
-    """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
-
-    The carrier's thread declared its write intent, so on SQLite the chunks of the carriers'
-    threads take turns at the database's writer gate (``app.database``). A chunk makes tens of
-    thousands of short-lived objects; the garbage collector's thresholds set by
-    ``app.runtime.tune_gc`` (serving, ``sync-carriers``) keep it from scanning the heap for them.
-    """
-    _apply_chunk_now(pairs, counts, now, simulated, mapper)
-
-
 class _Parcel:
     """A shipment's row as the chunk reads and changes it (a plain record, not an ORM object).
 
@@ -326,7 +316,12 @@ def _write_parcels(parcels):
                            .values({name: bindparam(name) for name in names}), rows)
 
 
-def _apply_chunk_now(pairs, counts, now, simulated, mapper=None):
+def _apply_chunk(pairs, counts, now, simulated, mapper=None):
+    """``pairs``: (shipment id, TrackResult). One transaction; retried once if a push raced us.
+
+    A chunk makes tens of thousands of short-lived objects; the garbage collector's thresholds set
+    by ``app.runtime.tune_gc`` (serving, ``sync-carriers``) keep it from scanning the heap for them.
+    """
     policy = polling(simulated)
     for attempt in range(2):
         ids = [shipment_id for shipment_id, _ in pairs]
