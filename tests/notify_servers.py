@@ -5,8 +5,11 @@ import email.policy
 import socket
 import threading
 import time
+from datetime import timedelta
 
 from aiosmtpd.controller import Controller
+
+from app.clock import utcnow
 
 
 def free_port():
@@ -94,3 +97,8 @@ class SilentServer:
         for conn in self.connections:
             conn.close()
         self.sock.close()
+
+
+def later(seconds=1):
+    """A moment just past now: a dispatch run at it finds what was queued a moment ago as due."""
+    return utcnow() + timedelta(seconds=seconds)

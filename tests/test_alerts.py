@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from bot_servers import TOKEN, USERNAME, FakeTelegram, private_message
 from carrier_fixtures import np_envelope, np_item
-from notify_servers import SmtpServer
+from notify_servers import SmtpServer, later
 
 from app import settings
 from app.carriers.models import CarrierState
@@ -30,9 +30,6 @@ def check(db):
         db.session.commit()
     return queued
 
-
-def later(seconds=1):
-    return utcnow() + timedelta(seconds=seconds)
 
 
 def test_a_carrier_outage_sends_one_alert_and_one_recovery_notice(app, db, make_order, make_user, login, client,

@@ -5,7 +5,7 @@ import os
 from datetime import datetime, timedelta
 
 import pytest
-from notify_servers import SilentServer, SmtpServer
+from notify_servers import SilentServer, SmtpServer, later
 from werkzeug import Response
 
 from app import settings
@@ -28,9 +28,6 @@ def notify(app, db):
     db.session.commit()
     return app
 
-
-def later(seconds=1):
-    return utcnow() + timedelta(seconds=seconds)
 
 
 def rows(db, **filters):

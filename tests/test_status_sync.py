@@ -11,10 +11,10 @@ with ``track_number``, ``title``, ``carrier_code``; answers the shipment id) and
 """
 import base64
 import json
-from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from notify_servers import later
 from werkzeug import Response
 
 from app import settings
@@ -22,11 +22,6 @@ from app.api.models import PlatformOrder
 from app.notify.dispatcher import dispatch
 from app.notify.models import Notification
 from app.orders import lifecycle
-from app.orders.models import utcnow
-
-
-def later(seconds=1):
-    return utcnow() + timedelta(seconds=seconds)
 
 
 @pytest.fixture
