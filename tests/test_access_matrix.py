@@ -74,6 +74,7 @@ MATRIX = {
     ("POST", "/admin/orders/<int:order_id>/edit"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/shipments"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/shipments/<int:shipment_id>/delete"): STAFF_ACTION,
+    ("POST", "/admin/orders/<int:order_id>/undo-receipt"): STAFF_ACTION,
     ("GET", "/admin/orders/export.<fmt>"): STAFF_PAGE,
     ("GET", "/admin/notifications/<int:notification_id>"): STAFF_PAGE,
     ("POST", "/admin/notifications/<int:notification_id>/resend"): STAFF_ACTION,

@@ -48,9 +48,9 @@ def test_orders_confirm_receipt(app, db, make_user, make_order, client):
     user = make_user("customer")
     order = make_order(customer=user.customer, status="in_transit")
     _login(client, user.email)
-    _refused_without_token(client, db, f"/orders/{order.number}/received", {})
+    _refused_without_token(client, db, f"/orders/{order.number}/received", {"confirm": "yes"})
     token = _token(client, f"/orders/{order.number}")
-    assert client.post(f"/orders/{order.number}/received", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/orders/{order.number}/received", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == "delivered"
 

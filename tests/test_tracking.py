@@ -180,13 +180,18 @@ def test_confirm_receipt_delivers_through_the_lifecycle(app, db, make_user, make
     order = make_order(customer=customer, status="in_transit")
     waiting = make_order(customer=customer, status="new")
     login(user.email)
-    response = client.post(f"/orders/{order.number}/received", follow_redirects=True)
+    # one tap is not enough: without the tick nothing changes, and the page says what is missing
+    untick = client.post(f"/orders/{order.number}/received", follow_redirects=True)
+    assert "Позначте «Посилка в мене в руках»" in untick.get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.status == "in_transit"
+    response = client.post(f"/orders/{order.number}/received", data={"confirm": "yes"}, follow_redirects=True)
     assert "Замовлення позначено як доставлене" in response.get_data(as_text=True)
     db.session.refresh(order)
     last = order.history[-1]
     assert order.status == "delivered" and last.source == "customer" and last.actor_user_id == user.id
 
-    refused = client.post(f"/orders/{waiting.number}/received", follow_redirects=True)
+    refused = client.post(f"/orders/{waiting.number}/received", data={"confirm": "yes"}, follow_redirects=True)
     assert "не можна підтвердити" in refused.get_data(as_text=True)
     db.session.refresh(waiting)
     assert waiting.status == "new" and len(waiting.history) == 1

@@ -18,6 +18,7 @@ from app.orders.models import Order
 SENTENCES = {
     "order.change_status": _l("Changed order %(order)s from “%(before)s” to “%(after)s”"),
     "order.correct_status": _l("Corrected order %(order)s from “%(before)s” to “%(after)s”"),
+    "order.undo_receipt": _l("Undid the customer's “received” on order %(order)s: back to “%(after)s”"),
     "order.create": _l("Created order %(order)s"),
     "order.update": _l("Edited order %(order)s: %(fields)s"),
     "shipment.add": _l("Added parcel %(number)s to order %(order)s"),

@@ -207,6 +207,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         edit_form = _order_form(order)
     if correction_form is None and current_user.is_admin:
         correction_form = _correction_form(order)
+    receipt = lifecycle.customer_receipt(order)
     context = {
         "order": order, "form": status_form, "edit_form": edit_form,
         "correction_form": correction_form if current_user.is_admin else None,
@@ -216,6 +217,9 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "cod_labels": COD_LABELS,
         # a customer's return request stays open until staff record the return
         "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],
+        # the customer's own "received", still the last change: staff may undo it
+        "customer_receipt": receipt,
+        "receipt_back_to": statuses.label(receipt.previous_status) if receipt else None,
     }
     return render("admin/order.html", "admin/_status.html", **context), code
 
@@ -317,6 +321,24 @@ def correct_status(order_id):
         return _order_page(_get_order(order_id), correction_form=form, code=409)
     db.session.commit()
     flash(_("Status corrected to “%(status)s”.", status=order.status_label), "success")
+    return redirect(url_for("admin.order", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/undo-receipt", methods=["POST"])
+@staff_required
+def undo_receipt(order_id):
+    """Take back a customer's mistaken "I have received the order"."""
+    order = _get_order(order_id)
+    try:
+        lifecycle.undo_customer_receipt(order, actor_user=current_user, note=request.form.get("note"),
+                                        expected_version=request.form.get("version") or None)
+    except lifecycle.LifecycleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _order_page(_get_order(order_id), code=409)
+    db.session.commit()
+    flash(_("The customer's confirmation is undone: the order is “%(status)s” again.", status=order.status_label),
+          "success")
     return redirect(url_for("admin.order", order_id=order.id))
 
 

@@ -112,8 +112,36 @@ class NotAllowed(LifecycleError):
         return _("Only an administrator may correct a status.")
 
 
+class NothingToUndo(LifecycleError):
+    def __str__(self):
+        return _("There is no confirmation by the customer to undo: the order's last change is not "
+                 "the customer's “I have received the order”.")
+
+
+def customer_receipt(order):
+    """The history row of the customer's own "I have received the order", if it is the order's
+    last change (and so may still be undone by staff); else None."""
+    last = order.history[-1] if order.history else None
+    if last is not None and last.source == "customer" and last.status == statuses.DELIVERED \
+            and order.status == statuses.DELIVERED and last.previous_status in statuses.ACTIVE_SHIPPING:
+        return last
+    return None
+
+
+def undo_customer_receipt(order, *, actor_user, note=None, expected_version=None):
+    """Staff take back a customer's mistaken "I have received the order": the order goes back to
+    the status it had before, with a history row and an audit entry. Returns the new history row."""
+    if expected_version is not None and str(expected_version).strip() != str(order.version):
+        raise StaleOrder()
+    receipt = customer_receipt(order)
+    if receipt is None:
+        raise NothingToUndo()
+    return change_status(order, receipt.previous_status, source="staff", actor_user=actor_user, note=note,
+                         _undoing=receipt)
+
+
 def change_status(order, to_status, *, source, actor=None, actor_user=None, note=None, at=None,
-                  carrier_event=None, expected_version=None, correction=False):
+                  carrier_event=None, expected_version=None, correction=False, _undoing=None):
     """Move ``order`` to ``to_status``; return the new history row, or None for a repeat.
 
     ``actor`` is a label (user e-mail, API client name or carrier code); ``actor_user`` the
@@ -130,7 +158,9 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     note = (note or "").strip() or None
     current = order.status
 
-    if correction:
+    if _undoing is not None:  # undo_customer_receipt checked the move
+        pass
+    elif correction:
         if actor_user is None or getattr(actor_user, "role", None) != "admin":
             raise NotAllowed()
         if not note:
@@ -165,7 +195,7 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     event = StatusEvent(
         status=to_status, previous_status=current, created_at=when, source=source,
         actor=actor or (getattr(actor_user, "email", None)), actor_user_id=getattr(actor_user, "id", None),
-        note=note, is_correction=bool(correction),
+        note=note, is_correction=bool(correction or _undoing is not None),
         carrier=getattr(carrier_event, "shipment", None) and carrier_event.shipment.carrier,
         carrier_raw_code=getattr(carrier_event, "raw_code", None),
         carrier_raw_text=getattr(carrier_event, "raw_text", None),
@@ -177,7 +207,9 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     if actor_user is not None and getattr(actor_user, "is_staff", False):
         from app.audit import record
 
-        record("order.correct_status" if correction else "order.change_status", "order", order.id,
+        action = "order.undo_receipt" if _undoing is not None else (
+            "order.correct_status" if correction else "order.change_status")
+        record(action, "order", order.id,
                before={"status": current}, after={"status": to_status, "note": note}, actor=actor_user)
 
     announce(order, event)

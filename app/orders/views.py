@@ -50,7 +50,7 @@ def progress(number):
 def confirm_receipt(number):
     order = _own_order(number)
     try:
-        services.confirm_receipt(order, current_user)
+        services.confirm_receipt(order, current_user, confirmed=request.form.get("confirm") == "yes")
     except services.ActionRefused as error:
         db.session.rollback()
         flash(str(error), "error")

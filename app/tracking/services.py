@@ -296,7 +296,9 @@ def tracking_view(order):
         if expected else "",
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
         shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=storage_text(order),
-        timeline=_timeline(order, open_return), poll=not order.is_terminal,
+        timeline=_timeline(order, open_return),
+        # a customer's own "received" may still be undone by staff: the page keeps following it
+        poll=not order.is_terminal or lifecycle.customer_receipt(order) is not None,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
         can_request_return=order.status in RETURNABLE and open_return is None)
 
@@ -348,8 +350,12 @@ def order_summaries(orders):
 
 # ---- customer actions -----------------------------------------------------------------------
 
-def confirm_receipt(order, user):
-    """The customer says the parcel is in their hands: the order becomes delivered."""
+def confirm_receipt(order, user, confirmed=True):
+    """The customer says the parcel is in their hands: the order becomes delivered.
+
+    ``confirmed`` is the form's explicit second step (a tick), so one stray tap changes nothing."""
+    if not confirmed:
+        raise ActionRefused(_("Tick “I have the parcel in my hands” to confirm that you have received the order."))
     if order.status not in CONFIRMABLE:
         raise ActionRefused(_("This order cannot be confirmed as received now (it is “%(status)s”).",
                               status=order.status_label))

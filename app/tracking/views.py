@@ -41,8 +41,9 @@ def progress_response(state, load, *, kind, poll_url, page):
 
     ``state`` is the order's ``access.OrderState`` (one small read); ``load()`` gives the order
     with what the tracking block shows, and runs only when something is rendered. An htmx poll
-    whose ETag still matches gets ``304``; a terminal order answers ``286``, so that htmx stops
-    polling after swapping in the final state.
+    whose ETag still matches gets ``304``; an order no longer followed answers ``286``, so that htmx
+    stops polling after swapping in the final state (a terminal order, unless it is the customer's
+    own "received", which staff may still undo).
     """
     etag = services.etag_for(state, kind)
     partial = is_partial_request()
@@ -50,11 +51,13 @@ def progress_response(state, load, *, kind, poll_url, page):
     def render():
         order = load()
         if partial:
-            return render_template("tracking/_progress.html", order=order, view=services.full_tracking_view(order),
-                                   kind=kind, poll_url=poll_url, etag=etag), 286 if order.is_terminal else 200
+            view = services.full_tracking_view(order)
+            return render_template("tracking/_progress.html", order=order, view=view,
+                                   kind=kind, poll_url=poll_url, etag=etag), 200 if view.poll else 286
         return render_template(page, **page_context(order, kind, poll_url, etag=etag))
 
-    return conditional(etag, render, allow_304=partial and state.status not in statuses.TERMINAL)
+    # a delivered order is polled only while its customer's own confirmation may be undone
+    return conditional(etag, render, allow_304=partial and state.status not in statuses.FINAL)
 
 
 def page_context(order, kind, poll_url, etag=None):
