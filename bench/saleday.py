@@ -65,7 +65,7 @@ def prepare(url):
     from app.extensions import db
     from app.orders import statuses
     from app.orders.models import Order
-    from app.tracking import links
+    from app.orders import links
 
     app = _app(url)
     with app.app_context():

@@ -30,7 +30,7 @@ from app.notify.models import DevMail, Notification, WebhookEndpoint
 from app.notify.preferences import unsubscribe_token
 from app.orders.models import Customer, Order
 from app.settings import encrypt
-from app.tracking.links import make_token
+from app.orders.links import make_token
 from tests.conftest import PASSWORD
 
 LOGIN = "login"  # redirected to the log-in page

@@ -15,7 +15,7 @@ from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import PREFIX
 from app.carriers.sync import sync_all
 from app.orders.models import CarrierEvent, Order, Shipment
-from app.tracking import links
+from app.orders import links
 
 FIXTURES = Path(__file__).parent / "fixtures" / "carriers"
 FILES = sorted(FIXTURES.glob("*/*.json"))

@@ -169,7 +169,7 @@ def test_favicon_is_served_by_the_app_and_linked_from_every_page(app, client, ma
     assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
     svg = client.get("/static/favicon.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
-    from app.tracking.links import make_token
+    from app.orders.links import make_token
 
     order = make_order()
     for path in ("/", "/login", "/privacy", f"/widget/{make_token(order)}", "/widget/not-a-valid-token"):

@@ -223,7 +223,7 @@ def test_webhook_mode_checks_the_secret_and_refuses_replays_and_junk(bot, db, ma
 
 
 def test_guest_connects_from_the_signed_tracking_page(bot, db, make_order, client):
-    from app.tracking.links import tracking_url
+    from app.orders.links import tracking_url
 
     order = make_order(customer=customer(db))
     with client.application.test_request_context():

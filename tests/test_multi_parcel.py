@@ -131,7 +131,7 @@ def test_order_status_from_parcels(parcels, expected):
 
 def _token(order):
     from app.extensions import db
-    from app.tracking.links import make_token
+    from app.orders.links import make_token
 
     with writing():
         token = make_token(order)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.orders import lifecycle
-from app.tracking import links
+from app.orders import links
 
 HX = {"HX-Request": "true"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

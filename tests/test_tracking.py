@@ -10,7 +10,7 @@ from sqlalchemy import event
 from app.clock import utcnow
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent, StatusEvent
-from app.tracking import links
+from app.orders import links
 
 HX = {"HX-Request": "true"}
 

@@ -3,7 +3,7 @@ import io
 import struct
 import zlib
 
-from app.tracking import links
+from app.orders import links
 
 
 def png_bytes(width=8, height=8, rgb=(122, 31, 92)):

@@ -186,7 +186,7 @@ def tracking_link(order):
     """The signed tracking page link; the carrier's own page if the tracking page is missing."""
     from werkzeug.routing import BuildError
 
-    from app.tracking.links import tracking_url
+    from app.orders.links import tracking_url
 
     try:
         return tracking_url(order)

@@ -29,8 +29,7 @@ def _customer_of_request():
     customer = getattr(current_user, "customer", None) if current_user.is_authenticated else None
     token = request.form.get("tracking_token", "")
     if customer is None and token:
-        from app.orders import access
-        from app.tracking import links
+        from app.orders import access, links
 
         try:
             customer = access.order_for_token(token).customer

@@ -2,7 +2,7 @@
 
 - **its customer**: a logged-in user whose customer record owns the order (Flask-Login loads the
   user, after ``auth.sessions`` checked this browser's session row);
-- **a signed link** (``tracking.links``): the token names the order and its current link nonce;
+- **a signed link** (``orders.links``): the token names the order and its current link nonce;
 - **the public look-up**: the order number with the customer's phone number or e-mail;
 - **an API client** whose Bearer token holds the resource's scope (``api.core.resource``) sees the
   orders of its world: a sandbox client only sandbox orders, a live client only live ones
@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.orders import links
 from app.orders.models import Customer, Order, Shipment
 
 
@@ -86,8 +87,6 @@ def order_for_token(token, *, with_tracking=False):
 
     ``with_tracking`` also loads what its tracking block shows (in the query that finds it).
     """
-    from app.tracking import links
-
     order_id, nonce = links.read_token(token)
     if with_tracking:
         order = db.session.execute(db.select(Order).where(Order.id == order_id)
@@ -100,8 +99,6 @@ def order_for_token(token, *, with_tracking=False):
 
 
 def order_state_for_token(token):
-    from app.tracking import links
-
     order_id, nonce = links.read_token(token)
     row = db.session.execute(db.select(*_STATE, Order.link_nonce).where(Order.id == order_id)).first()
     if row is None or not _nonce_matches(row.link_nonce, nonce):

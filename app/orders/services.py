@@ -1,5 +1,4 @@
 """Creating and finding orders. Status changes go through ``lifecycle``, not here."""
-import secrets
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -9,7 +8,7 @@ from flask_babel import gettext as _
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.clock import utcnow
 from app.extensions import db
-from app.orders import statuses
+from app.orders import links, statuses
 from app.orders.lifecycle import announce, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
 
@@ -31,11 +30,6 @@ class DuplicateTrackingNumber(OrderInputError):
 
     def __init__(self):
         super().__init__("tracking_number", _("This tracking number is already used by another order."))
-
-
-def new_link_nonce():
-    """Part of the order's signed tracking links (see app/tracking/links.py), set once at creation."""
-    return secrets.token_urlsafe(9)
 
 
 def order_number_for(order_id):
@@ -198,7 +192,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     delivery = delivery or {}
     order = Order(customer=customer, status=statuses.NEW, status_changed_at=when, version=1,
                   created_at=when, updated_at=when, currency=currency, note=note, is_sandbox=bool(sandbox),
-                  number=number or f"tmp-{uuid.uuid4().hex[:24]}", link_nonce=new_link_nonce(),
+                  number=number or f"tmp-{uuid.uuid4().hex[:24]}", link_nonce=links.new_nonce(),
                   delivery_carrier=delivery.get("carrier") or None,
                   delivery_country=(delivery.get("country") or "UA").upper()[:2],
                   delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),

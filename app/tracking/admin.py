@@ -7,7 +7,8 @@ from app.auth import admin_required
 from app.extensions import db
 from app.orders import access
 from app.orders.models import Order
-from app.tracking import branding, links
+from app.orders import links
+from app.tracking import branding
 from app.tracking.forms import BrandingForm
 
 bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")

@@ -11,8 +11,8 @@ from app.carriers import carrier_name
 from app.etags import conditional
 from app.extensions import db, limiter
 from app.htmx import is_partial_request
-from app.orders import access, statuses
-from app.tracking import branding, links, services
+from app.orders import access, links, statuses
+from app.tracking import branding, services
 from app.tracking.forms import LookupForm
 
 bp = Blueprint("tracking", __name__)

@@ -121,7 +121,8 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
     """A shop's page on another origin pastes the script snippet; the iframe shows the live bar."""
     from playwright.sync_api import expect
 
-    from app.tracking import branding, links
+    from app.orders import links
+    from app.tracking import branding
     from tests.conftest import PASSWORD
     from tests.test_tracking_widget import png_bytes
 

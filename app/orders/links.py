@@ -3,6 +3,8 @@
 A token names the order and its current ``link_nonce``; revoking an order's links is giving it a
 new nonce. Tokens carry their signing time and expire after ``TRACKING_LINK_DAYS``.
 """
+import secrets
+
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -14,9 +16,8 @@ def _serializer():
 
 
 def new_nonce():
-    from app.orders.services import new_link_nonce
-
-    return new_link_nonce()
+    """A fresh link nonce: set once when an order is created, replaced to revoke its links."""
+    return secrets.token_urlsafe(9)
 
 
 def make_token(order):
