@@ -127,9 +127,9 @@ def _register_blueprints(app):
     from app.notify.messenger_views import bp as messengers_bp
     from app.notify.views import bp as notify_bp
     from app.notify.views import sw_bp as notify_sw_bp
-    from app.orders.views import bp as orders_bp
     from app.privacy.views import bp as privacy_bp
     from app.tracking.admin import bp as tracking_admin_bp
+    from app.tracking.customer_views import bp as orders_bp
     from app.tracking.views import bp as tracking_bp
 
     for bp in (auth_bp, orders_bp, tracking_bp, notify_bp, notify_sw_bp, messengers_bp, privacy_bp, carriers_bp,

@@ -1,4 +1,5 @@
-"""The logged-in customer's orders: the list, one order with its live progress, and their actions."""
+"""The logged-in customer's orders (blueprint "orders", under /orders): the list, one order with its live
+progress, and their actions. The public look-up, signed links and the widget are in ``views.py``."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
