@@ -24,6 +24,7 @@ from app.extensions import db
 from app.i18n import select_timezone
 from app.orders import access, lifecycle, statuses
 from app.orders.models import Order
+from app.tracking import presenters
 from app.tracking.models import ReturnRequest
 
 RETURN_REASON_MAX = 1000
@@ -118,6 +119,16 @@ class TrackingView:
     open_return: object = None
     can_confirm: bool = False
     can_request_return: bool = False
+    #: the parcel's news in plain words, newest first (``presenters.news``)
+    news: list = None
+    #: the big line: "Arrives tomorrow", "Waiting for you at … until 9 December" (or None)
+    arrival: object = None
+    #: the places passed and the destination, for the route strip and the map (or None)
+    route: object = None
+
+    @property
+    def latest(self):
+        return self.news[0] if self.news else None
 
 
 def _reached_index(order):
@@ -284,6 +295,15 @@ def tracking_view(order):
     }
     expected = expected_delivery(order)
     carrier_date = _carrier_date(order)
+    expected_text = format_expected(expected)
+    expected_source = ((_("the carrier's date") if expected.source == "carrier" else _("our estimate"))
+                       if expected else "")
+    storage_days = [s.storage_until for s in order.shipments if s.storage_until and s.active]
+    delivered_at = next((e.created_at for e in reversed(order.history) if e.status == statuses.DELIVERED), None)
+    arrival = presenters.arrival(order, expected, pickup_point=presenters.pickup_place(order),
+                                 storage_until=min(storage_days) if storage_days else None,
+                                 expected_text=expected_text, expected_source=expected_source,
+                                 delivered_at=delivered_at)
     return TrackingView(
         order=order, steps=steps, summary=_summary(order, reached),
         end_state=end_state, end_state_label=str(statuses.label(end_state)) if end_state else "",
@@ -291,16 +311,15 @@ def tracking_view(order):
         at_pickup_point=bool(order.at_pickup_point) and order.status == statuses.IN_TRANSIT,
         pickup_point=order.delivery_pickup_point or "",
         problem=bool(order.problem) and not order.is_terminal, problem_note=order.problem_note or "",
-        expected=expected, expected_text=format_expected(expected),
-        expected_source=(_("the carrier's date") if expected.source == "carrier" else _("our estimate"))
-        if expected else "",
+        expected=expected, expected_text=expected_text, expected_source=expected_source,
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
         shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=storage_text(order),
         timeline=_timeline(order, open_return),
         # a customer's own "received" may still be undone by staff: the page keeps following it
         poll=not order.is_terminal or lifecycle.customer_receipt(order) is not None,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
-        can_request_return=order.status in RETURNABLE and open_return is None)
+        can_request_return=order.status in RETURNABLE and open_return is None,
+        news=presenters.news(order, open_return), arrival=arrival, route=presenters.route(order))
 
 
 def format_day(day):

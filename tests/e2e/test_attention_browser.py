@@ -69,7 +69,7 @@ def test_analytics_charts_with_their_tables_on_a_wide_and_a_narrow_screen(app, d
             table = stages.locator("table")
             assert not table.is_visible()  # one click away
             stages.locator("summary", has_text="Таблиця").click()
-            assert table.is_visible() and "Прямує до клієнта" in table.inner_text()
+            assert table.is_visible() and "Прямує до вас" in table.inner_text()
             page.screenshot(path=f"{output_dir}/analytics-{width}.png", full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(TOO_WIDE, width)
             with page.expect_download() as download:

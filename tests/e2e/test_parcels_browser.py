@@ -40,11 +40,11 @@ def test_customer_sees_one_of_two_parcels_delivered_then_the_order_delivered(
     page.goto(f"{live_server}/orders/{order.number}")
     block = page.locator("#tracking-progress")
     expect(block.locator(".parcels-summary")).to_have_text("1 з 2 посилок доставлено")
-    expect(block.locator(".progress [aria-current=step]")).to_contain_text("Прямує до клієнта")
+    expect(block.locator(".progress [aria-current=step]")).to_contain_text("Прямує до вас")
     expect(block).to_have_attribute("hx-trigger", f"every {POLL}s")  # still followed
     parcels = block.locator(".fact-parcel")
     expect(parcels.filter(has_text=A).locator(".parcel-status")).to_have_text("Доставлено")
-    expect(parcels.filter(has_text=B).locator(".parcel-status")).to_have_text("Прямує до клієнта")
+    expect(parcels.filter(has_text=B).locator(".parcel-status")).to_have_text("Прямує до вас")
     page.screenshot(path=os.path.join(output_dir, "one-of-two-360.png"), full_page=True)
     page.evaluate("window.__sameDocument = true")
 

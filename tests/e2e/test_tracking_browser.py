@@ -150,7 +150,7 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
 
     lifecycle_move(db, order, "in_transit")
     expect(frame.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text(
-        "Прямує до клієнта", timeout=(POLL + 4) * 1000)
+        "Прямує до вас", timeout=(POLL + 4) * 1000)
     page.screenshot(path=os.path.join(output_dir, "widget-in-shop-360.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=os.path.join(output_dir, "widget-in-shop-1280.png"), full_page=True)
@@ -160,7 +160,7 @@ def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_or
     page.fill("input[name=contact]", customer.email)
     page.screenshot(path=os.path.join(output_dir, "track-1280.png"), full_page=True)
     page.click("main form button[type=submit]")
-    expect(page.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text("Прямує до клієнта")
+    expect(page.locator("#tracking-progress .progress [aria-current=step]")).to_contain_text("Прямує до вас")
     page.screenshot(path=os.path.join(output_dir, "signed-1280.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
     page.screenshot(path=os.path.join(output_dir, "signed-360.png"), full_page=True)

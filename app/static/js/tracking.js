@@ -79,3 +79,33 @@
     window.addEventListener("resize", reportHeight);
   });
 })();
+
+/* Copy buttons for tracking numbers (one listener on the document, so they work after a swap too).
+ * Where the clipboard is not available (a page served over plain http), the number is selected
+ * instead, ready for the phone's own "copy". */
+(function () {
+  "use strict";
+  function select(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".copy-button") : null;
+    if (!button) { return; }
+    var source = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!source) { return; }
+    function done() {
+      button.classList.add("copied");
+      var announcer = document.getElementById("tracking-announcer");
+      if (announcer) { announcer.textContent = button.getAttribute("data-copied") || ""; }
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(done, function () { select(source); });
+    } else {
+      select(source);
+    }
+  });
+})();

@@ -1,0 +1,156 @@
+"""The customer's tracking pages as a person sees them, in Chromium: on a 360 × 780 phone the
+order number, the current step, when it arrives and the latest news show without scrolling (order
+page, signed link, widget), in plain words in the reader's language, with the route and a copy
+button for the tracking number. Screenshots at 360 and 1280 px in uk and en go to test-output/."""
+import os
+from datetime import timedelta
+
+import pytest
+
+from app.clock import utcnow
+from app.orders import lifecycle
+from app.orders.models import CarrierEvent
+from tests.conftest import PASSWORD, write_transaction
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 900}
+LATEST = {"uk": "Ваша посилка в дорозі: Вінниця", "en": "Your parcel is on its way: Vinnytsia"}
+ARRIVES = {"uk": "Прибуде завтра", "en": "Arrives tomorrow"}
+STEP = {"uk": "Прямує до вас", "en": "On the way to you"}
+
+
+def travelling_order(db, make_user, make_order):
+    """A customer's order on its way from Kyiv through Vinnytsia to Odesa, due tomorrow."""
+    user = make_user("customer", name="Олена Коваль")
+    order = make_order(customer=user.customer, status="in_transit", tracking_number="20450000000777",
+                       delivery={"city": "Одеса", "region": "Одеська", "pickup_point": "Відділення №3"},
+                       items=[{"name": "Сукня льняна", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
+                              {"name": "Шарф кашеміровий", "color": "бежевий", "quantity": 2, "price": "750.00"}])
+    with write_transaction(db):
+        shipment = order.shipments[0]
+        shipment.scheduled_delivery_date = (utcnow() + timedelta(days=1)).date()
+        at = utcnow().replace(microsecond=0) - timedelta(hours=6)
+        for hours, code, text, place in ((0, "4", "Відправлення у місті Київ", "Київ"),
+                                         (2, "5", "Відправлення прямує до міста Одеса", "КИЇВ ЦОКК"),
+                                         (5, "5", "Відправлення прямує до міста Одеса", "Вінниця")):
+            db.session.add(CarrierEvent(shipment=shipment, occurred_at=at + timedelta(hours=hours), raw_code=code,
+                                        raw_text=text, location=place,
+                                        mapped_status="shipped" if code == "4" else "in_transit"))
+        # the shop's own changes came just before the carrier's scans (they say the same: told once)
+        times = {"new": 9 * 60, "awaiting_shipment": 8 * 60, "shipped": 6 * 60 + 10, "in_transit": 4 * 60 + 10}
+        for change in order.history:
+            change.created_at = at + timedelta(hours=6) - timedelta(minutes=times[change.status])
+        lifecycle.touch(order)
+        db.session.commit()
+    return user, order
+
+
+def log_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/orders/")
+
+
+def above_the_fold(page, selectors, height=PHONE["height"]):
+    """Each selector's first visible element, and whether it ends within the first screen."""
+    out = {}
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        out[selector] = bool(box) and box["y"] >= 0 and box["y"] + box["height"] <= height
+    return out
+
+
+def test_the_first_screen_of_every_customer_page_on_a_phone(app, db, make_user, make_order, live_server, browser,
+                                                           output_dir):
+    from playwright.sync_api import expect
+
+    from app.tracking import links
+
+    user, order = travelling_order(db, make_user, make_order)
+    with write_transaction(db):
+        token = links.make_token(order)
+        db.session.commit()
+    for lang in ("uk", "en"):
+        context = browser.new_context(viewport=PHONE, locale="uk-UA" if lang == "uk" else "en-GB")
+        page = context.new_page()
+        log_in(page, live_server, user.email)
+        pages = {"order": f"{live_server}/orders/{order.number}",
+                 "signed": f"{live_server}/t/{token}?lang={lang}",
+                 "widget": f"{live_server}/widget/{token}?lang={lang}"}
+        for name, url in pages.items():
+            page.set_viewport_size(PHONE)
+            page.goto(url)
+            number = ".widget-order" if name == "widget" else "h1"
+            expect(page.locator(number)).to_contain_text(order.number)
+            expect(page.locator(".progress [aria-current=step]")).to_contain_text(STEP[lang])
+            expect(page.locator(".arrival-headline")).to_have_text(ARRIVES[lang])
+            expect(page.locator(".latest-news .latest-text")).to_have_text(LATEST[lang])
+            seen = above_the_fold(page, [number, ".progress [aria-current=step]", ".arrival-headline",
+                                         ".latest-news"])
+            page.screenshot(path=os.path.join(output_dir, f"{name}-{lang}-360.png"))
+            assert all(seen.values()), (name, lang, seen)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (name, lang)
+            page.screenshot(path=os.path.join(output_dir, f"{name}-{lang}-360-full.png"), full_page=True)
+            page.set_viewport_size(DESKTOP)
+            page.screenshot(path=os.path.join(output_dir, f"{name}-{lang}-1280.png"), full_page=True)
+        page.goto(f"{live_server}/track")
+        page.screenshot(path=os.path.join(output_dir, f"lookup-{lang}-1280.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=os.path.join(output_dir, f"lookup-{lang}-360.png"), full_page=True)
+        context.close()
+
+
+def test_the_menu_folds_on_a_phone(app, db, make_user, make_order, live_server, browser, output_dir):
+    from playwright.sync_api import expect
+
+    user, order = travelling_order(db, make_user, make_order)
+    context = browser.new_context(viewport=PHONE, locale="uk-UA")
+    page = context.new_page()
+    log_in(page, live_server, user.email)
+    page.goto(f"{live_server}/orders/{order.number}")
+    menu = page.get_by_role("link", name="Меню")
+    nav = page.locator("#main-nav")
+    expect(nav).to_be_hidden()
+    assert page.locator(".site-header").bounding_box()["height"] <= 64
+    menu.click()
+    expect(nav).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Мої замовлення")).to_be_visible()
+    page.screenshot(path=os.path.join(output_dir, "menu-open-360.png"))
+    menu.click()
+    expect(nav).to_be_hidden()
+    page.set_viewport_size(DESKTOP)  # a wide screen shows the menu as it is
+    expect(menu).to_be_hidden()
+    expect(nav.get_by_role("link", name="Мої замовлення")).to_be_visible()
+    context.close()
+
+
+def test_plain_words_route_and_copy_button(app, db, make_user, make_order, live_server, browser, output_dir):
+    from playwright.sync_api import expect
+
+    user, order = travelling_order(db, make_user, make_order)
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    log_in(page, live_server, user.email)
+    page.goto(f"{live_server}/orders/{order.number}")
+    history = page.locator(".history .event-title")
+    expect(history.first).to_have_text("Your parcel is on its way: Vinnytsia")
+    expect(page.locator(".history")).to_contain_text("The carrier has taken your parcel in Kyiv")
+    expect(page.locator(".event-original .event-detail").first).to_be_hidden()  # the carrier's words: one tap away
+    page.locator(".event-original summary").first.click()
+    expect(page.locator(".event-original .event-detail").first).to_have_text(
+        "Відправлення прямує до міста Одеса · Вінниця")
+    strip = page.locator(".route-strip .route-stop")
+    expect(strip).to_have_text(["Kyiv (passed)", "Vinnytsia (the parcel is here)", "Odesa (still ahead)"])
+    expect(page.locator("svg.route-map circle")).to_have_count(3)
+    expect(page.get_by_role("link", name="Track on the Nova Poshta site")).to_have_attribute(
+        "href", "https://novaposhta.ua/tracking/?cargo_number=20450000000777")
+    page.get_by_role("button", name="Copy the tracking number").click()
+    expect(page.locator("#tracking-announcer")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == "20450000000777"
+    page.locator(".route").screenshot(path=os.path.join(output_dir, "route-en-360.png"))
+    context.close()
