@@ -146,6 +146,17 @@ class Config:
     ATTENTION_PICKUP_DAYS_LEFT = _int("ATTENTION_PICKUP_DAYS_LEFT", 2)  # show this many days before that
     ATTENTION_RETURN_DAYS = _int("ATTENTION_RETURN_DAYS", 7)  # a returned parcel stays listed this long
     ATTENTION_SCAN_MINUTES = _int("ATTENTION_SCAN_MINUTES", 60)  # the rules also run after each carrier sync
+    ATTENTION_FEEDBACK_DAYS = _int("ATTENTION_FEEDBACK_DAYS", 14)  # a low rating stays listed this long
+    # The question after delivery (app/feedback)
+    FEEDBACK_ENABLED = _bool("FEEDBACK_ENABLED", True)
+    FEEDBACK_DELAY_HOURS = _int("FEEDBACK_DELAY_HOURS", 24)  # asked this long after delivery
+    FEEDBACK_ASK_DAYS = _int("FEEDBACK_ASK_DAYS", 7)  # not asked when delivered longer ago than this
+    FEEDBACK_LINK_DAYS = _int("FEEDBACK_LINK_DAYS", 30)  # the link to the question works this long
+    FEEDBACK_CHECK_MINUTES = _int("FEEDBACK_CHECK_MINUTES", 60)
+    # Message KPIs (app/notify/kpis.py): delivery reports, the e-mail open pixel, signed click links and
+    # tracking-page views. MESSAGE_TRACKING off turns all of it off; EMAIL_OPEN_PIXEL off only the pixel.
+    MESSAGE_TRACKING = _bool("MESSAGE_TRACKING", True)
+    EMAIL_OPEN_PIXEL = _bool("EMAIL_OPEN_PIXEL", True)
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")  # "", "turbosms" or "smsapi"
     TURBOSMS_API_URL = os.environ.get("TURBOSMS_API_URL", "https://api.turbosms.ua")
     TURBOSMS_TOKEN = os.environ.get("TURBOSMS_TOKEN", "")

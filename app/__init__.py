@@ -56,9 +56,10 @@ def create_app(config=None):
 
     _register_blueprints(app)
 
-    from app import analytics, notify
+    from app import analytics, feedback, notify
 
     analytics.init_app(app)
+    feedback.init_app(app)
 
     notify.init_app(app)
 
@@ -121,6 +122,7 @@ def _register_blueprints(app):
     from app.api.admin import bp as api_admin_bp
     from app.attention.views import bp as attention_bp
     from app.auth.views import bp as auth_bp
+    from app.feedback.views import bp as feedback_bp
     from app.carriers.views import admin_bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp
     from app.notify.admin_views import bp as notify_admin_bp
@@ -132,7 +134,7 @@ def _register_blueprints(app):
     from app.tracking.customer_views import bp as orders_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, tracking_bp, notify_bp, notify_sw_bp, messengers_bp, privacy_bp, carriers_bp,
+    for bp in (auth_bp, orders_bp, tracking_bp, feedback_bp, notify_bp, notify_sw_bp, messengers_bp, privacy_bp, carriers_bp,
                admin_bp, analytics_bp, attention_bp, tracking_admin_bp, carriers_admin_bp, notify_admin_bp,
                api_admin_bp):
         app.register_blueprint(bp)

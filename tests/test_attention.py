@@ -87,7 +87,7 @@ def test_scan_opens_once_and_clears_when_the_parcel_moves(app, db, parcels):
     db.session.commit()
     assert services.scan(NOW) == (0, 0)  # nothing new, nothing twice
     assert services.counts() == {"not_handed_over": 1, "no_scan": 1, "late": 1, "pickup_deadline": 1,
-                                 "returning": 2}
+                                 "returning": 2, "low_score": 0}
     # the quiet parcel gets a scan and the unhanded one is shipped: both leave the list
     db.session.add(CarrierEvent(shipment=parcels["quiet"].shipments[0], occurred_at=NOW, raw_code="moved"))
     lifecycle.change_status(parcels["label"], "shipped", source="carrier", at=NOW)
@@ -164,7 +164,8 @@ def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login
     admin = make_user("admin")
     login(admin.email)
     data = {key: "3" for key in ("ATTENTION_HANDOVER_DAYS", "ATTENTION_NO_SCAN_DAYS", "ATTENTION_LATE_DAYS",
-                                 "PICKUP_STORAGE_DAYS", "ATTENTION_PICKUP_DAYS_LEFT", "ATTENTION_RETURN_DAYS")}
+                                 "PICKUP_STORAGE_DAYS", "ATTENTION_PICKUP_DAYS_LEFT", "ATTENTION_RETURN_DAYS",
+                                 "ATTENTION_FEEDBACK_DAYS")}
     bad = client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="many"))
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.get_data(as_text=True)
     assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 3 and settings.get("ATTENTION_HANDOVER_DAYS") == 2

@@ -16,6 +16,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from app.attention.models import DeliveryException
 from app.clock import utcnow
 from app.extensions import db
+from app.feedback.models import CustomerFeedback
+from app.feedback.services import LOW_SCORE
 from app.notify import rules as notify_rules
 from app.notify.models import PickupWatch
 from app.orders import statuses
@@ -46,6 +48,8 @@ RULES = {rule.code: rule for rule in (
          _l("Waiting at the pickup point; the storage time ends in %(days)s days or less."), "reminder"),
     Rule("returning", _l("Refused or returning"),
          _l("The carrier reported a problem, or the parcel is going back to the shop."), "problem"),
+    Rule("low_score", _l("Low rating"),
+         _l("The customer rated the delivery 1 or 2 in the last %(days)s days."), "problem"),
 )}
 
 
@@ -61,6 +65,7 @@ def thresholds():
         "late": _setting("ATTENTION_LATE_DAYS"),
         "pickup_deadline": _setting("ATTENTION_PICKUP_DAYS_LEFT"),
         "returning": _setting("ATTENTION_RETURN_DAYS"),
+        "low_score": _setting("ATTENTION_FEEDBACK_DAYS"),
     }
 
 
@@ -77,6 +82,7 @@ def _queries(now):
     expected_before = local_today(now) - days("ATTENTION_LATE_DAYS")
     storage_left = max(0, _setting("PICKUP_STORAGE_DAYS") - _setting("ATTENTION_PICKUP_DAYS_LEFT"))
     returned_since = now - days("ATTENTION_RETURN_DAYS")
+    rated_since = now - days("ATTENTION_FEEDBACK_DAYS")
     recent_scan = (select(CarrierEvent.id).join(Shipment, Shipment.id == CarrierEvent.shipment_id)
                    .where(Shipment.order_id == Order.id, CarrierEvent.occurred_at > quiet_since))
     return {
@@ -96,6 +102,8 @@ def _queries(now):
         "returning": select(Order.id).where(or_(
             and_(Order.status.in_(ON_THE_WAY), Order.problem.is_(True)),
             and_(Order.status == statuses.RETURNED, Order.status_changed_at >= returned_since))),
+        "low_score": select(Order.id).join(CustomerFeedback, CustomerFeedback.order_id == Order.id).where(
+            CustomerFeedback.rating <= LOW_SCORE, CustomerFeedback.answered_at >= rated_since),
     }
 
 

@@ -34,6 +34,8 @@ def kind_label(kind):
         return _("Delay apology")
     if kind == "problem":
         return _("Delivery problem")
+    if kind == "feedback":
+        return _("Question after delivery")
     return statuses.label(kind)
 
 

@@ -5,12 +5,13 @@ override falls back to these. Templates are Jinja2 (sandboxed) with the fields l
 ``templates.FIELDS``.
 """
 KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "pickup",
-         "reminder", "delay", "problem")
+         "reminder", "delay", "problem", "feedback")
 #: The parcel arrived at the pickup point, and the reminder N days later.
 PICKUP_KINDS = ("pickup", "reminder")
 #: Kinds that are not a status (their template is chosen by the kind): the pickup messages and
-#: the apologies staff send from the Attention page (a delay, a refused or returning parcel).
-NOTICE_KINDS = PICKUP_KINDS + ("delay", "problem")
+#: the apologies staff send from the Attention page (a delay, a refused or returning parcel), and the
+#: one question after delivery (``app.feedback``).
+NOTICE_KINDS = PICKUP_KINDS + ("delay", "problem", "feedback")
 #: Channels whose text comes from a template (webhooks send JSON).
 TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp", "telegram", "viber")
 LANGUAGES = ("uk", "en", "pl", "ru")
@@ -35,6 +36,8 @@ HEADLINES = {
                  "carrier and are on it, and we will let you know as soon as it moves.",
         "problem": "There is a problem with the delivery of your order {{ order_number }}. We are on it and will "
                    "contact you shortly to sort it out.",
+        "feedback": "How did the delivery of your order {{ order_number }} go? One question, one click: rate it "
+                    "from 1 to 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
     },
     "uk": {
         "new": "Ми отримали ваше замовлення {{ order_number }}. Повідомимо, щойно його відправимо.",
@@ -54,6 +57,8 @@ HEADLINES = {
                  "звернулися до перевізника і стежимо за посилкою, повідомимо, щойно вона рушить далі.",
         "problem": "З доставкою вашого замовлення {{ order_number }} виникла проблема. Ми вже нею займаємося і "
                    "незабаром зв'яжемося з вами.",
+        "feedback": "Як пройшла доставка вашого замовлення {{ order_number }}? Одне питання, один клік: оцініть "
+                    "її від 1 до 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
     },
     "pl": {
         "new": "Otrzymaliśmy Twoje zamówienie {{ order_number }}. Damy znać, gdy zostanie wysłane.",
@@ -74,6 +79,8 @@ HEADLINES = {
                  "skontaktowaliśmy się z przewoźnikiem i pilnujemy przesyłki, damy znać, gdy tylko ruszy dalej.",
         "problem": "Wystąpił problem z dostawą Twojego zamówienia {{ order_number }}. Zajmujemy się tym i wkrótce "
                    "się z Tobą skontaktujemy.",
+        "feedback": "Jak przebiegła dostawa Twojego zamówienia {{ order_number }}? Jedno pytanie, jedno kliknięcie: "
+                    "oceń ją od 1 do 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
     },
     "ru": {
         "new": "Мы получили ваш заказ {{ order_number }}. Сообщим, как только отправим его.",
@@ -93,6 +100,8 @@ HEADLINES = {
                  "мы уже связались с перевозчиком и следим за посылкой, сообщим, как только она двинется дальше.",
         "problem": "С доставкой вашего заказа {{ order_number }} возникла проблема. Мы уже занимаемся ею и скоро "
                    "свяжемся с вами.",
+        "feedback": "Как прошла доставка вашего заказа {{ order_number }}? Один вопрос, один клик: оцените "
+                    "её от 1 до 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
     },
 }
 
@@ -126,6 +135,12 @@ PROBLEM_SUBJECTS = {
     "pl": "{{ shop_name }}: problem z dostawą zamówienia {{ order_number }}",
     "ru": "{{ shop_name }}: проблема с доставкой заказа {{ order_number }}",
 }
+FEEDBACK_SUBJECTS = {
+    "en": "{{ shop_name }}: how was the delivery of order {{ order_number }}?",
+    "uk": "{{ shop_name }}: як пройшла доставка замовлення {{ order_number }}?",
+    "pl": "{{ shop_name }}: jak przebiegła dostawa zamówienia {{ order_number }}?",
+    "ru": "{{ shop_name }}: как прошла доставка заказа {{ order_number }}?",
+}
 GREETINGS = {
     "en": "Hello{% if customer_name %}, {{ customer_name }}{% endif %}!",
     "uk": "Вітаємо{% if customer_name %}, {{ customer_name }}{% endif %}!",
@@ -145,12 +160,14 @@ def default_template(kind, channel, language):
     language = language if language in HEADLINES else "uk"
     headline = HEADLINES[language][kind]
     subject = {"reminder": REMINDER_SUBJECTS, "pickup": PICKUP_SUBJECTS, "delay": DELAY_SUBJECTS,
-               "problem": PROBLEM_SUBJECTS}.get(kind, SUBJECTS)[language]
+               "problem": PROBLEM_SUBJECTS, "feedback": FEEDBACK_SUBJECTS}.get(kind, SUBJECTS)[language]
     if channel == "email":
-        body = f"{GREETINGS[language]}\n\n{headline}\n\n{TRACK_LINES[language]}\n\n{{{{ shop_name }}}}"
+        track = "" if kind == "feedback" else f"{TRACK_LINES[language]}\n\n"  # its one link is the question's
+        body = f"{GREETINGS[language]}\n\n{headline}\n\n{track}{{{{ shop_name }}}}"
         return subject, body
     if channel == "sms":
-        return None, subject + "{% if tracking_link %} {{ tracking_link }}{% endif %}"
+        link = "feedback_link" if kind == "feedback" else "tracking_link"
+        return None, subject + f"{{% if {link} %}} {{{{ {link} }}}}{{% endif %}}"
     if channel == "push":
         return subject, headline
     if channel in ("telegram", "viber"):  # the tracking link goes on a button under the text

@@ -176,6 +176,10 @@ def _compose(row, cache, prefs):
             from app.orders import statuses
 
             context["status"] = str(statuses.label(row.status))
+        if row.kind == "feedback":
+            from app.feedback.services import feedback_link
+
+            context["feedback_link"] = feedback_link(order.id)
         kind = row.kind if row.kind in NOTICE_KINDS else (row.status or order.status)
         job.message = tpl.render(kind, row.channel, language, context, cache=cache)
         job.context = dict(context, language=language)

@@ -18,6 +18,10 @@ class Notification(db.Model):
     __table_args__ = (
         db.Index("ix_notifications_state_due", "state", "next_attempt_at"),
         db.Index("ix_notifications_customer_channel", "customer_id", "channel", "created_at"),
+        # SMS delivery reports name the provider's message id
+        db.Index("ix_notifications_provider_id", "provider_id"),
+        # the message KPIs of a period, per channel
+        db.Index("ix_notifications_channel_created", "channel", "created_at"),
     )
     id = db.Column(db.Integer, primary_key=True)
     #: Stable across retries and replays; the webhook ``webhook-id``.
@@ -52,6 +56,13 @@ class Notification(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     sent_at = db.Column(db.DateTime)
+    #: The A/B variant of the template it was written from ("a" or "b"; None: no test ran)
+    variant = db.Column(db.String(1))
+    #: The provider reported it delivered (an SMS delivery report, a messenger receipt)
+    delivered_at = db.Column(db.DateTime)
+    #: First opened (the e-mail's open pixel) and first click on its tracking link (``app.notify.kpis``)
+    opened_at = db.Column(db.DateTime)
+    clicked_at = db.Column(db.DateTime)
 
     order = db.relationship("Order")
     customer = db.relationship("Customer")
@@ -188,6 +199,30 @@ class NotificationTemplate(db.Model):
     subject = db.Column(db.String(255))
     body = db.Column(db.Text, nullable=False)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class MessageVariant(db.Model):
+    """The second text (variant "b") of a kind × channel × language template, for an A/B test."""
+
+    __tablename__ = "message_variants"
+    __table_args__ = (db.UniqueConstraint("kind", "channel", "language", name="uq_message_variants_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(20), nullable=False)
+    channel = db.Column(db.String(16), nullable=False)
+    language = db.Column(db.String(5), nullable=False)
+    subject = db.Column(db.String(255))
+    body = db.Column(db.Text, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class MessageSplit(db.Model):
+    """A running A/B test of a kind × channel template: the percentage of messages given variant "b"."""
+
+    __tablename__ = "message_splits"
+    kind = db.Column(db.String(20), primary_key=True)
+    channel = db.Column(db.String(16), primary_key=True)
+    share_b = db.Column(db.Integer, nullable=False)
+    started_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 class DevMail(db.Model):

@@ -52,11 +52,15 @@ class Change:
     at: datetime = None
     #: The shop platform whose import caused the change (it is not told back its own news)
     platform: str = None
+    #: One message only, on the first of these channels that reaches the customer (None: every channel)
+    channels: tuple = None
 
 
-def enqueue(order, *, kind, status, previous_status=None, at=None, now=None):
-    """Queue what one change of ``order`` causes; returns the number of rows written."""
-    return enqueue_many([Change(order, kind, status, previous_status, at)], now=now)
+def enqueue(order, *, kind, status, previous_status=None, at=None, now=None, channels=None):
+    """Queue what one change of ``order`` causes; returns the number of rows written.
+
+    ``channels``: send once, on the first of these (in this order) that reaches the customer."""
+    return enqueue_many([Change(order, kind, status, previous_status, at, channels=channels)], now=now)
 
 
 def enqueue_many(changes, *, now=None):
@@ -79,15 +83,21 @@ def enqueue_many(changes, *, now=None):
         if customer is not None:
             plan.inapp(change, customer)
             messenger = None  # the messenger that reaches the customer with this change, if any
-            for channel in plan.channels:
+            for channel in plan.channels_for(change):
                 if not plan.wants(channel, change.kind if change.kind in NOTICE_KINDS else change.status):
                     continue
+                queued = False
                 for recipient, skip_reason in channel.recipients(customer, change.order):
                     if channel.name == "sms" and skip_reason is None and messenger and plan.sms_held_back(customer):
                         skip_reason = skips.MESSENGER_FIRST
-                    if plan.customer_message(change, customer, channel, recipient, skip_reason, event_id) \
-                            and channel.name in preferences.MESSENGER_CHANNELS:
-                        messenger = messenger or channel.name
+                    if plan.customer_message(change, customer, channel, recipient, skip_reason, event_id):
+                        queued = True
+                        if channel.name in preferences.MESSENGER_CHANNELS:
+                            messenger = messenger or channel.name
+                        if change.channels is not None:
+                            break
+                if queued and change.channels is not None:
+                    break  # asked once, on one channel
         plan.webhooks(change, customer, event_id)
         plan.platform(change, event_id)
     return plan.write()
@@ -151,6 +161,13 @@ class _Plan:
                     Notification.status.not_in(self.cap_exempt) | Notification.kind.in_(
                         [k for k in NOTICE_KINDS if k not in self.cap_exempt]))
                 .group_by(Notification.customer_id)).all())
+
+    def channels_for(self, change):
+        """The channels to plan for ``change``: all, or those it names in its order."""
+        if change.channels is None:
+            return self.channels
+        configured = {channel.name: channel for channel in self.channels}
+        return [configured[name] for name in change.channels if name in configured]
 
     def wants(self, channel, kind):
         key = (channel.name, kind)

@@ -33,6 +33,7 @@ FIELDS = {
     "status": _l("Order status"),
     "customer_name": _l("Customer's name"),
     "shop_name": _l("Shop name"),
+    "feedback_link": _l("Link to the question after delivery"),
 }
 
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -58,6 +59,7 @@ def sample_context(language):
             "expected_date": format_date(date(2026, 5, 14), "long"), "pickup_point": "Відділення №12",
             "tracking_link": "https://shop.example/t/sample-signed-token", "status": str(statuses.label("in_transit")),
             "customer_name": "Олена", "shop_name": current_app.config.get("SHOP_NAME", "Posylka"),
+            "feedback_link": "https://shop.example/feedback/sample-signed-token",
         }
 
 
@@ -86,6 +88,7 @@ def order_context(order, language, tracking_link):
             "status": str(statuses.label(order.status)),
             "customer_name": (order.customer.name or "").split(" ")[0] if order.customer else "",
             "shop_name": current_app.config.get("SHOP_NAME", "Posylka"),
+            "feedback_link": "",  # filled in by the dispatcher for the question after delivery
         }
 
 

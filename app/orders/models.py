@@ -75,6 +75,8 @@ class Order(db.Model):
     note = db.Column(db.Text, info={"personal": True})
     #: Part of every signed tracking link; a new value revokes the order's links.
     link_nonce = db.Column(db.String(16))
+    #: The delivery date the customer was first shown (``carriers.eta.remember_promise``): on-time rate
+    promised_date = db.Column(db.Date)
     #: Made by a sandbox API client; only sandbox clients see it.
     is_sandbox = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

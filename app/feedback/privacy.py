@@ -1,0 +1,32 @@
+"""The answers' comments are the customer's words: erased with the customer, blanked after retention."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+
+from app import settings
+from app.extensions import db
+from app.feedback.models import CustomerFeedback
+from app.orders.models import Order
+from app.privacy.registry import PersonalData, RetentionRule, months_before, register, register_rule
+
+
+def _old_comments(now):
+    cutoff = months_before(now, settings.get_int("RETENTION_MONTHS"))
+    return db.select(CustomerFeedback.id).where(CustomerFeedback.comment.is_not(None),
+                                                CustomerFeedback.asked_at < cutoff)
+
+
+def _blank_old_comments(now):
+    done = db.session.execute(db.update(CustomerFeedback).where(CustomerFeedback.id.in_(_old_comments(now)))
+                              .values(comment=None).execution_options(synchronize_session=False)).rowcount or 0
+    db.session.commit()
+    return done
+
+
+register(PersonalData(CustomerFeedback, lambda c: db.select(CustomerFeedback).where(
+    CustomerFeedback.order_id.in_(db.select(Order.id).where(Order.customer_id == c.id)))
+    .order_by(CustomerFeedback.id), erase="delete"))
+register_rule(RetentionRule(
+    "feedback", _l("Comments customers wrote with their delivery rating are deleted (the rating is kept)"),
+    preview=lambda now: db.session.execute(db.select(func.count()).select_from(
+        _old_comments(now).subquery())).scalar_one(),
+    apply=_blank_old_comments))
