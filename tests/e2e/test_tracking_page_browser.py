@@ -67,7 +67,7 @@ def test_the_first_screen_of_every_customer_page_on_a_phone(app, db, make_user, 
                                                            output_dir):
     from playwright.sync_api import expect
 
-    from app.tracking import links
+    from app.orders import links
 
     user, order = travelling_order(db, make_user, make_order)
     with write_transaction(db):
