@@ -24,7 +24,8 @@ BASE_CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    # item pictures come from the shop's own site (order items' image_url); images only
+    "img-src": "'self' data: https:",
     "object-src": "'none'",
     "base-uri": "'self'",
     "form-action": "'self'",

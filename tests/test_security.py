@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.security import clean_frame_ancestors
 from tests.conftest import PASSWORD
 
-STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; "
               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 

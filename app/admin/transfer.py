@@ -32,11 +32,12 @@ COLUMNS = (
     "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
     "country", "region", "city", "pickup_point", "address", "postcode", "carrier", "tracking_number",
     "item_name", "item_sku", "item_size", "item_color", "item_quantity", "item_price", "note", "cod_amount",
+    "item_image_url",
 )
 REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
 LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
           "region": 120, "city": 120, "pickup_point": 255, "address": 255, "postcode": 16, "tracking_number": 64,
-          "item_name": 200, "item_sku": 64, "item_size": 64, "item_color": 64, "status_note": 2000, "note": 2000}
+          "item_name": 200, "item_sku": 64, "item_size": 64, "item_color": 64, "item_image_url": 500, "status_note": 2000, "note": 2000}
 MAX_ROWS = 20000
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: How an imported order reaches its status (each step through the lifecycle, source "import").
@@ -221,7 +222,8 @@ def _create(group, actor_user):
     customer = find_or_create_customer(name=first["customer_name"], email=first.get("customer_email"),
                                        phone=first.get("customer_phone"))
     items = [{"name": r["item_name"], "sku": r.get("item_sku"), "size": r.get("item_size"),
-              "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"]}
+              "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"],
+              "image_url": r.get("item_image_url")}
              for _line, r in group]
     shipments = _shipments(group)
     created_at = _parse_when(first["created_at"]) if first.get("created_at") else None
@@ -333,7 +335,7 @@ def csv_rows(orders):
                 order.delivery_address or "", order.delivery_postcode or "",
                 shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
                 item.name, item.sku or "", item.size or "", item.color or "", item.quantity, str(item.price),
-                order.note or "", _cod(order)])
+                order.note or "", _cod(order), item.image_url or ""])
         # extra parcels beyond the number of items still get a line of their own
         for shipment in order.shipments[len(order.items):]:
             item = order.items[-1]
@@ -343,7 +345,7 @@ def csv_rows(orders):
                              order.delivery_pickup_point or "", order.delivery_address or "",
                              order.delivery_postcode or "", shipment.carrier, shipment.tracking_number,
                              item.name, item.sku or "", item.size or "", item.color or "", 0, "0.00", "",
-                             _cod(order)])
+                             _cod(order), item.image_url or ""])
         yield flush()
 
 
@@ -358,7 +360,7 @@ def order_json(order):
         "total": str(order.total),
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
         "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
-                   "price": str(i.price)} for i in order.items],
+                   "price": str(i.price), "image_url": i.image_url} for i in order.items],
         "delivery": {"country": order.delivery_country, "region": order.delivery_region,
                      "city": order.delivery_city, "pickup_point": order.delivery_pickup_point,
                      "address": order.delivery_address, "postcode": order.delivery_postcode},

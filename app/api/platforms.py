@@ -111,6 +111,12 @@ def _meta(item, *needles):
     return None
 
 
+def _image(line):
+    """The line's picture: WooCommerce sends ``image.src``; others send none (a placeholder shows)."""
+    src = _text(_obj(line.get("image")).get("src"), 500) or ""
+    return src if src.startswith(("https://", "http://")) else None
+
+
 def _items(lines, platform):
     items = []
     for line in _list(lines):
@@ -120,7 +126,8 @@ def _items(lines, platform):
         items.append({"name": _text(line.get("name") or line.get("title"), 200) or "",
                       "sku": _text(line.get("sku"), 64), "quantity": quantity, "price": _price(line, quantity),
                       "size": _meta(line, "size", "розмір", "rozmiar") if platform == "woocommerce" else None,
-                      "color": _meta(line, "color", "colour", "колір", "kolor") if platform == "woocommerce" else None})
+                      "color": _meta(line, "color", "colour", "колір", "kolor") if platform == "woocommerce" else None,
+                      "image_url": _image(line)})
     return items
 
 

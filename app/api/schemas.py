@@ -65,6 +65,8 @@ class ItemIn(Request):
     sku: OptionalText(64) = None
     size: OptionalText(64) = None
     color: OptionalText(64) = None
+    image_url: Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\"'<>]{3,490}$")] | None = Field(
+        None, description="The item's picture (http or https), shown on the customer's order page.")
     quantity: Annotated[int, Field(ge=1, le=10000)] = 1
     price: PriceString | PriceNumber = Field(description="Unit price, e.g. \"1450.00\".")
 
@@ -154,6 +156,7 @@ class ItemOut(Response):
     sku: str | None
     size: str | None
     color: str | None
+    image_url: str | None = None
     quantity: int
     price: str
 

@@ -53,7 +53,7 @@ def order_summary(order):
         status_changed_at=order.status_changed_at, is_sandbox=order.is_sandbox, currency=order.currency,
         total=f"{order.total:.2f}",
         customer=s.CustomerOut(name=customer.name, email=customer.email, phone=customer.phone),
-        items=[s.ItemOut(name=i.name, sku=i.sku, size=i.size, color=i.color, quantity=i.quantity,
+        items=[s.ItemOut(name=i.name, sku=i.sku, size=i.size, color=i.color, image_url=i.image_url, quantity=i.quantity,
                          price=f"{i.price:.2f}") for i in order.items],
         delivery=s.DeliveryOut(carrier=order.delivery_carrier, country=order.delivery_country,
                                city=order.delivery_city, region=order.delivery_region,

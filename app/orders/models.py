@@ -120,6 +120,8 @@ class OrderItem(db.Model):
     color = db.Column(db.String(64))
     quantity = db.Column(db.Integer, nullable=False, default=1)
     price = db.Column(db.Numeric(12, 2), nullable=False)
+    #: The item's picture on the shop's site (http/https), shown on the customer's order page
+    image_url = db.Column(db.String(500))
 
     order = db.relationship("Order", back_populates="items")
 

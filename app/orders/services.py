@@ -1,4 +1,5 @@
 """Creating and finding orders. Status changes go through ``lifecycle``, not here."""
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -138,8 +139,12 @@ def update_shipment(shipment, *, carrier=None, tracking_number=None):
         order.delivery_carrier = carrier
     touch(order)  # customers see the number; bumps version (and updated_at)
     return True
+#: An item's picture: an absolute http(s) address, no spaces or quotes, at most 500 characters
+IMAGE_URL = re.compile(r"^https?://[^\s\"'<>]{3,490}$")
+
+
 def build_items(items):
-    """Validated ``OrderItem`` rows from dicts (name, sku, size, color, quantity, price)."""
+    """Validated ``OrderItem`` rows from dicts (name, sku, size, color, quantity, price, image_url)."""
     built = []
     for index, item in enumerate(items):
         name = (item.get("name") or "").strip()
@@ -151,8 +156,12 @@ def build_items(items):
             quantity = 0
         if quantity < 1 or quantity > 10000:
             raise OrderInputError(f"items[{index}].quantity", _("The quantity must be a whole number from 1."))
+        image_url = (item.get("image_url") or "").strip() or None
+        if image_url and not IMAGE_URL.match(image_url):
+            raise OrderInputError(f"items[{index}].image_url",
+                                  _("The picture's address must start with https:// (or http://)."))
         built.append(OrderItem(name=name, sku=item.get("sku") or None, size=item.get("size") or None,
-                               color=item.get("color") or None, quantity=quantity,
+                               color=item.get("color") or None, quantity=quantity, image_url=image_url,
                                price=parse_price(item.get("price", "0"), f"items[{index}].price")))
     return built
 
