@@ -58,6 +58,13 @@ def format_money(amount, currency):
     return _LETTER_TOUCHES_DIGIT.sub("\u00a0", text)
 
 
+def remember_language(response, code):
+    """Keep ``code`` as this browser's language (the cookie outranks the profile and the browser)."""
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=request.is_secure)
+    return response
+
+
 def supported(code):
     return code if code in current_app.config["LANGUAGES"] else None
 

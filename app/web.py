@@ -6,7 +6,7 @@ from app import settings
 from app.auth.views import safe_next
 from app.extensions import db
 from app.health import check_database
-from app.i18n import LANG_COOKIE, default_language, supported
+from app.i18n import default_language, remember_language, supported
 
 bp = Blueprint("web", __name__)
 
@@ -41,9 +41,7 @@ def set_language():
             current_user.customer.language = code
         db.session.commit()
     response = redirect(safe_next(request.form.get("next")) or url_for("web.home"))
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=request.is_secure)
-    return response
+    return remember_language(response, code)
 
 
 def init_app(app):

@@ -9,6 +9,7 @@ from app.auth import known_devices, sessions
 from app.auth.forms import LoginForm
 from app.auth.services import authenticate, normalize_email
 from app.extensions import db, limiter
+from app.i18n import LANG_COOKIE, remember_language, supported
 
 bp = Blueprint("auth", __name__)
 
@@ -64,6 +65,11 @@ def login():
             g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             response = redirect(safe_next(request.args.get("next")) or home_for(user))
             known_devices.remember(request, response, user.email)
+            # the pages after log-in speak the language the log-in page was read in (the browser's,
+            # or one picked there), not the profile's default: no switch half-way
+            shown_in = supported(request.form.get("lang", ""))
+            if shown_in and LANG_COOKIE not in request.cookies:
+                remember_language(response, shown_in)
             return response
     demo = settings.get("demo_loaded") == "1"
     return render_template("auth/login.html", form=form, demo=demo)

@@ -154,3 +154,24 @@ def test_plain_words_route_and_copy_button(app, db, make_user, make_order, live_
     assert page.evaluate("navigator.clipboard.readText()") == "20450000000777"
     page.locator(".route").screenshot(path=os.path.join(output_dir, "route-en-360.png"))
     context.close()
+
+
+def test_the_language_stays_the_same_across_log_in(app, db, make_user, make_order, live_server, browser):
+    """The log-in page follows the browser (English here); the pages after log-in stay in English
+    although the customer's profile says Ukrainian."""
+    from playwright.sync_api import expect
+
+    user, order = travelling_order(db, make_user, make_order)
+    with write_transaction(db):
+        user.language = "uk"  # as the demo's customer has it
+        db.session.commit()
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    log_in(page, live_server, user.email)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_contain_text("My orders")
+    page.goto(f"{live_server}/orders/{order.number}")
+    expect(page.locator(".arrival-headline")).to_have_text("Arrives tomorrow")
+    context.close()
