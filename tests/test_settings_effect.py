@@ -29,7 +29,7 @@ def test_shop_name_shows_in_every_page_header(client, save_settings):
     save_settings(SHOP_NAME="Льон і Вовна")
     page = client.get("/track").get_data(as_text=True)
     assert re.search(r"<title>[^<]*· Льон і Вовна</title>", page)
-    assert 'class="brand" href="/">Льон і Вовна</a>' in page
+    assert '<span class="brand-name">Льон і Вовна</span></a>' in page
 
 
 def test_default_language_is_what_a_new_visitor_gets(client, save_settings):
