@@ -30,7 +30,7 @@ def branding_page():
         upload = form.logo.data
         data = upload.read(branding.LOGO_MAX_BYTES + 1) if upload else None
         try:
-            branding.save(form.color.data, form.background.data, data, remove_logo=form.remove_logo.data)
+            adjusted = branding.save(form.color.data, form.background.data, data, remove_logo=form.remove_logo.data)
         except branding.BrandingError as error:
             db.session.rollback()
             getattr(form, error.field).errors.append(str(error))
@@ -39,6 +39,11 @@ def branding_page():
                                                                         "background": form.background.data})
             db.session.commit()
             flash(_("The branding is saved."), "success")
+            if "color" in adjusted:
+                asked, used = adjusted["color"]
+                flash(_("The colour %(asked)s is too light to read as text (links, labels) on a white page: "
+                        "it does not reach the WCAG AA contrast of 4.5:1. We use the nearest readable shade, "
+                        "%(used)s, instead.", asked=asked, used=used), "warning")
             return redirect(url_for("tracking_admin.branding_page"))
     number = request.args.get("order", "").strip()
     order = _order_for_snippet(number)

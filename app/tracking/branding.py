@@ -63,6 +63,34 @@ def _luminance(hex_color):
     return 0.2126 * channel(r) + 0.7152 * channel(g_) + 0.0722 * channel(b)
 
 
+#: WCAG 2.1 AA for normal text: the brand colour is the colour of links and of the progress bar
+MIN_CONTRAST = 4.5
+
+
+def contrast(first, second):
+    """The WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    a, b = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def readable_on(hex_color, backgrounds=("#ffffff",)):
+    """``hex_color``, darkened just enough (same hue) to reach AA contrast as text on every one
+    of ``backgrounds``; lightened instead when they are dark. Unchanged when it already passes."""
+    def ok(value):
+        return all(contrast(value, bg) >= MIN_CONTRAST for bg in backgrounds)
+
+    if ok(hex_color):
+        return hex_color
+    r, g_, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    towards = 255 if all(_luminance(bg) < 0.18 for bg in backgrounds) else 0
+    for step in range(1, 101):
+        mix = step / 100
+        value = "#" + "".join(f"{round(c + (towards - c) * mix):02x}" for c in (r, g_, b))
+        if ok(value):
+            return value
+    return "#000000" if towards == 0 else "#ffffff"
+
+
 def readable_ink(hex_color):
     """Black or white text, whichever has the higher WCAG contrast on ``hex_color``."""
     lum = _luminance(hex_color)
@@ -78,8 +106,9 @@ def current():
     cached = g.get("_branding")
     if cached is not None:
         return cached
-    color = _valid(settings.get(BRAND_COLOR), DEFAULT_COLOR)
     background = _valid(settings.get(BRAND_BACKGROUND), DEFAULT_BACKGROUND)
+    # a colour stored before the contrast check (or by hand) is shown in its readable shade
+    color = readable_on(_valid(settings.get(BRAND_COLOR), DEFAULT_COLOR), ("#ffffff", background))
     logo = settings.get(BRAND_LOGO) or ""
     version = hashlib.sha256(f"{color}{background}{logo}".encode()).hexdigest()[:12]
     g._branding = Branding(color, background, bool(logo), version)
@@ -118,10 +147,21 @@ def sniff_image(data):
 
 
 def save(color, background, logo_bytes=None, remove_logo=False):
-    """Check and store the branding in the current transaction (the caller commits)."""
+    """Check and store the branding in the current transaction (the caller commits).
+
+    Returns the adjustments made for contrast: ``{"color": (asked, used)}`` when the brand colour
+    was too light (or too dark) to read as text on the pages' white and on the widget's background
+    (WCAG AA, 4.5:1), so the admin can be told; empty when the colours were kept as given."""
     for field_name, value in (("color", color), ("background", background)):
         if value and not HEX.match(value):
             raise BrandingError(field_name, _l("Enter a colour such as #1f5eff."))
+    adjusted = {}
+    if color:
+        color = color.lower()
+        used = readable_on(color, ("#ffffff", (background or DEFAULT_BACKGROUND).lower()))
+        if used != color:
+            adjusted["color"] = (color, used)
+            color = used
     if logo_bytes:
         if len(logo_bytes) > LOGO_MAX_BYTES:
             raise BrandingError("logo", _l("The logo must be at most 200 KB."))
@@ -137,3 +177,4 @@ def save(color, background, logo_bytes=None, remove_logo=False):
         settings.put(BRAND_LOGO, base64.b64encode(logo_bytes).decode("ascii"))
         settings.put(BRAND_LOGO_TYPE, mimetype)
     g.pop("_branding", None)
+    return adjusted
