@@ -158,6 +158,7 @@ def test_email_over_smtp_with_both_parts_headers_and_working_unsubscribe(notify,
     assert "has been handed to Nova Poshta, tracking number" in text
     assert "https://shop.example/t/" in text and 'href="https://shop.example/t/' in html
     assert "Track your order" in html and unsubscribe in html
+    assert "background:#1f5eff;color:#ffffff" in html  # the shop's colour (admin branding; here the default)
     # one click, no log-in: GET shows a confirmation, POST turns e-mail off
     path = unsubscribe.replace("https://shop.example", "")
     page = client.get(path)

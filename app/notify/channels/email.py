@@ -127,9 +127,13 @@ class EmailChannel(Channel):
             text = f"{message.body}\n\n{_('Unsubscribe from these e-mails:')} {unsubscribe}\n"
         paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
         # the template alone, without the page context processors (it needs none of them)
+        from app.tracking import branding  # the shop's colours (admin branding), checked for contrast
+
+        brand = branding.current()
         html = current_app.jinja_env.get_template("notify/email.html").render(
             subject=message.subject, paragraphs=paragraphs, tracking_link=context.get("tracking_link"),
-            unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"))
+            unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"), brand=brand.color,
+            brand_ink=brand.color_ink)
         return _mime(headers, text, html), headers, subject, text, html
 
     def _sender_address(self):
