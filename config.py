@@ -235,6 +235,8 @@ class Config:
     SYNC_REQUEST_SECONDS = _int("SYNC_REQUEST_SECONDS", 5)  # how often the scheduler looks for a "sync now"
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 30)
     SANDBOX_STEP_MINUTES = float(os.environ.get("SANDBOX_STEP_MINUTES", "2"))
+    #: With the demo data loaded: a new order comes in this often (and staff pack it this long after)
+    DEMO_ORDER_MINUTES = float(os.environ.get("DEMO_ORDER_MINUTES", "3"))
     CARRIER_TIMEOUT_SECONDS = float(os.environ.get("CARRIER_TIMEOUT_SECONDS", "10"))
     CARRIER_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("CARRIER_CONNECT_TIMEOUT_SECONDS", "5"))
     CARRIER_RETRIES = _int("CARRIER_RETRIES", 3)

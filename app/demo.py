@@ -12,8 +12,8 @@ from app.auth.services import create_user, find_user
 from app.clock import utcnow
 from app.extensions import db
 from app.orders import lifecycle, statuses
-from app.orders.models import Customer
-from app.orders.services import create_order
+from app.orders.models import Customer, Order, StatusEvent
+from app.orders.services import add_shipment, create_order
 
 DEMO_PASSWORD = "demo-pass-1"
 DEMO_ACCOUNTS = (
@@ -97,12 +97,120 @@ def _path_to(final):
     return list(statuses.CHAIN[1:statuses.CHAIN.index(final) + 1])
 
 
+#: Door-to-door days from handing the parcel over, as the carriers' own figures put them
+TRANSIT_DAYS = {"nova_poshta": (1, 3), "ukrposhta": (2, 5), "meest": (2, 4), "dhl": (3, 6), "inpost": (1, 2),
+                "sandbox": (1, 3)}
+
+
+def _step_hours(previous, status, carrier, rng):
+    """How long a move took, in hours: packing within a day or so, the carrier's transit time."""
+    if status == statuses.AWAITING_SHIPMENT:
+        return rng.uniform(0.5, 20)
+    if status == statuses.SHIPPED:
+        return rng.uniform(2, 30)
+    if status == statuses.IN_TRANSIT:
+        return rng.uniform(3, 14)
+    if status == statuses.DELIVERED:
+        low, high = TRANSIT_DAYS.get(carrier, (1, 3))
+        return max(rng.uniform(low, high) * 24 - 14, 4)
+    if status == statuses.RETURNED:
+        return rng.uniform(2, 12) * 24
+    return rng.uniform(1, 30)  # cancelled before packing
+
+
+def _journey_times(path, carrier, final, now, rng, just_now=False):
+    """(created_at, [time of each move]) for an order that reached ``final`` at a plausible pace:
+    an order still on its way has spent less time in its status than its next step takes."""
+    hours = [_step_hours(prev, status, carrier, rng) for prev, status in zip([statuses.NEW] + path[:-1], path)]
+    if just_now:
+        extra = 0
+    elif final in statuses.TERMINAL:
+        extra = rng.uniform(0.2, 40) * 24
+    else:
+        following = statuses.CHAIN[statuses.CHAIN.index(final) + 1]
+        extra = _step_hours(final, following, carrier, rng) * rng.uniform(0.05, 0.8)
+    created_at = now - timedelta(hours=sum(hours) + extra)
+    times, at = [], created_at
+    for step in hours:
+        at += timedelta(hours=step)
+        times.append(at)
+    return created_at, times
+
+
 def _source_for(status, rng):
     if status in (statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.CANCELLED, statuses.RETURNED):
         return "staff"
     if status == statuses.DELIVERED and rng.random() < 0.3:
         return "customer"
     return "carrier"
+
+
+def _destination(customer, rng, forced_carrier=None):
+    polish = bool(customer.phone and customer.phone.startswith("+48"))
+    city, region = rng.choice(PL_PLACES if polish else UA_PLACES)
+    carrier = forced_carrier or (rng.choice(("inpost", "inpost", "dhl")) if polish
+                                 else rng.choice(("nova_poshta", "nova_poshta", "nova_poshta", "ukrposhta",
+                                                  "meest", "dhl")))
+    pickup = {"nova_poshta": f"Відділення №{rng.randint(1, 120)}", "ukrposhta": f"Відділення {rng.randint(1, 60):02d}",
+              "meest": f"Відділення Meest №{rng.randint(1, 40)}",
+              "inpost": f"Paczkomat {city[:3].upper()}{rng.randint(1, 99):02d}M",
+              "dhl": None, "sandbox": f"Відділення №{rng.randint(1, 50)}"}[carrier]
+    address = None if pickup else f"вул. Шевченка, {rng.randint(1, 120)}, кв. {rng.randint(1, 80)}"
+    if carrier == "dhl" and polish:
+        address = f"ul. Długa {rng.randint(1, 90)}/{rng.randint(1, 20)}"
+    return polish, carrier, {
+        "carrier": carrier, "country": "PL" if polish else "UA", "city": city, "region": region,
+        "pickup_point": pickup, "address": address,
+        "postcode": f"{rng.randint(10, 99)}-{rng.randint(100, 999)}" if polish else f"{rng.randint(1000, 99999):05d}"}
+
+
+def _returns_made(order):
+    return db.session.execute(db.select(db.func.count(StatusEvent.id)).where(
+        StatusEvent.status == statuses.RETURNED, StatusEvent.order_id != order.id)).scalar()
+
+
+def _order_in(customer, final, now, rng, users, forced_carrier=None, actor=None, just_now=False):
+    """An order of ``customer`` that has reached ``final`` by ``now`` (``just_now``: at ``now``),
+    with a plausible history."""
+    polish, carrier, delivery = _destination(customer, rng, forced_carrier)
+    path = _path_to(final)
+    created_at, step_times = _journey_times(path, carrier, final, now, rng, just_now)
+    has_shipment = final not in (statuses.NEW, statuses.CANCELLED) or forced_carrier
+    order = create_order(
+        customer, _items(rng), source="system" if actor or rng.random() < 0.5 else "staff",
+        actor=actor, actor_user=None, created_at=created_at, currency="PLN" if polish else "UAH", delivery=delivery,
+        shipments=[{"carrier": carrier, "tracking_number": tracking_number(rng, carrier)}] if has_shipment else [],
+    )
+    for status, at in zip(path, step_times):
+        source = _source_for(status, rng)
+        note = None
+        if status == statuses.RETURNED:
+            reason, note = RETURNS[_returns_made(order) % len(RETURNS)]  # each reason in turn
+            # the staff return form's way: the reason's code on the history row, its label in the note
+            status_change.change(order, status, user=users["staff"], reason=reason, note=note, at=at)
+            continue
+        if status == statuses.CANCELLED:
+            note = rng.choice(CANCEL_REASONS)
+        elif status == statuses.AWAITING_SHIPMENT and rng.random() < 0.3:
+            note = "Комплектацію перевірено"
+        olena = customer.email == DEMO_ACCOUNTS[0][1]
+        actor_user = {"staff": users.get("staff"), "customer": users.get("customer") if olena else None}.get(source)
+        if source == "customer" and actor_user is None:
+            source = "carrier"
+        lifecycle.change_status(order, status, source=source, actor_user=actor_user,
+                                actor=order.shipments[0].carrier if source == "carrier" and order.shipments else None,
+                                note=note, at=at)
+    if final == statuses.IN_TRANSIT and rng.random() < 0.35:
+        order.at_pickup_point = True
+    if final == statuses.IN_TRANSIT and not order.at_pickup_point and rng.random() < 0.2:
+        order.problem = True
+        order.problem_note = "Затримка на сортувальному центрі"
+    if final in (statuses.SHIPPED, statuses.IN_TRANSIT, statuses.DELIVERED, statuses.RETURNED):
+        shipped_at = step_times[path.index(statuses.SHIPPED)]
+        low, high = TRANSIT_DAYS.get(carrier, (1, 3))
+        for shipment in order.shipments:  # the carrier's date, from when it took the parcel
+            shipment.scheduled_delivery_date = (shipped_at + timedelta(days=rng.randint(low, high))).date()
+    return order
 
 
 def load(now=None):
@@ -134,62 +242,14 @@ def load(now=None):
     weights = [(statuses.NEW, 5), (statuses.AWAITING_SHIPMENT, 6), (statuses.SHIPPED, 6),
                (statuses.IN_TRANSIT, 10), (statuses.DELIVERED, 20), (statuses.RETURNED, 4),
                (statuses.CANCELLED, 3)]
+    others = customers[1:]
     for final, count in weights:
-        for _ in range(count):
-            plan.append((rng.choice(customers[1:]), final, None))
+        for _ in range(count):  # in turn, so that no customer's moving parcels use up a day's messages
+            plan.append((others[len(plan) % len(others)], final, None))
 
     created = 0
     for customer, final, forced_carrier in plan:
-        polish = customer.phone and customer.phone.startswith("+48")
-        city, region = rng.choice(PL_PLACES if polish else UA_PLACES)
-        carrier = forced_carrier or (rng.choice(("inpost", "inpost", "dhl")) if polish
-                                     else rng.choice(("nova_poshta", "nova_poshta", "nova_poshta", "ukrposhta",
-                                                      "meest", "dhl")))
-        pickup = {"nova_poshta": f"Відділення №{rng.randint(1, 120)}", "ukrposhta": f"Відділення {rng.randint(1, 60):02d}",
-                  "meest": f"Відділення Meest №{rng.randint(1, 40)}", "inpost": f"Paczkomat {city[:3].upper()}{rng.randint(1, 99):02d}M",
-                  "dhl": None, "sandbox": f"Відділення №{rng.randint(1, 50)}"}[carrier]
-        address = None if pickup else f"вул. Шевченка, {rng.randint(1, 120)}, кв. {rng.randint(1, 80)}"
-        if carrier == "dhl" and polish:
-            address = f"ul. Długa {rng.randint(1, 90)}/{rng.randint(1, 20)}"
-        age_days = rng.uniform(0.2, 3) if final in (statuses.NEW, statuses.AWAITING_SHIPMENT) else rng.uniform(4, 45)
-        created_at = now - timedelta(days=age_days)
-        path = _path_to(final)
-        has_shipment = final not in (statuses.NEW, statuses.CANCELLED) or forced_carrier
-        order = create_order(
-            customer, _items(rng), source="system" if rng.random() < 0.5 else "staff",
-            actor_user=None, created_at=created_at, currency="PLN" if polish else "UAH",
-            delivery={"carrier": carrier, "country": "PL" if polish else "UA", "city": city, "region": region,
-                      "pickup_point": pickup, "address": address,
-                      "postcode": f"{rng.randint(10, 99)}-{rng.randint(100, 999)}" if polish else f"{rng.randint(1000, 99999):05d}"},
-            shipments=[{"carrier": carrier, "tracking_number": tracking_number(rng, carrier)}] if has_shipment else [],
-        )
-        # Spread the moves over the order's age, in order
-        step_times = sorted(created_at + timedelta(seconds=rng.uniform(0.05, 0.95) * (now - created_at).total_seconds())
-                            for _ in path)
-        for status, at in zip(path, step_times):
-            source = _source_for(status, rng)
-            note = None
-            if status == statuses.RETURNED:
-                reason, note = rng.choice(RETURNS)
-                # the staff return form's way: the reason's code on the history row, its label in the note
-                status_change.change(order, status, user=users["staff"], reason=reason, note=note, at=at)
-                continue
-            if status == statuses.CANCELLED:
-                note = rng.choice(CANCEL_REASONS)
-            elif status == statuses.AWAITING_SHIPMENT and rng.random() < 0.3:
-                note = "Комплектацію перевірено"
-            actor = {"staff": users["staff"], "customer": users["customer"] if customer is olena else None}.get(source)
-            lifecycle.change_status(order, status, source=source, actor_user=actor,
-                                    actor=order.shipments[0].carrier if source == "carrier" and order.shipments else None,
-                                    note=note, at=at)
-        if final == statuses.IN_TRANSIT and rng.random() < 0.35:
-            order.at_pickup_point = True
-        if final == statuses.IN_TRANSIT and not order.at_pickup_point and rng.random() < 0.2:
-            order.problem = True
-            order.problem_note = "Затримка на сортувальному центрі"
-        for shipment in order.shipments:
-            if final in (statuses.SHIPPED, statuses.IN_TRANSIT, statuses.DELIVERED, statuses.RETURNED):
-                shipment.scheduled_delivery_date = (order.status_changed_at + timedelta(days=rng.randint(1, 4))).date()
+        _order_in(customer, final, now, rng, users, forced_carrier)
         created += 1
     # The demo never contacts a carrier: the built-in simulator answers for every carrier's numbers
     from app.carriers.registry import PREFIX
@@ -209,3 +269,90 @@ def load(now=None):
                        .values(state=SKIPPED, skip_reason=skips.DEMO_HISTORY))
     settings.put("demo_loaded", "1")
     return created
+
+
+# ---- the demo stays alive ------------------------------------------------------------------------
+
+#: The status messages one journey may send a customer (new … delivered, the pickup notice)
+JOURNEY_MESSAGES = 7
+#: Whom the demo's new orders come from once its own customers have had an order today
+BUYER_FIRST_NAMES = ("Оксана", "Василь", "Тетяна", "Роман", "Ірина", "Богдан", "Людмила", "Тарас", "Галина",
+                     "Степан", "Віра", "Назар")
+BUYER_LAST_NAMES = ("Гнатюк", "Савчук", "Романенко", "Кузьмич", "Марченко", "Левченко", "Зінченко", "Петрук",
+                    "Остапчук", "Дячук")
+DEMO_ACTOR = "demo"
+#: Statuses an order passes through: the demo keeps at least one order in each
+ON_THE_WAY = (statuses.NEW, statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT)
+
+
+def keep_alive(app=None, now=None):
+    """The demo shop's working day, one scheduler tick: staff pack the orders that came in a few
+    minutes ago (the simulated carriers take them from there), a new order arrives every
+    ``DEMO_ORDER_MINUTES``, and a status left without an order gets a fresh one, so every status
+    stays on show however long the demo runs. Nothing happens unless the demo data is loaded.
+    A customer gets a new order only while the day's messages leave room for its whole journey
+    under ``NOTIFY_DAILY_CAP``. Returns the number of orders created."""
+    if settings.get("demo_loaded") != "1":
+        return 0
+    now = now or utcnow()
+    from flask import current_app
+
+    every = timedelta(minutes=float(current_app.config.get("DEMO_ORDER_MINUTES", 3)))
+    rng = random.Random(int(now.timestamp()))
+    users = {role: find_user(email) for role, email, _name, _lang in DEMO_ACCOUNTS}
+    _pack(now - every, rng, users)
+    created = 0
+    newest = db.session.execute(db.select(db.func.max(Order.created_at)).join(StatusEvent).where(
+        StatusEvent.status == statuses.NEW, StatusEvent.actor == DEMO_ACTOR)).scalar()
+    if newest is None or newest <= now - every:
+        _order_in(_next_customer(now, rng), statuses.NEW, now, rng, users, actor=DEMO_ACTOR, just_now=True)
+        created += 1
+    present = set(db.session.execute(db.select(Order.status).where(
+        Order.status.in_(ON_THE_WAY), Order.is_sandbox.is_(False)).distinct()).scalars())
+    for status in ON_THE_WAY:
+        if status not in present:
+            _order_in(_next_customer(now, rng), status, now, rng, users, actor=DEMO_ACTOR)
+            created += 1
+    db.session.commit()
+    return created
+
+
+def _pack(before, rng, users):
+    """The demo's new orders that came in before ``before`` are packed and handed a parcel."""
+    waiting = db.session.execute(db.select(Order).join(StatusEvent).where(
+        Order.status == statuses.NEW, Order.created_at <= before, StatusEvent.status == statuses.NEW,
+        StatusEvent.actor == DEMO_ACTOR)).scalars().all()
+    for order in waiting:
+        carrier = order.delivery_carrier or "nova_poshta"
+        add_shipment(order, carrier, tracking_number(rng, carrier))
+        lifecycle.change_status(order, statuses.AWAITING_SHIPMENT, source="staff", actor_user=users.get("staff"))
+
+
+def _next_customer(now, rng):
+    """A demo customer with no order in the last day and room for a journey's messages today,
+    else a new one."""
+    from app.notify import rules
+    from app.notify.models import SKIPPED, Notification
+    from app.notify.outbox import CAPPED_CHANNELS
+
+    cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
+    recent = db.select(Order.customer_id).where(Order.created_at > now - timedelta(days=1))
+    sent = (db.select(db.func.count(Notification.id)).where(
+        Notification.customer_id == Customer.id, Notification.channel.in_(CAPPED_CHANNELS),
+        Notification.state != SKIPPED, Notification.created_at >= rules.start_of_local_day(now))
+        .correlate(Customer).scalar_subquery())
+    query = db.select(Customer).where(Customer.email.like("%@example.com"), Customer.id.not_in(recent),
+                                      Customer.is_sandbox.is_(False))
+    if cap > 0:
+        query = query.where(sent + JOURNEY_MESSAGES <= cap)
+    candidates = db.session.execute(query.order_by(Customer.id)).scalars().all()
+    if candidates:
+        return rng.choice(candidates)
+    count = db.session.execute(db.select(db.func.count(Customer.id)).where(
+        Customer.email.like("demo.buyer.%@example.com"))).scalar()
+    customer = Customer(name=f"{rng.choice(BUYER_FIRST_NAMES)} {rng.choice(BUYER_LAST_NAMES)}",
+                        email=f"demo.buyer.{count + 1}@example.com",
+                        phone=f"+38067{rng.randint(1000000, 9999999)}", language="uk")
+    db.session.add(customer)
+    db.session.flush()
+    return customer

@@ -36,6 +36,7 @@ def scheduled_jobs(app):
     from app.carriers.eta import refresh_transit_stats
     from app.carriers.services import run_requested_sync
     from app.carriers.sync import scheduled_sync
+    from app.demo import keep_alive as demo_shop
     from app.feedback.services import scheduled_job as feedback_job
     from app.integrations.pull import pull_all as platform_orders
     from app.notify.alerts import job as shop_alerts
@@ -57,6 +58,8 @@ def scheduled_jobs(app):
         ("telegram-updates", telegram_updates, 3),
         ("shop-alerts", shop_alerts, int(app.config.get("ALERT_CHECK_SECONDS", 60))),
         ("platform-orders", platform_orders, int(app.config.get("PLATFORM_PULL_SECONDS", 300))),
+        # returns at once unless the demo data is loaded
+        ("demo-shop", demo_shop, 60),
     ]
 
 

@@ -64,6 +64,10 @@ class TrackRequest:
     known: tuple = ()
     status: str = ""
     status_at: datetime | None = None
+    #: For simulators: where the order goes, so that their events name places on its way
+    city: str = ""
+    country: str = ""
+    pickup_point: str = ""
 
 
 @dataclass

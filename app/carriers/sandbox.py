@@ -21,51 +21,81 @@ from app.carriers.mapping import map_event
 from app.clock import utcnow
 from app.orders import statuses
 
-#: (code, text, location) per step, per carrier, per variant
+#: (code, text, location) per step, per carrier, per variant. The parcel leaves the shop in Kyiv
+#: (InPost parcels from the shop's Warsaw pick-up point); a location names places with
+#: ``{city}`` (the delivery city), ``{hub}`` (the sorting centre serving it), their Latin spellings
+#: ``{city_en}``/``{hub_en}``, ``{CITY}``/``{HUB}`` in capitals, ``{cc}`` (country code) and
+#: ``{point}`` (the order's pickup point), so a parcel for Chernihiv waits at a Chernihiv branch.
 JOURNEYS = {
     "sandbox": (
         (("created", "Shipment registered", "Kyiv"), ("accepted", "Accepted at the sender's branch", "Kyiv"),
-         ("departed", "Left the sorting centre", "Kyiv"), ("arrived_hub", "Arrived at the destination hub", "Lviv"),
-         ("at_pickup_point", "Ready for pickup at the branch", "Lviv"), ("delivered", "Received by the recipient", "Lviv")),
+         ("departed", "Left the sorting centre", "Kyiv"), ("arrived_hub", "Arrived at the destination hub", "{hub_en}"),
+         ("at_pickup_point", "Ready for pickup at the branch", "{city_en}"),
+         ("delivered", "Received by the recipient", "{city_en}")),
         (("created", "Shipment registered", "Kyiv"), ("accepted", "Accepted at the sender's branch", "Kyiv"),
-         ("departed", "Left the sorting centre", "Kyiv"), ("out_for_delivery", "Out for delivery", "Odesa"),
-         ("delivery_failed", "Delivery attempt failed: recipient not at home", "Odesa"),
-         ("out_for_delivery", "Out for delivery again", "Odesa"), ("delivered", "Handed to the recipient", "Odesa")),
+         ("departed", "Left the sorting centre", "Kyiv"), ("out_for_delivery", "Out for delivery", "{city_en}"),
+         ("delivery_failed", "Delivery attempt failed: recipient not at home", "{city_en}"),
+         ("out_for_delivery", "Out for delivery again", "{city_en}"), ("delivered", "Handed to the recipient", "{city_en}")),
     ),
     "nova_poshta": (
         (("1", "Відправник самостійно створив цю накладну", "Київ"), ("4", "Відправлення у місті Київ", "Київ"),
-         ("5", "Відправлення прямує до міста Львів", "Львів"), ("6", "Відправлення у місті Львів", "Львів"),
-         ("7", "Прибув на відділення", "Львів"), ("9", "Відправлення отримано", "Львів")),
+         ("5", "Відправлення прямує до міста {city}", "{hub}"), ("6", "Відправлення у місті {city}", "{city}"),
+         ("7", "Прибув на відділення", "{city}, {point}"), ("9", "Відправлення отримано", "{city}, {point}")),
         (("1", "Відправник самостійно створив цю накладну", "Київ"), ("4", "Відправлення у місті Київ", "Київ"),
-         ("5", "Відправлення прямує до міста Дніпро", "Дніпро"), ("8", "Прибув у поштомат", "Дніпро"),
-         ("9", "Відправлення отримано", "Дніпро")),
+         ("5", "Відправлення прямує до міста {city}", "{hub}"), ("8", "Прибув у поштомат", "{city}, {point}"),
+         ("9", "Відправлення отримано", "{city}, {point}")),
         (("1", "Відправник самостійно створив цю накладну", "Київ"), ("4", "Відправлення у місті Київ", "Київ"),
-         ("101", "На шляху до одержувача", "Одеса"), ("111", "Невдала спроба доставки", "Одеса"),
-         ("112", "Дата доставки перенесена одержувачем", "Одеса"), ("9", "Відправлення отримано", "Одеса")),
+         ("101", "На шляху до одержувача", "{city}"), ("111", "Невдала спроба доставки", "{city}"),
+         ("112", "Дата доставки перенесена одержувачем", "{city}"), ("9", "Відправлення отримано", "{city}")),
     ),
     "ukrposhta": (
         (("10100", "Прийнято", "КИЇВ 1"), ("20700", "Надходження на сортувальний центр", "КИЇВ ЦОКК"),
-         ("21500", "Відправлено до точки видачі", "ЛЬВІВ СЦ"), ("21700", "Відправлення у точці видачі", "ЛЬВІВ 12"),
-         ("41000", "Відправлення вручено", "ЛЬВІВ 12")),
+         ("21500", "Відправлено до точки видачі", "{HUB} СЦ"), ("21700", "Відправлення у точці видачі", "{CITY}, {point}"),
+         ("41000", "Відправлення вручено", "{CITY}, {point}")),
     ),
     "meest": (
         (("2", "Створено", "Київ"), ("606", "Надходження до підрозділу відправника", "Київ"),
-         ("8081", "Відправлено з підрозділу відправника", "Київ"), ("1100", "Прибуло на сортувальний центр", "Рівне"),
-         ("1215", "Надходження до відділення", "Рівне"), ("1622", "Доручено", "Рівне")),
+         ("8081", "Відправлено з підрозділу відправника", "Київ"), ("1100", "Прибуло на сортувальний центр", "{hub}"),
+         ("1215", "Надходження до відділення", "{city}, {point}"), ("1622", "Доручено", "{city}, {point}")),
     ),
     "dhl": (
-        (("pre-transit", "The shipment data has been transmitted", "Bonn, DE"),
-         ("transit", "Processed in parcel center", "Bonn, DE"),
-         ("transit", "Arrived at the destination country", "Warszawa, PL"),
-         ("transit", "Out for delivery", "Warszawa, PL"), ("delivered", "Delivered", "Warszawa, PL")),
+        (("pre-transit", "The shipment data has been transmitted", "Kyiv, UA"),
+         ("transit", "Processed at the export hub", "Kyiv, UA"),
+         ("transit", "Arrived at the delivery facility", "{hub_en}, {cc}"),
+         ("transit", "Out for delivery", "{city_en}, {cc}"), ("delivered", "Delivered", "{city_en}, {cc}")),
     ),
     "inpost": (
-        (("confirmed", "confirmed", ""), ("dispatched_by_sender", "dispatched by sender", "KRA02A"),
-         ("adopted_at_sorting_center", "adopted at sorting center", "Kraków"),
-         ("sent_from_sorting_center", "sent from sorting center", "Kraków"),
-         ("ready_to_pickup", "ready to pickup", "WAW01M"), ("delivered", "delivered", "WAW01M")),
+        (("confirmed", "confirmed", ""), ("dispatched_by_sender", "dispatched by sender", "WAW12M"),
+         ("adopted_at_sorting_center", "adopted at sorting center", "Warszawa"),
+         ("sent_from_sorting_center", "sent from sorting center", "Warszawa"),
+         ("ready_to_pickup", "ready to pickup", "{point}"), ("delivered", "delivered", "{point}")),
     ),
 }
+
+#: The sorting centre a delivery city is served from, where it is not the city itself
+HUBS = {"Ужгород": "Львів", "Івано-Франківськ": "Львів", "Тернопіль": "Львів", "Луцьк": "Рівне",
+        "Чернігів": "Київ", "Полтава": "Харків", "Вінниця": "Хмельницький"}
+LATIN = {"Київ": "Kyiv", "Львів": "Lviv", "Одеса": "Odesa", "Харків": "Kharkiv", "Дніпро": "Dnipro",
+         "Вінниця": "Vinnytsia", "Івано-Франківськ": "Ivano-Frankivsk", "Тернопіль": "Ternopil",
+         "Ужгород": "Uzhhorod", "Полтава": "Poltava", "Чернігів": "Chernihiv", "Луцьк": "Lutsk", "Рівне": "Rivne",
+         "Хмельницький": "Khmelnytskyi"}
+#: How long a carrier's step takes, against SANDBOX_STEP_MINUTES: their real door-to-door times
+#: (Nova Poshta 1–3 days, InPost 1–2, Meest 2–4, Ukrposhta 2–5, DHL from Kyiv 3–6) in proportion
+PACE = {"nova_poshta": 1.0, "inpost": 0.9, "meest": 1.3, "ukrposhta": 1.6, "dhl": 1.8, "sandbox": 1.0}
+#: Where a parcel goes when its order names no city (the sandbox carrier's own test parcels)
+DEFAULT_CITY = "Львів"
+
+
+def places(request):
+    """The place names a journey's locations are filled with, for this parcel's destination."""
+    city = (getattr(request, "city", "") or "").strip() or DEFAULT_CITY
+    country = (getattr(request, "country", "") or "").strip().upper() or "UA"
+    hub = HUBS.get(city, city)
+    if country == "PL":
+        hub = "Warszawa" if city != "Kraków" else "Kraków"
+    point = (getattr(request, "pickup_point", "") or "").strip() or city
+    return {"city": city, "hub": hub, "city_en": LATIN.get(city, city), "hub_en": LATIN.get(hub, hub),
+            "CITY": city.upper(), "HUB": hub.upper(), "cc": country, "point": point}
 
 
 def _digest(number):
@@ -97,7 +127,8 @@ class Simulator(CarrierAdapter):
 
     def _answer(self, request, now, step):
         journey = self.journey(request.number)
-        gap = step * (0.75 + (_digest(request.number) % 50) / 100)  # 0.75–1.24 of a step
+        # each parcel a little faster or slower (0.75–1.24 of a step), each carrier at its own pace
+        gap = step * PACE.get(self.code, 1.0) * (0.75 + (_digest(request.number) % 50) / 100)
         position, last_at = self._position(journey, request)
         events, base = [], last_at or now
         if position < len(journey):
@@ -106,11 +137,21 @@ class Simulator(CarrierAdapter):
                 at = now if due < now - gap else due  # stopped for a while: go on from now
                 at = max([at, *(t for t in (last_at, request.status_at) if t)])
                 code, text, place = journey[position]
-                events.append(TrackedEvent(code, text, at.replace(microsecond=0), place))
+                where = places(request)
+                events.append(TrackedEvent(code, text.format(**where), at.replace(microsecond=0),
+                                           place.format(**where)))
                 position, base = position + 1, at
-        eta = (base + gap * (len(journey) - position)).date()
+        # a carrier gives a delivery date once it has the parcel, not while the shop still packs it
+        eta = (base + gap * (len(journey) - position)).date() if self._handed_over(journey, position) else None
         return TrackResult(request.number, True, events, eta, {"simulated": True, "step": position,
                                                                "steps": len(journey)})
+
+    def _handed_over(self, journey, position):
+        for code, _text, _place in journey[:position]:
+            mapped = map_event(self.code, code)
+            if mapped is not None and statuses.RANK.get(mapped.status, -1) >= statuses.RANK[statuses.SHIPPED]:
+                return True
+        return False
 
     def _position(self, journey, request):
         """(index of the next step, time of the last stored one) for this parcel."""

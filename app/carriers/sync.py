@@ -276,7 +276,7 @@ def _state(code):
 
 def due_shipments(code, now, limit=None):
     query = (select(Shipment.id, Shipment.tracking_number, Shipment.created_at, Customer.phone, Order.status,
-                    Order.status_changed_at)
+                    Order.status_changed_at, Order.delivery_city, Order.delivery_country, Order.delivery_pickup_point)
              .join(Order, Shipment.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
              .where(Shipment.carrier == code, Shipment.active.is_(True),
                     or_(Shipment.next_sync_at.is_(None), Shipment.next_sync_at <= now))
@@ -465,7 +465,9 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
 
     adapter = adapter_for(code, config, now=now)
     requests = [(r.id, TrackRequest(r.tracking_number, customer_phone(r.phone), r.created_at,
-                                    known=known.get(r.id, ()), status=r.status, status_at=r.status_changed_at))
+                                    known=known.get(r.id, ()), status=r.status, status_at=r.status_changed_at,
+                                    city=r.delivery_city or "", country=r.delivery_country or "",
+                                    pickup_point=r.delivery_pickup_point or ""))
                 for r in rows]
     batches = [requests[i:i + adapter.batch_size] for i in range(0, len(requests), adapter.batch_size)]
     stop = threading.Event()
