@@ -39,7 +39,7 @@ def test_customer_confirms_in_two_steps_and_staff_undo_it(app, db, make_user, ma
     try:
         page.goto(f"{live_server}/orders/{order.number}")
         current = page.locator("#tracking-progress .progress [aria-current=step]")
-        expect(current).to_contain_text("Прямує до клієнта")
+        expect(current).to_contain_text("Прямує до вас")
         # one tap only opens the confirmation: nothing is sent yet
         page.locator(".confirm-receipt summary").click()
         confirm = page.get_by_role("button", name="Підтвердити отримання")
@@ -67,12 +67,12 @@ def test_customer_confirms_in_two_steps_and_staff_undo_it(app, db, make_user, ma
         with staff_page.expect_navigation():
             staff_page.get_by_role("button", name="Так, скасувати підтвердження").click()
         expect(staff_page.locator(".flash-success")).to_contain_text("Підтвердження клієнта скасовано")
-        expect(staff_page.locator("#status-card h2")).to_contain_text("Прямує до клієнта")
+        expect(staff_page.locator("#status-card h2")).to_contain_text("Прямує до вас")
         expect(staff_page.locator(".timeline li").first).to_contain_text("посилка ще на відділенні")
         expect(staff_page.locator(".undo-receipt")).to_have_count(0)
 
         # the customer's open page follows by itself, and the confirmation is offered again
-        expect(current).to_contain_text("Прямує до клієнта", timeout=(POLL + 5) * 1000)
+        expect(current).to_contain_text("Прямує до вас", timeout=(POLL + 5) * 1000)
         expect(page.locator(".confirm-receipt summary")).to_be_visible()
 
         # the audit log says it in words
