@@ -263,6 +263,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     SCHEDULER_ENABLED = False
     WTF_CSRF_ENABLED = False  # CSRF tests switch it back on explicitly
+    MESSAGE_TRACKING = False  # plain links in messages; tests/test_message_kpis.py switches it on
     RATELIMIT_ENABLED = False
     SESSION_COOKIE_SECURE = "auto"
     # Cheap Argon2 parameters keep the suite fast; production uses OWASP's values above.

@@ -126,6 +126,7 @@ def _register_blueprints(app):
     from app.carriers.views import admin_bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp
     from app.notify.admin_views import bp as notify_admin_bp
+    from app.notify.kpi_views import bp as kpis_bp
     from app.notify.messenger_views import bp as messengers_bp
     from app.notify.views import bp as notify_bp
     from app.notify.views import sw_bp as notify_sw_bp
@@ -134,8 +135,8 @@ def _register_blueprints(app):
     from app.tracking.customer_views import bp as orders_bp
     from app.tracking.views import bp as tracking_bp
 
-    for bp in (auth_bp, orders_bp, tracking_bp, feedback_bp, notify_bp, notify_sw_bp, messengers_bp, privacy_bp, carriers_bp,
-               admin_bp, analytics_bp, attention_bp, tracking_admin_bp, carriers_admin_bp, notify_admin_bp,
+    for bp in (auth_bp, orders_bp, tracking_bp, feedback_bp, kpis_bp, notify_bp, notify_sw_bp, messengers_bp,
+               privacy_bp, carriers_bp, admin_bp, analytics_bp, attention_bp, tracking_admin_bp, carriers_admin_bp, notify_admin_bp,
                api_admin_bp):
         app.register_blueprint(bp)
 

@@ -52,6 +52,9 @@ def _view(report, csv_url, tables_open=False):
     """Labels, table rows and charts computed from a report (no logic left for the template).
 
     ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
+    from app.analytics import kpi_view, kpis
+
+    kpi_context = kpi_view.context(kpis.build(report.period, report.orders_total), channel_label, kind_label)
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
     stage_rows = [(statuses.label(s.key), s.count, _num(s.mean, HOUR), _num(s.median, HOUR), _num(s.p90, HOUR))
                   for s in report.stages]
@@ -82,6 +85,7 @@ def _view(report, csv_url, tables_open=False):
         per_channel[r.channel] = (sent + r.sent, tried + r.sent + r.failed)
     mae = report.eta_mae
     return {
+        **kpi_context,
         "report": report, "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
         "by_carrier": delivery_rows(report.delivery_by_carrier, "carrier"),
         "by_region": delivery_rows(report.delivery_by_region, "region"),

@@ -135,3 +135,20 @@ def estimate_accuracy(now=None):
     if not errors:
         return None, 0
     return sum(errors) / len(errors), len(errors)
+
+
+def remember_promise(order, today=None):
+    """Keep the first delivery date the customer is shown (the latest day of the window) as
+    ``order.promised_date``: the on-time rate is measured against it, not a date moved later."""
+    if order.promised_date is not None or order.status not in (statuses.SHIPPED, statuses.IN_TRANSIT):
+        return
+    eta = expected_delivery(order, today)
+    if eta is not None:
+        order.promised_date = eta.latest
+
+
+def on_status_changed(_sender=None, *, changes, **_kwargs):
+    """Receiver of ``lifecycle.status_changed``: an order that set off is promised a date."""
+    for order, _event in changes:
+        if order.promised_date is None and order.status in (statuses.SHIPPED, statuses.IN_TRANSIT):
+            remember_promise(order)

@@ -226,6 +226,8 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
     visible = bool(new)
     if result.scheduled_delivery_date and result.scheduled_delivery_date != shipment.scheduled_delivery_date:
         shipment.scheduled_delivery_date = result.scheduled_delivery_date
+        if getattr(order, "promised_date", False) is None and not order.is_terminal:
+            order.promised_date = result.scheduled_delivery_date  # the first date the customer sees
         visible = True
     if result.storage_until != shipment.storage_until:
         shipment.storage_until = result.storage_until  # a carrier that gives none clears it

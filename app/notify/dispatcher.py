@@ -34,7 +34,7 @@ from app import settings
 from app.clock import utcnow
 from app.database import writing
 from app.extensions import db
-from app.notify import alerts, channels, preferences, rules, skips
+from app.notify import alerts, channels, kpis, preferences, rules, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
 from app.notify.defaults import NOTICE_KINDS
@@ -138,6 +138,8 @@ class Job:
     context: dict = field(default_factory=dict)
     skip_reason: str | None = None
     compose_error: str | None = None
+    #: The A/B variant the message was written from (None: no test of its template)
+    variant: str | None = None
 
 
 def _compose(row, cache, prefs):
@@ -180,9 +182,24 @@ def _compose(row, cache, prefs):
             from app.feedback.services import feedback_link
 
             context["feedback_link"] = feedback_link(order.id)
+        measured = kpis.tracking_on()
+        if measured:  # links through the signed redirect that counts the first click
+            context["tracking_link"] = kpis.click_url(row.id) if context.get("tracking_link") else ""
+            if context.get("feedback_link"):
+                context["feedback_link"] = kpis.click_url(row.id, "f")
         kind = row.kind if row.kind in NOTICE_KINDS else (row.status or order.status)
+        job.variant, source_b = variants.choose(row.id, kind, row.channel, language, cache)
         job.message = tpl.render(kind, row.channel, language, context, cache=cache)
+        if source_b is not None:
+            try:
+                job.message = tpl.Rendered(tpl.render_source(source_b[0], context) or None,
+                                           tpl.render_source(source_b[1], context))
+            except tpl.TemplateInvalid:
+                log.exception("variant b of %s/%s/%s failed; sending variant a", kind, row.channel, language)
+                job.variant = "a"
         job.context = dict(context, language=language)
+        if measured and row.channel == "email" and kpis.pixel_on():
+            job.context["open_pixel_url"] = kpis.open_pixel_url(row.id)
     return job
 
 
@@ -206,6 +223,8 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
               "claim_token": None, "locked_until": None}
     if job.message is not None and job.channel != "webhook":
         values.update(subject=(job.message.subject or "")[:255] or None, body=job.message.body)
+    if job.variant is not None:
+        values["variant"] = job.variant
     if state == SENT:
         values.update(state=SENT, sent_at=utcnow(), provider_id=(provider_id or "")[:120] or None, last_error=None)
     elif state == SKIPPED:

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app import settings
+from app.notify import kpis
 from app.auth import admin_required, customer_required
 from app.extensions import db, limiter
 from app.htmx import render
@@ -28,7 +29,8 @@ def policy():
     return render_template("privacy/policy.html", contact_email=settings.get("SHOP_EMAIL", display=True),
                            retention_months=cfg["RETENTION_MONTHS"],
                            audit_months=cfg["AUDIT_RETENTION_MONTHS"], remember_days=cfg["REMEMBER_COOKIE_DAYS"],
-                           idle_minutes=cfg["SESSION_IDLE_MINUTES"], absolute_hours=cfg["SESSION_ABSOLUTE_HOURS"])
+                           idle_minutes=cfg["SESSION_IDLE_MINUTES"], absolute_hours=cfg["SESSION_ABSOLUTE_HOURS"],
+                           message_tracking=kpis.tracking_on(), open_pixel=kpis.pixel_on())
 
 
 # ---- the customer's own data -------------------------------------------------------------------

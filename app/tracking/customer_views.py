@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.auth import customer_required
 from app.extensions import db
+from app.notify import kpis
 from app.orders import access
 from app.tracking import services
 from app.tracking.views import page_context, progress_response
@@ -31,8 +32,10 @@ def my_orders():
 @customer_required
 def detail(number):
     order = _own_order(number, for_page=True)  # the tracking block loads its own data unless cached
-    return render_template("orders/detail.html",
+    page = render_template("orders/detail.html",
                            **page_context(order, "customer", url_for("orders.progress", number=order.number)))
+    kpis.record_view(order.id)
+    return page
 
 
 @bp.route("/<number>/progress")

@@ -13,3 +13,13 @@ class ReturnRequest(db.Model):
 
     order = db.relationship("Order", backref=db.backref("return_requests", cascade="all, delete-orphan",
                                                         order_by="ReturnRequest.id", lazy="select"))
+
+
+class TrackingView(db.Model):
+    """How many times an order's tracking page was opened on one (UTC) day (``app.notify.kpis``)."""
+
+    __tablename__ = "tracking_views"
+    __table_args__ = (db.Index("ix_tracking_views_day", "day"),)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+    day = db.Column(db.Date, primary_key=True)
+    views = db.Column(db.Integer, nullable=False, default=1)

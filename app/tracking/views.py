@@ -11,6 +11,7 @@ from app.carriers import carrier_name
 from app.etags import conditional
 from app.extensions import db, limiter
 from app.htmx import is_partial_request
+from app.notify import kpis
 from app.orders import access, links, statuses
 from app.tracking import branding, services
 from app.tracking.forms import LookupForm
@@ -112,7 +113,9 @@ def signed(token):
     except links.InvalidLink:
         return _invalid_link()
     poll_url = url_for("tracking.signed_progress", token=token, **_lang_args())
-    return render_template("tracking/signed.html", **page_context(order, "signed", poll_url))
+    page = render_template("tracking/signed.html", **page_context(order, "signed", poll_url))
+    kpis.record_view(order.id)
+    return page
 
 
 @bp.route("/t/<token>/progress")
@@ -140,7 +143,9 @@ def widget(token):
             return _invalid_link()
         return render_template("tracking/widget_invalid.html"), 404
     poll_url = url_for("tracking.widget_progress", token=token, **_lang_args())
-    return render_template("tracking/widget.html", **page_context(order, "widget", poll_url))
+    page = render_template("tracking/widget.html", **page_context(order, "widget", poll_url))
+    kpis.record_view(order.id)
+    return page
 
 
 @bp.route("/widget/<token>/progress")

@@ -133,7 +133,7 @@ class EmailChannel(Channel):
         html = current_app.jinja_env.get_template("notify/email.html").render(
             subject=message.subject, paragraphs=paragraphs, tracking_link=context.get("tracking_link"),
             unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"), brand=brand.color,
-            brand_ink=brand.color_ink)
+            brand_ink=brand.color_ink, open_pixel_url=context.get("open_pixel_url"))
         return _mime(headers, text, html), headers, subject, text, html
 
     def _sender_address(self):

@@ -119,6 +119,10 @@ class SmsApiPl(Gateway):
         sender = settings.get("SMSAPI_SENDER", "")
         if sender:
             form["from"] = sender
+        from app.notify import kpis
+
+        if kpis.tracking_on():  # SMSAPI calls this URL back with the delivery report
+            form["notify_url"] = kpis.report_url("smsapi")
         status, data = self.post(f"{base}/sms.do", token, timeout, data=form)
         if data.get("error"):
             # 8 (request error), 201/203 (system busy/ limits) are temporary; the rest are not

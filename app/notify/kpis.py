@@ -1,0 +1,205 @@
+"""Message KPIs: what happened to a message after it was sent, and how often customers look.
+
+* **delivered**: the SMS gateway's delivery report (SMSAPI.pl calls back the ``notify_url`` sent with
+  each message, with ``MsgId`` and ``status``/``status_name``, several reports comma-separated in
+  one call; TurboSMS gives no callback, so ``poll_turbosms`` asks ``message/status.json`` for the
+  recent messages without a report). Messenger receipts come from the bots' own delivery events
+  where the API gives them (Viber's ``delivered`` callback); Web Push and e-mail give none.
+* **opened**: e-mails carry a 1×1 image whose signed URL records the first open (``EMAIL_OPEN_PIXEL``).
+  A click proves an open too, for mail clients that block images.
+* **clicked**: the tracking link in a message is a signed redirect (``/m/c/<token>``) that records the
+  first click and then sends the customer to the order's signed tracking page. The target is worked
+  out at click time from the message's order, so the redirect can never point elsewhere.
+* **tracking-page views**: one counter per order and day (``TrackingView``), no address or agent kept.
+
+``MESSAGE_TRACKING`` off turns every one of these off (links are then the plain tracking links).
+Rows go with the retention run: messages with the notification log, views after ``RETENTION_MONTHS``.
+"""
+from datetime import timedelta
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import text, update
+
+from app import settings
+from app.clock import utcnow
+from app.database import writing
+from app.extensions import db
+from app.notify.models import Notification
+
+SALT = "posylka-message-kpi"
+#: The 1×1 transparent GIF of the open pixel
+PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+#: SMSAPI.pl report codes (``status``) and names (``status_name``) that mean "on the phone"
+SMSAPI_DELIVERED = {"404", "DELIVERED"}
+TURBOSMS_DELIVERED = {"delivered", "доставлено"}
+
+
+def _on(key, default=True):
+    value = settings.get(key, current_app.config.get(key, default))
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def tracking_on():
+    """MESSAGE_TRACKING: the one switch for every KPI this module records."""
+    return _on("MESSAGE_TRACKING")
+
+
+def pixel_on():
+    return tracking_on() and _on("EMAIL_OPEN_PIXEL")
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def make_token(*parts):
+    return _serializer().dumps(list(parts))
+
+
+def read_token(token):
+    """The parts of a signed token, or None."""
+    try:
+        parts = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return parts if isinstance(parts, list) else None
+
+
+def click_url(notification_id, target="t"):
+    """The signed redirect that counts a click: ``target`` "t" (tracking page) or "f" (the question)."""
+    return url_for("kpis.click", token=make_token(notification_id, target), _external=True)
+
+
+def open_pixel_url(notification_id):
+    return url_for("kpis.pixel", token=make_token(notification_id, "o"), _external=True)
+
+
+def report_url(provider):
+    """The delivery-report callback URL given to an SMS gateway (its token names the provider)."""
+    return url_for("kpis.report", provider=provider, token=make_token(provider, "r"), _external=True)
+
+
+def _first(column, notification_id, now, *extra):
+    """Set ``column`` once (the first time) on one message, in a short write transaction of its own."""
+    db.session.commit()  # end this request's read snapshot first (SQLite)
+    with writing():
+        done = db.session.execute(update(Notification).where(
+            Notification.id == notification_id, getattr(Notification, column).is_(None), *extra)
+            .values({column: now}).execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+    return bool(done)
+
+
+def record_open(notification_id, now=None):
+    return tracking_on() and _first("opened_at", notification_id, now or utcnow())
+
+
+def record_click(notification_id, now=None):
+    """The first click (and, for an e-mail, an open if the pixel was never loaded)."""
+    if not tracking_on():
+        return False
+    now = now or utcnow()
+    clicked = _first("clicked_at", notification_id, now)
+    _first("opened_at", notification_id, now, Notification.channel == "email")
+    return clicked
+
+
+def record_delivered(channel, provider_ids, now=None):
+    """Mark the messages the provider reports delivered; returns how many were newly marked."""
+    ids = [str(i) for i in provider_ids if i]
+    if not ids or not tracking_on():
+        return 0
+    db.session.commit()
+    with writing():
+        done = db.session.execute(update(Notification).where(
+            Notification.channel == channel, Notification.provider_id.in_(ids), Notification.delivered_at.is_(None))
+            .values(delivered_at=now or utcnow()).execution_options(synchronize_session=False)).rowcount or 0
+        db.session.commit()
+    return done
+
+
+def smsapi_report(values):
+    """Provider ids delivered in an SMSAPI.pl callback (``MsgId`` and ``status`` lists, comma-separated)."""
+    ids = (values.get("MsgId") or "").split(",")
+    codes = (values.get("status") or "").split(",")
+    names = (values.get("status_name") or "").split(",")
+    delivered = []
+    for index, msg_id in enumerate(ids):
+        code = codes[index].strip() if index < len(codes) else ""
+        name = names[index].strip().upper() if index < len(names) else ""
+        if code in SMSAPI_DELIVERED or name in SMSAPI_DELIVERED:
+            delivered.append(msg_id.strip())
+    return delivered
+
+
+def poll_turbosms(now=None, days=3):
+    """Ask TurboSMS about its messages of the last ``days`` without a report; returns how many were delivered."""
+    from app.notify.channels.sms import TurboSMS
+
+    if not tracking_on() or (settings.get("SMS_PROVIDER", "") or "") != "turbosms":
+        return 0
+    now = now or utcnow()
+    waiting = db.session.execute(db.select(Notification.provider_id).where(
+        Notification.channel == "sms", Notification.state == "sent", Notification.delivered_at.is_(None),
+        Notification.provider_id.is_not(None), Notification.sent_at >= now - timedelta(days=days))
+        .limit(500)).scalars().all()
+    if not waiting:
+        return 0
+    base = settings.get("TURBOSMS_API_URL", "https://api.turbosms.ua").rstrip("/")
+    _status, data = TurboSMS().post(f"{base}/message/status.json", settings.get("TURBOSMS_TOKEN", ""),
+                                    int(settings.get("SMS_TIMEOUT_SECONDS", 15) or 15), json={"messages": waiting})
+    delivered = [row.get("message_id") for row in data.get("response_result") or []
+                 if str(row.get("status", "")).strip().lower() in TURBOSMS_DELIVERED]
+    return record_delivered("sms", delivered, now)
+
+
+def record_view(order_id, today=None):
+    """Count one view of an order's tracking page (one row per order and day)."""
+    if not tracking_on() or order_id is None:
+        return
+    db.session.commit()
+    with writing():
+        db.session.execute(text(
+            "INSERT INTO tracking_views (order_id, day, views) VALUES (:order_id, :day, 1) "
+            "ON CONFLICT (order_id, day) DO UPDATE SET views = tracking_views.views + 1"),
+            {"order_id": order_id, "day": today or utcnow().date()})
+        db.session.commit()
+
+
+def _old_views(now):
+    from app.tracking.models import TrackingView
+
+    return db.select(TrackingView).where(TrackingView.day < months_before_day(now))
+
+
+def _prune_views(now):
+    from app.tracking.models import TrackingView
+
+    cutoff = months_before_day(now)
+    done = db.session.execute(db.delete(TrackingView).where(TrackingView.day < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount or 0
+    db.session.commit()
+    return done
+
+
+def months_before_day(now):
+    from app.privacy.registry import months_before
+
+    return months_before(now, settings.get_int("RETENTION_MONTHS")).date()
+
+
+def _register_retention():
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import func
+
+    from app.privacy.registry import RetentionRule, register_rule
+
+    register_rule(RetentionRule(
+        "tracking_views", _l("Daily counts of tracking-page views are deleted"),
+        preview=lambda now: db.session.execute(db.select(func.count()).select_from(
+            _old_views(now).subquery())).scalar_one(),
+        apply=_prune_views))
+
+
+_register_retention()
