@@ -153,6 +153,21 @@ def contact_matches(customer, contact):
     return bool(phone_keys(contact) & phone_keys(customer.phone))
 
 
+def parcel_for_tracking_number(number):
+    """The parcel with this tracking number, for the look-up by tracking number alone (status and
+    route only, no personal data), or None: unknown, ambiguous (two carriers share the number),
+    a sandbox parcel, or one whose order's personal data was removed."""
+    number = re.sub(r"\s+", "", number or "")
+    if len(number) < 6:
+        return None
+    rows = db.session.execute(
+        db.select(Shipment).join(Order, Order.id == Shipment.order_id)
+        .options(selectinload(Shipment.events))
+        .where(Shipment.tracking_number == number, Order.is_sandbox.is_(False), Order.anonymised_at.is_(None))
+        .limit(2)).scalars().all()
+    return rows[0] if len(rows) == 1 else None
+
+
 def order_for_lookup(number, contact):
     """The order if ``contact`` (its phone or e-mail) belongs to it; None for a wrong pair or no order.
 

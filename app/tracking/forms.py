@@ -8,8 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 class LookupForm(FlaskForm):
     number = StringField(_l("Order number"), validators=[DataRequired(_l("Enter the order number.")), Length(max=40)])
-    contact = StringField(_l("Phone or e-mail given with the order"),
-                          validators=[DataRequired(_l("Enter the phone number or e-mail.")), Length(max=254)])
+    #: optional: a tracking number alone shows the parcel's status and route (``views.lookup``)
+    contact = StringField(_l("Phone or e-mail given with the order"), validators=[Optional(), Length(max=254)])
 
 
 class BrandingForm(FlaskForm):

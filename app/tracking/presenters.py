@@ -200,6 +200,11 @@ def news(order, open_return=None):
     if open_return is not None:
         items.append(NewsItem(at=open_return.created_at, kind="return_request", sentence=_("You asked to return the order"),
                               sources=[str(statuses.SOURCE_LABELS["customer"])], notes=[open_return.reason]))
+    return _merged(items)
+
+
+def _merged(items):
+    """``items`` newest first, each run of items telling the same step made one."""
     order_of = {id(item): index for index, item in enumerate(items)}
     items.sort(key=lambda i: (i.at, order_of[id(i)]))
     merged = []
@@ -348,9 +353,13 @@ class Route:
 
 def route(order):
     """The places the order's parcels passed, in order, and the destination still ahead (or None)."""
+    return _route(order.shipments, order.delivery_city, order.status)
+
+
+def _route(shipments, destination_city, status):
     lang = language()
     seen = []
-    for shipment in order.shipments:
+    for shipment in shipments:
         for event in shipment.events:
             place = read_place(event.location)
             if not place.city:
@@ -361,11 +370,11 @@ def route(order):
             seen.append((key, place))
     stops = [Stop(p.city, "passed", p.known.x if p.known else None, p.known.y if p.known else None)
              for _k, p in seen]
-    destination = places.find_city(order.delivery_city or "")
-    delivered = order.status == statuses.DELIVERED
+    destination = places.find_city(destination_city or "")
+    delivered = status == statuses.DELIVERED
     if stops:
         stops[-1].state = "here"
-    if destination is not None and not (seen and seen[-1][0] == destination.key) and not order.is_terminal:
+    if destination is not None and not (seen and seen[-1][0] == destination.key) and status not in statuses.TERMINAL:
         stops.append(Stop(destination.name(lang), "ahead", destination.x, destination.y))
     if delivered and stops:
         stops[-1].state = "here"
@@ -373,3 +382,51 @@ def route(order):
         return None
     drawable = any(s.on_map for s in stops)
     return Route(stops, places.outline_paths() if drawable else {})
+
+
+# ---- a parcel found by its tracking number alone ----------------------------------------------
+
+@dataclass
+class ParcelView:
+    """What anyone with a tracking number may see (as AfterShip shows it): the parcel's status,
+    news and route from the carrier's own events; no name, address, items or order."""
+    carrier: str
+    carrier_name: str
+    tracking_number: str
+    url: str
+    status: str
+    status_label: str
+    arrival: object
+    news: list
+    route: object
+
+    @property
+    def latest(self):
+        return self.news[0] if self.news else None
+
+
+def parcel_view(shipment):
+    from app.carriers import tracking_url
+    from app.carriers.eta import ExpectedDelivery
+    from app.tracking.services import format_day
+
+    events = list(shipment.events)
+    status = shipment.status or next((e.mapped_status for e in reversed(events) if e.mapped_status), "") or ""
+    waiting = bool(events) and events[-1].at_pickup_point and status == statuses.IN_TRANSIT
+    state = type("ParcelState", (), {"status": status, "at_pickup_point": waiting})()
+    expected = None
+    if shipment.scheduled_delivery_date and status not in statuses.TERMINAL:
+        day = shipment.scheduled_delivery_date
+        expected = ExpectedDelivery(day, day, "carrier")
+    delivered_at = next((e.occurred_at for e in reversed(events) if e.mapped_status == statuses.DELIVERED), None)
+    arrival_line = arrival(
+        state, expected, pickup_point=read_place(events[-1].location).text if waiting else "",
+        storage_until=shipment.storage_until if waiting else None,
+        expected_text=format_day(expected.earliest) if expected else "",
+        expected_source=_("the carrier's date") if expected else "", delivered_at=delivered_at)
+    return ParcelView(
+        carrier=shipment.carrier, carrier_name=carrier_name(shipment.carrier), tracking_number=shipment.tracking_number,
+        url=tracking_url(shipment.carrier, shipment.tracking_number) or "", status=status,
+        status_label=str(statuses.label(status)) if status else "",
+        arrival=arrival_line, news=_merged([_carrier_item(shipment, e) for e in events]),
+        route=_route([shipment], None, status))

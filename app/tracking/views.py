@@ -5,6 +5,7 @@ Everything a shop embeds in its own pages lives under ``/widget/`` so that frami
 import os
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.carriers import carrier_name
@@ -13,7 +14,7 @@ from app.extensions import db, limiter
 from app.htmx import is_partial_request
 from app.notify import kpis
 from app.orders import access, links, statuses
-from app.tracking import branding, services
+from app.tracking import branding, presenters, services
 from app.tracking.forms import LookupForm
 
 bp = Blueprint("tracking", __name__)
@@ -95,12 +96,21 @@ def lookup():
     form = LookupForm()
     not_found = False
     if form.validate_on_submit():
-        order = access.order_for_lookup(form.number.data, form.contact.data)
-        if order is not None:
-            url = links.tracking_url(order, external=False)  # a first link gives the order its nonce
-            db.session.commit()
-            return redirect(url, 303)
-        not_found = True
+        if not form.contact.data:
+            # a tracking number alone: the parcel's status and route, nothing personal
+            parcel = access.parcel_for_tracking_number(form.number.data)
+            if parcel is not None:
+                return render_template("tracking/parcel.html", parcel=presenters.parcel_view(parcel))
+            form.contact.errors = [_("Enter the phone number or e-mail.")]
+        else:
+            order = access.order_for_lookup(form.number.data, form.contact.data)
+            if order is not None:
+                url = links.tracking_url(order, external=False)  # a first link gives the order its nonce
+                db.session.commit()
+                return redirect(url, 303)
+            not_found = True
+    elif form.is_submitted() and not form.contact.data:
+        form.contact.errors = [*form.contact.errors, _("Enter the phone number or e-mail.")]
     return render_template("tracking/lookup.html", form=form, not_found=not_found)
 
 

@@ -175,3 +175,35 @@ def test_the_language_stays_the_same_across_log_in(app, db, make_user, make_orde
     page.goto(f"{live_server}/orders/{order.number}")
     expect(page.locator(".arrival-headline")).to_have_text("Arrives tomorrow")
     context.close()
+
+
+def test_a_tracking_number_alone_shows_status_and_route_only(app, db, make_user, make_order, live_server, browser,
+                                                             output_dir):
+    from playwright.sync_api import expect
+
+    user, order = travelling_order(db, make_user, make_order)
+    for lang, viewport in (("uk", PHONE), ("en", DESKTOP)):
+        context = browser.new_context(viewport=viewport, locale="uk-UA" if lang == "uk" else "en-GB")
+        page = context.new_page()
+        page.goto(f"{live_server}/track")
+        page.fill("input[name=number]", "2045 0000 000777")
+        page.click("main form button[type=submit]")
+        expect(page.locator("h1")).to_contain_text("20450000000777")
+        expect(page.locator(".arrival-headline")).to_have_text(ARRIVES[lang])
+        expect(page.locator(".latest-news .latest-text")).to_have_text(LATEST[lang])
+        expect(page.locator(".route-strip .route-stop")).to_have_count(2)  # passed places; the destination is not told
+        body = page.locator("body").inner_text()
+        for private in ("Олена Коваль", "Одеса", "Відділення №3", "Сукня льняна", order.number):
+            assert private not in body, private
+        page.screenshot(path=os.path.join(output_dir, f"parcel-{lang}-{viewport['width']}.png"), full_page=True)
+        context.close()
+
+
+def test_an_order_number_without_contact_or_an_unknown_tracking_number_asks_for_the_contact(
+        app, db, make_user, make_order, client):
+    user, order = travelling_order(db, make_user, make_order)
+    for number in (order.number, "20459999999999"):
+        response = client.post("/track", data={"number": number, "contact": ""}, headers={"Accept-Language": "en"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Enter the phone number or e-mail." in html
+        assert "Олена Коваль" not in html
