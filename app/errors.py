@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.htmx import is_partial_request
+from app.queryargs import BadQueryArg
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +53,14 @@ def problem(status, title, detail=None, **extra):
     return response
 
 
-def render_error(code, detail=None):
+def render_error(code, detail=None, back=None):
     g.rendering_error_page = True  # settings may answer from their last copy (the database may be down)
     title = _titles().get(code, _("Error"))
     detail = detail or _details().get(code, "")
     if wants_problem_json():
         return problem(code, title, detail)
     template = "errors/_error.html" if is_partial_request() else "errors/error.html"
-    return render_template(template, code=code, title=title, detail=detail), code
+    return render_template(template, code=code, title=title, detail=detail, back=back), code
 
 
 def init_app(app):
@@ -67,7 +68,9 @@ def init_app(app):
     def _http_error(error):
         code = error.code or 500
         detail = _("The form has expired. Reload the page and try again.") if isinstance(error, CSRFError) else None
-        response = make_response(render_error(code, detail))
+        if isinstance(error, BadQueryArg):
+            detail = error.detail
+        response = make_response(render_error(code, detail, getattr(error, "back", None)))
         if code == 429 and error.response is not None:
             for name in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
                 if name in error.response.headers:

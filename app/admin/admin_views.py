@@ -9,7 +9,7 @@ from sqlalchemy import func
 from app import settings
 from app.admin import audit_words, people
 from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
-from app.admin.orderlist import local_day_start, parse_date
+from app.admin.orderlist import local_day_start
 from app.admin.views import bp
 from app.audit import AuditLog, record
 from app.auth import admin_required
@@ -17,6 +17,7 @@ from app.auth.models import ROLES, User
 from app.auth.services import AuthError, validate_password
 from app.extensions import db
 from app.htmx import render
+from app.queryargs import date_arg, text_arg
 
 AUDIT_PER_PAGE = 50
 #: Settings on the hub page, with how each value is checked ("int" values have bounds).
@@ -53,7 +54,7 @@ def users():
     elif form.is_submitted():
         code = 422
     role = request.args.get("role", "")
-    rows = people.list_users(role or None, request.args.get("q"))
+    rows = people.list_users(role or None, text_arg(request.args, "q", 254))
     return render_template("admin/users.html", form=form, users=rows, role=role, roles=ROLES,
                            role_labels=ROLE_LABELS, q=request.args.get("q", "")), code
 
@@ -95,10 +96,10 @@ def user_reset_password(user_id):
 def audit():
     args = request.args
     select = db.select(AuditLog)
-    actor = (args.get("actor") or "").strip()
-    action = (args.get("action") or "").strip()
-    object_id = (args.get("object_id") or "").strip()
-    date_from, date_to = parse_date(args.get("date_from")), parse_date(args.get("date_to"))
+    actor = text_arg(args, "actor", 254)
+    action = text_arg(args, "action", 64)
+    object_id = text_arg(args, "object_id", 64)
+    date_from, date_to = date_arg(args, "date_from"), date_arg(args, "date_to")
     if actor:
         select = select.where(AuditLog.actor_label.contains(actor.lower(), autoescape=True))
     if action:

@@ -17,6 +17,7 @@ from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Customer, Order, Shipment, StatusEvent
+from app.queryargs import date_arg, text_arg
 
 SORTS = {
     "-created": (Order.created_at.desc(), Order.id.desc()),
@@ -30,18 +31,6 @@ SORTS = {
     "-customer": (Customer.name.desc(), Order.id.desc()),
 }
 DEFAULT_SORT = "-created"
-
-
-#: Dates a filter accepts: anything beyond cannot match an order and would overflow the day arithmetic
-DATE_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
-
-
-def parse_date(value):
-    try:
-        day = date.fromisoformat((value or "").strip()) if value else None
-    except ValueError:
-        return None
-    return day if day is None or DATE_RANGE[0] <= day <= DATE_RANGE[1] else None
 
 
 def local_day_start(day):
@@ -81,9 +70,9 @@ class OrderFilters:
             page = 1
         return cls(status=status if status in statuses.ALL else "",
                    carrier=carrier if carrier in CARRIERS else "",
-                   region=(args.get("region") or "").strip()[:120],
-                   date_from=parse_date(args.get("date_from")), date_to=parse_date(args.get("date_to")),
-                   q=(args.get("q") or "").strip()[:200],
+                   region=text_arg(args, "region", 120),
+                   date_from=date_arg(args, "date_from"), date_to=date_arg(args, "date_to"),
+                   q=text_arg(args, "q", 200),
                    sort=sort if sort in SORTS else DEFAULT_SORT, page=page)
 
     def as_args(self, **override):

@@ -7,7 +7,6 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
-from app.admin.orderlist import parse_date
 from app.admin.reasons import reason_label
 from app.analytics import charts
 from app.analytics.services import Period, build_report
@@ -17,6 +16,7 @@ from app.clock import utcnow
 from app.notify.admin_views import kind_label
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.orders import statuses
+from app.queryargs import date_arg
 from app.text import csv_writer
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin/analytics")
@@ -123,8 +123,8 @@ def _view(report, csv_url, tables_open=False):
 def _period_args():
     """(Period, error or None) from ``date_from`` and ``date_to`` (default: this month so far)."""
     today = _today()
-    first = parse_date(request.args.get("date_from")) or today.replace(day=1)
-    last = parse_date(request.args.get("date_to")) or today
+    first = date_arg(request.args, "date_from") or today.replace(day=1)
+    last = date_arg(request.args, "date_to") or today
     if last < first or (last - first).days > MAX_DAYS:
         return Period(today.replace(day=1), today), _(
             "The period must end after it starts and be at most ten years long.")

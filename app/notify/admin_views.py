@@ -20,6 +20,7 @@ from app.notify.forms import SettingsForm, TemplateForm, WebhookForm
 from app.notify.models import STATES, DevMail, Notification, NotificationTemplate, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import Order
+from app.queryargs import text_arg
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
 LOG_PAGE = 100
@@ -68,7 +69,7 @@ def _row_or_404(notification_id):
 @staff_required
 def log():
     query = visible_rows().where(Notification.channel != "inapp")
-    channel, state, q = request.args.get("channel", ""), request.args.get("state", ""), request.args.get("q", "").strip()
+    channel, state, q = request.args.get("channel", ""), request.args.get("state", ""), text_arg(request.args, "q", 254)
     if channel in channels.LABELS:
         query = query.where(Notification.channel == channel)
     if state in STATES:

@@ -1,0 +1,53 @@
+"""Checked query-string parameters for the staff lists (orders, audit log, analytics, users, messages).
+
+A date that is not a calendar date or lies outside 1900–2999, or a text filter longer than the list
+can use, is refused with a translated 400 naming the parameter, instead of a server error, a
+misleading 503 from the database, or a filter that is quietly dropped or cut.
+"""
+from datetime import date
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+#: Dates a filter accepts: anything beyond cannot match an order and would overflow the day arithmetic
+DATE_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+
+
+class BadQueryArg(BadRequest):
+    """A query parameter the page cannot use; ``detail`` is the translated reason shown on the 400 page."""
+
+    def __init__(self, detail):
+        super().__init__(detail)
+        self.detail = detail
+        self.back = request.path  # the same list without any filter
+
+
+def _shown(value, limit=40):
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def date_arg(args, name):
+    """The date in ``args[name]`` (``YYYY-MM-DD``), None when absent or empty."""
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadQueryArg(_("“%(value)s” in “%(name)s” is not a date; use the form 2026-03-31.",
+                            value=_shown(value), name=name))
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        raise BadQueryArg(_("The date %(value)s in “%(name)s” is outside the years %(first)d–%(last)d.",
+                            value=value, name=name, first=DATE_RANGE[0].year, last=DATE_RANGE[1].year))
+    return day
+
+
+def text_arg(args, name, limit):
+    """The stripped text in ``args[name]`` ("" when absent), refused when longer than ``limit``."""
+    value = (args.get(name) or "").strip()
+    if len(value) > limit:
+        raise BadQueryArg(_("The filter “%(name)s” is longer than %(limit)d characters.", name=name, limit=limit))
+    return value
