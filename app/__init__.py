@@ -85,6 +85,9 @@ def _finish_config(app):
         url = "sqlite:///" + os.path.join(app.instance_path, "tracking.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.database import protect_sqlite_file
+
+        protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
         # A SQLite file has no server connection that could go stale: a ping before every
         # checkout would only be one more statement per request.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},

@@ -16,14 +16,16 @@ UPDATE) waits for the lock as it should under a plain BEGIN too.
 A second connection that a thread begins while it has a transaction open on another (a settings
 read in the middle of a write) begins deferred: the write lock it would wait for may be its own.
 """
+import os
 import sqlite3
+import stat
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import Pool
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -44,6 +46,30 @@ def init_app(app):
     @app.teardown_request
     def _clear_write_intent(exc=None):
         _write_intent.set(False)
+
+
+def protect_sqlite_file(url):
+    """Keep a SQLite database file (personal data) from other users, whatever the umask: a new file
+    is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode), and
+    an existing file (and its -wal/-shm) is narrowed to at most 0640 (a group the operator granted
+    may still read it, for backups)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a folder that does not exist or cannot be written: SQLite reports it when it connects
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+            if mode & 0o027:
+                os.chmod(name, mode & ~0o027)
+        except OSError:
+            pass  # absent, or another user's file: nothing to narrow
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 out-of-range filters, a CSRF token kept across log-in, backups readable by everyone."""
 import os
 import re
+import stat
 import statistics
 import time
 
@@ -117,3 +118,36 @@ def test_backups_are_readable_by_the_app_only(app, db, runner, tmp_path):
         os.umask(previous)
     assert result.exit_code == 0, result.output
     assert os.stat(tmp_path / "copy.db").st_mode & 0o077 == 0
+
+
+def test_the_sqlite_database_is_readable_by_the_app_only(tmp_path):
+    """Before, the database file (and its -wal/-shm) came out 0644 under the usual umask, while the
+    secret key beside it was 0600. The CLI creates and migrates a new file; a file left world-readable
+    by an older version is narrowed when the app starts."""
+    from app import create_app
+    from tests.conftest import _config
+
+    path = tmp_path / "fresh.db"
+    previous = os.umask(0o022)
+    try:
+        app = create_app(_config(f"sqlite:///{path}"))
+        app.instance_path = str(tmp_path)
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            from app.extensions import db
+
+            db.session.execute(db.text("CREATE TABLE IF NOT EXISTS probe (x INTEGER)"))
+            db.session.commit()
+            for name in (path, tmp_path / "fresh.db-wal", tmp_path / "fresh.db-shm"):
+                if name.exists():
+                    assert stat.S_IMODE(os.stat(name).st_mode) == 0o600, name
+            db.engine.dispose()
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        old = tmp_path / "old.db"
+        old.write_bytes(path.read_bytes())
+        os.chmod(old, 0o666)
+        create_app(_config(f"sqlite:///{old}"))
+        assert stat.S_IMODE(os.stat(old).st_mode) == 0o640
+    finally:
+        os.umask(previous)
