@@ -76,6 +76,11 @@ class Config:
     #: Any request body larger than this is refused with 413 before it is read (the CSV import
     #: takes files up to 5 MB; the API has its own, smaller limit above)
     MAX_BODY_BYTES = _int("MAX_BODY_BYTES", 8 * 1024 * 1024)
+    # A message template (sandboxed Jinja) renders within this time and writes at most this much
+    TEMPLATE_RENDER_MS = _int("TEMPLATE_RENDER_MS", 1000)
+    # A CSV import writes in transactions of about this long (on SQLite it then leaves the lock free as long)
+    IMPORT_BATCH_MS = _int("IMPORT_BATCH_MS", 100)
+    TEMPLATE_OUTPUT_CHARS = _int("TEMPLATE_OUTPUT_CHARS", 20000)
     WOOCOMMERCE_WEBHOOK_SECRET = os.environ.get("WOOCOMMERCE_WEBHOOK_SECRET", "")
     SHOPIFY_WEBHOOK_SECRET = os.environ.get("SHOPIFY_WEBHOOK_SECRET", "")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")

@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from app import settings
 from app.clock import utcnow
 from app.notify import outbox
 from app.notify.dispatcher import dispatch
-from app.notify.models import DevMail, Notification, PickupWatch, WebhookEndpoint
+from app.notify.models import DevMail, Notification, NotificationTemplate, PickupWatch, WebhookEndpoint
 from app.orders import lifecycle
 from app.orders.models import Customer
 
@@ -464,6 +465,51 @@ def test_template_editor_previews_and_rejects_broken_templates(notify, db, make_
     dispatch(now=later())
     mail = db.session.execute(db.select(DevMail).filter_by(subject=f"Parcel {order.number}")).scalar_one()
     assert "Sent with Nova Poshta." in mail.text_body
+
+
+COSTLY_TEMPLATES = {
+    "nested loops": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+    "a hundred million characters": "{{ 'x' * 100000000 }}",
+    "a string doubled in a loop": "{% set ns = namespace(s='x') %}{% for i in range(30) %}{% set ns.s = ns.s ~ ns.s %}"
+                                  "{% endfor %}{{ ns.s|length }}",
+    "a huge padding": "{{ order_number|center(100000000) }}",
+    "macros calling themselves twice": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}"
+                                       "{% endmacro %}{{ f(40) }}",
+    "output in a loop": "{% for i in range(90000) %}{{ tracking_link }}{% endfor %}",
+}
+
+
+def test_a_template_cannot_hang_the_editor_or_the_dispatcher(notify, app, db, make_order, make_user, login, client):
+    """Before, each of these ran in the editor's request (and, saved, in the dispatcher) for as long as it
+    took: minutes of CPU or hundreds of megabytes. Now a render has a time and size budget."""
+    app.config["TEMPLATE_RENDER_MS"] = 300
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    url = "/admin/notifications/templates/shipped/email/en"
+    for name, body in COSTLY_TEMPLATES.items():
+        started = time.monotonic()
+        answer = client.post(url, data={"subject": "x", "body": body})
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422, name
+        assert "Шаблон виконується надто довго або пише надто багато (щонайбільше 300 мс і 20000 символів)" in page, name
+        preview = client.post(url + "/preview", data={"subject": "x", "body": body}, headers={"HX-Request": "true"})
+        assert "Шаблон виконується надто довго" in preview.get_data(as_text=True), name
+        assert time.monotonic() - started < 5, name
+    assert db.session.execute(db.select(NotificationTemplate)).first() is None  # none was saved
+    long_one = client.post(url + "/preview", data={"subject": "x", "body": "{{ order_number }}" * 400},
+                           headers={"HX-Request": "true"})
+    assert "Шаблон довший за 5000 символів" in long_one.get_data(as_text=True)
+    assert client.post(url, data={"subject": "x", "body": "x" * 5001}).status_code == 422
+    # one stored before the limits (straight into the table) cannot hold up the dispatcher: the shipped one is sent
+    db.session.add(NotificationTemplate(status="shipped", channel="email", language="en", subject="Slow",
+                                        body=COSTLY_TEMPLATES["nested loops"]))
+    db.session.commit()
+    order = make_order(customer=customer(db, language="en"), status="shipped")
+    started = time.monotonic()
+    dispatch(now=later())
+    assert time.monotonic() - started < 10
+    mail = db.session.execute(db.select(DevMail).where(DevMail.text_body.contains(order.number))).scalars().all()
+    assert any("has been handed to" in m.text_body for m in mail) and not any(m.subject == "Slow" for m in mail)
 
 
 # ---- customer pages --------------------------------------------------------------------------

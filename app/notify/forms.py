@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from app.notify.templates import MAX_SOURCE_CHARS
+
 
 class PreferencesForm(FlaskForm):
     email = BooleanField(_l("E-mail"))
@@ -17,7 +19,7 @@ class PreferencesForm(FlaskForm):
 
 class TemplateForm(FlaskForm):
     subject = StringField(_l("Subject or title"), validators=[Length(max=255)])
-    body = TextAreaField(_l("Message text"), validators=[DataRequired(), Length(max=5000)])
+    body = TextAreaField(_l("Message text"), validators=[DataRequired(), Length(max=MAX_SOURCE_CHARS)])
 
 
 class WebhookForm(FlaskForm):

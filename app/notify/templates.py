@@ -3,18 +3,28 @@
 A template is validated when an admin saves it (rendered with sample data, undefined names
 refused), so a broken template never reaches send time. Should one still fail (a field the
 sample lacked), the shipped default is used and the failure is logged.
+
+Templates also run in the dispatcher, so one must not be able to hang it or fill its memory: the
+source is at most ``MAX_SOURCE_CHARS``, and a render has a budget (``TEMPLATE_RENDER_MS``,
+``TEMPLATE_OUTPUT_CHARS``). Every loop step, call, ``~`` join, ``* ** %`` operation and output
+chunk is checked against it: each loop step and call counts against the time, every string that is
+built or written counts against the characters, and numbers that would make a huge string or
+number (``"x" * 10**9``, ``9**9**9``, a width of a million) are refused before they are built.
 """
 import logging
 import re
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, wraps
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from app.extensions import db
 from app.notify.defaults import default_template
@@ -36,11 +46,169 @@ FIELDS = {
     "feedback_link": _l("Link to the question after delivery"),
 }
 
-_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+#: the longest template source (subject or body) the editor saves and the preview renders
+MAX_SOURCE_CHARS = 5000
+#: widths, counts and sizes passed to a filter or a call above this are refused before Python builds the value
+MAX_NUMBER_ARG = 10000
+#: the largest number a template may build (about 300 digits)
+MAX_INT_BITS = 1024
+_WIDE_FORMAT = re.compile(r"\d{5,}")  # a "%0100000d" or "{:>100000}" width
 
 
 class TemplateInvalid(ValueError):
     """A template that does not render; ``str()`` says why (for the editor)."""
+
+
+class TemplateTooCostly(TemplateInvalid):
+    """The render went over its time or size budget."""
+
+
+class _Budget:
+    def __init__(self):
+        config = current_app.config if has_app_context() else {}
+        self.seconds = int(config.get("TEMPLATE_RENDER_MS", 1000)) / 1000
+        self.chars = int(config.get("TEMPLATE_OUTPUT_CHARS", 20000))
+        self.deadline = time.monotonic() + self.seconds
+        self.written = 0
+
+    def too_costly(self):
+        return TemplateTooCostly(str(_l("The template takes too long or writes too much (at most %(ms)d ms and "
+                                        "%(chars)d characters).", ms=round(self.seconds * 1000), chars=self.chars)))
+
+    def tick(self):
+        if time.monotonic() > self.deadline:
+            raise self.too_costly()
+
+    def expect(self, size):
+        """Refuse before building a value of about ``size`` characters or items that would not fit."""
+        if size > self.chars - self.written:
+            raise self.too_costly()
+
+    def wrote(self, value):
+        if isinstance(value, (str, list, tuple)):
+            self.written += len(value)
+            if self.written > self.chars:
+                raise self.too_costly()
+        elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            raise self.too_costly()
+        self.tick()
+        return value
+
+
+_budget = ContextVar("posylka_template_budget", default=None)
+
+
+def _current_budget():
+    budget = _budget.get()
+    if budget is None:  # a template rendered outside render_source (there is none today)
+        budget = _Budget()
+        _budget.set(budget)
+    return budget
+
+
+def _check_arguments(budget, owner, args):
+    """Before a filter or a call runs: no huge width, count or format width, and no result larger
+    than what is left (estimated as the product of the sizes of its text and list arguments)."""
+    estimate = 1
+    for value in (owner, *args):
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and abs(value) > MAX_NUMBER_ARG:
+            raise budget.too_costly()
+        if isinstance(value, (str, list, tuple)):
+            estimate *= max(1, len(value))
+    if isinstance(owner, str) and _WIDE_FORMAT.search(owner):
+        raise budget.too_costly()
+    budget.expect(estimate)
+
+
+class _Checkpoints(NodeTransformer):
+    """Rewrites a parsed template so that loops, joins and output go through the budget."""
+
+    def _check(self, node, name):
+        return nodes.Call(nodes.EnvironmentAttribute(name), [node], [], None, None, lineno=node.lineno)
+
+    def visit_For(self, node):
+        node = self.generic_visit(node)
+        node.iter = self._check(node.iter, "budgeted_loop")
+        return node
+
+    def visit_Concat(self, node):
+        return self._check(self.generic_visit(node), "budgeted_text")
+
+    def visit_Output(self, node):
+        node = self.generic_visit(node)
+        node.nodes = [self._check(nodes.Const(child.data, lineno=child.lineno) if isinstance(child, nodes.TemplateData)
+                                  else child, "budgeted_text") for child in node.nodes]
+        return node
+
+
+def _budgeted_filter(function):
+    skip = 1 if getattr(function, "jinja_pass_arg", None) else 0  # the context or environment Jinja passes
+
+    @wraps(function)  # keeps Jinja's pass_context/pass_environment marks
+    def checked(*args, **kwargs):
+        budget = _current_budget()
+        budget.tick()
+        value, rest = (args[skip], args[skip + 1:]) if len(args) > skip else (None, ())
+        _check_arguments(budget, value, (*rest, *kwargs.values()))
+        return budget.wrote(function(*args, **kwargs))
+
+    return checked
+
+
+class _LimitedSandbox(SandboxedEnvironment):
+    """The sandbox with a budget for each render (see the module's docstring)."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.filters = {name: _budgeted_filter(function) for name, function in self.filters.items()}
+
+    def _parse(self, source, name, filename):
+        return _Checkpoints().visit(super()._parse(source, name, filename))
+
+    def budgeted_loop(self, iterable):
+        budget = _current_budget()
+        for item in iterable:
+            budget.tick()
+            yield item
+
+    def budgeted_text(self, value):
+        return _current_budget().wrote(value)
+
+    def call_binop(self, context, operator, left, right):
+        budget = _current_budget()
+        budget.tick()
+        sized = (str, list, tuple)
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if isinstance(sequence, sized) and isinstance(times, int):
+                    budget.expect(len(sequence) * times)
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise budget.too_costly()
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > MAX_INT_BITS:
+                raise budget.too_costly()
+        elif operator == "+":
+            if isinstance(left, sized) and isinstance(right, sized):
+                budget.expect(len(left) + len(right))
+        elif operator == "%" and isinstance(left, str):
+            _check_arguments(budget, left, right if isinstance(right, tuple) else (right,))
+        return budget.wrote(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        if getattr(__obj, "__self__", None) is __self and __obj.__name__ in ("budgeted_loop", "budgeted_text"):
+            return __obj(*args)
+        budget = _current_budget()
+        budget.tick()
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        _check_arguments(budget, getattr(method, "__self__", None), (*args, *kwargs.values()))
+        return budget.wrote(super().call(__context, __obj, *args, **kwargs))
+
+
+_env = _LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 @dataclass
@@ -100,12 +268,19 @@ def _compiled(source):
 def render_source(source, context):
     if not source:
         return ""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise TemplateInvalid(str(_l("The template is longer than %(n)d characters.", n=MAX_SOURCE_CHARS)))
+    token = _budget.set(_Budget())
     try:
         return re.sub(r"\n{3,}", "\n\n", _compiled(source).render(**context)).strip()
+    except TemplateInvalid:
+        raise
     except TemplateError as error:
         raise TemplateInvalid(str(error)) from error
     except Exception as error:  # the sandbox raises SecurityError and friends; all mean "broken"
         raise TemplateInvalid(f"{error.__class__.__name__}: {error}") from error
+    finally:
+        _budget.reset(token)
 
 
 def validate(subject, body, language):
