@@ -137,6 +137,17 @@ def _connection_closed(dbapi_connection, connection_record):
     _released(dbapi_connection)
 
 
+@contextmanager
+def reading():
+    """Transactions begun inside this block read from their snapshot without the write lock, even in
+    a request that writes: a long check (a CSV import's) before short writing transactions."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def wants_write():
     """True inside a unit of work that writes (its transactions begin with the write lock)."""
     return _write_intent.get()

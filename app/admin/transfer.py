@@ -1,20 +1,29 @@
-"""Orders in and out as files: CSV import (all or nothing) and CSV/JSON export.
+"""Orders in and out as files: CSV import (every row checked before anything is written) and
+CSV/JSON export.
 
 The CSV has one row per item; rows with the same ``order_number`` form one order. Export
 writes the same columns, so an exported file imports back: into another Posylka, or into this
 one, where the orders that already exist are reported or (when the staff member asks) updated.
+
+An import of 20,000 rows must not keep the shop waiting: the check reads without the write lock,
+and the orders are then written in short transactions (``IMPORT_BATCH_MS``) with, on SQLite, as
+long a pause between them, so the health check, customers and staff get their turn.
 """
 import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
+from app.database import reading
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import Order, Shipment
@@ -39,6 +48,7 @@ LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "cust
           "region": 120, "city": 120, "pickup_point": 255, "address": 255, "postcode": 16, "tracking_number": 64,
           "item_name": 200, "item_sku": 64, "item_size": 64, "item_color": 64, "item_image_url": 500, "status_note": 2000, "note": 2000}
 MAX_ROWS = 20000
+SQLITE_RETRY_SECONDS = 0.11  # the longest sleep of SQLite's busy handler between two tries, and a little
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: How an imported order reaches its status (each step through the lifecycle, source "import").
 IMPORT_PATHS = {
@@ -62,15 +72,29 @@ class RowError:
 
 @dataclass
 class ImportResult:
-    created: list
-    updated: list
+    created: list = field(default_factory=list)  # ImportedOrder (or Order while its batch is written)
+    updated: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportedOrder:
+    """What the report shows of an imported order: its batch's objects leave the session when it commits."""
+    id: int
+    number: str
 
 
 class ImportFailed(Exception):
-    """The file was refused; ``errors`` lists every problem found (row, column, message)."""
+    """The file was refused; ``errors`` lists every problem found (row, column, message).
 
-    def __init__(self, errors):
+    ``partial`` is None when nothing was written (every problem the check finds). Only a change
+    made by someone else between the check and the write (an order number taken meanwhile) can
+    stop the import half-way: ``partial`` then holds the orders the earlier batches imported and
+    ``stopped_at`` the first row of the batch that was not."""
+
+    def __init__(self, errors, partial=None, stopped_at=None):
         self.errors = errors
+        self.partial = partial
+        self.stopped_at = stopped_at
         super().__init__(len(errors))
 
 
@@ -210,11 +234,23 @@ def validate(rows, update_existing=False):
         if number in existing and not update_existing:
             errors.append(RowError(line, "order_number", _("An order with this number already exists. Choose "
                                                           "“Update them” to update it."), number))
+        elif number in existing and number not in groups:
+            _check_move(line, row, existing[number], errors)
         key = number or f"\0{index}"
         groups.setdefault(key, []).append((line, row))
     if errors:
         raise ImportFailed(errors)
     return list(groups.values()), (existing if update_existing else {})
+
+
+def _check_move(line, row, order, errors):
+    """An existing order must be able to reach the file's status (checked before anything is written)."""
+    target = row.get("status") or order.status
+    if target == order.status:
+        return
+    allowed = [s for s in statuses.allowed_next(order.status) if s in statuses.SOURCE_TARGETS["import"]]
+    if target not in allowed:
+        errors.append(RowError(line, "status", str(lifecycle.IllegalTransition(order.status, target, allowed)), target))
 
 
 def _create(group, actor_user):
@@ -276,31 +312,73 @@ def _update(order, group, actor_user):
 
 
 def import_orders(data, *, actor_user=None, update_existing=False):
-    """Validate the whole file, then create (or, with ``update_existing``, update) every order in
-    the caller's transaction. Returns an ``ImportResult``.
+    """Check the whole file, then create (or, with ``update_existing``, update) its orders.
+    Returns an ``ImportResult``.
 
-    Raises ``ImportFailed`` (with every error found) before writing anything; the caller
-    commits on success and rolls back on failure, so a file is imported whole or not at all.
+    Unlike other services this one commits, in batches: one transaction for 20,000 rows held
+    SQLite's write lock for seconds (the health check failed, customers and staff waited).
+    Every problem the check can find raises ``ImportFailed`` before anything is written, so such
+    a file is imported whole or not at all; see ``ImportFailed.partial`` for the rest.
     """
     _header, rows = read_rows(data)
-    groups, existing = validate(rows, update_existing)
-    result = ImportResult([], [])
-    for group in groups:
-        line, first = group[0]
-        order = existing.get(first.get("order_number", ""))
+    db.session.commit()  # whatever the request began (its log-in check) ends before the long check
+    with reading():
+        groups, existing = validate(rows, update_existing)
+        db.session.rollback()  # the check's snapshot ends here; the orders it found reload when written
+    result = ImportResult()
+    batch_seconds = int(current_app.config.get("IMPORT_BATCH_MS", 100)) / 1000
+    # SQLite lets a waiting writer retry at most every 100 ms: a longer pause lets every one of them in
+    pause = max(batch_seconds, SQLITE_RETRY_SECONDS) if db.engine.dialect.name == "sqlite" else 0
+    index = 0
+    while index < len(groups):
+        first_line = groups[index][0][0]
+        started = time.monotonic()
+        batch = ImportResult()
         try:
-            if order is None:
-                result.created.append(_create(group, actor_user))
-            elif _update(order, group, actor_user):
-                result.updated.append(order)
-        except (OrderInputError, lifecycle.LifecycleError) as error:
-            column = getattr(error, "field", "") or ""
-            raise ImportFailed([RowError(line, column, str(error), first.get(column, ""))])
-    db.session.flush()
-    record("orders.import", "order", None, after={
-        "orders": len(result.created), "numbers": [o.number for o in result.created[:100]],
-        "updated": [o.number for o in result.updated[:100]]}, actor=actor_user)
+            while index < len(groups):
+                _write_group(groups[index], existing, batch, actor_user)
+                index += 1
+                if time.monotonic() - started >= batch_seconds:
+                    break
+            db.session.flush()
+        except (ImportFailed, IntegrityError) as failure:
+            db.session.rollback()
+            errors = failure.errors if isinstance(failure, ImportFailed) else [RowError(first_line, "", _(
+                "Someone saved an order with one of these order or parcel numbers while the file was being imported."))]
+            if result.created or result.updated:
+                _record(result, actor_user, stopped_at=first_line)
+                db.session.commit()
+                raise ImportFailed(errors, partial=result, stopped_at=first_line) from failure
+            raise ImportFailed(errors) from failure
+        result.created += [ImportedOrder(order.id, order.number) for order in batch.created]
+        result.updated += [ImportedOrder(order.id, order.number) for order in batch.updated]
+        if index == len(groups):
+            _record(result, actor_user)
+        db.session.commit()
+        if pause and index < len(groups):
+            time.sleep(pause)
     return result
+
+
+def _write_group(group, existing, batch, actor_user):
+    line, first = group[0]
+    order = existing.get(first.get("order_number", ""))
+    try:
+        if order is None:
+            batch.created.append(_create(group, actor_user))
+        elif _update(order, group, actor_user):
+            batch.updated.append(order)
+    except (OrderInputError, lifecycle.LifecycleError) as error:
+        column = getattr(error, "field", "") or ""
+        raise ImportFailed([RowError(line, column, str(error), first.get(column, ""))])
+
+
+def _record(result, actor_user, stopped_at=None):
+    after = {"orders": len(result.created), "numbers": [o.number for o in result.created[:100]],
+             "updated": [o.number for o in result.updated[:100]]}
+    if stopped_at is not None:
+        after["stopped_at_row"] = stopped_at
+    record("orders.import", "order", None, after=after, actor=actor_user)
 
 
 # ---- export ------------------------------------------------------------------------------------

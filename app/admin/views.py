@@ -109,22 +109,21 @@ def bulk_status():
 @staff_required
 def import_page():
     form = ImportForm()
-    errors, result = None, None
+    errors, result, stopped_at = None, None, None
     if form.validate_on_submit():
         data = form.file.data.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
             errors = [RowError(1, "", _("The file is larger than 5 MB; split it."))]
         else:
-            try:
+            try:  # the import commits its own batches (app/admin/transfer.py)
                 result = import_orders(data, actor_user=current_user, update_existing=form.existing.data == "update")
             except ImportFailed as failure:
                 db.session.rollback()
-                errors = failure.errors
+                errors, result, stopped_at = failure.errors, failure.partial, failure.stopped_at
             else:
-                db.session.commit()
                 flash(_("Imported %(n)d orders.", n=len(result.created)), "success")
         status = 422 if errors else 200
-        return render_template("admin/import.html", form=form, errors=errors, result=result,
+        return render_template("admin/import.html", form=form, errors=errors, result=result, stopped_at=stopped_at,
                                columns=COLUMNS), status
     code = 422 if form.is_submitted() else 200  # submitted without a file: the field says so
     return render_template("admin/import.html", form=form, errors=None, result=None, columns=COLUMNS), code
