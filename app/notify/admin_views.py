@@ -127,8 +127,11 @@ def order_state(order_id):
 def template_list():
     overrides = {(t.status, t.channel, t.language) for t in db.session.execute(
         db.select(NotificationTemplate)).scalars()}
+    from app.notify.models import MessageSplit
+
+    ab_tests = {(row.kind, row.channel) for row in db.session.execute(db.select(MessageSplit)).scalars()}
     return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
-                           template_languages=LANGUAGES, overrides=overrides)
+                           template_languages=LANGUAGES, overrides=overrides, ab_tests=ab_tests)
 
 
 def _template_key(kind, channel, language):
@@ -392,3 +395,49 @@ def messenger_alerts(channel):
     record("alerts.invite", "settings", channel)
     db.session.commit()
     return messenger_views.link_page(channel, token)
+
+
+# ---- A/B tests -------------------------------------------------------------------------------
+
+@bp.route("/templates/<kind>/<channel>/ab", methods=["GET", "POST"])
+@admin_required
+def template_ab(kind, channel):
+    """Give a kind × channel template a second variant (per language) and the share that gets it."""
+    from app.notify import variants
+    from app.notify.forms import VariantForm
+    from app.notify.models import MessageSplit
+
+    _template_key(kind, channel, LANGUAGES[0])
+    if channel == "inapp":  # written as read-ready rows, never dispatched: nothing to split
+        abort(404)
+    split = db.session.get(MessageSplit, (kind, channel))
+    form = VariantForm()
+    if not form.is_submitted():
+        form.share_b.data = split.share_b if split else 0
+        for language in LANGUAGES:
+            source = variants.variant_source(kind, channel, language)
+            if source:
+                form[f"subject_{language}"].data, form[f"body_{language}"].data = source[0] or "", source[1]
+    errors = []
+    if form.validate_on_submit():
+        texts = {}
+        for language in LANGUAGES:
+            subject, body = form[f"subject_{language}"].data or "", form[f"body_{language}"].data or ""
+            if body.strip():
+                try:
+                    tpl.validate(subject, body, language)
+                except tpl.TemplateInvalid as exc:
+                    errors.append(f"{language}: {exc}")
+            texts[language] = (subject, body)
+        if not errors:
+            share = form.share_b.data or 0
+            variants.save(kind, channel, share, texts)
+            record("notification.ab_test", "notification_template", f"{kind}/{channel}",
+                   after={"share_b": share, "languages": sorted(k for k, v in texts.items() if v[1].strip())})
+            db.session.commit()
+            flash(_("The A/B test is saved.") if share else _("The A/B test is stopped."), "success")
+            return redirect(url_for("notify_admin.template_ab", kind=kind, channel=channel))
+    status = 422 if (errors or form.errors) else 200
+    return render_template("notify/admin/template_ab.html", form=form, kind=kind, channel=channel,
+                           ab_languages=LANGUAGES, errors=errors, running=split is not None,
+                           fields=tpl.FIELDS), status

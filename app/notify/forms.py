@@ -82,3 +82,18 @@ class SettingsForm(FlaskForm):
                                                         "sent only where you mean.")]
                 ok = False
         return ok
+
+
+class VariantForm(FlaskForm):
+    """An A/B test of one kind × channel template: the share sent as variant "b" and its texts."""
+
+    share_b = IntegerField(_l("Share of messages sent as variant B, %"), default=50,
+                           validators=[Optional(), NumberRange(0, 90)])
+    subject_uk = StringField(_l("Subject or title (uk)"), validators=[Length(max=255)])
+    body_uk = TextAreaField(_l("Variant B text (uk)"), validators=[Optional(), Length(max=5000)])
+    subject_en = StringField(_l("Subject or title (en)"), validators=[Length(max=255)])
+    body_en = TextAreaField(_l("Variant B text (en)"), validators=[Optional(), Length(max=5000)])
+    subject_pl = StringField(_l("Subject or title (pl)"), validators=[Length(max=255)])
+    body_pl = TextAreaField(_l("Variant B text (pl)"), validators=[Optional(), Length(max=5000)])
+    subject_ru = StringField(_l("Subject or title (ru)"), validators=[Length(max=255)])
+    body_ru = TextAreaField(_l("Variant B text (ru)"), validators=[Optional(), Length(max=5000)])
