@@ -143,6 +143,13 @@ class Config:
     NOTIFY_CAP_EXEMPT = os.environ.get("NOTIFY_CAP_EXEMPT", "shipped,delivered,cancelled,returned,pickup")
     NOTIFY_SMS_STATUSES = os.environ.get("NOTIFY_SMS_STATUSES", "shipped,in_transit,cancelled,returned,pickup,reminder")
     PICKUP_REMINDER_DAYS = _int("PICKUP_REMINDER_DAYS", 3)
+    # Returns and exchanges (app/returns): days after delivery a customer may ask, the reasons offered
+    # (wrong_size, does_not_fit, defect, changed_mind), and the sizes an item may be exchanged to:
+    # "SKU: S, M, L" per line (";" also separates), the default list for an SKU not named
+    RETURN_DAYS = _int("RETURN_DAYS", 14)
+    RETURN_REASONS = os.environ.get("RETURN_REASONS", "wrong_size,does_not_fit,defect,changed_mind")
+    EXCHANGE_SIZES = os.environ.get("EXCHANGE_SIZES", "")
+    EXCHANGE_DEFAULT_SIZES = os.environ.get("EXCHANGE_DEFAULT_SIZES", "XS,S,M,L,XL,XXL")
     # The Attention page's rules (app/attention): days before each counts as a problem
     ATTENTION_HANDOVER_DAYS = _int("ATTENTION_HANDOVER_DAYS", 2)  # parcel number given, not handed over
     ATTENTION_NO_SCAN_DAYS = _int("ATTENTION_NO_SCAN_DAYS", 3)  # on the way, no carrier scan since

@@ -96,6 +96,10 @@ class TrackResult:
     unreadable: str = ""
     #: The last day the parcel waits at the pickup point free of charge, where the carrier says
     storage_until: date | None = None
+    #: The waybill the carrier created to send (part of) the parcel back to the shop, where it says
+    return_number: str = ""
+    #: What the recipient gave back at the pickup point, as the carrier lists it (entries kept raw)
+    returned_goods: list = field(default_factory=list)
 
     @classmethod
     def unreadable_parcel(cls, number, reason, raw=None):

@@ -36,6 +36,19 @@ def free_storage_until(item):
     return paid_from - timedelta(days=1) if paid_from else None
 
 
+def way_back(item, number):
+    """The return waybill and the goods given back at the branch (carriers.md §1.4).
+
+    ``LastCreatedOnTheBasisNumber`` is the last waybill created on the basis of this one (a return
+    order, a redirection) and ``PartialReturnGoods`` what the recipient handed back when taking
+    part of the parcel; the published answers show it only empty, so its entries are kept raw.
+    """
+    created = text_of(item.get("LastCreatedOnTheBasisNumber"))
+    goods = item.get("PartialReturnGoods")
+    return {"return_number": created if created and created != number else "",
+            "returned_goods": [g for g in goods if g not in (None, "", {})] if isinstance(goods, list) else []}
+
+
 def _messages(value):
     """``errors``/``warnings`` arrive as a list of strings, a list of objects, or an object."""
     if not value:
@@ -105,7 +118,7 @@ class NovaPoshta(CarrierAdapter):
         location = text_of(item.get("WarehouseRecipient")) or text_of(item.get("CityRecipient"))
         event = TrackedEvent(code, text_of(item.get("Status")), when, location)
         return TrackResult(number, True, [event], parse_date(item.get("ScheduledDeliveryDate")), item,
-                           storage_until=free_storage_until(item))
+                           storage_until=free_storage_until(item), **way_back(item, number))
 
     def test_connection(self):
         payload, error = self._call([{"DocumentNumber": self.probe_number, "Phone": ""}])

@@ -35,6 +35,7 @@ from app.database import writing
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import CarrierEvent, Customer, Order, Shipment
+from app.returns import services as returns
 
 log = logging.getLogger(__name__)
 CHUNK = 400
@@ -79,6 +80,9 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
     new = store_events(shipment, result, counts, now=now, existing=existing, simulated=simulated)
     db.session.flush()
     apply_events(shipment, result, new, counts, now=now, simulated=simulated)
+    if _way_back_news(shipment, result, new):
+        db.session.flush()
+        returns.from_carrier(shipment, result)
 
 
 def _may_move(order, mapped):
@@ -181,6 +185,9 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
     if new is None:  # not found
         shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy)
         return
+    if getattr(shipment, "is_return", False):
+        _apply_return_parcel(shipment, result, new, now=now, simulated=simulated, policy=policy)
+        return
     if parcels is None:
         parcels = {s.id: s.status for s in order.shipments}
     parcels[shipment.id] = shipment.status
@@ -236,6 +243,32 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
         lifecycle.touch(order)
     shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy,
                                       last_event_at=result.events[-1].occurred_at if result.events else None)
+
+
+def _apply_return_parcel(shipment, result, new, *, now, simulated, policy):
+    """A parcel on its way back to the shop moves only itself: its order stays where it is
+    (``app.returns`` tells the customer, and receives the return when it arrives)."""
+    if result.events:
+        latest = result.events[-1]
+        shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
+    for _carrier_event, mapped in new:
+        if mapped is not None and _parcel_moves(shipment.status, mapped.status):
+            shipment.status = mapped.status
+    if result.scheduled_delivery_date and result.scheduled_delivery_date != shipment.scheduled_delivery_date:
+        shipment.scheduled_delivery_date = result.scheduled_delivery_date
+    if shipment.active and shipment.status in statuses.PARCEL_ENDS:
+        shipment.active = False
+    shipment.next_sync_at = next_sync(shipment, shipment.order, now, simulated=simulated, policy=policy,
+                                      last_event_at=result.events[-1].occurred_at if result.events else None)
+
+
+def _way_back_news(shipment, result, new):
+    """Has this answer news for ``app.returns`` (a refusal, a return waybill, a parcel coming back)?"""
+    if new is None:
+        return False
+    if getattr(shipment, "is_return", False):
+        return bool(new)
+    return bool(result.return_number or (new and (result.returned_goods or shipment.status == statuses.RETURNED)))
 
 
 def polling(simulated=False):
@@ -297,7 +330,7 @@ class _Parcel:
     """
 
     COLUMNS = ("id", "order_id", "carrier", "tracking_number", "scheduled_delivery_date", "active", "status",
-               "cod_state", "refused_at", "storage_until")
+               "cod_state", "refused_at", "storage_until", "is_return")
 
     def __init__(self, row, order):
         self.__dict__.update(zip(self.COLUMNS, row), order=order, changes={})
@@ -357,7 +390,8 @@ def _apply_chunk(pairs, counts, now, simulated, mapper=None):
                 if parcel.order.id in orders:
                     object.__setattr__(parcel, "order", orders[parcel.order.id])
             for sid, order_id, status in db.session.execute(
-                    select(Shipment.id, Shipment.order_id, Shipment.status).where(Shipment.order_id.in_(news))):
+                    select(Shipment.id, Shipment.order_id, Shipment.status).where(
+                        Shipment.order_id.in_(news), Shipment.is_return.is_(False))):
                 siblings.setdefault(order_id, {})[sid] = status
         try:
             if new_rows:
@@ -368,6 +402,9 @@ def _apply_chunk(pairs, counts, now, simulated, mapper=None):
                     apply_events(parcel, result, new, trial, now=now, simulated=simulated, policy=policy,
                                  parcels=siblings.get(parcel.order.id, {}))
             _write_parcels(parcels.values())
+            way_back = [(parcel.id, result) for parcel, result, new in stored if _way_back_news(parcel, result, new)]
+            for shipment_id, result in way_back:  # rare: loaded as ORM objects one by one
+                returns.from_carrier(db.session.get(Shipment, shipment_id, populate_existing=True), result)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()

@@ -247,7 +247,8 @@ class _Plan:
         from app.notify.channels.webhook import event_payload
 
         event_type = {"reminder": "order.pickup_reminder", "pickup": "order.at_pickup_point",
-                      "delay": "order.delay_notice", "problem": "order.problem_notice"}.get(
+                      "delay": "order.delay_notice", "problem": "order.problem_notice",
+                      "return": "order.return_update"}.get(
             change.kind, "order.status_changed")
         payload = event_payload(event_type, event_id, change.order, status=change.status,
                                 previous_status=change.previous_status, at=change.at or self.now)

@@ -54,7 +54,8 @@ def announced_together():
         _gathered.reset(token)
     for active, order_ids in gathering.active.items():
         if order_ids:
-            db.session.execute(update(Shipment).where(Shipment.order_id.in_(order_ids), Shipment.active != active)
+            db.session.execute(update(Shipment).where(Shipment.order_id.in_(order_ids), Shipment.active != active,
+                                                      Shipment.is_return.is_(False))  # a parcel back has its own end
                                .values(active=active))
     if gathering.rows:
         columns = [c.key for c in StatusEvent.__table__.columns if c.key != "id"]

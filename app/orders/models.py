@@ -87,8 +87,13 @@ class Order(db.Model):
     customer = db.relationship("Customer", back_populates="orders")
     items = db.relationship("OrderItem", back_populates="order", cascade="all, delete-orphan",
                             order_by="OrderItem.id")
+    #: The parcels on their way to the customer (a parcel coming back is in ``return_parcels``)
     shipments = db.relationship("Shipment", back_populates="order", cascade="all, delete-orphan",
+                                primaryjoin="and_(Order.id == Shipment.order_id, Shipment.is_return.is_(False))",
                                 order_by="Shipment.id")
+    #: Parcels on their way back to the shop (issue 21): tracked like any parcel, never moving the order
+    return_parcels = db.relationship("Shipment", viewonly=True, order_by="Shipment.id",
+                                     primaryjoin="and_(Order.id == Shipment.order_id, Shipment.is_return.is_(True))")
     history = db.relationship("StatusEvent", back_populates="order", cascade="all, delete-orphan",
                               order_by="StatusEvent.id")
 
@@ -163,6 +168,9 @@ class Shipment(db.Model):
     #: end the order by hand).
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: A parcel on its way back to the shop (a return or an exchange), and the parcel it sends back
+    is_return = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    return_of_id = db.Column(db.Integer, db.ForeignKey("shipments.id", ondelete="SET NULL"), index=True)
 
     order = db.relationship("Order", back_populates="shipments")
     events = db.relationship("CarrierEvent", back_populates="shipment", cascade="all, delete-orphan",

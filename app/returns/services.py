@@ -1,0 +1,494 @@
+"""The rules of returns and exchanges, in one place.
+
+Who calls: the customer's pages (a request), the staff pages (a decision, a waybill, a refund, an
+outcome entered by hand) and the carrier sync (``from_carrier``: a refusal at the pickup point, a
+partial return, the carrier's return waybill, the return parcel reaching the shop). Every
+function checks everything before it writes anything and raises ``ReturnRefused`` with a
+translated message; the caller commits once (or rolls back).
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import settings as app_settings
+from app.audit import record
+from app.clock import utcnow
+from app.extensions import db
+from app.orders import lifecycle, statuses
+from app.orders.models import Order, OrderItem, Shipment
+from app.returns.models import (
+    APPROVED,
+    EXCHANGE,
+    EXCHANGED,
+    KEPT,
+    KINDS,
+    OUTCOMES,
+    RECEIVED,
+    REFUSED,
+    REFUSED_STATE,
+    REQUESTED,
+    RETURN,
+    RETURNED,
+    ItemOutcome,
+    ReturnCase,
+    ReturnCaseItem,
+)
+
+#: Why an item comes back. The first four are what a customer may choose (``RETURN_REASONS``
+#: says which of them the shop offers); the last is the carrier's refusal at the pickup point.
+REASONS = {
+    "wrong_size": _l("Wrong size"),
+    "does_not_fit": _l("Does not fit"),
+    "defect": _l("Defect"),
+    "changed_mind": _l("Changed my mind"),
+    "refused_at_pickup": _l("Refused at the pickup point"),
+}
+CUSTOMER_REASONS = ("wrong_size", "does_not_fit", "defect", "changed_mind")
+OUTCOME_LABELS = {
+    KEPT: _l("Kept"),
+    REFUSED: _l("Refused at the pickup point"),
+    RETURNED: _l("Returned"),
+    EXCHANGED: _l("Exchanged"),
+}
+KIND_LABELS = {RETURN: _l("Return"), EXCHANGE: _l("Exchange")}
+STATE_LABELS = {
+    REQUESTED: _l("Waiting for the shop's answer"),
+    APPROVED: _l("Approved"),
+    REFUSED_STATE: _l("Refused by the shop"),
+    RECEIVED: _l("Back at the shop"),
+}
+REFUND_METHODS = {"card": _l("To a bank card"), "bank": _l("Bank transfer"), "cash": _l("In cash")}
+COMMENT_MAX = 1000
+MESSAGE_MAX = 1000
+
+
+class ReturnRefused(Exception):
+    """A return, exchange or refund step that cannot be done; ``str()`` is a translated message."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self):
+        return str(self.message)
+
+
+# ---- the shop's rules (settings) ---------------------------------------------------------------
+
+def return_days():
+    try:
+        return max(0, int(app_settings.get("RETURN_DAYS", 14)))
+    except (TypeError, ValueError):
+        return 14
+
+
+def allowed_reasons():
+    """The reasons a customer may choose, in the shop's order."""
+    raw = app_settings.get("RETURN_REASONS", ",".join(CUSTOMER_REASONS)) or ""
+    chosen = [code.strip() for code in raw.split(",") if code.strip() in CUSTOMER_REASONS]
+    return chosen or list(CUSTOMER_REASONS)
+
+
+def _size_list(text):
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def sizes_for(sku):
+    """The sizes an item of ``sku`` is made in (``EXCHANGE_SIZES``, else ``EXCHANGE_DEFAULT_SIZES``)."""
+    table = app_settings.get("EXCHANGE_SIZES", "") or ""
+    for line in re.split(r"[\n;]", table):
+        name, _sep, sizes = line.partition(":")
+        if _sep and sku and name.strip().casefold() == sku.strip().casefold():
+            return _size_list(sizes)
+    return _size_list(app_settings.get("EXCHANGE_DEFAULT_SIZES", "XS,S,M,L,XL,XXL") or "")
+
+
+# ---- where an order stands ---------------------------------------------------------------------
+
+def delivered_at(order):
+    """When the order was (last) delivered, or None."""
+    times = [e.created_at for e in order.history if e.status == statuses.DELIVERED]
+    return max(times) if times else None
+
+
+def open_cases(order):
+    return [case for case in order.return_cases if case.state != REFUSED_STATE]
+
+
+def _busy_item_ids(order):
+    """Items already in a request that was not refused, or with an outcome other than kept."""
+    busy = {ci.order_item_id for case in open_cases(order) for ci in case.items}
+    busy |= {item.id for item in order.items if item.outcome is not None and item.outcome.outcome != KEPT}
+    return busy
+
+
+def is_cod_refusal(case):
+    """A refusal at the pickup point of a cash-on-delivery parcel: nothing was paid, nothing to refund."""
+    return case.opened_by == "carrier" and bool(case.order.cod_amount)
+
+
+def refundable_amount(case):
+    return sum((ci.item.line_total for ci in case.items), Decimal("0.00"))
+
+
+@dataclass
+class Totals:
+    ordered: Decimal
+    kept: Decimal
+    back: Decimal
+
+
+def order_totals(order):
+    """What the customer keeps and what comes back (refused, returned; an exchanged item's value
+    goes on in its replacement order)."""
+    kept, back = Decimal("0.00"), Decimal("0.00")
+    for item in order.items:
+        if item.outcome is not None and item.outcome.outcome in (REFUSED, RETURNED):
+            back += item.line_total
+        else:
+            kept += item.line_total
+    return Totals(order.total, kept, back)
+
+
+def set_outcome(order, item, outcome, *, source, reason=None, case=None):
+    if outcome not in OUTCOMES:
+        raise ReturnRefused(_("Unknown outcome."))
+    if item.order_id != order.id:
+        raise ReturnRefused(_("This item is not part of the order."))
+    row = item.outcome
+    if row is None:
+        row = ItemOutcome(order_id=order.id, order_item_id=item.id, quantity=item.quantity)
+        db.session.add(row)
+        item.outcome = row
+    row.outcome, row.source, row.reason, row.recorded_at = outcome, source, reason, utcnow()
+    if case is not None:
+        row.case_id = case.id
+    return row
+
+
+def _notify(order):
+    """Tell the customer, by their channels, that their return or exchange moved on."""
+    from app.notify import outbox
+
+    lifecycle.touch(order)
+    outbox.enqueue(order, kind="return", status=order.status)
+
+
+# ---- return parcels ----------------------------------------------------------------------------
+
+def _clean_number(number):
+    return re.sub(r"\s+", "", number or "")
+
+
+def link_return_parcel(order, carrier, number, *, return_of=None):
+    """The parcel that brings items back to the shop, tracked by the carrier sync from now on.
+
+    The same waybill given again answers the parcel already linked; a waybill that is another
+    order's parcel is refused.
+    """
+    from app.carriers import CARRIER_CODES
+
+    number = _clean_number(number)
+    if carrier not in CARRIER_CODES:
+        raise ReturnRefused(_("Choose the carrier of the return parcel."))
+    if not re.fullmatch(r"[A-Za-z0-9-]{6,40}", number):
+        raise ReturnRefused(_("Enter the waybill number of the return parcel (6 to 40 letters and digits)."))
+    existing = db.session.execute(db.select(Shipment).where(
+        Shipment.carrier == carrier, Shipment.tracking_number == number)).scalar_one_or_none()
+    if existing is not None:
+        if existing.order_id != order.id:
+            raise ReturnRefused(_("Waybill %(number)s belongs to another order.", number=number))
+        if not existing.is_return:
+            raise ReturnRefused(_("Waybill %(number)s is this order's own parcel to you, not a return.",
+                                  number=number))
+        return existing
+    # by id, not through ``order``: the parcel must not join ``order.shipments`` (those move the order)
+    parcel = Shipment(order_id=order.id, carrier=carrier, tracking_number=number, is_return=True,
+                      return_of_id=return_of.id if return_of is not None else None, active=True)
+    db.session.add(parcel)
+    db.session.flush()
+    db.session.expire(order, ["return_parcels"])
+    return parcel
+
+
+def return_parcel_arrived(parcel):
+    """The return parcel reached the shop: its requests are received, the customer is told."""
+    order = db.session.get(Order, parcel.order_id)
+    now = utcnow()
+    for case in order.return_cases:
+        if case.return_shipment_id == parcel.id and case.state == APPROVED:
+            case.state, case.received_at = RECEIVED, now
+    _notify(order)
+
+
+# ---- what the carrier says -----------------------------------------------------------------------
+
+def _entry_texts(entry):
+    if isinstance(entry, dict):
+        return [str(v) for v in entry.values() if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    return [str(entry)] if isinstance(entry, (str, int)) else []
+
+
+def _words(text):
+    return {w.casefold() for w in re.split(r"[^\w-]+", text) if w}
+
+
+def match_returned_goods(items, entries):
+    """The order items a carrier's ``PartialReturnGoods`` entries name, and the entries named none.
+
+    The entries' shape is not published (public answers show only an empty list), so an entry
+    matches an item when its texts carry the item's article (SKU) as a word, and its size too
+    where several items share the article; an entry matching nothing is left to staff.
+    """
+    matched, unmatched = [], []
+    for entry in entries:
+        words = set().union(*(_words(t) for t in _entry_texts(entry))) if _entry_texts(entry) else set()
+        candidates = [i for i in items if i.sku and i.sku.casefold() in words and i not in matched]
+        if len(candidates) > 1:
+            sized = [i for i in candidates if i.size and i.size.casefold() in words]
+            candidates = sized if len(sized) == 1 else candidates[:1] if not sized else sized[:1]
+        if candidates:
+            matched.append(candidates[0])
+        else:
+            unmatched.append(entry)
+    return matched, unmatched
+
+
+def from_carrier(shipment, result):
+    """Apply what the carrier's answer says about the way back: a refusal at the pickup point (whole
+    or part: ``result.returned_goods``), the return waybill it created (``result.return_number``),
+    or, for a return parcel, its arrival at the shop. Writes in the sync's transaction."""
+    if shipment.is_return:
+        if shipment.status == statuses.DELIVERED:
+            return_parcel_arrived(shipment)
+        else:
+            lifecycle.touch(db.session.get(Order, shipment.order_id))
+        return
+    order = shipment.order
+    refused_whole = shipment.status == statuses.RETURNED and shipment.refused_at is not None
+    partial = shipment.status == statuses.DELIVERED and bool(result.returned_goods)
+    if not (refused_whole or partial or result.return_number):
+        return
+    free = [i for i in order.items if i.outcome is None]
+    if refused_whole:
+        refused, unmatched = free, []
+    elif partial:
+        refused, unmatched = match_returned_goods(free, result.returned_goods)
+    else:
+        refused, unmatched = [], []
+    case = next((c for c in order.return_cases if c.opened_by == "carrier"), None)
+    if case is None and (refused or unmatched or result.return_number):
+        case = ReturnCase(order_id=order.id, kind=RETURN, state=APPROVED, reason="refused_at_pickup",
+                          opened_by="carrier", decided_at=utcnow())
+        db.session.add(case)
+        order.return_cases.append(case)
+        db.session.flush()
+    for item in refused:
+        case.items.append(ReturnCaseItem(order_item_id=item.id))
+        set_outcome(order, item, REFUSED, source="carrier", reason="refused_at_pickup", case=case)
+    if partial:
+        for item in free:
+            if item not in refused and not unmatched:
+                set_outcome(order, item, KEPT, source="carrier")
+    if unmatched and case is not None:
+        listed = "; ".join(" ".join(_entry_texts(e)) for e in unmatched)[:500]
+        case.comment = _("The carrier's list of returned goods named items the shop could not match: %(list)s",
+                         list=listed)
+    if result.return_number and case is not None and case.return_shipment_id is None:
+        try:
+            parcel = link_return_parcel(order, shipment.carrier, result.return_number, return_of=shipment)
+        except ReturnRefused as error:
+            case.comment = ((case.comment or "") + " " + str(error)).strip()
+        else:
+            case.return_shipment_id = parcel.id
+    _notify(order)
+
+
+# ---- the customer's request --------------------------------------------------------------------
+
+def request(order, *, kind, item_ids, reason, wanted=None, comment="", opened_by="customer", user=None, now=None):
+    """A return or an exchange of some of ``order``'s items. ``wanted``: {item id: (size, colour)}."""
+    now = now or utcnow()
+    wanted = wanted or {}
+    comment = (comment or "").strip()
+    if kind not in KINDS:
+        raise ReturnRefused(_("Choose a return or an exchange."))
+    if order.status != statuses.DELIVERED:
+        raise ReturnRefused(_("A return or an exchange can be asked for once the order is delivered."))
+    delivered = delivered_at(order)
+    days = return_days()
+    if opened_by == "customer" and delivered is not None and now > delivered + timedelta(days=days):
+        raise ReturnRefused(_("Returns and exchanges are accepted within %(days)s days of delivery; this order "
+                              "was delivered on %(date)s.", days=days, date=delivered.strftime("%d.%m.%Y")))
+    if opened_by == "customer" and reason not in allowed_reasons():
+        raise ReturnRefused(_("Choose a reason from the list."))
+    if reason not in REASONS:
+        raise ReturnRefused(_("Choose a reason from the list."))
+    if len(comment) > COMMENT_MAX:
+        raise ReturnRefused(_("Please keep the comment under %(count)s characters.", count=COMMENT_MAX))
+    by_id = {item.id: item for item in order.items}
+    try:
+        chosen = [by_id[int(i)] for i in dict.fromkeys(item_ids or ())]
+    except (KeyError, TypeError, ValueError):
+        raise ReturnRefused(_("This item is not part of the order."))
+    if not chosen:
+        raise ReturnRefused(_("Choose at least one item."))
+    busy = _busy_item_ids(order)
+    for item in chosen:
+        if item.id in busy:
+            raise ReturnRefused(_("A return or an exchange of “%(item)s” has already been asked for.", item=item.name))
+    case_items = []
+    for item in chosen:
+        size, color = wanted.get(item.id, ("", ""))
+        size, color = (size or "").strip()[:64], (color or "").strip()[:64]
+        if kind == EXCHANGE:
+            sizes = sizes_for(item.sku)
+            if not size:
+                raise ReturnRefused(_("Choose the size you want instead of “%(item)s”.", item=item.name))
+            if size.casefold() not in {s.casefold() for s in sizes}:
+                raise ReturnRefused(_("“%(item)s” is not made in size %(size)s. Sizes: %(sizes)s.", item=item.name,
+                                      size=size, sizes=", ".join(sizes)))
+            size = next(s for s in sizes if s.casefold() == size.casefold())
+        case_items.append(ReturnCaseItem(order_item_id=item.id, wanted_size=size or None, wanted_color=color or None))
+    case = ReturnCase(order_id=order.id, kind=kind, state=REQUESTED, reason=reason, comment=comment or None,
+                      opened_by=opened_by, created_at=now, items=case_items)
+    db.session.add(case)
+    order.return_cases.append(case)
+    db.session.flush()
+    record("order.return_case_opened", "order", order.id, after={"case": case.id, "kind": kind, "reason": reason},
+           actor=user)
+    _notify(order)
+    return case
+
+
+# ---- the shop's decision -----------------------------------------------------------------------
+
+def _case(order, case_id):
+    case = db.session.get(ReturnCase, case_id)
+    if case is None or case.order_id != order.id:
+        raise ReturnRefused(_("This request is not part of the order."))
+    return case
+
+
+def approve(order, case_id, *, user, message=""):
+    """Approve a request: its items' outcomes are set; an exchange gets its replacement order."""
+    case = _case(order, case_id)
+    if case.state != REQUESTED:
+        raise ReturnRefused(_("This request has already been answered."))
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise ReturnRefused(_("Please keep the message under %(count)s characters.", count=MESSAGE_MAX))
+    replacement = None
+    if case.kind == EXCHANGE:
+        replacement = _replacement_order(order, case, user)
+    case.state, case.decided_at, case.decided_by_user_id = APPROVED, utcnow(), user.id if user else None
+    case.staff_message = message or None
+    if replacement is not None:
+        case.replacement_order_id = replacement.id
+    for ci in case.items:
+        set_outcome(order, ci.item, EXCHANGED if case.kind == EXCHANGE else RETURNED, source="staff",
+                    reason=case.reason, case=case)
+    record("order.return_case_approved", "order", order.id,
+           after={"case": case.id, "replacement": replacement.number if replacement else None}, actor=user)
+    _notify(order)
+    return case
+
+
+def _replacement_order(order, case, user):
+    from app.orders.services import create_order
+
+    items = [{"name": ci.item.name, "sku": ci.item.sku, "size": ci.wanted_size or ci.item.size,
+              "color": ci.wanted_color or ci.item.color, "quantity": ci.item.quantity, "price": str(ci.item.price)}
+             for ci in case.items]
+    delivery = {"city": order.delivery_city, "region": order.delivery_region,
+                "pickup_point": order.delivery_pickup_point, "address": order.delivery_address,
+                "postcode": order.delivery_postcode, "country": order.delivery_country}
+    replacement = create_order(order.customer, items, delivery={k: v for k, v in delivery.items() if v},
+                               source="staff", actor_user=user,
+                               note=_("Exchange for order %(number)s", number=order.number))
+    db.session.flush()
+    return replacement
+
+
+def refuse(order, case_id, *, user, message):
+    case = _case(order, case_id)
+    if case.state != REQUESTED:
+        raise ReturnRefused(_("This request has already been answered."))
+    message = (message or "").strip()
+    if len(message) < 3:
+        raise ReturnRefused(_("Please tell the customer why the request is refused."))
+    if len(message) > MESSAGE_MAX:
+        raise ReturnRefused(_("Please keep the message under %(count)s characters.", count=MESSAGE_MAX))
+    case.state, case.decided_at, case.decided_by_user_id = REFUSED_STATE, utcnow(), user.id if user else None
+    case.staff_message = message
+    record("order.return_case_refused", "order", order.id, after={"case": case.id}, actor=user)
+    _notify(order)
+    return case
+
+
+def add_return_waybill(order, case_id, carrier, number, *, user=None):
+    """Staff or the customer give the waybill of the parcel they sent back."""
+    case = _case(order, case_id)
+    if case.state not in (APPROVED,):
+        raise ReturnRefused(_("A waybill can be added once the shop has approved the request."))
+    if case.return_shipment_id is not None:
+        raise ReturnRefused(_("This request already has its return parcel."))
+    parcel = link_return_parcel(order, carrier, number)
+    case.return_shipment_id = parcel.id
+    record("order.return_waybill_added", "order", order.id, after={"case": case.id, "waybill": parcel.tracking_number},
+           actor=user)
+    _notify(order)
+    return parcel
+
+
+def mark_received(order, case_id, *, user):
+    case = _case(order, case_id)
+    if case.state != APPROVED:
+        raise ReturnRefused(_("Only an approved request can be marked as back at the shop."))
+    case.state, case.received_at = RECEIVED, utcnow()
+    record("order.return_received", "order", order.id, after={"case": case.id}, actor=user)
+    _notify(order)
+    return case
+
+
+def record_refund(order, case_id, *, amount, method, day, user):
+    case = _case(order, case_id)
+    if is_cod_refusal(case):
+        raise ReturnRefused(_("Nothing to refund: the parcel was paid on delivery and refused, so nothing was paid."))
+    if case.kind != RETURN or case.state not in (APPROVED, RECEIVED):
+        raise ReturnRefused(_("A refund can be recorded for an approved return."))
+    try:
+        value = Decimal(str(amount).replace(",", ".").strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ReturnRefused(_("Enter the refunded amount, e.g. 1450.00."))
+    limit = refundable_amount(case)
+    if value <= 0 or value > limit:
+        raise ReturnRefused(_("The refund must be more than 0 and at most %(limit)s.", limit=limit))
+    if method not in REFUND_METHODS:
+        raise ReturnRefused(_("Choose how the money was refunded."))
+    if not isinstance(day, date):
+        raise ReturnRefused(_("Enter the date of the refund."))
+    case.refund_amount, case.refund_method, case.refund_date = value, method, day
+    record("order.refund_recorded", "order", order.id, after={"case": case.id, "amount": str(value), "method": method},
+           actor=user)
+    _notify(order)
+    return case
+
+
+def set_item_outcome(order, item_id, outcome, *, user, reason=None):
+    """Staff enter what became of an item by hand (the carrier gave no list, or it came back later)."""
+    item = db.session.get(OrderItem, int(item_id)) if str(item_id).isdigit() else None
+    if item is None or item.order_id != order.id:
+        raise ReturnRefused(_("This item is not part of the order."))
+    if order.status not in (statuses.DELIVERED, statuses.RETURNED):
+        raise ReturnRefused(_("Outcomes are recorded once the order has reached the customer or come back."))
+    if reason and reason not in REASONS:
+        raise ReturnRefused(_("Choose a reason from the list."))
+    row = set_outcome(order, item, outcome, source="staff", reason=reason or None)
+    record("order.item_outcome", "order", order.id, after={"item": item.id, "outcome": outcome}, actor=user)
+    lifecycle.touch(order)
+    return row
