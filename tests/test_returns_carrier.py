@@ -116,7 +116,7 @@ def test_a_whole_refusal_of_a_cash_on_delivery_parcel_needs_no_refund(app, db, n
     assert {i.outcome.outcome for i in order.items} == {"refused"}
     [case] = order.return_cases
     assert services.is_cod_refusal(case)
-    with pytest.raises(services.ReturnRefused, match="Nothing to refund"):
+    with pytest.raises(services.ReturnRefused, match="Повертати нічого"):
         services.record_refund(order, case.id, amount="100", method="card", day=None, user=None)
     assert order.return_parcels[0].tracking_number == RETURN_NUMBER
 
@@ -128,7 +128,7 @@ def test_a_return_waybill_of_another_order_is_refused(app, db, make_order):
     second = make_order(status="delivered", tracking_number="20450000003002")
     with writing():
         second = db.session.get(Order, second.id)
-        with pytest.raises(services.ReturnRefused, match="belongs to another order"):
+        with pytest.raises(services.ReturnRefused, match="належить іншому замовленню"):
             services.link_return_parcel(second, "nova_poshta", "20450000003001")
         db.session.rollback()
     assert db.session.execute(db.select(ReturnCase)).first() is None

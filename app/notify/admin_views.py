@@ -37,6 +37,8 @@ def kind_label(kind):
         return _("Delivery problem")
     if kind == "feedback":
         return _("Question after delivery")
+    if kind == "return":
+        return _("Return or exchange news")
     return statuses.label(kind)
 
 

@@ -5,13 +5,13 @@ override falls back to these. Templates are Jinja2 (sandboxed) with the fields l
 ``templates.FIELDS``.
 """
 KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "pickup",
-         "reminder", "delay", "problem", "feedback")
+         "reminder", "delay", "problem", "feedback", "return")
 #: The parcel arrived at the pickup point, and the reminder N days later.
 PICKUP_KINDS = ("pickup", "reminder")
 #: Kinds that are not a status (their template is chosen by the kind): the pickup messages and
-#: the apologies staff send from the Attention page (a delay, a refused or returning parcel), and the
-#: one question after delivery (``app.feedback``).
-NOTICE_KINDS = PICKUP_KINDS + ("delay", "problem", "feedback")
+#: the apologies staff send from the Attention page (a delay, a refused or returning parcel), the
+#: one question after delivery (``app.feedback``) and news about a return or exchange (``app.returns``).
+NOTICE_KINDS = PICKUP_KINDS + ("delay", "problem", "feedback", "return")
 #: Channels whose text comes from a template (webhooks send JSON).
 TEMPLATE_CHANNELS = ("email", "sms", "push", "inapp", "telegram", "viber")
 LANGUAGES = ("uk", "en", "pl", "ru")
@@ -38,6 +38,8 @@ HEADLINES = {
                    "contact you shortly to sort it out.",
         "feedback": "How did the delivery of your order {{ order_number }} go? One question, one click: rate it "
                     "from 1 to 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
+        "return": "There is news about the return or exchange in your order {{ order_number }}: the details are on "
+                  "the order page.",
     },
     "uk": {
         "new": "Ми отримали ваше замовлення {{ order_number }}. Повідомимо, щойно його відправимо.",
@@ -59,6 +61,8 @@ HEADLINES = {
                    "незабаром зв'яжемося з вами.",
         "feedback": "Як пройшла доставка вашого замовлення {{ order_number }}? Одне питання, один клік: оцініть "
                     "її від 1 до 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
+        "return": "Є новини щодо повернення або обміну у вашому замовленні {{ order_number }}: подробиці — на "
+                  "сторінці замовлення.",
     },
     "pl": {
         "new": "Otrzymaliśmy Twoje zamówienie {{ order_number }}. Damy znać, gdy zostanie wysłane.",
@@ -81,6 +85,8 @@ HEADLINES = {
                    "się z Tobą skontaktujemy.",
         "feedback": "Jak przebiegła dostawa Twojego zamówienia {{ order_number }}? Jedno pytanie, jedno kliknięcie: "
                     "oceń ją od 1 do 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
+        "return": "Mamy wieści w sprawie zwrotu lub wymiany w Twoim zamówieniu {{ order_number }}: szczegóły są na "
+                  "stronie zamówienia.",
     },
     "ru": {
         "new": "Мы получили ваш заказ {{ order_number }}. Сообщим, как только отправим его.",
@@ -102,6 +108,8 @@ HEADLINES = {
                    "свяжемся с вами.",
         "feedback": "Как прошла доставка вашего заказа {{ order_number }}? Один вопрос, один клик: оцените "
                     "её от 1 до 5{% if feedback_link %}: {{ feedback_link }}{% endif %}",
+        "return": "Есть новости о возврате или обмене в вашем заказе {{ order_number }}: подробности — на "
+                  "странице заказа.",
     },
 }
 
@@ -141,6 +149,12 @@ FEEDBACK_SUBJECTS = {
     "pl": "{{ shop_name }}: jak przebiegła dostawa zamówienia {{ order_number }}?",
     "ru": "{{ shop_name }}: как прошла доставка заказа {{ order_number }}?",
 }
+RETURN_SUBJECTS = {
+    "en": "{{ shop_name }}: your return or exchange, order {{ order_number }}",
+    "uk": "{{ shop_name }}: ваше повернення або обмін, замовлення {{ order_number }}",
+    "pl": "{{ shop_name }}: Twój zwrot lub wymiana, zamówienie {{ order_number }}",
+    "ru": "{{ shop_name }}: ваш возврат или обмен, заказ {{ order_number }}",
+}
 GREETINGS = {
     "en": "Hello{% if customer_name %}, {{ customer_name }}{% endif %}!",
     "uk": "Вітаємо{% if customer_name %}, {{ customer_name }}{% endif %}!",
@@ -160,7 +174,8 @@ def default_template(kind, channel, language):
     language = language if language in HEADLINES else "uk"
     headline = HEADLINES[language][kind]
     subject = {"reminder": REMINDER_SUBJECTS, "pickup": PICKUP_SUBJECTS, "delay": DELAY_SUBJECTS,
-               "problem": PROBLEM_SUBJECTS, "feedback": FEEDBACK_SUBJECTS}.get(kind, SUBJECTS)[language]
+               "problem": PROBLEM_SUBJECTS, "feedback": FEEDBACK_SUBJECTS,
+               "return": RETURN_SUBJECTS}.get(kind, SUBJECTS)[language]
     if channel == "email":
         track = "" if kind == "feedback" else f"{TRACK_LINES[language]}\n\n"  # its one link is the question's
         body = f"{GREETINGS[language]}\n\n{headline}\n\n{track}{{{{ shop_name }}}}"

@@ -30,7 +30,8 @@ def money_on_its_way(limit=500):
         select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
         .where(Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
                or_(Shipment.cod_state.is_(None), Shipment.cod_state != PAID_OUT),
-               or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED))
+               or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED),
+               Shipment.is_return.is_(False))  # a parcel back to the shop carries no payment
         .order_by(Order.created_at, Shipment.id).limit(limit)).all()
     return rows
 
@@ -39,7 +40,7 @@ def refused_parcels(limit=200):
     """(order, shipment) of parcels the recipient refused (or left in storage), newest first."""
     return db.session.execute(
         select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
-        .where(Shipment.refused_at.is_not(None)).order_by(Shipment.refused_at.desc()).limit(limit)).all()
+        .where(Shipment.refused_at.is_not(None), Shipment.is_return.is_(False)).order_by(Shipment.refused_at.desc()).limit(limit)).all()
 
 
 def refusal_rates(start=None, end=None):
@@ -48,7 +49,7 @@ def refusal_rates(start=None, end=None):
     Of the parcels that reached an end (delivered or back) among orders created in ``[start, end)``
     (all orders without bounds), the share the recipient refused. Region "" is the carrier's total.
     """
-    ended = Shipment.status.in_((statuses.DELIVERED, statuses.RETURNED))
+    ended = Shipment.status.in_((statuses.DELIVERED, statuses.RETURNED)) & Shipment.is_return.is_(False)
     refused = func.sum(case((Shipment.refused_at.is_not(None), 1), else_=0))
     period = [c for c in (start is not None and Order.created_at >= start,
                           end is not None and Order.created_at < end) if c is not False]

@@ -1,0 +1,194 @@
+"""What the customer's and the staff's order pages show of returns and exchanges, computed here so
+that the templates hold no rules."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from babel.dates import format_skeleton
+from babel.numbers import format_currency
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app.carriers import carrier_name, tracking_url
+from app.clock import utcnow
+from app.orders import statuses
+from app.returns import services
+from app.returns.models import APPROVED, EXCHANGE, KEPT, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ReturnCase
+
+
+@dataclass
+class ItemLine:
+    id: int
+    name: str
+    sku: str
+    size: str
+    color: str
+    quantity: int
+    price_text: str
+    outcome: str
+    outcome_label: str
+    #: May be chosen for a new request
+    free: bool
+    sizes: list
+
+
+@dataclass
+class ParcelLine:
+    number: str
+    carrier: str
+    url: str
+    state: str  # registered, on_its_way, arrived
+    text: str
+
+
+@dataclass
+class CaseLine:
+    id: int
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    reason_label: str
+    created_at: object
+    items: list
+    comment: str
+    staff_message: str
+    parcel: ParcelLine | None
+    refund_text: str
+    replacement_number: str
+    replacement_url: str
+    can_add_waybill: bool
+    opened_by: str
+    refundable: str = ""
+    can_refund: bool = False
+
+
+@dataclass
+class ReturnsView:
+    order: object
+    items: list
+    cases: list
+    can_request: bool
+    rule_text: str
+    reasons: list
+    totals_text: str
+    #: The order this one replaces (an exchange), with a link
+    original_number: str = ""
+    original_url: str = ""
+    carriers: list = field(default_factory=list)
+
+    @property
+    def shown(self):
+        return bool(self.cases or self.can_request or self.original_number
+                    or any(i.outcome for i in self.items))
+
+
+def money(value, currency="UAH"):
+    return format_currency(value, currency, locale=get_locale())
+
+
+def day_text(day):
+    return format_skeleton("MMMMEd", day, locale=get_locale())
+
+
+def weekday_text(day):
+    """"Thursday" within the coming week, else "Thu, 10 Dec"."""
+    today = utcnow().date()
+    if today <= day < today + timedelta(days=7):
+        return format_skeleton("EEEE", day, locale=get_locale())
+    return day_text(day)
+
+
+def parcel_line(parcel):
+    number, carrier = parcel.tracking_number, parcel.carrier
+    if parcel.status == statuses.DELIVERED:
+        state, text = "arrived", _("Your return has reached the shop.")
+    elif parcel.status in (statuses.SHIPPED, statuses.IN_TRANSIT):
+        state = "on_its_way"
+        text = (_("Your return is on its way to the shop — arrives %(day)s.", day=weekday_text(parcel.scheduled_delivery_date))
+                if parcel.scheduled_delivery_date else _("Your return is on its way to the shop."))
+    else:
+        state, text = "registered", _("The return parcel is registered; the carrier has not picked it up yet.")
+    return ParcelLine(number, carrier_name(carrier), tracking_url(carrier, number) or "", state, text)
+
+
+def refund_text(case):
+    if services.is_cod_refusal(case):
+        return _("Nothing to refund: the order was to be paid on delivery, and nothing was paid for the refused "
+                 "items.")
+    if case.refund_amount is not None:
+        return _("Refunded %(amount)s %(method)s on %(date)s.", amount=money(case.refund_amount, case.order.currency),
+                 method=str(services.REFUND_METHODS.get(case.refund_method, case.refund_method)).lower(),
+                 date=day_text(case.refund_date))
+    if case.kind == EXCHANGE or case.state in (REQUESTED, REFUSED_STATE):
+        return ""
+    if case.state == RECEIVED:
+        return _("The shop will refund %(amount)s soon.", amount=money(services.refundable_amount(case),
+                                                                     case.order.currency))
+    return _("The refund of %(amount)s follows once the items are back at the shop.",
+             amount=money(services.refundable_amount(case), case.order.currency))
+
+
+def case_line(case, replacement_url=""):
+    parcel = case.return_shipment
+    items = []
+    for ci in case.items:
+        text = f"{ci.item.name}" + (f", {ci.item.size}" if ci.item.size else "")
+        if case.kind == EXCHANGE:
+            wanted = " / ".join(v for v in (ci.wanted_size, ci.wanted_color) if v)
+            text += " → " + wanted
+        items.append(text)
+    return CaseLine(
+        id=case.id, kind=case.kind, kind_label=str(services.KIND_LABELS[case.kind]), state=case.state,
+        state_label=str(services.STATE_LABELS[case.state]), reason_label=str(services.REASONS.get(case.reason, "")),
+        created_at=case.created_at, items=items, comment=case.comment or "", staff_message=case.staff_message or "",
+        parcel=parcel_line(parcel) if parcel is not None else None, refund_text=refund_text(case),
+        replacement_number=case.replacement.number if case.replacement is not None else "",
+        replacement_url=replacement_url, opened_by=case.opened_by,
+        can_add_waybill=case.state == APPROVED and parcel is None and case.opened_by != "carrier",
+        refundable=money(services.refundable_amount(case), case.order.currency),
+        can_refund=(case.kind == RETURN and case.state in (APPROVED, RECEIVED) and case.refund_amount is None
+                    and not services.is_cod_refusal(case)))
+
+
+def returns_view(order, *, url_for_order=None, now=None):
+    """``url_for_order(order)``: where this viewer opens another order (the replacement, the original)."""
+    from app.carriers import CARRIERS
+    from app.extensions import db
+
+    now = now or utcnow()
+    busy = services._busy_item_ids(order)
+    items = []
+    for item in order.items:
+        outcome = item.outcome.outcome if item.outcome is not None else ""
+        items.append(ItemLine(item.id, item.name, item.sku or "", item.size or "", item.color or "", item.quantity,
+                              money(item.line_total, order.currency), outcome,
+                              str(services.OUTCOME_LABELS[outcome]) if outcome else "",
+                              item.id not in busy, services.sizes_for(item.sku)))
+    delivered = services.delivered_at(order)
+    days = services.return_days()
+    deadline = delivered + timedelta(days=days) if delivered else None
+    can_request = (order.status == statuses.DELIVERED and deadline is not None and now <= deadline
+                   and any(i.free for i in items))
+    rule_text = _("You can ask for a return or an exchange until %(date)s.", date=day_text(deadline.date())) \
+        if can_request else ""
+    cases = [case_line(c, url_for_order(c.replacement) if url_for_order and c.replacement else "")
+             for c in order.return_cases]
+    totals = services.order_totals(order)
+    totals_text = ""
+    if totals.back:
+        totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
+                        kept=money(totals.kept, order.currency), back=money(totals.back, order.currency))
+    original = db.session.execute(db.select(ReturnCase).where(ReturnCase.replacement_order_id == order.id)) \
+        .scalars().first()
+    view = ReturnsView(order=order, items=items, cases=cases, can_request=can_request, rule_text=rule_text,
+                       reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
+                       totals_text=totals_text,
+                       carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"])
+    if original is not None:
+        view.original_number = original.order.number
+        view.original_url = url_for_order(original.order) if url_for_order else ""
+    return view
+
+
+def has_outcomes(items):
+    return any(i.outcome and i.outcome != KEPT for i in items)

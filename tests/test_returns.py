@@ -1,0 +1,160 @@
+"""Customer-initiated returns and exchanges (issue 21): the request from the order page and the
+signed link, the shop's answer, the replacement order, refunds, and the bad input the issue names
+(refused with a clear message, nothing half-written)."""
+from datetime import timedelta
+
+import pytest
+
+from app import settings
+from app.clock import utcnow
+from app.database import writing
+from app.notify.models import Notification
+from app.orders.models import Order, StatusEvent
+from app.returns.models import ItemOutcome, ReturnCase, ReturnCaseItem
+from app.tracking import links
+
+ITEMS = [{"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
+         {"name": "Сорочка", "sku": "SH-210", "size": "M", "color": "білий", "quantity": 1, "price": "890.00"}]
+
+
+@pytest.fixture
+def delivered(make_user, make_order, login, db):
+    user = make_user("customer", name="Олена Коваль")
+    order = make_order(customer=user.customer, status="delivered", items=ITEMS)
+    with writing():
+        settings.put("EXCHANGE_SIZES", "DR-104: XS, S, M, L")
+        db.session.commit()
+    assert login(user.email).status_code == 302
+    return user, db.session.get(Order, order.id)
+
+
+def switch(client, login, user):
+    client.post("/logout")
+    assert login(user.email).status_code == 302
+
+
+def _counts(db):
+    return tuple(db.session.execute(db.select(db.func.count()).select_from(m)).scalar()
+                 for m in (ReturnCase, ReturnCaseItem, ItemOutcome))
+
+
+def _item(order, sku):
+    return next(i for i in order.items if i.sku == sku)
+
+
+def test_a_size_exchange_from_request_to_the_replacement_order(app, db, client, delivered, make_user, login):
+    user, order = delivered
+    dress = _item(order, "DR-104")
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "Повернути або обміняти товари" in page
+    response = client.post(f"/orders/{order.number}/returns", data={
+        "kind": "exchange", "item": str(dress.id), f"size_{dress.id}": "L", "reason": "wrong_size"},
+        follow_redirects=True)
+    assert "Ваш запит надіслано магазину." in response.get_data(as_text=True)
+    db.session.expire_all()
+    [case] = db.session.get(Order, order.id).return_cases
+    assert (case.kind, case.state, case.items[0].wanted_size) == ("exchange", "requested", "L")
+    assert db.session.execute(db.select(Notification).where(Notification.order_id == order.id,
+                                                            Notification.kind == "return")).first()
+
+    staff = make_user("staff")
+    switch(client, login, staff)
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": "Надішліть сукню, розмір L уже чекає."})
+    db.session.expire_all()
+    case = db.session.get(ReturnCase, case.id)
+    assert case.state == "approved" and case.replacement is not None
+    replacement = case.replacement
+    assert [(i.sku, i.size) for i in replacement.items] == [("DR-104", "L")]
+    assert replacement.customer_id == order.customer_id and replacement.status == "new"
+    assert _item(db.session.get(Order, order.id), "DR-104").outcome.outcome == "exchanged"
+
+    switch(client, login, user)
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert replacement.number in page and "Надішліть сукню" in page
+    page = client.get(f"/orders/{replacement.number}").get_data(as_text=True)
+    assert order.number in page  # both pages show the link
+
+
+def test_the_signed_link_page_takes_a_return_request(app, db, client, delivered):
+    _user, order = delivered
+    client.post("/logout")
+    with writing(), app.test_request_context():
+        url = links.tracking_url(db.session.get(Order, order.id), external=False)
+        db.session.commit()
+    token = url.rsplit("/", 1)[1]
+    shirt = _item(order, "SH-210")
+    response = client.post(f"/t/{token}/returns", data={"kind": "return", "item": str(shirt.id),
+                                                        "reason": "changed_mind"}, follow_redirects=True)
+    assert response.status_code == 200 and "Ваш запит надіслано магазину." in response.get_data(as_text=True)
+    assert _counts(db)[:2] == (1, 1)
+
+
+@pytest.mark.parametrize("case", ["no_such_size", "too_late", "twice", "reason_off"])
+def test_bad_requests_are_refused_with_a_message_and_write_nothing(app, db, client, delivered, case):
+    _user, order = delivered
+    dress = _item(order, "DR-104")
+    data = {"kind": "exchange", "item": str(dress.id), f"size_{dress.id}": "L", "reason": "wrong_size"}
+    expected = None
+    if case == "no_such_size":
+        data[f"size_{dress.id}"] = "XXL"
+        expected = "«Сукня льняна» не шиється в розмірі XXL. Розміри: XS, S, M, L."
+    elif case == "too_late":
+        with writing():
+            db.session.execute(db.update(StatusEvent).where(StatusEvent.order_id == order.id)
+                               .values(created_at=utcnow() - timedelta(days=15)))
+            db.session.commit()
+        expected = "Повернення та обмін приймаються протягом 14 днів після доставки"
+    elif case == "twice":
+        assert client.post(f"/orders/{order.number}/returns", data=data).status_code == 302
+        expected = "Повернення або обмін «Сукня льняна» вже запитано."
+    elif case == "reason_off":
+        with writing():
+            settings.put("RETURN_REASONS", "wrong_size,defect")
+            db.session.commit()
+        data["reason"] = "changed_mind"
+        expected = "Виберіть причину зі списку."
+    before = _counts(db)
+    response = client.post(f"/orders/{order.number}/returns", data=data, follow_redirects=True)
+    assert expected in response.get_data(as_text=True)
+    assert _counts(db) == before
+
+
+def test_refund_is_recorded_and_shown(app, db, client, delivered, make_user, login):
+    user, order = delivered
+    shirt = _item(order, "SH-210")
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(shirt.id),
+                                                         "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    staff = make_user("staff")
+    switch(client, login, staff)
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    too_much = client.post(f"/admin/returns/{order.number}/{case.id}/refund",
+                           data={"amount": "1000", "method": "card", "date": "2026-12-05"}, follow_redirects=True)
+    assert "більше 0 і не більше" in too_much.get_data(as_text=True)
+    client.post(f"/admin/returns/{order.number}/{case.id}/refund",
+                data={"amount": "890", "method": "card", "date": "2026-12-05"})
+    db.session.expire_all()
+    case = db.session.get(ReturnCase, case.id)
+    assert str(case.refund_amount) == "890.00" and case.refund_method == "card"
+    switch(client, login, user)
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "Повернено" in page and "890" in page
+
+
+def test_a_return_waybill_of_another_order_is_refused_on_the_page(app, db, client, delivered, make_user, login,
+                                                                   make_order):
+    user, order = delivered
+    other = make_order(status="delivered", tracking_number="20450000004444")
+    shirt = _item(order, "SH-210")
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(shirt.id), "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    staff = make_user("staff")
+    switch(client, login, staff)
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    switch(client, login, user)
+    response = client.post(f"/orders/{order.number}/returns/{case.id}/waybill",
+                           data={"carrier": "nova_poshta", "number": "20450000004444"}, follow_redirects=True)
+    assert "Накладна 20450000004444 належить іншому замовленню." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ReturnCase, case.id).return_shipment_id is None
+    assert other.id != order.id
