@@ -58,6 +58,8 @@ MATRIX = {
     ("GET", "/orders/<number>/progress"): CUSTOMER_PAGE,
     ("POST", "/orders/<number>/received"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/return"): CUSTOMER_ACTION,
+    ("POST", "/orders/<number>/returns"): CUSTOMER_ACTION,
+    ("POST", "/orders/<number>/returns/<int:case_id>/waybill"): CUSTOMER_ACTION,
     ("POST", "/account/privacy/export.<fmt>"): CUSTOMER_DOWNLOAD,
     ("POST", "/account/devices/<int:session_id>/logout"): OWN_DEVICE,
     # signed links (tracking page, embeddable widget, one-click unsubscribe)
@@ -67,6 +69,8 @@ MATRIX = {
     ("GET", "/widget/<token>/progress"): SIGNED_LINK,
     ("GET", "/notifications/unsubscribe/<token>"): SIGNED_LINK,
     ("POST", "/notifications/unsubscribe/<token>"): SIGNED_ACTION,
+    ("POST", "/t/<token>/returns"): SIGNED_ACTION,
+    ("POST", "/t/<token>/returns/<int:case_id>/waybill"): SIGNED_ACTION,
     # staff workspace
     ("GET", "/admin/orders/<int:order_id>"): STAFF_PAGE,
     ("POST", "/admin/orders/<int:order_id>"): STAFF_ACTION,
@@ -80,6 +84,14 @@ MATRIX = {
     ("POST", "/admin/notifications/<int:notification_id>/resend"): STAFF_ACTION,
     ("GET", "/admin/notifications/orders/<int:order_id>"): STAFF_PAGE,
     ("POST", "/admin/attention/<int:exception_id>/notify"): STAFF_ACTION,
+    ("GET", "/admin/returns/<number>"): STAFF_PAGE,
+    ("POST", "/admin/returns/<number>/<int:case_id>/approve"): STAFF_ACTION,
+    ("POST", "/admin/returns/<number>/<int:case_id>/refuse"): STAFF_ACTION,
+    ("POST", "/admin/returns/<number>/<int:case_id>/waybill"): STAFF_ACTION,
+    ("POST", "/admin/returns/<number>/<int:case_id>/received"): STAFF_ACTION,
+    ("POST", "/admin/returns/<number>/<int:case_id>/refund"): STAFF_ACTION,
+    ("POST", "/admin/returns/<number>/items/<int:item_id>"): STAFF_ACTION,
+    ("POST", "/admin/returns/<number>/request"): STAFF_ACTION,
     ("POST", "/admin/attention/<int:exception_id>/dismiss"): STAFF_ACTION,
     # admin only
     ("POST", "/admin/users/<int:user_id>/active"): ADMIN_ACTION,
@@ -123,6 +135,8 @@ ROLE_PAGES = {
     ("GET", "/admin/orders/import"): STAFF_PAGE,
     ("GET", "/admin/notifications/"): STAFF_PAGE,
     ("GET", "/admin/analytics/"): STAFF_PAGE,
+    ("GET", "/admin/returns"): STAFF_PAGE,
+    ("POST", "/admin/returns/settings"): ADMIN_ACTION,
     ("GET", "/admin/attention/"): STAFF_PAGE,
     ("POST", "/admin/attention/thresholds"): ADMIN_ACTION,
     ("GET", "/admin/audit"): ADMIN_PAGE,
@@ -215,6 +229,7 @@ def _world(app, db, make_user, make_order):
         "user_id": owner.id, "client_id": api_client.id, "notification_id": notification.id, "mail_id": mail.id,
         "endpoint_id": endpoint.id, "kind": "shipped", "channel": "email", "language": "uk", "code": "nova_poshta",
         "fmt": "json", "token": token, "exception_id": exception.id, "platform": "magento",
+        "case_id": 1, "item_id": order.items[0].id,
     }
     unsubscribe = unsubscribe_token(owner.customer.id)
     sessions = {
