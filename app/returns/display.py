@@ -3,7 +3,7 @@ that the templates hold no rules."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -94,7 +94,7 @@ def weekday_text(day):
     """"Thursday" within the coming week, else "Thu, 10 Dec"."""
     today = utcnow().date()
     if today <= day < today + timedelta(days=7):
-        return format_skeleton("EEEE", day, locale=get_locale())
+        return format_date(day, "EEEE", locale=get_locale())
     return day_text(day)
 
 
