@@ -9,9 +9,9 @@ from app import settings
 from app.clock import utcnow
 from app.database import writing
 from app.notify.models import Notification
+from app.orders import links
 from app.orders.models import Order, StatusEvent
 from app.returns.models import ItemOutcome, ReturnCase, ReturnCaseItem
-from app.tracking import links
 
 ITEMS = [{"name": "Сукня льняна", "sku": "DR-104", "size": "M", "color": "синій", "quantity": 1, "price": "1450.00"},
          {"name": "Сорочка", "sku": "SH-210", "size": "M", "color": "білий", "quantity": 1, "price": "890.00"}]

@@ -9,11 +9,10 @@ from flask_login import current_user
 from app import settings as app_settings
 from app.auth import admin_required, customer_required, staff_required
 from app.extensions import db
-from app.orders import access
+from app.orders import access, links
 from app.orders.models import Order
 from app.returns import display, services
 from app.returns.models import OUTCOMES, REQUESTED, ReturnCase
-from app.tracking import links
 
 bp = Blueprint("returns", __name__)
 

@@ -1,14 +1,14 @@
 """Returns and size exchanges: item outcomes, return and exchange requests, return parcels
 
 Revision ID: 0210_returns
-Revises: 0131_platform_pulls
+Revises: 0170_item_image_url
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0210_returns"
-down_revision = "0131_platform_pulls"
+down_revision = "0170_item_image_url"
 branch_labels = None
 depends_on = None
 
