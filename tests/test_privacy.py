@@ -16,6 +16,7 @@ from app.orders import lifecycle
 from app.orders.models import CarrierEvent, Customer, Order, Shipment
 from app.privacy import registry, retention
 from app.privacy.registry import months_before
+from app.returns.models import ReturnCase
 from app.tracking.models import ReturnRequest
 
 PERSONAL = {
@@ -51,6 +52,8 @@ def _seed_customer(db, make_user, make_order, staff):
     db.session.add(CarrierEvent(shipment=shipment, occurred_at=utcnow(), raw_code="9", raw_text="Отримано",
                                 location=PERSONAL["location"], mapped_status="delivered"))
     db.session.add(ReturnRequest(order_id=order.id, reason=PERSONAL["return_reason"], requested_by_user_id=user.id))
+    db.session.add(ReturnCase(order_id=order.id, kind="exchange", state="requested", reason="wrong_size",
+                              comment=PERSONAL["return_reason"], opened_by="customer"))
     db.session.add(NotificationPreference(customer_id=customer.id, email_enabled=True, email_consent_at=utcnow()))
     db.session.add(PlatformCustomer(platform="woocommerce", external_id="17", customer_id=customer.id))
     db.session.add(PushSubscription(customer_id=customer.id, endpoint=PERSONAL["push_endpoint"],
@@ -198,6 +201,8 @@ EXPORT_ALLOW_LIST = {
     "push_subscriptions": {"endpoint", "created_at"},
     "messenger_links": {"channel", "chat_id", "consent_at", "stopped_at"},
     "return_requests": {"order_id", "reason", "created_at"},
+    "return_cases": {"order_id", "kind", "state", "reason", "comment", "staff_message", "created_at", "refund_amount",
+                     "refund_method", "refund_date"},
 }
 #: What the shop holds about its own systems and staff around the same customer: never exported.
 SHOP_ONLY = {

@@ -16,6 +16,7 @@ from app.notify.models import (
 )
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent
 from app.privacy.registry import PersonalData, register
+from app.returns.models import ReturnCase
 from app.tracking.models import ReturnRequest
 
 
@@ -76,6 +77,10 @@ register(PersonalData(MessengerLink, lambda c: db.select(MessengerLink)
                       export=("channel", "chat_id", "consent_at", "stopped_at")))
 register(PersonalData(ReturnRequest, lambda c: db.select(ReturnRequest).where(ReturnRequest.order_id.in_(_order_ids(c)))
                       .order_by(ReturnRequest.id), export=("order_id", "reason", "created_at")))
+register(PersonalData(ReturnCase, lambda c: db.select(ReturnCase).where(ReturnCase.order_id.in_(_order_ids(c)))
+                      .order_by(ReturnCase.id),
+                      export=("order_id", "kind", "state", "reason", "comment", "staff_message", "created_at",
+                              "refund_amount", "refund_method", "refund_date")))
 # the platform's account id: erased, so that the platform's next order starts a new customer (the
 # shop's own reference, not exported)
 register(PersonalData(PlatformCustomer, lambda c: db.select(PlatformCustomer).where(PlatformCustomer.customer_id == c.id)

@@ -61,7 +61,7 @@ class ReturnCase(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     decided_at = db.Column(db.DateTime)
     decided_by_user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
-    staff_message = db.Column(db.Text)
+    staff_message = db.Column(db.Text, info={"personal": True})
     received_at = db.Column(db.DateTime)
     return_shipment_id = db.Column(db.Integer, db.ForeignKey("shipments.id", ondelete="SET NULL"))
     replacement_order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="SET NULL"), index=True)
