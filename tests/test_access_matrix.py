@@ -31,6 +31,7 @@ from app.notify.preferences import unsubscribe_token
 from app.orders.models import Customer, Order
 from app.settings import encrypt
 from app.orders.links import make_token
+from app.tracking.models import ProblemReport
 from tests.conftest import PASSWORD
 
 LOGIN = "login"  # redirected to the log-in page
@@ -60,6 +61,7 @@ MATRIX = {
     ("POST", "/orders/<number>/return"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/returns"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/returns/<int:case_id>/waybill"): CUSTOMER_ACTION,
+    ("POST", "/orders/<number>/problem"): CUSTOMER_ACTION,
     ("POST", "/account/privacy/export.<fmt>"): CUSTOMER_DOWNLOAD,
     ("POST", "/account/devices/<int:session_id>/logout"): OWN_DEVICE,
     # signed links (tracking page, embeddable widget, one-click unsubscribe)
@@ -71,11 +73,13 @@ MATRIX = {
     ("POST", "/notifications/unsubscribe/<token>"): SIGNED_ACTION,
     ("POST", "/t/<token>/returns"): SIGNED_ACTION,
     ("POST", "/t/<token>/returns/<int:case_id>/waybill"): SIGNED_ACTION,
+    ("POST", "/t/<token>/problem"): SIGNED_ACTION,
     # staff workspace
     ("GET", "/admin/orders/<int:order_id>"): STAFF_PAGE,
     ("POST", "/admin/orders/<int:order_id>"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/correct"): ADMIN_ACTION,
     ("POST", "/admin/orders/<int:order_id>/edit"): STAFF_ACTION,
+    ("POST", "/admin/problems/<int:report_id>/handled"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/shipments"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/shipments/<int:shipment_id>/delete"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/undo-receipt"): STAFF_ACTION,
@@ -221,14 +225,15 @@ def _world(app, db, make_user, make_order):
     api_client, secret = create_client("Shop", "read:shipments write:shipments")
     sandbox_client, sandbox_secret = create_client("Sandbox", "read:shipments write:shipments", sandbox=True)
     exception = DeliveryException(order_id=order.id, rule="no_scan")
-    db.session.add_all([notification, mail, endpoint, exception])
+    report = ProblemReport(order=order, message="Посилка стоїть", source="customer")
+    db.session.add_all([notification, mail, endpoint, exception, report])
     token = make_token(order)
     db.session.commit()
     values = {
         "number": order.number, "order_id": order.id, "shipment_id": shipment.id, "customer_id": owner.customer.id,
         "user_id": owner.id, "client_id": api_client.id, "notification_id": notification.id, "mail_id": mail.id,
         "endpoint_id": endpoint.id, "kind": "shipped", "channel": "email", "language": "uk", "code": "nova_poshta",
-        "fmt": "json", "token": token, "exception_id": exception.id, "platform": "magento",
+        "fmt": "json", "token": token, "exception_id": exception.id, "report_id": report.id, "platform": "magento",
         "case_id": 1, "item_id": order.items[0].id,
     }
     unsubscribe = unsubscribe_token(owner.customer.id)

@@ -17,7 +17,7 @@ from app.orders.models import CarrierEvent, Customer, Order, Shipment
 from app.privacy import registry, retention
 from app.privacy.registry import months_before
 from app.returns.models import ReturnCase
-from app.tracking.models import ReturnRequest
+from app.tracking.models import ProblemReport, ReturnRequest
 
 PERSONAL = {
     "name": "Зоряна Унікальна-Тестова",
@@ -32,6 +32,7 @@ PERSONAL = {
     "tracking": "20450099887766",
     "payload": "Recipient Zoryana Unikalna",
     "return_reason": "Зоряні не підійшов розмір рукава",
+    "problem": "Зоряна чекає посилку вже тиждень",
     "push_endpoint": "https://push.example/zoryana-secret-endpoint",
     "telegram_chat": "918273645501",
 }
@@ -54,6 +55,7 @@ def _seed_customer(db, make_user, make_order, staff):
     db.session.add(ReturnRequest(order_id=order.id, reason=PERSONAL["return_reason"], requested_by_user_id=user.id))
     db.session.add(ReturnCase(order_id=order.id, kind="exchange", state="requested", reason="wrong_size",
                               comment=PERSONAL["return_reason"], opened_by="customer"))
+    db.session.add(ProblemReport(order_id=order.id, message=PERSONAL["problem"], source="customer"))
     db.session.add(NotificationPreference(customer_id=customer.id, email_enabled=True, email_consent_at=utcnow()))
     db.session.add(PlatformCustomer(platform="woocommerce", external_id="17", customer_id=customer.id))
     db.session.add(PushSubscription(customer_id=customer.id, endpoint=PERSONAL["push_endpoint"],
@@ -203,6 +205,7 @@ EXPORT_ALLOW_LIST = {
     "return_requests": {"order_id", "reason", "created_at"},
     "return_cases": {"order_id", "kind", "state", "reason", "comment", "staff_message", "created_at", "refund_amount",
                      "refund_method", "refund_date"},
+    "problem_reports": {"order_id", "message", "created_at"},
 }
 #: What the shop holds about its own systems and staff around the same customer: never exported.
 SHOP_ONLY = {

@@ -22,6 +22,7 @@ from app.orders import lifecycle, statuses
 from app.orders.cod import COD_LABELS
 from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
+from app.tracking import help as tracking_help
 from app.tracking.services import parcels_summary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -216,6 +217,8 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "cod_labels": COD_LABELS,
         # a customer's return request stays open until staff record the return
         "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],
+        # the customer's "report a problem" notes, until staff mark them handled
+        "problem_reports": tracking_help.open_reports(order),
         # the customer's own "received", still the last change: staff may undo it
         "customer_receipt": receipt,
         "receipt_back_to": statuses.label(receipt.previous_status) if receipt else None,

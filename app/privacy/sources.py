@@ -17,7 +17,7 @@ from app.notify.models import (
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent
 from app.privacy.registry import PersonalData, register
 from app.returns.models import ReturnCase
-from app.tracking.models import ReturnRequest
+from app.tracking.models import ProblemReport, ReturnRequest
 
 
 def _order_ids(customer):
@@ -81,6 +81,9 @@ register(PersonalData(ReturnCase, lambda c: db.select(ReturnCase).where(ReturnCa
                       .order_by(ReturnCase.id),
                       export=("order_id", "kind", "state", "reason", "comment", "staff_message", "created_at",
                               "refund_amount", "refund_method", "refund_date")))
+# "report a problem": the customer's words, exported and erased with them
+register(PersonalData(ProblemReport, lambda c: db.select(ProblemReport).where(ProblemReport.order_id.in_(_order_ids(c)))
+                      .order_by(ProblemReport.id), erase="delete", export=("order_id", "message", "created_at")))
 # the platform's account id: erased, so that the platform's next order starts a new customer (the
 # shop's own reference, not exported)
 register(PersonalData(PlatformCustomer, lambda c: db.select(PlatformCustomer).where(PlatformCustomer.customer_id == c.id)

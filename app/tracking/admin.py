@@ -1,15 +1,17 @@
 """Admin page for the widget: the shop's colours and logo, and the snippet for one order."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.audit import record
-from app.auth import admin_required
+from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.orders import access
-from app.orders.models import Order
 from app.orders import links
-from app.tracking import branding
-from app.tracking.forms import BrandingForm
+from app.orders.models import Order
+from app.tracking import branding, help
+from app.tracking.forms import BrandingForm, HelpForm
+from app.tracking.models import ProblemReport
 
 bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")
 
@@ -51,7 +53,7 @@ def branding_page():
     if order is not None:
         widget_url = links.widget_url(order)
         db.session.commit()  # a first link gives the order its nonce
-    return render_template("tracking/admin_branding.html", form=form, brand=branding.current(),
+    return render_template("tracking/admin_branding.html", form=form, brand=branding.current(), help_form=_help_form(),
                            number=number, order=order, widget_url=widget_url,
                            embed_url=url_for("tracking.embed_script", _external=True))
 
@@ -69,3 +71,38 @@ def revoke():
     flash(_("Every tracking link of order %(number)s has stopped working. New links work as usual.",
             number=order.number), "success")
     return redirect(url_for("tracking_admin.branding_page", order=order.number))
+
+
+@bp.route("/problems/<int:report_id>/handled", methods=["POST"])
+@staff_required
+def problem_handled(report_id):
+    report = db.session.get(ProblemReport, report_id)
+    if report is None:
+        abort(404)
+    help.mark_handled(report, current_user)
+    db.session.commit()
+    flash(_("The problem is marked as handled."), "success")
+    return redirect(url_for("admin.order", order_id=report.order_id))
+
+
+def _help_form(formdata=None):
+    from app import settings
+
+    data = {"phone": settings.get(help.PHONE) or ""}
+    data.update({f"faq_{lang}": settings.get(help.FAQ_PREFIX + lang) or "" for lang in help.LANGUAGES})
+    return HelpForm(formdata=formdata, data=data)
+
+
+@bp.route("/branding/help", methods=["POST"])
+@admin_required
+def help_settings():
+    """The customer pages' help block: phone and FAQ (an empty FAQ falls back to the built-in one)."""
+    form = _help_form(request.form)
+    if form.validate():
+        help.save_settings(form.phone.data, {lang: getattr(form, f"faq_{lang}").data for lang in help.LANGUAGES})
+        record("settings.help", "settings", "help")
+        db.session.commit()
+        flash(_("The help for customers is saved."), "success")
+    else:
+        flash(_("The help was not saved: check the fields."), "error")
+    return redirect(url_for("tracking_admin.branding_page") + "#help-settings")

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import customer_required
-from app.extensions import db
+from app.extensions import db, limiter
 from app.notify import kpis
 from app.orders import access
-from app.tracking import services
+from app.tracking import help, services
 from app.tracking.views import page_context, progress_response
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -77,3 +77,20 @@ def request_return(number):
         db.session.commit()
         flash(_("Your return request has been sent to the shop."), "success")
     return redirect(url_for("orders.detail", number=number))
+
+
+@bp.route("/<number>/problem", methods=["POST"])
+@customer_required
+@limiter.limit("20 per hour")
+def report_problem(number):
+    """"Report a problem": a note staff see on the order."""
+    order = _own_order(number)
+    try:
+        help.report_problem(order, request.form.get("message"), source="customer", user=current_user)
+    except help.ReportRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you. The shop has your message and will get back to you."), "success")
+    return redirect(url_for("orders.detail", number=number) + "#help")

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.fields import ColorField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -17,3 +17,12 @@ class BrandingForm(FlaskForm):
     background = ColorField(_l("Widget background"), validators=[Optional()])
     logo = FileField(_l("Logo (PNG, JPEG, GIF or WebP, up to 200 KB)"))
     remove_logo = BooleanField(_l("Remove the current logo"))
+
+
+class HelpForm(FlaskForm):
+    """The help block of the customer pages: the shop's phone and a short FAQ per language."""
+    phone = StringField(_l("Shop's phone for customers"), validators=[Optional(), Length(max=32)])
+    faq_uk = TextAreaField(_l("FAQ in Ukrainian"), validators=[Optional(), Length(max=5000)])
+    faq_en = TextAreaField(_l("FAQ in English"), validators=[Optional(), Length(max=5000)])
+    faq_pl = TextAreaField(_l("FAQ in Polish"), validators=[Optional(), Length(max=5000)])
+    faq_ru = TextAreaField(_l("FAQ in Russian"), validators=[Optional(), Length(max=5000)])

@@ -23,3 +23,20 @@ class TrackingView(db.Model):
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
     day = db.Column(db.Date, primary_key=True)
     views = db.Column(db.Integer, nullable=False, default=1)
+
+
+class ProblemReport(db.Model):
+    """A customer's "report a problem" from the order page or a signed link: a note staff see on the
+    order until they mark it handled."""
+
+    __tablename__ = "problem_reports"
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    message = db.Column(db.Text, nullable=False, info={"personal": True})
+    #: "customer" (logged in) or "link" (a signed tracking link)
+    source = db.Column(db.String(10), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    handled_at = db.Column(db.DateTime)
+
+    order = db.relationship("Order", backref=db.backref("problem_reports", cascade="all, delete-orphan",
+                                                        order_by="ProblemReport.id", lazy="select"))

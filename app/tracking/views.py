@@ -4,7 +4,7 @@ Everything a shop embeds in its own pages lives under ``/widget/`` so that frami
 """
 import os
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -14,13 +14,14 @@ from app.extensions import db, limiter
 from app.htmx import is_partial_request
 from app.notify import kpis
 from app.orders import access, links, statuses
-from app.tracking import branding, presenters, services
+from app.tracking import branding, help, presenters, services
 from app.tracking.forms import LookupForm
 
 bp = Blueprint("tracking", __name__)
 
 #: Endpoints that carry a signed token in their URL: no referrer leaves them, no robot indexes them.
-TOKEN_ENDPOINTS = {"tracking.signed", "tracking.signed_progress", "tracking.widget", "tracking.widget_progress"}
+TOKEN_ENDPOINTS = {"tracking.signed", "tracking.signed_progress", "tracking.signed_problem", "tracking.widget",
+                   "tracking.widget_progress"}
 
 
 @bp.before_app_request
@@ -31,6 +32,14 @@ def _fresh_branding():
 @bp.app_template_global("tracking_branding")
 def tracking_branding():
     return branding.current()
+
+
+@bp.app_template_global("tracking_help")
+def tracking_help():
+    """The help block's contact and FAQ in the reader's language."""
+    from app.i18n import select_locale
+
+    return {"contact": help.contact(), "faq": help.faq(select_locale())}
 
 
 @bp.app_template_global("carrier_name")
@@ -126,6 +135,25 @@ def signed(token):
     page = render_template("tracking/signed.html", **page_context(order, "signed", poll_url))
     kpis.record_view(order.id)
     return page
+
+
+@bp.route("/t/<token>/problem", methods=["POST"])
+@limiter.limit("20 per hour")
+def signed_problem(token):
+    """"Report a problem" from a signed link (no account): a note staff see on the order."""
+    try:
+        order = access.order_for_token(token)
+    except links.InvalidLink:
+        return _invalid_link()
+    try:
+        help.report_problem(order, request.form.get("message"), source="link")
+    except help.ReportRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you. The shop has your message and will get back to you."), "success")
+    return redirect(url_for("tracking.signed", token=token, **_lang_args()) + "#help")
 
 
 @bp.route("/t/<token>/progress")

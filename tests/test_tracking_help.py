@@ -1,0 +1,60 @@
+"""Help at hand on the customer's pages: the shop's contact, a FAQ the admin edits, and "report a
+problem", which leaves a note staff see on the order."""
+from app import settings
+from app.orders import links
+from app.tracking.models import ProblemReport
+
+
+def test_report_a_problem_reaches_staff_on_the_order(app, db, make_user, make_order, client, login):
+    user = make_user("customer")
+    order = make_order(customer=user.customer, status="in_transit")
+    login(user.email)
+    page = client.get(f"/orders/{order.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Help with this order" in page and "Where is my parcel?" in page and "Report a problem" in page
+    refused = client.post(f"/orders/{order.number}/problem", data={"message": " "}, follow_redirects=True,
+                          headers={"Accept-Language": "en"})
+    assert "Please tell the shop what went wrong." in refused.get_data(as_text=True)
+    done = client.post(f"/orders/{order.number}/problem", data={"message": "Посилка стоїть уже тиждень"},
+                       headers={"Accept-Language": "uk"}, follow_redirects=True)
+    assert "Магазин отримав ваше повідомлення" in done.get_data(as_text=True)
+
+    token = links.make_token(order)
+    db.session.commit()
+    client.post("/logout")
+    client.post(f"/t/{token}/problem", data={"message": "Не той розмір"})
+    assert [r.source for r in db.session.query(ProblemReport).filter_by(order_id=order.id)] == ["customer", "link"]
+    assert client.post("/t/broken/problem", data={"message": "hello"}).status_code == 404
+
+    staff = make_user("staff")
+    login(staff.email)
+    admin_page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert "Посилка стоїть уже тиждень" in admin_page and "Не той розмір" in admin_page
+    first = db.session.query(ProblemReport).filter_by(order_id=order.id).first()
+    client.post(f"/admin/problems/{first.id}/handled")
+    admin_page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert "Посилка стоїть уже тиждень" not in admin_page and "Не той розмір" in admin_page
+    # another customer's order: no report
+    other = make_order(status="shipped")
+    client.post("/logout")
+    login(user.email)
+    assert client.post(f"/orders/{other.number}/problem", data={"message": "hello"}).status_code == 404
+
+
+def test_the_admin_edits_the_faq_and_the_contact(app, db, make_user, make_order, client, login):
+    settings.put("SHOP_EMAIL", "shop@example.com")
+    db.session.commit()
+    admin = make_user("admin")
+    login(admin.email)
+    client.post("/admin/branding/help", data={
+        "phone": "+380 67 123 45 67",
+        "faq_uk": "Коли відправите?\nПротягом дня після оплати.\n\nЧи можна обміняти?\nТак, протягом 14 днів.",
+        "faq_en": "", "faq_pl": "", "faq_ru": ""})
+    user = make_user("customer")
+    order = make_order(customer=user.customer, status="shipped")
+    client.post("/logout")
+    login(user.email)
+    uk = client.get(f"/orders/{order.number}", headers={"Accept-Language": "uk"}).get_data(as_text=True)
+    assert "Коли відправите?" in uk and "Протягом дня після оплати." in uk and "Де моя посилка?" not in uk
+    assert 'href="tel:+380671234567"' in uk and 'href="mailto:shop@example.com"' in uk
+    en = client.get(f"/orders/{order.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Where is my parcel?" in en  # no English FAQ written: the built-in one
