@@ -71,7 +71,11 @@ def cookie_header(session):
 
 
 def run_wrk(url, seconds, headers=(), script=None):
-    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    # The browser that logged in (requests' User-Agent): with another one, Flask-Login's session
+    # protection marks the replayed session cookie not fresh on every request, and each answer
+    # re-signs and sends a new cookie, which no real browser would make the server do.
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+           "-H", f"User-Agent: {requests.utils.default_user_agent()}"]
     for header in headers:
         cmd += ["-H", header]
     if script:

@@ -243,7 +243,12 @@ async def load(base, watchers, seconds, on_start=None):
     samples = []
     connector = aiohttp.TCPConnector(limit=400, limit_per_host=400)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as session:
+    # the User-Agent of the log-ins (requests'): a browser keeps its own, and with another one every
+    # logged-in poll would re-sign the session cookie (Flask-Login's session protection)
+    import requests
+
+    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout,
+                                     headers={"User-Agent": requests.utils.default_user_agent()}) as session:
         loop = asyncio.get_running_loop()
         start = loop.time()
         until = start + POLL_SECONDS + seconds

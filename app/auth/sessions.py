@@ -14,6 +14,7 @@ row is not ended by idleness (that is what remembering means).
 Every request checks its row before the view runs (one query, which also loads the user for
 Flask-Login's user loader), so no request gets a logged-in user whose row is dead.
 """
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -107,6 +108,14 @@ def end_device(user, session_id):
         UserSession.id == session_id, UserSession.user_id == user.id)).rowcount > 0
 
 
+@functools.cache
+def _current_row_statement():
+    """The read of every logged-in request, built once with a bind parameter (building it with its
+    loader options cost more than running it); on first use, when every model is mapped."""
+    return db.select(UserSession).where(UserSession.token_hash == db.bindparam("token_hash")) \
+        .options(joinedload(UserSession.user).joinedload(User.customer))
+
+
 def current_row():
     """This browser's session row, with its user and the user's customer record loaded in the same
     query (so Flask-Login's user loader then finds the user in the identity map, and the header's
@@ -114,8 +123,7 @@ def current_row():
     token = session.get(SID_KEY)
     if not token:
         return None
-    return db.session.execute(db.select(UserSession).filter_by(token_hash=_hash(token)).options(
-        joinedload(UserSession.user).joinedload(User.customer))).scalar_one_or_none()
+    return db.session.execute(_current_row_statement(), {"token_hash": _hash(token)}).scalar_one_or_none()
 
 
 def is_alive(row, now):

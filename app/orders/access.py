@@ -18,6 +18,7 @@ import secrets
 from typing import NamedTuple
 
 import phonenumbers
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,7 +33,15 @@ class OrderState(NamedTuple):
     status: str
 
 
-_STATE = (Order.id, Order.version, Order.status)
+_orders, _customers = Order.__table__, Customer.__table__
+# The polled partials' reads, built once with bind parameters: SQLAlchemy then reuses their
+# compiled form straight away, where building the statement on every poll cost more than running it
+# (and columns of the table, not of the entity, skip the ORM's result set-up).
+_STATE_BY_ID = sa.select(_orders.c.id, _orders.c.version, _orders.c.status, _orders.c.link_nonce) \
+    .where(_orders.c.id == sa.bindparam("order_id"))
+_CUSTOMER_STATE = sa.select(_orders.c.id, _orders.c.version, _orders.c.status) \
+    .join_from(_orders, _customers, _customers.c.id == _orders.c.customer_id) \
+    .where(_customers.c.user_id == sa.bindparam("user_id"), _orders.c.number == sa.bindparam("number"))
 
 
 def tracking_options():
@@ -62,7 +71,7 @@ def customer_order(user, number, *, for_page=False, with_tracking=False):
 
 
 def customer_order_state(user, number):
-    row = db.session.execute(_owned(db.select(*_STATE), user).where(Order.number == number)).first()
+    row = db.session.execute(_CUSTOMER_STATE, {"user_id": user.id, "number": number}).first()
     return OrderState(*row) if row is not None else None
 
 
@@ -100,7 +109,7 @@ def order_for_token(token, *, with_tracking=False):
 
 def order_state_for_token(token):
     order_id, nonce = links.read_token(token)
-    row = db.session.execute(db.select(*_STATE, Order.link_nonce).where(Order.id == order_id)).first()
+    row = db.session.execute(_STATE_BY_ID, {"order_id": order_id}).first()
     if row is None or not _nonce_matches(row.link_nonce, nonce):
         raise links.InvalidLink()
     return OrderState(*row[:3])
