@@ -33,8 +33,13 @@ def serve():
     start_scheduler(app)
     host, port = app.config["HOST"], int(app.config["PORT"])
     print(f" * Posylka is serving on http://{host}:{port}/", flush=True)
+    # Behind a proxy the app's ProxyFix (PROXY_FIX_X_*) trusts exactly that many X-Forwarded-* values;
+    # waitress would otherwise delete those headers before the app sees them (its default without its
+    # own trusted_proxy), and every request would look like plain http from 127.0.0.1
+    proxied = any(int(app.config.get(f"PROXY_FIX_X_{name}", 0) or 0) for name in ("FOR", "PROTO", "HOST", "PORT",
+                                                                                 "PREFIX"))
     waitress.serve(app, host=host, port=port, threads=int(app.config.get("WAITRESS_THREADS", 8)),
-                   ident="posylka")
+                   ident="posylka", clear_untrusted_proxy_headers=not proxied)
     logging.getLogger("posylka").info("Posylka stopped")
 
 

@@ -55,3 +55,41 @@ def test_importing_the_entry_point_starts_no_thread(sqlite_template, tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+def test_behind_nginx_the_app_sees_the_visitors_address_and_https(sqlite_template, tmp_path):
+    """With PROXY_FIX_X_FOR/PROTO=1 (one nginx in front) the served app reads X-Forwarded-For and
+    -Proto: waitress must not delete them first. Else every visitor is 127.0.0.1 (one log-in throttle
+    for the whole shop) and every link the app builds from a request starts with http://."""
+    database = tmp_path / "shop.db"
+    shutil.copyfile(sqlite_template, database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", PORT=str(port), SCHEDULER_ENABLED="0",
+               SECRET_KEY="test-secret", LOG_LEVEL="INFO", LOG_FORMAT="json", PROXY_FIX_X_FOR="1",
+               PROXY_FIX_X_PROTO="1")
+    server = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    nginx = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "Host": "shop.example.com"}
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+                time.sleep(0.2)
+        # the request came over https: the answer says so (HSTS is only sent on https)
+        answer = requests.get(f"http://127.0.0.1:{port}/login", headers=nginx, timeout=5, allow_redirects=False)
+        assert answer.status_code == 200
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    access = [line for line in output.splitlines() if '"GET /login 200"' in line]
+    assert access and '"remote_addr": "203.0.113.7"' in access[0], output[-3000:]
+    assert "Strict-Transport-Security" in answer.headers, dict(answer.headers)
