@@ -53,7 +53,10 @@ def test_monthly_report_prints_on_a4_without_cutting_a_column(app, db, shop, liv
     try:
         page.goto(f"{live_server}/admin/analytics/monthly")
         expect(page.locator("h1")).to_contain_text("Місячний звіт")
+        page.screenshot(path=f"{output_dir}/monthly-report-1280.png", full_page=True)
         page.pdf(path=f"{output_dir}/monthly-report-a4.pdf", format="A4", print_background=True)
+        page.emulate_media(media="print")  # what the printer gets, seen at the laptop's width
+        page.screenshot(path=f"{output_dir}/monthly-report-print-1280.png", full_page=True)
         # the same layout as the PDF, at the printed page's width, to measure and to look at
         page.emulate_media(media="print")
         page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1100})
