@@ -222,84 +222,65 @@ def _offset_param(period):
     return f"{seconds:+d} seconds"
 
 
-def _delivered_with_promise(period):
-    """(order id, carrier, region, promised day, delivered local day) of orders delivered in the period."""
-    sql = f"""
-        SELECT d.order_id, o.delivery_carrier, o.delivery_region,
-               COALESCE(o.promised_date, (SELECT MAX(sh.scheduled_delivery_date) FROM shipments AS sh
-                                          WHERE sh.order_id = d.order_id)) AS promised,
-               {_local_day('d.delivered_at')} AS delivered_day
-        FROM (SELECT order_id, MAX(entered_at) AS delivered_at FROM order_stages
-              WHERE status = 'delivered' AND entered_at >= :start AND entered_at < :end GROUP BY order_id) AS d
-        JOIN orders AS o ON o.id = d.order_id"""
-    params = dict(period.params, offset=_offset_param(period), zone=current_app.config.get("TIMEZONE") or "UTC")
-    return db.session.execute(text(sql), params).all()
-
-
-def _as_date(value):
-    from datetime import date, datetime
-
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    return date.fromisoformat(str(value)[:10])
+def _punctuality_sql():
+    """Orders delivered in the period with the date they were promised (``orders.promised_date``, else the
+    carrier's latest date on a parcel) and whether they arrived by it (local day), aggregated in SQL."""
+    return f"""
+        WITH d AS (SELECT order_id, MAX(entered_at) AS delivered_at FROM order_stages
+                   WHERE status = 'delivered' AND entered_at >= :start AND entered_at < :end GROUP BY order_id),
+        promised AS (
+            SELECT d.order_id AS order_id, MAX(d.delivered_at) AS delivered_at, MAX(o.delivery_carrier) AS carrier,
+                   COALESCE(MAX(o.promised_date), MAX(sh.scheduled_delivery_date)) AS promised
+            FROM d JOIN orders AS o ON o.id = d.order_id LEFT JOIN shipments AS sh ON sh.order_id = d.order_id
+            GROUP BY d.order_id),
+        p AS MATERIALIZED (
+            SELECT order_id, carrier, CASE WHEN {_local_day('delivered_at')} <= promised THEN 1 ELSE 0 END AS ok
+            FROM promised WHERE promised IS NOT NULL)
+        SELECT 'carrier', carrier, COUNT(*), SUM(ok) FROM p GROUP BY carrier
+        UNION ALL
+        SELECT 'cause', COALESCE((SELECT e.rule FROM delivery_exceptions AS e WHERE e.order_id = p.order_id
+                                  AND e.rule <> 'low_score' ORDER BY e.found_at, e.id LIMIT 1), 'none'), COUNT(*), 0
+        FROM p WHERE ok = 0 GROUP BY 2"""
 
 
 def on_time(period):
-    """{"all": OnTimeRow, "carrier": [OnTimeRow], "late": [order ids]} for orders delivered in the period."""
-    overall = OnTimeRow("", 0, 0)
-    per_carrier, late = {}, []
-    for order_id, carrier, _region, promised, delivered_day in _delivered_with_promise(period):
-        promised, delivered_day = _as_date(promised), _as_date(delivered_day)
-        if promised is None:
-            continue
-        ok = delivered_day <= promised
-        row = per_carrier.setdefault(carrier, OnTimeRow(carrier, 0, 0))
-        for target in (overall, row):
-            target.delivered += 1
-            target.on_time += ok
-        if not ok:
-            late.append(order_id)
-    return {"all": overall, "carrier": sorted(per_carrier.values(), key=lambda r: (-r.delivered, r.key or "")),
-            "late": late}
+    """{"all": OnTimeRow, "carrier": [OnTimeRow], "late_causes": [(cause, n)]} for orders delivered in the
+    period that had a promised date."""
+    params = dict(period.params, offset=_offset_param(period), zone=current_app.config.get("TIMEZONE") or "UTC")
+    overall, carriers, late = OnTimeRow("", 0, 0), [], []
+    for dim, key, n, ok in db.session.execute(text(_punctuality_sql()), params).all():
+        if dim == "carrier":
+            carriers.append(OnTimeRow(key, int(n), int(ok or 0)))
+            overall.delivered += int(n)
+            overall.on_time += int(ok or 0)
+        else:
+            late.append((key, int(n)))
+    return {"all": overall, "carrier": sorted(carriers, key=lambda r: (-r.delivered, r.key or "")),
+            "late_causes": sorted(late, key=lambda item: (-item[1], item[0]))}
 
 
-def _first_rules(order_ids):
-    """{order id: the first Attention rule found for it}."""
-    out = {}
-    for start in range(0, len(order_ids), 500):
-        chunk = order_ids[start:start + 500]
-        if not chunk:
-            continue
-        marks = ", ".join(str(int(i)) for i in chunk)
-        for order_id, rule, _found in db.session.execute(text(
-                f"SELECT order_id, rule, found_at FROM delivery_exceptions WHERE order_id IN ({marks}) "
-                "AND rule <> 'low_score' ORDER BY found_at, id")).all():
-            out.setdefault(order_id, rule)
-    return out
+def returned_causes(period):
+    """[(cause, n)] for orders returned in the period: the first Attention rule found for each, else the
+    staff's return reason ("reason:<code>"), else "none"."""
+    rows = db.session.execute(text("""
+        SELECT COALESCE(
+                   (SELECT e.rule FROM delivery_exceptions AS e WHERE e.order_id = o.id AND e.rule <> 'low_score'
+                    ORDER BY e.found_at, e.id LIMIT 1),
+                   'reason:' || (SELECT e.reason_code FROM status_events AS e WHERE e.order_id = o.id
+                                 AND e.status = 'returned' AND e.reason_code IS NOT NULL
+                                 ORDER BY e.created_at DESC, e.id DESC LIMIT 1),
+                   'none') AS cause, COUNT(*)
+        FROM orders AS o
+        WHERE o.status = 'returned' AND o.status_changed_at >= :start AND o.status_changed_at < :end
+        GROUP BY 1"""), period.params).all()
+    return sorted(((cause, int(n)) for cause, n in rows), key=lambda item: (-item[1], item[0]))
 
 
-def causes(period, late_ids):
-    """{"late": [(cause, n)], "returned": [(cause, n)]}: causes by the first Attention rule of each order;
-    a returned order without one is counted under its staff reason ("reason:<code>") or "none"."""
-    returned = db.session.execute(text(
-        "SELECT o.id, (SELECT e.reason_code FROM status_events AS e WHERE e.order_id = o.id AND e.status = 'returned' "
-        "ORDER BY e.created_at DESC, e.id DESC LIMIT 1) FROM orders AS o WHERE o.status = 'returned' "
-        "AND o.status_changed_at >= :start AND o.status_changed_at < :end"), period.params).all()
-    rules = _first_rules(sorted(set(late_ids) | {row[0] for row in returned}))
-
-    def tally(keys):
-        counts = {}
-        for key in keys:
-            counts[key] = counts.get(key, 0) + 1
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-    return {
-        "late": tally(rules.get(order_id, "none") for order_id in late_ids),
-        "returned": tally(rules.get(order_id) or (f"reason:{reason}" if reason else "none")
-                          for order_id, reason in returned),
-    }
+def causes(period, punctual=None):
+    """{"late": [(cause, n)], "returned": [(cause, n)]}: a late order's cause is the first Attention rule
+    found for it (else "none"); a returned one's, that or its staff reason."""
+    punctual = punctual or on_time(period)
+    return {"late": punctual["late_causes"], "returned": returned_causes(period)}
 
 
 @dataclass
@@ -317,4 +298,4 @@ def build(period, orders_created):
     punctual = on_time(period)
     return KpiReport(messages=message_kpis(period), ab=ab_tests(period), views=tracking_views(period),
                      questions=questions(period, orders_created), ratings=ratings(period), on_time=punctual,
-                     causes=causes(period, punctual["late"]))
+                     causes=causes(period, punctual))
