@@ -13,7 +13,7 @@ from app.attention.models import DeliveryException
 from app.feedback.models import CustomerFeedback
 from app.notify.models import Notification
 from app.orders.models import StatusEvent
-from app.tracking.models import TrackingView
+from app.tracking.models import ProblemReport, TrackingView
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -88,6 +88,8 @@ def data(app, db, make_order):
         CustomerFeedback(order_id=o2.id, asked_at=datetime(2026, 3, 13), rating=2, answered_at=datetime(2026, 3, 14)),
         CustomerFeedback(order_id=o3.id, asked_at=datetime(2026, 3, 8)),  # not answered
         CustomerFeedback(order_id=o4.id, asked_at=datetime(2026, 2, 20), rating=1, answered_at=datetime(2026, 2, 21)),
+        ProblemReport(order_id=o2.id, message="Де посилка?", source="link", created_at=datetime(2026, 3, 11)),
+        ProblemReport(order_id=o3.id, message="Old", source="link", created_at=datetime(2026, 2, 11)),  # February
     ])
     db.session.commit()
     from app.analytics.stages import rebuild
@@ -135,10 +137,12 @@ def test_ab_test_rates_intervals_and_verdict(data):
 def test_views_and_questions_per_100_orders(data):
     views = kpis.tracking_views(MARCH)
     assert (views.views, views.orders, views.per_order) == (6, 2, 3.0)  # 3 + 2 + 1 on two orders
-    questions = kpis.questions(MARCH, 4)  # 3 questions, 4 orders created in March: 75 per 100
-    assert questions.total == 3 and questions.per_100 == 75.0
+    # 3 test questions and 1 "report a problem" in March (one in February), 4 orders created: 100 per 100
+    questions = kpis.questions(MARCH, 4)
+    assert questions.total == 4 and questions.per_100 == 100.0
     wismo.unregister_source("test_questions")
-    assert kpis.questions(MARCH, 4).per_100 is None  # nothing counted: no figure, not a zero
+    assert kpis.questions(MARCH, 4).per_100 == 25.0  # the problem report alone: 1 per 4 orders
+    assert kpis.questions(MARCH, 0).per_100 is None
 
 
 def test_ratings_per_carrier_and_region(data):
@@ -172,7 +176,7 @@ def test_the_analytics_page_shows_the_kpis(data, client, make_user, login):
     html = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
     assert 'data-figure="on-time-rate">33,3' in html or 'data-figure="on-time-rate">33.3' in html
     assert 'data-figure="views-per-order">3,0' in html or 'data-figure="views-per-order">3.0' in html
-    assert 'data-figure="questions-per-100">75,00' in html or 'data-figure="questions-per-100">75.00' in html
+    assert 'data-figure="questions-per-100">100,00' in html
     assert 'data-figure="rating-average">3,5' in html or 'data-figure="rating-average">3.5' in html
     assert 'data-better="b"' in html
 
