@@ -94,7 +94,7 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     # the customer asks for a return of a delivered order, and sees it on the timeline
     delivered = _order(db, make_order, customer.customer, "delivered")
     page.goto(f"{live_server}/orders/{delivered.number}")
-    page.get_by_text("Оформити повернення").click()
+    page.get_by_text("Оформити повернення", exact=True).click()
     page.fill("#return-reason", "Не підійшов розмір, потрібен M замість S")
     page.get_by_role("button", name="Надіслати запит на повернення").click()
     expect(page.locator(".flash-success")).to_contain_text("Запит на повернення надіслано")
