@@ -158,3 +158,38 @@ def test_a_return_waybill_of_another_order_is_refused_on_the_page(app, db, clien
     db.session.expire_all()
     assert db.session.get(ReturnCase, case.id).return_shipment_id is None
     assert other.id != order.id
+
+
+def test_staff_record_a_request_past_the_customers_days_and_the_signed_page_shows_it(app, db, client, delivered,
+                                                                                   make_user, login):
+    _user, order = delivered
+    with writing():
+        db.session.execute(db.update(StatusEvent).where(StatusEvent.order_id == order.id)
+                           .values(created_at=utcnow() - timedelta(days=30)))
+        db.session.commit()
+    shirt = _item(order, "SH-210")
+    staff = make_user("staff")
+    switch(client, login, staff)
+    page = client.get(f"/admin/returns/{order.number}").get_data(as_text=True)
+    assert "Записати запит клієнта" in page
+    response = client.post(f"/admin/returns/{order.number}/request",
+                           data={"kind": "return", "item": str(shirt.id), "reason": "defect", "comment": "Дзвонила"},
+                           follow_redirects=True)
+    assert "Запит записано." in response.get_data(as_text=True)
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    assert (case.opened_by, case.kind, case.reason) == ("staff", "return", "defect")
+
+
+def test_an_order_whose_every_item_came_back_is_returned_and_a_partial_one_stays_delivered(app, db, client, delivered,
+                                                                                         make_user, login):
+    _user, order = delivered
+    staff = make_user("staff")
+    switch(client, login, staff)
+    dress, shirt = _item(order, "DR-104"), _item(order, "SH-210")
+    client.post(f"/admin/returns/{order.number}/items/{dress.id}", data={"outcome": "returned", "reason": "defect"})
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == "delivered"  # a partial return is not "returned"
+    client.post(f"/admin/returns/{order.number}/items/{shirt.id}", data={"outcome": "returned", "reason": "defect"})
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.status == "returned" and order.history[-1].note == "Брак"

@@ -85,8 +85,9 @@ def answer(model, status=200, headers=None):
 
 def _visible_shipments(client):
     # the joined order fills shipment.order too: a page of shipments is one query, not one per row
-    return access.api_client_sees(db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order)),
-                                  client)
+    # a parcel coming back to the shop (app.returns) is not one of the order's shipments to the customer
+    return access.api_client_sees(db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order))
+                                  .where(Shipment.is_return.is_(False)), client)
 
 
 def _shipment_or_404(client, shipment_id):

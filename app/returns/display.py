@@ -75,6 +75,9 @@ class ReturnsView:
     original_number: str = ""
     original_url: str = ""
     carriers: list = field(default_factory=list)
+    #: Staff may record a request for the customer (delivered, some item still free; no day limit)
+    staff_can_open: bool = False
+    all_reasons: list = field(default_factory=list)
 
     @property
     def shown(self):
@@ -183,7 +186,9 @@ def returns_view(order, *, url_for_order=None, now=None):
     view = ReturnsView(order=order, items=items, cases=cases, can_request=can_request, rule_text=rule_text,
                        reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
                        totals_text=totals_text,
-                       carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"])
+                       carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"],
+                       staff_can_open=order.status == statuses.DELIVERED and any(i.free for i in items),
+                       all_reasons=[(code, str(services.REASONS[code])) for code in services.CUSTOMER_REASONS])
     if original is not None:
         view.original_number = original.order.number
         view.original_url = url_for_order(original.order) if url_for_order else ""

@@ -170,6 +170,19 @@ def set_outcome(order, item, outcome, *, source, reason=None, case=None):
     return row
 
 
+def follow_order_status(order, *, user=None):
+    """A delivered order all of whose items came back (refused or returned, none kept nor
+    exchanged) is returned; one that kept anything stays delivered (a partial return)."""
+    if order.status != statuses.DELIVERED or not order.items:
+        return None
+    if not all(i.outcome is not None and i.outcome.outcome in (REFUSED, RETURNED) for i in order.items):
+        return None
+    reasons = {i.outcome.reason for i in order.items if i.outcome.reason}
+    note = ", ".join(sorted(str(REASONS.get(r, r)) for r in reasons)) or str(OUTCOME_LABELS[RETURNED])
+    return lifecycle.change_status(order, statuses.RETURNED, source="staff" if user else "system", actor_user=user,
+                                   actor=getattr(user, "email", None), note=note)
+
+
 def _notify(order):
     """Tell the customer, by their channels, that their return or exchange moved on."""
     from app.notify import outbox
@@ -222,6 +235,7 @@ def return_parcel_arrived(parcel):
     for case in order.return_cases:
         if case.return_shipment_id == parcel.id and case.state == APPROVED:
             case.state, case.received_at = RECEIVED, now
+    follow_order_status(order)
     _notify(order)
 
 
@@ -451,6 +465,7 @@ def mark_received(order, case_id, *, user):
         raise ReturnRefused(_("Only an approved request can be marked as back at the shop."))
     case.state, case.received_at = RECEIVED, utcnow()
     record("order.return_received", "order", order.id, after={"case": case.id}, actor=user)
+    follow_order_status(order, user=user)
     _notify(order)
     return case
 
@@ -491,4 +506,8 @@ def set_item_outcome(order, item_id, outcome, *, user, reason=None):
     row = set_outcome(order, item, outcome, source="staff", reason=reason or None)
     record("order.item_outcome", "order", order.id, after={"item": item.id, "outcome": outcome}, actor=user)
     lifecycle.touch(order)
+    try:
+        follow_order_status(order, user=user)
+    except lifecycle.LifecycleError as error:
+        raise ReturnRefused(str(error))
     return row
