@@ -18,6 +18,7 @@ from app.orders.services import add_shipment
 from app.returns.models import ReturnCase
 from tests.conftest import PASSWORD, write_transaction
 from tests.e2e.test_tracking_browser import _log_in
+from tests.test_returns_analytics import data_set  # noqa: F401
 from tests.test_returns_carrier import ORIGINAL, PARTIAL, RETURN_NUMBER, np_replay  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -151,4 +152,23 @@ def test_a_customer_size_exchange_from_request_to_the_replacement_delivered(
     expect(page.locator("#returns .returns-link a")).to_have_text(order.number)
     page.screenshot(path=os.path.join(output_dir, "exchange-replacement-delivered-390.png"), full_page=True)
     staff_context.close()
+    context.close()
+
+
+def test_the_monthly_report_shows_return_rates_and_refusals(app, db, make_user, data_set, live_server, browser,  # noqa: F811
+                                                            output_dir):
+    from playwright.sync_api import expect
+
+    staff = make_user("staff")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="uk-UA")
+    page = context.new_page()
+    _staff_log_in(page, live_server, staff.email)
+    page.goto(f"{live_server}/admin/analytics/monthly?month=2026-11")
+    row = page.locator('#rates-product-size tr[data-key="DR-104 M"] td')
+    expect(row).to_have_text(["4", "2", "50 %", "1", "25 %", re.compile("Не підійшов розмір \\(2\\)")])
+    expect(page.locator('#refusals-carrier tr[data-key="meest"] td').last).to_have_text("100 %")
+    page.locator("#returns-by-item").scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(output_dir, "monthly-returns-1280.png"), full_page=True)
+    page.locator("#returns-by-item").screenshot(path=os.path.join(output_dir, "monthly-returns-section-1280.png"))
+    page.locator("#refusals").screenshot(path=os.path.join(output_dir, "monthly-refusals-section-1280.png"))
     context.close()
