@@ -507,3 +507,31 @@ def test_a_first_lookup_waits_for_other_writers_and_gives_the_same_link_as_later
     assert again.headers["Location"] == first.headers["Location"]
     db.session.expire_all()
     assert db.session.get(Order, order_id).link_nonce
+
+
+def test_staff_undo_a_customers_receipt_only_while_it_is_the_last_change(app, db, make_user, make_order, client,
+                                                                         login):
+    from app.audit import AuditLog
+
+    user, customer = _customer(make_user)
+    order = make_order(customer=customer, status="in_transit")
+    login(user.email)
+    client.post(f"/orders/{order.number}/received", data={"confirm": "yes"})
+    client.post("/logout")
+    staff = make_user("staff")
+    login(staff.email)
+    db.session.refresh(order)
+    # a stale form (the order changed since the page was read) is refused in words, nothing changes
+    stale = client.post(f"/admin/orders/{order.id}/undo-receipt", data={"version": order.version - 1})
+    assert stale.status_code == 409 and "змінив хтось інший" in stale.get_data(as_text=True)
+    done = client.post(f"/admin/orders/{order.id}/undo-receipt", data={"version": order.version, "note": "помилка"})
+    assert done.status_code == 302
+    db.session.refresh(order)
+    assert order.status == "in_transit" and order.history[-1].source == "staff" and order.history[-1].note == "помилка"
+    entry = db.session.execute(db.select(AuditLog).filter_by(action="order.undo_receipt")).scalar_one()
+    assert entry.actor_user_id == staff.id
+    # nothing left to undo: the last change is no longer the customer's confirmation
+    again = client.post(f"/admin/orders/{order.id}/undo-receipt", data={"version": order.version})
+    assert again.status_code == 409 and "Немає підтвердження клієнта" in again.get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.status == "in_transit"
