@@ -59,6 +59,24 @@ def test_a_name_with_line_breaks_from_the_api_adds_no_mail_header(app, db, clien
         _assert_one_clean_message(smtp)
 
 
+def test_a_name_with_line_breaks_from_a_staff_form_or_a_csv_import_is_one_line(app, db, make_user, client, login):
+    """The API is not the only way in: the staff form and a CSV import (a quoted cell may hold line breaks)
+    fold the name too, so it cannot become a header line later."""
+    login(make_user("staff").email)
+    assert client.post("/admin/orders/new", data={
+        "customer_name": EVIL_NAME, "customer_phone": "+380673334455", "delivery_city": "Одеса",
+        "items-0-name": "Футболка", "items-0-quantity": "1", "items-0-price": "450"}).status_code == 302
+    quoted = EVIL_NAME.replace('"', '""')
+    text = f'order_number,customer_name,item_name,item_price\nCSV-1,"{quoted}",Сукня,100\n'
+    assert client.post("/admin/orders/import", data={"file": (io.BytesIO(text.encode()), "orders.csv")},
+                       content_type="multipart/form-data").status_code == 200
+    people = db.session.execute(db.select(Customer.name, Customer.phone)).all()
+    assert len(people) == 2
+    for name, phone in people:
+        assert name.startswith("Olena Bcc: victim@evil.example") and not any(c in name for c in "\r\n\t")
+        assert phone is None or not any(c in phone for c in "\r\n\t")
+
+
 def test_a_name_stored_with_line_breaks_before_still_adds_no_mail_header(app, db, make_order):
     """Rows written before names were folded (or by any other way in) are made one line on the way out."""
     with SmtpServer() as smtp:

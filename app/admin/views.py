@@ -111,6 +111,8 @@ def bulk_status():
 def import_page():
     form = ImportForm()
     errors, result, stopped_at = None, None, None
+    if request.method == "POST":
+        db.session.commit()  # the log-in check's transaction holds SQLite's write lock: not while the file is read
     if form.validate_on_submit():
         data = form.file.data.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
