@@ -20,7 +20,8 @@ class BadQueryArg(BadRequest):
     def __init__(self, detail):
         super().__init__(detail)
         self.detail = detail
-        self.back = request.path  # the same list without any filter
+        # the same list without any filter (none for a file download such as export.csv)
+        self.back = None if "." in request.path.rsplit("/", 1)[-1] else request.path
 
 
 def _shown(value, limit=40):
