@@ -38,6 +38,7 @@ def scheduled_jobs(app):
     from app.carriers.sync import scheduled_sync
     from app.demo import keep_alive as demo_shop
     from app.feedback.services import scheduled_job as feedback_job
+    from app.notify.kpis import report_job as sms_reports_job
     from app.integrations.pull import pull_all as platform_orders
     from app.notify.alerts import job as shop_alerts
     from app.notify.channels.telegram import poll_job as telegram_updates
@@ -53,6 +54,7 @@ def scheduled_jobs(app):
         ("privacy-retention", retention_job, 24 * 3600),
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
         ("feedback-questions", feedback_job, 60 * int(app.config.get("FEEDBACK_CHECK_MINUTES", 60))),
+        ("sms-delivery-reports", sms_reports_job, 600),
         ("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))),
         # a long poll that waits up to TELEGRAM_POLL_SECONDS itself; returns at once while the bot is off
         ("telegram-updates", telegram_updates, 3),

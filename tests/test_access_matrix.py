@@ -50,6 +50,7 @@ ADMIN_PAGE = (LOGIN, 403, 403, 403, 200)
 ADMIN_ACTION = (LOGIN, 403, 403, 403, OK)
 SIGNED_LINK = (200, 200, 200, 200, 200)           # the signed token is the credential
 SIGNED_ACTION = (OK, OK, OK, OK, OK)
+WRONG_TOKEN = (404, 404, 404, 404, 404)            # a token signed for something else (here: a tracking link)
 API_READ = (API401, 404, 200, API401, API401)
 API_WRITE = (API401, 404, OK, API401, API401)
 
@@ -74,6 +75,14 @@ MATRIX = {
     ("POST", "/t/<token>/returns"): SIGNED_ACTION,
     ("POST", "/t/<token>/returns/<int:case_id>/waybill"): SIGNED_ACTION,
     ("POST", "/t/<token>/problem"): SIGNED_ACTION,
+    # the question after delivery and the message KPIs: their own signed tokens (a tracking token is refused;
+    # the pixel answers its image whatever the token, and counts only its own)
+    ("GET", "/feedback/<token>"): WRONG_TOKEN,
+    ("POST", "/feedback/<token>"): SIGNED_ACTION,
+    ("GET", "/m/o/<token>.gif"): SIGNED_LINK,
+    ("GET", "/m/c/<token>"): WRONG_TOKEN,
+    ("GET", "/m/reports/<provider>/<token>"): WRONG_TOKEN,
+    ("POST", "/m/reports/<provider>/<token>"): SIGNED_ACTION,
     # staff workspace
     ("GET", "/admin/orders/<int:order_id>"): STAFF_PAGE,
     ("POST", "/admin/orders/<int:order_id>"): STAFF_ACTION,
@@ -117,6 +126,8 @@ MATRIX = {
     ("POST", "/admin/notifications/templates/<kind>/<channel>/<language>"): ADMIN_ACTION,
     ("POST", "/admin/notifications/templates/<kind>/<channel>/<language>/preview"): ADMIN_ACTION,
     ("POST", "/admin/notifications/templates/<kind>/<channel>/<language>/reset"): ADMIN_ACTION,
+    ("GET", "/admin/notifications/templates/<kind>/<channel>/ab"): ADMIN_PAGE,
+    ("POST", "/admin/notifications/templates/<kind>/<channel>/ab"): ADMIN_ACTION,
     ("GET", "/admin/notifications/webhooks/<int:endpoint_id>"): ADMIN_PAGE,
     ("POST", "/admin/notifications/webhooks/<int:endpoint_id>"): ADMIN_ACTION,
     ("POST", "/admin/notifications/webhooks/<int:endpoint_id>/test"): ADMIN_ACTION,
@@ -234,7 +245,7 @@ def _world(app, db, make_user, make_order):
         "user_id": owner.id, "client_id": api_client.id, "notification_id": notification.id, "mail_id": mail.id,
         "endpoint_id": endpoint.id, "kind": "shipped", "channel": "email", "language": "uk", "code": "nova_poshta",
         "fmt": "json", "token": token, "exception_id": exception.id, "report_id": report.id, "platform": "magento",
-        "case_id": 1, "item_id": order.items[0].id,
+        "case_id": 1, "item_id": order.items[0].id, "provider": "smsapi",
     }
     unsubscribe = unsubscribe_token(owner.customer.id)
     sessions = {
@@ -269,7 +280,7 @@ def _url(rule, values, unsubscribe):
 
 
 def _check(response, expected, where):
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # an image (the open pixel) is not text
     assert "Traceback" not in body, where
     if expected == LOGIN:
         assert response.status_code == 302 and "/login" in response.headers["Location"], where

@@ -272,3 +272,56 @@ def test_retention_deletes_old_view_counts(tracked, db, make_order):
     counts = run(datetime(2030, 2, 1))
     assert counts["tracking_views"] == 1
     assert [v.day for v in db.session.query(TrackingView)] == [date(2030, 1, 5)]
+
+
+def test_turbosms_delivery_reports_are_asked_for(tracked, db, make_order, httpserver):
+    import json
+
+    from werkzeug import Response
+
+    from app import settings
+    from app.notify import kpis
+
+    seen = []
+
+    def handler(request):
+        seen.append(request.get_json())
+        return Response(json.dumps({"response_code": 0, "response_status": "OK", "response_result": [
+            {"message_id": "f83f8868", "response_code": 0, "status": "Delivered"},
+            {"message_id": "a1b2c3d4", "response_code": 0, "status": "Sent"}]}), content_type="application/json")
+
+    httpserver.expect_request("/message/status.json", method="POST").respond_with_handler(handler)
+    for key, value in {"SMS_PROVIDER": "turbosms", "TURBOSMS_API_URL": httpserver.url_for("/").rstrip("/"),
+                       "TURBOSMS_TOKEN": "tok-123"}.items():
+        settings.put(key, value, secret=key.endswith("TOKEN"))
+    order = make_order()
+    sent = datetime(2030, 1, 1, 9, 0)
+    db.session.execute(insert(Notification.__table__), [
+        dict(message(order, "sms", created=sent), provider_id="f83f8868"),
+        dict(message(order, "sms", created=sent), provider_id="a1b2c3d4")])
+    db.session.commit()
+    assert kpis.poll_turbosms(now=datetime(2030, 1, 1, 12, 0)) == 1
+    assert sorted(seen[0]["messages"]) == ["a1b2c3d4", "f83f8868"]
+    delivered = {r.provider_id: r.delivered_at for r in db.session.query(Notification).filter_by(channel="sms")}
+    assert delivered["f83f8868"] is not None and delivered["a1b2c3d4"] is None
+    # only the one still without a report is asked about next time
+    kpis.poll_turbosms(now=datetime(2030, 1, 1, 12, 10))
+    assert seen[1]["messages"] == ["a1b2c3d4"]
+
+
+def test_the_kpis_download_as_csv(data, client, make_user, login):
+    import csv
+    import io
+
+    login(make_user("staff").email)
+    response = client.get("/admin/analytics/kpis.csv?date_from=2026-03-01&date_to=2026-03-31")
+    assert response.mimetype == "text/csv" and "kpis-2026-03-01-2026-03-31.csv" in response.headers[
+        "Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    by = {(r["section"], r["item"]): r for r in rows}
+    assert (by[("on_time", "all")]["count"], by[("on_time", "all")]["successes"], by[("on_time", "all")]["share"]) == \
+        ("3", "1", "0.3333")
+    b = by[("ab_clicked", "email/in_transit/a")]
+    assert (b["count"], b["successes"], b["low"], b["high"], b["p"]) == ("100", "10", "0.0552", "0.1744", "0.00525")
+    assert by[("ratings", "all")]["share"] == "3.50" and by[("late_causes", "no_scan")]["count"] == "1"
+    assert by[("questions_per_100_orders", "all")]["share"] == "100.00"

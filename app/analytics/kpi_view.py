@@ -96,3 +96,51 @@ def context(report, channel_label, kind_label):
                 (label, n, str(n)) for label, n in causes["returned"]]),
         },
     }
+
+
+KPI_CSV_COLUMNS = ("section", "item", "count", "successes", "share", "low", "high", "p")
+
+
+def kpi_csv(report):
+    """The KPI sections as CSV rows (shares from 0 to 1; ``low``/``high`` the Wilson interval)."""
+    import io
+
+    from app.text import csv_writer
+
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(KPI_CSV_COLUMNS)
+
+    def r(value, digits=4):
+        return "" if value is None else f"{value:.{digits}f}"
+
+    on_time = report.on_time
+    writer.writerow(("on_time", "all", on_time["all"].delivered, on_time["all"].on_time, r(on_time["all"].rate)))
+    for row in on_time["carrier"]:
+        writer.writerow(("on_time_by_carrier", row.key or "", row.delivered, row.on_time, r(row.rate)))
+    for kind in ("late", "returned"):
+        for code, n in report.causes[kind]:
+            writer.writerow((f"{kind}_causes", code, n))
+    for row in report.messages:
+        item = f"{row.channel}/{row.template or ''}"
+        for outcome in ("delivered", "opened", "clicked"):
+            if row.channel in kpi_service.REPORTS[outcome]:
+                writer.writerow((f"messages_{outcome}", item, row.sent, getattr(row, outcome), r(row.rate(outcome))))
+    for test in report.ab:
+        for outcome, result in test.results.items():
+            for variant in ("a", "b"):
+                rate = result[variant]
+                low, high = rate.interval
+                writer.writerow((f"ab_{outcome}", f"{test.channel}/{test.template}/{variant}", rate.trials,
+                                 rate.successes, r(rate.value), r(low), r(high), r(result["p"], 5)))
+    writer.writerow(("tracking_views", "all", report.views.orders, report.views.views, r(report.views.per_order, 2)))
+    for source, n in report.questions.sources:
+        writer.writerow(("questions", source.name, report.questions.orders, n))
+    writer.writerow(("questions_per_100_orders", "all", report.questions.orders, report.questions.total,
+                     r(report.questions.per_100, 2)))
+    ratings = report.ratings
+    for dim, rows in (("all", [ratings["all"]]), ("carrier", ratings["carrier"]), ("region", ratings["region"])):
+        for row in rows:
+            writer.writerow((f"ratings_{dim}" if dim != "all" else "ratings", row.key or ("all" if dim == "all" else ""),
+                             row.asked, row.answered, r(row.average, 2), row.low))
+    return buffer.getvalue()

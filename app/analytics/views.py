@@ -55,6 +55,8 @@ def _view(report, csv_url, tables_open=False):
     from app.analytics import kpi_view, kpis
 
     kpi_context = kpi_view.context(kpis.build(report.period, report.orders_total), channel_label, kind_label)
+    kpi_context["kpi_csv_url"] = url_for("analytics.kpis_csv", date_from=report.period.first_day.isoformat(),
+                                         date_to=report.period.last_day.isoformat())
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
     stage_rows = [(statuses.label(s.key), s.count, _num(s.mean, HOUR), _num(s.median, HOUR), _num(s.p90, HOUR))
                   for s in report.stages]
@@ -266,3 +268,17 @@ def period_csv():
     return _csv_response(build_report(period), f"analytics-{period.first_day}-{period.last_day}")
 
 
+
+
+@bp.route("/kpis.csv")
+@staff_required
+def kpis_csv():
+    """The delivery and message KPIs of the period as CSV (``kpi_view.kpi_csv``)."""
+    from app.analytics import kpi_view, kpis
+
+    period, _error = _period_args()
+    report = build_report(period)
+    response = Response("\ufeff" + kpi_view.kpi_csv(kpis.build(period, report.orders_total)),
+                        mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="kpis-{period.first_day}-{period.last_day}.csv"'
+    return response

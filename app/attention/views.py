@@ -15,6 +15,16 @@ from app.extensions import db
 bp = Blueprint("attention", __name__, url_prefix="/admin/attention")
 
 
+def _rating_words(order_id):
+    """A low rating as the customer gave it: "2/5: their comment"."""
+    from app.feedback.services import for_order
+
+    feedback = for_order(order_id)
+    if feedback is None or feedback.rating is None:
+        return None
+    return f"{feedback.rating}/5" + (f": {feedback.comment}" if feedback.comment else "")
+
+
 def _rows(exceptions, days):
     """Everything a table row shows, computed here (no logic in the template)."""
     out = []
@@ -29,6 +39,7 @@ def _rows(exceptions, days):
             "tracking_number": shipment.tracking_number if shipment else "",
             "found": format_datetime(row.found_at, "short"),
             "notified": format_datetime(row.notified_at, "short") if row.notified_at else None,
+            "customer_words": _rating_words(order.id) if row.rule == "low_score" else None,
         })
     return out
 

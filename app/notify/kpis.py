@@ -154,6 +154,17 @@ def poll_turbosms(now=None, days=3):
     return record_delivered("sms", delivered, now)
 
 
+def report_job(_app):
+    """The scheduler's job: ask TurboSMS for the delivery reports it does not call back with."""
+    import logging
+
+    try:
+        poll_turbosms()
+    except Exception:  # a gateway that is away: the next run asks again
+        logging.getLogger(__name__).warning("TurboSMS delivery reports could not be read", exc_info=True)
+        db.session.rollback()
+
+
 def record_view(order_id, today=None):
     """Count one view of an order's tracking page (one row per order and day)."""
     if not tracking_on() or order_id is None:

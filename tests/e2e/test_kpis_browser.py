@@ -53,7 +53,7 @@ def test_kpi_charts_and_the_low_rating_on_a_wide_and_a_narrow_screen(app, db, da
 
             page.goto("/admin/attention/?rule=low_score")
             low = page.locator(f"tr:has-text('{data['o3'].number}')")
-            assert "Низька оцінка" in low.inner_text()
+            assert "Низька оцінка" in low.inner_text() and "1/5: Кур'єр не зателефонував" in low.inner_text()
             page.screenshot(path=f"{output_dir}/attention-low-score-{width}.png", full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(TOO_WIDE, width)
         finally:
