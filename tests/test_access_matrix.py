@@ -31,7 +31,7 @@ from app.notify.preferences import unsubscribe_token
 from app.orders.models import Customer, Order
 from app.settings import encrypt
 from app.orders.links import make_token
-from app.tracking.models import ProblemReport
+from app.tracking.models import OrderFollower, ProblemReport
 from tests.conftest import PASSWORD
 
 LOGIN = "login"  # redirected to the log-in page
@@ -72,6 +72,8 @@ MATRIX = {
     ("GET", "/widget/<token>/progress"): SIGNED_LINK,
     ("GET", "/notifications/unsubscribe/<token>"): SIGNED_LINK,
     ("POST", "/notifications/unsubscribe/<token>"): SIGNED_ACTION,
+    ("GET", "/follow/stop/<token>"): SIGNED_LINK,
+    ("POST", "/follow/stop/<token>"): SIGNED_ACTION,
     ("POST", "/t/<token>/returns"): SIGNED_ACTION,
     ("POST", "/t/<token>/returns/<int:case_id>/waybill"): SIGNED_ACTION,
     ("POST", "/t/<token>/problem"): SIGNED_ACTION,
@@ -83,6 +85,7 @@ MATRIX = {
     ("GET", "/m/c/<token>"): WRONG_TOKEN,
     ("GET", "/m/reports/<provider>/<token>"): WRONG_TOKEN,
     ("POST", "/m/reports/<provider>/<token>"): SIGNED_ACTION,
+    ("POST", "/t/<token>/follow"): SIGNED_ACTION,
     # staff workspace
     ("GET", "/admin/orders/<int:order_id>"): STAFF_PAGE,
     ("POST", "/admin/orders/<int:order_id>"): STAFF_ACTION,
@@ -237,7 +240,9 @@ def _world(app, db, make_user, make_order):
     sandbox_client, sandbox_secret = create_client("Sandbox", "read:shipments write:shipments", sandbox=True)
     exception = DeliveryException(order_id=order.id, rule="no_scan")
     report = ProblemReport(order=order, message="Посилка стоїть", source="customer")
-    db.session.add_all([notification, mail, endpoint, exception, report])
+    follower = OrderFollower(order=order, channel="email", address="friend@example.com", language="uk",
+                             consent_text="Я погоджуюся", token="matrix-follow-token")
+    db.session.add_all([notification, mail, endpoint, exception, report, follower])
     token = make_token(order)
     db.session.commit()
     values = {
@@ -272,6 +277,8 @@ def _url(rule, values, unsubscribe):
         values = {**values, "fmt": "csv"}
     if rule.startswith("/notifications/unsubscribe"):
         values = {**values, "token": unsubscribe}
+    if rule.startswith("/follow/stop"):
+        values = {**values, "token": "matrix-follow-token"}
     for name, value in values.items():
         for converter in ("", "int:"):
             path = path.replace(f"<{converter}{name}>", str(value))

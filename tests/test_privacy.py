@@ -17,7 +17,7 @@ from app.orders.models import CarrierEvent, Customer, Order, Shipment
 from app.privacy import registry, retention
 from app.privacy.registry import months_before
 from app.returns.models import ReturnCase
-from app.tracking.models import ProblemReport, ReturnRequest
+from app.tracking.models import OrderFollower, ProblemReport, ReturnRequest
 
 PERSONAL = {
     "name": "Зоряна Унікальна-Тестова",
@@ -33,6 +33,7 @@ PERSONAL = {
     "payload": "Recipient Zoryana Unikalna",
     "return_reason": "Зоряні не підійшов розмір рукава",
     "problem": "Зоряна чекає посилку вже тиждень",
+    "follower": "zoryana.mama@example.com",
     "push_endpoint": "https://push.example/zoryana-secret-endpoint",
     "telegram_chat": "918273645501",
 }
@@ -56,6 +57,8 @@ def _seed_customer(db, make_user, make_order, staff):
     db.session.add(ReturnCase(order_id=order.id, kind="exchange", state="requested", reason="wrong_size",
                               comment=PERSONAL["return_reason"], opened_by="customer"))
     db.session.add(ProblemReport(order_id=order.id, message=PERSONAL["problem"], source="customer"))
+    db.session.add(OrderFollower(order_id=order.id, channel="email", address=PERSONAL["follower"], language="uk",
+                                 consent_text="Я погоджуюся", token="follow-token-zoryana"))
     db.session.add(NotificationPreference(customer_id=customer.id, email_enabled=True, email_consent_at=utcnow()))
     db.session.add(PlatformCustomer(platform="woocommerce", external_id="17", customer_id=customer.id))
     db.session.add(PushSubscription(customer_id=customer.id, endpoint=PERSONAL["push_endpoint"],
@@ -206,6 +209,7 @@ EXPORT_ALLOW_LIST = {
     "return_cases": {"order_id", "kind", "state", "reason", "comment", "staff_message", "created_at", "refund_amount",
                      "refund_method", "refund_date"},
     "problem_reports": {"order_id", "message", "created_at"},
+    "order_followers": {"order_id", "channel", "address", "consent_at", "consent_text", "unsubscribed_at"},
 }
 #: What the shop holds about its own systems and staff around the same customer: never exported.
 SHOP_ONLY = {
@@ -258,7 +262,8 @@ def test_export_holds_exactly_the_subjects_data(app, db, make_user, make_order, 
     for value in (*SHOP_ONLY.values(), staff.email, "whsec_"):
         assert value not in text_, value
     assert {row["channel"] for row in tables["notifications"]} == {"email", "push", "inapp"}
-    assert {row["recipient"] for row in tables["notifications"]} == {PERSONAL["email"], PERSONAL["push_endpoint"], None}
+    assert {row["recipient"] for row in tables["notifications"]} == {PERSONAL["email"], PERSONAL["push_endpoint"],
+                                                                     PERSONAL["follower"], None}
     assert tables["orders"][0]["number"] == order.number
     assert db.session.query(AuditLog).filter_by(action="privacy.export", object_id=str(customer.id)).count() == 1
 

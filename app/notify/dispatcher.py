@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
 
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session, selectinload
@@ -160,8 +160,19 @@ def _compose(row, cache, prefs):
         job.context = {"language": current_app.config["DEFAULT_LANGUAGE"],
                        "shop_name": current_app.config.get("SHOP_NAME", "Posylka")}
         return job
+    # someone following this one order without an account (app.tracking.follow): their own consent
+    # and their own unsubscribe link, not the customer's channel choices
+    follower = None
+    if row.channel in ("email", "sms") and row.order_id is not None:
+        from app.tracking.follow import follower_of
+
+        follower = follower_of(row.order_id, row.channel, row.recipient or "")
+        if follower is not None and not follower.active:
+            job.skip_reason = skips.CHANNEL_OFF
+            return job
     pref = prefs.get(row.customer_id)
-    if pref is not None and row.channel in preferences.CUSTOMER_CHANNELS and not getattr(pref, f"{row.channel}_enabled"):
+    if follower is None and pref is not None and row.channel in preferences.CUSTOMER_CHANNELS \
+            and not getattr(pref, f"{row.channel}_enabled"):
         job.skip_reason = skips.CHANNEL_OFF
         return job
     order = row.order
@@ -198,6 +209,8 @@ def _compose(row, cache, prefs):
                 log.exception("variant b of %s/%s/%s failed; sending variant a", kind, row.channel, language)
                 job.variant = "a"
         job.context = dict(context, language=language)
+        if follower is not None:
+            job.context["unsubscribe_url"] = url_for("tracking.unfollow", token=follower.token, _external=True)
         if measured and row.channel == "email" and kpis.pixel_on():
             job.context["open_pixel_url"] = kpis.open_pixel_url(row.id)
     return job

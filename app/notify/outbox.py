@@ -98,6 +98,7 @@ def enqueue_many(changes, *, now=None):
                             break
                 if queued and change.channels is not None:
                     break  # asked once, on one channel
+            plan.followers_of(change, customer, event_id)
         plan.webhooks(change, customer, event_id)
         plan.platform(change, event_id)
     return plan.write()
@@ -121,6 +122,9 @@ class _Plan:
                 channel.prefetch(list(customers.values()))
                 self.channels.append(channel)
         self._wants = {}
+        from app.tracking.follow import active_followers
+
+        self.followers = active_followers(order_ids) if self.channels else {}
         self.window = timedelta(seconds=rules.setting_int("NOTIFY_MERGE_SECONDS", 120))
         self.max_attempts = rules.setting_int("NOTIFY_MAX_ATTEMPTS", 8)
         self.cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
@@ -200,9 +204,10 @@ class _Plan:
         if change.kind == "status":
             self.open[key] = row
 
-    def customer_message(self, change, customer, channel, recipient, skip_reason, event_id):
+    def customer_message(self, change, customer, channel, recipient, skip_reason, event_id, follower=False):
         recipient = (recipient or "")[:500]
-        if skip_reason is None and not self._enabled(customer.id, channel.name):
+        # a follower agreed for this order on its own: the customer's channel choices are not theirs
+        if skip_reason is None and not follower and not self._enabled(customer.id, channel.name):
             skip_reason = skips.CHANNEL_OFF
         key = (change.order.id, channel.name, recipient)
         if skip_reason is None and change.kind == "status":
@@ -229,6 +234,17 @@ class _Plan:
         if state == QUEUED and change.kind == "status":
             self.open[key] = row
         return state == QUEUED
+
+    def followers_of(self, change, customer, event_id):
+        """What the customer gets on e-mail or SMS, also to the people following this one order
+        without an account (``app.tracking.follow``); an address the customer has is not sent twice."""
+        for follower in self.followers.get(change.order.id, ()):
+            channel = next((c for c in self.channels_for(change) if c.name == follower.channel), None)
+            if channel is None or not self.wants(channel, change.kind if change.kind in NOTICE_KINDS else change.status):
+                continue
+            if follower.address in {recipient for recipient, _skip in channel.recipients(customer, change.order)}:
+                continue
+            self.customer_message(change, customer, channel, follower.address, None, event_id, follower=True)
 
     def sms_held_back(self, customer):
         """The customer chose "messenger, else SMS"."""

@@ -17,7 +17,7 @@ from app.notify.models import (
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent
 from app.privacy.registry import PersonalData, register
 from app.returns.models import ReturnCase
-from app.tracking.models import ProblemReport, ReturnRequest
+from app.tracking.models import OrderFollower, ProblemReport, ReturnRequest
 
 
 def _order_ids(customer):
@@ -56,8 +56,16 @@ def _messages_to(customer):
 #
 # Order matters for erasure: rows found through the customer's e-mail go before the customer row is
 # blanked, and sessions go before the user row they hang on.
-register(PersonalData(DevMail, lambda c: db.select(DevMail).where(DevMail.recipient == c.email).order_by(DevMail.id),
-                      erase="delete"))
+def _followers_emails(customer):
+    """The addresses following the customer's orders by e-mail (app.tracking.follow)."""
+    return db.select(OrderFollower.address).where(OrderFollower.order_id.in_(_order_ids(customer)),
+                                                  OrderFollower.channel == "email")
+
+
+# (the dev mailbox goes before the followers: it finds their mails through them)
+register(PersonalData(DevMail, lambda c: db.select(DevMail).where(
+    or_(DevMail.recipient == c.email, DevMail.recipient.in_(_followers_emails(c)))).order_by(DevMail.id),
+    erase="delete"))
 register(PersonalData(Notification, lambda c: db.select(Notification).where(Notification.id.in_(_notifications(c)))
                       .order_by(Notification.id), export_rows=_messages_to,
                       export=("id", "order_id", "channel", "kind", "status", "recipient", "subject", "body",
@@ -81,6 +89,10 @@ register(PersonalData(ReturnCase, lambda c: db.select(ReturnCase).where(ReturnCa
                       .order_by(ReturnCase.id),
                       export=("order_id", "kind", "state", "reason", "comment", "staff_message", "created_at",
                               "refund_amount", "refund_method", "refund_date")))
+# people following an order without an account: their address goes with the customer's data
+register(PersonalData(OrderFollower, lambda c: db.select(OrderFollower).where(OrderFollower.order_id.in_(_order_ids(c)))
+                      .order_by(OrderFollower.id), erase="delete",
+                      export=("order_id", "channel", "address", "consent_at", "consent_text", "unsubscribed_at")))
 # "report a problem": the customer's words, exported and erased with them
 register(PersonalData(ProblemReport, lambda c: db.select(ProblemReport).where(ProblemReport.order_id.in_(_order_ids(c)))
                       .order_by(ProblemReport.id), erase="delete", export=("order_id", "message", "created_at")))

@@ -40,3 +40,29 @@ class ProblemReport(db.Model):
 
     order = db.relationship("Order", backref=db.backref("problem_reports", cascade="all, delete-orphan",
                                                         order_by="ProblemReport.id", lazy="select"))
+
+
+class OrderFollower(db.Model):
+    """Someone following one order by e-mail or SMS from its public pages, without an account: the
+    consent is recorded (when, in which words and language), and the follow ends with one click."""
+
+    __tablename__ = "order_followers"
+    __table_args__ = (db.UniqueConstraint("order_id", "channel", "address", name="uq_order_followers_address"),)
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = db.Column(db.String(10), nullable=False)  # email, sms
+    address = db.Column(db.String(254), nullable=False, info={"personal": True})
+    language = db.Column(db.String(5), nullable=False, default="uk")
+    #: when and to what the person agreed (the statement shown next to the box, in their language)
+    consent_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    consent_text = db.Column(db.String(500), nullable=False)
+    #: the one-click unsubscribe link's secret
+    token = db.Column(db.String(43), nullable=False, unique=True)
+    unsubscribed_at = db.Column(db.DateTime)
+
+    order = db.relationship("Order", backref=db.backref("followers", cascade="all, delete-orphan",
+                                                        order_by="OrderFollower.id", lazy="select"))
+
+    @property
+    def active(self):
+        return self.unsubscribed_at is None

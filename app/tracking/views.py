@@ -10,17 +10,18 @@ from markupsafe import Markup
 
 from app.carriers import carrier_name
 from app.etags import conditional
-from app.extensions import db, limiter
+from app.extensions import csrf, db, limiter
 from app.htmx import is_partial_request
 from app.notify import kpis
 from app.orders import access, links, statuses
-from app.tracking import branding, help, presenters, services
+from app.tracking import branding, follow, help, presenters, services
 from app.tracking.forms import LookupForm
 
 bp = Blueprint("tracking", __name__)
 
 #: Endpoints that carry a signed token in their URL: no referrer leaves them, no robot indexes them.
-TOKEN_ENDPOINTS = {"tracking.signed", "tracking.signed_progress", "tracking.signed_problem", "tracking.widget",
+TOKEN_ENDPOINTS = {"tracking.signed", "tracking.signed_progress", "tracking.signed_problem", "tracking.signed_follow",
+                   "tracking.unfollow", "tracking.widget",
                    "tracking.widget_progress"}
 
 
@@ -40,6 +41,11 @@ def tracking_help():
     from app.i18n import select_locale
 
     return {"contact": help.contact(), "faq": help.faq(select_locale())}
+
+
+@bp.app_template_global("follow_consent")
+def follow_consent():
+    return follow.consent_statement()
 
 
 @bp.app_template_global("carrier_name")
@@ -154,6 +160,41 @@ def signed_problem(token):
         db.session.commit()
         flash(_("Thank you. The shop has your message and will get back to you."), "success")
     return redirect(url_for("tracking.signed", token=token, **_lang_args()) + "#help")
+
+
+@bp.route("/t/<token>/follow", methods=["POST"])
+@limiter.limit("20 per hour")
+def signed_follow(token):
+    """E-mail or SMS updates for this one order, without an account (consent recorded)."""
+    from app.i18n import select_locale
+
+    try:
+        order = access.order_for_token(token)
+    except links.InvalidLink:
+        return _invalid_link()
+    try:
+        follow.follow(order, request.form.get("channel", ""), request.form.get("address"),
+                      consent=request.form.get("consent") == "yes", language=select_locale())
+    except follow.FollowRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Done: you will get the news about this order. Every message has a link to stop them."), "success")
+    return redirect(url_for("tracking.signed", token=token) + "#follow")
+
+
+@bp.route("/follow/stop/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the secret in the link is the credential; mail clients POST here for one-click unsubscribe
+def unfollow(token):
+    row = follow.follower_for_token(token)
+    if row is None:
+        return render_template("tracking/unfollow.html", invalid=True), 404
+    if request.method == "POST":
+        follow.unfollow(row)
+        db.session.commit()
+        return render_template("tracking/unfollow.html", done=True, row=row)
+    return render_template("tracking/unfollow.html", row=row, token=token)
 
 
 @bp.route("/t/<token>/progress")

@@ -111,6 +111,8 @@ class EmailChannel(Channel):
         # a message to the shop's admins (an alert) has no customer to unsubscribe
         unsubscribe = url_for("notify.unsubscribe", token=preferences.unsubscribe_token(notification.customer_id),
                               _external=True) if notification.customer_id is not None else None
+        if context.get("unsubscribe_url"):  # someone following this one order: their link ends that follow only
+            unsubscribe = context["unsubscribe_url"]
         subject = message.subject or context.get("order_number", "")
         headers = {
             "Subject": subject,

@@ -1,0 +1,85 @@
+"""Follow one order without an account: the signed-link page offers e-mail or SMS updates for that
+order, the consent is recorded, the follower gets what the customer gets on that channel, and one
+click on the link in any message stops it."""
+import sys
+from pathlib import Path
+
+from app import settings
+from app.notify.dispatcher import dispatch
+from app.notify.models import DevMail, Notification
+from app.orders import lifecycle, links
+from app.tracking.models import OrderFollower
+
+sys.path.insert(0, str(Path(__file__).parent))
+from notify_servers import later  # noqa: E402
+
+
+def _quiet(db):
+    settings.put("NOTIFY_MERGE_SECONDS", "0")
+    settings.put("NOTIFY_QUIET_HOURS", "-")
+    settings.put("PUBLIC_URL", "https://shop.example")
+    db.session.commit()
+
+
+def test_a_guest_follows_one_order_by_email_and_stops_with_one_click(app, db, make_order, client):
+    _quiet(db)
+    order = make_order(status="shipped")
+    token = links.make_token(order)
+    db.session.commit()
+    page = client.get(f"/t/{token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Get the news about this order" in page and 'name="consent"' in page
+
+    refused = client.post(f"/t/{token}/follow", data={"channel": "email", "address": "mama@example.com"},
+                          headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "Tick the box to agree" in refused.get_data(as_text=True)
+    assert db.session.query(OrderFollower).count() == 0
+    bad = client.post(f"/t/{token}/follow", data={"channel": "email", "address": "not-an-address", "consent": "yes"},
+                      headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "Enter an e-mail address" in bad.get_data(as_text=True)
+
+    done = client.post(f"/t/{token}/follow", data={"channel": "email", "address": "Mama@Example.com ",
+                                                   "consent": "yes"}, headers={"Accept-Language": "uk"},
+                       follow_redirects=True)
+    assert "ви отримуватимете новини про це замовлення" in done.get_data(as_text=True)
+    follower = db.session.query(OrderFollower).one()
+    assert (follower.address, follower.channel, follower.language) == ("mama@example.com", "email", "uk")
+    assert follower.consent_at and follower.consent_text.startswith("Я погоджуюся")
+
+    lifecycle.change_status(order, "in_transit", source="staff")
+    db.session.commit()
+    queued = db.session.query(Notification).filter_by(order_id=order.id, recipient="mama@example.com").all()
+    assert [n.status for n in queued] == ["in_transit"]
+    result = dispatch(now=later())
+    db.session.expire_all()
+    sent = db.session.query(Notification).filter_by(order_id=order.id, recipient="mama@example.com").one()
+    assert sent.state == "sent", (result, sent.state, sent.last_error, sent.skip_reason)
+    mail = db.session.query(DevMail).filter_by(recipient="mama@example.com").one()
+    stop = f"https://shop.example/follow/stop/{follower.token}"
+    assert stop in mail.html_body and "notifications/unsubscribe" not in mail.html_body
+
+    path = stop.replace("https://shop.example", "")
+    assert "Stop the messages" in client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200  # no CSRF: one click
+    db.session.refresh(follower)
+    assert follower.unsubscribed_at is not None
+    lifecycle.change_status(order, "delivered", source="staff")
+    db.session.commit()
+    assert db.session.query(Notification).filter_by(order_id=order.id, recipient="mama@example.com").count() == 1
+    assert client.get("/follow/stop/forged").status_code == 404
+
+
+def test_the_customers_own_address_is_not_sent_twice(app, db, make_order, client):
+    _quiet(db)
+    order = make_order(status="shipped")
+    token = links.make_token(order)
+    db.session.commit()
+    answer = client.post(f"/t/{token}/follow", data={"channel": "email", "address": order.customer.email.upper(),
+                                                     "consent": "yes"}, headers={"Accept-Language": "en"},
+                         follow_redirects=True)
+    assert "This address already gets the news about this order." in answer.get_data(as_text=True)
+    assert db.session.query(OrderFollower).count() == 0
+    lifecycle.change_status(order, "in_transit", source="staff")
+    db.session.commit()
+    to_customer = db.session.query(Notification).filter_by(order_id=order.id, recipient=order.customer.email,
+                                                           status="in_transit").count()
+    assert to_customer == 1
