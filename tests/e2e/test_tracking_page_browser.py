@@ -207,3 +207,51 @@ def test_an_order_number_without_contact_or_an_unknown_tracking_number_asks_for_
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and "Enter the phone number or e-mail." in html
         assert "Олена Коваль" not in html
+
+
+def test_help_follow_pictures_and_the_shops_brand_on_the_signed_page(app, db, make_user, make_order, live_server,
+                                                                     browser, output_dir):
+    """On a phone, a guest with the order's link: the shop's name and (adjusted) colour, the items
+    with a picture or a placeholder, follows the order by e-mail and reports a problem."""
+    from playwright.sync_api import expect
+
+    from app import settings
+    from app.orders import links
+    from app.tracking import branding
+    from app.tracking.models import OrderFollower, ProblemReport
+
+    user, order = travelling_order(db, make_user, make_order)
+    with write_transaction(db):
+        settings.put("SHOP_NAME", "Льон і Вовна")
+        settings.put("SHOP_EMAIL", "shop@example.com")
+        branding.save("#ffcc00", "#ffffff")  # too light: the pages use a readable shade of it
+        order.items[0].image_url = f"{live_server}/static/favicon.svg"
+        token = links.make_token(order)
+        db.session.commit()
+    used = branding.readable_on("#ffcc00")
+    context = browser.new_context(viewport=PHONE, locale="uk-UA")
+    page = context.new_page()
+    page.goto(f"{live_server}/t/{token}")
+    expect(page.locator(".brand-name")).to_have_text("Льон і Вовна")
+    rgb = "rgb({}, {}, {})".format(*(int(used[i:i + 2], 16) for i in (1, 3, 5)))
+    expect(page.locator(".brand-name")).to_have_css("color", rgb)
+    expect(page.locator(".item-picture").first).to_have_attribute("src", f"{live_server}/static/favicon.svg")
+    expect(page.locator(".item-placeholder")).to_have_count(1)
+
+    page.fill("#follow-address", "mama@example.com")
+    page.get_by_label("Я погоджуюся отримувати повідомлення").check()
+    page.get_by_role("button", name="Стежити за замовленням").click()
+    expect(page.locator(".flash-success")).to_contain_text("ви отримуватимете новини про це замовлення")
+    page.get_by_text("Повідомити про проблему").click()
+    page.fill("#problem-message", "Посилка стоїть у Вінниці вже тиждень")
+    page.get_by_role("button", name="Надіслати в магазин").click()
+    expect(page.locator(".flash-success")).to_contain_text("Магазин отримав ваше повідомлення")
+    expect(page.get_by_role("link", name="shop@example.com")).to_have_attribute("href", "mailto:shop@example.com")
+    page.get_by_text("Що означає «у пункті видачі»?").click()
+    expect(page.locator(".faq-item[open] p")).to_contain_text("чекає на вас")
+    page.screenshot(path=os.path.join(output_dir, "signed-help-uk-360.png"), full_page=True)
+    db.session.expire_all()
+    assert [f.address for f in db.session.query(OrderFollower).filter_by(order_id=order.id)] == ["mama@example.com"]
+    assert [r.message for r in db.session.query(ProblemReport).filter_by(order_id=order.id)] == [
+        "Посилка стоїть у Вінниці вже тиждень"]
+    context.close()
