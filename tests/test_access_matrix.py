@@ -28,9 +28,9 @@ from app.auth.models import User
 from app.auth.sessions import UserSession
 from app.notify.models import DevMail, Notification, WebhookEndpoint
 from app.notify.preferences import unsubscribe_token
+from app.orders.links import make_token
 from app.orders.models import Customer, Order
 from app.settings import encrypt
-from app.orders.links import make_token
 from app.tracking.models import OrderFollower, ProblemReport
 from tests.conftest import PASSWORD
 

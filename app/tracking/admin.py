@@ -6,8 +6,7 @@ from flask_login import current_user
 from app.audit import record
 from app.auth import admin_required, staff_required
 from app.extensions import db
-from app.orders import access
-from app.orders import links
+from app.orders import access, links
 from app.orders.models import Order
 from app.tracking import branding, help
 from app.tracking.forms import BrandingForm, HelpForm

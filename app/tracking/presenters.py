@@ -9,7 +9,7 @@ status and flags) and where it happened, with the carrier's own words one tap aw
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
