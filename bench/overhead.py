@@ -30,9 +30,9 @@ from bench import dataset  # noqa: E402
 
 def _app(url):
     from app import create_app, logs
+    from bench.serve import APP_CONFIG
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024})
+    app = create_app(dict(APP_CONFIG, SQLALCHEMY_DATABASE_URI=url))
     logs.configure(app, stream=open(os.devnull, "w"), queued=True)
 
     @app.route("/bench/bare")

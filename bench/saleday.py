@@ -63,9 +63,8 @@ def prepare(url):
     build(url, ORDERS, quiet=True)
     from app.auth.services import create_user
     from app.extensions import db
-    from app.orders import statuses
+    from app.orders import links, statuses
     from app.orders.models import Order
-    from app.orders import links
 
     app = _app(url)
     with app.app_context():
@@ -289,14 +288,14 @@ def make_watchers(watched, cookies, n):
     return watchers
 
 
-def run(database, levels, seconds, sync_level):
+def run(database, levels, seconds, sync_level, processes=None):
     workdir = tempfile.mkdtemp(prefix="posylka-saleday-")
     if database == "sqlite":
-        url, processes = f"sqlite:///{workdir}/saleday.db", 1
+        url, processes = f"sqlite:///{workdir}/saleday.db", processes or 1
     else:
         from config import database_url
 
-        url, processes = database_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)), 2
+        url, processes = database_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)), processes or 2
         _recreate_postgres(url)
     print(f"== sale day on {database} ({processes} serving process{'es' if processes > 1 else ''}): building "
           f"{ORDERS:,} orders", flush=True)
@@ -393,10 +392,11 @@ def main():
     parser.add_argument("--levels", default="1000,2000,3000,4000,5000")
     parser.add_argument("--seconds", type=int, default=30, help="measured seconds per level")
     parser.add_argument("--sync-level", type=int, help="watchers during the sync (default: the largest served N)")
+    parser.add_argument("--processes", type=int, help="serving processes (default: 1 on SQLite, 2 on PostgreSQL)")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    report = [run(database, levels, args.seconds, args.sync_level) for database in databases]
+    report = [run(database, levels, args.seconds, args.sync_level, args.processes) for database in databases]
     print("\n" + json.dumps(report, indent=1, default=str))
     targets = {"sqlite": 3000, "postgresql": 5000}
     failures = [f"{r['database']}: largest N with p99 < {P99_LIMIT_MS} ms is {r['largest_n']:,} (target "

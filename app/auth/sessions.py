@@ -145,10 +145,10 @@ def drop_login():
 
 def check_request(now=None):
     """Before each request: a log-in without a live session row is dropped."""
-    now = now or utcnow()
     user_id = session.get("_user_id")
     if not user_id:
         return
+    now = now or utcnow()
     row = current_row()
     # Held for the request: the identity map is weak, and the user loaded with the row must
     # still be there when Flask-Login's user loader asks for it.
