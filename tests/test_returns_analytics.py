@@ -88,3 +88,22 @@ def test_the_monthly_report_shows_them(app, db, client, data_set, make_user, log
     refusals = page[page.index('id="refusals-carrier"'):]
     meest = refusals[refusals.index('data-key="meest"'):][:300]
     assert "100 %" in meest
+
+
+def test_the_monthly_csv_carries_them(app, db, client, data_set, make_user, login):
+    import csv
+    import io
+
+    staff = make_user("staff")
+    login(staff.email)
+    text = client.get("/admin/analytics/monthly.csv?month=2026-11&section=returns-items").get_data(as_text=True)
+    rows = {(r["section"], r["item"]): r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    dress_m = rows[("returns_by_product_size", "DR-104 M")]
+    assert (dress_m["count"], dress_m["late"], dress_m["share"]) == ("4", "2", "0.5")
+    assert rows[("exchanges_by_product_size", "DR-104 M")]["share"] == "0.25"
+    assert not any(section.startswith("refusals") for section, _item in rows)
+    text = client.get("/admin/analytics/monthly.csv?month=2026-11&section=refusals").get_data(as_text=True)
+    rows = {(r["section"], r["item"]): r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert (rows[("refusals_by_carrier", "nova_poshta")]["count"], rows[("refusals_by_carrier", "nova_poshta")]["late"]) \
+        == ("3", "1")
+    assert rows[("refusals_by_region", "Одеська")]["share"] == "1.0"

@@ -181,6 +181,10 @@ CSV_SECTIONS = {
     "returns": ("returns", "return_reasons"),
     "latency": ("minutes_event_to_status_by_carrier", "minutes_status_to_message_by_carrier_channel"),
     "messages": ("messages_sent", "messages_failed", "messages_skipped", "messages_waiting"),
+    # app/returns: return and exchange rates by item, refusals at the pickup point
+    "returns-items": ("returns_by_product_size", "returns_by_product", "returns_by_size", "exchanges_by_product_size",
+                      "exchanges_by_product", "exchanges_by_size", "return_reasons_by_item"),
+    "refusals": ("refusals_by_carrier", "refusals_by_region"),
 }
 
 
@@ -242,6 +246,10 @@ def report_csv(report, section=None):
     for carrier, channel, row in report.latency["message"]:
         out.writerow(("minutes_status_to_message_by_carrier_channel", f"{carrier or ''}/{channel}", row.count,
                       r(row.mean, MINUTE), r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
+    from app.returns.analytics import csv_rows as return_rows
+
+    for row in return_rows(report.period):
+        out.writerow(row)
     return buffer.getvalue()
 
 

@@ -133,3 +133,25 @@ def build(period):
         refusals_by_carrier=sorted(by_carrier.values(), key=lambda r: (-r.parcels, r.label)),
         refusals_by_region=sorted(by_region.values(), key=lambda r: (-r.parcels, r.label)),
         items=totals.total, back=totals.back, exchanged=totals.exchanged)
+
+
+def csv_rows(period):
+    """The figures as rows of the analytics CSV (``section, item, count, mean, median, late, share``:
+    what came back in the ``late`` column, its share from 0 to 1 in ``share``)."""
+    result = build(period)
+
+    def share(value):
+        return "" if value is None else round(value, 4)
+
+    for section, rows in (("returns_by_product_size", result.by_product_size), ("returns_by_product", result.by_product),
+                          ("returns_by_size", result.by_size)):
+        for r in rows:
+            yield (section, " ".join(r.key).strip(), r.total, "", "", r.back, share(r.back_share))
+            yield (section.replace("returns_", "exchanges_"), " ".join(r.key).strip(), r.total, "", "", r.exchanged,
+                   share(r.exchange_share))
+    for code, _label, count, part in result.by_reason:
+        yield ("return_reasons_by_item", code, count, "", "", "", share(part))
+    for section, rows in (("refusals_by_carrier", result.refusals_by_carrier),
+                          ("refusals_by_region", result.refusals_by_region)):
+        for r in rows:
+            yield (section, r.key, r.parcels, "", "", r.refused + r.partial, share(r.share))
