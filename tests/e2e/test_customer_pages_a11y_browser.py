@@ -49,6 +49,12 @@ def test_axe_finds_no_violation_on_the_customer_pages_in_four_languages(app, db,
         for url in (f"/track?lang={lang}", f"/t/{token}?lang={lang}", f"/widget/{token}?lang={lang}",
                     f"/login?lang={lang}"):
             found[(lang, url)] = _violations(page, live_server + url)
+        page.goto(f"{live_server}/track?lang={lang}")  # the look-up by tracking number alone
+        page.fill("input[name=number]", "20450000000777")
+        page.click("main form button[type=submit]")
+        page.wait_for_selector(".parcel-only")
+        page.add_script_tag(path=AXE)
+        found[(lang, "parcel page")] = page.evaluate(RUN_AXE)
         log_in(page, live_server, user.email)
         for url in ("/orders/", f"/orders/{order.number}"):
             found[(lang, url)] = _violations(page, live_server + url)
