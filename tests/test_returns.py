@@ -193,3 +193,31 @@ def test_an_order_whose_every_item_came_back_is_returned_and_a_partial_one_stays
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert order.status == "returned" and order.history[-1].note == "Брак"
+
+
+def test_the_customer_is_told_by_e_mail_when_the_shop_answers(app, db, client, delivered, make_user, login):
+    from notify_servers import later
+
+    from app.notify.dispatcher import dispatch
+    from app.notify.models import DevMail
+
+    with writing():
+        settings.put("PUBLIC_URL", "https://shop.example")
+        db.session.commit()
+    _user, order = delivered
+    shirt = _item(order, "SH-210")
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(shirt.id), "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    staff = make_user("staff")
+    switch(client, login, staff)
+    client.post(f"/admin/returns/{order.number}/{case.id}/refuse", data={"message": "Сорочку вже прали."})
+    db.session.commit()
+    emails = db.session.execute(db.select(Notification).where(Notification.order_id == order.id,
+                                                              Notification.kind == "return",
+                                                              Notification.channel == "email")).scalars().all()
+    assert len(emails) == 2  # the request received, the shop's answer
+    with writing():
+        dispatch(now=later(5))
+        db.session.commit()
+    bodies = db.session.execute(db.select(DevMail.text_body).where(DevMail.subject.contains(order.number))).scalars().all()
+    assert bodies and all("Є новини щодо повернення або обміну" in body for body in bodies)

@@ -11,7 +11,7 @@ from carrier_fixtures import np_envelope, np_item
 from app import settings
 from app.carriers.sync import sync_all
 from app.database import writing
-from app.orders import statuses
+from app.orders import links, statuses
 from app.orders.models import Order, Shipment
 from app.returns.models import ReturnCase
 
@@ -104,7 +104,7 @@ def test_a_partial_refusal_at_the_branch_gives_item_outcomes_and_a_tracked_retur
     assert order.status == statuses.DELIVERED
 
 
-def test_a_whole_refusal_of_a_cash_on_delivery_parcel_needs_no_refund(app, db, np_replay, make_order):
+def test_a_whole_refusal_of_a_cash_on_delivery_parcel_needs_no_refund(app, db, np_replay, make_order, client):
     from app.returns import services
 
     order = partial_order(make_order, cod_amount="3790.00")
@@ -119,6 +119,11 @@ def test_a_whole_refusal_of_a_cash_on_delivery_parcel_needs_no_refund(app, db, n
     with pytest.raises(services.ReturnRefused, match="Повертати нічого"):
         services.record_refund(order, case.id, amount="100", method="card", day=None, user=None)
     assert order.return_parcels[0].tracking_number == RETURN_NUMBER
+    with app.test_request_context():
+        url = links.tracking_url(order, external=False)
+    page = client.get(url).get_data(as_text=True)
+    assert "Повертати нічого: замовлення мало бути оплачене при отриманні" in page
+    assert page.count("Відмова у пункті видачі") >= 3  # each item's outcome (and the request's reason)
 
 
 def test_a_return_waybill_of_another_order_is_refused(app, db, make_order):
