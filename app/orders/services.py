@@ -221,22 +221,6 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     return order
 
 
-def customer_order_or_none(user, number):
-    """The order with this number if it belongs to ``user``'s customer profile, else None."""
-    customer = getattr(user, "customer", None)
-    if customer is None:
-        return None
-    return db.session.execute(db.select(Order).filter_by(number=number, customer_id=customer.id)).scalar_one_or_none()
-
-
-def customer_orders(user):
-    customer = getattr(user, "customer", None)
-    if customer is None:
-        return []
-    return db.session.execute(db.select(Order).filter_by(customer_id=customer.id)
-                              .order_by(Order.created_at.desc())).scalars().all()
-
-
 DELIVERY_FIELDS = ("country", "city", "region", "pickup_point", "address", "postcode")
 
 
