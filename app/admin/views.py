@@ -387,8 +387,7 @@ def add_order_shipment(order_id):
         flash(_("Enter the tracking number."), "error")
         return _order_page(order, shipment_form=form, code=422)
     try:
-        if form.version.data and form.version.data.strip() != str(order.version):
-            raise lifecycle.StaleOrder()
+        lifecycle.check_version(order, form.version.data or None)
         shipment = add_shipment(order, form.carrier.data or None, form.tracking_number.data)
         lifecycle.touch(order)
         record("shipment.add", "order", order.id, after={"carrier": shipment.carrier,

@@ -119,6 +119,13 @@ class NothingToUndo(LifecycleError):
                  "the customer's “I have received the order”.")
 
 
+def check_version(order, expected_version):
+    """Optimistic locking: ``StaleOrder`` unless ``expected_version`` (the version a form was built
+    from; None: not checked) is still the order's."""
+    if expected_version is not None and str(expected_version).strip() != str(order.version):
+        raise StaleOrder()
+
+
 def customer_receipt(order):
     """The history row of the customer's own "I have received the order", if it is the order's
     last change (and so may still be undone by staff); else None."""
@@ -132,8 +139,7 @@ def customer_receipt(order):
 def undo_customer_receipt(order, *, actor_user, note=None, expected_version=None):
     """Staff take back a customer's mistaken "I have received the order": the order goes back to
     the status it had before, with a history row and an audit entry. Returns the new history row."""
-    if expected_version is not None and str(expected_version).strip() != str(order.version):
-        raise StaleOrder()
+    check_version(order, expected_version)
     receipt = customer_receipt(order)
     if receipt is None:
         raise NothingToUndo()
@@ -154,8 +160,7 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
         raise UnknownStatus(to_status)
     if source not in statuses.SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    if expected_version is not None and str(expected_version).strip() != str(order.version):
-        raise StaleOrder()
+    check_version(order, expected_version)
     note = (note or "").strip() or None
     current = order.status
 

@@ -10,7 +10,7 @@ from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.clock import utcnow
 from app.extensions import db
 from app.orders import links, statuses
-from app.orders.lifecycle import announce, touch
+from app.orders.lifecycle import announce, check_version, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
 
 
@@ -241,13 +241,11 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     """Replace an order's customer details, items and delivery details in one go.
 
     ``expected_version`` is the version the editor's form was built from; if the order changed
-    since, ``StaleOrder`` is raised and nothing is written. Records the change in the audit log.
+    since, ``lifecycle.StaleOrder`` is raised and nothing is written. Records the change in the audit log.
     """
     from app.audit import record
-    from app.orders.lifecycle import StaleOrder, touch
 
-    if expected_version is not None and str(expected_version).strip() != str(order.version):
-        raise StaleOrder()
+    check_version(order, expected_version)
     name = (customer.get("name") or "").strip()
     if not name:
         raise OrderInputError("customer.name", _("Enter the customer's name."))
@@ -280,10 +278,8 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
 def remove_shipment(order, shipment_id, *, expected_version=None, actor_user=None):
     """Detach a parcel that was entered by mistake (its carrier events go with it)."""
     from app.audit import record
-    from app.orders.lifecycle import StaleOrder, touch
 
-    if expected_version is not None and str(expected_version).strip() != str(order.version):
-        raise StaleOrder()
+    check_version(order, expected_version)
     shipment = next((s for s in order.shipments if s.id == shipment_id), None)
     if shipment is None:
         raise OrderInputError("shipment", _("This shipment is not part of the order."))
