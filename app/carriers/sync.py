@@ -42,8 +42,6 @@ CHUNK = 400
 MAX_ERROR_LINES = 50
 #: An event dated later than this after the sync's "now" is a carrier's mistake: kept out until then
 FUTURE_TOLERANCE = timedelta(hours=2)
-#: Carrier events "behind" the order's status are history only
-RANK = statuses.RANK
 
 
 @dataclass
@@ -87,9 +85,7 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
 
 def _may_move(order, mapped):
     """Could this mapped event move the order (as far as its status is now)?"""
-    if mapped is None or not mapped.status or mapped.status == order.status:
-        return False
-    return order.status not in RANK or mapped.status not in RANK or RANK[mapped.status] > RANK[order.status]
+    return mapped is not None and statuses.is_forward(order.status, mapped.status)
 
 
 def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None, mapper=None):
@@ -166,13 +162,6 @@ def parcel_ended(shipment):
     return shipment.status in statuses.PARCEL_ENDS
 
 
-def _parcel_moves(current, target):
-    """Does a mapped event move a parcel's own status (forward; a return always counts)?"""
-    if not target or target == current:
-        return False
-    return current not in RANK or target == statuses.RETURNED or RANK[target] > RANK[current]
-
-
 def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=None, parcels=None):
     """Move the parcel and its order for the new events (stored and flushed), set the order's
     flags, plan the next poll.
@@ -200,7 +189,7 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
         if mapped is None:
             continue
         flagged = (carrier_event, mapped)
-        if _parcel_moves(shipment.status, mapped.status):
+        if statuses.is_forward(shipment.status, mapped.status):
             shipment.status = parcels[shipment.id] = mapped.status
         if mapped.cod and shipment.cod_state != COD_PAID_OUT:
             shipment.cod_state = mapped.cod
@@ -208,10 +197,7 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             shipment.refused_at = carrier_event.occurred_at
             shipment.refusal_reason = (carrier_event.raw_text or carrier_event.raw_code)[:500]
         target = statuses.order_status_from_parcels(parcels.values())
-        if not target or target == order.status or carrier_event.id is None:
-            continue
-        if order.status in RANK and target in RANK and RANK[target] <= RANK[order.status] \
-                and target != statuses.RETURNED:
+        if carrier_event.id is None or not statuses.is_forward(order.status, target):
             continue  # an older step the order has already passed
         try:
             moved = lifecycle.change_status(

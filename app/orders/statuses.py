@@ -97,6 +97,14 @@ def is_allowed(current, target):
     return target in allowed_next(current)
 
 
+def is_forward(current, target):
+    """Does ``target`` lie ahead of ``current``? A carrier never moves an order or a parcel backwards:
+    an event behind the status is history only. A status without a place on the way counts as ahead."""
+    if not target or target == current:
+        return False
+    return current not in RANK or target not in RANK or RANK[target] > RANK[current]
+
+
 def step_index(status):
     """Position on the five-step bar; returned/cancelled have none."""
     return CHAIN.index(status) if status in CHAIN else None
