@@ -14,8 +14,8 @@ from app import settings
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import PREFIX
 from app.carriers.sync import sync_all
-from app.orders.models import CarrierEvent, Order, Shipment
 from app.orders import links
+from app.orders.models import CarrierEvent, Order, Shipment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "carriers"
 FILES = sorted(FIXTURES.glob("*/*.json"))

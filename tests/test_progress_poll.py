@@ -8,8 +8,7 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from app.orders import lifecycle
-from app.orders import links
+from app.orders import lifecycle, links
 
 HX = {"HX-Request": "true"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

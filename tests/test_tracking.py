@@ -8,9 +8,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import event
 
 from app.clock import utcnow
-from app.orders import lifecycle
+from app.orders import lifecycle, links
 from app.orders.models import CarrierEvent, StatusEvent
-from app.orders import links
 
 HX = {"HX-Request": "true"}
 

@@ -1,6 +1,5 @@
 """The question's page: opened from the message's signed link, no account needed."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from app.extensions import db
 from app.feedback import services
