@@ -437,9 +437,7 @@ def _send_one(job, token, open_channels, clock, result, lock):
         retry_at = None
         if error.retry and attempts < job.max_attempts:
             delay = max(rules.retry_delay(job.channel, attempts), error.retry_after or 0)
-            retry_at = clock + timedelta(seconds=delay)
-            if channel.quiet_hours:
-                retry_at = rules.after_quiet_hours(retry_at)
+            retry_at = channel.earliest(clock + timedelta(seconds=delay))
         _finish(job, token, QUEUED if retry_at else FAILED, started=started,
                 duration_ms=int((time.monotonic() - t0) * 1000), error=str(error), code=code, retry_at=retry_at)
         with lock:

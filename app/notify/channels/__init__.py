@@ -7,6 +7,8 @@ dispatcher run (``close`` ends it).
 """
 from flask_babel import lazy_gettext as _l
 
+from app.notify.rules import after_quiet_hours
+
 
 class DeliveryError(Exception):
     """A failed send. ``retry`` False means trying again cannot help."""
@@ -28,6 +30,10 @@ class Channel:
     customer_facing = True
     #: Channels that wait for the end of the quiet hours.
     quiet_hours = False
+
+    def earliest(self, at):
+        """When a message due ``at`` may go out: after the quiet hours for a channel that keeps them."""
+        return after_quiet_hours(at) if self.quiet_hours else at
 
     def setting(self, key, default=None):
         """An admin setting (or config value), read once per dispatcher run."""
