@@ -259,10 +259,7 @@ def webhook(endpoint_id):
 @admin_required
 def webhook_test(endpoint_id):
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
-    event_id = outbox.new_event_id()
-    payload = json.dumps({"type": "ping", "id": event_id, "data": {}}, sort_keys=True)
-    db.session.add(Notification(event_id=event_id, endpoint_id=endpoint.id, channel="webhook", kind="test",
-                                recipient=endpoint.url, payload=payload, max_attempts=1))
+    outbox.webhook_ping(endpoint)
     db.session.commit()
     flash(_("A test event is queued; it is sent within a minute."), "success")
     return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))

@@ -13,12 +13,12 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, insert
+from sqlalchemy import func
 
 from app import settings
 from app.extensions import db
 from app.notify import channels, messengers
-from app.notify.models import QUEUED, DeliveryAttempt, Notification, ShopAlert
+from app.notify.models import DeliveryAttempt, Notification, ShopAlert
 from app.orders.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,17 +116,10 @@ def _message(condition, recovered):
 
 
 def _queue(condition, recovered, now):
-    from app.notify.outbox import new_event_id
+    from app.notify import outbox
 
     subject, body = _message(condition, recovered)
-    event_id = new_event_id()
-    rows = [dict(event_id=event_id, channel=channel, kind=KIND, recipient=address[:500], state=QUEUED,
-                 attempts=0, max_attempts=settings.get_int("NOTIFY_MAX_ATTEMPTS", 8), next_attempt_at=now,
-                 subject=subject, body=body, merged_count=0, created_at=now, updated_at=now)
-            for channel, address in _recipients()]
-    if rows:
-        db.session.execute(insert(Notification.__table__), rows)
-    return len(rows)
+    return outbox.staff_messages(KIND, _recipients(), subject, body, now=now)
 
 
 def check(now=None):

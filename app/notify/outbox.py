@@ -3,6 +3,7 @@
 ``on_status_changed`` is connected to ``lifecycle.status_changed``. It never raises: a problem
 with notifications must not block the status change itself (it is logged instead).
 """
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, update
 
+from app import settings
 from app.clock import utcnow
 from app.extensions import db
 from app.notify import channels, preferences, rules, skips
@@ -223,8 +225,7 @@ class _Plan:
             state = SKIPPED
         else:
             state = QUEUED
-            if channel.quiet_hours:
-                next_attempt_at = rules.after_quiet_hours(next_attempt_at)
+            next_attempt_at = channel.earliest(next_attempt_at)
             if channel.name in CAPPED_CHANNELS and not exempt:
                 self.sent_today[customer.id] = self.sent_today.get(customer.id, 0) + 1
         row = self._new(change, event_id=event_id, customer_id=customer.id, channel=channel.name,
@@ -350,6 +351,29 @@ def reminder_due(since, storage_until, days):
 
 
 # ---- staff actions ---------------------------------------------------------------------------
+
+def staff_messages(kind, recipients, subject, body, *, now):
+    """Queue one message to each of ``recipients`` ([(channel, address)]) of the shop's own staff
+    (alerts: no order, no customer, no preferences). Returns how many were queued."""
+    event_id = new_event_id()
+    rows = [dict(event_id=event_id, channel=channel, kind=kind, recipient=address[:500], state=QUEUED,
+                 attempts=0, max_attempts=settings.get_int("NOTIFY_MAX_ATTEMPTS", 8), next_attempt_at=now,
+                 subject=subject, body=body, merged_count=0, created_at=now, updated_at=now)
+            for channel, address in recipients]
+    if rows:
+        db.session.execute(insert(Notification.__table__), rows)
+    return len(rows)
+
+
+def webhook_ping(endpoint):
+    """Queue a test event for one webhook endpoint, tried once."""
+    event_id = new_event_id()
+    payload = json.dumps({"type": "ping", "id": event_id, "data": {}}, sort_keys=True)
+    notification = Notification(event_id=event_id, endpoint_id=endpoint.id, channel="webhook", kind="test",
+                                recipient=endpoint.url, payload=payload, max_attempts=1)
+    db.session.add(notification)
+    return notification
+
 
 class CannotResend(ValueError):
     pass
