@@ -219,6 +219,35 @@ def put(key, value, *, secret=False):
         row.value, row.secret = stored, secret
 
 
+def save(values, *, action, object_id=None, secret=()):
+    """What every settings page does on save, in the current transaction (the caller commits).
+
+    Each of ``values`` ({name: value}) that differs from the current value is stored ("" or None
+    removes the admin's value); a name in ``secret`` is stored encrypted, and left as it is when
+    blank (None removes it). One audit entry ``action`` says what changed (a secret as ``***``).
+    Returns the names that changed.
+    """
+    from app.audit import record
+
+    before, after = {}, {}
+    for name, value in values.items():
+        value = None if value is None else str(value).strip()
+        is_secret = name in secret
+        if is_secret and value == "":
+            continue
+        old = get(name)
+        if str(old if old is not None else "") == (value or ""):
+            continue
+        put(name, value, secret=is_secret)
+        if is_secret:
+            before[name], after[name] = ("***" if old not in (None, "") else None), ("***" if value else None)
+        else:
+            before[name], after[name] = old, value or None
+    if after:
+        record(action, "settings", object_id, before=before, after=after)
+    return list(after)
+
+
 class SettingError(ValueError):
     """A value that cannot be stored (the message says why, in English, for the command line)."""
 

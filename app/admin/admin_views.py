@@ -11,7 +11,7 @@ from app.admin import audit_words, people
 from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
 from app.admin.orderlist import local_day_start
 from app.admin.views import bp
-from app.audit import AuditLog, record
+from app.audit import AuditLog
 from app.auth import admin_required
 from app.auth.models import ROLES, User
 from app.auth.services import AuthError, validate_password
@@ -146,17 +146,10 @@ def settings_page():
                                           high=bounds[1])]
                     errors = True
         if not errors:
-            before, after = {}, {}
-            for key in GENERAL_SETTINGS:
-                old = settings.get(key)
-                value = (form[key].data or "").strip()
-                if str(old if old is not None else "") != value:
-                    before[key], after[key] = old, value or None
-                    settings.put(key, value)
-            if after:
-                record("settings.update", "settings", "general", before=before, after=after)
+            changed = settings.save({key: form[key].data or "" for key in GENERAL_SETTINGS}, action="settings.update",
+                                    object_id="general")
             db.session.commit()
-            flash(_("Settings saved.") if after else _("Nothing to save: no field was changed."), "success")
+            flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
             return redirect(url_for("admin.settings_page"))
         code = 422
     else:

@@ -11,7 +11,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app import settings
 from app.api.models import SCOPES, ApiClient
 from app.api.platforms import PLATFORMS
-from app.audit import record
 from app.auth import admin_required
 from app.extensions import db
 from app.integrations import pull
@@ -143,17 +142,9 @@ def platforms():
     form = PlatformForm()
     if not form.validate_on_submit():
         return _page(platform_form=form, status=422)
-    changed = []
-    for name, conf in PLATFORMS.items():
-        value = (getattr(form, name).data or "").strip()
-        if name in (form.clear.data or []):
-            settings.put(conf["secret"], None)
-            changed.append(name)
-        elif value:
-            settings.put(conf["secret"], value, secret=True)
-            changed.append(name)
-    if changed:
-        record("api.platform_secrets", "settings", None, actor=current_user, after={"changed": changed})
+    values = {conf["secret"]: None if name in (form.clear.data or []) else getattr(form, name).data or ""
+              for name, conf in PLATFORMS.items()}
+    if settings.save(values, action="api.platform_secrets", secret=set(values)):
         db.session.commit()
         flash(_("Webhook secrets saved."), "success")
     return redirect(url_for("api_admin.index"))
@@ -168,19 +159,8 @@ def _store_form():
 
 def _save_settings(form, action):
     """Store every field of ``form`` as a setting (a secret left empty keeps its value); audit and commit."""
-    changed = []
-    for field in form:
-        if field.name == "csrf_token":
-            continue
-        value = (field.data or "").strip()
-        secret = field.name in form.SECRET_FIELDS
-        if secret and not value:
-            continue
-        if str(settings.get(field.name, "") or "") != value:
-            settings.put(field.name, value, secret=secret)
-            changed.append(field.name)
-    if changed:
-        record(action, "settings", None, actor=current_user, after={"changed": changed})
+    settings.save({f.name: f.data or "" for f in form if f.name != "csrf_token"}, action=action,
+                  secret=form.SECRET_FIELDS)
     db.session.commit()
 
 

@@ -167,13 +167,8 @@ def webhook_settings():
     if not valid:
         flash(_("The settings were not saved: check the fields marked below."), "error")
         return _page(400, webhook_form=form)
-    if form.secret.data:
-        app_settings.put("INPOST_WEBHOOK_SECRET", form.secret.data, secret=True)
-    app_settings.put("INPOST_WEBHOOK_IPS", ", ".join(networks))
-    from app.audit import record
-
-    record("carriers.webhook_settings", "carrier", "inpost",
-           after={"secret_changed": bool(form.secret.data), "allowed_ips": networks}, actor=current_user)
+    app_settings.save({"INPOST_WEBHOOK_SECRET": form.secret.data or "", "INPOST_WEBHOOK_IPS": ", ".join(networks)},
+                      action="carriers.webhook_settings", object_id="inpost", secret={"INPOST_WEBHOOK_SECRET"})
     db.session.commit()
     flash(_("Webhook settings saved."), "success")
     return redirect(url_for("carriers_admin.index") + "#webhook")

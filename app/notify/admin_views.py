@@ -319,23 +319,16 @@ def settings_page():
         if quiet and parse_quiet_hours(quiet) is None:
             form.NOTIFY_QUIET_HOURS.errors.append(_("Write the hours as 21:00-08:00."))
             return render_template("notify/admin/settings.html", form=form, bots=_bots()), 422
-        changed = []
+        values = {}
         for name in names:
             field = getattr(form, name)
-            if name in SettingsForm.SECRET_FIELDS:
-                if field.data:
-                    settings.put(name, field.data, secret=True)
-                    changed.append(name)
-                continue
             if field.type == "BooleanField":
-                value = "1" if field.data else "0"
+                values[name] = "1" if field.data else "0"
             elif name == "NOTIFY_QUIET_HOURS":
-                value = quiet or "-"  # "-" keeps "no quiet hours" distinct from "use the default"
+                values[name] = quiet or "-"  # "-" keeps "no quiet hours" distinct from "use the default"
             else:
-                value = "" if field.data is None else str(field.data).strip()
-            settings.put(name, value)
-            changed.append(name)
-        record("notification.settings", "settings", None, after={"changed": changed})
+                values[name] = "" if field.data is None else field.data
+        settings.save(values, action="notification.settings", secret=SettingsForm.SECRET_FIELDS)
         db.session.commit()
         flash(_("The notification settings are saved."), "success")
         return redirect(url_for("notify_admin.settings_page"))
