@@ -1,25 +1,21 @@
 """Admin-only pages: users, the audit log and the settings hub."""
-from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
 
 from app import settings
 from app.admin import audit_words, people
 from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
-from app.admin.orderlist import local_day_start
 from app.admin.views import bp
-from app.audit import AuditLog
 from app.auth import admin_required
 from app.auth.models import ROLES, User
 from app.auth.services import AuthError, validate_password
 from app.extensions import db
 from app.htmx import render
+from app.paging import page_number
 from app.queryargs import date_arg, text_arg
 
-AUDIT_PER_PAGE = 50
 #: Settings on the hub page, with how each value is checked ("int" values have bounds).
 GENERAL_SETTINGS = {
     "SHOP_NAME": None, "SHOP_EMAIL": None, "DEFAULT_LANGUAGE": None, "ORDERS_PER_PAGE": (5, 500), "POLL_SECONDS": (2, 3600),
@@ -95,34 +91,15 @@ def user_reset_password(user_id):
 @admin_required
 def audit():
     args = request.args
-    select = db.select(AuditLog)
-    actor = text_arg(args, "actor", 254)
-    action = text_arg(args, "action", 64)
-    object_id = text_arg(args, "object_id", 64)
-    date_from, date_to = date_arg(args, "date_from"), date_arg(args, "date_to")
-    if actor:
-        select = select.where(AuditLog.actor_label.contains(actor.lower(), autoescape=True))
-    if action:
-        select = select.where(AuditLog.action == action)
-    if object_id:
-        select = select.where(AuditLog.object_id == object_id)
-    if date_from:
-        select = select.where(AuditLog.created_at >= local_day_start(date_from))
-    if date_to:
-        select = select.where(AuditLog.created_at < local_day_start(date_to + timedelta(days=1)))
-    try:
-        page = min(max(1, int(args.get("page", 1))), 1_000_000)  # a huge page overflows the SQL OFFSET
-    except ValueError:
-        page = 1
-    total = db.session.execute(select.with_only_columns(func.count(AuditLog.id))).scalar_one()
-    rows = db.session.execute(select.order_by(AuditLog.id.desc()).limit(AUDIT_PER_PAGE)
-                              .offset((page - 1) * AUDIT_PER_PAGE)).scalars().all()
-    actions = db.session.execute(db.select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
-    query = {k: v for k, v in {"actor": actor, "action": action, "object_id": object_id,
-                               "date_from": args.get("date_from", ""), "date_to": args.get("date_to", "")}.items() if v}
-    return render("admin/audit.html", "admin/_audit_table.html", entries=audit_words.describe(rows), total=total,
-                  page_no=page,
-                  pages=max(1, -(-total // AUDIT_PER_PAGE)), actions=actions, query=query)
+    text = {"actor": text_arg(args, "actor", 254), "action": text_arg(args, "action", 64),
+            "object_id": text_arg(args, "object_id", 64)}
+    page = page_number(args.get("page"))
+    found = audit_words.search(**text, date_from=date_arg(args, "date_from"), date_to=date_arg(args, "date_to"),
+                               page=page)
+    query = {k: v for k, v in {**text, "date_from": args.get("date_from", ""),
+                               "date_to": args.get("date_to", "")}.items() if v}
+    return render("admin/audit.html", "admin/_audit_table.html", entries=audit_words.describe(found.rows),
+                  total=found.total, page_no=page, pages=found.pages, actions=found.actions, query=query)
 
 
 # ---- settings hub ------------------------------------------------------------------------------

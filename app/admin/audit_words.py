@@ -1,19 +1,57 @@
-"""The audit log read as sentences: who did what to which order, with a link to it.
+"""The audit log page: finding rows (``search``), and reading them as sentences: who did what to
+which order, with a link to it.
 
-The stored row keeps codes and JSON (``app.audit``); this turns a page of rows into what a
-person reads, in their language, with one query for the orders and one for the people.
+The stored row keeps codes and JSON (``app.audit``); ``describe`` turns a page of rows into what
+a person reads, in their language, with one query for the orders and one for the people.
 """
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import func
 
+from app.admin.orderlist import local_day_start
+from app.audit import AuditLog
 from app.auth.models import User
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Order
+
+PER_PAGE = 50
+
+
+@dataclass
+class Found:
+    rows: list
+    total: int
+    pages: int
+    #: every action the log holds (the filter's choices)
+    actions: list
+
+
+def search(*, actor="", action="", object_id="", date_from=None, date_to=None, page=1):
+    """One page of the audit log, newest first: ``actor`` is part of who acted, ``action`` and
+    ``object_id`` exact, the dates whole days in the shop's time zone."""
+    select = db.select(AuditLog)
+    if actor:
+        select = select.where(AuditLog.actor_label.contains(actor.lower(), autoescape=True))
+    if action:
+        select = select.where(AuditLog.action == action)
+    if object_id:
+        select = select.where(AuditLog.object_id == object_id)
+    if date_from:
+        select = select.where(AuditLog.created_at >= local_day_start(date_from))
+    if date_to:
+        select = select.where(AuditLog.created_at < local_day_start(date_to + timedelta(days=1)))
+    total = db.session.execute(select.with_only_columns(func.count(AuditLog.id))).scalar_one()
+    rows = db.session.execute(select.order_by(AuditLog.id.desc()).limit(PER_PAGE)
+                              .offset((page - 1) * PER_PAGE)).scalars().all()
+    actions = db.session.execute(db.select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
+    return Found(rows, total, max(1, -(-total // PER_PAGE)), actions)
+
 
 SENTENCES = {
     "order.change_status": _l("Changed order %(order)s from “%(before)s” to “%(after)s”"),

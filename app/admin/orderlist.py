@@ -17,6 +17,7 @@ from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Customer, Order, Shipment, StatusEvent
+from app.paging import page_number
 from app.queryargs import date_arg, text_arg
 
 SORTS = {
@@ -64,16 +65,12 @@ class OrderFilters:
         status = args.get("status", "")
         carrier = args.get("carrier", "")
         sort = args.get("sort", DEFAULT_SORT)
-        try:
-            page = min(max(1, int(args.get("page", 1))), 1_000_000)  # a huge page overflows the SQL OFFSET
-        except ValueError:
-            page = 1
         return cls(status=status if status in statuses.ALL else "",
                    carrier=carrier if carrier in CARRIERS else "",
                    region=text_arg(args, "region", 120),
                    date_from=date_arg(args, "date_from"), date_to=date_arg(args, "date_to"),
                    q=text_arg(args, "q", 200),
-                   sort=sort if sort in SORTS else DEFAULT_SORT, page=page)
+                   sort=sort if sort in SORTS else DEFAULT_SORT, page=page_number(args.get("page")))
 
     def as_args(self, **override):
         """Query-string arguments for links (empty values left out), with ``override`` applied."""

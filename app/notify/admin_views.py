@@ -20,6 +20,7 @@ from app.notify.forms import SettingsForm, TemplateForm, WebhookForm
 from app.notify.models import STATES, DevMail, Notification, NotificationTemplate, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import Order
+from app.paging import page_number
 from app.queryargs import text_arg
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
@@ -79,10 +80,7 @@ def log():
     if q:
         query = query.outerjoin(Order, Notification.order_id == Order.id).where(
             or_(Order.number == q, Notification.recipient.ilike(f"%{q}%"), Notification.event_id == q))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), 1_000_000)  # a huge page overflows the SQL OFFSET
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     rows = db.session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * LOG_PAGE)
                               .limit(LOG_PAGE + 1)).scalars().all()
     return render("notify/admin/log.html", "notify/admin/_log_table.html", rows=rows[:LOG_PAGE],
