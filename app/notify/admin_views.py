@@ -5,26 +5,24 @@ import json
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_
 
 from app import settings
 from app.audit import record
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.htmx import render
-from app.notify import channels, outbox, skips
+from app.notify import channels, outbox, services, skips
 from app.notify import templates as tpl
-from app.notify.channels.webhook import endpoint_secret, new_secret
+from app.notify.channels.webhook import endpoint_secret
 from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS
 from app.notify.forms import SettingsForm, TemplateForm, WebhookForm
-from app.notify.models import STATES, DevMail, Notification, NotificationTemplate, WebhookEndpoint
+from app.notify.models import DevMail, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import Order
 from app.paging import page_number
 from app.queryargs import text_arg
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
-LOG_PAGE = 100
 
 
 def kind_label(kind):
@@ -54,38 +52,18 @@ def _labels():
             "notify_skip_reason": skips.label}
 
 
-def visible_rows():
-    """The outbox rows this user may see: webhook deliveries (their URLs often carry a secret) are
-    for admins only, like the webhooks page itself."""
-    query = db.select(Notification)
-    if not current_user.is_admin:
-        query = query.where(Notification.channel != "webhook")
-    return query
-
-
 def _row_or_404(notification_id):
-    return db.session.execute(visible_rows().where(Notification.id == notification_id)).scalar_one_or_none() \
-        or abort(404)
+    return services.visible_row(current_user, notification_id) or abort(404)
 
 
 @bp.route("/")
 @staff_required
 def log():
-    query = visible_rows().where(Notification.channel != "inapp")
     channel, state, q = request.args.get("channel", ""), request.args.get("state", ""), text_arg(request.args, "q", 254)
-    if channel in channels.LABELS:
-        query = query.where(Notification.channel == channel)
-    if state in STATES:
-        query = query.where(Notification.state == state)
-    if q:
-        query = query.outerjoin(Order, Notification.order_id == Order.id).where(
-            or_(Order.number == q, Notification.recipient.ilike(f"%{q}%"), Notification.event_id == q))
     page = page_number(request.args.get("page"))
-    rows = db.session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * LOG_PAGE)
-                              .limit(LOG_PAGE + 1)).scalars().all()
-    return render("notify/admin/log.html", "notify/admin/_log_table.html", rows=rows[:LOG_PAGE],
-                  has_next=len(rows) > LOG_PAGE, page_number=page, filters={"channel": channel, "state": state, "q": q},
-                  states=state_labels())
+    rows, has_next = services.log_page(current_user, channel=channel, state=state, q=q, page=page)
+    return render("notify/admin/log.html", "notify/admin/_log_table.html", rows=rows, has_next=has_next,
+                  page_number=page, filters={"channel": channel, "state": state, "q": q}, states=state_labels())
 
 
 @bp.route("/<int:notification_id>")
@@ -114,9 +92,8 @@ def resend(notification_id):
 @staff_required
 def order_state(order_id):
     order = db.session.get(Order, order_id) or abort(404)
-    rows = db.session.execute(visible_rows().where(Notification.order_id == order.id)
-                              .order_by(Notification.id.desc())).scalars().all()
-    return render("notify/admin/order.html", "notify/admin/_order_table.html", order=order, rows=rows,
+    return render("notify/admin/order.html", "notify/admin/_order_table.html", order=order,
+                  rows=services.order_rows(current_user, order),
                   states=state_labels())
 
 
@@ -125,13 +102,11 @@ def order_state(order_id):
 @bp.route("/templates")
 @admin_required
 def template_list():
-    overrides = {(t.status, t.channel, t.language) for t in db.session.execute(
-        db.select(NotificationTemplate)).scalars()}
     from app.notify.models import MessageSplit
 
     ab_tests = {(row.kind, row.channel) for row in db.session.execute(db.select(MessageSplit)).scalars()}
     return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
-                           template_languages=LANGUAGES, overrides=overrides, ab_tests=ab_tests)
+                           template_languages=LANGUAGES, overrides=tpl.overridden(), ab_tests=ab_tests)
 
 
 def _template_key(kind, channel, language):
@@ -150,51 +125,25 @@ def template_edit(kind, channel, language):
     error = None
     if form.validate_on_submit():
         try:
-            tpl.validate(form.subject.data, form.body.data, language)
+            tpl.save(kind, channel, language, form.subject.data, form.body.data)
         except tpl.TemplateInvalid as exc:
             error = str(exc)
         else:
-            row = db.session.execute(db.select(NotificationTemplate).filter_by(
-                status=kind, channel=channel, language=language)).scalar_one_or_none()
-            if row is None:
-                row = NotificationTemplate(status=kind, channel=channel, language=language)
-                db.session.add(row)
-            row.subject = form.subject.data or None
-            row.body = form.body.data
-            record("notification.template_save", "notification_template", f"{kind}/{channel}/{language}",
-                   after={"subject": row.subject, "body": row.body})
             db.session.commit()
             flash(_("The template is saved."), "success")
             return redirect(url_for("notify_admin.template_edit", kind=kind, channel=channel, language=language))
-    preview = _preview(form.subject.data, form.body.data, channel, language)
+    preview = tpl.preview(form.subject.data, form.body.data, channel, language)
     status = 422 if (error or form.errors) else 200
     return render_template("notify/admin/template_edit.html", form=form, kind=kind, channel=channel,
                            language=language, overridden=overridden, error=error, preview=preview,
                            fields=tpl.FIELDS), status
 
 
-def _preview(subject, body, channel, language):
-    context = tpl.sample_context(language)
-    try:
-        rendered = tpl.Rendered(tpl.render_source(subject, context) or None, tpl.render_source(body, context))
-    except tpl.TemplateInvalid as error:
-        return {"error": str(error)}
-    result = {"subject": rendered.subject, "body": rendered.body}
-    if channel == "sms":
-        from app.notify.channels.sms import fit, length_units, segments
-
-        text = fit(rendered.body, context["tracking_link"])
-        units, encoding = length_units(text)
-        result.update(body=text, sms_info=_("%(units)s characters, %(encoding)s, %(segments)s SMS segment(s)",
-                                            units=units, encoding=encoding.upper(), segments=segments(text)))
-    return result
-
-
 @bp.route("/templates/<kind>/<channel>/<language>/preview", methods=["POST"])
 @admin_required
 def template_preview(kind, channel, language):
     _template_key(kind, channel, language)
-    preview = _preview(request.form.get("subject", ""), request.form.get("body", ""), channel, language)
+    preview = tpl.preview(request.form.get("subject", ""), request.form.get("body", ""), channel, language)
     return render_template("notify/admin/_preview.html", preview=preview)
 
 
@@ -202,11 +151,7 @@ def template_preview(kind, channel, language):
 @admin_required
 def template_reset(kind, channel, language):
     _template_key(kind, channel, language)
-    row = db.session.execute(db.select(NotificationTemplate).filter_by(
-        status=kind, channel=channel, language=language)).scalar_one_or_none()
-    if row is not None:
-        db.session.delete(row)
-        record("notification.template_reset", "notification_template", f"{kind}/{channel}/{language}")
+    if tpl.reset(kind, channel, language):
         db.session.commit()
     flash(_("The shipped template is used again."), "success")
     return redirect(url_for("notify_admin.template_edit", kind=kind, channel=channel, language=language))
@@ -219,17 +164,12 @@ def template_reset(kind, channel, language):
 def webhooks():
     form = WebhookForm()
     if form.validate_on_submit():
-        endpoint = WebhookEndpoint(url=form.url.data.strip(), description=form.description.data or None,
-                                   enabled=True, allow_private=form.allow_private.data,
-                                   secret_encrypted=settings.encrypt(new_secret()))
-        db.session.add(endpoint)
-        db.session.flush()
-        record("webhook.create", "webhook_endpoint", endpoint.id, after={"url": endpoint.url})
+        endpoint = services.add_endpoint(form.url.data, form.description.data, allow_private=form.allow_private.data)
         db.session.commit()
         flash(_("The endpoint is added. Copy its signing secret below."), "success")
         return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
-    endpoints = db.session.execute(db.select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars().all()
-    return render_template("notify/admin/webhooks.html", form=form, endpoints=endpoints), 422 if form.errors else 200
+    return render_template("notify/admin/webhooks.html", form=form, endpoints=services.endpoints()), \
+        422 if form.errors else 200
 
 
 @bp.route("/webhooks/<int:endpoint_id>", methods=["GET", "POST"])
@@ -238,18 +178,13 @@ def webhook(endpoint_id):
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
     form = WebhookForm(obj=endpoint)
     if form.validate_on_submit():
-        endpoint.url, endpoint.description = form.url.data.strip(), form.description.data or None
-        if form.enabled.data and not endpoint.enabled:
-            endpoint.disabled_reason = None
-        endpoint.enabled, endpoint.allow_private = form.enabled.data, form.allow_private.data
-        record("webhook.update", "webhook_endpoint", endpoint.id,
-               after={"url": endpoint.url, "enabled": endpoint.enabled, "allow_private": endpoint.allow_private})
+        services.update_endpoint(endpoint, url=form.url.data, description=form.description.data,
+                                 enabled=form.enabled.data, allow_private=form.allow_private.data)
         db.session.commit()
         flash(_("The endpoint is saved."), "success")
         return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
-    deliveries = db.session.execute(db.select(Notification).filter_by(endpoint_id=endpoint.id)
-                                    .order_by(Notification.id.desc()).limit(LOG_PAGE)).scalars().all()
-    return render_template("notify/admin/webhook.html", endpoint=endpoint, form=form, deliveries=deliveries,
+    return render_template("notify/admin/webhook.html", endpoint=endpoint, form=form,
+                           deliveries=services.deliveries(endpoint),
                            secret=endpoint_secret(endpoint), states=state_labels()), 422 if form.errors else 200
 
 
@@ -268,8 +203,7 @@ def webhook_test(endpoint_id):
 @bp.route("/mailbox")
 @admin_required
 def mailbox():
-    mails = db.session.execute(db.select(DevMail).order_by(DevMail.id.desc()).limit(LOG_PAGE)).scalars().all()
-    return render_template("notify/admin/mailbox.html", mails=mails, smtp_host=settings.get("SMTP_HOST", ""))
+    return render_template("notify/admin/mailbox.html", mails=services.dev_mails(), smtp_host=settings.get("SMTP_HOST", ""))
 
 
 @bp.route("/mailbox/<int:mail_id>")

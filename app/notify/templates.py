@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache, wraps
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -291,10 +291,66 @@ def validate(subject, body, language):
         raise TemplateInvalid(str(_l("The message text is empty.")))
 
 
+def _override(kind, channel, language):
+    return db.session.execute(db.select(NotificationTemplate).filter_by(
+        status=kind, channel=channel, language=language)).scalar_one_or_none()
+
+
+def overridden():
+    """{(kind, channel, language)} of every template an admin has rewritten."""
+    return {(t.status, t.channel, t.language) for t in db.session.execute(db.select(NotificationTemplate)).scalars()}
+
+
+def save(kind, channel, language, subject, body):
+    """Store an admin's version of one template, checked first (``TemplateInvalid``); audited."""
+    from app.audit import record
+
+    validate(subject, body, language)
+    row = _override(kind, channel, language)
+    if row is None:
+        row = NotificationTemplate(status=kind, channel=channel, language=language)
+        db.session.add(row)
+    row.subject = subject or None
+    row.body = body
+    record("notification.template_save", "notification_template", f"{kind}/{channel}/{language}",
+           after={"subject": row.subject, "body": row.body})
+    return row
+
+
+def reset(kind, channel, language):
+    """Drop the admin's version (the shipped template is used again); False if there was none."""
+    from app.audit import record
+
+    row = _override(kind, channel, language)
+    if row is None:
+        return False
+    db.session.delete(row)
+    record("notification.template_reset", "notification_template", f"{kind}/{channel}/{language}")
+    return True
+
+
+def preview(subject, body, channel, language):
+    """What the template editor shows: the message for the sample order (for SMS as sent, with its
+    length), or {"error": why it does not render}."""
+    context = sample_context(language)
+    try:
+        rendered = Rendered(render_source(subject, context) or None, render_source(body, context))
+    except TemplateInvalid as error:
+        return {"error": str(error)}
+    result = {"subject": rendered.subject, "body": rendered.body}
+    if channel == "sms":
+        from app.notify.channels.sms import fit, length_units, segments
+
+        text = fit(rendered.body, context["tracking_link"])
+        units, encoding = length_units(text)
+        result.update(body=text, sms_info=gettext("%(units)s characters, %(encoding)s, %(segments)s SMS segment(s)",
+                                                  units=units, encoding=encoding.upper(), segments=segments(text)))
+    return result
+
+
 def source_for(kind, channel, language):
     """(subject, body, overridden) for one template key."""
-    row = db.session.execute(db.select(NotificationTemplate).filter_by(
-        status=kind, channel=channel, language=language)).scalar_one_or_none()
+    row = _override(kind, channel, language)
     if row is not None:
         return row.subject, row.body, True
     subject, body = default_template(kind, channel, language)
