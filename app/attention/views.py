@@ -98,17 +98,12 @@ def thresholds():
     form = ThresholdsForm()
     if not form.validate():
         return _page(None, form, 422)
-    before, after = {}, {}
-    for key in ThresholdsForm.KEYS:
-        old, new = settings.get_int(key), form[key].data
-        if old != new:
-            before[key], after[key] = old, new
-            settings.put(key, new)
-    if after:
-        record("settings.update", "settings", "attention", before=before, after=after)
+    changed = settings.save({key: form[key].data for key in ThresholdsForm.KEYS}, action="settings.update",
+                            object_id="attention")
+    if changed:
         services.scan()
     db.session.commit()
-    flash(_("Settings saved.") if after else _("Nothing to save: no field was changed."), "success")
+    flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
     return redirect(url_for("attention.index"))
 
 
