@@ -387,11 +387,8 @@ def add_order_shipment(order_id):
         flash(_("Enter the tracking number."), "error")
         return _order_page(order, shipment_form=form, code=422)
     try:
-        lifecycle.check_version(order, form.version.data or None)
-        shipment = add_shipment(order, form.carrier.data or None, form.tracking_number.data)
-        lifecycle.touch(order)
-        record("shipment.add", "order", order.id, after={"carrier": shipment.carrier,
-                                                         "tracking_number": shipment.tracking_number})
+        shipment = add_shipment(order, form.carrier.data or None, form.tracking_number.data,
+                                expected_version=form.version.data or None, actor_user=current_user)
     except (OrderInputError, lifecycle.StaleOrder) as error:
         db.session.rollback()
         order = _get_order(order_id)

@@ -95,8 +95,13 @@ def _check_carrier(order, carrier):
                                            "SBX0000001)."))
 
 
-def add_shipment(order, carrier, tracking_number):
-    """Attach a parcel; the carrier may be empty and is then suggested from the number."""
+def add_shipment(order, carrier, tracking_number, *, expected_version=None, actor_user=None):
+    """Attach a parcel; the carrier may be empty and is then suggested from the number.
+
+    A person adding it (``actor_user``) to a saved order bumps its version and is audited;
+    ``expected_version`` guards their form (``lifecycle.StaleOrder``).
+    """
+    check_version(order, expected_version)
     number = normalize_tracking_number(tracking_number)
     if not number:
         raise OrderInputError("tracking_number", _("Enter the tracking number."))
@@ -115,6 +120,12 @@ def add_shipment(order, carrier, tracking_number):
     order.shipments.append(shipment)
     if not order.delivery_carrier:
         order.delivery_carrier = carrier
+    if actor_user is not None:
+        from app.audit import record
+
+        touch(order)
+        record("shipment.add", "order", order.id, after={"carrier": shipment.carrier,
+                                                         "tracking_number": shipment.tracking_number}, actor=actor_user)
     return shipment
 
 
