@@ -11,7 +11,7 @@ from datetime import timedelta
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import InvalidScopeError, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
 from app.api.models import SCOPES, ApiClient, ApiToken, digest, new_secret
@@ -109,8 +109,3 @@ def init_app(app):
         "default", BearerTokenGenerator(lambda **_kw: new_secret(), expires_generator=lambda *_a: token_seconds()))
     authorization.register_grant(ClientCredentialsGrant)
     app.register_blueprint(bp)
-
-
-def current_client():
-    token = g.get("authlib_server_oauth2_token")
-    return token.client if token is not None else None

@@ -39,10 +39,6 @@ class CarrierResponseError(CarrierError):
     """The carrier answered something we cannot read (malformed JSON, unexpected shape)."""
 
 
-class NotConfigured(CarrierError):
-    transient = False
-
-
 class ParcelUnreadable(ValueError):
     """One parcel's part of an answer cannot be understood. ``str(error)`` says why, for the admin.
 

@@ -93,10 +93,6 @@ def allowed_next(current):
     return tuple(nxt)
 
 
-def is_allowed(current, target):
-    return target in allowed_next(current)
-
-
 def is_forward(current, target):
     """Does ``target`` lie ahead of ``current``? A carrier never moves an order or a parcel backwards:
     an event behind the status is history only. A status without a place on the way counts as ahead."""

@@ -36,7 +36,6 @@ GONE = {5: "receiverNotRegistered", 6: "receiverNotSubscribed", 11: "receiverNoS
 #: The bot itself is misconfigured or blocked: retrying cannot help until an admin acts.
 BROKEN = {2: "invalidAuthToken", 3: "badData", 4: "missingData", 7: "publicAccountBlocked",
           8: "publicAccountNotFound", 9: "publicAccountSuspended", 13: "apiVersionNotSupported"}
-TOO_MANY = 12
 #: A signed event older than this is not acted on (its token would no longer be in the replay log).
 MAX_AGE_MS = 24 * 3600 * 1000
 
