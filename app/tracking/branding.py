@@ -12,6 +12,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 
 from app import settings
+from app.audit import record
 
 BRAND_COLOR = "BRAND_COLOR"
 BRAND_BACKGROUND = "BRAND_BACKGROUND"
@@ -176,5 +177,6 @@ def save(color, background, logo_bytes=None, remove_logo=False):
     elif logo_bytes:
         settings.put(BRAND_LOGO, base64.b64encode(logo_bytes).decode("ascii"))
         settings.put(BRAND_LOGO_TYPE, mimetype)
+    record("settings.branding", "settings", "branding", after={"color": color, "background": background})
     g.pop("_branding", None)
     return adjusted
