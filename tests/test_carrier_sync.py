@@ -270,6 +270,26 @@ def test_admin_page_is_for_admins_only(app, make_user, login, client):
     assert client.get("/admin/carriers/").status_code == 403
 
 
+def test_admin_sets_the_inpost_webhook_secret_and_addresses(app, db, make_user, login, client):
+    from app.audit import AuditLog
+
+    login(make_user("admin").email)
+    bad = client.post("/admin/carriers/inpost-webhook", data={"secret": "", "allowed_ips": "91.216.25.0/24, nonsense"})
+    assert bad.status_code == 400 and "nonsense" in bad.get_data(as_text=True)
+    assert not settings.get("INPOST_WEBHOOK_IPS")
+    ok = client.post("/admin/carriers/inpost-webhook",
+                     data={"secret": "a-webhook-secret-0123", "allowed_ips": " 91.216.25.0/24 ,10.0.0.1,"})
+    assert ok.status_code == 302
+    assert settings.get("INPOST_WEBHOOK_SECRET") == "a-webhook-secret-0123"
+    assert settings.get("INPOST_WEBHOOK_IPS") == "91.216.25.0/24, 10.0.0.1"
+    client.post("/admin/carriers/inpost-webhook", data={"secret": "", "allowed_ips": ""})  # a blank secret stays
+    assert settings.get("INPOST_WEBHOOK_SECRET") == "a-webhook-secret-0123" and not settings.get("INPOST_WEBHOOK_IPS")
+    entries = db.session.execute(db.select(AuditLog).filter_by(action="carriers.webhook_settings")
+                                 .order_by(AuditLog.id)).scalars().all()
+    assert [e.after_data for e in entries] == [
+        {"INPOST_WEBHOOK_SECRET": "***", "INPOST_WEBHOOK_IPS": "91.216.25.0/24, 10.0.0.1"}, {"INPOST_WEBHOOK_IPS": None}]
+
+
 def test_admin_saves_settings_and_tests_the_connection(app, db, make_user, login, client, httpserver):
     httpserver.expect_request("/dhl/shipments", headers={"DHL-API-Key": "secret-key-1"}).respond_with_json(
         {"title": "No result found", "status": 404}, status=404)

@@ -242,6 +242,27 @@ def test_connection(code, clock=time.monotonic):
 
 # ---- InPost push ----------------------------------------------------------------------------------
 
+def _networks(text):
+    return [n.strip() for n in (text or "").split(",") if n.strip()]
+
+
+def bad_networks(text):
+    """The entries of a comma-separated list of addresses and networks that are neither."""
+    bad = []
+    for network in _networks(text):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            bad.append(network)
+    return bad
+
+
+def save_webhook_settings(secret, allowed_ips):
+    """The InPost push's secret (blank keeps the stored one) and the addresses it may come from."""
+    app_settings.save({"INPOST_WEBHOOK_SECRET": secret or "", "INPOST_WEBHOOK_IPS": ", ".join(_networks(allowed_ips))},
+                      action="carriers.webhook_settings", object_id="inpost", secret={"INPOST_WEBHOOK_SECRET"})
+
+
 class WebhookRefused(Exception):
     pass
 

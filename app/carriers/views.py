@@ -1,5 +1,4 @@
 """The admin carriers page (``/admin/carriers``) and the InPost webhook (``/carriers/inpost/webhook``)."""
-import ipaddress
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -156,19 +155,13 @@ def sync_state():
 def webhook_settings():
     form = WebhookForm()
     valid = form.validate_on_submit()
-    networks = [n.strip() for n in (form.allowed_ips.data or "").split(",") if n.strip()]
-    for network in networks:
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError:
-            form.allowed_ips.errors = list(form.allowed_ips.errors) + [
-                _("“%(value)s” is not an address or network.", value=network)]
-            valid = False
-    if not valid:
+    bad = services.bad_networks(form.allowed_ips.data)
+    form.allowed_ips.errors = list(form.allowed_ips.errors) + [
+        _("“%(value)s” is not an address or network.", value=network) for network in bad]
+    if not valid or bad:
         flash(_("The settings were not saved: check the fields marked below."), "error")
         return _page(400, webhook_form=form)
-    app_settings.save({"INPOST_WEBHOOK_SECRET": form.secret.data or "", "INPOST_WEBHOOK_IPS": ", ".join(networks)},
-                      action="carriers.webhook_settings", object_id="inpost", secret={"INPOST_WEBHOOK_SECRET"})
+    services.save_webhook_settings(form.secret.data, form.allowed_ips.data)
     db.session.commit()
     flash(_("Webhook settings saved."), "success")
     return redirect(url_for("carriers_admin.index") + "#webhook")
