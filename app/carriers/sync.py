@@ -238,7 +238,7 @@ def _apply_return_parcel(shipment, result, new, *, now, simulated, policy):
         latest = result.events[-1]
         shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
     for _carrier_event, mapped in new:
-        if mapped is not None and _parcel_moves(shipment.status, mapped.status):
+        if mapped is not None and statuses.is_forward(shipment.status, mapped.status):
             shipment.status = mapped.status
     if result.scheduled_delivery_date and result.scheduled_delivery_date != shipment.scheduled_delivery_date:
         shipment.scheduled_delivery_date = result.scheduled_delivery_date
