@@ -46,6 +46,18 @@ def date_arg(args, name):
     return day
 
 
+#: Beyond this a page's SQL OFFSET overflows
+MAX_PAGE = 1_000_000
+
+
+def page_arg(args):
+    """``args["page"]`` as a page number from 1 to ``MAX_PAGE``; 1 when it is absent or not a number."""
+    try:
+        return min(max(1, int(args.get("page") or 1)), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 def text_arg(args, name, limit):
     """The stripped text in ``args[name]`` ("" when absent), refused when longer than ``limit``."""
     value = (args.get(name) or "").strip()

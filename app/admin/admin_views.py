@@ -13,8 +13,7 @@ from app.auth.models import ROLES, User
 from app.auth.services import AuthError, validate_password
 from app.extensions import db
 from app.htmx import render
-from app.paging import page_number
-from app.queryargs import date_arg, text_arg
+from app.queryargs import date_arg, page_arg, text_arg
 
 #: Settings on the hub page, with how each value is checked ("int" values have bounds).
 GENERAL_SETTINGS = {
@@ -93,7 +92,7 @@ def audit():
     args = request.args
     text = {"actor": text_arg(args, "actor", 254), "action": text_arg(args, "action", 64),
             "object_id": text_arg(args, "object_id", 64)}
-    page = page_number(args.get("page"))
+    page = page_arg(args)
     found = audit_words.search(**text, date_from=date_arg(args, "date_from"), date_to=date_arg(args, "date_to"),
                                page=page)
     query = {k: v for k, v in {**text, "date_from": args.get("date_from", ""),

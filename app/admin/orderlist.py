@@ -17,8 +17,7 @@ from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Customer, Order, Shipment, StatusEvent
-from app.paging import page_number
-from app.queryargs import date_arg, text_arg
+from app.queryargs import date_arg, page_arg, text_arg
 
 SORTS = {
     "-created": (Order.created_at.desc(), Order.id.desc()),
@@ -70,7 +69,7 @@ class OrderFilters:
                    region=text_arg(args, "region", 120),
                    date_from=date_arg(args, "date_from"), date_to=date_arg(args, "date_to"),
                    q=text_arg(args, "q", 200),
-                   sort=sort if sort in SORTS else DEFAULT_SORT, page=page_number(args.get("page")))
+                   sort=sort if sort in SORTS else DEFAULT_SORT, page=page_arg(args))
 
     def as_args(self, **override):
         """Query-string arguments for links (empty values left out), with ``override`` applied."""

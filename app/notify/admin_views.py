@@ -19,8 +19,7 @@ from app.notify.forms import SettingsForm, TemplateForm, WebhookForm
 from app.notify.models import DevMail, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import Order
-from app.paging import page_number
-from app.queryargs import text_arg
+from app.queryargs import page_arg, text_arg
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
 
@@ -60,7 +59,7 @@ def _row_or_404(notification_id):
 @staff_required
 def log():
     channel, state, q = request.args.get("channel", ""), request.args.get("state", ""), text_arg(request.args, "q", 254)
-    page = page_number(request.args.get("page"))
+    page = page_arg(request.args)
     rows, has_next = services.log_page(current_user, channel=channel, state=state, q=q, page=page)
     return render("notify/admin/log.html", "notify/admin/_log_table.html", rows=rows, has_next=has_next,
                   page_number=page, filters={"channel": channel, "state": state, "q": q}, states=state_labels())
