@@ -138,3 +138,12 @@ def test_a_return_waybill_of_another_order_is_refused(app, db, make_order):
         db.session.rollback()
     assert db.session.execute(db.select(ReturnCase)).first() is None
     assert first.id != second.id
+
+
+def test_a_redirection_waybill_is_not_taken_for_a_return(app, db, np_replay, make_order):
+    order = partial_order(make_order)
+    np_replay.current[ORIGINAL] = {"StatusCode": "104", "Status": "Змінено адресу", "DateScan": "2026-12-03 10:00:00",
+                                   "LastCreatedOnTheBasisNumber": RETURN_NUMBER}
+    sync(app, db)
+    order = db.session.get(Order, order.id)
+    assert order.return_cases == [] and order.return_parcels == []

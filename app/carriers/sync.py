@@ -254,7 +254,9 @@ def _way_back_news(shipment, result, new):
         return False
     if getattr(shipment, "is_return", False):
         return bool(new)
-    return bool(result.return_number or (new and (result.returned_goods or shipment.status == statuses.RETURNED)))
+    # the waybill created on the basis of this one counts only beside a refusal: it may be a redirection
+    refusal = shipment.status == statuses.RETURNED or bool(result.returned_goods)
+    return refusal and bool(new or result.return_number)
 
 
 def polling(simulated=False):

@@ -285,8 +285,8 @@ def from_carrier(shipment, result):
     order = shipment.order
     refused_whole = shipment.status == statuses.RETURNED and shipment.refused_at is not None
     partial = shipment.status == statuses.DELIVERED and bool(result.returned_goods)
-    if not (refused_whole or partial or result.return_number):
-        return
+    if not (refused_whole or partial):
+        return  # a waybill created on this one's basis without a refusal is a redirection, not a return
     free = [i for i in order.items if i.outcome is None]
     if refused_whole:
         refused, unmatched = free, []
