@@ -325,3 +325,22 @@ def test_the_kpis_download_as_csv(data, client, make_user, login):
     assert (b["count"], b["successes"], b["low"], b["high"], b["p"]) == ("100", "10", "0.0552", "0.1744", "0.00525")
     assert by[("ratings", "all")]["share"] == "3.50" and by[("late_causes", "no_scan")]["count"] == "1"
     assert by[("questions_per_100_orders", "all")]["share"] == "100.00"
+
+
+def test_a_viber_delivery_receipt_marks_the_message_delivered(tracked, db, make_order):
+    import json
+
+    from app import settings
+    from app.notify.channels import viber
+
+    settings.put("VIBER_BOT_TOKEN", "viber-secret", secret=True)
+    order = make_order()
+    db.session.execute(insert(Notification.__table__), [dict(message(order, "viber"), provider_id="4912661846655238145")])
+    db.session.commit()
+    body = json.dumps({"event": "delivered", "timestamp": 1_900_000_000_000, "message_token": 4912661846655238145,
+                       "user_id": "01234567890A="}).encode()
+    status, _answer = viber.handle_webhook({"X-Viber-Content-Signature": viber.signature("viber-secret", body)}, body,
+                                           now_ms=1_900_000_001_000)
+    assert status == 200
+    db.session.expire_all()
+    assert db.session.query(Notification).filter_by(channel="viber").one().delivered_at is not None

@@ -144,6 +144,11 @@ def handle_webhook(headers, body, *, now_ms):
         if not messengers.first_time(NAME, f"{str(message_token)[:40]:0>20}"):
             db.session.rollback()
             return 200, {}
+    if kind == "delivered" and message_token is not None:  # Viber's receipt for a message we sent
+        from app.notify import kpis
+
+        kpis.record_delivered(NAME, [str(message_token)])
+        return 200, {}
     answer, reply = _act(kind, event)
     db.session.commit()
     if reply:
