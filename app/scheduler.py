@@ -38,11 +38,11 @@ def scheduled_jobs(app):
     from app.carriers.sync import scheduled_sync
     from app.demo import keep_alive as demo_shop
     from app.feedback.services import scheduled_job as feedback_job
-    from app.notify.kpis import report_job as sms_reports_job
     from app.integrations.pull import pull_all as platform_orders
     from app.notify.alerts import job as shop_alerts
     from app.notify.channels.telegram import poll_job as telegram_updates
     from app.notify.dispatcher import run_job as dispatch_notifications
+    from app.notify.kpis import report_job as sms_reports_job
     from app.privacy.retention import scheduled_job as retention_job
 
     # A job per carrier, so that one carrier's slow tick never holds back the others' next ones

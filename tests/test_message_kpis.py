@@ -12,7 +12,6 @@ from app.analytics.services import Period
 from app.attention.models import DeliveryException
 from app.feedback.models import CustomerFeedback
 from app.notify.models import Notification
-from app.orders.models import StatusEvent
 from app.tracking.models import ProblemReport, TrackingView
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))

@@ -110,7 +110,7 @@ def ab_tests(period):
         test = tests.setdefault((channel, tmpl), VariantTest(channel, tmpl, Outcomes(), Outcomes()))
         setattr(test, variant if variant in ("a", "b") else "a", Outcomes(int(n), int(d), int(o), int(c)))
     out = []
-    for (channel, tmpl), test in sorted(tests.items(), key=lambda item: (CHANNELS.index(item[0][0]), item[0][1])):
+    for (channel, _template), test in sorted(tests.items(), key=lambda item: (CHANNELS.index(item[0][0]), item[0][1])):
         for outcome in ("delivered", "opened", "clicked"):
             if channel not in REPORTS[outcome]:
                 continue

@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app import settings
-from app.notify import kpis
 from app.auth import admin_required, customer_required
 from app.extensions import db, limiter
 from app.htmx import render
+from app.notify import kpis
 from app.orders.models import Customer
 from app.privacy import retention, subject
 from app.privacy.forms import AdminEraseForm, SearchForm, SelfEraseForm
