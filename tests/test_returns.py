@@ -221,3 +221,20 @@ def test_the_customer_is_told_by_e_mail_when_the_shop_answers(app, db, client, d
         db.session.commit()
     bodies = db.session.execute(db.select(DevMail.text_body).where(DevMail.subject.contains(order.number))).scalars().all()
     assert bodies and all("Є новини щодо повернення або обміну" in body for body in bodies)
+
+
+def test_the_return_rules_are_saved_through_the_settings_service(app, db, client, make_user, login):
+    from app.audit import AuditLog
+
+    assert login(make_user("admin").email).status_code == 302
+    refused = client.post("/admin/returns/settings", data={"days": "400", "reason": ["defect"]})
+    assert refused.status_code == 302 and settings.get_int("RETURN_DAYS") == 14
+    saved = client.post("/admin/returns/settings", data={"days": "30", "reason": ["defect", "made-up"],
+                                                         "sizes": "SKU-1: S, M", "default_sizes": ""})
+    assert saved.status_code == 302
+    assert settings.get_int("RETURN_DAYS") == 30 and settings.get("RETURN_REASONS") == "defect"
+    assert settings.get("EXCHANGE_SIZES") == "SKU-1: S, M"
+    assert settings.get("EXCHANGE_DEFAULT_SIZES") == app.config["EXCHANGE_DEFAULT_SIZES"]
+    entry = db.session.execute(db.select(AuditLog).filter_by(action="settings.update", object_id="returns")
+                               ).scalar_one()
+    assert entry.after_data == {"RETURN_DAYS": "30", "RETURN_REASONS": "defect", "EXCHANGE_SIZES": "SKU-1: S, M"}

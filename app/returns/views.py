@@ -233,11 +233,11 @@ def staff_settings():
     if not reasons:
         flash(_("Choose at least one reason customers may give."), "error")
         return redirect(url_for("returns.staff_list"))
-    app_settings.put("RETURN_DAYS", str(days))
-    app_settings.put("RETURN_REASONS", ",".join(reasons))
-    app_settings.put("EXCHANGE_SIZES", (request.form.get("sizes", "") or "").strip()[:4000])
     default_sizes = (request.form.get("default_sizes", "") or "").strip()[:500]
-    app_settings.put("EXCHANGE_DEFAULT_SIZES", default_sizes or current_app.config["EXCHANGE_DEFAULT_SIZES"])
+    app_settings.save({"RETURN_DAYS": days, "RETURN_REASONS": ",".join(reasons),
+                       "EXCHANGE_SIZES": (request.form.get("sizes", "") or "").strip()[:4000],
+                       "EXCHANGE_DEFAULT_SIZES": default_sizes or current_app.config["EXCHANGE_DEFAULT_SIZES"]},
+                      action="settings.update", object_id="returns")
     db.session.commit()
     flash(_("The return rules are saved."), "success")
     return redirect(url_for("returns.staff_list"))
