@@ -436,6 +436,11 @@ def test_quiet_hours_delay_sms_and_push_only(app):
     assert after_quiet_hours(night) == datetime(2026, 6, 2, 5, 0)  # 08:00 Kyiv
     day = datetime(2026, 6, 1, 9, 0)
     assert after_quiet_hours(day) == day
+    # one rule for a first attempt and every retry: the channels that keep quiet hours wait, the others do not
+    from app.notify import channels
+
+    assert channels.get("sms").earliest(night) == channels.get("push").earliest(night) == datetime(2026, 6, 2, 5, 0)
+    assert channels.get("email").earliest(night) == night and channels.get("sms").earliest(day) == day
 
 
 # ---- templates -------------------------------------------------------------------------------

@@ -451,7 +451,7 @@ def _send_one(job, token, open_channels, clock, result, lock):
         log.exception("sending notification %s failed", job.id)
         db.session.rollback()
         attempts = job.attempts + 1
-        retry_at = clock + timedelta(seconds=rules.retry_delay(job.channel, attempts)) \
+        retry_at = channel.earliest(clock + timedelta(seconds=rules.retry_delay(job.channel, attempts))) \
             if attempts < job.max_attempts else None
         _finish(job, token, QUEUED if retry_at else FAILED, started=started,
                 duration_ms=int((time.monotonic() - t0) * 1000), error=f"{error.__class__.__name__}: {error}",
