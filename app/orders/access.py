@@ -39,9 +39,16 @@ _orders, _customers = Order.__table__, Customer.__table__
 # (and columns of the table, not of the entity, skip the ORM's result set-up).
 _STATE_BY_ID = sa.select(_orders.c.id, _orders.c.version, _orders.c.status, _orders.c.link_nonce) \
     .where(_orders.c.id == sa.bindparam("order_id"))
-_CUSTOMER_STATE = sa.select(_orders.c.id, _orders.c.version, _orders.c.status) \
-    .join_from(_orders, _customers, _customers.c.id == _orders.c.customer_id) \
-    .where(_customers.c.user_id == sa.bindparam("user_id"), _orders.c.number == sa.bindparam("number"))
+
+
+def _owned(select, user_id):
+    """``select`` (of orders) narrowed to the orders of the customer who is user ``user_id`` (a value,
+    or a bind parameter in a statement built once): the one place the ownership rule is written."""
+    return select.join(_customers, _customers.c.id == _orders.c.customer_id).where(_customers.c.user_id == user_id)
+
+
+_CUSTOMER_STATE = _owned(sa.select(_orders.c.id, _orders.c.version, _orders.c.status), sa.bindparam("user_id")) \
+    .where(_orders.c.number == sa.bindparam("number"))
 
 
 def tracking_options():
@@ -52,17 +59,13 @@ def tracking_options():
 
 # ---- its customer ---------------------------------------------------------------------------
 
-def _owned(select, user):
-    return select.join(Customer, Customer.id == Order.customer_id).where(Customer.user_id == user.id)
-
-
 def customer_order(user, number, *, for_page=False, with_tracking=False):
     """``user``'s order with this number, else None.
 
     ``for_page`` also loads what the order page's side panel shows (recipient and items);
     ``with_tracking`` what its tracking block shows.
     """
-    select = _owned(db.select(Order), user).where(Order.number == number)
+    select = _owned(db.select(Order), user.id).where(Order.number == number)
     if for_page:
         select = select.options(joinedload(Order.customer), selectinload(Order.items))
     if with_tracking:
@@ -78,7 +81,7 @@ def customer_order_state(user, number):
 def customer_orders(user):
     """The customer's orders, newest first, with what the list shows loaded up front."""
     return db.session.execute(
-        _owned(db.select(Order), user).options(selectinload(Order.items), selectinload(Order.shipments))
+        _owned(db.select(Order), user.id).options(selectinload(Order.items), selectinload(Order.shipments))
         .order_by(Order.created_at.desc(), Order.id.desc())).scalars().all()
 
 
