@@ -49,34 +49,34 @@ def progress(number):
                              page="orders/detail.html", poll_url=url_for("orders.progress", number=number))
 
 
-@bp.route("/<number>/received", methods=["POST"])
-@customer_required
-def confirm_receipt(number):
-    order = _own_order(number)
+def _act(number, action, refused, success, anchor=""):
+    """Do a customer's action on their order: committed with ``success`` flashed, or rolled back with the
+    ``refused`` error's own words; back to the order page either way."""
     try:
-        services.confirm_receipt(order, current_user, confirmed=request.form.get("confirm") == "yes")
-    except services.ActionRefused as error:
+        action(_own_order(number))
+    except refused as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Thank you! The order is marked as delivered."), "success")
-    return redirect(url_for("orders.detail", number=number))
+        flash(success, "success")
+    return redirect(url_for("orders.detail", number=number) + anchor)
+
+
+@bp.route("/<number>/received", methods=["POST"])
+@customer_required
+def confirm_receipt(number):
+    confirmed = request.form.get("confirm") == "yes"
+    return _act(number, lambda order: services.confirm_receipt(order, current_user, confirmed=confirmed),
+                services.ActionRefused, _("Thank you! The order is marked as delivered."))
 
 
 @bp.route("/<number>/return", methods=["POST"])
 @customer_required
 def request_return(number):
-    order = _own_order(number)
-    try:
-        services.request_return(order, current_user, request.form.get("reason"))
-    except services.ActionRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Your return request has been sent to the shop."), "success")
-    return redirect(url_for("orders.detail", number=number))
+    reason = request.form.get("reason")
+    return _act(number, lambda order: services.request_return(order, current_user, reason),
+                services.ActionRefused, _("Your return request has been sent to the shop."))
 
 
 @bp.route("/<number>/problem", methods=["POST"])
@@ -84,13 +84,6 @@ def request_return(number):
 @limiter.limit("20 per hour")
 def report_problem(number):
     """"Report a problem": a note staff see on the order."""
-    order = _own_order(number)
-    try:
-        help.report_problem(order, request.form.get("message"), source="customer", user=current_user)
-    except help.ReportRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you. The shop has your message and will get back to you."), "success")
-    return redirect(url_for("orders.detail", number=number) + "#help")
+    message = request.form.get("message")
+    return _act(number, lambda order: help.report_problem(order, message, source="customer", user=current_user),
+                help.ReportRefused, _("Thank you. The shop has your message and will get back to you."), "#help")
