@@ -1,7 +1,7 @@
 """What a customer sees of an order, and what a customer may do with it (who may see it:
 ``app.orders.access``).
 
-``tracking_view(order)`` computes every label and flag of the progress bar and the timeline in
+``tracking_view(order)`` computes every label and flag of the progress bar and the news in
 Python, so the one partial template that the customer page, the signed-link page and the widget
 share holds no rules. ``etag_for`` is the polled partial's cheap check: it reads only the order's
 version, never the history.
@@ -67,19 +67,6 @@ class Step:
 
 
 @dataclass
-class TimelineEntry:
-    at: datetime
-    kind: str  # status, carrier, return_request
-    title: str
-    source: str
-    status: str = ""
-    note: str = ""
-    detail: str = ""
-    location: str = ""
-    flag: str = ""  # problem, pickup, correction
-
-
-@dataclass
 class ShipmentView:
     carrier: str
     carrier_name: str
@@ -114,7 +101,6 @@ class TrackingView:
     parcels_summary: str
     #: "Free storage until Tue, 9 Dec" while waiting at the pickup point, where the carrier gives it
     storage_text: str
-    timeline: list
     poll: bool
     open_return: object = None
     can_confirm: bool = False
@@ -168,49 +154,6 @@ def _summary(order, reached):
         return _("The order was returned after step %(step)s of %(total)s (%(label)s).", step=reached + 1,
                  total=total, label=statuses.label(statuses.CHAIN[reached]))
     return _("Step %(step)s of %(total)s: %(label)s", step=reached + 1, total=total, label=order.status_label)
-
-
-def _timeline(order, open_return):
-    entries = []
-    linked = {event.carrier_event_id for event in order.history if event.carrier_event_id}
-    for event in order.history:
-        detail = event_text(event.carrier, event.carrier_raw_code, event.carrier_raw_text)
-        if event.source == "carrier" and event.carrier:
-            source = f"{event.source_label} · {carrier_name(event.carrier)}"
-        else:
-            source = str(event.source_label)
-        entries.append(TimelineEntry(
-            at=event.created_at, kind="status", status=event.status, title=str(event.status_label),
-            source=source, note=event.note or "", detail=detail,
-            flag="correction" if event.is_correction else ""))
-    for shipment in order.shipments:
-        for carrier_event in shipment.events:
-            if carrier_event.id in linked:
-                continue
-            entries.append(TimelineEntry(
-                at=carrier_event.occurred_at, kind="carrier", title=_carrier_event_title(carrier_event),
-                detail=event_text(shipment.carrier, carrier_event.raw_code, carrier_event.raw_text),
-                source=f"{statuses.SOURCE_LABELS['carrier']} · {carrier_name(shipment.carrier)}", location=carrier_event.location or "",
-                flag="problem" if carrier_event.problem else ("pickup" if carrier_event.at_pickup_point else "")))
-    if open_return is not None:
-        entries.append(TimelineEntry(
-            at=open_return.created_at, kind="return_request", title=_("Return requested"),
-            source=str(statuses.SOURCE_LABELS["customer"]), note=open_return.reason))
-    # newest first; of two entries with the same time, the one recorded later first
-    order_of = {id(entry): index for index, entry in enumerate(entries)}
-    entries.sort(key=lambda e: (e.at, order_of[id(e)]), reverse=True)
-    return entries
-
-
-def _carrier_event_title(event):
-    """What a carrier's event means, in the reader's language (the carrier's own words follow it)."""
-    if event.at_pickup_point:
-        return str(_("The parcel is waiting at the pickup point"))
-    if event.problem:
-        return str(_("The carrier reports a delay or a problem"))
-    if event.mapped_status:
-        return str(statuses.label(event.mapped_status))
-    return str(_("Update from the carrier"))
 
 
 def open_return_request(order):
@@ -314,7 +257,6 @@ def tracking_view(order):
         expected=expected, expected_text=expected_text, expected_source=expected_source,
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
         shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=storage_text(order),
-        timeline=_timeline(order, open_return),
         # a customer's own "received" may still be undone by staff: the page keeps following it
         poll=not order.is_terminal or lifecycle.customer_receipt(order) is not None,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
