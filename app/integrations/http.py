@@ -14,13 +14,17 @@ class PlatformError(Exception):
         self.retry, self.code = True, None
 
 
-def get_json(platform, url, *, params=None, headers=None, auth=None):
-    timeout = settings.get_int("PLATFORM_TIMEOUT_SECONDS", 20)
+def _request(platform, method, url, *, headers=None, **kwargs):
+    """The guarded request with the platform timeout, asking for JSON; unreachable is a PlatformError."""
     try:
-        response = admin_request("GET", url, params=params, headers=dict(headers or {}, Accept="application/json"),
-                                 auth=auth, timeout=timeout)
+        return admin_request(method, url, headers=dict(headers or {}, Accept="application/json"),
+                             timeout=settings.get_int("PLATFORM_TIMEOUT_SECONDS", 20), **kwargs)
     except requests.RequestException as error:
         raise PlatformError(platform, f"unreachable ({error.__class__.__name__})")
+
+
+def get_json(platform, url, *, params=None, headers=None, auth=None):
+    response = _request(platform, "GET", url, params=params, headers=headers, auth=auth)
     if response.status_code in (401, 403):
         raise PlatformError(platform, f"HTTP {response.status_code}: the token or key was refused")
     if response.status_code != 200:
@@ -34,12 +38,7 @@ def get_json(platform, url, *, params=None, headers=None, auth=None):
 def send(platform, method, url, *, json=None, data=None, headers=None, auth=None):
     """A write to the platform; the answer's JSON (or None). PlatformError says what went wrong, and
     ``retry`` whether trying again can help (timeouts, 429, 5xx: yes; a refused request: no)."""
-    timeout = settings.get_int("PLATFORM_TIMEOUT_SECONDS", 20)
-    try:
-        response = admin_request(method, url, json=json, data=data, auth=auth, timeout=timeout,
-                                 headers=dict(headers or {}, Accept="application/json"))
-    except requests.RequestException as error:
-        raise PlatformError(platform, f"unreachable ({error.__class__.__name__})")
+    response = _request(platform, method, url, json=json, data=data, headers=headers, auth=auth)
     if response.status_code >= 300:
         error = PlatformError(platform, f"HTTP {response.status_code}: {response.text[:200]}")
         error.retry = response.status_code == 429 or response.status_code >= 500
