@@ -4,13 +4,15 @@ The customer asks for a link (order page, tracking page, e-mail); the link carri
 token (stored hashed, valid ``MESSENGER_INVITE_HOURS``) that the messenger hands back to the bot
 when the chat starts (Telegram ``/start <token>``, Viber's ``context``). Binding the chat records
 the customer's consent; ``/stop`` (or blocking the bot) ends it. Both channels share everything
-here; the API calls live in ``channels/telegram.py`` and ``channels/viber.py``.
+here, down to the plain request to a bot API (``bot_api``); each API's own calls and answers live in
+``channels/telegram.py`` and ``channels/viber.py``.
 """
 import hashlib
 import logging
 import secrets
 from datetime import timedelta
 
+import requests
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -26,8 +28,22 @@ from app.notify.channels import Channel
 from app.notify.models import SKIPPED, MessengerInvite, MessengerLink, MessengerUpdate, Notification
 from app.orders import statuses
 from app.orders.models import Customer, Order, utcnow
+from app.outbound import admin_request
 
 log = logging.getLogger(__name__)
+
+
+def bot_api(url, body, *, timeout, error, headers=None):
+    """POST ``body`` as JSON to a bot API through the outgoing-request guard: the response and its JSON
+    (None when it is not JSON). Unreachable raises ``error(None, "unreachable (…)")``."""
+    try:
+        response = admin_request("POST", url, json=body, headers=headers, timeout=timeout)
+    except requests.RequestException as exc:
+        raise error(None, f"unreachable ({exc.__class__.__name__})")
+    try:
+        return response, response.json()
+    except ValueError:
+        return response, None
 
 CHANNELS = preferences.MESSENGER_CHANNELS
 #: Telegram's deep-link parameter allows 64 characters of [A-Za-z0-9_-]; 32 random ones fit both.

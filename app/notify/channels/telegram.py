@@ -16,13 +16,10 @@ import json
 import logging
 import secrets
 
-import requests
-
 from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
-from app.outbound import admin_request
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +42,8 @@ def call(method, *, http_timeout=None, token=None, **params):
         raise TelegramError(None, "no bot token is set")
     base = (settings.get("TELEGRAM_API_URL", "") or "https://api.telegram.org").rstrip("/")
     http_timeout = http_timeout or settings.get_int("TELEGRAM_TIMEOUT_SECONDS", 15)
-    try:
-        response = admin_request("POST", f"{base}/bot{token}/{method}", json=params, timeout=http_timeout)
-    except requests.RequestException as error:
-        raise TelegramError(None, f"unreachable ({error.__class__.__name__})")
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    response, data = messengers.bot_api(f"{base}/bot{token}/{method}", params, timeout=http_timeout,
+                                        error=TelegramError)
     if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
         raise TelegramError(response.status_code, "the answer is not Bot API JSON")
     if data["ok"]:

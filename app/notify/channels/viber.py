@@ -17,7 +17,6 @@ import hmac
 import json
 import logging
 
-import requests
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -25,7 +24,6 @@ from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
-from app.outbound import admin_request
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +49,8 @@ def call(method, **body):
     if not token:
         raise ViberError(None, "no bot token is set")
     base = (settings.get("VIBER_API_URL", "") or "https://chatapi.viber.com/pa").rstrip("/")
-    try:
-        response = admin_request("POST", f"{base}/{method}", json=body, headers={"X-Viber-Auth-Token": token},
-                                 timeout=settings.get_int("VIBER_TIMEOUT_SECONDS", 15))
-    except requests.RequestException as error:
-        raise ViberError(None, f"unreachable ({error.__class__.__name__})")
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    response, data = messengers.bot_api(f"{base}/{method}", body, headers={"X-Viber-Auth-Token": token},
+                                        timeout=settings.get_int("VIBER_TIMEOUT_SECONDS", 15), error=ViberError)
     if not isinstance(data, dict) or not isinstance(data.get("status"), int):
         raise ViberError(None, f"HTTP {response.status_code}: the answer is not Viber API JSON")
     if data["status"] != 0:
