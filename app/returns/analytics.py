@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from app.carriers import carrier_name
 from app.extensions import db
@@ -71,58 +72,69 @@ class ReturnAnalytics:
     exchanged: int
 
 
+def _ended(period):
+    """Ids of the orders that reached their end in the period (on ``ix_orders_status_changed``)."""
+    return (db.select(Order.id).where(Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
+                                      Order.status_changed_at >= period.start, Order.status_changed_at < period.end))
+
+
 def build(period):
-    start, end = period.start, period.end  # naive UTC: the shop's local days
-    ended = (db.select(Order.id).where(Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
-                                       Order.status_changed_at >= start, Order.status_changed_at < end))
-    rows = db.session.execute(
-        db.select(OrderItem.order_id, OrderItem.sku, OrderItem.name, OrderItem.size, OrderItem.quantity,
-                  ItemOutcome.outcome, ItemOutcome.reason)
+    """The figures, counted by the database: items grouped by product, size, outcome and reason
+    (a few hundred rows for a year), parcels grouped by carrier, region and refusal."""
+    ended = _ended(period)
+    sku = func.coalesce(func.nullif(OrderItem.sku, ""), OrderItem.name)
+    size_key = func.coalesce(OrderItem.size, "")
+    groups = db.session.execute(
+        db.select(sku, size_key, ItemOutcome.outcome, ItemOutcome.reason, func.sum(OrderItem.quantity))
         .outerjoin(ItemOutcome, ItemOutcome.order_item_id == OrderItem.id)
-        .where(OrderItem.order_id.in_(ended))).all()
+        .where(OrderItem.order_id.in_(ended))
+        .group_by(sku, size_key, ItemOutcome.outcome, ItemOutcome.reason)).all()
     product, size, product_size = {}, {}, {}
     reasons = Counter()
-    partially_refused = set()
     totals = Rate((), "")
-    for row in rows:
-        sku = row.sku or row.name
+    for item_sku, item_size, outcome, reason, quantity in groups:
+        quantity = int(quantity or 0)
         entries = (
-            product.setdefault((sku,), Rate((sku,), sku)),
-            size.setdefault((row.size or "",), Rate((row.size or "",), row.size or "—")),
-            product_size.setdefault((sku, row.size or ""), Rate((sku, row.size or ""), f"{sku} {row.size or ''}".strip())),
+            product.setdefault((item_sku,), Rate((item_sku,), item_sku)),
+            size.setdefault((item_size,), Rate((item_size,), item_size or "—")),
+            product_size.setdefault((item_sku, item_size),
+                                    Rate((item_sku, item_size), f"{item_sku} {item_size}".strip())),
             totals,
         )
         for rate in entries:
-            rate.total += row.quantity
-            if row.outcome in (REFUSED, RETURNED):
-                rate.back += row.quantity
-            elif row.outcome == EXCHANGED:
-                rate.exchanged += row.quantity
-            if row.outcome in (REFUSED, RETURNED, EXCHANGED) and row.reason:
-                rate.reasons[row.reason] += row.quantity
-        if row.outcome in (REFUSED, RETURNED, EXCHANGED) and row.reason:
-            reasons[row.reason] += row.quantity
-        if row.outcome == REFUSED:
-            partially_refused.add(row.order_id)
+            rate.total += quantity
+            if outcome in (REFUSED, RETURNED):
+                rate.back += quantity
+            elif outcome == EXCHANGED:
+                rate.exchanged += quantity
+            if outcome in (REFUSED, RETURNED, EXCHANGED) and reason:
+                rate.reasons[reason] += quantity
+        if outcome in (REFUSED, RETURNED, EXCHANGED) and reason:
+            reasons[reason] += quantity
     changed = totals.back + totals.exchanged
     by_reason = [(code, str(REASONS.get(code, code)), count, count / changed if changed else None)
                  for code, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
 
+    # a parcel's order with an item refused at the pickup point (a partial refusal, unless the parcel was refused whole)
+    refused_item = (db.select(OrderItem.id).join(ItemOutcome, ItemOutcome.order_item_id == OrderItem.id)
+                    .where(OrderItem.order_id == Shipment.order_id, ItemOutcome.outcome == REFUSED).exists())
+    each = (db.select(Shipment.carrier.label("carrier"), func.coalesce(Order.delivery_region, "").label("region"),
+                      Shipment.refused_at.isnot(None).label("whole"), refused_item.label("part"))
+            .join(Order, Order.id == Shipment.order_id)
+            .where(Shipment.order_id.in_(ended), Shipment.is_return.is_(False))).subquery()
     parcels = db.session.execute(
-        db.select(Shipment.order_id, Shipment.carrier, Shipment.refused_at, Order.delivery_region)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(Shipment.order_id.in_(ended), Shipment.is_return.is_(False))).all()
+        db.select(each.c.carrier, each.c.region, each.c.whole, each.c.part, func.count())
+        .group_by(each.c.carrier, each.c.region, each.c.whole, each.c.part)).all()
     by_carrier, by_region = {}, {}
-    for parcel in parcels:
-        region = parcel.delivery_region or ""
-        for table, key, label in ((by_carrier, parcel.carrier, carrier_name(parcel.carrier)),
+    for carrier, region, refused_whole, refused_part, count in parcels:
+        for table, key, label in ((by_carrier, carrier, carrier_name(carrier)),
                                   (by_region, region, region or _("Region not given"))):
             entry = table.setdefault(key, Refusals(key, label))
-            entry.parcels += 1
-            if parcel.refused_at is not None:
-                entry.refused += 1
-            elif parcel.order_id in partially_refused:
-                entry.partial += 1
+            entry.parcels += count
+            if refused_whole:
+                entry.refused += count
+            elif refused_part:
+                entry.partial += count
 
     def ordered(table):
         return sorted(table.values(), key=lambda r: (-(r.back + r.exchanged), -r.total, r.label))
