@@ -81,10 +81,10 @@ def requests_of(app):
     """(name, path, headers, expected status) for the hot endpoints, found as the bench finds them."""
     customer = _client(app)
     _login(customer, dataset.BENCH_CUSTOMER_EMAIL)
-    cookie = _cookie(customer)
     hx = {"HX-Request": "true"}
     progress = f"/orders/{dataset.BENCH_ORDER}/progress"
     etag = customer.get(progress, headers=hx).headers["ETag"]
+    cookie = _cookie(customer)  # after a first render, as a browser holds it (with its CSRF token)
     visitor = _client(app)
     page = visitor.get("/track").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
