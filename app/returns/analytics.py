@@ -115,9 +115,10 @@ def build(period):
     by_reason = [(code, str(REASONS.get(code, code)), count, count / changed if changed else None)
                  for code, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    # a parcel's order with an item refused at the pickup point (a partial refusal, unless the parcel was refused whole)
-    refused_item = (db.select(OrderItem.id).join(ItemOutcome, ItemOutcome.order_item_id == OrderItem.id)
-                    .where(OrderItem.order_id == Shipment.order_id, ItemOutcome.outcome == REFUSED).exists())
+    # a parcel's order with an item refused at the pickup point (a partial refusal, unless the parcel was refused
+    # whole); an outcome's order_id is its item's (services.set_outcome), so ix_item_outcomes_order_id answers it
+    refused_item = (db.select(ItemOutcome.id)
+                    .where(ItemOutcome.order_id == Shipment.order_id, ItemOutcome.outcome == REFUSED).exists())
     each = (db.select(Shipment.carrier.label("carrier"), func.coalesce(Order.delivery_region, "").label("region"),
                       Shipment.refused_at.isnot(None).label("whole"), refused_item.label("part"))
             .join(Order, Order.id == Shipment.order_id)
