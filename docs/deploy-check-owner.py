@@ -1,5 +1,9 @@
 """The owner's first steps through the front door, as nginx forwards them (X-Forwarded-Proto: https)."""
-import http.client, re, sys, urllib.parse
+import http.client
+import re
+import sys
+import urllib.parse
+
 HOST, PORT = "127.0.0.1", int(sys.argv[1])
 cookies = {}
 def req(method, path, data=None):

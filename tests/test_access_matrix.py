@@ -59,7 +59,6 @@ MATRIX = {
     ("GET", "/orders/<number>"): CUSTOMER_PAGE,
     ("GET", "/orders/<number>/progress"): CUSTOMER_PAGE,
     ("POST", "/orders/<number>/received"): CUSTOMER_ACTION,
-    ("POST", "/orders/<number>/return"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/returns"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/returns/<int:case_id>/waybill"): CUSTOMER_ACTION,
     ("POST", "/orders/<number>/problem"): CUSTOMER_ACTION,

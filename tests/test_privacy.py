@@ -11,6 +11,7 @@ from app.api.models import PlatformCustomer
 from app.audit import AuditLog
 from app.auth.sessions import UserSession
 from app.clock import utcnow
+from app.feedback.models import CustomerFeedback
 from app.notify.models import MessengerLink, Notification, NotificationPreference, PushSubscription
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent, Customer, Order, Shipment
@@ -33,6 +34,7 @@ PERSONAL = {
     "payload": "Recipient Zoryana Unikalna",
     "return_reason": "Зоряні не підійшов розмір рукава",
     "problem": "Зоряна чекає посилку вже тиждень",
+    "feedback": "Зоряна: кур'єр був дуже ввічливий",
     "follower": "zoryana.mama@example.com",
     "push_endpoint": "https://push.example/zoryana-secret-endpoint",
     "telegram_chat": "918273645501",
@@ -57,6 +59,8 @@ def _seed_customer(db, make_user, make_order, staff):
     db.session.add(ReturnCase(order_id=order.id, kind="exchange", state="requested", reason="wrong_size",
                               comment=PERSONAL["return_reason"], opened_by="customer"))
     db.session.add(ProblemReport(order_id=order.id, message=PERSONAL["problem"], source="customer"))
+    db.session.add(CustomerFeedback(order_id=order.id, channel="email", asked_at=utcnow(), rating=5,
+                                    comment=PERSONAL["feedback"], answered_at=utcnow()))
     db.session.add(OrderFollower(order_id=order.id, channel="email", address=PERSONAL["follower"], language="uk",
                                  consent_text="Я погоджуюся", token="follow-token-zoryana"))
     db.session.add(NotificationPreference(customer_id=customer.id, email_enabled=True, email_consent_at=utcnow()))
@@ -209,6 +213,7 @@ EXPORT_ALLOW_LIST = {
     "return_cases": {"order_id", "kind", "state", "reason", "comment", "staff_message", "created_at", "refund_amount",
                      "refund_method", "refund_date"},
     "problem_reports": {"order_id", "message", "created_at"},
+    "customer_feedback": {"order_id", "rating", "comment", "asked_at", "answered_at"},
     "order_followers": {"order_id", "channel", "address", "consent_at", "consent_text", "unsubscribed_at"},
 }
 #: What the shop holds about its own systems and staff around the same customer: never exported.
@@ -254,7 +259,7 @@ def test_export_holds_exactly_the_subjects_data(app, db, make_user, make_order, 
             assert set(row) == EXPORT_ALLOW_LIST[name], name
     text_ = json.dumps(data, ensure_ascii=False)
     for key in ("name", "email", "phone", "address", "pickup", "postcode", "location", "tracking", "return_reason",
-                "push_endpoint"):
+                "push_endpoint", "feedback"):
         assert PERSONAL[key] in text_, key
     # the internal order note, the staff's note on a status change, the carrier's raw answer
     for key in ("note", "status_note", "payload"):

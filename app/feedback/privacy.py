@@ -1,4 +1,4 @@
-"""The answers' comments are the customer's words: erased with the customer, blanked after retention."""
+"""The answers are the customer's: in their export, erased with them; comments blanked after retention."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
@@ -24,7 +24,8 @@ def _blank_old_comments(now):
 
 register(PersonalData(CustomerFeedback, lambda c: db.select(CustomerFeedback).where(
     CustomerFeedback.order_id.in_(db.select(Order.id).where(Order.customer_id == c.id)))
-    .order_by(CustomerFeedback.id), erase="delete"))
+    .order_by(CustomerFeedback.id), erase="delete",
+    export=("order_id", "rating", "comment", "asked_at", "answered_at")))
 register_rule(RetentionRule(
     "feedback", _l("Comments customers wrote with their delivery rating are deleted (the rating is kept)"),
     preview=lambda now: db.session.execute(db.select(func.count()).select_from(

@@ -71,14 +71,6 @@ def confirm_receipt(number):
                 services.ActionRefused, _("Thank you! The order is marked as delivered."))
 
 
-@bp.route("/<number>/return", methods=["POST"])
-@customer_required
-def request_return(number):
-    reason = request.form.get("reason")
-    return _act(number, lambda order: services.request_return(order, current_user, reason),
-                services.ActionRefused, _("Your return request has been sent to the shop."))
-
-
 @bp.route("/<number>/problem", methods=["POST"])
 @customer_required
 @limiter.limit("20 per hour")

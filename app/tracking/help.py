@@ -57,7 +57,7 @@ def default_faq():
          _("The parcel has arrived at the branch or parcel locker you chose and is waiting for you. Take an ID "
            "or the code from the carrier's message; the parcel waits there free of charge for a few days.")),
         (_("How do I return an item?"),
-         _("Once the order is delivered, use “Request a return” on this page or write to the shop. Keep the "
+         _("Once the order is delivered, use “Return or exchange items” on this page or write to the shop. Keep the "
            "item unworn with its labels; the shop will tell you where to send it.")),
     ]
 

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import inspect
 
 from app import settings as app_settings
-from app.audit import record
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import event_text
@@ -25,11 +24,8 @@ from app.i18n import select_timezone
 from app.orders import access, lifecycle, statuses
 from app.orders.models import Order
 from app.tracking import presenters
-from app.tracking.models import ReturnRequest
 
-RETURN_REASON_MAX = 1000
 CONFIRMABLE = frozenset({statuses.SHIPPED, statuses.IN_TRANSIT})
-RETURNABLE = frozenset({statuses.DELIVERED})
 
 
 class ActionRefused(Exception):
@@ -104,7 +100,6 @@ class TrackingView:
     poll: bool
     open_return: object = None
     can_confirm: bool = False
-    can_request_return: bool = False
     #: the parcel's news in plain words, newest first (``presenters.news``)
     news: list = None
     #: the big line: "Arrives tomorrow", "Waiting for you at … until 9 December" (or None)
@@ -260,7 +255,6 @@ def tracking_view(order):
         # a customer's own "received" may still be undone by staff: the page keeps following it
         poll=not order.is_terminal or lifecycle.customer_receipt(order) is not None,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
-        can_request_return=order.status in RETURNABLE and open_return is None,
         news=presenters.news(order, open_return), arrival=arrival, route=presenters.route(order))
 
 
@@ -325,21 +319,4 @@ def confirm_receipt(order, user, confirmed=True):
                                        actor=user.email)
     except lifecycle.LifecycleError as error:
         raise ActionRefused(str(error))
-
-
-def request_return(order, user, reason):
-    reason = (reason or "").strip()
-    if len(reason) < 3:
-        raise ActionRefused(_("Please tell the shop why you want to return the order."))
-    if len(reason) > RETURN_REASON_MAX:
-        raise ActionRefused(_("Please keep the reason under %(count)s characters.", count=RETURN_REASON_MAX))
-    if order.status not in RETURNABLE:
-        raise ActionRefused(_("A return can be requested once the order is delivered."))
-    if open_return_request(order) is not None:
-        raise ActionRefused(_("You have already asked to return this order."))
-    request = ReturnRequest(order=order, reason=reason, requested_by_user_id=user.id)
-    db.session.add(request)
-    lifecycle.touch(order)
-    record("order.return_requested", "order", order.id, after={"reason": reason}, actor=user)
-    return request
 

@@ -85,7 +85,8 @@ def test_customer_confirms_in_two_steps_and_staff_undo_it(app, db, make_user, ma
         with staff_page.expect_navigation():
             staff_page.click("main button[type=submit]")
         staff_page.goto(f"{live_server}/admin/audit")
-        expect(staff_page.locator("main")).to_contain_text(f"Скасував(ла) «отримано» клієнта в замовленні {order.number} (знову «Прямує до вас»)")
+        expect(staff_page.locator("main")).to_contain_text(
+            f"Скасував(ла) «отримано» клієнта в замовленні {order.number} (знову «Прямує до вас»)")
         staff_page.screenshot(path=os.path.join(output_dir, "audit-log-1280.png"), full_page=True)
     finally:
         shopper.close()

@@ -91,16 +91,6 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     page.set_viewport_size({"width": 360, "height": 780})
     page.screenshot(path=os.path.join(output_dir, "my-orders-360.png"), full_page=True)
 
-    # the customer asks for a return of a delivered order, and sees it on the timeline
-    delivered = _order(db, make_order, customer.customer, "delivered")
-    page.goto(f"{live_server}/orders/{delivered.number}")
-    page.get_by_text("Оформити повернення", exact=True).click()
-    page.fill("#return-reason", "Не підійшов розмір, потрібен M замість S")
-    page.get_by_role("button", name="Надіслати запит на повернення").click()
-    expect(page.locator(".flash-success")).to_contain_text("Запит на повернення надіслано")
-    expect(page.locator(".event-return_request")).to_contain_text("Не підійшов розмір")
-    page.screenshot(path=os.path.join(output_dir, "return-requested-360.png"), full_page=True)
-
     cancelled = make_order(customer=customer.customer, status="cancelled")
     page.goto(f"{live_server}/orders/{cancelled.number}")
     expect(page.locator(".end-cancelled")).to_be_visible()
