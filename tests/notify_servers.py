@@ -1,4 +1,5 @@
-"""Real local servers for the notification tests: SMTP (aiosmtpd), a silent TCP listener."""
+"""Real local servers for the notification tests: SMTP (aiosmtpd), a silent TCP listener; and the
+settings that point the app at them (``use_smtp``) or send without delay (``send_at_once``)."""
 import asyncio
 import email
 import email.policy
@@ -102,3 +103,25 @@ class SilentServer:
 def later(seconds=1):
     """A moment just past now: a dispatch run at it finds what was queued a moment ago as due."""
     return utcnow() + timedelta(seconds=seconds)
+
+
+def put_settings(**values):
+    """Admin settings as a test needs them (``NAME="value"``), committed."""
+    from app import settings
+    from app.extensions import db
+
+    for name, value in values.items():
+        settings.put(name, value)
+    db.session.commit()
+
+
+def send_at_once(**more):
+    """Messages go out at the next dispatch (no merge delay, no quiet hours) and link to a public
+    address; ``more`` settings besides."""
+    put_settings(NOTIFY_MERGE_SECONDS="0", NOTIFY_QUIET_HOURS="-", PUBLIC_URL="https://shop.example", **more)
+
+
+def use_smtp(port, **more):
+    """Mail goes to the SMTP server on 127.0.0.1:``port`` (an ``SmtpServer``'s, or a ``free_port()``
+    where nothing listens); ``more`` settings besides."""
+    put_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), **more)

@@ -1,8 +1,8 @@
 """A/B tests of messages: an admin gives a template a variant B and a split; each message records
 the variant it was written from, and B's text is what B's customers read."""
 import pytest
+from notify_servers import send_at_once
 
-from app import settings
 from app.notify import variants
 from app.notify.dispatcher import dispatch
 from app.notify.models import DevMail, MessageSplit, MessageVariant, Notification
@@ -11,10 +11,7 @@ from app.orders.models import Customer
 
 @pytest.fixture
 def shop(app, db):
-    settings.put("NOTIFY_MERGE_SECONDS", "0")
-    settings.put("NOTIFY_QUIET_HOURS", "-")
-    settings.put("PUBLIC_URL", "https://shop.example")
-    db.session.commit()
+    send_at_once()
     return app
 
 

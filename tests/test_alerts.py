@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from bot_servers import TOKEN, USERNAME, FakeTelegram, private_message
 from carrier_fixtures import np_envelope, np_item
-from notify_servers import SmtpServer, later
+from notify_servers import SmtpServer, later, use_smtp
 
 from app import settings
 from app.carriers.models import CarrierState
@@ -62,9 +62,7 @@ def test_a_carrier_outage_sends_one_alert_and_one_recovery_notice(app, db, make_
     settings.put("NOVAPOSHTA_API_URL", httpserver.url_for("/np/"))
     db.session.commit()
     with SmtpServer() as smtp:
-        settings.put("SMTP_HOST", "127.0.0.1")
-        settings.put("SMTP_PORT", str(smtp.port))
-        db.session.commit()
+        use_smtp(smtp.port)
         assert check(db) == 0  # all is well: nothing to say
         sync_all(app, force=True)
         sync_all(app, force=True)

@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from notify_servers import send_at_once
 
 from app import settings
 from app.attention.models import DeliveryException
@@ -23,12 +24,7 @@ def app_config():
 
 @pytest.fixture
 def shop(app, db):
-    settings.put("NOTIFY_MERGE_SECONDS", "0")
-    settings.put("NOTIFY_QUIET_HOURS", "-")
-    settings.put("PUBLIC_URL", "https://shop.example")
-    settings.put("SMS_PROVIDER", "turbosms")
-    settings.put("NOTIFY_SMS_STATUSES", "feedback")
-    db.session.commit()
+    send_at_once(SMS_PROVIDER="turbosms", NOTIFY_SMS_STATUSES="feedback")
     return app
 
 

@@ -6,10 +6,9 @@ import io
 import zipfile
 from datetime import timedelta
 
-from notify_servers import SmtpServer
+from notify_servers import SmtpServer, send_at_once, use_smtp
 from sqlalchemy import update
 
-from app import settings
 from app.api.services import create_client
 from app.notify.dispatcher import dispatch
 from app.orders.models import Customer, Order, utcnow
@@ -26,13 +25,9 @@ def _bearer(client):
     return {"Authorization": f"Bearer {token}"}
 
 
-def _mail_settings(db, smtp):
-    settings.put("SMTP_HOST", "127.0.0.1")
-    settings.put("SMTP_PORT", str(smtp.port))
-    settings.put("NOTIFY_MERGE_SECONDS", "0")
-    settings.put("NOTIFY_QUIET_HOURS", "-")
-    settings.put("PUBLIC_URL", "https://shop.example")
-    db.session.commit()
+def _mail_settings(smtp):
+    send_at_once()
+    use_smtp(smtp.port)
 
 
 def _assert_one_clean_message(smtp):
@@ -49,7 +44,7 @@ def _assert_one_clean_message(smtp):
 def test_a_name_with_line_breaks_from_the_api_adds_no_mail_header(app, db, client):
     headers = _bearer(client)
     with SmtpServer() as smtp:
-        _mail_settings(db, smtp)
+        _mail_settings(smtp)
         response = client.post("/api/orders", headers=headers, json={
             "customer": {"name": EVIL_NAME, "email": "olena@example.com"},
             "items": [{"name": "Сукня", "price": "100.00"}]})
@@ -80,7 +75,7 @@ def test_a_name_with_line_breaks_from_a_staff_form_or_a_csv_import_is_one_line(a
 def test_a_name_stored_with_line_breaks_before_still_adds_no_mail_header(app, db, make_order):
     """Rows written before names were folded (or by any other way in) are made one line on the way out."""
     with SmtpServer() as smtp:
-        _mail_settings(db, smtp)
+        _mail_settings(smtp)
         person = Customer(name="Olena", email="olena@example.com")
         db.session.add(person)
         db.session.commit()

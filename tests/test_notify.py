@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from notify_servers import SilentServer, SmtpServer, later
+from notify_servers import SilentServer, SmtpServer, free_port, later, send_at_once, use_smtp
 from werkzeug import Response
 
 from app import settings
@@ -23,10 +23,7 @@ def notify(app, db):
     """No merge delay and no quiet hours unless a test sets them; a tracking page to link to."""
     if "tracking.signed" not in app.view_functions:  # the tracking page lives in another package
         app.add_url_rule("/t/<token>", endpoint="tracking.signed", view_func=lambda token: token)
-    settings.put("NOTIFY_MERGE_SECONDS", "0")
-    settings.put("NOTIFY_QUIET_HOURS", "-")
-    settings.put("PUBLIC_URL", "https://shop.example")
-    db.session.commit()
+    send_at_once()
     return app
 
 
@@ -125,10 +122,7 @@ def test_cyrillic_sender_and_customer_names_keep_their_addresses_readable(notify
     """A sender set to ``Льон і вовна <shop@example.com>`` once went out as one encoded word with
     the address inside it: mail servers found no sender address."""
     with SmtpServer() as smtp:
-        settings.put("SMTP_HOST", "127.0.0.1")
-        settings.put("SMTP_PORT", str(smtp.port))
-        settings.put("MAIL_SENDER", "Льон і вовна <shop@example.com>")
-        db.session.commit()
+        use_smtp(smtp.port, MAIL_SENDER="Льон і вовна <shop@example.com>")
         make_order(customer=customer(db), status="new")
         assert dispatch(now=later()).sent >= 1 and smtp.wait_for(1)
         envelope_from = smtp.sink.envelopes[0]
@@ -142,9 +136,7 @@ def test_cyrillic_sender_and_customer_names_keep_their_addresses_readable(notify
 
 def test_email_over_smtp_with_both_parts_headers_and_working_unsubscribe(notify, db, make_order, client):
     with SmtpServer() as smtp:
-        settings.put("SMTP_HOST", "127.0.0.1")
-        settings.put("SMTP_PORT", str(smtp.port))
-        db.session.commit()
+        use_smtp(smtp.port)
         order = make_order(customer=customer(db, language="en"), status="shipped")
         result = dispatch(now=later())
         assert result.sent == 3 and smtp.wait_for(3)
@@ -175,12 +167,7 @@ def test_email_over_smtp_with_both_parts_headers_and_working_unsubscribe(notify,
 
 
 def test_smtp_down_retries_then_fails_visibly(notify, db, make_order):
-    from notify_servers import free_port
-
-    settings.put("SMTP_HOST", "127.0.0.1")
-    settings.put("SMTP_PORT", str(free_port()))  # nothing listens there
-    settings.put("NOTIFY_MAX_ATTEMPTS", "2")
-    db.session.commit()
+    use_smtp(free_port(), NOTIFY_MAX_ATTEMPTS="2")  # nothing listens there
     order = make_order(customer=customer(db))
     first = dispatch(now=later())
     assert first.retrying == 1
@@ -583,12 +570,7 @@ def test_preferences_record_consent_and_turn_channels_off(notify, db, make_order
 # ---- staff pages -----------------------------------------------------------------------------
 
 def test_admin_log_filters_order_state_and_resend(notify, db, make_order, make_user, login, client):
-    from notify_servers import free_port
-
-    settings.put("SMTP_HOST", "127.0.0.1")
-    settings.put("SMTP_PORT", str(free_port()))
-    settings.put("NOTIFY_MAX_ATTEMPTS", "1")
-    db.session.commit()
+    use_smtp(free_port(), NOTIFY_MAX_ATTEMPTS="1")
     order = make_order(customer=customer(db))
     dispatch(now=later())
     row = rows(db, order_id=order.id, channel="email")[0]

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import pytest
-from notify_servers import SmtpServer
+from notify_servers import SmtpServer, use_smtp
 
 from app import settings
 from app.notify.models import Notification
@@ -40,10 +40,7 @@ def test_sigkill_mid_batch_loses_nothing_and_never_resends_what_was_recorded_sen
     # Slow SMTP replies and a kill after 4 of the first batch of 10: the kill lands mid-batch
     # even when this machine is busy.
     with SmtpServer(delay=0.15) as smtp:
-        settings.put("SMTP_HOST", "127.0.0.1")
-        settings.put("OUTGOING_ALLOWED_HOSTS", "127.0.0.1")  # the admin allows the local mail server
-        settings.put("SMTP_PORT", str(smtp.port))
-        db.session.commit()
+        use_smtp(smtp.port, OUTGOING_ALLOWED_HOSTS="127.0.0.1")  # the admin allows the local mail server
         command, env = dispatcher_command(db_url)
         first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
@@ -84,10 +81,7 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(app, db, db_url, mak
         db.session.add(person)
         make_order(customer=person)
     with SmtpServer(delay=0.02) as smtp:
-        settings.put("SMTP_HOST", "127.0.0.1")
-        settings.put("OUTGOING_ALLOWED_HOSTS", "127.0.0.1")  # the admin allows the local mail server
-        settings.put("SMTP_PORT", str(smtp.port))
-        db.session.commit()
+        use_smtp(smtp.port, OUTGOING_ALLOWED_HOSTS="127.0.0.1")  # the admin allows the local mail server
         command, env = dispatcher_command(db_url)
         env["NOTIFY_BATCH_SIZE"] = "5"
         runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -112,11 +106,8 @@ def test_a_long_run_and_repeated_short_runs_never_send_a_message_twice(app, db, 
         db.session.add(person)
         make_order(customer=person)
     with SmtpServer(delay=0.1) as smtp:
-        settings.put("SMTP_HOST", "127.0.0.1")
-        settings.put("SMTP_PORT", str(smtp.port))
-        settings.put("MAIL_SENDER", "Магазин <shop@myshop.example>")
-        settings.put("OUTGOING_ALLOWED_HOSTS", "127.0.0.1")  # the admin allows the local mail server
-        db.session.commit()
+        use_smtp(smtp.port, MAIL_SENDER="Магазин <shop@myshop.example>",
+                 OUTGOING_ALLOWED_HOSTS="127.0.0.1")  # the admin allows the local mail server
         command, env = dispatcher_command(db_url)  # a 2-second lease; the whole run takes longer
         long_run = subprocess.Popen(command, cwd=ROOT, env=dict(env, NOTIFY_BATCH_SIZE="6", NOTIFY_WORKERS="1"),
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

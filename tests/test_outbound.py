@@ -8,7 +8,7 @@ import socket
 from datetime import timedelta
 
 import pytest
-from notify_servers import SilentServer
+from notify_servers import SilentServer, send_at_once
 
 from app import settings
 from app.notify.channels.webhook import new_secret
@@ -27,11 +27,7 @@ def internal():
 
 @pytest.fixture
 def admin_client(app, db, make_user, login, client):
-    settings.put("NOTIFY_MERGE_SECONDS", "0")
-    settings.put("NOTIFY_QUIET_HOURS", "-")
-    settings.put("PUBLIC_URL", "https://shop.example")
-    settings.put("WEBHOOK_TIMEOUT_SECONDS", "1")
-    db.session.commit()
+    send_at_once(WEBHOOK_TIMEOUT_SECONDS="1")
     login(make_user("admin").email)
     return client
 
