@@ -63,3 +63,25 @@ def inpost_body(number, details, status=None):
             "custom_attributes": {"size": "A", "target_machine_id": "WAW01M", "dropoff_machine_id": "KRA02A"},
             "created_at": "2024-05-01T10:00:00.000+02:00", "updated_at": "2024-05-02T09:30:00.000+02:00",
             "tracking_details": details, "expected_flow": []}
+
+
+def serve_nova_poshta(db, httpserver, item_for):
+    """A local Nova Poshta on ``httpserver``: its tracking call answers each waybill asked about with
+    ``item_for(number)`` (an ``np_item``); the live settings send the app there."""
+    import json
+
+    from werkzeug import Response
+
+    from app import settings
+    from app.database import writing
+
+    def answer(request):
+        numbers = [d["DocumentNumber"] for d in json.loads(request.get_data())["methodProperties"]["Documents"]]
+        return Response(json.dumps(np_envelope([item_for(n) for n in numbers])), content_type="application/json")
+
+    httpserver.expect_request("/np/", method="POST").respond_with_handler(answer)
+    with writing():
+        settings.put("NOVAPOSHTA_MODE", "live")
+        settings.put("NOVAPOSHTA_API_URL", httpserver.url_for("/np/"))
+        settings.put("NOVAPOSHTA_API_KEY", "k" * 32, secret=True)
+        db.session.commit()

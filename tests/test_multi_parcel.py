@@ -1,11 +1,9 @@
 """Orders of several parcels (issue 14): each parcel is tracked to its own end, the order is
 delivered when every parcel is, and people see "1 of 2 parcels delivered" in between."""
-import json
 
 import pytest
-from carrier_fixtures import np_envelope, np_item
+from carrier_fixtures import np_item, serve_nova_poshta
 
-from app import settings
 from app.carriers.sync import sync_all
 from app.database import writing
 from app.orders import statuses
@@ -37,21 +35,8 @@ class Answers(dict):
 def nova_poshta(db, httpserver):
     """A local Nova Poshta answering each waybill with the code set in the returned dict."""
     codes = Answers()
-
-    def answer(request):
-        from werkzeug import Response
-
-        numbers = [d["DocumentNumber"] for d in json.loads(request.get_data())["methodProperties"]["Documents"]]
-        items = [np_item(n, codes[n], TEXTS[codes[n]], **{"DateScan": SCANS[codes[n]], **codes.fields.get(n, {})})
-                 for n in numbers]
-        return Response(json.dumps(np_envelope(items)), content_type="application/json")
-
-    httpserver.expect_request("/np/", method="POST").respond_with_handler(answer)
-    with writing():
-        settings.put("NOVAPOSHTA_MODE", "live")
-        settings.put("NOVAPOSHTA_API_URL", httpserver.url_for("/np/"))
-        settings.put("NOVAPOSHTA_API_KEY", "k" * 32, secret=True)
-        db.session.commit()
+    serve_nova_poshta(db, httpserver, lambda n: np_item(n, codes[n], TEXTS[codes[n]],
+                                                        **{"DateScan": SCANS[codes[n]], **codes.fields.get(n, {})}))
     return codes
 
 
