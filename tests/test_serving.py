@@ -2,46 +2,54 @@
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import requests
+from notify_servers import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_sigterm_finishes_the_process_cleanly(sqlite_template, tmp_path):
-    """systemd and docker stop a service with SIGTERM: the server stops accepting, the exit
-    handlers run (the last log lines are written, the scheduler hands its lease on) and the
-    process exits 0, instead of dying mid-write with the signal."""
+def _serve(sqlite_template, tmp_path, *, ready="/healthz", visit=None, **env):
+    """Serve a copy of the test database with ``wsgi.py`` (``env`` added to its environment) until
+    ``ready`` answers, then ``visit(base_url)``, then stop it with SIGTERM. Returns the exit code,
+    everything it printed, the ``ready`` answer and what ``visit`` returned."""
     database = tmp_path / "shop.db"
     shutil.copyfile(sqlite_template, database)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", PORT=str(port), SCHEDULER_ENABLED="1",
-               SECRET_KEY="test-secret", LOG_LEVEL="INFO")
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", PORT=str(port), SECRET_KEY="test-secret",
+               LOG_LEVEL="INFO", **env)
     server = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/healthz?last=1", timeout=2)
+                answer = requests.get(base + ready, timeout=2)
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
                 time.sleep(0.2)
-        assert answer.status_code == 200
+        visited = visit(base) if visit is not None else None
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     finally:
         if server.poll() is None:
             server.kill()
             server.communicate()
-    assert server.returncode == 0, output[-3000:]
+    return server.returncode, output, answer, visited
+
+
+def test_sigterm_finishes_the_process_cleanly(sqlite_template, tmp_path):
+    """systemd and docker stop a service with SIGTERM: the server stops accepting, the exit
+    handlers run (the last log lines are written, the scheduler hands its lease on) and the
+    process exits 0, instead of dying mid-write with the signal."""
+    returncode, output, answer, _ = _serve(sqlite_template, tmp_path, ready="/healthz?last=1", SCHEDULER_ENABLED="1")
+    assert answer.status_code == 200
+    assert returncode == 0, output[-3000:]
     assert "GET /healthz 200" in output  # the request's access line
     assert output.rstrip().splitlines()[-1].endswith("Posylka stopped"), output[-3000:]
 
@@ -61,35 +69,12 @@ def test_behind_nginx_the_app_sees_the_visitors_address_and_https(sqlite_templat
     """With PROXY_FIX_X_FOR/PROTO=1 (one nginx in front) the served app reads X-Forwarded-For and
     -Proto: waitress must not delete them first. Else every visitor is 127.0.0.1 (one log-in throttle
     for the whole shop) and every link the app builds from a request starts with http://."""
-    database = tmp_path / "shop.db"
-    shutil.copyfile(sqlite_template, database)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", PORT=str(port), SCHEDULER_ENABLED="0",
-               SECRET_KEY="test-secret", LOG_LEVEL="INFO", LOG_FORMAT="json", PROXY_FIX_X_FOR="1",
-               PROXY_FIX_X_PROTO="1")
-    server = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
     nginx = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "Host": "shop.example.com"}
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-                time.sleep(0.2)
-        # the request came over https: the answer says so (HSTS is only sent on https)
-        answer = requests.get(f"http://127.0.0.1:{port}/login", headers=nginx, timeout=5, allow_redirects=False)
-        assert answer.status_code == 200
-        server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate()
+    # the request came over https: the answer says so (HSTS is only sent on https)
+    _, output, _, answer = _serve(
+        sqlite_template, tmp_path, SCHEDULER_ENABLED="0", LOG_FORMAT="json", PROXY_FIX_X_FOR="1", PROXY_FIX_X_PROTO="1",
+        visit=lambda base: requests.get(f"{base}/login", headers=nginx, timeout=5, allow_redirects=False))
+    assert answer.status_code == 200
     access = [line for line in output.splitlines() if '"GET /login 200"' in line]
     assert access and '"remote_addr": "203.0.113.7"' in access[0], output[-3000:]
     assert "Strict-Transport-Security" in answer.headers, dict(answer.headers)
