@@ -5,6 +5,7 @@ rate against the promised date and the causes of late and returned parcels."""
 from datetime import date, datetime, timedelta
 
 import pytest
+from notify_servers import send_at_once
 from sqlalchemy import insert
 
 from app.analytics import kpis, stats, wismo
@@ -184,13 +185,7 @@ def test_the_analytics_page_shows_the_kpis(data, client, make_user, login):
 
 @pytest.fixture
 def tracked(app, db):
-    from app import settings
-
-    settings.put("MESSAGE_TRACKING", "1")
-    settings.put("NOTIFY_MERGE_SECONDS", "0")
-    settings.put("NOTIFY_QUIET_HOURS", "-")
-    settings.put("PUBLIC_URL", "https://shop.example")
-    db.session.commit()
+    send_at_once(MESSAGE_TRACKING="1")
     return app
 
 
