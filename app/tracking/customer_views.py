@@ -1,15 +1,15 @@
 """The logged-in customer's orders (blueprint "orders", under /orders): the list, one order with its live
 progress, and their actions. The public look-up, signed links and the widget are in ``views.py``."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import customer_required
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.notify import kpis
 from app.orders import access
 from app.tracking import help, services
-from app.tracking.views import page_context, progress_response
+from app.tracking.views import commit_or_flash, page_context, progress_response
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -50,16 +50,9 @@ def progress(number):
 
 
 def _act(number, action, refused, success, anchor=""):
-    """Do a customer's action on their order: committed with ``success`` flashed, or rolled back with the
-    ``refused`` error's own words; back to the order page either way."""
-    try:
-        action(_own_order(number))
-    except refused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    """A customer's action on their order (``commit_or_flash``), then back to the order page."""
+    order = _own_order(number)
+    commit_or_flash(lambda: action(order), refused, success)
     return redirect(url_for("orders.detail", number=number) + anchor)
 
 

@@ -98,6 +98,19 @@ def _invalid_link():
     return render_template("tracking/invalid_link.html"), 404
 
 
+def commit_or_flash(action, refused, success):
+    """Do a customer's action (``action()``): committed with ``success`` flashed, or rolled back with the
+    ``refused`` error's own words flashed. The caller redirects back either way."""
+    try:
+        action()
+    except refused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+
+
 # ---- look-up without an account --------------------------------------------------------------
 
 def _lookup_failed(response):
@@ -151,14 +164,8 @@ def signed_problem(token):
         order = access.order_for_token(token)
     except links.InvalidLink:
         return _invalid_link()
-    try:
-        help.report_problem(order, request.form.get("message"), source="link")
-    except help.ReportRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you. The shop has your message and will get back to you."), "success")
+    commit_or_flash(lambda: help.report_problem(order, request.form.get("message"), source="link"),
+                    help.ReportRefused, _("Thank you. The shop has your message and will get back to you."))
     return redirect(url_for("tracking.signed", token=token, **_lang_args()) + "#help")
 
 
@@ -172,15 +179,10 @@ def signed_follow(token):
         order = access.order_for_token(token)
     except links.InvalidLink:
         return _invalid_link()
-    try:
-        follow.follow(order, request.form.get("channel", ""), request.form.get("address"),
-                      consent=request.form.get("consent") == "yes", language=select_locale())
-    except follow.FollowRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Done: you will get the news about this order. Every message has a link to stop them."), "success")
+    commit_or_flash(lambda: follow.follow(order, request.form.get("channel", ""), request.form.get("address"),
+                                          consent=request.form.get("consent") == "yes", language=select_locale()),
+                    follow.FollowRefused,
+                    _("Done: you will get the news about this order. Every message has a link to stop them."))
     return redirect(url_for("tracking.signed", token=token) + "#follow")
 
 
