@@ -6,9 +6,8 @@ import json
 import os
 
 import pytest
-from carrier_fixtures import np_envelope, np_item
+from carrier_fixtures import np_item, serve_nova_poshta
 
-from app import settings
 from app.carriers.sync import sync_all
 from app.database import writing
 from app.orders import links, statuses
@@ -39,21 +38,8 @@ class Replay:
 @pytest.fixture
 def np_replay(db, httpserver):
     replay = Replay()
-
-    def answer(request):
-        from werkzeug import Response
-
-        numbers = [d["DocumentNumber"] for d in json.loads(request.get_data())["methodProperties"]["Documents"]]
-        items = [np_item(n, **replay.current[n]) if n in replay.current else np_item(n, "3", "Номер не знайдено")
-                 for n in numbers]
-        return Response(json.dumps(np_envelope(items)), content_type="application/json")
-
-    httpserver.expect_request("/np/", method="POST").respond_with_handler(answer)
-    with writing():
-        settings.put("NOVAPOSHTA_MODE", "live")
-        settings.put("NOVAPOSHTA_API_URL", httpserver.url_for("/np/"))
-        settings.put("NOVAPOSHTA_API_KEY", "k" * 32, secret=True)
-        db.session.commit()
+    serve_nova_poshta(db, httpserver, lambda n: np_item(n, **replay.current[n]) if n in replay.current
+                      else np_item(n, "3", "Номер не знайдено"))
     return replay
 
 
