@@ -147,8 +147,8 @@ def test_rate_limit_waits_retry_after_and_a_blocked_bot_falls_back_to_sms(bot, d
     poll(db)
 
     bot.fail_next("sendMessage", too_many(42))
-    clock = later()
     order = make_order(customer=person)
+    clock = later()  # after the order: a slow make_order must not leave its messages due after the clock
     sms_row = rows(db, order_id=order.id, channel="sms")[0]
     assert sms_row.state == "skipped" and sms_row.skip_reason == "messenger_first"
     assert dispatch(now=clock).retrying == 1
