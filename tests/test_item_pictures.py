@@ -4,6 +4,7 @@ import pytest
 
 from app.admin import transfer
 from app.api import platforms
+from app.orders.models import Order
 from app.orders.services import OrderInputError, build_items
 
 PICTURE = "https://shop.example.com/img/dress-104.jpg"
@@ -32,9 +33,9 @@ def test_the_api_csv_import_and_woocommerce_bring_the_picture(app, db):
     data = ("customer_name,item_name,item_price,item_image_url\n"
             f"Олена Коваль,Сукня льняна,1450.00,{PICTURE}\n").encode()
     result = transfer.import_orders(data)
-    db.session.commit()
-    assert result.created[0].items[0].image_url == PICTURE
-    exported = "".join(transfer.csv_rows(result.created))
+    order = db.session.get(Order, result.created[0].id)
+    assert order.items[0].image_url == PICTURE
+    exported = "".join(transfer.csv_rows([order]))
     assert exported.splitlines()[0].endswith(",item_image_url") and PICTURE in exported
 
 

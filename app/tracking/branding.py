@@ -107,10 +107,11 @@ def current():
     cached = g.get("_branding")
     if cached is not None:
         return cached
-    background = _valid(settings.get(BRAND_BACKGROUND), DEFAULT_BACKGROUND)
+    # display-only reads: with the database down, pages that need no data still show the last brand
+    background = _valid(settings.get(BRAND_BACKGROUND, display=True), DEFAULT_BACKGROUND)
     # a colour stored before the contrast check (or by hand) is shown in its readable shade
-    color = readable_on(_valid(settings.get(BRAND_COLOR), DEFAULT_COLOR), ("#ffffff", background))
-    logo = settings.get(BRAND_LOGO) or ""
+    color = readable_on(_valid(settings.get(BRAND_COLOR, display=True), DEFAULT_COLOR), ("#ffffff", background))
+    logo = settings.get(BRAND_LOGO, display=True) or ""
     version = hashlib.sha256(f"{color}{background}{logo}".encode()).hexdigest()[:12]
     g._branding = Branding(color, background, bool(logo), version)
     return g._branding
