@@ -350,9 +350,12 @@ def test_no_transaction_is_open_while_a_carrier_is_asked(app, db, make_order, ht
                     db.session.commit()
                 probes.append(("write took", round(time.monotonic() - started, 2)))
             else:
+                # a transaction begun since the sync started (a connection another test's thread
+                # left behind in this worker's database is not the sync's)
                 idle = db.session.execute(db.text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar()
+                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid() "
+                    "AND xact_start >= :started"), {"started": sync_started[0]}).scalar()
                 db.session.rollback()
                 probes.append(("idle in transaction", idle))
         return Response(json.dumps(np_envelope([np_item("20400048799011")])), content_type="application/json")
@@ -361,6 +364,9 @@ def test_no_transaction_is_open_while_a_carrier_is_asked(app, db, make_order, ht
     live(db, "NOVAPOSHTA", httpserver.url_for("/np/"))
     db.session.commit()
     app.config["CARRIER_TIMEOUT_SECONDS"] = 5
+    sync_started = [db.session.execute(db.text(
+        "SELECT CURRENT_TIMESTAMP" if db.engine.dialect.name == "sqlite" else "SELECT clock_timestamp()")).scalar()]
+    db.session.rollback()
     [summary] = sync_all(app, trigger="test")
     assert summary["outcome"] == "ok" and summary["status_changes"] == 1, (summary, probes)
     [(what, value)] = probes
