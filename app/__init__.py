@@ -39,7 +39,6 @@ def create_app(config=None):
     ext.migrate.init_app(app, ext.db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
-    _limit_only_decorated_routes(app)
 
     from app import i18n
 
@@ -74,23 +73,6 @@ def create_app(config=None):
 
     cli.init_app(app)
     return app
-
-
-#: Flask-Limiter's settings for limits that apply to every request (the app sets none)
-_REQUEST_WIDE_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
-
-
-def _limit_only_decorated_routes(app):
-    """Every limit of the app is a route's own ``@limiter.limit`` (log-in, look-up, API, password
-    check), which Flask-Limiter checks in the route's wrapper. Its ``before_request`` hook checks
-    the default, application and meta limits, and with none configured it only cost every request
-    (about 65 µs of an unchanged poll): it is dropped then. Its after-request hook (headers and
-    ``deduct_when``) and teardown stay."""
-    from app.extensions import limiter
-
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks and not any(app.config.get(name) for name in _REQUEST_WIDE_LIMITS):
-        hooks.remove(limiter._check_request_limit)
 
 
 def _finish_config(app):

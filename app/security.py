@@ -54,10 +54,8 @@ def clean_frame_ancestors(value):
 def _widget_frame_ancestors_setting():
     from app import settings
 
-    try:
-        return settings.get("WIDGET_FRAME_ANCESTORS", "*")
-    except Exception:  # the database is down: the built-in default still lets shops embed
-        return current_app.config.get("WIDGET_FRAME_ANCESTORS", "*")
+    # display-only: with the database down, the last known value (or the built-in default) still lets shops embed
+    return settings.get("WIDGET_FRAME_ANCESTORS", "*", display=True)
 
 
 @functools.lru_cache(maxsize=16)
