@@ -12,6 +12,18 @@ from app.extensions import db
 from app.htmx import is_partial_request
 from app.queryargs import BadQueryArg
 
+
+class Refused(Exception):
+    """Something a person asked for that cannot be done; ``str()`` is the translated message shown
+    to them (a lazy string is translated when shown, in the reader's language)."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self):
+        return str(self.message)
+
 log = logging.getLogger(__name__)
 
 

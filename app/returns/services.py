@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app import settings as app_settings
 from app.audit import record
 from app.clock import utcnow
+from app.errors import Refused
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import Order, OrderItem, Shipment
@@ -66,15 +67,8 @@ COMMENT_MAX = 1000
 MESSAGE_MAX = 1000
 
 
-class ReturnRefused(Exception):
+class ReturnRefused(Refused):
     """A return, exchange or refund step that cannot be done; ``str()`` is a translated message."""
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self):
-        return str(self.message)
 
 
 # ---- the shop's rules (settings) ---------------------------------------------------------------

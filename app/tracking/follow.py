@@ -10,19 +10,15 @@ from flask_babel import gettext as _
 
 from app.audit import record
 from app.clock import utcnow
+from app.errors import Refused
 from app.extensions import db
 from app.tracking.models import OrderFollower
 
 CHANNELS = ("email", "sms")
 
 
-class FollowRefused(Exception):
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self):
-        return str(self.message)
+class FollowRefused(Refused):
+    """A request to follow an order that cannot be recorded."""
 
 
 def consent_statement():

@@ -15,6 +15,7 @@ from app import settings
 from app.analytics.wismo import register_source
 from app.audit import record
 from app.clock import utcnow
+from app.errors import Refused
 from app.extensions import db
 from app.tracking.models import ProblemReport
 
@@ -24,13 +25,8 @@ FAQ_PREFIX = "HELP_FAQ_"
 MESSAGE_MAX = 2000
 
 
-class ReportRefused(Exception):
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self):
-        return str(self.message)
+class ReportRefused(Refused):
+    """A problem report that cannot be sent (empty or too long)."""
 
 
 @dataclass(frozen=True)

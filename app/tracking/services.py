@@ -19,6 +19,7 @@ from app import settings as app_settings
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import event_text
+from app.errors import Refused
 from app.extensions import db
 from app.i18n import select_timezone
 from app.orders import access, lifecycle, statuses
@@ -28,15 +29,8 @@ from app.tracking import presenters
 CONFIRMABLE = frozenset({statuses.SHIPPED, statuses.IN_TRANSIT})
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """A customer action that cannot be done now; ``str()`` is a translated message."""
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self):
-        return str(self.message)
 
 
 # ---- the cheap check of the polled partial --------------------------------------------------
