@@ -127,7 +127,9 @@ def test_sync_now_is_queued_and_runs_in_the_background(app, db, make_order, make
             started = time.monotonic()
             response = client.post("/admin/carriers/sync")
             took = time.monotonic() - started
-            assert response.status_code == 302 and took < 2, took
+            # run inside the request, it would wait for the held carrier (30 s timeout, released only
+            # below); 10 s leaves room for a loaded CI machine (2.8 s seen) and still catches that
+            assert response.status_code == 302 and took < 10, took
             page = client.get(response.headers["Location"]).get_data(as_text=True)
             assert "Sync queued: it runs in the background" in page
             assert 'hx-trigger="every 2s"' in page  # the panel keeps itself up to date
