@@ -122,7 +122,7 @@ def _register_blueprints(app):
     """Every page: the customer's and the public ones, then the staff pages (all under /admin)."""
     from app.admin.views import bp as admin_bp
     from app.analytics.views import bp as analytics_bp
-    from app.api.admin import bp as api_admin_bp
+    from app.api.admin_views import bp as api_admin_bp
     from app.attention.views import bp as attention_bp
     from app.auth.views import bp as auth_bp
     from app.carriers.views import admin_bp as carriers_admin_bp
@@ -135,7 +135,7 @@ def _register_blueprints(app):
     from app.notify.views import sw_bp as notify_sw_bp
     from app.privacy.views import bp as privacy_bp
     from app.returns.views import bp as returns_bp
-    from app.tracking.admin import bp as tracking_admin_bp
+    from app.tracking.admin_views import bp as tracking_admin_bp
     from app.tracking.customer_views import bp as orders_bp
     from app.tracking.views import bp as tracking_bp
 
