@@ -3,7 +3,7 @@
 ``/oauth/token`` issues Bearer tokens (``oauth.py``); ``/api/...`` serves shipments, their status and
 new orders (``views.py``), declared once in ``core.resource`` so the OpenAPI document
 (``openapi.py``) is generated from the code. ``platforms.py`` takes WooCommerce and Shopify order
-webhooks; ``admin.py`` is where admins manage API clients and the platforms' secrets.
+webhooks; ``admin_views.py`` is where admins manage API clients and the platforms' secrets.
 """
 import flask_babel
 from flask import current_app, g, request
@@ -14,7 +14,7 @@ API_PREFIXES = ("/api/", "/oauth/")
 
 
 def init_app(app):
-    from app.api import admin, cli, oauth, openapi, platforms, views  # noqa: F401  (routes register on import)
+    from app.api import admin_views, cli, oauth, openapi, platforms, views  # noqa: F401  (routes register on import)
     from app.api.core import bp
 
     oauth.init_app(app)
