@@ -121,9 +121,9 @@ def _instance_secret(app):
 def _register_blueprints(app):
     """Every page: the customer's and the public ones, then the staff pages (all under /admin)."""
     from app.admin.views import bp as admin_bp
-    from app.analytics.views import bp as analytics_bp
+    from app.analytics.admin_views import bp as analytics_bp
     from app.api.admin_views import bp as api_admin_bp
-    from app.attention.views import bp as attention_bp
+    from app.attention.admin_views import bp as attention_bp
     from app.auth.views import bp as auth_bp
     from app.carriers.views import admin_bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
+from app.analytics.admin_views import report_csv
 from app.analytics.services import Period, build_report, eta_accuracy
-from app.analytics.views import report_csv
 from app.orders import lifecycle
 from app.orders.models import StatusEvent
 

@@ -19,7 +19,7 @@ from app.orders import statuses
 from app.queryargs import date_arg
 from app.text import csv_writer
 
-bp = Blueprint("analytics", __name__, url_prefix="/admin/analytics")
+bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MAX_DAYS = 3700
 
@@ -55,7 +55,7 @@ def _view(report, csv_url, tables_open=False):
     from app.analytics import kpi_view, kpis
 
     kpi_context = kpi_view.context(kpis.build(report.period, report.orders_total), channel_label, kind_label)
-    kpi_context["kpi_csv_url"] = url_for("analytics.kpis_csv", date_from=report.period.first_day.isoformat(),
+    kpi_context["kpi_csv_url"] = url_for("analytics_admin.kpis_csv", date_from=report.period.first_day.isoformat(),
                                          date_to=report.period.last_day.isoformat())
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
     stage_rows = [(statuses.label(s.key), s.count, _num(s.mean, HOUR), _num(s.median, HOUR), _num(s.p90, HOUR))
@@ -141,7 +141,7 @@ def overview():
     report = build_report(period)
 
     def csv_url(section):
-        return url_for("analytics.period_csv", date_from=first.isoformat(), date_to=last.isoformat(), section=section)
+        return url_for("analytics_admin.period_csv", date_from=first.isoformat(), date_to=last.isoformat(), section=section)
 
     return render_template("analytics/overview.html", error=error, **_view(report, csv_url)), 422 if error else 200
 
@@ -163,7 +163,7 @@ def monthly():
     month = period.first_day.strftime("%Y-%m")
 
     def csv_url(section):
-        return url_for("analytics.monthly_csv", month=month, section=section)
+        return url_for("analytics_admin.monthly_csv", month=month, section=section)
 
     return render_template("analytics/monthly.html", error=error, month=month,
                            **_view(build_report(period), csv_url, tables_open=True)), 422 if error else 200

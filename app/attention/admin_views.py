@@ -12,7 +12,7 @@ from app.auth import admin_required, staff_required
 from app.carriers import carrier_name
 from app.extensions import db
 
-bp = Blueprint("attention", __name__, url_prefix="/admin/attention")
+bp = Blueprint("attention_admin", __name__, url_prefix="/admin/attention")
 
 
 def _rating_words(order_id):
@@ -62,7 +62,7 @@ def _page(rule, form, code=200):
 
 def _back():
     rule = request.form.get("rule")
-    return redirect(url_for("attention.index", rule=rule if rule in services.RULES else None))
+    return redirect(url_for("attention_admin.index", rule=rule if rule in services.RULES else None))
 
 
 def _act(exception_id, action, audit_action, done_message):
@@ -104,7 +104,7 @@ def thresholds():
         services.scan()
     db.session.commit()
     flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
-    return redirect(url_for("attention.index"))
+    return redirect(url_for("attention_admin.index"))
 
 
 @bp.app_context_processor
