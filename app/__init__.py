@@ -125,8 +125,8 @@ def _register_blueprints(app):
     from app.api.admin_views import bp as api_admin_bp
     from app.attention.admin_views import bp as attention_bp
     from app.auth.views import bp as auth_bp
-    from app.carriers.admin_views import admin_bp as carriers_admin_bp
-    from app.carriers.admin_views import bp as carriers_bp
+    from app.carriers.admin_views import bp as carriers_admin_bp
+    from app.carriers.views import bp as carriers_bp
     from app.feedback.views import bp as feedback_bp
     from app.notify.admin_views import bp as notify_admin_bp
     from app.notify.kpi_views import bp as kpis_bp

@@ -15,7 +15,7 @@ from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderFor
 from app.admin.transfer import COLUMNS, ImportFailed, RowError, csv_rows, import_orders, json_chunks
 from app.audit import record
 from app.auth import staff_required
-from app.carriers import CARRIERS, carrier_name, detect_carriers, tracking_url
+from app.carriers import CARRIERS, carrier_name, tracking_url
 from app.extensions import db
 from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
@@ -416,16 +416,6 @@ def delete_order_shipment(order_id, shipment_id):
     db.session.commit()
     flash(_("Shipment removed."), "success")
     return redirect(url_for("admin.order", order_id=order_id))
-
-
-@bp.route("/carriers/detect")
-@staff_required
-def detect_carrier():
-    """htmx: the carrier suggested for a tracking number as typed (a small hint fragment)."""
-    number = request.args.get("tracking_number", "")
-    codes = detect_carriers(number)[:3] if number.strip() else []
-    return render_template("admin/_carrier_hint.html", names=[carrier_name(c) for c in codes],
-                           typed=bool(number.strip()), hint_id="tracking_number-hint")
 
 
 from app.admin import admin_views, cod_views  # noqa: E402,F401  (register the admin-only and COD pages on bp)

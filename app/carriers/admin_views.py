@@ -1,22 +1,21 @@
-"""The admin carriers page (``/admin/carriers``) and the InPost webhook (``/carriers/inpost/webhook``)."""
+"""Staff pages for carriers (``/admin/carriers``): settings, sync, status mapping, and the tracking-number hint."""
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import settings as app_settings
-from app.auth import admin_required
-from app.carriers import CARRIER_CODES, carrier_name, overrides, services
+from app.auth import admin_required, staff_required
+from app.carriers import CARRIER_CODES, carrier_name, detect_carriers, overrides, services
 from app.carriers.forms import CarrierSettingsForm, EmptyForm, MappingOverrideForm, RemoveOverrideForm, WebhookForm
 from app.carriers.registry import CREDENTIALS, setting
-from app.extensions import csrf, db
+from app.extensions import db
 from app.htmx import is_partial_request
 from app.orders import statuses
 from app.scheduler import run_soon
 
-admin_bp = Blueprint("carriers_admin", __name__, url_prefix="/admin/carriers")
-bp = Blueprint("carriers", __name__, url_prefix="/carriers")
+bp = Blueprint("carriers_admin", __name__, url_prefix="/admin/carriers")
 
 STATUS_LABELS = {"off": _l("Off"), "live": _l("Live"), "simulated": _l("Simulated"),
                  "not_configured": _l("Not configured: credentials missing")}
@@ -79,13 +78,13 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
         remove_form=RemoveOverrideForm(formdata=None)), status
 
 
-@admin_bp.route("/")
+@bp.route("/")
 @admin_required
 def index():
     return _page()
 
 
-@admin_bp.route("/<code>", methods=["POST"])
+@bp.route("/<code>", methods=["POST"])
 @admin_required
 def save(code):
     if code not in CARRIER_CODES or code == "sandbox":
@@ -115,7 +114,7 @@ def save(code):
     return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
 
 
-@admin_bp.route("/<code>/test", methods=["POST"])
+@bp.route("/<code>/test", methods=["POST"])
 @admin_required
 def test(code):
     if code not in CARRIER_CODES:
@@ -130,7 +129,7 @@ def test(code):
     return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
 
 
-@admin_bp.route("/sync", methods=["POST"])
+@bp.route("/sync", methods=["POST"])
 @admin_required
 def sync_now():
     if not EmptyForm().validate_on_submit():
@@ -142,7 +141,7 @@ def sync_now():
     return redirect(url_for("carriers_admin.index") + "#sync-request")
 
 
-@admin_bp.route("/sync")
+@bp.route("/sync")
 @admin_required
 def sync_state():
     """The "sync now" panel alone (polled by the page while the sync is queued or running)."""
@@ -150,7 +149,7 @@ def sync_state():
                            carrier_name=carrier_name)
 
 
-@admin_bp.route("/inpost-webhook", methods=["POST"])
+@bp.route("/inpost-webhook", methods=["POST"])
 @admin_required
 def webhook_settings():
     form = WebhookForm()
@@ -167,7 +166,7 @@ def webhook_settings():
     return redirect(url_for("carriers_admin.index") + "#webhook")
 
 
-@admin_bp.route("/mapping", methods=["POST"])
+@bp.route("/mapping", methods=["POST"])
 @admin_required
 def save_mapping():
     form = _mapping_form(MappingOverrideForm())
@@ -189,7 +188,7 @@ def save_mapping():
     return _page(400, mapping_form=form)
 
 
-@admin_bp.route("/mapping/remove", methods=["POST"])
+@bp.route("/mapping/remove", methods=["POST"])
 @admin_required
 def remove_mapping():
     form = RemoveOverrideForm()
@@ -201,24 +200,11 @@ def remove_mapping():
     return redirect(url_for("carriers_admin.index") + "#mapping")
 
 
-# ---- InPost push --------------------------------------------------------------------------------
-
-@bp.route("/inpost/webhook", methods=["GET", "POST"])
-@csrf.exempt
-def inpost_webhook():
-    """InPost checks the URL with a GET (must answer 200), then POSTs status changes."""
-    if request.method == "GET":
-        return jsonify(status="ok")
-    token = request.args.get("token") or request.headers.get("X-Webhook-Token")
-    try:
-        services.verify_inpost_webhook(token, request.remote_addr)
-    except services.WebhookRefused:
-        return jsonify(error="forbidden"), 403
-    payload = request.get_json(silent=True)
-    try:
-        new_events = services.handle_inpost_push(payload)
-    except ValueError:
-        db.session.rollback()
-        return jsonify(error="unreadable payload"), 400
-    db.session.commit()
-    return jsonify(status="ok", new_events=new_events)
+@bp.route("/detect")
+@staff_required
+def detect_carrier():
+    """htmx: the carrier suggested for a tracking number as typed (a small hint fragment)."""
+    number = request.args.get("tracking_number", "")
+    codes = detect_carriers(number)[:3] if number.strip() else []
+    return render_template("carriers/_carrier_hint.html", names=[carrier_name(c) for c in codes],
+                           typed=bool(number.strip()), hint_id="tracking_number-hint")
