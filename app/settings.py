@@ -219,13 +219,13 @@ def put(key, value, *, secret=False):
         row.value, row.secret = stored, secret
 
 
-def save(values, *, action, object_id=None, secret=()):
+def save(values, *, action, object_id=None, secret=(), unquoted=()):
     """What every settings page does on save, in the current transaction (the caller commits).
 
     Each of ``values`` ({name: value}) that differs from the current value is stored ("" or None
     removes the admin's value); a name in ``secret`` is stored encrypted, and left as it is when
-    blank (None removes it). One audit entry ``action`` says what changed (a secret as ``***``).
-    Returns the names that changed.
+    blank (None removes it). One audit entry ``action`` says what changed (a secret as ``***``,
+    a name in ``unquoted``, such as an uploaded logo, as ``changed``). Returns the names that changed.
     """
     from app.audit import record
 
@@ -241,6 +241,8 @@ def save(values, *, action, object_id=None, secret=()):
         put(name, value, secret=is_secret)
         if is_secret:
             before[name], after[name] = ("***" if old not in (None, "") else None), ("***" if value else None)
+        elif name in unquoted:
+            before[name], after[name] = None, "changed" if value else None
         else:
             before[name], after[name] = old, value or None
     if after:

@@ -1,5 +1,7 @@
 """Help at hand on the customer's pages: the shop's contact, a FAQ the admin edits, and "report a
 problem", which leaves a note staff see on the order."""
+import io
+
 from app import settings
 from app.orders import links
 from app.tracking.models import ProblemReport
@@ -58,3 +60,20 @@ def test_the_admin_edits_the_faq_and_the_contact(app, db, make_user, make_order,
     assert 'href="tel:+380671234567"' in uk and 'href="mailto:shop@example.com"' in uk
     en = client.get(f"/orders/{order.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Where is my parcel?" in en  # no English FAQ written: the built-in one
+
+
+def test_the_help_and_branding_pages_save_through_the_settings_service(app, db, make_user, client, login):
+    """Like every settings page: one audit entry naming what changed (a logo as "changed", not its bytes)."""
+    from app.audit import AuditLog
+    from tests.test_tracking_widget import png_bytes
+
+    login(make_user("admin").email)
+    client.post("/admin/branding/help", data={"phone": "+380 67 123 45 67", "faq_uk": "", "faq_en": "",
+                                              "faq_pl": "", "faq_ru": ""})
+    client.post("/admin/branding", data={"color": "#7a1f5c", "background": "#ffffff",
+                                         "logo": (io.BytesIO(png_bytes(120, 32)), "logo.png")},
+                content_type="multipart/form-data")
+    entries = {row.action: row for row in db.session.execute(db.select(AuditLog)).scalars()}
+    assert entries["settings.help"].after_data == {"HELP_PHONE": "+380 67 123 45 67"}
+    assert entries["settings.branding"].after_data == {"BRAND_COLOR": "#7a1f5c", "BRAND_BACKGROUND": "#ffffff",
+                                                       "BRAND_LOGO": "changed", "BRAND_LOGO_TYPE": "image/png"}

@@ -3,7 +3,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import record
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.orders import access, links
@@ -88,7 +87,6 @@ def help_settings():
     form = _help_form(request.form)
     if form.validate():
         help.save_settings(form.phone.data, {lang: getattr(form, f"faq_{lang}").data for lang in help.LANGUAGES})
-        record("settings.help", "settings", "help")
         db.session.commit()
         flash(_("The help for customers is saved."), "success")
     else:

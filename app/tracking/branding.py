@@ -12,7 +12,6 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 
 from app import settings
-from app.audit import record
 
 BRAND_COLOR = "BRAND_COLOR"
 BRAND_BACKGROUND = "BRAND_BACKGROUND"
@@ -170,14 +169,11 @@ def save(color, background, logo_bytes=None, remove_logo=False):
         mimetype = sniff_image(logo_bytes)
         if mimetype is None:
             raise BrandingError("logo", _l("The logo must be a PNG, JPEG, GIF or WebP image."))
-    settings.put(BRAND_COLOR, (color or "").lower() or None)
-    settings.put(BRAND_BACKGROUND, (background or "").lower() or None)
+    values = {BRAND_COLOR: (color or "").lower(), BRAND_BACKGROUND: (background or "").lower()}
     if remove_logo:
-        settings.put(BRAND_LOGO, None)
-        settings.put(BRAND_LOGO_TYPE, None)
+        values.update({BRAND_LOGO: None, BRAND_LOGO_TYPE: None})
     elif logo_bytes:
-        settings.put(BRAND_LOGO, base64.b64encode(logo_bytes).decode("ascii"))
-        settings.put(BRAND_LOGO_TYPE, mimetype)
-    record("settings.branding", "settings", "branding", after={"color": color, "background": background})
+        values.update({BRAND_LOGO: base64.b64encode(logo_bytes).decode("ascii"), BRAND_LOGO_TYPE: mimetype})
+    settings.save(values, action="settings.branding", object_id="branding", unquoted={BRAND_LOGO})
     g.pop("_branding", None)
     return adjusted

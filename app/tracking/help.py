@@ -74,10 +74,9 @@ def faq(language):
 
 
 def save_settings(phone, faqs):
-    """Store the phone and each language's FAQ text (the caller commits)."""
-    settings.put(PHONE, (phone or "").strip() or None)
-    for lang, text in faqs.items():
-        settings.put(FAQ_PREFIX + lang, (text or "").strip() or None)
+    """Store the phone and each language's FAQ text, audited (the caller commits)."""
+    settings.save({PHONE: phone or "", **{FAQ_PREFIX + lang: text or "" for lang, text in faqs.items()}},
+                  action="settings.help", object_id="help")
 
 
 def report_problem(order, message, *, source, user=None):
