@@ -135,6 +135,7 @@ def _register_blueprints(app):
     from app.notify.views import sw_bp as notify_sw_bp
     from app.privacy.admin_views import bp as privacy_admin_bp
     from app.privacy.views import bp as privacy_bp
+    from app.returns.admin_views import bp as returns_admin_bp
     from app.returns.views import bp as returns_bp
     from app.tracking.admin_views import bp as tracking_admin_bp
     from app.tracking.customer_views import bp as orders_bp
@@ -142,7 +143,7 @@ def _register_blueprints(app):
 
     for bp in (auth_bp, orders_bp, tracking_bp, feedback_bp, kpis_bp, notify_bp, notify_sw_bp, messengers_bp,
                privacy_bp, carriers_bp, returns_bp, admin_bp, analytics_bp, attention_bp, tracking_admin_bp,
-               carriers_admin_bp, notify_admin_bp, api_admin_bp, privacy_admin_bp):
+               carriers_admin_bp, notify_admin_bp, api_admin_bp, privacy_admin_bp, returns_admin_bp):
         app.register_blueprint(bp)
 
     from app.api import init_app as init_api
