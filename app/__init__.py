@@ -119,11 +119,19 @@ def _instance_secret(app):
 
 
 def _register_blueprints(app):
-    """Every page: the customer's and the public ones, then the staff pages (all under /admin)."""
+    """Every blueprint, in this one list; no other module registers one.
+
+    Public and customer pages are in each domain's ``views.py`` (``customer_views.py``); staff pages are in
+    each domain's ``admin_views.py``, on one blueprint named ``<domain>_admin`` whose url_prefix is under
+    /admin (the ``app.admin`` package, all staff pages, is ``admin``); then the API.
+    """
     from app.admin.views import bp as admin_bp
-    from app.analytics.admin_views import bp as analytics_bp
+    from app.analytics.admin_views import bp as analytics_admin_bp
+    from app.api import openapi, platforms, views  # noqa: F401  (their resources join the /api blueprint on import)
     from app.api.admin_views import bp as api_admin_bp
-    from app.attention.admin_views import bp as attention_bp
+    from app.api.core import bp as api_bp
+    from app.api.oauth import bp as oauth_bp
+    from app.attention.admin_views import bp as attention_admin_bp
     from app.auth.views import bp as auth_bp
     from app.carriers.admin_views import bp as carriers_admin_bp
     from app.carriers.views import bp as carriers_bp
@@ -140,10 +148,18 @@ def _register_blueprints(app):
     from app.tracking.admin_views import bp as tracking_admin_bp
     from app.tracking.customer_views import bp as orders_bp
     from app.tracking.views import bp as tracking_bp
+    from app.web import bp as web_bp
 
-    for bp in (auth_bp, orders_bp, tracking_bp, feedback_bp, kpis_bp, notify_bp, notify_sw_bp, messengers_bp,
-               privacy_bp, carriers_bp, returns_bp, admin_bp, analytics_bp, attention_bp, tracking_admin_bp,
-               carriers_admin_bp, notify_admin_bp, api_admin_bp, privacy_admin_bp, returns_admin_bp):
+    for bp in (
+        # public and customer pages
+        web_bp, auth_bp, orders_bp, tracking_bp, feedback_bp, kpis_bp, notify_bp, notify_sw_bp, messengers_bp,
+        privacy_bp, carriers_bp, returns_bp,
+        # staff pages (/admin)
+        admin_bp, analytics_admin_bp, api_admin_bp, attention_admin_bp, carriers_admin_bp, notify_admin_bp,
+        privacy_admin_bp, returns_admin_bp, tracking_admin_bp,
+        # the API (/oauth, /api)
+        oauth_bp, api_bp,
+    ):
         app.register_blueprint(bp)
 
     from app.api import init_app as init_api

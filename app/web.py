@@ -45,7 +45,6 @@ def set_language():
 
 
 def init_app(app):
-    app.register_blueprint(bp)
     # Browsers fetch /favicon.ico by themselves (for a JSON answer, say): it is a static file and is
     # served as one (endpoint "static": no log-in session touched, no access-log line).
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})

@@ -14,11 +14,10 @@ API_PREFIXES = ("/api/", "/oauth/")
 
 
 def init_app(app):
-    from app.api import admin_views, cli, oauth, openapi, platforms, views  # noqa: F401  (routes register on import)
-    from app.api.core import bp
+    """The API's token server, CLI and per-request hooks (its blueprints are registered in ``app._register_blueprints``)."""
+    from app.api import cli, oauth
 
     oauth.init_app(app)
-    app.register_blueprint(bp)
     cli.init_app(app)
 
     @app.before_request

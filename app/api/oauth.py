@@ -108,4 +108,3 @@ def init_app(app):
     authorization.register_token_generator(
         "default", BearerTokenGenerator(lambda **_kw: new_secret(), expires_generator=lambda *_a: token_seconds()))
     authorization.register_grant(ClientCredentialsGrant)
-    app.register_blueprint(bp)
