@@ -4,18 +4,18 @@ import json
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import settings
-from app.audit import record
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.htmx import render
-from app.notify import channels, outbox, services, skips
+from app.notify import channels, outbox, services, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels.webhook import endpoint_secret
 from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS
-from app.notify.forms import SettingsForm, TemplateForm, WebhookForm
+from app.notify.forms import SettingsForm, TemplateForm, VariantForm, WebhookForm
 from app.notify.models import DevMail, WebhookEndpoint
 from app.orders import statuses
 from app.orders.models import Order
@@ -24,20 +24,13 @@ from app.queryargs import page_arg, text_arg
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
 
 
+_KIND_LABELS = {"reminder": _l("Pickup reminder"), "pickup": _l("Arrived at the pickup point"),
+                "delay": _l("Delay apology"), "problem": _l("Delivery problem"),
+                "feedback": _l("Question after delivery"), "return": _l("Return or exchange news")}
+
+
 def kind_label(kind):
-    if kind == "reminder":
-        return _("Pickup reminder")
-    if kind == "pickup":
-        return _("Arrived at the pickup point")
-    if kind == "delay":
-        return _("Delay apology")
-    if kind == "problem":
-        return _("Delivery problem")
-    if kind == "feedback":
-        return _("Question after delivery")
-    if kind == "return":
-        return _("Return or exchange news")
-    return statuses.label(kind)
+    return _KIND_LABELS.get(kind) or statuses.label(kind)
 
 
 def state_labels():
@@ -77,11 +70,10 @@ def detail(notification_id):
 def resend(notification_id):
     row = _row_or_404(notification_id)
     try:
-        outbox.resend(row)
+        services.resend(row)
     except outbox.CannotResend as error:
         flash(str(error), "error")
         return redirect(request.referrer or url_for("notify_admin.detail", notification_id=row.id))
-    record("notification.resend", "notification", row.id, after={"channel": row.channel, "event_id": row.event_id})
     db.session.commit()
     flash(_("The message is queued to be sent again."), "success")
     return redirect(url_for("notify_admin.detail", notification_id=row.id))
@@ -90,7 +82,7 @@ def resend(notification_id):
 @bp.route("/orders/<int:order_id>")
 @staff_required
 def order_state(order_id):
-    order = db.session.get(Order, order_id) or abort(404)
+    order = db.get_or_404(Order, order_id)
     return render("notify/admin/order.html", "notify/admin/_order_table.html", order=order,
                   rows=services.order_rows(current_user, order),
                   states=state_labels())
@@ -101,11 +93,8 @@ def order_state(order_id):
 @bp.route("/templates")
 @admin_required
 def template_list():
-    from app.notify.models import MessageSplit
-
-    ab_tests = {(row.kind, row.channel) for row in db.session.execute(db.select(MessageSplit)).scalars()}
     return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
-                           template_languages=LANGUAGES, overrides=tpl.overridden(), ab_tests=ab_tests)
+                           template_languages=LANGUAGES, overrides=tpl.overridden(), ab_tests=services.ab_tests())
 
 
 def _template_key(kind, channel, language):
@@ -174,7 +163,7 @@ def webhooks():
 @bp.route("/webhooks/<int:endpoint_id>", methods=["GET", "POST"])
 @admin_required
 def webhook(endpoint_id):
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     form = WebhookForm(obj=endpoint)
     if form.validate_on_submit():
         services.update_endpoint(endpoint, url=form.url.data, description=form.description.data,
@@ -190,7 +179,7 @@ def webhook(endpoint_id):
 @bp.route("/webhooks/<int:endpoint_id>/test", methods=["POST"])
 @admin_required
 def webhook_test(endpoint_id):
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     outbox.webhook_ping(endpoint)
     db.session.commit()
     flash(_("A test event is queued; it is sent within a minute."), "success")
@@ -208,7 +197,7 @@ def mailbox():
 @bp.route("/mailbox/<int:mail_id>")
 @admin_required
 def mail(mail_id):
-    item = db.session.get(DevMail, mail_id) or abort(404)
+    item = db.get_or_404(DevMail, mail_id)
     headers = json.loads(item.headers or "{}")
     return render_template("notify/admin/mail.html", mail=item, headers=headers)
 
@@ -216,7 +205,7 @@ def mail(mail_id):
 @bp.route("/mailbox/<int:mail_id>/html")
 @admin_required
 def mail_html(mail_id):
-    item = db.session.get(DevMail, mail_id) or abort(404)
+    item = db.get_or_404(DevMail, mail_id)
     response = make_response(item.html_body or "")
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     # shown as the customer would see it, but sandboxed: no scripts, no forms, no same-origin access
@@ -230,77 +219,29 @@ def mail_html(mail_id):
 @admin_required
 def settings_page():
     form = SettingsForm()
-    names = [f.name for f in form if f.name != "csrf_token"]
     if not form.is_submitted():
-        for name in names:
-            if name in SettingsForm.SECRET_FIELDS:
-                continue
-            value = settings.get(name)
-            field = getattr(form, name)
-            if field.type == "BooleanField":
-                field.data = str(value).lower() in {"1", "true", "yes", "on"}
-            elif field.type == "IntegerField":
-                field.data = int(value) if value not in (None, "") else None
-            else:
-                field.data = value or ""
+        services.settings_form_data(form)
     if form.validate_on_submit() and form.secrets_follow_hosts(settings.get):
-        from app.notify.rules import parse_quiet_hours
-
-        quiet = (form.NOTIFY_QUIET_HOURS.data or "").strip()
-        if quiet and parse_quiet_hours(quiet) is None:
-            form.NOTIFY_QUIET_HOURS.errors.append(_("Write the hours as 21:00-08:00."))
-            return render_template("notify/admin/settings.html", form=form, bots=_bots()), 422
-        values = {}
-        for name in names:
-            field = getattr(form, name)
-            if field.type == "BooleanField":
-                values[name] = "1" if field.data else "0"
-            elif name == "NOTIFY_QUIET_HOURS":
-                values[name] = quiet or "-"  # "-" keeps "no quiet hours" distinct from "use the default"
-            else:
-                values[name] = "" if field.data is None else field.data
-        settings.save(values, action="notification.settings", secret=SettingsForm.SECRET_FIELDS)
+        services.save_settings(form)
         db.session.commit()
         flash(_("The notification settings are saved."), "success")
         return redirect(url_for("notify_admin.settings_page"))
-    return render_template("notify/admin/settings.html", form=form, bots=_bots()), 422 if form.errors else 200
-
-
-def _bots():
-    from app.notify.channels import telegram
-
-    mode = _("webhook") if telegram.webhook_active() else _("long polling")
-    from app.notify.messengers import alerts_chat_setting
-
-    bots = [{"channel": "telegram", "label": "Telegram", "token_set": bool(settings.get("TELEGRAM_BOT_TOKEN")),
-             "username": "@" + settings.get("TELEGRAM_BOT_USERNAME", "") if settings.get("TELEGRAM_BOT_USERNAME")
-             else "", "mode": mode},
-            {"channel": "viber", "label": "Viber", "token_set": bool(settings.get("VIBER_BOT_TOKEN")),
-             "username": settings.get("VIBER_BOT_URI", ""), "mode": _("webhook")}]
-    for bot in bots:
-        bot["alerts_chat"] = bool(settings.get(alerts_chat_setting(bot["channel"]), ""))
-    return bots
+    return render_template("notify/admin/settings.html", form=form, bots=services.bots()), 422 if form.errors else 200
 
 
 @bp.route("/messengers/<channel>/connect", methods=["POST"])
 @admin_required
 def messenger_connect(channel):
     """Check the bot's token and choose how its updates arrive (webhook over HTTPS, else long polling)."""
-    from app.notify.channels import telegram, viber
-
-    modules = {"telegram": (telegram, telegram.TelegramError), "viber": (viber, viber.ViberError)}
-    if channel not in modules:
+    if channel not in ("telegram", "viber"):
         abort(404)
-    module, error_class = modules[channel]
-    public_url = settings.get("PUBLIC_URL", "") or ""
-    webhook_url = public_url.rstrip("/") + url_for(f"messengers.{channel}_webhook")
+    webhook_url = (settings.get("PUBLIC_URL", "") or "").rstrip("/") + url_for(f"messengers.{channel}_webhook")
     try:
-        username = module.connect(public_url, webhook_url)
-    except error_class as error:
+        username = services.connect_bot(channel, webhook_url)
+    except services.BotNotConnected as refusal:
         db.session.rollback()
-        flash(_("The bot could not be connected: %(error)s", error=str(error)), "error")
+        flash(str(refusal), "error")
         return redirect(url_for("notify_admin.settings_page"))
-    record("notification.messenger_connect", "settings", channel, after={"bot": username})
     db.session.commit()
     flash(_("The bot %(name)s is connected.", name=username), "success")
     return redirect(url_for("notify_admin.settings_page"))
@@ -310,12 +251,11 @@ def messenger_connect(channel):
 @admin_required
 def messenger_alerts(channel):
     """A one-time deep link that makes the admin's own chat receive the shop's alerts."""
-    from app.notify import messenger_views, messengers
+    from app.notify import messenger_views
 
     if channel not in dict(messenger_views.options()):
         abort(404)
-    token = messengers.create_invite(None, channel)
-    record("alerts.invite", "settings", channel)
+    token = services.alerts_invite(channel)
     db.session.commit()
     return messenger_views.link_page(channel, token)
 
@@ -326,41 +266,29 @@ def messenger_alerts(channel):
 @admin_required
 def template_ab(kind, channel):
     """Give a kind × channel template a second variant (per language) and the share that gets it."""
-    from app.notify import variants
-    from app.notify.forms import VariantForm
-    from app.notify.models import MessageSplit
-
     _template_key(kind, channel, LANGUAGES[0])
     if channel == "inapp":  # written as read-ready rows, never dispatched: nothing to split
         abort(404)
-    split = db.session.get(MessageSplit, (kind, channel))
+    share = variants.split_for(kind, channel)
     form = VariantForm()
     if not form.is_submitted():
-        form.share_b.data = split.share_b if split else 0
+        form.share_b.data = share or 0
         for language in LANGUAGES:
             source = variants.variant_source(kind, channel, language)
             if source:
                 form[f"subject_{language}"].data, form[f"body_{language}"].data = source[0] or "", source[1]
     errors = []
     if form.validate_on_submit():
-        texts = {}
-        for language in LANGUAGES:
-            subject, body = form[f"subject_{language}"].data or "", form[f"body_{language}"].data or ""
-            if body.strip():
-                try:
-                    tpl.validate(subject, body, language)
-                except tpl.TemplateInvalid as exc:
-                    errors.append(f"{language}: {exc}")
-            texts[language] = (subject, body)
-        if not errors:
-            share = form.share_b.data or 0
-            variants.save(kind, channel, share, texts)
-            record("notification.ab_test", "notification_template", f"{kind}/{channel}",
-                   after={"share_b": share, "languages": sorted(k for k, v in texts.items() if v[1].strip())})
+        texts = {lang: (form[f"subject_{lang}"].data or "", form[f"body_{lang}"].data or "") for lang in LANGUAGES}
+        try:
+            services.save_ab_test(kind, channel, form.share_b.data or 0, texts)
+        except services.VariantsInvalid as refusal:
+            errors = refusal.errors
+        else:
             db.session.commit()
-            flash(_("The A/B test is saved.") if share else _("The A/B test is stopped."), "success")
+            flash(_("The A/B test is saved.") if form.share_b.data else _("The A/B test is stopped."), "success")
             return redirect(url_for("notify_admin.template_ab", kind=kind, channel=channel))
     status = 422 if (errors or form.errors) else 200
     return render_template("notify/admin/template_ab.html", form=form, kind=kind, channel=channel,
-                           ab_languages=LANGUAGES, errors=errors, running=split is not None,
+                           ab_languages=LANGUAGES, errors=errors, running=share is not None,
                            fields=tpl.FIELDS), status

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.notify.rules import parse_quiet_hours
 from app.notify.templates import MAX_SOURCE_CHARS
 
 
@@ -69,6 +70,10 @@ class SettingsForm(FlaskForm):
     SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN", "TELEGRAM_BOT_TOKEN", "VIBER_BOT_TOKEN")
     #: A stored secret goes only to the host it was entered for: a changed host asks for it again.
     SECRET_HOSTS = {"SMTP_PASSWORD": "SMTP_HOST"}
+
+    def validate_NOTIFY_QUIET_HOURS(self, field):
+        if (field.data or "").strip() and parse_quiet_hours(field.data.strip()) is None:
+            raise ValidationError(_l("Write the hours as 21:00-08:00."))
 
     def secrets_follow_hosts(self, current):
         """False, with an error on the secret's field, when a host changed but its stored secret was

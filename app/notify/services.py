@@ -1,14 +1,20 @@
-"""What the staff's notification pages read and change: the delivery log and the webhook endpoints.
+"""What the staff's notification pages read and change: the delivery log, the webhook endpoints,
+the A/B tests, the gateway settings and the messenger bots.
 
 The caller commits. Templates are ``app.notify.templates``; sending again is ``outbox.resend``.
 """
+from flask_babel import gettext as _
 from sqlalchemy import or_
 
 from app import settings
 from app.audit import record
+from app.errors import Refused
 from app.extensions import db
+from app.notify import templates as tpl
+from app.notify import variants
 from app.notify.channels.webhook import new_secret
-from app.notify.models import STATES, DevMail, Notification, WebhookEndpoint
+from app.notify.messengers import alerts_chat_setting
+from app.notify.models import STATES, DevMail, MessageSplit, Notification, WebhookEndpoint
 from app.orders.models import Order
 
 LOG_PAGE = 100
@@ -43,6 +49,14 @@ def log_page(user, *, channel="", state="", q="", page=1):
     rows = db.session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * LOG_PAGE)
                               .limit(LOG_PAGE + 1)).scalars().all()
     return rows[:LOG_PAGE], len(rows) > LOG_PAGE
+
+
+def resend(row):
+    """Queue a message again; audited. Raises ``outbox.CannotResend``."""
+    from app.notify import outbox
+
+    outbox.resend(row)
+    record("notification.resend", "notification", row.id, after={"channel": row.channel, "event_id": row.event_id})
 
 
 def order_rows(user, order):
@@ -83,3 +97,109 @@ def deliveries(endpoint):
 
 def dev_mails():
     return db.session.execute(db.select(DevMail).order_by(DevMail.id.desc()).limit(LOG_PAGE)).scalars().all()
+
+
+# ---- A/B tests ---------------------------------------------------------------------------------
+
+def ab_tests():
+    """The (kind, channel) templates with a running A/B test."""
+    return {(row.kind, row.channel) for row in db.session.execute(db.select(MessageSplit)).scalars()}
+
+
+class VariantsInvalid(Refused):
+    """Variant texts that do not compile; ``errors`` lists them per language."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
+def save_ab_test(kind, channel, share_b, texts):
+    """Check each language's variant "b" (``texts`` {language: (subject, body)}) and set the test;
+    share 0 stops it. Raises VariantsInvalid; audited."""
+    errors = []
+    for language, (subject, body) in texts.items():
+        if body.strip():
+            try:
+                tpl.validate(subject, body, language)
+            except tpl.TemplateInvalid as exc:
+                errors.append(f"{language}: {exc}")
+    if errors:
+        raise VariantsInvalid(errors)
+    variants.save(kind, channel, share_b, texts)
+    record("notification.ab_test", "notification_template", f"{kind}/{channel}",
+           after={"share_b": share_b, "languages": sorted(k for k, v in texts.items() if v[1].strip())})
+
+
+# ---- gateway settings and messenger bots -------------------------------------------------------
+
+def settings_form_data(form):
+    """The stored settings as ``form``'s data (a secret field is left empty: blank keeps it)."""
+    for field in form:
+        if field.name == "csrf_token" or field.name in form.SECRET_FIELDS:
+            continue
+        value = settings.get(field.name)
+        if field.type == "BooleanField":
+            field.data = str(value).lower() in {"1", "true", "yes", "on"}
+        elif field.type == "IntegerField":
+            field.data = int(value) if value not in (None, "") else None
+        else:
+            field.data = value or ""
+
+
+def save_settings(form):
+    """Store the notification settings of a validated ``form``; audited."""
+    values = {}
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        if field.type == "BooleanField":
+            values[field.name] = "1" if field.data else "0"
+        elif field.name == "NOTIFY_QUIET_HOURS":
+            # "-" keeps "no quiet hours" distinct from "use the default"
+            values[field.name] = (field.data or "").strip() or "-"
+        else:
+            values[field.name] = "" if field.data is None else field.data
+    settings.save(values, action="notification.settings", secret=form.SECRET_FIELDS)
+
+
+def bots():
+    """The messenger bots as the settings page shows them: token set, name, how updates arrive."""
+    from app.notify.channels import telegram
+
+    username = settings.get("TELEGRAM_BOT_USERNAME", "")
+    found = [{"channel": "telegram", "label": "Telegram", "token_set": bool(settings.get("TELEGRAM_BOT_TOKEN")),
+              "username": "@" + username if username else "",
+              "mode": _("webhook") if telegram.webhook_active() else _("long polling")},
+             {"channel": "viber", "label": "Viber", "token_set": bool(settings.get("VIBER_BOT_TOKEN")),
+              "username": settings.get("VIBER_BOT_URI", ""), "mode": _("webhook")}]
+    for bot in found:
+        bot["alerts_chat"] = bool(settings.get(alerts_chat_setting(bot["channel"]), ""))
+    return found
+
+
+def alerts_invite(channel):
+    """A one-time token whose chat will receive the shop's alerts; audited."""
+    from app.notify import messengers
+
+    token = messengers.create_invite(None, channel)
+    record("alerts.invite", "settings", channel)
+    return token
+
+
+class BotNotConnected(Refused):
+    """The messenger refused the bot's token or could not be reached."""
+
+
+def connect_bot(channel, webhook_url):
+    """Check the bot's token and choose how its updates arrive (webhook over HTTPS, else long
+    polling). Returns the bot's name; raises BotNotConnected. Audited."""
+    from app.notify.channels import telegram, viber
+
+    module, error_class = {"telegram": (telegram, telegram.TelegramError), "viber": (viber, viber.ViberError)}[channel]
+    try:
+        username = module.connect(settings.get("PUBLIC_URL", "") or "", webhook_url)
+    except error_class as error:
+        raise BotNotConnected(_("The bot could not be connected: %(error)s", error=str(error))) from error
+    record("notification.messenger_connect", "settings", channel, after={"bot": username})
+    return username
