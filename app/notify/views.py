@@ -2,29 +2,22 @@
 import os
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, update
 
 from app import settings
 from app.auth import customer_required
-from app.clock import utcnow
 from app.etags import conditional
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
-from app.notify import preferences
-from app.notify import templates as tpl
-from app.notify.defaults import NOTICE_KINDS
+from app.notify import inbox, preferences
 from app.notify.forms import PreferencesForm
 from app.notify.messenger_views import options as messenger_options
-from app.notify.models import Notification
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
 #: The service worker must be served from the root to control the whole site.
 sw_bp = Blueprint("notify_sw", __name__)
-
-PAGE_SIZE = 50
 
 
 def _customer():
@@ -37,54 +30,15 @@ def _customer():
 def unread_count_for_current_user():
     if not current_user.is_authenticated or getattr(current_user, "customer", None) is None:
         return 0
-    return _unread(current_user.customer.id)
-
-
-_notifications = Notification.__table__
-#: The badge's poll, built once with a bind parameter (building it cost more than running it)
-_UNREAD = db.select(func.count(_notifications.c.id)).where(
-    _notifications.c.customer_id == db.bindparam("customer_id"), _notifications.c.channel == "inapp",
-    _notifications.c.read_at.is_(None))
-
-
-def _unread(customer_id):
-    return db.session.execute(_UNREAD, {"customer_id": customer_id}).scalar_one()
-
-
-def _entries(customer, language):
-    rows = db.session.execute(
-        db.select(Notification).where(Notification.customer_id == customer.id, Notification.channel == "inapp")
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PAGE_SIZE)).scalars().all()
-    entries = []
-    for row in rows:
-        if row.order is None:
-            continue
-        link = url_for("orders.detail", number=row.order.number) if "orders.detail" in current_app.view_functions \
-            else url_for("orders.my_orders")
-        with force_locale(language):
-            context = tpl.order_context(row.order, language, link)
-            if row.status:
-                from app.orders import statuses
-
-                context["status"] = str(statuses.label(row.status))
-            kind = row.kind if row.kind in NOTICE_KINDS else row.status
-            message = tpl.render(kind, "inapp", language, context)
-        entries.append({"id": row.id, "title": message.subject, "body": message.body, "link": link,
-                        # when it was sent (not when it was last touched: reading it updates the row)
-                        "sent_at": row.sent_at or row.created_at, "unread": row.read_at is None})
-    return entries
+    return inbox.unread(current_user.customer.id)
 
 
 @bp.route("")
 @customer_required
 def centre():
-    customer = _customer()
     from app.i18n import select_locale
 
-    entries = _entries(customer, select_locale())
-    db.session.execute(update(Notification).where(
-        Notification.customer_id == customer.id, Notification.channel == "inapp", Notification.read_at.is_(None))
-        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    entries = inbox.read_all(_customer(), select_locale())
     db.session.commit()
     return render_template("notify/centre.html", entries=entries)
 
@@ -96,7 +50,7 @@ def unread():
     to the centre."""
     if not is_partial_request():
         return redirect(url_for("notify.centre"))
-    count = _unread(_customer().id)
+    count = inbox.unread(_customer().id)
     return conditional(f"unread-{count}-{get_locale()}-p{settings.get('POLL_SECONDS')}",
                        lambda: render_template("notify/_badge.html", notify_unread=count))
 
@@ -114,11 +68,9 @@ def settings_page():
         form.sms_only_without_messenger.data = prefs.sms_only_without_messenger
         form.language.data = customer.language
     if form.validate_on_submit():
-        for channel in ("email", "sms", "push") + shown:
-            preferences.set_channel(customer.id, channel, getattr(form, channel).data)
-        if shown:
-            preferences.set_sms_only_without_messenger(customer.id, form.sms_only_without_messenger.data)
-        customer.language = form.language.data
+        inbox.save_choices(customer, {channel: form[channel].data for channel in ("email", "sms", "push") + shown},
+                            sms_only_without_messenger=form.sms_only_without_messenger.data if shown else None,
+                            language=form.language.data)
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notify.settings_page"))
@@ -151,18 +103,10 @@ def push_key():
 @bp.route("/push/subscribe", methods=["POST"])
 @customer_required
 def push_subscribe():
-    from app.notify.channels.push import subscribe
-
-    data = request.get_json(silent=True) or {}
-    endpoint = str(data.get("endpoint") or "")
-    keys = data.get("keys") or {}
-    p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")
-    secure = endpoint.startswith("https://") or (current_app.config.get("TESTING") and endpoint.startswith("http://"))
-    if not secure or not p256dh or not auth or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
-        return jsonify({"error": _("This browser subscription is not valid.")}), 400
-    customer = _customer()
-    subscribe(customer, endpoint, p256dh, auth)
-    preferences.set_channel(customer.id, "push", True)
+    try:
+        inbox.subscribe_push(_customer(), request.get_json(silent=True) or {})
+    except inbox.SubscriptionInvalid as refusal:
+        return jsonify({"error": str(refusal)}), 400
     db.session.commit()
     return jsonify({"ok": True, "message": _("Browser notifications are on.")}), 201
 
