@@ -198,10 +198,6 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
     @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
     def has_next(self):
         return self.page < self.pages
 

@@ -26,10 +26,6 @@ class Chart:
     width: int = WIDTH
 
     @property
-    def plot_width(self):
-        return self.width - self.label_width - 60
-
-    @property
     def empty(self):
         """Nothing to draw (no rows, or every value zero): the page says so instead of empty bars."""
         return not any(bar.value for bar in self.bars)

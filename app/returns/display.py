@@ -13,7 +13,7 @@ from app.carriers import carrier_name, tracking_url
 from app.clock import utcnow
 from app.orders import statuses
 from app.returns import services
-from app.returns.models import APPROVED, EXCHANGE, KEPT, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ReturnCase
+from app.returns.models import APPROVED, EXCHANGE, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ReturnCase
 
 
 @dataclass
@@ -224,7 +224,3 @@ def returns_view(order, *, url_for_order=None, now=None):
         view.original_number = original.order.number
         view.original_url = url_for_order(original.order) if url_for_order else ""
     return view
-
-
-def has_outcomes(items):
-    return any(i.outcome and i.outcome != KEPT for i in items)

@@ -18,7 +18,6 @@ KINDS = (RETURN, EXCHANGE)
 #: A request's way: asked → approved (or refused) → the parcel back at the shop → closed (refunded
 #: or the replacement sent)
 REQUESTED, APPROVED, REFUSED_STATE, RECEIVED = "requested", "approved", "refused", "received"
-CASE_STATES = (REQUESTED, APPROVED, REFUSED_STATE, RECEIVED)
 
 
 class ItemOutcome(db.Model):
