@@ -63,3 +63,26 @@ def test_blueprints_are_registered_in_one_place():
     registering = sorted(str(path.relative_to(APP_DIR.parent)) for path in APP_DIR.rglob("*.py")
                          if re.search(r"\.register_blueprint\(", path.read_text(encoding="utf-8")))
     assert registering == ["app/__init__.py"]
+
+
+def _menu(html):
+    parts = html.split('<nav class="admin-nav"', 1)
+    return parts[1].split("</nav>", 1)[0] if len(parts) == 2 else None
+
+
+def test_each_staff_menu_link_is_marked_current_on_its_own_page(app, make_user, client, login):
+    """The menu marks its links by endpoint name, so a renamed blueprint must not leave a link unmarked."""
+    login(make_user("admin").email)
+    links = re.findall(r'<a href="([^"]+)"', _menu(client.get("/admin/orders").get_data(as_text=True)))
+    assert len(links) >= 12
+    checked = set()
+    for href in links:
+        page = client.get(href)
+        assert page.status_code == 200, href
+        menu = _menu(page.get_data(as_text=True))
+        if menu is None:  # a settings page with its own layout (carriers, branding, notifications, API clients)
+            continue
+        assert re.findall(r'<a href="([^"]+)" aria-current="page"', menu) == [href], href
+        checked.add(href)
+    assert {"/admin/orders", "/admin/orders/new", "/admin/attention/", "/admin/cod", "/admin/returns",
+            "/admin/analytics/", "/admin/orders/import", "/admin/users", "/admin/audit", "/admin/settings"} <= checked

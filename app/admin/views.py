@@ -1,7 +1,8 @@
 """Staff pages: the orders list, the order editor, status changes, import and export.
 
-Admin-only pages (users, audit log, settings) are in ``admin_views``; analytics in
-``app.analytics``. Views parse input, call a service and render; rules live in the services.
+Admin-only pages (users, audit log, settings) are in ``admin_views``, cash on delivery in ``cod_views``, all
+on this ``admin`` blueprint; other domains' staff pages are in their own ``admin_views`` (``<domain>_admin``).
+Views parse input, call a service and render; rules live in the services.
 """
 from datetime import datetime
 
