@@ -250,6 +250,27 @@ def save(values, *, action, object_id=None, secret=(), unquoted=()):
     return list(after)
 
 
+def fill_form(form, *, secret=()):
+    """Show the current settings in a settings page's ``form`` (its fields are named after them);
+    the ``secret`` fields stay empty (left empty, they keep the stored value)."""
+    for field in form:
+        if field.name == "csrf_token" or field.name in secret:
+            continue
+        value = get(field.name)
+        if field.type == "BooleanField":
+            field.data = str(value).lower() in {"1", "true", "yes", "on"}
+        elif field.type == "IntegerField":
+            field.data = int(value) if value not in (None, "") else None
+        else:
+            field.data = "" if value is None else str(value)
+
+
+def form_values(form):
+    """{setting: value} of a settings page's validated ``form``, as ``save`` takes them."""
+    return {field.name: ("1" if field.data else "0") if field.type == "BooleanField" else
+            ("" if field.data is None else field.data) for field in form if field.name != "csrf_token"}
+
+
 class SettingError(ValueError):
     """A value that cannot be stored (the message says why, in English, for the command line)."""
 

@@ -15,13 +15,6 @@ from app.extensions import db
 from app.htmx import render
 from app.queryargs import date_arg, page_arg, text_arg
 
-#: Settings on the hub page, with how each value is checked ("int" values have bounds).
-GENERAL_SETTINGS = {
-    "SHOP_NAME": None, "SHOP_EMAIL": None, "DEFAULT_LANGUAGE": None, "ORDERS_PER_PAGE": (5, 500), "POLL_SECONDS": (2, 3600),
-    "SYNC_INTERVAL_MINUTES": (1, 1440), "RETENTION_MONTHS": (1, 120),
-}
-
-
 # ---- users -------------------------------------------------------------------------------------
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -107,27 +100,11 @@ def audit():
 @admin_required
 def settings_page():
     form = SettingsForm()
-    code = 200
     if not form.is_submitted():
-        for key in GENERAL_SETTINGS:
-            value = settings.get(key)
-            form[key].data = "" if value is None else str(value)
+        settings.fill_form(form)
     elif form.validate():
-        errors = False
-        for key, bounds in GENERAL_SETTINGS.items():
-            value = (form[key].data or "").strip()
-            if bounds and value:
-                if not value.isdigit() or not bounds[0] <= int(value) <= bounds[1]:
-                    form[key].errors = [_("Enter a whole number from %(low)d to %(high)d.", low=bounds[0],
-                                          high=bounds[1])]
-                    errors = True
-        if not errors:
-            changed = settings.save({key: form[key].data or "" for key in GENERAL_SETTINGS}, action="settings.update",
-                                    object_id="general")
-            db.session.commit()
-            flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
-            return redirect(url_for("admin.settings_page"))
-        code = 422
-    else:
-        code = 422
-    return render_template("admin/settings.html", form=form), code
+        changed = settings.save(settings.form_values(form), action="settings.update", object_id="general")
+        db.session.commit()
+        flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
+        return redirect(url_for("admin.settings_page"))
+    return render_template("admin/settings.html", form=form), 422 if form.is_submitted() else 200

@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
@@ -14,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.admin.reasons import RETURN_REASONS
 from app.carriers import CARRIERS
@@ -108,12 +109,25 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+class WholeNumber:
+    """A setting written as text that must be a whole number from ``low`` to ``high``."""
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def __call__(self, form, field):
+        value = (field.data or "").strip()
+        if not (value.isdigit() and self.low <= int(value) <= self.high):
+            raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
+
+
 class SettingsForm(FlaskForm):
     SHOP_NAME = StringField(_l("Shop name"), validators=[Optional(), Length(max=100)])
     SHOP_EMAIL = StringField(_l("Shop's contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     DEFAULT_LANGUAGE = SelectField(_l("Default language"), choices=[
         ("uk", "Українська"), ("en", "English"), ("pl", "Polski"), ("ru", "Русский")])
-    ORDERS_PER_PAGE = StringField(_l("Orders per page in the staff list"), validators=[Optional(), Length(max=4)])
-    POLL_SECONDS = StringField(_l("Customer page refresh (seconds)"), validators=[Optional(), Length(max=5)])
-    SYNC_INTERVAL_MINUTES = StringField(_l("Carrier sync interval (minutes)"), validators=[Optional(), Length(max=5)])
-    RETENTION_MONTHS = StringField(_l("Keep finished orders for (months)"), validators=[Optional(), Length(max=4)])
+    ORDERS_PER_PAGE = StringField(_l("Orders per page in the staff list"), validators=[Optional(), WholeNumber(5, 500)])
+    POLL_SECONDS = StringField(_l("Customer page refresh (seconds)"), validators=[Optional(), WholeNumber(2, 3600)])
+    SYNC_INTERVAL_MINUTES = StringField(_l("Carrier sync interval (minutes)"),
+                                        validators=[Optional(), WholeNumber(1, 1440)])
+    RETENTION_MONTHS = StringField(_l("Keep finished orders for (months)"), validators=[Optional(), WholeNumber(1, 120)])

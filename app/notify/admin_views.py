@@ -220,7 +220,7 @@ def mail_html(mail_id):
 def settings_page():
     form = SettingsForm()
     if not form.is_submitted():
-        services.settings_form_data(form)
+        settings.fill_form(form, secret=SettingsForm.SECRET_FIELDS)
     if form.validate_on_submit() and form.secrets_follow_hosts(settings.get):
         services.save_settings(form)
         db.session.commit()

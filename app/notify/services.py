@@ -133,33 +133,11 @@ def save_ab_test(kind, channel, share_b, texts):
 
 # ---- gateway settings and messenger bots -------------------------------------------------------
 
-def settings_form_data(form):
-    """The stored settings as ``form``'s data (a secret field is left empty: blank keeps it)."""
-    for field in form:
-        if field.name == "csrf_token" or field.name in form.SECRET_FIELDS:
-            continue
-        value = settings.get(field.name)
-        if field.type == "BooleanField":
-            field.data = str(value).lower() in {"1", "true", "yes", "on"}
-        elif field.type == "IntegerField":
-            field.data = int(value) if value not in (None, "") else None
-        else:
-            field.data = value or ""
-
-
 def save_settings(form):
     """Store the notification settings of a validated ``form``; audited."""
-    values = {}
-    for field in form:
-        if field.name == "csrf_token":
-            continue
-        if field.type == "BooleanField":
-            values[field.name] = "1" if field.data else "0"
-        elif field.name == "NOTIFY_QUIET_HOURS":
-            # "-" keeps "no quiet hours" distinct from "use the default"
-            values[field.name] = (field.data or "").strip() or "-"
-        else:
-            values[field.name] = "" if field.data is None else field.data
+    values = settings.form_values(form)
+    # "-" keeps "no quiet hours" distinct from "use the default"
+    values["NOTIFY_QUIET_HOURS"] = (values["NOTIFY_QUIET_HOURS"] or "").strip() or "-"
     settings.save(values, action="notification.settings", secret=form.SECRET_FIELDS)
 
 
