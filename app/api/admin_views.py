@@ -77,20 +77,19 @@ def _status_form():
     from app.integrations.push import DEFAULT_MAPS
 
     form = StatusSyncForm()
-    for name in ("SHOPIFY_SHOP_URL", "WOOCOMMERCE_URL"):
-        form[name].data = settings.get(name, "") or ""
+    settings.fill_form(form, secret=StatusSyncForm.SECRET_FIELDS)
     for name, platform in StatusSyncForm.MAPS.items():
-        form[name].data = settings.get(name, "") or DEFAULT_MAPS[platform]
+        form[name].data = form[name].data or DEFAULT_MAPS[platform]
     return form
 
 
 def _page(form=None, platform_form=None, new_client=None, secret=None, status=200, store_form=None,
           status_form=None):
-    clients = db.session.execute(db.select(ApiClient).order_by(ApiClient.revoked_at.is_not(None),
-                                                               ApiClient.created_at.desc())).scalars().all()
+    from app.api.services import clients
+
     secrets_set = {name: bool(settings.get(conf["secret"])) for name, conf in PLATFORMS.items()}
     response = make_response(render_template(
-        "api/clients.html", clients=clients, form=form or ClientForm(), platform_form=platform_form or PlatformForm(),
+        "api/clients.html", clients=clients(), form=form or ClientForm(), platform_form=platform_form or PlatformForm(),
         new_client=new_client, secret=secret, secrets_set=secrets_set, store_form=store_form or _store_form(),
         stores=pull.status(), status_form=status_form or _status_form(),
         webhook_urls={name: url_for(f"api.{name}_webhook", _external=True) for name in PLATFORMS}), status)
@@ -129,7 +128,7 @@ def create():
 def revoke(client_id):
     from app.api.services import revoke_client
 
-    client = db.session.get(ApiClient, client_id) or abort(404)
+    client = db.get_or_404(ApiClient, client_id)
     revoke_client(client, actor=current_user)
     db.session.commit()
     flash(_("Client “%(name)s” is revoked; its tokens no longer work.", name=client.name), "success")
@@ -152,15 +151,13 @@ def platforms():
 
 def _store_form():
     form = StoreForm()
-    for name in ("MAGENTO_URL", "PRESTASHOP_URL"):
-        form[name].data = settings.get(name, "") or ""
+    settings.fill_form(form, secret=StoreForm.SECRET_FIELDS)
     return form
 
 
 def _save_settings(form, action):
     """Store every field of ``form`` as a setting (a secret left empty keeps its value); audit and commit."""
-    settings.save({f.name: f.data or "" for f in form if f.name != "csrf_token"}, action=action,
-                  secret=form.SECRET_FIELDS)
+    settings.save(settings.form_values(form), action=action, secret=form.SECRET_FIELDS)
     db.session.commit()
 
 

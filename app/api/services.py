@@ -1,4 +1,4 @@
-"""Managing API clients: create (the secret is returned once), revoke."""
+"""Managing API clients: list, create (the secret is returned once), revoke."""
 import ipaddress
 import secrets
 
@@ -35,6 +35,12 @@ def parse_allowed_ips(value):
         except ValueError:
             raise ClientInputError("allowed_ips", _("“%(value)s” is not an IP address or network.", value=part))
     return " ".join(parts) or None
+
+
+def clients():
+    """Every client, the working ones first, newest first."""
+    return db.session.execute(db.select(ApiClient).order_by(ApiClient.revoked_at.is_not(None),
+                                                            ApiClient.created_at.desc())).scalars().all()
 
 
 def create_client(name, scope, *, allowed_ips=None, sandbox=False, actor=None):
