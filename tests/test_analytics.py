@@ -146,6 +146,38 @@ def test_ninetieth_percentiles_match_hand_computed_values(app, dataset):
     assert report.delivery_overall.p90 / 86400 == pytest.approx(4.4)  # 1, 3, 3, 5 days: 3 + 0.7 × 2
 
 
+def test_an_order_delivered_again_counts_its_last_delivery_in_the_period(app, db, dataset, make_user):
+    """A correction (delivered, back on the way, delivered again) counts the order once: at its last
+    delivery in the period, or at the first one when the second came after the period's end."""
+    admin = make_user("admin")
+    a = dataset["A"]  # handed over 2 March 12:00, delivered 5 March 12:00 (3 days), expected 4 March
+    lifecycle.change_status(a, "in_transit", source="staff", actor_user=admin, note="not received", at=T(6, 12),
+                            correction=True)
+    lifecycle.change_status(a, "delivered", source="staff", note="n", at=T(20, 12))  # 18 days after the hand-over
+    db.session.commit()
+    day = 86400
+
+    march = build_report(MARCH)  # A 18, B 1, C 3, F 5 days
+    assert (march.delivery_overall.count, march.delivery_overall.mean / day) == (4, pytest.approx(6.75))
+    assert march.delivery_overall.median / day == pytest.approx(4.0)
+    carriers = {s.key: (s.count, s.mean / day, s.median / day) for s in march.delivery_by_carrier}
+    assert carriers["nova_poshta"] == (2, pytest.approx(9.5), pytest.approx(9.5))
+    assert {s.key: s.count for s in march.delivery_by_region}["Львівська"] == 2
+    late = march.late_overall  # A late by 16 days, B early by 1, C on the day
+    assert (late.shipments, late.late, late.mean_abs_error_days) == (3, 1, pytest.approx(17 / 3))
+
+    first_half = build_report(Period(date(2026, 3, 1), date(2026, 3, 15)))  # A's second delivery is after it
+    assert (first_half.delivery_overall.count, first_half.delivery_overall.mean / day) == (4, pytest.approx(3.0))
+    carriers = {s.key: (s.count, s.mean / day) for s in first_half.delivery_by_carrier}
+    assert carriers["nova_poshta"] == (2, pytest.approx(2.0))
+    late = first_half.late_overall
+    assert (late.shipments, late.late, late.mean_abs_error_days) == (3, 1, pytest.approx(2 / 3))
+
+    second_half = build_report(Period(date(2026, 3, 16), date(2026, 3, 31)))  # only A's second delivery
+    assert [(s.key, s.count, s.mean / day) for s in second_half.delivery_by_carrier] == [
+        ("nova_poshta", 1, pytest.approx(18.0))]
+
+
 def test_stages_follow_the_history_however_it_arrives(app, db, dataset):
     """A carrier event dated before the last row, and an edited region, show in the figures; a
     rebuild from the history gives the same rows as the changes made one by one."""
@@ -171,7 +203,7 @@ def test_stages_follow_the_history_however_it_arrives(app, db, dataset):
     def rows():
         return sorted(db.session.execute(select(OrderStage.order_id, OrderStage.status, OrderStage.entered_at,
                                                 OrderStage.seconds, OrderStage.since_handover, OrderStage.carrier,
-                                                OrderStage.region)).all())
+                                                OrderStage.region, OrderStage.next_same_at)).all())
 
     before = rows()
     in_order = sorted((r for r in before if r.order_id == e.id), key=lambda r: r.entered_at)

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.analytics import stats, wismo
+from app.analytics.services import last_deliveries_sql
 from app.extensions import db
 
 CHANNELS = ("email", "sms", "push", "telegram", "viber")
@@ -226,13 +227,12 @@ def _punctuality_sql():
     """Orders delivered in the period with the date they were promised (``orders.promised_date``, else the
     carrier's latest date on a parcel) and whether they arrived by it (local day), aggregated in SQL."""
     return f"""
-        WITH d AS (SELECT order_id, MAX(entered_at) AS delivered_at FROM order_stages
-                   WHERE status = 'delivered' AND entered_at >= :start AND entered_at < :end GROUP BY order_id),
+        WITH d AS MATERIALIZED ({last_deliveries_sql()}),
         promised AS (
-            SELECT d.order_id AS order_id, MAX(d.delivered_at) AS delivered_at, MAX(o.delivery_carrier) AS carrier,
-                   COALESCE(MAX(o.promised_date), MAX(sh.scheduled_delivery_date)) AS promised
-            FROM d JOIN orders AS o ON o.id = d.order_id LEFT JOIN shipments AS sh ON sh.order_id = d.order_id
-            GROUP BY d.order_id),
+            SELECT d.order_id AS order_id, d.delivered_at AS delivered_at, o.delivery_carrier AS carrier,
+                   COALESCE(o.promised_date, (SELECT MAX(sh.scheduled_delivery_date) FROM shipments AS sh
+                                              WHERE sh.order_id = d.order_id)) AS promised
+            FROM d JOIN orders AS o ON o.id = d.order_id),
         p AS MATERIALIZED (
             SELECT order_id, carrier, CASE WHEN {_local_day('delivered_at')} <= promised THEN 1 ELSE 0 END AS ok
             FROM promised WHERE promised IS NOT NULL)
