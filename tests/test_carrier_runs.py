@@ -85,3 +85,7 @@ def test_new_credentials_close_the_breaker(app, db, make_order, make_user, login
     # asked at once, not "paused by the circuit breaker"
     assert summary["outcome"] == "ok" and summary["new_events"] == 1, summary["errors"]
     assert settings.get("NOVAPOSHTA_API_KEY") == "the-new-key"
+    from app.audit import AuditLog
+
+    audit = db.session.execute(db.select(AuditLog).filter_by(action="carriers.settings")).scalar_one()
+    assert audit.object_id == "nova_poshta" and audit.after_data == {"NOVAPOSHTA_API_KEY": "***"}  # never the key

@@ -94,7 +94,7 @@ def save(code):
         flash(_("The settings were not saved: check the fields marked below."), "error")
         return _page(400, forms={code: form})
     try:
-        services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data, actor=current_user,
+        services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data,
                                        credentials={n: getattr(form, n).data for n in ("api_key", "token", "username",
                                                                                          "password")})
     except services.SecretNeeded as error:

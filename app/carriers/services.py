@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import settings as app_settings
-from app.audit import record
 from app.carriers import CARRIER_CODES, carrier_name
 from app.carriers.base import CarrierError, TrackedEvent, TrackResult, parse_datetime, text_of
 from app.carriers.inpost import WARSAW
@@ -152,8 +151,9 @@ def unmapped_codes(limit=100):
     return [{"carrier": r[0], "code": r[1], "text": r[2], "count": r[3], "last_seen": r[4]} for r in rows]
 
 
-def save_carrier_settings(code, *, mode, base_url, credentials, actor):
-    """Store an admin's settings for a carrier; blank credentials keep the stored ones.
+def save_carrier_settings(code, *, mode, base_url, credentials):
+    """Store an admin's settings for a carrier through ``settings.save`` (audited); blank
+    credentials keep the stored ones.
 
     A value the environment sets is left alone (it would win anyway): its field is shown
     disabled, so it is not even sent.
@@ -173,23 +173,17 @@ def save_carrier_settings(code, *, mode, base_url, credentials, actor):
             if secret and name != "session_token" and name not in fixed and setting(f"{prefix}_{suffix}", "") \
                     and not (credentials.get(name) or "").strip():
                 raise SecretNeeded(name)
-    if "mode" not in fixed:
-        app_settings.put(f"{prefix}_MODE", mode)
-    if "base_url" not in fixed:
-        app_settings.put(f"{prefix}_API_URL", base_url)
-    changed = []
-    for name, (suffix, secret) in CREDENTIALS[code].items():
-        value = (credentials.get(name) or "").strip()
-        if name == "session_token" or not value or name in fixed:
-            continue
-        app_settings.put(f"{prefix}_{suffix}", value, secret=secret)
-        changed.append(name)
-    if code == "meest" and changed:
-        app_settings.put("MEEST_SESSION_TOKEN", None)
-    if changed:
+    values = {key: value for name, key, value in (("mode", f"{prefix}_MODE", mode),
+                                                  ("base_url", f"{prefix}_API_URL", base_url)) if name not in fixed}
+    entered = {name: (credentials.get(name) or "").strip() for name in CREDENTIALS[code]
+               if name != "session_token" and name not in fixed and (credentials.get(name) or "").strip()}
+    values.update({f"{prefix}_{CREDENTIALS[code][name][0]}": value for name, value in entered.items()})
+    if code == "meest" and entered:
+        values["MEEST_SESSION_TOKEN"] = None  # the session belonged to the old credentials
+    app_settings.save(values, action="carriers.settings", object_id=code,
+                      secret={f"{prefix}_{suffix}" for suffix, secret in CREDENTIALS[code].values() if secret})
+    if entered:
         close_breaker(code)  # the pause was for the old credentials: try the new ones at once
-    record("carriers.settings", "carrier", code, after={"mode": mode, "base_url": base_url, "credentials": changed},
-           actor=actor)
 
 
 @dataclass
