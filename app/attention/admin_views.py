@@ -49,7 +49,8 @@ def _rows(exceptions, days):
 def index():
     rule = request.args.get("rule")
     rule = rule if rule in services.RULES else None
-    form = ThresholdsForm(formdata=None, data={key: settings.get_int(key) for key in ThresholdsForm.KEYS})
+    form = ThresholdsForm(formdata=None)
+    settings.fill_form(form)
     return _page(rule, form)
 
 
@@ -98,8 +99,7 @@ def thresholds():
     form = ThresholdsForm()
     if not form.validate():
         return _page(None, form, 422)
-    changed = settings.save({key: form[key].data for key in ThresholdsForm.KEYS}, action="settings.update",
-                            object_id="attention")
+    changed = settings.save(settings.form_values(form), action="settings.update", object_id="attention")
     if changed:
         services.scan()
     db.session.commit()

@@ -18,6 +18,3 @@ class ThresholdsForm(FlaskForm):
     ATTENTION_PICKUP_DAYS_LEFT = _days(_l("Warn this many days before the storage time ends"))
     ATTENTION_RETURN_DAYS = _days(_l("List refused and returned parcels for (days)"), 1)
     ATTENTION_FEEDBACK_DAYS = _days(_l("List low ratings from customers for (days)"), 1)
-
-    KEYS = ("ATTENTION_HANDOVER_DAYS", "ATTENTION_NO_SCAN_DAYS", "ATTENTION_LATE_DAYS", "PICKUP_STORAGE_DAYS",
-            "ATTENTION_PICKUP_DAYS_LEFT", "ATTENTION_RETURN_DAYS", "ATTENTION_FEEDBACK_DAYS")
