@@ -2,45 +2,31 @@
 record the refund, set the return rules."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import settings as app_settings
 from app.auth import admin_required, staff_required
 from app.extensions import db
-from app.orders.models import Order
+from app.orders import access
 from app.returns import display, services
-from app.returns.models import OUTCOMES, REQUESTED, ReturnCase
+from app.returns.models import OUTCOMES
 from app.returns.views import answer
 
 bp = Blueprint("returns_admin", __name__, url_prefix="/admin/returns")
 
 
 def _staff_order(number):
-    order = db.session.execute(db.select(Order).where(Order.number == number)).scalar_one_or_none()
-    if order is None:
-        abort(404)
-    return order
+    return access.order_by_number(number) or abort(404)
 
 
 @bp.route("")
 @staff_required
 def staff_list():
-    waiting = db.session.execute(db.select(ReturnCase).where(ReturnCase.state == REQUESTED)
-                                 .order_by(ReturnCase.created_at)).scalars().all()
-    recent = db.session.execute(db.select(ReturnCase).where(ReturnCase.state != REQUESTED)
-                                .order_by(ReturnCase.id.desc()).limit(50)).scalars().all()
+    waiting, recent = services.waiting_and_recent()
     return render_template("returns/staff_list.html", waiting=waiting, recent=recent,
                            kinds=services.KIND_LABELS, states=services.STATE_LABELS, reasons=services.REASONS,
-                           rules=_rules())
-
-
-def _rules():
-    return {"days": services.return_days(), "reasons": services.allowed_reasons(),
-            "all_reasons": [(c, str(services.REASONS[c])) for c in services.CUSTOMER_REASONS],
-            "sizes": app_settings.get("EXCHANGE_SIZES", "") or "",
-            "default_sizes": app_settings.get("EXCHANGE_DEFAULT_SIZES", "") or ""}
+                           rules=services.rules())
 
 
 @bp.route("/<number>")
@@ -135,22 +121,13 @@ def staff_request(number):
 @bp.route("/settings", methods=["POST"])
 @admin_required
 def staff_settings():
+    form = request.form
     try:
-        days = int(request.form.get("days", ""))
-        if not 0 <= days <= 365:
-            raise ValueError
-    except ValueError:
-        flash(_("Enter the number of days, from 0 to 365."), "error")
+        services.save_rules(form.get("days", ""), form.getlist("reason"), form.get("sizes", ""),
+                            form.get("default_sizes", ""))
+    except services.ReturnRefused as refusal:
+        flash(str(refusal), "error")
         return redirect(url_for("returns_admin.staff_list"))
-    reasons = [code for code in request.form.getlist("reason") if code in services.CUSTOMER_REASONS]
-    if not reasons:
-        flash(_("Choose at least one reason customers may give."), "error")
-        return redirect(url_for("returns_admin.staff_list"))
-    default_sizes = (request.form.get("default_sizes", "") or "").strip()[:500]
-    app_settings.save({"RETURN_DAYS": days, "RETURN_REASONS": ",".join(reasons),
-                       "EXCHANGE_SIZES": (request.form.get("sizes", "") or "").strip()[:4000],
-                       "EXCHANGE_DEFAULT_SIZES": default_sizes or current_app.config["EXCHANGE_DEFAULT_SIZES"]},
-                      action="settings.update", object_id="returns")
     db.session.commit()
     flash(_("The return rules are saved."), "success")
     return redirect(url_for("returns_admin.staff_list"))

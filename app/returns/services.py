@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -85,6 +86,41 @@ def allowed_reasons():
     raw = app_settings.get("RETURN_REASONS", ",".join(CUSTOMER_REASONS)) or ""
     chosen = [code.strip() for code in raw.split(",") if code.strip() in CUSTOMER_REASONS]
     return chosen or list(CUSTOMER_REASONS)
+
+
+def rules():
+    """The return rules as the staff's settings form shows them."""
+    return {"days": return_days(), "reasons": allowed_reasons(),
+            "all_reasons": [(c, str(REASONS[c])) for c in CUSTOMER_REASONS],
+            "sizes": app_settings.get("EXCHANGE_SIZES", "") or "",
+            "default_sizes": app_settings.get("EXCHANGE_DEFAULT_SIZES", "") or ""}
+
+
+def save_rules(days, reasons, sizes, default_sizes):
+    """Store the return rules (``days`` as typed; unknown reasons dropped); audited. Raises ReturnRefused."""
+    try:
+        days = int(days)
+        if not 0 <= days <= 365:
+            raise ValueError
+    except ValueError:
+        raise ReturnRefused(_("Enter the number of days, from 0 to 365.")) from None
+    reasons = [code for code in reasons if code in CUSTOMER_REASONS]
+    if not reasons:
+        raise ReturnRefused(_("Choose at least one reason customers may give."))
+    app_settings.save({"RETURN_DAYS": days, "RETURN_REASONS": ",".join(reasons),
+                       "EXCHANGE_SIZES": (sizes or "").strip()[:4000],
+                       "EXCHANGE_DEFAULT_SIZES": (default_sizes or "").strip()[:500]
+                       or current_app.config["EXCHANGE_DEFAULT_SIZES"]},
+                      action="settings.update", object_id="returns")
+
+
+def waiting_and_recent(limit=50):
+    """The requests waiting for an answer (oldest first) and the latest ``limit`` others."""
+    waiting = db.session.execute(db.select(ReturnCase).where(ReturnCase.state == REQUESTED)
+                                 .order_by(ReturnCase.created_at)).scalars().all()
+    recent = db.session.execute(db.select(ReturnCase).where(ReturnCase.state != REQUESTED)
+                                .order_by(ReturnCase.id.desc()).limit(limit)).scalars().all()
+    return waiting, recent
 
 
 def _size_list(text):
