@@ -54,7 +54,7 @@ def _view(report, csv_url, tables_open=False):
     ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
     from app.analytics import kpi_view, kpis
 
-    kpi_context = kpi_view.context(kpis.build(report.period, report.orders_total), channel_label, kind_label)
+    kpi_context = kpi_view.context(kpis.build(report.period, report.orders_total, report.deliveries), channel_label, kind_label)
     kpi_context["kpi_csv_url"] = url_for("analytics_admin.kpis_csv", date_from=report.period.first_day.isoformat(),
                                          date_to=report.period.last_day.isoformat())
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
@@ -286,7 +286,7 @@ def kpis_csv():
 
     period, _error = _period_args()
     report = build_report(period)
-    response = Response("\ufeff" + kpi_view.kpi_csv(kpis.build(period, report.orders_total)),
+    response = Response("\ufeff" + kpi_view.kpi_csv(kpis.build(period, report.orders_total, report.deliveries)),
                         mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="kpis-{period.first_day}-{period.last_day}.csv"'
     return response

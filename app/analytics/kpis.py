@@ -18,13 +18,10 @@ Each figure is one or two SQL queries over the period ``[start, end)`` (``servic
   (``delivery_exceptions``), a staff reason for a return without one, else "no warning".
 """
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import text
 
-from app.analytics import stats, wismo
-from app.analytics.services import last_deliveries_sql
+from app.analytics import services, stats, wismo
 from app.extensions import db
 
 CHANNELS = ("email", "sms", "push", "telegram", "viber")
@@ -208,53 +205,20 @@ class OnTimeRow:
         return self.on_time / self.delivered if self.delivered else None
 
 
-def _local_day(column):
-    """The shop's local calendar day of a UTC timestamp column, as SQL."""
-    if db.engine.dialect.name == "postgresql":
-        return f"CAST(({column} AT TIME ZONE 'UTC') AT TIME ZONE :zone AS DATE)"
-    # SQLite has no time zones: shift by the zone's offset at the period's start (no DST inside a day)
-    return f"date({column}, :offset)"
-
-
-def _offset_param(period):
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
-    offset = zone.utcoffset(period.start) or 0
-    seconds = int(offset.total_seconds()) if offset else 0
-    return f"{seconds:+d} seconds"
-
-
-def _punctuality_sql():
-    """Orders delivered in the period with the date they were promised (``orders.promised_date``, else the
-    carrier's latest date on a parcel) and whether they arrived by it (local day), aggregated in SQL."""
-    return f"""
-        WITH d AS MATERIALIZED ({last_deliveries_sql()}),
-        promised AS (
-            SELECT d.order_id AS order_id, d.delivered_at AS delivered_at, o.delivery_carrier AS carrier,
-                   COALESCE(o.promised_date, (SELECT MAX(sh.scheduled_delivery_date) FROM shipments AS sh
-                                              WHERE sh.order_id = d.order_id)) AS promised
-            FROM d JOIN orders AS o ON o.id = d.order_id),
-        p AS MATERIALIZED (
-            SELECT order_id, carrier, CASE WHEN {_local_day('delivered_at')} <= promised THEN 1 ELSE 0 END AS ok
-            FROM promised WHERE promised IS NOT NULL)
-        SELECT 'carrier', carrier, COUNT(*), SUM(ok) FROM p GROUP BY carrier
-        UNION ALL
-        SELECT 'cause', COALESCE((SELECT e.rule FROM delivery_exceptions AS e WHERE e.order_id = p.order_id
-                                  AND e.rule <> 'low_score' ORDER BY e.found_at, e.id LIMIT 1), 'none'), COUNT(*), 0
-        FROM p WHERE ok = 0 GROUP BY 2"""
-
-
-def on_time(period):
+def on_time(period, delivered=None):
     """{"all": OnTimeRow, "carrier": [OnTimeRow], "late_causes": [(cause, n)]} for orders delivered in the
-    period that had a promised date."""
-    params = dict(period.params, offset=_offset_param(period), zone=current_app.config.get("TIMEZONE") or "UTC")
+    period that had a promised date (``orders.promised_date``, else the carrier's latest date on a parcel),
+    on time when delivered (local day) on or before it. ``delivered``: ``services.deliveries`` already at
+    hand (the main report reads it with the late parcels)."""
+    delivered = delivered or services.deliveries(period)
     overall, carriers, late = OnTimeRow("", 0, 0), [], []
-    for dim, key, n, ok in db.session.execute(text(_punctuality_sql()), params).all():
+    for dim, key, n, ok in delivered["on_time"]:
         if dim == "carrier":
-            carriers.append(OnTimeRow(key, int(n), int(ok or 0)))
-            overall.delivered += int(n)
-            overall.on_time += int(ok or 0)
+            carriers.append(OnTimeRow(key, n, ok))
+            overall.delivered += n
+            overall.on_time += ok
         else:
-            late.append((key, int(n)))
+            late.append((key, n))
     return {"all": overall, "carrier": sorted(carriers, key=lambda r: (-r.delivered, r.key or "")),
             "late_causes": sorted(late, key=lambda item: (-item[1], item[0]))}
 
@@ -294,8 +258,9 @@ class KpiReport:
     causes: dict
 
 
-def build(period, orders_created):
-    punctual = on_time(period)
+def build(period, orders_created, delivered=None):
+    """The KPI sections; ``delivered``: ``services.deliveries`` already at hand (``Report.deliveries``)."""
+    punctual = on_time(period, delivered)
     return KpiReport(messages=message_kpis(period), ab=ab_tests(period), views=tracking_views(period),
                      questions=questions(period, orders_created), ratings=ratings(period), on_time=punctual,
                      causes=causes(period, punctual))

@@ -20,7 +20,9 @@ page may). Definitions (also shown on the page):
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import text
 
 from app.admin.orderlist import local_day_start
@@ -95,6 +97,8 @@ class Report:
     latency: dict = field(default_factory=lambda: {"shop": [], "message": []})
     #: ``message_counts``: customer messages per channel and template
     messages: list = field(default_factory=list)
+    #: ``deliveries``: the late parcels above and the on-time rows for ``kpis.on_time``, read in one statement
+    deliveries: dict | None = None
 
     @property
     def returns_rate(self):
@@ -227,26 +231,80 @@ def delivery_times(period):
     return out
 
 
-def late_shipments(period):
-    """Parcels with an expected date delivered in the period: how many, how many late, and the
-    ETA error, as {"all": [LateRow], "carrier": [...], "region": [...]} in one query."""
+def local_day(column):
+    """The shop's local calendar day of a UTC timestamp column, as SQL (parameters ``zone`` and ``offset``)."""
+    if _pg():
+        return f"CAST(({column} AT TIME ZONE 'UTC') AT TIME ZONE :zone AS DATE)"
+    # SQLite has no time zones: shift by the zone's offset at the period's start (no DST inside a day)
+    return f"date({column}, :offset)"
+
+
+def local_day_params(period):
+    zone_name = current_app.config.get("TIMEZONE") or "UTC"
+    offset = ZoneInfo(zone_name).utcoffset(period.start) or 0
+    seconds = int(offset.total_seconds()) if offset else 0
+    return {"zone": zone_name, "offset": f"{seconds:+d} seconds"}
+
+
+def _deliveries_sql():
+    """One statement over the period's deliveries (``last_deliveries_sql``, each order once) for two figures:
+    parcels with an expected date grouped by carrier and region (how many, how many arrived on a later UTC
+    day, the sum of the days' differences), and orders with a promised date (``orders.promised_date``, else
+    the carrier's latest date on a parcel) by carrier (how many, how many arrived on or before it, local day),
+    with the first Attention rule of each late one. The orders and their parcels are each read once, in
+    order of order_id."""
     diff = _day_difference("d.delivered_at", "sh.scheduled_delivery_date")
-    sql = f"""
+    return f"""
         WITH d AS MATERIALIZED ({last_deliveries_sql()}),
         parcels AS MATERIALIZED (
-            SELECT sh.carrier AS carrier, d.region AS region,
-                   CASE WHEN {diff} > 0 THEN 1 ELSE 0 END AS late, ABS({diff}) AS error
+            SELECT sh.carrier AS carrier, d.region AS region, {diff} AS days
             FROM d JOIN shipments AS sh ON sh.order_id = d.order_id
-            WHERE sh.scheduled_delivery_date IS NOT NULL)
-        SELECT 'all', '', COUNT(*), SUM(late), AVG(error) FROM parcels
-        UNION ALL SELECT 'carrier', carrier, COUNT(*), SUM(late), AVG(error) FROM parcels GROUP BY carrier
-        UNION ALL SELECT 'region', region, COUNT(*), SUM(late), AVG(error) FROM parcels GROUP BY region"""
-    out = {"all": [], "carrier": [], "region": []}
-    for dim, g, n, late, err in db.session.execute(text(sql), period.params).all():
-        out[dim].append(LateRow(g, int(n), int(late or 0), None if err is None else float(err)))
+            WHERE sh.scheduled_delivery_date IS NOT NULL),
+        promised AS (
+            SELECT d.order_id AS order_id, o.delivery_carrier AS carrier, d.delivered_at AS delivered_at,
+                   COALESCE(o.promised_date, (SELECT MAX(sh.scheduled_delivery_date) FROM shipments AS sh
+                                              WHERE sh.order_id = d.order_id)) AS promised
+            FROM d JOIN orders AS o ON o.id = d.order_id),
+        p AS MATERIALIZED (
+            SELECT order_id, carrier, CASE WHEN {local_day('delivered_at')} <= promised THEN 1 ELSE 0 END AS ok
+            FROM promised WHERE promised IS NOT NULL)
+        SELECT 'late', carrier, region, COUNT(*), SUM(CASE WHEN days > 0 THEN 1 ELSE 0 END), SUM(ABS(days))
+        FROM parcels GROUP BY carrier, region
+        UNION ALL SELECT 'on_time', 'carrier', carrier, COUNT(*), SUM(ok), NULL FROM p GROUP BY carrier
+        UNION ALL
+        SELECT 'on_time', 'cause', COALESCE((SELECT e.rule FROM delivery_exceptions AS e WHERE e.order_id = p.order_id
+                                             AND e.rule <> 'low_score' ORDER BY e.found_at, e.id LIMIT 1), 'none'),
+               COUNT(*), 0, NULL
+        FROM p WHERE ok = 0 GROUP BY 3"""
+
+
+def deliveries(period):
+    """The period's deliveries read once for two figures (``_deliveries_sql``):
+    {"late": {"all": [LateRow], "carrier": [...], "region": [...]},
+     "on_time": [("carrier" or "cause", key, orders, on time)]} (shaped by ``kpis.on_time``)."""
+    late = {"all": {"": [0, 0, 0]}, "carrier": {}, "region": {}}
+    on_time = []
+    params = {**period.params, **local_day_params(period)}
+    for figure, first, second, n, count, days in db.session.execute(text(_deliveries_sql()), params).all():
+        if figure == "on_time":
+            on_time.append((first, second, int(n), int(count or 0)))
+            continue
+        for dim, key in (("all", ""), ("carrier", first), ("region", second)):
+            totals = late[dim].setdefault(key, [0, 0, 0])
+            totals[0] += int(n)
+            totals[1] += int(count or 0)
+            totals[2] += int(days or 0)
+    rows = {dim: [LateRow(key, n, count, days / n if n else None) for key, (n, count, days) in groups.items()]
+            for dim, groups in late.items()}
     for dim in ("carrier", "region"):
-        out[dim].sort(key=lambda r: (-r.late, -r.shipments, r.key or ""))
-    return out
+        rows[dim].sort(key=lambda r: (-r.late, -r.shipments, r.key or ""))
+    return {"late": rows, "on_time": on_time}
+
+
+def late_shipments(period):
+    """Parcels with an expected date delivered in the period: how many, how many late, and the
+    ETA error, as {"all": [LateRow], "carrier": [...], "region": [...]}."""
+    return deliveries(period)["late"]
 
 
 def returns(period):
@@ -350,7 +408,8 @@ def message_counts(period):
 
 def build_report(period):
     delivery = delivery_times(period)
-    late = late_shipments(period)
+    delivered = deliveries(period)
+    late = delivered["late"]
     finished, returned, reasons = returns(period)
     return Report(
         period=period, by_status=orders_by_status(period), stages=stage_times(period),
@@ -358,4 +417,4 @@ def build_report(period):
         delivery_by_carrier=delivery["carrier"], delivery_by_region=delivery["region"],
         late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],
         finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late),
-        latency=status_latency(period), messages=message_counts(period))
+        latency=status_latency(period), messages=message_counts(period), deliveries=delivered)
