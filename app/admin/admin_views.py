@@ -1,6 +1,6 @@
 """Admin-only pages: users, the audit log and the settings hub."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,7 +48,7 @@ def users():
 
 
 def _user(user_id):
-    return db.session.get(User, user_id) or abort(404)
+    return db.get_or_404(User, user_id)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

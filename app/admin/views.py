@@ -230,7 +230,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
 
 
 def _get_order(order_id):
-    return db.session.get(Order, order_id) or abort(404)
+    return db.get_or_404(Order, order_id)
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])

@@ -43,9 +43,7 @@ def run_retention():
 
 
 def _customer_or_404(customer_id):
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        abort(404)
+    customer = db.get_or_404(Customer, customer_id)
     return customer
 
 

@@ -1,5 +1,5 @@
 """Admin page for the widget: the shop's colours and logo, and the snippet for one order."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,9 +63,7 @@ def revoke():
 @bp.route("/problems/<int:report_id>/handled", methods=["POST"])
 @staff_required
 def problem_handled(report_id):
-    report = db.session.get(ProblemReport, report_id)
-    if report is None:
-        abort(404)
+    report = db.get_or_404(ProblemReport, report_id)
     help.mark_handled(report, current_user)
     db.session.commit()
     flash(_("The problem is marked as handled."), "success")
