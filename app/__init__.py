@@ -56,8 +56,9 @@ def create_app(config=None):
 
     _register_blueprints(app)
 
-    from app import analytics, feedback, notify
+    from app import analytics, api, feedback, notify
 
+    api.init_app(app)
     analytics.init_app(app)
     feedback.init_app(app)
 
@@ -161,7 +162,3 @@ def _register_blueprints(app):
         oauth_bp, api_bp,
     ):
         app.register_blueprint(bp)
-
-    from app.api import init_app as init_api
-
-    init_api(app)
