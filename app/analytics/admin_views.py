@@ -13,8 +13,8 @@ from app.analytics.services import Period, build_report
 from app.auth import staff_required
 from app.carriers import carrier_name
 from app.clock import utcnow
-from app.notify.admin_views import kind_label
 from app.notify.channels import LABELS as CHANNEL_LABELS
+from app.notify.defaults import kind_label
 from app.orders import statuses
 from app.queryargs import date_arg
 from app.text import csv_writer

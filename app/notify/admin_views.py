@@ -4,7 +4,6 @@ import json
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import settings
@@ -14,23 +13,15 @@ from app.htmx import render
 from app.notify import channels, outbox, services, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels.webhook import endpoint_secret
-from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS
+from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS, kind_label
 from app.notify.forms import SettingsForm, TemplateForm, VariantForm, WebhookForm
 from app.notify.models import DevMail, WebhookEndpoint
-from app.orders import statuses
 from app.orders.models import Order
 from app.queryargs import page_arg, text_arg
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
 
 
-_KIND_LABELS = {"reminder": _l("Pickup reminder"), "pickup": _l("Arrived at the pickup point"),
-                "delay": _l("Delay apology"), "problem": _l("Delivery problem"),
-                "feedback": _l("Question after delivery"), "return": _l("Return or exchange news")}
-
-
-def kind_label(kind):
-    return _KIND_LABELS.get(kind) or statuses.label(kind)
 
 
 def state_labels():

@@ -4,6 +4,10 @@ Admins override any of them on the template page (``NotificationTemplate`` rows)
 override falls back to these. Templates are Jinja2 (sandboxed) with the fields listed in
 ``templates.FIELDS``.
 """
+from flask_babel import lazy_gettext as _l
+
+from app.orders import statuses
+
 KINDS = ("new", "awaiting_shipment", "shipped", "in_transit", "delivered", "returned", "cancelled", "pickup",
          "reminder", "delay", "problem", "feedback", "return")
 #: The parcel arrived at the pickup point, and the reminder N days later.
@@ -191,3 +195,14 @@ def default_template(kind, channel, language):
         title = subject.split(": ", 1)[1] if kind in NOTICE_KINDS else "{{ status }}"
         return title, headline
     raise KeyError(channel)
+
+
+#: What a kind that is not a status is called on the staff pages
+_KIND_LABELS = {"reminder": _l("Pickup reminder"), "pickup": _l("Arrived at the pickup point"),
+                "delay": _l("Delay apology"), "problem": _l("Delivery problem"),
+                "feedback": _l("Question after delivery"), "return": _l("Return or exchange news")}
+
+
+def kind_label(kind):
+    """What a message is about, in words: a notice kind's label, else the status's."""
+    return _KIND_LABELS.get(kind) or statuses.label(kind)
