@@ -14,6 +14,11 @@ lease until it expires and are then put back in the queue), and only the message
 at the moment of the kill, at most one per sending thread (``NOTIFY_WORKERS``), can arrive
 twice; a row recorded as sent is never claimed again. Such a second e-mail has the same
 ``Message-ID`` as the first, so mail clients show one.
+
+Recording an outcome is retried a few times (``RECORD_TRIES``): a write lock held past SQLite's
+busy timeout (a long import) or a dropped database connection must not kill a sending thread. A
+message whose outcome still cannot be recorded is logged and keeps its claim until the lease
+runs out (then it is sent again, as after a crash), never put straight back in the queue.
 """
 import logging
 import threading
@@ -23,16 +28,18 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from sqlalchemy import insert, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from app import settings
 from app.clock import utcnow
-from app.database import writing
+from app.database import reading, writing
 from app.extensions import db
 from app.notify import alerts, channels, kpis, preferences, rules, skips, variants
 from app.notify import templates as tpl
@@ -53,6 +60,11 @@ from app.orders.models import Order
 
 log = logging.getLogger(__name__)
 
+#: Transactions tried to record one message's outcome, and the pause (seconds) after the first
+#: failure, doubled each time. On SQLite each try also waits up to the busy timeout for the lock.
+RECORD_TRIES = 3
+RECORD_PAUSE_SECONDS = 0.5
+
 
 @dataclass
 class Result:
@@ -62,6 +74,8 @@ class Result:
     skipped: int = 0
     requeued: int = 0
     errors: list = field(default_factory=list)
+    #: ids whose outcome could not be recorded (they keep their claim until the lease runs out)
+    unrecorded: list = field(default_factory=list)
 
     @property
     def total(self):
@@ -231,7 +245,10 @@ def tracking_link(order):
         return (carrier_url(shipment.carrier, shipment.tracking_number) if shipment else None) or ""
 
 
-def _finish(job, token, state, *, started, duration_ms, error=None, code=None, provider_id=None, retry_at=None):
+def _finish(job, token, state, *, started, duration_ms, error=None, code=None, provider_id=None, retry_at=None,
+            also=None):
+    """Record a message's outcome (and ``also()``'s writes) in one write transaction, tried up to
+    RECORD_TRIES times. True if recorded, False if the claim was no longer ours, None if it failed."""
     values = {"attempts": Notification.__table__.c.attempts + 1, "updated_at": utcnow(), "last_error": error,
               "claim_token": None, "locked_until": None}
     if job.message is not None and job.channel != "webhook":
@@ -247,26 +264,53 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
     else:
         values.update(state=FAILED)
     table = Notification.__table__
-    # A short write transaction of its own (SQLite: BEGIN IMMEDIATE after ending the read
-    # snapshot this thread may hold), so no lock is held while a message is on the wire.
-    with writing():
-        if db.engine.dialect.name == "postgresql":
-            # Don't wait for the WAL flush: if the database server itself crashed before flushing, the
-            # message would only be sent once more (never lost). A dispatcher crash is unaffected.
-            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        done = db.session.execute(table.update().where(table.c.id == job.id, table.c.claim_token == token)
-                                  .values(**values))
-        if state != SKIPPED and done.rowcount:
-            db.session.execute(insert(DeliveryAttempt.__table__).values(
-                notification_id=job.id, started_at=started, duration_ms=duration_ms,
-                outcome="sent" if state == SENT else "failed", response_code=code, error=error))
-        db.session.commit()
-    return bool(done.rowcount)
+    # What the send left to be written with its outcome (a dev-mailbox copy, a push subscription the
+    # browser dropped) is written again in each try, since a failed try's rollback discards it.
+    added, deleted = list(db.session.new), list(db.session.deleted)
+    for attempt in range(1, RECORD_TRIES + 1):
+        # A short write transaction of its own, so no lock is held while a message is on the wire.
+        # The rollback ends the read snapshot the send may have begun (the channel's own reads): on
+        # SQLite, writing from it would upgrade it, which fails at once, whatever the busy timeout,
+        # if another thread wrote meanwhile (another worker recording its message).
+        db.session.rollback()
+        try:
+            with writing():  # SQLite: BEGIN IMMEDIATE, which waits for the lock
+                if db.engine.dialect.name == "postgresql":
+                    # Don't wait for the WAL flush: if the database server itself crashed before flushing, the
+                    # message would only be sent once more (never lost). A dispatcher crash is unaffected.
+                    db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                db.session.add_all(added)
+                for row in deleted:
+                    db.session.delete(row)
+                if also is not None:
+                    also()
+                done = db.session.execute(table.update().where(table.c.id == job.id, table.c.claim_token == token)
+                                          .values(**values))
+                if state != SKIPPED and done.rowcount:
+                    db.session.execute(insert(DeliveryAttempt.__table__).values(
+                        notification_id=job.id, started_at=started, duration_ms=duration_ms,
+                        outcome="sent" if state == SENT else "failed", response_code=code, error=error))
+                db.session.commit()
+            return bool(done.rowcount)
+        except Exception as failure:
+            db.session.rollback()
+            transient = isinstance(failure, OperationalError) or (
+                isinstance(failure, DBAPIError) and failure.connection_invalidated)
+            if transient and attempt < RECORD_TRIES:
+                log.warning("recording notification %s as %s failed (%s); trying again", job.id, state,
+                            failure.__class__.__name__)
+                time.sleep(RECORD_PAUSE_SECONDS * 2 ** (attempt - 1))
+                continue
+            log.exception("notification %s could not be recorded as %s; it keeps its claim until the lease "
+                          "runs out", job.id, state)
+            return None
 
 
-def _release(token):
+def _release(token, keep=()):
+    """Put this claim's unsent rows back in the queue; ``keep`` (sent, but not recorded) keep their lease."""
     with writing():
-        db.session.execute(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
+        db.session.execute(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING,
+                                                      Notification.id.notin_(keep))
                            .values(state=QUEUED, claim_token=None, locked_until=None)
                            .execution_options(synchronize_session=False))
         db.session.commit()
@@ -302,7 +346,7 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
             with _lease_kept(token, lease, current) as lost:
                 jobs = _compose_batch(token, cache)
                 _send_batch(jobs, token, clock, result, lost, workers)
-            _release(token)
+            _release(token, keep=result.unrecorded)
     return result
 
 
@@ -414,8 +458,14 @@ def _send_one(job, token, open_channels, clock, result, lock):
     # fresh write transaction (SQLite cannot upgrade a snapshot another writer has moved past).
     db.session.commit()
     started, t0 = utcnow(), time.monotonic()
+
+    def record(state, **outcome):
+        if _finish(job, token, state, started=started, **outcome) is None:
+            with lock:
+                result.unrecorded.append(job.id)
+
     if job.skip_reason:
-        _finish(job, token, SKIPPED, started=started, duration_ms=0)
+        record(SKIPPED, duration_ms=0)
         with lock:
             result.skipped += 1
         return
@@ -426,20 +476,23 @@ def _send_one(job, token, open_channels, clock, result, lock):
     try:
         if job.compose_error:
             raise DeliveryError(f"the message could not be composed: {job.compose_error}")
-        provider_id = channel.send(job, job.message, job.context)
+        # the channel's own reads take no write lock, even in a job that runs under ``writing()``
+        with reading():
+            provider_id = channel.send(job, job.message, job.context)
     except DeliveryError as error:
-        code = error.code
+        code, also = error.code, None
+        # what the failure implies is written with its record (in the same write transaction)
         if error.disable_endpoint and job.endpoint is not None:
-            _disable_endpoint(job.endpoint.id, str(error))
+            also = partial(_disable_endpoint, job.endpoint.id, str(error))
         elif error.disable_endpoint:
-            channel.recipient_gone(job, str(error))
+            also = partial(channel.recipient_gone, job, str(error))
         attempts = job.attempts + 1
         retry_at = None
         if error.retry and attempts < job.max_attempts:
             delay = max(rules.retry_delay(job.channel, attempts), error.retry_after or 0)
             retry_at = channel.earliest(clock + timedelta(seconds=delay))
-        _finish(job, token, QUEUED if retry_at else FAILED, started=started,
-                duration_ms=int((time.monotonic() - t0) * 1000), error=str(error), code=code, retry_at=retry_at)
+        record(QUEUED if retry_at else FAILED, duration_ms=int((time.monotonic() - t0) * 1000), error=str(error),
+               code=code, retry_at=retry_at, also=also)
         with lock:
             if retry_at:
                 result.retrying += 1
@@ -453,15 +506,13 @@ def _send_one(job, token, open_channels, clock, result, lock):
         attempts = job.attempts + 1
         retry_at = channel.earliest(clock + timedelta(seconds=rules.retry_delay(job.channel, attempts))) \
             if attempts < job.max_attempts else None
-        _finish(job, token, QUEUED if retry_at else FAILED, started=started,
-                duration_ms=int((time.monotonic() - t0) * 1000), error=f"{error.__class__.__name__}: {error}",
-                retry_at=retry_at)
+        record(QUEUED if retry_at else FAILED, duration_ms=int((time.monotonic() - t0) * 1000),
+               error=f"{error.__class__.__name__}: {error}", retry_at=retry_at)
         with lock:
             result.retrying += 1 if retry_at else 0
             result.failed += 0 if retry_at else 1
         return
-    _finish(job, token, SENT, started=started, duration_ms=int((time.monotonic() - t0) * 1000),
-            provider_id=provider_id, code=code)
+    record(SENT, duration_ms=int((time.monotonic() - t0) * 1000), provider_id=provider_id, code=code)
     with lock:
         result.sent += 1
 

@@ -1,0 +1,120 @@
+"""The dispatcher records every outcome while others write to a SQLite file, and a database it
+cannot write to for a while neither kills a sending thread nor sends a message twice."""
+import logging
+import sqlite3
+import threading
+from collections import Counter
+
+import pytest
+from notify_servers import SmtpServer, later, send_at_once, use_smtp
+from werkzeug import Response
+
+from app import settings
+from app.database import SQLITE_BUSY_TIMEOUT_MS
+from app.notify.dispatcher import dispatch
+from app.notify.models import Notification
+from app.orders.models import Customer
+
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the file-wide write lock is SQLite's
+NO_THREAD_DEATH = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+
+
+def _another_writer(path):
+    """A connection as another process has: its own, outside the app's pool."""
+    return sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+
+
+@pytest.fixture
+def notify(app, db):
+    if "tracking.signed" not in app.view_functions:  # the tracking page lives in another package
+        app.add_url_rule("/t/<token>", endpoint="tracking.signed", view_func=lambda token: token)
+    send_at_once()
+    return app
+
+
+@SQLITE_ONLY
+@NO_THREAD_DEATH
+def test_a_write_by_someone_else_while_a_push_is_on_the_wire_does_not_stop_its_record(notify, db, make_order,
+                                                                                      httpserver):
+    """The push channel reads the subscription before sending. Its outcome was then written from
+    that read's snapshot, which SQLite refuses at once ("database is locked", whatever the busy
+    timeout) once anyone else has written meanwhile: the message went out but was never recorded."""
+    from app.notify.channels.push import subscribe, vapid_public_key
+
+    received, path = [], db.engine.url.database
+
+    def push_service(request):
+        received.append(request.get_data())
+        other = _another_writer(path)  # a staff member saves something while the push is on the wire
+        other.execute("INSERT INTO settings (key, value, secret, updated_at) "
+                      "VALUES ('SHOP_NAME', 'Льон і вовна', 0, CURRENT_TIMESTAMP) "
+                      "ON CONFLICT (key) DO UPDATE SET updated_at = CURRENT_TIMESTAMP")
+        other.close()
+        return Response("", status=201)
+
+    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(push_service)
+    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
+    vapid_public_key()  # the shop's key pair, made when the first browser asks for it
+    person = Customer(name="Олена Коваль", email="olena@example.com", language="uk")
+    db.session.add(person)
+    db.session.flush()
+    subscribe(person, httpserver.url_for("/push/abc"), "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
+              "-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg")
+    db.session.commit()
+    order = make_order(customer=person, status="awaiting_shipment")
+
+    result = dispatch(now=later())
+
+    push = db.session.execute(db.select(Notification).filter_by(order_id=order.id, channel="push")).scalars().all()
+    assert push and {row.state for row in push} == {"sent"}
+    assert len(received) == len(push)  # each went out once
+    assert result.unrecorded == []
+
+
+@SQLITE_ONLY
+@NO_THREAD_DEATH
+@pytest.mark.slow
+def test_a_write_lock_held_past_the_busy_timeout_delays_the_records_but_sends_each_message_once(
+        notify, db, make_order, caplog, monkeypatch):
+    """Someone holds SQLite's write lock (a long import) longer than the busy timeout while a batch
+    is being sent: the outcome that waited longest is recorded at the next try instead of killing
+    its sending thread, which would have put its message back in the queue to be sent again."""
+    total = 6
+    for i in range(total):
+        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
+        db.session.add(person)
+        make_order(customer=person)
+    ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
+    assert len(ids) == total
+    db.session.commit()
+
+    hold = SQLITE_BUSY_TIMEOUT_MS / 1000 + 1.5
+    held, path = [], db.engine.url.database
+
+    with SmtpServer() as smtp:
+        use_smtp(smtp.port, OUTGOING_ALLOWED_HOSTS="127.0.0.1")  # the admin allows the local mail server
+        arrived = smtp.sink.handle_DATA
+
+        async def lock_at_the_first_message(server, session, envelope):
+            if not held:  # before the first message is accepted: its sender cannot have recorded it yet
+                other = _another_writer(path)
+                other.execute("BEGIN IMMEDIATE")
+                held.append(other)
+                threading.Timer(hold, lambda: (other.execute("COMMIT"), other.close())).start()
+            return await arrived(server, session, envelope)
+
+        smtp.sink.handle_DATA = lock_at_the_first_message
+        # the session's migration (Alembic's fileConfig) disabled the loggers that existed then;
+        # a served app re-enables them in app.logs.configure
+        monkeypatch.setattr(logging.getLogger("app.notify.dispatcher"), "disabled", False)
+        with caplog.at_level("WARNING", logger="app.notify.dispatcher"):
+            result = dispatch(now=later())
+        received = Counter(int(m["X-Posylka-Notification"]) for m in smtp.messages)
+
+    assert held, "the lock must have been taken mid-batch"
+    assert received == Counter({i: 1 for i in ids})  # every message arrived exactly once
+    db.session.expire_all()
+    states = db.session.execute(db.select(Notification.state).filter_by(channel="email")).scalars().all()
+    assert states == ["sent"] * total
+    assert result.sent == total and result.unrecorded == []
+    assert "trying again" in caplog.text  # a record did wait past the busy timeout
