@@ -105,6 +105,37 @@ def record_click(notification_id, now=None):
     return clicked
 
 
+def opened(token):
+    """Count the first open of the message an open-pixel ``token`` names (when the pixel is on)."""
+    parts = read_token(token)
+    if parts and len(parts) == 2 and parts[1] == "o" and isinstance(parts[0], int) and pixel_on():
+        record_open(parts[0])
+
+
+def click_target(token):
+    """Where a signed click ``token`` leads (the order's tracking page or its question after
+    delivery), the first click counted; None for a token or a message that is not one.
+
+    Commits: a first tracking link gives the order its nonce before the click is counted."""
+    parts = read_token(token)
+    if not parts or len(parts) != 2 or not isinstance(parts[0], int) or parts[1] not in ("t", "f"):
+        return None
+    message = db.session.get(Notification, parts[0])
+    if message is None or message.order is None:
+        return None
+    if parts[1] == "f":
+        from app.feedback.services import feedback_link
+
+        target = feedback_link(message.order_id)
+    else:
+        from app.notify.dispatcher import tracking_link
+
+        target = tracking_link(message.order)
+    db.session.commit()
+    record_click(message.id)
+    return target or None
+
+
 def record_delivered(channel, provider_ids, now=None):
     """Mark the messages the provider reports delivered; returns how many were newly marked."""
     ids = [str(i) for i in provider_ids if i]
