@@ -65,39 +65,23 @@ def init_app(app):
     sessions.init_app(app)
 
 
-def staff_required(view):
-    """Staff and admins only; customers get the 403 page, anonymous users the log-in page."""
+def _role_required(allowed):
+    """A decorator: anonymous visitors get the log-in page, users ``allowed(user)`` refuses the 403 page."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not allowed(current_user):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapper
+        return wrapper
 
-
-def admin_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+    return decorator
 
 
-def customer_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role != "customer":
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+staff_required = _role_required(lambda user: user.is_staff)  # staff and admins
+admin_required = _role_required(lambda user: user.is_admin)
+customer_required = _role_required(lambda user: user.role == "customer")
