@@ -15,7 +15,7 @@ from app.admin import status as status_service
 from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm
 from app.admin.transfer import COLUMNS, ImportFailed, RowError, csv_rows, import_orders, json_chunks
 from app.audit import record
-from app.auth import staff_required
+from app.auth import admin_required, staff_required
 from app.carriers import CARRIERS, carrier_name, tracking_url
 from app.extensions import db
 from app.htmx import hx_redirect, is_partial_request, render
@@ -308,10 +308,8 @@ def _after_change(order):
 
 
 @bp.route("/orders/<int:order_id>/correct", methods=["POST"])
-@staff_required
+@admin_required
 def correct_status(order_id):
-    if not current_user.is_admin:
-        abort(403)
     order = _get_order(order_id)
     form = _correction_form(order, from_request=True)
     if not form.validate_on_submit():
