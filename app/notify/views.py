@@ -2,7 +2,6 @@
 import os
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +10,7 @@ from app.auth import customer_required
 from app.etags import conditional
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
+from app.i18n import select_locale
 from app.notify import inbox, preferences
 from app.notify.forms import PreferencesForm
 from app.notify.messenger_views import options as messenger_options
@@ -36,8 +36,6 @@ def unread_count_for_current_user():
 @bp.route("")
 @customer_required
 def centre():
-    from app.i18n import select_locale
-
     entries = inbox.read_all(_customer(), select_locale())
     db.session.commit()
     return render_template("notify/centre.html", entries=entries)
@@ -51,7 +49,8 @@ def unread():
     if not is_partial_request():
         return redirect(url_for("notify.centre"))
     count = inbox.unread(_customer().id)
-    return conditional(f"unread-{count}-{get_locale()}-p{settings.get('POLL_SECONDS')}",
+    # the language code itself (select_locale), not Flask-Babel's Locale parsed from it: a 304 needs no Locale
+    return conditional(f"unread-{count}-{select_locale()}-p{settings.get('POLL_SECONDS')}",
                        lambda: render_template("notify/_badge.html", notify_unread=count))
 
 

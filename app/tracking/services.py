@@ -21,7 +21,7 @@ from app.carriers.eta import expected_delivery
 from app.carriers.mapping import event_text
 from app.errors import Refused
 from app.extensions import db
-from app.i18n import select_timezone
+from app.i18n import select_locale, select_timezone
 from app.orders import access, lifecycle, statuses
 from app.orders.models import Order
 from app.tracking import presenters
@@ -38,10 +38,11 @@ class ActionRefused(Refused):
 def etag_for(state, kind):
     """Everything the partial depends on: the order's version (``state`` is the order or its
     ``access.OrderState``), the viewer's language and time zone, the poll interval and the day
-    (the expected date may depend on it)."""
+    (the expected date may depend on it). The language is its code (``select_locale``), not
+    Flask-Babel's ``Locale`` parsed from it, which an unchanged poll would build only for this."""
     zone = select_timezone()
     today = datetime.now(ZoneInfo(zone)).date().isoformat()
-    return (f"{kind}-{state.id}-v{state.version}-{get_locale()}-{zone}-p{app_settings.get('POLL_SECONDS')}"
+    return (f"{kind}-{state.id}-v{state.version}-{select_locale()}-{zone}-p{app_settings.get('POLL_SECONDS')}"
             f"-{today}")
 
 
