@@ -19,12 +19,13 @@ from app.orders import statuses
 # query (app/auth/sessions.py).
 BOUNDS = {
     "partial 304": 2,  # session row, the order's version (app/orders/access.py)
-    "partial 200": 8,  # session row, the order's version, the order with history, parcels, carrier
-                       # events, return requests (1 + 4), and the transit statistics for the expected
-                       # date (app/carriers/eta.py: the region's and the carrier's in one query)
-    "order page": 11,  # session row, the order with recipient, items, the tracking block's four loads,
-                       # the transit statistics, the header's count of unread messages, the returns
-                       # section's requests (app/returns; a delivered order's item outcomes one more)
+    "partial 200": 5,  # session row, the order's version, the order with its parcels, carrier events and
+                       # return requests joined, its history (app/orders/access.py: tracking_options),
+                       # and the transit statistics for the expected date (app/carriers/eta.py: the
+                       # region's and the carrier's in one query)
+    "order page": 8,  # session row, the order with recipient and the tracking block's joined rows, items,
+                      # history, the transit statistics, the header's count of unread messages, the
+                      # returns section's requests (app/returns; a delivered order's item outcomes one more)
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)
     "admin list": 9,  # session row, newest history row, status counts (the total too), ids, orders with

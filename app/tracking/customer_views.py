@@ -31,7 +31,7 @@ def my_orders():
 @bp.route("/<number>")
 @customer_required
 def detail(number):
-    order = _own_order(number, for_page=True)  # the tracking block loads its own data unless cached
+    order = _own_order(number, for_page=True, with_tracking=True)
     page = render_template("orders/detail.html",
                            **page_context(order, "customer", url_for("orders.progress", number=order.number)))
     kpis.record_view(order.id)

@@ -20,10 +20,8 @@ from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import event_text
 from app.errors import Refused
-from app.extensions import db
 from app.i18n import select_locale, select_timezone
 from app.orders import access, lifecycle, statuses
-from app.orders.models import Order
 from app.tracking import presenters
 
 CONFIRMABLE = frozenset({statuses.SHIPPED, statuses.IN_TRANSIT})
@@ -202,10 +200,10 @@ def _tracking_loaded(order):
 
 
 def load_for_view(order):
-    """Load everything ``tracking_view`` reads of ``order`` in one query per collection (no N+1),
+    """Load everything ``tracking_view`` reads of ``order`` (``access.tracking_options``: two queries),
     unless the query that found the order loaded it already."""
     if not _tracking_loaded(order):
-        db.session.execute(db.select(Order).where(Order.id == order.id).options(*access.tracking_options())).scalars().all()
+        access.order_with_tracking(order.id)
     return order
 
 

@@ -147,7 +147,7 @@ def lookup():
 @bp.route("/t/<token>")
 def signed(token):
     try:
-        order = access.order_for_token(token)
+        order = access.order_for_token(token, with_tracking=True)
     except links.InvalidLink:
         return _invalid_link()
     poll_url = url_for("tracking.signed_progress", token=token, **_lang_args())
@@ -218,7 +218,7 @@ def _token_progress(token, *, kind, page, endpoint):
 @bp.route("/widget/<token>")
 def widget(token):
     try:
-        order = access.order_for_token(token)
+        order = access.order_for_token(token, with_tracking=True)
     except links.InvalidLink:
         if is_partial_request():
             return _invalid_link()
