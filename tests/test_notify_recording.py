@@ -1,6 +1,5 @@
 """The dispatcher records every outcome while others write to a SQLite file, and a database it
 cannot write to for a while neither kills a sending thread nor sends a message twice."""
-import logging
 import sqlite3
 import threading
 from collections import Counter
@@ -75,7 +74,7 @@ def test_a_write_by_someone_else_while_a_push_is_on_the_wire_does_not_stop_its_r
 @NO_THREAD_DEATH
 @pytest.mark.slow
 def test_a_write_lock_held_past_the_busy_timeout_delays_the_records_but_sends_each_message_once(
-        notify, db, make_order, caplog, monkeypatch):
+        notify, db, make_order, caplog):
     """Someone holds SQLite's write lock (a long import) longer than the busy timeout while a batch
     is being sent: the outcome that waited longest is recorded at the next try instead of killing
     its sending thread, which would have put its message back in the queue to be sent again."""
@@ -104,9 +103,6 @@ def test_a_write_lock_held_past_the_busy_timeout_delays_the_records_but_sends_ea
             return await arrived(server, session, envelope)
 
         smtp.sink.handle_DATA = lock_at_the_first_message
-        # the session's migration (Alembic's fileConfig) disabled the loggers that existed then;
-        # a served app re-enables them in app.logs.configure
-        monkeypatch.setattr(logging.getLogger("app.notify.dispatcher"), "disabled", False)
         with caplog.at_level("WARNING", logger="app.notify.dispatcher"):
             result = dispatch(now=later())
         received = Counter(int(m["X-Posylka-Notification"]) for m in smtp.messages)
