@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
+from flask import url_for
 
 from app.audit import AuditLog
 from app.auth.models import User
@@ -537,8 +538,11 @@ def test_settings_hub(app, db, make_user, make_order, client, login):
 
     login(make_user("admin").email)
     page = _text(client.get("/admin/settings"))
-    for link in ("/admin/branding", "/admin/carriers", "/admin/notifications", "/admin/api-clients"):
+    for endpoint in ("tracking_admin.branding_page", "carriers_admin.index", "notify_admin.log", "api_admin.index"):
+        with app.test_request_context():
+            link = url_for(endpoint)
         assert f'href="{link}"' in page
+        assert client.get(link).status_code == 200, link  # the page itself, not a redirect to it
     rest = {"POLL_SECONDS": "10", "SYNC_INTERVAL_MINUTES": "15", "RETENTION_MONTHS": "12"}
     bad = client.post("/admin/settings", data={"SHOP_NAME": "Льон", "DEFAULT_LANGUAGE": "uk", "ORDERS_PER_PAGE": "0",
                                                **rest})
