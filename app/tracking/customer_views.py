@@ -46,7 +46,7 @@ def progress(number):
     if state is None:
         abort(404)
     return progress_response(state, lambda: _own_order(number, with_tracking=True), kind="customer",
-                             page="orders/detail.html", poll_url=url_for("orders.progress", number=number))
+                             page="orders/detail.html", poll_url=lambda: url_for("orders.progress", number=number))
 
 
 def _act(number, action, refused, success, anchor=""):

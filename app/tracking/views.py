@@ -57,7 +57,8 @@ def progress_response(state, load, *, kind, poll_url, page):
     """Answer for the polled tracking partial (and its page without JavaScript).
 
     ``state`` is the order's ``access.OrderState`` (one small read); ``load()`` gives the order
-    with what the tracking block shows, and runs only when something is rendered. An htmx poll
+    with what the tracking block shows and ``poll_url()`` the block's own URL: both run only when
+    something is rendered (an unchanged poll builds no URL). An htmx poll
     whose ETag still matches gets ``304``; an order no longer followed answers ``286``, so that htmx
     stops polling after swapping in the final state (a terminal order, unless it is the customer's
     own "received", which staff may still undo).
@@ -66,12 +67,12 @@ def progress_response(state, load, *, kind, poll_url, page):
     partial = is_partial_request()
 
     def render():
-        order = load()
+        order, url = load(), poll_url()
         if partial:
             view = services.full_tracking_view(order)
             return render_template("tracking/_progress.html", order=order, view=view,
-                                   kind=kind, poll_url=poll_url, etag=etag), 200 if view.poll else 286
-        return render_template(page, **page_context(order, kind, poll_url, etag=etag))
+                                   kind=kind, poll_url=url, etag=etag), 200 if view.poll else 286
+        return render_template(page, **page_context(order, kind, url, etag=etag))
 
     # a delivered order is polled only while its customer's own confirmation may be undone
     return conditional(etag, render, allow_304=partial and state.status not in statuses.FINAL)
@@ -210,7 +211,7 @@ def _token_progress(token, *, kind, page, endpoint):
     except links.InvalidLink:
         return _invalid_link()
     return progress_response(state, lambda: access.order_for_token(token, with_tracking=True), kind=kind, page=page,
-                             poll_url=url_for(endpoint, token=token, **_lang_args()))
+                             poll_url=lambda: url_for(endpoint, token=token, **_lang_args()))
 
 
 # ---- the widget --------------------------------------------------------------------------------
