@@ -107,7 +107,13 @@ def _begin(conn):
     if conn.dialect.name != "sqlite":
         return
     opened = _open.__dict__.setdefault("connections", set())
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() and not opened else "BEGIN")
+    if _write_intent.get() and not opened:
+        # may wait for the write lock and time out: through SQLAlchemy, so that it fails as its error
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        # A deferred BEGIN takes no lock and cannot wait: the driver runs it directly, without
+        # SQLAlchemy's execution path around it (every reading request's first statement paid it).
+        conn.connection.driver_connection.execute("BEGIN")
     opened.add(conn.connection.dbapi_connection)
 
 
