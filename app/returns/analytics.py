@@ -78,64 +78,92 @@ def _ended(period):
                                       Order.status_changed_at >= period.start, Order.status_changed_at < period.end))
 
 
+def _ended_order(period):
+    """Whether an outcome's order reached its end in the period (its order_id is its item's: services.set_outcome).
+    Outcomes are few next to the period's items and parcels: reading them and looking up each one's order is
+    cheaper than looking up every ended order's outcomes."""
+    return (db.select(Order.id).where(Order.id == ItemOutcome.order_id,
+                                      Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
+                                      Order.status_changed_at >= period.start, Order.status_changed_at < period.end)
+            .exists())
+
+
 def build(period):
-    """The figures, counted by the database: items grouped by product, size, outcome and reason
-    (a few hundred rows for a year), parcels grouped by carrier, region and refusal."""
+    """The figures, counted by the database: items grouped by product and size, their outcomes by product, size,
+    outcome and reason (a few hundred rows for a year), parcels by carrier, region and whole refusal, and the
+    parcels refused in part by carrier and region."""
     ended = _ended(period)
     sku = func.coalesce(func.nullif(OrderItem.sku, ""), OrderItem.name)
     size_key = func.coalesce(OrderItem.size, "")
-    groups = db.session.execute(
+    # every item, grouped by product and size; then the few with an outcome, found from their outcome (an outcome's
+    # order_id is its item's: services.set_outcome), so that the items need no join (an outcome per item at most)
+    items = db.session.execute(
+        db.select(sku, size_key, func.sum(OrderItem.quantity))
+        .where(OrderItem.order_id.in_(ended)).group_by(sku, size_key)).all()
+    outcomes = db.session.execute(
         db.select(sku, size_key, ItemOutcome.outcome, ItemOutcome.reason, func.sum(OrderItem.quantity))
-        .outerjoin(ItemOutcome, ItemOutcome.order_item_id == OrderItem.id)
-        .where(OrderItem.order_id.in_(ended))
+        .outerjoin(OrderItem, OrderItem.id == ItemOutcome.order_item_id)  # every outcome has its item: an outer
+        .where(ItemOutcome.outcome.in_((REFUSED, RETURNED, EXCHANGED)), _ended_order(period))
         .group_by(sku, size_key, ItemOutcome.outcome, ItemOutcome.reason)).all()
     product, size, product_size = {}, {}, {}
     reasons = Counter()
     totals = Rate((), "")
-    for item_sku, item_size, outcome, reason, quantity in groups:
-        quantity = int(quantity or 0)
-        entries = (
+
+    def entries(item_sku, item_size):
+        return (
             product.setdefault((item_sku,), Rate((item_sku,), item_sku)),
             size.setdefault((item_size,), Rate((item_size,), item_size or "—")),
             product_size.setdefault((item_sku, item_size),
                                     Rate((item_sku, item_size), f"{item_sku} {item_size}".strip())),
             totals,
         )
-        for rate in entries:
-            rate.total += quantity
+
+    for item_sku, item_size, quantity in items:
+        for rate in entries(item_sku, item_size):
+            rate.total += int(quantity or 0)
+    for item_sku, item_size, outcome, reason, quantity in outcomes:
+        quantity = int(quantity or 0)
+        for rate in entries(item_sku, item_size):
             if outcome in (REFUSED, RETURNED):
                 rate.back += quantity
-            elif outcome == EXCHANGED:
+            else:
                 rate.exchanged += quantity
-            if outcome in (REFUSED, RETURNED, EXCHANGED) and reason:
+            if reason:
                 rate.reasons[reason] += quantity
-        if outcome in (REFUSED, RETURNED, EXCHANGED) and reason:
+        if reason:
             reasons[reason] += quantity
     changed = totals.back + totals.exchanged
     by_reason = [(code, str(REASONS.get(code, code)), count, count / changed if changed else None)
                  for code, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    # a parcel's order with an item refused at the pickup point (a partial refusal, unless the parcel was refused
-    # whole); an outcome's order_id is its item's (services.set_outcome), so ix_item_outcomes_order_id answers it
-    refused_item = (db.select(ItemOutcome.id)
-                    .where(ItemOutcome.order_id == Shipment.order_id, ItemOutcome.outcome == REFUSED).exists())
-    each = (db.select(Shipment.carrier.label("carrier"), func.coalesce(Order.delivery_region, "").label("region"),
-                      Shipment.refused_at.isnot(None).label("whole"), refused_item.label("part"))
-            .join(Order, Order.id == Shipment.order_id)
-            .where(Shipment.order_id.in_(ended), Shipment.is_return.is_(False))).subquery()
+    # each parcel by carrier, region and whether it was refused whole; then the parcels not refused whole of the
+    # orders with an item refused at the pickup point (a partial refusal), found from those outcomes (an outcome's
+    # order_id is its item's, services.set_outcome) instead of a look-up for every parcel
+    region = func.coalesce(Order.delivery_region, "")
+    whole = Shipment.refused_at.isnot(None)
     parcels = db.session.execute(
-        db.select(each.c.carrier, each.c.region, each.c.whole, each.c.part, func.count())
-        .group_by(each.c.carrier, each.c.region, each.c.whole, each.c.part)).all()
+        db.select(Shipment.carrier, region, whole, func.count())
+        .join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.order_id.in_(ended), Shipment.is_return.is_(False))
+        .group_by(Shipment.carrier, region, whole)).all()
+    refused_items = db.select(ItemOutcome.order_id).where(ItemOutcome.outcome == REFUSED, _ended_order(period))
+    partial = db.session.execute(
+        db.select(Shipment.carrier, region, func.count())
+        .join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.order_id.in_(refused_items), Shipment.is_return.is_(False), Shipment.refused_at.is_(None))
+        .group_by(Shipment.carrier, region)).all()
     by_carrier, by_region = {}, {}
-    for carrier, region, refused_whole, refused_part, count in parcels:
+    for carrier, region_name, refused, count, part in ([(c, r, w, n, False) for c, r, w, n in parcels]
+                                                        + [(c, r, False, n, True) for c, r, n in partial]):
         for table, key, label in ((by_carrier, carrier, carrier_name(carrier)),
-                                  (by_region, region, region or _("Region not given"))):
+                                  (by_region, region_name, region_name or _("Region not given"))):
             entry = table.setdefault(key, Refusals(key, label))
-            entry.parcels += count
-            if refused_whole:
-                entry.refused += count
-            elif refused_part:
+            if part:
                 entry.partial += count
+                continue
+            entry.parcels += count
+            if refused:
+                entry.refused += count
 
     def ordered(table):
         return sorted(table.values(), key=lambda r: (-(r.back + r.exchanged), -r.total, r.label))
