@@ -162,13 +162,25 @@ def index_hint(index):
 def _walked_quantiles(column, source, params, count):
     """The median and 90th percentile of ``column`` over ``source`` (``FROM … WHERE …`` on an index that keeps
     the column in order), each interpolated from two rows found by walking the index (``LIMIT 2 OFFSET k``)
-    instead of sorting a year of values (about 4 s at 100,000 orders)."""
+    instead of sorting a year of values (about 4 s at 100,000 orders). A position in the upper half is walked
+    to from the largest value down (the index read backwards), so the 90th percentile steps over a tenth of the
+    rows instead of nine tenths."""
     quantiles = []
     for q in (0.5, 0.9):
+        if not count:
+            quantiles.append(None)
+            continue
         position = q * (count - 1)
-        pair = db.session.execute(text(f"SELECT {column} {source} ORDER BY {column} LIMIT 2 OFFSET :skip"),
-                                  {**params, "skip": int(position)}).scalars().all() if count else []
-        quantiles.append(quantile(pair, position - int(position)) if pair else None)
+        low = int(position)
+        high = min(low + 1, count - 1)
+        if count - 1 - high < low:
+            pair = db.session.execute(
+                text(f"SELECT {column} {source} ORDER BY {column} DESC LIMIT :n OFFSET :skip"),
+                {**params, "n": high - low + 1, "skip": count - 1 - high}).scalars().all()[::-1]
+        else:
+            pair = db.session.execute(text(f"SELECT {column} {source} ORDER BY {column} LIMIT 2 OFFSET :skip"),
+                                      {**params, "skip": low}).scalars().all()
+        quantiles.append(quantile(pair, position - low) if pair else None)
     return quantiles
 
 
