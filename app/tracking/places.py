@@ -135,3 +135,7 @@ def outline_paths():
     def path(points):
         return "M" + " L".join(f"{x},{y}" for x, y in (project(lon, lat) for lon, lat in points)) + " Z"
     return {"ua": path(UKRAINE), "pl": path(POLAND)}
+
+
+#: The outlines every route map draws (constants: computed once, not per render)
+OUTLINES = outline_paths()

@@ -13,12 +13,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from app.carriers import carrier_name
 from app.carriers.mapping import event_text
-from app.i18n import select_timezone
+from app.i18n import gettext as _
+from app.i18n import ngettext, select_timezone
 from app.orders import statuses
 from app.tracking import places
 
@@ -81,17 +81,22 @@ def read_place(location):
 
 # ---- the parcel's news ----------------------------------------------------------------------
 
+#: A status change said to the customer; each translated only when said (a news list has many)
+_STATUS_SENTENCES = {
+    statuses.NEW: lambda: _("We have received your order"),
+    statuses.AWAITING_SHIPMENT: lambda: _("We are packing your order"),
+    statuses.SHIPPED: lambda: _("Your parcel has been handed to the carrier"),
+    statuses.IN_TRANSIT: lambda: _("Your parcel is on its way to you"),
+    statuses.DELIVERED: lambda: _("You have received your parcel"),
+    statuses.RETURNED: lambda: _("The shop has received your parcel back"),
+    statuses.CANCELLED: lambda: _("Your order has been cancelled"),
+}
+
+
 def _status_sentence(status):
     """A status change said to the customer (the shop or the carrier moved the order)."""
-    return {
-        statuses.NEW: _("We have received your order"),
-        statuses.AWAITING_SHIPMENT: _("We are packing your order"),
-        statuses.SHIPPED: _("Your parcel has been handed to the carrier"),
-        statuses.IN_TRANSIT: _("Your parcel is on its way to you"),
-        statuses.DELIVERED: _("You have received your parcel"),
-        statuses.RETURNED: _("The shop has received your parcel back"),
-        statuses.CANCELLED: _("Your order has been cancelled"),
-    }.get(status, str(statuses.label(status)))
+    sentence = _STATUS_SENTENCES.get(status)
+    return sentence() if sentence else str(statuses.label(status))
 
 
 def event_sentence(meaning, place, *, at_pickup_point=False, problem=False):
@@ -381,7 +386,7 @@ def _route(shipments, destination_city, status):
     if not stops or (len(stops) == 1 and stops[0].state == "ahead"):
         return None
     drawable = any(s.on_map for s in stops)
-    return Route(stops, places.outline_paths() if drawable else {})
+    return Route(stops, places.OUTLINES if drawable else {})
 
 
 # ---- a parcel found by its tracking number alone ----------------------------------------------

@@ -11,8 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from sqlalchemy import inspect
 
 from app import settings as app_settings
@@ -20,7 +19,8 @@ from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import event_text
 from app.errors import Refused
-from app.i18n import select_locale, select_timezone
+from app.i18n import gettext as _
+from app.i18n import ngettext, select_locale, select_timezone
 from app.orders import access, lifecycle, statuses
 from app.tracking import presenters
 
@@ -220,10 +220,6 @@ def tracking_view(order):
     if end_state:
         last = next((e for e in reversed(order.history) if e.status == order.status), None)
         end_note = (last.note or "") if last else ""
-    end_texts = {
-        statuses.CANCELLED: _("This order was cancelled. If you paid for it, the shop will refund the money."),
-        statuses.RETURNED: _("The shop has recorded the return of this order."),
-    }
     expected = expected_delivery(order)
     carrier_date = _carrier_date(order)
     expected_text = format_expected(expected)
@@ -238,7 +234,7 @@ def tracking_view(order):
     return TrackingView(
         order=order, steps=steps, summary=_summary(order, reached),
         end_state=end_state, end_state_label=str(statuses.label(end_state)) if end_state else "",
-        end_state_text=end_texts.get(end_state, ""), end_state_note=end_note,
+        end_state_text=_end_text(end_state), end_state_note=end_note,
         at_pickup_point=bool(order.at_pickup_point) and order.status == statuses.IN_TRANSIT,
         pickup_point=order.delivery_pickup_point or "",
         problem=bool(order.problem) and not order.is_terminal, problem_note=order.problem_note or "",
@@ -249,6 +245,14 @@ def tracking_view(order):
         poll=not order.is_terminal or lifecycle.customer_receipt(order) is not None,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
         news=presenters.news(order, open_return), arrival=arrival, route=presenters.route(order))
+
+
+def _end_text(end_state):
+    if end_state == statuses.CANCELLED:
+        return _("This order was cancelled. If you paid for it, the shop will refund the money.")
+    if end_state == statuses.RETURNED:
+        return _("The shop has recorded the return of this order.")
+    return ""
 
 
 def format_day(day):
