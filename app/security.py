@@ -65,10 +65,10 @@ def _widget_headers(setting):
     return (("Content-Security-Policy", csp(clean_frame_ancestors(setting))),) + _COMMON_HEADERS
 
 
-def _is_personal(response):
-    if request.endpoint == "static":
+def _is_personal(req):
+    if req.endpoint == "static":
         return False
-    return "_user_id" in session or request.path.startswith(PERSONAL_PREFIXES)
+    return "_user_id" in session or req.path.startswith(PERSONAL_PREFIXES)
 
 
 #: The headers every page gets unless its view set them: computed once, not per response.
@@ -78,18 +78,16 @@ _PAGE_HEADERS = (("Content-Security-Policy", csp()), ("X-Frame-Options", "DENY")
 
 
 def set_headers(response):
+    req = request._get_current_object()  # one context look-up, not one per attribute
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}
-    if request.path.startswith(WIDGET_PREFIX):
-        add = _widget_headers(_widget_frame_ancestors_setting())
-    else:
-        add = _PAGE_HEADERS
+    present = {name.lower() for name, _value in headers}
+    add = _widget_headers(_widget_frame_ancestors_setting()) if req.path.startswith(WIDGET_PREFIX) else _PAGE_HEADERS
     for name, value in add:
         if name.lower() not in present:
             headers.add(name, value)
-    if request.is_secure and current_app.config.get("HSTS_SECONDS") and "strict-transport-security" not in present:
+    if req.is_secure and current_app.config.get("HSTS_SECONDS") and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_SECONDS'])}")
-    if "cache-control" not in present and _is_personal(response):
+    if "cache-control" not in present and _is_personal(req):
         headers.add("Cache-Control", "private, no-cache" if "etag" in present else "no-store")
     return response
 

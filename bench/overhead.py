@@ -9,7 +9,13 @@ call of the WSGI application with a prepared environ, its body read and closed; 
 process's CPU time (``time.process_time``: the log thread too), which other processes on a shared machine
 change far less than the wall clock. ``--profile NAME`` prints cProfile's top functions for one
 endpoint. Under ``valgrind --tool=callgrind`` (with ``--requests 200``, say) the instruction
-counts are repeatable on a busy machine.
+counts are repeatable on a busy machine. ``--marks`` calls ``os.getppid()`` before and after each
+endpoint's requests (after 30 of warm-up), so that
+
+    valgrind --tool=callgrind --dump-before=getppid --zero-before=getppid python bench/overhead.py URL --marks --requests 100
+
+writes one profile per mark: the 2nd, 4th, 6th, ... files hold plain Flask's and then each
+endpoint's requests (the log thread's writes included), in the order printed.
 """
 import argparse
 import cProfile
@@ -137,6 +143,27 @@ def cpu_per_request(call, n):
     return (time.process_time() - started) / n * 1e6
 
 
+def _marked(plain, calls, n):
+    from datetime import timedelta
+
+    from app import logs
+    from app.auth import sessions
+
+    # measurement only: the logged-in session row's once-a-minute touch (a write and a commit)
+    # would land in some endpoints' windows of a slow callgrind run and not in others
+    sessions.TOUCH_EVERY = timedelta(days=1)
+    for name, call in [("plain Flask", plain)] + [c for c in calls if c[0] != "partial 200"]:
+        for _ in range(30):
+            call()
+        logs.flush()
+        os.getppid()
+        for _ in range(n):
+            call()
+        logs.flush()
+        os.getppid()
+        print(name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
@@ -145,6 +172,7 @@ def main():
     parser.add_argument("--profile")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--marks", action="store_true", help="mark each endpoint's requests for callgrind")
     args = parser.parse_args()
     logging.getLogger("waitress").setLevel(logging.ERROR)
     app = _app(args.url)
@@ -153,6 +181,9 @@ def main():
     from app.runtime import tune_gc
 
     tune_gc()
+    if args.marks:
+        _marked(plain, calls, args.requests)
+        return
     if args.profile:
         call = dict(calls)[args.profile]
         for _ in range(50):
