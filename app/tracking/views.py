@@ -58,10 +58,10 @@ def progress_response(state, load, *, kind, poll_url, page):
 
     ``state`` is the order's ``access.OrderState`` (one small read); ``load()`` gives the order
     with what the tracking block shows and ``poll_url()`` the block's own URL: both run only when
-    something is rendered (an unchanged poll builds no URL). An htmx poll
-    whose ETag still matches gets ``304``; an order no longer followed answers ``286``, so that htmx
-    stops polling after swapping in the final state (a terminal order, unless it is the customer's
-    own "received", which staff may still undo).
+    something is rendered (an unchanged poll builds no URL). An htmx poll whose ETag still matches
+    gets ``304``; an order no longer followed answers ``286``, so that htmx stops polling after
+    swapping in the final state (a terminal order, unless it is the customer's own "received",
+    which staff may still undo).
     """
     etag = services.etag_for(state, kind)
     partial = is_partial_request()
