@@ -538,7 +538,7 @@ def test_settings_hub(app, db, make_user, make_order, client, login):
 
     login(make_user("admin").email)
     page = _text(client.get("/admin/settings"))
-    for endpoint in ("tracking_admin.branding_page", "carriers_admin.index", "notify_admin.log", "api_admin.index"):
+    for endpoint in ("tracking_admin.branding_page", "carriers_admin.index", "notify_admin.settings_page", "api_admin.index"):
         with app.test_request_context():
             link = url_for(endpoint)
         assert f'href="{link}"' in page

@@ -61,7 +61,7 @@ def test_settings_pages_have_the_staff_menu_back_to_the_orders(app, db, make_ord
 
 def test_a_staff_member_gets_back_from_the_delivery_log(app, db, make_order, make_user, live_server, browser,
                                                         output_dir):
-    """Not an administrator: the delivery log is theirs too, reached from the header's "Messages"."""
+    """Not an administrator: the delivery log is theirs too, reached from the staff menu."""
     make_order(status="shipped")
     staff = make_user("staff", name="Андрій Мельник")
     context, page = _log_in(browser, live_server, staff, 360, 740)
