@@ -238,6 +238,7 @@ def test_smsapi_delivery_reports_mark_the_messages_delivered(tracked, db, make_o
 
 def test_tracking_page_views_are_counted_per_day_and_switched_off_by_one_setting(tracked, db, make_order, client):
     from app import settings
+    from app.notify.kpis import views_written
     from app.orders.links import tracking_url
 
     order = make_order(status="shipped")
@@ -246,14 +247,44 @@ def test_tracking_page_views_are_counted_per_day_and_switched_off_by_one_setting
     db.session.commit()
     assert client.get(path).status_code == 200
     assert client.get(path).status_code == 200
+    views_written()  # written by a thread of their own, not the page's
+    db.session.commit()  # then read afresh (the pages' read transaction saw the table before)
     assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [2]
     settings.put("MESSAGE_TRACKING", "0")
     db.session.commit()
     client.get(path)
-    db.session.expire_all()
+    views_written()
+    db.session.commit()
     assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [2]
     policy = client.get("/privacy").get_data(as_text=True)
     assert 'id="message-measurement"' in policy
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's file-wide write lock
+def test_a_tracking_page_opens_while_another_process_holds_the_write_lock(tracked, db, make_order, client):
+    """A carrier sync commits its batches while customers open their pages: the page is shown at
+    once and its view is counted once the lock is free (before, the page waited for the lock with
+    every serving thread it could take, and failed once the busy timeout ran out)."""
+    import sqlite3
+
+    from app.notify.kpis import views_written
+    from app.orders.links import tracking_url
+
+    order = make_order(status="shipped")
+    with tracked.test_request_context():
+        path = tracking_url(order, external=False)
+    db.session.commit()
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the sync's write transaction
+    try:
+        page = client.get(path)
+        assert page.status_code == 200 and order.number in page.get_data(as_text=True)
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    views_written()
+    db.session.commit()
+    assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [1]
 
 
 def test_retention_deletes_old_view_counts(tracked, db, make_order):

@@ -15,6 +15,8 @@
 ``MESSAGE_TRACKING`` off turns every one of these off (links are then the plain tracking links).
 Rows go with the retention run: messages with the notification log, views after ``RETENTION_MONTHS``.
 """
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -187,7 +189,6 @@ def poll_turbosms(now=None, days=3):
 
 def report_job(_app):
     """The scheduler's job: ask TurboSMS for the delivery reports it does not call back with."""
-    import logging
 
     try:
         poll_turbosms()
@@ -196,17 +197,40 @@ def report_job(_app):
         db.session.rollback()
 
 
+#: Tracking-page views are written by one thread of their own (``record_view``)
+_view_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking-views")
+
+
 def record_view(order_id, today=None):
-    """Count one view of an order's tracking page (one row per order and day)."""
+    """Count one view of an order's tracking page (one row per order and day).
+
+    The count is written by a thread of its own, so that a page load never waits for the
+    database's write lock: on SQLite a carrier sync holds it while it commits each batch, and
+    page loads waiting for it took every serving thread (bench/saleday.py at 3,000 watchers, p99
+    while a sync moved 20 % of the orders: 6.5 s with the write in the request, 0.67 s without).
+    A view still queued when the process is killed is not counted; a normal shutdown writes it."""
     if not tracking_on() or order_id is None:
         return
-    db.session.commit()
-    with writing():
-        db.session.execute(text(
-            "INSERT INTO tracking_views (order_id, day, views) VALUES (:order_id, :day, 1) "
-            "ON CONFLICT (order_id, day) DO UPDATE SET views = tracking_views.views + 1"),
-            {"order_id": order_id, "day": today or utcnow().date()})
-        db.session.commit()
+    _view_writer.submit(_write_view, current_app._get_current_object(), order_id, today or utcnow().date())
+
+
+def _write_view(app, order_id, day):
+    with app.app_context():
+        try:
+            with writing():
+                db.session.execute(text(
+                    "INSERT INTO tracking_views (order_id, day, views) VALUES (:order_id, :day, 1) "
+                    "ON CONFLICT (order_id, day) DO UPDATE SET views = tracking_views.views + 1"),
+                    {"order_id": order_id, "day": day})
+                db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logging.getLogger(__name__).warning("a view of order %s could not be counted", order_id, exc_info=True)
+
+
+def views_written():
+    """Wait until every view recorded so far is written (the thread takes them in order)."""
+    _view_writer.submit(lambda: None).result()
 
 
 def _old_views(now):
