@@ -107,13 +107,7 @@ def _begin(conn):
     if conn.dialect.name != "sqlite":
         return
     opened = _open.__dict__.setdefault("connections", set())
-    if _write_intent.get() and not opened:
-        # may wait for the write lock and time out: through SQLAlchemy, so that it fails as its error
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        # A deferred BEGIN takes no lock and cannot wait: the driver runs it directly, without
-        # SQLAlchemy's execution path around it (every reading request's first statement paid it).
-        conn.connection.driver_connection.execute("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() and not opened else "BEGIN")
     opened.add(conn.connection.dbapi_connection)
 
 
