@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from app.orders.models import Order
 from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in
 
 pytestmark = pytest.mark.browser
 POLL = 1
@@ -17,24 +18,13 @@ def app_config():
     return {"POLL_SECONDS": POLL}
 
 
-def _log_in(browser, base, email, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="uk-UA")
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    return context, page
-
-
 def test_customer_confirms_in_two_steps_and_staff_undo_it(app, db, make_user, make_order, live_server, browser,
                                                           output_dir):
     customer = make_user("customer", name="Олена Коваль")
     staff = make_user("staff", name="Андрій Мельник")
     order = make_order(customer=customer.customer, status="in_transit")
 
-    shopper, page = _log_in(browser, live_server, customer.email, 360, 780)
+    shopper, page = log_in(browser, live_server, customer.email, 360, 780)
     shop, staff_page = None, None
     try:
         page.goto(f"{live_server}/orders/{order.number}")
@@ -56,7 +46,7 @@ def test_customer_confirms_in_two_steps_and_staff_undo_it(app, db, make_user, ma
         expect(current).to_contain_text("Доставлено")
 
         # staff see the customer's confirmation and undo it, with a second step of their own
-        shop, staff_page = _log_in(browser, live_server, staff.email, 1280, 800)
+        shop, staff_page = log_in(browser, live_server, staff.email, 1280, 800)
         staff_page.goto(f"{live_server}/admin/orders/{order.id}")
         card = staff_page.locator(".undo-receipt")
         expect(card).to_contain_text("Клієнт підтвердив отримання")

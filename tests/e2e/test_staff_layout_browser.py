@@ -3,7 +3,7 @@ nothing is cut off or pushes the page sideways. Screenshots go to test-output/ t
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in, overflow
 
 # what the printed A4 portrait page holds at 96 px per inch with the report's 12 mm margins
 A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
@@ -17,39 +17,23 @@ def shop(db, make_order, make_user):
     return orders, make_user("admin", name="Ірина Бондар")
 
 
-def _log_in(browser, live_server, user, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="uk-UA")
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    return context, page
-
-
-def _overflow(page):
-    """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
-    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-
-
 @pytest.mark.parametrize("width,height", [(1280, 800), (360, 740)])
 def test_staff_pages_fit_the_screen(app, db, shop, live_server, browser, output_dir, width, height):
     orders, admin = shop
-    context, page = _log_in(browser, live_server, admin, width, height)
+    context, page = log_in(browser, live_server, admin.email, width, height)
     try:
         for name, path in (("orders-list", "/admin/orders"), ("order-page", f"/admin/orders/{orders[1].id}"),
                            ("audit-log", "/admin/audit")):
             page.goto(f"{live_server}{path}")
             page.screenshot(path=f"{output_dir}/{name}-{width}.png")
-            assert _overflow(page) <= 1, f"{path} scrolls sideways at {width} px"
+            assert overflow(page) <= 1, f"{path} scrolls sideways at {width} px"
     finally:
         context.close()
 
 
 def test_monthly_report_prints_on_a4_without_cutting_a_column(app, db, shop, live_server, browser, output_dir):
     _orders, admin = shop
-    context, page = _log_in(browser, live_server, admin, 1280, 800)
+    context, page = log_in(browser, live_server, admin.email, 1280, 800)
     try:
         page.goto(f"{live_server}/admin/analytics/monthly")
         expect(page.locator("h1")).to_contain_text("Місячний звіт")
@@ -65,7 +49,7 @@ def test_monthly_report_prints_on_a4_without_cutting_a_column(app, db, shop, liv
             [...t.querySelectorAll('th, td')].filter(c => c.getBoundingClientRect().right > limit + 1)
               .map(c => c.textContent.trim()))""", A4_PRINTABLE_PX)
         assert cut == [], f"cells past the printed page's edge: {cut[:5]}"
-        assert _overflow(page) <= 1
+        assert overflow(page) <= 1
     finally:
         context.close()
 
@@ -91,7 +75,7 @@ def test_staff_menu_orders_list_and_order_page_as_a_person_sees_them(app, db, ma
         {"name": "Шарф кашеміровий", "sku": "SC-050", "size": None, "color": "бежевий", "quantity": 1,
          "price": "750.00"}])
     admin = make_user("admin", name="Ірина Бондар")
-    context, page = _log_in(browser, live_server, admin, 1280, 800)
+    context, page = log_in(browser, live_server, admin.email, 1280, 800)
     try:
         page.goto(f"{live_server}/admin/orders")
         # the staff menu is one row; the admin's pages sit behind "Ще"
@@ -142,7 +126,7 @@ def test_staff_menu_orders_list_and_order_page_as_a_person_sees_them(app, db, ma
         page.set_viewport_size({"width": 360, "height": 740})
         for name, path in (("orders-list", "/admin/orders"), ("order-page", f"/admin/orders/{order.id}")):
             page.goto(f"{live_server}{path}")
-            assert _overflow(page) <= 1, f"{path} scrolls sideways at 360 px"
+            assert overflow(page) <= 1, f"{path} scrolls sideways at 360 px"
             page.screenshot(path=f"{output_dir}/{name}-360.png", full_page=True)
     finally:
         context.close()

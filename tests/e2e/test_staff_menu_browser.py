@@ -4,27 +4,11 @@ Screenshots go to test-output/ to be looked at."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in, overflow
 
 PAGES = (("carriers", "/admin/carriers/", "Перевізники"), ("branding", "/admin/branding", "Віджет і фірмовий стиль"),
          ("notifications", "/admin/notifications/", "Журнал надсилань"), ("api-clients", "/admin/api-clients/",
                                                                           "API-клієнти"))
-
-
-def _log_in(browser, live_server, user, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="uk-UA")
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    return context, page
-
-
-def _overflow(page):
-    """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
-    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (360, 740)])
@@ -32,7 +16,7 @@ def test_settings_pages_have_the_staff_menu_back_to_the_orders(app, db, make_ord
                                                                output_dir, width, height):
     make_order(status="shipped")
     admin = make_user("admin", name="Ірина Бондар")
-    context, page = _log_in(browser, live_server, admin, width, height)
+    context, page = log_in(browser, live_server, admin.email, width, height)
     try:
         for name, path, heading in PAGES:
             page.goto(f"{live_server}{path}")
@@ -45,11 +29,11 @@ def test_settings_pages_have_the_staff_menu_back_to_the_orders(app, db, make_ord
             expect(menu.locator(".admin-more summary")).to_have_class("current")
             page.screenshot(path=f"{output_dir}/{name}-{width}.png")
             page.screenshot(path=f"{output_dir}/{name}-{width}-full.png", full_page=True)
-            assert _overflow(page) <= 1, f"{path} scrolls sideways at {width} px"
+            assert overflow(page) <= 1, f"{path} scrolls sideways at {width} px"
             menu.locator(".admin-more summary").click()
             expect(menu.locator(".admin-more-menu a[aria-current=page]")).to_be_visible()
             page.screenshot(path=f"{output_dir}/{name}-menu-open-{width}.png")
-            assert _overflow(page) <= 1, f"{path} with the menu open scrolls sideways at {width} px"
+            assert overflow(page) <= 1, f"{path} with the menu open scrolls sideways at {width} px"
             with page.expect_navigation():
                 orders.click()
             assert page.url == f"{live_server}/admin/orders"
@@ -64,13 +48,13 @@ def test_a_staff_member_gets_back_from_the_delivery_log(app, db, make_order, mak
     """Not an administrator: the delivery log is theirs too, reached from the staff menu."""
     make_order(status="shipped")
     staff = make_user("staff", name="Андрій Мельник")
-    context, page = _log_in(browser, live_server, staff, 360, 740)
+    context, page = log_in(browser, live_server, staff.email, 360, 740)
     try:
         page.goto(f"{live_server}/admin/notifications/")
         menu = page.get_by_role("navigation", name="Меню працівника")
         expect(menu).to_be_visible()
         page.screenshot(path=f"{output_dir}/notifications-staff-360.png")
-        assert _overflow(page) <= 1
+        assert overflow(page) <= 1
         with page.expect_navigation():
             menu.get_by_role("link", name="Замовлення", exact=True).click()
         assert page.url == f"{live_server}/admin/orders"
