@@ -149,6 +149,17 @@ def app(db_url, app_config, tmp_path):
 
 
 @pytest.fixture
+def notify(app, db):
+    """No merge delay and no quiet hours unless a test sets them; a tracking page to link to."""
+    if "tracking.signed" not in app.view_functions:  # the tracking page lives in another package
+        app.add_url_rule("/t/<token>", endpoint="tracking.signed", view_func=lambda token: token)
+    from tests.notify_servers import send_at_once
+
+    send_at_once()
+    return app
+
+
+@pytest.fixture
 def db(app):
     from app.extensions import db as database
 

@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from notify_servers import SilentServer, SmtpServer, free_port, later, send_at_once, use_smtp
+from notify_servers import SilentServer, SmtpServer, free_port, later, use_smtp
 from werkzeug import Response
 
 from app import settings
@@ -16,16 +16,6 @@ from app.notify.dispatcher import dispatch
 from app.notify.models import DevMail, Notification, NotificationTemplate, PickupWatch, WebhookEndpoint
 from app.orders import lifecycle
 from app.orders.models import Customer
-
-
-@pytest.fixture
-def notify(app, db):
-    """No merge delay and no quiet hours unless a test sets them; a tracking page to link to."""
-    if "tracking.signed" not in app.view_functions:  # the tracking page lives in another package
-        app.add_url_rule("/t/<token>", endpoint="tracking.signed", view_func=lambda token: token)
-    send_at_once()
-    return app
-
 
 
 def rows(db, **filters):

@@ -5,7 +5,7 @@ import threading
 from collections import Counter
 
 import pytest
-from notify_servers import SmtpServer, later, send_at_once, use_smtp
+from notify_servers import SmtpServer, later, use_smtp
 from werkzeug import Response
 
 from app import settings
@@ -21,14 +21,6 @@ NO_THREAD_DEATH = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThrea
 def _another_writer(path):
     """A connection as another process has: its own, outside the app's pool."""
     return sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-
-
-@pytest.fixture
-def notify(app, db):
-    if "tracking.signed" not in app.view_functions:  # the tracking page lives in another package
-        app.add_url_rule("/t/<token>", endpoint="tracking.signed", view_func=lambda token: token)
-    send_at_once()
-    return app
 
 
 @SQLITE_ONLY
