@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from bot_servers import BLOCKED, CHAT_NOT_FOUND, TOKEN, USERNAME, FakeTelegram, private_message, too_many
 from sqlalchemy import func
-from test_notify import customer, later, notify, rows  # noqa: F401  (the notify fixture)
+from test_notify import customer, later, rows
 from werkzeug import Response
 
 from app import settings
