@@ -292,6 +292,39 @@ def test_web_push_is_encrypted_for_the_subscription_and_decrypts_locally(notify,
     assert rows(db, order_id=order.id, channel="push")[-1].state == "sent"
 
 
+def test_push_without_the_shops_signing_key_is_skipped_once_with_a_reason_staff_can_read(
+        notify, app, db, make_order, make_user, login, client, httpserver):
+    """The shop's VAPID private key can no longer be read (here: SECRET_KEY changed after browsers
+    subscribed). No push can be signed until it is set up again, so trying later cannot help: the
+    message used to count as a network error and was retried until its attempts ran out."""
+    from app.notify.channels.push import subscribe, vapid_public_key
+
+    received = []
+    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(
+        lambda request: received.append(request) or Response("", status=201))
+    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
+    vapid_public_key()  # made when the first browser asked for it
+    person = customer(db)
+    subscribe(person, httpserver.url_for("/push/abc"), "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
+              "-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg")
+    db.session.commit()
+    app.config["SECRET_KEY"] = "another-secret-key-for-this-instance"  # the stored key cannot be decrypted now
+    order = make_order(customer=person, status="awaiting_shipment")
+
+    assert dispatch(now=later()).skipped >= 1
+    assert dispatch(now=later(24 * 3600)).total == 0  # a day later: nothing to try again
+    [push] = rows(db, order_id=order.id, channel="push", status="awaiting_shipment")
+    assert (push.state, push.skip_reason, push.attempts) == ("skipped", "push_not_set_up", 0)
+    assert received == []
+
+    login(make_user("staff", language="uk").email)
+    log = client.get(f"/admin/notifications/?q={order.number}&channel=push").get_data(as_text=True)
+    assert "Push-сповіщення не налаштовано: немає ключа магазину, яким вони підписуються." in log
+    client.post("/language", data={"lang": "en", "next": "/"})
+    log = client.get(f"/admin/notifications/?q={order.number}&channel=push").get_data(as_text=True)
+    assert "Push notifications are not set up: the shop&#39;s signing key is missing." in log
+
+
 def test_push_service_worker_is_served_from_the_root(notify, client):
     response = client.get("/notify-sw.js")
     assert response.status_code == 200 and response.headers["Service-Worker-Allowed"] == "/"

@@ -480,6 +480,12 @@ def _send_one(job, token, open_channels, clock, result, lock):
         with reading():
             provider_id = channel.send(job, job.message, job.context)
     except DeliveryError as error:
+        if error.skip_reason:  # the channel is not set up: nothing to try again until someone sets it up
+            job.skip_reason = error.skip_reason
+            record(SKIPPED, duration_ms=0)
+            with lock:
+                result.skipped += 1
+            return
         code, also = error.code, None
         # what the failure implies is written with its record (in the same write transaction)
         if error.disable_endpoint and job.endpoint is not None:

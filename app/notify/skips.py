@@ -13,6 +13,8 @@ INVALID_PHONE = "invalid_phone"
 DEMO_HISTORY = "demo_history"
 #: "messenger, else SMS": a Telegram or Viber chat takes this message (sent after all if the chat fails)
 MESSENGER_FIRST = "messenger_first"
+#: the shop's key for signing web push messages is missing or cannot be decrypted (SECRET_KEY changed)
+PUSH_NOT_SET_UP = "push_not_set_up"
 
 LABELS = {
     CHANNEL_OFF: _l("The customer turned this channel off."),
@@ -22,6 +24,7 @@ LABELS = {
     INVALID_PHONE: _l("The phone number is not valid."),
     DEMO_HISTORY: _l("Demo history: not announced."),
     MESSENGER_FIRST: _l("Sent by a messenger instead (the customer chose a messenger before SMS)."),
+    PUSH_NOT_SET_UP: _l("Push notifications are not set up: the shop's signing key is missing."),
 }
 
 

@@ -9,6 +9,7 @@ from pywebpush import WebPushException, webpush
 
 from app import settings
 from app.extensions import db
+from app.notify import skips
 from app.notify.channels import Channel, DeliveryError, register
 from app.notify.models import PushSubscription
 from app.outbound import Guard, RefusedAddress, refused_reason
@@ -31,8 +32,8 @@ def vapid_public_key():
 
 def _private_key():
     pem = settings.get("VAPID_PRIVATE_KEY")
-    if not pem:
-        raise DeliveryError("no VAPID key pair yet", retry=False)
+    if not pem:  # never made, or encrypted under another SECRET_KEY: no push can be signed
+        raise DeliveryError("no VAPID key pair", retry=False, skip_reason=skips.PUSH_NOT_SET_UP)
     return Vapid02.from_pem(pem.encode("ascii"))
 
 
@@ -78,12 +79,13 @@ class PushChannel(Channel):
             guard.check_url(sub.endpoint)
         except RefusedAddress as error:
             raise DeliveryError(str(error), retry=False)
+        key = _private_key()  # before the send: its errors are not the push service's
         data = json.dumps({"title": message.subject or "", "body": message.body,
                            "url": context.get("tracking_link") or "/", "tag": context.get("order_number")},
                           ensure_ascii=False)
         try:
             response = webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
-                               data=data, vapid_private_key=_private_key(),
+                               data=data, vapid_private_key=key,
                                vapid_claims={"sub": settings.get("VAPID_SUBJECT", "mailto:admin@localhost")},
                                timeout=int(settings.get("PUSH_TIMEOUT_SECONDS", 15) or 15), ttl=86400,
                                requests_session=guard.session())
