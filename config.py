@@ -165,6 +165,12 @@ class Config:
     FEEDBACK_ASK_DAYS = _int("FEEDBACK_ASK_DAYS", 7)  # not asked when delivered longer ago than this
     FEEDBACK_LINK_DAYS = _int("FEEDBACK_LINK_DAYS", 30)  # the link to the question works this long
     FEEDBACK_CHECK_MINUTES = _int("FEEDBACK_CHECK_MINUTES", 60)
+    # Analytics over periods longer than three months (app/analytics/services.figures) are read from a copy
+    # the scheduler recomputes this often; 0 computes every page when asked. The copies live in Flask-Caching's
+    # CACHE_TYPE store (files under instance/cache unless CACHE_DIR says otherwise), shared by every process.
+    ANALYTICS_REFRESH_MINUTES = _int("ANALYTICS_REFRESH_MINUTES", 15)
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "FileSystemCache")
+    CACHE_DIR = os.environ.get("CACHE_DIR", "")
     # Message KPIs (app/notify/kpis.py): delivery reports, the e-mail open pixel, signed click links and
     # tracking-page views. MESSAGE_TRACKING off turns all of it off; EMAIL_OPEN_PIXEL off only the pixel.
     MESSAGE_TRACKING = _bool("MESSAGE_TRACKING", True)
@@ -277,6 +283,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False  # CSRF tests switch it back on explicitly
     MESSAGE_TRACKING = False  # plain links in messages; tests/test_message_kpis.py switches it on
     RATELIMIT_ENABLED = False
+    CACHE_TYPE = "SimpleCache"  # each test's app its own, in memory
+    ANALYTICS_REFRESH_MINUTES = 0  # figures computed when asked; tests/test_analytics_copies.py turns the copies on
     SESSION_COOKIE_SECURE = "auto"
     # Cheap Argon2 parameters keep the suite fast; production uses OWASP's values above.
     PASSWORD_HASH_TIME_COST = 1

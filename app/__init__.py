@@ -39,6 +39,7 @@ def create_app(config=None):
     ext.migrate.init_app(app, ext.db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
+    ext.cache.init_app(app)
 
     from app import i18n
 
@@ -85,6 +86,7 @@ def _finish_config(app):
     if not url:
         url = "sqlite:///" + os.path.join(app.instance_path, "tracking.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
+    app.config["CACHE_DIR"] = app.config.get("CACHE_DIR") or os.path.join(app.instance_path, "cache")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from app.database import protect_sqlite_file
 

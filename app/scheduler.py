@@ -26,11 +26,12 @@ log = logging.getLogger(__name__)
 #: The advisory lock key ("Posylka" in ASCII)
 ADVISORY_LOCK_KEY = 0x506F73796C6B61
 #: Jobs that also run a few seconds after start (the demo's parcels move without waiting)
-RUN_SOON_AFTER_START = ("carrier-sync-", "transit-stats")
+RUN_SOON_AFTER_START = ("carrier-sync-", "transit-stats", "analytics-copies")
 
 
 def scheduled_jobs(app):
     """(id, function(app), interval in seconds) for every periodic job."""
+    from app.analytics.services import refresh_job as analytics_copies
     from app.attention.services import scheduled_job as attention_job
     from app.carriers import CARRIER_CODES
     from app.carriers.eta import refresh_transit_stats
@@ -48,7 +49,9 @@ def scheduled_jobs(app):
     # A job per carrier, so that one carrier's slow tick never holds back the others' next ones
     tick = int(app.config.get("SYNC_TICK_SECONDS", 60))
     carriers = [(f"carrier-sync-{code}", partial(scheduled_sync, carriers=(code,)), tick) for code in CARRIER_CODES]
-    return carriers + [
+    refresh = int(app.config.get("ANALYTICS_REFRESH_MINUTES", 15))
+    analytics = [("analytics-copies", analytics_copies, 60 * refresh)] if refresh > 0 else []
+    return carriers + analytics + [
         ("sync-requests", run_requested_sync, int(app.config.get("SYNC_REQUEST_SECONDS", 5))),
         ("transit-stats", refresh_transit_stats, 3600),
         ("privacy-retention", retention_job, 24 * 3600),

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from app.analytics.admin_views import report_csv
-from app.analytics.services import Period, build_report, eta_accuracy
+from app.analytics.services import Period, build_report, compute, eta_accuracy
 from app.orders import lifecycle
 from app.orders.models import StatusEvent
 
@@ -291,14 +291,14 @@ def test_status_latency_from_the_carrier_to_the_shop_and_to_the_first_message(ap
 
     carrier_moves("nova_poshta", T(10, 10), T(10, 10) + timedelta(minutes=30), [("email", 5), ("sms", 20), ("email", 60)])
     carrier_moves("ukrposhta", T(11, 12), T(11, 14), [("email", 10)])
-    report = build_report(MARCH)
-    latency = report.latency
+    found = compute(MARCH)
+    latency = found.report.latency
     assert {s.key: (s.count, s.median / 60, s.p90 / 60) for s in latency["shop"]} == {
         "nova_poshta": (1, pytest.approx(30), pytest.approx(30)), "ukrposhta": (1, pytest.approx(120), pytest.approx(120))}
     assert {(carrier, channel): (s.count, s.median / 60) for carrier, channel, s in latency["message"]} == {
         ("nova_poshta", "email"): (1, pytest.approx(5)), ("nova_poshta", "sms"): (1, pytest.approx(20)),
         ("ukrposhta", "email"): (1, pytest.approx(10))}
-    rows = list(csv.DictReader(io.StringIO(report_csv(report, "latency"))))
+    rows = list(csv.DictReader(io.StringIO(report_csv(found, "latency"))))
     by = {(r["section"], r["item"]): r for r in rows}
     assert by[("minutes_event_to_status_by_carrier", "ukrposhta")]["median"] == "120.00"
     assert by[("minutes_status_to_message_by_carrier_channel", "nova_poshta/sms")]["p90"] == "20.00"

@@ -70,7 +70,7 @@ def test_return_rates_and_refusals_match_the_hand_computed_figures(app, db, data
     assert {r.key: (r.total, r.back, r.exchanged) for r in result.by_product} == {
         ("DR-104",): (5, 2, 1), ("SH-210",): (3, 1, 0)}
     assert {r.key: (r.total, r.back, r.exchanged) for r in result.by_size} == {("M",): (6, 3, 1), ("L",): (2, 0, 0)}
-    assert [(code, count, share) for code, _label, count, share in result.by_reason] == [
+    assert [(r.code, r.count, r.share) for r in result.by_reason] == [
         ("refused_at_pickup", 2, 0.5), ("wrong_size", 2, 0.5)]
     carriers = {r.key: (r.parcels, r.refused, r.partial, r.share) for r in result.refusals_by_carrier}
     assert carriers == {"nova_poshta": (3, 0, 1, 1 / 3), "meest": (1, 1, 0, 1.0), "ukrposhta": (1, 0, 0, 0.0)}

@@ -1,18 +1,16 @@
 """Analytics pages for staff: a chosen period, and a printable monthly report with CSV."""
 import io
-from datetime import timezone
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
 from app.admin.reasons import reason_label
 from app.analytics import charts
-from app.analytics.services import Period, build_report
+from app.analytics.services import Period, figures, is_kept, presets
 from app.auth import staff_required
 from app.carriers import carrier_name
-from app.clock import utcnow
+from app.clock import local_today
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
 from app.orders import statuses
@@ -22,12 +20,6 @@ from app.text import csv_writer
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MAX_DAYS = 3700
-
-
-def _today():
-
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
-    return utcnow().replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
 def _num(value, unit):
@@ -48,13 +40,13 @@ def _key_label(by, key):
     return key or _("No region")
 
 
-def _view(report, csv_url, tables_open=False):
-    """Labels, table rows and charts computed from a report (no logic left for the template).
+def _view(found, csv_url, tables_open=False):
+    """Labels, table rows and charts computed from a period's ``services.Figures`` (no logic left for the
+    template). ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
+    from app.analytics import kpi_view
 
-    ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
-    from app.analytics import kpi_view, kpis
-
-    kpi_context = kpi_view.context(kpis.build(report.period, report.orders_total, report.deliveries), channel_label, kind_label)
+    report = found.report
+    kpi_context = kpi_view.context(found.kpis, channel_label, kind_label)
     kpi_context["kpi_csv_url"] = url_for("analytics_admin.kpis_csv", date_from=report.period.first_day.isoformat(),
                                          date_to=report.period.last_day.isoformat())
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
@@ -88,7 +80,8 @@ def _view(report, csv_url, tables_open=False):
     mae = report.eta_mae
     return {
         **kpi_context,
-        "report": report, "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
+        "report": report, "ra": found.returns, "computed_at": found.computed_at if is_kept(report.period) else None,
+        "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
         "by_carrier": delivery_rows(report.delivery_by_carrier, "carrier"),
         "by_region": delivery_rows(report.delivery_by_region, "region"),
         "late_carrier": late_rows(report.late_by_carrier, "carrier"),
@@ -124,7 +117,7 @@ def _view(report, csv_url, tables_open=False):
 
 def _period_args():
     """(Period, error or None) from ``date_from`` and ``date_to`` (default: this month so far)."""
-    today = _today()
+    today = local_today()
     first = date_arg(request.args, "date_from") or today.replace(day=1)
     last = date_arg(request.args, "date_to") or today
     if last < first or (last - first).days > MAX_DAYS:
@@ -138,12 +131,13 @@ def _period_args():
 def overview():
     period, error = _period_args()
     first, last = period.first_day, period.last_day
-    report = build_report(period)
+    found = figures(period)
 
     def csv_url(section):
         return url_for("analytics_admin.period_csv", date_from=first.isoformat(), date_to=last.isoformat(), section=section)
 
-    return render_template("analytics/overview.html", error=error, **_view(report, csv_url)), 422 if error else 200
+    return render_template("analytics/overview.html", error=error, presets=presets(local_today()),
+                           **_view(found, csv_url)), 422 if error else 200
 
 
 def _month_arg():
@@ -152,7 +146,7 @@ def _month_arg():
         year, month = (int(part) for part in value.split("-", 1))
         return Period.month(year, month), None
     except ValueError:
-        today = _today()
+        today = local_today()
         return Period.month(today.year, today.month), (_("Choose a month such as 2026-03.") if value else None)
 
 
@@ -166,7 +160,7 @@ def monthly():
         return url_for("analytics_admin.monthly_csv", month=month, section=section)
 
     return render_template("analytics/monthly.html", error=error, month=month,
-                           **_view(build_report(period), csv_url, tables_open=True)), 422 if error else 200
+                           **_view(figures(period), csv_url, tables_open=True)), 422 if error else 200
 
 
 CSV_COLUMNS = ("section", "item", "count", "mean", "median", "late", "share", "p90")
@@ -199,9 +193,10 @@ class _Rows:
             self.writer.writerow(tuple(row) + ("",) * (len(CSV_COLUMNS) - len(row)))
 
 
-def report_csv(report, section=None):
-    """The report as CSV (days for delivery, hours for stages, shares from 0 to 1); ``section`` one
-    figure of the page (``CSV_SECTIONS``), None for all."""
+def report_csv(found, section=None):
+    """A period's ``services.Figures`` as CSV (days for delivery, hours for stages, shares from 0 to 1);
+    ``section`` one figure of the page (``CSV_SECTIONS``), None for all."""
+    report = found.report
     buffer = io.StringIO()
     writer = csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -248,15 +243,15 @@ def report_csv(report, section=None):
                       r(row.mean, MINUTE), r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
     from app.returns.analytics import csv_rows as return_rows
 
-    for row in return_rows(report.period):
+    for row in return_rows(found.returns):
         out.writerow(row)
     return buffer.getvalue()
 
 
-def _csv_response(report, filename):
+def _csv_response(found, filename):
     section = request.args.get("section")
     section = section if section in CSV_SECTIONS else None
-    response = Response("\ufeff" + report_csv(report, section), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + report_csv(found, section), mimetype="text/csv; charset=utf-8")
     name = f"{filename}-{section}" if section else filename
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -266,14 +261,14 @@ def _csv_response(report, filename):
 @staff_required
 def monthly_csv():
     period, _error = _month_arg()
-    return _csv_response(build_report(period), f"report-{period.first_day:%Y-%m}")
+    return _csv_response(figures(period), f"report-{period.first_day:%Y-%m}")
 
 
 @bp.route("/report.csv")
 @staff_required
 def period_csv():
     period, _error = _period_args()
-    return _csv_response(build_report(period), f"analytics-{period.first_day}-{period.last_day}")
+    return _csv_response(figures(period), f"analytics-{period.first_day}-{period.last_day}")
 
 
 
@@ -282,11 +277,10 @@ def period_csv():
 @staff_required
 def kpis_csv():
     """The delivery and message KPIs of the period as CSV (``kpi_view.kpi_csv``)."""
-    from app.analytics import kpi_view, kpis
+    from app.analytics import kpi_view
 
     period, _error = _period_args()
-    report = build_report(period)
-    response = Response("\ufeff" + kpi_view.kpi_csv(kpis.build(period, report.orders_total, report.deliveries)),
+    response = Response("\ufeff" + kpi_view.kpi_csv(figures(period).kpis),
                         mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="kpis-{period.first_day}-{period.last_day}.csv"'
     return response

@@ -3,7 +3,7 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.analytics import charts
+from app.analytics import charts, wismo
 from app.analytics import kpis as kpi_service
 from app.attention.services import RULES
 from app.carriers import carrier_name
@@ -75,7 +75,7 @@ def context(report, channel_label, kind_label):
         "kpi": report,
         "kpi_messages": messages, "kpi_ab": ab,
         "kpi_views_per_order": _num(report.views.per_order),
-        "kpi_questions": [(source.label, n) for source, n in report.questions.sources],
+        "kpi_questions": [(wismo.label(name), n) for name, n in report.questions.sources],
         "kpi_questions_per_100": _num(report.questions.per_100, "#,##0.00"),
         "kpi_rating_all": ratings["all"], "kpi_rating_average": _num(ratings["all"].average),
         "kpi_rating_rows": rating_rows,
@@ -134,8 +134,8 @@ def kpi_csv(report):
                 writer.writerow((f"ab_{outcome}", f"{test.channel}/{test.template}/{variant}", rate.trials,
                                  rate.successes, r(rate.value), r(low), r(high), r(result["p"], 5)))
     writer.writerow(("tracking_views", "all", report.views.orders, report.views.views, r(report.views.per_order, 2)))
-    for source, n in report.questions.sources:
-        writer.writerow(("questions", source.name, report.questions.orders, n))
+    for name, n in report.questions.sources:
+        writer.writerow(("questions", name, report.questions.orders, n))
     writer.writerow(("questions_per_100_orders", "all", report.questions.orders, report.questions.total,
                      r(report.questions.per_100, 2)))
     ratings = report.ratings

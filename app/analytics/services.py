@@ -19,14 +19,15 @@ page may). Definitions (also shown on the page):
   returned; reasons from the reason chosen by staff.
 """
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import text
 
 from app.admin.orderlist import local_day_start
-from app.extensions import db
+from app.clock import local_today, utcnow
+from app.extensions import cache, db
 from app.orders import statuses
 
 STAGES = (statuses.NEW, statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT)
@@ -48,6 +49,10 @@ class Period:
     @property
     def params(self):
         return {"start": self.start, "end": self.end}
+
+    @property
+    def days(self):
+        return (self.last_day - self.first_day).days + 1
 
     @classmethod
     def month(cls, year, month):
@@ -458,3 +463,77 @@ def build_report(period):
         late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],
         finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late),
         latency=status_latency(period), messages=message_counts(period), deliveries=delivered)
+
+
+def presets(today):
+    """The periods the analytics page offers as links, by name."""
+    return {
+        "last-30-days": Period(today - timedelta(days=29), today),
+        "this-month": Period(today.replace(day=1), today),
+        "last-12-months": Period(today - timedelta(days=364), today),
+        "this-year": Period(today.replace(month=1, day=1), today),
+    }
+
+
+#: Periods up to this many days are computed whenever they are asked for (at 100,000 orders a quarter takes
+#: about 0.4 s); longer ones are kept between recomputations (``figures``)
+LIVE_DAYS = 92
+
+
+@dataclass
+class Figures:
+    """Everything the analytics pages and their CSV files show for a period, as plain data. The labels are
+    added by the page, in its language, so one copy serves every language."""
+
+    report: Report
+    kpis: object  # app.analytics.kpis.KpiReport
+    returns: object  # app.returns.analytics.ReturnAnalytics
+    computed_at: datetime  # naive UTC, as stored times
+
+
+def compute(period):
+    from app.analytics import kpis
+    from app.returns import analytics as return_analytics
+
+    report = build_report(period)
+    return Figures(report=report, kpis=kpis.build(period, report.orders_total, report.deliveries),
+                   returns=return_analytics.build(period), computed_at=utcnow())
+
+
+def is_kept(period):
+    """Whether the period's figures are read from a kept copy (a period longer than ``LIVE_DAYS``, with
+    ``ANALYTICS_REFRESH_MINUTES`` on) rather than computed when asked."""
+    return current_app.config["ANALYTICS_REFRESH_MINUTES"] > 0 and period.days > LIVE_DAYS
+
+
+def figures(period):
+    """The period's figures. A kept period (``is_kept``) is read from its copy in the cache (Flask-Caching's
+    ``CACHE_TYPE`` store, shared by the processes), which ``refresh_job`` recomputes for the page's long
+    presets every ``ANALYTICS_REFRESH_MINUTES``; a copy lasts two such intervals. Without a copy (another
+    long period) the figures are computed now and kept."""
+    if not is_kept(period):
+        return compute(period)
+    found = cache.get(_cache_key(period))
+    return found if found is not None else _keep(period)
+
+
+def _cache_key(period):
+    return f"analytics:{period.first_day.isoformat()}:{period.last_day.isoformat()}"
+
+
+def _keep(period):
+    found = compute(period)
+    cache.set(_cache_key(period), found, timeout=2 * 60 * current_app.config["ANALYTICS_REFRESH_MINUTES"])
+    return found
+
+
+def refresh_job(app):
+    """Scheduled every ``ANALYTICS_REFRESH_MINUTES``: recompute the kept copies of the page's long presets,
+    reading from the database's snapshot without taking SQLite's write lock."""
+    from app.database import reading
+
+    with reading():
+        for period in presets(local_today()).values():
+            if is_kept(period):
+                _keep(period)
+                db.session.rollback()  # end the read transaction: nothing was written

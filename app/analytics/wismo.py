@@ -37,8 +37,13 @@ def sources():
 
 
 def counts(start, end):
-    """[(Source, questions in [start, end))] for every registered source."""
-    return [(source, int(source.count_between(start, end) or 0)) for source in sources()]
+    """[(source name, questions in [start, end))] for every registered source."""
+    return [(source.name, int(source.count_between(start, end) or 0)) for source in sources()]
+
+
+def label(name):
+    source = _sources.get(name)
+    return source.label if source else name
 
 
 def _problem_reports(start, end):

@@ -6,15 +6,14 @@ rule) and clears the open ones that no longer hold: a parcel that moves drops of
 itself. Thresholds are settings (``app.settings.get``), read at each scan.
 """
 from dataclasses import dataclass
-from datetime import timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
 from app.attention.models import DeliveryException
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.extensions import db
 from app.feedback.models import CustomerFeedback
 from app.feedback.services import LOW_SCORE
@@ -67,11 +66,6 @@ def thresholds():
         "returning": _setting("ATTENTION_RETURN_DAYS"),
         "low_score": _setting("ATTENTION_FEEDBACK_DAYS"),
     }
-
-
-def local_today(now):
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
-    return now.replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
 def _queries(now):

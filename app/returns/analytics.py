@@ -49,10 +49,16 @@ class Rate:
 @dataclass
 class Refusals:
     key: str
-    label: str
+    by: str  # "carrier" or "region"
     parcels: int = 0
     refused: int = 0
     partial: int = 0
+
+    @property
+    def label(self):
+        if self.by == "carrier":
+            return carrier_name(self.key)
+        return self.key or _("Region not given")
 
     @property
     def share(self):
@@ -60,11 +66,22 @@ class Refusals:
 
 
 @dataclass
+class ReasonRow:
+    code: str
+    count: int
+    share: float | None  # of all items back or exchanged
+
+    @property
+    def label(self):
+        return str(REASONS.get(self.code, self.code))
+
+
+@dataclass
 class ReturnAnalytics:
     by_product: list
     by_size: list
     by_product_size: list
-    by_reason: list  # (code, label, count, share of all items back or exchanged)
+    by_reason: list  # [ReasonRow]
     refusals_by_carrier: list
     refusals_by_region: list
     items: int
@@ -133,7 +150,7 @@ def build(period):
         if reason:
             reasons[reason] += quantity
     changed = totals.back + totals.exchanged
-    by_reason = [(code, str(REASONS.get(code, code)), count, count / changed if changed else None)
+    by_reason = [ReasonRow(code, count, count / changed if changed else None)
                  for code, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     # each parcel by carrier, region and whether it was refused whole; then the parcels not refused whole of the
@@ -155,9 +172,8 @@ def build(period):
     by_carrier, by_region = {}, {}
     for carrier, region_name, refused, count, part in ([(c, r, w, n, False) for c, r, w, n in parcels]
                                                         + [(c, r, False, n, True) for c, r, n in partial]):
-        for table, key, label in ((by_carrier, carrier, carrier_name(carrier)),
-                                  (by_region, region_name, region_name or _("Region not given"))):
-            entry = table.setdefault(key, Refusals(key, label))
+        for table, key, by in ((by_carrier, carrier, "carrier"), (by_region, region_name, "region")):
+            entry = table.setdefault(key, Refusals(key, by))
             if part:
                 entry.partial += count
                 continue
@@ -176,10 +192,9 @@ def build(period):
         items=totals.total, back=totals.back, exchanged=totals.exchanged)
 
 
-def csv_rows(period):
-    """The figures as rows of the analytics CSV (``section, item, count, mean, median, late, share``:
+def csv_rows(result):
+    """A ``build`` result as rows of the analytics CSV (``section, item, count, mean, median, late, share``:
     what came back in the ``late`` column, its share from 0 to 1 in ``share``)."""
-    result = build(period)
 
     def share(value):
         return "" if value is None else round(value, 4)
@@ -190,8 +205,8 @@ def csv_rows(period):
             yield (section, " ".join(r.key).strip(), r.total, "", "", r.back, share(r.back_share))
             yield (section.replace("returns_", "exchanges_"), " ".join(r.key).strip(), r.total, "", "", r.exchanged,
                    share(r.exchange_share))
-    for code, _label, count, part in result.by_reason:
-        yield ("return_reasons_by_item", code, count, "", "", "", share(part))
+    for row in result.by_reason:
+        yield ("return_reasons_by_item", row.code, row.count, "", "", "", share(row.share))
     for section, rows in (("refusals_by_carrier", result.refusals_by_carrier),
                           ("refusals_by_region", result.refusals_by_region)):
         for r in rows:

@@ -97,14 +97,6 @@ def signed_waybill(token, case_id):
                    order, url_for("tracking.signed", token=token), _("Thank you! We will follow your return parcel."))
 
 
-@bp.app_template_global("return_analytics")
-def return_analytics(period):
-    """The returns section of the analytics pages (``app.returns.analytics``)."""
-    from app.returns import analytics
-
-    return analytics.build(period)
-
-
 @bp.app_template_filter("share")
 def share_text(value):
     return "—" if value is None else f"{value * 100:.0f} %"
