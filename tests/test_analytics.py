@@ -178,11 +178,9 @@ def test_an_order_delivered_again_counts_its_last_delivery_in_the_period(app, db
         ("nova_poshta", 1, pytest.approx(18.0))]
 
 
-def test_delivery_times_walked_or_read_give_the_same_figures(app, db, dataset, make_user):
-    """A period holding most deliveries walks the ordered indexes, a shorter one reads its own rows: the same
-    figures either way (with a corrected delivery in the data, and for periods that cut through it)."""
-    from app.analytics.services import read_delivery_times, walked_delivery_times
-
+def test_a_corrected_delivery_counts_once_at_its_last_delivery_in_the_period(app, db, dataset, make_user):
+    """A delivered again after a correction (on the 20th): a period holding both deliveries counts the second,
+    one that ends between them counts the first, one that starts between them only the second."""
     admin = make_user("admin")
     a = dataset["A"]
     lifecycle.change_status(a, "in_transit", source="staff", actor_user=admin, note="not received", at=T(6, 12),
@@ -190,18 +188,18 @@ def test_delivery_times_walked_or_read_give_the_same_figures(app, db, dataset, m
     lifecycle.change_status(a, "delivered", source="staff", note="n", at=T(20, 12))
     db.session.commit()
 
-    def figures(times):
-        return {dim: [(s.key, s.count, pytest.approx(s.mean), pytest.approx(s.median), pytest.approx(s.p90))
-                      for s in rows] for dim, rows in times.items()}
-
-    for period in (MARCH, Period(date(2026, 3, 1), date(2026, 3, 15)), Period(date(2026, 3, 5), date(2026, 3, 31)),
-                   Period(date(2026, 2, 1), date(2026, 2, 28))):
-        read = read_delivery_times(period)
-        assert figures(walked_delivery_times(period)) == figures(read)
+    def delivered(period):
         report = build_report(period)
-        shown = {"all": [report.delivery_overall] if read["all"] else [], "carrier": report.delivery_by_carrier,
-                 "region": report.delivery_by_region}
-        assert figures(shown) == figures(read)
+        return report.delivery_overall.count, {s.key: s.count for s in report.delivery_by_carrier}
+
+    assert delivered(MARCH) == (4, {"nova_poshta": 2, "ukrposhta": 1, "meest": 1})  # A (20th), B, C, F
+    assert delivered(Period(date(2026, 3, 1), date(2026, 3, 15))) == (4, {"nova_poshta": 2, "ukrposhta": 1,
+                                                                            "meest": 1})  # A (5th), B, C, F
+    assert delivered(Period(date(2026, 3, 5), date(2026, 3, 31))) == (2, {"nova_poshta": 1, "ukrposhta": 1})
+    assert delivered(Period(date(2026, 2, 1), date(2026, 2, 28))) == (0, {})
+    # A from its hand-over (the 2nd, 12:00) to its last delivery: 18 days in March, 3 days up to the 15th
+    march = {s.key: s.median / 86400 for s in build_report(MARCH).delivery_by_region}
+    assert march["Львівська"] == pytest.approx((18 + 3) / 2)  # A 18 days, C 3 days
 
 
 def test_stages_follow_the_history_however_it_arrives(app, db, dataset):

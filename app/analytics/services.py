@@ -222,23 +222,8 @@ def last_deliveries_sql():
 
 
 def delivery_times(period):
-    """Seconds from hand-over to delivery: {"all": [Stat], "carrier": [...], "region": [...]}.
-
-    Each order counts its last delivery in the period. A period that holds most of the deliveries ever
-    made (a whole year of a young shop) walks the indexes that keep each group's times in order
-    (``walked_delivery_times``): that reads every delivery a few times over, whatever the period. A
-    shorter one reads its own deliveries (``read_delivery_times``), in time proportional to the period.
-    Both give the same figures."""
-    source = f"FROM order_stages{index_hint('ix_order_stages_delivered')} WHERE "
-    period_count = db.session.execute(text(f"SELECT COUNT(*) {source}{LAST_DELIVERY}"), period.params).scalar()
-    if not period_count:
-        return {"all": [], "carrier": [], "region": []}
-    every = db.session.execute(text(f"SELECT COUNT(*) {source}status = 'delivered'")).scalar()
-    return walked_delivery_times(period) if 2 * period_count > every else read_delivery_times(period)
-
-
-def read_delivery_times(period):
-    """``delivery_times`` from the period's own deliveries, read off ``ix_order_stages_delivered``."""
+    """Seconds from hand-over to delivery: {"all": [Stat], "carrier": [...], "region": [...]}, each order at
+    its last delivery in the period, read off ``ix_order_stages_delivered``."""
     rows = db.session.execute(text(
         f"SELECT since_handover, carrier, region FROM order_stages{index_hint('ix_order_stages_delivered')} "
         f"WHERE {LAST_DELIVERY} AND since_handover IS NOT NULL"), period.params).all()
@@ -246,31 +231,6 @@ def read_delivery_times(period):
     for dim, index in (("carrier", 1), ("region", 2)):
         groups = _grouped((row[index], row[0]) for row in rows)
         out[dim] = sorted((stat(key, values) for key, values in groups.items()), key=lambda s: (-s.count, s.key or ""))
-    return out
-
-
-def walked_delivery_times(period):
-    """``delivery_times`` grouped on the indexes that keep each group's times in order (the means add the
-    times up in that order, as ``stat`` does), the medians walked on them (``_walked_quantiles``)."""
-    out = {}
-    for dim, index in (("all", "ix_order_stages_delivered_handover"), ("carrier", "ix_order_stages_delivered_carrier"),
-                       ("region", "ix_order_stages_delivered_region")):
-        source = f"FROM order_stages{index_hint(index)} WHERE {LAST_DELIVERY} AND since_handover IS NOT NULL"
-        if dim == "all":
-            groups = db.session.execute(text(f"SELECT '', COUNT(*), AVG(since_handover) {source}"),
-                                        period.params).all()
-        else:
-            groups = db.session.execute(text(f"SELECT {dim}, COUNT(*), AVG(since_handover) {source} GROUP BY {dim}"),
-                                        period.params).all()
-        stats = []
-        for key, count, mean in groups:
-            if not count:
-                continue
-            match = "" if dim == "all" else f" AND {dim} IS NULL" if key is None else f" AND {dim} = :key"
-            stats.append(Stat(key, int(count), float(mean),
-                              *_walked_quantiles("since_handover", source + match, {**period.params, "key": key},
-                                                 count)))
-        out[dim] = sorted(stats, key=lambda s: (-s.count, s.key or ""))
     return out
 
 

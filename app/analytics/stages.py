@@ -30,13 +30,6 @@ class OrderStage(db.Model):
         # row whose next delivery (next_same_at) is after the period or never came
         db.Index("ix_order_stages_delivered", "status", "entered_at", "next_same_at", "order_id", "carrier", "region",
                  "since_handover", **DELIVERED_ONLY),
-        # delivery times in order, overall, per carrier and per region: a median is read by walking one
-        db.Index("ix_order_stages_delivered_handover", "status", "since_handover", "entered_at", "next_same_at",
-                 **DELIVERED_ONLY),
-        db.Index("ix_order_stages_delivered_carrier", "status", "carrier", "since_handover", "entered_at", "next_same_at",
-                 **DELIVERED_ONLY),
-        db.Index("ix_order_stages_delivered_region", "status", "region", "since_handover", "entered_at", "next_same_at",
-                 **DELIVERED_ONLY),
     )
     id = db.Column(db.Integer, primary_key=True)
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
