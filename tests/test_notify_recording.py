@@ -106,3 +106,108 @@ def test_a_write_lock_held_past_the_busy_timeout_delays_the_records_but_sends_ea
     assert states == ["sent"] * total
     assert result.sent == total and result.unrecorded == []
     assert "trying again" in caplog.text  # a record did wait past the busy timeout
+
+
+def _hold_the_outbox(db, seconds):
+    """Another connection holds every write to the outbox for ``seconds`` (SQLite: its write lock;
+    PostgreSQL: a lock on the notifications table), as a long import or a migration does."""
+    if db.engine.dialect.name == "sqlite":
+        other = _another_writer(db.engine.url.database)
+        other.execute("BEGIN IMMEDIATE")
+        release = lambda: (other.execute("COMMIT"), other.close())  # noqa: E731
+    else:
+        import psycopg
+
+        other = psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        other.execute("LOCK TABLE notifications IN EXCLUSIVE MODE")  # reads go on, writes wait
+        release = lambda: (other.commit(), other.close())  # noqa: E731
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("sqlite", marks=pytest.mark.slow), "postgresql"], indirect=True)
+@NO_THREAD_DEATH
+def test_a_run_outlives_a_locked_outbox_while_it_claims_and_sends_each_message_once(notify, db, make_order, caplog):
+    """The outbox is locked when a run starts claiming: past SQLite's busy timeout, or past the
+    lock_timeout a PostgreSQL administrator set (``ALTER ROLE ... SET lock_timeout``). The run used to
+    end there with the error; now it logs it with its trace, waits and goes on."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name == "postgresql":
+        def lock_timeout(dbapi_connection, record):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '300ms'")
+            dbapi_connection.commit()
+
+        event.listen(db.engine, "connect", lock_timeout)
+        db.engine.dispose()  # every connection from here on has the timeout
+        hold = 1.0
+    else:
+        hold = SQLITE_BUSY_TIMEOUT_MS / 1000 + 0.5
+    total = 3
+    for i in range(total):
+        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
+        db.session.add(person)
+        make_order(customer=person)
+    ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
+    assert len(ids) == total
+    db.session.commit()
+
+    with SmtpServer() as smtp:
+        use_smtp(smtp.port, OUTGOING_ALLOWED_HOSTS="127.0.0.1")  # the admin allows the local mail server
+        timer = _hold_the_outbox(db, hold)
+        with caplog.at_level("WARNING", logger="app.notify.dispatcher"):
+            result = dispatch(now=later())
+        timer.join()
+        received = Counter(int(m["X-Posylka-Notification"]) for m in smtp.messages)
+
+    assert received == Counter({i: 1 for i in ids})  # every message arrived, once
+    db.session.expire_all()
+    states = db.session.execute(db.select(Notification.state).filter_by(channel="email")).scalars().all()
+    assert states == ["sent"] * total and result.unrecorded == []
+    [failure] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "trying again in 1.0 s" in failure.getMessage() and failure.exc_info  # logged with its trace
+    assert "lock" in str(failure.exc_info[1])  # "database is locked", "canceling statement due to lock timeout"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # a connection the server drops
+@NO_THREAD_DEATH
+def test_a_database_connection_dropped_while_a_push_is_on_the_wire_sends_it_once(notify, db, make_order, httpserver):
+    """The push channel reads the subscription, so its sender holds a database connection while the
+    push is on the wire. The server dropped it then (a restart, a proxy's idle timeout): recording
+    the outcome failed before its first try and killed the sending thread; its message went back to
+    the queue and was sent a second time by the same run."""
+    import psycopg
+
+    from app.notify.channels.push import subscribe, vapid_public_key
+
+    received = []
+    conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def push_service(request):
+        received.append(request.get_data())
+        if len(received) == 1:  # every other connection to the database is dropped
+            with psycopg.connect(conninfo, autocommit=True) as server:
+                server.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return Response("", status=201)
+
+    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(push_service)
+    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
+    vapid_public_key()
+    person = Customer(name="Олена Коваль", email="olena@example.com", language="uk")
+    db.session.add(person)
+    db.session.flush()
+    subscribe(person, httpserver.url_for("/push/abc"), "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
+              "-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg")
+    db.session.commit()
+    order = make_order(customer=person, status="awaiting_shipment")
+
+    result = dispatch(now=later())
+
+    db.session.rollback()  # the test's own connection was dropped too
+    push = db.session.execute(db.select(Notification).filter_by(order_id=order.id, channel="push")).scalars().all()
+    assert len(push) == 2 and {row.state for row in push} == {"sent"}
+    assert len(received) == len(push)  # each went out once
+    assert result.unrecorded == []

@@ -18,7 +18,11 @@ twice; a row recorded as sent is never claimed again. Such a second e-mail has t
 Recording an outcome is retried a few times (``RECORD_TRIES``): a write lock held past SQLite's
 busy timeout (a long import) or a dropped database connection must not kill a sending thread. A
 message whose outcome still cannot be recorded is logged and keeps its claim until the lease
-runs out (then it is sent again, as after a crash), never put straight back in the queue.
+runs out (then it is sent again, as after a crash), never put straight back in the queue; so does
+a message whose handling failed in any other way once it was taken to be sent.
+
+A run outlives a database error outside those records too (claiming, composing or releasing a
+batch): it logs it, puts the batch's untouched rows back, pauses and goes on (``BATCH_TRIES``).
 """
 import logging
 import threading
@@ -64,6 +68,11 @@ log = logging.getLogger(__name__)
 #: failure, doubled each time. On SQLite each try also waits up to the busy timeout for the lock.
 RECORD_TRIES = 3
 RECORD_PAUSE_SECONDS = 0.5
+#: Batches tried in a row when claiming, composing or releasing one fails (the database locked
+#: or away), and the pause (seconds) after the first failure, doubled each time; then the run
+#: ends, and the next one (the scheduler's next tick) starts again.
+BATCH_TRIES = 4
+BATCH_PAUSE_SECONDS = 1.0
 
 
 @dataclass
@@ -271,9 +280,10 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
         # A short write transaction of its own, so no lock is held while a message is on the wire.
         # The rollback ends the read snapshot the send may have begun (the channel's own reads): on
         # SQLite, writing from it would upgrade it, which fails at once, whatever the busy timeout,
-        # if another thread wrote meanwhile (another worker recording its message).
-        db.session.rollback()
+        # if another thread wrote meanwhile (another worker recording its message). It fails if the
+        # database dropped the connection while the message was on the wire: a transient failure too.
         try:
+            db.session.rollback()
             with writing():  # SQLite: BEGIN IMMEDIATE, which waits for the lock
                 if db.engine.dialect.name == "postgresql":
                     # Don't wait for the WAL flush: if the database server itself crashed before flushing, the
@@ -293,7 +303,7 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
                 db.session.commit()
             return bool(done.rowcount)
         except Exception as failure:
-            db.session.rollback()
+            _rollback()
             transient = isinstance(failure, OperationalError) or (
                 isinstance(failure, DBAPIError) and failure.connection_invalidated)
             if transient and attempt < RECORD_TRIES:
@@ -337,17 +347,56 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
         def current():  # the time now, on the run's clock (``now`` moves on as real time does)
             return clock + timedelta(seconds=time.monotonic() - started)
 
-        result.requeued = requeue_stale(current())
+        requeued, failures = False, 0
         while max_messages is None or result.total < max_messages:
-            size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
-            token = claim(clock, size, lease, claimed_at=current())
-            if token is None:
-                break
-            with _lease_kept(token, lease, current) as lost:
-                jobs = _compose_batch(token, cache)
-                _send_batch(jobs, token, clock, result, lost, workers)
-            _release(token, keep=result.unrecorded)
+            token = None
+            try:
+                if not requeued:
+                    result.requeued, requeued = requeue_stale(current()), True
+                size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
+                token = claim(clock, size, lease, claimed_at=current())
+                if token is None:
+                    break
+                with _lease_kept(token, lease, current) as lost:
+                    jobs = _compose_batch(token, cache)
+                    _send_batch(jobs, token, clock, result, lost, workers)
+                _release(token, keep=result.unrecorded)
+                failures = 0
+            except Exception:
+                failures += 1
+                pause = BATCH_PAUSE_SECONDS * 2 ** (failures - 1)
+                if failures >= BATCH_TRIES:
+                    log.exception("dispatching notifications failed %d times in a row; the next run tries "
+                                  "again", failures)
+                    _put_back(token, result)
+                    break
+                log.exception("dispatching notifications failed; trying again in %.1f s", pause)
+                _put_back(token, result)
+                time.sleep(pause)
     return result
+
+
+def _put_back(token, result):
+    """After a failed batch: its rows nobody took to send go back to the queue (sent again later
+    by this run, but never sent yet); those taken keep their claim. If even that fails, every row
+    keeps its claim until the lease runs out."""
+    _rollback()
+    if token is None:
+        return
+    try:
+        _release(token, keep=result.unrecorded)
+    except Exception:
+        log.warning("the rows of a failed notification batch keep their claim until the lease runs out",
+                    exc_info=True)
+        _rollback()
+
+
+def _rollback():
+    """End the session's transaction after a failure, whatever state its connection is in."""
+    try:
+        db.session.rollback()
+    except Exception:  # a connection the server dropped: the session starts afresh anyway
+        log.debug("rollback after a failure failed", exc_info=True)
 
 
 @contextmanager
@@ -399,15 +448,30 @@ def _send_batch(jobs, token, clock, result, lost, workers):
         open_channels = {}  # one connection per channel (an SMTP session, an HTTP pool) per worker
         try:
             while (job := next_job()) is not None:
-                _send_one(job, token, open_channels, clock, result, lock)
+                try:
+                    _send_one(job, token, open_channels, clock, result, lock)
+                except Exception:
+                    # outside the send's own error handling: the message may have gone out, so it keeps
+                    # its claim until the lease runs out instead of going back to the queue of this run
+                    log.exception("notification %s could not be handled; it keeps its claim until the lease "
+                                  "runs out", job.id)
+                    with lock:
+                        result.unrecorded.append(job.id)
+                    _rollback()
         finally:
             for channel in open_channels.values():
-                channel.close()
+                try:
+                    channel.close()
+                except Exception:
+                    log.warning("closing the %s channel failed", channel.name, exc_info=True)
 
     def work(app):
-        with app.app_context(), link_context():
+        with app.app_context():
             try:
-                drain()
+                with link_context():
+                    drain()
+            except Exception:  # the worker could not start: the dispatching thread sends what it left
+                log.exception("a notification sending thread failed")
             finally:
                 db.session.remove()
 
@@ -417,10 +481,15 @@ def _send_batch(jobs, token, clock, result, lost, workers):
     app = current_app._get_current_object()
     threads = [threading.Thread(target=work, args=(app,), name=f"notify-{n}", daemon=True)
                for n in range(min(workers, len(jobs)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    running = []
+    try:
+        for thread in threads:
+            thread.start()
+            running.append(thread)
+    finally:  # a batch's rows go back to the queue only once nobody can be sending them
+        for thread in running:
+            thread.join()
+    drain()  # nothing, unless a worker could not start
 
 
 def _compose_batch(token, cache):
@@ -508,7 +577,7 @@ def _send_one(job, token, open_channels, clock, result, lock):
         return
     except Exception as error:  # a bug or an unexpected library error: retry later, keep the trace
         log.exception("sending notification %s failed", job.id)
-        db.session.rollback()
+        _rollback()
         attempts = job.attempts + 1
         retry_at = channel.earliest(clock + timedelta(seconds=rules.retry_delay(job.channel, attempts))) \
             if attempts < job.max_attempts else None
