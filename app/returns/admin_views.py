@@ -2,16 +2,15 @@
 record the refund, set the return rules."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import admin_required, staff_required
-from app.extensions import db
 from app.orders import access
 from app.returns import display, services
-from app.returns.models import OUTCOMES
-from app.returns.views import answer
+from app.returns.views import answer, form_request
+from app.tracking.views import commit_or_flash
 
 bp = Blueprint("returns_admin", __name__, url_prefix="/admin/returns")
 
@@ -38,96 +37,77 @@ def staff_order(number):
                            reasons=services.REASONS, methods=services.REFUND_METHODS, today=date.today().isoformat())
 
 
-def _staff_back(number):
-    return url_for("returns_admin.staff_order", number=number)
+def _answer(number, action, success):
+    """``answer`` on the staff's returns page of order ``number``."""
+    return answer(action, _staff_order(number), url_for("returns_admin.staff_order", number=number), success)
 
 
 @bp.route("/<number>/<int:case_id>/approve", methods=["POST"])
 @staff_required
 def staff_approve(number, case_id):
-    order = _staff_order(number)
-    return answer(lambda o: services.approve(o, case_id, user=current_user, message=request.form.get("message", "")),
-                   order, _staff_back(number), _("The request is approved; the customer has been told."))
+    message = request.form.get("message", "")
+    return _answer(number, lambda o: services.approve(o, case_id, user=current_user, message=message),
+                   _("The request is approved; the customer has been told."))
 
 
 @bp.route("/<number>/<int:case_id>/refuse", methods=["POST"])
 @staff_required
 def staff_refuse(number, case_id):
-    order = _staff_order(number)
-    return answer(lambda o: services.refuse(o, case_id, user=current_user, message=request.form.get("message", "")),
-                   order, _staff_back(number), _("The request is refused; the customer has been told."))
+    message = request.form.get("message", "")
+    return _answer(number, lambda o: services.refuse(o, case_id, user=current_user, message=message),
+                   _("The request is refused; the customer has been told."))
 
 
 @bp.route("/<number>/<int:case_id>/waybill", methods=["POST"])
 @staff_required
 def staff_waybill(number, case_id):
-    order = _staff_order(number)
-    return answer(lambda o: services.add_return_waybill(o, case_id, request.form.get("carrier", ""),
-                                                         request.form.get("number", ""), user=current_user),
-                   order, _staff_back(number), _("The return parcel will be followed."))
+    return _answer(number, lambda o: services.add_return_waybill(o, case_id, request.form.get("carrier", ""),
+                                                                  request.form.get("number", ""), user=current_user),
+                   _("The return parcel will be followed."))
 
 
 @bp.route("/<number>/<int:case_id>/received", methods=["POST"])
 @staff_required
 def staff_received(number, case_id):
-    order = _staff_order(number)
-    return answer(lambda o: services.mark_received(o, case_id, user=current_user), order, _staff_back(number),
+    return _answer(number, lambda o: services.mark_received(o, case_id, user=current_user),
                    _("Marked as back at the shop."))
 
 
 @bp.route("/<number>/<int:case_id>/refund", methods=["POST"])
 @staff_required
 def staff_refund(number, case_id):
-    order = _staff_order(number)
     try:
         day = date.fromisoformat(request.form.get("date", ""))
     except ValueError:
         day = None
-    return answer(lambda o: services.record_refund(o, case_id, amount=request.form.get("amount", ""),
-                                                    method=request.form.get("method", ""), day=day,
-                                                    user=current_user),
-                   order, _staff_back(number), _("The refund is recorded; the customer has been told."))
+    return _answer(number, lambda o: services.record_refund(o, case_id, amount=request.form.get("amount", ""),
+                                                             method=request.form.get("method", ""), day=day,
+                                                             user=current_user),
+                   _("The refund is recorded; the customer has been told."))
 
 
 @bp.route("/<number>/items/<int:item_id>", methods=["POST"])
 @staff_required
 def staff_outcome(number, item_id):
-    order = _staff_order(number)
-    outcome = request.form.get("outcome", "")
-    if outcome not in OUTCOMES:
-        flash(_("Unknown outcome."), "error")
-        return redirect(_staff_back(number))
-    return answer(lambda o: services.set_item_outcome(o, item_id, outcome, user=current_user,
-                                                       reason=request.form.get("reason") or None),
-                   order, _staff_back(number), _("The item's outcome is saved."))
+    """What became of one item (the service refuses an unknown outcome)."""
+    outcome, reason = request.form.get("outcome", ""), request.form.get("reason") or None
+    return _answer(number, lambda o: services.set_item_outcome(o, item_id, outcome, user=current_user, reason=reason),
+                   _("The item's outcome is saved."))
 
 
 @bp.route("/<number>/request", methods=["POST"])
 @staff_required
 def staff_request(number):
     """Staff open a return or an exchange for the customer (asked by phone, say)."""
-    order = _staff_order(number)
-
-    def open_case(o):
-        form = request.form
-        item_ids = form.getlist("item")
-        wanted = {int(i): (form.get(f"size_{i}", ""), form.get(f"color_{i}", "")) for i in item_ids if i.isdigit()}
-        return services.request(o, kind=form.get("kind", ""), item_ids=item_ids, reason=form.get("reason", ""),
-                                wanted=wanted, comment=form.get("comment", ""), opened_by="staff", user=current_user)
-
-    return answer(open_case, order, _staff_back(number), _("The request is recorded."))
+    return _answer(number, lambda o: form_request(o, user=current_user, opened_by="staff"),
+                   _("The request is recorded."))
 
 
 @bp.route("/settings", methods=["POST"])
 @admin_required
 def staff_settings():
     form = request.form
-    try:
-        services.save_rules(form.get("days", ""), form.getlist("reason"), form.get("sizes", ""),
-                            form.get("default_sizes", ""))
-    except services.ReturnRefused as refusal:
-        flash(str(refusal), "error")
-        return redirect(url_for("returns_admin.staff_list"))
-    db.session.commit()
-    flash(_("The return rules are saved."), "success")
+    commit_or_flash(lambda: services.save_rules(form.get("days", ""), form.getlist("reason"), form.get("sizes", ""),
+                                                form.get("default_sizes", "")),
+                    services.ReturnRefused, _("The return rules are saved."))
     return redirect(url_for("returns_admin.staff_list"))

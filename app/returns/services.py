@@ -320,10 +320,8 @@ def from_carrier(shipment, result):
     free = [i for i in order.items if i.outcome is None]
     if refused_whole:
         refused, unmatched = free, []
-    elif partial:
-        refused, unmatched = match_returned_goods(free, result.returned_goods)
     else:
-        refused, unmatched = [], []
+        refused, unmatched = match_returned_goods(free, result.returned_goods)
     case = next((c for c in order.return_cases if c.opened_by == "carrier"), None)
     if case is None and (refused or unmatched or result.return_number):
         case = ReturnCase(order_id=order.id, kind=RETURN, state=APPROVED, reason="refused_at_pickup",

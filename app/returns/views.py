@@ -1,13 +1,13 @@
 """Return and exchange pages: the customer's request (from the order page and the signed-link page) and
 the return waybill they give. The staff pages that answer, follow and refund are in ``admin_views``."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import customer_required
-from app.extensions import db
 from app.orders import access, links
 from app.returns import display, services
+from app.tracking.views import commit_or_flash
 
 bp = Blueprint("returns", __name__)
 
@@ -24,43 +24,32 @@ def order_returns(order, kind):
     return display.returns_view(order, url_for_order=url_for_order)
 
 
-def _form_request(order, *, user=None):
+def form_request(order, *, user=None, opened_by="customer"):
+    """The return or exchange request the form posted (the customer's, or staff's for them)."""
     form = request.form
     item_ids = form.getlist("item")
-    wanted = {}
-    for raw in item_ids:
-        if str(raw).isdigit():
-            wanted[int(raw)] = (form.get(f"size_{raw}", ""), form.get(f"color_{raw}", ""))
+    wanted = {int(i): (form.get(f"size_{i}", ""), form.get(f"color_{i}", "")) for i in item_ids if i.isdigit()}
     return services.request(order, kind=form.get("kind", ""), item_ids=item_ids, reason=form.get("reason", ""),
-                            wanted=wanted, comment=form.get("comment", ""), user=user)
+                            wanted=wanted, comment=form.get("comment", ""), opened_by=opened_by, user=user)
 
 
 def answer(action, order, back, success):
-    try:
-        action(order)
-    except services.ReturnRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    """Do ``action(order)`` (``commit_or_flash``), then back to the page's returns section."""
+    commit_or_flash(lambda: action(order), services.ReturnRefused, success)
     return redirect(back + "#returns")
 
 
 # ---- the customer, logged in -------------------------------------------------------------------
 
 def _own_order(number):
-    order = access.customer_order(current_user, number)
-    if order is None:
-        abort(404)
-    return order
+    return access.customer_order(current_user, number) or abort(404)
 
 
 @bp.route("/orders/<number>/returns", methods=["POST"])
 @customer_required
 def customer_request(number):
     order = _own_order(number)
-    return answer(lambda o: _form_request(o, user=current_user), order, url_for("orders.detail", number=number),
+    return answer(lambda o: form_request(o, user=current_user), order, url_for("orders.detail", number=number),
                    _("Your request has been sent to the shop."))
 
 
@@ -85,7 +74,7 @@ def _token_order(token):
 @bp.route("/t/<token>/returns", methods=["POST"])
 def signed_request(token):
     order = _token_order(token)
-    return answer(_form_request, order, url_for("tracking.signed", token=token),
+    return answer(form_request, order, url_for("tracking.signed", token=token),
                    _("Your request has been sent to the shop."))
 
 
