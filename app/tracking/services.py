@@ -17,7 +17,6 @@ from sqlalchemy import inspect
 from app import settings as app_settings
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
-from app.carriers.mapping import event_text
 from app.errors import Refused
 from app.i18n import gettext as _
 from app.i18n import ngettext, select_locale, select_timezone
@@ -61,7 +60,6 @@ class ShipmentView:
     carrier_name: str
     tracking_number: str
     url: str
-    last_text: str
     #: The parcel's own status ("" before the carrier has said anything); shown when there are several
     status: str = ""
     status_label: str = ""
@@ -154,14 +152,10 @@ def open_return_request(order):
 
 def _shipments(order):
     several = len(order.shipments) > 1
-    views = []
-    for shipment in order.shipments:
-        views.append(ShipmentView(shipment.carrier, carrier_name(shipment.carrier), shipment.tracking_number,
-                                  tracking_url(shipment.carrier, shipment.tracking_number) or "",
-                                  event_text(shipment.carrier, shipment.last_raw_status, shipment.last_raw_text),
-                                  shipment.status or "" if several else "",
-                                  str(shipment.status_label) if several else ""))
-    return views
+    return [ShipmentView(shipment.carrier, carrier_name(shipment.carrier), shipment.tracking_number,
+                         tracking_url(shipment.carrier, shipment.tracking_number) or "",
+                         shipment.status or "" if several else "", str(shipment.status_label) if several else "")
+            for shipment in order.shipments]
 
 
 def storage_text(order):
@@ -274,7 +268,6 @@ class OrderSummary:
     step: int
     total_steps: int
     items_text: str
-    item_count: int
     expected_text: str
     flag: str
 
@@ -293,7 +286,6 @@ def order_summaries(orders):
         elif order.at_pickup_point and order.status == statuses.IN_TRANSIT:
             flag = "pickup"
         rows.append(OrderSummary(order, (index or 0) + 1, len(statuses.CHAIN), text,
-                                 sum(item.quantity for item in order.items),
                                  format_expected(expected_delivery(order)), flag))
     active = [r for r in rows if not r.order.is_terminal]
     finished = [r for r in rows if r.order.is_terminal]
