@@ -184,8 +184,8 @@ def _items_from(form):
 
 
 def _place_error(form, error):
-    """Show a service's ``OrderInputError`` next to the field it names."""
-    field = error.field
+    """Show a service's ``OrderInputError`` next to the field it names ("items": the first item's name)."""
+    field = "items[0].name" if error.field == "items" else error.field
     target = None
     if field.startswith("items["):
         index, _dot, name = field[6:].partition("].")
@@ -229,10 +229,6 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
     return render("admin/order.html", "admin/_status.html", **context), code
 
 
-def _get_order(order_id):
-    return db.get_or_404(Order, order_id)
-
-
 @bp.route("/orders/new", methods=["GET", "POST"])
 @staff_required
 def new_order():
@@ -254,8 +250,6 @@ def new_order():
             record("order.create", "order", order.id, after={"number": order.number}, actor=current_user)
         except OrderInputError as error:
             db.session.rollback()
-            if error.field == "items":
-                error.field = "items[0].name"
             _place_error(form, error)
             return render_template("admin/order_new.html", form=form), 422
         db.session.commit()
@@ -269,7 +263,7 @@ def new_order():
 @staff_required
 def order(order_id):
     """The order page; a POST here is the inline status form."""
-    order = _get_order(order_id)
+    order = db.get_or_404(Order, order_id)
     if request.method == "GET":
         _audit_customer_view(order.customer)
         return _order_page(order)
@@ -282,13 +276,17 @@ def order(order_id):
                               tracking_number=form.tracking_number.data, carrier=form.carrier.data,
                               without_tracking=form.without_tracking.data)
     except (lifecycle.LifecycleError, OrderInputError) as error:
-        db.session.rollback()
-        order = _get_order(order_id)
-        flash(str(error), "error")
-        return _order_page(order, status_form=form, code=422 if isinstance(error, OrderInputError) else 409)
+        return _refused(order_id, error, 422 if isinstance(error, OrderInputError) else 409, status_form=form)
     db.session.commit()
     flash(_("Status changed to “%(status)s”.", status=order.status_label), "success")
     return _after_change(order)
+
+
+def _refused(order_id, error, code, **forms):
+    """A change the services refused: nothing of it is kept, and the order page shows why, with the forms as sent."""
+    db.session.rollback()
+    flash(str(error), "error")
+    return _order_page(db.get_or_404(Order, order_id), code=code, **forms)
 
 
 def _audit_customer_view(customer):
@@ -310,7 +308,7 @@ def _after_change(order):
 @bp.route("/orders/<int:order_id>/correct", methods=["POST"])
 @admin_required
 def correct_status(order_id):
-    order = _get_order(order_id)
+    order = db.get_or_404(Order, order_id)
     form = _correction_form(order, from_request=True)
     if not form.validate_on_submit():
         flash(_("A status correction needs a written reason."), "error")
@@ -319,9 +317,7 @@ def correct_status(order_id):
         status_service.change(order, form.status.data, user=current_user, note=form.note.data,
                               expected_version=form.version.data or None, correction=True)
     except lifecycle.LifecycleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _order_page(_get_order(order_id), correction_form=form, code=409)
+        return _refused(order_id, error, 409, correction_form=form)
     db.session.commit()
     flash(_("Status corrected to “%(status)s”.", status=order.status_label), "success")
     return redirect(url_for("admin.order", order_id=order.id))
@@ -331,14 +327,12 @@ def correct_status(order_id):
 @staff_required
 def undo_receipt(order_id):
     """Take back a customer's mistaken "I have received the order"."""
-    order = _get_order(order_id)
+    order = db.get_or_404(Order, order_id)
     try:
         lifecycle.undo_customer_receipt(order, actor_user=current_user, note=request.form.get("note"),
                                         expected_version=request.form.get("version") or None)
     except lifecycle.LifecycleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _order_page(_get_order(order_id), code=409)
+        return _refused(order_id, error, 409)
     db.session.commit()
     flash(_("The customer's confirmation is undone: the order is “%(status)s” again.", status=order.status_label),
           "success")
@@ -348,7 +342,7 @@ def undo_receipt(order_id):
 @bp.route("/orders/<int:order_id>/edit", methods=["POST"])
 @staff_required
 def edit_order(order_id):
-    order = _get_order(order_id)
+    order = db.get_or_404(Order, order_id)
     form = _order_form(order, from_request=True)
     if not form.validate_on_submit():
         flash(_("Check the highlighted fields."), "error")
@@ -363,15 +357,11 @@ def edit_order(order_id):
                       for f in ("country", "region", "city", "pickup_point", "address", "postcode")},
             expected_version=form.version.data or None)
     except lifecycle.StaleOrder as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _order_page(_get_order(order_id), edit_form=form, code=409)
+        return _refused(order_id, error, 409, edit_form=form)
     except OrderInputError as error:
         db.session.rollback()
-        if error.field == "items":
-            error.field = "items[0].name"
         _place_error(form, error)
-        return _order_page(_get_order(order_id), edit_form=form, code=422)
+        return _order_page(db.get_or_404(Order, order_id), edit_form=form, code=422)
     db.session.commit()
     flash(_("Order saved.") if changed else _("Nothing to save: no field was changed."), "success")
     return redirect(url_for("admin.order", order_id=order.id))
@@ -380,7 +370,7 @@ def edit_order(order_id):
 @bp.route("/orders/<int:order_id>/shipments", methods=["POST"])
 @staff_required
 def add_order_shipment(order_id):
-    order = _get_order(order_id)
+    order = db.get_or_404(Order, order_id)
     form = ShipmentForm()
     if not form.validate_on_submit():
         flash(_("Enter the tracking number."), "error")
@@ -389,12 +379,9 @@ def add_order_shipment(order_id):
         shipment = add_shipment(order, form.carrier.data or None, form.tracking_number.data,
                                 expected_version=form.version.data or None, actor_user=current_user)
     except (OrderInputError, lifecycle.StaleOrder) as error:
-        db.session.rollback()
-        order = _get_order(order_id)
         if isinstance(error, OrderInputError) and error.field in ("carrier", "tracking_number"):
             form[error.field].errors = list(form[error.field].errors) + [str(error)]
-        flash(str(error), "error")
-        return _order_page(order, shipment_form=form, code=409 if isinstance(error, lifecycle.StaleOrder) else 422)
+        return _refused(order_id, error, 409 if isinstance(error, lifecycle.StaleOrder) else 422, shipment_form=form)
     db.session.commit()
     flash(_("Shipment %(number)s added (%(carrier)s).", number=shipment.tracking_number,
             carrier=carrier_name(shipment.carrier)), "success")
@@ -404,14 +391,12 @@ def add_order_shipment(order_id):
 @bp.route("/orders/<int:order_id>/shipments/<int:shipment_id>/delete", methods=["POST"])
 @staff_required
 def delete_order_shipment(order_id, shipment_id):
-    order = _get_order(order_id)
+    order = db.get_or_404(Order, order_id)
     try:
         remove_shipment(order, shipment_id, expected_version=request.form.get("version") or None,
                         actor_user=current_user)
     except (OrderInputError, lifecycle.StaleOrder) as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _order_page(_get_order(order_id), code=409)
+        return _refused(order_id, error, 409)
     db.session.commit()
     flash(_("Shipment removed."), "success")
     return redirect(url_for("admin.order", order_id=order_id))
