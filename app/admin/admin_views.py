@@ -47,14 +47,10 @@ def users():
                            role_labels=ROLE_LABELS, q=request.args.get("q", "")), code
 
 
-def _user(user_id):
-    return db.get_or_404(User, user_id)
-
-
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @admin_required
 def user_active(user_id):
-    user = _user(user_id)
+    user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     try:
         people.set_active(user, active, actor=current_user)
@@ -71,7 +67,7 @@ def user_active(user_id):
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @admin_required
 def user_reset_password(user_id):
-    user = _user(user_id)
+    user = db.get_or_404(User, user_id)
     password = people.reset_password(user, actor=current_user)
     db.session.commit()
     return render_template("admin/password_reset.html", user=user, password=password)

@@ -42,15 +42,10 @@ def run_retention():
     return redirect(url_for("privacy_admin.desk"))
 
 
-def _customer_or_404(customer_id):
-    customer = db.get_or_404(Customer, customer_id)
-    return customer
-
-
 @bp.route("/customers/<int:customer_id>")
 @admin_required
 def customer(customer_id):
-    customer = _customer_or_404(customer_id)
+    customer = db.get_or_404(Customer, customer_id)
     data = subject.collect(customer)
     subject.audit_views([customer], current_user)
     return render_template("privacy/customer.html", customer=customer, data=data, form=AdminEraseForm(),
@@ -62,7 +57,7 @@ def customer(customer_id):
 def customer_export(customer_id, fmt):
     if fmt not in FORMATS:
         abort(404)
-    filename, mimetype, body = subject.export(_customer_or_404(customer_id), fmt)
+    filename, mimetype, body = subject.export(db.get_or_404(Customer, customer_id), fmt)
     db.session.commit()
     return download(filename, mimetype, body)
 
@@ -70,7 +65,7 @@ def customer_export(customer_id, fmt):
 @bp.route("/customers/<int:customer_id>/erase", methods=["POST"])
 @admin_required
 def customer_erase(customer_id):
-    customer = _customer_or_404(customer_id)
+    customer = db.get_or_404(Customer, customer_id)
     form = AdminEraseForm()
     if form.validate_on_submit():
         try:
