@@ -41,11 +41,7 @@ def local_day_start(day):
 
 
 def per_page():
-    try:
-        value = int(settings.get("ORDERS_PER_PAGE", 25))
-    except (TypeError, ValueError):
-        value = 25
-    return min(max(value, 5), 500)
+    return min(max(settings.get_int("ORDERS_PER_PAGE", 25), 5), 500)
 
 
 @dataclass
@@ -73,18 +69,9 @@ class OrderFilters:
 
     def as_args(self, **override):
         """Query-string arguments for links (empty values left out), with ``override`` applied."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(override)
-        out = {}
-        for key, value in values.items():
-            if key == "sort" and value == DEFAULT_SORT:
-                continue
-            if key == "page" and value == 1:
-                continue
-            if value in (None, ""):
-                continue
-            out[key] = value.isoformat() if isinstance(value, date) else value
-        return out
+        values = {**{f.name: getattr(self, f.name) for f in fields(self)}, **override}
+        return {key: value.isoformat() if isinstance(value, date) else value for key, value in values.items()
+                if value not in (None, "") and (key, value) not in (("sort", DEFAULT_SORT), ("page", 1))}
 
 
 def _contains(column, text):
@@ -196,10 +183,6 @@ class Page:
     @property
     def pages(self):
         return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
 
 
 def _row_options(with_history=False):
