@@ -387,6 +387,18 @@ def _iso(value):
     return value.replace(microsecond=0).isoformat() + "Z" if value else ""
 
 
+def _csv_line(order, note, shipment, item, extra_parcel=False):
+    """One CSV line; a parcel beyond the number of items repeats the last item at no quantity or price."""
+    return [order.number, _iso(order.created_at), order.status, note or "", order.customer.name,
+            order.customer.email or "", order.customer.phone or "", order.delivery_country or "",
+            order.delivery_region or "", order.delivery_city or "", order.delivery_pickup_point or "",
+            order.delivery_address or "", order.delivery_postcode or "",
+            shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
+            item.name, item.sku or "", item.size or "", item.color or "",
+            *((0, "0.00", "") if extra_parcel else (item.quantity, str(item.price), order.note or "")),
+            _cod(order), item.image_url or ""]
+
+
 def csv_rows(orders):
     """Lines of CSV text: the header, then one line per item (a generator for streaming)."""
     buffer = io.StringIO()
@@ -405,25 +417,10 @@ def csv_rows(orders):
             if order.status in statuses.NEEDS_REASON else ""
         shipments = order.shipments or [None]
         for index, item in enumerate(order.items):
-            shipment = shipments[min(index, len(shipments) - 1)]
-            writer.writerow([
-                order.number, _iso(order.created_at), order.status, note or "", order.customer.name,
-                order.customer.email or "", order.customer.phone or "", order.delivery_country or "",
-                order.delivery_region or "", order.delivery_city or "", order.delivery_pickup_point or "",
-                order.delivery_address or "", order.delivery_postcode or "",
-                shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
-                item.name, item.sku or "", item.size or "", item.color or "", item.quantity, str(item.price),
-                order.note or "", _cod(order), item.image_url or ""])
+            writer.writerow(_csv_line(order, note, shipments[min(index, len(shipments) - 1)], item))
         # extra parcels beyond the number of items still get a line of their own
         for shipment in order.shipments[len(order.items):]:
-            item = order.items[-1]
-            writer.writerow([order.number, _iso(order.created_at), order.status, note or "", order.customer.name,
-                             order.customer.email or "", order.customer.phone or "", order.delivery_country or "",
-                             order.delivery_region or "", order.delivery_city or "",
-                             order.delivery_pickup_point or "", order.delivery_address or "",
-                             order.delivery_postcode or "", shipment.carrier, shipment.tracking_number,
-                             item.name, item.sku or "", item.size or "", item.color or "", 0, "0.00", "",
-                             _cod(order), item.image_url or ""])
+            writer.writerow(_csv_line(order, note, shipment, order.items[-1], extra_parcel=True))
         yield flush()
 
 
