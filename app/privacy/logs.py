@@ -14,9 +14,7 @@ from app.carriers.models import SyncRun
 from app.extensions import db
 from app.notify.models import QUEUED, SENDING, DeliveryAttempt, DevMail, Notification
 from app.privacy.registry import RetentionRule, register_rule
-from app.privacy.retention import _count, order_cutoff
-
-BATCH = 500
+from app.privacy.retention import _count, _deleter, order_cutoff
 
 
 def _old_notifications(now):
@@ -38,21 +36,6 @@ def _old_deliveries(now):
 
 def _old_sync_runs(now):
     return db.select(SyncRun).where(SyncRun.started_at < order_cutoff(now))
-
-
-def _deleter(select_rows, model, before=None):
-    """``apply(now)``: delete the rows ``select_rows(now)`` finds, in committed batches."""
-    def apply(now):
-        ids = db.session.execute(select_rows(now).with_only_columns(model.id).order_by(model.id)).scalars().all()
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            if before is not None:
-                before(chunk)
-            db.session.execute(db.delete(model).where(model.id.in_(chunk)).execution_options(
-                synchronize_session=False))
-            db.session.commit()
-        return len(ids)
-    return apply
 
 
 def _delete_attempts(notification_ids):

@@ -31,6 +31,7 @@ from app.privacy.registry import RetentionRule, anonymise, months_before, regist
 
 log = logging.getLogger(__name__)
 BATCH = 200
+DELETE_BATCH = 500
 
 
 def order_cutoff(now):
@@ -44,6 +45,35 @@ def _expired_orders(now):
 
 def _count(select):
     return db.session.execute(db.select(func.count()).select_from(select.order_by(None).subquery())).scalar_one()
+
+
+def _in_batches(select_rows, change):
+    """``apply(now)``: ``change(row, now)`` each row ``select_rows(now)`` finds (rows it changes drop out
+    of the select), committing every ``BATCH`` rows."""
+    def apply(now):
+        done = 0
+        while batch := db.session.execute(select_rows(now).limit(BATCH)).scalars().all():
+            for row in batch:
+                change(row, now)
+            db.session.commit()
+            done += len(batch)
+        return done
+    return apply
+
+
+def _deleter(select_rows, model, before=None):
+    """``apply(now)``: delete the rows ``select_rows(now)`` finds, in committed batches (``before(ids)`` first)."""
+    def apply(now):
+        ids = db.session.execute(select_rows(now).with_only_columns(model.id).order_by(model.id)).scalars().all()
+        for start in range(0, len(ids), DELETE_BATCH):
+            chunk = ids[start:start + DELETE_BATCH]
+            if before is not None:
+                before(chunk)
+            db.session.execute(db.delete(model).where(model.id.in_(chunk)).execution_options(
+                synchronize_session=False))
+            db.session.commit()
+        return len(ids)
+    return apply
 
 
 def anonymise_order(order, now):
@@ -64,18 +94,6 @@ def anonymise_order(order, now):
         anonymise(row, now)
 
 
-def _apply_orders(now):
-    done = 0
-    while True:
-        batch = db.session.execute(_expired_orders(now).limit(BATCH)).scalars().all()
-        if not batch:
-            return done
-        for order in batch:
-            anonymise_order(order, now)
-        db.session.commit()
-        done += len(batch)
-
-
 def _expired_guests(now):
     open_orders = db.select(Order.id).where(Order.customer_id == Customer.id, Order.anonymised_at.is_(None))
     return (db.select(Customer).where(Customer.user_id.is_(None), Customer.anonymised_at.is_(None),
@@ -83,27 +101,11 @@ def _expired_guests(now):
             .order_by(Customer.id))
 
 
-def _apply_guests(now):
-    done = 0
-    while True:
-        batch = db.session.execute(_expired_guests(now).limit(BATCH)).scalars().all()
-        if not batch:
-            return done
-        for customer in batch:
-            anonymise(customer, now)
-            for row in db.session.execute(db.select(AuditLog).where(
-                    AuditLog.object_type == "customer", AuditLog.object_id == str(customer.id))).scalars():
-                anonymise(row, now)
-        db.session.commit()
-        done += len(batch)
-
-
-def _apply_sessions(now):
-    ids = db.session.execute(expired_rows(now).with_only_columns(UserSession.id)).scalars().all()
-    for start in range(0, len(ids), 500):
-        db.session.execute(db.delete(UserSession).where(UserSession.id.in_(ids[start:start + 500])))
-        db.session.commit()
-    return len(ids)
+def _anonymise_guest(customer, now):
+    anonymise(customer, now)
+    for row in db.session.execute(db.select(AuditLog).where(
+            AuditLog.object_type == "customer", AuditLog.object_id == str(customer.id))).scalars():
+        anonymise(row, now)
 
 
 def _old_audit(now):
@@ -111,27 +113,20 @@ def _old_audit(now):
         AuditLog.created_at < months_before(now, current_app.config["AUDIT_RETENTION_MONTHS"]))
 
 
-def _apply_audit(now):
-    cutoff = months_before(now, current_app.config["AUDIT_RETENTION_MONTHS"])
-    count = db.session.execute(db.delete(AuditLog).where(AuditLog.created_at < cutoff)).rowcount
-    db.session.commit()
-    return count
-
-
 register_rule(RetentionRule(
     "orders", _l("Finished orders: names, contacts, addresses, notes and parcel numbers are anonymised"),
-    preview=lambda now: _count(_expired_orders(now)), apply=_apply_orders,
+    preview=lambda now: _count(_expired_orders(now)), apply=_in_batches(_expired_orders, anonymise_order),
     sample=lambda now: db.session.execute(_expired_orders(now).with_only_columns(Order.number).limit(20))
     .scalars().all()))
 register_rule(RetentionRule(
     "customers", _l("Customers without an account whose orders are all anonymised"),
-    preview=lambda now: _count(_expired_guests(now)), apply=_apply_guests))
+    preview=lambda now: _count(_expired_guests(now)), apply=_in_batches(_expired_guests, _anonymise_guest)))
 register_rule(RetentionRule(
     "sessions", _l("Ended or expired log-in sessions are deleted"),
-    preview=lambda now: _count(expired_rows(now)), apply=_apply_sessions))
+    preview=lambda now: _count(expired_rows(now)), apply=_deleter(expired_rows, UserSession)))
 register_rule(RetentionRule(
     "audit", _l("Audit log entries past their retention period are deleted"),
-    preview=lambda now: _count(_old_audit(now)), apply=_apply_audit))
+    preview=lambda now: _count(_old_audit(now)), apply=_deleter(_old_audit, AuditLog)))
 
 
 def preview(now=None):
