@@ -3,7 +3,6 @@ from flask import render_template
 
 from app.admin.views import bp
 from app.auth import staff_required
-from app.carriers import carrier_name
 from app.orders import cod
 
 
@@ -13,5 +12,4 @@ def cod_page():
     waiting = cod.money_on_its_way()
     return render_template(
         "admin/cod.html", waiting=waiting, waiting_total=sum(order.cod_amount for order, _ in waiting),
-        refused=cod.refused_parcels(), rates=cod.refusal_rates(), cod_labels=cod.COD_LABELS,
-        carrier_name=carrier_name)
+        refused=cod.refused_parcels(), rates=cod.refusal_rates(), cod_labels=cod.COD_LABELS)

@@ -49,7 +49,6 @@ def _list_context(filters):
         "statuses": [(s, statuses.label(s)) for s in statuses.ALL],
         "carriers": [(code, info.name) for code, info in CARRIERS.items()],
         "regions": orderlist.regions(), "bulk_form": bulk, "sort_options": _sort_options(),
-        "carrier_name": carrier_name,
     }
 
 
@@ -214,7 +213,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
     context = {
         "order": order, "form": status_form, "edit_form": edit_form,
         "correction_form": correction_form if current_user.is_admin else None,
-        "shipment_form": shipment_form, "carrier_name": carrier_name, "tracking_url": tracking_url,
+        "shipment_form": shipment_form, "tracking_url": tracking_url,
         "returned": statuses.RETURNED, "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
         "can_change_status": bool(statuses.allowed_next(order.status)),
         "cod_labels": COD_LABELS,

@@ -12,6 +12,7 @@ from app.carriers import carrier_name
 from app.etags import conditional
 from app.extensions import csrf, db, limiter
 from app.htmx import is_partial_request
+from app.i18n import select_locale
 from app.notify import kpis
 from app.orders import access, links, statuses
 from app.tracking import branding, follow, help, presenters, services
@@ -30,27 +31,16 @@ def _fresh_branding():
     g.pop("_branding", None)  # read once per request, never carried over
 
 
-@bp.app_template_global("tracking_branding")
-def tracking_branding():
-    return branding.current()
-
-
 @bp.app_template_global("tracking_help")
 def tracking_help():
     """The help block's contact and FAQ in the reader's language."""
-    from app.i18n import select_locale
-
     return {"contact": help.contact(), "faq": help.faq(select_locale())}
 
 
-@bp.app_template_global("follow_consent")
-def follow_consent():
-    return follow.consent_statement()
-
-
-@bp.app_template_global("carrier_name")
-def _carrier_name(code):
-    return carrier_name(code)
+# what every page's template may call, besides tracking_help above
+bp.add_app_template_global(branding.current, "tracking_branding")
+bp.add_app_template_global(follow.consent_statement, "follow_consent")
+bp.add_app_template_global(carrier_name, "carrier_name")
 
 
 def progress_response(state, load, *, kind, poll_url, page):
@@ -174,8 +164,6 @@ def signed_problem(token):
 @limiter.limit("20 per hour")
 def signed_follow(token):
     """E-mail or SMS updates for this one order, without an account (consent recorded)."""
-    from app.i18n import select_locale
-
     try:
         order = access.order_for_token(token)
     except links.InvalidLink:
