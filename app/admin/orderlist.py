@@ -76,11 +76,10 @@ class OrderFilters:
 
 def _contains(column, text):
     """Case-insensitive substring match that also folds Cyrillic case on SQLite."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if db.engine.dialect.name == "postgresql":
-        return column.ilike(f"%{escaped}%", escape="\\")
-    variants = {escaped, escaped.lower(), escaped.upper(), escaped.capitalize(), escaped.title()}
-    return or_(*(column.like(f"%{v}%", escape="\\") for v in sorted(variants)))
+        return column.icontains(text, autoescape=True)
+    variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+    return or_(*(column.contains(v, autoescape=True) for v in sorted(variants)))
 
 
 def _search(q):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
+from sqlalchemy import or_
 
 from app.audit import AuditLog, record
 from app.clock import utcnow
@@ -159,8 +160,7 @@ def find_customers(query, limit=20):
     query = (query or "").strip()
     if len(query) < 3:
         return []
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    columns = (Customer.email, Customer.phone, Customer.name)
     return db.session.execute(db.select(Customer).where(
-        Customer.anonymised_at.is_(None),
-        Customer.email.ilike(pattern, escape="\\") | Customer.phone.ilike(pattern, escape="\\")
-        | Customer.name.ilike(pattern, escape="\\")).order_by(Customer.id).limit(limit)).scalars().all()
+        Customer.anonymised_at.is_(None), or_(*(column.icontains(query, autoescape=True) for column in columns)))
+        .order_by(Customer.id).limit(limit)).scalars().all()
