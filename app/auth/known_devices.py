@@ -45,10 +45,8 @@ def knows(request, email):
 
 
 def remember(request, response, email):
-    """Mark this browser as known to ``email``'s account (after a successful log-in)."""
-    from app.security import cookie_secure
-
+    """Mark this browser as known to ``email``'s account (after a successful log-in); the response
+    adds ``Secure`` as for every cookie (``app.security``)."""
     digest = _digest(email)
     accounts = [digest] + [item for item in _accounts(request) if item != digest][:MAX_ACCOUNTS - 1]
-    response.set_cookie(COOKIE, _serializer().dumps(accounts), max_age=_max_age(), httponly=True, samesite="Lax",
-                        secure=cookie_secure())
+    response.set_cookie(COOKIE, _serializer().dumps(accounts), max_age=_max_age(), httponly=True, samesite="Lax")
