@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask_babel import force_locale
 
+from app import settings
 from app.extensions import db
 from app.i18n import default_language
 
@@ -133,8 +134,6 @@ def _echo_settings(rows):
 @click.argument("keys", nargs=-1)
 def settings_list(keys):
     """Every stored admin setting (or the KEYS given): value and where it comes from."""
-    from app import settings
-
     _echo_settings(settings.describe(list(keys) or None))
 
 
@@ -154,8 +153,6 @@ def settings_unset(key):
 
 
 def _change_setting(key, value):
-    from app import settings
-
     try:
         settings.set_from_command_line(key, value)
     except settings.SettingError as error:

@@ -6,11 +6,17 @@ Times are relative to ``now`` so the histories always cover the past few weeks.
 import random
 from datetime import timedelta
 
+from flask import current_app
+
 from app import settings
 from app.admin import status as status_change
 from app.auth.services import create_user, find_user
+from app.carriers.registry import PREFIX
 from app.clock import utcnow
 from app.extensions import db
+from app.notify import rules, skips
+from app.notify.models import QUEUED, SKIPPED, Notification
+from app.notify.outbox import CAPPED_CHANNELS
 from app.orders import lifecycle, statuses
 from app.orders.models import Customer, Order, StatusEvent
 from app.orders.services import add_shipment, create_order
@@ -252,8 +258,6 @@ def load(now=None):
         _order_in(customer, final, now, rng, users, forced_carrier)
         created += 1
     # The demo never contacts a carrier: the built-in simulator answers for every carrier's numbers
-    from app.carriers.registry import PREFIX
-
     for code, prefix in PREFIX.items():
         if code != "sandbox":
             settings.put(f"{prefix}_MODE", "simulated")
@@ -261,9 +265,6 @@ def load(now=None):
         settings.put("SHOP_EMAIL", "shop@example.com")  # the privacy page's address for data requests
     # The demo's history is back-dated: it is not announced to anyone. Messages start with the
     # moves the sandbox carrier makes while the app runs.
-    from app.notify import skips
-    from app.notify.models import QUEUED, SKIPPED, Notification
-
     db.session.flush()
     db.session.execute(db.update(Notification).where(Notification.state == QUEUED)
                        .values(state=SKIPPED, skip_reason=skips.DEMO_HISTORY))
@@ -295,8 +296,6 @@ def keep_alive(app=None, now=None):
     if settings.get("demo_loaded") != "1":
         return 0
     now = now or utcnow()
-    from flask import current_app
-
     every = timedelta(minutes=float(current_app.config.get("DEMO_ORDER_MINUTES", 3)))
     rng = random.Random(int(now.timestamp()))
     users = {role: find_user(email) for role, email, _name, _lang in DEMO_ACCOUNTS}
@@ -331,10 +330,6 @@ def _pack(before, rng, users):
 def _next_customer(now, rng):
     """A demo customer with no order in the last day and room for a journey's messages today,
     else a new one."""
-    from app.notify import rules
-    from app.notify.models import SKIPPED, Notification
-    from app.notify.outbox import CAPPED_CHANNELS
-
     cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
     recent = db.select(Order.customer_id).where(Order.created_at > now - timedelta(days=1))
     sent = (db.select(db.func.count(Notification.id)).where(

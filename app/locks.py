@@ -11,6 +11,7 @@ import zlib
 from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
+from flask import current_app
 from sqlalchemy import text
 
 from app.extensions import db
@@ -58,7 +59,5 @@ def exclusive(name):
 def _lock_path(engine, name):
     database = engine.url.database
     if not database or database == ":memory:":
-        from flask import current_app
-
         database = os.path.join(current_app.instance_path, "memory.db")
     return f"{os.path.abspath(database)}.{name}.lock"

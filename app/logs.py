@@ -22,6 +22,7 @@ import time
 
 from flask import has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy.engine import make_url
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 SECRET_CONFIG_NAMES = ("SECRET_KEY", "SMTP_PASSWORD", "NOVAPOSHTA_API_KEY", "UKRPOSHTA_TOKEN", "MEEST_PASSWORD",
@@ -164,8 +165,6 @@ def _redact_config(app):
     for name in SECRET_CONFIG_NAMES:
         redact_value(app.config.get(name))
     try:
-        from sqlalchemy.engine import make_url
-
         redact_value(make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "").password)
     except Exception:  # not a URL yet; nothing to hide
         pass

@@ -34,6 +34,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from app import settings
+
 
 class RefusedAddress(OSError):
     """A destination the guard does not connect to; ``str()`` says why (for the delivery log)."""
@@ -177,8 +179,6 @@ def refused_reason(error):
 
 def admin_guard(allow_private=False):
     """The guard for destinations admins configure, with their ``OUTGOING_ALLOWED_HOSTS``."""
-    from app import settings
-
     return Guard(allow_private=bool(allow_private), allowed=parse_allowed(settings.get("OUTGOING_ALLOWED_HOSTS", "")))
 
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 from flask import abort, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import settings
 from app.extensions import csrf
 
 BASE_CSP = {
@@ -52,8 +53,6 @@ def clean_frame_ancestors(value):
 
 
 def _widget_frame_ancestors_setting():
-    from app import settings
-
     # display-only: with the database down, the last known value (or the built-in default) still lets shops embed
     return settings.get("WIDGET_FRAME_ANCESTORS", "*", display=True)
 

@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.audit import record
 from app.clock import utcnow
 from app.extensions import db
 from app.logs import redact_value
@@ -227,8 +228,6 @@ def save(values, *, action, object_id=None, secret=(), unquoted=()):
     blank (None removes it). One audit entry ``action`` says what changed (a secret as ``***``,
     a name in ``unquoted``, such as an uploaded logo, as ``changed``). Returns the names that changed.
     """
-    from app.audit import record
-
     before, after = {}, {}
     for name, value in values.items():
         value = None if value is None else str(value).strip()
@@ -281,8 +280,6 @@ def set_from_command_line(key, value):
     Only names the app knows (its configuration, or already stored) are accepted, so a typo is
     refused instead of being stored where nothing reads it.
     """
-    from app.audit import record
-
     if key not in current_app.config and _stored(key) is None and key not in _snapshot():
         raise SettingError(f"unknown setting {key!r} (see the README's configuration table)")
     if key.endswith("_MODE") and key.startswith(ENVIRONMENT_FIRST) and value not in (None, "") \

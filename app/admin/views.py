@@ -23,6 +23,7 @@ from app.orders import lifecycle, statuses
 from app.orders.cod import COD_LABELS
 from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
+from app.privacy.subject import audit_views
 from app.tracking import help as tracking_help
 from app.tracking.services import parcels_summary
 
@@ -264,7 +265,7 @@ def order(order_id):
     """The order page; a POST here is the inline status form."""
     order = db.get_or_404(Order, order_id)
     if request.method == "GET":
-        _audit_customer_view(order.customer)
+        audit_views([order.customer], current_user)  # the page shows the customer's contact details
         return _order_page(order)
     form = _status_form(order, from_request=True)
     if not form.validate_on_submit():
@@ -286,13 +287,6 @@ def _refused(order_id, error, code, **forms):
     db.session.rollback()
     flash(str(error), "error")
     return _order_page(db.get_or_404(Order, order_id), code=code, **forms)
-
-
-def _audit_customer_view(customer):
-    """The page shows the customer's contact details: record who saw them (privacy)."""
-    from app.privacy.subject import audit_views
-
-    audit_views([customer], current_user)
 
 
 def _after_change(order):

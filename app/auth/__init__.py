@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext
 from flask_login import current_user, login_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.auth import sessions
+from app.auth.models import User
 from app.extensions import db, login_manager
 from app.htmx import hx_redirect, is_partial_request
 
@@ -30,9 +32,6 @@ def init_app(app):
 
     @login_manager.user_loader
     def _load_user(identity):
-        from app.auth import sessions
-        from app.auth.models import User
-
         # "user id:session version", and for a remembered device ":its row's token"
         parts = identity.split(":")
         try:
@@ -59,8 +58,6 @@ def init_app(app):
         if user is None or user.session_version != version or not user.active:
             return None
         return user
-
-    from app.auth import sessions
 
     sessions.init_app(app)
 

@@ -3,7 +3,7 @@ import secrets
 
 from flask_babel import gettext as _
 
-from app.auth.models import ROLES, User
+from app.auth.models import ROLES, User, _hasher
 from app.clock import utcnow
 from app.extensions import db
 from app.orders.models import Customer
@@ -41,8 +41,6 @@ _dummy_hashes = {}
 def _dummy_hash():
     """A hash made with the configured parameters (a fixed one with other parameters took a quarter
     of the time, which told which e-mails have an account)."""
-    from app.auth.models import _hasher
-
     hasher = _hasher()
     key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
     if key not in _dummy_hashes:

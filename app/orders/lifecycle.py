@@ -17,6 +17,7 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import insert, inspect, update
 
+from app.audit import record
 from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
@@ -211,8 +212,6 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     _record(order, event)
 
     if actor_user is not None and getattr(actor_user, "is_staff", False):
-        from app.audit import record
-
         action = "order.undo_receipt" if _undoing is not None else (
             "order.correct_status" if correction else "order.change_status")
         record(action, "order", order.id,

@@ -8,6 +8,8 @@ import secrets
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.audit import record
+
 SALT = "posylka-tracking-link"
 
 
@@ -55,7 +57,5 @@ def read_token(token):
 
 def revoke_links(order):
     """Every link given out for ``order`` stops working (new ones work); audited."""
-    from app.audit import record
-
     order.link_nonce = new_nonce()
     record("order.revoke_links", "order", order.id)

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.audit import record
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.clock import utcnow
 from app.extensions import db
@@ -121,8 +122,6 @@ def add_shipment(order, carrier, tracking_number, *, expected_version=None, acto
     if not order.delivery_carrier:
         order.delivery_carrier = carrier
     if actor_user is not None:
-        from app.audit import record
-
         touch(order)
         record("shipment.add", "order", order.id, after={"carrier": shipment.carrier,
                                                          "tracking_number": shipment.tracking_number}, actor=actor_user)
@@ -254,8 +253,6 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     ``expected_version`` is the version the editor's form was built from; if the order changed
     since, ``lifecycle.StaleOrder`` is raised and nothing is written. Records the change in the audit log.
     """
-    from app.audit import record
-
     check_version(order, expected_version)
     name = (customer.get("name") or "").strip()
     if not name:
@@ -288,8 +285,6 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
 
 def remove_shipment(order, shipment_id, *, expected_version=None, actor_user=None):
     """Detach a parcel that was entered by mistake (its carrier events go with it)."""
-    from app.audit import record
-
     check_version(order, expected_version)
     shipment = next((s for s in order.shipments if s.id == shipment_id), None)
     if shipment is None:

@@ -16,9 +16,11 @@ from sqlalchemy import or_
 
 from app.audit import AuditLog, record
 from app.clock import utcnow
+from app.database import writing
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Customer, Order
+from app.orders.models import Customer, Order, Shipment
+from app.privacy.logs import scrub_parcel_numbers
 from app.privacy.registry import anonymise, sources
 from app.text import csv_writer
 
@@ -107,9 +109,6 @@ def erase(customer, *, actor=None, now=None):
                                "delivered, returned or cancelled.", numbers=", ".join(pending)))
     # Find every row first: deleting the log-in changes what the queries would find.
     found = [(source, db.session.execute(source.rows_of(customer)).scalars().all()) for source in sources()]
-    from app.orders.models import Shipment
-    from app.privacy.logs import scrub_parcel_numbers
-
     scrub_parcel_numbers([row.tracking_number for source, rows in found if source.model is Shipment for row in rows])
     changed = 0
     for source, rows in found:
@@ -144,8 +143,6 @@ def audit_views(customers, actor):
     Commits (the one exception to "the caller commits"), so that a GET holds SQLite's write
     lock only for these inserts, not while it renders.
     """
-    from app.database import writing
-
     customers = [c for c in customers if c is not None]
     if not customers:
         return

@@ -7,13 +7,16 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import inspect
+from sqlalchemy import inspect, or_
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.carriers import carrier_name, tracking_url
+from app.carriers import CARRIERS, carrier_name, tracking_url
 from app.clock import utcnow
+from app.extensions import db
 from app.orders import statuses
 from app.returns import services
-from app.returns.models import APPROVED, EXCHANGE, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ReturnCase
+from app.returns.models import APPROVED, EXCHANGE, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ItemOutcome, ReturnCase
 
 
 @dataclass
@@ -159,13 +162,6 @@ def _load(order):
     requests naming the order (its own, and the one it is the replacement of) and, for an order that
     reached its end (the only ones with outcomes), the items' outcomes. Returns the request this
     order replaces items of, or None."""
-    from sqlalchemy import or_
-    from sqlalchemy.orm import selectinload
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    from app.extensions import db
-    from app.returns.models import ItemOutcome
-
     state = inspect(order)
     cases = db.session.execute(
         db.select(ReturnCase).where(or_(ReturnCase.order_id == order.id, ReturnCase.replacement_order_id == order.id))
@@ -188,8 +184,6 @@ def _load(order):
 
 def returns_view(order, *, url_for_order=None, now=None):
     """``url_for_order(order)``: where this viewer opens another order (the replacement, the original)."""
-    from app.carriers import CARRIERS
-
     now = now or utcnow()
     original = _load(order)
     busy = services._busy_item_ids(order)

@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import settings
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.orders import access, links
@@ -71,8 +72,6 @@ def problem_handled(report_id):
 
 
 def _help_form(formdata=None):
-    from app import settings
-
     data = {"phone": settings.get(help.PHONE) or ""}
     data.update({f"faq_{lang}": settings.get(help.FAQ_PREFIX + lang) or "" for lang in help.LANGUAGES})
     return HelpForm(formdata=formdata, data=data)
