@@ -732,3 +732,15 @@ def test_staff_see_no_webhook_endpoint_in_the_delivery_log(notify, db, make_orde
     login("boss@example.com")
     assert "secret-in-the-path" in client.get("/admin/notifications/").get_data(as_text=True)
     assert "secret-in-the-path" in client.get(f"/admin/notifications/{webhook_row.id}").get_data(as_text=True)
+
+
+def test_a_ukrainian_email_has_no_english_in_its_text_part(notify, db, make_order):
+    import re
+
+    make_order(customer=customer(db, language="uk"), status="shipped")
+    assert dispatch(now=later()).sent >= 1
+    mail = db.session.execute(db.select(DevMail)).scalars().first()
+    text = re.sub(r"https?://\S+", "", mail.text_body)  # links are not words
+    assert "Відписатися від цих листів:" in text
+    words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"Nova", "Poshta", "Posylka"}  # the carrier's and shop's names
+    assert not words, mail.text_body

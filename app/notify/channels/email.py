@@ -126,7 +126,9 @@ class EmailChannel(Channel):
         text = f"{message.body}\n"
         if unsubscribe:
             headers.update({"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
-            text = f"{message.body}\n\n{_('Unsubscribe from these e-mails:')} {unsubscribe}\n"
+            # outside the f-string: the message extractor does not look inside one
+            unsubscribe_line = _("Unsubscribe from these e-mails: %(url)s", url=unsubscribe)
+            text = f"{message.body}\n\n{unsubscribe_line}\n"
         paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
         # the template alone, without the page context processors (it needs none of them)
         from app.tracking import branding  # the shop's colours (admin branding), checked for contrast
