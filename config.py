@@ -169,6 +169,8 @@ class Config:
     # the scheduler recomputes this often; 0 computes every page when asked. The copies live in Flask-Caching's
     # CACHE_TYPE store (files under instance/cache unless CACHE_DIR says otherwise), shared by every process.
     ANALYTICS_REFRESH_MINUTES = _int("ANALYTICS_REFRESH_MINUTES", 15)
+    # ... but only periods whose figures took longer than this to compute: a small shop's are always current
+    ANALYTICS_SLOW_MS = _int("ANALYTICS_SLOW_MS", 500)
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "FileSystemCache")
     CACHE_DIR = os.environ.get("CACHE_DIR", "")
     # Message KPIs (app/notify/kpis.py): delivery reports, the e-mail open pixel, signed click links and

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from app.admin.reasons import reason_label
 from app.analytics import charts
-from app.analytics.services import Period, figures, is_kept, presets
+from app.analytics.services import Period, figures, presets
 from app.auth import staff_required
 from app.carriers import carrier_name
 from app.clock import local_today
@@ -80,7 +80,7 @@ def _view(found, csv_url, tables_open=False):
     mae = report.eta_mae
     return {
         **kpi_context,
-        "report": report, "ra": found.returns, "computed_at": found.computed_at if is_kept(report.period) else None,
+        "report": report, "ra": found.returns, "computed_at": found.computed_at if found.from_copy else None,
         "status_rows": status_rows, "stage_rows": stage_rows, "tables_open": tables_open,
         "by_carrier": delivery_rows(report.delivery_by_carrier, "carrier"),
         "by_region": delivery_rows(report.delivery_by_region, "region"),

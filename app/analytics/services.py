@@ -17,7 +17,8 @@ percentile aggregate). Definitions (also shown on the page):
 * returns rate: of the orders that ended in the period as delivered or returned, the share
   returned; reasons from the reason chosen by staff.
 """
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -418,32 +419,40 @@ class Figures:
     kpis: object  # app.analytics.kpis.KpiReport
     returns: object  # app.returns.analytics.ReturnAnalytics
     computed_at: datetime  # naive UTC, as stored times
+    seconds: float = 0.0  # how long computing them took
+    from_copy: bool = False  # read from the kept copy rather than computed for this request
 
 
 def compute(period):
     from app.analytics import kpis
     from app.returns import analytics as return_analytics
 
+    started = time.perf_counter()
     report = build_report(period)
-    return Figures(report=report, kpis=kpis.build(period, report.orders_total, report.deliveries),
-                   returns=return_analytics.build(period), computed_at=utcnow())
+    kpi_report = kpis.build(period, report.orders_total, report.deliveries)
+    return Figures(report=report, kpis=kpi_report, returns=return_analytics.build(period), computed_at=utcnow(),
+                   seconds=time.perf_counter() - started)
 
 
 def is_kept(period):
-    """Whether the period's figures are read from a kept copy (a period longer than ``LIVE_DAYS``, with
+    """Whether the period may be read from a kept copy (a period longer than ``LIVE_DAYS``, with
     ``ANALYTICS_REFRESH_MINUTES`` on) rather than computed when asked."""
     return current_app.config["ANALYTICS_REFRESH_MINUTES"] > 0 and period.days > LIVE_DAYS
 
 
 def figures(period):
-    """The period's figures. A kept period (``is_kept``) is read from its copy in the cache (Flask-Caching's
-    ``CACHE_TYPE`` store, shared by the processes), which ``refresh_job`` recomputes for the page's long
-    presets every ``ANALYTICS_REFRESH_MINUTES``; a copy lasts two such intervals. Without a copy (another
-    long period) the figures are computed now and kept."""
+    """The period's figures. A period that may be kept (``is_kept``) and took longer than ``ANALYTICS_SLOW_MS``
+    to compute last time is read from its copy in the cache (Flask-Caching's ``CACHE_TYPE`` store, shared by
+    the processes), which ``refresh_job`` recomputes for the page's long presets every
+    ``ANALYTICS_REFRESH_MINUTES``; a copy lasts two such intervals. Otherwise (a quick one: a small shop's
+    year, whose copy would only lag behind its shorter periods; or no copy yet) the figures are computed now
+    and kept with their time."""
     if not is_kept(period):
         return compute(period)
     found = cache.get(_cache_key(period))
-    return found if found is not None else _keep(period)
+    if found is not None and found.seconds * 1000 >= current_app.config["ANALYTICS_SLOW_MS"]:
+        return replace(found, from_copy=True)
+    return _keep(period)
 
 
 def _cache_key(period):
