@@ -199,6 +199,30 @@ def test_bulk_change_gives_each_order_its_own_outcome(app, db, make_order, make_
     assert db.session.execute(db.select(AuditLog).filter_by(action="order.change_status")).scalars().all()
 
 
+def test_sending_off_an_order_needs_its_parcel_on_both_paths(app, db, make_order, make_user, client, login):
+    """New → delivered skips shipping: the parcel rule of "shipped" applies all the same, to the
+    order page's form and to a bulk change (which skips the order and says why)."""
+    bare, parcelled = make_order(status="new", tracking_number=False), make_order(status="new")
+    login(make_user("staff").email)
+    single = client.post(f"/admin/orders/{bare.id}", data={"status": "delivered", "version": bare.version})
+    assert single.status_code == 409 and "Введіть номер відстеження посилки" in _text(single)
+    response = client.post("/admin/orders/bulk-status", data={"order_ids": [bare.id, parcelled.id],
+                                                              "status": "delivered"})
+    body = _text(response)
+    assert "Змінено: 1. Відхилено: 1." in body
+    assert f'class="failed" data-order="{bare.number}"' in body
+    assert "Посилки ще немає: додайте її номер відстеження (або відправте без нього) на сторінці замовлення." in body
+    db.session.refresh(bare)
+    db.session.refresh(parcelled)
+    assert bare.status == "new" and parcelled.status == "delivered"
+    # the order page's explicit choice still lets it go without a tracking number
+    ok = client.post(f"/admin/orders/{bare.id}", data={"status": "delivered", "version": bare.version,
+                                                      "without_tracking": "y"})
+    assert ok.status_code == 302
+    db.session.refresh(bare)
+    assert bare.status == "delivered" and not bare.shipments
+
+
 def test_bulk_return_needs_a_reason_and_keeps_it(app, db, make_order, make_user, client, login):
     orders = [make_order(status="in_transit") for _ in range(2)]
     login(make_user("staff").email)

@@ -25,9 +25,13 @@ class ParcelMissing(lifecycle.LifecycleError):
     def __str__(self):
         return _("Enter the parcel's tracking number, or tick “Ship without a tracking number”.")
 
+    def in_bulk(self):
+        """The same refusal where a bulk change has no tracking number field to fill."""
+        return _("No parcel yet: add its tracking number (or ship it without one) on the order's page.")
+
 
 def ship_parcel(order, tracking_number=None, carrier=None, without_tracking=False):
-    """Before "shipped" by staff: the order's parcel, added now, or an explicit choice to ship
+    """Before "shipped" (or further) by staff: the order's parcel, added now, or an explicit choice to ship
     without one (the customer is then told there is no tracking number)."""
     if order.shipments:
         return
@@ -55,12 +59,13 @@ def change(order, target, *, user, note=None, reason=None, expected_version=None
            tracking_number=None, carrier=None, without_tracking=False):
     """Change one order's status as ``user``; returns the history row (None for a repeat).
 
-    Shipping an order without a parcel needs its tracking number (``tracking_number``, ``carrier``)
-    or ``without_tracking``. ``at`` is when it happened (default now), for back-dated records such
+    Sending an order off without a parcel (to shipped, or straight to in transit or delivered) needs
+    its tracking number (``tracking_number``, ``carrier``) or ``without_tracking``; a bulk change
+    gives neither, so it skips such orders. ``at`` is when it happened (default now), for back-dated records such
     as tests' fixed data."""
     if target not in statuses.ALL:
         raise lifecycle.UnknownStatus(target)
-    if target == statuses.SHIPPED and not correction and order.status != statuses.SHIPPED:
+    if not correction and statuses.puts_on_the_way(order.status, target):
         ship_parcel(order, tracking_number, carrier, without_tracking)
     # A correction's note is the admin's written reason for it (lifecycle requires one).
     full_note = (note or "").strip() if correction else compose_note(target, note, reason)
@@ -93,7 +98,8 @@ def bulk_change(order_ids, target, *, user, note=None, reason=None):
             event = change(order, target, user=user, note=note, reason=reason)
         except lifecycle.LifecycleError as error:
             db.session.rollback()
-            results.append(BulkResult(order_id, number, False, str(error)))
+            message = error.in_bulk() if isinstance(error, ParcelMissing) else str(error)
+            results.append(BulkResult(order_id, number, False, message))
             continue
         db.session.commit()
         if event is None:

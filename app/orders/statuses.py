@@ -93,6 +93,14 @@ def allowed_next(current):
     return tuple(nxt)
 
 
+def puts_on_the_way(current, target):
+    """Does the move from ``current`` to ``target`` send the order off (to shipped or further along
+    the chain) from before shipping? Such a move needs the order's parcel, or an explicit choice to
+    ship without a tracking number."""
+    return (current in (NEW, AWAITING_SHIPMENT) and target in CHAIN
+            and CHAIN.index(target) >= CHAIN.index(SHIPPED))
+
+
 def is_forward(current, target):
     """Does ``target`` lie ahead of ``current``? A carrier never moves an order or a parcel backwards:
     an event behind the status is history only. A status without a place on the way counts as ahead."""
