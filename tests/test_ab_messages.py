@@ -66,3 +66,21 @@ def test_a_language_without_variant_b_sends_a(shop, db, make_order):
     row = db.session.query(Notification).filter_by(order_id=order.id, channel="email", status="shipped").one()
     assert row.variant == "a" and "Варіант Б" not in row.body
     assert db.session.query(DevMail).count() >= 1
+
+
+def test_every_link_of_the_templates_page_answers(app, db, make_user, login, client):
+    """The page offers A/B only where a test can run: in-app messages are never dispatched."""
+    import re
+
+    from app.notify.defaults import KINDS
+
+    login(make_user("admin").email)
+    body = client.get("/admin/notifications/templates").get_data(as_text=True)
+    table = body.split('<table class="data">', 1)[1].split("</table>", 1)[0]
+    links = set(re.findall(r'href="([^"]+)"', table))
+    ab_links = {link for link in links if link.endswith("/ab")}
+    assert len(ab_links) == len(KINDS) * 5 and not any("/inapp/" in link for link in ab_links)
+    assert any("/inapp/uk" in link for link in links)  # its texts are still edited here
+    for link in sorted(links):
+        assert client.get(link).status_code == 200, link
+    assert client.get("/admin/notifications/templates/new/inapp/ab").status_code == 404

@@ -85,7 +85,8 @@ def order_state(order_id):
 @admin_required
 def template_list():
     return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
-                           template_languages=LANGUAGES, overrides=tpl.overridden(), ab_tests=services.ab_tests())
+                           template_languages=LANGUAGES, overrides=tpl.overridden(), ab_tests=services.ab_tests(),
+                           ab_channels=variants.CHANNELS)
 
 
 def _template_key(kind, channel, language):
@@ -258,7 +259,7 @@ def messenger_alerts(channel):
 def template_ab(kind, channel):
     """Give a kind × channel template a second variant (per language) and the share that gets it."""
     _template_key(kind, channel, LANGUAGES[0])
-    if channel == "inapp":  # written as read-ready rows, never dispatched: nothing to split
+    if channel not in variants.CHANNELS:
         abort(404)
     share = variants.split_for(kind, channel)
     form = VariantForm()

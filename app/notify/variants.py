@@ -6,7 +6,12 @@ so a retried message keeps its variant) and records it on the row; a language wi
 sends "a". The analytics compare the variants' delivered, open and click rates (``app.analytics.abtest``).
 """
 from app.extensions import db
+from app.notify.defaults import TEMPLATE_CHANNELS
 from app.notify.models import MessageSplit, MessageVariant
+
+#: The channels a template can be tested on: in-app messages are written as read-ready rows and
+#: never dispatched, so there is nothing to split and no delivery or open to compare.
+CHANNELS = tuple(channel for channel in TEMPLATE_CHANNELS if channel != "inapp")
 
 
 def assign(notification_id, share_b):
