@@ -143,7 +143,7 @@ def test_order_page_shows_everything_a_customer_asks_for(app, db, make_user, mak
     assert "Чекає на вас у пункті видачі" in html
     assert "Очікувана доставка" in html and "дата від перевізника" in html
     assert 'aria-current="step"' in html and "(поточний етап)" in html  # readable without colour
-    assert "Перевізник · Nova Poshta" in html
+    assert "Перевізник · Nova Poshta" in html and "Перевізник · Перевізник" not in html
 
     lifecycle.set_flags(order, at_pickup_point=False, problem=True, problem_note="Затримка на сортувальному центрі")
     db.session.commit()
@@ -530,3 +530,18 @@ def test_staff_undo_a_customers_receipt_only_while_it_is_the_last_change(app, db
     assert again.status_code == 409 and "Немає підтвердження клієнта" in again.get_data(as_text=True)
     db.session.refresh(order)
     assert order.status == "in_transit"
+
+
+def test_a_carrier_change_told_twice_names_the_carrier_once(app, db, make_user, make_order, client, login):
+    """A carrier's status change without the carrier's code (the demo's, an import's) and that carrier's
+    scan of the same step are one history line: "Перевізник · Nova Poshta", the kind said once."""
+    user, customer = _customer(make_user)
+    order = make_order(customer=customer, status="shipped", tracking_number="20450000000123")
+    lifecycle.change_status(order, "in_transit", source="carrier", actor="nova_poshta")
+    db.session.add(CarrierEvent(shipment=order.shipments[0], occurred_at=utcnow(), raw_code="MOVE",
+                                raw_text="Прямує до міста", location="Львів", mapped_status="in_transit"))
+    db.session.commit()
+    login(user.email)
+    for language, kind in (("uk", "Перевізник"), ("en", "Carrier")):
+        html = client.get(f"/orders/{order.number}", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f"{kind} · Nova Poshta" in html and f"{kind} · {kind}" not in html

@@ -141,6 +141,7 @@ class NewsItem:
     at: datetime
     kind: str  # status, carrier, return_request
     sentence: str
+    #: who told it: (kind of source, its name or "") pairs, e.g. (Carrier, "Nova Poshta")
     sources: list
     status: str = ""
     #: what the carrier said, in its own words, with its place ("Прибув на відділення · Львів")
@@ -152,7 +153,13 @@ class NewsItem:
 
     @property
     def source(self):
-        return " · ".join(dict.fromkeys(self.sources))
+        """Each kind of source named once, with its names: "Carrier · Nova Poshta", not "Carrier · Carrier · …"."""
+        named = {}
+        for kind, name in self.sources:
+            names = named.setdefault(kind, [])
+            if name and name not in names:
+                names.append(name)
+        return " · ".join(" · ".join([kind, *names]) for kind, names in named.items())
 
 
 def _original(carrier, code, text, location):
@@ -167,7 +174,7 @@ def _carrier_item(shipment, event):
         at=event.occurred_at, kind="carrier", status=event.mapped_status or "",
         sentence=event_sentence(event.mapped_status, place, at_pickup_point=event.at_pickup_point,
                                 problem=event.problem),
-        sources=[f"{statuses.SOURCE_LABELS['carrier']} · {carrier_name(shipment.carrier)}"],
+        sources=[(str(statuses.SOURCE_LABELS["carrier"]), carrier_name(shipment.carrier))],
         originals=[o for o in (_original(shipment.carrier, event.raw_code, event.raw_text, event.location),) if o],
         flag=flag, key=(event.mapped_status, flag, place.known.key if place.known else ""))
 
@@ -191,9 +198,8 @@ def news(order, open_return=None):
             originals = []
             if change.carrier_raw_code or change.carrier_raw_text:
                 originals = [_original(change.carrier, change.carrier_raw_code, change.carrier_raw_text, "")]
-            source = str(change.source_label)
-            if change.source == "carrier" and change.carrier:
-                source = f"{source} · {carrier_name(change.carrier)}"
+            source = (str(change.source_label),
+                      carrier_name(change.carrier) if change.source == "carrier" and change.carrier else "")
             item = NewsItem(at=change.created_at, kind="status", status=change.status,
                             sentence=_status_sentence(change.status), sources=[source], originals=originals,
                             flag="correction" if change.is_correction else "", key=(change.status, "", ""))
@@ -204,7 +210,7 @@ def news(order, open_return=None):
         items.extend(_carrier_item(shipment, e) for e in shipment.events if e.id not in linked)
     if open_return is not None:
         items.append(NewsItem(at=open_return.created_at, kind="return_request", sentence=_("You asked to return the order"),
-                              sources=[str(statuses.SOURCE_LABELS["customer"])], notes=[open_return.reason]))
+                              sources=[(str(statuses.SOURCE_LABELS["customer"]), "")], notes=[open_return.reason]))
     return _merged(items)
 
 
