@@ -24,6 +24,7 @@ from flask_login import user_logged_in, user_logged_out
 from flask_login.signals import user_loaded_from_cookie
 from sqlalchemy.orm import joinedload
 
+from app.auth import user_agents
 from app.auth.models import User
 from app.clock import utcnow
 from app.database import wants_write, writing
@@ -48,6 +49,11 @@ class UserSession(db.Model):
     user_agent = db.Column(db.String(255), info={"personal": True})
 
     user = db.relationship("User", lazy="joined", innerjoin=True)
+
+    @property
+    def device_name(self):
+        """The browser and system, readable ("Firefox 121 · Windows"); None when the browser sent none."""
+        return user_agents.describe(self.user_agent)
 
 
 def _hash(token):
