@@ -55,8 +55,9 @@ class ItemForm(Form):
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
     size = StringField(_l("Size"), validators=[Optional(), Length(max=64)])
     color = StringField(_l("Colour"), validators=[Optional(), Length(max=64)])
-    quantity = StringField(_l("Quantity"), default="1", validators=[Optional(), Length(max=6)])
-    price = StringField(_l("Price"), validators=[Optional(), Length(max=16)])
+    quantity = StringField(_l("Quantity"), default="1",
+                           render_kw={"inputmode": "numeric"})
+    price = StringField(_l("Price"), validators=[Optional(), Length(max=16)], render_kw={"inputmode": "decimal"})
 
 
 def carrier_choices(blank_label):

@@ -34,6 +34,7 @@ from app.orders.services import (
     find_or_create_customer,
     parse_cod_amount,
     parse_price,
+    parse_quantity,
 )
 from app.text import csv_writer
 
@@ -159,9 +160,10 @@ def _validate_row(line, row, errors, seen_tracking, owners):
     email = row.get("customer_email", "")
     if email and not EMAIL_RE.match(email):
         bad("customer_email", _("Enter a valid e-mail address."))
-    quantity = row.get("item_quantity") or "1"
-    if not quantity.isdigit() or not 1 <= int(quantity) <= 10000:
-        bad("item_quantity", _("The quantity must be a whole number from 1."))
+    try:
+        parse_quantity(row.get("item_quantity") or "1")
+    except OrderInputError as error:
+        bad("item_quantity", str(error))
     try:
         parse_price(row.get("item_price", ""))
     except OrderInputError as error:

@@ -76,14 +76,64 @@ def find_or_create_customer(*, name, email=None, phone=None, language=None, sand
     return customer
 
 
+#: The ways a person writes an amount, as the app itself shows it (``format_money``) or plainer:
+#: "1450.50", "1450,50", "1 450,50" (a space, no-break or narrow no-break space between thousands) and
+#: English "1,450.50". A comma followed by three digits ("1,450") could be either a thousands or a
+#: decimal separator, so it is refused rather than guessed.
+_AMOUNT_FORMS = (
+    re.compile(r"(?P<int>\d+)(?:[.](?P<frac>\d+))?"),  # as programs write it; any decimals, rounded
+    re.compile(r"(?P<int>\d+),(?P<frac>\d{1,2})"),
+    re.compile(r"(?P<int>\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+)(?:[.,](?P<frac>\d{1,2}))?"),
+    re.compile(r"(?P<int>\d{1,3}(?:,\d{3})+)[.](?P<frac>\d{1,2})"),
+)
+MAX_AMOUNT = Decimal("10000000000")
+
+
+def parse_amount(value):
+    """An amount of money (form field, CSV cell, JSON number) as a Decimal with two decimals.
+
+    Raises ``ValueError`` for anything else, a negative amount or one of 10 billion or more.
+    The one reading of amounts: prices and cash on delivery alike.
+    """
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float, Decimal)):  # JSON numbers, a platform's computed unit price
+        try:
+            amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise ValueError(value) from None
+        if not (amount.is_finite() and 0 <= amount < MAX_AMOUNT):
+            raise ValueError(value)
+        return amount
+    text = str(value).strip()
+    for form in _AMOUNT_FORMS:
+        match = form.fullmatch(text)
+        if match:
+            digits = re.sub(r"\D", "", match["int"])
+            amount = Decimal(f"{digits}.{match['frac'] or 0}").quantize(Decimal("0.01"))
+            if amount >= MAX_AMOUNT:
+                break
+            return amount
+    raise ValueError(value)
+
+
 def parse_price(value, field="price"):
     try:
-        price = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise OrderInputError(field, _("Enter a price such as 1450.00."))
-    if price < 0 or price >= Decimal("10000000000"):
-        raise OrderInputError(field, _("Enter a price such as 1450.00."))
-    return price
+        return parse_amount(value)
+    except ValueError:
+        raise OrderInputError(field, _("Enter a price such as 1450.00 or 1 450,00.")) from None
+
+
+#: The most of one item an order line may hold
+MAX_QUANTITY = 10000
+
+
+def parse_quantity(value, field="quantity"):
+    """An item's quantity: a whole number from 1 to ``MAX_QUANTITY``."""
+    text = str(1 if value is None else value).strip()
+    if not (text.isdigit() and 1 <= int(text) <= MAX_QUANTITY):
+        raise OrderInputError(field, _("The quantity must be a whole number from 1 to %(max)d.", max=MAX_QUANTITY))
+    return int(text)
 
 
 def _check_carrier(order, carrier):
@@ -160,12 +210,7 @@ def build_items(items):
         name = (item.get("name") or "").strip()
         if not name:
             raise OrderInputError(f"items[{index}].name", _("Each item needs a name."))
-        try:
-            quantity = int(item.get("quantity", 1))
-        except (TypeError, ValueError):
-            quantity = 0
-        if quantity < 1 or quantity > 10000:
-            raise OrderInputError(f"items[{index}].quantity", _("The quantity must be a whole number from 1."))
+        quantity = parse_quantity(item.get("quantity", 1), f"items[{index}].quantity")
         image_url = (item.get("image_url") or "").strip() or None
         if image_url and not IMAGE_URL.match(image_url):
             raise OrderInputError(f"items[{index}].image_url",
@@ -184,15 +229,11 @@ def parse_cod_amount(value):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        if isinstance(value, bool):
-            raise InvalidOperation
-        amount = Decimal(str(value).strip().replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        amount = parse_amount(value)
+    except ValueError:
         raise OrderInputError("cod_amount", _("The cash-on-delivery amount must be a number of 0 or more, "
-                                              "for example 1450.00."))
-    return amount.quantize(Decimal("0.01")) or None
+                                              "for example 1450.00.")) from None
+    return amount or None
 
 
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,

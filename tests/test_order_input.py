@@ -1,0 +1,99 @@
+"""What staff type into the new-order form and the CSV import: amounts, quantities, contact and country."""
+import html
+import io
+import re
+from decimal import Decimal
+
+import pytest
+
+from app.orders.models import Order
+from app.orders.services import parse_amount
+
+
+def _text(response):
+    """The page's words as a person reads them (tags dropped, entities decoded)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def _orders(db):
+    return db.session.execute(db.select(Order).order_by(Order.id)).scalars().all()
+
+
+NEW_ORDER = {"customer_name": "Ігор Бойко", "customer_phone": "+380673334455", "delivery_city": "Одеса",
+             "items-0-name": "Футболка", "items-0-quantity": "1", "items-0-price": "450"}
+
+
+@pytest.mark.parametrize("written, amount", [
+    ("1450", "1450.00"), ("1450.5", "1450.50"), ("1450,50", "1450.50"), ("1450,5", "1450.50"),
+    ("1 450,50", "1450.50"), ("1\u00a0450,50", "1450.50"), ("1\u202f450,50", "1450.50"), ("1 450.50", "1450.50"),
+    ("12 345 678", "12345678.00"), ("1,450.50", "1450.50"), (" 0,99 ", "0.99"), (1450, "1450.00"),
+    (Decimal("483.333"), "483.33"),
+])
+def test_amounts_are_read_as_the_app_writes_them(written, amount):
+    assert parse_amount(written) == Decimal(amount)
+
+
+@pytest.mark.parametrize("written", ["", "abc", "-5", "1,450", "1.450,50", "1 45,50", "14 50", "1 450,505", "1e3",
+                                     "NaN", "1,45,0", "1  450", "10000000000", True])
+def test_ambiguous_or_garbled_amounts_are_refused(written):
+    with pytest.raises(ValueError):
+        parse_amount(written)
+
+
+@pytest.mark.parametrize("price, stored", [("1 450,50", "1450.50"), ("1\u00a0450,50", "1450.50"),
+                                           ("1450,50", "1450.50"), ("1\u202f450", "1450.00")])
+def test_new_order_form_takes_prices_as_the_app_shows_them(app, db, make_user, client, login, price, stored):
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "items-0-price": price, "cod_amount": price})
+    assert response.status_code == 302, _text(response)
+    order, = _orders(db)
+    assert order.items[0].price == Decimal(stored) and order.cod_amount == Decimal(stored)
+
+
+def test_new_order_form_refuses_an_ambiguous_price_and_says_how_to_write_it(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "items-0-price": "1,450"})
+    assert response.status_code == 422
+    assert "Введіть ціну, наприклад 1450.00 або 1 450,00." in _text(response)
+    assert _orders(db) == []
+
+
+def test_quantity_error_names_the_allowed_range(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    for quantity in ("999999", "0", "1,5"):
+        response = client.post("/admin/orders/new", data={**NEW_ORDER, "items-0-quantity": quantity})
+        assert response.status_code == 422
+        assert "Кількість має бути цілим числом від 1 до 10000." in _text(response)
+    assert _orders(db) == []
+
+
+def test_item_inputs_carry_a_real_input_mode(app, make_user, client, login):
+    login(make_user("staff").email)
+    page = client.get("/admin/orders/new").get_data(as_text=True)
+    assert 'inputmode="None"' not in page
+    assert re.search(r'<input[^>]*id="items-0-quantity"[^>]*inputmode="numeric"', page)
+    assert re.search(r'<input[^>]*id="items-0-price"[^>]*inputmode="decimal"', page)
+    assert not re.search(r'<input[^>]*id="items-0-name"[^>]*inputmode', page)
+
+
+IMPORT_HEADER = "order_number,customer_name,item_name,item_quantity,item_price,cod_amount\n"
+
+
+def _upload(client, text):
+    return client.post("/admin/orders/import", data={"file": (io.BytesIO(text.encode("utf-8")), "orders.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_import_takes_prices_as_the_app_shows_them_and_names_the_quantity_range(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    refused = _upload(client, IMPORT_HEADER + 'A-1,Олена,Сукня,999999,"1 450,50",\nA-2,Ігор,Худі,1,"1,450",\n')
+    assert refused.status_code == 422
+    text = _text(refused)
+    assert "Кількість має бути цілим числом від 1 до 10000." in text
+    assert "Введіть ціну, наприклад 1450.00 або 1 450,00." in text
+    assert _orders(db) == []
+    accepted = _upload(client, IMPORT_HEADER + 'A-1,Олена,Сукня,2,"1\u00a0450,50","2 901,00"\nA-2,Ігор,Худі,1,1450,\n')
+    assert accepted.status_code == 200, _text(accepted)
+    first, second = _orders(db)
+    assert first.items[0].price == Decimal("1450.50") and first.cod_amount == Decimal("2901.00")
+    assert second.items[0].price == Decimal("1450.00")
