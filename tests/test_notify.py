@@ -744,3 +744,23 @@ def test_a_ukrainian_email_has_no_english_in_its_text_part(notify, db, make_orde
     assert "Відписатися від цих листів:" in text
     words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"Nova", "Poshta", "Posylka"}  # the carrier's and shop's names
     assert not words, mail.text_body
+
+
+def test_a_date_ending_in_a_full_stop_ends_the_sentence_once(notify, db, make_order, make_user, login, client):
+    """The Ukrainian date format ends with "р.": "очікувана дата — 7 грудня 2026 р.", not "р.."."""
+    user = make_user("customer", email="olena@example.com")
+    order = make_order(customer=customer(db, user_id=user.id), status="in_transit")
+    order.shipments[0].scheduled_delivery_date = (utcnow() + timedelta(days=3)).date()
+    order.delivery_pickup_point = None
+    db.session.commit()
+    dispatch(now=later())
+    texts = db.session.execute(db.select(DevMail.text_body)).scalars().all()
+    assert any("очікувана дата —" in text and "р." in text for text in texts)
+    assert not any(".." in text for text in texts)
+    login("olena@example.com")
+    centre = client.get("/notifications").get_data(as_text=True)
+    assert "очікувана дата —" in centre and "р.." not in centre
+    order.delivery_pickup_point = "Відділення №12"  # the stop before the next sentence, too
+    db.session.commit()
+    centre = client.get("/notifications").get_data(as_text=True)
+    assert "р. Пункт видачі: Відділення №12." in centre and "р.." not in centre

@@ -265,6 +265,11 @@ def _compiled(source):
     return _env.from_string(source)
 
 
+#: A field that ends with its own full stop ("7 грудня 2026 р.") before the sentence's: one stop
+#: (an ellipsis "..." stays)
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
+
+
 def render_source(source, context):
     if not source:
         return ""
@@ -272,7 +277,8 @@ def render_source(source, context):
         raise TemplateInvalid(str(_l("The template is longer than %(n)d characters.", n=MAX_SOURCE_CHARS)))
     token = _budget.set(_Budget())
     try:
-        return re.sub(r"\n{3,}", "\n\n", _compiled(source).render(**context)).strip()
+        text = re.sub(r"\n{3,}", "\n\n", _compiled(source).render(**context))
+        return _DOUBLE_STOP.sub(".", text).strip()
     except TemplateInvalid:
         raise
     except TemplateError as error:
