@@ -764,3 +764,32 @@ def test_a_date_ending_in_a_full_stop_ends_the_sentence_once(notify, db, make_or
     db.session.commit()
     centre = client.get("/notifications").get_data(as_text=True)
     assert "р. Пункт видачі: Відділення №12." in centre and "р.." not in centre
+
+
+def test_notification_centre_titles_read_as_titles(notify, db, make_order, make_user, login, client):
+    """A notice's title starts with a capital; a new order's title and the unread badge are two words."""
+    import re
+
+    user = make_user("customer", email="olena@example.com")
+    order = make_order(customer=customer(db, user_id=user.id), status="in_transit")
+    lifecycle.set_flags(order, at_pickup_point=True)
+    db.session.commit()
+    outbox.pickup_reminders(now=utcnow())  # tells of the arrival on first sight
+    db.session.commit()
+    login("olena@example.com")
+    centre = client.get("/notifications").get_data(as_text=True)
+    titles = [re.sub(r"\s+", " ", t).strip() for t in re.findall(r'class="notify-title"><a [^>]*>(.*?)</a>', centre)]
+    assert f"Замовлення {order.number} прибуло до пункту видачі" in titles
+    assert "Нове" in titles and all(t[:1].isupper() for t in titles)
+    assert ">Непрочитане</span>" in centre and ">Нове</span>" not in centre
+
+
+def test_order_page_counts_pieces_in_each_language(db, make_order, make_user, login, client):
+    user = make_user("customer", email="olena@example.com")
+    order = make_order(customer=customer(db, user_id=user.id), items=[
+        {"name": "Сукня", "quantity": 1, "price": "100.00"}, {"name": "Шкарпетки", "quantity": 3, "price": "50.00"}])
+    login("olena@example.com")
+    english = client.get(f"/orders/{order.number}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1 piece" in english and "3 pieces" in english and "pcs" not in english
+    ukrainian = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "1 шт." in ukrainian and "3 шт." in ukrainian

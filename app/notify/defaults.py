@@ -192,7 +192,11 @@ def default_template(kind, channel, language):
     if channel in ("telegram", "viber"):  # the tracking link goes on a button under the text
         return None, f"{subject}\n\n{headline}"
     if channel == "inapp":
-        title = subject.split(": ", 1)[1] if kind in NOTICE_KINDS else "{{ status }}"
+        if kind in NOTICE_KINDS:  # the subject without the shop's name, as a title: "Замовлення … прибуло …"
+            rest = subject.split(": ", 1)[1]
+            title = rest[:1].upper() + rest[1:]
+        else:
+            title = "{{ status }}"
         return title, headline
     raise KeyError(channel)
 
