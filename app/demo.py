@@ -20,6 +20,7 @@ from app.notify.outbox import CAPPED_CHANNELS
 from app.orders import lifecycle, statuses
 from app.orders.models import Customer, Order, StatusEvent
 from app.orders.services import add_shipment, create_order
+from app.returns import services as returns
 
 DEMO_PASSWORD = "demo-pass-1"
 DEMO_ACCOUNTS = (
@@ -93,13 +94,14 @@ def _items(rng):
              "quantity": rng.choice((1, 1, 1, 2)), "price": price} for name, sku, price, colors in chosen]
 
 
-def _path_to(final):
-    """The sequence of statuses an order went through to reach ``final``."""
+def _path_to(final, refused=False):
+    """The sequence of statuses an order went through to reach ``final`` (``refused``: a return
+    refused at the pickup point, which never reached the customer)."""
     if final == statuses.CANCELLED:
         return [statuses.AWAITING_SHIPMENT, statuses.CANCELLED]
     if final == statuses.RETURNED:
-        return [statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT, statuses.DELIVERED,
-                statuses.RETURNED]
+        return [statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT,
+                *([] if refused else [statuses.DELIVERED]), statuses.RETURNED]
     return list(statuses.CHAIN[1:statuses.CHAIN.index(final) + 1])
 
 
@@ -170,16 +172,18 @@ def _destination(customer, rng, forced_carrier=None):
         "postcode": f"{rng.randint(10, 99)}-{rng.randint(100, 999)}" if polish else f"{rng.randint(1000, 99999):05d}"}
 
 
-def _returns_made(order):
+def _returns_made():
     return db.session.execute(db.select(db.func.count(StatusEvent.id)).where(
-        StatusEvent.status == statuses.RETURNED, StatusEvent.order_id != order.id)).scalar()
+        StatusEvent.status == statuses.RETURNED)).scalar()
 
 
 def _order_in(customer, final, now, rng, users, forced_carrier=None, actor=None, just_now=False):
     """An order of ``customer`` that has reached ``final`` by ``now`` (``just_now``: at ``now``),
     with a plausible history."""
     polish, carrier, delivery = _destination(customer, rng, forced_carrier)
-    path = _path_to(final)
+    # each return reason in turn; a parcel refused at the pickup point comes back without being delivered
+    return_reason = RETURNS[_returns_made() % len(RETURNS)] if final == statuses.RETURNED else None
+    path = _path_to(final, refused=return_reason is not None and return_reason[0] == returns.REFUSED_AT_PICKUP)
     created_at, step_times = _journey_times(path, carrier, final, now, rng, just_now)
     has_shipment = final not in (statuses.NEW, statuses.CANCELLED) or forced_carrier
     order = create_order(
@@ -191,8 +195,9 @@ def _order_in(customer, final, now, rng, users, forced_carrier=None, actor=None,
         source = _source_for(status, rng)
         note = None
         if status == statuses.RETURNED:
-            reason, note = RETURNS[_returns_made(order) % len(RETURNS)]  # each reason in turn
+            reason, note = return_reason
             # the staff return form's way: the reason's code on the history row, its label in the note
+            # (a refusal also marks the parcel refused, as the COD page and the refusal tables read it)
             status_change.change(order, status, user=users["staff"], reason=reason, note=note, at=at)
             continue
         if status == statuses.CANCELLED:
@@ -206,6 +211,9 @@ def _order_in(customer, final, now, rng, users, forced_carrier=None, actor=None,
         lifecycle.change_status(order, status, source=source, actor_user=actor_user,
                                 actor=order.shipments[0].carrier if source == "carrier" and order.shipments else None,
                                 note=note, at=at)
+    if final in (statuses.DELIVERED, statuses.RETURNED):
+        for shipment in order.shipments:  # where its carrier left the parcel (a refused one is back already)
+            shipment.status = shipment.status or statuses.DELIVERED
     if final == statuses.IN_TRANSIT and rng.random() < 0.35:
         order.at_pickup_point = True
     if final == statuses.IN_TRANSIT and not order.at_pickup_point and rng.random() < 0.2:

@@ -59,6 +59,7 @@ def test_a_refused_cod_parcel_becomes_a_return_with_the_carriers_reason(app, db,
     refused, parcels = _sync(app, db, refused)
     assert refused.status == statuses.RETURNED
     assert refused.history[-1].note == "Відмова одержувача"
+    assert refused.history[-1].reason_code == "refused_at_pickup"  # the return reasons count it too
     assert parcels[A].refusal_reason == "Відмова одержувача" and not parcels[A].active
     login(make_user("staff").email)
     page = client.get("/admin/cod", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -70,6 +71,29 @@ def test_a_refused_cod_parcel_becomes_a_return_with_the_carriers_reason(app, db,
     assert "<td>Nova Poshta</td><td>All regions</td><td>2</td><td>1</td>\n        <td>50%</td>" in rates
     assert "<td>Львівська</td><td>1</td><td>1</td>\n        <td>100%</td>" in rates
     assert "<td>Київська</td><td>1</td><td>0</td>\n        <td>0%</td>" in rates
+
+
+def test_a_return_staff_record_as_refused_at_pickup_is_a_refusal_everywhere(app, db, make_order, client,
+                                                                            make_user, login):
+    """The reason "refused at pickup" on the staff's return form records the parcel's refusal as a
+    carrier's refusal does: the COD page, the analytics' refusal table and return reasons agree."""
+    order = make_order(status="in_transit", carrier="ukrposhta", tracking_number="0500123456789",
+                       delivery={"city": "Київ", "region": "Київська", "pickup_point": "Відділення 07"})
+    login(make_user("staff").email)
+    client.post(f"/admin/orders/{order.id}", data={"status": "returned", "reason": "refused_at_pickup",
+                                                   "version": order.version})
+    db.session.refresh(order)
+    assert order.status == statuses.RETURNED and order.history[-1].reason_code == "refused_at_pickup"
+    page = client.get("/admin/cod").get_data(as_text=True)
+    refusals = page.split('id="refused"')[1].split('id="refusal-rate"')[0]
+    assert order.number in refusals and "Відмова при отриманні" in refusals
+    assert "<td>Ukrposhta</td><td>Усі області</td><td>1</td><td>1</td>\n        <td>100%</td>" in page
+    analytics = client.get("/admin/analytics/").get_data(as_text=True)
+    by_carrier = analytics.split('id="refusals-carrier"')[1].split("</table>")[0]
+    assert '<th scope="row">Ukrposhta</th><td class="num">1</td><td class="num">1</td>' in by_carrier
+    by_item = analytics.split('id="rates-reason"')[1].split("</table>")[0]
+    assert '<tr data-key="refused_at_pickup"><th scope="row">Відмова у пункті видачі</th><td class="num">1</td>' in by_item
+    assert "Відмова при отриманні" in analytics.split('id="refusals"')[0]  # the return reasons staff gave
 
 
 @pytest.mark.parametrize("amount", ["-5", "abc", "1e400", "NaN"])

@@ -14,6 +14,7 @@ from app.i18n import default_language
 from app.orders import lifecycle, statuses
 from app.orders.models import Order
 from app.orders.services import add_shipment
+from app.returns import services as returns
 
 
 class ReturnReasonMissing(lifecycle.LifecycleError):
@@ -73,6 +74,8 @@ def change(order, target, *, user, note=None, reason=None, expected_version=None
                                     expected_version=expected_version, correction=correction, at=at)
     if event is not None and target == statuses.RETURNED and reason in RETURN_REASONS:
         event.reason_code = reason
+        if reason == returns.REFUSED_AT_PICKUP:
+            returns.refused_by_staff(order, at=event.created_at, note=full_note)
     return event
 
 

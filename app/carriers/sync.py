@@ -193,9 +193,9 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             shipment.status = parcels[shipment.id] = mapped.status
         if mapped.cod and shipment.cod_state != COD_PAID_OUT:
             shipment.cod_state = mapped.cod
-        if mapped.refused and shipment.refused_at is None:
-            shipment.refused_at = carrier_event.occurred_at
-            shipment.refusal_reason = (carrier_event.raw_text or carrier_event.raw_code)[:500]
+        if mapped.refused:
+            returns.record_refusal(shipment, at=carrier_event.occurred_at,
+                                   reason=carrier_event.raw_text or carrier_event.raw_code)
         target = statuses.order_status_from_parcels(parcels.values())
         if carrier_event.id is None or not statuses.is_forward(order.status, target):
             continue  # an older step the order has already passed
@@ -209,6 +209,8 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             continue
         if moved is not None:
             counts.status_changes += 1
+            if mapped.refused and target == statuses.RETURNED:  # the return's reason, as staff would give it
+                moved.reason_code = returns.REFUSED_AT_PICKUP
     if shipment.active and parcel_ended(shipment):
         shipment.active = False
     if flagged is not None and not order.is_terminal:

@@ -40,6 +40,8 @@ from app.returns.models import (
     ReturnCaseItem,
 )
 
+#: The reason of a parcel the recipient refused at the pickup point (or left there until its storage ended)
+REFUSED_AT_PICKUP = "refused_at_pickup"
 #: Why an item comes back. The first four are what a customer may choose (``RETURN_REASONS``
 #: says which of them the shop offers); the last is the carrier's refusal at the pickup point.
 REASONS = {
@@ -47,7 +49,7 @@ REASONS = {
     "does_not_fit": _l("Does not fit"),
     "defect": _l("Defect"),
     "changed_mind": _l("Changed my mind"),
-    "refused_at_pickup": _l("Refused at the pickup point"),
+    REFUSED_AT_PICKUP: _l("Refused at the pickup point"),
 }
 CUSTOMER_REASONS = ("wrong_size", "does_not_fit", "defect", "changed_mind")
 OUTCOME_LABELS = {
@@ -213,6 +215,30 @@ def follow_order_status(order, *, user=None):
                                    actor=getattr(user, "email", None), note=note)
 
 
+def record_refusal(shipment, *, at, reason):
+    """The recipient refused ``shipment`` at the pickup point (or left it there until its storage
+    ended): when, and in whose words (the carrier's text, or the staff's note). The COD page and the
+    refusal tables read it; an earlier refusal is kept."""
+    if shipment.refused_at is None:
+        shipment.refused_at = at
+        shipment.refusal_reason = (reason or "")[:500] or None
+
+
+def refused_by_staff(order, *, at, note):
+    """Staff recorded the order as returned because it was refused at the pickup point: its parcels
+    are refused and back, and its items not settled yet refused, as a carrier's refusal has them
+    (``app.carriers.sync``, ``from_carrier``), so the return reasons, the refusal tables and the COD
+    page tell one story."""
+    for parcel in order.shipments:
+        if parcel.is_return:
+            continue
+        record_refusal(parcel, at=at, reason=note)
+        parcel.status = statuses.RETURNED
+    for item in order.items:
+        if item.outcome is None:
+            set_outcome(order, item, REFUSED, source="staff", reason=REFUSED_AT_PICKUP)
+
+
 def _notify(order):
     """Tell the customer, by their channels, that their return or exchange moved on."""
     from app.notify import outbox
@@ -324,14 +350,14 @@ def from_carrier(shipment, result):
         refused, unmatched = match_returned_goods(free, result.returned_goods)
     case = next((c for c in order.return_cases if c.opened_by == "carrier"), None)
     if case is None and (refused or unmatched or result.return_number):
-        case = ReturnCase(order_id=order.id, kind=RETURN, state=APPROVED, reason="refused_at_pickup",
+        case = ReturnCase(order_id=order.id, kind=RETURN, state=APPROVED, reason=REFUSED_AT_PICKUP,
                           opened_by="carrier", decided_at=utcnow())
         db.session.add(case)
         order.return_cases.append(case)
         db.session.flush()
     for item in refused:
         case.items.append(ReturnCaseItem(order_item_id=item.id))
-        set_outcome(order, item, REFUSED, source="carrier", reason="refused_at_pickup", case=case)
+        set_outcome(order, item, REFUSED, source="carrier", reason=REFUSED_AT_PICKUP, case=case)
     if partial:
         for item in free:
             if item not in refused and not unmatched:
