@@ -1,0 +1,147 @@
+"""Pages a tester found cut off or pushing sideways, opened as a person sees them at a phone's 360 px (and
+a laptop's 1280 px for the orders list): nothing scrolls sideways and what was cut off is on screen.
+Screenshots go to test-output/ to be looked at."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browsing import log_in, overflow
+
+pytestmark = pytest.mark.browser
+
+#: a carrier's 24-digit parcel number and a long name: the widest things an orders list row holds
+LONG_TRACKING = "602620756199937054380215"
+
+
+def _inside_window(page, selector):
+    """Every element matching ``selector`` is visible and ends inside the window's width."""
+    width = page.viewport_size["width"]
+    boxes = [page.locator(selector).nth(i).bounding_box() for i in range(page.locator(selector).count())]
+    assert boxes, f"nothing matches {selector}"
+    return all(box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width + 1 for box in boxes)
+
+
+def _radios_beside_their_labels(page):
+    """Each radio is small and on the same line as its label's text, not a big circle above it."""
+    for radio in page.locator("label:has(> input[type=radio])").all():
+        dot = radio.locator("input").bounding_box()
+        label = radio.bounding_box()
+        assert dot["width"] <= 26 and dot["height"] <= 26, dot
+        assert label["height"] >= 44, label  # the label is the tap target
+        assert abs((dot["y"] + dot["height"] / 2) - (label["y"] + label["height"] / 2)) < 12, (dot, label)
+        assert dot["x"] - label["x"] < 4, (dot, label)  # at the label's start, its text to the right
+
+
+def test_devices_page_fits_a_phone(app, db, make_user, live_server, browser, output_dir):
+    user = make_user("customer")
+    context, page = log_in(browser, live_server, user.email, 360, 740)
+    try:
+        page.goto(f"{live_server}/account/devices")
+        page.screenshot(path=f"{output_dir}/devices-360.png", full_page=True)
+        assert overflow(page) <= 1
+        name = page.locator(".device-name").first
+        expect(name).to_contain_text("Chrome")
+        assert "Mozilla/5.0" in name.get_attribute("title")  # the full string, for whoever wants it
+        assert _inside_window(page, "table.devices button")
+    finally:
+        context.close()
+
+
+def test_staff_returns_page_fits_a_phone(app, db, make_order, make_user, live_server, browser, output_dir):
+    order = make_order(status="delivered")
+    staff = make_user("staff")
+    context, page = log_in(browser, live_server, staff.email, 360, 740)
+    try:
+        page.goto(f"{live_server}/admin/returns/{order.number}")
+        page.screenshot(path=f"{output_dir}/returns-360.png", full_page=True)
+        assert overflow(page) <= 1
+        assert _inside_window(page, ".returns-table select")  # the "Change" column, cut off before
+        assert _inside_window(page, ".returns-table button")
+        _radios_beside_their_labels(page)
+    finally:
+        context.close()
+
+
+def test_import_page_radios_sit_beside_their_labels(app, db, make_user, live_server, browser, output_dir):
+    admin = make_user("admin")
+    for width in (360, 1280):
+        context, page = log_in(browser, live_server, admin.email, width, 800)
+        try:
+            page.goto(f"{live_server}/admin/orders/import")
+            page.screenshot(path=f"{output_dir}/import-{width}.png")
+            assert overflow(page) <= 1
+            _radios_beside_their_labels(page)
+        finally:
+            context.close()
+
+
+def test_orders_list_shows_its_last_column_at_1280(app, db, make_order, make_user, live_server, browser, output_dir):
+    from app.orders.models import Customer
+
+    with app.app_context():
+        customer = Customer(name="Олександра Кравченко-Мельник", email="long@example.com", phone="+380671234567")
+        db.session.add(customer)
+        db.session.commit()
+    for n in range(12):
+        make_order(customer=customer if n % 3 == 0 else None, status="in_transit", carrier="inpost",
+                   tracking_number=f"{LONG_TRACKING[:-2]}{n:02d}",
+                   delivery={"city": "Івано-Франківськ", "region": "Івано-Франківська", "pickup_point": "№3"})
+    admin = make_user("admin")
+    context, page = log_in(browser, live_server, admin.email, 1280, 800)
+    try:
+        page.goto(f"{live_server}/admin/orders")
+        page.screenshot(path=f"{output_dir}/orders-1280.png")
+        assert overflow(page) <= 1
+        box = page.locator(".orders-table").locator("xpath=..")  # its scrolling box
+        assert box.evaluate("b => b.scrollWidth - b.clientWidth") <= 1, "the orders table scrolls inside its box"
+        assert _inside_window(page, ".orders-table thead th:last-child")
+        expect(page.locator(".orders-table thead th").last).to_have_text("Створено")
+    finally:
+        context.close()
+
+
+def test_analytics_chart_labels_are_not_cut_at_360(app, db, make_order, make_user, live_server, browser, output_dir):
+    from app.orders.models import StatusEvent
+
+    for _ in range(2):
+        order = make_order(status="returned")
+        with app.app_context():
+            event = db.session.execute(db.select(StatusEvent).filter_by(order_id=order.id, status="returned")).scalar_one()
+            event.reason_code = "refused_at_pickup"  # "Відмова при отриманні": wider than the label column
+            db.session.commit()
+    admin = make_user("admin")
+    context, page = log_in(browser, live_server, admin.email, 360, 740)
+    try:
+        page.goto(f"{live_server}/admin/analytics")
+        page.screenshot(path=f"{output_dir}/analytics-360.png", full_page=True)
+        assert overflow(page) <= 1
+        reasons = page.locator("figure.chart").filter(has=page.locator("figcaption", has_text="Причини повернень"))
+        expect(reasons.locator(".chart-label")).to_have_text(["Відмова приотриманні"])  # two lines, no space between
+        reasons.screenshot(path=f"{output_dir}/analytics-reasons-360.png")
+        cut = page.evaluate("""() => [...document.querySelectorAll('figure.chart svg')].flatMap(svg => {
+            const width = svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()])
+              .filter(([, b]) => b.x < 0 || b.x + b.width > width).map(([text]) => text); })""")
+        assert cut == [], f"chart text past the chart's edge: {cut}"
+    finally:
+        context.close()
+
+
+def test_carriers_page_is_a_reasonable_height_on_a_phone(app, db, make_user, live_server, browser, output_dir):
+    admin = make_user("admin")
+    context, page = log_in(browser, live_server, admin.email, 360, 740)
+    try:
+        page.goto(f"{live_server}/admin/carriers/")
+        page.screenshot(path=f"{output_dir}/carriers-360.png", full_page=True)
+        assert overflow(page) <= 1
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        assert height < 4000, f"the carriers page is {height} px tall at 360 px (was about 6,500)"
+        # every carrier is still named with its mode and can be tested; its settings are one tap away
+        expect(page.locator(".carrier-list .connection-test button").first).to_be_visible()
+        settings = page.locator("#carrier-dhl details.carrier-settings")
+        expect(settings.locator("select, input:not([type=hidden])").first).to_be_hidden()
+        settings.locator("summary").click()
+        expect(settings.locator("select, input:not([type=hidden])").first).to_be_visible()
+        page.screenshot(path=f"{output_dir}/carriers-dhl-settings-360.png")
+        assert overflow(page) <= 1
+    finally:
+        context.close()
