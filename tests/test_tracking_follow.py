@@ -83,3 +83,26 @@ def test_the_customers_own_address_is_not_sent_twice(app, db, make_order, client
     to_customer = db.session.query(Notification).filter_by(order_id=order.id, recipient=order.customer.email,
                                                            status="in_transit").count()
     assert to_customer == 1
+
+
+def test_a_finished_order_offers_no_updates_to_follow(app, db, make_order, make_user, client, login):
+    """Delivered, returned or cancelled: nothing more will happen, so neither the follow form on the
+    signed link nor the browser-notification button on the customer's page is offered."""
+    for status in ("delivered", "returned", "cancelled"):
+        user = make_user("customer", email=f"{status}@example.com")
+        order = make_order(customer=user.customer, status=status)
+        token = links.make_token(order)
+        db.session.commit()
+        page = client.get(f"/t/{token}").get_data(as_text=True)
+        assert "Отримувати новини" not in page and 'name="consent"' not in page, status
+        refused = client.post(f"/t/{token}/follow", data={"channel": "email", "address": "mama@example.com",
+                                                          "consent": "yes"}, follow_redirects=True)
+        assert "Це замовлення завершено" in refused.get_data(as_text=True)
+        assert db.session.query(OrderFollower).count() == 0
+        login(user.email)
+        page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+        assert "Увімкнути сповіщення в браузері" not in page and 'id="push-optin"' not in page, status
+        client.post("/logout")
+    shipped = make_order(status="shipped")
+    db.session.commit()
+    assert 'name="consent"' in client.get(f"/t/{links.make_token(shipped)}").get_data(as_text=True)

@@ -51,6 +51,8 @@ def _own_phone(customer, order):
 
 def follow(order, channel, raw_address, *, consent, language):
     """Start (or restart) updates for ``order`` to one address; the caller commits."""
+    if order.is_terminal:  # a page opened before the order finished (the offer is gone since)
+        raise FollowRefused(_("This order is finished: there will be no more news about it."))
     if channel not in CHANNELS:
         raise FollowRefused(_("Choose e-mail or SMS."))
     if not consent:
