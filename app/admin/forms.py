@@ -105,7 +105,7 @@ ROLE_LABELS = {"staff": lazy_pgettext("role", "Staff"), "admin": lazy_pgettext("
 
 class UserForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
