@@ -145,3 +145,24 @@ def test_carriers_page_is_a_reasonable_height_on_a_phone(app, db, make_user, liv
         assert overflow(page) <= 1
     finally:
         context.close()
+
+
+def test_import_errors_read_as_cards_on_a_phone(app, db, make_order, make_user, live_server, browser, output_dir):
+    order = make_order()
+    admin = make_user("admin")
+    csv = ("order_number,customer_name,item_name,item_price,customer_email\n"
+           f"{order.number},Олена,Сукня,100,not-an-email\n").encode()
+    context, page = log_in(browser, live_server, admin.email, 360, 740)
+    try:
+        page.goto(f"{live_server}/admin/orders/import")
+        page.set_input_files("input[type=file]", {"name": "orders.csv", "mimeType": "text/csv", "buffer": csv})
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        page.locator(".import-errors").screenshot(path=f"{output_dir}/import-errors-360.png")
+        assert overflow(page) <= 1
+        assert _inside_window(page, ".import-errors td")  # the problem's text too, cut off before
+        # a column's name in one piece, not "order_numbe r"
+        names = page.locator(".import-errors td:nth-child(2) code")
+        assert all(name.bounding_box()["height"] < 30 for name in names.all())
+    finally:
+        context.close()
