@@ -97,3 +97,84 @@ def test_import_takes_prices_as_the_app_shows_them_and_names_the_quantity_range(
     first, second = _orders(db)
     assert first.items[0].price == Decimal("1450.50") and first.cod_amount == Decimal("2901.00")
     assert second.items[0].price == Decimal("1450.00")
+
+
+def _field_error(page, field_id):
+    """The error shown next to one input (its aria-describedby target), or None."""
+    match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def test_new_order_form_shows_every_error_at_once_next_to_its_field(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={
+        "customer_name": "Тест", "customer_email": "not-an-email", "customer_phone": "12ab", "delivery_country": "ZZ",
+        "items-0-name": "Сукня", "items-0-quantity": "0", "items-0-price": "-5", "cod_amount": "abc",
+        "tracking_number": "123"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert _field_error(page, "customer_email") == "Невірна електронна адреса."
+    assert _field_error(page, "customer_phone") == "Введіть номер телефону, наприклад +380 67 123 45 67."
+    assert _field_error(page, "delivery_country") == "Вкажіть двобуквений код країни, наприклад UA або PL."
+    assert _field_error(page, "items-0-quantity") == "Кількість має бути цілим числом від 1 до 10000."
+    assert _field_error(page, "items-0-price") == "Введіть ціну, наприклад 1450.00 або 1 450,00."
+    assert _field_error(page, "cod_amount").startswith("Сума накладеного платежу")
+    assert _field_error(page, "carrier").startswith("Оберіть перевізника")
+    assert "Перевірте виділені поля." in _text(response)
+    assert _orders(db) == []
+
+
+@pytest.mark.parametrize("phone, country", [("12ab", "UA"), ("+380 67", "UA"), ("0671234567", "PL")])
+def test_new_order_form_refuses_an_invalid_phone(app, db, make_user, client, login, phone, country):
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "customer_phone": phone,
+                                                      "delivery_country": country})
+    assert response.status_code == 422
+    assert _field_error(response.get_data(as_text=True), "customer_phone") == \
+        "Введіть номер телефону, наприклад +380 67 123 45 67."
+    assert _orders(db) == []
+
+
+@pytest.mark.parametrize("country", ["ZZ", "XX", "U", "UKR", "1A"])
+def test_new_order_form_refuses_an_unknown_country(app, db, make_user, client, login, country):
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "delivery_country": country})
+    assert response.status_code == 422
+    assert _field_error(response.get_data(as_text=True), "delivery_country") == \
+        "Вкажіть двобуквений код країни, наприклад UA або PL."
+    assert _orders(db) == []
+
+
+def test_new_order_form_keeps_a_valid_phone_and_country(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "customer_phone": "+48 601 234 567",
+                                                      "delivery_country": "pl"})
+    assert response.status_code == 302, _text(response)
+    order, = _orders(db)
+    assert order.delivery_country == "PL" and order.customer.phone == "+48 601 234 567"
+
+
+def test_order_editor_refuses_an_invalid_phone_and_country_and_changes_nothing(app, db, make_order, make_user,
+                                                                               client, login):
+    order = make_order()
+    login(make_user("staff").email)
+    response = client.post(f"/admin/orders/{order.id}/edit", data={
+        "customer_name": order.customer.name, "customer_phone": "12ab", "delivery_country": "ZZ",
+        "version": order.version, "items-0-name": "Сукня льняна", "items-0-quantity": "1", "items-0-price": "1450"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert _field_error(page, "customer_phone") and _field_error(page, "delivery_country")
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.delivery_country == "UA" and order.customer.phone.startswith("+38067")
+
+
+def test_import_refuses_an_invalid_phone_or_country(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    header = "order_number,customer_name,customer_phone,country,item_name,item_price\n"
+    response = _upload(client, header + "A-1,Олена,12ab,UA,Сукня,100\nA-2,Ігор,+380673334455,ZZ,Худі,100\n")
+    assert response.status_code == 422
+    text = _text(response)
+    assert "Введіть номер телефону, наприклад +380 67 123 45 67." in text
+    assert "Вкажіть двобуквений код країни, наприклад UA або PL." in text
+    assert _orders(db) == []

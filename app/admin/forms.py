@@ -19,6 +19,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from app.admin.reasons import RETURN_REASONS
 from app.carriers import CARRIERS
+from app.orders.services import (
+    OrderInputError,
+    new_parcel,
+    parse_cod_amount,
+    parse_country,
+    parse_phone,
+    parse_price,
+    parse_quantity,
+)
 
 
 def return_reason_choices():
@@ -50,6 +59,15 @@ class BulkStatusForm(FlaskForm):
     note = StringField(_l("Note or reason"), validators=[Length(max=2000)])
 
 
+def check_by(rule, field, *args):
+    """Give ``field`` the error of a domain rule (a function raising ``OrderInputError``), so that the form shows
+    every field's error at once while the rule itself stays in the service."""
+    try:
+        rule(field.data, *args)
+    except OrderInputError as error:
+        raise ValidationError(str(error)) from None
+
+
 class ItemForm(Form):
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
@@ -57,7 +75,19 @@ class ItemForm(Form):
     color = StringField(_l("Colour"), validators=[Optional(), Length(max=64)])
     quantity = StringField(_l("Quantity"), default="1",
                            render_kw={"inputmode": "numeric"})
-    price = StringField(_l("Price"), validators=[Optional(), Length(max=16)], render_kw={"inputmode": "decimal"})
+    price = StringField(_l("Price"), validators=[Length(max=16)], render_kw={"inputmode": "decimal"})
+
+    def is_filled(self):
+        """A row without a name is ignored, whatever else it holds."""
+        return bool((self.name.data or "").strip())
+
+    def validate_quantity(self, field):
+        if self.is_filled():
+            check_by(parse_quantity, field)
+
+    def validate_price(self, field):
+        if self.is_filled():
+            check_by(parse_price, field)
 
 
 def carrier_choices(blank_label):
@@ -75,7 +105,7 @@ class OrderForm(FlaskForm):
     customer_name = StringField(_l("Customer name"), validators=[DataRequired(), Length(max=200)])
     customer_email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     customer_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    delivery_country = StringField(_l("Country code"), default="UA", validators=[Optional(), Length(max=2)])
+    delivery_country = StringField(_l("Country code"), default="UA")
     delivery_region = StringField(_l("Region"), validators=[Optional(), Length(max=120)])
     delivery_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     delivery_pickup_point = StringField(_l("Pickup point or branch"), validators=[Optional(), Length(max=255)])
@@ -90,6 +120,33 @@ class OrderForm(FlaskForm):
                           choices=lambda: carrier_choices(_l("Detect from the number")))
     tracking_number = StringField(_l("Tracking number (TTN)"), validators=[Optional(), Length(max=64)])
     version = HiddenField()
+
+    def validate_delivery_country(self, field):
+        check_by(parse_country, field)
+
+    def validate_customer_phone(self, field):
+        try:
+            country = parse_country(self.delivery_country.data)
+        except OrderInputError:
+            country = "UA"  # the country field says what is wrong with it
+        check_by(parse_phone, field, country)
+
+    def validate_cod_amount(self, field):
+        check_by(parse_cod_amount, field)
+
+    def validate(self, extra_validators=None):
+        """Every field's own checks, then those that need several fields: one answer names every error."""
+        valid = super().validate(extra_validators)
+        if not any(entry.form.is_filled() for entry in self.items.entries):
+            self.items.entries[0].form.name.errors.append(_("An order needs at least one item."))
+            valid = False
+        if (self.tracking_number.data or "").strip():
+            try:
+                new_parcel(self.carrier.data or None, self.tracking_number.data)
+            except OrderInputError as error:
+                self[error.field].errors.append(str(error))
+                valid = False
+        return valid
 
 
 class ImportForm(FlaskForm):

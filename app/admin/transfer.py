@@ -33,6 +33,8 @@ from app.orders.services import (
     create_order,
     find_or_create_customer,
     parse_cod_amount,
+    parse_country,
+    parse_phone,
     parse_price,
     parse_quantity,
 )
@@ -180,9 +182,15 @@ def _validate_row(line, row, errors, seen_tracking, owners):
                         codes=", ".join(statuses.ALL)))
     elif status in statuses.NEEDS_REASON and not row.get("status_note"):
         bad("status_note", _("“%(target)s” needs a reason.", target=statuses.label(status)))
-    country = row.get("country", "")
-    if country and not re.fullmatch(r"[A-Za-z]{2}", country):
-        bad("country", _("Use a two-letter country code such as UA or PL."))
+    try:
+        country = parse_country(row.get("country"))
+    except OrderInputError as error:
+        country = "UA"
+        bad("country", str(error))
+    try:
+        parse_phone(row.get("customer_phone"), country)
+    except OrderInputError as error:
+        bad("customer_phone", str(error))
     carrier = row.get("carrier", "")
     number = normalize_tracking_number(row.get("tracking_number", ""))
     if carrier and carrier not in CARRIERS:

@@ -180,7 +180,13 @@ def _order_form(order=None, from_request=False):
 def _items_from(form):
     return [{key: (entry.form[key].data or "").strip() for key in ("name", "sku", "size", "color", "quantity",
                                                                      "price")}
-            for entry in form.items.entries if (entry.form.name.data or "").strip()]
+            for entry in form.items.entries if entry.form.is_filled()]
+
+
+#: The services' names for the order form's fields (``OrderInputError.field``)
+ORDER_INPUT_FIELDS = {"customer.name": "customer_name", "customer.phone": "customer_phone",
+                      "delivery.country": "delivery_country", "carrier": "carrier", "tracking_number": "tracking_number",
+                      "cod_amount": "cod_amount"}
 
 
 def _place_error(form, error):
@@ -189,13 +195,11 @@ def _place_error(form, error):
     target = None
     if field.startswith("items["):
         index, _dot, name = field[6:].partition("].")
-        filled = [e for e in form.items.entries if (e.form.name.data or "").strip()]
+        filled = [e for e in form.items.entries if e.form.is_filled()]
         if index.isdigit() and int(index) < len(filled) and name in filled[int(index)].form._fields:
             target = filled[int(index)].form[name]
-    elif field.startswith("customer."):
-        target = form.customer_name
-    elif field in ("carrier", "tracking_number", "cod_amount"):
-        target = form[field]
+    elif field in ORDER_INPUT_FIELDS:
+        target = form[ORDER_INPUT_FIELDS[field]]
     if target is not None:
         target.errors = list(target.errors) + [str(error)]
     flash(str(error), "error")
@@ -236,8 +240,6 @@ def new_order():
     if form.validate_on_submit():
         items = _items_from(form)
         try:
-            if not items:
-                raise OrderInputError("items[0].name", _("An order needs at least one item."))
             customer = find_or_create_customer(name=form.customer_name.data.strip(),
                                                email=form.customer_email.data, phone=form.customer_phone.data)
             shipments = []
@@ -255,8 +257,10 @@ def new_order():
         db.session.commit()
         flash(_("Order %(number)s created.", number=order.number), "success")
         return redirect(url_for("admin.order", order_id=order.id))
-    code = 422 if form.is_submitted() else 200
-    return render_template("admin/order_new.html", form=form), code
+    if form.is_submitted():
+        flash(_("Check the highlighted fields."), "error")
+        return render_template("admin/order_new.html", form=form), 422
+    return render_template("admin/order_new.html", form=form)
 
 
 @bp.route("/orders/<int:order_id>", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
+import pytz
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -10,6 +11,7 @@ from app.audit import record
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.clock import utcnow
 from app.extensions import db
+from app.notify.channels.sms import normalise_phone
 from app.orders import links, statuses
 from app.orders.lifecycle import announce, check_version, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
@@ -124,6 +126,26 @@ def parse_price(value, field="price"):
         raise OrderInputError(field, _("Enter a price such as 1450.00 or 1 450,00.")) from None
 
 
+def parse_country(value):
+    """A delivery country as its ISO 3166 alpha-2 code ("UA" when none is given).
+
+    The codes are the IANA time-zone database's country table (pytz, already used for carrier times).
+    """
+    code = (value or "").strip().upper() or "UA"
+    if code not in pytz.country_names:
+        raise OrderInputError("delivery.country", _("Use a two-letter country code such as UA or PL."))
+    return code
+
+
+def parse_phone(value, country="UA"):
+    """A customer's phone as typed, or None; refused unless it is a valid number (the SMS channel's rule:
+    a number it could send to, read in the delivery country when it has no +code)."""
+    phone = (value or "").strip() or None
+    if phone and normalise_phone(phone, country) is None:
+        raise OrderInputError("customer.phone", _("Enter a phone number such as +380 67 123 45 67."))
+    return phone
+
+
 #: The most of one item an order line may hold
 MAX_QUANTITY = 10000
 
@@ -136,14 +158,33 @@ def parse_quantity(value, field="quantity"):
     return int(text)
 
 
-def _check_carrier(order, carrier):
+def _check_carrier(carrier, sandbox):
     if carrier not in CARRIERS:
         raise OrderInputError("carrier", _("Unknown carrier “%(carrier)s”.", carrier=carrier))
-    if order.is_sandbox and carrier != SANDBOX_CARRIER:
+    if sandbox and carrier != SANDBOX_CARRIER:
         # a real carrier's number would be looked up with the shop's key, and its duplicate check
         # would tell which real parcels exist
         raise OrderInputError("carrier", _("A sandbox order's parcels use the sandbox carrier (numbers such as "
                                            "SBX0000001)."))
+
+
+def new_parcel(carrier, tracking_number, *, sandbox=False):
+    """(carrier, normalised number) of a parcel about to be added: the carrier may be empty and is then
+    suggested from the number. ``OrderInputError`` when the parcel cannot be added."""
+    number = normalize_tracking_number(tracking_number)
+    if not number:
+        raise OrderInputError("tracking_number", _("Enter the tracking number."))
+    if not carrier:
+        guesses = detect_carriers(number)
+        if not guesses:
+            raise OrderInputError("carrier", _("Choose the carrier: the number's format is not recognised."))
+        carrier = guesses[0]
+    _check_carrier(carrier, sandbox)
+    exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
+                                ).first()
+    if exists:
+        raise DuplicateTrackingNumber()
+    return carrier, number
 
 
 def add_shipment(order, carrier, tracking_number, *, expected_version=None, actor_user=None):
@@ -153,19 +194,7 @@ def add_shipment(order, carrier, tracking_number, *, expected_version=None, acto
     ``expected_version`` guards their form (``lifecycle.StaleOrder``).
     """
     check_version(order, expected_version)
-    number = normalize_tracking_number(tracking_number)
-    if not number:
-        raise OrderInputError("tracking_number", _("Enter the tracking number."))
-    if not carrier:
-        guesses = detect_carriers(number)
-        if not guesses:
-            raise OrderInputError("carrier", _("Choose the carrier: the number's format is not recognised."))
-        carrier = guesses[0]
-    _check_carrier(order, carrier)
-    exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
-                                ).first()
-    if exists:
-        raise DuplicateTrackingNumber()
+    carrier, number = new_parcel(carrier, tracking_number, sandbox=order.is_sandbox)
     shipment = Shipment(carrier=carrier, tracking_number=number,
                         active=order.status in statuses.ACTIVE_SHIPPING or order.status == statuses.NEW)
     order.shipments.append(shipment)
@@ -184,7 +213,7 @@ def update_shipment(shipment, *, carrier=None, tracking_number=None):
     if not number:
         raise OrderInputError("tracking_number", _("Enter the tracking number."))
     carrier = carrier or shipment.carrier
-    _check_carrier(shipment.order, carrier)
+    _check_carrier(carrier, shipment.order.is_sandbox)
     if (carrier, number) == (shipment.carrier, shipment.tracking_number):
         return False
     exists = db.session.execute(db.select(Shipment.id).filter_by(carrier=carrier, tracking_number=number)
@@ -250,11 +279,12 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     cod_amount = parse_cod_amount(cod_amount)
     when = created_at or utcnow()
     delivery = delivery or {}
+    country = parse_country(delivery.get("country"))
     order = Order(customer=customer, status=statuses.NEW, status_changed_at=when, version=1,
                   created_at=when, updated_at=when, currency=currency, note=note, is_sandbox=bool(sandbox),
                   number=number or f"tmp-{uuid.uuid4().hex[:24]}", link_nonce=links.new_nonce(),
                   delivery_carrier=delivery.get("carrier") or None,
-                  delivery_country=(delivery.get("country") or "UA").upper()[:2],
+                  delivery_country=country,
                   delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),
                   delivery_pickup_point=delivery.get("pickup_point"), delivery_address=delivery.get("address"),
                   delivery_postcode=delivery.get("postcode"), cod_amount=cod_amount)
@@ -302,14 +332,14 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
         raise OrderInputError("items", _("An order needs at least one item."))
     new_items = build_items(items)
     cod_amount = parse_cod_amount(cod_amount)
+    country = parse_country(delivery.get("country"))
+    phone = parse_phone(customer.get("phone"), country)
     before = order_snapshot(order)
     order.customer.name = name
     order.customer.email = (customer.get("email") or "").strip().lower() or None
-    order.customer.phone = (customer.get("phone") or "").strip() or None
+    order.customer.phone = phone
     for field in DELIVERY_FIELDS:
-        value = (delivery.get(field) or "").strip() or None
-        if field == "country":
-            value = (value or "UA").upper()[:2]
+        value = country if field == "country" else (delivery.get(field) or "").strip() or None
         setattr(order, f"delivery_{field}", value)
     order.note = (note or "").strip() or None
     order.cod_amount = cod_amount
