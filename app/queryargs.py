@@ -7,6 +7,7 @@ misleading 503 from the database, or a filter that is quietly dropped or cut.
 from datetime import date
 
 from flask import request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
@@ -44,6 +45,14 @@ def date_arg(args, name):
         raise BadQueryArg(_("The date %(value)s in “%(name)s” is outside the years %(first)d–%(last)d.",
                             value=value, name=name, first=DATE_RANGE[0].year, last=DATE_RANGE[1].year))
     return day
+
+
+def period_error(first, last):
+    """Why a list cannot show the period from ``first`` to ``last`` (dates, either may be None), or None."""
+    if first and last and last < first:
+        return _("The period ends before it starts: the end date %(last)s is before the start date %(first)s.",
+                 first=format_date(first), last=format_date(last))
+    return None
 
 
 #: Beyond this a page's SQL OFFSET overflows

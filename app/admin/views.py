@@ -24,6 +24,7 @@ from app.orders.cod import COD_LABELS
 from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
 from app.privacy.subject import audit_views
+from app.queryargs import BadQueryArg, period_error
 from app.tracking import help as tracking_help
 from app.tracking.services import parcels_summary
 
@@ -64,7 +65,10 @@ def _sort_options():
 @staff_required
 def orders():
     filters = orderlist.OrderFilters.from_args(request.args)
-    return render("admin/orders.html", "admin/_orders_table.html", **_list_context(filters))
+    error = period_error(filters.date_from, filters.date_to)
+    # an htmx filter change must be swapped in to show the error: htmx drops a 4xx answer
+    code = 422 if error and not is_partial_request() else 200
+    return render("admin/orders.html", "admin/_orders_table.html", period_error=error, **_list_context(filters)), code
 
 
 @bp.route("/orders/export.<fmt>")
@@ -73,6 +77,9 @@ def export_orders(fmt):
     if fmt not in ("csv", "json"):
         abort(404)
     filters = orderlist.OrderFilters.from_args(request.args)
+    error = period_error(filters.date_from, filters.date_to)
+    if error:
+        raise BadQueryArg(error)
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     record("orders.export", "order", None, after={"format": fmt, "filters": filters.as_args()})
     db.session.commit()
