@@ -1,8 +1,12 @@
+from email.utils import parseaddr
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.notify.defaults import KINDS
 from app.notify.rules import parse_quiet_hours
 from app.notify.templates import MAX_SOURCE_CHARS
 
@@ -30,6 +34,15 @@ class WebhookForm(FlaskForm):
     allow_private = BooleanField(_l("Allow private and loopback addresses (for systems inside your network)"))
 
 
+def message_kinds(form, field):
+    """Comma-separated message kinds (NOTIFY_SMS_STATUSES, NOTIFY_CAP_EXEMPT): the statuses, ``pickup``,
+    ``reminder`` and the other notices; an unknown code would never match a message."""
+    unknown = [code for code in (c.strip() for c in (field.data or "").split(",")) if code and code not in KINDS]
+    if unknown:
+        raise ValidationError(_("Unknown code: %(codes)s. Use these codes, separated by commas: %(known)s.",
+                                codes=", ".join(unknown), known=", ".join(KINDS)))
+
+
 class SettingsForm(FlaskForm):
     PUBLIC_URL = StringField(_l("Public address of this app (for links in messages)"),
                              validators=[Optional(), URL(require_tld=False), Length(max=200)])
@@ -46,7 +59,7 @@ class SettingsForm(FlaskForm):
     SMSAPI_TOKEN = PasswordField(_l("SMSAPI.pl token (leave empty to keep)"), validators=[Optional(), Length(max=200)])
     SMSAPI_SENDER = StringField(_l("SMSAPI.pl sender name"), validators=[Optional(), Length(max=20)])
     NOTIFY_SMS_STATUSES = StringField(_l("Statuses that send an SMS (comma-separated codes)"),
-                                      validators=[Optional(), Length(max=200)])
+                                      validators=[Optional(), Length(max=200), message_kinds])
     VAPID_SUBJECT = StringField(_l("Web push contact (mailto: or https: address)"),
                                 validators=[Optional(), Length(max=200)])
     NOTIFY_QUIET_HOURS = StringField(_l("Quiet hours for SMS and push, e.g. 21:00-08:00 (empty: none)"),
@@ -56,7 +69,7 @@ class SettingsForm(FlaskForm):
     NOTIFY_DAILY_CAP = IntegerField(_l("Messages per customer per day (0: no limit)"),
                                     validators=[Optional(), NumberRange(0, 1000)])
     NOTIFY_CAP_EXEMPT = StringField(_l("Statuses the daily limit never holds back (comma-separated codes)"),
-                                    validators=[Optional(), Length(max=200)])
+                                    validators=[Optional(), Length(max=200), message_kinds])
     PICKUP_REMINDER_DAYS = IntegerField(_l("Remind after the parcel waits at the pickup point for (days)"),
                                         validators=[Optional(), NumberRange(1, 30)])
 
@@ -70,6 +83,12 @@ class SettingsForm(FlaskForm):
     SECRET_FIELDS = ("SMTP_PASSWORD", "TURBOSMS_TOKEN", "SMSAPI_TOKEN", "TELEGRAM_BOT_TOKEN", "VIBER_BOT_TOKEN")
     #: A stored secret goes only to the host it was entered for: a changed host asks for it again.
     SECRET_HOSTS = {"SMTP_PASSWORD": "SMTP_HOST"}
+
+    def validate_MAIL_SENDER(self, field):
+        """The e-mail channel sends from the address in it (``parseaddr``): "nobody" would be no address."""
+        local, at, domain = parseaddr(field.data.strip())[1].rpartition("@")
+        if not (at and local and domain) or any(ch.isspace() for ch in local + domain):
+            raise ValidationError(_("Write the sender as an e-mail address, e.g. Posylka <shop@example.com>."))
 
     def validate_NOTIFY_QUIET_HOURS(self, field):
         if (field.data or "").strip() and parse_quiet_hours(field.data.strip()) is None:
