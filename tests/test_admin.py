@@ -98,7 +98,7 @@ def sample(db, make_order):
         "pl_delivered": make_order(customer=piotr, status="delivered", carrier="inpost",
                                    tracking_number="602634398121365987475714",
                                    delivery={"city": "Kraków", "region": "małopolskie", "country": "PL"},
-                                   created_at=datetime(2026, 4, 2, 10, 0)),
+                                   created_at=datetime(2026, 4, 2, 10, 0), currency="PLN"),
     }
     return orders
 
@@ -428,6 +428,27 @@ def test_exported_csv_imports_back(app, db, sample, make_user, client, login):
     assert response.status_code == 200, _text(response)
     statuses_now = {o.number: o.status for o in db.session.execute(db.select(Order)).scalars()}
     assert statuses_now == {o: s for o, s in ((v.number, k.split("_")[1]) for k, v in sample.items())}
+    # a PLN order stays in złoty (the file carries each order's currency)
+    currencies = {o.number: o.currency for o in db.session.execute(db.select(Order)).scalars()}
+    assert currencies[sample["pl_delivered"].number] == "PLN" and currencies[sample["lviv_new"].number] == "UAH"
+    polish = db.session.execute(db.select(Order).filter_by(number=sample["pl_delivered"].number)).scalar_one()
+    assert "PLN" in _text(client.get(f"/admin/orders/{polish.id}")).split("Конфіденційність")[0]
+
+
+def test_import_currency_is_optional_and_checked(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    header = "order_number,customer_name,item_name,item_price,currency\n"
+    refused = _upload(client, header + "C-1,Anna Nowak,Sweter,300,pln\nC-2,Anna Nowak,Sweter,300,GBP\n")
+    assert refused.status_code == 422
+    assert re.search(r'<tr><td[^>]*>3</td><td[^>]*><code>currency</code></td><td[^>]*><code class="import-value">GBP'
+                     r'</code></td><td[^>]*>Невідома валюта «GBP». Використовуйте одну з: UAH, PLN, EUR, USD.</td>',
+                     _text(refused))
+    ok = _upload(client, header + "C-1,Anna Nowak,Sweter,300,pln\nC-2,Олена,Сукня,1450,\n")
+    assert ok.status_code == 200, _text(ok)
+    assert {o.number: o.currency for o in db.session.execute(db.select(Order)).scalars()} == {
+        "C-1": "PLN", "C-2": "UAH"}
+    page = _text(client.get("/admin/orders/import"))
+    assert "item_image_url,currency</code>" in page and "Експортований CSV-файл має ті самі колонки." in page
 
 
 def _csv_text(rows):

@@ -178,3 +178,20 @@ def test_import_refuses_an_invalid_phone_or_country(app, db, make_user, client, 
     assert "Введіть номер телефону, наприклад +380 67 123 45 67." in text
     assert "Вкажіть двобуквений код країни, наприклад UA або PL." in text
     assert _orders(db) == []
+
+def test_new_order_form_offers_the_currencies_an_order_can_be_in(app, db, make_user, client, login):
+    """The API and the import take PLN, EUR or USD orders: the staff form does too (the shop's UAH by default)."""
+    login(make_user("staff").email)
+    page = client.get("/admin/orders/new").get_data(as_text=True)
+    select = page.split('name="currency"')[1].split("</select>")[0]
+    assert re.findall(r'<option[^>]*value="([A-Z]{3})"', select) == ["UAH", "PLN", "EUR", "USD"]
+    assert re.search(r'<option selected value="UAH">|<option value="UAH" selected', select)
+    assert "Валюта" in _text(client.get("/admin/orders/new"))
+    assert client.post("/admin/orders/new", data=NEW_ORDER).status_code == 302
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "currency": "PLN", "cod_amount": "300"})
+    assert response.status_code == 302
+    assert [o.currency for o in _orders(db)] == ["UAH", "PLN"]
+    page = _text(client.get(response.headers["Location"]))
+    assert "300,00 PLN" in page.replace("\u00a0", " ")
+    refused = client.post("/admin/orders/new", data={**NEW_ORDER, "currency": "GBP"})
+    assert refused.status_code == 422 and len(_orders(db)) == 2

@@ -20,6 +20,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from app.admin.reasons import RETURN_REASONS
 from app.carriers import CARRIERS
 from app.orders.services import (
+    CURRENCIES,
+    SHOP_CURRENCY,
     OrderInputError,
     new_parcel,
     parse_cod_amount,
@@ -115,7 +117,8 @@ class OrderForm(FlaskForm):
     cod_amount = StringField(_l("Cash on delivery (amount the customer pays at pickup)"),
                              validators=[Optional(), Length(max=20)])
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=100)
-    # New orders only: the first parcel
+    # New orders only: the currency and the first parcel
+    currency = SelectField(_l("Currency"), default=SHOP_CURRENCY, choices=[(code, code) for code in CURRENCIES])
     carrier = SelectField(_l("Carrier"), validate_choice=False,
                           choices=lambda: carrier_choices(_l("Detect from the number")))
     tracking_number = StringField(_l("Tracking number (TTN)"), validators=[Optional(), Length(max=64)])

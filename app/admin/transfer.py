@@ -34,6 +34,7 @@ from app.orders.services import (
     find_or_create_customer,
     parse_cod_amount,
     parse_country,
+    parse_currency,
     parse_phone,
     parse_price,
     parse_quantity,
@@ -44,7 +45,7 @@ COLUMNS = (
     "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
     "country", "region", "city", "pickup_point", "address", "postcode", "carrier", "tracking_number",
     "item_name", "item_sku", "item_size", "item_color", "item_quantity", "item_price", "note", "cod_amount",
-    "item_image_url",
+    "item_image_url", "currency",
 )
 REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
 LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
@@ -174,6 +175,10 @@ def _validate_row(line, row, errors, seen_tracking, owners):
         parse_cod_amount(row.get("cod_amount"))
     except OrderInputError as error:
         bad("cod_amount", str(error))
+    try:
+        parse_currency(row.get("currency"))
+    except OrderInputError as error:
+        bad("currency", str(error))
     if row.get("created_at") and _parse_when(row["created_at"]) is None:
         bad("created_at", _("Use a date such as 2026-03-31 or 2026-03-31T14:05:00."))
     status = row.get("status", "")
@@ -276,7 +281,7 @@ def _create(group, actor_user):
     order = create_order(
         customer, items, shipments=shipments, source="import", actor_user=actor_user,
         number=first.get("order_number") or None, created_at=created_at, note=first.get("note") or None,
-        cod_amount=first.get("cod_amount"),
+        cod_amount=first.get("cod_amount"), currency=first.get("currency"),
         delivery={"carrier": None if shipments else first.get("carrier") or None, "country": first.get("country"),
                   "region": first.get("region") or None, "city": first.get("city") or None,
                   "pickup_point": first.get("pickup_point") or None, "address": first.get("address") or None,
@@ -406,7 +411,7 @@ def _csv_line(order, note, shipment, item, extra_parcel=False):
             shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
             item.name, item.sku or "", item.size or "", item.color or "",
             *((0, "0.00", "") if extra_parcel else (item.quantity, str(item.price), order.note or "")),
-            _cod(order), item.image_url or ""]
+            _cod(order), item.image_url or "", order.currency]
 
 
 def csv_rows(orders):

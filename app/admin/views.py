@@ -253,7 +253,8 @@ def new_order():
             if (form.tracking_number.data or "").strip():
                 shipments.append({"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data})
             order = create_order(customer, items, shipments=shipments, source="staff", actor_user=current_user,
-                                 note=form.internal_note.data, cod_amount=form.cod_amount.data, delivery={
+                                 note=form.internal_note.data, cod_amount=form.cod_amount.data,
+                                 currency=form.currency.data, delivery={
                                      f: getattr(form, f"delivery_{f}").data
                                      for f in ("country", "region", "city", "pickup_point", "address", "postcode")})
             record("order.create", "order", order.id, after={"number": order.number}, actor=current_user)

@@ -250,6 +250,24 @@ def build_items(items):
     return built
 
 
+#: The currencies an order can be in; the first is the shop's own, an order's unless it says otherwise.
+CURRENCIES = ("UAH", "PLN", "EUR", "USD")
+SHOP_CURRENCY = CURRENCIES[0]
+
+
+def parse_currency(value):
+    """An order's currency (form, CSV cell, JSON): one of ``CURRENCIES`` in any case; empty: the shop's.
+
+    Raises ``OrderInputError`` for any other code."""
+    code = (value or "").strip().upper()
+    if not code:
+        return SHOP_CURRENCY
+    if code not in CURRENCIES:
+        raise OrderInputError("currency", _("Unknown currency “%(code)s”. Use one of: %(codes)s.",
+                                            code=code, codes=", ".join(CURRENCIES)))
+    return code
+
+
 def parse_cod_amount(value):
     """A cash-on-delivery amount (form, CSV cell, JSON) as a Decimal, or None for none or 0.
 
@@ -266,17 +284,18 @@ def parse_cod_amount(value):
 
 
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,
-                 actor_user=None, number=None, created_at=None, currency="UAH", note=None, sandbox=False,
+                 actor_user=None, number=None, created_at=None, currency=None, note=None, sandbox=False,
                  cod_amount=None):
     """Create an order in status ``new`` with its first history row.
 
     ``items``: dicts with name, sku, size, color, quantity, price. ``delivery``: dict with
     carrier, country, city, region, pickup_point, address, postcode. ``shipments``: dicts with
-    carrier and tracking_number.
+    carrier and tracking_number. ``currency``: one of ``CURRENCIES`` (None: the shop's).
     """
     if not items:
         raise OrderInputError("items", _("An order needs at least one item."))
     cod_amount = parse_cod_amount(cod_amount)
+    currency = parse_currency(currency)
     when = created_at or utcnow()
     delivery = delivery or {}
     country = parse_country(delivery.get("country"))
