@@ -43,7 +43,8 @@ def parcels(db, make_order):
         "on_time": order("shipped", ago(1)),  # expected today: nothing
         "pickup": order("in_transit", ago(1)),  # at the point 6 days (storage 7, warn 2 before): deadline
         "pickup_new": order("in_transit", ago(1)),  # at the point 2 days: nothing
-        "refused": order("in_transit", ago(1)),  # carrier problem flag: returning
+        "refused": order("in_transit", ago(1)),  # a parcel refused by the recipient: returning
+        "failed_attempt": order("in_transit", ago(1)),  # carrier problem flag, nothing refused: carrier problem
         "returned": order("returned", ago(2)),  # returned 2 days ago (< 7): returning
         "returned_old": order("returned", ago(10)),  # 10 days ago: nothing
         "delivered": order("delivered", ago(20)),  # nothing
@@ -56,6 +57,8 @@ def parcels(db, make_order):
         lifecycle.set_flags(p[key], at_pickup_point=True)
         db.session.add(PickupWatch(order_id=p[key].id, since=ago(days)))
     lifecycle.set_flags(p["refused"], problem=True, problem_note="Refused by the recipient")
+    p["refused"].shipments[0].refused_at = ago(1)
+    lifecycle.set_flags(p["failed_attempt"], problem=True, problem_note="Невдала спроба доставки")
     db.session.commit()
     return p
 
@@ -67,7 +70,8 @@ def found(parcels):
 
 def test_each_rule_finds_exactly_its_parcels(app, parcels):
     assert found(parcels) == {("label", "not_handed_over"), ("quiet", "no_scan"), ("late", "late"),
-                              ("pickup", "pickup_deadline"), ("refused", "returning"), ("returned", "returning")}
+                              ("pickup", "pickup_deadline"), ("refused", "returning"), ("returned", "returning"),
+                              ("failed_attempt", "carrier_problem")}
 
 
 def test_thresholds_are_settings(app, db, parcels):
@@ -79,15 +83,15 @@ def test_thresholds_are_settings(app, db, parcels):
     db.session.commit()
     assert found(parcels) == {("label", "not_handed_over"), ("label_fresh", "not_handed_over"), ("late", "late"),
                               ("pickup", "pickup_deadline"), ("refused", "returning"), ("returned", "returning"),
-                              ("returned_old", "returning")}
+                              ("returned_old", "returning"), ("failed_attempt", "carrier_problem")}
 
 
 def test_scan_opens_once_and_clears_when_the_parcel_moves(app, db, parcels):
-    assert services.scan(NOW) == (6, 0)
+    assert services.scan(NOW) == (7, 0)
     db.session.commit()
     assert services.scan(NOW) == (0, 0)  # nothing new, nothing twice
     assert services.counts() == {"not_handed_over": 1, "no_scan": 1, "late": 1, "pickup_deadline": 1,
-                                 "returning": 2, "low_score": 0}
+                                 "carrier_problem": 1, "returning": 2, "low_score": 0}
     # the quiet parcel gets a scan and the unhanded one is shipped: both leave the list
     db.session.add(CarrierEvent(shipment=parcels["quiet"].shipments[0], occurred_at=NOW, raw_code="moved"))
     lifecycle.change_status(parcels["label"], "shipped", source="carrier", at=NOW)
@@ -97,7 +101,7 @@ def test_scan_opens_once_and_clears_when_the_parcel_moves(app, db, parcels):
     rows = {(r.order_id, r.rule): r for r in db.session.query(DeliveryException)}
     assert rows[(parcels["quiet"].id, "no_scan")].cleared_at == NOW
     assert rows[(parcels["label"].id, "not_handed_over")].cleared_at == NOW
-    assert services.total() == 4
+    assert services.total() == 5
 
 
 @pytest.fixture
@@ -111,16 +115,23 @@ def staff_page(app, db, client, make_user, login, parcels):
 
 def test_page_lists_the_problems_and_the_menu_counts_them(client, parcels, staff_page):
     html = client.get("/admin/attention/").get_data(as_text=True)
-    for name in ("label", "quiet", "late", "pickup", "refused", "returned"):
+    for name in ("label", "quiet", "late", "pickup", "refused", "returned", "failed_attempt"):
         assert parcels[name].number in html
     for name in ("label_fresh", "moving", "on_time", "pickup_new", "returned_old", "delivered"):
         assert parcels[name].number not in html
-    assert 'data-attention-count>6<' in html
+    assert 'data-attention-count>7<' in html
     assert "Не передано перевізнику" in html
+    # a failed delivery attempt is the carrier's problem, not a refusal, and says what the carrier said
+    problem = client.get("/admin/attention/?rule=carrier_problem").get_data(as_text=True)
+    assert parcels["failed_attempt"].number in problem and parcels["refused"].number not in problem
+    assert "Перевізник повідомив про проблему" in problem and "<q data-carrier-words>Невдала спроба доставки</q>" in problem
+    returning = client.get("/admin/attention/?rule=returning").get_data(as_text=True)
+    assert parcels["failed_attempt"].number not in returning and parcels["refused"].number in returning
+    assert "Одержувач відмовився від посилки, або замовлення повернулося до магазину за останні 7 дн." in returning
     only = client.get("/admin/attention/?rule=no_scan").get_data(as_text=True)
     assert parcels["quiet"].number in only and parcels["late"].number not in only
     # the count is on every staff page
-    assert 'data-attention-count>6<' in client.get("/admin/orders").get_data(as_text=True)
+    assert 'data-attention-count>7<' in client.get("/admin/orders").get_data(as_text=True)
 
 
 def test_telling_the_customer_goes_through_the_outbox_once(db, client, parcels, staff_page):
@@ -155,7 +166,7 @@ def test_dismissed_stays_off_until_the_condition_ends(db, client, parcels, staff
     assert services.scan(NOW) == (0, 0)
     db.session.commit()
     assert f'data-exception="{row.id}"' not in client.get("/admin/attention/").get_data(as_text=True)
-    assert services.total() == 5
+    assert services.total() == 6
 
 
 def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login, parcels):

@@ -33,13 +33,14 @@ def _rows(exceptions, days):
         shipment = order.shipments[-1] if order.shipments else None
         out.append({
             "id": row.id, "order": order, "rule": rule.label,
-            "explanation": rule.explanation % {"days": days[row.rule]},
+            "explanation": rule.explanation % {"days": days.get(row.rule)},
             "customer": order.customer.name if order.customer else "",
             "carrier": carrier_name(shipment.carrier if shipment else order.delivery_carrier),
             "tracking_number": shipment.tracking_number if shipment else "",
             "found": format_datetime(row.found_at, "short"),
             "notified": format_datetime(row.notified_at, "short") if row.notified_at else None,
             "customer_words": _rating_words(order.id) if row.rule == "low_score" else None,
+            "carrier_words": order.problem_note if row.rule == "carrier_problem" else None,
         })
     return out
 

@@ -45,8 +45,12 @@ RULES = {rule.code: rule for rule in (
          _l("Not delivered more than %(days)s days after the date the carrier expected."), "delay"),
     Rule("pickup_deadline", _l("Storage deadline near"),
          _l("Waiting at the pickup point; the storage time ends in %(days)s days or less."), "reminder"),
+    Rule("carrier_problem", _l("Carrier reported a problem"),
+         _l("On the way, and the carrier's latest news is a problem (a failed delivery attempt, a delay, "
+            "damage): the carrier's words are below."), "problem"),
     Rule("returning", _l("Refused or returning"),
-         _l("The carrier reported a problem, or the parcel is going back to the shop."), "problem"),
+         _l("The recipient refused the parcel, or the order came back to the shop in the last %(days)s days."),
+         "problem"),
     Rule("low_score", _l("Low rating"),
          _l("The customer rated the delivery 1 or 2 in the last %(days)s days."), "problem"),
 )}
@@ -57,7 +61,7 @@ def _setting(key):
 
 
 def thresholds():
-    """{rule code: days} as the page explains them."""
+    """{rule code: days} as the page explains them (a rule without a threshold has none)."""
     return {
         "not_handed_over": _setting("ATTENTION_HANDOVER_DAYS"),
         "no_scan": _setting("ATTENTION_NO_SCAN_DAYS"),
@@ -77,6 +81,9 @@ def _queries(now):
     storage_left = max(0, _setting("PICKUP_STORAGE_DAYS") - _setting("ATTENTION_PICKUP_DAYS_LEFT"))
     returned_since = now - days("ATTENTION_RETURN_DAYS")
     rated_since = now - days("ATTENTION_FEEDBACK_DAYS")
+    # a parcel the recipient refused (app.returns.services.record_refusal); a failed attempt is not one
+    refused = exists(select(Shipment.id).where(Shipment.order_id == Order.id, Shipment.refused_at.is_not(None),
+                                               Shipment.is_return.is_(False)))
     recent_scan = (select(CarrierEvent.id).join(Shipment, Shipment.id == CarrierEvent.shipment_id)
                    .where(Shipment.order_id == Order.id, CarrierEvent.occurred_at > quiet_since))
     return {
@@ -93,8 +100,9 @@ def _queries(now):
         "pickup_deadline": select(Order.id).join(PickupWatch, PickupWatch.order_id == Order.id).where(
             Order.status == statuses.IN_TRANSIT, Order.at_pickup_point.is_(True),
             PickupWatch.since <= now - timedelta(days=storage_left)),
+        "carrier_problem": select(Order.id).where(Order.status.in_(ON_THE_WAY), Order.problem.is_(True), ~refused),
         "returning": select(Order.id).where(or_(
-            and_(Order.status.in_(ON_THE_WAY), Order.problem.is_(True)),
+            and_(Order.status.in_(ON_THE_WAY), refused),
             and_(Order.status == statuses.RETURNED, Order.status_changed_at >= returned_since))),
         "low_score": select(Order.id).join(CustomerFeedback, CustomerFeedback.order_id == Order.id).where(
             CustomerFeedback.rating <= LOW_SCORE, CustomerFeedback.answered_at >= rated_since),
