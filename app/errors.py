@@ -1,5 +1,6 @@
 """One error format per audience: problem+json under /api, a fragment for htmx, a page otherwise."""
 import logging
+from contextlib import suppress
 
 from flask import current_app, g, got_request_exception, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
@@ -94,10 +95,8 @@ def init_app(app):
     def _database_down(error):
         # The class name only: the message may carry the connection string.
         log.error("database unavailable: %s", error.__class__.__name__)
-        try:
+        with suppress(Exception):
             db.session.rollback()
-        except Exception:
-            pass
         response = make_response(render_error(503))
         response.headers["Retry-After"] = "30"
         return response
@@ -112,8 +111,6 @@ def init_app(app):
         log.exception("unhandled error on %s %s", request.method, request.path)
         # Flask skips this signal once a handler catches Exception; error reporters (Sentry) listen to it
         got_request_exception.send(current_app._get_current_object(), exception=error)
-        try:
+        with suppress(Exception):
             db.session.rollback()
-        except Exception:
-            pass
         return render_error(500)

@@ -19,6 +19,7 @@ import re
 import sys
 import threading
 import time
+from contextlib import suppress
 
 from flask import has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
@@ -164,10 +165,8 @@ access_log = logging.getLogger("posylka.access")
 def _redact_config(app):
     for name in SECRET_CONFIG_NAMES:
         redact_value(app.config.get(name))
-    try:
+    with suppress(Exception):  # not a URL yet: nothing to hide
         redact_value(make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "").password)
-    except Exception:  # not a URL yet; nothing to hide
-        pass
 
 
 def init_app(app):

@@ -1,4 +1,5 @@
 """Log-in for customers and staff, roles, and the decorators that guard pages."""
+from contextlib import suppress
 from functools import wraps
 
 from flask import abort, flash, g, make_response, redirect, request, session
@@ -50,10 +51,8 @@ def init_app(app):
             # The database is down: treat the visitor as anonymous so that the 503 page (and
             # its base template, which asks for current_user) still renders.
             g.database_unavailable = True
-            try:
+            with suppress(SQLAlchemyError):
                 db.session.rollback()
-            except SQLAlchemyError:
-                pass
             return None
         if user is None or user.session_version != version or not user.active:
             return None
