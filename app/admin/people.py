@@ -41,8 +41,7 @@ def set_active(user, active, *, actor):
 def reset_password(user, *, actor):
     """Give the user a new random password (shown once to the admin) and end their sessions."""
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-    user.set_password(password)
-    user.session_version = (user.session_version or 1) + 1
+    user.set_password(password)  # which logs the user out everywhere
     record("user.reset_password", "user", user.id, after={"email": user.email}, actor=actor)
     return password
 

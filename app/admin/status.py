@@ -105,9 +105,7 @@ def bulk_change(order_ids, target, *, user, note=None, reason=None):
             results.append(BulkResult(order_id, number, False, message))
             continue
         db.session.commit()
-        if event is None:
-            message = _("Already “%(status)s”; nothing changed.", status=statuses.label(target))
-        else:
-            message = _("Changed to “%(status)s”.", status=statuses.label(target))
+        message = (_("Already “%(status)s”; nothing changed.", status=statuses.label(target)) if event is None
+                   else _("Changed to “%(status)s”.", status=statuses.label(target)))
         results.append(BulkResult(order_id, number, True, message))
     return results

@@ -123,10 +123,7 @@ def order_for_token(token, *, with_tracking=False):
     ``with_tracking`` also loads what its tracking block shows (in the query that finds it).
     """
     order_id, nonce = links.read_token(token)
-    if with_tracking:
-        order = order_with_tracking(order_id)
-    else:
-        order = db.session.get(Order, order_id)
+    order = order_with_tracking(order_id) if with_tracking else db.session.get(Order, order_id)
     if order is None or not _nonce_matches(order.link_nonce, nonce):
         raise links.InvalidLink()
     return order

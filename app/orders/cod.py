@@ -26,14 +26,13 @@ def money_on_its_way(limit=500):
     Orders still travelling count (their money is expected); returned and cancelled ones do not,
     nor parcels that came back.
     """
-    rows = db.session.execute(
+    return db.session.execute(
         select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
         .where(Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
                or_(Shipment.cod_state.is_(None), Shipment.cod_state != PAID_OUT),
                or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED),
                Shipment.is_return.is_(False))  # a parcel back to the shop carries no payment
         .order_by(Order.created_at, Shipment.id).limit(limit)).all()
-    return rows
 
 
 def refused_parcels(limit=200):
