@@ -110,7 +110,7 @@ TRANSIT_DAYS = {"nova_poshta": (1, 3), "ukrposhta": (2, 5), "meest": (2, 4), "dh
                 "sandbox": (1, 3)}
 
 
-def _step_hours(previous, status, carrier, rng):
+def _step_hours(status, carrier, rng):
     """How long a move took, in hours: packing within a day or so, the carrier's transit time."""
     if status == statuses.AWAITING_SHIPMENT:
         return rng.uniform(0.5, 20)
@@ -129,14 +129,14 @@ def _step_hours(previous, status, carrier, rng):
 def _journey_times(path, carrier, final, now, rng, just_now=False):
     """(created_at, [time of each move]) for an order that reached ``final`` at a plausible pace:
     an order still on its way has spent less time in its status than its next step takes."""
-    hours = [_step_hours(prev, status, carrier, rng) for prev, status in zip([statuses.NEW] + path[:-1], path)]
+    hours = [_step_hours(status, carrier, rng) for status in path]
     if just_now:
         extra = 0
     elif final in statuses.TERMINAL:
         extra = rng.uniform(0.2, 40) * 24
     else:
         following = statuses.CHAIN[statuses.CHAIN.index(final) + 1]
-        extra = _step_hours(final, following, carrier, rng) * rng.uniform(0.05, 0.8)
+        extra = _step_hours(following, carrier, rng) * rng.uniform(0.05, 0.8)
     created_at = now - timedelta(hours=sum(hours) + extra)
     times, at = [], created_at
     for step in hours:
