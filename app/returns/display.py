@@ -3,8 +3,7 @@ that the templates hold no rules."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from babel.dates import format_date, format_skeleton
-from babel.numbers import format_currency
+from babel.dates import format_date
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, or_
@@ -14,9 +13,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.carriers import CARRIERS, carrier_name, tracking_url
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n import format_money
 from app.orders import statuses
 from app.returns import services
 from app.returns.models import APPROVED, EXCHANGE, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ItemOutcome, ReturnCase
+from app.tracking.services import format_day
 
 
 @dataclass
@@ -89,20 +90,12 @@ class ReturnsView:
                     or any(i.outcome for i in self.items))
 
 
-def money(value, currency="UAH"):
-    return format_currency(value, currency, locale=get_locale())
-
-
-def day_text(day):
-    return format_skeleton("MMMMEd", day, locale=get_locale())
-
-
 def weekday_text(day):
     """"Thursday" within the coming week, else "Thu, 10 Dec"."""
     today = utcnow().date()
     if today <= day < today + timedelta(days=7):
         return format_date(day, "EEEE", locale=get_locale())
-    return day_text(day)
+    return format_day(day)
 
 
 def parcel_line(parcel):
@@ -123,16 +116,17 @@ def refund_text(case):
         return _("Nothing to refund: the order was to be paid on delivery, and nothing was paid for the refused "
                  "items.")
     if case.refund_amount is not None:
-        return _("Refunded %(amount)s %(method)s on %(date)s.", amount=money(case.refund_amount, case.order.currency),
+        return _("Refunded %(amount)s %(method)s on %(date)s.",
+                 amount=format_money(case.refund_amount, case.order.currency),
                  method=str(services.REFUND_METHODS.get(case.refund_method, case.refund_method)).lower(),
-                 date=day_text(case.refund_date))
+                 date=format_day(case.refund_date))
     if case.kind == EXCHANGE or case.state in (REQUESTED, REFUSED_STATE):
         return ""
     if case.state == RECEIVED:
-        return _("The shop will refund %(amount)s soon.", amount=money(services.refundable_amount(case),
-                                                                     case.order.currency))
+        return _("The shop will refund %(amount)s soon.",
+                 amount=format_money(services.refundable_amount(case), case.order.currency))
     return _("The refund of %(amount)s follows once the items are back at the shop.",
-             amount=money(services.refundable_amount(case), case.order.currency))
+             amount=format_money(services.refundable_amount(case), case.order.currency))
 
 
 def case_line(case, replacement_url=""):
@@ -152,7 +146,7 @@ def case_line(case, replacement_url=""):
         replacement_number=case.replacement.number if case.replacement is not None else "",
         replacement_url=replacement_url, opened_by=case.opened_by,
         can_add_waybill=case.state == APPROVED and parcel is None and case.opened_by != "carrier",
-        refundable=money(services.refundable_amount(case), case.order.currency),
+        refundable=format_money(services.refundable_amount(case), case.order.currency),
         can_refund=(case.kind == RETURN and case.state in (APPROVED, RECEIVED) and case.refund_amount is None
                     and not services.is_cod_refusal(case)))
 
@@ -191,7 +185,7 @@ def returns_view(order, *, url_for_order=None, now=None):
     for item in order.items:
         outcome = item.outcome.outcome if item.outcome is not None else ""
         items.append(ItemLine(item.id, item.name, item.sku or "", item.size or "", item.color or "", item.quantity,
-                              money(item.line_total, order.currency), outcome,
+                              format_money(item.line_total, order.currency), outcome,
                               str(services.OUTCOME_LABELS[outcome]) if outcome else "",
                               item.id not in busy, services.sizes_for(item.sku)))
     delivered = services.delivered_at(order)
@@ -199,7 +193,7 @@ def returns_view(order, *, url_for_order=None, now=None):
     deadline = delivered + timedelta(days=days) if delivered else None
     can_request = (order.status == statuses.DELIVERED and deadline is not None and now <= deadline
                    and any(i.free for i in items))
-    rule_text = _("You can ask for a return or an exchange until %(date)s.", date=day_text(deadline.date())) \
+    rule_text = _("You can ask for a return or an exchange until %(date)s.", date=format_day(deadline.date())) \
         if can_request else ""
     cases = [case_line(c, url_for_order(c.replacement) if url_for_order and c.replacement else "")
              for c in order.return_cases]
@@ -207,7 +201,7 @@ def returns_view(order, *, url_for_order=None, now=None):
     totals_text = ""
     if totals.back:
         totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
-                        kept=money(totals.kept, order.currency), back=money(totals.back, order.currency))
+                        kept=format_money(totals.kept, order.currency), back=format_money(totals.back, order.currency))
     view = ReturnsView(order=order, items=items, cases=cases, can_request=can_request, rule_text=rule_text,
                        reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
                        totals_text=totals_text,
