@@ -1,6 +1,6 @@
 """The admin's privacy desk (``/admin/privacy``): find a customer, see, export or erase their data, apply
 retention."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from app.htmx import render
 from app.orders.models import Customer
 from app.privacy import retention, subject
 from app.privacy.forms import AdminEraseForm, SearchForm
-from app.privacy.views import FORMATS, download
+from app.privacy.views import export_download
 
 bp = Blueprint("privacy_admin", __name__, url_prefix="/admin/privacy")
 
@@ -52,11 +52,7 @@ def customer(customer_id):
 @bp.route("/customers/<int:customer_id>/export.<fmt>", methods=["POST"])
 @admin_required
 def customer_export(customer_id, fmt):
-    if fmt not in FORMATS:
-        abort(404)
-    filename, mimetype, body = subject.export(db.get_or_404(Customer, customer_id), fmt)
-    db.session.commit()
-    return download(filename, mimetype, body)
+    return export_download(db.get_or_404(Customer, customer_id), fmt)
 
 
 @bp.route("/customers/<int:customer_id>/erase", methods=["POST"])

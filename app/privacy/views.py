@@ -14,7 +14,13 @@ bp = Blueprint("privacy", __name__)
 FORMATS = ("json", "csv")
 
 
-def download(filename, mimetype, body):
+def export_download(customer, fmt):
+    """The customer's data as a file to download (``subject.export``, audited and committed); 404 for
+    an unknown format or no customer."""
+    if fmt not in FORMATS or customer is None:
+        abort(404)
+    filename, mimetype, body = subject.export(customer, fmt)
+    db.session.commit()
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -42,11 +48,7 @@ def account():
 @bp.route("/account/privacy/export.<fmt>", methods=["POST"])
 @customer_required
 def account_export(fmt):
-    if fmt not in FORMATS or current_user.customer is None:
-        abort(404)
-    filename, mimetype, body = subject.export(current_user.customer, fmt)
-    db.session.commit()
-    return download(filename, mimetype, body)
+    return export_download(current_user.customer, fmt)
 
 
 def _password_check_key():
