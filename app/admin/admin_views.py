@@ -21,7 +21,6 @@ from app.queryargs import date_arg, page_arg, text_arg
 @admin_required
 def users():
     form = UserForm()
-    code = 200
     if form.validate_on_submit():
         try:
             validate_password(form.password.data)
@@ -38,11 +37,9 @@ def users():
                 db.session.commit()
                 flash(_("User %(email)s created.", email=user.email), "success")
                 return redirect(url_for("admin.users"))
-        code = 422
-    elif form.is_submitted():
-        code = 422
     role = request.args.get("role", "")
     rows = people.list_users(role or None, text_arg(request.args, "q", 254))
+    code = 422 if form.is_submitted() else 200  # a refused form (a created user has been redirected)
     return render_template("admin/users.html", form=form, users=rows, role=role, roles=ROLES,
                            role_labels=ROLE_LABELS, q=request.args.get("q", "")), code
 
