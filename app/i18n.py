@@ -108,12 +108,9 @@ def supported(code):
 def select_locale():
     if not request:
         return default_language()
-    cached = g.get("_locale")
-    if cached:
-        return cached
-    choice = choose_language(_user_language)
-    g._locale = choice
-    return choice
+    if not g.get("_locale"):
+        g._locale = choose_language(_user_language)
+    return g._locale
 
 
 def _user_language():

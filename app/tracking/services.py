@@ -144,10 +144,9 @@ def _summary(order, reached):
 
 def open_return_request(order):
     """The customer's pending return request, until staff record the return."""
-    if order.status == statuses.RETURNED:
+    if order.status == statuses.RETURNED or not order.return_requests:
         return None
-    requests = order.return_requests
-    return requests[-1] if requests else None
+    return order.return_requests[-1]
 
 
 def _shipments(order):
