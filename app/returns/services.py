@@ -147,13 +147,9 @@ def delivered_at(order):
     return max(times) if times else None
 
 
-def open_cases(order):
-    return [case for case in order.return_cases if case.state != REFUSED_STATE]
-
-
 def _busy_item_ids(order):
     """Items already in a request that was not refused, or with an outcome other than kept."""
-    busy = {ci.order_item_id for case in open_cases(order) for ci in case.items}
+    busy = {ci.order_item_id for case in order.return_cases if case.state != REFUSED_STATE for ci in case.items}
     busy |= {item.id for item in order.items if item.outcome is not None and item.outcome.outcome != KEPT}
     return busy
 
@@ -249,10 +245,6 @@ def _notify(order):
 
 # ---- return parcels ----------------------------------------------------------------------------
 
-def _clean_number(number):
-    return re.sub(r"\s+", "", number or "")
-
-
 def link_return_parcel(order, carrier, number, *, return_of=None):
     """The parcel that brings items back to the shop, tracked by the carrier sync from now on.
 
@@ -261,7 +253,7 @@ def link_return_parcel(order, carrier, number, *, return_of=None):
     """
     from app.carriers import CARRIER_CODES
 
-    number = _clean_number(number)
+    number = re.sub(r"\s+", "", number or "")
     if carrier not in CARRIER_CODES:
         raise ReturnRefused(_("Choose the carrier of the return parcel."))
     if not re.fullmatch(r"[A-Za-z0-9-]{6,40}", number):
