@@ -91,7 +91,8 @@ def test_scan_opens_once_and_clears_when_the_parcel_moves(app, db, parcels):
     db.session.commit()
     assert services.scan(NOW) == (0, 0)  # nothing new, nothing twice
     assert services.counts() == {"not_handed_over": 1, "no_scan": 1, "late": 1, "pickup_deadline": 1,
-                                 "carrier_problem": 1, "returning": 2, "low_score": 0}
+                                 "carrier_problem": 1, "returning": 2, "customer_report": 0,
+                                 "low_score": 0}
     # the quiet parcel gets a scan and the unhanded one is shipped: both leave the list
     db.session.add(CarrierEvent(shipment=parcels["quiet"].shipments[0], occurred_at=NOW, raw_code="moved"))
     lifecycle.change_status(parcels["label"], "shipped", source="carrier", at=NOW)
@@ -208,3 +209,23 @@ def test_a_carrier_sync_with_news_clears_the_parcels_that_moved(app, db, make_or
     db.session.expire_all()
     assert db.session.query(CarrierEvent).count() >= 1
     assert services.total() == 0
+
+
+def test_a_customers_problem_report_is_listed_until_staff_handle_it(app, db, client, make_user, make_order, login):
+    """Staff hear about it before the customer complains again: on the page, in the menu's count."""
+    from app.tracking.models import ProblemReport
+
+    customer = make_user("customer")
+    order = make_order(customer=customer.customer, status="in_transit")
+    login(customer.email)
+    client.post(f"/orders/{order.number}/problem", data={"message": "Посилка стоїть уже тиждень"})
+    client.post("/logout")
+    login(make_user("staff").email)
+    page = client.get("/admin/attention/?rule=customer_report").get_data(as_text=True)
+    assert order.number in page and "Клієнт повідомив про проблему" in page
+    assert "<q data-rating-words>Посилка стоїть уже тиждень</q>" in page
+    assert 'data-attention-count>1<' in page
+    report = db.session.query(ProblemReport).filter_by(order_id=order.id).one()
+    client.post(f"/admin/problems/{report.id}/handled")
+    page = client.get("/admin/attention/").get_data(as_text=True)
+    assert order.number not in page and "data-exception=" not in page and "data-attention-count>" not in page

@@ -25,6 +25,12 @@ def _rating_words(order_id):
     return f"{feedback.rating}/5" + (f": {feedback.comment}" if feedback.comment else "")
 
 
+def _report_words(order):
+    """The customer's latest open "report a problem" note."""
+    reports = [r for r in order.problem_reports if r.handled_at is None]
+    return reports[-1].message if reports else None
+
+
 def _rows(exceptions, days):
     """Everything a table row shows, computed here (no logic in the template)."""
     out = []
@@ -39,7 +45,8 @@ def _rows(exceptions, days):
             "tracking_number": shipment.tracking_number if shipment else "",
             "found": format_datetime(row.found_at, "short"),
             "notified": format_datetime(row.notified_at, "short") if row.notified_at else None,
-            "customer_words": _rating_words(order.id) if row.rule == "low_score" else None,
+            "customer_words": (_rating_words(order.id) if row.rule == "low_score"
+                               else _report_words(order) if row.rule == "customer_report" else None),
             "carrier_words": order.problem_note if row.rule == "carrier_problem" else None,
         })
     return out

@@ -21,6 +21,7 @@ from app.notify import rules as notify_rules
 from app.notify.models import PickupWatch
 from app.orders import statuses
 from app.orders.models import CarrierEvent, Order, Shipment
+from app.tracking.models import ProblemReport
 
 ON_THE_WAY = (statuses.SHIPPED, statuses.IN_TRANSIT)
 
@@ -51,6 +52,9 @@ RULES = {rule.code: rule for rule in (
     Rule("returning", _l("Refused or returning"),
          _l("The recipient refused the parcel, or the order came back to the shop in the last %(days)s days."),
          "problem"),
+    Rule("customer_report", _l("Customer reported a problem"),
+         _l("The customer reported a problem on the order's page; listed until staff mark the report handled "
+            "there. The customer's words are below."), "problem"),
     Rule("low_score", _l("Low rating"),
          _l("The customer rated the delivery 1 or 2 in the last %(days)s days."), "problem"),
 )}
@@ -104,6 +108,8 @@ def _queries(now):
         "returning": select(Order.id).where(or_(
             and_(Order.status.in_(ON_THE_WAY), refused),
             and_(Order.status == statuses.RETURNED, Order.status_changed_at >= returned_since))),
+        "customer_report": select(Order.id).where(exists(select(ProblemReport.id).where(
+            ProblemReport.order_id == Order.id, ProblemReport.handled_at.is_(None)))),
         "low_score": select(Order.id).join(CustomerFeedback, CustomerFeedback.order_id == Order.id).where(
             CustomerFeedback.rating <= LOW_SCORE, CustomerFeedback.answered_at >= rated_since),
     }

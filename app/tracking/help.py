@@ -13,6 +13,7 @@ from sqlalchemy import func
 
 from app import settings
 from app.analytics.wismo import register_source
+from app.attention import services as attention
 from app.audit import record
 from app.clock import utcnow
 from app.errors import Refused
@@ -89,12 +90,14 @@ def report_problem(order, message, *, source, user=None):
     report = ProblemReport(order=order, message=message, source=source)
     db.session.add(report)
     record("order.problem_reported", "order", order.id, after={"source": source}, actor=user)
+    attention.scan()  # staff see it on the Attention page now, not at the next scheduled scan
     return report
 
 
 def mark_handled(report, user):
     report.handled_at = utcnow()
     record("order.problem_handled", "order", report.order_id, after={"report": report.id}, actor=user)
+    attention.scan()  # and it leaves the Attention page at once
 
 
 def open_reports(order):
