@@ -1,4 +1,4 @@
-"""What staff type into the new-order form and the CSV import: amounts, quantities, contact and country."""
+"""What staff type into the forms: the new order (amounts, quantities, contact, country), the CSV import, settings numbers."""
 import html
 import io
 import re
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.orders.models import Order
-from app.orders.services import parse_amount
+from app.orders.services import OrderInputError, parse_amount, parse_quantity
 
 
 def _text(response):
@@ -34,10 +34,17 @@ def test_amounts_are_read_as_the_app_writes_them(written, amount):
 
 
 @pytest.mark.parametrize("written", ["", "abc", "-5", "1,450", "1.450,50", "1 45,50", "14 50", "1 450,505", "1e3",
-                                     "NaN", "1,45,0", "1  450", "10000000000", True])
+                                     "NaN", "1,45,0", "1  450", "10000000000", "9999999999.999", "1" * 40,
+                                     "9" * 5000, "²", "١٢٣", float("nan"), float("inf"), 1e40, True])
 def test_ambiguous_or_garbled_amounts_are_refused(written):
     with pytest.raises(ValueError):
         parse_amount(written)
+
+
+@pytest.mark.parametrize("written", ["0", "10001", "1.5", "²", "١", "9" * 5000, "-1", ""])
+def test_quantities_outside_one_to_ten_thousand_are_refused(written):
+    with pytest.raises(OrderInputError):
+        parse_quantity(written)
 
 
 @pytest.mark.parametrize("price, stored", [("1 450,50", "1450.50"), ("1\u00a0450,50", "1450.50"),
@@ -60,7 +67,7 @@ def test_new_order_form_refuses_an_ambiguous_price_and_says_how_to_write_it(app,
 
 def test_quantity_error_names_the_allowed_range(app, db, make_user, client, login):
     login(make_user("staff").email)
-    for quantity in ("999999", "0", "1,5"):
+    for quantity in ("999999", "0", "1,5", "9" * 5000, "²"):
         response = client.post("/admin/orders/new", data={**NEW_ORDER, "items-0-quantity": quantity})
         assert response.status_code == 422
         assert "Кількість має бути цілим числом від 1 до 10000." in _text(response)
@@ -179,6 +186,7 @@ def test_import_refuses_an_invalid_phone_or_country(app, db, make_user, client, 
     assert "Вкажіть двобуквений код країни, наприклад UA або PL." in text
     assert _orders(db) == []
 
+
 def test_new_order_form_offers_the_currencies_an_order_can_be_in(app, db, make_user, client, login):
     """The API and the import take PLN, EUR or USD orders: the staff form does too (the shop's UAH by default)."""
     login(make_user("staff").email)
@@ -195,3 +203,12 @@ def test_new_order_form_offers_the_currencies_an_order_can_be_in(app, db, make_u
     assert "300,00 PLN" in page.replace("\u00a0", " ")
     refused = client.post("/admin/orders/new", data={**NEW_ORDER, "currency": "GBP"})
     assert refused.status_code == 422 and len(_orders(db)) == 2
+
+
+@pytest.mark.parametrize("written", ["²", "9" * 5000, "1e3", "-5"])
+def test_shop_settings_refuse_a_number_python_cannot_read_as_a_whole_number(app, db, make_user, client, login,
+                                                                           written):
+    login(make_user("admin").email)
+    response = client.post("/admin/settings", data={"ORDERS_PER_PAGE": written, "DEFAULT_LANGUAGE": "uk"})
+    assert response.status_code == 422
+    assert "Введіть ціле число від 5 до 500." in _text(response)

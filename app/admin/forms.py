@@ -75,8 +75,7 @@ class ItemForm(Form):
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
     size = StringField(_l("Size"), validators=[Optional(), Length(max=64)])
     color = StringField(_l("Colour"), validators=[Optional(), Length(max=64)])
-    quantity = StringField(_l("Quantity"), default="1",
-                           render_kw={"inputmode": "numeric"})
+    quantity = StringField(_l("Quantity"), default="1", render_kw={"inputmode": "numeric"})
     price = StringField(_l("Price"), validators=[Length(max=16)], render_kw={"inputmode": "decimal"})
 
     def is_filled(self):
@@ -178,7 +177,8 @@ class WholeNumber:
 
     def __call__(self, form, field):
         value = (field.data or "").strip()
-        if not (value.isdigit() and self.low <= int(value) <= self.high):
+        # ASCII digits only, and few of them: int() refuses "²" and numbers of thousands of digits
+        if not (value.isascii() and value.isdigit() and len(value) <= 9 and self.low <= int(value) <= self.high):
             raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
 
 

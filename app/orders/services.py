@@ -82,12 +82,12 @@ def find_or_create_customer(*, name, email=None, phone=None, language=None, sand
 #: "1450.50", "1450,50", "1 450,50" (a space, no-break or narrow no-break space between thousands) and
 #: English "1,450.50". A comma followed by three digits ("1,450") could be either a thousands or a
 #: decimal separator, so it is refused rather than guessed.
-_AMOUNT_FORMS = (
-    re.compile(r"(?P<int>\d+)(?:[.](?P<frac>\d+))?"),  # as programs write it; any decimals, rounded
-    re.compile(r"(?P<int>\d+),(?P<frac>\d{1,2})"),
-    re.compile(r"(?P<int>\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+)(?:[.,](?P<frac>\d{1,2}))?"),
-    re.compile(r"(?P<int>\d{1,3}(?:,\d{3})+)[.](?P<frac>\d{1,2})"),
-)
+_AMOUNT_FORMS = tuple(re.compile(form, re.ASCII) for form in (
+    r"(?P<int>\d+)(?:[.](?P<frac>\d+))?",  # as programs write it; any decimals, rounded
+    r"(?P<int>\d+),(?P<frac>\d{1,2})",
+    r"(?P<int>\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+)(?:[.,](?P<frac>\d{1,2}))?",
+    r"(?P<int>\d{1,3}(?:,\d{3})+)[.](?P<frac>\d{1,2})",
+))
 MAX_AMOUNT = Decimal("10000000000")
 
 
@@ -111,11 +111,13 @@ def parse_amount(value):
     for form in _AMOUNT_FORMS:
         match = form.fullmatch(text)
         if match:
-            digits = re.sub(r"\D", "", match["int"])
-            amount = Decimal(f"{digits}.{match['frac'] or 0}").quantize(Decimal("0.01"))
-            if amount >= MAX_AMOUNT:
+            whole = Decimal(re.sub(r"\D", "", match["int"]))
+            if whole >= MAX_AMOUNT:  # checked first: a longer number cannot even be rounded to cents
                 break
-            return amount
+            amount = (whole + Decimal(f"0.{match['frac'] or 0}")).quantize(Decimal("0.01"))
+            if amount < MAX_AMOUNT:
+                return amount
+            break
     raise ValueError(value)
 
 
@@ -153,7 +155,7 @@ MAX_QUANTITY = 10000
 def parse_quantity(value, field="quantity"):
     """An item's quantity: a whole number from 1 to ``MAX_QUANTITY``."""
     text = str(1 if value is None else value).strip()
-    if not (text.isdigit() and 1 <= int(text) <= MAX_QUANTITY):
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= MAX_QUANTITY):
         raise OrderInputError(field, _("The quantity must be a whole number from 1 to %(max)d.", max=MAX_QUANTITY))
     return int(text)
 
