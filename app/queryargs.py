@@ -50,8 +50,9 @@ def date_arg(args, name):
 def period_error(first, last):
     """Why a list cannot show the period from ``first`` to ``last`` (dates, either may be None), or None."""
     if first and last and last < first:
-        return _("The period ends before it starts: the end date %(last)s is before the start date %(first)s.",
-                 first=format_date(first), last=format_date(last))
+        # the dates in the middle: "7 груд. 2026 р." ends with its own full stop
+        return _("The end date %(last)s is before the start date %(first)s: the period must end on or after the day "
+                 "it starts.", first=format_date(first), last=format_date(last))
     return None
 
 
