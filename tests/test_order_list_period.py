@@ -1,4 +1,4 @@
-"""The staff orders list with a period that ends before it starts: a clear error, not "0 orders found"."""
+"""The staff lists (orders, audit log) with a period that ends before it starts: a clear error, not "0 found"."""
 import html
 import re
 
@@ -47,3 +47,14 @@ def test_reversed_period_in_english(app, make_user, client, login):
     assert page.status_code == 422
     assert _alert(page) == ("The end date Dec 1, 2026 is before the start date Dec 7, 2026: the period must end on or "
                             "after the day it starts.")
+
+
+def test_reversed_period_is_named_on_the_audit_log(app, make_user, client, login):
+    login(make_user("admin").email)
+    url = "/admin/audit?date_from=2026-12-07&date_to=2026-12-01"
+    page = client.get(url)
+    assert page.status_code == 422 and _alert(page) == UK_ERROR
+    assert "Записів:" not in _text(page)
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and _alert(fragment) == UK_ERROR
+    assert client.get("/admin/audit?date_from=2026-12-01&date_to=2026-12-07").status_code == 200

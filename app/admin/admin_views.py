@@ -12,8 +12,8 @@ from app.auth import admin_required
 from app.auth.models import ROLES, User
 from app.auth.services import AuthError, validate_password
 from app.extensions import db
-from app.htmx import render
-from app.queryargs import date_arg, page_arg, text_arg
+from app.htmx import is_partial_request, render
+from app.queryargs import date_arg, page_arg, period_error, text_arg
 
 # ---- users -------------------------------------------------------------------------------------
 
@@ -79,12 +79,15 @@ def audit():
     text = {"actor": text_arg(args, "actor", 254), "action": text_arg(args, "action", 64),
             "object_id": text_arg(args, "object_id", 64)}
     page = page_arg(args)
-    found = audit_words.search(**text, date_from=date_arg(args, "date_from"), date_to=date_arg(args, "date_to"),
-                               page=page)
+    date_from, date_to = date_arg(args, "date_from"), date_arg(args, "date_to")
+    found = audit_words.search(**text, date_from=date_from, date_to=date_to, page=page)
     query = {k: v for k, v in {**text, "date_from": args.get("date_from", ""),
                                "date_to": args.get("date_to", "")}.items() if v}
+    error = period_error(date_from, date_to)
+    code = 422 if error and not is_partial_request() else 200  # htmx swaps only a 2xx answer
     return render("admin/audit.html", "admin/_audit_table.html", entries=audit_words.describe(found.rows),
-                  total=found.total, page_no=page, pages=found.pages, actions=found.actions, query=query)
+                  total=found.total, page_no=page, pages=found.pages, actions=found.actions, query=query,
+                  period_error=error), code
 
 
 # ---- settings hub ------------------------------------------------------------------------------
