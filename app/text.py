@@ -8,6 +8,10 @@ written as text.
 import csv
 import re
 
+#: A CSV download's media type. Werkzeug adds "; charset=utf-8" to a text/ type itself (written
+#: here as well, the header said it twice).
+CSV_MIMETYPE = "text/csv"
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 

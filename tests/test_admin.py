@@ -622,3 +622,16 @@ def test_users_page_calls_a_persons_name_a_name(app, make_user, client, login):
         page = _text(client.get("/admin/users", headers={"Accept-Language": language}))
         assert f">{word}</th>" in page and f'>{word}</label>' in page.replace("&#39;", "'"), language
         assert ">Назва<" not in page
+
+
+def test_orders_export_is_named_by_the_shops_clock_and_says_its_charset_once(app, make_user, client, login):
+    from app.clock import local_now
+
+    login(make_user("staff").email)
+    before = local_now()
+    response = client.get("/admin/orders/export.csv")
+    after = local_now()
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    names = {f'attachment; filename="orders-{at:%Y%m%d-%H%M}.csv"' for at in (before, after)}  # Kyiv, not UTC
+    assert response.headers["Content-Disposition"] in names
+    assert app.config["TIMEZONE"] == "Europe/Kyiv"

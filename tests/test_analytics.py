@@ -126,6 +126,9 @@ def test_monthly_csv(app, dataset, make_user, client, login):
     login(make_user("staff").email)
     response = client.get("/admin/analytics/monthly.csv?month=2026-03")
     assert response.mimetype == "text/csv" and "report-2026-03.csv" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset said once
+    for path in ("report.csv?date_from=2026-03-01&date_to=2026-03-31", "kpis.csv?date_from=2026-03-01&date_to=2026-03-31"):
+        assert client.get(f"/admin/analytics/{path}").headers["Content-Type"] == "text/csv; charset=utf-8", path
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     by = {(r["section"], r["item"]): r for r in rows}
     assert by[("orders_by_status", "returned")]["count"] == "2"

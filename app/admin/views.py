@@ -4,7 +4,6 @@ Admin-only pages (users, audit log, settings) are in ``admin_views``, cash on de
 on this ``admin`` blueprint; other domains' staff pages are in their own ``admin_views`` (``<domain>_admin``).
 Views parse input, call a service and render; rules live in the services.
 """
-from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from app.admin.transfer import COLUMNS, ImportFailed, RowError, csv_rows, import
 from app.audit import record
 from app.auth import admin_required, staff_required
 from app.carriers import CARRIERS, carrier_name, tracking_url
+from app.clock import local_now
 from app.extensions import db
 from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
@@ -25,6 +25,7 @@ from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
 from app.privacy.subject import audit_views
 from app.queryargs import BadQueryArg, period_error
+from app.text import CSV_MIMETYPE
 from app.tracking import help as tracking_help
 from app.tracking.services import parcels_summary
 
@@ -80,12 +81,12 @@ def export_orders(fmt):
     error = period_error(filters.date_from, filters.date_to)
     if error:
         raise BadQueryArg(error)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    stamp = local_now().strftime("%Y%m%d-%H%M")  # the time the staff see on the page
     record("orders.export", "order", None, after={"format": fmt, "filters": filters.as_args()})
     db.session.commit()
     orders = orderlist.iter_orders(filters, with_history=(fmt == "csv"))
     if fmt == "csv":
-        body, mimetype = csv_rows(orders), "text/csv; charset=utf-8"
+        body, mimetype = csv_rows(orders), CSV_MIMETYPE
     else:
         body, mimetype = json_chunks(orders), "application/json"
     response = Response(stream_with_context(body), mimetype=mimetype)

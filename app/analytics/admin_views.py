@@ -15,7 +15,7 @@ from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
 from app.orders import statuses
 from app.queryargs import date_arg
-from app.text import csv_writer
+from app.text import CSV_MIMETYPE, csv_writer
 
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
@@ -251,7 +251,7 @@ def report_csv(found, section=None):
 def _csv_response(found, filename):
     section = request.args.get("section")
     section = section if section in CSV_SECTIONS else None
-    response = Response("\ufeff" + report_csv(found, section), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + report_csv(found, section), mimetype=CSV_MIMETYPE)
     name = f"{filename}-{section}" if section else filename
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -281,6 +281,6 @@ def kpis_csv():
 
     period, _error = _period_args()
     response = Response("\ufeff" + kpi_view.kpi_csv(figures(period).kpis),
-                        mimetype="text/csv; charset=utf-8")
+                        mimetype=CSV_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="kpis-{period.first_day}-{period.last_day}.csv"'
     return response
