@@ -635,3 +635,23 @@ def test_orders_export_is_named_by_the_shops_clock_and_says_its_charset_once(app
     names = {f'attachment; filename="orders-{at:%Y%m%d-%H%M}.csv"' for at in (before, after)}  # Kyiv, not UTC
     assert response.headers["Content-Disposition"] in names
     assert app.config["TIMEZONE"] == "Europe/Kyiv"
+
+
+def test_audit_log_names_actions_in_words_and_keeps_the_codes_as_values(app, db, make_order, make_user, client,
+                                                                         login):
+    from app.audit import record
+
+    order = make_order(status="delivered")
+    admin = make_user("admin")
+    record("order.return_case_opened", "order", order.id, after={"case": 1, "kind": "return", "reason": "wrong_size"})
+    record("privacy.erase", "customer", "7")
+    db.session.commit()
+    login(admin.email)
+    page = _text(client.get("/admin/audit"))
+    options = dict(re.findall(r'<option value="([a-z_.]+)"[^>]*>([^<]*)</option>', page))
+    assert options["privacy.erase"] == "Стерто персональні дані клієнта"
+    assert options["order.return_case_opened"] == "Відкрито повернення або обмін замовлення …"
+    sentence = re.search(r'<tr data-action="order.return_case_opened">.*?<p class="audit-sentence">(.*?)</p>', page,
+                         flags=re.S).group(1)
+    assert "Відкрито повернення або обмін замовлення" in sentence and "Не підійшов розмір" in sentence
+    assert "wrong_size" not in sentence and "order.return_case_opened" not in sentence

@@ -86,8 +86,8 @@ def audit():
     error = period_error(date_from, date_to)
     code = 422 if error and not is_partial_request() else 200  # htmx swaps only a 2xx answer
     return render("admin/audit.html", "admin/_audit_table.html", entries=audit_words.describe(found.rows),
-                  total=found.total, page_no=page, pages=found.pages, actions=found.actions, query=query,
-                  period_error=error), code
+                  total=found.total, page_no=page, pages=found.pages, actions=audit_words.action_choices(found.actions),
+                  query=query, period_error=error), code
 
 
 # ---- settings hub ------------------------------------------------------------------------------

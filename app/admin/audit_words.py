@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import func
 
 from app.admin.orderlist import local_day_start
+from app.admin.reasons import RETURN_REASONS, reason_label
 from app.audit import AuditLog
 from app.auth.models import User
 from app.extensions import db
@@ -89,7 +90,46 @@ SENTENCES = {
     "platform.pull_failed": _l("Could not read the orders of %(platform)s"),
     "api.stores": _l("Changed the store connections"),
     "api.status_sync": _l("Changed the statuses sent back to the platforms"),
+    "api.platform_secrets": _l("Changed the platforms' secret keys"),
+    "carriers.mapping_override": _l("Changed what a carrier's code means"),
+    "carriers.webhook_settings": _l("Changed a carrier's webhook settings"),
+    "notification.ab_test": _l("Changed an A/B test of a message"),
+    "webhook.create": _l("Added a webhook"),
+    "webhook.update": _l("Changed a webhook"),
+    "settings.branding": _l("Changed the shop's colours and logo"),
+    "settings.help": _l("Changed the help texts for customers"),
+    "settings.command_line": _l("Changed a setting from the command line"),
+    "order.follow": _l("Someone began to follow order %(order)s"),
+    "order.unfollow": _l("Someone stopped following order %(order)s"),
+    "order.problem_reported": _l("Reported a problem with order %(order)s"),
+    "order.problem_handled": _l("Marked the problem with order %(order)s as handled"),
+    "order.return_case_opened": _l("Opened a return or exchange of order %(order)s"),
+    "order.return_case_approved": _l("Approved a return or exchange of order %(order)s"),
+    "order.return_case_refused": _l("Refused a return or exchange of order %(order)s"),
+    "order.return_waybill_added": _l("Added the return parcel to order %(order)s"),
+    "order.return_received": _l("Received the returned items of order %(order)s"),
+    "order.item_outcome": _l("Settled a returned item of order %(order)s"),
+    "order.refund_recorded": _l("Recorded a refund for order %(order)s"),
+    "attention.notify": _l("Wrote to the customer about order %(order)s"),
+    "attention.dismiss": _l("Dismissed a warning about order %(order)s"),
 }
+
+
+class _Blanks(dict):
+    def __missing__(self, key):
+        return "…"
+
+
+def action_label(action):
+    """What an action is called in the filter: its sentence with "…" for the order and values (a code
+    the app no longer writes is shown as it is)."""
+    template = SENTENCES.get(action)
+    return str(template) % _Blanks() if template is not None else action
+
+
+def action_choices(actions):
+    """(code, label) for the filter, by label: the code stays the value."""
+    return sorted(((a, action_label(a)) for a in actions), key=lambda choice: choice[1].lower())
 
 
 @dataclass
@@ -124,6 +164,8 @@ def describe(rows):
             number = orders.get(int(row.object_id))
             order = (Markup('<a href="{}">{}</a>').format(url_for("admin.order", order_id=int(row.object_id)), number)
                      if number else Markup("#{}").format(row.object_id))
+        elif row.object_type == "order" and row.object_id:  # written with the order's number (Attention)
+            order = Markup("{}").format(row.object_id)
         values = {
             "order": order,
             "before": statuses.label(before.get("status")) if before.get("status") in statuses.ALL else "",
@@ -138,6 +180,8 @@ def describe(rows):
         template = SENTENCES.get(row.action)
         sentence = Markup(str(template)) % values if template is not None else Markup("{}").format(row.action)
         note = after.get("note") or after.get("reason") or after.get("detail") or after.get("error") or ""
+        if note in RETURN_REASONS:  # a reason's code (a return case): its words
+            note = str(reason_label(note))
         entries.append(Entry(row, names.get(row.actor_user_id) or row.actor_label or "—", sentence,
                              note if isinstance(note, str) else ""))
     return entries
