@@ -793,3 +793,22 @@ def test_order_page_counts_pieces_in_each_language(db, make_order, make_user, lo
     assert "1 piece" in english and "3 pieces" in english and "pcs" not in english
     ukrainian = client.get(f"/orders/{order.number}").get_data(as_text=True)
     assert "1 шт." in ukrainian and "3 шт." in ukrainian
+
+
+def test_template_editor_errors_say_what_is_wrong_in_the_admins_language(notify, db, make_user, login, client):
+    """Jinja's English ("'secret_key' is undefined") comes after a sentence in the admin's language."""
+    import html
+
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    url = "/admin/notifications/templates/shipped/email/uk"
+    for body, sentence, detail in (
+            ("{{ secret_key }}", "Шаблон використовує «secret_key», а такого поля немає.", "'secret_key' is undefined"),
+            ("{% if order_number %}", "Шаблон незавершений: тег або поле відкрито, але не закрито.",
+             "Unexpected end of template"),
+            ("{{ ''.__class__ }}", "Шаблон використовує те, що в повідомленнях заборонено.", "is unsafe")):
+        page = html.unescape(client.post(url, data={"subject": "x", "body": body}).get_data(as_text=True))
+        assert f"Не збережено: у шаблоні помилка: {sentence} (" in page and detail in page, body
+        preview = html.unescape(client.post(url + "/preview", data={"subject": "x", "body": body},
+                                            headers={"HX-Request": "true"}).get_data(as_text=True))
+        assert f"У шаблоні помилка: {sentence} (" in preview, body

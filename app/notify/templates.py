@@ -22,7 +22,8 @@ from functools import lru_cache, wraps
 from flask import current_app, has_app_context
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -265,6 +266,22 @@ def _compiled(source):
     return _env.from_string(source)
 
 
+def _in_words(error):
+    """What is wrong with a template, said to the admin who wrote it (Jinja's English follows)."""
+    detail = str(error)
+    if isinstance(error, UndefinedError) and (name := re.match(r"'([^']+)' is undefined", detail)):
+        return gettext("The template uses “%(name)s”, which is not one of its fields.", name=name.group(1))
+    if isinstance(error, UndefinedError):
+        return gettext("The template asks a field for something it does not have.")
+    if isinstance(error, TemplateSyntaxError) and "end of template" in detail.lower():
+        return gettext("The template is incomplete: a tag or a field is opened and not closed.")
+    if isinstance(error, TemplateSyntaxError):
+        return gettext("The template cannot be read at line %(line)s.", line=error.lineno)
+    if isinstance(error, SecurityError):
+        return gettext("The template uses something that is not allowed in messages.")
+    return gettext("The template cannot be rendered.")
+
+
 #: A field that ends with its own full stop ("7 грудня 2026 р.") before the sentence's: one stop
 #: (an ellipsis "..." stays)
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
@@ -282,9 +299,9 @@ def render_source(source, context):
     except TemplateInvalid:
         raise
     except TemplateError as error:
-        raise TemplateInvalid(str(error)) from error
+        raise TemplateInvalid(f"{_in_words(error)} ({error})") from error
     except Exception as error:  # the sandbox raises SecurityError and friends; all mean "broken"
-        raise TemplateInvalid(f"{error.__class__.__name__}: {error}") from error
+        raise TemplateInvalid(f"{_in_words(error)} ({error.__class__.__name__}: {error})") from error
     finally:
         _budget.reset(token)
 
