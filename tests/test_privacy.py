@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
 
@@ -413,3 +414,22 @@ def test_privacy_page_gives_the_shops_contact_address_from_the_settings(app, cli
 def test_demo_shop_has_a_contact_address_on_the_privacy_page(app, runner, client):
     runner.invoke(args=["demo-data"])
     assert 'href="mailto:shop@example.com"' in client.get("/privacy").get_data(as_text=True)
+
+
+def test_admin_customer_page_names_what_the_shop_holds_in_words(app, db, make_user, make_order, client, login):
+    staff = make_user("staff")
+    _user, customer, _order = _seed_customer(db, make_user, make_order, staff)
+    nameless = Customer(name="Без контактів")  # no e-mail, no phone: no stray "·" line
+    db.session.add(nameless)
+    db.session.commit()
+    login(make_user("admin").email)
+    page = client.get(f"/admin/privacy/customers/{customer.id}").get_data(as_text=True)
+    assert "Надіслані повідомлення" in page and "Хто стежить за замовленнями" in page and "Контактні дані" in page
+    assert not re.search(r">(notifications|push_subscriptions|order_followers|customers)<", page)
+    assert f"{customer.email} · {customer.phone}" in page
+    bare = client.get(f"/admin/privacy/customers/{nameless.id}").get_data(as_text=True)
+    assert "<p> · </p>" not in bare
+
+
+def test_every_personal_data_source_has_a_label():
+    assert [s.name for s in registry.sources() if s.label is None] == []

@@ -25,7 +25,7 @@ def _blank_old_comments(now):
 register(PersonalData(CustomerFeedback, lambda c: db.select(CustomerFeedback).where(
     CustomerFeedback.order_id.in_(db.select(Order.id).where(Order.customer_id == c.id)))
     .order_by(CustomerFeedback.id), erase="delete",
-    export=("order_id", "rating", "comment", "asked_at", "answered_at")))
+    export=("order_id", "rating", "comment", "asked_at", "answered_at"), label=_l("Delivery ratings")))
 register_rule(RetentionRule(
     "feedback", _l("Comments customers wrote with their delivery rating are deleted (the rating is kept)"),
     preview=lambda now: db.session.execute(db.select(func.count()).select_from(

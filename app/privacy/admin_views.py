@@ -43,9 +43,9 @@ def run_retention():
 @admin_required
 def customer(customer_id):
     customer = db.get_or_404(Customer, customer_id)
-    data = subject.collect(customer)
+    held = subject.held(customer)
     subject.audit_views([customer], current_user)
-    return render_template("privacy/customer.html", customer=customer, data=data, form=AdminEraseForm(),
+    return render_template("privacy/customer.html", customer=customer, held=held, form=AdminEraseForm(),
                            open_orders=subject.open_orders(customer))
 
 

@@ -61,6 +61,8 @@ class PersonalData:
     erase: str = "anonymise"
     export: tuple = ()
     export_rows: Callable = None
+    #: what the staff's privacy page calls these rows (a lazy translated string)
+    label: object = None
 
     @property
     def name(self):

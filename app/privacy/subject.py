@@ -60,6 +60,12 @@ def collect(customer):
     return tables
 
 
+def held(customer):
+    """What the staff's privacy page lists: (what it is, in words; how many rows) per table of ``collect``."""
+    labels = {source.name: source.label for source in sources()}
+    return [(str(labels.get(table) or table), len(rows)) for table, rows in collect(customer).items()]
+
+
 def export(customer, fmt, *, actor=None, now=None):
     """``(filename, mimetype, bytes)`` of the customer's data, and an audit row (caller commits)."""
     now = now or utcnow()
