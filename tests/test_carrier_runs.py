@@ -89,3 +89,16 @@ def test_new_credentials_close_the_breaker(app, db, make_order, make_user, login
 
     audit = db.session.execute(db.select(AuditLog).filter_by(action="carriers.settings")).scalar_one()
     assert audit.object_id == "nova_poshta" and audit.after_data == {"NOVAPOSHTA_API_KEY": "***"}  # never the key
+
+
+def test_sync_runs_say_what_started_them_and_how_long_they_took_in_words(app, db, make_user, login, client):
+    started = utcnow() - timedelta(minutes=5)
+    db.session.add(SyncRun(carrier="meest", trigger="schedule", started_at=started, outcome="ok",
+                           finished_at=started + timedelta(seconds=2.5)))
+    db.session.add(SyncRun(carrier="dhl", trigger="admin", started_at=started, outcome="ok", finished_at=started))
+    db.session.commit()
+    login(make_user("admin").email)
+    page = client.get("/admin/carriers/").get_data(as_text=True)
+    runs = page[page.index('id="runs"'):]
+    assert "· за розкладом" in runs and "· запущено вручну" in runs and "schedule<" not in runs
+    assert "· 2,5 с" in runs and "· 0,0 с" in runs and "0.0 s" not in runs

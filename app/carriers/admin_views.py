@@ -28,6 +28,9 @@ SOURCE_LABELS = {
 }
 OUTCOME_LABELS = {"ok": _l("OK"), "partial": _l("With errors"), "failed": _l("Failed"), "skipped": _l("Skipped"),
                   "running": _l("Running"), "interrupted": _l("Interrupted: stopped before it finished")}
+#: What started a sync run (``SyncRun.trigger``)
+TRIGGER_LABELS = {"schedule": _l("on schedule"), "admin": _l("started by staff"), "cli": _l("from the command line"),
+                  "push": _l("pushed by the carrier")}
 
 
 def _forms(rows):
@@ -69,6 +72,7 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
     runs = services.recent_runs()
     return render_template(
         "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
+        trigger_labels=TRIGGER_LABELS,
         outcomes=services.run_outcomes(runs),
         unmapped=services.unmapped_codes(), action_form=EmptyForm(), sync_request=services.request_state(),
         webhook_form=webhook_form,
