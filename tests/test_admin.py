@@ -438,15 +438,16 @@ def test_exported_csv_imports_back(app, db, sample, make_user, client, login):
 def test_import_currency_is_optional_and_checked(app, db, make_user, client, login):
     login(make_user("staff").email)
     header = "order_number,customer_name,item_name,item_price,currency\n"
-    refused = _upload(client, header + "C-1,Anna Nowak,Sweter,300,pln\nC-2,Anna Nowak,Sweter,300,GBP\n")
+    refused = _upload(client, header + "C-1,Anna Nowak,Sweter,300,pln\nC-2,Anna Nowak,Sweter,300,GBX\n")
     assert refused.status_code == 422
-    assert re.search(r'<tr><td[^>]*>3</td><td[^>]*><code>currency</code></td><td[^>]*><code class="import-value">GBP'
-                     r'</code></td><td[^>]*>Невідома валюта «GBP». Використовуйте одну з: UAH, PLN, EUR, USD.</td>',
+    assert re.search(r'<tr><td[^>]*>3</td><td[^>]*><code>currency</code></td><td[^>]*><code class="import-value">GBX'
+                     r'</code></td><td[^>]*>Невідома валюта «GBX»: вкажіть трилітерний код ISO 4217, наприклад UAH, PLN, '
+                     r'EUR, USD.</td>',
                      _text(refused))
-    ok = _upload(client, header + "C-1,Anna Nowak,Sweter,300,pln\nC-2,Олена,Сукня,1450,\n")
+    ok = _upload(client, header + "C-1,Anna Nowak,Sweter,300,pln\nC-2,Олена,Сукня,1450,\nC-3,Amy,Jumper,40,gbp\n")
     assert ok.status_code == 200, _text(ok)
     assert {o.number: o.currency for o in db.session.execute(db.select(Order)).scalars()} == {
-        "C-1": "PLN", "C-2": "UAH"}
+        "C-1": "PLN", "C-2": "UAH", "C-3": "GBP"}
     page = _text(client.get("/admin/orders/import"))
     assert "item_image_url,currency</code>" in page and "Експортований CSV-файл має ті самі колонки." in page
 

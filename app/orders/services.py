@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 import pytz
+from babel.numbers import list_currencies
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -252,21 +253,23 @@ def build_items(items):
     return built
 
 
-#: The currencies an order can be in; the first is the shop's own, an order's unless it says otherwise.
+#: The currencies the staff form offers; the first is the shop's own, an order's unless it says otherwise.
+#: An order from the API, a platform or a CSV file may be in any ISO 4217 currency (a shop's platform
+#: sells in whatever currency it sells in: refusing the order would leave it untracked).
 CURRENCIES = ("UAH", "PLN", "EUR", "USD")
 SHOP_CURRENCY = CURRENCIES[0]
 
 
 def parse_currency(value):
-    """An order's currency (form, CSV cell, JSON): one of ``CURRENCIES`` in any case; empty: the shop's.
+    """An order's currency (form, CSV cell, JSON): an ISO 4217 code in any case; empty: the shop's.
 
-    Raises ``OrderInputError`` for any other code."""
+    Raises ``OrderInputError`` for a code that is no currency."""
     code = (value or "").strip().upper()
     if not code:
         return SHOP_CURRENCY
-    if code not in CURRENCIES:
-        raise OrderInputError("currency", _("Unknown currency “%(code)s”. Use one of: %(codes)s.",
-                                            code=code, codes=", ".join(CURRENCIES)))
+    if code not in list_currencies():
+        raise OrderInputError("currency", _("Unknown currency “%(code)s”: use a three-letter ISO 4217 code such as "
+                                            "%(codes)s.", code=code, codes=", ".join(CURRENCIES)))
     return code
 
 
