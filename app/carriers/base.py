@@ -134,6 +134,8 @@ class CarrierAdapter:
     batch_size = 1
     #: Credentials that must be present for live mode (names of ``CarrierSettings.credentials`` keys)
     required_credentials = ()
+    #: A number no carrier knows, asked by ``test_connection``
+    probe_number = "0000000000"
 
     def __init__(self, settings, client=None):
         from app.carriers.http import HttpClient
@@ -145,15 +147,15 @@ class CarrierAdapter:
         return [name for name in self.required_credentials if not self.settings.credentials.get(name)]
 
     def track(self, requests):
-        """``TrackResult`` per request (same order). Raises ``CarrierError`` when the call fails."""
-        raise CarrierError("track is not available for this carrier")
+        """``TrackResult`` per request (same order). Raises ``CarrierError`` when the call fails.
+
+        Carriers asked one number per call implement ``track_one(number)`` instead."""
+        return [self.track_one(r.number) for r in requests]
 
     def test_connection(self):
         """A cheap real call; returns a short message or raises ``CarrierError``."""
         self.track([TrackRequest(self.probe_number)])
         return "ok"
-
-    probe_number = "0000000000"
 
     def url(self, path=""):
         return self.settings.base_url.rstrip("/") + path

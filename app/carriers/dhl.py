@@ -37,13 +37,9 @@ def _zone(location, fallback):
 
 class Dhl(CarrierAdapter):
     code = "dhl"
-    batch_size = 1
     required_credentials = ("api_key",)
 
-    def track(self, requests):
-        return [self._track_one(r.number) for r in requests]
-
-    def _track_one(self, number):
+    def track_one(self, number):
         response = self.client.request("GET", self.url("/shipments"), params={"trackingNumber": number},
                                        headers={"DHL-API-Key": self.settings.credentials.get("api_key", ""),
                                                 "Accept": "application/json"})
@@ -65,16 +61,12 @@ class Dhl(CarrierAdapter):
                         shipments[0])
         return self.read_parcel(number, shipment, lambda raw: _read(number, raw))
 
-    probe_number = "0000000000"
-
 
 def _safe_json(response):
     try:
         return response.json()
     except ValueError:
         return None
-
-
 
 
 def _read(number, shipment):

@@ -23,13 +23,9 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 class InPost(CarrierAdapter):
     code = "inpost"
-    batch_size = 1
     probe_number = "000000000000000000000000"
 
-    def track(self, requests):
-        return [self._track_one(r.number) for r in requests]
-
-    def _track_one(self, number):
+    def track_one(self, number):
         headers = {"Accept": "application/json"}
         token = self.settings.credentials.get("token")
         if token:

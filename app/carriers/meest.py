@@ -36,7 +36,6 @@ def _error_text(payload):
 
 class Meest(CarrierAdapter):
     code = "meest"
-    batch_size = 1
     probe_number = "TAC-0000000"
 
     def __init__(self, settings, client=None):
@@ -83,10 +82,7 @@ class Meest(CarrierAdapter):
             return response
         return response
 
-    def track(self, requests):
-        return [self._track_one(r.number) for r in requests]
-
-    def _track_one(self, number):
+    def track_one(self, number):
         response = self._get(number)
         if response.status_code == 404:
             return TrackResult(number, found=False)
@@ -103,7 +99,7 @@ class Meest(CarrierAdapter):
         if not self.settings.credentials.get("token"):
             self.token = ""
             self.authenticate()
-        self._track_one(self.probe_number)
+        self.track_one(self.probe_number)
         return "ok"
 
 
