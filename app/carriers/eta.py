@@ -115,28 +115,6 @@ def refresh_transit_stats(app=None, now=None):
     return len(groups)
 
 
-def estimate_accuracy(now=None):
-    """Mean absolute error in days of the median estimate over past deliveries, and the sample size.
-
-    Each delivery is compared with the median of the *other* deliveries of its carrier and
-    region (leave-one-out), so the figure is honest about how the estimate would have done.
-    Returns ``(mae_days, samples)``, or ``(None, 0)`` without enough history.
-    """
-    groups = {}
-    for carrier, region, days in transit_times(now):
-        groups.setdefault((carrier, region), []).append(days)
-    errors = []
-    for values in groups.values():
-        if len(values) <= MIN_SAMPLES:
-            continue
-        for i, actual in enumerate(values):
-            others = values[:i] + values[i + 1:]
-            errors.append(abs(actual - statistics.median(others)))
-    if not errors:
-        return None, 0
-    return sum(errors) / len(errors), len(errors)
-
-
 def remember_promise(order, today=None):
     """Keep the first delivery date the customer is shown (the latest day of the window) as
     ``order.promised_date``: the on-time rate is measured against it, not a date moved later."""
@@ -150,5 +128,4 @@ def remember_promise(order, today=None):
 def on_status_changed(_sender=None, *, changes, **_kwargs):
     """Receiver of ``lifecycle.status_changed``: an order that set off is promised a date."""
     for order, _event in changes:
-        if order.promised_date is None and order.status in (statuses.SHIPPED, statuses.IN_TRANSIT):
-            remember_promise(order)
+        remember_promise(order)
