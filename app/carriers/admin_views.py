@@ -94,28 +94,23 @@ def save(code):
     if code not in CARRIER_CODES or code == "sandbox":
         abort(404)
     form = CarrierSettingsForm(prefix=code)
-    if not form.validate_on_submit():
-        flash(_("The settings were not saved: check the fields marked below."), "error")
-        return _page(400, forms={code: form})
-    try:
-        services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data,
-                                       credentials={n: getattr(form, n).data for n in ("api_key", "token", "username",
-                                                                                         "password")})
-    except services.SecretNeeded as error:
-        db.session.rollback()
-        field = getattr(form, str(error.args[0]), None)
-        if field is not None:
-            field.errors = list(field.errors) + [_("The API address changed: enter this again, so that it is sent "
-                                                   "only where you mean.")]
-        flash(_("The settings were not saved: check the fields marked below."), "error")
-        return _page(400, forms={code: form})
-    except services.CarrierSettingsError:
-        db.session.rollback()
-        flash(_("The settings were not saved: check the fields marked below."), "error")
-        return _page(400, forms={code: form})
-    db.session.commit()
-    flash(_("Settings for %(carrier)s saved.", carrier=carrier_name(code)), "success")
-    return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
+    if form.validate_on_submit():
+        try:
+            services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data,
+                                           credentials={n: form[n].data for n in ("api_key", "token", "username",
+                                                                                  "password")})
+        except services.CarrierSettingsError as error:
+            db.session.rollback()
+            field = getattr(form, str(error.args[0]), None) if isinstance(error, services.SecretNeeded) else None
+            if field is not None:
+                field.errors = list(field.errors) + [_("The API address changed: enter this again, so that it is "
+                                                       "sent only where you mean.")]
+        else:
+            db.session.commit()
+            flash(_("Settings for %(carrier)s saved.", carrier=carrier_name(code)), "success")
+            return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
+    flash(_("The settings were not saved: check the fields marked below."), "error")
+    return _page(400, forms={code: form})
 
 
 @bp.route("/<code>/test", methods=["POST"])

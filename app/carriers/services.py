@@ -1,4 +1,5 @@
 """What the admin carriers page and the InPost webhook need: settings, overview, push handling."""
+import hmac
 import ipaddress
 import time
 from dataclasses import dataclass
@@ -263,9 +264,9 @@ class WebhookRefused(Exception):
 
 def verify_inpost_webhook(token, remote_addr):
     secret = setting("INPOST_WEBHOOK_SECRET", "") or ""
-    if not secret or not token or not _same(token, secret):
+    if not secret or not token or not hmac.compare_digest(str(token).encode(), str(secret).encode()):
         raise WebhookRefused("token")
-    allowed = [n.strip() for n in (setting("INPOST_WEBHOOK_IPS", "") or "").split(",") if n.strip()]
+    allowed = _networks(setting("INPOST_WEBHOOK_IPS", ""))
     if allowed:
         try:
             address = ipaddress.ip_address(remote_addr or "")
@@ -273,12 +274,6 @@ def verify_inpost_webhook(token, remote_addr):
             raise WebhookRefused("address")
         if not any(address in ipaddress.ip_network(n, strict=False) for n in allowed):
             raise WebhookRefused("address")
-
-
-def _same(a, b):
-    import hmac
-
-    return hmac.compare_digest(str(a).encode(), str(b).encode())
 
 
 def handle_inpost_push(payload, now=None):
