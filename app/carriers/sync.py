@@ -174,6 +174,9 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
     if new is None:  # not found
         shipment.next_sync_at = next_sync(shipment, order, now, simulated=simulated, policy=policy)
         return
+    if result.events:
+        latest = result.events[-1]
+        shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
     if getattr(shipment, "is_return", False):
         _apply_return_parcel(shipment, result, new, now=now, simulated=simulated, policy=policy)
         return
@@ -181,9 +184,6 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
         parcels = {s.id: s.status for s in order.shipments}
     parcels[shipment.id] = shipment.status
     version_before = order.version
-    if result.events:
-        latest = result.events[-1]
-        shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
     flagged = None
     for carrier_event, mapped in new:
         if mapped is None:
@@ -236,9 +236,6 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
 def _apply_return_parcel(shipment, result, new, *, now, simulated, policy):
     """A parcel on its way back to the shop moves only itself: its order stays where it is
     (``app.returns`` tells the customer, and receives the return when it arrives)."""
-    if result.events:
-        latest = result.events[-1]
-        shipment.last_raw_status, shipment.last_raw_text = latest.code[:64], (latest.text or "")[:500] or None
     for _carrier_event, mapped in new:
         if mapped is not None and statuses.is_forward(shipment.status, mapped.status):
             shipment.status = mapped.status
