@@ -22,8 +22,6 @@ from app.queryargs import page_arg, text_arg
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin/notifications")
 
 
-
-
 def state_labels():
     return {"queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "failed": _("Failed"),
             "skipped": _("Skipped")}
@@ -233,9 +231,9 @@ def messenger_connect(channel):
     except services.BotNotConnected as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
-        return redirect(url_for("notify_admin.settings_page"))
-    db.session.commit()
-    flash(_("The bot %(name)s is connected.", name=username), "success")
+    else:
+        db.session.commit()
+        flash(_("The bot %(name)s is connected.", name=username), "success")
     return redirect(url_for("notify_admin.settings_page"))
 
 

@@ -24,20 +24,20 @@ def for_customer(customer_id):
     return row
 
 
-def enabled(customer_id, channel):
-    if channel not in CUSTOMER_CHANNELS:
-        return True
-    return bool(getattr(for_customer(customer_id), f"{channel}_enabled"))
+def _stored_row(customer_id):
+    """The customer's preferences row, added to the session with the defaults when there is none."""
+    row = db.session.get(NotificationPreference, customer_id)
+    if row is None:
+        row = for_customer(customer_id)
+        db.session.add(row)
+    return row
 
 
 def set_channel(customer_id, channel, on, *, now=None):
     """Turn one channel on or off; turning it on records the time of consent."""
     if channel not in CUSTOMER_CHANNELS:
         raise ValueError(channel)
-    row = db.session.get(NotificationPreference, customer_id)
-    if row is None:
-        row = for_customer(customer_id)
-        db.session.add(row)
+    row = _stored_row(customer_id)
     was_on = bool(getattr(row, f"{channel}_enabled"))
     setattr(row, f"{channel}_enabled", bool(on))
     if on and (not was_on or getattr(row, f"{channel}_consent_at") is None):
@@ -49,10 +49,7 @@ def set_channel(customer_id, channel, on, *, now=None):
 
 def set_sms_only_without_messenger(customer_id, on):
     """"Messenger, else SMS": no SMS while a Telegram or Viber chat reaches the customer."""
-    row = db.session.get(NotificationPreference, customer_id)
-    if row is None:
-        row = for_customer(customer_id)
-        db.session.add(row)
+    row = _stored_row(customer_id)
     row.sms_only_without_messenger = bool(on)
     return row
 

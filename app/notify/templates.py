@@ -100,11 +100,8 @@ _budget = ContextVar("posylka_template_budget", default=None)
 
 
 def _current_budget():
-    budget = _budget.get()
-    if budget is None:  # a template rendered outside render_source (there is none today)
-        budget = _Budget()
-        _budget.set(budget)
-    return budget
+    """The budget of the render under way (``render_source`` sets it; nothing else renders)."""
+    return _budget.get()
 
 
 def _check_arguments(budget, owner, args):

@@ -62,10 +62,9 @@ def normalise_phone(raw, region="UA"):
 
 
 class Gateway:
-    name = "SMS gateway"
+    """An SMS gateway's HTTP API; each one sends with ``send(phone, text, timeout)``."""
 
-    def send(self, phone, text, timeout):
-        raise DeliveryError("no gateway", retry=False)
+    name = "SMS gateway"
 
     def post(self, url, token, timeout, **body):
         """POST to the gateway; (HTTP status, JSON answer). Unreachable, 429, 5xx or not JSON → retry."""
