@@ -541,21 +541,25 @@ def _send_one(job, token, open_channels, clock, result, lock):
     channel = open_channels.get(job.channel)
     if channel is None:
         channel = open_channels[job.channel] = channels.get(job.channel)
-    code = None
     try:
         if job.compose_error:
             raise DeliveryError(f"the message could not be composed: {job.compose_error}")
         # the channel's own reads take no write lock, even in a job that runs under ``writing()``
         with reading():
             provider_id = channel.send(job, job.message, job.context)
-    except DeliveryError as error:
+    except Exception as failure:
+        error = failure
+        if not isinstance(failure, DeliveryError):  # a bug or an unexpected library error: retry later, keep the trace
+            log.exception("sending notification %s failed", job.id)
+            _rollback()
+            error = DeliveryError(f"{failure.__class__.__name__}: {failure}")
         if error.skip_reason:  # the channel is not set up: nothing to try again until someone sets it up
             job.skip_reason = error.skip_reason
             record(SKIPPED, duration_ms=0)
             with lock:
                 result.skipped += 1
             return
-        code, also = error.code, None
+        also = None
         # what the failure implies is written with its record (in the same write transaction)
         if error.disable_endpoint and job.endpoint is not None:
             also = partial(_disable_endpoint, job.endpoint.id, str(error))
@@ -567,27 +571,16 @@ def _send_one(job, token, open_channels, clock, result, lock):
             delay = max(rules.retry_delay(job.channel, attempts), error.retry_after or 0)
             retry_at = channel.earliest(clock + timedelta(seconds=delay))
         record(QUEUED if retry_at else FAILED, duration_ms=int((time.monotonic() - t0) * 1000), error=str(error),
-               code=code, retry_at=retry_at, also=also)
+               code=error.code, retry_at=retry_at, also=also)
         with lock:
             if retry_at:
                 result.retrying += 1
             else:
                 result.failed += 1
-            result.errors.append((job.id, str(error)))
+            if error is failure:  # the channel's own refusal (a bug is in the log, with its trace)
+                result.errors.append((job.id, str(error)))
         return
-    except Exception as error:  # a bug or an unexpected library error: retry later, keep the trace
-        log.exception("sending notification %s failed", job.id)
-        _rollback()
-        attempts = job.attempts + 1
-        retry_at = channel.earliest(clock + timedelta(seconds=rules.retry_delay(job.channel, attempts))) \
-            if attempts < job.max_attempts else None
-        record(QUEUED if retry_at else FAILED, duration_ms=int((time.monotonic() - t0) * 1000),
-               error=f"{error.__class__.__name__}: {error}", retry_at=retry_at)
-        with lock:
-            result.retrying += 1 if retry_at else 0
-            result.failed += 0 if retry_at else 1
-        return
-    record(SENT, duration_ms=int((time.monotonic() - t0) * 1000), provider_id=provider_id, code=code)
+    record(SENT, duration_ms=int((time.monotonic() - t0) * 1000), provider_id=provider_id)
     with lock:
         result.sent += 1
 
