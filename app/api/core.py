@@ -99,10 +99,6 @@ _UNION_BRANCH = re.compile(r"^(?:constrained-[a-z]+|[a-z-]+\[.*\]|str|int|float|
                            re.DOTALL)
 
 
-def _is_union_branch(part):
-    return isinstance(part, str) and bool(_UNION_BRANCH.match(part))
-
-
 def _most_telling(errors):
     """Of one field's errors (one per branch of a union), the one that says what is wrong: a price of
     -5 is "out of range" for the number branch, not "wrong type" for the text branch."""
@@ -115,7 +111,8 @@ def validation_problem(errors):
     for error in errors:
         loc = list(error.get("loc", ()))
         unknown = loc[-1:] if error.get("type") == "extra_forbidden" else []  # a field the client sent, as sent
-        path = field_path([p for p in loc[:len(loc) - len(unknown)] if not _is_union_branch(p)] + unknown)
+        path = field_path([p for p in loc[:len(loc) - len(unknown)]
+                           if not (isinstance(p, str) and _UNION_BRANCH.match(p))] + unknown)
         by_field.setdefault(path, []).append(error)
     items = [{"field": path, "detail": str(_error_detail(_most_telling(group)))} for path, group in by_field.items()]
     return ApiError(422, _("The request has invalid fields."),
