@@ -115,15 +115,10 @@ def _message(condition, recovered):
     return subject[:255], body
 
 
-def _queue(condition, recovered, now):
-    from app.notify import outbox
-
-    subject, body = _message(condition, recovered)
-    return outbox.staff_messages(KIND, _recipients(), subject, body, now=now)
-
-
 def check(now=None):
     """Compare every condition with what the admins were last told; queue the news. The caller commits."""
+    from app.notify import outbox
+
     now = now or utcnow()
     conditions = [c for collect in _checks for c in collect(now)]
     known = {row.key: row for row in db.session.execute(db.select(ShopAlert)).scalars()}
@@ -134,7 +129,8 @@ def check(now=None):
             row = ShopAlert(key=condition.key, failing=False, since=now)
             db.session.add(row)
         if condition.failing != row.failing:
-            queued += _queue(condition, recovered=not condition.failing, now=now)
+            subject, body = _message(condition, recovered=not condition.failing)
+            queued += outbox.staff_messages(KIND, _recipients(), subject, body, now=now)
             log.warning("alert: %s %s", condition.key, "failing" if condition.failing else "recovered")
             row.failing, row.since = condition.failing, now
         row.detail = condition.detail[:500] or None

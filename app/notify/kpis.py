@@ -93,10 +93,6 @@ def _first(column, notification_id, now, *extra):
     return bool(done)
 
 
-def record_open(notification_id, now=None):
-    return tracking_on() and _first("opened_at", notification_id, now or utcnow())
-
-
 def record_click(notification_id, now=None):
     """The first click (and, for an e-mail, an open if the pixel was never loaded)."""
     if not tracking_on():
@@ -111,7 +107,7 @@ def opened(token):
     """Count the first open of the message an open-pixel ``token`` names (when the pixel is on)."""
     parts = read_token(token)
     if parts and len(parts) == 2 and parts[1] == "o" and isinstance(parts[0], int) and pixel_on():
-        record_open(parts[0])
+        _first("opened_at", parts[0], utcnow())
 
 
 def click_target(token):
@@ -189,7 +185,6 @@ def poll_turbosms(now=None, days=3):
 
 def report_job(_app):
     """The scheduler's job: ask TurboSMS for the delivery reports it does not call back with."""
-
     try:
         poll_turbosms()
     except Exception:  # a gateway that is away: the next run asks again
