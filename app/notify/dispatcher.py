@@ -103,15 +103,20 @@ def link_context():
         yield
 
 
+def _write(statement):
+    """One UPDATE of the outbox in a short write transaction of its own; how many rows it changed.
+
+    Several dispatchers may run at once: SQLite's write lock is taken up front (BEGIN IMMEDIATE)."""
+    with writing():
+        changed = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+        db.session.commit()
+    return changed
+
+
 def requeue_stale(clock):
     """Rows whose claim lease ran out (their dispatcher died) go back to the queue."""
-    with writing():  # several dispatchers may run at once: take SQLite's write lock up front
-        result = db.session.execute(
-            update(Notification).where(Notification.state == SENDING, Notification.locked_until < clock)
-            .values(state=QUEUED, claim_token=None, locked_until=None)
-            .execution_options(synchronize_session=False))
-        db.session.commit()
-    return result.rowcount or 0
+    return _write(update(Notification).where(Notification.state == SENDING, Notification.locked_until < clock)
+                  .values(state=QUEUED, claim_token=None, locked_until=None))
 
 
 def claim(clock, batch_size, lease_seconds, claimed_at=None):
@@ -122,25 +127,17 @@ def claim(clock, batch_size, lease_seconds, claimed_at=None):
            .where(Notification.state == QUEUED, Notification.next_attempt_at <= clock)
            .order_by(Notification.next_attempt_at, Notification.id).limit(batch_size))
     if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    with writing():  # one short write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: SKIP LOCKED)
-        result = db.session.execute(
-            update(Notification).where(Notification.id.in_(due.scalar_subquery()))
-            .values(state=SENDING, claim_token=token,
-                    locked_until=(claimed_at or clock) + timedelta(seconds=lease_seconds))
-            .execution_options(synchronize_session=False))
-        db.session.commit()
-    return token if result.rowcount else None
+        due = due.with_for_update(skip_locked=True)  # concurrent dispatchers never take the same row
+    claimed = _write(update(Notification).where(Notification.id.in_(due.scalar_subquery()))
+                     .values(state=SENDING, claim_token=token,
+                             locked_until=(claimed_at or clock) + timedelta(seconds=lease_seconds)))
+    return token if claimed else None
 
 
 def renew(token, until):
     """Extend the lease of this claim's rows still being sent; how many were still ours."""
-    with writing():
-        result = db.session.execute(
-            update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
-            .values(locked_until=until).execution_options(synchronize_session=False))
-        db.session.commit()
-    return result.rowcount or 0
+    return _write(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
+                  .values(locked_until=until))
 
 
 @dataclass
@@ -318,12 +315,9 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
 
 def _release(token, keep=()):
     """Put this claim's unsent rows back in the queue; ``keep`` (sent, but not recorded) keep their lease."""
-    with writing():
-        db.session.execute(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING,
-                                                      Notification.id.notin_(keep))
-                           .values(state=QUEUED, claim_token=None, locked_until=None)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+    _write(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING,
+                                      Notification.id.notin_(keep))
+           .values(state=QUEUED, claim_token=None, locked_until=None))
 
 
 def _disable_endpoint(endpoint_id, reason):
