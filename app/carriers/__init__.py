@@ -16,27 +16,26 @@ class CarrierInfo:
     tracking_url: str
     #: Tracking-number formats, most specific first (used to suggest the carrier).
     patterns: tuple
-    countries: tuple = ()
 
 
 CARRIERS = {
     "nova_poshta": CarrierInfo(
         "nova_poshta", "Nova Poshta", "https://novaposhta.ua/tracking/?cargo_number={number}",
-        (re.compile(r"^(?:20|59)\d{12}$"), re.compile(r"^1\d{13}$")), ("UA",)),
+        (re.compile(r"^(?:20|59)\d{12}$"), re.compile(r"^1\d{13}$"))),
     "ukrposhta": CarrierInfo(
         "ukrposhta", "Ukrposhta", "https://track.ukrposhta.ua/tracking_UA.html?barcode={number}",
-        (re.compile(r"^\d{13}$"), re.compile(r"^[A-Z]{2}\d{9}UA$"), re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")), ("UA",)),
+        (re.compile(r"^\d{13}$"), re.compile(r"^[A-Z]{2}\d{9}UA$"), re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$"))),
     "meest": CarrierInfo(
         "meest", "Meest", "https://t.meest-group.com/int/{number}",
-        (re.compile(r"^[A-Z0-9]{2,5}-\d{5,10}$"),), ("UA", "PL")),
+        (re.compile(r"^[A-Z0-9]{2,5}-\d{5,10}$"),)),
     "dhl": CarrierInfo(
         "dhl", "DHL", "https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id={number}",
-        (re.compile(r"^00\d{18}$"), re.compile(r"^JJD\d{10,20}$"), re.compile(r"^\d{10}$")), ("DE", "PL", "UA")),
+        (re.compile(r"^00\d{18}$"), re.compile(r"^JJD\d{10,20}$"), re.compile(r"^\d{10}$"))),
     "inpost": CarrierInfo(
         "inpost", "InPost", "https://inpost.pl/sledzenie-przesylek?number={number}",
-        (re.compile(r"^\d{24}$"),), ("PL",)),
+        (re.compile(r"^\d{24}$"),)),
     "sandbox": CarrierInfo(
-        "sandbox", "Sandbox", "", (re.compile(r"^SBX\d{6,16}$"),), ()),
+        "sandbox", "Sandbox", "", (re.compile(r"^SBX\d{6,16}$"),)),
 }
 CARRIER_CODES = tuple(CARRIERS)
 
