@@ -29,9 +29,6 @@ class DeliveryError(Exception):
 
 class Channel:
     name = ""
-    label = ""
-    #: Customer-facing channels obey preferences, merging and the daily cap.
-    customer_facing = True
     #: Channels that wait for the end of the quiet hours.
     quiet_hours = False
 

@@ -102,9 +102,6 @@ class EmailChannel(Channel):
             return [(address, skips.INVALID_EMAIL)]
         return [(address, None)]
 
-    def _smtp_host(self):
-        return self.setting("SMTP_HOST", "")
-
     def build(self, notification, message, context):
         """(raw message bytes, headers, subject, text, html) of a multipart/alternative e-mail."""
         sender_name, sender_address = parseaddr(self.setting("MAIL_SENDER", "Posylka <noreply@localhost>"))
@@ -140,11 +137,8 @@ class EmailChannel(Channel):
             brand_ink=brand.color_ink, open_pixel_url=context.get("open_pixel_url"))
         return _mime(headers, text, html), headers, subject, text, html
 
-    def _sender_address(self):
-        return parseaddr(self.setting("MAIL_SENDER", "noreply@localhost"))[1] or "noreply@localhost"
-
     def _connect(self):
-        host = self._smtp_host()
+        host = self.setting("SMTP_HOST", "")
         port = int(self.setting("SMTP_PORT", 25) or 25)
         timeout = int(self.setting("SMTP_TIMEOUT_SECONDS", 15) or 15)
         smtp = admin_guard().smtp(host, port, timeout)  # the host is checked and pinned
@@ -160,15 +154,16 @@ class EmailChannel(Channel):
     def send(self, notification, message, context):
         with force_locale(context.get("language") or "uk"):
             raw, headers, subject, text, html = self.build(notification, message, context)
-        if not self._smtp_host():
+        if not self.setting("SMTP_HOST", ""):
             db.session.add(DevMail(recipient=notification.recipient, subject=subject[:255], text_body=text,
                                    html_body=html, headers=json.dumps(headers, ensure_ascii=False)))
             return "dev-mailbox"
+        sender = parseaddr(self.setting("MAIL_SENDER", "noreply@localhost"))[1] or "noreply@localhost"
         for attempt in (1, 2):
             try:
                 if self._smtp is None:
                     self._smtp = self._connect()
-                self._smtp.sendmail(self._sender_address(), [notification.recipient], raw)
+                self._smtp.sendmail(sender, [notification.recipient], raw)
                 return headers["Message-ID"]
             except smtplib.SMTPRecipientsRefused as error:
                 self.close()

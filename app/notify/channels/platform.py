@@ -11,7 +11,6 @@ from app.notify.channels import Channel, DeliveryError, register
 @register
 class PlatformChannel(Channel):
     name = "platform"
-    customer_facing = False
 
     def send(self, notification, message, context):
         from app.integrations.http import PlatformError

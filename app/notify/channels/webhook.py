@@ -37,7 +37,6 @@ def sign(secret, event_id, body, when=None):
 @register
 class WebhookChannel(Channel):
     name = "webhook"
-    customer_facing = False
 
     def __init__(self):
         self._sessions = {}  # one pinned session per guard (with or without the endpoint's allowance)
