@@ -60,6 +60,7 @@ from app.notify.models import (
     NotificationPreference,
     WebhookEndpoint,
 )
+from app.orders.links import tracking_url
 from app.orders.models import Order
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def _compose(row, cache, prefs):
         return job
     if row.channel == "platform":  # a status for the shop's platform: the payload, and the link for its note
         job.message = tpl.Rendered(None, row.payload or "")
-        job.context = {"tracking_link": tracking_link(row.order) if row.order is not None else ""}
+        job.context = {"tracking_link": tracking_url(row.order) if row.order is not None else ""}
         return job
     if row.kind == alerts.KIND:  # the shop's own alert: its text was written in the shop's language when queued
         job.message = tpl.Rendered(row.subject, row.body or "")
@@ -203,7 +204,7 @@ def _compose(row, cache, prefs):
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["DEFAULT_LANGUAGE"]
     with force_locale(language):
-        link = tracking_link(order)
+        link = tracking_url(order)
         context = tpl.order_context(order, language, link)
         if row.status:
             from app.orders import statuses
@@ -234,21 +235,6 @@ def _compose(row, cache, prefs):
         if measured and row.channel == "email" and kpis.pixel_on():
             job.context["open_pixel_url"] = kpis.open_pixel_url(row.id)
     return job
-
-
-def tracking_link(order):
-    """The signed tracking page link; the carrier's own page if the tracking page is missing."""
-    from werkzeug.routing import BuildError
-
-    from app.orders.links import tracking_url
-
-    try:
-        return tracking_url(order)
-    except BuildError:
-        from app.carriers import tracking_url as carrier_url
-
-        shipment = order.shipments[-1] if order.shipments else None
-        return (carrier_url(shipment.carrier, shipment.tracking_number) if shipment else None) or ""
 
 
 def _finish(job, token, state, *, started, duration_ms, error=None, code=None, provider_id=None, retry_at=None,

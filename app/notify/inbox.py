@@ -37,8 +37,7 @@ def read_all(customer, language):
     for row in rows:
         if row.order is None:
             continue
-        link = url_for("orders.detail", number=row.order.number) if "orders.detail" in current_app.view_functions \
-            else url_for("orders.my_orders")
+        link = url_for("orders.detail", number=row.order.number)
         with force_locale(language):
             context = tpl.order_context(row.order, language, link)
             if row.status:

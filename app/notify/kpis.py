@@ -126,9 +126,9 @@ def click_target(token):
 
         target = feedback_link(message.order_id)
     else:
-        from app.notify.dispatcher import tracking_link
+        from app.orders.links import tracking_url
 
-        target = tracking_link(message.order)
+        target = tracking_url(message.order)
     db.session.commit()
     record_click(message.id)
     return target or None
