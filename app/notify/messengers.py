@@ -123,6 +123,13 @@ def refuse(channel, reason, detail=None):
     record("messenger.refused", "messenger", channel, after=after, actor_label=channel)
 
 
+def refused_webhook(channel, reason, status, answer):
+    """A webhook request refused: recorded (``refuse``) and committed; (HTTP status, JSON answer)."""
+    refuse(channel, reason)
+    db.session.commit()
+    return status, answer
+
+
 def link_for_chat(channel, chat_id):
     return db.session.execute(db.select(MessengerLink).filter_by(channel=channel, chat_id=str(chat_id)[:100],
                                                                  stopped_at=None)).scalar_one_or_none()

@@ -173,15 +173,11 @@ def handle_webhook(headers, body):
     secret = settings.get("TELEGRAM_WEBHOOK_SECRET", "")
     given = headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not secret or not given or not hmac.compare_digest(secret.encode(), given.encode("utf-8", "replace")):
-        messengers.refuse(NAME, "webhook secret token missing or wrong")
-        db.session.commit()
-        return 401, {"ok": False}
+        return messengers.refused_webhook(NAME, "webhook secret token missing or wrong", 401, {"ok": False})
     try:
         update = json.loads(body)
     except ValueError:
-        messengers.refuse(NAME, "webhook body is not JSON")
-        db.session.commit()
-        return 400, {"ok": False}
+        return messengers.refused_webhook(NAME, "webhook body is not JSON", 400, {"ok": False})
     reply = handle_update(update)
     db.session.commit()
     if reply:

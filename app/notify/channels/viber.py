@@ -113,22 +113,16 @@ def handle_webhook(headers, body, *, now_ms):
     token = settings.get("VIBER_BOT_TOKEN", "")
     given = headers.get("X-Viber-Content-Signature", "")
     if not token or not given or not hmac.compare_digest(signature(token, body), given.strip().lower()):
-        messengers.refuse(NAME, "webhook signature missing or wrong")
-        db.session.commit()
-        return 401, {"status": 1}
+        return messengers.refused_webhook(NAME, "webhook signature missing or wrong", 401, {"status": 1})
     try:
         event = json.loads(body)
     except ValueError:
         event = None
     if not isinstance(event, dict) or not isinstance(event.get("event"), str):
-        messengers.refuse(NAME, "webhook body is not a Viber event")
-        db.session.commit()
-        return 400, {"status": 1}
+        return messengers.refused_webhook(NAME, "webhook body is not a Viber event", 400, {"status": 1})
     timestamp = event.get("timestamp")
     if isinstance(timestamp, int) and not isinstance(timestamp, bool) and now_ms - timestamp > MAX_AGE_MS:
-        messengers.refuse(NAME, "webhook event is too old (a replay?)")
-        db.session.commit()
-        return 400, {"status": 1}
+        return messengers.refused_webhook(NAME, "webhook event is too old (a replay?)", 400, {"status": 1})
     kind = event["event"]
     message_token = event.get("message_token")
     if kind in ("conversation_started", "message") and message_token is not None:
