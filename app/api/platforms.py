@@ -258,13 +258,9 @@ def order_id_of(data):
     return str(external_id).strip()[:64]
 
 
-def ingest(platform, data, external_id):
-    """Create or update the order for a platform's order JSON; return (result, order)."""
-    return ingest_mapped(platform, MAPPERS[platform](data), external_id)
-
-
-def ingest_mapped(platform, mapped, external_id):
-    """Create or update the order for a platform's order, mapped to the shape of ``MAPPERS``' answers."""
+def ingest(platform, mapped, external_id):
+    """Create or update the order for a platform's order, mapped to the shape of ``MAPPERS``' answers;
+    return (result, order)."""
     link = db.session.execute(db.select(PlatformOrder).filter_by(platform=platform, external_id=external_id)
                               ).scalar_one_or_none()
     try:
@@ -327,7 +323,7 @@ def receive(platform):
             delivery = PlatformDelivery(platform=platform, content_key=key, delivery_id=delivery_id)
             db.session.add(delivery)
             db.session.flush()
-            result, order = ingest(platform, data, external_id)
+            result, order = ingest(platform, MAPPERS[platform](data), external_id)
             db.session.flush()
             delivery.order_id = order.id
             db.session.commit()

@@ -41,7 +41,7 @@ def _refuse(platform, external_id, detail):
 
 def pull(platform, *, page_size=None):
     """Take in what changed since the last run; returns (orders taken, orders refused) or None when off."""
-    from app.api.platforms import ingest_mapped
+    from app.api.platforms import ingest
 
     module = CONNECTORS[platform]
     if not module.configured():
@@ -60,7 +60,7 @@ def pull(platform, *, page_size=None):
             external_id = str(external_id)[:64]
             try:
                 with db.session.begin_nested():
-                    ingest_mapped(platform, module.map_order(data), external_id)
+                    ingest(platform, module.map_order(data), external_id)
                 taken += 1
             except ApiError as error:
                 _refuse(platform, external_id, error.detail or error.title)
