@@ -83,6 +83,7 @@ def order_state(order_id):
 @admin_required
 def template_list():
     return render_template("notify/admin/templates.html", kinds=KINDS, channels_=TEMPLATE_CHANNELS,
+                           channel_labels=[channels.LABELS[c] for c in TEMPLATE_CHANNELS],
                            template_languages=LANGUAGES, overrides=tpl.overridden(), ab_tests=services.ab_tests(),
                            ab_channels=variants.CHANNELS)
 
