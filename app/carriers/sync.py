@@ -83,11 +83,6 @@ def apply_result(shipment, result, counts, *, now, existing=None, simulated=Fals
         returns.from_carrier(shipment, result)
 
 
-def _may_move(order, mapped):
-    """Could this mapped event move the order (as far as its status is now)?"""
-    return mapped is not None and statuses.is_forward(order.status, mapped.status)
-
-
 def store_events(shipment, result, counts, *, now, existing=None, simulated=False, bulk_rows=None, mapper=None):
     """Add the answer's events not stored yet; returns [(event, Mapped or None)], oldest first.
 
@@ -407,9 +402,11 @@ def _apply_chunk(pairs, counts, now, simulated, mapper=None):
 
 
 def _fill_ids(stored):
-    """Give the bulk-inserted events that may move their order their ids (the history refers to them)."""
+    """Give the bulk-inserted events that may move their order (as far as its status is now) their ids
+    (the history refers to them)."""
     waiting = {(e.shipment_id, e.raw_code, e.occurred_at): e for shipment, _result, new in stored
-               for e, mapped in (new or ()) if _may_move(shipment.order, mapped)}
+               for e, mapped in (new or ())
+               if mapped is not None and statuses.is_forward(shipment.order.status, mapped.status)}
     if not waiting:
         return
     for row in db.session.execute(

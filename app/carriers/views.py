@@ -7,8 +7,6 @@ from app.extensions import csrf, db
 bp = Blueprint("carriers", __name__, url_prefix="/carriers")
 
 
-# ---- InPost push --------------------------------------------------------------------------------
-
 @bp.route("/inpost/webhook", methods=["GET", "POST"])
 @csrf.exempt
 def inpost_webhook():

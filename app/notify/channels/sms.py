@@ -18,13 +18,9 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 MAX_SEGMENTS = 2
 
 
-def is_gsm7(text):
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
-
-
 def length_units(text):
     """(units, encoding): GSM-7 septets or UCS-2 code units."""
-    if is_gsm7(text):
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text):
         return sum(2 if ch in GSM7_EXTENDED else 1 for ch in text), "gsm7"
     return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text), "ucs2"
 
