@@ -99,12 +99,13 @@ def save(code):
             services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data,
                                            credentials={n: form[n].data for n in ("api_key", "token", "username",
                                                                                   "password")})
-        except services.CarrierSettingsError as error:
+        except services.SecretNeeded as error:
             db.session.rollback()
-            field = getattr(form, str(error.args[0]), None) if isinstance(error, services.SecretNeeded) else None
-            if field is not None:
-                field.errors = list(field.errors) + [_("The API address changed: enter this again, so that it is "
-                                                       "sent only where you mean.")]
+            field = form[str(error.args[0])]  # a credential's name
+            field.errors = list(field.errors) + [_("The API address changed: enter this again, so that it is "
+                                                   "sent only where you mean.")]
+        except services.CarrierSettingsError:
+            db.session.rollback()
         else:
             db.session.commit()
             flash(_("Settings for %(carrier)s saved.", carrier=carrier_name(code)), "success")
