@@ -43,7 +43,6 @@ def overview():
             "base_url": config.base_url, "credentials": {k: bool(v) for k, v in config.credentials.items()},
             "breaker": state.breaker_state if state else "closed",
             "open_until": state.open_until if state else None,
-            "failures": state.consecutive_failures if state else 0,
             "last_error": state.last_error if state else None,
             "quota_used": state.quota_used if state and code == "dhl" else None,
             "active": active.get(code, 0),
