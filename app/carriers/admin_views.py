@@ -77,7 +77,7 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
         unmapped=services.unmapped_codes(), action_form=EmptyForm(), sync_request=services.request_state(),
         webhook_form=webhook_form,
         webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
-        webhook_url=url_for("carriers.inpost_webhook", _external=True), carrier_name=carrier_name,
+        webhook_url=url_for("carriers.inpost_webhook", _external=True),
         mapping_form=_mapping_form(mapping_form), overrides=overrides.overrides(), describe=overrides.describe,
         remove_form=RemoveOverrideForm(formdata=None)), status
 
@@ -145,8 +145,7 @@ def sync_now():
 @admin_required
 def sync_state():
     """The "sync now" panel alone (polled by the page while the sync is queued or running)."""
-    return render_template("carriers/_sync_request.html", sync_request=services.request_state(),
-                           carrier_name=carrier_name)
+    return render_template("carriers/_sync_request.html", sync_request=services.request_state())
 
 
 @bp.route("/inpost-webhook", methods=["POST"])
