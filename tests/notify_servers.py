@@ -125,3 +125,17 @@ def use_smtp(port, **more):
     """Mail goes to the SMTP server on 127.0.0.1:``port`` (an ``SmtpServer``'s, or a ``free_port()``
     where nothing listens); ``more`` settings besides."""
     put_settings(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), **more)
+
+
+def orders_with_emails(db, make_order, total):
+    """``total`` customers with an e-mail address, each with a new order: the ids of the e-mails queued."""
+    from app.notify.models import Notification
+    from app.orders.models import Customer
+
+    for i in range(total):
+        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
+        db.session.add(person)
+        make_order(customer=person)
+    ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
+    assert len(ids) == total
+    return ids

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import pytest
-from notify_servers import SmtpServer, use_smtp
+from notify_servers import SmtpServer, orders_with_emails, use_smtp
 
 from app import settings
 from app.notify.models import Notification
@@ -30,12 +30,7 @@ def test_sigkill_mid_batch_loses_nothing_and_never_resends_what_was_recorded_sen
     settings.put("NOTIFY_MERGE_SECONDS", "0")
     settings.put("NOTIFY_QUIET_HOURS", "-")
     total = 30
-    for i in range(total):
-        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
-        db.session.add(person)
-        make_order(customer=person)
-    ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
-    assert len(ids) == total
+    ids = orders_with_emails(db, make_order, total)
 
     # Slow SMTP replies and a kill after 4 of the first batch of 10: the kill lands mid-batch
     # even when this machine is busy.

@@ -5,7 +5,7 @@ import threading
 from collections import Counter
 
 import pytest
-from notify_servers import SmtpServer, later, use_smtp
+from notify_servers import SmtpServer, later, orders_with_emails, use_smtp
 from werkzeug import Response
 
 from app import settings
@@ -23,6 +23,23 @@ def _another_writer(path):
     return sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
 
 
+def _push_subscriber_with_an_order(db, make_order, httpserver, push_service):
+    """A customer subscribed to push at ``push_service`` (a local push service; the shop's key pair made as
+    when the first browser asks for it), and an order of theirs whose message is due."""
+    from app.notify.channels.push import subscribe, vapid_public_key
+
+    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(push_service)
+    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
+    vapid_public_key()
+    person = Customer(name="Олена Коваль", email="olena@example.com", language="uk")
+    db.session.add(person)
+    db.session.flush()
+    subscribe(person, httpserver.url_for("/push/abc"), "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
+              "-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg")
+    db.session.commit()
+    return make_order(customer=person, status="awaiting_shipment")
+
+
 @SQLITE_ONLY
 @NO_THREAD_DEATH
 def test_a_write_by_someone_else_while_a_push_is_on_the_wire_does_not_stop_its_record(notify, db, make_order,
@@ -30,8 +47,6 @@ def test_a_write_by_someone_else_while_a_push_is_on_the_wire_does_not_stop_its_r
     """The push channel reads the subscription before sending. Its outcome was then written from
     that read's snapshot, which SQLite refuses at once ("database is locked", whatever the busy
     timeout) once anyone else has written meanwhile: the message went out but was never recorded."""
-    from app.notify.channels.push import subscribe, vapid_public_key
-
     received, path = [], db.engine.url.database
 
     def push_service(request):
@@ -43,16 +58,7 @@ def test_a_write_by_someone_else_while_a_push_is_on_the_wire_does_not_stop_its_r
         other.close()
         return Response("", status=201)
 
-    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(push_service)
-    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
-    vapid_public_key()  # the shop's key pair, made when the first browser asks for it
-    person = Customer(name="Олена Коваль", email="olena@example.com", language="uk")
-    db.session.add(person)
-    db.session.flush()
-    subscribe(person, httpserver.url_for("/push/abc"), "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
-              "-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg")
-    db.session.commit()
-    order = make_order(customer=person, status="awaiting_shipment")
+    order = _push_subscriber_with_an_order(db, make_order, httpserver, push_service)
 
     result = dispatch(now=later())
 
@@ -71,12 +77,7 @@ def test_a_write_lock_held_past_the_busy_timeout_delays_the_records_but_sends_ea
     is being sent: the outcome that waited longest is recorded at the next try instead of killing
     its sending thread, which would have put its message back in the queue to be sent again."""
     total = 6
-    for i in range(total):
-        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
-        db.session.add(person)
-        make_order(customer=person)
-    ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
-    assert len(ids) == total
+    ids = orders_with_emails(db, make_order, total)
     db.session.commit()
 
     hold = SQLITE_BUSY_TIMEOUT_MS / 1000 + 1.5
@@ -146,12 +147,7 @@ def test_a_run_outlives_a_locked_outbox_while_it_claims_and_sends_each_message_o
     else:
         hold = SQLITE_BUSY_TIMEOUT_MS / 1000 + 0.5
     total = 3
-    for i in range(total):
-        person = Customer(name=f"Клієнт {i}", email=f"client{i}@example.com", language="uk")
-        db.session.add(person)
-        make_order(customer=person)
-    ids = set(db.session.execute(db.select(Notification.id).filter_by(channel="email")).scalars())
-    assert len(ids) == total
+    ids = orders_with_emails(db, make_order, total)
     db.session.commit()
 
     with SmtpServer() as smtp:
@@ -180,8 +176,6 @@ def test_a_database_connection_dropped_while_a_push_is_on_the_wire_sends_it_once
     the queue and was sent a second time by the same run."""
     import psycopg
 
-    from app.notify.channels.push import subscribe, vapid_public_key
-
     received = []
     conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -193,16 +187,7 @@ def test_a_database_connection_dropped_while_a_push_is_on_the_wire_sends_it_once
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         return Response("", status=201)
 
-    httpserver.expect_request("/push/abc", method="POST").respond_with_handler(push_service)
-    settings.put("PUSH_ALLOW_PRIVATE", "1")  # the test receiver is on loopback
-    vapid_public_key()
-    person = Customer(name="Олена Коваль", email="olena@example.com", language="uk")
-    db.session.add(person)
-    db.session.flush()
-    subscribe(person, httpserver.url_for("/push/abc"), "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
-              "-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg")
-    db.session.commit()
-    order = make_order(customer=person, status="awaiting_shipment")
+    order = _push_subscriber_with_an_order(db, make_order, httpserver, push_service)
 
     result = dispatch(now=later())
 
