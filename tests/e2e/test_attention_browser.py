@@ -20,10 +20,10 @@ def test_attention_page_on_a_wide_and_a_narrow_screen(app, db, make_user, make_o
     now = utcnow()
     quiet = make_order(status="in_transit", delivery={"city": "Тернопіль", "region": "Тернопільська",
                                                       "pickup_point": "Відділення №3"})
-    refused = make_order(status="in_transit")
+    troubled = make_order(status="in_transit")
     with writing():
         quiet.status_changed_at = now - timedelta(days=6)
-        lifecycle.set_flags(refused, problem=True, problem_note="Відмова одержувача")
+        lifecycle.set_flags(troubled, problem=True, problem_note="Невдала спроба доставки")
         services.scan(now)
         db.session.commit()
     admin = make_user("admin")
@@ -38,7 +38,7 @@ def test_attention_page_on_a_wide_and_a_narrow_screen(app, db, make_user, make_o
             page.click("nav.admin-nav >> text=Увага")
             row = page.locator(f"tr:has-text('{quiet.number}')")
             assert "Немає сканування" in row.inner_text()
-            assert "Відмова або повернення" in page.locator(f"tr:has-text('{refused.number}')").inner_text()
+            assert "Перевізник повідомив про проблему" in page.locator(f"tr:has-text('{troubled.number}')").inner_text()
             page.screenshot(path=f"{output_dir}/attention-{width}.png", full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(TOO_WIDE, width)
             if width == 1280:
