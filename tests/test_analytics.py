@@ -118,7 +118,11 @@ def test_pages_show_the_figures_with_charts_and_tables(app, dataset, make_user, 
     assert "Не підійшов розмір" in body and "Відмова при отриманні" in body
     monthly = client.get("/admin/analytics/monthly?month=2026-03").get_data(as_text=True)
     assert "Місячний звіт 2026-03" in monthly and "analytics.css" in monthly and 'data-figure="returns-rate">40,0%' in monthly
-    assert client.get("/admin/analytics/?date_from=2026-03-31&date_to=2026-03-01").status_code == 422
+    reversed_period = client.get("/admin/analytics/?date_from=2026-03-31&date_to=2026-03-01")
+    assert reversed_period.status_code == 422
+    assert "Кінцева дата 1 бер. 2026\u202fр. раніша за початкову 31 бер. 2026\u202fр." in reversed_period.get_data(as_text=True)
+    too_long = client.get("/admin/analytics/?date_from=2000-01-01&date_to=2026-03-01")
+    assert too_long.status_code == 422 and "Період має тривати не більше десяти років." in too_long.get_data(as_text=True)
     assert client.get("/admin/analytics/monthly?month=March").status_code == 422
 
 

@@ -14,7 +14,7 @@ from app.clock import local_today
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
 from app.orders import statuses
-from app.queryargs import date_arg
+from app.queryargs import date_arg, period_error
 from app.text import CSV_MIMETYPE, csv_writer
 
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
@@ -120,9 +120,11 @@ def _period_args():
     today = local_today()
     first = date_arg(request.args, "date_from") or today.replace(day=1)
     last = date_arg(request.args, "date_to") or today
-    if last < first or (last - first).days > MAX_DAYS:
-        return Period(today.replace(day=1), today), _(
-            "The period must end after it starts and be at most ten years long.")
+    error = period_error(first, last)
+    if error is None and (last - first).days > MAX_DAYS:
+        error = _("The period must be at most ten years long.")
+    if error:
+        return Period(today.replace(day=1), today), error
     return Period(first, last), None
 
 
