@@ -133,3 +133,17 @@ def test_a_redirection_waybill_is_not_taken_for_a_return(app, db, np_replay, mak
     sync(app, db)
     order = db.session.get(Order, order.id)
     assert order.return_cases == [] and order.return_parcels == []
+
+
+def test_a_return_waybill_is_written_as_outbound_ones_are(app, db, make_order):
+    """Spaces gone and letters upper-case (``normalize_tracking_number``), so the same waybill typed another way is
+    the same parcel."""
+    from app.returns import services
+
+    order = make_order(status="delivered", tracking_number="20450000003003")
+    with writing():
+        order = db.session.get(Order, order.id)
+        parcel = services.link_return_parcel(order, "inpost", " ab 1234 5678 ")
+        again = services.link_return_parcel(order, "inpost", "AB12345678")
+        db.session.commit()
+    assert parcel.tracking_number == "AB12345678" and again.id == parcel.id

@@ -251,9 +251,9 @@ def link_return_parcel(order, carrier, number, *, return_of=None):
     The same waybill given again answers the parcel already linked; a waybill that is another
     order's parcel is refused.
     """
-    from app.carriers import CARRIER_CODES
+    from app.carriers import CARRIER_CODES, normalize_tracking_number
 
-    number = re.sub(r"\s+", "", number or "")
+    number = normalize_tracking_number(number)
     if carrier not in CARRIER_CODES:
         raise ReturnRefused(_("Choose the carrier of the return parcel."))
     if not re.fullmatch(r"[A-Za-z0-9-]{6,40}", number):
