@@ -96,12 +96,8 @@ class _Budget:
         return value
 
 
+#: The budget of the render under way (``render_source`` sets it; nothing else renders)
 _budget = ContextVar("posylka_template_budget", default=None)
-
-
-def _current_budget():
-    """The budget of the render under way (``render_source`` sets it; nothing else renders)."""
-    return _budget.get()
 
 
 def _check_arguments(budget, owner, args):
@@ -146,7 +142,7 @@ def _budgeted_filter(function):
 
     @wraps(function)  # keeps Jinja's pass_context/pass_environment marks
     def checked(*args, **kwargs):
-        budget = _current_budget()
+        budget = _budget.get()
         budget.tick()
         value, rest = (args[skip], args[skip + 1:]) if len(args) > skip else (None, ())
         _check_arguments(budget, value, (*rest, *kwargs.values()))
@@ -168,16 +164,16 @@ class _LimitedSandbox(SandboxedEnvironment):
         return _Checkpoints().visit(super()._parse(source, name, filename))
 
     def budgeted_loop(self, iterable):
-        budget = _current_budget()
+        budget = _budget.get()
         for item in iterable:
             budget.tick()
             yield item
 
     def budgeted_text(self, value):
-        return _current_budget().wrote(value)
+        return _budget.get().wrote(value)
 
     def call_binop(self, context, operator, left, right):
-        budget = _current_budget()
+        budget = _budget.get()
         budget.tick()
         sized = (str, list, tuple)
         if operator == "*":
@@ -199,7 +195,7 @@ class _LimitedSandbox(SandboxedEnvironment):
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         if getattr(__obj, "__self__", None) is __self and __obj.__name__ in ("budgeted_loop", "budgeted_text"):
             return __obj(*args)
-        budget = _current_budget()
+        budget = _budget.get()
         budget.tick()
         method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
         _check_arguments(budget, getattr(method, "__self__", None), (*args, *kwargs.values()))
