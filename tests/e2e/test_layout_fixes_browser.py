@@ -22,7 +22,9 @@ def _inside_window(page, selector):
 
 def _radios_beside_their_labels(page):
     """Each radio is small and on the same line as its label's text, not a big circle above it."""
-    for radio in page.locator("label:has(> input[type=radio])").all():
+    radios = page.locator("label:has(> input[type=radio])")
+    assert radios.count() >= 2, "no radio buttons on the page to check"
+    for radio in radios.all():
         dot = radio.locator("input").bounding_box()
         label = radio.bounding_box()
         assert dot["width"] <= 26 and dot["height"] <= 26, dot
@@ -163,6 +165,7 @@ def test_import_errors_read_as_cards_on_a_phone(app, db, make_order, make_user, 
         assert _inside_window(page, ".import-errors td")  # the problem's text too, cut off before
         # a column's name in one piece, not "order_numbe r"
         names = page.locator(".import-errors td:nth-child(2) code")
+        assert names.count() >= 1
         assert all(name.bounding_box()["height"] < 30 for name in names.all())
     finally:
         context.close()

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import log_in, overflow
 
+pytestmark = pytest.mark.browser
+
 PAGES = (("carriers", "/admin/carriers/", "Перевізники"), ("branding", "/admin/branding", "Віджет і фірмовий стиль"),
          ("notifications", "/admin/notifications/", "Журнал надсилань"), ("api-clients", "/admin/api-clients/",
                                                                           "API-клієнти"))
