@@ -1,5 +1,6 @@
 """The carrier sync end to end: local fake carriers, the real database, the lifecycle."""
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -276,6 +277,10 @@ def test_admin_sets_the_inpost_webhook_secret_and_addresses(app, db, make_user, 
     login(make_user("admin").email)
     bad = client.post("/admin/carriers/inpost-webhook", data={"secret": "", "allowed_ips": "91.216.25.0/24, nonsense"})
     assert bad.status_code == 400 and "nonsense" in bad.get_data(as_text=True)
+    # the folded form opens after the failed save, its error inside it
+    assert re.search(r'<details class="carrier-settings" open>\s*<summary>[^<]*</summary>\s*'
+                     r'<form method="post" action="/admin/carriers/inpost-webhook"[^>]*>(?:(?!</details>).)*nonsense',
+                     bad.get_data(as_text=True), re.S)
     assert not settings.get("INPOST_WEBHOOK_IPS")
     ok = client.post("/admin/carriers/inpost-webhook",
                      data={"secret": "a-webhook-secret-0123", "allowed_ips": " 91.216.25.0/24 ,10.0.0.1,"})
@@ -305,6 +310,11 @@ def test_admin_saves_settings_and_tests_the_connection(app, db, make_user, login
     assert "Connection works: the carrier answered in" in page
     bad = client.post("/admin/carriers/dhl", data={"dhl-mode": "live", "dhl-base_url": "ftp:/nope"})
     assert bad.status_code == 400 and "Enter a full URL" in bad.get_data(as_text=True)
+    # DHL's folded settings open after the failed save, with the error inside; the others stay folded
+    page = bad.get_data(as_text=True)
+    assert re.search(r'id="carrier-dhl">(?:(?!</details>).)*<details class="carrier-settings" open>'
+                     r'(?:(?!</details>).)*Enter a full URL', page, re.S)
+    assert page.count('<details class="carrier-settings" open>') == 1
     assert client.post("/admin/carriers/fedex", data={}).status_code == 404
 
 
