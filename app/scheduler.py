@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x506F73796C6B61
 #: Jobs that also run a few seconds after start (the demo's parcels move without waiting)
 RUN_SOON_AFTER_START = ("carrier-sync-", "transit-stats", "analytics-copies")
+#: Jobs every serving process runs, leader or not: each writes what only its own process holds
+IN_EVERY_PROCESS = ("tracking-views",)
 
 
 def scheduled_jobs(app):
@@ -43,6 +45,7 @@ def scheduled_jobs(app):
     from app.notify.alerts import job as shop_alerts
     from app.notify.channels.telegram import poll_job as telegram_updates
     from app.notify.dispatcher import run_job as dispatch_notifications
+    from app.notify.kpis import flush_views
     from app.notify.kpis import report_job as sms_reports_job
     from app.privacy.retention import scheduled_job as retention_job
 
@@ -58,6 +61,7 @@ def scheduled_jobs(app):
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),
         ("feedback-questions", feedback_job, 60 * int(app.config.get("FEEDBACK_CHECK_MINUTES", 60))),
         ("sms-delivery-reports", sms_reports_job, 600),
+        ("tracking-views", flush_views, 15),
         ("dispatch-notifications", dispatch_notifications, int(app.config.get("NOTIFY_DISPATCH_SECONDS", 20))),
         # a long poll that waits up to TELEGRAM_POLL_SECONDS itself; returns at once while the bot is off
         ("telegram-updates", telegram_updates, 3),
@@ -203,12 +207,16 @@ def start_scheduler(app, jobs=None):
                       next_run_time=now)
     for job_id, func, seconds in (scheduled_jobs(app) if jobs is None else jobs):
         soon = {"next_run_time": now + timedelta(seconds=5)} if job_id.startswith(RUN_SOON_AFTER_START) else {}
-        scheduler.add_job(_run, "interval", seconds=seconds, args=(app, job_id, func, leadership), id=job_id, **soon)
+        runs_here = None if job_id in IN_EVERY_PROCESS else leadership
+        scheduler.add_job(_run, "interval", seconds=seconds, args=(app, job_id, func, runs_here), id=job_id, **soon)
     scheduler.start()
 
     def stop():
+        from app.notify.kpis import flush_views
+
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        _run(app, "tracking-views", flush_views)  # the views counted since its last tick
         leadership.release()
 
     atexit.register(stop)

@@ -238,7 +238,7 @@ def test_smsapi_delivery_reports_mark_the_messages_delivered(tracked, db, make_o
 
 def test_tracking_page_views_are_counted_per_day_and_switched_off_by_one_setting(tracked, db, make_order, client):
     from app import settings
-    from app.notify.kpis import views_written
+    from app.notify.kpis import flush_views
     from app.orders.links import tracking_url
 
     order = make_order(status="shipped")
@@ -247,15 +247,17 @@ def test_tracking_page_views_are_counted_per_day_and_switched_off_by_one_setting
     db.session.commit()
     assert client.get(path).status_code == 200
     assert client.get(path).status_code == 200
-    views_written()  # written by a thread of their own, not the page's
-    db.session.commit()  # then read afresh (the pages' read transaction saw the table before)
+    assert db.session.query(TrackingView).count() == 0  # counted in memory, not by the page
+    flush_views(tracked)  # the scheduler's tick
     assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [2]
+    assert client.get(path).status_code == 200
+    flush_views(tracked)  # added to the day's row
+    assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [3]
     settings.put("MESSAGE_TRACKING", "0")
     db.session.commit()
     client.get(path)
-    views_written()
-    db.session.commit()
-    assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [2]
+    flush_views(tracked)
+    assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [3]
     policy = client.get("/privacy").get_data(as_text=True)
     assert 'id="message-measurement"' in policy
 
@@ -267,7 +269,7 @@ def test_a_tracking_page_opens_while_another_process_holds_the_write_lock(tracke
     every serving thread it could take, and failed once the busy timeout ran out)."""
     import sqlite3
 
-    from app.notify.kpis import views_written
+    from app.notify.kpis import flush_views
     from app.orders.links import tracking_url
 
     order = make_order(status="shipped")
@@ -282,9 +284,25 @@ def test_a_tracking_page_opens_while_another_process_holds_the_write_lock(tracke
     finally:
         other.execute("COMMIT")
         other.close()
-    views_written()
-    db.session.commit()
+    flush_views(tracked)
     assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [1]
+
+
+def test_views_wait_in_memory_until_a_write_succeeds_and_a_deleted_orders_views_are_dropped(tracked, db,
+                                                                                            make_order, monkeypatch):
+    from app.notify import kpis
+
+    kept, deleted = make_order(), make_order()
+    with tracked.test_request_context():
+        for order in (kept, deleted, kept):
+            kpis.record_view(order.id, today=date(2026, 3, 5))
+    monkeypatch.setattr(db.session, "execute", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("database away")))
+    kpis.flush_views(tracked)
+    monkeypatch.undo()
+    db.session.delete(deleted)
+    db.session.commit()
+    kpis.flush_views(tracked)
+    assert [(v.order_id, v.views) for v in db.session.query(TrackingView)] == [(kept.id, 2)]
 
 
 def test_retention_deletes_old_view_counts(tracked, db, make_order):

@@ -20,11 +20,13 @@ CHILD = textwrap.dedent("""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "leader-test", "SCHEDULER_ENABLED": True,
                       "SCHEDULER_LEASE_SECONDS": 2})
 
-    def probe(app):
-        with open(log_path, "a") as fh:
+    def probe(app, path=log_path):
+        with open(path, "a") as fh:
             fh.write(f"{os.getpid()} {time.time()}\\n")
 
-    scheduler = start_scheduler(app, jobs=[("probe", probe, 0.2)])
+    # tracking-views runs in every process: each writes the page views it counted itself
+    views = lambda app: probe(app, log_path + ".views")
+    scheduler = start_scheduler(app, jobs=[("probe", probe, 0.2), ("tracking-views", views, 0.2)])
     print("started", flush=True)
     time.sleep(seconds)
     print("stopping", time.time(), flush=True)
@@ -68,6 +70,7 @@ def test_two_processes_one_runner(db_url, tmp_path):
     assert len(runs) >= 5, "the job should have run several times"
     assert len(set(runs)) == 1, f"more than one process ran the job: {set(runs)}"
     assert set(runs) <= {str(first.pid), str(second.pid)}
+    assert set(_pids(f"{log_path}.views")) == {str(first.pid), str(second.pid)}
 
 
 def test_a_follower_takes_over_when_the_leader_stops(db_url, tmp_path):

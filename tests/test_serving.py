@@ -6,18 +6,20 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 from notify_servers import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _serve(sqlite_template, tmp_path, *, ready="/healthz", visit=None, **env):
-    """Serve a copy of the test database with ``wsgi.py`` (``env`` added to its environment) until
-    ``ready`` answers, then ``visit(base_url)``, then stop it with SIGTERM. Returns the exit code,
-    everything it printed, the ``ready`` answer and what ``visit`` returned."""
-    database = tmp_path / "shop.db"
-    shutil.copyfile(sqlite_template, database)
+def _serve(sqlite_template, tmp_path, *, ready="/healthz", visit=None, database=None, **env):
+    """Serve a copy of the test database (or the ``database`` file) with ``wsgi.py`` (``env`` added to
+    its environment) until ``ready`` answers, then ``visit(base_url)``, then stop it with SIGTERM.
+    Returns the exit code, everything it printed, the ``ready`` answer and what ``visit`` returned."""
+    if database is None:
+        database = tmp_path / "shop.db"
+        shutil.copyfile(sqlite_template, database)
     port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", PORT=str(port), SECRET_KEY="test-secret",
                LOG_LEVEL="INFO", **env)
@@ -52,6 +54,23 @@ def test_sigterm_finishes_the_process_cleanly(sqlite_template, tmp_path):
     assert returncode == 0, output[-3000:]
     assert "GET /healthz 200" in output  # the request's access line
     assert output.rstrip().splitlines()[-1].endswith("Posylka stopped"), output[-3000:]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("app_config", [{"SECRET_KEY": "test-secret"}])  # the server's key signs the link
+def test_the_page_views_counted_since_the_last_tick_are_written_at_sigterm(app, db, make_order, tmp_path):
+    from app.orders.links import tracking_url
+    from app.tracking.models import TrackingView
+
+    order = make_order(status="shipped")
+    with app.test_request_context():
+        path = tracking_url(order, external=False)
+    db.session.commit()
+    returncode, output, _, status = _serve(None, tmp_path, database=db.engine.url.database, SCHEDULER_ENABLED="1",
+                                           visit=lambda base: requests.get(base + path, timeout=10).status_code)
+    assert status == 200 and returncode == 0, output[-3000:]
+    # the view's tick (every 15 s) had not come: the shutdown wrote it
+    assert [v.views for v in db.session.query(TrackingView).filter_by(order_id=order.id)] == [1]
 
 
 def test_importing_the_entry_point_starts_no_thread(sqlite_template, tmp_path):

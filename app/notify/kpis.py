@@ -16,7 +16,8 @@
 Rows go with the retention run: messages with the notification log, views after ``RETENTION_MONTHS``.
 """
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import Counter
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -192,40 +193,48 @@ def report_job(_app):
         db.session.rollback()
 
 
-#: Tracking-page views are written by one thread of their own (``record_view``)
-_view_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking-views")
+#: At most this many order-days wait unwritten in one process (its scheduler off, the database away
+#: for long): past it a view of an order not yet waiting is not counted
+VIEWS_PENDING_MAX = 100_000
+_views_lock = threading.Lock()
 
 
 def record_view(order_id, today=None):
-    """Count one view of an order's tracking page (one row per order and day).
+    """Count one view of an order's tracking page, in this process's memory only.
 
-    The count is written by a thread of its own, so that a page load never waits for the
-    database's write lock: on SQLite a carrier sync holds it while it commits each batch, and
-    page loads waiting for it took every serving thread (bench/saleday.py at 3,000 watchers, p99
-    while a sync moved 20 % of the orders: 6.5 s with the write in the request, 0.67 s without).
-    A view still queued when the process is killed is not counted; a normal shutdown writes it."""
+    A page load never waits for the database's write lock: on SQLite a carrier sync holds it while
+    it commits each batch, and page loads waiting for it took every serving thread (bench/README.md,
+    "Sale day, session 6"). The scheduler's ``tracking-views`` job writes the counts in every
+    serving process (``flush_views``), and so does its shutdown; a killed process loses at most
+    that job's interval of views."""
     if not tracking_on() or order_id is None:
         return
-    _view_writer.submit(_write_view, current_app._get_current_object(), order_id, today or utcnow().date())
+    key = (order_id, today or utcnow().date())
+    with _views_lock:
+        pending = current_app.extensions.setdefault("posylka_views", Counter())
+        if key in pending or len(pending) < VIEWS_PENDING_MAX:
+            pending[key] += 1
 
 
-def _write_view(app, order_id, day):
-    with app.app_context():
-        try:
-            with writing():
-                db.session.execute(text(
-                    "INSERT INTO tracking_views (order_id, day, views) VALUES (:order_id, :day, 1) "
-                    "ON CONFLICT (order_id, day) DO UPDATE SET views = tracking_views.views + 1"),
-                    {"order_id": order_id, "day": day})
-                db.session.commit()
-        except Exception:
-            db.session.rollback()
-            logging.getLogger(__name__).warning("a view of order %s could not be counted", order_id, exc_info=True)
-
-
-def views_written():
-    """Wait until every view recorded so far is written (the thread takes them in order)."""
-    _view_writer.submit(lambda: None).result()
+def flush_views(app):
+    """Write the views counted since the last flush, in one transaction (a view of an order deleted
+    meanwhile is dropped). If the write fails, the counts are kept for the next flush."""
+    with _views_lock:
+        pending = app.extensions.pop("posylka_views", None)
+    if not pending:
+        return
+    try:
+        db.session.execute(text(
+            "INSERT INTO tracking_views (order_id, day, views) SELECT id, :day, :views FROM orders WHERE id = :order_id "
+            "ON CONFLICT (order_id, day) DO UPDATE SET views = tracking_views.views + excluded.views"),
+            [{"order_id": order_id, "day": day, "views": views} for (order_id, day), views in pending.items()])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        logging.getLogger(__name__).warning("%d tracking-page view counts wait for the next flush", len(pending),
+                                            exc_info=True)
+        with _views_lock:
+            app.extensions.setdefault("posylka_views", Counter()).update(pending)
 
 
 def _old_views(now):
