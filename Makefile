@@ -29,7 +29,7 @@ test: $(VENV)/.dev-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: every benchmark in bench/ (not part of make test); see bench/README.md
-BENCHES := run.py saleday.py orders_scale.py sync_bench.py dispatch_bench.py
+BENCHES := run.py floor.py saleday.py orders_scale.py sync_bench.py dispatch_bench.py
 bench: $(VENV)/.dev-deps
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b"; $(PY) bench/$$b || status=1; done; exit $$status
 
