@@ -19,7 +19,9 @@ can avoid.
 The script builds a SQLite file of 10,000 orders in a temporary folder. It prints the CPU per
 request in-process (WSGI calls, no server), as ``bench/overhead.py`` measures. Then it serves
 plain Flask and the floor with waitress (``bench/serve.py``'s settings) and loads each with wrk
-(``bench/run.py``'s settings). The floor is served by ``--serve PORT DB``.
+(``bench/run.py``'s settings). The floor is served by ``--serve PORT DB``. With ``--marks`` it only
+runs the requests between marks for ``valgrind --tool=callgrind --dump-before=getppid`` (see
+``bench/overhead.py``), which counts instructions the same on a busy machine.
 """
 import argparse
 import io
@@ -169,6 +171,8 @@ def main():
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "DB"))
+    parser.add_argument("--marks", action="store_true", help="mark each endpoint's requests for callgrind, "
+                                                             "as bench/overhead.py --marks does")
     args = parser.parse_args()
     if args.serve:
         from waitress import serve
@@ -176,13 +180,16 @@ def main():
         from bench.serve import WAITRESS
         serve(floor_app(args.serve[1]), host="127.0.0.1", port=int(args.serve[0]), **WAITRESS)
         return
-    from bench.overhead import cpu_per_request
+    from bench.overhead import _marked, cpu_per_request
     from bench.serve import plain_app
 
     with tempfile.TemporaryDirectory() as folder:
         db_path = os.path.join(folder, "floor.db")
         app = build(db_path)
         polls_ = polls(app)
+        if args.marks:
+            _marked(call_of(plain_app(), "/", {}), [(n, call_of(app, p, h)) for n, p, h in polls_], args.requests)
+            return
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · load average {load}")
         base = cpu_per_request(call_of(plain_app(), "/", {}), args.requests)
