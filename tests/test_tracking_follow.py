@@ -1,8 +1,11 @@
 """Follow one order without an account: the signed-link page offers e-mail or SMS updates for that
 order, the consent is recorded, the follower gets what the customer gets on that channel, and one
 click on the link in any message stops it."""
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 from app import settings
 from app.notify.dispatcher import dispatch
@@ -106,3 +109,40 @@ def test_a_finished_order_offers_no_updates_to_follow(app, db, make_order, make_
     shipped = make_order(status="shipped")
     db.session.commit()
     assert 'name="consent"' in client.get(f"/t/{links.make_token(shipped)}").get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_the_answer_to_a_follow_or_a_report_is_shown_where_the_page_opens(app, db, make_order, live_server,
+                                                                           browser, output_dir):
+    """The form redirects back to its own section (#follow, #help); the flashed answer sat at the top
+    of a long page, out of sight on a phone, so a refusal looked like an emptied form and nothing else."""
+    _quiet(db)
+    token = links.make_token(make_order(status="shipped"))
+    db.session.commit()
+    context = browser.new_context(locale="en-GB", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{live_server}/t/{token}")
+
+    def answer_in_sight(kind, name):
+        flash = page.locator(f".flash-{kind}")
+        box = flash.bounding_box()
+        page.screenshot(path=os.path.join(output_dir, f"{name}.png"))
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= 740, (name, box)
+        return flash.inner_text()
+
+    page.fill("#follow-address", "not-an-address")
+    page.check("#follow input[name=consent]")
+    page.click("#follow button[type=submit]")
+    page.wait_for_load_state()
+    assert "Enter an e-mail address" in answer_in_sight("error", "follow-refused")
+    page.fill("#follow-address", "mama@example.com")
+    page.check("#follow input[name=consent]")
+    page.click("#follow button[type=submit]")
+    page.wait_for_load_state()
+    assert "you will get the news" in answer_in_sight("success", "follow-done")
+    page.click("#help summary.button")
+    page.fill("#problem-message", "The parcel has not moved for a week.")
+    page.click("#help button[type=submit]")
+    page.wait_for_load_state()
+    assert "The shop has your message" in answer_in_sight("success", "problem-sent")
+    context.close()

@@ -6,7 +6,8 @@
  *   area, [data-form-errors]) is swapped in like a 2xx;
  * - any other refused answer (the generic error fragment: an expired form, no access, too many
  *   attempts, a server error) puts its message into the requesting form's error area;
- * - a request that never reached the server puts the area's own translated "no connection" text there.
+ * - a request that never reached the server puts the area's own translated "no connection" text there;
+ * - a plain form whose redirect opens a section of the page (#follow) finds its flashed answer there.
  * Requests that do not come from a form with an error area (polls, filters) keep htmx's defaults. */
 (function () {
   "use strict";
@@ -67,4 +68,10 @@
     var area = errorArea(sender(event));
     if (area) { show(area, area.getAttribute("data-offline")); }
   });
+
+  // A form that redirects back to a section of its page (/t/…#follow) has its answer flashed at the
+  // top of the page, out of sight where the browser scrolls to: show it at the top of that section.
+  var flashes = document.querySelector(".flashes");
+  var section = flashes && location.hash && document.getElementById(location.hash.slice(1));
+  if (section) { section.prepend(flashes); }
 })();
