@@ -212,3 +212,13 @@ def test_shop_settings_refuse_a_number_python_cannot_read_as_a_whole_number(app,
     response = client.post("/admin/settings", data={"ORDERS_PER_PAGE": written, "DEFAULT_LANGUAGE": "uk"})
     assert response.status_code == 422
     assert "Введіть ціле число від 5 до 500." in _text(response)
+
+
+
+def test_an_item_field_too_long_is_refused_in_the_staff_members_language(app, db, make_user, client, login):
+    """The item rows are a sub-form; its length errors came in English whatever the language."""
+    login(make_user("staff").email)
+    response = client.post("/admin/orders/new", data={**NEW_ORDER, "items-0-sku": "x" * 65})
+    assert response.status_code == 422
+    assert _field_error(response.get_data(as_text=True), "items-0-sku") == \
+        "Значення поля має містити не більше ніж 64 символи."

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     PasswordField,
@@ -70,7 +69,10 @@ def check_by(rule, field, *args):
         raise ValidationError(str(error)) from None
 
 
-class ItemForm(Form):
+class ItemForm(FlaskForm):
+    class Meta:
+        csrf = False  # one row of the order form, whose own token covers it (a FlaskForm for its translated errors)
+
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
     size = StringField(_l("Size"), validators=[Optional(), Length(max=64)])
