@@ -78,8 +78,7 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
         webhook_form=webhook_form,
         webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
         webhook_url=url_for("carriers.inpost_webhook", _external=True),
-        mapping_form=_mapping_form(mapping_form), overrides=overrides.overrides(), describe=overrides.describe,
-        remove_form=RemoveOverrideForm(formdata=None)), status
+        mapping_form=_mapping_form(mapping_form), overrides=overrides.overrides(), describe=overrides.describe), status
 
 
 @bp.route("/")
