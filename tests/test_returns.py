@@ -238,3 +238,12 @@ def test_the_return_rules_are_saved_through_the_settings_service(app, db, client
     entry = db.session.execute(db.select(AuditLog).filter_by(action="settings.update", object_id="returns")
                                ).scalar_one()
     assert entry.after_data == {"RETURN_DAYS": "30", "RETURN_REASONS": "defect", "EXCHANGE_SIZES": "SKU-1: S, M"}
+
+
+def test_a_sizes_line_without_a_colon_is_refused_not_passed_over(app, db, client, make_user, login):
+    """"DR-104 S, M" was saved as written and then never matched: the article got the default sizes."""
+    login(make_user("admin").email)
+    refused = client.post("/admin/returns/settings", data={"days": "14", "reason": ["defect"],
+                                                           "sizes": "SKU-1: S, M\nDR-104 S, M"}, follow_redirects=True)
+    assert "цей рядок не має двокрапки: DR-104 S, M" in refused.get_data(as_text=True)
+    assert not settings.get("EXCHANGE_SIZES")

@@ -109,6 +109,10 @@ def save_rules(days, reasons, sizes, default_sizes):
     reasons = [code for code in reasons if code in CUSTOMER_REASONS]
     if not reasons:
         raise ReturnRefused(_("Choose at least one reason customers may give."))
+    for line in re.split(r"[\n;]", sizes or ""):
+        if line.strip() and ":" not in line:  # sizes_for would pass it over: the article would get the default sizes
+            raise ReturnRefused(_("Write each article's sizes as “DR-104: XS, S, M”; this line has no colon: %(line)s",
+                                  line=line.strip()[:80]))
     app_settings.save({"RETURN_DAYS": days, "RETURN_REASONS": ",".join(reasons),
                        "EXCHANGE_SIZES": (sizes or "").strip()[:4000],
                        "EXCHANGE_DEFAULT_SIZES": (default_sizes or "").strip()[:500]
