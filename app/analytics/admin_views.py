@@ -2,16 +2,15 @@
 import io
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.admin.reasons import reason_label
-from app.analytics import charts
+from app.analytics import charts, kpi_view
+from app.analytics.kpi_view import carrier_label, channel_label, percent, region_label
 from app.analytics.services import Period, figures, presets
 from app.auth import staff_required
-from app.carriers import carrier_name
 from app.clock import local_today
-from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
 from app.orders import statuses
 from app.queryargs import date_arg, period_error
@@ -26,27 +25,15 @@ def _num(value, unit):
     return "—" if value is None else format_decimal(value / unit, format="#,##0.0")
 
 
-def _pct(value):
-    return "—" if value is None else format_percent(value, format="#,##0.0%")
-
-
-def channel_label(code):
-    return CHANNEL_LABELS.get(code, code)
-
-
 def _key_label(by, key):
-    if by == "carrier":
-        return carrier_name(key) if key else _("No carrier")
-    return key or _("No region")
+    return carrier_label(key) if by == "carrier" else region_label(key)
 
 
 def _view(found, csv_url, tables_open=False):
     """Labels, table rows and charts computed from a period's ``services.Figures`` (no logic left for the
     template). ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
-    from app.analytics import kpi_view
-
     report = found.report
-    kpi_context = kpi_view.context(found.kpis, channel_label, kind_label)
+    kpi_context = kpi_view.context(found.kpis)
     kpi_context["kpi_csv_url"] = url_for("analytics_admin.kpis_csv", date_from=report.period.first_day.isoformat(),
                                          date_to=report.period.last_day.isoformat())
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
@@ -58,26 +45,24 @@ def _view(found, csv_url, tables_open=False):
                 for r in rows]
 
     def late_rows(rows, by):
-        return [(_key_label(by, r.key), r.shipments, r.late, _pct(r.share),
-                 "—" if r.mean_abs_error_days is None else format_decimal(r.mean_abs_error_days, format="#,##0.0"))
+        return [(_key_label(by, r.key), r.shipments, r.late, percent(r.share), kpi_view.number(r.mean_abs_error_days))
                 for r in rows]
 
     def per_key(title, rows, by, value, text, limit=15):
         return charts.bar_chart(title, [(_key_label(by, r.key), value(r) or 0, text(r)) for r in rows[:limit]])
 
-    reasons = [(reason_label(code), n, _pct(n / report.returned if report.returned else None))
+    reasons = [(reason_label(code), n, percent(n / report.returned if report.returned else None))
                for code, n in report.return_reasons]
     latency_shop = [(_key_label("carrier", s.key), s.count, _num(s.median, MINUTE), _num(s.p90, MINUTE))
                     for s in report.latency["shop"]]
     latency_message = [(_key_label("carrier", carrier), channel_label(channel), s.count, _num(s.median, MINUTE),
                         _num(s.p90, MINUTE)) for carrier, channel, s in report.latency["message"]]
     messages = [(channel_label(r.channel), kind_label(r.template) if r.template else "—", r.sent, r.failed,
-                 r.skipped, r.waiting, _pct(r.sent_share)) for r in report.messages]
+                 r.skipped, r.waiting, percent(r.sent_share)) for r in report.messages]
     per_channel = {}
     for r in report.messages:
         sent, tried = per_channel.get(r.channel, (0, 0))
         per_channel[r.channel] = (sent + r.sent, tried + r.sent + r.failed)
-    mae = report.eta_mae
     return {
         **kpi_context,
         "report": report, "ra": found.returns, "computed_at": found.computed_at if found.from_copy else None,
@@ -86,10 +71,9 @@ def _view(found, csv_url, tables_open=False):
         "by_region": delivery_rows(report.delivery_by_region, "region"),
         "late_carrier": late_rows(report.late_by_carrier, "carrier"),
         "late_region": late_rows(report.late_by_region, "region"),
-        "reasons": reasons, "returns_rate": _pct(report.returns_rate),
+        "reasons": reasons, "returns_rate": percent(report.returns_rate),
         "latency_shop": latency_shop, "latency_message": latency_message, "messages": messages,
-        "late_share": _pct(report.late_overall.share), "eta_mae": "—" if mae is None else
-        format_decimal(mae, format="#,##0.0"),
+        "late_share": percent(report.late_overall.share), "eta_mae": kpi_view.number(report.eta_mae),
         "delivery_mean": _num(report.delivery_overall.mean, DAY),
         "delivery_median": _num(report.delivery_overall.median, DAY),
         "csv_links": {section or "all": csv_url(section) for section in (None, *CSV_SECTIONS)},
@@ -103,10 +87,10 @@ def _view(found, csv_url, tables_open=False):
             "delivery-region": per_key(_("Median delivery days per region"), report.delivery_by_region, "region",
                                        lambda r: (r.median or 0) / DAY, lambda r: _num(r.median, DAY)),
             "late_region": per_key(_("Share of late shipments per region"), report.late_by_region, "region",
-                                   lambda r: r.share, lambda r: _pct(r.share)),
+                                   lambda r: r.share, lambda r: percent(r.share)),
             "reasons": charts.bar_chart(_("Return reasons"), [(r[0], r[1], str(r[1])) for r in reasons]),
             "messages": charts.bar_chart(_("Share of messages sent per channel"), [
-                (channel_label(channel), sent / tried if tried else 0, _pct(sent / tried if tried else None))
+                (channel_label(channel), sent / tried if tried else 0, percent(sent / tried if tried else None))
                 for channel, (sent, tried) in per_channel.items()]),
             "latency": per_key(_("Median minutes from the carrier's event to the shop's status"),
                                report.latency["shop"], "carrier", lambda r: (r.median or 0) / MINUTE,
@@ -250,39 +234,35 @@ def report_csv(found, section=None):
     return buffer.getvalue()
 
 
-def _csv_response(found, filename):
-    section = request.args.get("section")
-    section = section if section in CSV_SECTIONS else None
-    response = Response("\ufeff" + report_csv(found, section), mimetype=CSV_MIMETYPE)
-    name = f"{filename}-{section}" if section else filename
+def _csv_download(text, name):
+    response = Response("\ufeff" + text, mimetype=CSV_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
+
+
+def _report_csv_download(found, filename):
+    section = request.args.get("section")
+    section = section if section in CSV_SECTIONS else None
+    return _csv_download(report_csv(found, section), f"{filename}-{section}" if section else filename)
 
 
 @bp.route("/monthly.csv")
 @staff_required
 def monthly_csv():
     period, _error = _month_arg()
-    return _csv_response(figures(period), f"report-{period.first_day:%Y-%m}")
+    return _report_csv_download(figures(period), f"report-{period.first_day:%Y-%m}")
 
 
 @bp.route("/report.csv")
 @staff_required
 def period_csv():
     period, _error = _period_args()
-    return _csv_response(figures(period), f"analytics-{period.first_day}-{period.last_day}")
-
-
+    return _report_csv_download(figures(period), f"analytics-{period.first_day}-{period.last_day}")
 
 
 @bp.route("/kpis.csv")
 @staff_required
 def kpis_csv():
     """The delivery and message KPIs of the period as CSV (``kpi_view.kpi_csv``)."""
-    from app.analytics import kpi_view
-
     period, _error = _period_args()
-    response = Response("\ufeff" + kpi_view.kpi_csv(figures(period).kpis),
-                        mimetype=CSV_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="kpis-{period.first_day}-{period.last_day}.csv"'
-    return response
+    return _csv_download(kpi_view.kpi_csv(figures(period).kpis), f"kpis-{period.first_day}-{period.last_day}")

@@ -7,25 +7,31 @@ from app.analytics import charts, wismo
 from app.analytics import kpis as kpi_service
 from app.attention.services import RULES
 from app.carriers import carrier_name
+from app.notify.channels import LABELS as CHANNEL_LABELS
+from app.notify.defaults import kind_label
 
 OUTCOMES = {"delivered": _l("Delivered"), "opened": _l("Opened"), "clicked": _l("Clicked")}
 CAUSES = {"none": _l("No warning before")}
 
 
-def _pct(value):
+def percent(value):
     return "—" if value is None else format_percent(value, format="#,##0.0%")
 
 
-def _num(value, pattern="#,##0.0"):
+def number(value, pattern="#,##0.0"):
     return "—" if value is None else format_decimal(value, format=pattern)
 
 
-def _carrier(key):
+def carrier_label(key):
     return carrier_name(key) if key else _("No carrier")
 
 
-def _region(key):
+def region_label(key):
     return key or _("No region")
+
+
+def channel_label(code):
+    return CHANNEL_LABELS.get(code, code)
 
 
 def cause_label(code):
@@ -40,13 +46,13 @@ def cause_label(code):
 
 def _interval(rate):
     low, high = rate.interval
-    return "—" if low is None else f"{_pct(low)} – {_pct(high)}"
+    return "—" if low is None else f"{percent(low)} – {percent(high)}"
 
 
-def context(report, channel_label, kind_label):
+def context(report):
     """Template variables of the KPI sections for a ``kpis.KpiReport``."""
     def rate(row, outcome):
-        return _pct(row.rate(outcome)) if row.channel in kpi_service.REPORTS[outcome] else "—"
+        return percent(row.rate(outcome)) if row.channel in kpi_service.REPORTS[outcome] else "—"
 
     messages = [(channel_label(r.channel), kind_label(r.template) if r.template else "—", r.sent,
                  rate(r, "delivered"), rate(r, "opened"), rate(r, "clicked")) for r in report.messages]
@@ -61,35 +67,35 @@ def context(report, channel_label, kind_label):
             verdict = {"a": _("A is better"), "b": _("B is better")}.get(result["better"],
                                                                         _("No clear difference yet"))
             rows.append({"outcome": OUTCOMES[outcome],
-                         "a": _pct(result["a"].value), "a_ci": _interval(result["a"]),
-                         "b": _pct(result["b"].value), "b_ci": _interval(result["b"]),
-                         "p": _num(result["p"], "0.000"), "verdict": verdict, "better": result["better"] or ""})
+                         "a": percent(result["a"].value), "a_ci": _interval(result["a"]),
+                         "b": percent(result["b"].value), "b_ci": _interval(result["b"]),
+                         "p": number(result["p"], "0.000"), "verdict": verdict, "better": result["better"] or ""})
         ab.append({"channel": channel_label(test.channel), "template": kind_label(test.template),
                    "sent_a": test.a.sent, "sent_b": test.b.sent, "rows": rows})
     ratings = report.ratings
-    rating_rows = {dim: [(label(r.key), r.asked, r.answered, _pct(r.response_rate), _num(r.average), r.low)
-                         for r in ratings[dim]] for dim, label in (("carrier", _carrier), ("region", _region))}
+    rating_rows = {dim: [(label(r.key), r.asked, r.answered, percent(r.response_rate), number(r.average), r.low)
+                         for r in ratings[dim]] for dim, label in (("carrier", carrier_label), ("region", region_label))}
     on_time = report.on_time
     causes = {kind: [(cause_label(code), n) for code, n in rows] for kind, rows in report.causes.items()}
     return {
         "kpi": report,
         "kpi_messages": messages, "kpi_ab": ab,
-        "kpi_views_per_order": _num(report.views.per_order),
+        "kpi_views_per_order": number(report.views.per_order),
         "kpi_questions": [(wismo.label(name), n) for name, n in report.questions.sources],
-        "kpi_questions_per_100": _num(report.questions.per_100, "#,##0.00"),
-        "kpi_rating_all": ratings["all"], "kpi_rating_average": _num(ratings["all"].average),
+        "kpi_questions_per_100": number(report.questions.per_100, "#,##0.00"),
+        "kpi_rating_all": ratings["all"], "kpi_rating_average": number(ratings["all"].average),
         "kpi_rating_rows": rating_rows,
-        "kpi_on_time_rate": _pct(on_time["all"].rate),
-        "kpi_on_time_rows": [(_carrier(r.key), r.delivered, r.on_time, _pct(r.rate)) for r in on_time["carrier"]],
+        "kpi_on_time_rate": percent(on_time["all"].rate),
+        "kpi_on_time_rows": [(carrier_label(r.key), r.delivered, r.on_time, percent(r.rate)) for r in on_time["carrier"]],
         "kpi_causes": causes,
         "kpi_charts": {
             "clicks": charts.bar_chart(_("Share of sent messages clicked, per channel"), [
-                (channel_label(ch), clicked / sent if sent else 0, _pct(clicked / sent if sent else None))
+                (channel_label(ch), clicked / sent if sent else 0, percent(clicked / sent if sent else None))
                 for ch, (sent, clicked) in per_channel.items()]),
             "ratings": charts.bar_chart(_("Average rating per carrier"), [
-                (_carrier(r.key), r.average or 0, _num(r.average)) for r in ratings["carrier"][:15]]),
+                (carrier_label(r.key), r.average or 0, number(r.average)) for r in ratings["carrier"][:15]]),
             "on_time": charts.bar_chart(_("On-time rate per carrier"), [
-                (_carrier(r.key), r.rate or 0, _pct(r.rate)) for r in on_time["carrier"][:15]]),
+                (carrier_label(r.key), r.rate or 0, percent(r.rate)) for r in on_time["carrier"][:15]]),
             "late_causes": charts.bar_chart(_("Causes of late parcels"), [
                 (label, n, str(n)) for label, n in causes["late"]]),
             "return_causes": charts.bar_chart(_("Causes of returned parcels"), [
