@@ -293,9 +293,16 @@ def test_each_invalid_field_is_listed_once(app, client, auth, db, item, detail):
     response = client.post("/api/orders", json=body, headers={**auth(), "Accept-Language": "en"})
     errors = assert_problem(response, 422)["errors"]
     field = "items[0].str" if "str" in item else "items[0].price"
-    assert errors == [{"field": "customer.language", "detail": "Choose one of: 'uk', 'en', 'pl' or 'ru'."},
+    assert errors == [{"field": "customer.language", "detail": "Choose one of: 'uk', 'en', 'pl', 'ru'."},
                       {"field": field, "detail": detail}]
     assert db.session.query(Order).count() == 0
+
+
+def test_a_choice_error_names_the_choices_without_an_english_or(app, client, auth):
+    response = client.get("/api/shipments?status=bogus", headers={**auth(), "Accept-Language": "uk"})
+    assert assert_problem(response, 400)["errors"] == [
+        {"field": "status", "detail": "Виберіть одне з: 'new', 'awaiting_shipment', 'shipped', 'in_transit', "
+                                      "'delivered', 'returned', 'cancelled'."}]
 
 
 def test_huge_body_wrong_type_404_and_405_are_problem_json(app, client, auth, db):

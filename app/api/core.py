@@ -79,7 +79,8 @@ def _error_detail(error):
     if kind == "extra_forbidden":
         return _("Unknown field.")
     if kind in ("literal_error", "enum"):
-        return _("Choose one of: %(choices)s.", choices=ctx.get("expected", ""))
+        # pydantic joins the last two with an English "or": a comma reads right in every language
+        return _("Choose one of: %(choices)s.", choices=ctx.get("expected", "").replace("' or '", "', '"))
     if kind in ("string_too_long", "too_long"):
         return _("Too long: at most %(n)s.", n=ctx.get("max_length", ""))
     if kind in ("string_too_short", "too_short"):
