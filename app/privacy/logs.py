@@ -13,29 +13,17 @@ from app.api.models import ApiToken, PlatformDelivery
 from app.carriers.models import SyncRun
 from app.extensions import db
 from app.notify.models import QUEUED, SENDING, DeliveryAttempt, DevMail, Notification
-from app.privacy.registry import RetentionRule, register_rule
-from app.privacy.retention import _count, _deleter, order_cutoff
+from app.privacy.retention import delete_rule, order_cutoff
+
+
+def _older_than_retention(column):
+    """The rows whose ``column`` (a time) is older than ``RETENTION_MONTHS``."""
+    return lambda now: db.select(column.class_).where(column < order_cutoff(now))
 
 
 def _old_notifications(now):
     return db.select(Notification).where(Notification.state.not_in((QUEUED, SENDING)),
                                          Notification.created_at < order_cutoff(now))
-
-
-def _old_mail(now):
-    return db.select(DevMail).where(DevMail.created_at < order_cutoff(now))
-
-
-def _dead_tokens(now):
-    return db.select(ApiToken).where((ApiToken.expires_at <= now) | ApiToken.revoked_at.is_not(None))
-
-
-def _old_deliveries(now):
-    return db.select(PlatformDelivery).where(PlatformDelivery.received_at < order_cutoff(now))
-
-
-def _old_sync_runs(now):
-    return db.select(SyncRun).where(SyncRun.started_at < order_cutoff(now))
 
 
 def _delete_attempts(notification_ids):
@@ -44,22 +32,15 @@ def _delete_attempts(notification_ids):
                        .execution_options(synchronize_session=False))
 
 
-register_rule(RetentionRule(
-    "notifications", _l("Sent, failed and skipped notifications and their delivery attempts are deleted"),
-    preview=lambda now: _count(_old_notifications(now)),
-    apply=_deleter(_old_notifications, Notification, before=_delete_attempts)))
-register_rule(RetentionRule(
-    "dev_mailbox", _l("Mail in the development mailbox is deleted"),
-    preview=lambda now: _count(_old_mail(now)), apply=_deleter(_old_mail, DevMail)))
-register_rule(RetentionRule(
-    "api_tokens", _l("Expired or revoked API access tokens are deleted"),
-    preview=lambda now: _count(_dead_tokens(now)), apply=_deleter(_dead_tokens, ApiToken)))
-register_rule(RetentionRule(
-    "platform_deliveries", _l("Records of processed shop platform webhooks are deleted"),
-    preview=lambda now: _count(_old_deliveries(now)), apply=_deleter(_old_deliveries, PlatformDelivery)))
-register_rule(RetentionRule(
-    "sync_runs", _l("Carrier sync run logs are deleted"),
-    preview=lambda now: _count(_old_sync_runs(now)), apply=_deleter(_old_sync_runs, SyncRun)))
+delete_rule("notifications", _l("Sent, failed and skipped notifications and their delivery attempts are deleted"),
+            _old_notifications, Notification, before=_delete_attempts)
+delete_rule("dev_mailbox", _l("Mail in the development mailbox is deleted"),
+            _older_than_retention(DevMail.created_at), DevMail)
+delete_rule("api_tokens", _l("Expired or revoked API access tokens are deleted"),
+            lambda now: db.select(ApiToken).where((ApiToken.expires_at <= now) | ApiToken.revoked_at.is_not(None)), ApiToken)
+delete_rule("platform_deliveries", _l("Records of processed shop platform webhooks are deleted"),
+            _older_than_retention(PlatformDelivery.received_at), PlatformDelivery)
+delete_rule("sync_runs", _l("Carrier sync run logs are deleted"), _older_than_retention(SyncRun.started_at), SyncRun)
 
 
 def scrub_parcel_numbers(numbers):

@@ -61,8 +61,9 @@ def _in_batches(select_rows, change):
     return apply
 
 
-def _deleter(select_rows, model, before=None):
-    """``apply(now)``: delete the rows ``select_rows(now)`` finds, in committed batches (``before(ids)`` first)."""
+def delete_rule(name, label, select_rows, model, before=None):
+    """Register a rule that deletes the rows ``select_rows(now)`` finds, in committed batches (``before(ids)``
+    first)."""
     def apply(now):
         ids = db.session.execute(select_rows(now).with_only_columns(model.id).order_by(model.id)).scalars().all()
         for start in range(0, len(ids), DELETE_BATCH):
@@ -73,7 +74,7 @@ def _deleter(select_rows, model, before=None):
                 synchronize_session=False))
             db.session.commit()
         return len(ids)
-    return apply
+    register_rule(RetentionRule(name, label, preview=lambda now: _count(select_rows(now)), apply=apply))
 
 
 def anonymise_order(order, now):
@@ -121,12 +122,8 @@ register_rule(RetentionRule(
 register_rule(RetentionRule(
     "customers", _l("Customers without an account whose orders are all anonymised"),
     preview=lambda now: _count(_expired_guests(now)), apply=_in_batches(_expired_guests, _anonymise_guest)))
-register_rule(RetentionRule(
-    "sessions", _l("Ended or expired log-in sessions are deleted"),
-    preview=lambda now: _count(expired_rows(now)), apply=_deleter(expired_rows, UserSession)))
-register_rule(RetentionRule(
-    "audit", _l("Audit log entries past their retention period are deleted"),
-    preview=lambda now: _count(_old_audit(now)), apply=_deleter(_old_audit, AuditLog)))
+delete_rule("sessions", _l("Ended or expired log-in sessions are deleted"), expired_rows, UserSession)
+delete_rule("audit", _l("Audit log entries past their retention period are deleted"), _old_audit, AuditLog)
 
 
 def preview(now=None):
