@@ -311,7 +311,7 @@ def test_push_without_the_shops_signing_key_is_skipped_once_with_a_reason_staff_
     app.config["SECRET_KEY"] = "another-secret-key-for-this-instance"  # the stored key cannot be decrypted now
     order = make_order(customer=person, status="awaiting_shipment")
 
-    assert dispatch(now=later()).skipped >= 1
+    dispatch(now=later())  # the push was skipped when it was queued
     assert dispatch(now=later(24 * 3600)).total == 0  # a day later: nothing to try again
     [push] = rows(db, order_id=order.id, channel="push", status="awaiting_shipment")
     assert (push.state, push.skip_reason, push.attempts) == ("skipped", "push_not_set_up", 0)
@@ -323,6 +323,14 @@ def test_push_without_the_shops_signing_key_is_skipped_once_with_a_reason_staff_
     client.post("/language", data={"lang": "en", "next": "/"})
     log = client.get(f"/admin/notifications/?q={order.number}&channel=push").get_data(as_text=True)
     assert "Push notifications are not set up: the shop&#39;s signing key is missing." in log
+
+    from app.notify.outbox import resend  # sent again by staff before the key is set up: fails, not retried
+
+    resend(push)
+    db.session.commit()
+    assert dispatch(now=later(2 * 24 * 3600)).failed == 1 and received == []
+    db.session.refresh(push)
+    assert (push.state, push.attempts) == ("failed", 1) and "not set up" in push.last_error
 
 
 def test_push_service_worker_is_served_from_the_root(notify, client):

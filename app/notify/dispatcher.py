@@ -533,12 +533,6 @@ def _send_one(job, token, open_channels, clock, result, lock):
             log.exception("sending notification %s failed", job.id)
             _rollback()
             error = DeliveryError(f"{failure.__class__.__name__}: {failure}")
-        if error.skip_reason:  # the channel is not set up: nothing to try again until someone sets it up
-            job.skip_reason = error.skip_reason
-            record(SKIPPED, duration_ms=0)
-            with lock:
-                result.skipped += 1
-            return
         also = None
         # what the failure implies is written with its record (in the same write transaction)
         if error.disable_endpoint and job.endpoint is not None:

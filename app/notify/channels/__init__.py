@@ -13,8 +13,7 @@ from app.notify.rules import after_quiet_hours
 class DeliveryError(Exception):
     """A failed send. ``retry`` False means trying again cannot help."""
 
-    def __init__(self, message, *, retry=True, code=None, disable_endpoint=False, retry_after=None,
-                 skip_reason=None):
+    def __init__(self, message, *, retry=True, code=None, disable_endpoint=False, retry_after=None):
         super().__init__(message)
         self.retry = retry
         self.code = code
@@ -22,9 +21,6 @@ class DeliveryError(Exception):
         self.disable_endpoint = disable_endpoint
         #: Seconds the provider asked us to wait (a 429's retry_after), at least
         self.retry_after = retry_after
-        #: The channel cannot send anything until the shop sets it up (a code of ``app.notify.skips``):
-        #: the message is skipped with this reason, shown in the staff member's language, not retried
-        self.skip_reason = skip_reason
 
 
 class Channel:

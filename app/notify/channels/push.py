@@ -32,8 +32,8 @@ def vapid_public_key():
 
 def _private_key():
     pem = settings.get("VAPID_PRIVATE_KEY")
-    if not pem:  # never made, or encrypted under another SECRET_KEY: no push can be signed
-        raise DeliveryError("no VAPID key pair", retry=False, skip_reason=skips.PUSH_NOT_SET_UP)
+    if not pem:  # lost after the message was queued (the outbox skips those queued later)
+        raise DeliveryError(str(skips.label(skips.PUSH_NOT_SET_UP)), retry=False)
     return Vapid02.from_pem(pem.encode("ascii"))
 
 
@@ -66,7 +66,10 @@ class PushChannel(Channel):
 
     def recipients(self, customer, order):
         self.prefetch([customer])
-        return [(endpoint, None) for endpoint in self._endpoints[customer.id]]
+        # The shop's signing key never made, or encrypted under another SECRET_KEY: no push can be
+        # signed until it is set up again, so each is skipped with the reason (trying later cannot help)
+        reason = None if self.setting("VAPID_PRIVATE_KEY") else skips.PUSH_NOT_SET_UP
+        return [(endpoint, reason) for endpoint in self._endpoints[customer.id]]
 
     def send(self, notification, message, context):
         sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=notification.recipient)
