@@ -15,14 +15,14 @@ at the moment of the kill, at most one per sending thread (``NOTIFY_WORKERS``), 
 twice; a row recorded as sent is never claimed again. Such a second e-mail has the same
 ``Message-ID`` as the first, so mail clients show one.
 
-Recording an outcome is retried a few times (``RECORD_TRIES``): a write lock held past SQLite's
-busy timeout (a long import) or a dropped database connection must not kill a sending thread. A
+A database failure that passes (``_transient``: a write lock held past SQLite's busy timeout by a
+long import, a dropped connection) is tried again after a pause, doubled each time (``_retried``):
+recording an outcome (``RECORD_TRIES``), so that it does not kill a sending thread, and a whole
+batch (``BATCH_TRIES``: claiming, composing, releasing), whose untouched rows go back first. A
 message whose outcome still cannot be recorded is logged and keeps its claim until the lease
 runs out (then it is sent again, as after a crash), never put straight back in the queue; so does
-a message whose handling failed in any other way once it was taken to be sent.
-
-A run outlives a database error outside those records too (claiming, composing or releasing a
-batch): it logs it, puts the batch's untouched rows back, pauses and goes on (``BATCH_TRIES``).
+a message whose handling failed in any other way once it was taken to be sent. A batch that
+still fails ends the run; the next one starts again.
 """
 import logging
 import threading
@@ -65,15 +65,10 @@ from app.orders.models import Order
 
 log = logging.getLogger(__name__)
 
-#: Transactions tried to record one message's outcome, and the pause (seconds) after the first
-#: failure, doubled each time. On SQLite each try also waits up to the busy timeout for the lock.
-RECORD_TRIES = 3
-RECORD_PAUSE_SECONDS = 0.5
-#: Batches tried in a row when claiming, composing or releasing one fails (the database locked
-#: or away), and the pause (seconds) after the first failure, doubled each time; then the run
-#: ends, and the next one (the scheduler's next tick) starts again.
-BATCH_TRIES = 4
-BATCH_PAUSE_SECONDS = 1.0
+#: Tries of one message's record, and of one batch, and the pause (seconds) after the first
+#: failure (``_retried``). On SQLite each try also waits up to the busy timeout for the lock.
+RECORD_TRIES, RECORD_PAUSE_SECONDS = 3, 0.5
+BATCH_TRIES, BATCH_PAUSE_SECONDS = 4, 1.0
 
 
 @dataclass
@@ -102,6 +97,26 @@ def link_context():
     base = settings.get("PUBLIC_URL", "") or f"http://{config.get('HOST', '127.0.0.1')}:{config.get('PORT', 8000)}"
     with current_app.test_request_context("/", base_url=base.rstrip("/")):
         yield
+
+
+def _transient(error):
+    """A database failure that may pass if tried again: a lock held too long, a dropped connection."""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def _retried(step, *, tries, pause, what):
+    """``step()``, tried up to ``tries`` times while it fails for a ``_transient`` reason, ``pause``
+    seconds after the first failure and twice as long after each next one; raises the last failure."""
+    for attempt in range(1, tries + 1):
+        try:
+            return step()
+        except Exception as failure:
+            _rollback()
+            if attempt == tries or not _transient(failure):
+                raise
+            wait = pause * 2 ** (attempt - 1)
+            log.exception("%s failed; trying again in %.1f s", what, wait)
+            time.sleep(wait)
 
 
 def _write(statement):
@@ -259,44 +274,40 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
     # What the send left to be written with its outcome (a dev-mailbox copy, a push subscription the
     # browser dropped) is written again in each try, since a failed try's rollback discards it.
     added, deleted = list(db.session.new), list(db.session.deleted)
-    for attempt in range(1, RECORD_TRIES + 1):
+
+    def write():
         # A short write transaction of its own, so no lock is held while a message is on the wire.
         # The rollback ends the read snapshot the send may have begun (the channel's own reads): on
         # SQLite, writing from it would upgrade it, which fails at once, whatever the busy timeout,
         # if another thread wrote meanwhile (another worker recording its message). It fails if the
         # database dropped the connection while the message was on the wire: a transient failure too.
-        try:
-            db.session.rollback()
-            with writing():  # SQLite: BEGIN IMMEDIATE, which waits for the lock
-                if db.engine.dialect.name == "postgresql":
-                    # Don't wait for the WAL flush: if the database server itself crashed before flushing, the
-                    # message would only be sent once more (never lost). A dispatcher crash is unaffected.
-                    db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                db.session.add_all(added)
-                for row in deleted:
-                    db.session.delete(row)
-                if also is not None:
-                    also()
-                done = db.session.execute(table.update().where(table.c.id == job.id, table.c.claim_token == token)
-                                          .values(**values))
-                if state != SKIPPED and done.rowcount:
-                    db.session.execute(insert(DeliveryAttempt.__table__).values(
-                        notification_id=job.id, started_at=started, duration_ms=duration_ms,
-                        outcome="sent" if state == SENT else "failed", response_code=code, error=error))
-                db.session.commit()
-            return bool(done.rowcount)
-        except Exception as failure:
-            _rollback()
-            transient = isinstance(failure, OperationalError) or (
-                isinstance(failure, DBAPIError) and failure.connection_invalidated)
-            if transient and attempt < RECORD_TRIES:
-                log.warning("recording notification %s as %s failed (%s); trying again", job.id, state,
-                            failure.__class__.__name__)
-                time.sleep(RECORD_PAUSE_SECONDS * 2 ** (attempt - 1))
-                continue
-            log.exception("notification %s could not be recorded as %s; it keeps its claim until the lease "
-                          "runs out", job.id, state)
-            return None
+        db.session.rollback()
+        with writing():  # SQLite: BEGIN IMMEDIATE, which waits for the lock
+            if db.engine.dialect.name == "postgresql":
+                # Don't wait for the WAL flush: if the database server itself crashed before flushing, the
+                # message would only be sent once more (never lost). A dispatcher crash is unaffected.
+                db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            db.session.add_all(added)
+            for row in deleted:
+                db.session.delete(row)
+            if also is not None:
+                also()
+            done = db.session.execute(table.update().where(table.c.id == job.id, table.c.claim_token == token)
+                                      .values(**values))
+            if state != SKIPPED and done.rowcount:
+                db.session.execute(insert(DeliveryAttempt.__table__).values(
+                    notification_id=job.id, started_at=started, duration_ms=duration_ms,
+                    outcome="sent" if state == SENT else "failed", response_code=code, error=error))
+            db.session.commit()
+        return bool(done.rowcount)
+
+    try:
+        return _retried(write, tries=RECORD_TRIES, pause=RECORD_PAUSE_SECONDS,
+                        what=f"recording notification {job.id} as {state}")
+    except Exception:
+        log.exception("notification %s could not be recorded as %s; it keeps its claim until the lease "
+                      "runs out", job.id, state)
+        return None
 
 
 def _release(token, keep=()):
@@ -327,48 +338,37 @@ def dispatch(*, now=None, batch_size=None, max_messages=None):
         def current():  # the time now, on the run's clock (``now`` moves on as real time does)
             return clock + timedelta(seconds=time.monotonic() - started)
 
-        requeued, failures = False, 0
-        while max_messages is None or result.total < max_messages:
+        def batch():  # one batch: True if there was one
             token = None
             try:
-                if not requeued:
-                    result.requeued, requeued = requeue_stale(current()), True
                 size = batch_size if max_messages is None else min(batch_size, max_messages - result.total)
                 token = claim(clock, size, lease, claimed_at=current())
                 if token is None:
-                    break
+                    return False
                 with _lease_kept(token, lease, current) as lost:
                     jobs = _compose_batch(token, cache)
                     _send_batch(jobs, token, clock, result, lost, workers)
                 _release(token, keep=result.unrecorded)
-                failures = 0
+                return True
             except Exception:
-                failures += 1
-                pause = BATCH_PAUSE_SECONDS * 2 ** (failures - 1)
-                if failures >= BATCH_TRIES:
-                    log.exception("dispatching notifications failed %d times in a row; the next run tries "
-                                  "again", failures)
-                    _put_back(token, result)
-                    break
-                log.exception("dispatching notifications failed; trying again in %.1f s", pause)
-                _put_back(token, result)
-                time.sleep(pause)
+                # Its rows nobody took to send go back to the queue (this run sends them later); those taken
+                # keep their claim, and so does every row if even that fails, until the lease runs out.
+                _rollback()
+                if token is not None:
+                    try:
+                        _release(token, keep=result.unrecorded)
+                    except Exception:
+                        log.warning("the rows of a failed notification batch keep their claim", exc_info=True)
+                raise
+
+        tried = partial(_retried, tries=BATCH_TRIES, pause=BATCH_PAUSE_SECONDS, what="dispatching notifications")
+        try:
+            result.requeued = tried(lambda: requeue_stale(current()))
+            while (max_messages is None or result.total < max_messages) and tried(batch):
+                continue
+        except Exception:
+            log.exception("dispatching notifications failed; the next run tries again")
     return result
-
-
-def _put_back(token, result):
-    """After a failed batch: its rows nobody took to send go back to the queue (sent again later
-    by this run, but never sent yet); those taken keep their claim. If even that fails, every row
-    keeps its claim until the lease runs out."""
-    _rollback()
-    if token is None:
-        return
-    try:
-        _release(token, keep=result.unrecorded)
-    except Exception:
-        log.warning("the rows of a failed notification batch keep their claim until the lease runs out",
-                    exc_info=True)
-        _rollback()
 
 
 def _rollback():
