@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -455,21 +456,15 @@ def _send_batch(jobs, token, clock, result, lost, workers):
             finally:
                 db.session.remove()
 
-    if workers == 1 or len(jobs) == 1:
-        drain()
-        return
-    app = current_app._get_current_object()
-    threads = [threading.Thread(target=work, args=(app,), name=f"notify-{n}", daemon=True)
-               for n in range(min(workers, len(jobs)))]
-    running = []
-    try:
-        for thread in threads:
-            thread.start()
-            running.append(thread)
-    finally:  # a batch's rows go back to the queue only once nobody can be sending them
-        for thread in running:
-            thread.join()
-    drain()  # nothing, unless a worker could not start
+    workers = min(workers, len(jobs))
+    if workers > 1:
+        app = current_app._get_current_object()
+        # leaving the block waits for every worker: a batch's rows go back to the queue only once
+        # nobody can be sending them
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
+            for _ in range(workers):
+                pool.submit(work, app)
+    drain()  # nothing, unless a worker could not start (or there was one worker)
 
 
 def _compose_batch(token, cache):
