@@ -338,7 +338,7 @@ def _pack(before, rng, users):
 def _next_customer(now, rng):
     """A demo customer with no order in the last day and room for a journey's messages today,
     else a new one."""
-    cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
+    cap = settings.get_int("NOTIFY_DAILY_CAP", 10)
     recent = db.select(Order.customer_id).where(Order.created_at > now - timedelta(days=1))
     sent = (db.select(db.func.count(Notification.id)).where(
         Notification.customer_id == Customer.id, Notification.channel.in_(CAPPED_CHANNELS),

@@ -8,16 +8,15 @@ itself. Thresholds are settings (``app.settings.get``), read at each scan.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
+from app import settings
 from app.attention.models import DeliveryException
 from app.clock import local_today, utcnow
 from app.extensions import db
 from app.feedback.models import CustomerFeedback
 from app.feedback.services import LOW_SCORE
-from app.notify import rules as notify_rules
 from app.notify.models import PickupWatch
 from app.orders import statuses
 from app.orders.models import CarrierEvent, Order, Shipment
@@ -61,7 +60,7 @@ RULES = {rule.code: rule for rule in (
 
 
 def _setting(key):
-    return notify_rules.setting_int(key, current_app.config.get(key, 0))
+    return settings.get_int(key, 0)
 
 
 def thresholds():

@@ -10,7 +10,6 @@ from app import settings
 from app.clock import utcnow
 from app.extensions import db
 from app.feedback.models import CustomerFeedback
-from app.notify import rules as notify_rules
 from app.orders import statuses
 from app.orders.models import Order
 
@@ -51,7 +50,7 @@ def feedback_link(order_id):
 
 def read_token(token):
     """The question a signed link names, or None (tampered, expired, gone)."""
-    max_age = notify_rules.setting_int("FEEDBACK_LINK_DAYS", 30) * 86400
+    max_age = settings.get_int("FEEDBACK_LINK_DAYS", 30) * 86400
     try:
         feedback_id = _serializer().loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
@@ -77,8 +76,8 @@ def preferred_channels(order):
 def due(now):
     """Delivered orders to ask about now: delivered at least FEEDBACK_DELAY_HOURS ago (and not
     longer than FEEDBACK_ASK_DAYS), never asked."""
-    delay = timedelta(hours=notify_rules.setting_int("FEEDBACK_DELAY_HOURS", 24))
-    window = timedelta(days=notify_rules.setting_int("FEEDBACK_ASK_DAYS", 7))
+    delay = timedelta(hours=settings.get_int("FEEDBACK_DELAY_HOURS", 24))
+    window = timedelta(days=settings.get_int("FEEDBACK_ASK_DAYS", 7))
     asked = select(CustomerFeedback.id).where(CustomerFeedback.order_id == Order.id)
     return db.session.execute(select(Order).where(
         Order.status == statuses.DELIVERED, Order.status_changed_at <= now - delay,

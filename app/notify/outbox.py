@@ -127,9 +127,9 @@ class _Plan:
         from app.tracking.follow import active_followers
 
         self.followers = active_followers(order_ids) if self.channels else {}
-        self.window = timedelta(seconds=rules.setting_int("NOTIFY_MERGE_SECONDS", 120))
-        self.max_attempts = rules.setting_int("NOTIFY_MAX_ATTEMPTS", 8)
-        self.cap = rules.setting_int("NOTIFY_DAILY_CAP", 10)
+        self.window = timedelta(seconds=settings.get_int("NOTIFY_MERGE_SECONDS", 120))
+        self.max_attempts = settings.get_int("NOTIFY_MAX_ATTEMPTS", 8)
+        self.cap = settings.get_int("NOTIFY_DAILY_CAP", 10)
         self.cap_exempt = rules.cap_exempt()
         self.endpoints = db.session.execute(db.select(WebhookEndpoint).filter_by(enabled=True)).scalars().all()
         from app.api.models import PlatformOrder
@@ -316,7 +316,7 @@ def pickup_reminders(now=None):
     orders reminded. The caller commits.
     """
     now = now or utcnow()
-    days = rules.setting_int("PICKUP_REMINDER_DAYS", 3)
+    days = settings.get_int("PICKUP_REMINDER_DAYS", 3)
     waiting = db.session.execute(db.select(Order).where(
         Order.at_pickup_point.is_(True), Order.status == statuses.IN_TRANSIT)).scalars().all()
     reminded = 0
@@ -390,7 +390,7 @@ def resend(notification, *, now=None):
     notification.state = QUEUED
     notification.next_attempt_at = now or utcnow()
     notification.max_attempts = notification.attempts + (
-        rules.WEBHOOK_MAX_ATTEMPTS if notification.channel == "webhook" else rules.setting_int("NOTIFY_MAX_ATTEMPTS", 8))
+        rules.WEBHOOK_MAX_ATTEMPTS if notification.channel == "webhook" else settings.get_int("NOTIFY_MAX_ATTEMPTS", 8))
     notification.skip_reason = None
     notification.claim_token = None
     notification.locked_until = None

@@ -8,13 +8,6 @@ from flask import current_app
 from app import settings
 
 
-def setting_int(key, default):
-    try:
-        return int(settings.get(key, default))
-    except (TypeError, ValueError):
-        return default
-
-
 def cap_exempt():
     """Message kinds the daily cap never holds back (and does not count): NOTIFY_CAP_EXEMPT."""
     return {s.strip() for s in (settings.get("NOTIFY_CAP_EXEMPT", "") or "").split(",") if s.strip()}
