@@ -178,10 +178,15 @@ class Job:
     #: The A/B variant the message was written from (None: no test of its template)
     variant: str | None = None
 
+    @classmethod
+    def of(cls, row, **more):
+        return cls(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind, recipient=row.recipient or "",
+                   customer_id=row.customer_id, attempts=row.attempts, max_attempts=row.max_attempts,
+                   payload=row.payload, **more)
+
 
 def _compose(row, cache, prefs):
-    job = Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind, recipient=row.recipient or "",
-              customer_id=row.customer_id, attempts=row.attempts, max_attempts=row.max_attempts, payload=row.payload)
+    job = Job.of(row)
     if row.channel == "webhook":
         ep = row.endpoint
         job.endpoint = SimpleNamespace(id=ep.id, url=ep.url, enabled=ep.enabled, allow_private=ep.allow_private,
@@ -207,9 +212,7 @@ def _compose(row, cache, prefs):
         if follower is not None and not follower.active:
             job.skip_reason = skips.CHANNEL_OFF
             return job
-    pref = prefs.get(row.customer_id)
-    if follower is None and pref is not None and row.channel in preferences.CUSTOMER_CHANNELS \
-            and not getattr(pref, f"{row.channel}_enabled"):
+    if follower is None and not preferences.allows(prefs.get(row.customer_id), row.channel):
         job.skip_reason = skips.CHANNEL_OFF
         return job
     order = row.order
@@ -489,10 +492,7 @@ def _compose_batch(token, cache):
                 jobs.append(_compose(row, cache, prefs))
             except Exception as error:
                 log.exception("composing notification %s failed", row.id)
-                jobs.append(Job(id=row.id, event_id=row.event_id, channel=row.channel, kind=row.kind,
-                                recipient=row.recipient or "", customer_id=row.customer_id, attempts=row.attempts,
-                                max_attempts=row.max_attempts, payload=row.payload,
-                                compose_error=f"{error.__class__.__name__}: {error}"))
+                jobs.append(Job.of(row, compose_error=f"{error.__class__.__name__}: {error}"))
         session.commit()  # a new tracking link may have given an order its link nonce
     return jobs
 

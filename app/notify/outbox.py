@@ -209,7 +209,8 @@ class _Plan:
     def customer_message(self, change, customer, channel, recipient, skip_reason, event_id, follower=False):
         recipient = (recipient or "")[:500]
         # a follower agreed for this order on its own: the customer's channel choices are not theirs
-        if skip_reason is None and not follower and not self._enabled(customer.id, channel.name):
+        if skip_reason is None and not follower and not preferences.allows(self.preferences.get(customer.id),
+                                                                           channel.name):
             skip_reason = skips.CHANNEL_OFF
         key = (change.order.id, channel.name, recipient)
         if skip_reason is None and change.kind == "status":
@@ -251,12 +252,6 @@ class _Plan:
         """The customer chose "messenger, else SMS"."""
         row = self.preferences.get(customer.id)
         return row is not None and bool(row.sms_only_without_messenger)
-
-    def _enabled(self, customer_id, channel):
-        if channel not in preferences.CUSTOMER_CHANNELS:
-            return True
-        row = self.preferences.get(customer_id)
-        return row is None or bool(getattr(row, f"{channel}_enabled"))
 
     def webhooks(self, change, customer, event_id):
         if not self.endpoints:

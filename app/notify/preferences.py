@@ -24,6 +24,11 @@ def for_customer(customer_id):
     return row
 
 
+def allows(row, channel):
+    """Whether a customer's preferences ``row`` (None: the defaults) lets a message reach them on ``channel``."""
+    return row is None or channel not in CUSTOMER_CHANNELS or bool(getattr(row, f"{channel}_enabled"))
+
+
 def _stored_row(customer_id):
     """The customer's preferences row, added to the session with the defaults when there is none."""
     row = db.session.get(NotificationPreference, customer_id)

@@ -88,12 +88,11 @@ def register(cls):
 
 def get(name):
     """A fresh instance of the channel called ``name``."""
-    from app.notify.channels import email, platform, push, sms, telegram, viber, webhook  # noqa: F401  (fills the registry)
-
+    names()  # fills the registry
     return REGISTRY[name]()
 
 
 def names():
-    from app.notify.channels import email, platform, push, sms, telegram, viber, webhook  # noqa: F401
+    from app.notify.channels import email, platform, push, sms, telegram, viber, webhook  # noqa: F401  (fills the registry)
 
     return tuple(REGISTRY)
