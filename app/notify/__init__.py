@@ -4,7 +4,6 @@
 ``dispatch-notifications`` command (the pages are registered with every other page in ``app``).
 """
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 
@@ -28,13 +27,8 @@ def init_app(app):
 @with_appcontext
 def dispatch_notifications(limit):
     """Send the notifications that are due now (and queue pickup reminders)."""
-    from app.extensions import db
-    from app.notify.dispatcher import dispatch
-    from app.notify.outbox import pickup_reminders
+    from app.notify.dispatcher import run_job
 
-    reminded = pickup_reminders()
-    db.session.commit()
-    result = dispatch(max_messages=limit)
+    result = run_job(limit=limit)
     click.echo(f"sent {result.sent}, failed {result.failed}, retrying {result.retrying}, "
-               f"skipped {result.skipped}, re-queued after a crash {result.requeued}, reminders {reminded}")
-    current_app.logger.info("dispatch-notifications: %s", result)
+               f"skipped {result.skipped}, re-queued after a crash {result.requeued}, reminders {result.reminded}")

@@ -79,6 +79,8 @@ class Result:
     retrying: int = 0
     skipped: int = 0
     requeued: int = 0
+    #: orders whose pickup messages ``run_job`` queued first
+    reminded: int = 0
     errors: list = field(default_factory=list)
     #: ids whose outcome could not be recorded (they keep their claim until the lease runs out)
     unrecorded: list = field(default_factory=list)
@@ -554,13 +556,15 @@ def _send_one(job, token, open_channels, clock, result, lock):
         result.sent += 1
 
 
-def run_job(app):
-    """The scheduler job: reminders first (they queue messages), then send what is due."""
+def run_job(app=None, *, limit=None):
+    """The scheduler job and the ``dispatch-notifications`` command: reminders first (they queue
+    messages), then send what is due (at most ``limit`` messages)."""
     from app.notify.outbox import pickup_reminders
 
     queued = pickup_reminders()
     db.session.commit()
-    result = dispatch()
+    result = dispatch(max_messages=limit)
+    result.reminded = queued
     if queued or result.total or result.requeued:  # a quiet run says nothing
         log.info("notifications: %d sent, %d failed, %d to retry, %d skipped, %d taken back after a crash, "
                  "%d pickup messages queued", result.sent, result.failed, result.retrying, result.skipped,
