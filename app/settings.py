@@ -159,6 +159,11 @@ def get(key, default=None, *, display=False):
     return current_app.config.get(key, default)
 
 
+def get_bool(key, default=False):
+    """``get`` as yes or no: "1", "true", "yes" and "on" (any case) are yes."""
+    return str(get(key, default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
 def get_int(key, default=None):
     """``get`` as a whole number; the config's value (or ``default``) when the stored one is not one."""
     try:
@@ -257,7 +262,7 @@ def fill_form(form, *, secret=()):
             continue
         value = get(field.name)
         if field.type == "BooleanField":
-            field.data = str(value).lower() in {"1", "true", "yes", "on"}
+            field.data = get_bool(field.name)
         elif field.type == "IntegerField":
             field.data = int(value) if value not in (None, "") else None
         else:

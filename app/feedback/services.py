@@ -26,8 +26,7 @@ class FeedbackError(ValueError):
 
 
 def enabled():
-    return str(settings.get("FEEDBACK_ENABLED", current_app.config.get("FEEDBACK_ENABLED", True))).lower() \
-        in {"1", "true", "yes", "on"}
+    return settings.get_bool("FEEDBACK_ENABLED", True)
 
 
 def _serializer():

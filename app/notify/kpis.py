@@ -38,18 +38,13 @@ SMSAPI_DELIVERED = {"404", "DELIVERED"}
 TURBOSMS_DELIVERED = {"delivered", "доставлено"}
 
 
-def _on(key, default=True):
-    value = settings.get(key, current_app.config.get(key, default))
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
 def tracking_on():
     """MESSAGE_TRACKING: the one switch for every KPI this module records."""
-    return _on("MESSAGE_TRACKING")
+    return settings.get_bool("MESSAGE_TRACKING", True)
 
 
 def pixel_on():
-    return tracking_on() and _on("EMAIL_OPEN_PIXEL")
+    return tracking_on() and settings.get_bool("EMAIL_OPEN_PIXEL", True)
 
 
 def _serializer():

@@ -16,6 +16,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import settings
 from app.extensions import db
 from app.notify import preferences, skips
 from app.notify.channels import Channel, DeliveryError, register
@@ -144,7 +145,7 @@ class EmailChannel(Channel):
         smtp = admin_guard().smtp(host, port, timeout)  # the host is checked and pinned
         # SMTP is a chatty request/response protocol: without this, Nagle's algorithm adds latency
         smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if str(self.setting("SMTP_STARTTLS", False)).lower() in {"1", "true", "yes", "on"}:
+        if settings.get_bool("SMTP_STARTTLS"):
             smtp.starttls()
         user = self.setting("SMTP_USER", "")
         if user:

@@ -77,7 +77,7 @@ class PushChannel(Channel):
         if sub is None:
             raise DeliveryError(_("The browser is no longer subscribed."), retry=False)
         # a browser (anyone) chose this URL: public addresses only, pinned, no redirects
-        guard = Guard(allow_private=str(settings.get("PUSH_ALLOW_PRIVATE", "")).lower() in {"1", "true", "yes", "on"})
+        guard = Guard(allow_private=settings.get_bool("PUSH_ALLOW_PRIVATE"))
         try:
             guard.check_url(sub.endpoint)
         except RefusedAddress as error:
