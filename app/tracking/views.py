@@ -82,10 +82,14 @@ def _lang_args():
     return {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
 
 
-def _invalid_link():
+@bp.errorhandler(links.InvalidLink)
+def _invalid_link(_error):
+    """A tampered, expired or revoked link, on any page of this blueprint that reads one."""
     if is_partial_request():
         # stop the poll and say why, in place of the bar
         return render_template("tracking/_invalid_link.html"), 286
+    if request.endpoint == "tracking.widget":
+        return render_template("tracking/widget_invalid.html"), 404
     return render_template("tracking/invalid_link.html"), 404
 
 
@@ -137,10 +141,7 @@ def lookup():
 
 @bp.route("/t/<token>")
 def signed(token):
-    try:
-        order = access.order_for_token(token, with_tracking=True)
-    except links.InvalidLink:
-        return _invalid_link()
+    order = access.order_for_token(token, with_tracking=True)
     poll_url = url_for("tracking.signed_progress", token=token, **_lang_args())
     page = render_template("tracking/signed.html", **page_context(order, "signed", poll_url))
     kpis.record_view(order.id)
@@ -151,10 +152,7 @@ def signed(token):
 @limiter.limit("20 per hour")
 def signed_problem(token):
     """"Report a problem" from a signed link (no account): a note staff see on the order."""
-    try:
-        order = access.order_for_token(token)
-    except links.InvalidLink:
-        return _invalid_link()
+    order = access.order_for_token(token)
     commit_or_flash(lambda: help.report_problem(order, request.form.get("message"), source="link"),
                     help.ReportRefused, _("Thank you. The shop has your message and will get back to you."))
     return redirect(url_for("tracking.signed", token=token, **_lang_args()) + "#help")
@@ -164,10 +162,7 @@ def signed_problem(token):
 @limiter.limit("20 per hour")
 def signed_follow(token):
     """E-mail or SMS updates for this one order, without an account (consent recorded)."""
-    try:
-        order = access.order_for_token(token)
-    except links.InvalidLink:
-        return _invalid_link()
+    order = access.order_for_token(token)
     commit_or_flash(lambda: follow.follow(order, request.form.get("channel", ""), request.form.get("address"),
                                           consent=request.form.get("consent") == "yes", language=select_locale()),
                     follow.FollowRefused,
@@ -194,24 +189,15 @@ def signed_progress(token):
 
 
 def _token_progress(token, *, kind, page, endpoint):
-    try:
-        state = access.order_state_for_token(token)
-    except links.InvalidLink:
-        return _invalid_link()
-    return progress_response(state, lambda: access.order_for_token(token, with_tracking=True), kind=kind, page=page,
-                             poll_url=lambda: url_for(endpoint, token=token, **_lang_args()))
+    return progress_response(access.order_state_for_token(token), lambda: access.order_for_token(token, with_tracking=True),
+                             kind=kind, page=page, poll_url=lambda: url_for(endpoint, token=token, **_lang_args()))
 
 
 # ---- the widget --------------------------------------------------------------------------------
 
 @bp.route("/widget/<token>")
 def widget(token):
-    try:
-        order = access.order_for_token(token, with_tracking=True)
-    except links.InvalidLink:
-        if is_partial_request():
-            return _invalid_link()
-        return render_template("tracking/widget_invalid.html"), 404
+    order = access.order_for_token(token, with_tracking=True)
     poll_url = url_for("tracking.widget_progress", token=token, **_lang_args())
     page = render_template("tracking/widget.html", **page_context(order, "widget", poll_url))
     kpis.record_view(order.id)
