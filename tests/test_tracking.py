@@ -432,7 +432,7 @@ def test_expected_window_and_dates_follow_the_language(app):
     from flask_babel import force_locale
 
     from app.carriers.eta import ExpectedDelivery
-    from app.tracking.services import format_expected
+    from app.tracking.presenters import format_expected
 
     window = ExpectedDelivery(date(2026, 11, 24), date(2026, 11, 26), "estimate")
     day = ExpectedDelivery(date(2026, 11, 24), date(2026, 11, 24), "carrier")

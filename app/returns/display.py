@@ -17,7 +17,7 @@ from app.i18n import format_money
 from app.orders import statuses
 from app.returns import services
 from app.returns.models import APPROVED, EXCHANGE, RECEIVED, REFUSED_STATE, REQUESTED, RETURN, ItemOutcome, ReturnCase
-from app.tracking.services import format_day
+from app.tracking.presenters import format_day
 
 
 @dataclass

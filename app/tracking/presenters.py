@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel.dates import format_interval, format_skeleton
 from flask_babel import get_locale
 
 from app.carriers import carrier_name
@@ -38,6 +38,20 @@ def language():
 
 def today():
     return datetime.now(ZoneInfo(select_timezone())).date()
+
+
+def format_day(day):
+    """"Tue, 24 Nov" in the reader's language: the one date format of the tracking pages."""
+    return format_skeleton("MMMMEd", day, locale=get_locale())
+
+
+def format_expected(expected):
+    """"Tue, 24 Nov" or "24–26 Nov" in the reader's language."""
+    if expected is None:
+        return ""
+    if not expected.is_window:
+        return format_day(expected.earliest)
+    return format_interval(expected.earliest, expected.latest, skeleton="MMMMd", locale=get_locale())
 
 
 # ---- places ---------------------------------------------------------------------------------
@@ -281,8 +295,6 @@ def _days(number):
 def arrival(order, expected, *, pickup_point="", storage_until=None, expected_text="", expected_source="",
             delivered_at=None, now=None):
     """The big line of the tracking block, or None when there is nothing to promise yet."""
-    from app.tracking.services import format_day  # the one date format of the tracking pages
-
     now = now or today()
     if order.status == statuses.DELIVERED:
         if delivered_at:
@@ -419,7 +431,6 @@ class ParcelView:
 def parcel_view(shipment):
     from app.carriers import tracking_url
     from app.carriers.eta import ExpectedDelivery
-    from app.tracking.services import format_day
 
     events = list(shipment.events)
     status = shipment.status or next((e.mapped_status for e in reversed(events) if e.mapped_status), "") or ""

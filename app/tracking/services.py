@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval, format_skeleton
-from flask_babel import get_locale
 from sqlalchemy import inspect
 
 from app import settings as app_settings
@@ -22,6 +20,7 @@ from app.i18n import gettext as _
 from app.i18n import ngettext, select_locale, select_timezone
 from app.orders import access, lifecycle, statuses
 from app.tracking import presenters
+from app.tracking.presenters import format_day, format_expected
 
 CONFIRMABLE = frozenset({statuses.SHIPPED, statuses.IN_TRANSIT})
 
@@ -157,14 +156,13 @@ def _shipments(order):
             for shipment in order.shipments]
 
 
-def storage_text(order):
-    """"Free storage until …" for the earliest deadline of the parcels still waiting, or ""."""
-    days = [s.storage_until for s in order.shipments if s.storage_until and s.active]
-    if not days or not (order.at_pickup_point and order.status == statuses.IN_TRANSIT):
+def _storage_text(order, storage_until):
+    """"Free storage until …" while the order waits at the pickup point and storage is free, or ""."""
+    if not storage_until or not (order.at_pickup_point and order.status == statuses.IN_TRANSIT):
         return ""
-    if min(days) < datetime.now(ZoneInfo(select_timezone())).date():
+    if storage_until < presenters.today():
         return ""  # free storage is over (the carrier's "storage is charged" says so)
-    return _("Free storage until %(date)s", date=format_day(min(days)))
+    return _("Free storage until %(date)s", date=format_day(storage_until))
 
 
 def parcels_summary(order):
@@ -192,17 +190,12 @@ def _tracking_loaded(order):
     return all("events" not in inspect(shipment).unloaded for shipment in order.shipments)
 
 
-def load_for_view(order):
-    """Load everything ``tracking_view`` reads of ``order`` (``access.tracking_options``: two queries),
-    unless the query that found the order loaded it already."""
+def full_tracking_view(order):
+    """``tracking_view`` with everything it reads of ``order`` loaded up front (``access.tracking_options``:
+    two queries), unless the query that found the order loaded it already."""
     if not _tracking_loaded(order):
         access.order_with_tracking(order.id)
-    return order
-
-
-def full_tracking_view(order):
-    """``tracking_view`` with its data loaded up front."""
-    return tracking_view(load_for_view(order))
+    return tracking_view(order)
 
 
 def tracking_view(order):
@@ -218,10 +211,11 @@ def tracking_view(order):
     expected_text = format_expected(expected)
     expected_source = ((_("the carrier's date") if expected.source == "carrier" else _("our estimate"))
                        if expected else "")
-    storage_days = [s.storage_until for s in order.shipments if s.storage_until and s.active]
+    # the earliest free-storage deadline of the parcels still waiting
+    storage_until = min((s.storage_until for s in order.shipments if s.storage_until and s.active), default=None)
     delivered_at = next((e.created_at for e in reversed(order.history) if e.status == statuses.DELIVERED), None)
     arrival = presenters.arrival(order, expected, pickup_point=presenters.pickup_place(order),
-                                 storage_until=min(storage_days) if storage_days else None,
+                                 storage_until=storage_until,
                                  expected_text=expected_text, expected_source=expected_source,
                                  delivered_at=delivered_at)
     return TrackingView(
@@ -233,7 +227,7 @@ def tracking_view(order):
         problem=bool(order.problem) and not order.is_terminal, problem_note=order.problem_note or "",
         expected=expected, expected_text=expected_text, expected_source=expected_source,
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
-        shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=storage_text(order),
+        shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=_storage_text(order, storage_until),
         # a customer's own "received" may still be undone by staff: the page keeps following it
         poll=not order.is_terminal or lifecycle.customer_receipt(order) is not None,
         open_return=open_return, can_confirm=order.status in CONFIRMABLE,
@@ -246,19 +240,6 @@ def _end_text(end_state):
     if end_state == statuses.RETURNED:
         return _("The shop has recorded the return of this order.")
     return ""
-
-
-def format_day(day):
-    return format_skeleton("MMMMEd", day, locale=get_locale())
-
-
-def format_expected(expected):
-    """"Tue, 24 Nov" or "24–26 Nov" in the viewer's language."""
-    if expected is None:
-        return ""
-    if not expected.is_window:
-        return format_day(expected.earliest)
-    return format_interval(expected.earliest, expected.latest, skeleton="MMMMd", locale=get_locale())
 
 
 @dataclass
