@@ -20,6 +20,7 @@ from app.admin.reasons import RETURN_REASONS
 from app.carriers import CARRIERS
 from app.orders.services import (
     CURRENCIES,
+    DELIVERY_FIELDS,
     SHOP_CURRENCY,
     OrderInputError,
     new_parcel,
@@ -73,6 +74,8 @@ class ItemForm(FlaskForm):
     class Meta:
         csrf = False  # one row of the order form, whose own token covers it (a FlaskForm for its translated errors)
 
+    FIELDS = ("name", "sku", "size", "color", "quantity", "price")
+
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
     size = StringField(_l("Size"), validators=[Optional(), Length(max=64)])
@@ -124,6 +127,25 @@ class OrderForm(FlaskForm):
                           choices=lambda: carrier_choices(_l("Detect from the number")))
     tracking_number = StringField(_l("Tracking number (TTN)"), validators=[Optional(), Length(max=64)])
     version = HiddenField()
+
+    @staticmethod
+    def values_of(order):
+        """The form's values for editing ``order``."""
+        return {"customer_name": order.customer.name, "customer_email": order.customer.email,
+                "customer_phone": order.customer.phone, "internal_note": order.note, "version": order.version,
+                "cod_amount": "" if order.cod_amount is None else str(order.cod_amount),
+                **{f"delivery_{name}": getattr(order, f"delivery_{name}") for name in DELIVERY_FIELDS},
+                "items": [{"name": item.name, "sku": item.sku, "size": item.size, "color": item.color,
+                           "quantity": str(item.quantity), "price": str(item.price)} for item in order.items]}
+
+    def delivery(self):
+        """The delivery fields as the order services take them."""
+        return {name: self[f"delivery_{name}"].data for name in DELIVERY_FIELDS}
+
+    def filled_items(self):
+        """The item rows with a name, as the order services take them."""
+        return [{key: (entry.form[key].data or "").strip() for key in ItemForm.FIELDS}
+                for entry in self.items.entries if entry.form.is_filled()]
 
     def validate_delivery_country(self, field):
         check_by(parse_country, field)

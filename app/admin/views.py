@@ -159,36 +159,12 @@ def _correction_form(order, from_request=False):
 
 
 def _order_form(order=None, from_request=False):
-    if from_request:
-        form = OrderForm()
-        if not form.is_submitted():
-            for _blank in range(BLANK_ITEM_ROWS):
-                form.items.append_entry()
-        return form
-    form = OrderForm(formdata=None)
-    if order is not None:
-        form.customer_name.data = order.customer.name
-        form.customer_email.data = order.customer.email
-        form.customer_phone.data = order.customer.phone
-        for field in ("country", "region", "city", "pickup_point", "address", "postcode"):
-            getattr(form, f"delivery_{field}").data = getattr(order, f"delivery_{field}")
-        form.internal_note.data = order.note
-        form.cod_amount.data = "" if order.cod_amount is None else str(order.cod_amount)
-        form.version.data = order.version
-        while len(form.items.entries):
-            form.items.pop_entry()
-        for item in order.items:
-            form.items.append_entry({"name": item.name, "sku": item.sku, "size": item.size, "color": item.color,
-                                     "quantity": str(item.quantity), "price": str(item.price)})
-    for _blank in range(BLANK_ITEM_ROWS):
-        form.items.append_entry()
+    """The order form as sent, or filled from ``order`` (empty for a new one) with blank item rows to fill."""
+    form = OrderForm() if from_request else OrderForm(formdata=None, data=order and OrderForm.values_of(order))
+    if not (from_request and form.is_submitted()):
+        for _blank in range(BLANK_ITEM_ROWS):
+            form.items.append_entry()
     return form
-
-
-def _items_from(form):
-    return [{key: (entry.form[key].data or "").strip() for key in ("name", "sku", "size", "color", "quantity",
-                                                                     "price")}
-            for entry in form.items.entries if entry.form.is_filled()]
 
 
 #: The services' names for the order form's fields (``OrderInputError.field``)
@@ -246,18 +222,14 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
 def new_order():
     form = _order_form(from_request=True)
     if form.validate_on_submit():
-        items = _items_from(form)
         try:
             customer = find_or_create_customer(name=form.customer_name.data.strip(),
                                                email=form.customer_email.data, phone=form.customer_phone.data)
-            shipments = []
-            if (form.tracking_number.data or "").strip():
-                shipments.append({"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data})
-            order = create_order(customer, items, shipments=shipments, source="staff", actor_user=current_user,
-                                 note=form.internal_note.data, cod_amount=form.cod_amount.data,
-                                 currency=form.currency.data, delivery={
-                                     f: getattr(form, f"delivery_{f}").data
-                                     for f in ("country", "region", "city", "pickup_point", "address", "postcode")})
+            shipments = ([{"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data}]
+                         if (form.tracking_number.data or "").strip() else [])
+            order = create_order(customer, form.filled_items(), shipments=shipments, source="staff",
+                                 actor_user=current_user, note=form.internal_note.data,
+                                 cod_amount=form.cod_amount.data, currency=form.currency.data, delivery=form.delivery())
             record("order.create", "order", order.id, after={"number": order.number}, actor=current_user)
         except OrderInputError as error:
             db.session.rollback()
@@ -357,11 +329,8 @@ def edit_order(order_id):
         changed = update_order(
             order, customer={"name": form.customer_name.data, "email": form.customer_email.data,
                              "phone": form.customer_phone.data},
-            items=_items_from(form), note=form.internal_note.data, actor_user=current_user,
-            cod_amount=form.cod_amount.data,
-            delivery={f: getattr(form, f"delivery_{f}").data
-                      for f in ("country", "region", "city", "pickup_point", "address", "postcode")},
-            expected_version=form.version.data or None)
+            items=form.filled_items(), note=form.internal_note.data, actor_user=current_user,
+            cod_amount=form.cod_amount.data, delivery=form.delivery(), expected_version=form.version.data or None)
     except lifecycle.StaleOrder as error:
         return _refused(order_id, error, 409, edit_form=form)
     except OrderInputError as error:
