@@ -1,7 +1,7 @@
 """"Where is my order?" questions: a registry of where customers ask, counted per 100 orders.
 
 A domain that takes customers' questions about an order registers a counter once at import (the
-customer page's "report a problem", ``ProblemReport``, is registered below; a contact form would add
+customer page's "report a problem" is registered by ``app.tracking.help``; a contact form would add
 its own):
 
     from app.analytics.wismo import register_source
@@ -45,22 +45,3 @@ def label(name):
     source = _sources.get(name)
     return source.label if source else name
 
-
-def _problem_reports(start, end):
-    """The customer page's "report a problem" (``tracking.models.ProblemReport``)."""
-    from sqlalchemy import func, select
-
-    from app.extensions import db
-    from app.tracking.models import ProblemReport
-
-    return db.session.execute(select(func.count()).select_from(ProblemReport).where(
-        ProblemReport.created_at >= start, ProblemReport.created_at < end)).scalar_one()
-
-
-def _register_builtin():
-    from flask_babel import lazy_gettext as _l
-
-    register_source("problem_reports", _l("“Report a problem” on the order page"), _problem_reports)
-
-
-_register_builtin()
