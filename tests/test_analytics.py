@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from app.analytics.admin_views import report_csv
-from app.analytics.services import Period, build_report, compute, eta_accuracy
+from app.analytics.services import Period, build_report, compute
 from app.orders import lifecycle
 from app.orders.models import StatusEvent
 
@@ -90,7 +90,6 @@ def test_figures_match_hand_computed_values(app, dataset):
     late = report.late_overall  # A late by 1, B early by 1, C on the day
     assert (late.shipments, late.late) == (3, 1) and late.share == pytest.approx(1 / 3)
     assert late.mean_abs_error_days == pytest.approx(2 / 3)
-    assert eta_accuracy(MARCH) == pytest.approx(2 / 3) and report.eta_mae == pytest.approx(2 / 3)
     assert {r.key: (r.shipments, r.late) for r in report.late_by_carrier} == {"nova_poshta": (2, 1), "ukrposhta": (1, 0)}
     assert {r.key: (r.shipments, r.late) for r in report.late_by_region} == {"Львівська": (2, 1), "Київська": (1, 0)}
 

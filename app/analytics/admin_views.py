@@ -73,7 +73,7 @@ def _view(found, csv_url, tables_open=False):
         "late_region": late_rows(report.late_by_region, "region"),
         "reasons": reasons, "returns_rate": percent(report.returns_rate),
         "latency_shop": latency_shop, "latency_message": latency_message, "messages": messages,
-        "late_share": percent(report.late_overall.share), "eta_mae": kpi_view.number(report.eta_mae),
+        "late_share": percent(report.late_overall.share), "eta_mae": kpi_view.number(report.late_overall.mean_abs_error_days),
         "delivery_mean": _num(report.delivery_overall.mean, DAY),
         "delivery_median": _num(report.delivery_overall.median, DAY),
         "csv_links": {section or "all": csv_url(section) for section in (None, *CSV_SECTIONS)},

@@ -29,17 +29,6 @@ CHANNELS = ("email", "sms", "push", "telegram", "viber")
 REPORTS = {"delivered": ("sms", "viber"), "opened": ("email",), "clicked": CHANNELS}
 
 
-def _channels_sql():
-    return ", ".join(f"'{c}'" for c in CHANNELS)
-
-
-def _template_sql():
-    from app.notify.defaults import NOTICE_KINDS
-
-    notices = ", ".join(f"'{k}'" for k in NOTICE_KINDS)
-    return f"CASE WHEN kind IN ({notices}) THEN kind ELSE status END"
-
-
 @dataclass
 class Outcomes:
     sent: int = 0
@@ -59,11 +48,11 @@ class MessageKpi(Outcomes):
 
 def message_kpis(period):
     """[MessageKpi] per channel and template for the customer messages sent from the period."""
-    template = _template_sql()
+    template = services.template_sql()
     rows = db.session.execute(text(f"""
         SELECT channel, {template}, COUNT(*), COUNT(delivered_at), COUNT(opened_at), COUNT(clicked_at)
         FROM notifications
-        WHERE channel IN ({_channels_sql()}) AND state = 'sent' AND created_at >= :start AND created_at < :end
+        WHERE channel IN ({services.sql_list(CHANNELS)}) AND state = 'sent' AND created_at >= :start AND created_at < :end
         GROUP BY channel, {template}"""), period.params).all()
     out = [MessageKpi(int(n), int(d), int(o), int(c), channel=ch, template=t) for ch, t, n, d, o, c in rows]
     return sorted(out, key=lambda r: (CHANNELS.index(r.channel), -r.sent, r.template or ""))
@@ -96,11 +85,11 @@ class VariantTest:
 
 def ab_tests(period):
     """[VariantTest] for every channel × template with messages of both variants in the period."""
-    template = _template_sql()
+    template = services.template_sql()
     rows = db.session.execute(text(f"""
         SELECT channel, {template}, variant, COUNT(*), COUNT(delivered_at), COUNT(opened_at), COUNT(clicked_at)
         FROM notifications
-        WHERE variant IS NOT NULL AND channel IN ({_channels_sql()}) AND state = 'sent'
+        WHERE variant IS NOT NULL AND channel IN ({services.sql_list(CHANNELS)}) AND state = 'sent'
               AND created_at >= :start AND created_at < :end
         GROUP BY channel, {template}, variant"""), period.params).all()
     tests = {}

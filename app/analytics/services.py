@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.admin.orderlist import local_day_start
+from app.analytics.stages import seconds_between
 from app.clock import local_today, utcnow
 from app.extensions import cache, db
 from app.orders import statuses
@@ -96,8 +97,6 @@ class Report:
     finished: int
     returned: int
     return_reasons: list = field(default_factory=list)
-    #: ETA accuracy: mean absolute error in days between expected and actual delivery day
-    eta_mae: float | None = None
     #: ``status_latency``: carrier event → shop status per carrier, → first message per carrier and channel
     latency: dict = field(default_factory=lambda: {"shop": [], "message": []})
     #: ``message_counts``: customer messages per channel and template
@@ -142,6 +141,18 @@ def stat(key, values):
     return Stat(key, len(ordered), mean, quantile(ordered, 0.5), quantile(ordered, 0.9))
 
 
+def sql_list(values):
+    """``values`` as an SQL list of string literals (for ``IN (...)``; the app's own codes only)."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def template_sql():
+    """A notification's template as SQL: its notice kind, else the status it announces."""
+    from app.notify.defaults import NOTICE_KINDS
+
+    return f"CASE WHEN kind IN ({sql_list(NOTICE_KINDS)}) THEN kind ELSE status END"
+
+
 def _grouped(pairs):
     """[(group, value)] → {group: [values]}"""
     groups = {}
@@ -166,9 +177,8 @@ def index_hint(index):
 
 def stage_times(period):
     """Seconds spent in each stage that began in the period and has ended (from ``order_stages``)."""
-    stages = ", ".join(f"'{stage}'" for stage in STAGES)
     rows = db.session.execute(text(
-        f"SELECT status, seconds FROM order_stages WHERE status IN ({stages}) AND entered_at >= :start "
+        f"SELECT status, seconds FROM order_stages WHERE status IN ({sql_list(STAGES)}) AND entered_at >= :start "
         "AND entered_at < :end AND seconds IS NOT NULL"), period.params).all()
     lengths = _grouped(rows)
     return [stat(stage, lengths.get(stage, [])) for stage in STAGES]
@@ -179,7 +189,6 @@ def stage_times(period):
 #: ``status`` is named literally so that the partial indexes of the delivered rows apply.
 LAST_DELIVERY = ("status = 'delivered' AND entered_at >= :start AND entered_at < :end "
                  "AND (next_same_at IS NULL OR next_same_at >= :end)")
-
 
 
 def last_deliveries_sql():
@@ -274,12 +283,6 @@ def deliveries(period):
     return {"late": rows, "on_time": on_time}
 
 
-def late_shipments(period):
-    """Parcels with an expected date delivered in the period: how many, how many late, and the
-    ETA error, as {"all": [LateRow], "carrier": [...], "region": [...]}."""
-    return deliveries(period)["late"]
-
-
 def returns(period):
     finished, returned = db.session.execute(text(
         "SELECT COUNT(*), SUM(CASE WHEN status = 'returned' THEN 1 ELSE 0 END) FROM orders "
@@ -296,21 +299,8 @@ def returns(period):
                                                           key=lambda r: (-r[1], r[0] or ""))
 
 
-def eta_accuracy(period, late=None):
-    """ETA accuracy: mean absolute error in days of the carriers' expected dates (None without data).
-
-    ``late`` is a ``late_shipments`` result already at hand (saves the query)."""
-    return (late or late_shipments(period))["all"][0].mean_abs_error_days
-
-
 #: Channels a customer reads (in-app rows are written already "sent", webhooks are the shop's own).
 CUSTOMER_CHANNELS = ("email", "sms", "push")
-
-
-def _seconds(earlier, later):
-    if _pg():
-        return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
-    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
 def status_latency(period):
@@ -327,13 +317,12 @@ def status_latency(period):
         JOIN shipments AS sh ON sh.id = ce.shipment_id
         WHERE se.carrier_event_id IS NOT NULL AND se.created_at >= :start AND se.created_at < :end"""
     shop = db.session.execute(text(
-        f"SELECT c.carrier, {_seconds('c.occurred_at', 'c.known_at')} FROM ({changes}) AS c"), period.params).all()
-    channels = ", ".join(f"'{c}'" for c in CUSTOMER_CHANNELS)
+        f"SELECT c.carrier, {seconds_between('c.occurred_at', 'c.known_at')} FROM ({changes}) AS c"), period.params).all()
     message = db.session.execute(text(f"""
-        SELECT c.carrier, n.channel, MIN({_seconds('c.known_at', 'n.sent_at')})
+        SELECT c.carrier, n.channel, MIN({seconds_between('c.known_at', 'n.sent_at')})
         FROM ({changes}) AS c
         JOIN notifications AS n ON n.order_id = c.order_id AND n.status = c.status AND n.kind = 'status'
-             AND n.channel IN ({channels}) AND n.sent_at IS NOT NULL AND n.sent_at >= c.known_at
+             AND n.channel IN ({sql_list(CUSTOMER_CHANNELS)}) AND n.sent_at IS NOT NULL AND n.sent_at >= c.known_at
         GROUP BY c.change_id, c.carrier, n.channel"""), period.params).all()
     by_carrier = _grouped((carrier, max(0.0, float(v))) for carrier, v in shop)
     by_pair = _grouped(((carrier, channel), float(v)) for carrier, channel, v in message)
@@ -364,14 +353,11 @@ class MessageRow:
 
 def message_counts(period):
     """[MessageRow] per channel and template for the customer messages queued in the period."""
-    from app.notify.defaults import NOTICE_KINDS
-
-    notices = ", ".join(f"'{k}'" for k in NOTICE_KINDS)
-    channels = ", ".join(f"'{c}'" for c in CUSTOMER_CHANNELS)
+    template = template_sql()
     rows = db.session.execute(text(f"""
-        SELECT channel, CASE WHEN kind IN ({notices}) THEN kind ELSE status END AS template, state, COUNT(*)
-        FROM notifications WHERE channel IN ({channels}) AND created_at >= :start AND created_at < :end
-        GROUP BY channel, CASE WHEN kind IN ({notices}) THEN kind ELSE status END, state"""), period.params).all()
+        SELECT channel, {template} AS template, state, COUNT(*)
+        FROM notifications WHERE channel IN ({sql_list(CUSTOMER_CHANNELS)}) AND created_at >= :start AND created_at < :end
+        GROUP BY channel, {template}, state"""), period.params).all()
     out = {}
     for channel, template, state, n in rows:
         row = out.setdefault((channel, template), MessageRow(channel, template))
@@ -391,7 +377,7 @@ def build_report(period):
         delivery_overall=delivery["all"][0] if delivery["all"] else Stat("", 0, None, None),
         delivery_by_carrier=delivery["carrier"], delivery_by_region=delivery["region"],
         late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],
-        finished=finished, returned=returned, return_reasons=reasons, eta_mae=eta_accuracy(period, late),
+        finished=finished, returned=returned, return_reasons=reasons,
         latency=status_latency(period), messages=message_counts(period), deliveries=delivered)
 
 

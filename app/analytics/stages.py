@@ -46,7 +46,8 @@ class OrderStage(db.Model):
     region = db.Column(db.String(120))
 
 
-def _seconds(earlier, later):
+def seconds_between(earlier, later):
+    """Seconds from the timestamp column ``earlier`` to ``later``, as SQL."""
     if db.engine.dialect.name == "postgresql":
         return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
@@ -55,8 +56,8 @@ def _seconds(earlier, later):
 def _insert_sql(where):
     return f"""
         INSERT INTO order_stages (order_id, status, entered_at, seconds, since_handover, next_same_at, carrier, region)
-        SELECT h.order_id, h.status, h.created_at, {_seconds('h.created_at', 'h.next_at')},
-               {_seconds('h.handover_at', 'h.created_at')}, h.next_same_at, o.delivery_carrier, o.delivery_region
+        SELECT h.order_id, h.status, h.created_at, {seconds_between('h.created_at', 'h.next_at')},
+               {seconds_between('h.handover_at', 'h.created_at')}, h.next_same_at, o.delivery_carrier, o.delivery_region
         FROM (SELECT order_id, status, created_at,
                      LEAD(created_at) OVER (PARTITION BY order_id ORDER BY created_at, id) AS next_at,
                      LEAD(created_at) OVER (PARTITION BY order_id, status ORDER BY created_at, id) AS next_same_at,
