@@ -10,7 +10,7 @@ from app.admin.forms import ROLE_LABELS, SettingsForm, UserForm
 from app.admin.views import bp
 from app.auth import admin_required
 from app.auth.models import ROLES, User
-from app.auth.services import AuthError, validate_password
+from app.auth.services import AuthError
 from app.extensions import db
 from app.htmx import is_partial_request, render
 from app.queryargs import date_arg, page_arg, period_error, text_arg
@@ -23,20 +23,15 @@ def users():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            validate_password(form.password.data)
+            user = people.add_user(form.email.data, form.password.data, form.role.data, name=form.name.data,
+                                   actor=current_user)
         except AuthError as error:
-            form.password.errors = [str(error)]
+            db.session.rollback()
+            form.email.errors = [str(error)]
         else:
-            try:
-                user = people.add_user(form.email.data, form.password.data, form.role.data, name=form.name.data,
-                                       actor=current_user)
-            except AuthError as error:
-                db.session.rollback()
-                form.email.errors = [str(error)]
-            else:
-                db.session.commit()
-                flash(_("User %(email)s created.", email=user.email), "success")
-                return redirect(url_for("admin.users"))
+            db.session.commit()
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
     role = request.args.get("role", "")
     rows = people.list_users(role or None, text_arg(request.args, "q", 254))
     code = 422 if form.is_submitted() else 200  # a refused form (a created user has been redirected)

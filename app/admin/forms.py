@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.admin.reasons import RETURN_REASONS
+from app.auth import services as auth_services
 from app.carriers import CARRIERS
 from app.orders.services import (
     CURRENCIES,
@@ -191,6 +192,12 @@ class UserForm(FlaskForm):
     name = StringField(lazy_pgettext("person", "Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_password(self, field):  # with the other fields' errors, not only once they are right
+        try:
+            auth_services.validate_password(field.data)
+        except auth_services.AuthError as error:
+            raise ValidationError(str(error)) from None
 
 
 class WholeNumber:
