@@ -658,3 +658,14 @@ def test_audit_log_names_actions_in_words_and_keeps_the_codes_as_values(app, db,
                          flags=re.S).group(1)
     assert "Відкрито повернення або обмін замовлення" in sentence and "Не підійшов розмір" in sentence
     assert "wrong_size" not in sentence and "order.return_case_opened" not in sentence
+
+
+def test_a_carriers_history_entry_names_the_carrier_not_its_code(app, db, make_order, make_user, client, login):
+    from app.orders import lifecycle
+
+    order = make_order(status="shipped", carrier="nova_poshta")
+    lifecycle.change_status(order, "in_transit", source="carrier", actor="nova_poshta")
+    db.session.commit()
+    login(make_user("staff").email)
+    page = re.sub(r"\s+", " ", _text(client.get(f"/admin/orders/{order.id}")))
+    assert "· Перевізник · Nova Poshta</span>" in page and "nova_poshta</span>" not in page
