@@ -669,3 +669,10 @@ def test_a_carriers_history_entry_names_the_carrier_not_its_code(app, db, make_o
     login(make_user("staff").email)
     page = re.sub(r"\s+", " ", _text(client.get(f"/admin/orders/{order.id}")))
     assert "· Перевізник · Nova Poshta</span>" in page and "nova_poshta</span>" not in page
+
+
+def test_the_orders_list_gives_each_element_its_own_id(app, sample, make_user, client, login):
+    """The bulk form's status select was id="status" like the filter's, whose label then named either."""
+    login(make_user("staff").email)
+    ids = re.findall(r'\sid="([^"]+)"', _text(client.get("/admin/orders")))
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
