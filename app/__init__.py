@@ -45,9 +45,8 @@ def create_app(config=None):
 
     i18n.init_app(app)
 
-    from app import database, logs, security
+    from app import logs, security
 
-    database.init_app(app)  # first: the write intent must be declared before any query
     security.init_app(app)
     logs.init_app(app)
 

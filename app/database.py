@@ -9,7 +9,8 @@ On SQLite a transaction that reads and then writes must take the write lock when
 ``SQLITE_BUSY`` at once, whatever the busy timeout, since its snapshot may be stale). So, after
 SQLAlchemy's documented pysqlite recipe, the driver emits no BEGIN of its own and ``_begin``
 emits ``BEGIN IMMEDIATE`` for the units of work that write: requests with an unsafe method and
-code inside ``with writing():`` (scheduled jobs, CLI commands). Everything else reads from its
+code inside ``with writing():`` (scheduled jobs, CLI commands). A request's intent is read from
+its method when a transaction begins (``wants_write``), so no request hook has to declare it first. Everything else reads from its
 WAL snapshot without blocking anyone. A transaction whose first statement writes (a single
 UPDATE) waits for the lock as it should under a plain BEGIN too.
 
@@ -23,7 +24,7 @@ import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import request
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import Pool
@@ -32,20 +33,10 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 POSTGRES_CONNECT_TIMEOUT_S = 5
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-_write_intent = ContextVar("posylka_sqlite_write_intent", default=False)
+#: True inside ``writing()``, False inside ``reading()``; None: a request's method decides
+_write_intent = ContextVar("posylka_sqlite_write_intent", default=None)
 #: the driver connections on which this thread has a transaction open
 _open = threading.local()
-
-
-def init_app(app):
-    @app.before_request
-    def _declare_write_intent():
-        if request.method in UNSAFE_METHODS:
-            _write_intent.set(True)
-
-    @app.teardown_request
-    def _clear_write_intent(exc=None):
-        _write_intent.set(False)
 
 
 def protect_sqlite_file(url):
@@ -107,7 +98,7 @@ def _begin(conn):
     if conn.dialect.name != "sqlite":
         return
     opened = _open.__dict__.setdefault("connections", set())
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() and not opened else "BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write() and not opened else "BEGIN")
     opened.add(conn.connection.dbapi_connection)
 
 
@@ -149,5 +140,9 @@ def reading():
 
 
 def wants_write():
-    """True inside a unit of work that writes (its transactions begin with the write lock)."""
-    return _write_intent.get()
+    """True inside a unit of work that writes (its transactions begin with the write lock): a request
+    with an unsafe method, or code inside ``writing()``; never inside ``reading()``."""
+    intent = _write_intent.get()
+    if intent is None:
+        return has_request_context() and request.method in UNSAFE_METHODS
+    return intent
