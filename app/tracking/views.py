@@ -239,7 +239,7 @@ def logo():
     return response.make_conditional(request)
 
 
-@bp.after_app_request
+@bp.after_request
 def _protect_token_urls(response):
     if request.endpoint in TOKEN_ENDPOINTS:
         response.headers["Referrer-Policy"] = "no-referrer"
