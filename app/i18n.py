@@ -11,7 +11,7 @@ import re
 import flask_babel
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_login import current_user
 
 from app import settings
@@ -114,6 +114,11 @@ def select_locale():
 
 
 def _user_language():
+    # Only a log-in kept in this browser's session has a profile: an anonymous request (a signed
+    # link, the widget) does not load Flask-Login's anonymous user just to learn that. A
+    # remember-me cookie is turned into such a log-in before the view (``auth.sessions``).
+    if "_user_id" not in session:
+        return None
     return getattr(current_user, "language", None) if _has_user() else None
 
 
