@@ -90,7 +90,7 @@ def sync_carriers_command(carriers, force):
     carrier at a time, so its quota and its circuit breaker are never raced.
     """
     from app.carriers import CARRIER_CODES
-    from app.carriers.sync import sync_all
+    from app.carriers.sync import COUNTS, sync_all
     from app.runtime import tune_gc
 
     unknown = [c for c in carriers if c not in CARRIER_CODES]
@@ -98,20 +98,21 @@ def sync_carriers_command(carriers, force):
         raise click.BadParameter(f"unknown carrier {unknown[0]!r}; one of {', '.join(CARRIER_CODES)}")
     tune_gc()
     summaries = sync_all(current_app._get_current_object(), trigger="cli", carriers=carriers or None, force=force)
-    totals = {"shipments": 0, "new_events": 0, "status_changes": 0, "unmapped": 0, "not_found": 0, "error_count": 0}
+    totals = dict.fromkeys(COUNTS, 0)
     for s in summaries:
         if s["outcome"] == "busy":
             click.echo(f"{s['carrier']}: skipped, another sync of this carrier is running (the scheduler, "
                        f"the admin's \"sync now\" or another sync-carriers); nothing was asked")
             continue
-        click.echo(f"{s['carrier']}: {s['outcome']}, {s['shipments']} parcels, {s['new_events']} new events, "
-                   f"{s['status_changes']} status changes, {s['unmapped']} unmapped, {s['not_found']} not found, "
-                   f"{s['error_count']} errors")
+        click.echo(f"{s['carrier']}: {s['outcome']}, {_counts_text(s)}")
         for key in totals:
             totals[key] += s[key]
-    click.echo(f"total: {totals['shipments']} parcels, {totals['new_events']} new events, "
-               f"{totals['status_changes']} status changes, {totals['unmapped']} unmapped, "
-               f"{totals['not_found']} not found, {totals['error_count']} errors")
+    click.echo(f"total: {_counts_text(totals)}")
+
+
+def _counts_text(counts):
+    return (f"{counts['shipments']} parcels, {counts['new_events']} new events, {counts['status_changes']} status "
+            f"changes, {counts['unmapped']} unmapped, {counts['not_found']} not found, {counts['error_count']} errors")
 
 
 @click.group("settings", invoke_without_command=True)

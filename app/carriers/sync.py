@@ -38,6 +38,8 @@ from app.orders.models import CarrierEvent, Customer, Order, Shipment
 from app.returns import services as returns
 
 log = logging.getLogger(__name__)
+#: What a run counts (``Counts``, ``SyncRun`` and a run's summary)
+COUNTS = ("shipments", "not_found", "new_events", "status_changes", "unmapped", "error_count")
 CHUNK = 400
 MAX_ERROR_LINES = 50
 #: An event dated later than this after the sync's "now" is a carrier's mistake: kept out until then
@@ -394,7 +396,7 @@ def _apply_chunk(pairs, counts, now, simulated, mapper=None):
                 counts.error("could not store events (a concurrent update); they will be fetched again")
                 return
             continue
-        for name in ("not_found", "new_events", "status_changes", "unmapped", "error_count"):
+        for name in COUNTS[1:]:  # the chunk's parcels were counted as the carrier answered
             setattr(counts, name, getattr(counts, name) + getattr(trial, name))
         counts.errors.extend(trial.errors[:MAX_ERROR_LINES - len(counts.errors)])
         counts.not_found_numbers.extend(trial.not_found_numbers)
@@ -456,8 +458,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     simulated = config.mode == "simulated"
     state = _state(code)
     # "running" until the end is recorded: a run whose process dies stays so, and is shown interrupted
-    run = SyncRun(carrier=code, trigger=trigger, started_at=utcnow(), outcome="running", shipments=0, not_found=0,
-                  new_events=0, status_changes=0, unmapped=0, error_count=0)
+    run = SyncRun(carrier=code, trigger=trigger, started_at=utcnow(), outcome="running", **dict.fromkeys(COUNTS, 0))
     db.session.add(run)
     counts = Counts()
     threshold = int(setting("CARRIER_BREAKER_THRESHOLD", 5))
@@ -566,7 +567,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
         app_settings.put("MEEST_SESSION_TOKEN", token, secret=True)
     run = db.session.get(SyncRun, run_id)
     run.finished_at = utcnow()
-    for name in ("shipments", "not_found", "new_events", "status_changes", "unmapped", "error_count"):
+    for name in COUNTS:
         setattr(run, name, getattr(counts, name))
     lines = list(counts.errors)
     if counts.not_found_numbers:
@@ -606,14 +607,11 @@ def _sync_in_context(app, code, trigger, now, force):
 
 
 #: A summary of a carrier that was not asked ("busy": another process was syncing it)
-_EMPTY = {"shipments": 0, "new_events": 0, "status_changes": 0, "unmapped": 0, "not_found": 0, "error_count": 0,
-          "errors": None}
+_EMPTY = {**dict.fromkeys(COUNTS, 0), "errors": None}
 
 
 def _summary(run):
-    return {"carrier": run.carrier, "outcome": run.outcome, "shipments": run.shipments, "new_events": run.new_events,
-            "status_changes": run.status_changes, "unmapped": run.unmapped, "not_found": run.not_found,
-            "error_count": run.error_count, "errors": run.errors}
+    return {"carrier": run.carrier, "outcome": run.outcome, "errors": run.errors, **{n: getattr(run, n) for n in COUNTS}}
 
 
 def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=False):
