@@ -165,6 +165,7 @@ class Leadership:
 
 def _run(app, job_id, func, leadership=None):
     from app.database import writing
+    from app.extensions import db
 
     if leadership is not None and not leadership.refresh():
         return  # another process is the leader
@@ -173,12 +174,8 @@ def _run(app, job_id, func, leadership=None):
             func(app)
         except Exception:
             log.exception("scheduled job %s failed", job_id)
-            from app.extensions import db
-
             db.session.rollback()
         finally:
-            from app.extensions import db
-
             db.session.remove()
 
 

@@ -42,10 +42,6 @@ def _plain(value):
     return value
 
 
-def _row_dict(source, row):
-    return {key: _plain(getattr(row, key)) for key in source.export}
-
-
 def collect(customer):
     """The customer's personal data: ``{table: [row, ...]}`` with each table's allowed columns only.
 
@@ -56,7 +52,7 @@ def collect(customer):
     for source in sources():
         if source.export:
             rows = db.session.execute(source.exported_rows(customer)).scalars().all()
-            tables[source.name] = [_row_dict(source, row) for row in rows]
+            tables[source.name] = [{key: _plain(getattr(row, key)) for key in source.export} for row in rows]
     return tables
 
 
