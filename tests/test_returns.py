@@ -141,6 +141,25 @@ def test_refund_is_recorded_and_shown(app, db, client, delivered, make_user, log
     assert "Повернено" in page and "890" in page
 
 
+def test_a_refund_dated_in_the_future_or_recorded_twice_is_refused(app, db, client, delivered, make_user, login):
+    """Both were saved and each told the customer again: a typo'd 2062, or a second press, overwrote the refund."""
+    user, order = delivered
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
+                                                         "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    switch(client, login, make_user("staff"))
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    refund = f"/admin/returns/{order.number}/{case.id}/refund"
+    future = client.post(refund, data={"amount": "890", "method": "card", "date": "2062-12-05"}, follow_redirects=True)
+    assert "Дата повернення коштів не може бути в майбутньому." in future.get_data(as_text=True)
+    client.post(refund, data={"amount": "890", "method": "card", "date": "2026-12-05"})
+    again = client.post(refund, data={"amount": "100", "method": "cash", "date": "2026-12-05"}, follow_redirects=True)
+    assert "Повернення коштів за цим поверненням уже записано." in again.get_data(as_text=True)
+    db.session.expire_all()
+    case = db.session.get(ReturnCase, case.id)
+    assert (str(case.refund_amount), case.refund_method) == ("890.00", "card")
+
+
 def test_a_return_waybill_of_another_order_is_refused_on_the_page(app, db, client, delivered, make_user, login,
                                                                    make_order):
     user, order = delivered

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import settings as app_settings
 from app.audit import record
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.errors import Refused
 from app.extensions import db
 from app.orders import lifecycle, statuses
@@ -526,6 +526,8 @@ def record_refund(order, case_id, *, amount, method, day, user):
         raise ReturnRefused(_("Nothing to refund: the parcel was paid on delivery and refused, so nothing was paid."))
     if case.kind != RETURN or case.state not in (APPROVED, RECEIVED):
         raise ReturnRefused(_("A refund can be recorded for an approved return."))
+    if case.refund_amount is not None:  # a second press (or a stale tab) would tell the customer again
+        raise ReturnRefused(_("The refund of this return is already recorded."))
     try:
         value = Decimal(str(amount).replace(",", ".").strip()).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
@@ -537,6 +539,8 @@ def record_refund(order, case_id, *, amount, method, day, user):
         raise ReturnRefused(_("Choose how the money was refunded."))
     if not isinstance(day, date):
         raise ReturnRefused(_("Enter the date of the refund."))
+    if day > local_today():
+        raise ReturnRefused(_("The refund date cannot be in the future."))
     case.refund_amount, case.refund_method, case.refund_date = value, method, day
     record("order.refund_recorded", "order", order.id, after={"case": case.id, "amount": str(value), "method": method},
            actor=user)
