@@ -77,3 +77,16 @@ def test_the_help_and_branding_pages_save_through_the_settings_service(app, db, 
     assert entries["settings.help"].after_data == {"HELP_PHONE": "+380 67 123 45 67"}
     assert entries["settings.branding"].after_data == {"BRAND_COLOR": "#7a1f5c", "BRAND_BACKGROUND": "#ffffff",
                                                        "BRAND_LOGO": "changed", "BRAND_LOGO_TYPE": "image/png"}
+
+
+def test_a_refused_help_form_keeps_the_text_and_names_each_field(app, db, make_user, client, login):
+    """It redirected with "check the fields": no field was marked, and the FAQ as typed was gone."""
+    login(make_user("admin").email)
+    faq = "Коли відправите?\nПротягом дня після оплати.\n" + "x" * 5000
+    refused = client.post("/admin/branding/help", data={"phone": "call us", "faq_uk": faq, "faq_en": "",
+                                                        "faq_pl": "", "faq_ru": ""})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Введіть номер телефону, наприклад +380 67 123 45 67." in page
+    assert "не більше ніж 5000 символів" in page and "Коли відправите?" in page
+    assert not settings.get("HELP_PHONE")

@@ -36,13 +36,18 @@ def branding_page():
                         "it does not reach the WCAG AA contrast of 4.5:1. We use the nearest readable shade, "
                         "%(used)s, instead.", asked=asked, used=used), "warning")
             return redirect(url_for("tracking_admin.branding_page"))
+    return _page(form, _help_form())
+
+
+def _page(form, help_form):
+    """The branding page with these two forms (as typed, with their errors, after a refused save)."""
     number = request.args.get("order", "").strip()
     order = access.order_by_number(number)
     widget_url = None
     if order is not None:
         widget_url = links.widget_url(order)
         db.session.commit()  # a first link gives the order its nonce
-    return render_template("tracking/admin_branding.html", form=form, brand=branding.current(), help_form=_help_form(),
+    return render_template("tracking/admin_branding.html", form=form, brand=branding.current(), help_form=help_form,
                            number=number, order=order, widget_url=widget_url,
                            embed_url=url_for("tracking.embed_script", _external=True))
 
@@ -82,10 +87,11 @@ def _help_form(formdata=None):
 def help_settings():
     """The customer pages' help block: phone and FAQ (an empty FAQ falls back to the built-in one)."""
     form = _help_form(request.form)
-    if form.validate():
-        help.save_settings(form.phone.data, {lang: getattr(form, f"faq_{lang}").data for lang in help.LANGUAGES})
-        db.session.commit()
-        flash(_("The help for customers is saved."), "success")
-    else:
+    if not form.validate():  # shown with its errors and the text as typed (a redirect lost both)
         flash(_("The help was not saved: check the fields."), "error")
+        brand = branding.current()
+        return _page(BrandingForm(formdata=None, data={"color": brand.color, "background": brand.background}), form), 422
+    help.save_settings(form.phone.data, {lang: getattr(form, f"faq_{lang}").data for lang in help.LANGUAGES})
+    db.session.commit()
+    flash(_("The help for customers is saved."), "success")
     return redirect(url_for("tracking_admin.branding_page") + "#help-settings")

@@ -5,6 +5,9 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.fields import ColorField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.admin.forms import check_by
+from app.orders.services import parse_phone
+
 
 class LookupForm(FlaskForm):
     number = StringField(_l("Order number"), validators=[DataRequired(_l("Enter the order number.")), Length(max=40)])
@@ -26,3 +29,6 @@ class HelpForm(FlaskForm):
     faq_en = TextAreaField(_l("FAQ in English"), validators=[Optional(), Length(max=5000)])
     faq_pl = TextAreaField(_l("FAQ in Polish"), validators=[Optional(), Length(max=5000)])
     faq_ru = TextAreaField(_l("FAQ in Russian"), validators=[Optional(), Length(max=5000)])
+
+    def validate_phone(self, field):  # it becomes the customer's "call the shop" link
+        check_by(parse_phone, field)
