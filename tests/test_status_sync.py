@@ -147,6 +147,9 @@ def test_the_admin_edits_a_mapping_and_a_bad_one_changes_nothing(shops, db, make
     text = refused.get_data(as_text=True)
     assert "не є статусом WooCommerce" in text and "не є нашим статусом" in text and "<b>x</b>" not in text
     assert settings.get("SHOPIFY_STATUS_MAP") in (None, "")
+    alone = client.post("/admin/api-clients/status-sync", data={**form, "WOOCOMMERCE_STATUS_MAP": "shipped",
+                                                                "PRESTASHOP_STATUS_MAP": "delivered=5"})
+    assert "«shipped» не має статусу WooCommerce: запишіть як shipped=completed." in alone.get_data(as_text=True)
     form.update(WOOCOMMERCE_STATUS_MAP="shipped=processing", PRESTASHOP_STATUS_MAP="delivered=5")
     assert client.post("/admin/api-clients/status-sync", data=form).status_code == 302
     from app.integrations.push import mapping

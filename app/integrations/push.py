@@ -57,6 +57,9 @@ def parse_map(platform, text):
         ours, _sep, theirs = (x.strip() for x in part.partition("="))
         if ours not in statuses.ALL:
             raise MappingInvalid(_("“%(status)s” is not one of our statuses.", status=ours[:40]))
+        if not theirs:  # "shipped" alone was named an empty "“” is not a WooCommerce status"
+            raise MappingInvalid(_("“%(part)s” has no %(platform)s status: write it as %(example)s.", part=part[:40],
+                                   platform=LABELS[platform], example=DEFAULT_MAPS[platform].split(",")[0]))
         if not VALUE_FORMS[platform].match(theirs):
             raise MappingInvalid(_("“%(value)s” is not a %(platform)s status.", value=theirs[:40],
                                    platform=LABELS[platform]))
