@@ -28,6 +28,7 @@ from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import Order, Shipment
 from app.orders.services import (
+    DELIVERY_FIELDS,
     OrderInputError,
     add_shipment,
     create_order,
@@ -163,22 +164,12 @@ def _validate_row(line, row, errors, seen_tracking, owners):
     email = row.get("customer_email", "")
     if email and not EMAIL_RE.match(email):
         bad("customer_email", _("Enter a valid e-mail address."))
-    try:
-        parse_quantity(row.get("item_quantity") or "1")
-    except OrderInputError as error:
-        bad("item_quantity", str(error))
-    try:
-        parse_price(row.get("item_price", ""))
-    except OrderInputError as error:
-        bad("item_price", str(error))
-    try:
-        parse_cod_amount(row.get("cod_amount"))
-    except OrderInputError as error:
-        bad("cod_amount", str(error))
-    try:
-        parse_currency(row.get("currency"))
-    except OrderInputError as error:
-        bad("currency", str(error))
+    for column, parse in (("item_quantity", lambda value: parse_quantity(value or "1")), ("item_price", parse_price),
+                          ("cod_amount", parse_cod_amount), ("currency", parse_currency)):
+        try:
+            parse(row.get(column))  # the order services' own rules, so that the file is refused before a write
+        except OrderInputError as error:
+            bad(column, str(error))
     if row.get("created_at") and _parse_when(row["created_at"]) is None:
         bad("created_at", _("Use a date such as 2026-03-31 or 2026-03-31T14:05:00."))
     status = row.get("status", "")
@@ -282,10 +273,8 @@ def _create(group, actor_user):
         customer, items, shipments=shipments, source="import", actor_user=actor_user,
         number=first.get("order_number") or None, created_at=created_at, note=first.get("note") or None,
         cod_amount=first.get("cod_amount"), currency=first.get("currency"),
-        delivery={"carrier": None if shipments else first.get("carrier") or None, "country": first.get("country"),
-                  "region": first.get("region") or None, "city": first.get("city") or None,
-                  "pickup_point": first.get("pickup_point") or None, "address": first.get("address") or None,
-                  "postcode": first.get("postcode") or None})
+        delivery={"carrier": None if shipments else first.get("carrier") or None,
+                  **{name: first.get(name) or None for name in DELIVERY_FIELDS}})
     for step in IMPORT_PATHS[first.get("status") or statuses.NEW]:
         note = first.get("status_note") if step in statuses.NEEDS_REASON else None
         lifecycle.change_status(order, step, source="import", actor=getattr(actor_user, "email", None),
@@ -451,9 +440,7 @@ def order_json(order):
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
         "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
                    "price": str(i.price), "image_url": i.image_url} for i in order.items],
-        "delivery": {"country": order.delivery_country, "region": order.delivery_region,
-                     "city": order.delivery_city, "pickup_point": order.delivery_pickup_point,
-                     "address": order.delivery_address, "postcode": order.delivery_postcode},
+        "delivery": {name: getattr(order, f"delivery_{name}") for name in DELIVERY_FIELDS},
         "shipments": [{"carrier": s.carrier, "tracking_number": s.tracking_number,
                        "scheduled_delivery_date": s.scheduled_delivery_date.isoformat()
                        if s.scheduled_delivery_date else None} for s in order.shipments],
