@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from app.admin.reasons import RETURN_REASONS
 from app.auth import services as auth_services
 from app.carriers import CARRIERS
+from app.orders import statuses
 from app.orders.services import (
     CURRENCIES,
     DELIVERY_FIELDS,
@@ -35,6 +36,12 @@ from app.orders.services import (
 
 def return_reason_choices():
     return [("", _l("— choose a reason —"))] + [(code, label) for code, label in RETURN_REASONS.items()]
+
+
+def status_choices(codes, blank=False):
+    """(code, label) of each status; ``blank`` puts "— choose —" first, so that a save is a choice, not
+    whatever came first in the list."""
+    return ([("", _("— choose —"))] if blank else []) + [(code, str(statuses.label(code))) for code in codes]
 
 
 class StatusForm(FlaskForm):
@@ -57,7 +64,8 @@ class CorrectionForm(FlaskForm):
 
 
 class BulkStatusForm(FlaskForm):
-    status = SelectField(_l("New status for the selected orders"), validators=[DataRequired()])
+    status = SelectField(_l("New status for the selected orders"), validators=[DataRequired()],
+                         choices=lambda: status_choices(statuses.ALL, blank=True))
     reason = SelectField(_l("Return reason"), choices=return_reason_choices, validate_choice=False)
     note = StringField(_l("Note or reason"), validators=[Length(max=2000)])
 

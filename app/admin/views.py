@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.admin import orderlist
 from app.admin import status as status_service
-from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm
+from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm, status_choices
 from app.admin.transfer import COLUMNS, ImportFailed, RowError, csv_rows, import_orders, json_chunks
 from app.audit import record
 from app.auth import admin_required, staff_required
@@ -45,13 +45,10 @@ def index():
 def _list_context(filters):
     counts = orderlist.status_counts(filters)
     page = orderlist.find_orders(filters, counts)
-    bulk = BulkStatusForm()
-    bulk.status.choices = [("", _("— choose —"))] + [(s, str(statuses.label(s))) for s in statuses.ALL]
     return {
         "filters": filters, "result": page, "counts": counts, "count_total": sum(counts.values()),
-        "statuses": [(s, statuses.label(s)) for s in statuses.ALL],
-        "carriers": [(code, info.name) for code, info in CARRIERS.items()],
-        "regions": orderlist.regions(), "bulk_form": bulk, "sort_options": _sort_options(),
+        "statuses": status_choices(statuses.ALL), "carriers": [(code, info.name) for code, info in CARRIERS.items()],
+        "regions": orderlist.regions(), "bulk_form": BulkStatusForm(), "sort_options": _sort_options(),
     }
 
 
@@ -98,7 +95,6 @@ def export_orders(fmt):
 @staff_required
 def bulk_status():
     form = BulkStatusForm()
-    form.status.choices = [(s, str(statuses.label(s))) for s in statuses.ALL]
     ids = [int(i) for i in request.form.getlist("order_ids") if i.isdigit()]
     if not ids:
         flash(_("Select at least one order."), "error")
@@ -145,16 +141,14 @@ def import_page():
 
 def _status_form(order, from_request=False):
     form = StatusForm() if from_request else StatusForm(formdata=None, version=order.version)
-    # no status is pre-selected: a save must be a choice, not whatever came first in the list
-    form.status.choices = [("", _("— choose —"))] + [(s, str(statuses.label(s)))
-                                                     for s in statuses.allowed_next(order.status)]
+    form.status.choices = status_choices(statuses.allowed_next(order.status), blank=True)
     return form
 
 
 def _correction_form(order, from_request=False):
     form = (CorrectionForm(prefix="correction") if from_request
             else CorrectionForm(formdata=None, prefix="correction", version=order.version))
-    form.status.choices = [(s, str(statuses.label(s))) for s in statuses.ALL if s != order.status]
+    form.status.choices = status_choices([s for s in statuses.ALL if s != order.status])
     return form
 
 
