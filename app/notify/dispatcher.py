@@ -153,12 +153,6 @@ def claim(clock, batch_size, lease_seconds, claimed_at=None):
     return token if claimed else None
 
 
-def renew(token, until):
-    """Extend the lease of this claim's rows still being sent; how many were still ours."""
-    return _write(update(Notification).where(Notification.claim_token == token, Notification.state == SENDING)
-                  .values(locked_until=until))
-
-
 @dataclass
 class Job:
     """A claimed row with its message composed, detached from the session."""
@@ -323,11 +317,6 @@ def _release(token, keep=()):
            .values(state=QUEUED, claim_token=None, locked_until=None))
 
 
-def _disable_endpoint(endpoint_id, reason):
-    db.session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-                       .values(enabled=False, disabled_reason=reason[:255]))
-
-
 def dispatch(*, now=None, batch_size=None, max_messages=None):
     """Send everything due at ``now`` (default: the current time). Returns a Result."""
     config = current_app.config
@@ -397,8 +386,10 @@ def _lease_kept(token, lease, current):
             try:
                 while not done.wait(max(0.2, lease / 3)):
                     try:
-                        if not renew(token, current() + timedelta(seconds=lease)):
-                            lost.set()
+                        if not _write(update(Notification).where(Notification.claim_token == token,
+                                                                 Notification.state == SENDING)
+                                      .values(locked_until=current() + timedelta(seconds=lease))):
+                            lost.set()  # none of its rows is still ours
                     except Exception:  # the database is away for a moment: try again next time
                         log.exception("renewing the lease of a notification batch failed")
                         db.session.rollback()
@@ -533,7 +524,8 @@ def _send_one(job, token, open_channels, clock, result, lock):
         also = None
         # what the failure implies is written with its record (in the same write transaction)
         if error.disable_endpoint and job.endpoint is not None:
-            also = partial(_disable_endpoint, job.endpoint.id, str(error))
+            also = partial(db.session.execute, update(WebhookEndpoint).where(WebhookEndpoint.id == job.endpoint.id)
+                           .values(enabled=False, disabled_reason=str(error)[:255]))
         elif error.disable_endpoint:
             also = partial(channel.recipient_gone, job, str(error))
         attempts = job.attempts + 1

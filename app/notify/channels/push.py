@@ -30,13 +30,6 @@ def vapid_public_key():
     return public
 
 
-def _private_key():
-    pem = settings.get("VAPID_PRIVATE_KEY")
-    if not pem:  # lost after the message was queued (the outbox skips those queued later)
-        raise DeliveryError(str(skips.label(skips.PUSH_NOT_SET_UP)), retry=False)
-    return Vapid02.from_pem(pem.encode("ascii"))
-
-
 def subscribe(customer, endpoint, p256dh, auth):
     """Store (or move to ``customer``) a browser subscription; returns it."""
     row = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one_or_none()
@@ -82,7 +75,10 @@ class PushChannel(Channel):
             guard.check_url(sub.endpoint)
         except RefusedAddress as error:
             raise DeliveryError(str(error), retry=False)
-        key = _private_key()  # before the send: its errors are not the push service's
+        pem = settings.get("VAPID_PRIVATE_KEY")
+        if not pem:  # lost after the message was queued (the outbox skips those queued later)
+            raise DeliveryError(str(skips.label(skips.PUSH_NOT_SET_UP)), retry=False)
+        key = Vapid02.from_pem(pem.encode("ascii"))  # before the send: its errors are not the push service's
         data = json.dumps({"title": message.subject or "", "body": message.body,
                            "url": context.get("tracking_link") or "/", "tag": context.get("order_number")},
                           ensure_ascii=False)
