@@ -496,15 +496,15 @@ def _send_one(job, token, open_channels, clock, result, lock):
     db.session.commit()
     started, t0 = utcnow(), time.monotonic()
 
-    def record(state, **outcome):
-        if _finish(job, token, state, started=started, **outcome) is None:
-            with lock:
+    def record(state, counted, **outcome):  # ``counted``: the Result's count of this outcome
+        unrecorded = _finish(job, token, state, started=started, **outcome) is None
+        with lock:
+            setattr(result, counted, getattr(result, counted) + 1)
+            if unrecorded:
                 result.unrecorded.append(job.id)
 
     if job.skip_reason:
-        record(SKIPPED, duration_ms=0)
-        with lock:
-            result.skipped += 1
+        record(SKIPPED, "skipped", duration_ms=0)
         return
     channel = open_channels.get(job.channel)
     if channel is None:
@@ -533,19 +533,14 @@ def _send_one(job, token, open_channels, clock, result, lock):
         if error.retry and attempts < job.max_attempts:
             delay = max(rules.retry_delay(job.channel, attempts), error.retry_after or 0)
             retry_at = channel.earliest(clock + timedelta(seconds=delay))
-        record(QUEUED if retry_at else FAILED, duration_ms=int((time.monotonic() - t0) * 1000), error=str(error),
-               code=error.code, retry_at=retry_at, also=also)
-        with lock:
-            if retry_at:
-                result.retrying += 1
-            else:
-                result.failed += 1
-            if error is failure:  # the channel's own refusal (a bug is in the log, with its trace)
+        record(QUEUED if retry_at else FAILED, "retrying" if retry_at else "failed",
+               duration_ms=int((time.monotonic() - t0) * 1000), error=str(error), code=error.code, retry_at=retry_at,
+               also=also)
+        if error is failure:  # the channel's own refusal (a bug is in the log, with its trace)
+            with lock:
                 result.errors.append((job.id, str(error)))
         return
-    record(SENT, duration_ms=int((time.monotonic() - t0) * 1000), provider_id=provider_id)
-    with lock:
-        result.sent += 1
+    record(SENT, "sent", duration_ms=int((time.monotonic() - t0) * 1000), provider_id=provider_id)
 
 
 def run_job(app=None, *, limit=None):
