@@ -115,11 +115,7 @@ def thresholds():
     return redirect(url_for("attention_admin.index"))
 
 
-@bp.app_context_processor
-def _menu_count():
-    def attention_count():
-        if not getattr(current_user, "is_authenticated", False) or not current_user.is_staff:
-            return 0
-        return services.total()
-
-    return {"attention_count": attention_count}
+@bp.app_template_global()
+def attention_count():
+    """The staff menu's count (admin/_nav.html: only staff pages show the menu)."""
+    return services.total()
