@@ -73,22 +73,15 @@ def contrast(first, second):
     return (a + 0.05) / (b + 0.05)
 
 
-def readable_on(hex_color, backgrounds=("#ffffff",)):
-    """``hex_color``, darkened just enough (same hue) to reach AA contrast as text on every one
-    of ``backgrounds``; lightened instead when they are dark. Unchanged when it already passes."""
-    def ok(value):
-        return all(contrast(value, bg) >= MIN_CONTRAST for bg in backgrounds)
-
-    if ok(hex_color):
-        return hex_color
+def readable_on(hex_color):
+    """``hex_color``, darkened just enough (same hue) to reach AA contrast as text on white; unchanged
+    when it already does (black always does)."""
     r, g_, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
-    towards = 255 if all(_luminance(bg) < 0.18 for bg in backgrounds) else 0
-    for step in range(1, 101):
-        mix = step / 100
-        value = "#" + "".join(f"{round(c + (towards - c) * mix):02x}" for c in (r, g_, b))
-        if ok(value):
+    for step in range(101):
+        value = "#" + "".join(f"{round(c * (1 - step / 100)):02x}" for c in (r, g_, b))
+        if contrast(value, "#ffffff") >= MIN_CONTRAST:
             return value
-    return "#000000" if towards == 0 else "#ffffff"
+    return "#000000"
 
 
 def readable_ink(hex_color):
@@ -109,7 +102,7 @@ def current():
     # display-only reads: with the database down, pages that need no data still show the last brand
     background = _valid(settings.get(BRAND_BACKGROUND, display=True), DEFAULT_BACKGROUND)
     # a colour stored before the contrast check (or by hand) is shown in its readable shade
-    color = readable_on(_valid(settings.get(BRAND_COLOR, display=True), DEFAULT_COLOR), ("#ffffff", background))
+    color = readable_on(_valid(settings.get(BRAND_COLOR, display=True), DEFAULT_COLOR))
     logo = settings.get(BRAND_LOGO, display=True) or ""
     version = hashlib.sha256(f"{color}{background}{logo}".encode()).hexdigest()[:12]
     g._branding = Branding(color, background, bool(logo), version)
@@ -151,15 +144,16 @@ def save(color, background, logo_bytes=None, remove_logo=False):
     """Check and store the branding in the current transaction (the caller commits).
 
     Returns the adjustments made for contrast: ``{"color": (asked, used)}`` when the brand colour
-    was too light (or too dark) to read as text on the pages' white and on the widget's background
-    (WCAG AA, 4.5:1), so the admin can be told; empty when the colours were kept as given."""
+    was too light to read as text on white (WCAG AA, 4.5:1), where it is used (the pages, the widget's
+    cards; on the widget's own background its text takes the background's ink), so the admin can be
+    told; empty when the colours were kept as given."""
     for field_name, value in (("color", color), ("background", background)):
         if value and not HEX.match(value):
             raise BrandingError(field_name, _l("Enter a colour such as #1f5eff."))
     adjusted = {}
     if color:
         color = color.lower()
-        used = readable_on(color, ("#ffffff", (background or DEFAULT_BACKGROUND).lower()))
+        used = readable_on(color)
         if used != color:
             adjusted["color"] = (color, used)
             color = used
