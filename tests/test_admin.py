@@ -676,3 +676,15 @@ def test_the_orders_list_gives_each_element_its_own_id(app, sample, make_user, c
     login(make_user("staff").email)
     ids = re.findall(r'\sid="([^"]+)"', _text(client.get("/admin/orders")))
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+@pytest.mark.parametrize("path, name, limit", [("/admin/orders", "q", 200), ("/admin/users", "q", 254),
+                                               ("/admin/notifications/", "q", 254), ("/admin/audit", "actor", 254),
+                                               ("/admin/audit", "object_id", 64)])
+def test_a_filter_box_takes_no_more_than_the_server_reads(app, make_user, client, login, path, name, limit):
+    """A longer text (a pasted message) was a bare 400 naming "the filter q", and nothing at all while
+    typing in the orders list's live search."""
+    login(make_user("admin").email)
+    page = _text(client.get(path))
+    assert re.search(rf'<input[^>]*name="{name}"[^>]*maxlength="{limit}"', page), path
+    assert client.get(path, query_string={name: "x" * limit}).status_code == 200
