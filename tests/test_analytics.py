@@ -125,6 +125,15 @@ def test_pages_show_the_figures_with_charts_and_tables(app, dataset, make_user, 
     assert client.get("/admin/analytics/monthly?month=March").status_code == 422
 
 
+@pytest.mark.parametrize("path", ["report.csv?date_from=2026-03-31&date_to=2026-03-01",
+                                  "kpis.csv?date_from=2026-03-31&date_to=2026-03-01", "monthly.csv?month=2026-13"])
+def test_a_download_of_a_wrong_period_is_refused_not_swapped_for_this_month(app, db, make_user, client, login, path):
+    login(make_user("staff").email)
+    response = client.get(f"/admin/analytics/{path}")
+    assert response.status_code == 400 and response.mimetype == "text/html", path
+    assert "раніша за початкову" in response.get_data(as_text=True) or "2026-03" in response.get_data(as_text=True)
+
+
 def test_monthly_csv(app, dataset, make_user, client, login):
     login(make_user("staff").email)
     response = client.get("/admin/analytics/monthly.csv?month=2026-03")

@@ -13,7 +13,7 @@ from app.auth import staff_required
 from app.clock import local_today
 from app.notify.defaults import kind_label
 from app.orders import statuses
-from app.queryargs import date_arg, period_error
+from app.queryargs import BadQueryArg, date_arg, period_error
 from app.text import CSV_MIMETYPE, csv_writer
 
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
@@ -249,14 +249,23 @@ def _report_csv_download(found, filename):
 @bp.route("/monthly.csv")
 @staff_required
 def monthly_csv():
-    period, _error = _month_arg()
+    period = _download_period(_month_arg())
     return _report_csv_download(figures(period), f"report-{period.first_day:%Y-%m}")
+
+
+def _download_period(period_and_error):
+    """A download's period; a wrong one is refused in the page's words (the orders export's rule), not
+    replaced by this month's figures in a file named and dated as asked."""
+    period, error = period_and_error
+    if error:
+        raise BadQueryArg(error)
+    return period
 
 
 @bp.route("/report.csv")
 @staff_required
 def period_csv():
-    period, _error = _period_args()
+    period = _download_period(_period_args())
     return _report_csv_download(figures(period), f"analytics-{period.first_day}-{period.last_day}")
 
 
@@ -264,5 +273,5 @@ def period_csv():
 @staff_required
 def kpis_csv():
     """The delivery and message KPIs of the period as CSV (``kpi_view.kpi_csv``)."""
-    period, _error = _period_args()
+    period = _download_period(_period_args())
     return _csv_download(kpi_view.kpi_csv(figures(period).kpis), f"kpis-{period.first_day}-{period.last_day}")
