@@ -33,17 +33,9 @@ TRIGGER_LABELS = {"schedule": _l("on schedule"), "admin": _l("started by staff")
                   "push": _l("pushed by the carrier")}
 
 
-def _forms(rows):
-    forms = {}
-    for row in rows:
-        if row["code"] == "sandbox":
-            continue
-        form = CarrierSettingsForm(prefix=row["code"], formdata=None)
-        form.mode.data = row["mode"]
-        form.base_url.data = row["base_url"]
-        form.username.data = setting("MEEST_USERNAME", "") if row["code"] == "meest" else ""
-        forms[row["code"]] = form
-    return forms
+def _settings_form(row):
+    return CarrierSettingsForm(prefix=row["code"], formdata=None, mode=row["mode"], base_url=row["base_url"],
+                               username=setting("MEEST_USERNAME", "") if row["code"] == "meest" else "")
 
 
 def _mapping_form(form=None):
@@ -64,11 +56,8 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
                                 for field, (name, where) in row["sources"].items()}
         row["fixed"] = {field for field, (_name, where) in row["sources"].items()
                         if where == app_settings.ENVIRONMENT}
-    all_forms = _forms(rows)
-    all_forms.update(forms or {})
-    if webhook_form is None:
-        webhook_form = WebhookForm(formdata=None)
-        webhook_form.allowed_ips.data = setting("INPOST_WEBHOOK_IPS", "")
+    all_forms = {row["code"]: _settings_form(row) for row in rows if row["code"] != "sandbox"} | (forms or {})
+    webhook_form = webhook_form or WebhookForm(formdata=None, allowed_ips=setting("INPOST_WEBHOOK_IPS", ""))
     runs = services.recent_runs()
     return render_template(
         "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
