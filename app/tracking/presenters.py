@@ -40,6 +40,11 @@ def today():
     return datetime.now(ZoneInfo(select_timezone())).date()
 
 
+def waiting_at_pickup(order):
+    """The parcel waits for the customer at the pickup point (the carrier's flag, while it is on its way)."""
+    return bool(order.at_pickup_point) and order.status == statuses.IN_TRANSIT
+
+
 def format_day(day):
     """"Tue, 24 Nov" in the reader's language: the one date format of the tracking pages."""
     return format_skeleton("MMMMEd", day, locale=get_locale())
@@ -302,7 +307,7 @@ def arrival(order, expected, *, pickup_point="", storage_until=None, expected_te
         return Arrival(_("Delivered"), kind="delivered")
     if order.status in statuses.FINAL:
         return None
-    if order.at_pickup_point and order.status == statuses.IN_TRANSIT:
+    if waiting_at_pickup(order):
         where = pickup_point
         if storage_until and storage_until >= now:
             until = format_skeleton("MMMMd", storage_until, locale=get_locale())  # "9 грудня", "December 9"

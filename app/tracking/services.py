@@ -158,7 +158,7 @@ def _shipments(order):
 
 def _storage_text(order, storage_until):
     """"Free storage until …" while the order waits at the pickup point and storage is free, or ""."""
-    if not storage_until or not (order.at_pickup_point and order.status == statuses.IN_TRANSIT):
+    if not storage_until or not presenters.waiting_at_pickup(order):
         return ""
     if storage_until < presenters.today():
         return ""  # free storage is over (the carrier's "storage is charged" says so)
@@ -222,7 +222,7 @@ def tracking_view(order):
         order=order, steps=steps, summary=_summary(order, reached),
         end_state=end_state, end_state_label=str(statuses.label(end_state)) if end_state else "",
         end_state_text=_end_text(end_state), end_state_note=end_note,
-        at_pickup_point=bool(order.at_pickup_point) and order.status == statuses.IN_TRANSIT,
+        at_pickup_point=presenters.waiting_at_pickup(order),
         pickup_point=order.delivery_pickup_point or "",
         problem=bool(order.problem) and not order.is_terminal, problem_note=order.problem_note or "",
         expected=expected, expected_text=expected_text, expected_source=expected_source,
@@ -263,7 +263,7 @@ def order_summaries(orders):
         flag = ""
         if order.problem and not order.is_terminal:
             flag = "problem"
-        elif order.at_pickup_point and order.status == statuses.IN_TRANSIT:
+        elif presenters.waiting_at_pickup(order):
             flag = "pickup"
         rows.append(OrderSummary(order, (index or 0) + 1, len(statuses.CHAIN), text,
                                  format_expected(expected_delivery(order)), flag))
