@@ -197,7 +197,7 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "order": order, "form": status_form, "edit_form": edit_form,
         "correction_form": correction_form if current_user.is_admin else None,
         "shipment_form": shipment_form, "tracking_url": tracking_url,
-        "returned": statuses.RETURNED, "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
+        "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
         "can_change_status": bool(statuses.allowed_next(order.status)),
         "cod_labels": COD_LABELS,
         # a customer's return request stays open until staff record the return
