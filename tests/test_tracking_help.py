@@ -90,3 +90,13 @@ def test_a_refused_help_form_keeps_the_text_and_names_each_field(app, db, make_u
     assert "Введіть номер телефону, наприклад +380 67 123 45 67." in page
     assert "не більше ніж 5000 символів" in page and "Коли відправите?" in page
     assert not settings.get("HELP_PHONE")
+
+
+def test_an_faq_question_without_an_answer_is_named_not_passed_over(app, db, make_user, client, login):
+    """A lone line was dropped when shown: an FAQ of such lines, saved "saved", showed the built-in one."""
+    login(make_user("admin").email)
+    refused = client.post("/admin/branding/help", data={"phone": "", "faq_uk": "Коли відправите?\nЗавтра.\n\nА обмін?",
+                                                        "faq_en": "", "faq_pl": "", "faq_ru": ""})
+    assert refused.status_code == 422
+    assert "«А обмін?» не має відповіді" in refused.get_data(as_text=True)
+    assert not settings.get("HELP_FAQ_uk")

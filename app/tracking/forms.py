@@ -1,9 +1,10 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.fields import ColorField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.admin.forms import check_by
 from app.orders.services import parse_phone
@@ -22,13 +23,23 @@ class BrandingForm(FlaskForm):
     remove_logo = BooleanField(_l("Remove the current logo"))
 
 
+def answered(form, field):
+    """Each block of an FAQ has its answer under the question (``help.parse_faq`` passes a lone line
+    over, and shows the built-in FAQ when nothing is left)."""
+    for block in (field.data or "").replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if len(lines) == 1:
+            raise ValidationError(_("“%(question)s” has no answer: write it on the next line, and leave an empty "
+                                    "line between questions.", question=lines[0][:80]))
+
+
 class HelpForm(FlaskForm):
     """The help block of the customer pages: the shop's phone and a short FAQ per language."""
     phone = StringField(_l("Shop's phone for customers"), validators=[Optional(), Length(max=32)])
-    faq_uk = TextAreaField(_l("FAQ in Ukrainian"), validators=[Optional(), Length(max=5000)])
-    faq_en = TextAreaField(_l("FAQ in English"), validators=[Optional(), Length(max=5000)])
-    faq_pl = TextAreaField(_l("FAQ in Polish"), validators=[Optional(), Length(max=5000)])
-    faq_ru = TextAreaField(_l("FAQ in Russian"), validators=[Optional(), Length(max=5000)])
+    faq_uk = TextAreaField(_l("FAQ in Ukrainian"), validators=[Optional(), Length(max=5000), answered])
+    faq_en = TextAreaField(_l("FAQ in English"), validators=[Optional(), Length(max=5000), answered])
+    faq_pl = TextAreaField(_l("FAQ in Polish"), validators=[Optional(), Length(max=5000), answered])
+    faq_ru = TextAreaField(_l("FAQ in Russian"), validators=[Optional(), Length(max=5000), answered])
 
     def validate_phone(self, field):  # it becomes the customer's "call the shop" link
         check_by(parse_phone, field)
