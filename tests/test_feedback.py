@@ -1,5 +1,6 @@
 """The question after delivery: asked once on the customer's own channel, answered by a signed link
 without an account, a low score on the Attention page."""
+import os
 import re
 from datetime import datetime, timedelta
 
@@ -114,3 +115,21 @@ def test_a_good_score_is_no_problem(shop, db, make_order):
     assert not db.session.query(DeliveryException).count()
     with pytest.raises(services.FeedbackError):
         services.answer(row, 1, "", NOW)
+
+
+@pytest.mark.browser
+def test_a_missing_rating_is_named_below_the_choices_on_a_phone(shop, db, make_order, live_server, browser, output_dir):
+    """The error sat inside the row of choices: on a phone it landed between 4 and 5."""
+    order = delivered(db, make_order, NOW - timedelta(days=2))
+    token = services.make_token(services.ask(order, NOW))
+    db.session.commit()
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(f"{live_server}/feedback/{token}")
+    page.click(".feedback-form button[type=submit]")
+    page.wait_for_load_state()
+    page.screenshot(path=os.path.join(output_dir, "no-rating.png"), full_page=True)
+    error = page.locator(".rating .field-error").bounding_box()
+    lowest = max(box["y"] + box["height"] for box in
+                 (page.locator(".rating-choice").nth(i).bounding_box() for i in range(5)))
+    assert error["y"] >= lowest and error["x"] < 40, error
+    page.close()
