@@ -279,6 +279,15 @@ def test_lookup_form_errors_are_translated(app, client):
     assert response.status_code == 200 and "Wpisz numer zamówienia." in html and "Wpisz numer telefonu lub e-mail." in html
 
 
+def test_an_unknown_tracking_number_alone_is_named_as_such(app, client):
+    """The hint offers a waybill alone; an unknown one was answered "enter the phone or e-mail", which
+    then failed as an order number."""
+    unknown = client.post("/track", data={"number": "20450000000999", "contact": ""}).get_data(as_text=True)
+    assert "Посилки з таким номером відстеження ще немає." in unknown
+    order_number = client.post("/track", data={"number": "PS-100001", "contact": ""}).get_data(as_text=True)
+    assert "Введіть номер телефону або e-mail." in order_number and "Посилки з таким" not in order_number
+
+
 # ---- signed links -------------------------------------------------------------------------------
 
 def _old_token(app, order, days):
