@@ -27,7 +27,7 @@ from app.privacy.subject import audit_views
 from app.queryargs import BadQueryArg, period_error
 from app.text import CSV_MIMETYPE
 from app.tracking import help as tracking_help
-from app.tracking.services import parcels_summary
+from app.tracking.services import open_return_requests, parcels_summary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -118,7 +118,8 @@ def import_page():
     errors, result, stopped_at = None, None, None
     if request.method == "POST":
         db.session.commit()  # the log-in check's transaction holds SQLite's write lock: not while the file is read
-    if form.validate_on_submit():
+    sent = form.validate_on_submit()
+    if sent:
         data = form.file.data.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
             errors = [RowError(1, "", _("The file is larger than 5 MB; split it."))]
@@ -130,11 +131,9 @@ def import_page():
                 errors, result, stopped_at = failure.errors, failure.partial, failure.stopped_at
             else:
                 flash(_("Imported %(n)d orders.", n=len(result.created)), "success")
-        status = 422 if errors else 200
-        return render_template("admin/import.html", form=form, errors=errors, result=result, stopped_at=stopped_at,
-                               columns=COLUMNS), status
-    code = 422 if form.is_submitted() else 200  # submitted without a file: the field says so
-    return render_template("admin/import.html", form=form, errors=None, result=None, columns=COLUMNS), code
+    code = 422 if errors or (form.is_submitted() and not sent) else 200  # submitted without a file: the field says so
+    return render_template("admin/import.html", form=form, errors=errors, result=result, stopped_at=stopped_at,
+                           columns=COLUMNS), code
 
 
 # ---- one order ---------------------------------------------------------------------------------
@@ -184,24 +183,15 @@ def _place_error(form, error):
 
 
 def _order_page(order, *, status_form=None, correction_form=None, edit_form=None, shipment_form=None, code=200):
-    if status_form is None:
-        status_form = _status_form(order)
-    if shipment_form is None:
-        shipment_form = ShipmentForm(formdata=None, version=order.version)
-    if edit_form is None:
-        edit_form = _order_form(order)
-    if correction_form is None and current_user.is_admin:
-        correction_form = _correction_form(order)
+    """The order page (for htmx, its status card); a form a refused POST sent is shown as sent, the others fresh."""
     receipt = lifecycle.customer_receipt(order)
     context = {
-        "order": order, "form": status_form, "edit_form": edit_form,
-        "correction_form": correction_form if current_user.is_admin else None,
-        "shipment_form": shipment_form, "tracking_url": tracking_url,
-        "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
-        "can_change_status": bool(statuses.allowed_next(order.status)),
-        "cod_labels": COD_LABELS,
-        # a customer's return request stays open until staff record the return
-        "open_return_requests": order.return_requests if order.status != statuses.RETURNED else [],
+        "order": order, "form": status_form or _status_form(order), "edit_form": edit_form or _order_form(order),
+        "correction_form": (correction_form or _correction_form(order)) if current_user.is_admin else None,
+        "shipment_form": shipment_form or ShipmentForm(formdata=None, version=order.version),
+        "tracking_url": tracking_url, "inline": is_partial_request(), "parcels_summary": parcels_summary(order),
+        "can_change_status": bool(statuses.allowed_next(order.status)), "cod_labels": COD_LABELS,
+        "open_return_requests": open_return_requests(order),
         # the customer's "report a problem" notes, until staff mark them handled
         "problem_reports": tracking_help.open_reports(order),
         # the customer's own "received", still the last change: staff may undo it

@@ -141,11 +141,9 @@ def _summary(order, reached):
     return _("Step %(step)s of %(total)s: %(label)s", step=reached + 1, total=total, label=order.status_label)
 
 
-def open_return_request(order):
-    """The customer's pending return request, until staff record the return."""
-    if order.status == statuses.RETURNED or not order.return_requests:
-        return None
-    return order.return_requests[-1]
+def open_return_requests(order):
+    """The customer's return requests, open until staff record the return."""
+    return [] if order.status == statuses.RETURNED else order.return_requests
 
 
 def _shipments(order):
@@ -200,7 +198,8 @@ def full_tracking_view(order):
 
 def tracking_view(order):
     steps, reached = _steps(order)
-    open_return = open_return_request(order)
+    requests = open_return_requests(order)
+    open_return = requests[-1] if requests else None
     end_state = order.status if order.status in statuses.FINAL else ""
     end_note = ""
     if end_state:
