@@ -45,6 +45,11 @@ def waiting_at_pickup(order):
     return bool(order.at_pickup_point) and order.status == statuses.IN_TRANSIT
 
 
+def delayed(order):
+    """The carrier reports a problem with the delivery (shown until the order has ended)."""
+    return bool(order.problem) and not order.is_terminal
+
+
 def format_day(day):
     """"Tue, 24 Nov" in the reader's language: the one date format of the tracking pages."""
     return format_skeleton("MMMMEd", day, locale=get_locale())
@@ -293,10 +298,6 @@ class Arrival:
     kind: str = "eta"  # eta, pickup, delivered, late
 
 
-def _days(number):
-    return ngettext("Arrives in %(num)d day", "Arrives in %(num)d days", number)
-
-
 def arrival(order, expected, *, pickup_point="", storage_until=None, expected_text="", expected_source="",
             delivered_at=None, now=None):
     """The big line of the tracking block, or None when there is nothing to promise yet."""
@@ -330,7 +331,7 @@ def arrival(order, expected, *, pickup_point="", storage_until=None, expected_te
         if last == 1:
             return Arrival(_("Arrives tomorrow"), detail)
         if last <= 6:
-            return Arrival(_days(last), detail)
+            return Arrival(ngettext("Arrives in %(num)d day", "Arrives in %(num)d days", last), detail)
         return Arrival(_("Arrives on %(date)s", date=format_day(expected.latest)), detail)
     first = max(first, 0)
     if first == 0 and last == 1:

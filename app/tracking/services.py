@@ -223,7 +223,7 @@ def tracking_view(order):
         end_state_text=_end_text(end_state), end_state_note=end_note,
         at_pickup_point=presenters.waiting_at_pickup(order),
         pickup_point=order.delivery_pickup_point or "",
-        problem=bool(order.problem) and not order.is_terminal, problem_note=order.problem_note or "",
+        problem=presenters.delayed(order), problem_note=order.problem_note or "",
         expected=expected, expected_text=expected_text, expected_source=expected_source,
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
         shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=_storage_text(order, storage_until),
@@ -260,7 +260,7 @@ def order_summaries(orders):
         if len(names) > 1:
             text = _("%(first)s and %(count)s more", first=names[0], count=len(names) - 1)
         flag = ""
-        if order.problem and not order.is_terminal:
+        if presenters.delayed(order):
             flag = "problem"
         elif presenters.waiting_at_pickup(order):
             flag = "pickup"
