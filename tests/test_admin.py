@@ -485,6 +485,11 @@ def test_an_export_imports_back_into_the_same_shop_reported_or_updated(app, db, 
     assert order.status == "delivered" and order.history[-1].source == "import"
     assert sorted(s.tracking_number for s in order.shipments) == ["RA123456789UA", "RA987654321UA"]
     assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 3
+    # the same file again changes nothing, and says so (it said only "Imported 0 orders")
+    again = client.post("/admin/orders/import", data={
+        "file": (io.BytesIO(_csv_text(rows).encode()), "orders.csv"), "existing": "update"},
+        content_type="multipart/form-data")
+    assert "Замовлень, що вже були актуальні, лишилися без змін: 3." in _text(again)
     # a move the lifecycle refuses names the row, the column and the value
     delivered = next(r for r in rows if r["order_number"] == sample["pl_delivered"].number)
     delivered["status"] = "new"

@@ -79,6 +79,7 @@ class RowError:
 class ImportResult:
     created: list = field(default_factory=list)  # ImportedOrder (or Order while its batch is written)
     updated: list = field(default_factory=list)
+    unchanged: int = 0  # existing orders the file holds as they already are
 
 
 @dataclass(frozen=True)
@@ -356,6 +357,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
             raise ImportFailed(errors) from failure
         result.created += [ImportedOrder(order.id, order.number) for order in batch.created]
         result.updated += [ImportedOrder(order.id, order.number) for order in batch.updated]
+        result.unchanged += batch.unchanged
         if index == len(groups):
             _record(result, actor_user)
         db.session.commit()
@@ -372,6 +374,8 @@ def _write_group(group, existing, batch, actor_user):
             batch.created.append(_create(group, actor_user))
         elif _update(order, group, actor_user):
             batch.updated.append(order)
+        else:
+            batch.unchanged += 1
     except (OrderInputError, lifecycle.LifecycleError) as error:
         column = getattr(error, "field", "") or ""
         raise ImportFailed([RowError(line, column, str(error), first.get(column, ""))])
