@@ -11,10 +11,11 @@ import re
 import flask_babel
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, request, session
+from flask import current_app, g, request
 from flask_login import current_user
 
 from app import settings
+from app.auth import sessions
 from app.extensions import babel
 
 LANG_COOKIE = "lang"
@@ -117,7 +118,7 @@ def _user_language():
     # Only a log-in kept in this browser's session has a profile: an anonymous request (a signed
     # link, the widget) does not load Flask-Login's anonymous user just to learn that. A
     # remember-me cookie is turned into such a log-in before the view (``auth.sessions``).
-    if "_user_id" not in session:
+    if not sessions.has_login():
         return None
     return getattr(current_user, "language", None) if _has_user() else None
 

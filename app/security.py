@@ -18,10 +18,11 @@ import functools
 import re
 from datetime import timedelta
 
-from flask import abort, current_app, has_request_context, request, session
+from flask import abort, current_app, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import settings
+from app.auth import sessions
 from app.extensions import csrf
 
 BASE_CSP = {
@@ -67,7 +68,7 @@ def _widget_headers(setting):
 def _is_personal(req):
     if req.endpoint == "static":
         return False
-    return "_user_id" in session or req.path.startswith(PERSONAL_PREFIXES)
+    return sessions.has_login() or req.path.startswith(PERSONAL_PREFIXES)
 
 
 #: The headers every page gets unless its view set them: computed once, not per response.

@@ -31,7 +31,9 @@ from app.database import wants_write, writing
 from app.extensions import db
 
 SID_KEY = "_sid"
-LOGIN_KEYS = ("_user_id", "_fresh", "_id", SID_KEY)
+#: Flask-Login's session key: the user's id, or "<id>:<token>" for a remembered log-in (``start``)
+USER_KEY = "_user_id"
+LOGIN_KEYS = (USER_KEY, "_fresh", "_id", SID_KEY)
 #: last_seen_at is written at most this often, so polling pages do not write on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -81,7 +83,13 @@ def start(user, *, remembered=False, now=None):
     session[SID_KEY] = token
     if remembered:
         # Flask-Login writes the remember-me cookie from this value: it names this device's row
-        session["_user_id"] = f"{user.get_id()}:{token}"
+        session[USER_KEY] = f"{user.get_id()}:{token}"
+
+
+def has_login():
+    """True when this browser's session holds a log-in, without loading the user (Flask-Login's
+    ``current_user`` would): an anonymous request asks nothing more."""
+    return USER_KEY in session
 
 
 def token_hash():
@@ -151,7 +159,7 @@ def drop_login():
 
 def check_request(now=None):
     """Before each request: a log-in without a live session row is dropped."""
-    user_id = session.get("_user_id")
+    user_id = session.get(USER_KEY)
     if not user_id:
         return
     now = now or utcnow()
@@ -189,7 +197,7 @@ def init_app(app):
         if request.endpoint in ("static", "web.healthz"):
             return
         check_request()
-        if "_user_id" not in session and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME",
+        if not has_login() and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME",
                                                                              "remember_token")):
             from flask_login import current_user
 
