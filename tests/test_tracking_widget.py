@@ -53,6 +53,8 @@ def test_admin_sets_colours_and_logo_and_gets_the_snippet(app, db, make_user, ma
     db.session.refresh(order)
     token = links.make_token(order)
     assert f"/widget/{token}" in page and "&lt;iframe src=" in page and "/widget/embed.js" in page
+    # the script's iframe is named in the shop's language too (embed.js fell back to "Order tracking")
+    assert 'data-lang="uk" data-title="Відстеження замовлення" async' in page
     widget = client.get(f"/widget/{token}").get_data(as_text=True)
     assert 'class="widget-logo"' in widget
 
