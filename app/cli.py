@@ -5,9 +5,15 @@ import click
 from flask import current_app
 from flask_babel import force_locale
 
-from app import settings
+from app import demo, settings
+from app.auth.services import AuthError, create_user
+from app.backup import BackupError, backup
+from app.carriers import CARRIER_CODES
+from app.carriers.sync import COUNTS, sync_all
 from app.extensions import db
 from app.i18n import default_language
+from app.privacy import retention
+from app.runtime import tune_gc
 
 
 def init_app(app):
@@ -22,8 +28,6 @@ def init_app(app):
 @click.command("demo-data")
 def demo_data():
     """Load the demo shop (idempotent: a second run changes nothing)."""
-    from app import demo
-
     with force_locale(default_language()):
         created = demo.load()
     db.session.commit()
@@ -41,8 +45,6 @@ def demo_data():
 @click.password_option(help="Asked for when not given.")
 def create_user_command(role, name, email, password):
     """Create a customer, staff or admin account (asks for the password)."""
-    from app.auth.services import AuthError, create_user
-
     try:
         with force_locale("en"):
             user = create_user(email, password, role, name=name)
@@ -57,8 +59,6 @@ def create_user_command(role, name, email, password):
 @click.option("--dry-run", is_flag=True, help="Only show what the next run would touch.")
 def retention_command(dry_run):
     """Apply the retention policy now (anonymise old finished orders, purge sessions and old audit rows)."""
-    from app.privacy import retention
-
     if dry_run:
         for rule, count, _sample in retention.preview():
             click.echo(f"{rule.name}: {count} would be touched")
@@ -71,8 +71,6 @@ def retention_command(dry_run):
 @click.argument("path", type=click.Path(dir_okay=True, writable=True))
 def backup_command(path):
     """Back up the database to PATH (a file, or a folder for a time-stamped file)."""
-    from app.backup import BackupError, backup
-
     try:
         written = backup(path)
     except BackupError as error:
@@ -89,10 +87,6 @@ def sync_carriers_command(carriers, force):
     A carrier another process is syncing at the moment is skipped (and said so): one sync per
     carrier at a time, so its quota and its circuit breaker are never raced.
     """
-    from app.carriers import CARRIER_CODES
-    from app.carriers.sync import COUNTS, sync_all
-    from app.runtime import tune_gc
-
     unknown = [c for c in carriers if c not in CARRIER_CODES]
     if unknown:
         raise click.BadParameter(f"unknown carrier {unknown[0]!r}; one of {', '.join(CARRIER_CODES)}")

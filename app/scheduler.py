@@ -21,6 +21,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, text
 from sqlalchemy.exc import IntegrityError
 
+from app.carriers.models import SchedulerLease
+from app.database import writing
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 #: The advisory lock key ("Posylka" in ASCII)
@@ -84,8 +88,6 @@ class Leadership:
 
     def refresh(self):
         """Take or keep the leadership; True while this process holds it."""
-        from app.extensions import db
-
         with self._lock, self.app.app_context():
             try:
                 if db.engine.dialect.name == "postgresql":
@@ -122,8 +124,6 @@ class Leadership:
         self._connection = None
 
     def _lease(self, engine):
-        from app.carriers.models import SchedulerLease
-
         table = SchedulerLease.__table__
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         until = now + timedelta(seconds=float(self.app.config.get("SCHEDULER_LEASE_SECONDS", 30)))
@@ -142,8 +142,6 @@ class Leadership:
             return False
 
     def release(self):
-        from app.extensions import db
-
         with self._lock:
             if self._connection is not None:
                 try:
@@ -154,8 +152,6 @@ class Leadership:
                     log.debug("could not release the advisory lock", exc_info=True)
                 self._connection = None
             elif self.is_leader:
-                from app.carriers.models import SchedulerLease
-
                 table = SchedulerLease.__table__
                 with self.app.app_context(), db.engine.begin() as connection:
                     connection.execute(table.delete().where(table.c.name == self.name,
@@ -164,9 +160,6 @@ class Leadership:
 
 
 def _run(app, job_id, func, leadership=None):
-    from app.database import writing
-    from app.extensions import db
-
     if leadership is not None and not leadership.refresh():
         return  # another process is the leader
     with app.app_context(), writing():  # jobs write: SQLite takes the write lock at BEGIN

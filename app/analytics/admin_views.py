@@ -14,6 +14,7 @@ from app.clock import local_today
 from app.notify.defaults import kind_label
 from app.orders import statuses
 from app.queryargs import BadQueryArg, date_arg, period_error
+from app.returns.analytics import csv_rows as return_csv_rows
 from app.text import CSV_MIMETYPE, csv_writer
 
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
@@ -227,9 +228,7 @@ def report_csv(found, section=None):
     for carrier, channel, row in report.latency["message"]:
         out.writerow(("minutes_status_to_message_by_carrier_channel", f"{carrier or ''}/{channel}", row.count,
                       r(row.mean, MINUTE), r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
-    from app.returns.analytics import csv_rows as return_rows
-
-    for row in return_rows(found.returns):
+    for row in return_csv_rows(found.returns):
         out.writerow(row)
     return buffer.getvalue()
 

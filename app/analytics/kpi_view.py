@@ -1,14 +1,18 @@
 """What the KPI sections of the analytics page show (labels, table rows, charts), computed here."""
+import io
+
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.admin.reasons import reason_label
 from app.analytics import charts, wismo
 from app.analytics import kpis as kpi_service
 from app.attention.services import RULES
 from app.carriers import carrier_name
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
+from app.text import csv_writer
 
 OUTCOMES = {"delivered": _l("Delivered"), "opened": _l("Opened"), "clicked": _l("Clicked")}
 CAUSES = {"none": _l("No warning before")}
@@ -35,8 +39,6 @@ def channel_label(code):
 
 
 def cause_label(code):
-    from app.admin.reasons import reason_label
-
     if code in RULES:
         return RULES[code].label
     if code.startswith("reason:"):
@@ -109,10 +111,6 @@ KPI_CSV_COLUMNS = ("section", "item", "count", "successes", "share", "low", "hig
 
 def kpi_csv(report):
     """The KPI sections as CSV rows (shares from 0 to 1; ``low``/``high`` the Wilson interval)."""
-    import io
-
-    from app.text import csv_writer
-
     buffer = io.StringIO()
     writer = csv_writer(buffer)
     writer.writerow(KPI_CSV_COLUMNS)

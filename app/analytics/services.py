@@ -28,8 +28,10 @@ from sqlalchemy import text
 from app.admin.orderlist import local_day_start
 from app.analytics.stages import seconds_between
 from app.clock import local_today, utcnow
+from app.database import reading
 from app.extensions import cache, db
 from app.orders import statuses
+from app.returns import analytics as return_analytics
 
 STAGES = (statuses.NEW, statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT)
 
@@ -410,8 +412,7 @@ class Figures:
 
 
 def compute(period):
-    from app.analytics import kpis
-    from app.returns import analytics as return_analytics
+    from app.analytics import kpis  # it reads this module's figures
 
     started = time.perf_counter()
     report = build_report(period)
@@ -454,8 +455,6 @@ def _keep(period):
 def refresh_job(app):
     """Scheduled every ``ANALYTICS_REFRESH_MINUTES``: recompute the kept copies of the page's long presets,
     reading from the database's snapshot without taking SQLite's write lock."""
-    from app.database import reading
-
     with reading():
         for period in presets(local_today()).values():
             if is_kept(period):

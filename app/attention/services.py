@@ -8,6 +8,7 @@ itself. Thresholds are settings (``app.settings.get``), read at each scan.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
@@ -176,16 +177,12 @@ class AttentionError(ValueError):
 def get_open(exception_id):
     row = db.session.get(DeliveryException, exception_id)
     if row is None or row.cleared_at is not None or row.dismissed_at is not None:
-        from flask_babel import gettext as _
-
         raise AttentionError(_("This problem is already solved or dismissed."))
     return row
 
 
 def notify_customer(row, *, user=None, now=None):
     """Queue the rule's message to the customer (once per exception) through the outbox."""
-    from flask_babel import gettext as _
-
     from app.notify.outbox import enqueue
 
     if row.notified_at is not None:

@@ -20,7 +20,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request, session
-from flask_login import user_logged_in, user_logged_out
+from flask_login import current_user, user_logged_in, user_logged_out
 from flask_login.signals import user_loaded_from_cookie
 from sqlalchemy.orm import joinedload
 
@@ -199,8 +199,6 @@ def init_app(app):
         check_request()
         if not has_login() and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME",
                                                                              "remember_token")):
-            from flask_login import current_user
-
             current_user._get_current_object()  # restore from remember-me now, not mid-render
 
     @user_logged_in.connect_via(app)

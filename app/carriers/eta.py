@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
+from app.carriers.models import TransitStat
 from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
@@ -60,8 +61,6 @@ def expected_delivery(order, today=None):
 
 
 def _stat(carrier, region):
-    from app.carriers.models import TransitStat
-
     if not carrier:
         return None
     regions = (region or "", "")  # the region's own figures first, else the carrier's overall ones
@@ -99,8 +98,6 @@ def _p80(values):
 
 def refresh_transit_stats(app=None, now=None):
     """Recompute ``transit_stats`` from the history (a scheduled job). Returns the number of rows."""
-    from app.carriers.models import TransitStat
-
     now = now or utcnow()
     groups = {}
     for carrier, region, days in transit_times(now):

@@ -10,7 +10,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.models import ApiToken, PlatformDelivery
-from app.carriers.models import SyncRun
+from app.carriers.models import CarrierState, SyncRun
 from app.extensions import db
 from app.notify.models import QUEUED, SENDING, DeliveryAttempt, DevMail, Notification
 from app.privacy.retention import delete_rule, order_cutoff
@@ -49,8 +49,6 @@ def scrub_parcel_numbers(numbers):
     Anonymising an order (retention or erasure) replaces its parcel numbers; the sync's log lines
     may still name them ("2045…: not found"), so they are blanked there too. The caller commits.
     """
-    from app.carriers.models import CarrierState
-
     for number in {n for n in numbers if n and len(n) >= 4}:
         for model, column in ((SyncRun, SyncRun.errors), (CarrierState, CarrierState.last_error)):
             db.session.execute(db.update(model).where(column.contains(number, autoescape=True))
