@@ -135,6 +135,12 @@ def test_language_switch_is_remembered(app, client):
     assert "Where is my order?" in client.get("/").get_data(as_text=True)
 
 
+def test_the_home_page_offers_a_guest_the_look_up_as_well_as_the_log_in(app, client):
+    """A customer without an account saw only "Log in to see your orders"; the look-up hid in the menu."""
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/login"' in html and re.search(r'<a class="button secondary" href="/track">', html)
+
+
 def test_unknown_language_falls_back_to_ukrainian(app, client):
     html = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
     assert "Де моє замовлення?" in html and re.search(r'<html lang="uk"', html)
