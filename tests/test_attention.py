@@ -1,5 +1,6 @@
 """The Attention page: each rule on a fixed data set, clearing when a parcel moves, the staff
 menu's count, the message to the customer through the outbox, dismissing and the thresholds."""
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -180,6 +181,8 @@ def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login
                                  "ATTENTION_FEEDBACK_DAYS")}
     bad = client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="many"))
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    # the form is below the list: the top of the page, where it opens, says the settings were not saved
+    assert re.search(r'class="flash flash-error">Налаштування не збережено', bad.get_data(as_text=True))
     assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 3 and settings.get("ATTENTION_HANDOVER_DAYS") == 2
     assert client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="9")).status_code == 302
     assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 9

@@ -105,7 +105,8 @@ def dismiss(exception_id):
 @admin_required
 def thresholds():
     form = ThresholdsForm()
-    if not form.validate():
+    if not form.validate():  # the form is below the list: say so where the page opens
+        flash(_("The settings were not saved: check the fields marked below."), "error")
         return _page(None, form, 422)
     changed = settings.save(settings.form_values(form), action="settings.update", object_id="attention")
     if changed:
