@@ -184,8 +184,11 @@ def start_scheduler(app, jobs=None):
 
     ``jobs`` replaces ``scheduled_jobs(app)`` (tests use it to watch who runs a job).
     """
+    from app.notify.kpis import flush_views
+
     if not app.config.get("SCHEDULER_ENABLED", True):
         app.extensions["posylka_scheduler_running"] = False
+        atexit.register(_run, app, "tracking-views", flush_views)  # the page views this process counted
         return None
     leadership = Leadership(app)
     scheduler = BackgroundScheduler(  # a thread for every job (each carrier has its own)
@@ -202,8 +205,6 @@ def start_scheduler(app, jobs=None):
     scheduler.start()
 
     def stop():
-        from app.notify.kpis import flush_views
-
         if scheduler.running:
             scheduler.shutdown(wait=False)
         _run(app, "tracking-views", flush_views)  # the views counted since its last tick

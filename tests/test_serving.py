@@ -58,7 +58,8 @@ def test_sigterm_finishes_the_process_cleanly(sqlite_template, tmp_path):
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("app_config", [{"SECRET_KEY": "test-secret"}])  # the server's key signs the link
-def test_the_page_views_counted_since_the_last_tick_are_written_at_sigterm(app, db, make_order, tmp_path):
+@pytest.mark.parametrize("scheduler", ["1", "0"])  # a process without the scheduler writes them as it stops, too
+def test_the_page_views_counted_since_the_last_tick_are_written_at_sigterm(app, db, make_order, tmp_path, scheduler):
     from app.orders.links import tracking_url
     from app.tracking.models import TrackingView
 
@@ -66,7 +67,7 @@ def test_the_page_views_counted_since_the_last_tick_are_written_at_sigterm(app, 
     with app.test_request_context():
         path = tracking_url(order, external=False)
     db.session.commit()
-    returncode, output, _, status = _serve(None, tmp_path, database=db.engine.url.database, SCHEDULER_ENABLED="1",
+    returncode, output, _, status = _serve(None, tmp_path, database=db.engine.url.database, SCHEDULER_ENABLED=scheduler,
                                            visit=lambda base: requests.get(base + path, timeout=10).status_code)
     assert status == 200 and returncode == 0, output[-3000:]
     # the view's tick (every 15 s) had not come: the shutdown wrote it
