@@ -146,6 +146,7 @@ def test_the_admin_edits_a_mapping_and_a_bad_one_changes_nothing(shops, db, make
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "не є статусом WooCommerce" in text and "не є нашим статусом" in text and "<b>x</b>" not in text
+    assert '<p class="flash flash-error">Перевірте виділені поля.</p>' in text  # the form is at the page's foot
     assert settings.get("SHOPIFY_STATUS_MAP") in (None, "")
     alone = client.post("/admin/api-clients/status-sync", data={**form, "WOOCOMMERCE_STATUS_MAP": "shipped",
                                                                 "PRESTASHOP_STATUS_MAP": "delivered=5"})

@@ -87,6 +87,8 @@ def _page(form=None, platform_form=None, new_client=None, secret=None, status=20
           status_form=None):
     from app.api.services import clients
 
+    if status == 422:  # four forms on one long page: the top, where it opens, says one was refused
+        flash(_("Check the highlighted fields."), "error")
     secrets_set = {name: bool(settings.get(conf["secret"])) for name, conf in PLATFORMS.items()}
     response = make_response(render_template(
         "api/clients.html", clients=clients(), form=form or ClientForm(), platform_form=platform_form or PlatformForm(),
