@@ -27,6 +27,7 @@ def test_unknown_sms_status_and_a_sender_without_an_address_are_refused(app, db,
         "MAIL_SENDER": "nobody", "NOTIFY_MERGE_SECONDS": "30"})
     assert refused.status_code == 422
     assert "Налаштування сповіщень збережено." not in _text(refused)
+    assert "Вийти Перевірте виділені поля. Замовлення" in _text(refused)  # at the top of a long page
     known = ("new, awaiting_shipment, shipped, in_transit, delivered, returned, cancelled, pickup, reminder, delay, "
              "problem, feedback, return")
     assert _error(refused, "NOTIFY_SMS_STATUSES") == \

@@ -217,6 +217,8 @@ def settings_page():
         db.session.commit()
         flash(_("The notification settings are saved."), "success")
         return redirect(url_for("notify_admin.settings_page"))
+    if form.errors:  # a long page: the top, where it opens, says it was refused
+        flash(_("Check the highlighted fields."), "error")
     return render_template("notify/admin/settings.html", form=form, bots=services.bots()), 422 if form.errors else 200
 
 
