@@ -563,6 +563,7 @@ def test_users_create_deactivate_and_reset_password(app, db, make_user, client, 
     assert short.status_code == 422
     both = _text(client.post("/admin/users", data={"email": "not-an-address", "role": "staff", "password": "short"}))
     assert "Невірна електронна адреса." in both and "щонайменше 12 символів" in both  # every error at once
+    assert '<p class="flash flash-error">Перевірте виділені поля.</p>' in both  # the form is under the list
     duplicate = client.post("/admin/users", data={"email": "nina@example.com", "role": "staff",
                                                   "password": "long-enough-password"})
     assert duplicate.status_code == 422 and "уже існує" in _text(duplicate)

@@ -35,6 +35,8 @@ def users():
     role = request.args.get("role", "")
     rows = people.list_users(role or None, text_arg(request.args, "q", 254))
     code = 422 if form.is_submitted() else 200  # a refused form (a created user has been redirected)
+    if code == 422:  # the form is under the list of every user: the top, where the page opens, says so
+        flash(_("Check the highlighted fields."), "error")
     return render_template("admin/users.html", form=form, users=rows, role=role, roles=ROLES,
                            role_labels=ROLE_LABELS, q=request.args.get("q", "")), code
 
