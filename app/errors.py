@@ -51,10 +51,6 @@ def _details():
     }
 
 
-def wants_problem_json():
-    return request.path.startswith("/api/") or request.path.startswith("/oauth/")
-
-
 def problem(status, title, detail=None, **extra):
     body = {"type": "about:blank", "title": str(title), "status": status}
     if detail:
@@ -70,7 +66,7 @@ def render_error(code, detail=None, back=None):
     g.rendering_error_page = True  # settings may answer from their last copy (the database may be down)
     title = _titles().get(code, _("Error"))
     detail = detail or _details().get(code, "")
-    if wants_problem_json():
+    if request.path.startswith(("/api/", "/oauth/")):  # the API's clients read problem+json
         return problem(code, title, detail)
     template = "errors/_error.html" if is_partial_request() else "errors/error.html"
     return render_template(template, code=code, title=title, detail=detail, back=back), code

@@ -118,12 +118,6 @@ def _snapshot(tolerant=False):
     return values
 
 
-def forget_snapshot(app=None):
-    """Drop this process's snapshot; the next read loads the table again."""
-    store = _snapshot_store(app or current_app._get_current_object())
-    store["values"] = None
-
-
 def _changed_in_this_transaction():
     # never makes a session for a request that has none (the polled partial's 304 uses none)
     return db.session.registry.has() and bool(db.session.info.get(_CHANGED))
@@ -303,8 +297,8 @@ def set_from_command_line(key, value):
 @event.listens_for(Session, "after_commit")
 def _settings_committed(session):
     app = session.info.pop(_CHANGED, None)
-    if app is not None:
-        forget_snapshot(app)
+    if app is not None:  # drop this process's snapshot: the next read loads the table again
+        _snapshot_store(app)["values"] = None
 
 
 @event.listens_for(Session, "after_rollback")
