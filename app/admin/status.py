@@ -70,12 +70,11 @@ def change(order, target, *, user, note=None, reason=None, expected_version=None
         ship_parcel(order, tracking_number, carrier, without_tracking)
     # A correction's note is the admin's written reason for it (lifecycle requires one).
     full_note = (note or "").strip() if correction else compose_note(target, note, reason)
-    event = lifecycle.change_status(order, target, source="staff", actor_user=user, note=full_note,
-                                    expected_version=expected_version, correction=correction, at=at)
-    if event is not None and target == statuses.RETURNED and reason in RETURN_REASONS:
-        event.reason_code = reason
-        if reason == returns.REFUSED_AT_PICKUP:
-            returns.refused_by_staff(order, at=event.created_at, note=full_note)
+    reason_code = reason if target == statuses.RETURNED and reason in RETURN_REASONS else None
+    event = lifecycle.change_status(order, target, source="staff", actor_user=user, note=full_note, at=at,
+                                    expected_version=expected_version, correction=correction, reason_code=reason_code)
+    if event is not None and reason_code == returns.REFUSED_AT_PICKUP:
+        returns.refused_by_staff(order, at=event.created_at, note=full_note)
     return event
 
 

@@ -200,14 +200,14 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             moved = lifecycle.change_status(
                 order, target, source="carrier", actor=shipment.carrier, at=carrier_event.occurred_at,
                 carrier_event=carrier_event,
-                note=(carrier_event.raw_text or carrier_event.raw_code) if target in statuses.NEEDS_REASON else None)
+                note=(carrier_event.raw_text or carrier_event.raw_code) if target in statuses.NEEDS_REASON else None,
+                # a refusal's return gets its reason, as staff would give it
+                reason_code=returns.REFUSED_AT_PICKUP if mapped.refused and target == statuses.RETURNED else None)
         except lifecycle.LifecycleError as error:
             counts.error(f"{shipment.tracking_number}: {carrier_event.raw_code} → {target} refused: {error}")
             continue
         if moved is not None:
             counts.status_changes += 1
-            if mapped.refused and target == statuses.RETURNED:  # the return's reason, as staff would give it
-                moved.reason_code = returns.REFUSED_AT_PICKUP
     if shipment.active and parcel_ended(shipment):
         shipment.active = False
     if flagged is not None and not order.is_terminal:

@@ -149,13 +149,14 @@ def undo_customer_receipt(order, *, actor_user, note=None, expected_version=None
 
 
 def change_status(order, to_status, *, source, actor=None, actor_user=None, note=None, at=None,
-                  carrier_event=None, expected_version=None, correction=False, _undoing=None):
+                  carrier_event=None, expected_version=None, correction=False, reason_code=None, _undoing=None):
     """Move ``order`` to ``to_status``; return the new history row, or None for a repeat.
 
     ``actor`` is a label (user e-mail, API client name or carrier code); ``actor_user`` the
     User when a person acted. ``at`` is when it happened (a carrier's event time), default now.
     ``expected_version`` guards a form against a concurrent change (``StaleOrder``).
-    ``correction`` lets an admin make any move, with a written reason.
+    ``correction`` lets an admin make any move, with a written reason. ``reason_code`` is why
+    an order came back (an ``admin.reasons.RETURN_REASONS`` key), for the return analytics.
     """
     if to_status not in statuses.ALL:
         raise UnknownStatus(to_status)
@@ -202,7 +203,7 @@ def change_status(order, to_status, *, source, actor=None, actor_user=None, note
     event = StatusEvent(
         status=to_status, previous_status=current, created_at=when, source=source,
         actor=actor or (getattr(actor_user, "email", None)), actor_user_id=getattr(actor_user, "id", None),
-        note=note, is_correction=bool(correction or _undoing is not None),
+        note=note, reason_code=reason_code, is_correction=bool(correction or _undoing is not None),
         carrier=getattr(carrier_event, "shipment", None) and carrier_event.shipment.carrier,
         carrier_raw_code=getattr(carrier_event, "raw_code", None),
         carrier_raw_text=getattr(carrier_event, "raw_text", None),
