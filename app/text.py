@@ -3,7 +3,7 @@
 ``one_line`` is for values that end up in a header line (an e-mail's To and Subject): every
 control character becomes a space, so data can never start a header of its own. ``csv_cell``
 is for spreadsheet exports: a cell that a spreadsheet program would run as a formula is
-written as text.
+written as text. ``comma_list`` reads the comma-separated lists that settings and forms take.
 """
 import csv
 import re
@@ -20,6 +20,11 @@ def one_line(value):
     if value is None:
         return None
     return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+def comma_list(text):
+    """The entries of a comma-separated list, trimmed, empty ones left out: " a, b,,c" → ["a", "b", "c"]."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
 #: What a spreadsheet program reads as the start of a formula (OWASP's list, tab and CR included).

@@ -19,6 +19,7 @@ from app.carriers.sync import Counts, apply_result, sync_all
 from app.clock import utcnow
 from app.extensions import db
 from app.orders.models import CarrierEvent, Shipment
+from app.text import comma_list
 
 
 class CarrierSettingsError(Exception):
@@ -236,14 +237,10 @@ def test_connection(code, clock=time.monotonic):
 
 # ---- InPost push ----------------------------------------------------------------------------------
 
-def _networks(text):
-    return [n.strip() for n in (text or "").split(",") if n.strip()]
-
-
 def bad_networks(text):
     """The entries of a comma-separated list of addresses and networks that are neither."""
     bad = []
-    for network in _networks(text):
+    for network in comma_list(text):
         try:
             ipaddress.ip_network(network, strict=False)
         except ValueError:
@@ -253,7 +250,7 @@ def bad_networks(text):
 
 def save_webhook_settings(secret, allowed_ips):
     """The InPost push's secret (blank keeps the stored one) and the addresses it may come from."""
-    app_settings.save({"INPOST_WEBHOOK_SECRET": secret or "", "INPOST_WEBHOOK_IPS": ", ".join(_networks(allowed_ips))},
+    app_settings.save({"INPOST_WEBHOOK_SECRET": secret or "", "INPOST_WEBHOOK_IPS": ", ".join(comma_list(allowed_ips))},
                       action="carriers.webhook_settings", object_id="inpost", secret={"INPOST_WEBHOOK_SECRET"})
 
 
@@ -265,7 +262,7 @@ def verify_inpost_webhook(token, remote_addr):
     secret = setting("INPOST_WEBHOOK_SECRET", "") or ""
     if not secret or not token or not hmac.compare_digest(str(token).encode(), str(secret).encode()):
         raise WebhookRefused("token")
-    allowed = _networks(setting("INPOST_WEBHOOK_IPS", ""))
+    allowed = comma_list(setting("INPOST_WEBHOOK_IPS", ""))
     if allowed:
         try:
             address = ipaddress.ip_address(remote_addr or "")

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from app import settings
 from app.integrations.http import PlatformError, send
 from app.orders import statuses
+from app.text import comma_list
 
 SHOPIFY_API = "2024-10"
 #: The platform statuses each platform accepts (WooCommerce and Magento shops may add their own codes)
@@ -51,9 +52,7 @@ class MappingInvalid(ValueError):
 def parse_map(platform, text):
     """{our status: platform status}; MappingInvalid (translated) for anything else."""
     mapping = {}
-    for part in (p.strip() for p in (text or "").replace("\n", ",").split(",")):
-        if not part:
-            continue
+    for part in comma_list((text or "").replace("\n", ",")):
         ours, _sep, theirs = (x.strip() for x in part.partition("="))
         if ours not in statuses.ALL:
             raise MappingInvalid(_("“%(status)s” is not one of our statuses.", status=ours[:40]))

@@ -9,6 +9,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from app.notify.defaults import KINDS
 from app.notify.rules import parse_quiet_hours
 from app.notify.templates import MAX_SOURCE_CHARS
+from app.text import comma_list
 
 
 class PreferencesForm(FlaskForm):
@@ -37,7 +38,7 @@ class WebhookForm(FlaskForm):
 def message_kinds(form, field):
     """Comma-separated message kinds (NOTIFY_SMS_STATUSES, NOTIFY_CAP_EXEMPT): the statuses, ``pickup``,
     ``reminder`` and the other notices; an unknown code would never match a message."""
-    unknown = [code for code in (c.strip() for c in (field.data or "").split(",")) if code and code not in KINDS]
+    unknown = [code for code in comma_list(field.data) if code not in KINDS]
     if unknown:
         raise ValidationError(_("Unknown code: %(codes)s. Use these codes, separated by commas: %(known)s.",
                                 codes=", ".join(unknown), known=", ".join(KINDS)))

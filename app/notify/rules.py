@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from app import settings
+from app.text import comma_list
 
 
 def cap_exempt():
     """Message kinds the daily cap never holds back (and does not count): NOTIFY_CAP_EXEMPT."""
-    return {s.strip() for s in (settings.get("NOTIFY_CAP_EXEMPT", "") or "").split(",") if s.strip()}
+    return set(comma_list(settings.get("NOTIFY_CAP_EXEMPT")))
 
 
 def parse_quiet_hours(value):

@@ -39,6 +39,7 @@ from app.returns.models import (
     ReturnCase,
     ReturnCaseItem,
 )
+from app.text import comma_list
 
 #: The reason of a parcel the recipient refused at the pickup point (or left there until its storage ended)
 REFUSED_AT_PICKUP = "refused_at_pickup"
@@ -85,8 +86,8 @@ def return_days():
 
 def allowed_reasons():
     """The reasons a customer may choose, in the shop's order."""
-    raw = app_settings.get("RETURN_REASONS", ",".join(CUSTOMER_REASONS)) or ""
-    chosen = [code.strip() for code in raw.split(",") if code.strip() in CUSTOMER_REASONS]
+    chosen = [code for code in comma_list(app_settings.get("RETURN_REASONS", ",".join(CUSTOMER_REASONS)))
+              if code in CUSTOMER_REASONS]
     return chosen or list(CUSTOMER_REASONS)
 
 
@@ -129,18 +130,14 @@ def waiting_and_recent(limit=50):
     return waiting, recent
 
 
-def _size_list(text):
-    return [s.strip() for s in text.split(",") if s.strip()]
-
-
 def sizes_for(sku):
     """The sizes an item of ``sku`` is made in (``EXCHANGE_SIZES``, else ``EXCHANGE_DEFAULT_SIZES``)."""
     table = app_settings.get("EXCHANGE_SIZES", "") or ""
     for line in re.split(r"[\n;]", table):
         name, _sep, sizes = line.partition(":")
         if _sep and sku and name.strip().casefold() == sku.strip().casefold():
-            return _size_list(sizes)
-    return _size_list(app_settings.get("EXCHANGE_DEFAULT_SIZES", "XS,S,M,L,XL,XXL") or "")
+            return comma_list(sizes)
+    return comma_list(app_settings.get("EXCHANGE_DEFAULT_SIZES", "XS,S,M,L,XL,XXL"))
 
 
 # ---- where an order stands ---------------------------------------------------------------------

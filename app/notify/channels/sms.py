@@ -10,6 +10,7 @@ from app import settings
 from app.notify import skips
 from app.notify.channels import Channel, DeliveryError, register
 from app.outbound import admin_guard
+from app.text import comma_list
 
 GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
@@ -142,8 +143,7 @@ class SmsChannel(Channel):
         return settings.get("SMS_PROVIDER", "") in GATEWAYS
 
     def wants(self, kind):
-        allowed = {s.strip() for s in (settings.get("NOTIFY_SMS_STATUSES", "") or "").split(",") if s.strip()}
-        return kind in allowed
+        return kind in comma_list(settings.get("NOTIFY_SMS_STATUSES"))
 
     def recipients(self, customer, order):
         raw = (customer.phone or "").strip()
