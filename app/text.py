@@ -3,7 +3,7 @@
 ``one_line`` is for values that end up in a header line (an e-mail's To and Subject): every
 control character becomes a space, so data can never start a header of its own. ``csv_cell``
 is for spreadsheet exports: a cell that a spreadsheet program would run as a formula is
-written as text. ``comma_list`` reads the comma-separated lists that settings and forms take.
+written as text. ``comma_list`` and ``whole_number`` read what people type into settings and forms.
 """
 import csv
 import re
@@ -25,6 +25,13 @@ def one_line(value):
 def comma_list(text):
     """The entries of a comma-separated list, trimmed, empty ones left out: " a, b,,c" → ["a", "b", "c"]."""
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def whole_number(value, low, high):
+    """``value`` (text or a number) as an int from ``low`` to ``high``, else None. ASCII digits only,
+    and few of them: int() would take "²" and spend its time on a number of thousands of digits."""
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 and low <= int(text) <= high else None
 
 
 #: What a spreadsheet program reads as the start of a formula (OWASP's list, tab and CR included).

@@ -32,6 +32,7 @@ from app.orders.services import (
     parse_price,
     parse_quantity,
 )
+from app.text import whole_number
 
 
 def return_reason_choices():
@@ -215,9 +216,7 @@ class WholeNumber:
         self.low, self.high = low, high
 
     def __call__(self, form, field):
-        value = (field.data or "").strip()
-        # ASCII digits only, and few of them: int() refuses "²" and numbers of thousands of digits
-        if not (value.isascii() and value.isdigit() and len(value) <= 9 and self.low <= int(value) <= self.high):
+        if whole_number(field.data or "", self.low, self.high) is None:
             raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
 
 

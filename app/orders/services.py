@@ -16,6 +16,7 @@ from app.notify.channels.sms import normalise_phone
 from app.orders import links, statuses
 from app.orders.lifecycle import announce, check_version, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
+from app.text import whole_number
 
 
 class OrderInputError(ValueError):
@@ -155,10 +156,10 @@ MAX_QUANTITY = 10000
 
 def parse_quantity(value, field="quantity"):
     """An item's quantity: a whole number from 1 to ``MAX_QUANTITY``."""
-    text = str(1 if value is None else value).strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= MAX_QUANTITY):
+    quantity = whole_number(1 if value is None else value, 1, MAX_QUANTITY)
+    if quantity is None:
         raise OrderInputError(field, _("The quantity must be a whole number from 1 to %(max)d.", max=MAX_QUANTITY))
-    return int(text)
+    return quantity
 
 
 def _check_carrier(carrier, sandbox):
