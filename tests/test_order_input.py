@@ -131,6 +131,28 @@ def test_new_order_form_shows_every_error_at_once_next_to_its_field(app, db, mak
     assert _orders(db) == []
 
 
+def test_new_order_form_looks_its_parcel_up_once(app, db, make_user, client, login):
+    from sqlalchemy import event
+
+    login(make_user("staff").email)
+    lookups = []
+
+    def watch(conn, cursor, statement, *args):
+        if "WHERE shipments.carrier = " in statement:  # new_parcel's look-up of the number
+            lookups.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        response = client.post("/admin/orders/new", data={**NEW_ORDER, "tracking_number": "20450000000077"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert response.status_code == 302 and len(lookups) == 1
+    taken = client.post("/admin/orders/new", data={**NEW_ORDER, "tracking_number": "20450000000077"})
+    assert taken.status_code == 422  # the number's error beside its field, as the form's own errors are
+    assert '<p class="field-error">Цей номер відстеження вже використано в іншому замовленні.</p>' in \
+        taken.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("phone, country", [("12ab", "UA"), ("+380 67", "UA"), ("0671234567", "PL")])
 def test_new_order_form_refuses_an_invalid_phone(app, db, make_user, client, login, phone, country):
     login(make_user("staff").email)

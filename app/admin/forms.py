@@ -176,7 +176,9 @@ class OrderForm(FlaskForm):
         if not any(entry.form.is_filled() for entry in self.items.entries):
             self.items.entries[0].form.name.errors.append(_("An order needs at least one item."))
             valid = False
-        if (self.tracking_number.data or "").strip():
+        # The parcel (a database query) is checked here only beside other errors, so that the answer names
+        # them all; a form otherwise valid goes on to create_order, which checks it once.
+        if not valid and (self.tracking_number.data or "").strip():
             try:
                 new_parcel(self.carrier.data or None, self.tracking_number.data)
             except OrderInputError as error:
