@@ -279,6 +279,18 @@ def test_bad_order_bodies_write_nothing(app, client, auth, db, body, status, fie
     assert db.session.query(Order).count() == 0
 
 
+def test_the_phone_is_checked_by_the_staff_form_s_rule_in_the_delivery_country(app, client, auth, db):
+    headers = {**auth(), "Accept-Language": "pl"}
+    body = {**ORDER_BODY, "customer": {**ORDER_BODY["customer"], "phone": "+380 67"}}
+    errors = assert_problem(client.post("/api/orders", json=body, headers=headers), 422)["errors"]
+    assert errors == [{"field": "customer.phone", "detail": "Wpisz numer telefonu, np. +48 512 345 678."}]
+    assert db.session.query(Order).count() == 0
+    polish = {**ORDER_BODY, "customer": {**ORDER_BODY["customer"], "phone": "601 234 567"},
+              "delivery": {**ORDER_BODY["delivery"], "country": "PL"}}
+    assert client.post("/api/orders", json=polish, headers=headers).status_code == 201
+    assert db.session.query(Order).one().customer.phone == "601 234 567"
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("item, detail", [
     ({"price": -5}, "The number is out of range."),

@@ -283,6 +283,9 @@ def test_shopify_forged_and_bad_payloads_write_nothing(app, client, db, secrets_
     assert no_items.status_code == 422 and no_items.get_json()["errors"][0]["field"] == "line_items"
     no_id = shopify(client, {**SHOPIFY_ORDER, "id": None}, webhook_id="w5")
     assert no_id.status_code == 422
+    bad_phone = shopify(client, {**SHOPIFY_ORDER, "phone": "12"}, webhook_id="w6")
+    assert bad_phone.status_code == 422 and bad_phone.get_json()["errors"] == [
+        {"field": "customer.phone", "detail": "Введіть номер телефону, наприклад +380 67 123 45 67."}]
     assert db.session.query(Order).count() == 0
 
 

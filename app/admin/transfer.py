@@ -263,7 +263,7 @@ def _check_move(line, row, order, errors):
 def _create(group, actor_user):
     line, first = group[0]
     customer = find_or_create_customer(name=first["customer_name"], email=first.get("customer_email"),
-                                       phone=first.get("customer_phone"))
+                                       phone=first.get("customer_phone"), country=first.get("country"))
     items = [{"name": r["item_name"], "sku": r.get("item_sku"), "size": r.get("item_size"),
               "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"],
               "image_url": r.get("item_image_url")}

@@ -207,8 +207,8 @@ def new_order():
     form = _order_form(from_request=True)
     if form.validate_on_submit():
         try:
-            customer = find_or_create_customer(name=form.customer_name.data.strip(),
-                                               email=form.customer_email.data, phone=form.customer_phone.data)
+            customer = find_or_create_customer(name=form.customer_name.data.strip(), email=form.customer_email.data,
+                                               phone=form.customer_phone.data, country=form.delivery_country.data)
             shipments = ([{"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data}]
                          if (form.tracking_number.data or "").strip() else [])
             order = create_order(customer, form.filled_items(), shipments=shipments, source="staff",

@@ -243,7 +243,7 @@ def platform_customer(platform, mapped):
             return known.customer
     language = (mapped.get("language") or "").lower()
     customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
-                                       phone=mapped["phone"],
+                                       phone=mapped["phone"], country=mapped["delivery"]["country"],
                                        language=language if language in current_app.config["LANGUAGES"] else None)
     if account:
         db.session.add(PlatformCustomer(platform=platform, external_id=account, customer=customer))

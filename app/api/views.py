@@ -191,11 +191,11 @@ def post_status(client, shipment_id, data):
                       "sandbox client are sandbox orders.")
 def post_order(client, data):
     try:
-        customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
-                                           phone=data.customer.phone, language=data.customer.language,
-                                           sandbox=client.sandbox)
-        shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
         delivery = data.delivery.model_dump() if data.delivery else {}
+        customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
+                                           phone=data.customer.phone, country=delivery.get("country"),
+                                           language=data.customer.language, sandbox=client.sandbox)
+        shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
         order = create_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
                              actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox,
                              cod_amount=data.cod_amount)

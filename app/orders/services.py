@@ -51,13 +51,14 @@ def same_name(a, b):
 SANDBOX_CARRIER = "sandbox"
 
 
-def find_or_create_customer(*, name, email=None, phone=None, language=None, sandbox=False):
+def find_or_create_customer(*, name, email=None, phone=None, country=None, language=None, sandbox=False):
     """The customer an order is filed under; two people are never merged into one.
 
     With an e-mail, the customer with that e-mail (or a new one): a phone already on file under
     another customer does not matter, since that customer would otherwise receive this order's
     messages and see its address. Without an e-mail, a phone matches only a customer who has no
     e-mail either and the same name (a returning guest who orders by phone). Platform webhooks
+    ``OrderInputError`` for a phone that is not one (``parse_phone``, read in the delivery ``country``).
     first match the platform's own customer id (``app.api.platforms``). Used by the staff form,
     the API, CSV import and the platform webhooks.
 
@@ -65,7 +66,7 @@ def find_or_create_customer(*, name, email=None, phone=None, language=None, sand
     only real ones: a test order never reaches a real customer's account, messages or data.
     """
     email = (email or "").strip().lower() or None
-    phone = (phone or "").strip() or None
+    phone = parse_phone(phone, parse_country(country))
     customer = None
     if email:
         customer = db.session.execute(db.select(Customer).filter_by(email=email, is_sandbox=bool(sandbox))
