@@ -53,18 +53,9 @@ class ApiClient(db.Model, ClientMixin):
     def scopes(self):
         return self.scope.split()
 
-    @property
-    def ip_networks(self):
-        networks = []
-        for part in (self.allowed_ips or "").replace(",", " ").split():
-            try:
-                networks.append(ipaddress.ip_network(part, strict=False))
-            except ValueError:
-                continue
-        return networks
-
     def ip_allowed(self, address):
-        networks = self.ip_networks
+        # stored as ``services.parse_allowed_ips`` checked them: networks separated by spaces
+        networks = [ipaddress.ip_network(part, strict=False) for part in (self.allowed_ips or "").split()]
         if not networks:
             return True
         try:

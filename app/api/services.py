@@ -20,7 +20,7 @@ class ClientInputError(ValueError):
 
 
 def parse_scopes(value):
-    scopes = [x for x in (value or "").replace(",", " ").split() if x]
+    scopes = (value or "").replace(",", " ").split()
     unknown = [x for x in scopes if x not in SCOPES]
     if unknown or not scopes:
         raise ClientInputError("scope", _("Choose scopes from: %(scopes)s.", scopes=", ".join(SCOPES)))

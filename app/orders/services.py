@@ -38,11 +38,6 @@ class DuplicateTrackingNumber(OrderInputError):
         super().__init__("tracking_number", _("This tracking number is already used by another order."))
 
 
-def order_number_for(order_id):
-    prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
-    return f"{prefix}{100000 + order_id}"
-
-
 def same_name(a, b):
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
@@ -58,12 +53,12 @@ def find_or_create_customer(*, name, email=None, phone=None, country=None, langu
     another customer does not matter, since that customer would otherwise receive this order's
     messages and see its address. Without an e-mail, a phone matches only a customer who has no
     e-mail either and the same name (a returning guest who orders by phone). Platform webhooks
-    ``OrderInputError`` for a phone that is not one (``parse_phone``, read in the delivery ``country``).
     first match the platform's own customer id (``app.api.platforms``). Used by the staff form,
     the API, CSV import and the platform webhooks.
 
     A sandbox API client's orders (``sandbox``) match only sandbox customers, and real orders
     only real ones: a test order never reaches a real customer's account, messages or data.
+    ``OrderInputError`` for a phone that is not one (``parse_phone``, read in the delivery ``country``).
     """
     email = (email or "").strip().lower() or None
     phone = parse_phone(phone, parse_country(country))
@@ -320,7 +315,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
         add_shipment(order, shipment.get("carrier"), shipment.get("tracking_number"))
     db.session.flush()
     if number is None:
-        order.number = order_number_for(order.id)
+        order.number = f"{current_app.config.get('ORDER_NUMBER_PREFIX', 'PS-')}{100000 + order.id}"
     event = StatusEvent(order=order, status=statuses.NEW, previous_status=None, created_at=when, source=source,
                         actor=actor or getattr(actor_user, "email", None), actor_user_id=getattr(actor_user, "id", None))
     db.session.add(event)
