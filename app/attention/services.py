@@ -60,29 +60,25 @@ RULES = {rule.code: rule for rule in (
 )}
 
 
-def _setting(key):
-    return settings.get_int(key, 0)
-
-
 def thresholds():
     """{rule code: days} as the page explains them (a rule without a threshold has none)."""
     return {
-        "not_handed_over": _setting("ATTENTION_HANDOVER_DAYS"),
-        "no_scan": _setting("ATTENTION_NO_SCAN_DAYS"),
-        "late": _setting("ATTENTION_LATE_DAYS"),
-        "pickup_deadline": _setting("ATTENTION_PICKUP_DAYS_LEFT"),
-        "returning": _setting("ATTENTION_RETURN_DAYS"),
-        "low_score": _setting("ATTENTION_FEEDBACK_DAYS"),
+        "not_handed_over": settings.get_int("ATTENTION_HANDOVER_DAYS"),
+        "no_scan": settings.get_int("ATTENTION_NO_SCAN_DAYS"),
+        "late": settings.get_int("ATTENTION_LATE_DAYS"),
+        "pickup_deadline": settings.get_int("ATTENTION_PICKUP_DAYS_LEFT"),
+        "returning": settings.get_int("ATTENTION_RETURN_DAYS"),
+        "low_score": settings.get_int("ATTENTION_FEEDBACK_DAYS"),
     }
 
 
 def _queries(now):
     """{rule code: a select of order ids for which the rule holds at ``now``}."""
-    days = lambda key: timedelta(days=_setting(key))  # noqa: E731
+    days = lambda key: timedelta(days=settings.get_int(key))  # noqa: E731
     handover = now - days("ATTENTION_HANDOVER_DAYS")
     quiet_since = now - days("ATTENTION_NO_SCAN_DAYS")
     expected_before = local_today(now) - days("ATTENTION_LATE_DAYS")
-    storage_left = max(0, _setting("PICKUP_STORAGE_DAYS") - _setting("ATTENTION_PICKUP_DAYS_LEFT"))
+    storage_left = max(0, settings.get_int("PICKUP_STORAGE_DAYS") - settings.get_int("ATTENTION_PICKUP_DAYS_LEFT"))
     returned_since = now - days("ATTENTION_RETURN_DAYS")
     rated_since = now - days("ATTENTION_FEEDBACK_DAYS")
     # a parcel the recipient refused (app.returns.services.record_refusal); a failed attempt is not one
