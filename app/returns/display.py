@@ -162,17 +162,13 @@ def _load(order):
         .options(selectinload(ReturnCase.items)).order_by(ReturnCase.id)).scalars().all()
     if "return_cases" in state.unloaded:
         set_committed_value(order, "return_cases", [c for c in cases if c.order_id == order.id])
-    if order.status in (statuses.DELIVERED, statuses.RETURNED):
-        if any("outcome" in inspect(item).unloaded for item in order.items):
-            outcomes = {row.order_item_id: row for row in db.session.execute(
-                db.select(ItemOutcome).where(ItemOutcome.order_id == order.id)).scalars()}
-            for item in order.items:
-                if "outcome" in inspect(item).unloaded:
-                    set_committed_value(item, "outcome", outcomes.get(item.id))
-    else:
-        for item in order.items:  # no outcome before the order has reached its end
-            if "outcome" in inspect(item).unloaded:
-                set_committed_value(item, "outcome", None)
+    unloaded = [item for item in order.items if "outcome" in inspect(item).unloaded]
+    outcomes = {}  # no outcome before the order has reached its end
+    if unloaded and order.status in (statuses.DELIVERED, statuses.RETURNED):
+        outcomes = {row.order_item_id: row for row in db.session.execute(
+            db.select(ItemOutcome).where(ItemOutcome.order_id == order.id)).scalars()}
+    for item in unloaded:
+        set_committed_value(item, "outcome", outcomes.get(item.id))
     return next((c for c in cases if c.replacement_order_id == order.id), None)
 
 
@@ -197,11 +193,11 @@ def returns_view(order, *, url_for_order=None, now=None):
         if can_request else ""
     cases = [case_line(c, url_for_order(c.replacement) if url_for_order and c.replacement else "")
              for c in order.return_cases]
-    totals = services.order_totals(order)
+    kept, back = services.order_totals(order)
     totals_text = ""
-    if totals.back:
+    if back:
         totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
-                        kept=format_money(totals.kept, order.currency), back=format_money(totals.back, order.currency))
+                        kept=format_money(kept, order.currency), back=format_money(back, order.currency))
     view = ReturnsView(order=order, items=items, cases=cases, can_request=can_request, rule_text=rule_text,
                        reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
                        totals_text=totals_text,

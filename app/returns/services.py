@@ -7,7 +7,6 @@ function checks everything before it writes anything and raises ``ReturnRefused`
 translated message; the caller commits once (or rolls back).
 """
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -78,10 +77,7 @@ class ReturnRefused(Refused):
 # ---- the shop's rules (settings) ---------------------------------------------------------------
 
 def return_days():
-    try:
-        return max(0, int(app_settings.get("RETURN_DAYS", 14)))
-    except (TypeError, ValueError):
-        return 14
+    return max(0, app_settings.get_int("RETURN_DAYS", 14))
 
 
 def allowed_reasons():
@@ -164,23 +160,16 @@ def refundable_amount(case):
     return sum((ci.item.line_total for ci in case.items), Decimal("0.00"))
 
 
-@dataclass
-class Totals:
-    ordered: Decimal
-    kept: Decimal
-    back: Decimal
-
-
 def order_totals(order):
-    """What the customer keeps and what comes back (refused, returned; an exchanged item's value
-    goes on in its replacement order)."""
+    """(kept, back): what the customer keeps and what comes back (refused, returned; an exchanged
+    item's value goes on in its replacement order)."""
     kept, back = Decimal("0.00"), Decimal("0.00")
     for item in order.items:
         if item.outcome is not None and item.outcome.outcome in (REFUSED, RETURNED):
             back += item.line_total
         else:
             kept += item.line_total
-    return Totals(order.total, kept, back)
+    return kept, back
 
 
 def set_outcome(order, item, outcome, *, source, reason=None, case=None):
@@ -385,9 +374,7 @@ def request(order, *, kind, item_ids, reason, wanted=None, comment="", opened_by
     if opened_by == "customer" and delivered is not None and now > delivered + timedelta(days=days):
         raise ReturnRefused(_("Returns and exchanges are accepted within %(days)s days of delivery; this order "
                               "was delivered on %(date)s.", days=days, date=delivered.strftime("%d.%m.%Y")))
-    if opened_by == "customer" and reason not in allowed_reasons():
-        raise ReturnRefused(_("Choose a reason from the list."))
-    if reason not in REASONS:
+    if reason not in (allowed_reasons() if opened_by == "customer" else REASONS):
         raise ReturnRefused(_("Choose a reason from the list."))
     if len(comment) > COMMENT_MAX:
         raise ReturnRefused(_("Please keep the comment under %(count)s characters.", count=COMMENT_MAX))
@@ -428,21 +415,27 @@ def request(order, *, kind, item_ids, reason, wanted=None, comment="", opened_by
 
 # ---- the shop's decision -----------------------------------------------------------------------
 
-def _case(order, case_id):
+def _case(order, case_id, state=None, refusal=""):
+    """The order's request ``case_id``; ReturnRefused(``refusal``) unless it is in ``state`` (when given)."""
     case = db.session.get(ReturnCase, case_id)
     if case is None or case.order_id != order.id:
         raise ReturnRefused(_("This request is not part of the order."))
+    if state is not None and case.state != state:
+        raise ReturnRefused(refusal)
     return case
+
+
+def _staff_message(message):
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise ReturnRefused(_("Please keep the message under %(count)s characters.", count=MESSAGE_MAX))
+    return message
 
 
 def approve(order, case_id, *, user, message=""):
     """Approve a request: its items' outcomes are set; an exchange gets its replacement order."""
-    case = _case(order, case_id)
-    if case.state != REQUESTED:
-        raise ReturnRefused(_("This request has already been answered."))
-    message = (message or "").strip()
-    if len(message) > MESSAGE_MAX:
-        raise ReturnRefused(_("Please keep the message under %(count)s characters.", count=MESSAGE_MAX))
+    case = _case(order, case_id, REQUESTED, _("This request has already been answered."))
+    message = _staff_message(message)
     replacement = None
     if case.kind == EXCHANGE:
         replacement = _replacement_order(order, case, user)
@@ -476,14 +469,10 @@ def _replacement_order(order, case, user):
 
 
 def refuse(order, case_id, *, user, message):
-    case = _case(order, case_id)
-    if case.state != REQUESTED:
-        raise ReturnRefused(_("This request has already been answered."))
-    message = (message or "").strip()
+    case = _case(order, case_id, REQUESTED, _("This request has already been answered."))
+    message = _staff_message(message)
     if len(message) < 3:
         raise ReturnRefused(_("Please tell the customer why the request is refused."))
-    if len(message) > MESSAGE_MAX:
-        raise ReturnRefused(_("Please keep the message under %(count)s characters.", count=MESSAGE_MAX))
     case.state, case.decided_at, case.decided_by_user_id = REFUSED_STATE, utcnow(), user.id if user else None
     case.staff_message = message
     record("order.return_case_refused", "order", order.id, after={"case": case.id}, actor=user)
@@ -493,9 +482,7 @@ def refuse(order, case_id, *, user, message):
 
 def add_return_waybill(order, case_id, carrier, number, *, user=None):
     """Staff or the customer give the waybill of the parcel they sent back."""
-    case = _case(order, case_id)
-    if case.state not in (APPROVED,):
-        raise ReturnRefused(_("A waybill can be added once the shop has approved the request."))
+    case = _case(order, case_id, APPROVED, _("A waybill can be added once the shop has approved the request."))
     if case.return_shipment_id is not None:
         raise ReturnRefused(_("This request already has its return parcel."))
     parcel = link_return_parcel(order, carrier, number)
@@ -507,9 +494,7 @@ def add_return_waybill(order, case_id, carrier, number, *, user=None):
 
 
 def mark_received(order, case_id, *, user):
-    case = _case(order, case_id)
-    if case.state != APPROVED:
-        raise ReturnRefused(_("Only an approved request can be marked as back at the shop."))
+    case = _case(order, case_id, APPROVED, _("Only an approved request can be marked as back at the shop."))
     case.state, case.received_at = RECEIVED, utcnow()
     record("order.return_received", "order", order.id, after={"case": case.id}, actor=user)
     follow_order_status(order, user=user)
