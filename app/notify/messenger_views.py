@@ -17,11 +17,8 @@ def deep_link(channel, token):
 
 def options():
     """[(channel, label)] of the messengers a customer can connect now (the bot is set up)."""
-    found = []
-    for name in messengers.CHANNELS:
-        if name in channels.names() and channels.get(name).configured() and deep_link(name, "x"):
-            found.append((name, channels.LABELS[name]))
-    return found
+    return [(name, channels.LABELS[name]) for name in messengers.CHANNELS
+            if name in channels.names() and channels.get(name).configured() and deep_link(name, "x")]
 
 
 def _customer_of_request():

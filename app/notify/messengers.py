@@ -114,13 +114,10 @@ def bind(channel, chat_id, token, *, now=None):
     return db.session.get(Customer, invite.customer_id)
 
 
-def refuse(channel, reason, detail=None):
+def refuse(channel, reason):
     """Record in the admin log that an update or a token was refused (the caller commits)."""
     log.warning("%s: refused (%s)", channel, reason)
-    after = {"channel": channel, "reason": reason}
-    if detail:
-        after["detail"] = str(detail)[:200]
-    record("messenger.refused", "messenger", channel, after=after, actor_label=channel)
+    record("messenger.refused", "messenger", channel, after={"channel": channel, "reason": reason}, actor_label=channel)
 
 
 def refused_webhook(channel, reason, status, answer):
@@ -173,25 +170,6 @@ def first_time(channel, update_id, *, now=None):
     return True
 
 
-def requeue_sms_fallback(event_id):
-    """A messenger that cannot deliver (blocked, unknown chat): send the SMS that was held back for it."""
-    return db.session.execute(
-        update(Notification).where(Notification.event_id == event_id, Notification.channel == "sms",
-                                   Notification.state == SKIPPED, Notification.skip_reason == skips.MESSENGER_FIRST)
-        .values(state="queued", skip_reason=None, next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount or 0
-
-
-def stop_chat(channel, job, reason):
-    """The chat cannot be reached: stop it, and send the SMS held back for this message instead."""
-    from app.database import writing
-
-    with writing():
-        stop(channel, job.recipient, reason)
-        requeue_sms_fallback(job.event_id)
-        db.session.commit()
-
-
 class MessengerChannel(Channel):
     """What Telegram and Viber share: chats bound by deep link, quiet hours, stopping a lost chat."""
 
@@ -212,7 +190,17 @@ class MessengerChannel(Channel):
         return [(chat_id, None) for chat_id in chats.get(customer.id, [])]
 
     def recipient_gone(self, job, reason):
-        stop_chat(self.name, job, reason)
+        """The chat cannot be reached (blocked, unknown): stop it, and send the SMS held back for this message."""
+        from app.database import writing
+
+        with writing():
+            stop(self.name, job.recipient, reason)
+            db.session.execute(update(Notification).where(
+                Notification.event_id == job.event_id, Notification.channel == "sms", Notification.state == SKIPPED,
+                Notification.skip_reason == skips.MESSENGER_FIRST)
+                .values(state="queued", skip_reason=None, next_attempt_at=utcnow())
+                .execution_options(synchronize_session=False))
+            db.session.commit()
 
     @staticmethod
     def button_label(context):
@@ -233,10 +221,11 @@ def parse_command(text):
 
 
 def reply_language(customer, hint=None):
+    """The customer's language, else the messenger's ``hint`` (whatever the update carried), else the default."""
     languages = current_app.config["LANGUAGES"]
     if customer is not None and customer.language in languages:
         return customer.language
-    hint = (hint or "")[:2].lower()
+    hint = hint[:2].lower() if isinstance(hint, str) else ""
     return hint if hint in languages else current_app.config["DEFAULT_LANGUAGE"]
 
 

@@ -20,6 +20,7 @@ from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
+from app.notify.models import MessengerUpdate
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +114,8 @@ def handle_update(update):
         return None
     command, argument = messengers.parse_command(message.get("text") if isinstance(message.get("text"), str) else "")
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-    reply = messengers.answer(NAME, chat["id"], command, argument,
-                              language_hint=sender.get("language_code") if isinstance(
-                                  sender.get("language_code"), str) else None)
+    reply = messengers.answer(NAME, chat["id"], command, argument, language_hint=sender.get("language_code"))
     return (chat["id"], reply) if reply else None
-
-
-def last_offset():
-    from app.notify.models import MessengerUpdate
-
-    last = db.session.execute(db.select(db.func.max(MessengerUpdate.update_id)).where(
-        MessengerUpdate.channel == NAME)).scalar_one_or_none()
-    return int(last) + 1 if last else None
 
 
 def webhook_active():
@@ -139,12 +130,13 @@ def poll_updates(timeout=None):
     """
     if not settings.get("TELEGRAM_BOT_TOKEN", "") or webhook_active():
         return 0
-    offset = last_offset()
+    last = db.session.execute(db.select(db.func.max(MessengerUpdate.update_id)).where(
+        MessengerUpdate.channel == NAME)).scalar_one_or_none()
     db.session.commit()
     timeout = settings.get_int("TELEGRAM_POLL_SECONDS", 20) if timeout is None else timeout
     params = {"timeout": timeout, "allowed_updates": ["message"]}
-    if offset is not None:
-        params["offset"] = offset
+    if last:
+        params["offset"] = int(last) + 1
     try:
         updates = call("getUpdates", http_timeout=timeout + 10, **params)
     except TelegramError as error:

@@ -155,9 +155,7 @@ def _act(kind, event):
         context = event.get("context") if isinstance(event.get("context"), str) else ""
         if not context or not isinstance(user.get("id"), str):
             return {}, None
-        language = messengers.reply_language(None, user.get("language") if isinstance(user.get("language"), str)
-                                             else None)
-        with force_locale(language):
+        with force_locale(messengers.reply_language(None, user.get("language"))):
             text = _("Press “Connect” to get the news about your orders here.")
             label = _("Connect")
         # the welcome message: its button sends the token back as the customer's own message
@@ -171,9 +169,7 @@ def _act(kind, event):
         if not isinstance(user.get("id"), str) or message.get("type") != "text":
             return {}, None
         command, argument = messengers.parse_command(message.get("text") if isinstance(message.get("text"), str) else "")
-        reply = messengers.answer(NAME, user["id"], command, argument,
-                                  language_hint=user.get("language") if isinstance(user.get("language"), str)
-                                  else None)
+        reply = messengers.answer(NAME, user["id"], command, argument, language_hint=user.get("language"))
         return {}, (user["id"], reply) if reply else None
     if kind == "unsubscribed" and isinstance(event.get("user_id"), str):
         messengers.stop(NAME, event["user_id"], "unsubscribed")
