@@ -28,9 +28,7 @@ def click(token):
 @bp.route("/reports/<provider>/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token in the URL given to the gateway is the credential
 def report(provider, token):
-    parts = kpis.read_token(token)
-    if not parts or parts != [provider, "r"] or provider != "smsapi":
+    if provider != "smsapi" or kpis.read_token(token) != [provider, "r"]:
         abort(404)
-    values = request.values.to_dict()
-    kpis.record_delivered("sms", kpis.smsapi_report(values))
+    kpis.record_delivered("sms", kpis.smsapi_report(request.values.to_dict()))
     return Response("OK", mimetype="text/plain")  # SMSAPI expects "OK", or it calls again

@@ -19,6 +19,7 @@ import logging
 import threading
 from collections import Counter
 from datetime import timedelta
+from itertools import zip_longest
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -78,15 +79,15 @@ def report_url(provider):
     return url_for("kpis.report", provider=provider, token=make_token(provider, "r"), _external=True)
 
 
-def _first(column, notification_id, now, *extra):
-    """Set ``column`` once (the first time) on one message, in a short write transaction of its own."""
+def _first(column, now, *where):
+    """Set ``column`` once (the first time) on the messages ``where`` names, in a short write transaction of
+    its own; how many were newly set."""
     db.session.commit()  # end this request's read snapshot first (SQLite)
     with writing():
-        done = db.session.execute(update(Notification).where(
-            Notification.id == notification_id, getattr(Notification, column).is_(None), *extra)
-            .values({column: now}).execution_options(synchronize_session=False)).rowcount
+        done = db.session.execute(update(Notification).where(getattr(Notification, column).is_(None), *where)
+                                  .values({column: now}).execution_options(synchronize_session=False)).rowcount or 0
         db.session.commit()
-    return bool(done)
+    return done
 
 
 def record_click(notification_id, now=None):
@@ -94,16 +95,16 @@ def record_click(notification_id, now=None):
     if not tracking_on():
         return False
     now = now or utcnow()
-    clicked = _first("clicked_at", notification_id, now)
-    _first("opened_at", notification_id, now, Notification.channel == "email")
-    return clicked
+    clicked = _first("clicked_at", now, Notification.id == notification_id)
+    _first("opened_at", now, Notification.id == notification_id, Notification.channel == "email")
+    return bool(clicked)
 
 
 def opened(token):
     """Count the first open of the message an open-pixel ``token`` names (when the pixel is on)."""
     parts = read_token(token)
     if parts and len(parts) == 2 and parts[1] == "o" and isinstance(parts[0], int) and pixel_on():
-        _first("opened_at", parts[0], utcnow())
+        _first("opened_at", utcnow(), Notification.id == parts[0])
 
 
 def click_target(token):
@@ -135,27 +136,14 @@ def record_delivered(channel, provider_ids, now=None):
     ids = [str(i) for i in provider_ids if i]
     if not ids or not tracking_on():
         return 0
-    db.session.commit()
-    with writing():
-        done = db.session.execute(update(Notification).where(
-            Notification.channel == channel, Notification.provider_id.in_(ids), Notification.delivered_at.is_(None))
-            .values(delivered_at=now or utcnow()).execution_options(synchronize_session=False)).rowcount or 0
-        db.session.commit()
-    return done
+    return _first("delivered_at", now or utcnow(), Notification.channel == channel, Notification.provider_id.in_(ids))
 
 
 def smsapi_report(values):
     """Provider ids delivered in an SMSAPI.pl callback (``MsgId`` and ``status`` lists, comma-separated)."""
-    ids = (values.get("MsgId") or "").split(",")
-    codes = (values.get("status") or "").split(",")
-    names = (values.get("status_name") or "").split(",")
-    delivered = []
-    for index, msg_id in enumerate(ids):
-        code = codes[index].strip() if index < len(codes) else ""
-        name = names[index].strip().upper() if index < len(names) else ""
-        if code in SMSAPI_DELIVERED or name in SMSAPI_DELIVERED:
-            delivered.append(msg_id.strip())
-    return delivered
+    ids, codes, names = ((values.get(key) or "").split(",") for key in ("MsgId", "status", "status_name"))
+    return [msg_id.strip() for msg_id, code, name in zip_longest(ids, codes, names, fillvalue="")
+            if msg_id and (code.strip() in SMSAPI_DELIVERED or name.strip().upper() in SMSAPI_DELIVERED)]
 
 
 def poll_turbosms(now=None, days=3):
@@ -173,7 +161,7 @@ def poll_turbosms(now=None, days=3):
         return 0
     base = settings.get("TURBOSMS_API_URL", "https://api.turbosms.ua").rstrip("/")
     _status, data = TurboSMS().post(f"{base}/message/status.json", settings.get("TURBOSMS_TOKEN", ""),
-                                    int(settings.get("SMS_TIMEOUT_SECONDS", 15) or 15), json={"messages": waiting})
+                                    settings.get_int("SMS_TIMEOUT_SECONDS", 15), json={"messages": waiting})
     delivered = [row.get("message_id") for row in data.get("response_result") or []
                  if str(row.get("status", "")).strip().lower() in TURBOSMS_DELIVERED]
     return record_delivered("sms", delivered, now)
@@ -232,39 +220,27 @@ def flush_views(app):
             app.extensions.setdefault("posylka_views", Counter()).update(pending)
 
 
-def _old_views(now):
-    from app.tracking.models import TrackingView
-
-    return db.select(TrackingView).where(TrackingView.day < months_before_day(now))
-
-
-def _prune_views(now):
-    from app.tracking.models import TrackingView
-
-    cutoff = months_before_day(now)
-    done = db.session.execute(db.delete(TrackingView).where(TrackingView.day < cutoff)
-                              .execution_options(synchronize_session=False)).rowcount or 0
-    db.session.commit()
-    return done
-
-
-def months_before_day(now):
-    from app.privacy.registry import months_before
-
-    return months_before(now, settings.get_int("RETENTION_MONTHS")).date()
-
-
 def _register_retention():
     from flask_babel import lazy_gettext as _l
     from sqlalchemy import func
 
-    from app.privacy.registry import RetentionRule, register_rule
+    from app.privacy.registry import RetentionRule, months_before, register_rule
+    from app.tracking.models import TrackingView
+
+    def old(now):
+        return TrackingView.day < months_before(now, settings.get_int("RETENTION_MONTHS")).date()
+
+    def prune(now):
+        done = db.session.execute(db.delete(TrackingView).where(old(now))
+                                  .execution_options(synchronize_session=False)).rowcount or 0
+        db.session.commit()
+        return done
 
     register_rule(RetentionRule(
         "tracking_views", _l("Daily counts of tracking-page views are deleted"),
-        preview=lambda now: db.session.execute(db.select(func.count()).select_from(
-            _old_views(now).subquery())).scalar_one(),
-        apply=_prune_views))
+        preview=lambda now: db.session.execute(db.select(func.count()).select_from(TrackingView)
+                                               .where(old(now))).scalar_one(),
+        apply=prune))
 
 
 _register_retention()
