@@ -118,11 +118,6 @@ def _snapshot(tolerant=False):
     return values
 
 
-def _changed_in_this_transaction():
-    # never makes a session for a request that has none (the polled partial's 304 uses none)
-    return db.session.registry.has() and bool(db.session.info.get(_CHANGED))
-
-
 def get(key, default=None, *, display=False):
     """The admin's value for ``key`` if set, else the app config's, else ``default``.
 
@@ -134,7 +129,8 @@ def get(key, default=None, *, display=False):
     """
     if _environment_wins(key):
         return current_app.config.get(key, default)
-    if _changed_in_this_transaction():
+    # registry.has(): never make a session for a request that has none (the polled partial's 304 uses none)
+    if db.session.registry.has() and db.session.info.get(_CHANGED):
         row = db.session.get(Setting, key)
         stored = (row.value, row.secret) if row is not None else None
     else:
@@ -160,18 +156,21 @@ def get_bool(key, default=False):
 
 def get_int(key, default=None):
     """``get`` as a whole number; the config's value (or ``default``) when the stored one is not one."""
-    try:
-        return int(get(key, default))
-    except (TypeError, ValueError):
+    for value in (get(key, default), current_app.config.get(key, default)):
         try:
-            return int(current_app.config.get(key, default))
+            return int(value)
         except (TypeError, ValueError):
-            return default
+            pass
+    return default
 
 
 def _stored(key):
     stored = _snapshot().get(key)
     return stored if stored is not None and stored[0] not in (None, "") else None
+
+
+def _is_secret(key, stored):
+    return bool(stored and stored[1]) or key.endswith(SECRET_SUFFIXES)
 
 
 def source(key):
@@ -194,7 +193,7 @@ def describe(keys=None):
     rows = []
     for key in keys:
         stored = snapshot.get(key)
-        secret = bool(stored and stored[1]) or key.endswith(SECRET_SUFFIXES)
+        secret = _is_secret(key, stored)
         value = get(key)
         shown = "***" if secret and value not in (None, "") else ("" if value is None else str(value))
         where = source(key)
@@ -279,13 +278,12 @@ def set_from_command_line(key, value):
     Only names the app knows (its configuration, or already stored) are accepted, so a typo is
     refused instead of being stored where nothing reads it.
     """
-    if key not in current_app.config and _stored(key) is None and key not in _snapshot():
+    if key not in current_app.config and key not in _snapshot():
         raise SettingError(f"unknown setting {key!r} (see the README's configuration table)")
     if key.endswith("_MODE") and key.startswith(ENVIRONMENT_FIRST) and value not in (None, "") \
             and value not in ("off", "live", "simulated"):
         raise SettingError(f"{key} must be off, live or simulated")
-    stored = _snapshot().get(key)
-    secret = bool(stored and stored[1]) or key.endswith(SECRET_SUFFIXES)
+    secret = _is_secret(key, _snapshot().get(key))
     before = get(key)
     put(key, value, secret=secret)
     if secret:
