@@ -189,8 +189,7 @@ def mailbox():
 @admin_required
 def mail(mail_id):
     item = db.get_or_404(DevMail, mail_id)
-    headers = json.loads(item.headers or "{}")
-    return render_template("notify/admin/mail.html", mail=item, headers=headers)
+    return render_template("notify/admin/mail.html", mail=item, headers=json.loads(item.headers or "{}"))
 
 
 @bp.route("/mailbox/<int:mail_id>/html")

@@ -30,5 +30,4 @@ LABELS = {
 
 def label(reason):
     """The reader's words for a stored reason (a code, or the text of an older row)."""
-    text = LABELS.get(reason)
-    return str(text) if text is not None else (reason or "")
+    return str(LABELS[reason]) if reason in LABELS else (reason or "")

@@ -376,12 +376,10 @@ def source_for(kind, channel, language):
 def render(kind, channel, language, context, *, cache=None):
     """Render one template; an override that fails falls back to the shipped default."""
     key = (kind, channel, language)
-    if cache is not None and key in cache:
-        subject_src, body_src = cache[key]
-    else:
-        subject_src, body_src, _ = source_for(kind, channel, language)
-        if cache is not None:
-            cache[key] = (subject_src, body_src)
+    cache = {} if cache is None else cache
+    if key not in cache:
+        cache[key] = source_for(kind, channel, language)[:2]
+    subject_src, body_src = cache[key]
     try:
         return Rendered(render_source(subject_src, context) or None, render_source(body_src, context))
     except TemplateInvalid:

@@ -22,27 +22,23 @@ def assign(notification_id, share_b):
 
 def split_for(kind, channel, cache=None):
     """The running test's share of "b" for ``kind`` × ``channel`` (None: no test)."""
+    cache = {} if cache is None else cache
     key = ("split", kind, channel)
-    if cache is not None and key in cache:
-        return cache[key]
-    row = db.session.get(MessageSplit, (kind, channel))
-    value = row.share_b if row is not None and row.share_b > 0 else None
-    if cache is not None:
-        cache[key] = value
-    return value
+    if key not in cache:
+        row = db.session.get(MessageSplit, (kind, channel))
+        cache[key] = row.share_b if row is not None and row.share_b > 0 else None
+    return cache[key]
 
 
 def variant_source(kind, channel, language, cache=None):
     """(subject, body) of variant "b" in ``language``, or None."""
+    cache = {} if cache is None else cache
     key = ("variant", kind, channel, language)
-    if cache is not None and key in cache:
-        return cache[key]
-    row = db.session.execute(db.select(MessageVariant).filter_by(kind=kind, channel=channel, language=language)
-                             ).scalar_one_or_none()
-    value = (row.subject, row.body) if row is not None else None
-    if cache is not None:
-        cache[key] = value
-    return value
+    if key not in cache:
+        row = db.session.execute(db.select(MessageVariant).filter_by(kind=kind, channel=channel, language=language)
+                                 ).scalar_one_or_none()
+        cache[key] = (row.subject, row.body) if row is not None else None
+    return cache[key]
 
 
 def choose(notification_id, kind, channel, language, cache=None):

@@ -21,10 +21,7 @@ sw_bp = Blueprint("notify_sw", __name__)
 
 
 def _customer():
-    customer = getattr(current_user, "customer", None)
-    if customer is None:
-        abort(404)
-    return customer
+    return getattr(current_user, "customer", None) or abort(404)
 
 
 def unread_count_for_current_user():

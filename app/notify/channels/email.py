@@ -29,9 +29,7 @@ def _header(value):
     """A header value as 7-bit text (RFC 2047 encoded words when it is not ASCII), on one line:
     data in a header (a customer's name, a subject from a template) never starts a header of its own."""
     value = one_line(value) or ""
-    if value.isascii():
-        return value
-    return Header(value, "utf-8").encode(linesep="\r\n")
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
 
 
 def address_header(name, address):

@@ -86,7 +86,7 @@ class PushChannel(Channel):
             response = webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
                                data=data, vapid_private_key=key,
                                vapid_claims={"sub": settings.get("VAPID_SUBJECT", "mailto:admin@localhost")},
-                               timeout=int(settings.get("PUSH_TIMEOUT_SECONDS", 15) or 15), ttl=86400,
+                               timeout=settings.get_int("PUSH_TIMEOUT_SECONDS", 15), ttl=86400,
                                requests_session=guard.session())
         except WebPushException as error:
             status = getattr(error.response, "status_code", None)

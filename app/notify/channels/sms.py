@@ -29,9 +29,7 @@ def length_units(text):
 def segments(text):
     units, encoding = length_units(text)
     single, multi = (160, 153) if encoding == "gsm7" else (70, 67)
-    if units <= single:
-        return 1
-    return -(-units // multi)
+    return 1 if units <= single else -(-units // multi)
 
 
 def fit(text, link="", max_segments=MAX_SEGMENTS):
@@ -160,4 +158,4 @@ class SmsChannel(Channel):
             raise DeliveryError("no SMS gateway is configured", retry=False)
         text = fit(message.body, context.get("tracking_link", ""))
         message.body = text
-        return gateway().send(notification.recipient, text, int(settings.get("SMS_TIMEOUT_SECONDS", 15) or 15))
+        return gateway().send(notification.recipient, text, settings.get_int("SMS_TIMEOUT_SECONDS", 15))

@@ -56,7 +56,7 @@ class WebhookChannel(Channel):
         body = notification.payload or "{}"
         headers = {"Content-Type": "application/json", "User-Agent": "Posylka-Webhooks/1"}
         headers.update(sign(secret, notification.event_id, body))
-        timeout = int(settings.get("WEBHOOK_TIMEOUT_SECONDS", 12) or 12)
+        timeout = settings.get_int("WEBHOOK_TIMEOUT_SECONDS", 12)
         try:
             session = self._sessions.get(guard) or self._sessions.setdefault(guard, guard.session())
             response = session.post(endpoint.url, data=body.encode("utf-8"), headers=headers,
