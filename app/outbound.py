@@ -90,13 +90,8 @@ class Guard:
         if self.allow_private or is_public(address):
             return True
         host = (host or "").lower().rstrip(".")
-        for item in self.allowed:
-            if isinstance(item, str):
-                if item == host:
-                    return True
-            elif item.version == address.version and address in item:
-                return True
-        return False
+        return any(item == host if isinstance(item, str) else item.version == address.version and address in item
+                   for item in self.allowed)
 
     def addresses(self, host, port):
         """Every address ``host`` resolves to, all checked; raises ``RefusedAddress``."""
