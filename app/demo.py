@@ -233,9 +233,8 @@ def load(now=None):
         return 0
     now = now or utcnow()
     rng = random.Random(20261122)
-    users = {}
-    for role, email, name, language in DEMO_ACCOUNTS:
-        users[role] = create_user(email, DEMO_PASSWORD, role, name=name, language=language, check_policy=False)
+    users = {role: create_user(email, DEMO_PASSWORD, role, name=name, language=language, check_policy=False)
+             for role, email, name, language in DEMO_ACCOUNTS}
     db.session.flush()
     customers = []
     for name, email, phone, language in CUSTOMERS:
@@ -247,12 +246,9 @@ def load(now=None):
         customers.append(customer)
     olena = customers[0]
 
-    plan = []
     # The demo customer: every status, plus sandbox parcels that move while the app runs
-    for final in statuses.ALL:
-        plan.append((olena, final, None))
-    plan.append((olena, statuses.SHIPPED, "sandbox"))
-    plan.append((olena, statuses.AWAITING_SHIPMENT, "sandbox"))
+    plan = [(olena, final, None) for final in statuses.ALL]
+    plan += [(olena, statuses.SHIPPED, "sandbox"), (olena, statuses.AWAITING_SHIPMENT, "sandbox")]
     weights = [(statuses.NEW, 5), (statuses.AWAITING_SHIPMENT, 6), (statuses.SHIPPED, 6),
                (statuses.IN_TRANSIT, 10), (statuses.DELIVERED, 20), (statuses.RETURNED, 4),
                (statuses.CANCELLED, 3)]

@@ -1,5 +1,5 @@
 """The question's page: opened from the message's signed link, no account needed."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from app.extensions import db
 from app.feedback import services
@@ -16,9 +16,7 @@ def answer(token):
     if feedback.answered_at is not None:
         return render_template("feedback/thanks.html", feedback=feedback)
     form = FeedbackForm()
-    if request.method == "POST":
-        if not form.validate():
-            return render_template("feedback/page.html", form=form, order=feedback.order), 422
+    if form.validate_on_submit():
         try:
             services.answer(feedback, form.rating.data, form.comment.data)
         except services.FeedbackError as error:
@@ -26,4 +24,4 @@ def answer(token):
             return redirect(url_for("feedback.answer", token=token))
         db.session.commit()
         return redirect(url_for("feedback.answer", token=token), 303)
-    return render_template("feedback/page.html", form=form, order=feedback.order)
+    return render_template("feedback/page.html", form=form, order=feedback.order), 422 if form.errors else 200

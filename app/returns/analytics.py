@@ -89,20 +89,18 @@ class ReturnAnalytics:
     exchanged: int
 
 
-def _ended(period):
+def _ended(period, *where):
     """Ids of the orders that reached their end in the period (on ``ix_orders_status_changed``)."""
-    return (db.select(Order.id).where(Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
-                                      Order.status_changed_at >= period.start, Order.status_changed_at < period.end))
+    return db.select(Order.id).where(Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
+                                     Order.status_changed_at >= period.start, Order.status_changed_at < period.end,
+                                     *where)
 
 
 def _ended_order(period):
     """Whether an outcome's order reached its end in the period (its order_id is its item's: services.set_outcome).
     Outcomes are few next to the period's items and parcels: reading them and looking up each one's order is
     cheaper than looking up every ended order's outcomes."""
-    return (db.select(Order.id).where(Order.id == ItemOutcome.order_id,
-                                      Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
-                                      Order.status_changed_at >= period.start, Order.status_changed_at < period.end)
-            .exists())
+    return _ended(period, Order.id == ItemOutcome.order_id).exists()
 
 
 def build(period):

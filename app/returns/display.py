@@ -111,7 +111,7 @@ def parcel_line(parcel):
     return ParcelLine(number, carrier_name(carrier), tracking_url(carrier, number) or "", state, text)
 
 
-def refund_text(case):
+def refund_text(case, refundable):
     if services.is_cod_refusal(case):
         return _("Nothing to refund: the order was to be paid on delivery, and nothing was paid for the refused "
                  "items.")
@@ -123,14 +123,13 @@ def refund_text(case):
     if case.kind == EXCHANGE or case.state in (REQUESTED, REFUSED_STATE):
         return ""
     if case.state == RECEIVED:
-        return _("The shop will refund %(amount)s soon.",
-                 amount=format_money(services.refundable_amount(case), case.order.currency))
-    return _("The refund of %(amount)s follows once the items are back at the shop.",
-             amount=format_money(services.refundable_amount(case), case.order.currency))
+        return _("The shop will refund %(amount)s soon.", amount=refundable)
+    return _("The refund of %(amount)s follows once the items are back at the shop.", amount=refundable)
 
 
 def case_line(case, replacement_url=""):
     parcel = case.return_shipment
+    refundable = format_money(services.refundable_amount(case), case.order.currency)
     items = []
     for ci in case.items:
         text = f"{ci.item.name}" + (f", {ci.item.size}" if ci.item.size else "")
@@ -142,11 +141,11 @@ def case_line(case, replacement_url=""):
         id=case.id, kind=case.kind, kind_label=str(services.KIND_LABELS[case.kind]), state=case.state,
         state_label=str(services.STATE_LABELS[case.state]), reason_label=str(services.REASONS.get(case.reason, "")),
         created_at=case.created_at, items=items, comment=case.comment or "", staff_message=case.staff_message or "",
-        parcel=parcel_line(parcel) if parcel is not None else None, refund_text=refund_text(case),
+        parcel=parcel_line(parcel) if parcel is not None else None, refund_text=refund_text(case, refundable),
         replacement_number=case.replacement.number if case.replacement is not None else "",
         replacement_url=replacement_url, opened_by=case.opened_by,
         can_add_waybill=case.state == APPROVED and parcel is None and case.opened_by != "carrier",
-        refundable=format_money(services.refundable_amount(case), case.order.currency),
+        refundable=refundable,
         can_refund=(case.kind == RETURN and case.state in (APPROVED, RECEIVED) and case.refund_amount is None
                     and not services.is_cod_refusal(case)))
 
@@ -185,8 +184,7 @@ def returns_view(order, *, url_for_order=None, now=None):
                               str(services.OUTCOME_LABELS[outcome]) if outcome else "",
                               item.id not in busy, services.sizes_for(item.sku)))
     delivered = services.delivered_at(order)
-    days = services.return_days()
-    deadline = delivered + timedelta(days=days) if delivered else None
+    deadline = delivered + timedelta(days=services.return_days()) if delivered else None
     can_request = (order.status == statuses.DELIVERED and deadline is not None and now <= deadline
                    and any(i.free for i in items))
     rule_text = _("You can ask for a return or an exchange until %(date)s.", date=format_day(deadline.date())) \

@@ -285,10 +285,6 @@ def _entry_texts(entry):
     return [str(entry)] if isinstance(entry, (str, int)) else []
 
 
-def _words(text):
-    return {w.casefold() for w in re.split(r"[^\w-]+", text) if w}
-
-
 def match_returned_goods(items, entries):
     """The order items a carrier's ``PartialReturnGoods`` entries name, and the entries named none.
 
@@ -298,11 +294,10 @@ def match_returned_goods(items, entries):
     """
     matched, unmatched = [], []
     for entry in entries:
-        words = set().union(*(_words(t) for t in _entry_texts(entry))) if _entry_texts(entry) else set()
+        words = {w.casefold() for text in _entry_texts(entry) for w in re.split(r"[^\w-]+", text) if w}
         candidates = [i for i in items if i.sku and i.sku.casefold() in words and i not in matched]
         if len(candidates) > 1:
-            sized = [i for i in candidates if i.size and i.size.casefold() in words]
-            candidates = sized if len(sized) == 1 else candidates[:1] if not sized else sized[:1]
+            candidates = [i for i in candidates if i.size and i.size.casefold() in words][:1] or candidates
         if candidates:
             matched.append(candidates[0])
         else:
@@ -532,7 +527,7 @@ def record_refund(order, case_id, *, amount, method, day, user):
 
 def set_item_outcome(order, item_id, outcome, *, user, reason=None):
     """Staff enter what became of an item by hand (the carrier gave no list, or it came back later)."""
-    item = db.session.get(OrderItem, int(item_id)) if str(item_id).isdigit() else None
+    item = db.session.get(OrderItem, item_id)
     if item is None or item.order_id != order.id:
         raise ReturnRefused(_("This item is not part of the order."))
     if order.status not in (statuses.DELIVERED, statuses.RETURNED):

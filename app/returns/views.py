@@ -15,12 +15,9 @@ bp = Blueprint("returns", __name__)
 @bp.app_template_global("order_returns")
 def order_returns(order, kind):
     """The returns section of a customer's page (``kind``: customer, signed)."""
-    if kind == "customer":
-        def url_for_order(other):
-            return url_for("orders.detail", number=other.number)
-    else:
-        def url_for_order(other):
-            return links.tracking_url(other, external=False)
+    def url_for_order(other):
+        return (url_for("orders.detail", number=other.number) if kind == "customer"
+                else links.tracking_url(other, external=False))
     return display.returns_view(order, url_for_order=url_for_order)
 
 
