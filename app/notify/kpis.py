@@ -90,16 +90,6 @@ def _first(column, now, *where):
     return done
 
 
-def record_click(notification_id, now=None):
-    """The first click (and, for an e-mail, an open if the pixel was never loaded)."""
-    if not tracking_on():
-        return False
-    now = now or utcnow()
-    clicked = _first("clicked_at", now, Notification.id == notification_id)
-    _first("opened_at", now, Notification.id == notification_id, Notification.channel == "email")
-    return bool(clicked)
-
-
 def opened(token):
     """Count the first open of the message an open-pixel ``token`` names (when the pixel is on)."""
     parts = read_token(token)
@@ -127,7 +117,10 @@ def click_target(token):
 
         target = tracking_url(message.order)
     db.session.commit()
-    record_click(message.id)
+    if tracking_on():  # the first click, and for an e-mail an open if the pixel was never loaded
+        now = utcnow()
+        _first("clicked_at", now, Notification.id == message.id)
+        _first("opened_at", now, Notification.id == message.id, Notification.channel == "email")
     return target or None
 
 
