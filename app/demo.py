@@ -110,20 +110,17 @@ TRANSIT_DAYS = {"nova_poshta": (1, 3), "ukrposhta": (2, 5), "meest": (2, 4), "dh
                 "sandbox": (1, 3)}
 
 
+#: The hours other moves took (packing within a day or so); a status not here was cancelled before packing
+STEP_HOURS = {statuses.AWAITING_SHIPMENT: (0.5, 20), statuses.SHIPPED: (2, 30), statuses.IN_TRANSIT: (3, 14),
+              statuses.RETURNED: (2 * 24, 12 * 24)}
+
+
 def _step_hours(status, carrier, rng):
-    """How long a move took, in hours: packing within a day or so, the carrier's transit time."""
-    if status == statuses.AWAITING_SHIPMENT:
-        return rng.uniform(0.5, 20)
-    if status == statuses.SHIPPED:
-        return rng.uniform(2, 30)
-    if status == statuses.IN_TRANSIT:
-        return rng.uniform(3, 14)
+    """How long a move took, in hours: the delivery takes the carrier's transit time."""
     if status == statuses.DELIVERED:
         low, high = TRANSIT_DAYS.get(carrier, (1, 3))
         return max(rng.uniform(low, high) * 24 - 14, 4)
-    if status == statuses.RETURNED:
-        return rng.uniform(2, 12) * 24
-    return rng.uniform(1, 30)  # cancelled before packing
+    return rng.uniform(*STEP_HOURS.get(status, (1, 30)))
 
 
 def _journey_times(path, carrier, final, now, rng, just_now=False):
@@ -238,10 +235,9 @@ def load(now=None):
     db.session.flush()
     customers = []
     for name, email, phone, language in CUSTOMERS:
-        customer = db.session.execute(db.select(Customer).filter_by(email=email)).scalar_one_or_none()
-        if customer is None:
-            customer = Customer(name=name, email=email, phone=phone, language=language)
-            db.session.add(customer)
+        customer = (db.session.execute(db.select(Customer).filter_by(email=email)).scalar_one_or_none()
+                    or Customer(email=email))
+        db.session.add(customer)
         customer.name, customer.phone, customer.language = name, phone, language
         customers.append(customer)
     olena = customers[0]
