@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.i18n import LANGUAGE_NAMES
 from app.notify.defaults import KINDS
 from app.notify.rules import parse_quiet_hours
 from app.notify.templates import MAX_SOURCE_CHARS
@@ -19,8 +20,7 @@ class PreferencesForm(FlaskForm):
     telegram = BooleanField(_l("Telegram"))
     viber = BooleanField(_l("Viber"))
     sms_only_without_messenger = BooleanField(_l("Send an SMS only when no messenger reaches me"))
-    language = SelectField(_l("Language of messages"), choices=[("uk", "Українська"), ("en", "English"),
-                                                                ("pl", "Polski"), ("ru", "Русский")])
+    language = SelectField(_l("Language of messages"), choices=list(LANGUAGE_NAMES.items()))
 
 
 class TemplateForm(FlaskForm):
