@@ -73,8 +73,7 @@ def resend(notification_id):
 def order_state(order_id):
     order = db.get_or_404(Order, order_id)
     return render("notify/admin/order.html", "notify/admin/_order_table.html", order=order,
-                  rows=services.order_rows(current_user, order),
-                  states=state_labels())
+                  rows=services.order_rows(current_user, order), states=state_labels())
 
 
 # ---- templates -------------------------------------------------------------------------------
@@ -112,10 +111,9 @@ def template_edit(kind, channel, language):
             flash(_("The template is saved."), "success")
             return redirect(url_for("notify_admin.template_edit", kind=kind, channel=channel, language=language))
     preview = tpl.preview(form.subject.data, form.body.data, channel, language)
-    status = 422 if (error or form.errors) else 200
     return render_template("notify/admin/template_edit.html", form=form, kind=kind, channel=channel,
                            language=language, overridden=overridden, error=error, preview=preview,
-                           fields=tpl.FIELDS), status
+                           fields=tpl.FIELDS), 422 if error or form.errors else 200
 
 
 @bp.route("/templates/<kind>/<channel>/<language>/preview", methods=["POST"])
@@ -280,7 +278,6 @@ def template_ab(kind, channel):
             db.session.commit()
             flash(_("The A/B test is saved.") if form.share_b.data else _("The A/B test is stopped."), "success")
             return redirect(url_for("notify_admin.template_ab", kind=kind, channel=channel))
-    status = 422 if (errors or form.errors) else 200
     return render_template("notify/admin/template_ab.html", form=form, kind=kind, channel=channel,
                            ab_languages=LANGUAGES, errors=errors, running=share is not None,
-                           fields=tpl.FIELDS), status
+                           fields=tpl.FIELDS), 422 if errors or form.errors else 200
