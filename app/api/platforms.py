@@ -25,7 +25,15 @@ from app.carriers import detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.regions import region_name
-from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, parse_cod_amount
+from app.orders.services import (
+    OrderInputError,
+    add_shipment,
+    create_order,
+    find_or_create_customer,
+    parse_cod_amount,
+    parse_country,
+    parse_phone,
+)
 
 PLATFORMS = {
     "woocommerce": {"secret": "WOOCOMMERCE_WEBHOOK_SECRET", "signature": "X-WC-Webhook-Signature",
@@ -242,12 +250,24 @@ def platform_customer(platform, mapped):
         if known is not None:
             return known.customer
     language = (mapped.get("language") or "").lower()
+    country = mapped["delivery"]["country"]
     customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
-                                       phone=mapped["phone"], country=mapped["delivery"]["country"],
+                                       phone=_usable_phone(mapped["phone"], country), country=country,
                                        language=language if language in current_app.config["LANGUAGES"] else None)
     if account:
         db.session.add(PlatformCustomer(platform=platform, external_id=account, customer=customer))
     return customer
+
+
+def _usable_phone(phone, country):
+    """The order's phone if it is a number an SMS could reach, else None. A platform takes phones as
+    buyers type them, and a real order is never refused for one: a webhook answered 422 is retried
+    and then dropped by the platform, and a pulled order would be skipped. It comes in without the
+    phone instead (the buyer is still told by e-mail or in the app)."""
+    try:
+        return parse_phone(phone, parse_country(country))
+    except OrderInputError:
+        return None
 
 
 def order_id_of(data):
