@@ -48,12 +48,10 @@ class ParcelLine:
 @dataclass
 class CaseLine:
     id: int
-    kind: str
     kind_label: str
     state: str
     state_label: str
     reason_label: str
-    created_at: object
     items: list
     comment: str
     staff_message: str
@@ -62,14 +60,12 @@ class CaseLine:
     replacement_number: str
     replacement_url: str
     can_add_waybill: bool
-    opened_by: str
     refundable: str = ""
     can_refund: bool = False
 
 
 @dataclass
 class ReturnsView:
-    order: object
     items: list
     cases: list
     can_request: bool
@@ -134,17 +130,15 @@ def case_line(case, replacement_url=""):
     for ci in case.items:
         text = f"{ci.item.name}" + (f", {ci.item.size}" if ci.item.size else "")
         if case.kind == EXCHANGE:
-            wanted = " / ".join(v for v in (ci.wanted_size, ci.wanted_color) if v)
-            text += " → " + wanted
+            text += " → " + " / ".join(v for v in (ci.wanted_size, ci.wanted_color) if v)
         items.append(text)
     return CaseLine(
-        id=case.id, kind=case.kind, kind_label=str(services.KIND_LABELS[case.kind]), state=case.state,
+        id=case.id, kind_label=str(services.KIND_LABELS[case.kind]), state=case.state,
         state_label=str(services.STATE_LABELS[case.state]), reason_label=str(services.REASONS.get(case.reason, "")),
-        created_at=case.created_at, items=items, comment=case.comment or "", staff_message=case.staff_message or "",
+        items=items, comment=case.comment or "", staff_message=case.staff_message or "",
         parcel=parcel_line(parcel) if parcel is not None else None, refund_text=refund_text(case, refundable),
         replacement_number=case.replacement.number if case.replacement is not None else "",
-        replacement_url=replacement_url, opened_by=case.opened_by,
-        can_add_waybill=case.state == APPROVED and parcel is None and case.opened_by != "carrier",
+        replacement_url=replacement_url, can_add_waybill=case.state == APPROVED and parcel is None and case.opened_by != "carrier",
         refundable=refundable,
         can_refund=(case.kind == RETURN and case.state in (APPROVED, RECEIVED) and case.refund_amount is None
                     and not services.is_cod_refusal(case)))
@@ -196,7 +190,7 @@ def returns_view(order, *, url_for_order=None, now=None):
     if back:
         totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
                         kept=format_money(kept, order.currency), back=format_money(back, order.currency))
-    view = ReturnsView(order=order, items=items, cases=cases, can_request=can_request, rule_text=rule_text,
+    view = ReturnsView(items=items, cases=cases, can_request=can_request, rule_text=rule_text,
                        reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
                        totals_text=totals_text,
                        carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"],
