@@ -1,6 +1,6 @@
 """What the customer's and the staff's order pages show of returns and exchanges, computed here so
 that the templates hold no rules."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from babel.dates import format_date
@@ -60,8 +60,8 @@ class CaseLine:
     replacement_number: str
     replacement_url: str
     can_add_waybill: bool
-    refundable: str = ""
-    can_refund: bool = False
+    refundable: str
+    can_refund: bool
 
 
 @dataclass
@@ -73,12 +73,12 @@ class ReturnsView:
     reasons: list
     totals_text: str
     #: The order this one replaces (an exchange), with a link
-    original_number: str = ""
-    original_url: str = ""
-    carriers: list = field(default_factory=list)
+    original_number: str
+    original_url: str
+    carriers: list
     #: Staff may record a request for the customer (delivered, some item still free; no day limit)
-    staff_can_open: bool = False
-    all_reasons: list = field(default_factory=list)
+    staff_can_open: bool
+    all_reasons: list
 
     @property
     def shown(self):
@@ -165,7 +165,7 @@ def _load(order):
     return next((c for c in cases if c.replacement_order_id == order.id), None)
 
 
-def returns_view(order, *, url_for_order=None, now=None):
+def returns_view(order, *, url_for_order, now=None):
     """``url_for_order(order)``: where this viewer opens another order (the replacement, the original)."""
     now = now or utcnow()
     original = _load(order)
@@ -183,20 +183,15 @@ def returns_view(order, *, url_for_order=None, now=None):
                    and any(i.free for i in items))
     rule_text = _("You can ask for a return or an exchange until %(date)s.", date=format_day(deadline.date())) \
         if can_request else ""
-    cases = [case_line(c, url_for_order(c.replacement) if url_for_order and c.replacement else "")
-             for c in order.return_cases]
+    cases = [case_line(c, url_for_order(c.replacement) if c.replacement else "") for c in order.return_cases]
     kept, back = services.order_totals(order)
-    totals_text = ""
-    if back:
-        totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
-                        kept=format_money(kept, order.currency), back=format_money(back, order.currency))
-    view = ReturnsView(items=items, cases=cases, can_request=can_request, rule_text=rule_text,
-                       reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
-                       totals_text=totals_text,
-                       carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"],
-                       staff_can_open=order.status == statuses.DELIVERED and any(i.free for i in items),
-                       all_reasons=[(code, str(services.REASONS[code])) for code in services.CUSTOMER_REASONS])
-    if original is not None:
-        view.original_number = original.order.number
-        view.original_url = url_for_order(original.order) if url_for_order else ""
-    return view
+    totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
+                    kept=format_money(kept, order.currency), back=format_money(back, order.currency)) if back else ""
+    return ReturnsView(
+        items=items, cases=cases, can_request=can_request, rule_text=rule_text, totals_text=totals_text,
+        reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
+        carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"],
+        staff_can_open=order.status == statuses.DELIVERED and any(i.free for i in items),
+        all_reasons=[(code, str(services.REASONS[code])) for code in services.CUSTOMER_REASONS],
+        original_number=original.order.number if original is not None else "",
+        original_url=url_for_order(original.order) if original is not None else "")
