@@ -50,7 +50,12 @@ def _webhook_rows(db):
 def test_a_webhook_to_an_internal_address_never_reaches_it_until_an_admin_allows_it(
         app, db, admin_client, make_order, internal):
     url = f"http://{INTERNAL}:{internal.port}/hook"
-    assert admin_client.post("/admin/notifications/webhooks", data={"url": url}).status_code == 302
+    refused = admin_client.post("/admin/notifications/webhooks", data={"url": url})
+    assert refused.status_code == 422 and "Позначте «Дозволити приватні та локальні адреси" in refused.get_data(as_text=True)
+    assert db.session.execute(db.select(WebhookEndpoint)).first() is None
+    # one saved before (the guard is checked again for every delivery)
+    db.session.add(WebhookEndpoint(url=url, secret_encrypted=settings.encrypt(new_secret())))
+    db.session.commit()
     _order(db, make_order)
     _dispatch()
     row = _webhook_rows(db)[0]
@@ -62,6 +67,13 @@ def test_a_webhook_to_an_internal_address_never_reaches_it_until_an_admin_allows
     make_order(customer=db.session.execute(db.select(Customer)).scalars().first())
     _dispatch()
     assert len(internal.connections) == 1
+
+
+def test_a_private_webhook_address_is_saved_once_the_admin_allows_it(app, db, admin_client, internal):
+    url = f"http://{INTERNAL}:{internal.port}/hook"
+    saved = admin_client.post("/admin/notifications/webhooks", data={"url": url, "allow_private": "y"})
+    assert saved.status_code == 302
+    assert db.session.execute(db.select(WebhookEndpoint)).scalar_one().allow_private is True
 
 
 @pytest.mark.parametrize("address", ["100.64.0.1", "100.100.100.200", "169.254.169.254", "10.0.0.5", "[::1]",

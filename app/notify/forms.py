@@ -10,6 +10,7 @@ from app.i18n import LANGUAGE_NAMES
 from app.notify.defaults import KINDS
 from app.notify.rules import parse_quiet_hours
 from app.notify.templates import MAX_SOURCE_CHARS
+from app.outbound import RefusedAddress, Unresolvable, admin_guard
 from app.text import comma_list
 
 
@@ -33,6 +34,19 @@ class WebhookForm(FlaskForm):
     description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
     enabled = BooleanField(_l("Enabled"), default=True)
     allow_private = BooleanField(_l("Allow private and loopback addresses (for systems inside your network)"))
+
+    def validate_url(self, field):
+        """An address every delivery would be refused (the same guard, ``outbound.admin_guard``) is
+        named when it is saved, not only in the delivery log. A host that does not resolve yet is
+        saved: its DNS may come later."""
+        try:
+            admin_guard(allow_private=self.allow_private.data).check_url(field.data)
+        except Unresolvable:
+            pass
+        except RefusedAddress:
+            raise ValidationError(_("This address is inside a private network or on this server, so deliveries "
+                                    "would be refused. Tick “%(allow)s” if it is a system of your own network.",
+                                    allow=_("Allow private and loopback addresses (for systems inside your network)")))
 
 
 def message_kinds(form, field):
