@@ -102,13 +102,10 @@ class Guard:
             infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError) as error:
             raise Unresolvable(f"{host} does not resolve: {error}")
-        found = []
-        for info in infos:
-            text = info[4][0].split("%", 1)[0]
+        found = list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))  # without a zone, once each
+        for text in found:
             if not self.permits(host, ipaddress.ip_address(text)):
                 raise RefusedAddress(f"{host} resolves to the non-public address {text}")
-            if text not in found:
-                found.append(text)
         return found
 
     def check_url(self, url):

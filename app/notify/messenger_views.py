@@ -29,9 +29,9 @@ def _customer_of_request():
         from app.orders import access, links
 
         try:
-            customer = access.order_for_token(token).customer
+            return access.order_for_token(token).customer
         except links.InvalidLink:
-            customer = None
+            return None
     return customer
 
 
