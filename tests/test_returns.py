@@ -1,6 +1,7 @@
 """Customer-initiated returns and exchanges (issue 21): the request from the order page and the
 signed link, the shop's answer, the replacement order, refunds, and the bad input the issue names
 (refused with a clear message, nothing half-written)."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -173,7 +174,11 @@ def test_a_return_waybill_of_another_order_is_refused_on_the_page(app, db, clien
     switch(client, login, user)
     response = client.post(f"/orders/{order.number}/returns/{case.id}/waybill",
                            data={"carrier": "nova_poshta", "number": "20450000004444"}, follow_redirects=True)
-    assert "Накладна 20450000004444 належить іншому замовленню." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Накладна 20450000004444 належить іншому замовленню." in page
+    # the form stays, and a phone offers letters too (Ukrposhta's RA…UA, DHL's JJD…)
+    waybill = re.search(r'<input id="wb-number-\d+"[^>]*>', page).group(0)
+    assert 'autocapitalize="characters"' in waybill and "inputmode" not in waybill
     db.session.expire_all()
     assert db.session.get(ReturnCase, case.id).return_shipment_id is None
     assert other.id != order.id
