@@ -199,13 +199,14 @@ def test_a_tracking_number_alone_shows_status_and_route_only(app, db, make_user,
         context.close()
 
 
-def test_an_order_number_without_contact_or_an_unknown_tracking_number_asks_for_the_contact(
+def test_an_order_number_without_contact_asks_for_it_and_an_unknown_tracking_number_is_named(
         app, db, make_user, make_order, client):
     user, order = travelling_order(db, make_user, make_order)
-    for number in (order.number, "20459999999999"):
+    for number, answer in ((order.number, "Enter the phone number or e-mail."),
+                           ("20459999999999", "No parcel has this tracking number yet.")):
         response = client.post("/track", data={"number": number, "contact": ""}, headers={"Accept-Language": "en"})
         html = response.get_data(as_text=True)
-        assert response.status_code == 200 and "Enter the phone number or e-mail." in html
+        assert response.status_code == 200 and answer in html
         assert "Олена Коваль" not in html
 
 
