@@ -694,3 +694,16 @@ def test_a_filter_box_takes_no_more_than_the_server_reads(app, make_user, client
     page = _text(client.get(path))
     assert re.search(rf'<input[^>]*name="{name}"[^>]*maxlength="{limit}"', page), path
     assert client.get(path, query_string={name: "x" * limit}).status_code == 200
+
+
+def test_a_sandbox_order_is_marked_in_the_orders_list_and_on_its_page(app, db, sample, make_user, client, login):
+    """A sandbox API client's orders sit beside the real ones on the staff pages: they say what they are."""
+    sandbox = sample["lviv_new"]
+    sandbox.is_sandbox = True
+    db.session.commit()
+    login(make_user("staff").email)
+    rows = dict(re.findall(r'<tr data-order="([^"]+)">(.*?)</tr>', _text(client.get("/admin/orders")), re.S))
+    assert "Пісочниця" in rows[sandbox.number]
+    assert all("Пісочниця" not in row for number, row in rows.items() if number != sandbox.number)
+    assert "Пісочниця" in _text(client.get(f"/admin/orders/{sandbox.id}"))
+    assert "Пісочниця" not in _text(client.get(f"/admin/orders/{sample['kyiv_shipped'].id}"))
