@@ -406,3 +406,45 @@ def test_the_export_and_the_sandbox_show_no_one_what_is_not_theirs(app, db, make
     assert number not in owner.get("/orders/").get_data(as_text=True)
     assert owner.get(f"/orders/{number}").status_code == 404
     assert db.session.query(Notification).filter_by(order_id=created.get_json()["id"]).count() == 0
+
+
+def test_signed_links_and_the_widget_die_with_the_customers_data(app, db, make_user, make_order):
+    """Once an order's personal data is erased (the customer asked) or anonymised (retention), the links
+    given out for it (messages, the shop's widget, a forwarded link) open nothing and change nothing:
+    no page, no poll, no return request, no problem report, no new follower."""
+    admin = _logged_in(app, make_user("admin").email)
+    user = make_user("customer")
+    erased = make_order(customer=user.customer, status="delivered")
+    guest = make_order(status="delivered")  # anonymised by retention below
+    tokens = {erased.number: make_token(erased), guest.number: make_token(guest)}
+    db.session.commit()
+    browser = app.test_client()
+    for number, token in tokens.items():
+        assert number in browser.get(f"/t/{token}").get_data(as_text=True)  # they worked before
+
+    response = admin.post(f"/admin/privacy/customers/{user.customer.id}/erase", data={"confirm": "y"})
+    assert response.status_code == 302
+    db.session.execute(text("UPDATE orders SET status_changed_at = :t WHERE id = :id"),
+                       {"t": "2020-01-01 00:00:00", "id": guest.id})
+    db.session.commit()
+    assert admin.post("/admin/privacy/retention").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Order, erased.id).anonymised_at and db.session.get(Order, guest.id).anonymised_at
+
+    for number, token in tokens.items():
+        for url in (f"/t/{token}", f"/widget/{token}", f"/t/{token}/progress", f"/widget/{token}/progress"):
+            page = browser.get(url)
+            assert page.status_code == 404, (url, page.status_code)
+            assert "Посилання більше не дійсне" in page.get_data(as_text=True) and number not in page.get_data(as_text=True)
+        poll = browser.get(f"/t/{token}/progress", headers={"HX-Request": "true"})
+        assert poll.status_code == 286 and "Посилання більше не дійсне" in poll.get_data(as_text=True)
+        item_id = db.session.get(Order, db.session.execute(
+            text("SELECT id FROM orders WHERE number = :n"), {"n": number}).scalar_one()).items[0].id
+        before, _rows = _snapshot(db)
+        for url, data in ((f"/t/{token}/returns", {"kind": "return", "item": str(item_id), "reason": "size"}),
+                          (f"/t/{token}/problem", {"message": "Де моя посилка?"}),
+                          (f"/t/{token}/follow", {"channel": "email", "address": "stranger@example.com",
+                                                  "consent": "yes"}),
+                          ("/notifications/messengers/telegram/connect", {"tracking_token": token})):
+            assert browser.post(url, data=data).status_code in (303, 404), url
+        assert _snapshot(db)[0] == before

@@ -2,7 +2,9 @@
 
 - **its customer**: a logged-in user whose customer record owns the order (Flask-Login loads the
   user, after ``auth.sessions`` checked this browser's session row);
-- **a signed link** (``orders.links``): the token names the order and its current link nonce;
+- **a signed link** (``orders.links``): the token names the order and its current link nonce, and
+  the order still has its personal data: once an erasure or retention removed it, the links given
+  out for it (messages, the shop's widget, a forwarded link) open nothing and change nothing;
 - **the public look-up**: the order number with the customer's phone number or e-mail;
 - **an API client** whose Bearer token holds the resource's scope (``api.core.resource``) sees the
   orders of its world: a sandbox client only sandbox orders, a live client only live ones
@@ -38,7 +40,8 @@ _orders, _customers = Order.__table__, Customer.__table__
 # The polled partials' reads, built once with bind parameters: SQLAlchemy then reuses their
 # compiled form straight away, where building the statement on every poll cost more than running it
 # (and columns of the table, not of the entity, skip the ORM's result set-up).
-_STATE_BY_ID = sa.select(_orders.c.id, _orders.c.version, _orders.c.status, _orders.c.link_nonce) \
+_STATE_BY_ID = sa.select(_orders.c.id, _orders.c.version, _orders.c.status, _orders.c.link_nonce,
+                         _orders.c.anonymised_at) \
     .where(_orders.c.id == sa.bindparam("order_id"))
 
 
@@ -124,7 +127,7 @@ def order_for_token(token, *, with_tracking=False):
     """
     order_id, nonce = links.read_token(token)
     order = order_with_tracking(order_id) if with_tracking else db.session.get(Order, order_id)
-    if order is None or not _nonce_matches(order.link_nonce, nonce):
+    if order is None or not _link_open(order, nonce):
         raise links.InvalidLink()
     return order
 
@@ -139,13 +142,15 @@ def order_state_for_token(token):
     order_id, nonce = links.read_token(token)
     with db.engine.connect() as connection:
         row = connection.execute(_STATE_BY_ID, {"order_id": order_id}).first()
-    if row is None or not _nonce_matches(row.link_nonce, nonce):
+    if row is None or not _link_open(row, nonce):
         raise links.InvalidLink()
     return OrderState(*row[:3])
 
 
-def _nonce_matches(current, given):
-    return bool(current) and secrets.compare_digest(current, str(given))
+def _link_open(order, given_nonce):
+    """Whether a link with ``given_nonce`` still opens ``order`` (an order or its state row)."""
+    return order.anonymised_at is None and bool(order.link_nonce) \
+        and secrets.compare_digest(order.link_nonce, str(given_nonce))
 
 
 # ---- the public look-up ---------------------------------------------------------------------
