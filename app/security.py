@@ -37,8 +37,9 @@ BASE_CSP = {
     "frame-ancestors": "'none'",
 }
 WIDGET_PREFIX = "/widget/"
-#: Paths whose pages show one person's data even without a log-in (signed links, the lookup).
-PERSONAL_PREFIXES = ("/account", "/admin", "/orders", "/track", "/t/", "/privacy/")
+#: Paths whose pages show one person's data even without a log-in (signed links, the widget, the
+#: lookup). The widget's assets (stylesheet, logo, script) set their own public Cache-Control.
+PERSONAL_PREFIXES = ("/account", "/admin", "/orders", "/track", "/t/", "/widget/", "/privacy/")
 _SOURCE = re.compile(r"^(\*|'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?|https?:)$")
 
 

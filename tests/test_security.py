@@ -328,3 +328,23 @@ def test_lines_to_stderr_are_written_by_a_thread_of_their_own(app, client, capsy
     failure = [line for line in lines if line["logger"] == "posylka.jobs"][-1]
     assert failure["message"] == "failed with ***" and "ValueError: boom" in failure["exception"]
     assert app.config["SECRET_KEY"] not in json.dumps(lines)
+
+
+def test_the_widget_is_not_cached_as_a_shared_page(app, db, make_order, client):
+    """The widget shows one order (items, parcel numbers, the pickup point, the history) to whoever holds
+    its link, inside the shop's own page: like the signed tracking page, no cache (a shop's CDN or a
+    proxy between the customer and this app) may keep a copy. Its assets stay cacheable."""
+    from app.orders.links import make_token
+
+    order = make_order(status="in_transit")
+    token = make_token(order)
+    db.session.commit()
+    page = client.get(f"/widget/{token}")
+    assert page.status_code == 200 and order.shipments[0].tracking_number in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert client.get(f"/t/{token}").headers["Cache-Control"] == "no-store"
+    poll = client.get(f"/widget/{token}/progress", headers={"HX-Request": "true"})
+    assert poll.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/widget/no-such-token").headers["Cache-Control"] == "no-store"
+    for asset in ("/widget/branding.css", "/widget/embed.js"):
+        assert "public" in client.get(asset).headers["Cache-Control"], asset
