@@ -37,6 +37,25 @@ def test_log_in_takes_as_long_for_an_unknown_e_mail(app, make_user, client):
     assert statistics.median(unknown) > statistics.median(known) * 0.4, (known, unknown)
 
 
+def test_log_in_takes_as_long_for_a_deactivated_account(app, db, make_user, client):
+    """A deactivated account answers as an unknown e-mail does, in the same time: before, it was refused
+    before its password was checked, a small fraction of the time, which told that the e-mail has an
+    account (staff who left, a customer an admin switched off)."""
+    user = make_user("staff")
+    user.active = False
+    db.session.commit()
+    answer = client.post("/login", data={"email": user.email, "password": "wrong-password-1"}).get_data(as_text=True)
+    nobody = client.post("/login", data={"email": "nobody@example.com", "password": "wrong-password-1"})
+    assert "Неправильний e-mail або пароль." in answer and "Неправильний e-mail або пароль." in nobody.get_data(as_text=True)
+    deactivated, unknown = [], []
+    for _ in range(7):
+        deactivated.append(_seconds(client, user.email))
+        unknown.append(_seconds(client, "nobody@example.com"))
+    assert statistics.median(deactivated) > statistics.median(unknown) * 0.4, (deactivated, unknown)
+    # the right password does not let a deactivated account in either
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
+
+
 def test_the_password_asked_before_erasure_is_throttled(app, db, make_user, client, login):
     user = make_user("customer")
     login(user.email)

@@ -24,12 +24,13 @@ def find_user(email):
 
 
 def authenticate(email, password):
-    """The active user with these credentials, or None. Takes as long for unknown e-mails."""
+    """The active user with these credentials, or None. Takes as long for unknown e-mails and for
+    deactivated accounts (the password is checked first: refusing those at once told they exist)."""
     user = find_user(email)
     if user is None:
         User(password_hash=_dummy_hash()).check_password(password)  # the same work as for a real account
         return None
-    if not user.active or not user.check_password(password):
+    if not user.check_password(password) or not user.active:
         return None
     user.last_login_at = utcnow()
     return user
