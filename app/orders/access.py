@@ -225,5 +225,16 @@ def order_for_lookup(number, contact):
     """
     order = db.session.execute(db.select(Order).options(joinedload(Order.customer))
                                .where(Order.number == normalise_order_number(number))).scalar_one_or_none()
-    customer = order.customer if order is not None else None
-    return order if contact_matches(customer, contact) else None
+    # no order: the contact is still compared, with a stand-in that matches nobody (reading a phone
+    # number takes about a millisecond: skipping it told which order numbers exist)
+    customer = order.customer if order is not None else _NOBODY
+    return order if contact_matches(customer, contact) and order is not None else None
+
+
+class _Contact(NamedTuple):
+    email: str
+    phone: str
+
+
+#: What a missing order's contact is compared with (an unused +380 00… number, a reserved domain).
+_NOBODY = _Contact(email="nobody@posylka.invalid", phone="+380000000000")
