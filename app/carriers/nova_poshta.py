@@ -87,9 +87,13 @@ class NovaPoshta(CarrierAdapter):
     def track(self, requests):
         documents = [{"DocumentNumber": r.number, "Phone": r.phone or ""} for r in requests]
         payload, error = self._call(documents)
-        if error:
-            # A malformed number fails the whole call; tell each parcel rather than the carrier
-            return [TrackResult(r.number, found=False, raw=payload, error=error) for r in requests]
+        if error and len(requests) > 1:
+            # One malformed number fails the whole call ("Document number is not correct"): ask
+            # each half again, so that it holds up none of the other parcels
+            half = len(requests) // 2
+            return self.track(requests[:half]) + self.track(requests[half:])
+        if error:  # the parcel's own problem, not the carrier's
+            return [TrackResult(requests[0].number, found=False, raw=payload, error=error)]
         items = {}
         for item in payload.get("data") or []:
             if isinstance(item, dict):
