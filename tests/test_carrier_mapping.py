@@ -16,11 +16,11 @@ EXPECTED = {
         "103": (R, False, False), "108": (R, False, False), "105": (R, False, False), "111": (T, False, True),
     },
     "ukrposhta": {
-        "10100": (S, False, False), "10600": (S, False, False), "10601": (S, False, False),
-        "10602": (S, False, False), "10603": (S, False, False), "20700": (T, False, False),
+        "10100": (S, False, False), "10600": (None, False, True), "10601": (A, False, False),
+        "10602": (None, False, True), "10603": (None, False, True), "20700": (T, False, False),
         "20800": (T, False, False), "20900": (T, False, False), "21500": (T, False, False),
         "21700": (T, True, False), "21400": (T, True, False), "41000": (D, False, False), "48000": (D, False, False),
-        "31100": (None, False, True), "31200": (None, False, True), "31300": (None, False, True),
+        "41010": (R, False, False), "31100": (None, False, True), "31200": (None, False, True), "31300": (None, False, True),
         "31400": (None, False, True),
     },
     "meest": {

@@ -70,13 +70,20 @@ NOVA_POSHTA = {
 # accepted, 20800, 21400, 31100/31300/31400 delivery failure, 48000 delivered). The codes are
 # grouped by stage in their first digit (1 accepted, 2 processing and transit, 3 not delivered,
 # 4 handed over); the rows marked "family" are read by that rule alone (issue #14 lists them).
+# The 106xx rows, 41010 and the names of 20900, 31x00 and 21400 follow a public shop script's
+# table of the codes with their Ukrainian names (get_poshta_status_by_code): 10601 "Створено
+# онлайн, очікує приймання" is not yet handed over, 10600/10602 "Прийом скасовано" and 10603
+# "Видалено клієнтом" are the acceptance undone, 41010 "Відправлення вручено відправнику" is
+# the parcel handed back to its sender.
 UKRPOSHTA = {
     "10100": Mapped(SHIPPED),
-    **_all((10600, 10601, 10602, 10603), Mapped(SHIPPED)),                  # family: acceptance
+    "10601": Mapped(AWAITING),                                               # created online, awaiting acceptance
+    **_all((10600, 10602, 10603), Mapped(None, problem=True)),               # acceptance cancelled; deleted
     "20700": Mapped(IN_TRANSIT), "20800": Mapped(IN_TRANSIT), "21500": Mapped(IN_TRANSIT),
     "20900": Mapped(IN_TRANSIT),                                             # family: processing
     "21700": Mapped(IN_TRANSIT, at_pickup_point=True), "21400": Mapped(IN_TRANSIT, at_pickup_point=True),
     "41000": Mapped(DELIVERED), "48000": Mapped(DELIVERED),
+    "41010": Mapped(RETURNED),                                               # handed back to the sender
     "31100": Mapped(None, problem=True), "31300": Mapped(None, problem=True), "31400": Mapped(None, problem=True),
     "31200": Mapped(None, problem=True),                                     # family: not delivered
 }
