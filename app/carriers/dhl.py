@@ -3,8 +3,10 @@
 One number per call; the starter quota is 250 calls a day and 1 a second (the daily quota is
 kept in the database by ``sync.py``). Trust ``statusCode``, not the free text; sort events by
 time because their order is not documented. Returns show up only in the text. A timestamp
-without an offset (DHL Express) is the local time of the event's place.
+without an offset (DHL Express, DHL Parcel Poland) is the local time of the event's place.
 """
+from markupsafe import Markup
+
 from app.carriers.base import (
     CarrierAdapter,
     CarrierAuthError,
@@ -17,6 +19,10 @@ from app.carriers.base import (
     text_of,
 )
 from app.carriers.zones import UTC, zone_for
+
+#: Where a national service's events happen when an event names no country (DHL Parcel Poland
+#: sends "2022-04-15T14:44:17" at "Tarnów" and nothing more: Polish time)
+SERVICE_COUNTRIES = {"parcel-de": "DE", "post-de": "DE", "parcel-pl": "PL", "parcel-nl": "NL", "parcel-uk": "GB"}
 
 
 def _address(location):
@@ -72,11 +78,13 @@ def _safe_json(response):
 def _read(number, shipment):
     if not isinstance(shipment, dict):
         raise ParcelUnreadable("the shipment is not a JSON object")
-    fallback = _zone(shipment.get("destination"), UTC)
+    home = zone_for(SERVICE_COUNTRIES.get(text_of(shipment.get("service")).lower(), ""), "", UTC)
+    fallback = _zone(shipment.get("destination"), home)
 
     def event(item):
         when = parse_datetime(item.get("timestamp"), _zone(item.get("location"), fallback))
-        text = text_of(item.get("description")) or text_of(item.get("status"))
+        # descriptions may carry HTML (a link): its words are kept, not its markup
+        text = Markup(text_of(item.get("description")) or text_of(item.get("status"))).striptags()
         return TrackedEvent(text_of(item.get("statusCode")).lower(), text, when, _place(item.get("location")))
 
     events = [e for e in map(event, filter(lambda i: isinstance(i, dict), shipment.get("events") or []))

@@ -47,10 +47,13 @@ def country_code(country):
 def zone_for(country="", city="", default=UTC):
     """The zone of a place; ``default`` when the country is unknown.
 
-    ``city`` may carry the country after a dash ("LEIPZIG - GERMANY") when ``country`` is empty.
+    ``city`` may carry the country after a dash ("LEIPZIG - GERMANY") or be the country itself
+    ("Netherlands", as DHL sends some events) when ``country`` is empty.
     """
     if not country and " - " in (city or ""):
         city, _, country = city.rpartition(" - ")
+    elif not country and len(_key(city)) > 2 and country_code(city):
+        country = city
     code = country_code(country) if country else ""
     zones = pytz.country_timezones.get(code) if code else None
     if not zones:
