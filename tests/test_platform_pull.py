@@ -201,3 +201,30 @@ def test_a_prestashop_order_appears_once_and_a_later_update_adds_its_tracking(db
     held["orders"] = []
     assert run(db, "prestashop") == (0, 0)
     assert db.session.get(PlatformPull, "prestashop").last_error is None
+
+
+def test_a_magento_guest_order_without_a_shipping_address_and_with_decimal_quantities(magento, db):
+    from platform_payloads import MAGENTO_GUEST_ORDER
+
+    magento["orders"] = [copy.deepcopy(MAGENTO_GUEST_ORDER)]
+    assert run(db, "magento") == (1, 0)
+    [order] = orders(db, "magento")
+    # 2.0 is 2; 1.5 m of fabric is one whole line's worth more, never dropped or cut to 1
+    assert [(i.sku, i.quantity) for i in order.items] == [("LIN-150", 2), ("BTN-10", 2)]
+    assert order.customer.name == "Oksana Lys" and order.customer.email == "guest.buyer@example.com"
+    assert order.delivery_city == "Wrocław" and order.delivery_country == "PL" and order.currency == "EUR"
+
+
+def test_prestashop_quantities_as_strings_and_a_line_at_zero(db, httpserver):
+    from platform_payloads import PRESTASHOP_ROWS
+
+    order = prestashop_order(associations={"order_rows": copy.deepcopy(PRESTASHOP_ROWS)})
+    httpserver.expect_request("/api/orders").respond_with_json({"orders": [order]})
+    for path, body in PRESTASHOP_LINKED.items():
+        httpserver.expect_request(f"/api/{path}").respond_with_json(body)
+    settings.put("PRESTASHOP_URL", httpserver.url_for("/").rstrip("/"))
+    settings.put("PRESTASHOP_KEY", "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ", secret=True)
+    db.session.commit()
+    assert run(db, "prestashop") == (1, 0)
+    [taken] = orders(db, "prestashop")
+    assert [(i.sku, i.quantity, str(i.price)) for i in taken.items] == [("SCF-GR", 2, "390.00")]

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -100,6 +100,20 @@ def carrier_for(company, number):
     return guesses[0] if guesses else None
 
 
+def line_quantity(value):
+    """A platform line's quantity as a whole number, the one reading for every platform: 2, 2.0 and
+    "2.0000" alike (Magento sends decimals, PrestaShop strings); a part of a unit (1.5 m of fabric)
+    counts as a whole one. Anything else, 0 or less is 0, and ``ingest`` leaves such a line out
+    (Shopify keeps a line an order edit took out, at 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return 0
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return 0
+    return int(number.to_integral_value(rounding=ROUND_CEILING)) if number.is_finite() and number > 0 else 0
+
+
 def _price(item, quantity):
     value = item.get("price")
     if value in (None, "") and item.get("total") not in (None, ""):
@@ -129,8 +143,7 @@ def _items(lines, platform):
     items = []
     for line in _list(lines):
         line = _obj(line)
-        quantity = line.get("quantity", 1)
-        quantity = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else 0
+        quantity = line_quantity(line.get("quantity", 1))
         items.append({"name": _text(line.get("name") or line.get("title"), 200) or "",
                       "sku": _text(line.get("sku"), 64), "quantity": quantity, "price": _price(line, quantity),
                       "size": _meta(line, "size", "розмір", "rozmiar") if platform == "woocommerce" else None,
@@ -289,7 +302,8 @@ def ingest(platform, mapped, external_id):
             delivery = dict(mapped["delivery"])
             delivery["region"] = region_name(delivery["country"], delivery.pop("region_code"), customer.language) \
                 or delivery["region"]
-            order = create_order(customer, mapped["items"], delivery=delivery, source="import",
+            items = [item for item in mapped["items"] if item["quantity"] > 0]
+            order = create_order(customer, items, delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
                                  cod_amount=mapped["cod_amount"])
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))

@@ -9,7 +9,7 @@ Field names: the ``sales-data-order-interface`` and ``sales-data-shipment-interf
 Magento's REST reference.
 """
 from app import settings
-from app.api.platforms import _account_id, _cod_amount, _full_name, _list, _obj, _text
+from app.api.platforms import _account_id, _cod_amount, _full_name, _list, _obj, _text, line_quantity
 from app.integrations.http import PlatformError, get_json
 
 NAME = "magento"
@@ -73,8 +73,7 @@ def map_order(data):
         line = _obj(line)
         if line.get("parent_item_id"):
             continue  # the simple product under a configurable one: its parent is the line
-        quantity = line.get("qty_ordered")
-        quantity = int(quantity) if isinstance(quantity, (int, float)) and not isinstance(quantity, bool) else 0
+        quantity = line_quantity(line.get("qty_ordered"))
         items.append({"name": _text(line.get("name"), 200) or "", "sku": _text(line.get("sku"), 64),
                       "quantity": quantity, "price": str(line.get("price") if line.get("price") is not None else 0),
                       "size": None, "color": None})

@@ -10,7 +10,7 @@ webservice's ``orders``, ``customers``, ``addresses``, ``countries``, ``currenci
 ``carriers`` resources (PrestaShop 1.7/8 developer documentation).
 """
 from app import settings
-from app.api.platforms import _account_id, _cod_amount, _full_name, _list, _obj, _text
+from app.api.platforms import _account_id, _cod_amount, _full_name, _list, _obj, _text, line_quantity
 from app.integrations.http import PlatformError, get_json
 
 NAME = "prestashop"
@@ -69,19 +69,12 @@ def orders_since(since, page_size):
         offset += page_size
 
 
-def _quantity(value):
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
-
-
 def map_order(data):
     order, customer, address = _obj(data.get("order")), _obj(data.get("customer")), _obj(data.get("address"))
     rows = _list(_obj(order.get("associations")).get("order_rows"))
     items = [{"name": _text(_obj(row).get("product_name"), 200) or "",
               "sku": _text(_obj(row).get("product_reference"), 64),
-              "quantity": _quantity(_obj(row).get("product_quantity")),
+              "quantity": line_quantity(_obj(row).get("product_quantity")),
               "price": str(_obj(row).get("unit_price_tax_incl") or _obj(row).get("product_price") or "0"),
               "size": None, "color": None} for row in rows]
     number = _text(order.get("shipping_number"), 64)
