@@ -158,7 +158,9 @@ def woocommerce_order(data):
     for meta in _list(data.get("meta_data")):  # the "Shipment Tracking" extension's items
         meta = _obj(meta)
         if meta.get("key") == "_wc_shipment_tracking_items":
-            for entry in _list(meta.get("value")):
+            # a PHP array whose first item was deleted is JSON-encoded as an object {"1": {...}}
+            value = meta.get("value")
+            for entry in _list(value) or list(_obj(value).values()):
                 entry = _obj(entry)
                 tracking.append((_text(entry.get("tracking_provider") or entry.get("custom_tracking_provider"), 64),
                                  _text(entry.get("tracking_number"), 64)))
