@@ -8,9 +8,12 @@ import json
 
 import pytest
 from platform_payloads import (
+    WOO_CHECKOUT_DRAFT,
     WOO_GUEST_CYRILLIC,
+    body,
 )
 
+from app.api.models import PlatformOrder
 from app.orders.models import Order
 
 SECRETS = {"woocommerce": "woo-secret-of-the-webhook", "shopify": "shpss_secret_of_the_app"}
@@ -55,3 +58,21 @@ def test_woocommerce_guest_with_cyrillic_names_and_empty_fields(app, client, db,
     # the Shipment Tracking item, kept by PHP as an object keyed "1"
     assert [(s.carrier, s.tracking_number) for s in order.shipments] == [("nova_poshta", "59000012345678")]
     assert order.status == "shipped"
+
+
+def test_woocommerce_checkout_drafts_are_answered_and_make_no_order(app, client, db, secrets_set):
+    for topic in ("order.created", "order.updated"):
+        response = deliver(client, "woocommerce", WOO_CHECKOUT_DRAFT, topic, delivery=topic)
+        assert response.status_code == 200 and response.get_json()["result"] == "ignored"
+    assert all_orders(db) == [] and db.session.query(PlatformOrder).count() == 0
+    # the buyer then places it: now it is an order
+    placed = body(WOO_CHECKOUT_DRAFT, status="processing", billing=dict(WOO_GUEST_CYRILLIC["billing"]))
+    assert deliver(client, "woocommerce", placed, "order.updated", delivery="d-3").status_code == 201
+    assert len(all_orders(db)) == 1
+
+
+def test_woocommerce_ping_with_a_charset_is_answered(app, client, db, secrets_set):
+    # WC_Webhook::deliver_ping() posts "webhook_id=<id>" (form-encoded, unsigned) when a webhook is saved
+    ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=12",
+                       content_type="application/x-www-form-urlencoded; charset=UTF-8")
+    assert ping.status_code == 200 and ping.get_json()["result"] == "ignored"

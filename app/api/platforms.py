@@ -184,7 +184,13 @@ def woocommerce_order(data):
         "cod_amount": _cod_amount(data.get("total")) if data.get("payment_method") == "cod" else None,
         "cancelled": data.get("status") == "cancelled",
         "tracking": tracking,
+        # the block checkout's cart ("checkout-draft") and an order staff have only begun in the admin
+        # are delivered as order.created/order.updated too: not an order (yet), and often never one
+        "draft": data.get("status") in WOOCOMMERCE_DRAFTS,
     }
+
+
+WOOCOMMERCE_DRAFTS = {"checkout-draft", "auto-draft", "draft"}
 
 
 def shopify_order(data):
@@ -348,6 +354,9 @@ def receive(platform):
     if not isinstance(data, dict):
         raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
     external_id = order_id_of(data)
+    mapped = MAPPERS[platform](data)
+    if mapped.get("draft"):
+        return s.WebhookResult(result="ignored")
     key = content_key(external_id, body)
     delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
     for attempt in range(2):
@@ -359,7 +368,7 @@ def receive(platform):
             delivery = PlatformDelivery(platform=platform, content_key=key, delivery_id=delivery_id)
             db.session.add(delivery)
             db.session.flush()
-            result, order = ingest(platform, MAPPERS[platform](data), external_id)
+            result, order = ingest(platform, mapped, external_id)
             db.session.flush()
             delivery.order_id = order.id
             db.session.commit()
