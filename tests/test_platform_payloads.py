@@ -8,6 +8,7 @@ import json
 
 import pytest
 from platform_payloads import (
+    SHOPIFY_GUEST_PICKUP,
     WOO_CHECKOUT_DRAFT,
     WOO_GUEST_CYRILLIC,
     body,
@@ -76,3 +77,16 @@ def test_woocommerce_ping_with_a_charset_is_answered(app, client, db, secrets_se
     ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=12",
                        content_type="application/x-www-form-urlencoded; charset=UTF-8")
     assert ping.status_code == 200 and ping.get_json()["result"] == "ignored"
+
+
+def test_a_large_shopify_order_is_taken(app, client, db, secrets_set):
+    """An order of many lines, each with Shopify's price sets, tax and discount lines, runs past the
+    API's 256 KB: refusing it (413) would have the platform retry and then drop the order."""
+    line = SHOPIFY_GUEST_PICKUP["line_items"][0]
+    lines = [dict(line, id=line["id"] + n, sku=f"DR-{n}", properties=[{"name": "note", "value": "x" * 2000}])
+             for n in range(150)]
+    payload = body(SHOPIFY_GUEST_PICKUP, line_items=lines)
+    assert len(json.dumps(payload)) > 300 * 1024
+    response = deliver(client, "shopify", payload, "orders/create")
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    assert len(all_orders(db)[0].items) == 150

@@ -25,7 +25,10 @@ def init_app(app):
         if not request.path.startswith(API_PREFIXES):
             return
         # Bodies are small JSON documents; anything larger is refused with 413 before it is read.
-        request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", 256 * 1024)
+        # A shop platform's order of many lines is larger, and a platform that is refused retries and
+        # then drops it: its webhooks take up to the app's own limit.
+        request.max_content_length = current_app.config["MAX_BODY_BYTES"] \
+            if request.path.startswith("/api/platforms/") else current_app.config.get("API_MAX_BODY_BYTES", 256 * 1024)
         # status_label and error texts follow Accept-Language only (no cookie, no session).
         g._locale = (request.accept_languages.best_match(current_app.config["LANGUAGES"])
                      or default_language())
