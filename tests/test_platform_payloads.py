@@ -90,3 +90,21 @@ def test_a_large_shopify_order_is_taken(app, client, db, secrets_set):
     response = deliver(client, "shopify", payload, "orders/create")
     assert response.status_code == 201, response.get_data(as_text=True)[:300]
     assert len(all_orders(db)[0].items) == 150
+
+
+@pytest.mark.parametrize("raw", [b'{"id": 1, "email": "\xff\xfe"}', b"\xef\xbb\xbf" + json.dumps({"id": 7}).encode(),
+                                 b'{"id": 9, "line_items": [{"name": "A", "quantity": 1e999}]}',
+                                 b'[' * 100000 + b']' * 100000])
+def test_bodies_that_are_not_clean_json_are_refused_with_a_reason(app, client, db, secrets_set, raw):
+    response = deliver(client, "shopify", None, "orders/create", raw=raw)
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json" and response.get_json()["detail"]
+    assert all_orders(db) == []
+
+
+def test_a_lone_surrogate_in_a_name_is_kept_as_a_question_mark(app, client, db, secrets_set):
+    """JSON may escape half of a UTF-16 pair alone ("\\ud83d"); no database stores it: the order comes in."""
+    payload = body(SHOPIFY_GUEST_PICKUP, line_items=[dict(SHOPIFY_GUEST_PICKUP["line_items"][0], name="Сукня \ud83d")])
+    response = deliver(client, "shopify", payload, "orders/create")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert all_orders(db)[0].items[0].name == "Сукня ?"

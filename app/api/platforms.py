@@ -67,7 +67,8 @@ def verify(platform, body):
 def _text(value, length):
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    text = str(value).replace("\x00", "").strip()
+    # JSON may escape a lone surrogate ("\ud800"), which no database can store: it becomes "?"
+    text = str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()
     return text[:length] or None
 
 
@@ -349,7 +350,7 @@ def receive(platform):
         return s.WebhookResult(result="ignored")  # e.g. order.deleted: the order's history stays here
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."))
     if not isinstance(data, dict):
         raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
