@@ -9,12 +9,14 @@ import json
 import pytest
 from platform_payloads import (
     SHOPIFY_GUEST_PICKUP,
+    SHOPIFY_TEST_NOTIFICATION,
     WOO_CHECKOUT_DRAFT,
     WOO_GUEST_CYRILLIC,
     body,
 )
 
 from app.api.models import PlatformOrder
+from app.notify.models import Notification
 from app.orders.models import Order
 
 SECRETS = {"woocommerce": "woo-secret-of-the-webhook", "shopify": "shpss_secret_of_the_app"}
@@ -44,6 +46,27 @@ def deliver(client, platform, payload, topic, *, raw=None, delivery="d-1"):
 def all_orders(db):
     db.session.expire_all()
     return db.session.execute(db.select(Order).order_by(Order.id)).scalars().all()
+
+
+def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(app, client, db, secrets_set):
+    response = deliver(client, "shopify", SHOPIFY_TEST_NOTIFICATION, "orders/create")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [order] = all_orders(db)
+    assert order.is_sandbox and order.customer.is_sandbox  # marked "Sandbox"; nobody is messaged
+    assert order.status == "cancelled" and order.currency == "EUR"
+    assert order.customer.name == "Steve Shipper" and order.customer.phone is None  # "555-555-SHIP"
+    assert [(i.sku, i.quantity, str(i.price)) for i in order.items] == [("SER-08", 1, "23.40"),
+                                                                      ("SER-09", 1, "23.40")]
+    assert db.session.query(Notification).count() == 0
+    # pressed again: the same order, not a second one
+    again = deliver(client, "shopify", body(SHOPIFY_TEST_NOTIFICATION, updated_at="2026-12-07T12:09:00+01:00"),
+                    "orders/create", delivery="d-2")
+    assert again.status_code == 200 and len(all_orders(db)) == 1
+    # the test's fake customer account is not remembered: a real order from that account id is a real customer's
+    real = body(SHOPIFY_TEST_NOTIFICATION, id=820982911946154509, test=False, cancelled_at=None)
+    assert deliver(client, "shopify", real, "orders/create", delivery="d-3").status_code == 201
+    live = all_orders(db)[-1]
+    assert not live.is_sandbox and not live.customer.is_sandbox
 
 
 def test_woocommerce_guest_with_cyrillic_names_and_empty_fields(app, client, db, secrets_set):

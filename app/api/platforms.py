@@ -204,6 +204,9 @@ def shopify_order(data):
         for number in numbers:
             tracking.append((_text(fulfillment.get("tracking_company"), 64), _text(number, 64)))
     return {
+        # a test order (the admin's "Send test notification", a Bogus gateway order) comes in as a
+        # sandbox order: marked so, messaging nobody, and its fake customer account not remembered
+        "test": data.get("test") is True,
         "customer_id": _account_id(customer.get("id")),
         "name": _text(shipping.get("name"), 200) or _full_name(shipping.get("first_name"), shipping.get("last_name"))
         or _full_name(customer.get("first_name"), customer.get("last_name")) or _text(billing.get("name"), 200),
@@ -265,7 +268,8 @@ def _add_tracking(order, tracking, platform):
 def platform_customer(platform, mapped):
     """The platform account's customer if it ordered before, else matched by e-mail (see
     ``find_or_create_customer``); the account is remembered for its next orders."""
-    account = mapped["customer_id"]
+    sandbox = bool(mapped.get("test"))
+    account = None if sandbox else mapped["customer_id"]
     if account:
         known = db.session.execute(db.select(PlatformCustomer).filter_by(platform=platform, external_id=account)
                                    ).scalar_one_or_none()
@@ -275,7 +279,8 @@ def platform_customer(platform, mapped):
     country = mapped["delivery"]["country"]
     customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
                                        phone=_usable_phone(mapped["phone"], country), country=country,
-                                       language=language if language in current_app.config["LANGUAGES"] else None)
+                                       language=language if language in current_app.config["LANGUAGES"] else None,
+                                       sandbox=sandbox)
     if account:
         db.session.add(PlatformCustomer(platform=platform, external_id=account, customer=customer))
     return customer
@@ -314,7 +319,7 @@ def ingest(platform, mapped, external_id):
             items = [item for item in mapped["items"] if item["quantity"] > 0]
             order = create_order(customer, items, delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
-                                 cod_amount=mapped["cod_amount"])
+                                 cod_amount=mapped["cod_amount"], sandbox=bool(mapped.get("test")))
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))
             result = "created"
         else:
