@@ -8,6 +8,7 @@ import json
 
 import pytest
 from platform_payloads import (
+    SHOPIFY_FULFILLMENTS,
     SHOPIFY_GUEST_PICKUP,
     SHOPIFY_TEST_NOTIFICATION,
     WOO_CHECKOUT_DRAFT,
@@ -67,6 +68,18 @@ def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(a
     assert deliver(client, "shopify", real, "orders/create", delivery="d-3").status_code == 201
     live = all_orders(db)[-1]
     assert not live.is_sandbox and not live.customer.is_sandbox
+
+
+def test_shopify_updates_out_of_order_never_move_the_order_back(app, client, db, secrets_set):
+    shipped = body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS[:1], updated_at="2026-12-07T15:05:01+02:00")
+    cancelled = body(shipped, cancelled_at="2026-12-07T16:00:00+02:00", updated_at="2026-12-07T16:00:01+02:00")
+    # the newest arrives first, then the older ones (Shopify does not promise the order of deliveries)
+    assert deliver(client, "shopify", cancelled, "orders/cancelled", delivery="d-3").status_code == 201
+    assert deliver(client, "shopify", shipped, "orders/updated", delivery="d-2").status_code == 200
+    assert deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create", delivery="d-1").status_code == 200
+    [order] = all_orders(db)
+    assert order.status == "cancelled" and len(order.shipments) == 2
+    assert db.session.query(PlatformOrder).count() == 1
 
 
 def test_woocommerce_guest_with_cyrillic_names_and_empty_fields(app, client, db, secrets_set):

@@ -324,10 +324,12 @@ def ingest(platform, mapped, external_id):
             result = "created"
         else:
             order, result = link.order, "updated"
-        _add_tracking(order, mapped["tracking"], platform)
+        # cancelled first: an order that comes in cancelled and fulfilled at once (deliveries out of
+        # order) ends cancelled, its numbers kept, rather than shipped
         if mapped["cancelled"] and statuses.CANCELLED in statuses.allowed_next(order.status):
             lifecycle.change_status(order, statuses.CANCELLED, source="import", actor=platform,
                                     note=_("Cancelled in %(platform)s.", platform=platform.title()))
+        _add_tracking(order, mapped["tracking"], platform)
     except OrderInputError as error:
         raise ApiError(422, _("The request has invalid fields."), str(error),
                        errors=[{"field": error.field.replace("items", "line_items"), "detail": str(error)}])
