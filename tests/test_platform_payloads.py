@@ -70,6 +70,18 @@ def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(a
     assert not live.is_sandbox and not live.customer.is_sandbox
 
 
+def test_shopify_fulfillments_add_each_live_tracking_number_once(app, client, db, secrets_set):
+    deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create")
+    shipped = body(SHOPIFY_GUEST_PICKUP, fulfillment_status="partial", fulfillments=SHOPIFY_FULFILLMENTS,
+                   updated_at="2026-12-07T15:05:01+02:00")
+    response = deliver(client, "shopify", shipped, "orders/updated", delivery="d-2")
+    assert response.status_code == 200 and response.get_json()["result"] == "updated"
+    [order] = all_orders(db)
+    assert sorted((s.carrier, s.tracking_number) for s in order.shipments) == [
+        ("nova_poshta", "20450012345678"), ("nova_poshta", "20450012345679")]  # not the cancelled one
+    assert order.status == "shipped"
+
+
 def test_shopify_updates_out_of_order_never_move_the_order_back(app, client, db, secrets_set):
     shipped = body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS[:1], updated_at="2026-12-07T15:05:01+02:00")
     cancelled = body(shipped, cancelled_at="2026-12-07T16:00:00+02:00", updated_at="2026-12-07T16:00:01+02:00")

@@ -200,6 +200,8 @@ def shopify_order(data):
     tracking = []
     for fulfillment in _list(data.get("fulfillments")):
         fulfillment = _obj(fulfillment)
+        if fulfillment.get("status") in ("cancelled", "error", "failure"):
+            continue  # its numbers were never, or are no longer, a parcel of this order
         numbers = _list(fulfillment.get("tracking_numbers")) or [fulfillment.get("tracking_number")]
         for number in numbers:
             tracking.append((_text(fulfillment.get("tracking_company"), 64), _text(number, 64)))
