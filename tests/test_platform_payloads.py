@@ -70,6 +70,19 @@ def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(a
     assert not live.is_sandbox and not live.customer.is_sandbox
 
 
+def test_shopify_guest_pickup_without_customer_or_shipping_address(app, client, db, secrets_set):
+    response = deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [order] = all_orders(db)
+    assert order.customer.name == "Ewa Kowalczyk" and order.customer.email == "ewa.kowalczyk@example.com"
+    assert order.customer.phone == "+48 601 234 567" and order.customer.language == "pl"
+    assert order.delivery_country == "PL" and order.delivery_city == "Łódź"  # the billing address: no shipping one
+    # the gift card and the hand-added item (no variant, no SKU) are lines; the line an edit took out is not
+    assert [(i.name, i.sku, i.quantity) for i in order.items] == [
+        ("Sukienka lniana - M / niebieski", "DR-104-M", 1), ("Karta podarunkowa - 500", None, 1),
+        ("Pakowanie na prezent", None, 1)]
+
+
 def test_shopify_fulfillments_add_each_live_tracking_number_once(app, client, db, secrets_set):
     deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create")
     shipped = body(SHOPIFY_GUEST_PICKUP, fulfillment_status="partial", fulfillments=SHOPIFY_FULFILLMENTS,

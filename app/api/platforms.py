@@ -195,8 +195,9 @@ WOOCOMMERCE_DRAFTS = {"checkout-draft", "auto-draft", "draft"}
 
 
 def shopify_order(data):
-    customer, shipping = _obj(data.get("customer")), _obj(data.get("shipping_address"))
-    billing = _obj(data.get("billing_address"))
+    # an order picked up or not shipped has no shipping address: the billing one says where the buyer is
+    customer, billing = _obj(data.get("customer")), _obj(data.get("billing_address"))
+    shipping = _obj(data.get("shipping_address")) or billing
     tracking = []
     for fulfillment in _list(data.get("fulfillments")):
         fulfillment = _obj(fulfillment)
