@@ -83,6 +83,23 @@ def test_shopify_guest_pickup_without_customer_or_shipping_address(app, client, 
         ("Pakowanie na prezent", None, 1)]
 
 
+def test_shopify_prices_in_the_currency_the_buyer_paid_in(app, client, db, secrets_set):
+    cod = body(SHOPIFY_GUEST_PICKUP, payment_gateway_names=["Cash on Delivery (COD)"])
+    response = deliver(client, "shopify", cod, "orders/create")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [order] = all_orders(db)
+    # shop money is UAH, the buyer saw and pays złoty: their receipt's amounts, not the shop's
+    assert order.currency == "PLN" and float(order.cod_amount) == 268
+    assert [str(i.price) for i in order.items] == ["149.00", "52.00", "67.00"]
+    # without presentment amounts on every line, the shop's own currency and prices stay
+    lines = [dict(line) for line in SHOPIFY_GUEST_PICKUP["line_items"]]
+    del lines[1]["price_set"]
+    other = body(SHOPIFY_GUEST_PICKUP, id=5914470990124, line_items=lines)
+    assert deliver(client, "shopify", other, "orders/create", delivery="d-2").status_code == 201
+    order = all_orders(db)[-1]
+    assert order.currency == "UAH" and [str(i.price) for i in order.items] == ["1450.00", "500.00", "650.00"]
+
+
 def test_shopify_fulfillments_add_each_live_tracking_number_once(app, client, db, secrets_set):
     deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create")
     shipped = body(SHOPIFY_GUEST_PICKUP, fulfillment_status="partial", fulfillments=SHOPIFY_FULFILLMENTS,

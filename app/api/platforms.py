@@ -206,6 +206,15 @@ def shopify_order(data):
         numbers = _list(fulfillment.get("tracking_numbers")) or [fulfillment.get("tracking_number")]
         for number in numbers:
             tracking.append((_text(fulfillment.get("tracking_company"), 64), _text(number, 64)))
+    items, currency, total = _items(data.get("line_items"), "shopify"), _text(data.get("currency"), 3) or "UAH", \
+        data.get("total_price")
+    buyers = _text(data.get("presentment_currency"), 3)
+    prices = [_presentment(_obj(line).get("price_set"), buyers) for line in _list(data.get("line_items"))]
+    if buyers and buyers != currency and None not in prices:
+        # the buyer paid in another currency than the shop's: the amounts they saw, as their receipt shows
+        for item, price in zip(items, prices):
+            item["price"] = price
+        currency, total = buyers, _presentment(data.get("total_price_set"), buyers)
     return {
         # a test order (the admin's "Send test notification", a Bogus gateway order) comes in as a
         # sandbox order: marked so, messaging nobody, and its fake customer account not remembered
@@ -215,17 +224,17 @@ def shopify_order(data):
         or _full_name(customer.get("first_name"), customer.get("last_name")) or _text(billing.get("name"), 200),
         "email": _text(data.get("email") or data.get("contact_email") or customer.get("email"), 254),
         "phone": _text(data.get("phone") or shipping.get("phone") or customer.get("phone"), 32),
-        "items": _items(data.get("line_items"), "shopify"),
+        "items": items,
         "language": _text(data.get("customer_locale"), 2),
         "delivery": {"city": _text(shipping.get("city"), 120), "region": _text(shipping.get("province"), 120),
                      "region_code": _text(shipping.get("province_code"), 8),
                      "address": _text(" ".join(filter(None, (_text(shipping.get("address1"), 200),
                                                              _text(shipping.get("address2"), 50)))), 255),
                      "postcode": _text(shipping.get("zip"), 16), "country": _text(shipping.get("country_code"), 2)},
-        "currency": _text(data.get("currency"), 3) or "UAH",
+        "currency": currency,
         "note": _text(data.get("note"), 2000),
         # Shopify's manual payment method is named "Cash on Delivery (COD)" in payment_gateway_names
-        "cod_amount": _cod_amount(data.get("total_price"))
+        "cod_amount": _cod_amount(total)
         if SHOPIFY_COD in [_text(name, 100) for name in _list(data.get("payment_gateway_names"))]
         + [_text(data.get("gateway"), 100)] else None,
         "cancelled": bool(data.get("cancelled_at")),
@@ -234,6 +243,14 @@ def shopify_order(data):
 
 
 SHOPIFY_COD = "Cash on Delivery (COD)"
+
+
+def _presentment(amounts, currency):
+    """The amount of a Shopify money set (``price_set``: shop_money, presentment_money) in the
+    buyer's ``currency``, or None."""
+    money = _obj(_obj(amounts).get("presentment_money"))
+    amount = money.get("amount")
+    return str(amount) if currency and money.get("currency_code") == currency and amount not in (None, "") else None
 
 
 def _cod_amount(total):
