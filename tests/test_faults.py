@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import event
 
 from app import create_app
 from app.auth.sessions import UserSession
@@ -170,6 +171,36 @@ conn.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
 sys.stdin.read()
 """
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL's writes never find a stale snapshot
+def test_staff_open_an_order_while_a_carrier_sync_writes(app, db, make_user, make_order, client, login, db_url):
+    """The order page audits the view in a short write. A sync that committed after the page had
+    begun reading (here: the moment the order was read) left the page's read snapshot stale, and
+    SQLite refused the audit write at once: the staff member got the 503 page (seen in the demo)."""
+    order = make_order()
+    order_id, number = order.id, order.number
+    login(make_user("staff").email)
+    db.session.rollback()  # the test's app context outlives the log-in request; a real one ends with it
+    path = db_url.removeprefix("sqlite:///")
+    wrote = []
+
+    def sync_commits(conn, cursor, statement, *args):
+        if not wrote and statement.lstrip().startswith("SELECT") and "FROM orders" in statement:
+            other = sqlite3.connect(path)
+            other.execute("UPDATE orders SET note = 'carrier sync' WHERE id = ?", (order_id,))
+            other.commit()
+            other.close()
+            wrote.append(True)
+
+    event.listen(db.engine, "after_cursor_execute", sync_commits)
+    try:
+        response = client.get(f"/admin/orders/{order_id}", headers={"Accept-Language": "en"})
+    finally:
+        event.remove(db.engine, "after_cursor_execute", sync_commits)
+    assert wrote
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert number in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

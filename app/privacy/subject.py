@@ -143,11 +143,13 @@ def audit_views(customers, actor):
     """From a page that otherwise only reads: audit the views in a short write of their own.
 
     Commits (the one exception to "the caller commits"), so that a GET holds SQLite's write
-    lock only for these inserts, not while it renders.
+    lock only for these inserts, not while it renders. The page's read transaction ends first: on
+    SQLite its snapshot is stale once a carrier sync commits, and the insert would be refused at once.
     """
     customers = [c for c in customers if c is not None]
     if not customers:
         return
+    db.session.commit()
     with writing():
         for customer in customers:
             record_view(customer, actor)
