@@ -401,6 +401,23 @@ def test_import_with_bad_rows_names_row_and_column_and_imports_nothing(app, db, 
     assert binary.status_code == 422 and "UTF-8" in _text(binary)
 
 
+def test_import_takes_a_spreadsheet_as_excel_saves_it(app, db, make_user, client, login):
+    """Excel in Ukrainian: a BOM, semicolons, column names as typed, the empty columns after the
+    last one (";;"), blank lines and local dates (the shop's time zone, Europe/Kyiv)."""
+    login(make_user("staff").email)
+    text = ("\ufeffOrder Number;Created At;Customer Name;Customer Phone;Item Name;Item Quantity;Item Price;;\r\n"
+            "XL-1;07.12.2026 10:15;Олена Коваль;067 123 45 67;Сукня льняна;1;1 450,00;;\r\n"
+            ";;;;;;;;\r\n\r\n"
+            "XL-2;7.12.2026;Ірина Шевченко;;Блуза;2;890;;\r\n")
+    response = _upload(client, text)
+    assert response.status_code == 200, _text(response)[:2000]
+    assert "Імпортовано замовлень: 2" in _text(response)
+    orders = {o.number: o for o in db.session.execute(db.select(Order)).scalars()}
+    assert orders["XL-1"].created_at == datetime(2026, 12, 7, 8, 15)  # 10:15 in Kyiv is 08:15 UTC
+    assert orders["XL-2"].created_at == datetime(2026, 12, 6, 22, 0)
+    assert [(i.name, i.quantity) for i in orders["XL-2"].items] == [("Блуза", 2)]
+
+
 def test_export_csv_and_json_follow_the_filters(app, sample, make_user, client, login):
     login(make_user("staff").email)
     response = client.get("/admin/orders/export.csv?carrier=ukrposhta")

@@ -16,6 +16,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -104,8 +105,20 @@ class ImportFailed(Exception):
         super().__init__(len(errors))
 
 
+#: how Excel writes a date in Ukrainian, Polish and Russian: 31.03.2026 or 31.03.2026 14:05(:00), the shop's time
+LOCAL_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
 def _parse_when(value):
     value = value.strip()
+    local = LOCAL_DATE_RE.match(value)
+    if local:
+        day, month, year, hour, minute, second = (int(part or 0) for part in local.groups())
+        try:
+            local_time = datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+        except ValueError:
+            return None
+        return local_time.astimezone(timezone.utc).replace(tzinfo=None)
     try:
         if len(value) == 10:
             return datetime.combine(date.fromisoformat(value), datetime.min.time())
@@ -128,7 +141,10 @@ def read_rows(data):
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    # "Customer Name" as a person types it is customer_name
+    header = [re.sub(r"[\s-]+", "_", h.strip().lower()) for h in next(reader)]
+    while header and not header[-1]:  # Excel writes the empty columns after the last one (";;")
+        header.pop()
     errors = [RowError(1, column, _("The required column is missing.")) for column in REQUIRED_COLUMNS
               if column not in header]
     errors += [RowError(1, column, _("Unknown column."), column) for column in header if column not in COLUMNS]
@@ -141,6 +157,8 @@ def read_rows(data):
         if len(rows) >= MAX_ROWS:
             raise ImportFailed([RowError(reader.line_num, "", _("The file has more than %(n)d rows; split it.",
                                                                 n=MAX_ROWS))])
+        while len(values) > len(header) and not values[-1].strip():
+            values.pop()
         if len(values) > len(header):
             rows.append((reader.line_num, None))
             continue
@@ -172,7 +190,7 @@ def _validate_row(line, row, errors, seen_tracking, owners):
         except OrderInputError as error:
             bad(column, str(error))
     if row.get("created_at") and _parse_when(row["created_at"]) is None:
-        bad("created_at", _("Use a date such as 2026-03-31 or 2026-03-31T14:05:00."))
+        bad("created_at", _("Use a date such as 2026-03-31, 2026-03-31T14:05:00 or 31.03.2026 14:05."))
     status = row.get("status", "")
     if status and status not in statuses.ALL:
         bad("status", _("Unknown status “%(status)s”. Use one of: %(codes)s.", status=status,
