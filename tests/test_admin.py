@@ -418,6 +418,23 @@ def test_import_takes_a_spreadsheet_as_excel_saves_it(app, db, make_user, client
     assert [(i.name, i.quantity) for i in orders["XL-2"].items] == [("Блуза", 2)]
 
 
+def test_import_refuses_a_row_pasted_twice(app, db, make_user, client, login):
+    """A row pasted twice would make a second order (or the item twice); the file is refused and the
+    repeat named, so the customer is not sent two orders' messages."""
+    login(make_user("staff").email)
+    text = ("customer_name;customer_phone;item_name;item_price\n"
+            "Петро;0671234570;Шарф;300\n"
+            "Марія;0671234569;Сукня;1450\n"
+            "Петро;0671234570;Шарф;300\n")
+    response = _upload(client, text)
+    body = _text(response)
+    assert response.status_code == 422 and "Нічого не імпортовано" in body
+    assert "Повторює рядок 2" in body and "<td data-label=\"Рядок\">4</td>" in body
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 0
+    bad_date = _upload(client, "customer_name;item_name;item_price;created_at\nX;Y;1;31.02.2026\n")
+    assert bad_date.status_code == 422 and "31.03.2026 14:05" in _text(bad_date)
+
+
 def test_export_csv_and_json_follow_the_filters(app, sample, make_user, client, login):
     login(make_user("staff").email)
     response = client.get("/admin/orders/export.csv?carrier=ukrposhta")

@@ -250,9 +250,15 @@ def validate(rows, update_existing=False):
     owners = {(carrier, number): order_number for carrier, number, order_number in _in_chunks(
         tracking, lambda chunk: db.select(Shipment.carrier, Shipment.tracking_number, Order.number)
         .join(Order, Shipment.order_id == Order.id).where(Shipment.tracking_number.in_(chunk)))}
+    first_lines = {}  # a row's values: the first line that holds them
     for index, (line, row) in enumerate(rows):
         if row is None:
             errors.append(RowError(line, "", _("The row has more values than the header has columns.")))
+            continue
+        first = first_lines.setdefault(tuple(row.values()), line)
+        if first != line:  # pasted twice: a second order, or the item twice, that nobody meant
+            errors.append(RowError(line, "", _("Repeats row %(row)d. Delete the repeat (for several pieces of an "
+                                               "item, set item_quantity).", row=first)))
             continue
         _validate_row(line, row, errors, seen_tracking, owners)
         number = row.get("order_number", "")

@@ -1,0 +1,47 @@
+"""A staff member imports a spreadsheet as Excel saves it, on a phone: a row pasted twice is named
+before anything is written, and the mended file goes in."""
+import os
+
+from playwright.sync_api import expect
+
+from app.orders.models import Order
+from tests.e2e.browsing import log_in, overflow
+
+EXCEL = ("\ufeffOrder Number;Created At;Customer Name;Customer Phone;Item Name;Item Quantity;Item Price;;\r\n"
+         "XL-1;07.12.2026 10:15;Олена Коваль;067 123 45 67;Сукня льняна;1;1 450,00;;\r\n"
+         "\r\n"
+         "XL-2;07.12.2026 11:40;Ірина Шевченко;;Блуза;1;890;;\r\n")
+PASTED_TWICE = EXCEL + "XL-2;07.12.2026 11:40;Ірина Шевченко;;Блуза;1;890;;\r\n"
+
+
+def _upload(page, base, path):
+    page.goto(f"{base}/admin/orders/import")
+    page.set_input_files("input[type=file]", path)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+def test_excel_file_with_a_repeated_row_then_mended(app, db, make_user, live_server, browser, output_dir, tmp_path):
+    staff = make_user("staff")
+    context, page = log_in(browser, live_server, staff.email, 360, 740)
+    try:
+        repeated, mended = tmp_path / "orders.csv", tmp_path / "orders-fixed.csv"
+        repeated.write_bytes(PASTED_TWICE.encode("utf-8"))
+        mended.write_bytes(EXCEL.encode("utf-8"))
+        _upload(page, live_server, str(repeated))
+        problems = page.locator(".import-errors")
+        expect(problems).to_contain_text("Нічого не імпортовано")
+        expect(problems).to_contain_text("Повторює рядок 4")
+        expect(problems).not_to_contain_text("Невідомий стовпець")  # the empty columns after the last one
+        problems.scroll_into_view_if_needed()
+        assert overflow(page) == 0
+        page.screenshot(path=os.path.join(output_dir, "repeated-row-360.png"), full_page=True)
+        db.session.rollback()
+        assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 0
+
+        _upload(page, live_server, str(mended))
+        expect(page.locator("main")).to_contain_text("Імпортовано замовлень: 2")
+        expect(page.locator("main a", has_text="XL-2")).to_be_visible()
+        page.screenshot(path=os.path.join(output_dir, "imported-360.png"), full_page=True)
+    finally:
+        context.close()
