@@ -236,6 +236,9 @@ def test_lookup_finds_the_order_by_phone_or_email_in_any_usual_form(app, db, mak
         response = _lookup(client, order.number.lower(), contact)
         assert response.status_code == 303, contact
         assert response.headers["Location"].startswith("/t/")
+    digits = order.number.removeprefix("PS-")
+    for number in (f"PS {digits}", f"ps{digits}", f" №{digits} ", f"PS_{digits}"):  # the number as people type it
+        assert _lookup(client, number, "0671234567").status_code == 303, number
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and order.number in html and "Відправлено" in html

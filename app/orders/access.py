@@ -156,10 +156,13 @@ def _link_open(order, given_nonce):
 # ---- the public look-up ---------------------------------------------------------------------
 
 def normalise_order_number(raw):
+    """An order number as people type it: ``ps-100001``, ``PS 100001``, ``PS100001``, ``№100001``."""
     number = re.sub(r"\s+", "", raw or "").lstrip("#№").upper()
     prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
-    if number.isdigit():
-        number = prefix + number
+    bare = prefix.upper().rstrip("-_./")
+    generated = re.fullmatch(re.escape(bare) + r"[-_./]?(\d+)", number) if bare else None
+    if number.isdigit() or generated:
+        number = prefix + (generated.group(1) if generated else number)
     return number[:32]
 
 

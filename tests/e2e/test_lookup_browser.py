@@ -1,0 +1,28 @@
+"""A customer without an account finds her order at /track on a phone, typing the number as people do."""
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from app.orders.models import Customer
+
+pytestmark = pytest.mark.browser
+
+
+def test_order_number_typed_with_a_space_is_found(app, db, make_order, live_server, browser, output_dir):
+    customer = Customer(name="Олена Коваль", email="olena@example.com", phone="+380671234567")
+    db.session.add(customer)
+    order = make_order(customer=customer, status="shipped")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="uk-UA")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/track")
+        page.fill("input[name=number]", "ps " + order.number.removeprefix("PS-"))  # "PS-" as "ps "
+        page.fill("input[name=contact]", "067 123 45 67")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        expect(page.locator("h1")).to_contain_text(order.number)
+        expect(page.locator("main")).not_to_contain_text("Не вдалося знайти це замовлення")
+        page.screenshot(path=os.path.join(output_dir, "found-360.png"))
+    finally:
+        context.close()
