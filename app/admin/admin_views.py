@@ -100,4 +100,6 @@ def settings_page():
         db.session.commit()
         flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
         return redirect(url_for("admin.settings_page"))
+    else:  # on a phone the field may be far below: say so at the top
+        flash(_("Check the highlighted fields."), "error")
     return render_template("admin/settings.html", form=form), 422 if form.is_submitted() else 200

@@ -145,9 +145,9 @@ def platforms():
         return _page(platform_form=form, status=422)
     values = {conf["secret"]: None if name in (form.clear.data or []) else getattr(form, name).data or ""
               for name, conf in PLATFORMS.items()}
-    if settings.save(values, action="api.platform_secrets", secret=set(values)):
-        db.session.commit()
-        flash(_("Webhook secrets saved."), "success")
+    changed = settings.save(values, action="api.platform_secrets", secret=set(values))
+    db.session.commit()
+    flash(_("Webhook secrets saved.") if changed else _("Nothing to save: no field was changed."), "success")
     return redirect(url_for("api_admin.index"))
 
 

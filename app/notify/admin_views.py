@@ -145,6 +145,8 @@ def webhooks():
         db.session.commit()
         flash(_("The endpoint is added. Copy its signing secret below."), "success")
         return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
+    if form.errors:
+        flash(_("Check the highlighted fields."), "error")
     return render_template("notify/admin/webhooks.html", form=form, endpoints=services.endpoints()), \
         422 if form.errors else 200
 
@@ -160,6 +162,8 @@ def webhook(endpoint_id):
         db.session.commit()
         flash(_("The endpoint is saved."), "success")
         return redirect(url_for("notify_admin.webhook", endpoint_id=endpoint.id))
+    if form.errors:
+        flash(_("Check the highlighted fields."), "error")
     return render_template("notify/admin/webhook.html", endpoint=endpoint, form=form,
                            deliveries=services.deliveries(endpoint),
                            secret=endpoint_secret(endpoint), states=state_labels()), 422 if form.errors else 200
