@@ -126,13 +126,19 @@ def parse_price(value, field="price"):
         raise OrderInputError(field, _("Enter a price such as 1450.00 or 1 450,00.")) from None
 
 
+#: Kosovo's code, user-assigned in ISO 3166 and so missing from the time-zone table, but the one
+#: WooCommerce (i18n/countries.php), Shopify and the EU use: an order to Kosovo was refused
+OTHER_COUNTRIES = {"XK"}
+
+
 def parse_country(value):
     """A delivery country as its ISO 3166 alpha-2 code ("UA" when none is given).
 
-    The codes are the IANA time-zone database's country table (pytz, already used for carrier times).
+    The codes are the IANA time-zone database's country table (pytz, already used for carrier times)
+    and ``OTHER_COUNTRIES``.
     """
     code = (value or "").strip().upper() or "UA"
-    if code not in pytz.country_names:
+    if code not in pytz.country_names and code not in OTHER_COUNTRIES:
         raise OrderInputError("delivery.country", _("Use a two-letter country code such as UA or PL."))
     return code
 
