@@ -120,7 +120,7 @@ def test_new_order_form_shows_every_error_at_once_next_to_its_field(app, db, mak
         "tracking_number": "123"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert _field_error(page, "customer_email") == "Невірна електронна адреса."
+    assert _field_error(page, "customer_email") == "Введіть правильну адресу e-mail."
     assert _field_error(page, "customer_phone") == "Введіть номер телефону, наприклад +380 67 123 45 67."
     assert _field_error(page, "delivery_country") == "Вкажіть двобуквений код країни, наприклад UA або PL."
     assert _field_error(page, "items-0-quantity") == "Кількість має бути цілим числом від 1 до 10000."

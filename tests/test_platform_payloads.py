@@ -197,3 +197,17 @@ def test_a_woocommerce_order_to_kosovo_is_taken(app, client, db, secrets_set):
     assert response.status_code == 201, response.get_data(as_text=True)
     [order] = all_orders(db)
     assert order.delivery_country == "XK" and order.customer.phone == "+383 44 123 456"
+
+
+def test_a_platform_e_mail_that_is_no_address_is_left_out_and_merges_nobody(app, client, db, secrets_set):
+    """Shops type "n/a" or "-" for buyers without an e-mail (orders taken by phone): by that text
+    every such buyer became one customer, who saw the others' orders and got their messages."""
+    first = body(WOO_GUEST_CYRILLIC, billing=dict(WOO_GUEST_CYRILLIC["billing"], email="n/a"))
+    second = body(WOO_GUEST_CYRILLIC, id=5122, billing=dict(WOO_GUEST_CYRILLIC["billing"], email="n/a",
+                                                            first_name="Петро", last_name="Лис", phone="0671112233"))
+    second["meta_data"] = []
+    assert deliver(client, "woocommerce", first, "order.created").status_code == 201
+    assert deliver(client, "woocommerce", second, "order.created", delivery="d-2").status_code == 201
+    one, two = all_orders(db)
+    assert one.customer.email is None and two.customer.email is None and one.customer_id != two.customer_id
+    assert two.customer.name == "Петро Лис"

@@ -28,6 +28,7 @@ from app.orders.services import (
     new_parcel,
     parse_cod_amount,
     parse_country,
+    parse_email,
     parse_phone,
     parse_price,
     parse_quantity,
@@ -119,7 +120,7 @@ class ShipmentForm(FlaskForm):
 
 class OrderForm(FlaskForm):
     customer_name = StringField(_l("Customer name"), validators=[DataRequired(), Length(max=200)])
-    customer_email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    customer_email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     customer_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     delivery_country = StringField(_l("Country code"), default="UA")
     delivery_region = StringField(_l("Region"), validators=[Optional(), Length(max=120)])
@@ -159,6 +160,9 @@ class OrderForm(FlaskForm):
 
     def validate_delivery_country(self, field):
         check_by(parse_country, field)
+
+    def validate_customer_email(self, field):
+        check_by(parse_email, field)
 
     def validate_customer_phone(self, field):
         try:

@@ -37,6 +37,7 @@ from app.orders.services import (
     parse_cod_amount,
     parse_country,
     parse_currency,
+    parse_email,
     parse_phone,
     parse_price,
     parse_quantity,
@@ -55,7 +56,6 @@ LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "cust
           "item_name": 200, "item_sku": 64, "item_size": 64, "item_color": 64, "item_image_url": 500, "status_note": 2000, "note": 2000}
 MAX_ROWS = 20000
 SQLITE_RETRY_SECONDS = 0.11  # the longest sleep of SQLite's busy handler between two tries, and a little
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: How an imported order reaches its status (each step through the lifecycle, source "import").
 IMPORT_PATHS = {
     statuses.NEW: (),
@@ -180,11 +180,8 @@ def _validate_row(line, row, errors, seen_tracking, owners):
         bad("customer_name", _("Enter the customer's name."))
     if not row.get("item_name"):
         bad("item_name", _("Each item needs a name."))
-    email = row.get("customer_email", "")
-    if email and not EMAIL_RE.match(email):
-        bad("customer_email", _("Enter a valid e-mail address."))
-    for column, parse in (("item_quantity", lambda value: parse_quantity(value or "1")), ("item_price", parse_price),
-                          ("cod_amount", parse_cod_amount), ("currency", parse_currency)):
+    for column, parse in (("customer_email", parse_email), ("item_quantity", lambda value: parse_quantity(value or "1")),
+                          ("item_price", parse_price), ("cod_amount", parse_cod_amount), ("currency", parse_currency)):
         try:
             parse(row.get(column))  # the order services' own rules, so that the file is refused before a write
         except OrderInputError as error:

@@ -32,6 +32,7 @@ from app.orders.services import (
     find_or_create_customer,
     parse_cod_amount,
     parse_country,
+    parse_email,
     parse_phone,
 )
 
@@ -297,7 +298,7 @@ def platform_customer(platform, mapped):
             return known.customer
     language = (mapped.get("language") or "").lower()
     country = mapped["delivery"]["country"]
-    customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=mapped["email"],
+    customer = find_or_create_customer(name=mapped["name"] or _("Customer"), email=_usable_email(mapped["email"]),
                                        phone=_usable_phone(mapped["phone"], country), country=country,
                                        language=language if language in current_app.config["LANGUAGES"] else None,
                                        sandbox=sandbox)
@@ -313,6 +314,15 @@ def _usable_phone(phone, country):
     phone instead (the buyer is still told by e-mail or in the app)."""
     try:
         return parse_phone(phone, parse_country(country))
+    except OrderInputError:
+        return None
+
+
+def _usable_email(email):
+    """The order's e-mail if it is an address, else None, for the reason ``_usable_phone`` gives: an
+    address typed as "n/a" or "-" would otherwise file every such buyer under one customer."""
+    try:
+        return parse_email(email)
     except OrderInputError:
         return None
 

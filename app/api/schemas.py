@@ -55,7 +55,8 @@ class Response(BaseModel):
 
 class CustomerIn(Request):
     name: Text(200)
-    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")] | None = None
+    email: OptionalText(254) = Field(None, description="An address an e-mail could be sent to; anything else is "
+                                                       "refused (422).")
     phone: OptionalText(32) = Field(None, description="Read in the delivery country unless it starts with +code; "
                                                      "a number no SMS could reach is refused (422).")
     language: Literal["uk", "en", "pl", "ru"] | None = None

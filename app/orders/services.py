@@ -12,6 +12,7 @@ from app.audit import record
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.clock import utcnow
 from app.extensions import db
+from app.notify.channels.email import valid_address
 from app.notify.channels.sms import normalise_phone
 from app.orders import links, statuses
 from app.orders.lifecycle import announce, check_version, touch
@@ -58,9 +59,10 @@ def find_or_create_customer(*, name, email=None, phone=None, country=None, langu
 
     A sandbox API client's orders (``sandbox``) match only sandbox customers, and real orders
     only real ones: a test order never reaches a real customer's account, messages or data.
-    ``OrderInputError`` for a phone that is not one (``parse_phone``, read in the delivery ``country``).
+    ``OrderInputError`` for a phone that is not one (``parse_phone``, read in the delivery ``country``)
+    or an e-mail that is not one (``parse_email``).
     """
-    email = (email or "").strip().lower() or None
+    email = parse_email(email)
     phone = parse_phone(phone, parse_country(country))
     customer = None
     if email:
@@ -150,6 +152,15 @@ def parse_phone(value, country="UA"):
     if phone and normalise_phone(phone, country) is None:
         raise OrderInputError("customer.phone", _("Enter a phone number such as +380 67 123 45 67."))
     return phone
+
+
+def parse_email(value):
+    """A customer's e-mail, lower-cased, or None; refused unless it is an address (the e-mail channel's
+    rule: an address it could send to). The one check of customers' e-mails: staff form, API, CSV, platforms."""
+    email = (value or "").strip().lower() or None
+    if email and not valid_address(email):
+        raise OrderInputError("customer.email", _("Enter a valid e-mail address."))
+    return email
 
 
 #: The most of one item an order line may hold
@@ -361,9 +372,10 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     cod_amount = parse_cod_amount(cod_amount)
     country = parse_country(delivery.get("country"))
     phone = parse_phone(customer.get("phone"), country)
+    email = parse_email(customer.get("email"))
     before = order_snapshot(order)
     order.customer.name = name
-    order.customer.email = (customer.get("email") or "").strip().lower() or None
+    order.customer.email = email
     order.customer.phone = phone
     for field in DELIVERY_FIELDS:
         value = country if field == "country" else (delivery.get(field) or "").strip() or None
