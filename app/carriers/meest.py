@@ -29,8 +29,11 @@ def _descr(value, lang=("descrUA", "descrEN", "descrRU")):
 
 
 def _error_text(payload):
-    info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
-    parts = [info.get("message"), info.get("messageDetails"), payload.get("message"), payload.get("messageDetails")]
+    """The error's words, wherever the envelope puts them: ``info`` is an object in the Swagger's
+    /tracking schema but a plain string in what clients handle."""
+    info = payload.get("info")
+    info, text = (info, "") if isinstance(info, dict) else ({}, info)
+    parts = [info.get("message"), info.get("messageDetails"), payload.get("message"), payload.get("messageDetails"), text]
     return "; ".join(text_of(p) for p in parts if p) or "status is not OK"
 
 
