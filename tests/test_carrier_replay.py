@@ -120,3 +120,40 @@ def test_inpost_events_read_in_the_customers_language(app, db, make_order, https
                       headers={"Accept-Language": language}).get_data(as_text=True)
     assert says in page
     assert "ready to pickup" not in page and "adopted at sorting center" not in page
+
+
+def replay(app, db, httpserver, name):
+    fixture = json.loads((FIXTURES / "inpost" / f"{name}.json").read_text())
+    serve(httpserver, "inpost", fixture["answers"])
+    settings.put("INPOST_MODE", "live")
+    settings.put("INPOST_API_URL", httpserver.url_for("/inpost"))
+    db.session.commit()
+    sync_all(app, carriers=["inpost"], trigger="test", force=True)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("language,says,status", [
+    ("pl", "Upłynął termin odbioru", "Status przewoźnika „handed_to_drone”"),
+    ("uk", "Термін отримання минув", "Статус перевізника «handed_to_drone»")])
+def test_inpost_codes_read_in_the_readers_language(app, db, make_order, make_user, httpserver, client, login,
+                                                   language, says, status):
+    """InPost's codes, known or not, reach the customer and the staff as words of their own language:
+    the problem note of an expired pickup, the parcel's last status, a status no table knows yet."""
+    expired = make_order(status="in_transit", carrier="inpost", tracking_number="602677439331630337653848")
+    unknown = make_order(status="awaiting_shipment", carrier="inpost", tracking_number="602677439331630337653850")
+    replay(app, db, httpserver, "pickup_time_expired")
+    replay(app, db, httpserver, "not_found_and_unknown_status")
+    headers = {"Accept-Language": language}
+
+    customer_page = client.get(f"/t/{links.make_token(db.session.get(Order, expired.id))}",
+                               headers=headers).get_data(as_text=True)
+    assert says in customer_page and "pickup time expired" not in customer_page
+    news = client.get(f"/t/{links.make_token(db.session.get(Order, unknown.id))}",
+                      headers=headers).get_data(as_text=True)
+    assert status in news and "handed to drone" not in news
+
+    make_user(role="staff", email="staff@example.com")
+    login("staff@example.com")
+    staff_page = client.get(f"/admin/orders/{expired.id}", headers=headers).get_data(as_text=True)
+    assert says in staff_page and "pickup time expired" not in staff_page
+    assert status in client.get(f"/admin/orders/{unknown.id}", headers=headers).get_data(as_text=True)

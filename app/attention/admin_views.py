@@ -10,6 +10,7 @@ from app.attention.forms import ThresholdsForm
 from app.audit import record
 from app.auth import admin_required, staff_required
 from app.carriers import carrier_name
+from app.carriers.mapping import note_text
 from app.extensions import db
 
 bp = Blueprint("attention_admin", __name__, url_prefix="/admin/attention")
@@ -47,7 +48,7 @@ def _rows(exceptions, days):
             "notified": format_datetime(row.notified_at, "short") if row.notified_at else None,
             "customer_words": (_rating_words(order.id) if row.rule == "low_score"
                                else _report_words(order) if row.rule == "customer_report" else None),
-            "carrier_words": order.problem_note if row.rule == "carrier_problem" else None,
+            "carrier_words": note_text(order.problem_note) if row.rule == "carrier_problem" else None,
         })
     return out
 

@@ -6,7 +6,7 @@ missing from its table is *unmapped*: kept as a carrier event, moves nothing, li
 """
 from typing import NamedTuple
 
-from flask_babel import lazy_pgettext
+from flask_babel import gettext, lazy_pgettext
 
 AWAITING, SHIPPED, IN_TRANSIT, DELIVERED, RETURNED = (
     "awaiting_shipment", "shipped", "in_transit", "delivered", "returned")
@@ -246,6 +246,20 @@ def map_event(carrier, code, reason="", text=""):
 
 def event_text(carrier, code, text=""):
     """What a carrier's event says: its own words, or ours in the reader's language for a carrier
-    that sends only a code (InPost)."""
-    label = TEXTS.get(carrier, {}).get(str(code or "").strip())
-    return str(label) if label is not None else (text or code or "")
+    that sends only a code (InPost); a code of such a carrier that no table knows yet is named as
+    a code, in words the reader reads."""
+    code = str(code or "").strip()
+    if carrier not in TEXTS:
+        return text or code
+    label = TEXTS[carrier].get(code)
+    if label is not None:
+        return str(label)
+    return gettext("Carrier status “%(code)s”", code=code) if code else (text or "")
+
+
+def note_text(note):
+    """A problem note (the flagged event's own words, or its code) in the reader's language: the
+    note of a code-only carrier is its code, stored as the code or as its words ("pickup time expired")."""
+    key = str(note or "").strip().replace(" ", "_")
+    label = next((table[key] for table in TEXTS.values() if key in table), None)
+    return str(label) if label is not None else (note or "")

@@ -4,6 +4,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlalchemy.orm import validates
 
+from app.carriers import mapping
 from app.clock import utcnow
 from app.extensions import db
 from app.orders import statuses
@@ -179,6 +180,13 @@ class Shipment(db.Model):
     @property
     def status_label(self):
         return statuses.label(self.status) if self.status else ""
+
+    @property
+    def carrier_words(self):
+        """What the carrier last said about the parcel, in the reader's language where it sends only a code."""
+        if not (self.last_raw_status or self.last_raw_text):
+            return ""
+        return mapping.event_text(self.carrier, self.last_raw_status, self.last_raw_text)
 
 
 class StatusEvent(db.Model):

@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 from app import settings as app_settings
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
+from app.carriers.mapping import note_text
 from app.errors import Refused
 from app.i18n import gettext as _
 from app.i18n import ngettext, select_locale, select_timezone
@@ -223,7 +224,7 @@ def tracking_view(order):
         end_state_text=_end_text(end_state), end_state_note=end_note,
         at_pickup_point=presenters.waiting_at_pickup(order),
         pickup_point=order.delivery_pickup_point or "",
-        problem=presenters.delayed(order), problem_note=order.problem_note or "",
+        problem=presenters.delayed(order), problem_note=note_text(order.problem_note),
         expected=expected, expected_text=expected_text, expected_source=expected_source,
         carrier_date=carrier_date, carrier_date_text=format_day(carrier_date) if carrier_date else "",
         shipments=_shipments(order), parcels_summary=parcels_summary(order), storage_text=_storage_text(order, storage_until),
