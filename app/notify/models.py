@@ -3,12 +3,18 @@
 ``Notification`` rows are written in the same transaction as the status change that causes them
 (see ``outbox``); the dispatcher claims due rows, sends them and records every attempt.
 """
+from app import settings
 from app.clock import utcnow
 from app.extensions import db
 
 #: Delivery states of an outbox row.
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 STATES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
+
+
+def max_attempts():
+    """How often a customer's or staff message is tried (the NOTIFY_MAX_ATTEMPTS setting)."""
+    return settings.get_int("NOTIFY_MAX_ATTEMPTS")
 
 
 class Notification(db.Model):
@@ -38,7 +44,7 @@ class Notification(db.Model):
     recipient = db.Column(db.String(500), info={"personal": True})
     state = db.Column(db.String(10), nullable=False, default=QUEUED)
     attempts = db.Column(db.Integer, nullable=False, default=0)
-    max_attempts = db.Column(db.Integer, nullable=False, default=8)
+    max_attempts = db.Column(db.Integer, nullable=False, default=max_attempts)
     next_attempt_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     #: While ``sending``: the claim's lease; an expired lease puts the row back in the queue.
     locked_until = db.Column(db.DateTime)

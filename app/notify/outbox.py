@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.notify import channels, preferences, rules, skips
 from app.notify.defaults import NOTICE_KINDS
-from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint
+from app.notify.models import QUEUED, SENT, SKIPPED, Notification, PickupWatch, WebhookEndpoint, max_attempts
 from app.orders import statuses
 from app.orders.models import CarrierEvent, Order, Shipment
 
@@ -128,7 +128,7 @@ class _Plan:
 
         self.followers = active_followers(order_ids) if self.channels else {}
         self.window = timedelta(seconds=settings.get_int("NOTIFY_MERGE_SECONDS", 120))
-        self.max_attempts = settings.get_int("NOTIFY_MAX_ATTEMPTS")
+        self.max_attempts = max_attempts()
         self.cap = settings.get_int("NOTIFY_DAILY_CAP", 10)
         self.cap_exempt = rules.cap_exempt()
         self.endpoints = db.session.execute(db.select(WebhookEndpoint).filter_by(enabled=True)).scalars().all()
@@ -352,7 +352,7 @@ def staff_messages(kind, recipients, subject, body, *, now):
     (alerts: no order, no customer, no preferences). Returns how many were queued."""
     event_id = new_event_id()
     rows = [dict(event_id=event_id, channel=channel, kind=kind, recipient=address[:500], state=QUEUED,
-                 attempts=0, max_attempts=settings.get_int("NOTIFY_MAX_ATTEMPTS"), next_attempt_at=now,
+                 attempts=0, max_attempts=max_attempts(), next_attempt_at=now,
                  subject=subject, body=body, merged_count=0, created_at=now, updated_at=now)
             for channel, address in recipients]
     if rows:
@@ -385,7 +385,7 @@ def resend(notification, *, now=None):
     notification.state = QUEUED
     notification.next_attempt_at = now or utcnow()
     notification.max_attempts = notification.attempts + (
-        rules.WEBHOOK_MAX_ATTEMPTS if notification.channel == "webhook" else settings.get_int("NOTIFY_MAX_ATTEMPTS"))
+        rules.WEBHOOK_MAX_ATTEMPTS if notification.channel == "webhook" else max_attempts())
     notification.skip_reason = None
     notification.claim_token = None
     notification.locked_until = None
