@@ -1,12 +1,11 @@
 """The answers are the customer's: in their export, erased with them; comments blanked after retention."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 
 from app import settings
 from app.extensions import db
 from app.feedback.models import CustomerFeedback
 from app.orders.models import Order
-from app.privacy.registry import PersonalData, RetentionRule, months_before, register, register_rule
+from app.privacy.registry import PersonalData, RetentionRule, count, months_before, register, register_rule
 
 
 def _old_comments(now):
@@ -28,6 +27,5 @@ register(PersonalData(CustomerFeedback, lambda c: db.select(CustomerFeedback).wh
     export=("order_id", "rating", "comment", "asked_at", "answered_at"), label=_l("Delivery ratings")))
 register_rule(RetentionRule(
     "feedback", _l("Comments customers wrote with their delivery rating are deleted (the rating is kept)"),
-    preview=lambda now: db.session.execute(db.select(func.count()).select_from(
-        _old_comments(now).subquery())).scalar_one(),
+    preview=lambda now: count(_old_comments(now)),
     apply=_blank_old_comments))

@@ -215,9 +215,8 @@ def flush_views(app):
 
 def _register_retention():
     from flask_babel import lazy_gettext as _l
-    from sqlalchemy import func
 
-    from app.privacy.registry import RetentionRule, months_before, register_rule
+    from app.privacy.registry import RetentionRule, count, months_before, register_rule
     from app.tracking.models import TrackingView
 
     def old(now):
@@ -231,8 +230,7 @@ def _register_retention():
 
     register_rule(RetentionRule(
         "tracking_views", _l("Daily counts of tracking-page views are deleted"),
-        preview=lambda now: db.session.execute(db.select(func.count()).select_from(TrackingView)
-                                               .where(old(now))).scalar_one(),
+        preview=lambda now: count(db.select(TrackingView).where(old(now))),
         apply=prune))
 
 

@@ -288,10 +288,6 @@ def _old_invites(now):
     return db.select(MessengerInvite.token_hash).where(MessengerInvite.expires_at < now - timedelta(days=KEEP_DAYS))
 
 
-def _count(select):
-    return db.session.execute(db.select(func.count()).select_from(select.subquery())).scalar_one()
-
-
 def _prune(now):
     done = db.session.execute(db.delete(MessengerUpdate).where(MessengerUpdate.id.in_(_old_updates(now)))
                               .execution_options(synchronize_session=False)).rowcount or 0
@@ -302,11 +298,11 @@ def _prune(now):
 
 
 def _register_retention():
-    from app.privacy.registry import RetentionRule, register_rule
+    from app.privacy.registry import RetentionRule, count, register_rule
 
     register_rule(RetentionRule(
         "messengers", _l("Handled Telegram and Viber updates and expired connect links older than a week are deleted"),
-        preview=lambda now: _count(_old_updates(now)) + _count(_old_invites(now)), apply=_prune))
+        preview=lambda now: count(_old_updates(now)) + count(_old_invites(now)), apply=_prune))
 
 
 _register_retention()

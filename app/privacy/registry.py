@@ -20,6 +20,7 @@ import calendar
 from dataclasses import dataclass, field
 from typing import Callable
 
+from sqlalchemy import func
 from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
@@ -110,6 +111,11 @@ def unregistered_personal_tables():
     covered = set(_sources)
     return sorted(mapper.class_.__tablename__ for mapper in db.Model.registry.mappers
                   if personal_columns(mapper.class_) and mapper.class_.__tablename__ not in covered)
+
+
+def count(select):
+    """How many rows ``select`` finds: what a rule's ``preview`` shows."""
+    return db.session.execute(db.select(func.count()).select_from(select.order_by(None).subquery())).scalar_one()
 
 
 def months_before(now, months):

@@ -17,7 +17,6 @@ import logging
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 
 from app import settings
 from app.audit import AuditLog
@@ -27,7 +26,7 @@ from app.database import writing
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Customer, Order
-from app.privacy.registry import RetentionRule, anonymise, months_before, register_rule, rules
+from app.privacy.registry import RetentionRule, anonymise, count, months_before, register_rule, rules
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -41,10 +40,6 @@ def order_cutoff(now):
 def _expired_orders(now):
     return (db.select(Order).where(Order.status.in_(statuses.TERMINAL), Order.status_changed_at < order_cutoff(now),
                                    Order.anonymised_at.is_(None)).order_by(Order.id))
-
-
-def _count(select):
-    return db.session.execute(db.select(func.count()).select_from(select.order_by(None).subquery())).scalar_one()
 
 
 def _in_batches(select_rows, change):
@@ -74,7 +69,7 @@ def delete_rule(name, label, select_rows, model, before=None):
                 synchronize_session=False))
             db.session.commit()
         return len(ids)
-    register_rule(RetentionRule(name, label, preview=lambda now: _count(select_rows(now)), apply=apply))
+    register_rule(RetentionRule(name, label, preview=lambda now: count(select_rows(now)), apply=apply))
 
 
 def anonymise_order(order, now):
@@ -116,12 +111,12 @@ def _old_audit(now):
 
 register_rule(RetentionRule(
     "orders", _l("Finished orders: names, contacts, addresses, notes and parcel numbers are anonymised"),
-    preview=lambda now: _count(_expired_orders(now)), apply=_in_batches(_expired_orders, anonymise_order),
+    preview=lambda now: count(_expired_orders(now)), apply=_in_batches(_expired_orders, anonymise_order),
     sample=lambda now: db.session.execute(_expired_orders(now).with_only_columns(Order.number).limit(20))
     .scalars().all()))
 register_rule(RetentionRule(
     "customers", _l("Customers without an account whose orders are all anonymised"),
-    preview=lambda now: _count(_expired_guests(now)), apply=_in_batches(_expired_guests, _anonymise_guest)))
+    preview=lambda now: count(_expired_guests(now)), apply=_in_batches(_expired_guests, _anonymise_guest)))
 delete_rule("sessions", _l("Ended or expired log-in sessions are deleted"), expired_rows, UserSession)
 delete_rule("audit", _l("Audit log entries past their retention period are deleted"), _old_audit, AuditLog)
 
