@@ -84,10 +84,10 @@ def test_the_monthly_report_shows_them(app, db, client, data_set, make_user, log
     page = client.get("/admin/analytics/monthly?month=2026-11").get_data(as_text=True)
     assert "Повернення та обмін за товарами й розмірами" in page
     row = page[page.index('data-key="DR-104 M"'):][:400]
-    assert ">4<" in row and ">2<" in row and "50 %" in row and "25 %" in row
+    assert ">4<" in row and ">2<" in row and "50,0%" in row and "25,0%" in row
     refusals = page[page.index('id="refusals-carrier"'):]
     meest = refusals[refusals.index('data-key="meest"'):][:300]
-    assert "100 %" in meest
+    assert "100,0%" in meest
 
 
 def test_the_monthly_csv_carries_them(app, db, client, data_set, make_user, login):

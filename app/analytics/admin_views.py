@@ -18,6 +18,7 @@ from app.returns.analytics import csv_rows as return_csv_rows
 from app.text import CSV_MIMETYPE, csv_writer
 
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
+bp.add_app_template_filter(percent)  # the returns section's shares, written as every other share here
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MAX_DAYS = 3700
 

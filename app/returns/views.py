@@ -81,8 +81,3 @@ def signed_waybill(token, case_id):
     return answer(lambda o: services.add_return_waybill(o, case_id, request.form.get("carrier", ""),
                                                          request.form.get("number", "")),
                    order, url_for("tracking.signed", token=token), _("Thank you! We will follow your return parcel."))
-
-
-@bp.app_template_filter("share")
-def share_text(value):
-    return "—" if value is None else f"{value * 100:.0f} %"
