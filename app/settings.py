@@ -256,8 +256,6 @@ def fill_form(form, *, secret=()):
         value = get(field.name)
         if field.type == "BooleanField":
             field.data = get_bool(field.name)
-        elif field.type == "IntegerField":
-            field.data = int(value) if value not in (None, "") else None
         else:
             field.data = "" if value is None else str(value)
 

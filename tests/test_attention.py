@@ -181,6 +181,9 @@ def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login
                                  "ATTENTION_FEEDBACK_DAYS")}
     bad = client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="many"))
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    # one clear error, not the number field's own beside the range's
+    assert re.findall(r'id="ATTENTION_NO_SCAN_DAYS-error">([^<]*)<', bad.get_data(as_text=True)) == \
+        ["Введіть ціле число від 1 до 365."]
     # the form is below the list: the top of the page, where it opens, says the settings were not saved
     assert re.search(r'class="flash flash-error">Налаштування не збережено', bad.get_data(as_text=True))
     assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 3 and settings.get("ATTENTION_HANDOVER_DAYS") == 2

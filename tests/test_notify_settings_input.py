@@ -42,6 +42,16 @@ def test_unknown_sms_status_and_a_sender_without_an_address_are_refused(app, db,
     assert settings.get("NOTIFY_MERGE_SECONDS") != "30"
 
 
+def test_letters_in_a_number_field_get_one_clear_error(app, db, make_user, client, login):
+    login(make_user("admin").email)
+    before = settings.get("NOTIFY_DAILY_CAP")
+    refused = client.post("/admin/notifications/settings", data={**GOOD, "NOTIFY_DAILY_CAP": "abc"})
+    assert refused.status_code == 422
+    assert re.findall(r'id="NOTIFY_DAILY_CAP-error">([^<]*)<', refused.get_data(as_text=True)) == \
+        ["Введіть ціле число від 0 до 1000."]
+    assert settings.get("NOTIFY_DAILY_CAP") == before
+
+
 def test_documented_codes_and_sender_forms_are_saved(app, db, make_user, client, login):
     login(make_user("admin").email)
     for sender in ("shop@example.com", "Posylka <noreply@localhost>", "Льон і вовна <shop@example.com>"):

@@ -14,7 +14,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import NumberInput
 
 from app.admin.reasons import RETURN_REASONS
 from app.auth import services as auth_services
@@ -222,8 +223,16 @@ class WholeNumber:
         self.low, self.high = low, high
 
     def __call__(self, form, field):
-        if whole_number(field.data or "", self.low, self.high) is None:
+        field.data = whole_number(field.data or "", self.low, self.high)
+        if field.data is None:
             raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
+
+
+def whole_number_field(label, low, high, *, required=False):
+    """A number setting: anything but a whole number from ``low`` to ``high`` gets one translated error
+    (an IntegerField adds its own "Not a valid integer value" to the range's)."""
+    return StringField(label, validators=[InputRequired() if required else Optional(), WholeNumber(low, high)],
+                       widget=NumberInput(min=low, max=high))
 
 
 class SettingsForm(FlaskForm):
@@ -231,8 +240,7 @@ class SettingsForm(FlaskForm):
     SHOP_EMAIL = StringField(_l("Shop's contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     DEFAULT_LANGUAGE = SelectField(_l("Default language"), choices=[
         ("uk", "Українська"), ("en", "English"), ("pl", "Polski"), ("ru", "Русский")])
-    ORDERS_PER_PAGE = StringField(_l("Orders per page in the staff list"), validators=[Optional(), WholeNumber(5, 500)])
-    POLL_SECONDS = StringField(_l("Customer page refresh (seconds)"), validators=[Optional(), WholeNumber(2, 3600)])
-    SYNC_INTERVAL_MINUTES = StringField(_l("Carrier sync interval (minutes)"),
-                                        validators=[Optional(), WholeNumber(1, 1440)])
-    RETENTION_MONTHS = StringField(_l("Keep finished orders for (months)"), validators=[Optional(), WholeNumber(1, 120)])
+    ORDERS_PER_PAGE = whole_number_field(_l("Orders per page in the staff list"), 5, 500)
+    POLL_SECONDS = whole_number_field(_l("Customer page refresh (seconds)"), 2, 3600)
+    SYNC_INTERVAL_MINUTES = whole_number_field(_l("Carrier sync interval (minutes)"), 1, 1440)
+    RETENTION_MONTHS = whole_number_field(_l("Keep finished orders for (months)"), 1, 120)

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+
+from app.admin.forms import whole_number_field
 
 
 def _days(label, low=0):
-    return IntegerField(label, validators=[InputRequired(), NumberRange(low, 365)])
+    return whole_number_field(label, low, 365, required=True)
 
 
 class ThresholdsForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.admin.forms import whole_number_field
 from app.i18n import LANGUAGE_NAMES
 from app.notify.defaults import KINDS
 from app.notify.rules import parse_quiet_hours
@@ -62,7 +63,7 @@ class SettingsForm(FlaskForm):
     PUBLIC_URL = StringField(_l("Public address of this app (for links in messages)"),
                              validators=[Optional(), URL(require_tld=False), Length(max=200)])
     SMTP_HOST = StringField(_l("SMTP server"), validators=[Optional(), Length(max=200)])
-    SMTP_PORT = IntegerField(_l("SMTP port"), validators=[Optional(), NumberRange(1, 65535)])
+    SMTP_PORT = whole_number_field(_l("SMTP port"), 1, 65535)
     SMTP_USER = StringField(_l("SMTP user"), validators=[Optional(), Length(max=200)])
     SMTP_PASSWORD = PasswordField(_l("SMTP password (leave empty to keep)"), validators=[Optional(), Length(max=200)])
     SMTP_STARTTLS = BooleanField(_l("Use STARTTLS"))
@@ -79,14 +80,11 @@ class SettingsForm(FlaskForm):
                                 validators=[Optional(), Length(max=200)])
     NOTIFY_QUIET_HOURS = StringField(_l("Quiet hours for SMS and push, e.g. 21:00-08:00 (empty: none)"),
                                      validators=[Optional(), Length(max=20)])
-    NOTIFY_MERGE_SECONDS = IntegerField(_l("Merge changes that arrive within (seconds)"),
-                                        validators=[Optional(), NumberRange(0, 86400)])
-    NOTIFY_DAILY_CAP = IntegerField(_l("Messages per customer per day (0: no limit)"),
-                                    validators=[Optional(), NumberRange(0, 1000)])
+    NOTIFY_MERGE_SECONDS = whole_number_field(_l("Merge changes that arrive within (seconds)"), 0, 86400)
+    NOTIFY_DAILY_CAP = whole_number_field(_l("Messages per customer per day (0: no limit)"), 0, 1000)
     NOTIFY_CAP_EXEMPT = StringField(_l("Statuses the daily limit never holds back (comma-separated codes)"),
                                     validators=[Optional(), Length(max=200), message_kinds])
-    PICKUP_REMINDER_DAYS = IntegerField(_l("Remind after the parcel waits at the pickup point for (days)"),
-                                        validators=[Optional(), NumberRange(1, 30)])
+    PICKUP_REMINDER_DAYS = whole_number_field(_l("Remind after the parcel waits at the pickup point for (days)"), 1, 30)
 
     TELEGRAM_BOT_TOKEN = PasswordField(_l("Telegram bot token from @BotFather (leave empty to keep)"),
                                        validators=[Optional(), Length(max=200)])
