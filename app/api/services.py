@@ -1,13 +1,22 @@
-"""Managing API clients: list, create (the secret is returned once), revoke."""
+"""Managing API clients (list, create: the secret is returned once, revoke) and the shipments a client sees."""
 import ipaddress
 import secrets
+from datetime import timezone
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from app.api.models import SCOPES, ApiClient, digest, new_secret
 from app.audit import record
 from app.clock import utcnow
 from app.extensions import db
+from app.orders import access
+from app.orders.models import Order, Shipment
+from app.orders.services import OrderInputError, add_shipment, find_or_create_customer
+from app.orders.services import create_order as create_shop_order
+
+#: The id column's range: a larger id cannot exist (and PostgreSQL would refuse the query)
+MAX_ID = 2**31 - 1
 
 
 class ClientInputError(ValueError):
@@ -67,3 +76,56 @@ def revoke_client(client, *, actor=None):
             token.revoked_at = client.revoked_at
         record("api_client.revoke", "api_client", client.id, actor=actor, before={"name": client.name})
     return client
+
+
+def _visible_shipments(client):
+    # the joined order fills shipment.order too: a page of shipments is one query, not one per row
+    # a parcel coming back to the shop (app.returns) is not one of the order's shipments to the customer
+    return access.api_client_sees(db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order))
+                                  .where(Shipment.is_return.is_(False)), client)
+
+
+def client_shipment(client, shipment_id):
+    """One of the shipments ``client`` sees, or None."""
+    if shipment_id > MAX_ID:
+        return None
+    return db.session.execute(_visible_shipments(client).where(Shipment.id == shipment_id)).scalar_one_or_none()
+
+
+def client_shipments(client, *, status=None, carrier=None, updated_since=None, cursor=None, limit):
+    """A page of the shipments ``client`` sees, newest first by id, after ``cursor``: (rows, more to come)."""
+    stmt = _visible_shipments(client)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if carrier:
+        stmt = stmt.where(Shipment.carrier == carrier)
+    if updated_since:
+        if updated_since.tzinfo is not None:
+            updated_since = updated_since.astimezone(timezone.utc).replace(tzinfo=None)
+        stmt = stmt.where(Order.updated_at >= updated_since)
+    if cursor:
+        stmt = stmt.where(Shipment.id < min(int(cursor), MAX_ID))
+    rows = db.session.execute(stmt.order_by(Shipment.id.desc()).limit(limit + 1)).scalars().all()
+    return rows[:limit], len(rows) > limit
+
+
+def create_order(client, data):
+    """The order a ``schemas.OrderIn`` body describes, with its customer and shipments; an
+    ``OrderInputError`` names the body's field ("shipments[1].tracking_number")."""
+    delivery = data.delivery.model_dump() if data.delivery else {}
+    customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
+                                       phone=data.customer.phone, country=delivery.get("country"),
+                                       language=data.customer.language, sandbox=client.sandbox)
+    order = create_shop_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
+                              actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox,
+                              cod_amount=data.cod_amount)
+    shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
+    for index, shipment in enumerate(shipments):
+        try:
+            add_shipment(order, shipment.carrier, shipment.tracking_number)
+        except OrderInputError as error:
+            prefix = "shipment" if data.shipment and index == 0 else f"shipments[{index - bool(data.shipment)}]"
+            error.field = f"{prefix}.{error.field}"
+            raise
+    db.session.flush()
+    return order

@@ -1,28 +1,18 @@
 """The REST resources: shipments, their status, and new orders. Thin: parse, call a service, serialise."""
-from datetime import timezone
 
 from flask import jsonify, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager
 
 from app.api import schemas as s
+from app.api import services
 from app.api.core import ApiError, resource, touch_client
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.extensions import db
-from app.orders import access, lifecycle, statuses
-from app.orders.models import Order, Shipment
-from app.orders.services import (
-    DuplicateTrackingNumber,
-    OrderInputError,
-    add_shipment,
-    create_order,
-    find_or_create_customer,
-    update_shipment,
-)
+from app.orders import lifecycle, statuses
+from app.orders.services import DuplicateTrackingNumber, OrderInputError, update_shipment
 
 READ, WRITE = "read:shipments", "write:shipments"
-MAX_ID = 2**31 - 1
 
 
 # ---- serialisation ---------------------------------------------------------------------------
@@ -81,19 +71,8 @@ def answer(model, status=200, headers=None):
     return response
 
 
-# ---- queries ---------------------------------------------------------------------------------
-
-def _visible_shipments(client):
-    # the joined order fills shipment.order too: a page of shipments is one query, not one per row
-    # a parcel coming back to the shop (app.returns) is not one of the order's shipments to the customer
-    return access.api_client_sees(db.select(Shipment).join(Shipment.order).options(contains_eager(Shipment.order))
-                                  .where(Shipment.is_return.is_(False)), client)
-
-
 def _shipment_or_404(client, shipment_id):
-    if shipment_id > MAX_ID:  # beyond the column's range: cannot exist (and PostgreSQL would refuse the query)
-        shipment_id = 0
-    shipment = db.session.execute(_visible_shipments(client).where(Shipment.id == shipment_id)).scalar_one_or_none()
+    shipment = services.client_shipment(client, shipment_id)
     if shipment is None:
         raise ApiError(404, _("Shipment not found."), _("There is no shipment %(id)s for this client.", id=shipment_id))
     return shipment
@@ -113,21 +92,8 @@ def _input_error(error):
           summary="List shipments", errors=(400,),
           description="Newest first by id. Filters combine; follow next_cursor until it is null.")
 def list_shipments(client, query):
-    stmt = _visible_shipments(client)
-    if query.status:
-        stmt = stmt.where(Order.status == query.status)
-    if query.carrier:
-        stmt = stmt.where(Shipment.carrier == query.carrier)
-    if query.updated_since:
-        since = query.updated_since
-        if since.tzinfo is not None:
-            since = since.astimezone(timezone.utc).replace(tzinfo=None)
-        stmt = stmt.where(Order.updated_at >= since)
-    if query.cursor:
-        stmt = stmt.where(Shipment.id < min(int(query.cursor), MAX_ID))
-    rows = db.session.execute(stmt.order_by(Shipment.id.desc()).limit(query.limit + 1)).scalars().all()
-    more = len(rows) > query.limit
-    rows = rows[:query.limit]
+    rows, more = services.client_shipments(client, status=query.status, carrier=query.carrier,
+                                           updated_since=query.updated_since, cursor=query.cursor, limit=query.limit)
     return answer(s.ShipmentPage(items=[shipment_out(x) for x in rows],
                                  next_cursor=str(rows[-1].id) if more else None))
 
@@ -191,22 +157,7 @@ def post_status(client, shipment_id, data):
                       "sandbox client are sandbox orders.")
 def post_order(client, data):
     try:
-        delivery = data.delivery.model_dump() if data.delivery else {}
-        customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
-                                           phone=data.customer.phone, country=delivery.get("country"),
-                                           language=data.customer.language, sandbox=client.sandbox)
-        shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
-        order = create_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
-                             actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox,
-                             cod_amount=data.cod_amount)
-        for index, shipment in enumerate(shipments):
-            try:
-                add_shipment(order, shipment.carrier, shipment.tracking_number)
-            except OrderInputError as error:
-                prefix = "shipment" if data.shipment and index == 0 else f"shipments[{index - bool(data.shipment)}]"
-                error.field = f"{prefix}.{error.field}"
-                raise
-        db.session.flush()
+        order = services.create_order(client, data)
     except OrderInputError as error:
         raise _input_error(error)
     touch_client(client)
