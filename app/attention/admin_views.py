@@ -7,7 +7,6 @@ from flask_login import current_user
 from app import settings
 from app.attention import services
 from app.attention.forms import ThresholdsForm
-from app.audit import record
 from app.auth import admin_required, staff_required
 from app.carriers import carrier_name
 from app.carriers.mapping import note_text
@@ -75,14 +74,13 @@ def _back():
     return redirect(url_for("attention_admin.index", rule=rule if rule in services.RULES else None))
 
 
-def _act(exception_id, action, audit_action, done_message):
-    """Do ``action`` on one listed problem, audit it, commit; a refused action is a flash message."""
+def _act(exception_id, action, done_message):
+    """Do ``action`` on one listed problem and commit; a refused action is a flash message."""
     try:
         row = action(services.get_open(exception_id), user=current_user)
     except services.AttentionError as error:
         flash(str(error), "error")
         return _back()
-    record(audit_action, "order", row.order.number, after={"rule": row.rule})
     db.session.commit()
     flash(done_message(number=row.order.number), "success")
     return _back()
@@ -91,14 +89,14 @@ def _act(exception_id, action, audit_action, done_message):
 @bp.route("/<int:exception_id>/notify", methods=["POST"])
 @staff_required
 def notify(exception_id):
-    return _act(exception_id, services.notify_customer, "attention.notify",
+    return _act(exception_id, services.notify_customer,
                 lambda number: _("The message to the customer of order %(number)s is queued.", number=number))
 
 
 @bp.route("/<int:exception_id>/dismiss", methods=["POST"])
 @staff_required
 def dismiss(exception_id):
-    return _act(exception_id, services.dismiss, "attention.dismiss",
+    return _act(exception_id, services.dismiss,
                 lambda number: _("Order %(number)s is off the list.", number=number))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from app import settings
 from app.attention.models import DeliveryException
+from app.audit import record
 from app.clock import local_today, utcnow
 from app.extensions import db
 from app.feedback.models import CustomerFeedback
@@ -178,7 +179,7 @@ def get_open(exception_id):
 
 
 def notify_customer(row, *, user=None, now=None):
-    """Queue the rule's message to the customer (once per exception) through the outbox."""
+    """Queue the rule's message to the customer (once per exception) through the outbox; audited."""
     from app.notify.outbox import enqueue
 
     if row.notified_at is not None:
@@ -187,13 +188,15 @@ def notify_customer(row, *, user=None, now=None):
     enqueue(row.order, kind=RULES[row.rule].message_kind, status=row.order.status, now=now)
     row.notified_at = now
     row.handled_by_id = getattr(user, "id", None)
+    record("attention.notify", "order", row.order.number, after={"rule": row.rule}, actor=user)
     return row
 
 
 def dismiss(row, *, user=None, now=None):
-    """Take a problem off the page; it stays closed while its condition lasts."""
+    """Take a problem off the page; it stays closed while its condition lasts. Audited."""
     row.dismissed_at = now or utcnow()
     row.handled_by_id = getattr(user, "id", None)
+    record("attention.dismiss", "order", row.order.number, after={"rule": row.rule}, actor=user)
     return row
 
 
