@@ -7,6 +7,7 @@ import pytest
 
 from app.attention import services
 from app.attention.models import DeliveryException
+from app.audit import AuditLog
 from app.notify.models import Notification, PickupWatch
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent
@@ -147,6 +148,8 @@ def test_telling_the_customer_goes_through_the_outbox_once(db, client, parcels, 
     assert "Клієнтові вже повідомили про цю проблему." in again
     assert db.session.query(Notification).filter_by(order_id=parcels["quiet"].id, kind="delay").count() == \
         len(messages)
+    assert [(a.object_id, a.after) for a in db.session.query(AuditLog).filter_by(action="attention.notify")] == \
+        [(parcels["quiet"].number, '{"rule": "no_scan"}')]  # once: the refused second try leaves no entry
 
 
 def test_the_customer_reads_the_apology(app, db, parcels):
@@ -165,6 +168,7 @@ def test_dismissed_stays_off_until_the_condition_ends(db, client, parcels, staff
     row = db.session.query(DeliveryException).filter_by(order_id=parcels["late"].id).one()
     flashed = client.post(f"/admin/attention/{row.id}/dismiss", follow_redirects=True).get_data(as_text=True)
     assert f'data-exception="{row.id}"' not in flashed and parcels["late"].number in flashed  # in the message
+    assert db.session.query(AuditLog).filter_by(action="attention.dismiss").one().object_id == parcels["late"].number
     assert services.scan(NOW) == (0, 0)
     db.session.commit()
     assert f'data-exception="{row.id}"' not in client.get("/admin/attention/").get_data(as_text=True)
