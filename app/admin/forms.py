@@ -150,9 +150,18 @@ class OrderForm(FlaskForm):
                 "items": [{"name": item.name, "sku": item.sku, "size": item.size, "color": item.color,
                            "quantity": str(item.quantity), "price": str(item.price)} for item in order.items]}
 
+    def customer(self):
+        """The customer fields as the order services take them."""
+        return {"name": self.customer_name.data, "email": self.customer_email.data, "phone": self.customer_phone.data}
+
     def delivery(self):
         """The delivery fields as the order services take them."""
         return {name: self[f"delivery_{name}"].data for name in DELIVERY_FIELDS}
+
+    def shipments(self):
+        """The parcel a new order was given (none without a tracking number)."""
+        number = self.tracking_number.data
+        return [{"carrier": self.carrier.data or None, "tracking_number": number}] if (number or "").strip() else []
 
     def filled_items(self):
         """The item rows with a name, as the order services take them."""

@@ -22,7 +22,7 @@ from app.htmx import hx_redirect, is_partial_request, render
 from app.orders import lifecycle, statuses
 from app.orders.cod import COD_LABELS
 from app.orders.models import Order
-from app.orders.services import OrderInputError, add_shipment, create_order, find_or_create_customer, remove_shipment, update_order
+from app.orders.services import OrderInputError, add_shipment, create_staff_order, remove_shipment, update_order
 from app.privacy.subject import audit_views
 from app.queryargs import BadQueryArg, period_error
 from app.text import CSV_MIMETYPE
@@ -207,14 +207,10 @@ def new_order():
     form = _order_form(from_request=True)
     if form.validate_on_submit():
         try:
-            customer = find_or_create_customer(name=form.customer_name.data.strip(), email=form.customer_email.data,
-                                               phone=form.customer_phone.data, country=form.delivery_country.data)
-            shipments = ([{"carrier": form.carrier.data or None, "tracking_number": form.tracking_number.data}]
-                         if (form.tracking_number.data or "").strip() else [])
-            order = create_order(customer, form.filled_items(), shipments=shipments, source="staff",
-                                 actor_user=current_user, note=form.internal_note.data,
-                                 cod_amount=form.cod_amount.data, currency=form.currency.data, delivery=form.delivery())
-            record("order.create", "order", order.id, after={"number": order.number}, actor=current_user)
+            order = create_staff_order(form.customer(), form.filled_items(), delivery=form.delivery(),
+                                       shipments=form.shipments(), note=form.internal_note.data,
+                                       cod_amount=form.cod_amount.data, currency=form.currency.data,
+                                       actor_user=current_user)
         except OrderInputError as error:
             db.session.rollback()
             _place_error(form, error)
@@ -311,9 +307,7 @@ def edit_order(order_id):
         return _order_page(order, edit_form=form, code=422)
     try:
         changed = update_order(
-            order, customer={"name": form.customer_name.data, "email": form.customer_email.data,
-                             "phone": form.customer_phone.data},
-            items=form.filled_items(), note=form.internal_note.data, actor_user=current_user,
+            order, customer=form.customer(), items=form.filled_items(), note=form.internal_note.data, actor_user=current_user,
             cod_amount=form.cod_amount.data, delivery=form.delivery(), expected_version=form.version.data or None)
     except lifecycle.StaleOrder as error:
         return _refused(order_id, error, 409, edit_form=form)

@@ -340,6 +340,16 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
     return order
 
 
+def create_staff_order(customer, items, *, delivery, shipments, note, cod_amount, currency, actor_user):
+    """An order a staff member typed in, filed under its customer (``find_or_create_customer``); audited."""
+    found = find_or_create_customer(name=customer["name"].strip(), email=customer["email"], phone=customer["phone"],
+                                    country=delivery.get("country"))
+    order = create_order(found, items, delivery=delivery, shipments=shipments, source="staff", actor_user=actor_user,
+                         note=note, cod_amount=cod_amount, currency=currency)
+    record("order.create", "order", order.id, after={"number": order.number}, actor=actor_user)
+    return order
+
+
 DELIVERY_FIELDS = ("country", "city", "region", "pickup_point", "address", "postcode")
 
 
