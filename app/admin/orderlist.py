@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import settings
 from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
-from app.orders import statuses
+from app.orders import access, statuses
 from app.orders.models import Customer, Order, Shipment, StatusEvent
 from app.queryargs import date_arg, page_arg, text_arg
 
@@ -91,7 +91,7 @@ def _search(q):
     upper = q.upper()
     numbers = {upper}
     if q.isdigit():
-        numbers.add(current_app.config.get("ORDER_NUMBER_PREFIX", "PS-") + q)
+        numbers.add(access.order_number_prefix() + q)
     conditions = [Order.number.in_(sorted(numbers))]
     number = normalize_tracking_number(q)
     if number:

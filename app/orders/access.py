@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import immediateload, joinedload, selectinload
 
+from app.carriers import detect_carriers
 from app.extensions import db
 from app.orders import links
 from app.orders.models import Customer, Order, Shipment
@@ -155,10 +156,20 @@ def _link_open(order, given_nonce):
 
 # ---- the public look-up ---------------------------------------------------------------------
 
+def order_number_prefix():
+    """What the shop's order numbers start with ("PS-" in PS-100001)."""
+    return current_app.config["ORDER_NUMBER_PREFIX"]
+
+
+def looks_like_waybill(raw):
+    """A carrier's number format fits, and it is not the shop's own order number (PS-100001 fits Meest's)."""
+    return bool(detect_carriers(raw)) and not raw.strip().upper().startswith(order_number_prefix().upper())
+
+
 def normalise_order_number(raw):
     """An order number as people type it: ``ps-100001``, ``PS 100001``, ``PS100001``, ``№100001``."""
     number = re.sub(r"\s+", "", raw or "").lstrip("#№").upper()
-    prefix = current_app.config.get("ORDER_NUMBER_PREFIX", "PS-")
+    prefix = order_number_prefix()
     bare = prefix.upper().rstrip("-_./")
     generated = re.fullmatch(re.escape(bare) + r"[-_./]?(\d+)", number) if bare else None
     if number.isdigit() or generated:

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 
 import pytz
 from babel.numbers import list_currencies
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.audit import record
@@ -14,7 +13,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.notify.channels.email import valid_address
 from app.notify.channels.sms import normalise_phone
-from app.orders import links, statuses
+from app.orders import access, links, statuses
 from app.orders.lifecycle import announce, check_version, touch
 from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
 from app.text import whole_number
@@ -332,7 +331,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
         add_shipment(order, shipment.get("carrier"), shipment.get("tracking_number"))
     db.session.flush()
     if number is None:
-        order.number = f"{current_app.config.get('ORDER_NUMBER_PREFIX', 'PS-')}{100000 + order.id}"
+        order.number = f"{access.order_number_prefix()}{100000 + order.id}"
     event = StatusEvent(order=order, status=statuses.NEW, previous_status=None, created_at=when, source=source,
                         actor=actor or getattr(actor_user, "email", None), actor_user_id=getattr(actor_user, "id", None))
     db.session.add(event)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.carriers import carrier_name, detect_carriers
+from app.carriers import carrier_name
 from app.etags import conditional
 from app.extensions import csrf, db, limiter
 from app.htmx import is_partial_request
@@ -124,12 +124,10 @@ def lookup():
             parcel = access.parcel_for_tracking_number(form.number.data)
             if parcel is not None:
                 return render_template("tracking/parcel.html", parcel=presenters.parcel_view(parcel))
-            # a carrier's number format (PS-100001 is one of Meest's): the waybill the hint offers, not an order
-            waybill = detect_carriers(form.number.data) and not form.number.data.strip().upper().startswith(
-                current_app.config.get("ORDER_NUMBER_PREFIX", "PS-").upper())
             form.contact.errors = [_("No parcel has this tracking number yet. Check it, or enter your order number "
                                      "with the phone or e-mail given with the order.")
-                                   if waybill else _("Enter the phone number or e-mail.")]
+                                   if access.looks_like_waybill(form.number.data)
+                                   else _("Enter the phone number or e-mail.")]
         else:
             order = access.order_for_lookup(form.number.data, form.contact.data)
             if order is not None:
