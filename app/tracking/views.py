@@ -144,11 +144,7 @@ def lookup():
 
 @bp.route("/t/<token>")
 def signed(token):
-    order = access.order_for_token(token, with_tracking=True)
-    poll_url = url_for("tracking.signed_progress", token=token, **_lang_args())
-    page = render_template("tracking/signed.html", **page_context(order, "signed", poll_url))
-    kpis.record_view(order.id)
-    return page
+    return _token_page(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress")
 
 
 @bp.route("/t/<token>/problem", methods=["POST"])
@@ -191,6 +187,14 @@ def signed_progress(token):
     return _token_progress(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress")
 
 
+def _token_page(token, *, kind, page, endpoint):
+    """A signed link's page (or the widget), its progress block polling ``endpoint``; the view is counted."""
+    order = access.order_for_token(token, with_tracking=True)
+    html = render_template(page, **page_context(order, kind, url_for(endpoint, token=token, **_lang_args())))
+    kpis.record_view(order.id)
+    return html
+
+
 def _token_progress(token, *, kind, page, endpoint):
     return progress_response(access.order_state_for_token(token), lambda: access.order_for_token(token, with_tracking=True),
                              kind=kind, page=page, poll_url=lambda: url_for(endpoint, token=token, **_lang_args()))
@@ -200,11 +204,7 @@ def _token_progress(token, *, kind, page, endpoint):
 
 @bp.route("/widget/<token>")
 def widget(token):
-    order = access.order_for_token(token, with_tracking=True)
-    poll_url = url_for("tracking.widget_progress", token=token, **_lang_args())
-    page = render_template("tracking/widget.html", **page_context(order, "widget", poll_url))
-    kpis.record_view(order.id)
-    return page
+    return _token_page(token, kind="widget", page="tracking/widget.html", endpoint="tracking.widget_progress")
 
 
 @bp.route("/widget/<token>/progress")
