@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.extensions import csrf, db
 from app.notify import channels, messengers
+from app.orders import access
 
 bp = Blueprint("messengers", __name__, url_prefix="/notifications/messengers")
 
@@ -21,26 +22,12 @@ def options():
             if name in channels.names() and channels.get(name).configured() and deep_link(name, "x")]
 
 
-def _customer_of_request():
-    """The logged-in customer, or the customer of the order whose signed tracking link was opened."""
-    customer = getattr(current_user, "customer", None) if current_user.is_authenticated else None
-    token = request.form.get("tracking_token", "")
-    if customer is None and token:
-        from app.orders import access, links
-
-        try:
-            return access.order_for_token(token).customer
-        except links.InvalidLink:
-            return None
-    return customer
-
-
 @bp.route("/<channel>/connect", methods=["POST"])
 def connect(channel):
     """Give the customer a one-time deep link into the shop's bot."""
     if channel not in dict(options()):
         abort(404)
-    customer = _customer_of_request()
+    customer = access.customer_of(current_user, request.form.get("tracking_token", ""))
     if customer is None:
         flash(_("Open your order page again to connect a messenger."), "error")
         return redirect(request.referrer or url_for("tracking.lookup"), 303)

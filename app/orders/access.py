@@ -133,6 +133,17 @@ def order_for_token(token, *, with_tracking=False):
     return order
 
 
+def customer_of(user, token=None):
+    """Who acts: the logged-in customer, else the customer of the order a valid signed link ``token`` names."""
+    customer = getattr(user, "customer", None) if user.is_authenticated else None
+    if customer is None and token:
+        try:
+            return order_for_token(token).customer
+        except links.InvalidLink:
+            return None
+    return customer
+
+
 def order_state_for_token(token):
     """The ``OrderState`` a signed link names; ``InvalidLink`` as ``order_for_token``.
 
