@@ -2,7 +2,6 @@
 import io
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.admin.reasons import reason_label
@@ -24,7 +23,7 @@ MAX_DAYS = 3700
 
 
 def _num(value, unit):
-    return "—" if value is None else format_decimal(value / unit, format="#,##0.0")
+    return kpi_view.number(None if value is None else value / unit)
 
 
 def _key_label(by, key):
