@@ -140,6 +140,13 @@ def test_the_answer_to_a_follow_or_a_report_is_shown_where_the_page_opens(app, d
     page.click("#follow button[type=submit]")
     page.wait_for_load_state()
     assert "you will get the news" in answer_in_sight("success", "follow-done")
+    page.fill("#follow-address", "067 555 44 33")  # a phone, with "E-mail" still ticked: SMS is meant
+    page.check("#follow input[name=consent]")
+    page.click("#follow button[type=submit]")
+    page.wait_for_load_state()
+    assert "you will get the news" in answer_in_sight("success", "follow-by-phone-done")
+    assert {(f.channel, f.address) for f in db.session.query(OrderFollower)} == {
+        ("email", "mama@example.com"), ("sms", "+380675554433")}
     page.click("#help summary.button")
     page.fill("#problem-message", "The parcel has not moved for a week.")
     page.click("#help button[type=submit]")

@@ -27,6 +27,17 @@ def consent_statement():
              "to stop them.")
 
 
+def _channel_of(chosen, raw, order):
+    """The channel the address itself names: the one field takes "e-mail address or phone number",
+    and a phone typed while "E-mail" is still ticked (the default) is meant for SMS."""
+    from app.notify.channels.sms import normalise_phone
+
+    raw = (raw or "").strip()
+    if chosen == "email" and "@" not in raw and normalise_phone(raw, order.delivery_country or "UA"):
+        return "sms"
+    return "email" if chosen == "sms" and "@" in raw else chosen
+
+
 def _address(channel, raw, order):
     raw = (raw or "").strip()
     if channel == "email":
@@ -55,6 +66,7 @@ def follow(order, channel, raw_address, *, consent, language):
         raise FollowRefused(_("This order is finished: there will be no more news about it."))
     if channel not in CHANNELS:
         raise FollowRefused(_("Choose e-mail or SMS."))
+    channel = _channel_of(channel, raw_address, order)
     if not consent:
         raise FollowRefused(_("Tick the box to agree to the updates: we send nothing without it."))
     address = _address(channel, raw_address, order)
