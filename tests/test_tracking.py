@@ -286,6 +286,9 @@ def test_repeated_failures_are_throttled(app, db, make_order, client):
     right = order.customer.email
     for _ in range(4):  # successes are not counted
         assert _lookup(client, order.number, right).status_code == 303
+    for _ in range(4):  # nor a parcel found by its tracking number alone (a shop's desk looks up dozens)
+        found = _lookup(client, order.shipments[0].tracking_number, "")
+        assert found.status_code == 200 and order.shipments[0].tracking_number in found.get_data(as_text=True)
     for _ in range(3):
         assert _lookup(client, order.number, "+380990000000").status_code == 200
     blocked = _lookup(client, order.number, right, **{"Accept-Language": "en"})

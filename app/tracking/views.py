@@ -108,8 +108,12 @@ def commit_or_flash(action, refused, success):
 
 # ---- look-up without an account --------------------------------------------------------------
 
+PARCEL_FOUND = "posylka.parcel_found"  # this request's look-up showed a parcel (kept in its WSGI environ)
+
+
 def _lookup_failed(response):
-    return response.status_code != 303
+    """An order found redirects to its page; a parcel found by its number alone is shown at once."""
+    return response.status_code != 303 and not request.environ.get(PARCEL_FOUND)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -123,6 +127,7 @@ def lookup():
             # a tracking number alone: the parcel's status and route, nothing personal
             parcel = access.parcel_for_tracking_number(form.number.data)
             if parcel is not None:
+                request.environ[PARCEL_FOUND] = True
                 return render_template("tracking/parcel.html", parcel=presenters.parcel_view(parcel))
             form.contact.errors = [_("No parcel has this tracking number yet. Check it, or enter your order number "
                                      "with the phone or e-mail given with the order.")

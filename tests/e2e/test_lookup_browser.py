@@ -26,3 +26,23 @@ def test_order_number_typed_with_a_space_is_found(app, db, make_order, live_serv
         page.screenshot(path=os.path.join(output_dir, "found-360.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "TRACK_LOOKUP_RATE_LIMIT": "3 per minute"}])
+def test_parcels_found_by_their_number_are_not_throttled(app, db, make_order, live_server, browser, output_dir):
+    """A shop's desk (or customers behind one mobile operator's address) looks up parcel after parcel:
+    each one found is shown; before, every parcel shown counted as a failed look-up and the fourth
+    got 'Too many attempts'."""
+    numbers = [make_order(status="shipped").shipments[0].tracking_number for _ in range(5)]
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="uk-UA")
+    page = context.new_page()
+    try:
+        for number in numbers:
+            page.goto(f"{live_server}/track")
+            page.fill("input[name=number]", " ".join([number[:4], number[4:8], number[8:]]))  # as printed
+            with page.expect_navigation():
+                page.click("main form button[type=submit]")
+            expect(page.locator("h1")).to_contain_text(number)
+        page.screenshot(path=os.path.join(output_dir, "fifth-parcel-360.png"))
+    finally:
+        context.close()
