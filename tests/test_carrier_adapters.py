@@ -127,6 +127,32 @@ def test_nova_poshta_malformed_number_is_a_parcel_problem(httpserver):
     assert not result.found and "Document number is not correct" in result.error
 
 
+def test_nova_poshta_batch_failing_for_one_document_is_asked_in_parts(httpserver):
+    """One malformed number fails its whole batch; the batch is asked again in halves (a few calls),
+    while a failure that blames no document is told to each parcel after one call."""
+    bad = {"success": False, "data": [], "errors": ["Document number is not correct"],
+           "warnings": ["Invalid DocumentNumber: 445"], "errorCodes": ["20001401442"]}
+    numbers = ["20400048799000", "20400048799001", "445", "20400048799002"]
+
+    def respond(request):
+        asked = [d["DocumentNumber"] for d in json.loads(request.get_data())["methodProperties"]["Documents"]]
+        body = bad if "445" in asked else np_envelope([np_item(n) for n in asked])
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request("/").respond_with_handler(respond)
+    results = NovaPoshta(settings("nova_poshta", httpserver.url_for("/"))).track(reqs(*numbers))
+    assert [r.number for r in results] == numbers
+    assert [r.found for r in results] == [True, True, False, True]
+    assert "Document number is not correct" in results[2].error
+    assert len(httpserver.log) == 5  # the batch, its two halves, the half with 445 split again
+
+    httpserver.clear()
+    httpserver.expect_request("/").respond_with_json(
+        {"success": False, "data": [], "errors": ["Сервіс тимчасово недоступний"], "warnings": [], "errorCodes": []})
+    results = NovaPoshta(settings("nova_poshta", httpserver.url_for("/"))).track(reqs(*numbers))
+    assert len(httpserver.log) == 1 and all(not r.found and "недоступний" in r.error for r in results)
+
+
 def test_nova_poshta_bad_key(httpserver):
     httpserver.expect_request("/").respond_with_json(
         {"success": False, "data": [], "errors": {"20000200068": "API key incorrect"}, "warnings": [], "errorCodes": []})

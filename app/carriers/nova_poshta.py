@@ -61,6 +61,12 @@ def _messages(value):
     return out
 
 
+def _about_a_document(payload, error):
+    """Does a failed call blame a document ("Document number is not correct", "Invalid
+    DocumentNumber: 445") rather than the whole call? Only then is asking again in parts worth it."""
+    return "document" in " ".join([error, *_messages(payload.get("warnings"))]).lower()
+
+
 class NovaPoshta(CarrierAdapter):
     code = "nova_poshta"
     batch_size = 100
@@ -87,13 +93,13 @@ class NovaPoshta(CarrierAdapter):
     def track(self, requests):
         documents = [{"DocumentNumber": r.number, "Phone": r.phone or ""} for r in requests]
         payload, error = self._call(documents)
-        if error and len(requests) > 1:
+        if error and len(requests) > 1 and _about_a_document(payload, error):
             # One malformed number fails the whole call ("Document number is not correct"): ask
             # each half again, so that it holds up none of the other parcels
             half = len(requests) // 2
             return self.track(requests[:half]) + self.track(requests[half:])
-        if error:  # the parcel's own problem, not the carrier's
-            return [TrackResult(requests[0].number, found=False, raw=payload, error=error)]
+        if error:  # told to each parcel, not counted against the carrier
+            return [TrackResult(r.number, found=False, raw=payload, error=error) for r in requests]
         items = {}
         for item in payload.get("data") or []:
             if isinstance(item, dict):
