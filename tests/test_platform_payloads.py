@@ -2,6 +2,7 @@
 (tests/platform_payloads.py names each source): each makes the right order, or is answered with a
 clear reason, and none is lost or doubled."""
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -211,3 +212,35 @@ def test_a_platform_e_mail_that_is_no_address_is_left_out_and_merges_nobody(app,
     one, two = all_orders(db)
     assert one.customer.email is None and two.customer.email is None and one.customer_id != two.customer_id
     assert two.customer.name == "Петро Лис"
+
+
+def _paths(data, prefix=()):
+    """Every key of a body, of its objects and of its lists' first objects."""
+    for key, value in data.items():
+        yield prefix + (key,)
+        if isinstance(value, dict):
+            yield from _paths(value, prefix + (key,))
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            yield from _paths(value[0], prefix + (key, 0))
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+def test_any_field_of_another_type_is_an_answer_never_a_500(app, client, db, secrets_set, platform):
+    """A platform, a plugin or a version sends a field as another JSON type (a list for a text, an
+    object for a number): each body is taken or refused with a reason, never a 500 (retried, dropped)."""
+    base = body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS) if platform == "shopify" else WOO_GUEST_CYRILLIC
+    failed = []
+    for number, path in enumerate(_paths(base)):
+        for value in ([], {"a": [1]}):
+            data = copy.deepcopy(base)
+            target = data
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            if path != ("id",):
+                data["id"] = 90000 + number
+            response = deliver(client, platform, data, "orders/create" if platform == "shopify" else "order.created",
+                               delivery=f"{number}-{type(value).__name__}")
+            if response.status_code >= 500:
+                failed.append((path, value))
+    assert failed == []

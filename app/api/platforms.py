@@ -188,7 +188,7 @@ def woocommerce_order(data):
         "tracking": tracking,
         # the block checkout's cart ("checkout-draft") and an order staff have only begun in the admin
         # are delivered as order.created/order.updated too: not an order (yet), and often never one
-        "draft": data.get("status") in WOOCOMMERCE_DRAFTS,
+        "draft": _text(data.get("status"), 40) in WOOCOMMERCE_DRAFTS,
     }
 
 
