@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 
 import pytest
 from platform_payloads import (
@@ -50,7 +51,8 @@ def all_orders(db):
     return db.session.execute(db.select(Order).order_by(Order.id)).scalars().all()
 
 
-def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(app, client, db, secrets_set):
+def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(app, client, db, secrets_set,
+                                                                                make_user, login):
     response = deliver(client, "shopify", SHOPIFY_TEST_NOTIFICATION, "orders/create")
     assert response.status_code == 201, response.get_data(as_text=True)
     [order] = all_orders(db)
@@ -60,6 +62,11 @@ def test_shopify_test_notification_is_answered_and_comes_in_as_a_sandbox_order(a
     assert [(i.sku, i.quantity, str(i.price)) for i in order.items] == [("SER-08", 1, "23.40"),
                                                                       ("SER-09", 1, "23.40")]
     assert db.session.query(Notification).count() == 0
+    login(make_user("staff").email)  # staff see what it is
+    rows = dict(re.findall(r'<tr data-order="([^"]+)">(.*?)</tr>', client.get("/admin/orders").get_data(as_text=True),
+                           re.S))
+    assert "Пісочниця" in rows[order.number]
+    client.post("/logout")
     # pressed again: the same order, not a second one
     again = deliver(client, "shopify", body(SHOPIFY_TEST_NOTIFICATION, updated_at="2026-12-07T12:09:00+01:00"),
                     "orders/create", delivery="d-2")
