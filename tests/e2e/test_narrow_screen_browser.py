@@ -46,6 +46,7 @@ def _too_wide(page, path, output_dir):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # a layout check; one engine is enough
 def test_staff_and_admin_pages_fit_a_360px_screen(app, db, runner, make_user, live_server, browser, output_dir):
     from app.api.services import create_client
+    from app.notify.models import Notification
     from app.orders.models import Order
     from tests.conftest import write_transaction
 
@@ -54,12 +55,13 @@ def test_staff_and_admin_pages_fit_a_360px_screen(app, db, runner, make_user, li
         create_client("Інтернет-магазин на WooCommerce (основний)", "read:shipments write:shipments")
         db.session.commit()
     order = db.session.execute(db.select(Order).filter_by(status="returned").order_by(Order.id)).scalars().first()
+    message = db.session.execute(db.select(Notification).filter_by(channel="email").order_by(Notification.id)).scalars().first()
     staff, admin = make_user("staff"), make_user("admin")
 
     pages = {
         staff: (f"/admin/orders/{order.id}", "/admin/orders/new", "/admin/orders/import", "/admin/orders",
                 "/admin/analytics/", "/admin/analytics/monthly", "/admin/attention/", "/admin/notifications/",
-                f"/admin/notifications/orders/{order.id}", "/api/docs"),
+                f"/admin/notifications/orders/{order.id}", f"/admin/notifications/{message.id}", "/api/docs"),
         admin: ("/admin/carriers/", "/admin/api-clients/", "/admin/users", "/admin/audit", "/admin/settings",
                 "/admin/branding", "/admin/privacy", "/admin/notifications/templates",
                 "/admin/notifications/settings", "/admin/notifications/webhooks", "/admin/notifications/mailbox"),
