@@ -45,8 +45,13 @@ def carrier_name(code):
     return info.name if info else (code or "")
 
 
+#: Cyrillic capitals that look like Latin ones: a number typed or pasted from a Ukrainian document
+#: ("RА123456789UА" with Cyrillic А) is the carrier's Latin number (no carrier's number has Cyrillic)
+_LOOK_ALIKES = str.maketrans("АВЕКМНОРСТХІ", "ABEKMHOPCTXI")
+
+
 def normalize_tracking_number(number):
-    return re.sub(r"\s+", "", number or "").upper()
+    return re.sub(r"\s+", "", number or "").upper().translate(_LOOK_ALIKES)
 
 
 def detect_carriers(number):

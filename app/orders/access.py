@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import immediateload, joinedload, selectinload
 
-from app.carriers import detect_carriers
+from app.carriers import detect_carriers, normalize_tracking_number
 from app.extensions import db
 from app.orders import links
 from app.orders.models import Customer, Order, Shipment
@@ -232,7 +232,7 @@ def parcel_for_tracking_number(number):
     """The parcel with this tracking number, for the look-up by tracking number alone (status and
     route only, no personal data), or None: unknown, ambiguous (two carriers share the number),
     a sandbox parcel, or one whose order's personal data was removed."""
-    number = re.sub(r"\s+", "", number or "")
+    number = normalize_tracking_number(number)
     if len(number) < 6:
         return None
     rows = db.session.execute(

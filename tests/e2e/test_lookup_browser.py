@@ -46,3 +46,22 @@ def test_parcels_found_by_their_number_are_not_throttled(app, db, make_order, li
         page.screenshot(path=os.path.join(output_dir, "fifth-parcel-360.png"))
     finally:
         context.close()
+
+
+def test_a_waybill_typed_in_lower_case_or_with_cyrillic_letters_is_found(app, db, make_order, live_server, browser,
+                                                                         output_dir):
+    """'ra123456789ua', or 'RА123456789UА' with the Cyrillic А of a Ukrainian document, is the
+    Ukrposhta parcel RA123456789UA; both were 'no parcel has this tracking number yet'."""
+    make_order(status="shipped", carrier="ukrposhta", tracking_number="RA123456789UA")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="uk-UA")
+    page = context.new_page()
+    try:
+        for typed in ("ra123456789ua", "R\u0410123456789U\u0410"):
+            page.goto(f"{live_server}/track")
+            page.fill("input[name=number]", typed)
+            with page.expect_navigation():
+                page.click("main form button[type=submit]")
+            expect(page.locator("h1")).to_contain_text("RA123456789UA")
+        page.screenshot(path=os.path.join(output_dir, "ukrposhta-found-360.png"))
+    finally:
+        context.close()
