@@ -184,9 +184,9 @@ def store_pull(platform):
     if result is None:
         flash(_("Enter the store's address and key first."), "error")
     else:
-        state = db.session.get(pull.PlatformPull, platform)
-        if state is not None and state.last_error:
-            flash(_("The store could not be read: %(error)s", error=state.last_error), "error")
+        error = pull.last_error(platform)
+        if error:
+            flash(_("The store could not be read: %(error)s", error=error), "error")
         else:
             flash(_("Orders taken: %(taken)d, refused: %(refused)d (see the audit log).", taken=result[0],
                     refused=result[1]), "success")

@@ -16,7 +16,7 @@ from app.audit import record
 from app.extensions import db
 from app.integrations import magento, prestashop
 from app.integrations.http import PlatformError
-from app.integrations.models import PlatformPull  # noqa: F401  (the admin page reads it from here)
+from app.integrations.models import PlatformPull
 from app.orders.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,12 @@ def pull_all(app=None):
 
 def label(platform):
     return LABELS.get(platform, platform)
+
+
+def last_error(platform):
+    """Why the platform's last pull failed (None: it worked, or never ran)."""
+    state = db.session.get(PlatformPull, platform)
+    return state.last_error if state is not None else None
 
 
 def status():
