@@ -7,6 +7,7 @@ from flask_login import current_user
 from app.auth import customer_required
 from app.orders import access, links
 from app.returns import display, services
+from app.tracking.customer_views import own_order
 from app.tracking.views import commit_or_flash
 
 bp = Blueprint("returns", __name__)
@@ -38,14 +39,10 @@ def answer(action, order, back, success):
 
 # ---- the customer, logged in -------------------------------------------------------------------
 
-def _own_order(number):
-    return access.customer_order(current_user, number) or abort(404)
-
-
 @bp.route("/orders/<number>/returns", methods=["POST"])
 @customer_required
 def customer_request(number):
-    order = _own_order(number)
+    order = own_order(number)
     return answer(lambda o: form_request(o, user=current_user), order, url_for("orders.detail", number=number),
                    _("Your request has been sent to the shop."))
 
@@ -53,7 +50,7 @@ def customer_request(number):
 @bp.route("/orders/<number>/returns/<int:case_id>/waybill", methods=["POST"])
 @customer_required
 def customer_waybill(number, case_id):
-    order = _own_order(number)
+    order = own_order(number)
     return answer(lambda o: services.add_return_waybill(o, case_id, request.form.get("carrier", ""),
                                                          request.form.get("number", ""), user=current_user),
                    order, url_for("orders.detail", number=number), _("Thank you! We will follow your return parcel."))

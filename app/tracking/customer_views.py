@@ -14,7 +14,7 @@ from app.tracking.views import commit_or_flash, page_context, progress_response
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 
-def _own_order(number, *, for_page=False, with_tracking=False):
+def own_order(number, *, for_page=False, with_tracking=False):
     order = access.customer_order(current_user, number, for_page=for_page, with_tracking=with_tracking)
     if order is None:
         abort(404)  # never 403: that would tell a stranger the order exists
@@ -31,7 +31,7 @@ def my_orders():
 @bp.route("/<number>")
 @customer_required
 def detail(number):
-    order = _own_order(number, for_page=True, with_tracking=True)
+    order = own_order(number, for_page=True, with_tracking=True)
     page = render_template("orders/detail.html",
                            **page_context(order, "customer", url_for("orders.progress", number=order.number)))
     kpis.record_view(order.id)
@@ -45,13 +45,13 @@ def progress(number):
     state = access.customer_order_state(current_user, number)
     if state is None:
         abort(404)
-    return progress_response(state, lambda: _own_order(number, with_tracking=True), kind="customer",
+    return progress_response(state, lambda: own_order(number, with_tracking=True), kind="customer",
                              page="orders/detail.html", poll_url=lambda: url_for("orders.progress", number=number))
 
 
 def _act(number, action, refused, success, anchor=""):
     """A customer's action on their order (``commit_or_flash``), then back to the order page."""
-    order = _own_order(number)
+    order = own_order(number)
     commit_or_flash(lambda: action(order), refused, success)
     return redirect(url_for("orders.detail", number=number) + anchor)
 
