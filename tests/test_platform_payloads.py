@@ -251,3 +251,50 @@ def test_any_field_of_another_type_is_an_answer_never_a_500(app, client, db, sec
             if response.status_code >= 500:
                 failed.append((path, value))
     assert failed == []
+
+
+def test_orders_create_and_orders_updated_of_one_order_at_once_make_one_order(app, db, secrets_set):
+    """Shopify sends orders/create and orders/updated (payment captured, tags added) of a new order
+    within milliseconds, with different bodies; copies are retried too. At a real server, all at once:
+    each is answered 2xx and there is one order, with the fulfillment's parcel."""
+    import threading
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from waitress.server import create_server
+
+    from tests.conftest import free_port
+
+    created = json.dumps(SHOPIFY_GUEST_PICKUP).encode()
+    updated = json.dumps(body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS[:1],
+                              updated_at="2026-12-07T09:12:50+02:00")).encode()
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/api/platforms/shopify"
+    start = threading.Barrier(4)
+
+    def send(n):
+        data, topic = (created, "orders/create") if n % 2 == 0 else (updated, "orders/updated")
+        signature = base64.b64encode(hmac.new(SECRETS["shopify"].encode(), data, hashlib.sha256).digest()).decode()
+        request = urllib.request.Request(url, data=data, method="POST", headers={
+            "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": signature, "X-Shopify-Topic": topic,
+            "X-Shopify-Webhook-Id": f"w-{n}"})
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(send, range(4)))
+    finally:
+        server.close()
+        thread.join(timeout=5)
+    assert all(code in (200, 201) for code in answers), answers
+    [order] = all_orders(db)
+    assert sorted(s.tracking_number for s in order.shipments) == ["20450012345678", "20450012345679"]
+    assert db.session.query(PlatformOrder).count() == 1

@@ -397,7 +397,7 @@ def receive(platform):
         return s.WebhookResult(result="ignored")
     key = content_key(external_id, body)
     delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
-    for attempt in range(2):
+    for attempt in range(3):
         if db.session.execute(db.select(PlatformDelivery.id).filter_by(platform=platform, content_key=key)).first():
             return s.WebhookResult(result="duplicate")
         try:
@@ -412,9 +412,12 @@ def receive(platform):
             db.session.commit()
         except IntegrityError:
             # Another worker stored this body, or created this order or its customer, at this
-            # moment: look again (the order is then found and updated).
+            # moment: look again (the body is then a duplicate, or the order is found and updated).
+            # Twice: a copy of this body may have waited on our key and stored it as we rolled back
+            # after losing the order to another body of the same order (orders/create and
+            # orders/updated at once, each delivered twice).
             db.session.rollback()
-            if attempt:
+            if attempt == 2:
                 raise
             continue
         return s.WebhookResult(result=result, order_id=order.id, order_number=order.number)
