@@ -152,6 +152,10 @@ def test_create_user_cli(app, runner):
     assert result.exit_code == 0, result.output
     short = runner.invoke(args=["create-user", "--role", "staff", "x@example.com"], input="short\nshort\n")
     assert short.exit_code != 0 and "at least 12" in short.output
+    # the e-mail rule customers' addresses follow: "staff@shop" could never be sent a message
+    nowhere = runner.invoke(args=["create-user", "--role", "staff", "staff@shop"],
+                            input="long-enough-password\nlong-enough-password\n")
+    assert nowhere.exit_code != 0 and "Enter a valid e-mail address." in nowhere.output
 
 
 def test_form_fields_are_marked_invalid_only_with_an_error(app, client):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from app.auth.models import ROLES, User, _hasher
 from app.clock import utcnow
 from app.extensions import db
+from app.notify.channels.email import valid_address
 from app.orders.models import Customer
 
 MIN_PASSWORD_LENGTH = 12
@@ -59,7 +60,7 @@ def create_user(email, password, role, *, name=None, language=None, check_policy
     email = normalize_email(email)
     if role not in ROLES:
         raise AuthError(_("Unknown role “%(role)s”.", role=role))
-    if not email or "@" not in email:
+    if not email or not valid_address(email):  # the one e-mail rule, as for customers (orders.services.parse_email)
         raise AuthError(_("Enter a valid e-mail address."))
     if find_user(email) is not None:
         raise AuthError(_("A user with this e-mail already exists."))
