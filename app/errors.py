@@ -25,6 +25,18 @@ class Refused(Exception):
     def __str__(self):
         return str(self.message)
 
+
+class FieldRefused(ValueError):
+    """Input a service refuses; ``field`` names the offending input, ``str()`` is the translated message."""
+
+    def __init__(self, field, message):
+        self.field, self.message = field, message
+        super().__init__(field, message)
+
+    def __str__(self):
+        return str(self.message)
+
+
 log = logging.getLogger(__name__)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager
 from app.api.models import SCOPES, ApiClient, digest, new_secret
 from app.audit import record
 from app.clock import utcnow
+from app.errors import FieldRefused
 from app.extensions import db
 from app.orders import access
 from app.orders.models import Order, Shipment
@@ -19,13 +20,8 @@ from app.orders.services import create_order as create_shop_order
 MAX_ID = 2**31 - 1
 
 
-class ClientInputError(ValueError):
-    def __init__(self, field, message):
-        self.field, self.message = field, message
-        super().__init__(field, message)
-
-    def __str__(self):
-        return str(self.message)
+class ClientInputError(FieldRefused):
+    pass
 
 
 def parse_scopes(value):

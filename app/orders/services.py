@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from app.audit import record
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.clock import utcnow
+from app.errors import FieldRefused
 from app.extensions import db
 from app.notify.channels.email import valid_address
 from app.notify.channels.sms import normalise_phone
@@ -19,16 +20,8 @@ from app.orders.models import Customer, Order, OrderItem, Shipment, StatusEvent
 from app.text import whole_number
 
 
-class OrderInputError(ValueError):
+class OrderInputError(FieldRefused):
     """Invalid order data; ``field`` names the offending input, ``str()`` is translated."""
-
-    def __init__(self, field, message):
-        self.field = field
-        self.message = message
-        super().__init__(field, message)
-
-    def __str__(self):
-        return str(self.message)
 
 
 class DuplicateTrackingNumber(OrderInputError):

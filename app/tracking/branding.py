@@ -12,6 +12,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 
 from app import settings
+from app.errors import FieldRefused
 
 BRAND_COLOR = "BRAND_COLOR"
 BRAND_BACKGROUND = "BRAND_BACKGROUND"
@@ -29,13 +30,8 @@ _SIGNATURES = (
 )
 
 
-class BrandingError(ValueError):
-    def __init__(self, field, message):
-        self.field, self.message = field, message
-        super().__init__(field, message)
-
-    def __str__(self):
-        return str(self.message)
+class BrandingError(FieldRefused):
+    pass
 
 
 @dataclass(frozen=True)
