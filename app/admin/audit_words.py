@@ -72,6 +72,7 @@ SENTENCES = {
     "user.create": _l("Created an account"),
     "user.activate": _l("Changed whether an account is active"),
     "user.reset_password": _l("Reset an account's password"),
+    "user.change_password": _l("Changed their own password"),
     "settings.update": _l("Changed the shop's settings"),
     "carriers.settings": _l("Changed a carrier's settings"),
     "notification.settings": _l("Changed the notification settings"),

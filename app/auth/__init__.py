@@ -81,3 +81,9 @@ def _role_required(allowed):
 staff_required = _role_required(lambda user: user.is_staff)  # staff and admins
 admin_required = _role_required(lambda user: user.is_admin)
 customer_required = _role_required(lambda user: user.role == "customer")
+
+
+def password_check_key():
+    """Wrong passwords of a logged-in user confirming an action are counted per user
+    (``PASSWORD_CHECK_RATE_LIMIT``): erasing the account, changing the password."""
+    return f"password-check:{current_user.get_id()}"

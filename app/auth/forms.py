@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -11,3 +11,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")),
                                                          Length(max=1024)])
     remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Enter your password.")),
+                                                                Length(max=1024)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(message=_l("Enter your password.")),
+                                                        Length(max=1024)])
+    again = PasswordField(_l("New password again"), validators=[
+        EqualTo("new", message=_l("The passwords do not match."))])

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import settings
-from app.auth import known_devices, sessions
-from app.auth.forms import LoginForm
-from app.auth.services import authenticate, normalize_email
+from app.audit import record
+from app.auth import known_devices, password_check_key, sessions
+from app.auth.forms import LoginForm, PasswordChangeForm
+from app.auth.services import AuthError, authenticate, normalize_email, validate_password
 from app.extensions import db, limiter
 from app.i18n import LANG_COOKIE, remember_language, supported
 
@@ -85,9 +86,37 @@ def logout():
 
 @bp.route("/account/devices")
 @login_required
-def devices():
+def devices(password_form=None):
     return render_template("auth/devices.html", devices=sessions.devices(current_user),
-                           current_hash=sessions.token_hash())
+                           current_hash=sessions.token_hash(), password_form=password_form or PasswordChangeForm())
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], key_func=password_check_key,
+               deduct_when=lambda response: response.status_code == 400)
+def change_password():
+    """A new password, with the current one; every device (this one too) is logged out."""
+    form = PasswordChangeForm()
+    code = 422
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The password is not correct."))
+            code = 400  # counted against PASSWORD_CHECK_RATE_LIMIT
+        else:
+            try:
+                validate_password(form.new.data)
+            except AuthError as error:
+                form.new.errors.append(str(error))
+    if form.errors:
+        flash(_("Check the highlighted fields."), "error")  # the form is at the foot of the page
+        return devices(form), code
+    current_user.set_password(form.new.data)  # which ends every session of the user
+    record("user.change_password", "user", current_user.id, actor=current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("Your password is changed and every device is logged out. Log in with the new password."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/devices/<int:session_id>/logout", methods=["POST"])

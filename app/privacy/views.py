@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app import settings
-from app.auth import customer_required
+from app.auth import customer_required, password_check_key
 from app.extensions import db, limiter
 from app.notify import kpis
 from app.privacy import subject
@@ -51,13 +51,9 @@ def account_export(fmt):
     return export_download(current_user.customer, fmt)
 
 
-def _password_check_key():
-    return f"password-check:{current_user.get_id()}"
-
-
 @bp.route("/account/privacy/erase", methods=["POST"])
 @customer_required
-@limiter.limit(lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], key_func=_password_check_key,
+@limiter.limit(lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], key_func=password_check_key,
                deduct_when=lambda response: response.status_code == 400)
 def account_erase():
     form = SelfEraseForm()
