@@ -180,6 +180,7 @@ def test_a_large_shopify_order_is_taken(app, client, db, secrets_set):
 
 @pytest.mark.parametrize("raw", [b'{"id": 1, "email": "\xff\xfe"}', b"\xef\xbb\xbf" + json.dumps({"id": 7}).encode(),
                                  b'{"id": 9, "line_items": [{"name": "A", "quantity": 1e999}]}',
+                                 b'{"id": 10, "line_items": [{"name": "A", "quantity": "1e999999999"}]}',
                                  b'[' * 100000 + b']' * 100000])
 def test_bodies_that_are_not_clean_json_are_refused_with_a_reason(app, client, db, secrets_set, raw):
     response = deliver(client, "shopify", None, "orders/create", raw=raw)

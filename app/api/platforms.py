@@ -26,6 +26,7 @@ from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.regions import region_name
 from app.orders.services import (
+    MAX_QUANTITY,
     OrderInputError,
     add_shipment,
     create_order,
@@ -113,7 +114,11 @@ def line_quantity(value):
         number = Decimal(str(value).strip())
     except InvalidOperation:
         return 0
-    return int(number.to_integral_value(rounding=ROUND_CEILING)) if number.is_finite() and number > 0 else 0
+    if not (number.is_finite() and number > 0):
+        return 0
+    # "1e999999999" would be a number of a billion digits: anything over the most a line may hold is
+    # refused by the order's own rule (parse_quantity), with its reason
+    return int(min(number, Decimal(MAX_QUANTITY + 1)).to_integral_value(rounding=ROUND_CEILING))
 
 
 def _price(item, quantity):
