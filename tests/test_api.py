@@ -291,6 +291,15 @@ def test_the_phone_is_checked_by_the_staff_form_s_rule_in_the_delivery_country(a
     assert db.session.query(Order).one().customer.phone == "601 234 567"
 
 
+@pytest.mark.parametrize("email", ["n/a", "olena@localhost", "olena@@example.com"])
+def test_the_e_mail_is_checked_by_the_one_e_mail_rule(app, client, auth, db, email):
+    headers = {**auth(), "Accept-Language": "pl"}
+    body = {**ORDER_BODY, "customer": {**ORDER_BODY["customer"], "email": email}}
+    errors = assert_problem(client.post("/api/orders", json=body, headers=headers), 422)["errors"]
+    assert errors == [{"field": "customer.email", "detail": "Podaj poprawny adres e-mail."}]
+    assert db.session.query(Order).count() == 0
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("item, detail", [
     ({"price": -5}, "The number is out of range."),
