@@ -1,5 +1,7 @@
 """A/B tests of messages: an admin gives a template a variant B and a split; each message records
 the variant it was written from, and B's text is what B's customers read."""
+import re
+
 import pytest
 from notify_servers import send_at_once
 
@@ -32,6 +34,10 @@ def test_admin_sets_a_variant_and_messages_record_it(shop, db, make_user, make_o
     bad = client.post("/admin/notifications/templates/shipped/email/ab",
                       data={"share_b": "50", "body_uk": "{{ nonsense_field }}"})
     assert bad.status_code == 422 and db.session.query(MessageSplit).count() == 0
+    letters = client.post("/admin/notifications/templates/shipped/email/ab", data={"share_b": "abc", "body_uk": "Б"})
+    assert letters.status_code == 422 and db.session.query(MessageSplit).count() == 0
+    assert re.findall(r'id="share_b-error">([^<]*)<', letters.get_data(as_text=True)) == \
+        ["Введіть ціле число від 0 до 90."]  # one clear error, not the number field's own beside the range's
     saved = client.post("/admin/notifications/templates/shipped/email/ab", data={
         "share_b": "50", "subject_uk": "Б: {{ order_number }} вже в дорозі",
         "body_uk": "Варіант Б для {{ order_number }}"})

@@ -237,11 +237,11 @@ class WholeNumber:
             raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
 
 
-def whole_number_field(label, low, high, *, required=False):
+def whole_number_field(label, low, high, *, required=False, **kwargs):
     """A number setting: anything but a whole number from ``low`` to ``high`` gets one translated error
     (an IntegerField adds its own "Not a valid integer value" to the range's)."""
     return StringField(label, validators=[InputRequired() if required else Optional(), WholeNumber(low, high)],
-                       widget=NumberInput(min=low, max=high))
+                       widget=NumberInput(min=low, max=high), **kwargs)
 
 
 class SettingsForm(FlaskForm):

@@ -3,8 +3,8 @@ from email.utils import parseaddr
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from app.admin.forms import whole_number_field
 from app.i18n import LANGUAGE_NAMES
@@ -124,8 +124,7 @@ class SettingsForm(FlaskForm):
 class VariantForm(FlaskForm):
     """An A/B test of one kind × channel template: the share sent as variant "b" and its texts."""
 
-    share_b = IntegerField(_l("Share of messages sent as variant B, %"), default=50,
-                           validators=[Optional(), NumberRange(0, 90)])
+    share_b = whole_number_field(_l("Share of messages sent as variant B, %"), 0, 90, default=50)
     subject_uk = StringField(_l("Subject or title (uk)"), validators=[Length(max=255)])
     body_uk = TextAreaField(_l("Variant B text (uk)"), validators=[Optional(), Length(max=5000)])
     subject_en = StringField(_l("Subject or title (en)"), validators=[Length(max=255)])
