@@ -88,10 +88,7 @@ def _search(q):
     Each branch is an indexed lookup or a scan of the (much smaller) customers table, joined
     by ``IN`` so the database never scans orders x customers for a text match.
     """
-    upper = q.upper()
-    numbers = {upper}
-    if q.isdigit():
-        numbers.add(access.order_number_prefix() + q)
+    numbers = {q.upper(), access.normalise_order_number(q)}  # "ps 100002", "100002", "№100002" too
     conditions = [Order.number.in_(sorted(numbers))]
     number = normalize_tracking_number(q)
     if number:
