@@ -14,6 +14,7 @@ from app.attention.models import DeliveryException
 from app.feedback.models import CustomerFeedback
 from app.notify.models import Notification
 from app.tracking.models import ProblemReport, TrackingView
+from tests.conftest import PASSWORD
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -215,6 +216,41 @@ def test_an_email_counts_its_open_and_its_click_through_signed_links(tracked, db
     again = db.session.get(Notification, row.id)
     assert again.clicked_at is not None and again.opened_at == opened
     assert client.get(click[:-4] + "abcd").status_code == 404  # tampered
+
+
+def test_a_click_link_opens_only_the_tracking_link_its_message_held(tracked, app, db, make_order, make_user, client):
+    """The counted click leads to the tracking link the message was sent with, so revoking an order's
+    links (a forwarded e-mail) and their expiry reach the click links too. Before, each click made a
+    fresh link with the order's current nonce: an old message opened the order after the revocation,
+    and for ever."""
+    import re
+    import time
+
+    from app.notify.dispatcher import dispatch
+    from app.notify.models import DevMail
+
+    order = make_order(status="shipped")
+    dispatch(now=datetime(2030, 1, 1))
+    mail = db.session.query(DevMail).filter(DevMail.subject.contains(order.number)).order_by(DevMail.id).first()
+    click = re.search(r"https://shop\.example(/m/c/[\w.-]+)", mail.text_body).group(1)
+    opened = client.get(click, follow_redirects=True)
+    assert opened.status_code == 200 and order.number in opened.get_data(as_text=True)
+
+    admin = app.test_client()
+    admin.post("/login", data={"email": make_user("admin").email, "password": PASSWORD})
+    assert admin.post("/admin/branding/revoke", data={"order": order.number}).status_code == 302
+    page = client.get(click, follow_redirects=True)
+    assert page.status_code == 404 and order.number not in page.get_data(as_text=True)
+    assert "Посилання більше не дійсне" in page.get_data(as_text=True)
+
+    order = make_order(status="shipped")  # expiry: a link older than TRACKING_LINK_DAYS
+    dispatch(now=datetime(2030, 1, 1))
+    mail = db.session.query(DevMail).filter(DevMail.subject.contains(order.number)).order_by(DevMail.id).first()
+    click = re.search(r"https://shop\.example(/m/c/[\w.-]+)", mail.text_body).group(1)
+    app.config["TRACKING_LINK_DAYS"] = 0
+    time.sleep(1.1)  # the message's link is now a second older than the links' lifetime
+    page = client.get(click, follow_redirects=True)
+    assert page.status_code == 404 and order.number not in page.get_data(as_text=True)
 
 
 def test_smsapi_delivery_reports_mark_the_messages_delivered(tracked, db, make_order, client):

@@ -231,7 +231,8 @@ def _compose(row, cache, prefs):
             context["feedback_link"] = feedback_link(order.id)
         measured = kpis.tracking_on()
         if measured:  # links through the signed redirect that counts the first click
-            context["tracking_link"] = kpis.click_url(row.id) if context.get("tracking_link") else ""
+            context["tracking_link"] = kpis.click_url(row.id, link_nonce=order.link_nonce) \
+                if context.get("tracking_link") else ""
             if context.get("feedback_link"):
                 context["feedback_link"] = kpis.click_url(row.id, "f")
         kind = row.kind if row.kind in NOTICE_KINDS else (row.status or order.status)

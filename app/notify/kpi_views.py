@@ -1,5 +1,5 @@
 """The message KPIs' public endpoints: the open pixel, the click redirect, SMS delivery reports."""
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from app.extensions import csrf
 from app.notify import kpis
@@ -18,7 +18,9 @@ def pixel(token):
 @bp.route("/c/<token>")
 def click(token):
     """Count the first click, then go where the message pointed (worked out here, never from the URL)."""
-    target = kpis.click_target(token) or abort(404)
+    target = kpis.click_target(token)
+    if target is None:  # a link of an old message the order's own link would no longer open, or no link
+        return render_template("tracking/invalid_link.html"), 404
     response = redirect(target, 302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

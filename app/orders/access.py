@@ -5,6 +5,8 @@
 - **a signed link** (``orders.links``): the token names the order and its current link nonce, and
   the order still has its personal data: once an erasure or retention removed it, the links given
   out for it (messages, the shop's widget, a forwarded link) open nothing and change nothing;
+- **a message's counted click** (``notify.kpis``): as the signed link the message was sent with
+  (its nonce, the links' lifetime from the message's time), so that revoking and expiry reach it;
 - **the public look-up**: the order number with the customer's phone number or e-mail;
 - **an API client** whose Bearer token holds the resource's scope (``api.core.resource``) sees the
   orders of its world: a sandbox client only sandbox orders, a live client only live ones
@@ -26,6 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import immediateload, joinedload, selectinload
 
 from app.carriers import detect_carriers, normalize_tracking_number
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import links
 from app.orders.models import Customer, Order, Shipment
@@ -157,6 +160,13 @@ def order_state_for_token(token):
     if row is None or not _link_open(row, nonce):
         raise links.InvalidLink()
     return OrderState(*row[:3])
+
+
+def order_for_message_click(order, nonce, sent_at, now=None):
+    """``order`` if a message sent at ``sent_at`` with its link ``nonce`` may still open it, else None."""
+    if order is None or sent_at is None or not _link_open(order, nonce) or sent_at <= (now or utcnow()) - links.lifetime():
+        return None
+    return order
 
 
 def _link_open(order, given_nonce):

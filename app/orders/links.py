@@ -4,6 +4,7 @@ A token names the order and its current ``link_nonce``; revoking an order's link
 new nonce. Tokens carry their signing time and expire after ``TRACKING_LINK_DAYS``.
 """
 import secrets
+from datetime import timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -42,12 +43,16 @@ class InvalidLink(Exception):
     """The token is tampered, expired or revoked."""
 
 
+def lifetime():
+    """How long a link works after it was made (``TRACKING_LINK_DAYS``)."""
+    return timedelta(days=int(current_app.config.get("TRACKING_LINK_DAYS", 90)))
+
+
 def read_token(token):
     """(order id, nonce) named by a signed token; ``InvalidLink`` if tampered or expired. Whether the
     nonce is still the order's is ``app.orders.access``'s to decide."""
-    max_age = int(current_app.config.get("TRACKING_LINK_DAYS", 90)) * 86400
     try:
-        order_id, nonce = _serializer().loads(token, max_age=max_age)
+        order_id, nonce = _serializer().loads(token, max_age=lifetime().total_seconds())
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         raise InvalidLink()
     if not isinstance(order_id, int):
