@@ -153,3 +153,32 @@ def test_the_answer_to_a_follow_or_a_report_is_shown_where_the_page_opens(app, d
     page.wait_for_load_state()
     assert "The shop has your message" in answer_in_sight("success", "problem-sent")
     context.close()
+
+
+def test_revoking_the_links_also_stops_those_who_followed_by_a_link(app, db, make_order, make_user, client):
+    """Anyone holding the signed link can ask for the order's news; those messages carry fresh tracking
+    links. Revoking the order's links (it was forwarded too far) must end that too, or the follow
+    keeps handing out working links."""
+    _quiet(db)
+    order = make_order(status="shipped")
+    token = links.make_token(order)
+    db.session.commit()
+    stranger = app.test_client()
+    assert stranger.post(f"/t/{token}/follow", data={"channel": "email", "address": "stranger@example.com",
+                                                      "consent": "yes"}).status_code == 302
+    assert db.session.query(OrderFollower).one().unsubscribed_at is None
+
+    admin = app.test_client()
+    admin.post("/login", data={"email": make_user("admin").email, "password": "correct-horse-battery"})
+    answer = admin.post("/admin/branding/revoke", data={"order": order.number}, follow_redirects=True,
+                        headers={"Accept-Language": "en"})
+    assert "Those who followed the order by its link get no more news about it." in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.query(OrderFollower).one().unsubscribed_at is not None
+
+    lifecycle.change_status(db.session.get(type(order), order.id), "in_transit", source="staff")
+    db.session.commit()
+    dispatch(now=later())
+    assert db.session.query(DevMail).filter_by(recipient="stranger@example.com").count() == 0
+    # the customer still gets the news
+    assert db.session.query(DevMail).filter_by(recipient=order.customer.email).count() >= 1

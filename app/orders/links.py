@@ -61,6 +61,10 @@ def read_token(token):
 
 
 def revoke_links(order):
-    """Every link given out for ``order`` stops working (new ones work); audited."""
+    """Every link given out for ``order`` stops working (new ones work), and so do the follows asked
+    for through them (their messages would carry new links); audited. Returns how many follows ended."""
+    from app.tracking.follow import stop_all
+
     order.link_nonce = new_nonce()
     record("order.revoke_links", "order", order.id)
+    return stop_all(order)

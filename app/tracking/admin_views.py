@@ -59,10 +59,12 @@ def revoke():
     if order is None:
         flash(_("There is no order with this number."), "error")
         return redirect(url_for("tracking_admin.branding_page"))
-    links.revoke_links(order)
+    followers = links.revoke_links(order)
     db.session.commit()
     flash(_("Every tracking link of order %(number)s has stopped working. New links work as usual.",
             number=order.number), "success")
+    if followers:
+        flash(_("Those who followed the order by its link get no more news about it."), "success")
     return redirect(url_for("tracking_admin.branding_page", order=order.number))
 
 

@@ -97,6 +97,14 @@ def unfollow(row):
         record("order.unfollow", "order", row.order_id, after={"channel": row.channel})
 
 
+def stop_all(order):
+    """End every active follow of ``order`` (its links were revoked); how many ended."""
+    rows = active_followers([order.id]).get(order.id, [])
+    for row in rows:
+        unfollow(row)
+    return len(rows)
+
+
 def active_followers(order_ids):
     """{order id: [OrderFollower]} of the orders' active followers (one query)."""
     found = {}
