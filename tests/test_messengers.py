@@ -427,3 +427,36 @@ def test_old_updates_and_expired_links_are_pruned_by_the_retention_run(bot, db):
     assert db.session.execute(db.select(MessengerUpdate.update_id)).scalars().all() == [f"{2:020d}"]
     assert db.session.execute(db.select(func.count(MessengerInvite.token_hash))).scalar_one() == 1
     assert db.session.get(MessengerInvite, messengers._hash(fresh)) is not None
+
+
+def test_a_chat_connected_from_a_signed_link_gets_that_one_order_only(bot, app, db, make_order, make_user, client):
+    """The signed link opens one order; connecting a messenger from its page bound the chat to the whole
+    customer: every other order's news (each with a working tracking link) and /status's list of them
+    reached whoever held that one link (a forwarded link, or the look-up with a known e-mail and one order
+    number). Such a chat now gets that order only, and revoking the order's links ends it."""
+    from app.orders.links import make_token
+
+    person = customer(db)
+    mine, other = make_order(customer=person), make_order(customer=person)
+    token = make_token(mine)
+    db.session.commit()
+    deep = start_link(client, tracking_token=token)
+    bot.updates = [private_message(900001, 5550009, f"/start {deep.split('start=', 1)[1]}", language="en"),
+                   private_message(900002, 5550009, "/status", language="en")]
+    assert poll(db) == 2
+    done, status = [m["text"] for m in bot.sent()[-2:]]
+    assert f"новини про замовлення {mine.number}" in done and other.number not in done  # in the customer's language
+    assert mine.number in status and other.number not in status
+
+    for order in (other, mine):
+        lifecycle.change_status(db.session.get(type(order), order.id), "awaiting_shipment", source="staff")
+    db.session.commit()
+    dispatch(now=later())
+    texts = [m["text"] for m in bot.sent() if m.get("chat_id") == "5550009"]
+    assert any(mine.number in text for text in texts) and not any(other.number in text for text in texts)
+
+    admin = app.test_client()
+    admin.post("/login", data={"email": make_user("admin").email, "password": "correct-horse-battery"})
+    assert admin.post("/admin/branding/revoke", data={"order": mine.number}).status_code == 302
+    db.session.expire_all()
+    assert db.session.execute(db.select(MessengerLink)).scalar_one().stopped_at is not None

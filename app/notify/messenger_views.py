@@ -27,11 +27,11 @@ def connect(channel):
     """Give the customer a one-time deep link into the shop's bot."""
     if channel not in dict(options()):
         abort(404)
-    customer = access.customer_of(current_user, request.form.get("tracking_token", ""))
+    customer, order = access.customer_of(current_user, request.form.get("tracking_token", ""))
     if customer is None:
         flash(_("Open your order page again to connect a messenger."), "error")
         return redirect(request.referrer or url_for("tracking.lookup"), 303)
-    token = messengers.create_invite(customer, channel)
+    token = messengers.create_invite(customer, channel, order=order)
     db.session.commit()
     return link_page(channel, token)
 

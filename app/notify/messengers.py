@@ -62,10 +62,11 @@ def _hash(token):
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def create_invite(customer, channel, *, now=None):
+def create_invite(customer, channel, *, order=None, now=None):
     """A new one-time token for ``customer`` (None: the chat that uses it gets the shop's alerts).
 
-    The caller commits.
+    ``order``: asked for from that order's signed link, which opens that order only: the chat will
+    get its news only, not the customer's other orders'. The caller commits.
     """
     if channel not in CHANNELS:
         raise ValueError(channel)
@@ -73,7 +74,8 @@ def create_invite(customer, channel, *, now=None):
     token = secrets.token_urlsafe(TOKEN_BYTES)
     hours = settings.get_int("MESSENGER_INVITE_HOURS", 24)
     db.session.add(MessengerInvite(token_hash=_hash(token), customer_id=getattr(customer, "id", None),
-                                   channel=channel, created_at=now, expires_at=now + timedelta(hours=hours)))
+                                   order_id=getattr(order, "id", None), channel=channel, created_at=now,
+                                   expires_at=now + timedelta(hours=hours)))
     return token
 
 
@@ -107,11 +109,11 @@ def bind(channel, chat_id, token, *, now=None):
     if link is None:
         link = MessengerLink(channel=channel, chat_id=chat_id, customer_id=invite.customer_id, consent_at=now)
         db.session.add(link)
-    else:
-        link.customer_id, link.consent_at, link.stopped_at, link.stop_reason = invite.customer_id, now, None, None
+    link.customer_id, link.order_id, link.consent_at = invite.customer_id, invite.order_id, now
+    link.stopped_at = link.stop_reason = None
     preferences.set_channel(invite.customer_id, channel, True, now=now)
     record("messenger.connected", "customer", invite.customer_id, after={"channel": channel})
-    return db.session.get(Customer, invite.customer_id)
+    return link
 
 
 def refuse(channel, reason):
@@ -147,16 +149,26 @@ def stop(channel, chat_id, reason, *, now=None):
     return link
 
 
+def stop_order_chats(order, reason="links revoked", *, now=None):
+    """Stop the chats connected from ``order``'s signed link (its links were revoked); how many."""
+    chats = db.session.execute(db.select(MessengerLink.channel, MessengerLink.chat_id).filter_by(
+        order_id=order.id, stopped_at=None)).all()
+    for channel, chat_id in chats:
+        stop(channel, chat_id, reason, now=now)
+    return len(chats)
+
+
 def live_chats(channel, customer_ids):
-    """{customer id: [chat id, ...]} of the chats that still receive messages."""
+    """{customer id: [(chat id, order id), ...]} of the chats that still receive messages (the order id
+    of a chat that gets one order's news only, else None)."""
     chats = {}
     if not customer_ids:
         return chats
-    for customer_id, chat_id in db.session.execute(
-            db.select(MessengerLink.customer_id, MessengerLink.chat_id).where(
+    for customer_id, chat_id, order_id in db.session.execute(
+            db.select(MessengerLink.customer_id, MessengerLink.chat_id, MessengerLink.order_id).where(
                 MessengerLink.channel == channel, MessengerLink.stopped_at.is_(None),
                 MessengerLink.customer_id.in_(list(customer_ids))).order_by(MessengerLink.id)):
-        chats.setdefault(customer_id, []).append(chat_id)
+        chats.setdefault(customer_id, []).append((chat_id, order_id))
     return chats
 
 
@@ -187,7 +199,7 @@ class MessengerChannel(Channel):
         chats = self.__dict__.get("_chats")
         if chats is None:
             chats = live_chats(self.name, [customer.id])
-        return [(chat_id, None) for chat_id in chats.get(customer.id, [])]
+        return [(chat_id, None) for chat_id, only in chats.get(customer.id, []) if only in (None, order.id)]
 
     def recipient_gone(self, job, reason):
         """The chat cannot be reached (blocked, unknown): stop it, and send the SMS held back for this message."""
@@ -229,10 +241,12 @@ def reply_language(customer, hint=None):
     return hint if hint in languages else current_app.config["DEFAULT_LANGUAGE"]
 
 
-def open_orders_text(customer):
-    rows = db.session.execute(db.select(Order).where(
-        Order.customer_id == customer.id, Order.status.not_in(statuses.TERMINAL))
-        .order_by(Order.created_at.desc()).limit(10)).scalars().all()
+def open_orders_text(link):
+    """/status: the open orders the chat ``link`` gets the news of (one, for a chat connected from a signed link)."""
+    select = db.select(Order).where(Order.customer_id == link.customer_id, Order.status.not_in(statuses.TERMINAL))
+    if link.order_id is not None:
+        select = select.where(Order.id == link.order_id)
+    rows = db.session.execute(select.order_by(Order.created_at.desc()).limit(10)).scalars().all()
     if not rows:
         return _("You have no orders on the way.")
     lines = [_("Your orders on the way:")]
@@ -249,15 +263,19 @@ def answer(channel, chat_id, command, argument=None, *, language_hint=None, now=
     customer = db.session.get(Customer, link.customer_id) if link is not None else None
     if command == "start" and argument:
         try:
-            customer = bind(channel, chat_id, argument, now=now)
+            link = bind(channel, chat_id, argument, now=now)
         except InviteRefused as refused:
             refuse(channel, refused.reason)
             with force_locale(reply_language(customer, language_hint)):
                 return _("This link has expired or was already used. Open your order page and connect again.")
+        customer = db.session.get(Customer, link.customer_id) if link is not None else None
         with force_locale(reply_language(customer, language_hint)):
             if customer is None:
                 return _("Done: this chat will receive the shop's alerts (a carrier or a platform failing, "
                          "and its recovery).")
+            if link.order_id is not None:
+                return _("Done: you will get updates about order %(number)s here. /status shows it, "
+                         "/stop turns the messages off.", number=db.session.get(Order, link.order_id).number)
             return _("Done: you will get updates about your orders here. /status shows your orders, "
                      "/stop turns the messages off.")
     with force_locale(reply_language(customer, language_hint)):
@@ -268,7 +286,7 @@ def answer(channel, chat_id, command, argument=None, *, language_hint=None, now=
             stop(channel, chat_id, "stop", now=now)
             return _("You will get no more messages here. To turn them on again, connect from your order page.")
         if command == "status":
-            return open_orders_text(customer)
+            return open_orders_text(link)
         return _("/status shows your orders, /stop turns the messages off.")
 
 

@@ -132,6 +132,8 @@ class MessengerLink(db.Model):
     __table_args__ = (db.UniqueConstraint("channel", "chat_id", name="uq_messenger_links_chat"),)
     id = db.Column(db.Integer, primary_key=True)
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    #: Set for a chat connected from an order's signed link: it gets that order's news only
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     channel = db.Column(db.String(16), nullable=False)
     #: Telegram's chat id or Viber's user id
     chat_id = db.Column(db.String(100), nullable=False, info={"personal": True})
@@ -148,6 +150,8 @@ class MessengerInvite(db.Model):
     token_hash = db.Column(db.String(64), primary_key=True)
     #: None for an admin's invite that makes the chat receive the shop's alerts
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    #: Set for an invite made from an order's signed link (the chat gets that order only)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     channel = db.Column(db.String(16), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False)

@@ -137,14 +137,17 @@ def order_for_token(token, *, with_tracking=False):
 
 
 def customer_of(user, token=None):
-    """Who acts: the logged-in customer, else the customer of the order a valid signed link ``token`` names."""
+    """Who acts, and on what: (the logged-in customer, None) for all their orders; else (that order's
+    customer, the order) for a valid signed link ``token``, which opens that one order only (a
+    messenger connected from its page gets that order's news); else (None, None)."""
     customer = getattr(user, "customer", None) if user.is_authenticated else None
     if customer is None and token:
         try:
-            return order_for_token(token).customer
+            order = order_for_token(token)
         except links.InvalidLink:
-            return None
-    return customer
+            return None, None
+        return order.customer, order
+    return customer, None
 
 
 def order_state_for_token(token):

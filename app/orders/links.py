@@ -61,10 +61,12 @@ def read_token(token):
 
 
 def revoke_links(order):
-    """Every link given out for ``order`` stops working (new ones work), and so do the follows asked
-    for through them (their messages would carry new links); audited. Returns how many follows ended."""
+    """Every link given out for ``order`` stops working (new ones work), and so do the follows and
+    messenger chats asked for through them (their messages would carry new links); audited. Returns
+    how many follows and chats ended."""
+    from app.notify.messengers import stop_order_chats
     from app.tracking.follow import stop_all
 
     order.link_nonce = new_nonce()
     record("order.revoke_links", "order", order.id)
-    return stop_all(order)
+    return stop_all(order) + stop_order_chats(order)
