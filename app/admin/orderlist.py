@@ -2,6 +2,10 @@
 
 One ``OrderFilters`` value is parsed from the query string and used by the list page, the
 htmx table partial and the CSV/JSON export, so what staff see is what they export.
+
+A sandbox API client's test orders are listed among the others (marked), but the counts count real
+orders only and the export leaves them out (``app.orders.models.REAL_ORDER``); the list says how many
+of them it shows.
 """
 import re
 from dataclasses import dataclass, fields
@@ -16,7 +20,7 @@ from app import settings
 from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
 from app.orders import access, statuses
-from app.orders.models import Customer, Order, Shipment, StatusEvent
+from app.orders.models import REAL_ORDER, Customer, Order, Shipment, StatusEvent
 from app.queryargs import date_arg, page_arg, text_arg
 
 SORTS = {
@@ -134,11 +138,32 @@ def _base(filters, columns, *, include_status=True, for_sort=True):
     return apply_filters(select, filters, include_status=include_status)
 
 
+@dataclass
+class Counts:
+    """Orders per status for the current filters: the real ones, and the sandbox orders listed beside them."""
+
+    real: dict
+    sandbox: dict
+
+    def found(self, status=""):
+        """How many real orders match for ``status`` ("" for every status)."""
+        return self.real.get(status, 0) if status else sum(self.real.values())
+
+    def sandbox_found(self, status=""):
+        return self.sandbox.get(status, 0) if status else sum(self.sandbox.values())
+
+    def listed(self, status=""):
+        """How many orders the list shows for ``status``: the real ones and the sandbox ones."""
+        return self.found(status) + self.sandbox_found(status)
+
+
 def _count_by_status(filters):
-    select = _base(filters, (Order.status, func.count(Order.id)), include_status=False,
-                   for_sort=False).group_by(Order.status)
-    counts = dict.fromkeys(statuses.ALL, 0)
-    counts.update({status: n for status, n in db.session.execute(select)})
+    real = REAL_ORDER.label("real")
+    select = _base(filters, (Order.status, real, func.count(Order.id)), include_status=False,
+                   for_sort=False).group_by(Order.status, real)
+    counts = Counts(dict.fromkeys(statuses.ALL, 0), dict.fromkeys(statuses.ALL, 0))
+    for status, is_real, n in db.session.execute(select):
+        (counts.real if is_real else counts.sandbox)[status] = n
     return counts
 
 
@@ -147,7 +172,7 @@ def _unfiltered(filters):
 
 
 def status_counts(filters):
-    """{status: count} for the current filters, whatever status is picked.
+    """``Counts`` for the current filters, whatever status is picked.
 
     Counting every order takes time in proportion to the number of orders, so on SQLite the
     unfiltered counts (the list's first view) are kept per process under the id of the newest
@@ -163,9 +188,9 @@ def status_counts(filters):
     newest = db.session.execute(db.select(func.max(StatusEvent.id))).scalar()
     kept = current_app.extensions.get("posylka_status_counts")
     if kept is not None and kept[0] == newest:
-        return dict(kept[1])
+        return Counts(dict(kept[1].real), dict(kept[1].sandbox))
     counts = _count_by_status(filters)
-    current_app.extensions["posylka_status_counts"] = (newest, dict(counts))
+    current_app.extensions["posylka_status_counts"] = (newest, Counts(dict(counts.real), dict(counts.sandbox)))
     return counts
 
 
@@ -194,7 +219,7 @@ def find_orders(filters, counts=None):
     """
     size = per_page()
     if counts is not None:
-        total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
+        total = counts.listed(filters.status)
     else:
         total = db.session.execute(_base(filters, (func.count(Order.id),), for_sort=False)).scalar_one()
     page = min(filters.page, max(1, -(-total // size)))
@@ -210,8 +235,8 @@ def find_orders(filters, counts=None):
 
 
 def iter_orders(filters, batch=500, with_history=False):
-    """Every order matching ``filters`` (no paging), in list order, loaded in batches."""
-    ids = db.session.execute(_base(filters, (Order.id,)).order_by(*SORTS[filters.sort])).scalars().all()
+    """Every real order matching ``filters`` (no paging), in list order, loaded in batches: the export."""
+    ids = db.session.execute(_base(filters, (Order.id,)).where(REAL_ORDER).order_by(*SORTS[filters.sort])).scalars().all()
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         by_id = {o.id: o for o in db.session.execute(

@@ -46,7 +46,8 @@ def _list_context(filters):
     counts = orderlist.status_counts(filters)
     page = orderlist.find_orders(filters, counts)
     return {
-        "filters": filters, "result": page, "counts": counts, "count_total": sum(counts.values()),
+        "filters": filters, "result": page, "counts": counts.real, "count_total": counts.found(),
+        "found": counts.found(filters.status), "sandbox_found": counts.sandbox_found(filters.status),
         "statuses": status_choices(statuses.ALL), "carriers": [(code, info.name) for code, info in CARRIERS.items()],
         "regions": orderlist.regions(), "bulk_form": BulkStatusForm(), "sort_options": _sort_options(),
     }

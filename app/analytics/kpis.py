@@ -16,6 +16,8 @@ Each figure is one or two SQL queries over the period ``[start, end)`` (``servic
   carrier's date on the parcel): on time when delivered (local day) on or before it;
 * causes: each late or returned order's cause is the first Attention rule found for it
   (``delivery_exceptions``), a staff reason for a return without one, else "no warning".
+
+As in the main report, a sandbox API client's test orders count nowhere (``app.orders.models.REAL_ORDER``).
 """
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ from sqlalchemy import text
 
 from app.analytics import services, stats, wismo
 from app.extensions import db
+from app.orders.models import real_order_sql
 
 CHANNELS = ("email", "sms", "push", "telegram", "viber")
 #: Which channels can report each outcome at all (the others show "—", not 0 %)
@@ -124,7 +127,8 @@ def tracking_views(period):
     """Views of the tracking page on the period's (UTC) days."""
     views, orders = db.session.execute(text(
         "SELECT COALESCE(SUM(views), 0), COUNT(DISTINCT order_id) FROM tracking_views "
-        "WHERE day >= :first AND day <= :last"), {"first": period.first_day, "last": period.last_day}).one()
+        f"WHERE day >= :first AND day <= :last AND {real_order_sql('order_id')}"),
+        {"first": period.first_day, "last": period.last_day}).one()
     return Views(int(views or 0), int(orders or 0))
 
 
@@ -161,13 +165,13 @@ class RatingRow:
 
 def ratings(period):
     """{"all": RatingRow, "carrier": [RatingRow], "region": [RatingRow]} for questions asked in the period."""
-    sql = """
+    sql = f"""
         WITH asked AS MATERIALIZED (
             SELECT o.delivery_carrier AS carrier, o.delivery_region AS region, f.rating AS rating,
                    CASE WHEN f.answered_at IS NOT NULL THEN 1 ELSE 0 END AS answered,
                    CASE WHEN f.rating <= 2 THEN 1 ELSE 0 END AS low
             FROM customer_feedback AS f JOIN orders AS o ON o.id = f.order_id
-            WHERE f.asked_at >= :start AND f.asked_at < :end)
+            WHERE f.asked_at >= :start AND f.asked_at < :end AND {real_order_sql('o.id')})
         SELECT 'all', '', COUNT(*), SUM(answered), AVG(rating), SUM(low) FROM asked
         UNION ALL SELECT 'carrier', carrier, COUNT(*), SUM(answered), AVG(rating), SUM(low) FROM asked GROUP BY carrier
         UNION ALL SELECT 'region', region, COUNT(*), SUM(answered), AVG(rating), SUM(low) FROM asked GROUP BY region"""
@@ -215,7 +219,7 @@ def on_time(period, delivered=None):
 def returned_causes(period):
     """[(cause, n)] for orders returned in the period: the first Attention rule found for each, else the
     staff's return reason ("reason:<code>"), else "none"."""
-    rows = db.session.execute(text("""
+    rows = db.session.execute(text(f"""
         SELECT COALESCE(
                    (SELECT e.rule FROM delivery_exceptions AS e WHERE e.order_id = o.id AND e.rule <> 'low_score'
                     ORDER BY e.found_at, e.id LIMIT 1),
@@ -225,6 +229,7 @@ def returned_causes(period):
                    'none') AS cause, COUNT(*)
         FROM orders AS o
         WHERE o.status = 'returned' AND o.status_changed_at >= :start AND o.status_changed_at < :end
+              AND {real_order_sql('o.id')}
         GROUP BY 1"""), period.params).all()
     return sorted(((cause, int(n)) for cause, n in rows), key=lambda item: (-item[1], item[0]))
 

@@ -16,6 +16,10 @@ percentile aggregate). Definitions (also shown on the page):
 * ETA accuracy: the mean absolute difference in days between the expected and actual day;
 * returns rate: of the orders that ended in the period as delivered or returned, the share
   returned; reasons from the reason chosen by staff.
+
+Every figure counts real orders only: a sandbox API client's test orders are left out
+(``app.orders.models.REAL_ORDER``; ``order_stages`` keeps none of theirs, and the outbox sends them no
+message), and the page says how many were created in the period.
 """
 import time
 from dataclasses import dataclass, field, replace
@@ -31,6 +35,7 @@ from app.clock import local_today, utcnow
 from app.database import reading
 from app.extensions import cache, db
 from app.orders import statuses
+from app.orders.models import real_order_sql
 from app.returns import analytics as return_analytics
 
 STAGES = (statuses.NEW, statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT)
@@ -105,6 +110,8 @@ class Report:
     messages: list = field(default_factory=list)
     #: ``deliveries``: the late parcels above and the on-time rows for ``kpis.on_time``, read in one statement
     deliveries: dict | None = None
+    #: Sandbox API clients' test orders created in the period: counted in no figure, only named
+    sandbox_orders: int = 0
 
     @property
     def returns_rate(self):
@@ -164,12 +171,13 @@ def _grouped(pairs):
 
 
 def orders_by_status(period):
+    """({status: real orders created in the period}, sandbox orders created in the period)."""
     rows = db.session.execute(text(
-        "SELECT status, COUNT(*) FROM orders WHERE created_at >= :start AND created_at < :end GROUP BY status"),
-        period.params).all()
+        f"SELECT status, CASE WHEN {real_order_sql()} THEN 1 ELSE 0 END, COUNT(*) FROM orders "
+        "WHERE created_at >= :start AND created_at < :end GROUP BY 1, 2"), period.params).all()
     counts = dict.fromkeys(statuses.ALL, 0)
-    counts.update({status: int(n) for status, n in rows})
-    return counts
+    counts.update({status: int(n) for status, real, n in rows if real})
+    return counts, sum(int(n) for _status, real, n in rows if not real)
 
 
 def index_hint(index):
@@ -288,14 +296,15 @@ def deliveries(period):
 def returns(period):
     finished, returned = db.session.execute(text(
         "SELECT COUNT(*), SUM(CASE WHEN status = 'returned' THEN 1 ELSE 0 END) FROM orders "
-        "WHERE status IN ('delivered', 'returned') AND status_changed_at >= :start AND status_changed_at < :end"),
+        "WHERE status IN ('delivered', 'returned') AND status_changed_at >= :start AND status_changed_at < :end "
+        f"AND {real_order_sql()}"),
         period.params).one()
     # the period's returned orders as a list of ids rather than a join: their history is then looked up in order
     # of order_id (about 30 % less time for a year) instead of in order of the time they were returned
     reasons = db.session.execute(text(
         "SELECT e.reason_code, COUNT(DISTINCT e.order_id) FROM status_events AS e "
         "WHERE e.status = 'returned' AND e.order_id IN (SELECT id FROM orders WHERE status = 'returned' "
-        "AND status_changed_at >= :start AND status_changed_at < :end) GROUP BY e.reason_code"),
+        f"AND status_changed_at >= :start AND status_changed_at < :end AND {real_order_sql()}) GROUP BY e.reason_code"),
         period.params).all()
     return int(finished or 0), int(returned or 0), sorted(((code, int(n)) for code, n in reasons),
                                                           key=lambda r: (-r[1], r[0] or ""))
@@ -312,12 +321,13 @@ def status_latency(period):
     "shop": seconds from the carrier's event time to the sync that stored it and moved the order
     (the shop's status). "message": seconds from that moment to the first message about that status
     sent on each channel (a status merged into a later one before sending has no message of its own)."""
-    changes = """
+    changes = f"""
         SELECT se.id AS change_id, se.order_id, se.status, sh.carrier, ce.occurred_at, ce.created_at AS known_at
         FROM status_events AS se
         JOIN carrier_events AS ce ON ce.id = se.carrier_event_id
         JOIN shipments AS sh ON sh.id = ce.shipment_id
-        WHERE se.carrier_event_id IS NOT NULL AND se.created_at >= :start AND se.created_at < :end"""
+        WHERE se.carrier_event_id IS NOT NULL AND se.created_at >= :start AND se.created_at < :end
+              AND {real_order_sql('se.order_id')}"""
     shop = db.session.execute(text(
         f"SELECT c.carrier, {seconds_between('c.occurred_at', 'c.known_at')} FROM ({changes}) AS c"), period.params).all()
     message = db.session.execute(text(f"""
@@ -374,8 +384,9 @@ def build_report(period):
     delivered = deliveries(period)
     late = delivered["late"]
     finished, returned, reasons = returns(period)
+    by_status, sandbox_orders = orders_by_status(period)
     return Report(
-        period=period, by_status=orders_by_status(period), stages=stage_times(period),
+        period=period, by_status=by_status, sandbox_orders=sandbox_orders, stages=stage_times(period),
         delivery_overall=delivery["all"][0] if delivery["all"] else Stat("", 0, None, None),
         delivery_by_carrier=delivery["carrier"], delivery_by_region=delivery["region"],
         late_overall=late["all"][0], late_by_carrier=late["carrier"], late_by_region=late["region"],

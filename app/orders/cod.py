@@ -3,14 +3,15 @@ recipients refused, and the refusal rate per carrier and region.
 
 A COD order carries ``Order.cod_amount``; each parcel's ``cod_state`` follows the carrier (Nova
 Poshta 10: paid by the customer, the transfer follows; 11: paid out to the shop), and a refusal
-or the end of storage sets ``refused_at``/``refusal_reason`` (``app.carriers.sync``).
+or the end of storage sets ``refused_at``/``refusal_reason`` (``app.carriers.sync``). A sandbox API
+client's test orders carry no real money: none of these lists or rates counts them (``REAL_ORDER``).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Order, Shipment
+from app.orders.models import REAL_ORDER, Order, Shipment
 
 ON_ITS_WAY, PAID_OUT = "on_its_way", "paid_out"
 COD_LABELS = {
@@ -28,7 +29,7 @@ def money_on_its_way(limit=500):
     """
     return db.session.execute(
         select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
-        .where(Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
+        .where(REAL_ORDER, Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
                or_(Shipment.cod_state.is_(None), Shipment.cod_state != PAID_OUT),
                or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED),
                Shipment.is_return.is_(False))  # a parcel back to the shop carries no payment
@@ -39,7 +40,8 @@ def refused_parcels(limit=200):
     """(order, shipment) of parcels the recipient refused (or left in storage), newest first."""
     return db.session.execute(
         select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
-        .where(Shipment.refused_at.is_not(None), Shipment.is_return.is_(False)).order_by(Shipment.refused_at.desc()).limit(limit)).all()
+        .where(REAL_ORDER, Shipment.refused_at.is_not(None), Shipment.is_return.is_(False))
+        .order_by(Shipment.refused_at.desc()).limit(limit)).all()
 
 
 def refusal_rates(start=None, end=None):
@@ -56,7 +58,7 @@ def refusal_rates(start=None, end=None):
     results = []
     for group in ((Shipment.carrier, region), (Shipment.carrier,)):
         query = (select(*group, func.count(), refused).join(Order, Shipment.order_id == Order.id)
-                 .where(ended, *period).group_by(*group))
+                 .where(REAL_ORDER, ended, *period).group_by(*group))
         for row in db.session.execute(query):
             carrier, place = row[0], (row[1] if len(group) == 2 else "")
             count, refusals = row[-2], int(row[-1] or 0)

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from app.carriers import carrier_name
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Order, OrderItem, Shipment
+from app.orders.models import REAL_ORDER, Order, OrderItem, Shipment
 from app.returns.models import EXCHANGED, REFUSED, RETURNED, ItemOutcome
 from app.returns.services import REASONS
 
@@ -90,10 +90,10 @@ class ReturnAnalytics:
 
 
 def _ended(period, *where):
-    """Ids of the orders that reached their end in the period (on ``ix_orders_status_changed``)."""
+    """Ids of the real orders that reached their end in the period (on ``ix_orders_status_changed``)."""
     return db.select(Order.id).where(Order.status.in_((statuses.DELIVERED, statuses.RETURNED)),
                                      Order.status_changed_at >= period.start, Order.status_changed_at < period.end,
-                                     *where)
+                                     REAL_ORDER, *where)
 
 
 def _ended_order(period):

@@ -18,6 +18,7 @@ from app.audit import record
 from app.clock import utcnow
 from app.errors import Refused
 from app.extensions import db
+from app.orders.models import real_order_id
 from app.tracking.models import ProblemReport
 
 LANGUAGES = ("uk", "en", "pl", "ru")
@@ -106,7 +107,8 @@ def open_reports(order):
 
 def count_between(start, end):
     return db.session.execute(db.select(func.count(ProblemReport.id)).where(
-        ProblemReport.created_at >= start, ProblemReport.created_at < end)).scalar()
+        ProblemReport.created_at >= start, ProblemReport.created_at < end,
+        real_order_id(ProblemReport.order_id))).scalar()
 
 
 # the analytics count "where is my order" questions from every registered source
