@@ -111,10 +111,10 @@ def test_a_negative_or_non_numeric_cod_amount_is_refused_and_changes_nothing(app
     assert "Сума накладеного платежу має бути числом від 0" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Order, order.id).cod_amount is None
-    form["cod_amount"] = "1 450,50"
+    form["cod_amount"] = "1 449,50"
     assert client.post(f"/admin/orders/{order.id}/edit", data=form).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Order, order.id).cod_amount == Decimal("1450.50")
+    assert db.session.get(Order, order.id).cod_amount == Decimal("1449.50")
 
 
 def test_cod_from_woocommerce_shopify_the_api_and_the_csv_import(app, db, client, make_user, login, auth):  # noqa: F811
@@ -160,3 +160,89 @@ def test_cod_from_woocommerce_shopify_the_api_and_the_csv_import(app, db, client
     order = db.session.execute(db.select(Order).filter_by(number="CSV-1")).scalar_one()
     assert order.cod_amount == Decimal("1450.00")
     assert json.dumps(str(order.cod_amount)) == '"1450.00"'
+
+
+def _edit_form(order, cod_amount, **items):
+    return {"customer_name": order.customer.name, "customer_email": order.customer.email or "",
+            "customer_phone": order.customer.phone or "", "delivery_country": "UA", "delivery_city": "Львів",
+            "delivery_region": "Львівська", "delivery_pickup_point": "Відділення №12", "internal_note": "",
+            "cod_amount": cod_amount, "version": order.version, "items-0-name": "Сукня льняна", "items-0-sku": "DR-104",
+            "items-0-size": "M", "items-0-color": "синій", "items-0-quantity": "1", "items-0-price": "1450.00",
+            **items}
+
+
+def test_a_cod_amount_above_the_orders_total_is_refused_everywhere_and_changes_nothing(
+        app, db, client, make_user, login, make_order, auth):  # noqa: F811
+    import io
+
+    order = make_order(status="shipped")
+    login(make_user("staff").email)
+    # the order page's editor: a typo of one zero too many
+    refused = client.post(f"/admin/orders/{order.id}/edit", data=_edit_form(order, "14500"))
+    assert refused.status_code == 422
+    assert ("Сума накладеного платежу 14500.00 більша за суму замовлення 1450.00: вкажіть не більше суми замовлення."
+            in refused.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).cod_amount is None
+    # two dresses: 2900 is the total, and so may be asked
+    assert client.post(f"/admin/orders/{order.id}/edit",
+                       data=_edit_form(order, "2900", **{"items-0-quantity": "2"})).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).cod_amount == Decimal("2900.00")
+    # then one dress fewer with the amount left as it was: refused, nothing saved
+    order = db.session.get(Order, order.id)
+    assert client.post(f"/admin/orders/{order.id}/edit", data=_edit_form(order, "2900")).status_code == 422
+    db.session.expire_all()
+    assert [i.quantity for i in db.session.get(Order, order.id).items] == [2]
+
+    before = db.session.query(Order).count()
+    new = {"customer_name": "Олена Коваль", "delivery_country": "UA", "items-0-name": "Сукня", "items-0-quantity": "1",
+           "items-0-price": "1450.00", "cod_amount": "1450.01"}
+    page = client.post("/admin/orders/new", data=new, headers={"Accept-Language": "en"})
+    assert page.status_code == 422
+    assert ("The cash-on-delivery amount 1450.01 is more than the order&#39;s total 1450.00: enter at most the total."
+            in page.get_data(as_text=True))
+    body = {"customer": {"name": "Олена Коваль", "email": "olena@example.com"},
+            "items": [{"name": "Сукня льняна", "quantity": 1, "price": "1450.00"}], "cod_amount": "9999"}
+    api = client.post("/api/orders", json=body, headers={**auth(), "Accept-Language": "pl"})
+    assert api.status_code == 422 and api.get_json()["errors"][0]["field"] == "cod_amount"
+    assert "Kwota pobrania 9999.00 jest wyższa niż wartość zamówienia 1450.00" in api.get_json()["detail"]
+    csv_file = ("order_number,customer_name,item_name,item_price,item_quantity,cod_amount\n"
+                "CSV-1,Олена,Сукня,1450.00,1,1450\nCSV-2,Петро,Светр,800.00,1,1600\nCSV-2,Петро,Шарф,300.00,1,\n")
+    imported = client.post("/admin/orders/import", headers={"Accept-Language": "ru"},
+                           data={"file": (io.BytesIO(csv_file.encode()), "orders.csv")}, content_type="multipart/form-data")
+    assert imported.status_code == 422
+    assert "Сумма наложенного платежа 1600.00 больше суммы заказа 1100.00" in imported.get_data(as_text=True)
+    assert db.session.query(Order).count() == before  # not even the good first order: the file is refused whole
+
+
+def test_an_order_without_prices_or_with_a_platforms_delivery_charge_keeps_its_cod_amount(
+        app, db, client, make_user, login, make_order, auth):  # noqa: F811
+    from app import settings
+
+    with writing():
+        settings.put("WOOCOMMERCE_WEBHOOK_SECRET", "woo-secret-from-the-webhook-form", secret=True)
+        db.session.commit()
+    # the platform's total has its delivery charge: the amount collected is the platform's, above the items
+    woo_order = db.session.get(Order, woo(client, {**WOO_ORDER, "total": "2970.00"}).get_json()["order_id"])
+    assert woo_order.total == Decimal("2900.00") and woo_order.cod_amount == Decimal("2970.00")
+    # an item without a price: no known total to hold the amount against
+    body = {"customer": {"name": "Олена Коваль", "email": "olena@example.com"},
+            "items": [{"name": "Сукня льняна", "quantity": 1, "price": "0"}], "cod_amount": "1450"}
+    created = client.post("/api/orders", json=body, headers=auth())
+    assert created.status_code == 201
+    assert db.session.get(Order, created.get_json()["id"]).cod_amount == Decimal("1450.00")
+    # staff correcting the platform order's phone do not have to touch its amount
+    login(make_user("staff").email)
+    form = _edit_form(woo_order, "2970.00", **{"items-0-name": woo_order.items[0].name,
+                                               "items-0-sku": woo_order.items[0].sku or "",
+                                               "items-0-size": woo_order.items[0].size or "",
+                                               "items-0-color": woo_order.items[0].color or "",
+                                               "items-0-quantity": "2", "items-0-price": "1450.00"})
+    form.update(customer_phone="+380671112233", delivery_city=woo_order.delivery_city or "",
+                delivery_region=woo_order.delivery_region or "", delivery_country=woo_order.delivery_country,
+                delivery_pickup_point=woo_order.delivery_pickup_point or "")
+    assert client.post(f"/admin/orders/{woo_order.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Order, woo_order.id).customer.phone == "+380671112233"
+    assert db.session.get(Order, woo_order.id).cod_amount == Decimal("2970.00")

@@ -32,8 +32,11 @@ from app.orders.services import (
     DELIVERY_FIELDS,
     OrderInputError,
     add_shipment,
+    build_items,
+    check_cod_amount,
     create_order,
     find_or_create_customer,
+    items_total,
     parse_cod_amount,
     parse_country,
     parse_currency,
@@ -266,9 +269,28 @@ def validate(rows, update_existing=False):
             _check_move(line, row, existing[number], errors)
         key = number or f"\0{index}"
         groups.setdefault(key, []).append((line, row))
+    for key, group in ([] if errors else groups.items()):
+        if key not in existing:  # an order updated from the file keeps its items and amount
+            _check_cod(group, errors)
     if errors:
         raise ImportFailed(errors)
     return list(groups.values()), (existing if update_existing else {})
+
+
+def _check_cod(group, errors):
+    """A new order's cash-on-delivery amount against its items' total, before anything is written."""
+    line, first = group[0]
+    try:
+        check_cod_amount(parse_cod_amount(first.get("cod_amount")), items_total(build_items(_items(group))))
+    except OrderInputError as error:
+        errors.append(RowError(line, "cod_amount", str(error), first.get("cod_amount", "")))
+
+
+def _items(group):
+    return [{"name": r["item_name"], "sku": r.get("item_sku"), "size": r.get("item_size"),
+             "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"],
+             "image_url": r.get("item_image_url")}
+            for _line, r in group]
 
 
 def _check_move(line, row, order, errors):
@@ -285,10 +307,7 @@ def _create(group, actor_user):
     line, first = group[0]
     customer = find_or_create_customer(name=first["customer_name"], email=first.get("customer_email"),
                                        phone=first.get("customer_phone"), country=first.get("country"))
-    items = [{"name": r["item_name"], "sku": r.get("item_sku"), "size": r.get("item_size"),
-              "color": r.get("item_color"), "quantity": int(r.get("item_quantity") or 1), "price": r["item_price"],
-              "image_url": r.get("item_image_url")}
-             for _line, r in group]
+    items = _items(group)
     shipments = _shipments(group)
     created_at = _parse_when(first["created_at"]) if first.get("created_at") else None
     order = create_order(

@@ -189,6 +189,7 @@ def woocommerce_order(data):
         "note": _text(data.get("customer_note"), 2000),
         # WooCommerce's built-in "Cash on delivery" gateway has the id "cod"
         "cod_amount": _cod_amount(data.get("total")) if data.get("payment_method") == "cod" else None,
+        "total": _cod_amount(data.get("total")),
         "cancelled": data.get("status") == "cancelled",
         "tracking": tracking,
         # the block checkout's cart ("checkout-draft") and an order staff have only begun in the admin
@@ -243,6 +244,7 @@ def shopify_order(data):
         "cod_amount": _cod_amount(total)
         if SHOPIFY_COD in [_text(name, 100) for name in _list(data.get("payment_gateway_names"))]
         + [_text(data.get("gateway"), 100)] else None,
+        "total": _cod_amount(total),
         "cancelled": bool(data.get("cancelled_at")),
         "tracking": tracking,
     }
@@ -260,7 +262,8 @@ def _presentment(amounts, currency):
 
 
 def _cod_amount(total):
-    """The order's total as its cash-on-delivery amount (a platform's own total; None if unreadable)."""
+    """A platform's own total of the order (with its delivery charge): its cash-on-delivery amount, and what
+    that amount is checked against (``create_order``'s ``total``); None if unreadable."""
     try:
         return parse_cod_amount(total)
     except OrderInputError:
@@ -354,7 +357,8 @@ def ingest(platform, mapped, external_id):
             items = [item for item in mapped["items"] if item["quantity"] > 0]
             order = create_order(customer, items, delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
-                                 cod_amount=mapped["cod_amount"], sandbox=bool(mapped.get("test")))
+                                 cod_amount=mapped["cod_amount"], total=mapped.get("total"),
+                                 sandbox=bool(mapped.get("test")))
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))
             result = "created"
         else:

@@ -96,4 +96,5 @@ def map_order(data):
         "tracking": [(_text(t.get("title") or t.get("carrier_code"), 64), _text(t.get("track_number"), 64))
                      for t in tracks],
         "cod_amount": _cod_amount(order.get("grand_total")) if method in COD_METHODS else None,
+        "total": _cod_amount(order.get("grand_total")),
     }

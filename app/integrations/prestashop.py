@@ -95,6 +95,7 @@ def map_order(data):
         "note": None,
         "cancelled": str(order.get("current_state")) == CANCELED_STATE,
         "tracking": [(name, number)] if number else [],
+        "total": _cod_amount(order.get("total_paid")),
         "cod_amount": _cod_amount(order.get("total_paid")) if (_text(order.get("module"), 64) or "") in COD_MODULES
         else None,
     }

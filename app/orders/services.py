@@ -294,18 +294,39 @@ def parse_cod_amount(value):
     return amount or None
 
 
+def check_cod_amount(cod_amount, total):
+    """The one rule of a cash-on-delivery amount against the order's ``total``, on every way in (staff
+    form, API, CSV import, platforms): the customer is never asked for more than the order costs.
+
+    ``total`` is the order's items' total, or the total a platform gives (which includes its delivery
+    charge). An order whose items carry no price (a total of 0) has no known total to check against:
+    its amount is taken as entered. Raises ``OrderInputError``."""
+    if cod_amount is not None and total and cod_amount > total:
+        raise OrderInputError("cod_amount", _("The cash-on-delivery amount %(amount)s is more than the order's total "
+                                              "%(total)s: enter at most the total.",
+                                              amount=f"{cod_amount:.2f}", total=f"{total:.2f}"))
+
+
+def items_total(items):
+    return sum((item.line_total for item in items), Decimal("0.00"))
+
+
 def create_order(customer, items, *, delivery=None, shipments=(), source="staff", actor=None,
                  actor_user=None, number=None, created_at=None, currency=None, note=None, sandbox=False,
-                 cod_amount=None):
+                 cod_amount=None, total=None):
     """Create an order in status ``new`` with its first history row.
 
     ``items``: dicts with name, sku, size, color, quantity, price. ``delivery``: dict with
     carrier, country, city, region, pickup_point, address, postcode. ``shipments``: dicts with
     carrier and tracking_number. ``currency``: one of ``CURRENCIES`` (None: the shop's).
+    ``total``: the order's total where the source says it (a platform's, with its delivery charge);
+    None: its items' total. ``cod_amount`` may not be above it (``check_cod_amount``).
     """
     if not items:
         raise OrderInputError("items", _("An order needs at least one item."))
     cod_amount = parse_cod_amount(cod_amount)
+    built = build_items(items)
+    check_cod_amount(cod_amount, items_total(built) if total is None else parse_cod_amount(total) or Decimal(0))
     currency = parse_currency(currency)
     when = created_at or utcnow()
     delivery = delivery or {}
@@ -318,7 +339,7 @@ def create_order(customer, items, *, delivery=None, shipments=(), source="staff"
                   delivery_city=delivery.get("city"), delivery_region=delivery.get("region"),
                   delivery_pickup_point=delivery.get("pickup_point"), delivery_address=delivery.get("address"),
                   delivery_postcode=delivery.get("postcode"), cod_amount=cod_amount)
-    order.items.extend(build_items(items))
+    order.items.extend(built)
     db.session.add(order)
     for shipment in shipments:
         add_shipment(order, shipment.get("carrier"), shipment.get("tracking_number"))
@@ -345,13 +366,17 @@ def create_staff_order(customer, items, *, delivery, shipments, note, cod_amount
 DELIVERY_FIELDS = ("country", "city", "region", "pickup_point", "address", "postcode")
 
 
+def _item_snapshot(items):
+    return [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
+             "price": str(i.price)} for i in items]
+
+
 def order_snapshot(order):
     """What staff can edit on an order, as plain data (for the audit log's before → after)."""
     return {
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
         "delivery": {name: getattr(order, f"delivery_{name}") for name in DELIVERY_FIELDS},
-        "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,
-                   "price": str(i.price)} for i in order.items],
+        "items": _item_snapshot(order.items),
         "note": order.note,
         "cod_amount": None if order.cod_amount is None else str(order.cod_amount),
     }
@@ -372,6 +397,8 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
         raise OrderInputError("items", _("An order needs at least one item."))
     new_items = build_items(items)
     cod_amount = parse_cod_amount(cod_amount)
+    if cod_amount != order.cod_amount or order_snapshot(order)["items"] != _item_snapshot(new_items):
+        check_cod_amount(cod_amount, items_total(new_items))  # a platform's amount, with its delivery, stays as it was
     country = parse_country(delivery.get("country"))
     phone = parse_phone(customer.get("phone"), country)
     email = parse_email(customer.get("email"))
