@@ -246,3 +246,21 @@ def test_an_order_without_prices_or_with_a_platforms_delivery_charge_keeps_its_c
     db.session.expire_all()
     assert db.session.get(Order, woo_order.id).customer.phone == "+380671112233"
     assert db.session.get(Order, woo_order.id).cod_amount == Decimal("2970.00")
+
+
+def test_money_on_its_way_counts_an_order_of_two_parcels_once_and_each_currency_apart(app, db, client, make_user,
+                                                                                      login, make_order):
+    from app.orders.services import add_shipment
+
+    two_parcels = make_order(status="shipped")
+    polish = make_order(status="shipped", carrier="inpost", tracking_number="602634398121365987475714",
+                        currency="PLN")
+    with writing():
+        add_shipment(db.session.get(Order, two_parcels.id), "nova_poshta", "20450000999999")
+        db.session.get(Order, two_parcels.id).cod_amount = Decimal("1450.00")
+        db.session.get(Order, polish.id).cod_amount = Decimal("329.00")
+        db.session.commit()
+    login(make_user("staff").email)
+    page = client.get("/admin/cod", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # three parcels wait, but the money is one order's 1,450 hryvnias (not 2,900) and one order's 329 złoty
+    assert "Parcels: 3; in all: UAH\u00a01,450.00 + PLN\u00a0329.00." in page

@@ -3,6 +3,7 @@ from flask import render_template
 
 from app.admin.views import bp
 from app.auth import staff_required
+from app.i18n import format_money
 from app.orders import cod
 
 
@@ -10,6 +11,7 @@ from app.orders import cod
 @staff_required
 def cod_page():
     waiting = cod.money_on_its_way()
+    totals = " + ".join(format_money(amount, currency) for currency, amount in cod.money_on_its_way_totals())
     return render_template(
-        "admin/cod.html", waiting=waiting, waiting_total=sum(order.cod_amount for order, _ in waiting),
+        "admin/cod.html", waiting=waiting, waiting_total=totals, waiting_count=cod.parcels_on_their_way(),
         refused=cod.refused_parcels(), rates=cod.refusal_rates(), cod_labels=cod.COD_LABELS)

@@ -21,19 +21,37 @@ COD_LABELS = {
 }
 
 
-def money_on_its_way(limit=500):
-    """(order, shipment) of COD orders whose money the shop does not have yet, oldest first.
+def _waiting(*columns):
+    """COD orders whose money the shop does not have yet, with each such parcel.
 
     Orders still travelling count (their money is expected); returned and cancelled ones do not,
     nor parcels that came back.
     """
+    return (select(*columns).select_from(Order).join(Shipment, Shipment.order_id == Order.id)
+            .where(REAL_ORDER, Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
+                   or_(Shipment.cod_state.is_(None), Shipment.cod_state != PAID_OUT),
+                   or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED),
+                   Shipment.is_return.is_(False)))  # a parcel back to the shop carries no payment
+
+
+def money_on_its_way(limit=500):
+    """(order, shipment) of COD orders whose money the shop does not have yet (``_waiting``), oldest first."""
+    return db.session.execute(_waiting(Order, Shipment).order_by(Order.created_at, Shipment.id).limit(limit)).all()
+
+
+def parcels_on_their_way():
+    """How many parcels ``money_on_its_way`` would list without its limit."""
+    return db.session.execute(select(func.count()).select_from(_waiting(Shipment.id).subquery())).scalar_one()
+
+
+def money_on_its_way_totals():
+    """[(currency, amount)] still on its way, every such order counted once (an order of two parcels is
+    one amount) and all of them, not only the ones the page lists; per currency, the shop's orders
+    may be in several."""
+    orders = _waiting(Order.id).distinct().subquery()
     return db.session.execute(
-        select(Order, Shipment).join(Shipment, Shipment.order_id == Order.id)
-        .where(REAL_ORDER, Order.cod_amount.is_not(None), Order.status.notin_((statuses.RETURNED, statuses.CANCELLED)),
-               or_(Shipment.cod_state.is_(None), Shipment.cod_state != PAID_OUT),
-               or_(Shipment.status.is_(None), Shipment.status != statuses.RETURNED),
-               Shipment.is_return.is_(False))  # a parcel back to the shop carries no payment
-        .order_by(Order.created_at, Shipment.id).limit(limit)).all()
+        select(Order.currency, func.sum(Order.cod_amount)).where(Order.id.in_(select(orders.c.id)))
+        .group_by(Order.currency).order_by(func.sum(Order.cod_amount).desc(), Order.currency)).all()
 
 
 def refused_parcels(limit=200):
