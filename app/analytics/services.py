@@ -12,7 +12,8 @@ percentile aggregate). Definitions (also shown on the page):
 * delivery time: orders delivered in the period, from the first "shipped" or "on the way"
   row to the "delivered" row, per carrier and per destination region;
 * late shipments: parcels of orders delivered in the period that have an expected date
-  (``shipments.scheduled_delivery_date``) and arrived on a later (UTC) day;
+  (``shipments.scheduled_delivery_date``) and arrived on a later day (the shop's local day, as the
+  on-time rate counts it);
 * ETA accuracy: the mean absolute difference in days between the expected and actual day;
 * returns rate: of the orders that ended in the period as delivered or returned, the share
   returned; reasons from the reason chosen by staff.
@@ -127,10 +128,12 @@ def _pg():
 
 
 def _day_difference(timestamp, day):
-    """Whole days from ``day`` (a DATE column) to the UTC day of ``timestamp``."""
+    """Whole days from ``day`` (a DATE column) to the shop's local day of ``timestamp`` (``local_day``:
+    parameters ``local_day_params``). A parcel delivered at 00:30 in Kyiv on the day after its expected
+    date is late, though it is still the expected day in UTC."""
     if _pg():
-        return f"(CAST({timestamp} AS DATE) - {day})"
-    return f"CAST(julianday(date({timestamp})) - julianday({day}) AS INTEGER)"
+        return f"({local_day(timestamp)} - {day})"
+    return f"CAST(julianday({local_day(timestamp)}) - julianday({day}) AS INTEGER)"
 
 
 def quantile(ordered, q):
