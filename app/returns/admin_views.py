@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import admin_required, staff_required
+from app.clock import local_today
 from app.orders import access
 from app.returns import display, services
 from app.returns.views import answer, form_request
@@ -34,7 +35,7 @@ def staff_order(number):
     order = _staff_order(number)
     view = display.returns_view(order, url_for_order=lambda other: url_for("returns_admin.staff_order", number=other.number))
     return render_template("returns/staff_order.html", order=order, view=view, outcomes=services.OUTCOME_LABELS,
-                           reasons=services.REASONS, methods=services.REFUND_METHODS, today=date.today().isoformat())
+                           reasons=services.REASONS, methods=services.REFUND_METHODS, today=local_today().isoformat())
 
 
 def _answer(number, action, success):

@@ -1,0 +1,34 @@
+"""The refund form's date is the shop's today (``TIMEZONE``), not the server's."""
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from test_returns import _item, delivered, switch  # noqa: F401  (a customer's delivered order)
+
+from app.returns.models import ReturnCase
+
+
+@pytest.fixture
+def app_config(request):
+    return {"TIMEZONE": request.param}
+
+
+# twelve hours behind UTC and fourteen ahead: at any hour one of them is on another day than UTC
+@pytest.mark.parametrize("app_config", ["Etc/GMT+12", "Etc/GMT-14"], indirect=True)
+def test_the_refund_form_offers_the_shops_today_and_takes_it(app, db, client, delivered, make_user, login,  # noqa: F811
+                                                              app_config):
+    user, order = delivered
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
+                                                         "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    switch(client, login, make_user("staff"))
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    page = client.get(f"/admin/returns/{order.number}").get_data(as_text=True)
+    offered = re.search(rf'id="rf-date-{case.id}" name="date" type="date" value="([^"]+)"', page).group(1)
+    assert offered == datetime.now(ZoneInfo(app_config["TIMEZONE"])).date().isoformat()
+    done = client.post(f"/admin/returns/{order.number}/{case.id}/refund",
+                       data={"amount": "890", "method": "card", "date": offered}, follow_redirects=True)
+    assert "не може бути в майбутньому" not in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ReturnCase, case.id).refund_date.isoformat() == offered
