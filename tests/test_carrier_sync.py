@@ -10,7 +10,7 @@ from app import settings
 from app.carriers.eta import expected_delivery, refresh_transit_stats
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.sync import sync_all
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent, Order, StatusEvent
 from app.settings import Setting
@@ -330,9 +330,36 @@ def test_estimate_from_the_shops_history(app, db, make_order):
     assert refresh_transit_stats(app) == 2  # the region and the carrier overall
     order = make_order(status="shipped", carrier="meest", tracking_number="TAC-0000099",
                        delivery={"carrier": "meest", "city": "Львів", "region": "Львівська"})
-    eta = expected_delivery(order, today=now.date())
+    today = local_today()  # the shop's day (TIMEZONE): the estimate counts days by its clock
+    eta = expected_delivery(order, today=today)
     assert eta.source == "estimate" and eta.is_window
-    assert (eta.earliest - now.date()).days == 3 and (eta.latest - now.date()).days == 4
+    assert (eta.earliest - today).days == 3 and (eta.latest - today).days == 4
+
+
+def test_an_estimate_counts_days_by_the_shops_clock_and_learns_nothing_from_sandbox_orders(app, db, make_order):
+    """Kyiv is two hours ahead of UTC in winter: a parcel that set off at 00:30 there (22:30 UTC the day before)
+    and takes two days arrives on the shop's day after next, which the promise and the on-time rate count."""
+    today = local_today()
+    midnight = datetime.combine(today, datetime.min.time())  # local midnight of today, in Kyiv
+    shipped_at = midnight - timedelta(days=1, hours=2) + timedelta(minutes=30)  # 00:30 yesterday in Kyiv, in UTC
+    for n in range(3):
+        order = make_order(status="new", carrier="meest", tracking_number=f"TAC-{n:07d}",
+                           delivery={"carrier": "meest", "city": "Львів", "region": "Львівська"})
+        lifecycle.change_status(order, "shipped", source="staff", at=shipped_at - timedelta(days=10))
+        lifecycle.change_status(order, "delivered", source="staff", at=shipped_at - timedelta(days=8))
+    for n in range(3):  # a sandbox client's test parcels of the same carrier, far slower
+        order = make_order(status="new", carrier="sandbox", tracking_number=f"SBX{n:08d}", sandbox=True,
+                           delivery={"carrier": "meest", "city": "Львів", "region": "Львівська"})
+        lifecycle.change_status(order, "shipped", source="staff", at=shipped_at - timedelta(days=30))
+        lifecycle.change_status(order, "delivered", source="staff", at=shipped_at - timedelta(days=10))
+    db.session.commit()
+    refresh_transit_stats(app)
+    order = make_order(status="new", carrier="meest", tracking_number="TAC-0000099",
+                       delivery={"carrier": "meest", "city": "Львів", "region": "Львівська"})
+    lifecycle.change_status(order, "shipped", source="staff", at=shipped_at)
+    db.session.commit()
+    eta = expected_delivery(order)
+    assert (eta.earliest, eta.latest) == (today + timedelta(days=1), today + timedelta(days=1))
 
 
 def test_no_transaction_is_open_while_a_carrier_is_asked(app, db, make_order, httpserver):

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from app.carriers.models import TransitStat
-from app.clock import utcnow
+from app.clock import local_now, local_today, utcnow
 from app.extensions import db
 from app.orders import statuses
-from app.orders.models import Order, StatusEvent
+from app.orders.models import REAL_ORDER, Order, StatusEvent
 
 #: Fewer delivered orders than this give no estimate
 MIN_SAMPLES = 3
@@ -54,9 +54,10 @@ def expected_delivery(order, today=None):
         select(func.min(StatusEvent.created_at)).where(
             StatusEvent.order_id == order.id, StatusEvent.status.in_((statuses.SHIPPED, statuses.IN_TRANSIT)))
     ).scalar() or order.status_changed_at
-    today = today or utcnow().date()
-    earliest = max((shipped_at + timedelta(days=stat.median_days)).date(), today)
-    latest = max((shipped_at + timedelta(days=stat.p80_days)).date(), earliest)
+    # days by the shop's clock, as the on-time rate measures the promise (a UTC day ends at 02:00 in Kyiv)
+    today = today or local_today()
+    earliest = max(local_now(shipped_at + timedelta(days=stat.median_days)).date(), today)
+    latest = max(local_now(shipped_at + timedelta(days=stat.p80_days)).date(), earliest)
     return ExpectedDelivery(earliest, latest, "estimate")
 
 
@@ -74,14 +75,15 @@ def _stat(carrier, region):
 
 
 def transit_times(now=None):
-    """(carrier, region, days from shipped to delivered) for the delivered orders of the past year."""
+    """(carrier, region, days from shipped to delivered) for the delivered real orders of the past year (a
+    sandbox API client's test parcels say nothing of how long a carrier takes)."""
     now = now or utcnow()
     shipped = func.min(case((StatusEvent.status.in_((statuses.SHIPPED, statuses.IN_TRANSIT)), StatusEvent.created_at)))
     delivered = func.min(case((StatusEvent.status == statuses.DELIVERED, StatusEvent.created_at)))
     rows = db.session.execute(
         select(Order.delivery_carrier, Order.delivery_region, shipped, delivered)
         .join(StatusEvent, StatusEvent.order_id == Order.id)
-        .where(Order.delivery_carrier.is_not(None), Order.created_at >= now - timedelta(days=HISTORY_DAYS),
+        .where(REAL_ORDER, Order.delivery_carrier.is_not(None), Order.created_at >= now - timedelta(days=HISTORY_DAYS),
                Order.status.in_((statuses.DELIVERED, statuses.RETURNED)))
         .group_by(Order.id, Order.delivery_carrier, Order.delivery_region)).all()
     out = []
