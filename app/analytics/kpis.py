@@ -124,7 +124,7 @@ class Views:
 
 
 def tracking_views(period):
-    """Views of the tracking page on the period's (UTC) days."""
+    """Views of the tracking page on the period's days (each view counted on the shop's day, ``TIMEZONE``)."""
     views, orders = db.session.execute(text(
         "SELECT COALESCE(SUM(views), 0), COUNT(DISTINCT order_id) FROM tracking_views "
         f"WHERE day >= :first AND day <= :last AND {real_order_sql('order_id')}"),

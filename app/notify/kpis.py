@@ -26,7 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import text, update
 
 from app import settings
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.database import writing
 from app.extensions import db
 from app.notify.models import Notification
@@ -194,7 +194,7 @@ def record_view(order_id, today=None):
     that job's interval of views."""
     if not tracking_on() or order_id is None:
         return
-    key = (order_id, today or utcnow().date())
+    key = (order_id, today or local_today())  # the shop's day, as the analytics' periods are
     with _views_lock:
         pending = current_app.extensions.setdefault("posylka_views", Counter())
         if key in pending or len(pending) < VIEWS_PENDING_MAX:

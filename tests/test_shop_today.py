@@ -1,4 +1,4 @@
-"""The refund form's date is the shop's today (``TIMEZONE``), not the server's."""
+"""The shop's today (``TIMEZONE``), not the server's or UTC's: the refund form's date, the day a view is counted on."""
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,6 +8,8 @@ from test_returns import _item, delivered, switch  # noqa: F401  (a customer's d
 
 from app.returns.models import ReturnCase
 
+ZONES = ["Etc/GMT+12", "Etc/GMT-14"]
+
 
 @pytest.fixture
 def app_config(request):
@@ -15,7 +17,7 @@ def app_config(request):
 
 
 # twelve hours behind UTC and fourteen ahead: at any hour one of them is on another day than UTC
-@pytest.mark.parametrize("app_config", ["Etc/GMT+12", "Etc/GMT-14"], indirect=True)
+@pytest.mark.parametrize("app_config", ZONES, indirect=True)
 def test_the_refund_form_offers_the_shops_today_and_takes_it(app, db, client, delivered, make_user, login,  # noqa: F811
                                                               app_config):
     user, order = delivered
@@ -32,3 +34,25 @@ def test_the_refund_form_offers_the_shops_today_and_takes_it(app, db, client, de
     assert "не може бути в майбутньому" not in done.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ReturnCase, case.id).refund_date.isoformat() == offered
+
+
+@pytest.mark.parametrize("app_config", ZONES, indirect=True)
+def test_a_tracking_page_view_counts_on_the_shops_today_in_the_analytics(app, db, make_order, make_user, client,
+                                                                         login, app_config):
+    from notify_servers import put_settings
+
+    from app.notify.kpis import flush_views
+    from app.orders.links import tracking_url
+
+    put_settings(MESSAGE_TRACKING="1")
+    order = make_order(status="shipped")
+    with app.test_request_context():
+        path = tracking_url(order, external=False)
+    db.session.commit()
+    assert client.get(path).status_code == 200
+    flush_views(app)
+    today = datetime.now(ZoneInfo(app_config["TIMEZONE"])).date().isoformat()
+    login(make_user("staff").email)
+    page = client.get(f"/admin/analytics/?date_from={today}&date_to={today}").get_data(as_text=True)
+    assert re.search(r'data-figure="views-per-order">1,0 <span class="muted">\(1 / 1\)', page), \
+        re.search(r'data-figure="views-per-order">[^\n]*', page).group(0)
