@@ -37,6 +37,10 @@ def test_a_sandbox_order_is_marked_in_the_orders_list_on_a_phone(app, db, make_u
         # beside the number, in the first column: the status column is out of sight on a phone
         expect(page.locator(f'tr[data-order="{sandbox.number}"]').get_by_text("Пісочниця")).to_be_in_viewport()
         expect(page.locator(f'tr[data-order="{real.number}"]').get_by_text("Пісочниця")).to_have_count(0)
+        # listed, but counted nowhere: the list says so beside its count
+        expect(page.locator(".list-summary")).to_contain_text("Знайдено замовлень: 1.")
+        expect(page.get_by_text("Тестові замовлення пісочниці теж у списку, але не враховані й не експортуються: 1.")
+               ).to_be_visible()
         page.screenshot(path=os.path.join(output_dir, "sandbox-orders-list.png"), full_page=True)
     finally:
         context.close()
