@@ -293,6 +293,7 @@ def test_repeated_failures_are_throttled(app, db, make_order, client):
         assert _lookup(client, order.number, "+380990000000").status_code == 200
     blocked = _lookup(client, order.number, right, **{"Accept-Language": "en"})
     assert blocked.status_code == 429
+    assert client.get(f"/track?number={order.shipments[0].tracking_number}").status_code == 429  # the same count
     assert "Too many attempts" in blocked.get_data(as_text=True)
     assert client.get("/track").status_code == 200  # the form itself stays open
 

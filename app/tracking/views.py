@@ -116,33 +116,47 @@ def _lookup_failed(response):
     return response.status_code != 303 and not request.environ.get(PARCEL_FOUND)
 
 
+def _just_the_form():
+    """GET /track without a number: the form itself is never throttled."""
+    return request.method == "GET" and not request.args.get("number")
+
+
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TRACK_LOOKUP_RATE_LIMIT"], methods=["POST"],
+@limiter.limit(lambda: current_app.config["TRACK_LOOKUP_RATE_LIMIT"], exempt_when=_just_the_form,
                deduct_when=_lookup_failed)
 def lookup():
+    """The look-up form. A tracking number alone (posted, or as ``/track?number=…``, where a
+    language switch on the parcel's page leads) shows the parcel's status and route."""
     form = LookupForm()
     not_found = False
+    if request.method == "GET" and request.args.get("number"):
+        form.number.data = request.args["number"][:40]
+        return _parcel_or_form(form)
     if form.validate_on_submit():
         if not form.contact.data:
-            # a tracking number alone: the parcel's status and route, nothing personal
-            parcel = access.parcel_for_tracking_number(form.number.data)
-            if parcel is not None:
-                request.environ[PARCEL_FOUND] = True
-                return render_template("tracking/parcel.html", parcel=presenters.parcel_view(parcel))
-            form.contact.errors = [_("No parcel has this tracking number yet. Check it, or enter your order number "
-                                     "with the phone or e-mail given with the order.")
-                                   if access.looks_like_waybill(form.number.data)
-                                   else _("Enter the phone number or e-mail.")]
-        else:
-            order = access.order_for_lookup(form.number.data, form.contact.data)
-            if order is not None:
-                url = links.tracking_url(order, external=False)  # a first link gives the order its nonce
-                db.session.commit()
-                return redirect(url, 303)
-            not_found = True
+            return _parcel_or_form(form)
+        order = access.order_for_lookup(form.number.data, form.contact.data)
+        if order is not None:
+            url = links.tracking_url(order, external=False)  # a first link gives the order its nonce
+            db.session.commit()
+            return redirect(url, 303)
+        not_found = True
     elif form.is_submitted() and not form.contact.data:
         form.contact.errors = [*form.contact.errors, _("Enter the phone number or e-mail.")]
     return render_template("tracking/lookup.html", form=form, not_found=not_found)
+
+
+def _parcel_or_form(form):
+    """A tracking number alone: the parcel's status and route, nothing personal; else the form says why."""
+    parcel = access.parcel_for_tracking_number(form.number.data)
+    if parcel is not None:
+        request.environ[PARCEL_FOUND] = True
+        return render_template("tracking/parcel.html", parcel=presenters.parcel_view(parcel))
+    form.contact.errors = [_("No parcel has this tracking number yet. Check it, or enter your order number "
+                             "with the phone or e-mail given with the order.")
+                           if access.looks_like_waybill(form.number.data)
+                           else _("Enter the phone number or e-mail.")]
+    return render_template("tracking/lookup.html", form=form, not_found=False)
 
 
 # ---- signed links ----------------------------------------------------------------------------

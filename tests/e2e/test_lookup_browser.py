@@ -65,3 +65,23 @@ def test_a_waybill_typed_in_lower_case_or_with_cyrillic_letters_is_found(app, db
         page.screenshot(path=os.path.join(output_dir, "ukrposhta-found-360.png"))
     finally:
         context.close()
+
+
+def test_switching_language_on_a_parcel_keeps_the_parcel(app, db, make_order, live_server, browser, output_dir):
+    """The parcel found by its number alone was an answer to a POST: the language buttons led back to
+    the empty form, and the customer had to type the number again."""
+    number = make_order(status="shipped").shipments[0].tracking_number
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="uk-UA")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/track")
+        page.fill("input[name=number]", number)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        expect(page.locator("h1")).to_have_text(f"Посилка {number}")
+        with page.expect_navigation():
+            page.click(".language-form button[value=pl]")
+        expect(page.locator("h1")).to_have_text(f"Paczka {number}")
+        page.screenshot(path=os.path.join(output_dir, "parcel-in-polish-360.png"))
+    finally:
+        context.close()
