@@ -3,14 +3,14 @@
 A sandbox API client's test orders are left out of every total, export and analytics figure
 (``app.orders.models.REAL_ORDER``); ``order_stages`` (the analytics' copy of the history) keeps none.
 
-Revision ID: 0240_real_orders
-Revises: 0231_stage_lengths_by_time
+Revision ID: 0241_real_orders
+Revises: 0240_messenger_order_scope
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0240_real_orders"
-down_revision = "0231_stage_lengths_by_time"
+revision = "0241_real_orders"
+down_revision = "0240_messenger_order_scope"
 branch_labels = None
 depends_on = None
 
