@@ -85,3 +85,26 @@ def test_switching_language_on_a_parcel_keeps_the_parcel(app, db, make_order, li
         page.screenshot(path=os.path.join(output_dir, "parcel-in-polish-360.png"))
     finally:
         context.close()
+
+
+def test_a_refused_return_request_shows_its_form_again(app, db, make_order, live_server, browser, output_dir):
+    """The request form is folded until asked for; after a refusal the page came back with the error
+    above a folded button, and the customer had to find and open the form again."""
+    from app.orders import links
+
+    order = make_order(status="delivered")
+    token = links.make_token(order)
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="uk-UA")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/t/{token}")
+        page.click("#returns summary")
+        with page.expect_navigation():
+            page.click("#returns details.return-form button[type=submit]")  # no item chosen
+        expect(page.locator("#returns .flash-error")).to_have_text("Виберіть хоча б один товар.")
+        expect(page.locator("#returns .flash-error")).to_be_in_viewport()
+        expect(page.locator("#returns details.return-form input[name=item]").first).to_be_visible()
+        page.screenshot(path=os.path.join(output_dir, "return-refused-360.png"))
+    finally:
+        context.close()

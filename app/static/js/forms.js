@@ -7,7 +7,8 @@
  * - any other refused answer (the generic error fragment: an expired form, no access, too many
  *   attempts, a server error) puts its message into the requesting form's error area;
  * - a request that never reached the server puts the area's own translated "no connection" text there;
- * - a plain form whose redirect opens a section of the page (#follow) finds its flashed answer there.
+ * - a plain form whose redirect opens a section of the page (#follow) finds its flashed answer there,
+ *   and a refused form the section keeps folded (<details>) is open again.
  * Requests that do not come from a form with an error area (polls, filters) keep htmx's defaults. */
 (function () {
   "use strict";
@@ -73,5 +74,13 @@
   // top of the page, out of sight where the browser scrolls to: show it at the top of that section.
   var flashes = document.querySelector(".flashes");
   var section = flashes && location.hash && document.getElementById(location.hash.slice(1));
-  if (section) { section.prepend(flashes); }
+  if (section) {
+    section.prepend(flashes);
+    // a refused form that the section keeps folded (a return request, a problem report) opens again
+    if (flashes.querySelector(".flash-error")) {
+      section.querySelectorAll("details").forEach(function (folded) {
+        if (folded.querySelector("form")) { folded.open = true; }
+      });
+    }
+  }
 })();
