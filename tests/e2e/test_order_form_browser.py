@@ -9,7 +9,7 @@ from tests.e2e.browsing import log_in, overflow
 pytestmark = pytest.mark.browser
 
 ERRORS = {  # input id: the error a person reads beside it
-    "customer_email": "Невірна електронна адреса.",
+    "customer_email": "Введіть правильну адресу e-mail.",
     "customer_phone": "Введіть номер телефону, наприклад +380 67 123 45 67.",
     "delivery_country": "Вкажіть двобуквений код країни, наприклад UA або PL.",
     "items-0-quantity": "Кількість має бути цілим числом від 1 до 10000.",
