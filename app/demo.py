@@ -14,7 +14,7 @@ from app.auth.services import create_user, find_user
 from app.carriers.registry import PREFIX
 from app.clock import utcnow
 from app.extensions import db
-from app.notify import rules, skips
+from app.notify import preferences, rules, skips
 from app.notify.models import QUEUED, SKIPPED, Notification
 from app.notify.outbox import CAPPED_CHANNELS
 from app.orders import lifecycle, statuses
@@ -241,6 +241,11 @@ def load(now=None):
         customer.name, customer.phone, customer.language = name, phone, language
         customers.append(customer)
     olena = customers[0]
+    # She hears of her orders in the app only: the demo gives her a new order whenever hers have
+    # all arrived, many a day, and none of their messages may use up her day's allowance
+    db.session.flush()
+    for channel in preferences.CUSTOMER_CHANNELS:
+        preferences.set_channel(olena.id, channel, False)
 
     # The demo customer: every status, plus sandbox parcels that move while the app runs
     plan = [(olena, final, None) for final in statuses.ALL]
@@ -282,15 +287,19 @@ BUYER_LAST_NAMES = ("Гнатюк", "Савчук", "Романенко", "Ку�
 DEMO_ACTOR = "demo"
 #: Statuses an order passes through: the demo keeps at least one order in each
 ON_THE_WAY = (statuses.NEW, statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT)
+#: The statuses of an order with a parcel that the simulated carriers move on
+MOVING = (statuses.AWAITING_SHIPMENT, statuses.SHIPPED, statuses.IN_TRANSIT)
 
 
 def keep_alive(app=None, now=None):
     """The demo shop's working day, one scheduler tick: staff pack the orders that came in a few
     minutes ago (the simulated carriers take them from there), a new order arrives every
     ``DEMO_ORDER_MINUTES``, and a status left without an order gets a fresh one, so every status
-    stays on show however long the demo runs. Nothing happens unless the demo data is loaded.
-    A customer gets a new order only while the day's messages leave room for its whole journey
-    under ``NOTIFY_DAILY_CAP``. Returns the number of orders created."""
+    stays on show however long the demo runs. The demo customer always has a parcel on its way:
+    once hers have all arrived she gets a new one, just packed (she hears of it in the app only,
+    see ``load``). Nothing happens unless the demo data is loaded. Another customer gets a new
+    order only while the day's messages leave room for its whole journey under
+    ``NOTIFY_DAILY_CAP``. Returns the number of orders created."""
     if settings.get("demo_loaded") != "1":
         return 0
     now = now or utcnow()
@@ -299,6 +308,11 @@ def keep_alive(app=None, now=None):
     users = {role: find_user(email) for role, email, _name, _lang in DEMO_ACCOUNTS}
     _pack(now - every, rng, users)
     created = 0
+    olena = db.session.execute(db.select(Customer).filter_by(email=DEMO_ACCOUNTS[0][1], is_sandbox=False)).scalar()
+    if olena is not None and not db.session.execute(db.select(Order.id).where(
+            Order.customer_id == olena.id, Order.status.in_(MOVING), Order.is_sandbox.is_(False)).limit(1)).first():
+        _order_in(olena, statuses.AWAITING_SHIPMENT, now, rng, users, actor=DEMO_ACTOR, just_now=True)
+        created += 1
     newest = db.session.execute(db.select(db.func.max(Order.created_at)).join(StatusEvent).where(
         StatusEvent.status == statuses.NEW, StatusEvent.actor == DEMO_ACTOR)).scalar()
     if newest is None or newest <= now - every:

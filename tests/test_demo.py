@@ -9,8 +9,9 @@ from app.carriers.sync import sync_all
 from app.clock import utcnow
 from app.notify import skips
 from app.notify.models import Notification
+from app.notify.outbox import CAPPED_CHANNELS
 from app.orders import statuses
-from app.orders.models import CarrierEvent, Order, Shipment, StatusEvent
+from app.orders.models import CarrierEvent, Customer, Order, Shipment, StatusEvent
 
 
 def _statuses(db):
@@ -52,6 +53,50 @@ def test_after_hours_of_simulated_time_every_status_is_on_show_and_no_message_hi
                                                   Notification.state != "skipped")
                                            .group_by(Notification.customer_id)).all()
     assert sent_per_customer and max(count for _id, count in sent_per_customer) <= 10
+
+
+def test_the_demo_customer_always_has_a_parcel_on_its_way_and_hears_of_it_in_the_app(app, db, client):
+    """Logged in as the demo customer at any time, a person sees an order moving (its page keeps
+    polling) and its steps among her notifications; her day's messages are never used up."""
+    start = utcnow()
+    demo.load(now=start)
+    db.session.commit()
+    email = demo.DEMO_ACCOUNTS[0][1]
+    olena = db.session.execute(db.select(Customer.id).filter_by(email=email)).scalar_one()
+    assert client.post("/login", data={"email": email, "password": demo.DEMO_PASSWORD}).status_code == 302
+    db.session.commit()  # no transaction left open for the sync's threads
+    idle, seen_moving = [], set()
+    for minute in range(0, 6 * 60, 6):  # six hours: her first parcels arrive within the first hour
+        now = start + timedelta(minutes=minute)
+        sync_all(app, now=now)
+        db.session.commit()
+        demo.keep_alive(now=now)
+        db.session.commit()
+        moving = db.session.execute(db.select(Order.number).where(
+            Order.customer_id == olena, Order.status.in_(demo.MOVING))).scalars().all()
+        db.session.commit()
+        if not moving:
+            idle.append(minute)
+        seen_moving.update(moving)
+        if minute % 60 == 0 and moving:  # what she sees: an order on its way, whose page keeps polling for news
+            assert f'/orders/{moving[0]}"' in client.get("/orders/").get_data(as_text=True), minute
+            assert client.get(f"/orders/{moving[0]}/progress", headers={"HX-Request": "true"}).status_code == 200
+            db.session.commit()
+    assert not idle, idle
+    # her parcels did arrive, and the demo gave her new ones in turn
+    mine = db.session.execute(db.select(Order).join(StatusEvent).where(
+        Order.customer_id == olena, StatusEvent.status == statuses.NEW, StatusEvent.actor == demo.DEMO_ACTOR)
+    ).scalars().all()
+    assert len(mine) >= 3 and sum(o.status == statuses.DELIVERED for o in mine) >= 2, [o.status for o in mine]
+    assert len(seen_moving) >= 5
+    # she hears of each step in the app ...
+    centre = client.get("/notifications").get_data(as_text=True)
+    assert all(f"/orders/{o.number}" in centre for o in mine)
+    # ... and the demo never used up her messages of a day
+    capped = db.session.execute(db.select(Notification.state, Notification.skip_reason).where(
+        Notification.customer_id == olena, Notification.channel.in_(CAPPED_CHANNELS))).all()
+    assert sum(state != "skipped" for state, _reason in capped) <= app.config.get("NOTIFY_DAILY_CAP", 10)
+    assert skips.DAILY_CAP not in {reason for _state, reason in capped}
 
 
 def test_the_demo_history_has_real_carriers_transit_times(app, db):
