@@ -6,6 +6,7 @@ from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401
 from app.auth.sessions import UserSession  # noqa: F401
 from app.carriers.models import CarrierState, SchedulerLease, SyncRun, TransitStat  # noqa: F401
+from app.feedback.models import CustomerFeedback  # noqa: F401
 from app.integrations.models import PlatformPull  # noqa: F401
 from app.notify.models import (  # noqa: F401
     DeliveryAttempt,

@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import create_app, models  # noqa: F401  (models: the whole schema, for _empty_all)
 from app.database import writing
+from app.extensions import db as _db
 from config import TestConfig, database_url
 
 ENGINES = ("sqlite", "postgresql")
@@ -104,13 +105,14 @@ def postgres_url(request):
     return worker_url
 
 
-def _truncate_all(url):
+def _empty_all(url):
+    """Empty every table, children first, and restart the ids. DELETE takes ~10 ms for the few rows a
+    test leaves; TRUNCATE of the 45 tables took ~0.3 s per test (it makes new files for each)."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("; ".join(f'DELETE FROM "{t.name}"' for t in reversed(_db.metadata.sorted_tables))))
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class AS c JOIN pg_namespace AS n "
+                          "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"))
     engine.dispose()
 
 
@@ -123,7 +125,7 @@ def db_url(request, tmp_path):
         yield f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("postgres_url")
-        _truncate_all(url)
+        _empty_all(url)
         yield url
 
 
