@@ -4,6 +4,8 @@ allowance is used up by it."""
 import statistics
 from datetime import timedelta
 
+import pytest
+
 from app import demo
 from app.carriers.sync import sync_all
 from app.clock import utcnow
@@ -55,6 +57,9 @@ def test_after_hours_of_simulated_time_every_status_is_on_show_and_no_message_hi
     assert sent_per_customer and max(count for _id, count in sent_per_customer) <= 10
 
 
+# Six simulated hours of the demo's own pacing: the same code on either database, and the hours test above
+# already runs keep_alive and the sync on PostgreSQL; once is enough for CI's time.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_demo_customer_always_has_a_parcel_on_its_way_and_hears_of_it_in_the_app(app, db, client):
     """Logged in as the demo customer at any time, a person sees an order moving (its page keeps
     polling) and its steps among her notifications; her day's messages are never used up."""
