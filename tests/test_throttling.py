@@ -57,3 +57,17 @@ def test_guessing_from_elsewhere_never_locks_the_owner_out_of_a_known_browser(ap
     stranger = app.test_client()
     stranger.set_cookie("known_device", "forged")
     assert _attempt(stranger, user.email, password=PASSWORD, address="203.0.113.9").status_code == 429
+
+
+def test_wrong_passwords_count_once_across_changing_the_password_and_erasing_the_account(app, make_user, client,
+                                                                                           login):
+    user = make_user("customer")
+    assert login(user.email).status_code == 302
+    new = {"new": "a-new-long-password-1", "again": "a-new-long-password-1"}
+    for _ in range(5):  # PASSWORD_CHECK_RATE_LIMIT: 5 per minute
+        wrong = client.post("/account/password", data={"current": "wrong-password-1", **new})
+        assert wrong.status_code == 400
+    blocked = client.post("/account/privacy/erase", data={"password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Забагато спроб" in blocked.get_data(as_text=True)
+    assert user.customer is not None and user.customer.name  # nothing erased

@@ -2,14 +2,14 @@
 from contextlib import suppress
 from functools import wraps
 
-from flask import abort, flash, g, make_response, redirect, request, session
+from flask import abort, current_app, flash, g, make_response, redirect, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth import sessions
 from app.auth.models import User
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 from app.htmx import hx_redirect, is_partial_request
 
 
@@ -83,7 +83,12 @@ admin_required = _role_required(lambda user: user.is_admin)
 customer_required = _role_required(lambda user: user.role == "customer")
 
 
-def password_check_key():
-    """Wrong passwords of a logged-in user confirming an action are counted per user
-    (``PASSWORD_CHECK_RATE_LIMIT``): erasing the account, changing the password."""
+def _password_check_key():
     return f"password-check:{current_user.get_id()}"
+
+
+#: Wrong passwords of a logged-in user confirming an action (erasing the account, changing the
+#: password), counted per user across both (``PASSWORD_CHECK_RATE_LIMIT``); a 400 is a wrong password.
+password_check_limit = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], scope="password-check", key_func=_password_check_key,
+    deduct_when=lambda response: response.status_code == 400)

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app import settings
 from app.audit import record
-from app.auth import known_devices, password_check_key, sessions
+from app.auth import known_devices, password_check_limit, sessions
 from app.auth.forms import LoginForm, PasswordChangeForm
 from app.auth.services import AuthError, authenticate, normalize_email, validate_password
 from app.extensions import db, limiter
@@ -93,8 +93,7 @@ def devices(password_form=None):
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], key_func=password_check_key,
-               deduct_when=lambda response: response.status_code == 400)
+@password_check_limit
 def change_password():
     """A new password, with the current one; every device (this one too) is logged out."""
     form = PasswordChangeForm()

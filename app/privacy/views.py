@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app import settings
-from app.auth import customer_required, password_check_key
-from app.extensions import db, limiter
+from app.auth import customer_required, password_check_limit
+from app.extensions import db
 from app.notify import kpis
 from app.privacy import subject
 from app.privacy.forms import SelfEraseForm
@@ -53,8 +53,7 @@ def account_export(fmt):
 
 @bp.route("/account/privacy/erase", methods=["POST"])
 @customer_required
-@limiter.limit(lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"], key_func=password_check_key,
-               deduct_when=lambda response: response.status_code == 400)
+@password_check_limit
 def account_erase():
     form = SelfEraseForm()
     customer = current_user.customer
