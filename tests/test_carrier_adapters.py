@@ -28,7 +28,9 @@ from app.outbound import parse_allowed
 
 
 def settings(code, url, **kw):
-    base = dict(code=code, mode="live", base_url=url, timeout=0.5, connect_timeout=0.5, retries=2,
+    # A generous deadline: tests that count calls must not see a retry because a loaded CI machine
+    # answered slowly (the timeout tests set their own short deadlines).
+    base = dict(code=code, mode="live", base_url=url, timeout=5, connect_timeout=5, retries=2,
                 backoff_base=0.01, backoff_max=0.05, allowed_hosts=parse_allowed("127.0.0.1"))
     base.update(kw)
     return CarrierSettings(**base)
