@@ -108,7 +108,10 @@ def commit_or_flash(action, refused, success):
 
 # ---- look-up without an account --------------------------------------------------------------
 
-PARCEL_FOUND = "posylka.parcel_found"  # this request's look-up showed a parcel (kept in its WSGI environ)
+# This request's look-up showed a parcel. Kept in the WSGI environ, which belongs to this request
+# alone: ``g`` belongs to the app context, which one surrounding app context (a test's, a CLI's)
+# shares across requests, so a found parcel would excuse the next failed look-up from the limit.
+PARCEL_FOUND = "posylka.parcel_found"
 
 
 def _lookup_failed(response):
