@@ -7,7 +7,9 @@ and, on SQLite, takes and at once releases the write lock; on PostgreSQL it asks
 server accepts writes (a standby or a read-only database does not). Each step is bounded by
 ``HEALTHZ_TIMEOUT_SECONDS``, so a monitor gets an answer instead of a hung worker.
 
-The check costs one short transaction and writes nothing.
+The check costs one short transaction and writes nothing. Anyone may call it, so a ``Problem``
+keeps the database's own words (a file path, an SQL fragment) in ``cause``, for the log only:
+callers get the part's code and a fixed sentence.
 """
 import sqlite3
 from dataclasses import dataclass
@@ -19,10 +21,12 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 @dataclass(frozen=True)
 class Problem:
-    """Why the database is not usable: a short code for scripts and a sentence for people."""
+    """Why the database is not usable: a short code for scripts, a fixed sentence for people, and
+    the error's own text for the operator's log (never in the answer)."""
 
     code: str
     detail: str
+    cause: str = ""
 
 
 def check_database(engine, timeout_seconds):
@@ -46,7 +50,7 @@ def _check_sqlite_file(path, timeout_seconds):
         conn = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=timeout_seconds,
                                isolation_level=None)
     except sqlite3.Error as error:
-        return Problem("unreachable", f"The SQLite file cannot be opened ({error}).")
+        return Problem("unreachable", "The SQLite file cannot be opened.", str(error))
     try:
         conn.execute("SELECT version_num FROM alembic_version").fetchone()
         conn.execute("BEGIN IMMEDIATE")  # the write lock, as any write takes it; nothing is written
@@ -58,16 +62,16 @@ def _check_sqlite_file(path, timeout_seconds):
     return None
 
 
-def _sqlite_problem(message, timeout_seconds):
-    message = message.lower()
+def _sqlite_problem(cause, timeout_seconds):
+    message = cause.lower()
     if "locked" in message or "busy" in message:
         return Problem("locked", f"The database is locked: no write could start within {timeout_seconds:g} s "
-                                 f"(another process holds SQLite's lock, or a write that long is running).")
+                                 f"(another process holds SQLite's lock, or a write that long is running).", cause)
     if "no such table" in message:
-        return Problem("not migrated", "The database has no schema: run `flask --app wsgi db upgrade`.")
+        return Problem("not migrated", "The database has no schema: run `flask --app wsgi db upgrade`.", cause)
     if "readonly" in message or "read-only" in message:
-        return Problem("read-only", "The database file cannot be written.")
-    return Problem("error", f"The database answered with an error ({message}).")
+        return Problem("read-only", "The database file cannot be written.", cause)
+    return Problem("error", "The database answered with an error.", cause)
 
 
 def _check_pooled(engine, timeout_seconds):
@@ -84,7 +88,7 @@ def _check_pooled(engine, timeout_seconds):
     except DBAPIError as error:
         return _server_problem(error, timeout_seconds)
     except SQLAlchemyError as error:
-        return Problem("error", f"The database answered with an error ({error.__class__.__name__}).")
+        return Problem("error", "The database answered with an error.", repr(error))
     if read_only:
         return Problem("read-only", "The database accepts no writes (a standby server, or set read-only).")
     return None
@@ -92,10 +96,11 @@ def _check_pooled(engine, timeout_seconds):
 
 def _server_problem(error, timeout_seconds):
     message = str(getattr(error, "orig", error)).lower()
+    cause = f"{error.orig.__class__.__name__}: {error.orig}".strip()
     if error.connection_invalidated or "connect" in message or "server closed" in message:
-        return Problem("unreachable", "The database server cannot be reached.")
+        return Problem("unreachable", "The database server cannot be reached.", cause)
     if "statement timeout" in message or "lock timeout" in message or "canceling statement" in message:
-        return Problem("timeout", f"The database did not answer within {timeout_seconds:g} s.")
+        return Problem("timeout", f"The database did not answer within {timeout_seconds:g} s.", cause)
     if "alembic_version" in message and ("does not exist" in message or "no such table" in message):
-        return Problem("not migrated", "The database has no schema: run `flask --app wsgi db upgrade`.")
-    return Problem("error", f"The database answered with an error ({error.orig.__class__.__name__}).")
+        return Problem("not migrated", "The database has no schema: run `flask --app wsgi db upgrade`.", cause)
+    return Problem("error", "The database answered with an error.", cause)

@@ -1,4 +1,6 @@
 """Site-wide pages: home, health check, language switch."""
+import logging
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,6 +11,7 @@ from app.health import check_database
 from app.i18n import default_language, remember_language, supported
 
 bp = Blueprint("web", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.route("/")
@@ -18,12 +21,14 @@ def home():
 
 @bp.route("/healthz")
 def healthz():
-    """200 when the database can be read and written now; 503 naming what is wrong (app/health.py)."""
+    """200 when the database can be read and written now; 503 naming what is wrong (app/health.py).
+    Anyone may ask, so the database's own error text goes to the log, not into the answer."""
     scheduler = "running" if current_app.extensions.get("posylka_scheduler_running") else "off"
     problem = check_database(db.engine, float(current_app.config["HEALTHZ_TIMEOUT_SECONDS"]))
     if problem is None:
         response = jsonify({"status": "ok", "database": "ok", "scheduler": scheduler})
     else:
+        log.warning("/healthz: database %s: %s", problem.code, problem.cause or problem.detail)
         response = jsonify({"status": "error", "database": f"error: {problem.code}", "detail": problem.detail,
                             "scheduler": scheduler})
         response.status_code = 503

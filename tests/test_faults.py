@@ -259,3 +259,23 @@ def test_healthz_answers_503_when_postgresql_accepts_no_writes(app, db, client, 
         admin.dispose()
         db.engine.dispose()
     assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_names_the_failing_part_but_keeps_the_database_error_text_in_the_log(tmp_path, caplog):
+    """Anyone may call /healthz: the answer names the part (``"database": "error: ..."``) and a fixed
+    sentence; the database's own words (a file path, an SQL fragment) go to the log, for the operator."""
+    garbage = tmp_path / "secret-name.db"
+    garbage.write_bytes(b"this is no database, and the message says so " * 200)
+    for url in (f"sqlite:///{garbage}", f"sqlite:///{tmp_path}/hidden-folder/tracking.db"):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            response = create_app(_config(url)).test_client().get("/healthz")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 503
+        assert response.get_json()["status"] == "error"
+        assert response.get_json()["database"] in ("error: error", "error: unreachable")
+        assert response.get_json()["detail"]
+        for secret in ("not a database", "unable to open", "secret-name", "hidden-folder", str(tmp_path)):
+            assert secret not in body
+        logged = " ".join(record.getMessage() for record in caplog.records)
+        assert "not a database" in logged or "unable to open" in logged
