@@ -16,6 +16,7 @@ from app.notify.dispatcher import dispatch
 from app.notify.models import DevMail, Notification, NotificationTemplate, PickupWatch, WebhookEndpoint
 from app.orders import lifecycle
 from app.orders.models import Customer
+from tests.conftest import PASSWORD
 
 
 def rows(db, **filters):
@@ -290,6 +291,41 @@ def test_web_push_is_encrypted_for_the_subscription_and_decrypts_locally(notify,
     payload = json.loads(received[-1])
     assert order.number in payload["body"] and payload["url"].startswith("https://shop.example/t/")
     assert rows(db, order_id=order.id, channel="push")[-1].state == "sent"
+
+
+def test_a_push_endpoint_moves_to_another_account_only_with_the_browsers_keys(notify, app, db, make_user, login,
+                                                                              client):
+    """Whoever knows a browser's push endpoint (it is in the owner's data export) used to take it
+    over by posting it with keys of their own: the owner's news
+    went to a browser that could no longer decrypt them. The same browser, signed in to another
+    account, sends the same keys (``pushManager.subscribe`` hands back the existing subscription)
+    and still moves it."""
+    from app.notify.models import PushSubscription
+
+    owner, other = make_user("customer"), make_user("customer")
+    endpoint = "https://push.example/send/owners-browser"
+    browser = {"endpoint": endpoint, "keys": {"p256dh": "BOwnersPublicKey", "auth": "owners-secret"}}
+    login(owner.email)
+    assert client.post("/notifications/push/subscribe", json=browser).status_code == 201
+    assert client.post("/notifications/push/subscribe", json=browser).status_code == 201  # the browser again
+
+    def stored():
+        db.session.expire_all()
+        row = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one()
+        return row.customer_id, row.p256dh, row.auth
+
+    assert stored() == (owner.customer.id, "BOwnersPublicKey", "owners-secret")
+    attacker = app.test_client()
+    attacker.post("/login", data={"email": other.email, "password": PASSWORD})
+    for keys in ({"p256dh": "BAttackersKey", "auth": "attackers-secret"},
+                 {"p256dh": "BOwnersPublicKey", "auth": "guessed-secret"}):
+        response = attacker.post("/notifications/push/subscribe", json={"endpoint": endpoint, "keys": keys},
+                                 headers={"Accept-Language": "en"})
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "This browser subscription is not valid."
+        assert stored() == (owner.customer.id, "BOwnersPublicKey", "owners-secret")
+    assert attacker.post("/notifications/push/subscribe", json=browser).status_code == 201  # the same browser
+    assert stored() == (other.customer.id, "BOwnersPublicKey", "owners-secret")
 
 
 def test_push_without_the_shops_signing_key_is_skipped_once_with_a_reason_staff_can_read(

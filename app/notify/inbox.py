@@ -69,7 +69,7 @@ class SubscriptionInvalid(Refused):
 
 def subscribe_push(customer, data):
     """Store the browser's push subscription (its JSON ``data``) and turn push on. Raises SubscriptionInvalid."""
-    from app.notify.channels.push import subscribe
+    from app.notify.channels.push import EndpointTaken, subscribe
 
     endpoint = str(data.get("endpoint") or "")
     keys = data.get("keys") or {}
@@ -77,5 +77,8 @@ def subscribe_push(customer, data):
     secure = endpoint.startswith("https://") or (current_app.config.get("TESTING") and endpoint.startswith("http://"))
     if not secure or not p256dh or not auth or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
         raise SubscriptionInvalid(_("This browser subscription is not valid."))
-    subscribe(customer, endpoint, p256dh, auth)
+    try:
+        subscribe(customer, endpoint, p256dh, auth)
+    except EndpointTaken:  # someone else's browser: the same answer as any unusable subscription
+        raise SubscriptionInvalid(_("This browser subscription is not valid.")) from None
     preferences.set_channel(customer.id, "push", True)

@@ -1,5 +1,6 @@
 """Web Push with VAPID (pywebpush). Keys are generated into the settings on first use."""
 import base64
+import hmac
 import json
 
 from cryptography.hazmat.primitives import serialization
@@ -30,14 +31,28 @@ def vapid_public_key():
     return public
 
 
+class EndpointTaken(Exception):
+    """The endpoint is another customer's, and the keys sent with it are not that browser's."""
+
+
 def subscribe(customer, endpoint, p256dh, auth):
-    """Store (or move to ``customer``) a browser subscription; returns it."""
+    """Store (or move to ``customer``) a browser subscription; returns it.
+
+    An endpoint is a long secret URL, but not secret enough to hand over a subscription: it is in
+    its owner's data export. So another account takes it over only when it also sends the
+    subscription's keys (the ``auth`` secret never leaves the browser and this database) — as the
+    same browser does when a second person signs in on it. Else ``EndpointTaken``, nothing changed.
+    """
     row = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one_or_none()
     if row is None:
         row = PushSubscription(customer_id=customer.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
         db.session.add(row)
-    else:
-        row.customer_id, row.p256dh, row.auth = customer.id, p256dh, auth
+        return row
+    same_keys = (hmac.compare_digest(row.auth.encode(), auth.encode())
+                 and hmac.compare_digest(row.p256dh.encode(), p256dh.encode()))
+    if row.customer_id != customer.id and not same_keys:
+        raise EndpointTaken()
+    row.customer_id, row.p256dh, row.auth = customer.id, p256dh, auth
     return row
 
 
