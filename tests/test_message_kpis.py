@@ -253,6 +253,52 @@ def test_a_click_link_opens_only_the_tracking_link_its_message_held(tracked, app
     assert page.status_code == 404 and order.number not in page.get_data(as_text=True)
 
 
+def test_a_feedback_click_link_obeys_feedback_link_days_and_the_orders_revoked_links(tracked, app, db, make_order,
+                                                                                    make_user, client):
+    """The question after delivery's counted click made a fresh feedback link on every click, so an
+    e-mail a year old (or one forwarded, its order's links since revoked) still opened the question
+    for FEEDBACK_LINK_DAYS more. It now opens it only as long as the link the message held would."""
+    import re
+
+    from app import settings
+    from app.clock import utcnow
+    from app.feedback import services
+    from app.notify.dispatcher import dispatch
+    from app.notify.models import DevMail
+
+    def feedback_click(order):
+        services.ask(order)
+        db.session.commit()
+        dispatch(now=utcnow() + timedelta(minutes=1))
+        mail = db.session.query(DevMail).filter(DevMail.subject.contains(order.number)).order_by(DevMail.id.desc()).first()
+        for click in re.findall(r"https://shop\.example(/m/c/[\w.-]+)", mail.text_body):
+            if "/feedback/" in client.get(click).headers.get("Location", ""):
+                return click
+        raise AssertionError("no counted feedback link in the message")
+
+    order = make_order(status="delivered")
+    click = feedback_click(order)
+    opened = client.get(click, follow_redirects=True)
+    assert opened.status_code == 200 and order.number in opened.get_data(as_text=True)
+    message = db.session.query(Notification).filter_by(order_id=order.id, kind="feedback", channel="email").one()
+    message.created_at = utcnow() - timedelta(days=31)  # FEEDBACK_LINK_DAYS is 30
+    db.session.commit()
+    page = client.get(click, follow_redirects=True)
+    assert page.status_code == 404 and order.number not in page.get_data(as_text=True)
+    assert "Посилання більше не дійсне" in page.get_data(as_text=True)
+    settings.put("FEEDBACK_LINK_DAYS", "40")  # the setting, not the tracking links' lifetime, decides
+    db.session.commit()
+    assert client.get(click, follow_redirects=True).status_code == 200
+
+    order = make_order(status="delivered")  # revoking the order's links reaches its question too
+    click = feedback_click(order)
+    admin = app.test_client()
+    admin.post("/login", data={"email": make_user("admin").email, "password": PASSWORD})
+    assert admin.post("/admin/branding/revoke", data={"order": order.number}).status_code == 302
+    page = client.get(click, follow_redirects=True)
+    assert page.status_code == 404 and order.number not in page.get_data(as_text=True)
+
+
 def test_smsapi_delivery_reports_mark_the_messages_delivered(tracked, db, make_order, client):
     from app.notify import kpis
 

@@ -47,11 +47,15 @@ def feedback_link(order_id):
     return feedback_url(feedback) if feedback is not None else ""
 
 
+def link_lifetime():
+    """How long a link to the question works after it was made (``FEEDBACK_LINK_DAYS``)."""
+    return timedelta(days=settings.get_int("FEEDBACK_LINK_DAYS", 30))
+
+
 def read_token(token):
     """The question a signed link names, or None (tampered, expired, gone)."""
-    max_age = settings.get_int("FEEDBACK_LINK_DAYS", 30) * 86400
     try:
-        feedback_id = _serializer().loads(token, max_age=max_age)
+        feedback_id = _serializer().loads(token, max_age=link_lifetime().total_seconds())
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     return db.session.get(CustomerFeedback, feedback_id) if isinstance(feedback_id, int) else None

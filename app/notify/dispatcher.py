@@ -234,7 +234,7 @@ def _compose(row, cache, prefs):
             context["tracking_link"] = kpis.click_url(row.id, link_nonce=order.link_nonce) \
                 if context.get("tracking_link") else ""
             if context.get("feedback_link"):
-                context["feedback_link"] = kpis.click_url(row.id, "f")
+                context["feedback_link"] = kpis.click_url(row.id, "f", link_nonce=order.link_nonce)
         kind = row.kind if row.kind in NOTICE_KINDS else (row.status or order.status)
         job.variant, source_b = variants.choose(row.id, kind, row.channel, language, cache)
         job.message = tpl.render(kind, row.channel, language, context, cache=cache)

@@ -66,11 +66,10 @@ def read_token(token):
 
 
 def click_url(notification_id, target="t", *, link_nonce=None):
-    """The signed redirect that counts a click: ``target`` "t" (tracking page: with the ``link_nonce`` of
-    the tracking link the message holds, so that revoking the order's links reaches this one) or "f"
-    (the question)."""
-    parts = (notification_id, target, link_nonce) if target == "t" else (notification_id, target)
-    return url_for("kpis.click", token=make_token(*parts), _external=True)
+    """The signed redirect that counts a click: ``target`` "t" (tracking page) or "f" (the question),
+    with the order's ``link_nonce`` when the message was made, so that revoking the order's links
+    reaches this one."""
+    return url_for("kpis.click", token=make_token(notification_id, target, link_nonce), _external=True)
 
 
 def open_pixel_url(notification_id):
@@ -103,28 +102,26 @@ def opened(token):
 def click_target(token):
     """Where a signed click ``token`` leads (the order's tracking page or its question after
     delivery), the first click counted; None for a token or a message that is not one, and for a
-    tracking link the order's own signed link would no longer open (``access.order_for_message_click``:
-    revoked, expired, erased; a click token from before the nonce was in it counts as revoked).
+    link the message's own signed link would no longer open (``access.order_for_message_click``:
+    revoked, expired after TRACKING_LINK_DAYS or for the question FEEDBACK_LINK_DAYS, erased; a
+    click token from before the nonce was in it counts as revoked).
 
     Commits (a write of its own for the first click)."""
+    from app.feedback import services as feedback
+    from app.orders import access
+    from app.orders.links import tracking_url
+
     parts = read_token(token) or []
-    if len(parts) < 2 or not isinstance(parts[0], int) or (parts[1], len(parts)) not in (("t", 3), ("f", 2)):
+    if len(parts) != 3 or not isinstance(parts[0], int) or parts[1] not in ("t", "f"):
         return None
     message = db.session.get(Notification, parts[0])
-    if message is None or message.order is None:
+    if message is None:
         return None
-    if parts[1] == "f":
-        from app.feedback.services import feedback_link
-
-        target = feedback_link(message.order_id)
-    else:
-        from app.orders import access
-        from app.orders.links import tracking_url
-
-        order = access.order_for_message_click(message.order, parts[2], message.created_at)
-        if order is None:
-            return None
-        target = tracking_url(order)
+    lifetime = feedback.link_lifetime() if parts[1] == "f" else None
+    order = access.order_for_message_click(message.order, parts[2], message.created_at, lifetime=lifetime)
+    if order is None:
+        return None
+    target = feedback.feedback_link(order.id) if parts[1] == "f" else tracking_url(order)
     db.session.commit()
     if tracking_on():  # the first click, and for an e-mail an open if the pixel was never loaded
         now = utcnow()

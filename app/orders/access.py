@@ -7,6 +7,7 @@
   out for it (messages, the shop's widget, a forwarded link) open nothing and change nothing;
 - **a message's counted click** (``notify.kpis``): as the signed link the message was sent with
   (its nonce, the links' lifetime from the message's time), so that revoking and expiry reach it;
+  a click to the question after delivery too, with the question links' lifetime;
 - **the public look-up**: the order number with the customer's phone number or e-mail;
 - **an API client** whose Bearer token holds the resource's scope (``api.core.resource``) sees the
   orders of its world: a sandbox client only sandbox orders, a live client only live ones
@@ -165,9 +166,12 @@ def order_state_for_token(token):
     return OrderState(*row[:3])
 
 
-def order_for_message_click(order, nonce, sent_at, now=None):
-    """``order`` if a message sent at ``sent_at`` with its link ``nonce`` may still open it, else None."""
-    if order is None or sent_at is None or not _link_open(order, nonce) or sent_at <= (now or utcnow()) - links.lifetime():
+def order_for_message_click(order, nonce, sent_at, now=None, lifetime=None):
+    """``order`` if a message sent at ``sent_at`` with its link ``nonce`` may still open it, else None.
+    ``lifetime``: that of the link the message held (default the tracking links', ``TRACKING_LINK_DAYS``;
+    the question after delivery's is ``FEEDBACK_LINK_DAYS``)."""
+    lifetime = links.lifetime() if lifetime is None else lifetime
+    if order is None or sent_at is None or not _link_open(order, nonce) or sent_at <= (now or utcnow()) - lifetime:
         return None
     return order
 
