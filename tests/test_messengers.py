@@ -460,3 +460,23 @@ def test_a_chat_connected_from_a_signed_link_gets_that_one_order_only(bot, app, 
     assert admin.post("/admin/branding/revoke", data={"order": mine.number}).status_code == 302
     db.session.expire_all()
     assert db.session.execute(db.select(MessengerLink)).scalar_one().stopped_at is not None
+
+
+def test_a_connect_link_asked_for_before_the_orders_links_were_revoked_connects_nothing(bot, app, db, make_order,
+                                                                                        make_user, client):
+    """Revoking an order's links stopped the chats connected from them, but a deep link asked for on
+    the signed page before (valid MESSENGER_INVITE_HOURS) still connected a chat afterwards: whoever
+    held the forwarded link kept getting the order's news, each message with a fresh working link."""
+    from app.orders.links import make_token
+
+    order = make_order(customer=customer(db))
+    token = make_token(order)
+    db.session.commit()
+    deep = start_link(client, tracking_token=token)
+    admin = app.test_client()
+    admin.post("/login", data={"email": make_user("admin").email, "password": "correct-horse-battery"})
+    assert admin.post("/admin/branding/revoke", data={"order": order.number}).status_code == 302
+    bot.updates = [private_message(900001, 5550010, f"/start {deep.split('start=', 1)[1]}", language="en")]
+    assert poll(db) == 1
+    assert "This link has expired or was already used" in bot.sent()[-1]["text"]
+    assert db.session.execute(db.select(func.count(MessengerLink.id))).scalar_one() == 0

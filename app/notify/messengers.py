@@ -150,7 +150,12 @@ def stop(channel, chat_id, reason, *, now=None):
 
 
 def stop_order_chats(order, reason="links revoked", *, now=None):
-    """Stop the chats connected from ``order``'s signed link (its links were revoked); how many."""
+    """Stop the chats connected from ``order``'s signed link (its links were revoked), and expire the
+    connect links asked for there and not used yet (they would connect a chat afterwards); how many chats."""
+    now = now or utcnow()
+    db.session.execute(update(MessengerInvite).where(
+        MessengerInvite.order_id == order.id, MessengerInvite.used_at.is_(None), MessengerInvite.expires_at > now)
+        .values(expires_at=now).execution_options(synchronize_session=False))
     chats = db.session.execute(db.select(MessengerLink.channel, MessengerLink.chat_id).filter_by(
         order_id=order.id, stopped_at=None)).all()
     for channel, chat_id in chats:
