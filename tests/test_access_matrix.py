@@ -95,6 +95,9 @@ MATRIX = {
     ("POST", "/admin/orders/<int:order_id>/shipments/<int:shipment_id>/delete"): STAFF_ACTION,
     ("POST", "/admin/orders/<int:order_id>/undo-receipt"): STAFF_ACTION,
     ("GET", "/admin/orders/export.<fmt>"): STAFF_PAGE,
+    ("GET", "/admin/analytics/kpis.<fmt>"): STAFF_PAGE,
+    ("GET", "/admin/analytics/monthly.<fmt>"): STAFF_PAGE,
+    ("GET", "/admin/analytics/report.<fmt>"): STAFF_PAGE,
     ("GET", "/admin/notifications/<int:notification_id>"): STAFF_PAGE,
     ("POST", "/admin/notifications/<int:notification_id>/resend"): STAFF_ACTION,
     ("GET", "/admin/notifications/orders/<int:order_id>"): STAFF_PAGE,
@@ -272,7 +275,7 @@ def _world(app, db, make_user, make_order):
 
 def _url(rule, values, unsubscribe):
     path = rule
-    if rule.startswith("/admin/orders/export"):
+    if rule.startswith(("/admin/orders/export", "/admin/analytics/")):
         values = {**values, "fmt": "csv"}
     if rule.startswith("/notifications/unsubscribe"):
         values = {**values, "token": unsubscribe}

@@ -20,10 +20,10 @@ from tests.notify_servers import send_at_once
 #: GET rules under /admin that answer something other than a page of the site: endpoint -> what it answers
 NOT_PAGES = {
     "admin.index": "a redirect to the orders list",
-    "admin.export_orders": "the orders list as a CSV or JSON download",
-    "analytics_admin.kpis_csv": "a CSV download",
-    "analytics_admin.monthly_csv": "a CSV download",
-    "analytics_admin.period_csv": "a CSV download",
+    "admin.export_orders": "the orders list as a CSV, Excel or JSON download",
+    "analytics_admin.kpis_download": "a CSV or Excel download",
+    "analytics_admin.monthly_download": "a CSV or Excel download",
+    "analytics_admin.period_download": "a CSV or Excel download",
     "carriers_admin.detect_carrier": "an htmx fragment: the carrier guessed from a tracking number",
     "carriers_admin.sync_state": "an htmx fragment: the state of a requested sync",
     "notify_admin.mail_html": "an e-mail's own HTML, shown in a sandboxed frame on the mail's page",

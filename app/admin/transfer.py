@@ -1,8 +1,9 @@
 """Orders in and out as files: CSV import (every row checked before anything is written) and
-CSV/JSON export.
+CSV/Excel/JSON export.
 
 The CSV has one row per item; rows with the same ``order_number`` form one order. Export
-writes the same columns, so an exported file imports back: into another Posylka, or into this
+writes the same columns (the Excel file with their names in the reader's language, ``app.exports``), so
+an exported CSV file imports back: into another Posylka, or into this
 one, where the orders that already exist are reported or (when the staff member asks) updated.
 
 An import of 20,000 rows must not keep the shop waiting: the check reads without the write lock,
@@ -16,15 +17,18 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
 from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
 from app.database import reading
+from app.exports import csv_chunks, iso_utc
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.models import Order, Shipment
@@ -45,7 +49,6 @@ from app.orders.services import (
     parse_price,
     parse_quantity,
 )
-from app.text import csv_writer
 
 COLUMNS = (
     "order_number", "created_at", "status", "status_note", "customer_name", "customer_email", "customer_phone",
@@ -53,6 +56,17 @@ COLUMNS = (
     "item_name", "item_sku", "item_size", "item_color", "item_quantity", "item_price", "note", "cod_amount",
     "item_image_url", "currency",
 )
+#: The columns' names in the reader's language (the Excel export's header; the CSV keeps the codes above).
+COLUMN_LABELS = {
+    "order_number": _l("Order number"), "created_at": _l("Created"), "status": _l("Status"),
+    "status_note": _l("Status note"), "customer_name": _l("Customer name"), "customer_email": _l("E-mail"),
+    "customer_phone": _l("Phone"), "country": _l("Country"), "region": _l("Region"), "city": _l("City"),
+    "pickup_point": _l("Pickup point"), "address": _l("Address"), "postcode": _l("Postcode"),
+    "carrier": _l("Carrier"), "tracking_number": _l("Tracking number"), "item_name": _l("Item"),
+    "item_sku": _l("SKU"), "item_size": _l("Size"), "item_color": _l("Colour"), "item_quantity": _l("Quantity"),
+    "item_price": _l("Price"), "note": _l("Order note"), "cod_amount": _l("Cash on delivery"),
+    "item_image_url": _l("Item picture URL"), "currency": _l("Currency"),
+}
 REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
 LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
           "region": 120, "city": 120, "pickup_point": 255, "address": 255, "postcode": 16, "tracking_number": 64,
@@ -431,45 +445,39 @@ def _record(result, actor_user, stopped_at=None):
 
 # ---- export ------------------------------------------------------------------------------------
 
-def _iso(value):
-    return value.replace(microsecond=0).isoformat() + "Z" if value else ""
-
-
-def _csv_line(order, note, shipment, item, extra_parcel=False):
-    """One CSV line; a parcel beyond the number of items repeats the last item at no quantity or price."""
-    return [order.number, _iso(order.created_at), order.status, note or "", order.customer.name,
+def _line(order, note, shipment, item, extra_parcel=False):
+    """One export line; a parcel beyond the number of items repeats the last item at no quantity or price."""
+    return [order.number, order.created_at, order.status, note or "", order.customer.name,
             order.customer.email or "", order.customer.phone or "", order.delivery_country or "",
             order.delivery_region or "", order.delivery_city or "", order.delivery_pickup_point or "",
             order.delivery_address or "", order.delivery_postcode or "",
             shipment.carrier if shipment else "", shipment.tracking_number if shipment else "",
             item.name, item.sku or "", item.size or "", item.color or "",
-            *((0, "0.00", "") if extra_parcel else (item.quantity, str(item.price), order.note or "")),
-            _cod(order), item.image_url or "", order.currency]
+            *((0, Decimal("0.00"), "") if extra_parcel else (item.quantity, item.price, order.note or "")),
+            order.cod_amount, item.image_url or "", order.currency]
 
 
-def csv_rows(orders):
-    """Lines of CSV text: the header, then one line per item (a generator for streaming)."""
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-
-    def flush():
-        value = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return value
-
-    writer.writerow(COLUMNS)
-    yield "\ufeff" + flush()
+def export_rows(orders):
+    """The export's lines, one per item, in ``COLUMNS`` order, as typed values (``app.exports``)."""
     for order in orders:
         note = next((e.note for e in reversed(order.history) if e.status == order.status), "") \
             if order.status in statuses.NEEDS_REASON else ""
         shipments = order.shipments or [None]
         for index, item in enumerate(order.items):
-            writer.writerow(_csv_line(order, note, shipments[min(index, len(shipments) - 1)], item))
+            yield _line(order, note, shipments[min(index, len(shipments) - 1)], item)
         # extra parcels beyond the number of items still get a line of their own
         for shipment in order.shipments[len(order.items):]:
-            writer.writerow(_csv_line(order, note, shipment, order.items[-1], extra_parcel=True))
-        yield flush()
+            yield _line(order, note, shipment, order.items[-1], extra_parcel=True)
+
+
+def csv_rows(orders):
+    """Lines of CSV text: the header, then one line per item (a generator for streaming)."""
+    return csv_chunks(COLUMNS, export_rows(orders))
+
+
+def column_labels():
+    """``COLUMNS`` in the reader's language: the header of the Excel export."""
+    return [str(COLUMN_LABELS[column]) for column in COLUMNS]
 
 
 def _cod(order):
@@ -478,8 +486,8 @@ def _cod(order):
 
 def order_json(order):
     return {
-        "number": order.number, "status": order.status, "created_at": _iso(order.created_at),
-        "status_changed_at": _iso(order.status_changed_at), "currency": order.currency,
+        "number": order.number, "status": order.status, "created_at": iso_utc(order.created_at),
+        "status_changed_at": iso_utc(order.status_changed_at), "currency": order.currency,
         "total": str(order.total),
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
         "items": [{"name": i.name, "sku": i.sku, "size": i.size, "color": i.color, "quantity": i.quantity,

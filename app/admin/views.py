@@ -9,10 +9,11 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import exports
 from app.admin import orderlist
 from app.admin import status as status_service
 from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm, status_choices
-from app.admin.transfer import COLUMNS, ImportFailed, RowError, csv_rows, import_orders, json_chunks
+from app.admin.transfer import COLUMNS, ImportFailed, RowError, column_labels, export_rows, import_orders, json_chunks
 from app.audit import record
 from app.auth import admin_required, staff_required
 from app.carriers import CARRIERS, carrier_name, tracking_url
@@ -25,7 +26,6 @@ from app.orders.models import Order
 from app.orders.services import OrderInputError, add_shipment, create_staff_order, remove_shipment, update_order
 from app.privacy.subject import audit_views
 from app.queryargs import BadQueryArg, period_error
-from app.text import CSV_MIMETYPE
 from app.tracking import help as tracking_help
 from app.tracking.services import open_return_requests, parcels_summary
 
@@ -73,7 +73,7 @@ def orders():
 @bp.route("/orders/export.<fmt>")
 @staff_required
 def export_orders(fmt):
-    if fmt not in ("csv", "json"):
+    if fmt not in ("csv", "xlsx", "json"):
         abort(404)
     filters = orderlist.OrderFilters.from_args(request.args)
     error = period_error(filters.date_from, filters.date_to)
@@ -82,13 +82,12 @@ def export_orders(fmt):
     stamp = local_now().strftime("%Y%m%d-%H%M")  # the time the staff see on the page
     record("orders.export", "order", None, after={"format": fmt, "filters": filters.as_args()})
     db.session.commit()
-    orders = orderlist.iter_orders(filters, with_history=(fmt == "csv"))
-    if fmt == "csv":
-        body, mimetype = csv_rows(orders), CSV_MIMETYPE
-    else:
-        body, mimetype = json_chunks(orders), "application/json"
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="orders-{stamp}.{fmt}"'
+    orders = orderlist.iter_orders(filters, with_history=(fmt != "json"))
+    if fmt != "json":
+        return exports.download(fmt, COLUMNS, column_labels(), export_rows(orders), f"orders-{stamp}",
+                                stream=True)
+    response = Response(stream_with_context(json_chunks(orders)), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="orders-{stamp}.json"'
     return response
 
 

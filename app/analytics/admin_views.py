@@ -1,9 +1,12 @@
-"""Analytics pages for staff: a chosen period, and a printable monthly report with CSV."""
-import io
+"""Analytics pages for staff: a chosen period, and a printable monthly report, each figure downloadable as CSV and
+Excel (``app.exports``)."""
+from decimal import Decimal
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from app import exports
 from app.admin.reasons import reason_label
 from app.analytics import charts, kpi_view
 from app.analytics.kpi_view import carrier_label, channel_label, percent, region_label
@@ -14,7 +17,6 @@ from app.notify.defaults import kind_label
 from app.orders import statuses
 from app.queryargs import BadQueryArg, date_arg, period_error
 from app.returns.analytics import csv_rows as return_csv_rows
-from app.text import CSV_MIMETYPE, csv_writer
 
 bp = Blueprint("analytics_admin", __name__, url_prefix="/admin/analytics")
 bp.add_app_template_filter(percent)  # the returns section's shares, written as every other share here
@@ -30,13 +32,15 @@ def _key_label(by, key):
     return carrier_label(key) if by == "carrier" else region_label(key)
 
 
-def _view(found, csv_url, tables_open=False):
+def _view(found, download_url, tables_open=False):
     """Labels, table rows and charts computed from a period's ``services.Figures`` (no logic left for the
-    template). ``csv_url(section)`` links each figure's CSV (``section`` None: every figure)."""
+    template). ``download_url(fmt, section)`` links each figure's CSV or Excel file (``section`` None: every
+    figure)."""
     report = found.report
     kpi_context = kpi_view.context(found.kpis)
-    kpi_context["kpi_csv_url"] = url_for("analytics_admin.kpis_csv", date_from=report.period.first_day.isoformat(),
-                                         date_to=report.period.last_day.isoformat())
+    kpi_context["kpi_downloads"] = {fmt: url_for("analytics_admin.kpis_download", fmt=fmt,
+                                                 date_from=report.period.first_day.isoformat(),
+                                                 date_to=report.period.last_day.isoformat()) for fmt in exports.FORMATS}
     status_rows = [(statuses.label(s), report.by_status[s]) for s in statuses.ALL]
     stage_rows = [(statuses.label(s.key), s.count, _num(s.mean, HOUR), _num(s.median, HOUR), _num(s.p90, HOUR))
                   for s in report.stages]
@@ -77,7 +81,8 @@ def _view(found, csv_url, tables_open=False):
         "late_share": percent(report.late_overall.share), "eta_mae": kpi_view.number(report.late_overall.mean_abs_error_days),
         "delivery_mean": _num(report.delivery_overall.mean, DAY),
         "delivery_median": _num(report.delivery_overall.median, DAY),
-        "csv_links": {section or "all": csv_url(section) for section in (None, *CSV_SECTIONS)},
+        "downloads": {section or "all": {fmt: download_url(fmt, section) for fmt in exports.FORMATS}
+                      for section in (None, *CSV_SECTIONS)},
         "charts": {
             "status": charts.bar_chart(_("Orders by status"), [(lbl, n, str(n)) for lbl, n in status_rows],
                                        css=[f"bar bar-{s}" for s in statuses.ALL]),
@@ -120,11 +125,12 @@ def overview():
     first, last = period.first_day, period.last_day
     found = figures(period)
 
-    def csv_url(section):
-        return url_for("analytics_admin.period_csv", date_from=first.isoformat(), date_to=last.isoformat(), section=section)
+    def download_url(fmt, section):
+        return url_for("analytics_admin.period_download", fmt=fmt, date_from=first.isoformat(), date_to=last.isoformat(),
+                       section=section)
 
     return render_template("analytics/overview.html", error=error, presets=presets(local_today()),
-                           **_view(found, csv_url)), 422 if error else 200
+                           **_view(found, download_url)), 422 if error else 200
 
 
 def _month_arg():
@@ -143,11 +149,11 @@ def monthly():
     period, error = _month_arg()
     month = period.first_day.strftime("%Y-%m")
 
-    def csv_url(section):
-        return url_for("analytics_admin.monthly_csv", month=month, section=section)
+    def download_url(fmt, section):
+        return url_for("analytics_admin.monthly_download", fmt=fmt, month=month, section=section)
 
     return render_template("analytics/monthly.html", error=error, month=month,
-                           **_view(figures(period), csv_url, tables_open=True)), 422 if error else 200
+                           **_view(figures(period), download_url, tables_open=True)), 422 if error else 200
 
 
 CSV_COLUMNS = ("section", "item", "count", "mean", "median", "late", "share", "p90")
@@ -169,87 +175,87 @@ CSV_SECTIONS = {
 }
 
 
-class _Rows:
-    """A csv writer that keeps the rows of the chosen sections (all when ``sections`` is None)."""
-
-    def __init__(self, writer, sections):
-        self.writer, self.sections = writer, sections
-
-    def writerow(self, row):
-        if self.sections is None or row[0] in self.sections or row[0] == "period":
-            self.writer.writerow(tuple(row) + ("",) * (len(CSV_COLUMNS) - len(row)))
+#: ``CSV_COLUMNS`` in the reader's language: the Excel file's header.
+CSV_LABELS = (_l("Section"), _l("Group"), _l("Count"), _l("Average"), _l("Median"), _l("Late"), _l("Share"),
+              _l("90th percentile"))
 
 
-def report_csv(found, section=None):
-    """A period's ``services.Figures`` as CSV (days for delivery, hours for stages, shares from 0 to 1);
-    ``section`` one figure of the page (``CSV_SECTIONS``), None for all."""
+def report_rows(found, section=None):
+    """A period's ``services.Figures`` as rows of ``CSV_COLUMNS`` (days for delivery, hours for stages, shares
+    from 0 to 1); ``section`` one figure of the page (``CSV_SECTIONS``), None for all."""
+    sections = CSV_SECTIONS.get(section)
+    for row in _all_report_rows(found):
+        if sections is None or row[0] in sections or row[0] == "period":
+            yield tuple(row) + ("",) * (len(CSV_COLUMNS) - len(row))
+
+
+def _all_report_rows(found):
     report = found.report
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    out = _Rows(writer, CSV_SECTIONS.get(section))
 
     def r(value, unit=1.0, digits=2):
-        return "" if value is None else f"{value / unit:.{digits}f}"
+        return "" if value is None else Decimal(f"{value / unit:.{digits}f}")
 
-    out.writerow(("period", f"{report.period.first_day.isoformat()}..{report.period.last_day.isoformat()}",
-                  "", "", "", "", ""))
+    yield ("period", f"{report.period.first_day.isoformat()}..{report.period.last_day.isoformat()}",
+           "", "", "", "", "")
     for status in statuses.ALL:
-        out.writerow(("orders_by_status", status, report.by_status[status], "", "", "", ""))
+        yield ("orders_by_status", status, report.by_status[status], "", "", "", "")
     for stage in report.stages:
-        out.writerow(("hours_in_stage", stage.key, stage.count, r(stage.mean, HOUR), r(stage.median, HOUR), "", "",
-                      r(stage.p90, HOUR)))
+        yield ("hours_in_stage", stage.key, stage.count, r(stage.mean, HOUR), r(stage.median, HOUR), "", "",
+               r(stage.p90, HOUR))
     overall = report.delivery_overall
-    out.writerow(("delivery_days", "all", overall.count, r(overall.mean, DAY), r(overall.median, DAY), "", "",
-                  r(overall.p90, DAY)))
+    yield ("delivery_days", "all", overall.count, r(overall.mean, DAY), r(overall.median, DAY), "", "",
+           r(overall.p90, DAY))
     for section, rows in (("delivery_days_by_carrier", report.delivery_by_carrier),
                           ("delivery_days_by_region", report.delivery_by_region)):
         for row in rows:
-            out.writerow((section, row.key or "", row.count, r(row.mean, DAY), r(row.median, DAY), "", "",
-                          r(row.p90, DAY)))
+            yield (section, row.key or "", row.count, r(row.mean, DAY), r(row.median, DAY), "", "", r(row.p90, DAY))
     late = report.late_overall
-    out.writerow(("late_shipments", "all", late.shipments, "", "", late.late, r(late.share, digits=4)))
-    out.writerow(("eta_mean_absolute_error_days", "all", late.shipments, r(late.mean_abs_error_days), "", "", ""))
+    yield ("late_shipments", "all", late.shipments, "", "", late.late, r(late.share, digits=4))
+    yield ("eta_mean_absolute_error_days", "all", late.shipments, r(late.mean_abs_error_days), "", "", "")
     for row in report.late_by_carrier:
-        out.writerow(("late_shipments_by_carrier", row.key or "", row.shipments, "", "", row.late, r(row.share, digits=4)))
+        yield ("late_shipments_by_carrier", row.key or "", row.shipments, "", "", row.late, r(row.share, digits=4))
     for row in report.late_by_region:
-        out.writerow(("late_shipments_by_region", row.key or "", row.shipments, "", "", row.late, r(row.share, digits=4)))
-    out.writerow(("returns", "all", report.finished, "", "", report.returned, r(report.returns_rate, digits=4)))
+        yield ("late_shipments_by_region", row.key or "", row.shipments, "", "", row.late, r(row.share, digits=4))
+    yield ("returns", "all", report.finished, "", "", report.returned, r(report.returns_rate, digits=4))
     for code, n in report.return_reasons:
-        out.writerow(("return_reasons", code or "not_given", n, "", "", "", ""))
+        yield ("return_reasons", code or "not_given", n, "", "", "", "")
     for row in report.messages:
         item = f"{row.channel}/{row.template or ''}"
-        out.writerow(("messages_sent", item, row.sent, "", "", "", r(row.sent_share, digits=4)))
+        yield ("messages_sent", item, row.sent, "", "", "", r(row.sent_share, digits=4))
         for state in ("failed", "skipped", "waiting"):
-            out.writerow((f"messages_{state}", item, getattr(row, state), "", "", "", ""))
+            yield (f"messages_{state}", item, getattr(row, state), "", "", "", "")
     for row in report.latency["shop"]:
-        out.writerow(("minutes_event_to_status_by_carrier", row.key or "", row.count, r(row.mean, MINUTE),
-                      r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
+        yield ("minutes_event_to_status_by_carrier", row.key or "", row.count, r(row.mean, MINUTE),
+               r(row.median, MINUTE), "", "", r(row.p90, MINUTE))
     for carrier, channel, row in report.latency["message"]:
-        out.writerow(("minutes_status_to_message_by_carrier_channel", f"{carrier or ''}/{channel}", row.count,
-                      r(row.mean, MINUTE), r(row.median, MINUTE), "", "", r(row.p90, MINUTE)))
-    for row in return_csv_rows(found.returns):
-        out.writerow(row)
-    return buffer.getvalue()
+        yield ("minutes_status_to_message_by_carrier_channel", f"{carrier or ''}/{channel}", row.count,
+               r(row.mean, MINUTE), r(row.median, MINUTE), "", "", r(row.p90, MINUTE))
+    yield from return_csv_rows(found.returns)
 
 
-def _csv_download(text, name):
-    response = Response("\ufeff" + text, mimetype=CSV_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+def report_csv(found, section=None):
+    """``report_rows`` as CSV text."""
+    return exports.csv_text(CSV_COLUMNS, report_rows(found, section))
 
 
-def _report_csv_download(found, filename):
+def _report_download(fmt, found, filename):
     section = request.args.get("section")
     section = section if section in CSV_SECTIONS else None
-    return _csv_download(report_csv(found, section), f"{filename}-{section}" if section else filename)
+    return exports.download(fmt, CSV_COLUMNS, [str(label) for label in CSV_LABELS], report_rows(found, section),
+                            f"{filename}-{section}" if section else filename)
 
 
-@bp.route("/monthly.csv")
+@bp.route("/monthly.<fmt>")
 @staff_required
-def monthly_csv():
+def monthly_download(fmt):
+    _known_format(fmt)
     period = _download_period(_month_arg())
-    return _report_csv_download(figures(period), f"report-{period.first_day:%Y-%m}")
+    return _report_download(fmt, figures(period), f"report-{period.first_day:%Y-%m}")
+
+
+def _known_format(fmt):
+    if fmt not in exports.FORMATS:
+        abort(404)
 
 
 def _download_period(period_and_error):
@@ -261,16 +267,19 @@ def _download_period(period_and_error):
     return period
 
 
-@bp.route("/report.csv")
+@bp.route("/report.<fmt>")
 @staff_required
-def period_csv():
+def period_download(fmt):
+    _known_format(fmt)
     period = _download_period(_period_args())
-    return _report_csv_download(figures(period), f"analytics-{period.first_day}-{period.last_day}")
+    return _report_download(fmt, figures(period), f"analytics-{period.first_day}-{period.last_day}")
 
 
-@bp.route("/kpis.csv")
+@bp.route("/kpis.<fmt>")
 @staff_required
-def kpis_csv():
-    """The delivery and message KPIs of the period as CSV (``kpi_view.kpi_csv``)."""
+def kpis_download(fmt):
+    """The delivery and message KPIs of the period as CSV or Excel (``kpi_view.kpi_rows``)."""
+    _known_format(fmt)
     period = _download_period(_period_args())
-    return _csv_download(kpi_view.kpi_csv(figures(period).kpis), f"kpis-{period.first_day}-{period.last_day}")
+    return exports.download(fmt, kpi_view.KPI_CSV_COLUMNS, kpi_view.kpi_labels(), kpi_view.kpi_rows(figures(period).kpis),
+                            f"kpis-{period.first_day}-{period.last_day}")

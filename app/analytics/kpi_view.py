@@ -1,5 +1,5 @@
 """What the KPI sections of the analytics page show (labels, table rows, charts), computed here."""
-import io
+from decimal import Decimal
 
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
@@ -12,7 +12,6 @@ from app.attention.services import RULES
 from app.carriers import carrier_name
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
-from app.text import csv_writer
 
 OUTCOMES = {"delivered": _l("Delivered"), "opened": _l("Opened"), "clicked": _l("Clicked")}
 CAUSES = {"none": _l("No warning before")}
@@ -107,44 +106,48 @@ def context(report):
 
 
 KPI_CSV_COLUMNS = ("section", "item", "count", "successes", "share", "low", "high", "p")
+#: ``KPI_CSV_COLUMNS`` in the reader's language: the Excel file's header.
+KPI_LABELS = (_l("Section"), _l("Group"), _l("Count"), _l("Successes"), _l("Share"), _l("Interval low"),
+              _l("Interval high"), _l("p-value"))
 
 
-def kpi_csv(report):
-    """The KPI sections as CSV rows (shares from 0 to 1; ``low``/``high`` the Wilson interval)."""
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-    writer.writerow(KPI_CSV_COLUMNS)
+def kpi_labels():
+    return [str(label) for label in KPI_LABELS]
+
+
+def kpi_rows(report):
+    """The KPI sections as rows of ``KPI_CSV_COLUMNS`` (shares from 0 to 1; ``low``/``high`` the Wilson interval)."""
 
     def r(value, digits=4):
-        return "" if value is None else f"{value:.{digits}f}"
+        return "" if value is None else Decimal(f"{value:.{digits}f}")
 
     on_time = report.on_time
-    writer.writerow(("on_time", "all", on_time["all"].delivered, on_time["all"].on_time, r(on_time["all"].rate)))
+    yield ("on_time", "all", on_time["all"].delivered, on_time["all"].on_time, r(on_time["all"].rate))
     for row in on_time["carrier"]:
-        writer.writerow(("on_time_by_carrier", row.key or "", row.delivered, row.on_time, r(row.rate)))
+        yield ("on_time_by_carrier", row.key or "", row.delivered, row.on_time, r(row.rate))
     for kind in ("late", "returned"):
         for code, n in report.causes[kind]:
-            writer.writerow((f"{kind}_causes", code, n))
+            yield (f"{kind}_causes", code, n)
     for row in report.messages:
         item = f"{row.channel}/{row.template or ''}"
         for outcome in ("delivered", "opened", "clicked"):
             if row.channel in kpi_service.REPORTS[outcome]:
-                writer.writerow((f"messages_{outcome}", item, row.sent, getattr(row, outcome), r(row.rate(outcome))))
+                yield (f"messages_{outcome}", item, row.sent, getattr(row, outcome), r(row.rate(outcome)))
     for test in report.ab:
         for outcome, result in test.results.items():
             for variant in ("a", "b"):
                 rate = result[variant]
                 low, high = rate.interval
-                writer.writerow((f"ab_{outcome}", f"{test.channel}/{test.template}/{variant}", rate.trials,
-                                 rate.successes, r(rate.value), r(low), r(high), r(result["p"], 5)))
-    writer.writerow(("tracking_views", "all", report.views.orders, report.views.views, r(report.views.per_order, 2)))
+                yield (f"ab_{outcome}", f"{test.channel}/{test.template}/{variant}", rate.trials,
+                       rate.successes, r(rate.value), r(low), r(high), r(result["p"], 5))
+    yield ("tracking_views", "all", report.views.orders, report.views.views, r(report.views.per_order, 2))
     for name, n in report.questions.sources:
-        writer.writerow(("questions", name, report.questions.orders, n))
-    writer.writerow(("questions_per_100_orders", "all", report.questions.orders, report.questions.total,
-                     r(report.questions.per_100, 2)))
+        yield ("questions", name, report.questions.orders, n)
+    yield ("questions_per_100_orders", "all", report.questions.orders, report.questions.total,
+           r(report.questions.per_100, 2))
     ratings = report.ratings
     for dim, rows in (("all", [ratings["all"]]), ("carrier", ratings["carrier"]), ("region", ratings["region"])):
         for row in rows:
-            writer.writerow((f"ratings_{dim}" if dim != "all" else "ratings", row.key or ("all" if dim == "all" else ""),
-                             row.asked, row.answered, r(row.average, 2), row.low))
-    return buffer.getvalue()
+            yield (f"ratings_{dim}" if dim != "all" else "ratings", row.key or ("all" if dim == "all" else ""),
+                   row.asked, row.answered, r(row.average, 2), row.low)
+
