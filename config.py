@@ -68,6 +68,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     #: Failed look-ups at /track allowed per address (successful ones are not counted)
     TRACK_LOOKUP_RATE_LIMIT = os.environ.get("TRACK_LOOKUP_RATE_LIMIT", "10 per 15 minutes")
+    #: Addresses that may follow one order at once from its signed link (each SMS is paid by the shop)
+    ORDER_FOLLOWERS_MAX = _int("ORDER_FOLLOWERS_MAX", 5)
 
     # REST API (app/api): per-client limit, token lifetime (at most 3600 s), largest body, platform secrets
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")

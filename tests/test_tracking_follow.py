@@ -1,6 +1,7 @@
 """Follow one order without an account: the signed-link page offers e-mail or SMS updates for that
 order, the consent is recorded, the follower gets what the customer gets on that channel, and one
 click on the link in any message stops it."""
+import html
 import os
 import sys
 from pathlib import Path
@@ -182,3 +183,31 @@ def test_revoking_the_links_also_stops_those_who_followed_by_a_link(app, db, mak
     assert db.session.query(DevMail).filter_by(recipient="stranger@example.com").count() == 0
     # the customer still gets the news
     assert db.session.query(DevMail).filter_by(recipient=order.customer.email).count() >= 1
+
+
+def test_an_order_follows_to_a_few_addresses_only(app, db, make_order, client):
+    """Anyone holding the link could add address after address (20 an hour from each IP): an SMS for
+    each on every status change, paid by the shop, and the customer's daily message cap used up by
+    them. An order now has at most ORDER_FOLLOWERS_MAX active follows; one that stops frees a place."""
+    _quiet(db)
+    order = make_order(status="shipped")
+    token = links.make_token(order)
+    db.session.commit()
+
+    def follow(address, language="en"):
+        answer = client.post(f"/t/{token}/follow", data={"channel": "sms", "address": address, "consent": "yes"},
+                           headers={"Accept-Language": language}, follow_redirects=True).get_data(as_text=True)
+        return html.unescape(answer)
+
+    phones = [f"+38067123450{n}" for n in range(6)]
+    for phone in phones[:5]:
+        assert "you will get the news about this order" in follow(phone)
+    assert "you will get the news about this order" in follow(phones[0])  # the same address again: no new place
+    page = follow(phones[5])
+    assert "This order's news already goes to the most addresses it may (5)." in page
+    assert "you will get the news" not in page
+    assert "Новини про це замовлення вже надходять на найбільшу дозволену кількість адрес (5)." in follow(phones[5], "uk")
+    assert db.session.query(OrderFollower).count() == 5
+    assert client.post(f"/follow/stop/{db.session.query(OrderFollower).first().token}").status_code == 200
+    assert "you will get the news about this order" in follow(phones[5])
+    assert db.session.query(OrderFollower).filter(OrderFollower.unsubscribed_at.is_(None)).count() == 5

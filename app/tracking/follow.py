@@ -6,6 +6,7 @@ that channel; the follower's own link ends the follow, and nothing else.
 """
 import secrets
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.audit import record
@@ -76,6 +77,12 @@ def follow(order, channel, raw_address, *, consent, language):
         raise FollowRefused(_("This address already gets the news about this order."))
     row = db.session.execute(db.select(OrderFollower).filter_by(order_id=order.id, channel=channel,
                                                                 address=address)).scalar_one_or_none()
+    if row is None or row.unsubscribed_at is not None:
+        # whoever holds the link may add addresses: a few, not an SMS bill (nor the customer's daily cap)
+        most = current_app.config["ORDER_FOLLOWERS_MAX"]
+        if len(active_followers([order.id]).get(order.id, [])) >= most:
+            raise FollowRefused(_("This order's news already goes to the most addresses it may (%(count)d).",
+                                  count=most))
     if row is None:
         row = OrderFollower(order=order, channel=channel, address=address, token=secrets.token_urlsafe(32))
         db.session.add(row)
