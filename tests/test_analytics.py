@@ -71,7 +71,8 @@ def test_figures_match_hand_computed_values(app, dataset):
     assert report.by_status == {"new": 1, "awaiting_shipment": 0, "shipped": 0, "in_transit": 0, "delivered": 2,
                                 "returned": 2, "cancelled": 1}
     stages = {s.key: (s.count, s.mean / 3600, s.median / 3600) for s in report.stages}
-    assert stages["new"] == (5, pytest.approx(5.0), pytest.approx(4.0))  # 2, 4, 6, 12, 1 hours
+    # 2, 4, 6, 1 hours: D's 12 hours are left out, D was cancelled (a stage cut short by a cancellation is no wait)
+    assert stages["new"] == (4, pytest.approx(3.25), pytest.approx(3.0))
     assert stages["awaiting_shipment"] == (4, pytest.approx(14.5), pytest.approx(15.0))  # 24, 12, 18, 4
     assert stages["shipped"] == (4, pytest.approx(30.0), pytest.approx(24.0))  # 24, 24, 24, 48
     assert stages["in_transit"] == (2, pytest.approx(48.0), pytest.approx(48.0))
@@ -152,10 +153,35 @@ def test_monthly_csv(app, dataset, make_user, client, login):
     assert by[("return_reasons", "wrong_size")]["count"] == "1"
 
 
+def test_time_in_stage_leaves_out_orders_cancelled_later_and_the_page_says_so(app, db, dataset, make_user,
+                                                                               client, login):
+    """An order that waited and was then cancelled is no measure of how long orders wait: its stages count
+    nowhere, whenever the cancellation came, and count again if staff correct the cancellation."""
+    from app.admin.status import change
+
+    e = dataset["E"]  # new since 5 March: 24 hours new, 30 hours waiting for shipment, then cancelled
+    lifecycle.change_status(e, "awaiting_shipment", source="staff", note="n", at=T(6))
+    lifecycle.change_status(e, "cancelled", source="staff", note="n", at=T(7, 6))
+    db.session.commit()
+    login(make_user("staff").email)
+    page = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
+    assert "замовлення, згодом скасовані, не враховано" in page
+    rows = {r["item"]: r for r in csv.DictReader(io.StringIO(client.get(
+        "/admin/analytics/report.csv?date_from=2026-03-01&date_to=2026-03-31&section=stages").get_data(as_text=True)
+        .lstrip("\ufeff"))) if r["section"] == "hours_in_stage"}
+    assert (rows["new"]["count"], rows["new"]["median"]) == ("4", "3.00")
+    assert (rows["awaiting_shipment"]["count"], rows["awaiting_shipment"]["median"]) == ("4", "15.00")
+    # a corrected cancellation: the order counts again
+    change(e, "awaiting_shipment", user=make_user("admin"), note="cancelled by mistake", at=T(8), correction=True)
+    db.session.commit()
+    stages = {s.key: s.count for s in build_report(MARCH).stages}
+    assert stages["new"] == 5 and stages["awaiting_shipment"] == 5
+
+
 def test_ninetieth_percentiles_match_hand_computed_values(app, dataset):
     report = build_report(MARCH)
     p90 = {s.key: s.p90 / 3600 for s in report.stages}
-    assert p90["new"] == pytest.approx(9.6)  # 1, 2, 4, 6, 12 h: 6 + 0.6 × (12 − 6)
+    assert p90["new"] == pytest.approx(5.4)  # 1, 2, 4, 6 h (D cancelled): 4 + 0.7 × (6 − 4)
     assert p90["awaiting_shipment"] == pytest.approx(22.2)  # 4, 12, 18, 24 h: 18 + 0.7 × 6
     assert p90["in_transit"] == pytest.approx(48.0)
     assert report.delivery_overall.p90 / 86400 == pytest.approx(4.4)  # 1, 3, 3, 5 days: 3 + 0.7 × 2
@@ -267,7 +293,7 @@ def test_each_figure_has_its_table_one_click_away_and_its_csv(app, dataset, make
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert {r["section"] for r in rows} == {"period", "hours_in_stage"}
     new = next(r for r in rows if r["item"] == "new")
-    assert (new["count"], new["mean"], new["median"], new["p90"]) == ("5", "5.00", "4.00", "9.60")
+    assert (new["count"], new["mean"], new["median"], new["p90"]) == ("4", "3.25", "3.00", "5.40")  # D cancelled
     whole = client.get("/admin/analytics/monthly.csv?month=2026-03").get_data(as_text=True)
     assert "delivery_days,all,4,3.00,3.00,,,4.40" in whole
 

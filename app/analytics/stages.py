@@ -25,8 +25,8 @@ DELIVERED_ONLY = {"sqlite_where": text("status = 'delivered'"), "postgresql_wher
 class OrderStage(db.Model):
     __tablename__ = "order_stages"
     __table_args__ = (
-        # a period's stage lengths of one status, without reading the table
-        db.Index("ix_order_stages_status_entered", "status", "entered_at", "seconds"),
+        # a period's stage lengths of one status, without reading the table (order_id: cancelled orders left out)
+        db.Index("ix_order_stages_status_entered", "status", "entered_at", "seconds", "order_id"),
         # deliveries of a period without reading the table: each order's last delivery in the period is the
         # row whose next delivery (next_same_at) is after the period or never came
         db.Index("ix_order_stages_delivered", "status", "entered_at", "next_same_at", "order_id", "carrier", "region",
