@@ -90,6 +90,10 @@ class Config:
     PASSWORD_CHECK_RATE_LIMIT = os.environ.get("PASSWORD_CHECK_RATE_LIMIT", "5 per minute;20 per hour")
     #: A browser where an account logged in is exempt from that account's limit for this long
     KNOWN_DEVICE_DAYS = _int("KNOWN_DEVICE_DAYS", 180)
+    #: "Forgot your password?": how long the e-mailed link works, and requests per address and per e-mail
+    PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    PASSWORD_RESET_EMAIL_RATE_LIMIT = os.environ.get("PASSWORD_RESET_EMAIL_RATE_LIMIT", "3 per hour")
     RATELIMIT_HEADERS_ENABLED = True
 
     # Security and privacy (see app/security.py and app/privacy/)

@@ -85,6 +85,8 @@ MATRIX = {
     ("GET", "/m/reports/<provider>/<token>"): WRONG_TOKEN,
     ("POST", "/m/reports/<provider>/<token>"): SIGNED_ACTION,
     ("POST", "/t/<token>/follow"): SIGNED_ACTION,
+    ("GET", "/password/reset/<token>"): WRONG_TOKEN,  # a reset link is signed for an account, not an order
+    ("POST", "/password/reset/<token>"): WRONG_TOKEN,
     # staff workspace
     ("GET", "/admin/orders/<int:order_id>"): STAFF_PAGE,
     ("POST", "/admin/orders/<int:order_id>"): STAFF_ACTION,

@@ -73,6 +73,7 @@ SENTENCES = {
     "user.activate": _l("Changed whether an account is active"),
     "user.reset_password": _l("Reset an account's password"),
     "user.change_password": _l("Changed their own password"),
+    "user.reset_password_by_link": _l("Set a new password through an e-mailed link"),
     "settings.update": _l("Changed the shop's settings"),
     "carriers.settings": _l("Changed a carrier's settings"),
     "notification.settings": _l("Changed the notification settings"),

@@ -6,11 +6,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app import settings
 from app.audit import record
-from app.auth import known_devices, password_check_limit, sessions
-from app.auth.forms import LoginForm, PasswordChangeForm
+from app.auth import known_devices, password_check_limit, password_reset, sessions
+from app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, PasswordChangeForm
 from app.auth.services import AuthError, authenticate, normalize_email, validate_password
 from app.extensions import db, limiter
-from app.i18n import LANG_COOKIE, remember_language, supported
+from app.i18n import LANG_COOKIE, remember_language, select_locale, supported
 
 bp = Blueprint("auth", __name__)
 
@@ -141,3 +141,56 @@ def logout_everywhere():
     logout_user()
     flash(_("You have logged out on all devices."), "info")
     return redirect(url_for("web.home"))
+
+
+# ---- a forgotten password -------------------------------------------------------------------
+
+def _reset_account_key():
+    return "password-reset-account:" + normalize_email(request.form.get("email"))[:254]
+
+
+# Every request counts, per address and per e-mail typed, whether or not an account has it.
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_EMAIL_RATE_LIMIT"], methods=["POST"],
+               key_func=_reset_account_key)
+def forgot_password():
+    """Ask for a link that sets a new password; the same answer whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_link(form.email.data, language=select_locale())
+        db.session.commit()
+        return render_template("auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """The e-mailed link: a new password, twice; then every device of the account is logged out."""
+    try:
+        user = password_reset.user_for(token)
+    except password_reset.InvalidResetLink:
+        return render_template("auth/reset_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.set_new_password(user, form.new.data)
+        except AuthError as error:
+            form.new.errors.append(str(error))
+    if not form.is_submitted() or form.errors:
+        db.session.rollback()
+        return render_template("auth/reset.html", form=form), 422 if form.errors else 200
+    db.session.commit()
+    logout_user()  # whoever was logged in in this browser: the account's sessions have just ended
+    flash(_("Your new password is set and every device is logged out. Log in with the new password."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.after_request
+def _protect_reset_links(response):
+    """The reset link is a key: no referrer carries it away, no robot indexes it, no cache keeps it."""
+    if request.endpoint == "auth.reset_password":
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -204,7 +204,8 @@ def default_template(kind, channel, language):
 #: What a kind that is not a status is called on the staff pages
 _KIND_LABELS = {"reminder": _l("Pickup reminder"), "pickup": _l("Arrived at the pickup point"),
                 "delay": _l("Delay apology"), "problem": _l("Delivery problem"),
-                "feedback": _l("Question after delivery"), "return": _l("Return or exchange news")}
+                "feedback": _l("Question after delivery"), "return": _l("Return or exchange news"),
+                "password_reset": _l("Password reset link")}
 
 
 def kind_label(kind):

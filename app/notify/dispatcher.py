@@ -43,6 +43,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from app import settings
+from app.auth import password_reset
 from app.clock import utcnow
 from app.database import reading, writing
 from app.extensions import db
@@ -173,6 +174,8 @@ class Job:
     compose_error: str | None = None
     #: The A/B variant the message was written from (None: no test of its template)
     variant: str | None = None
+    #: What the log keeps instead of the body (a password reset's text without its link)
+    logged_body: str | None = None
 
     @classmethod
     def of(cls, row, **more):
@@ -193,6 +196,8 @@ def _compose(row, cache, prefs):
         job.message = tpl.Rendered(None, row.payload or "")
         job.context = {"tracking_link": tracking_url(row.order) if row.order is not None else ""}
         return job
+    if row.kind == password_reset.KIND:  # a person's own reset link, written now in their language
+        return _compose_password_reset(job, row)
     if row.kind == alerts.KIND:  # the shop's own alert: its text was written in the shop's language when queued
         job.message = tpl.Rendered(row.subject, row.body or "")
         job.context = {"language": current_app.config["DEFAULT_LANGUAGE"],
@@ -253,6 +258,20 @@ def _compose(row, cache, prefs):
     return job
 
 
+def _compose_password_reset(job, row):
+    try:
+        mail = password_reset.mail_for(row.recipient, row.created_at, row.payload)
+    except password_reset.NotSent as reason:
+        job.skip_reason = reason.args[0]
+        return job
+    job.message = tpl.Rendered(mail.subject, mail.body)
+    job.logged_body = mail.body.replace(mail.link, "[…]")  # the link works for whoever reads it
+    job.context = {"language": mail.language, "customer_name": mail.name,
+                   "shop_name": current_app.config.get("SHOP_NAME", "Posylka"),
+                   "action_link": mail.link, "action_label": mail.button, "account_mail": True}
+    return job
+
+
 def _finish(job, token, state, *, started, duration_ms, error=None, code=None, provider_id=None, retry_at=None,
             also=None):
     """Record a message's outcome (and ``also()``'s writes) in one write transaction, tried up to
@@ -260,7 +279,8 @@ def _finish(job, token, state, *, started, duration_ms, error=None, code=None, p
     values = {"attempts": Notification.__table__.c.attempts + 1, "updated_at": utcnow(), "last_error": error,
               "claim_token": None, "locked_until": None}
     if job.message is not None and job.channel != "webhook":
-        values.update(subject=(job.message.subject or "")[:255] or None, body=job.message.body)
+        values.update(subject=(job.message.subject or "")[:255] or None,
+                      body=job.message.body if job.logged_body is None else job.logged_body)
     if job.variant is not None:
         values["variant"] = job.variant
     if state == SENT:

@@ -360,6 +360,18 @@ def staff_messages(kind, recipients, subject, body, *, now):
     return len(rows)
 
 
+def account_message(kind, recipient, *, customer_id, payload, now):
+    """Queue one e-mail about a person's own account (``kind``: a password reset), to the address
+    they typed. No order; its text is written when it is sent (the kind's ``mail_for``), and no
+    customer channel setting or daily cap holds back a message the person asked for."""
+    event_id = new_event_id()
+    db.session.execute(insert(Notification.__table__), [dict(
+        event_id=event_id, channel="email", kind=kind, recipient=recipient[:500], customer_id=customer_id,
+        payload=payload, state=QUEUED, attempts=0, max_attempts=max_attempts(), next_attempt_at=now,
+        merged_count=0, created_at=now, updated_at=now)])
+    return event_id
+
+
 def webhook_ping(endpoint):
     """Queue a test event for one webhook endpoint, tried once."""
     event_id = new_event_id()

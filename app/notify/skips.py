@@ -15,6 +15,10 @@ DEMO_HISTORY = "demo_history"
 MESSENGER_FIRST = "messenger_first"
 #: the shop's key for signing web push messages is missing or cannot be decrypted (SECRET_KEY changed)
 PUSH_NOT_SET_UP = "push_not_set_up"
+#: a password reset asked for an address no active account has (or the account is deactivated)
+NO_ACCOUNT = "no_account"
+#: a password reset whose link would have expired before it was sent (the dispatcher was stopped)
+LINK_EXPIRED = "link_expired"
 
 LABELS = {
     CHANNEL_OFF: _l("The customer turned this channel off."),
@@ -25,6 +29,8 @@ LABELS = {
     DEMO_HISTORY: _l("Demo history: not announced."),
     MESSENGER_FIRST: _l("Sent by a messenger instead (the customer chose a messenger before SMS)."),
     PUSH_NOT_SET_UP: _l("Push notifications are not set up: the shop's signing key is missing."),
+    NO_ACCOUNT: _l("No active account has this e-mail address."),
+    LINK_EXPIRED: _l("The link would have expired before it was sent."),
 }
 
 

@@ -104,9 +104,11 @@ class EmailChannel(Channel):
     def build(self, notification, message, context):
         """(raw message bytes, headers, subject, text, html) of a multipart/alternative e-mail."""
         sender_name, sender_address = parseaddr(self.setting("MAIL_SENDER", "Posylka <noreply@localhost>"))
-        # a message to the shop's admins (an alert) has no customer to unsubscribe
+        # a message to the shop's admins (an alert) has no customer to unsubscribe, and a message the
+        # person asked for about their own account (a password reset) nothing to unsubscribe from
         unsubscribe = url_for("notify.unsubscribe", token=preferences.unsubscribe_token(notification.customer_id),
-                              _external=True) if notification.customer_id is not None else None
+                              _external=True) if notification.customer_id is not None and not context.get(
+            "account_mail") else None
         if context.get("unsubscribe_url"):  # someone following this one order: their link ends that follow only
             unsubscribe = context["unsubscribe_url"]
         subject = message.subject or context.get("order_number", "")
@@ -131,7 +133,8 @@ class EmailChannel(Channel):
 
         brand = branding.current()
         html = current_app.jinja_env.get_template("notify/email.html").render(
-            subject=message.subject, paragraphs=paragraphs, tracking_link=context.get("tracking_link"),
+            subject=message.subject, paragraphs=paragraphs,
+            tracking_link=context.get("action_link") or context.get("tracking_link"), button=context.get("action_label"),
             unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"), brand=brand.color,
             brand_ink=brand.color_ink, open_pixel_url=context.get("open_pixel_url"))
         return _mime(headers, text, html), headers, subject, text, html
