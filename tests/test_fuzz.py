@@ -171,9 +171,9 @@ def world(app, db, make_user, make_order):
 @given(data=st.data())
 def test_fuzz_anonymous_pages(app, db, world, data):
     client = app.test_client()
-    _fuzz_pages(client, db, ["/login", "/track", "/privacy"], data)
+    _fuzz_pages(client, db, ["/login", "/track", "/privacy", "/password/forgot"], data)
     token = data.draw(VALUES)
-    for path in ("/t/", "/widget/", "/notifications/unsubscribe/"):
+    for path in ("/t/", "/widget/", "/notifications/unsubscribe/", "/password/reset/"):
         _assert_safe(client.get(path + quote(token, safe="")), path)
 
 
