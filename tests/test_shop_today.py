@@ -1,6 +1,6 @@
 """The shop's today (``TIMEZONE``), not the server's or UTC's: the refund form's date, the day a view is counted on."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,3 +56,34 @@ def test_a_tracking_page_view_counts_on_the_shops_today_in_the_analytics(app, db
     page = client.get(f"/admin/analytics/?date_from={today}&date_to={today}").get_data(as_text=True)
     assert re.search(r'data-figure="views-per-order">1,0 <span class="muted">\(1 / 1\)', page), \
         re.search(r'data-figure="views-per-order">[^\n]*', page).group(0)
+
+
+@pytest.mark.parametrize("app_config", ZONES, indirect=True)
+def test_a_return_arriving_within_the_shops_week_is_named_by_its_weekday(app, db, client, delivered, make_user,  # noqa: F811
+                                                                        login, app_config):
+    """"Arrives Thursday" for a day within the shop's coming week (its own today and six days on), "arrives
+    Thu, 10 Dec" after it: the week starts on the shop's today, as the refund date does, not UTC's."""
+    from babel.dates import format_date
+
+    from app.orders.models import Shipment
+    from app.tracking.presenters import format_day
+
+    user, order = delivered
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
+                                                         "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    switch(client, login, make_user("staff"))
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    client.post(f"/admin/returns/{order.number}/{case.id}/waybill", data={"carrier": "nova_poshta",
+                                                                         "number": "20450000007777"})
+    parcel = db.session.execute(db.select(Shipment).filter_by(is_return=True)).scalar_one()
+    shop_today = datetime.now(ZoneInfo(app_config["TIMEZONE"])).date()
+    # the last day of the shop's week and the day after it (one of them is in UTC's week when UTC is a day behind)
+    for day, weekday in ((shop_today + timedelta(days=6), True), (shop_today, True),
+                         (shop_today + timedelta(days=7), False)):
+        parcel.status, parcel.scheduled_delivery_date = "in_transit", day
+        db.session.commit()
+        page = client.get(f"/admin/returns/{order.number}").get_data(as_text=True)
+        with app.test_request_context(headers={"Accept-Language": "uk"}):
+            shown = format_date(day, "EEEE", locale="uk") if weekday else format_day(day)
+        assert f"Ваше повернення прямує до магазину — прибуде: {shown}." in page, (day, shop_today)

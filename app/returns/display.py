@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.carriers import CARRIERS, carrier_name, tracking_url
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.extensions import db
 from app.i18n import format_money
 from app.orders import statuses
@@ -86,21 +86,22 @@ class ReturnsView:
                     or any(i.outcome for i in self.items))
 
 
-def weekday_text(day):
-    """"Thursday" within the coming week, else "Thu, 10 Dec"."""
-    today = utcnow().date()
+def weekday_text(day, now=None):
+    """"Thursday" within the coming week (the shop's today and six days on, as the refund date and the other
+    figures count days), else "Thu, 10 Dec"."""
+    today = local_today(now)
     if today <= day < today + timedelta(days=7):
         return format_date(day, "EEEE", locale=get_locale())
     return format_day(day)
 
 
-def parcel_line(parcel):
+def parcel_line(parcel, now=None):
     number, carrier = parcel.tracking_number, parcel.carrier
     if parcel.status == statuses.DELIVERED:
         state, text = "arrived", _("Your return has reached the shop.")
     elif parcel.status in (statuses.SHIPPED, statuses.IN_TRANSIT):
         state = "on_its_way"
-        text = (_("Your return is on its way to the shop — arrives %(day)s.", day=weekday_text(parcel.scheduled_delivery_date))
+        text = (_("Your return is on its way to the shop — arrives %(day)s.", day=weekday_text(parcel.scheduled_delivery_date, now))
                 if parcel.scheduled_delivery_date else _("Your return is on its way to the shop."))
     else:
         state, text = "registered", _("The return parcel is registered; the carrier has not picked it up yet.")
@@ -123,7 +124,7 @@ def refund_text(case, refundable):
     return _("The refund of %(amount)s follows once the items are back at the shop.", amount=refundable)
 
 
-def case_line(case, replacement_url=""):
+def case_line(case, replacement_url="", now=None):
     parcel = case.return_shipment
     refundable = format_money(services.refundable_amount(case), case.order.currency)
     items = []
@@ -136,7 +137,7 @@ def case_line(case, replacement_url=""):
         id=case.id, kind_label=str(services.KIND_LABELS[case.kind]), state=case.state,
         state_label=str(services.STATE_LABELS[case.state]), reason_label=str(services.REASONS.get(case.reason, "")),
         items=items, comment=case.comment or "", staff_message=case.staff_message or "",
-        parcel=parcel_line(parcel) if parcel is not None else None, refund_text=refund_text(case, refundable),
+        parcel=parcel_line(parcel, now) if parcel is not None else None, refund_text=refund_text(case, refundable),
         replacement_number=case.replacement.number if case.replacement is not None else "",
         replacement_url=replacement_url, can_add_waybill=case.state == APPROVED and parcel is None and case.opened_by != "carrier",
         refundable=refundable,
@@ -183,7 +184,7 @@ def returns_view(order, *, url_for_order, now=None):
                    and any(i.free for i in items))
     rule_text = _("You can ask for a return or an exchange until %(date)s.", date=format_day(deadline.date())) \
         if can_request else ""
-    cases = [case_line(c, url_for_order(c.replacement) if c.replacement else "") for c in order.return_cases]
+    cases = [case_line(c, url_for_order(c.replacement) if c.replacement else "", now) for c in order.return_cases]
     kept, back = services.order_totals(order)
     totals_text = _("You keep items for %(kept)s; items for %(back)s go back to the shop.",
                     kept=format_money(kept, order.currency), back=format_money(back, order.currency)) if back else ""
