@@ -350,17 +350,22 @@ def test_messages_per_channel_and_template(app, db, make_order, make_user, clien
     queued = [("email", "status", "shipped", "sent")] * 3 + [
         ("email", "status", "shipped", "failed"), ("email", "delay", "in_transit", "skipped"),
         ("sms", "status", "shipped", "sent"), ("sms", "status", "shipped", "queued"),
+        ("telegram", "status", "shipped", "sent"),
         ("webhook", "status", "shipped", "sent"), ("inapp", "status", "shipped", "sent")]
     for n, (channel, kind, status, state) in enumerate(queued):
         db.session.add(Notification(event_id=f"m{n}", order_id=order.id, customer_id=order.customer_id,
                                     channel=channel, kind=kind, status=status, state=state, created_at=T(12)))
     db.session.add(Notification(event_id="april", order_id=order.id, channel="email", kind="status",
                                 status="shipped", state="sent", created_at=T(1, month=4)))
+    # Mail about no order (a password reset, a shop alert) is not a customer's order message
+    for kind in ("password_reset", "alert"):
+        db.session.add(Notification(event_id=kind, channel="email", kind=kind, state="sent", created_at=T(12)))
     db.session.commit()
     rows = {(r.channel, r.template): (r.sent, r.failed, r.skipped, r.waiting, r.sent_share)
             for r in build_report(MARCH).messages}
     assert rows == {("email", "shipped"): (3, 1, 0, 0, pytest.approx(0.75)), ("email", "delay"): (0, 0, 1, 0, None),
-                    ("sms", "shipped"): (1, 0, 0, 1, pytest.approx(1.0))}
+                    ("sms", "shipped"): (1, 0, 0, 1, pytest.approx(1.0)),
+                    ("telegram", "shipped"): (1, 0, 0, 0, pytest.approx(1.0))}
     login(make_user("staff").email)
     body = client.get("/admin/analytics/?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
     assert "Вибачення за затримку" in body and "75,0%" in body

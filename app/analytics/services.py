@@ -35,6 +35,7 @@ from app.analytics.stages import seconds_between
 from app.clock import local_today, utcnow
 from app.database import reading
 from app.extensions import cache, db
+from app.notify.preferences import CUSTOMER_CHANNELS  # not in-app (its rows are written already "sent") or webhooks
 from app.orders import statuses
 from app.orders.models import real_order_sql
 from app.returns import analytics as return_analytics
@@ -316,8 +317,6 @@ def returns(period):
                                                           key=lambda r: (-r[1], r[0] or ""))
 
 
-#: Channels a customer reads (in-app rows are written already "sent", webhooks are the shop's own).
-CUSTOMER_CHANNELS = ("email", "sms", "push")
 
 
 def status_latency(period):
@@ -370,11 +369,13 @@ class MessageRow:
 
 
 def message_counts(period):
-    """[MessageRow] per channel and template for the customer messages queued in the period."""
+    """[MessageRow] per channel and template for the messages about orders queued in the period (mail
+    about no order, a password reset or a shop alert, is left out)."""
     template = template_sql()
     rows = db.session.execute(text(f"""
         SELECT channel, {template} AS template, state, COUNT(*)
-        FROM notifications WHERE channel IN ({sql_list(CUSTOMER_CHANNELS)}) AND created_at >= :start AND created_at < :end
+        FROM notifications WHERE channel IN ({sql_list(CUSTOMER_CHANNELS)}) AND order_id IS NOT NULL
+          AND created_at >= :start AND created_at < :end
         GROUP BY channel, {template}, state"""), period.params).all()
     out = {}
     for channel, template, state, n in rows:
