@@ -317,8 +317,6 @@ def returns(period):
                                                           key=lambda r: (-r[1], r[0] or ""))
 
 
-
-
 def status_latency(period):
     """How fast a carrier's news reaches the customer, for status changes a carrier event caused
     in the period: {"shop": [Stat per carrier], "message": [(carrier, channel, Stat)]}.
