@@ -347,6 +347,28 @@ def test_several_shipments_per_order(app, db, make_order, make_user, client, log
     assert {"shipment.add", "shipment.remove"} <= actions
 
 
+
+@pytest.mark.parametrize("typed", ["😀😀", "абв", "ТТН: 20450000000001", "20450000000001, 20450000000002"])
+def test_a_parcel_whose_number_is_no_tracking_number_is_refused(app, db, make_order, make_user, client, login, typed):
+    """A busy desk pastes the wrong thing into the waybill field with the carrier chosen by hand: an emoji,
+    a word, the label copied with the number, two numbers. Before, each became a parcel the carrier can
+    never find (and its 'number' then blocked a CSV import as 'already used by another order')."""
+    order = make_order(tracking_number=False)
+    login(make_user("staff").email)
+    answer = client.post(f"/admin/orders/{order.id}/shipments",
+                         data={"tracking_number": typed, "carrier": "nova_poshta", "version": order.version})
+    assert answer.status_code == 422
+    assert "латинські літери, цифри й дефіси" in _text(answer)
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).shipments == []
+    created = client.post("/admin/orders/new", data={
+        "customer_name": "Олена", "customer_email": "olena@example.com", "delivery_country": "UA",
+        "items-0-name": "Сукня", "items-0-quantity": "1", "items-0-price": "450",
+        "tracking_number": typed, "carrier": "nova_poshta"})
+    assert created.status_code == 422 and "латинські літери, цифри й дефіси" in _text(created)
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 1
+
+
 IMPORT_HEADER = ("order_number,customer_name,customer_email,customer_phone,region,city,carrier,tracking_number,"
                  "item_name,item_size,item_quantity,item_price,status,status_note\n")
 
@@ -400,6 +422,16 @@ def test_import_with_bad_rows_names_row_and_column_and_imports_nothing(app, db, 
     binary = client.post("/admin/orders/import", data={"file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")},
                          content_type="multipart/form-data")
     assert binary.status_code == 422 and "UTF-8" in _text(binary)
+
+
+def test_import_names_a_tracking_number_that_is_no_number(app, db, make_user, client, login):
+    login(make_user("staff").email)
+    text = IMPORT_HEADER + "A-1,Олена Коваль,olena@example.com,,Львівська,Львів,nova_poshta,ТТН: 20450000000111,Сукня,M,1,1450.00,,\n"
+    response = _upload(client, text)
+    body = _text(response)
+    assert response.status_code == 422 and "латинські літери, цифри й дефіси" in body
+    assert '<code class="import-value">ТТН: 20450000000111</code>' in body
+    assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 0
 
 
 def test_import_takes_a_spreadsheet_as_excel_saves_it(app, db, make_user, client, login):

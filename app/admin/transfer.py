@@ -48,6 +48,7 @@ from app.orders.services import (
     parse_phone,
     parse_price,
     parse_quantity,
+    parse_tracking_number,
 )
 
 COLUMNS = (
@@ -226,6 +227,11 @@ def _validate_row(line, row, errors, seen_tracking, owners):
         bad("carrier", _("Unknown carrier “%(carrier)s”. Use one of: %(codes)s.", carrier=carrier,
                          codes=", ".join(CARRIERS)))
     elif number:
+        try:
+            parse_tracking_number(number)
+        except OrderInputError as error:
+            bad("tracking_number", str(error))
+            return
         if not carrier:
             guesses = detect_carriers(number)
             if not guesses:

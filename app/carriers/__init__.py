@@ -54,6 +54,17 @@ def normalize_tracking_number(number):
     return re.sub(r"\s+", "", number or "").upper().translate(_LOOK_ALIKES)
 
 
+#: What a tracking number is made of once normalised: every carrier's numbers are Latin letters, digits
+#: and hyphens (Meest's "TAC-0000099"); anything else is something pasted by mistake (a label, two
+#: numbers, a word), a parcel no carrier could ever find
+_TRACKING_CHARS = re.compile(r"[A-Z0-9-]+")
+
+
+def is_tracking_number(number):
+    """Whether a normalised ``number`` (``normalize_tracking_number``) could be a carrier's number."""
+    return bool(_TRACKING_CHARS.fullmatch(number or ""))
+
+
 def detect_carriers(number):
     """Carrier codes whose number format matches, best guess first (may be empty)."""
     number = normalize_tracking_number(number)

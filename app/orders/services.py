@@ -8,7 +8,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 
 from app.audit import record
-from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
+from app.carriers import CARRIERS, detect_carriers, is_tracking_number, normalize_tracking_number
 from app.clock import utcnow
 from app.errors import FieldRefused
 from app.extensions import db
@@ -177,12 +177,22 @@ def _check_carrier(carrier, sandbox):
                                            "SBX0000001)."))
 
 
+def parse_tracking_number(value):
+    """A parcel's number as the carriers write it (``normalize_tracking_number``); ``OrderInputError``
+    when it is empty or holds what no carrier's number does."""
+    number = normalize_tracking_number(value)
+    if not number:
+        raise OrderInputError("tracking_number", _("Enter the tracking number."))
+    if not is_tracking_number(number):
+        raise OrderInputError("tracking_number", _("A tracking number has Latin letters, digits and hyphens "
+                                                   "only: enter it as on the waybill, one number at a time."))
+    return number
+
+
 def new_parcel(carrier, tracking_number, *, sandbox=False):
     """(carrier, normalised number) of a parcel about to be added: the carrier may be empty and is then
     suggested from the number. ``OrderInputError`` when the parcel cannot be added."""
-    number = normalize_tracking_number(tracking_number)
-    if not number:
-        raise OrderInputError("tracking_number", _("Enter the tracking number."))
+    number = parse_tracking_number(tracking_number)
     if not carrier:
         guesses = detect_carriers(number)
         if not guesses:
@@ -218,9 +228,7 @@ def add_shipment(order, carrier, tracking_number, *, expected_version=None, acto
 
 def update_shipment(shipment, *, carrier=None, tracking_number=None):
     """Change a parcel's carrier and/or tracking number; a changed parcel is polled afresh."""
-    number = shipment.tracking_number if tracking_number is None else normalize_tracking_number(tracking_number)
-    if not number:
-        raise OrderInputError("tracking_number", _("Enter the tracking number."))
+    number = shipment.tracking_number if tracking_number is None else parse_tracking_number(tracking_number)
     carrier = carrier or shipment.carrier
     _check_carrier(carrier, shipment.order.is_sandbox)
     if (carrier, number) == (shipment.carrier, shipment.tracking_number):
