@@ -1,8 +1,11 @@
 """Site-wide pages: home, health check, language switch."""
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from app import settings
 from app.auth.views import safe_next
@@ -45,8 +48,30 @@ def set_language():
         if current_user.customer is not None:
             current_user.customer.language = code
         db.session.commit()
-    response = redirect(safe_next(request.form.get("next")) or url_for("web.home"))
+    target = safe_next(request.form.get("next"))
+    response = redirect(page_at_or_above(target) if target else url_for("web.home"))
     return remember_language(response, code)
+
+
+def page_at_or_above(target):
+    """``target`` if it is a page; else the nearest page above it. A refused form is answered at the
+    form's own address, which takes only POST ('/admin/orders/7/shipments', '/account/privacy/erase'):
+    the language buttons there lead back to the page the form belongs to ('/admin/orders/7'), not to
+    'This action is not allowed here'."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    asked = path = urlsplit(target).path
+    while path:
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:
+            pass  # a missing final slash: the router adds it
+        except (MethodNotAllowed, NotFound) as error:
+            if isinstance(error, NotFound) and path == asked:
+                return target  # an address no page has stays as it was (its 404 says so)
+            path = path.rstrip("/").rpartition("/")[0]  # '/admin/users/4/reset-password' -> '/admin/users'
+            continue
+        return target if path == asked else path
+    return url_for("web.home")
 
 
 def init_app(app):

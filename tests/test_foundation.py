@@ -1,6 +1,7 @@
 """Migrations, demo data, log-in, access to orders, errors and the health check."""
 import re
 
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from app.orders import statuses
@@ -133,6 +134,21 @@ def test_healthz(app, client):
 def test_language_switch_is_remembered(app, client):
     client.post("/language", data={"lang": "en", "next": "/"})
     assert "Where is my order?" in client.get("/").get_data(as_text=True)
+
+
+
+@pytest.mark.parametrize("shown_at, back_to", [
+    ("/admin/users/4/reset-password", "/admin/users"),  # the new password's page
+    ("/admin/orders/7/shipments", "/admin/orders/7"),  # a refused parcel
+    ("/orders/PS-100001/returns/3/waybill", "/orders/PS-100001"),
+    ("/admin/orders?q=PS-1&status=new", "/admin/orders?q=PS-1&status=new"),  # a page stays itself
+    ("/no/such/page", "/no/such/page"),
+])
+def test_language_switch_on_a_forms_answer_leads_to_its_page(app, client, shown_at, back_to):
+    """A refused form is answered at its own address, which takes only POST: the language buttons
+    there led to 'This action is not allowed here'."""
+    answer = client.post("/language", data={"lang": "pl", "next": shown_at})
+    assert answer.status_code == 302 and answer.headers["Location"] == back_to
 
 
 def test_the_home_page_offers_a_guest_the_look_up_as_well_as_the_log_in(app, client):
