@@ -169,3 +169,24 @@ def test_import_errors_read_as_cards_on_a_phone(app, db, make_order, make_user, 
         assert all(name.bounding_box()["height"] < 30 for name in names.all())
     finally:
         context.close()
+
+
+def test_bulk_change_results_are_read_on_a_phone(app, db, make_order, make_user, live_server, browser, output_dir):
+    """Staff shipping several orders at once from a phone: each refused order's reason ('no parcel yet…')
+    was cut off at the window's edge, the one column that says what to do."""
+    orders = [make_order(tracking_number=False) for _ in range(2)]
+    context, page = log_in(browser, live_server, make_user("staff").email, 360, 740)
+    try:
+        page.goto(f"{live_server}/admin/orders?status=new")
+        for order in orders:
+            page.locator(f"input[name=order_ids][value='{order.id}']").check()
+        page.locator("details.bulk summary").click()
+        page.locator("#bulk-status").select_option("shipped")
+        with page.expect_navigation():
+            page.locator("#bulk-form button[type=submit]").click()
+        page.screenshot(path=f"{output_dir}/bulk-results-360.png", full_page=True)
+        expect(page.locator(".bulk-results tr.failed")).to_have_count(2)
+        assert overflow(page) <= 1
+        assert _inside_window(page, ".bulk-results tr.failed td")
+    finally:
+        context.close()
