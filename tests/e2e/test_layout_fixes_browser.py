@@ -190,3 +190,31 @@ def test_bulk_change_results_are_read_on_a_phone(app, db, make_order, make_user,
         assert _inside_window(page, ".bulk-results tr.failed td")
     finally:
         context.close()
+
+
+def test_a_right_to_left_name_leaves_the_phone_beside_it_readable(app, db, make_order, make_user, live_server,
+                                                                  browser, output_dir):
+    """A customer's name in Arabic script turned the phone after it in the orders list around:
+    '+48 600 700 800' read '800 700 600 48+'."""
+    from app.orders.models import Customer
+
+    with app.app_context():
+        customer = Customer(name="محمد علي", email="m@example.com", phone="+48600700800")
+        db.session.add(customer)
+        db.session.commit()
+    make_order(customer=customer)
+    context, page = log_in(browser, live_server, make_user("staff").email, 1280, 800)
+    try:
+        page.goto(f"{live_server}/admin/orders")
+        page.screenshot(path=f"{output_dir}/orders-rtl-name.png")
+        contact = page.locator(".orders-table .contact").first
+        expect(contact).to_contain_text("+48")
+        # where the '+' and the last digit are drawn: the '+' must come first, on the left
+        plus_x, last_x = contact.evaluate("""span => {
+            const text = span.firstChild, at = i => { const r = document.createRange();
+              r.setStart(text, i); r.setEnd(text, i + 1); return r.getBoundingClientRect().left; };
+            return [at(text.data.indexOf('+')), at(text.data.length - 1)];
+        }""")
+        assert plus_x < last_x
+    finally:
+        context.close()
