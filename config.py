@@ -258,7 +258,7 @@ class Config:
     UKRPOSHTA_RATE_LIMIT = os.environ.get("UKRPOSHTA_RATE_LIMIT", "")
     INPOST_RATE_LIMIT = os.environ.get("INPOST_RATE_LIMIT", "")
     SYNC_TICK_SECONDS = _int("SYNC_TICK_SECONDS", 60)
-    SYNC_REQUEST_SECONDS = _int("SYNC_REQUEST_SECONDS", 5)  # how often the scheduler looks for a "sync now"
+    SYNC_REQUEST_SECONDS = _int("SYNC_REQUEST_SECONDS", 5)  # how often the scheduler looks for a "sync now" or "pull now"
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 30)
     SANDBOX_STEP_MINUTES = float(os.environ.get("SANDBOX_STEP_MINUTES", "2"))
     #: With the demo data loaded: a new order comes in this often (and staff pack it this long after)

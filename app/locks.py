@@ -4,7 +4,8 @@
 nothing to clean up): on PostgreSQL a session-level advisory lock on a connection kept for the
 purpose, on SQLite an OS file lock (the ``filelock`` library) on a file next to the database.
 The carrier sync takes one per carrier, whoever starts it: the scheduler, ``flask sync-carriers``
-or the admin's "sync now" (through the scheduler's queue).
+or the admin's "sync now" (through the scheduler's queue); a store's order pull takes one per store,
+whether the schedule or staff's "pull now" starts it.
 """
 import os
 import zlib

@@ -23,6 +23,7 @@ from app.notify.models import (  # noqa: F401
     WebhookEndpoint,
 )
 from app.orders.models import CarrierEvent, Customer, Order, OrderItem, Shipment, StatusEvent  # noqa: F401
+from app.queued import QueuedRequest  # noqa: F401
 from app.returns.models import ItemOutcome, ReturnCase, ReturnCaseItem  # noqa: F401
 from app.settings import Setting  # noqa: F401
 from app.tracking.models import ReturnRequest  # noqa: F401

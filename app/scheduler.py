@@ -46,6 +46,7 @@ def scheduled_jobs(app):
     from app.demo import keep_alive as demo_shop
     from app.feedback.services import scheduled_job as feedback_job
     from app.integrations.pull import pull_all as platform_orders
+    from app.integrations.pull import run_requested_pulls
     from app.notify.alerts import job as shop_alerts
     from app.notify.channels.telegram import poll_job as telegram_updates
     from app.notify.dispatcher import run_job as dispatch_notifications
@@ -60,6 +61,7 @@ def scheduled_jobs(app):
     analytics = [("analytics-copies", analytics_copies, 60 * refresh)] if refresh > 0 else []
     return carriers + analytics + [
         ("sync-requests", run_requested_sync, int(app.config.get("SYNC_REQUEST_SECONDS", 5))),
+        ("pull-requests", run_requested_pulls, int(app.config.get("SYNC_REQUEST_SECONDS", 5))),
         ("transit-stats", refresh_transit_stats, 3600),
         ("privacy-retention", retention_job, 24 * 3600),
         ("attention-rules", attention_job, 60 * int(app.config.get("ATTENTION_SCAN_MINUTES", 60))),

@@ -121,6 +121,7 @@ MATRIX = {
     ("POST", "/admin/privacy/customers/<int:customer_id>/export.<fmt>"): ADMIN_ACTION,
     ("POST", "/admin/api-clients/<int:client_id>/revoke"): ADMIN_ACTION,
     ("POST", "/admin/api-clients/stores/<platform>/pull"): ADMIN_ACTION,
+    ("GET", "/admin/api-clients/stores/<platform>/pull"): ADMIN_PAGE,
     ("POST", "/admin/notifications/messengers/<channel>/alerts"): ADMIN_ACTION,
     ("POST", "/admin/notifications/messengers/<channel>/connect"): ADMIN_ACTION,
     # a messenger's one-time link: the channel here (e-mail) is no messenger, so nobody gets one

@@ -42,6 +42,21 @@ def run(db, platform, **kwargs):
         return pull.pull(platform, **kwargs)
 
 
+def press_pull_now(client, platform):
+    return client.post(f"/admin/api-clients/stores/{platform}/pull", follow_redirects=True).get_data(as_text=True)
+
+
+def pulled_by_the_scheduler(db, client, platform):
+    """Run the scheduler's job for the queued "pull now"; the store's panel as the page polls it."""
+    from tests.conftest import write_transaction
+
+    with write_transaction(db):
+        pull.run_requested_pulls()
+    panel = client.get(f"/admin/api-clients/stores/{platform}/pull").get_data(as_text=True)
+    assert "hx-trigger" not in panel  # finished: the panel stops polling
+    return panel
+
+
 @pytest.fixture
 def magento(db, httpserver):
     """A Magento stand-in; ``answers["orders"]`` and ``answers["tracks"]`` say what it holds."""
@@ -71,8 +86,10 @@ def test_a_magento_order_appears_once_with_items_and_a_later_update_changes_it(
     login("boss@example.com")
     page = client.get("/admin/api-clients/").get_data(as_text=True)
     assert "Magento" in page and "PrestaShop" in page
-    response = client.post("/admin/api-clients/stores/magento/pull", follow_redirects=True)
-    assert "Прийнято замовлень: 1, відхилено: 0" in response.get_data(as_text=True)
+    page = press_pull_now(client, "magento")
+    assert "Читання магазину поставлено в чергу" in page and 'hx-trigger="every 2s"' in page  # the row polls
+    assert not orders(db, "magento") and not magento["calls"]  # queued: nothing is read inside the request
+    assert "прийнято замовлень: 1, відхилено: 0" in pulled_by_the_scheduler(db, client, "magento")
     [order] = orders(db, "magento")
     assert [(i.name, i.sku, i.quantity) for i in order.items] == [("Футболка червона", "TS-RED-M", 2),
                                                                   ("Чашка", "MUG-01", 1)]
@@ -157,6 +174,35 @@ def test_bad_platform_answers_are_refused_and_logged_and_nothing_is_half_written
     with write_transaction(db):
         conditions = {c.key: c for c in alerts.platforms(None)}
     assert conditions["platform:magento"].failing
+    press_pull_now(client, "magento")  # staff's "pull now" says the same
+    panel = pulled_by_the_scheduler(db, client, "magento")
+    assert "Читання не вдалося о" in panel and "not JSON" in panel and 'class="field-error"' in panel
+
+
+def test_pull_now_takes_the_scheduled_pulls_lock_and_is_skipped_while_another_pull_runs(magento, db, make_user,
+                                                                                        login, client):
+    from app import locks
+
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    press_pull_now(client, "magento")
+    assert "Читання поставлено в чергу о" in client.get("/admin/api-clients/").get_data(as_text=True)
+    with locks.exclusive("platform-pull-magento"):  # another process is pulling this store
+        assert "Читання пропущено о" in pulled_by_the_scheduler(db, client, "magento")
+        pull.pull_all()  # the scheduled pull skips it too
+    assert not magento["calls"] and not orders(db, "magento")
+    press_pull_now(client, "magento")
+    assert "прийнято замовлень: 1" in pulled_by_the_scheduler(db, client, "magento")
+
+
+def test_pull_now_for_a_store_not_connected_queues_nothing(db, make_user, login, client):
+    from app.queued import QueuedRequest
+
+    make_user("admin", email="boss@example.com")
+    login("boss@example.com")
+    assert "Спершу вкажіть адресу й ключ магазину." in press_pull_now(client, "prestashop")
+    assert 'id="pull-prestashop"' not in client.get("/admin/api-clients/").get_data(as_text=True)
+    assert db.session.execute(db.select(QueuedRequest)).scalars().all() == []
 
 
 def test_a_prestashop_order_appears_once_and_a_later_update_adds_its_tracking(db, httpserver, make_user, login,

@@ -26,10 +26,12 @@ NOT_PAGES = {
     "analytics_admin.period_download": "a CSV or Excel download",
     "carriers_admin.detect_carrier": "an htmx fragment: the carrier guessed from a tracking number",
     "carriers_admin.sync_state": "an htmx fragment: the state of a requested sync",
+    "api_admin.store_pull_state": "an htmx fragment: the state of a requested store pull",
     "notify_admin.mail_html": "an e-mail's own HTML, shown in a sandboxed frame on the mail's page",
 }
-#: addresses the walk starts from besides the rules without arguments (a search that finds a customer)
-STARTS = ("/admin/privacy?q=example.com",)
+#: addresses the walk starts from besides the rules without arguments (a search that finds a customer; the
+#: state of a store's "pull now", polled by its row only while a pull is queued or running)
+STARTS = ("/admin/privacy?q=example.com", "/admin/api-clients/stores/magento/pull")
 
 
 def _menu(html):

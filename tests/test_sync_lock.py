@@ -151,8 +151,8 @@ def test_sync_now_is_queued_and_runs_in_the_background(app, db, make_order, make
     # a second press while nothing has started yet would not queue a second sync
     client.post("/admin/carriers/sync")
     client.post("/admin/carriers/sync")
-    from app.carriers.models import SyncRequest
+    from app.queued import QueuedRequest
 
     db.session.commit()
-    assert db.session.execute(db.select(db.func.count()).select_from(SyncRequest)
-                              .where(SyncRequest.started_at.is_(None))).scalar() == 1
+    assert db.session.execute(db.select(db.func.count()).select_from(QueuedRequest)
+                              .where(QueuedRequest.started_at.is_(None))).scalar() == 1

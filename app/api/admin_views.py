@@ -1,5 +1,6 @@
 """Admin page for API clients (create, revoke) and the platforms' webhook secrets."""
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,12 +9,13 @@ from wtforms import BooleanField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import URL, DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app import settings
+from app import queued, settings
 from app.api.models import SCOPES, ApiClient
 from app.api.platforms import PLATFORMS
 from app.auth import admin_required
 from app.extensions import db
 from app.integrations import pull
+from app.scheduler import run_soon
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/api-clients")
 
@@ -93,7 +95,8 @@ def _page(form=None, platform_form=None, new_client=None, secret=None, status=20
     response = make_response(render_template(
         "api/clients.html", clients=clients(), form=form or ClientForm(), platform_form=platform_form or PlatformForm(),
         new_client=new_client, secret=secret, secrets_set=secrets_set, store_form=store_form or _store_form(),
-        stores=pull.status(), status_form=status_form or _status_form(),
+        stores=pull.status(), pull_panels={name: _pull_panel(name) for name in pull.CONNECTORS},
+        status_form=status_form or _status_form(),
         webhook_urls={name: url_for(f"api.{name}_webhook", _external=True) for name in PLATFORMS}), status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -178,19 +181,51 @@ def stores():
 @bp.route("/stores/<platform>/pull", methods=["POST"])
 @admin_required
 def store_pull(platform):
+    """Queue a pull of the store for the scheduler; the row shows how it goes (``app.queued``)."""
     if platform not in pull.CONNECTORS:
         abort(404)
-    result = pull.pull(platform)
-    if result is None:
+    if not pull.CONNECTORS[platform].configured():
         flash(_("Enter the store's address and key first."), "error")
     else:
-        error = pull.last_error(platform)
-        if error:
-            flash(_("The store could not be read: %(error)s", error=error), "error")
-        else:
-            flash(_("Orders taken: %(taken)d, refused: %(refused)d (see the audit log).", taken=result[0],
-                    refused=result[1]), "success")
-    return redirect(url_for("api_admin.index"))
+        queued.queue(f"pull:{platform}", current_user)
+        db.session.commit()
+        run_soon(current_app._get_current_object(), "pull-requests")
+        flash(_("Pull queued: it runs in the background; this page shows its result when it finishes."), "success")
+    return redirect(url_for("api_admin.index") + f"#pull-{platform}")
+
+
+@bp.route("/stores/<platform>/pull")
+@admin_required
+def store_pull_state(platform):
+    """The "pull now" state of one store alone (polled by the page while the pull is queued or running)."""
+    if platform not in pull.CONNECTORS:
+        abort(404)
+    return render_template("_queued_request.html", queued_request=_pull_panel(platform))
+
+
+def _pull_panel(platform):
+    return queued.panel(f"pull:{platform}", _pull_lines, element_id=f"pull-{platform}",
+                        url=url_for("api_admin.store_pull_state", platform=platform))
+
+
+def _pull_lines(state, request):
+    """What a store's "pull now" panel says of its latest request: [(text, css class)]."""
+    if state == "queued":
+        return [(_("Pull queued at %(time)s: it starts in the background within a few seconds.",
+                   time=format_datetime(request.requested_at, "short")), "")]
+    if state == "running":
+        return [(_("Pull running since %(time)s…", time=format_datetime(request.started_at, "short")), "")]
+    if state == "interrupted":
+        return [(_("The pull started at %(time)s was interrupted before it finished.",
+                   time=format_datetime(request.started_at, "short")), "")]
+    result, time = request.result, format_datetime(request.finished_at, "short")
+    if result.get("busy"):
+        return [(_("Pull skipped at %(time)s: another pull of this store was already running.", time=time), "muted")]
+    if result.get("error"):
+        return [(_("Pull failed at %(time)s: the store could not be read: %(error)s", time=time,
+                   error=result["error"]), "field-error")]
+    return [(_("Pull done at %(time)s: orders taken: %(taken)d, refused: %(refused)d (see the audit log).",
+               time=time, taken=result["taken"], refused=result["refused"]), "")]
 
 
 @bp.route("/status-sync", methods=["POST"])

@@ -1,10 +1,12 @@
 """Staff pages for carriers (``/admin/carriers``): settings, sync, status mapping, and the tracking-number hint."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import queued
 from app import settings as app_settings
 from app.auth import admin_required, staff_required
 from app.carriers import CARRIER_CODES, carrier_name, detect_carriers, overrides, services
@@ -63,7 +65,7 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
         "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
         trigger_labels=TRIGGER_LABELS,
         outcomes=services.run_outcomes(runs),
-        unmapped=services.unmapped_codes(), action_form=EmptyForm(), sync_request=services.request_state(),
+        unmapped=services.unmapped_codes(), action_form=EmptyForm(), queued_request=_sync_panel(),
         webhook_form=webhook_form,
         webhook_configured=bool(setting("INPOST_WEBHOOK_SECRET", "")),
         webhook_url=url_for("carriers.inpost_webhook", _external=True),
@@ -122,7 +124,7 @@ def test(code):
 def sync_now():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.queue_sync(current_user)
+    queued.queue("carriers", current_user)
     db.session.commit()
     run_soon(current_app._get_current_object(), "sync-requests")
     flash(_("Sync queued: it runs in the background; this page shows its result when it finishes."), "success")
@@ -133,7 +135,30 @@ def sync_now():
 @admin_required
 def sync_state():
     """The "sync now" panel alone (polled by the page while the sync is queued or running)."""
-    return render_template("carriers/_sync_request.html", sync_request=services.request_state())
+    return render_template("_queued_request.html", queued_request=_sync_panel())
+
+
+def _sync_panel():
+    return queued.panel("carriers", _sync_lines, element_id="sync-request", url=url_for("carriers_admin.sync_state"))
+
+
+def _sync_lines(state, request):
+    """What the "sync now" panel says of the latest request: [(text, css class)]."""
+    if state == "queued":
+        return [(_("Sync queued at %(time)s: it starts in the background within a few seconds.",
+                   time=format_datetime(request.requested_at, "short")), "")]
+    if state == "running":
+        return [(_("Sync running since %(time)s…", time=format_datetime(request.started_at, "short")), "")]
+    if state == "interrupted":
+        return [(_("The sync started at %(time)s was interrupted before it finished.",
+                   time=format_datetime(request.started_at, "short")), "")]
+    lines = [(_("Sync finished at %(time)s: %(checked)d parcels checked, %(changes)d status changes.",
+                time=format_datetime(request.finished_at, "short"), checked=request.result["shipments"],
+                changes=request.result["status_changes"]), "")]
+    if request.result.get("busy"):
+        lines.append((_("Skipped, another sync of the carrier was already running: %(carriers)s.",
+                        carriers=", ".join(carrier_name(code) for code in request.result["busy"])), "muted"))
+    return lines
 
 
 @bp.route("/inpost-webhook", methods=["POST"])

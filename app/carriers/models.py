@@ -47,19 +47,6 @@ class SyncRun(db.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
 
-class SyncRequest(db.Model):
-    """The admin's "sync now": queued by the page, run by the scheduler (``services.run_requested_sync``)."""
-
-    __tablename__ = "sync_requests"
-    id = db.Column(db.Integer, primary_key=True)
-    requested_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
-    requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
-    started_at = db.Column(db.DateTime)
-    finished_at = db.Column(db.DateTime)
-    #: totals of the run: {"shipments": n, "status_changes": n, "busy": [carrier codes skipped]}
-    result = db.Column(db.JSON)
-
-
 class SchedulerLease(db.Model):
     """Who runs the scheduled jobs, on databases without advisory locks (SQLite)."""
 

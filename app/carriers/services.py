@@ -3,17 +3,17 @@ import hmac
 import ipaddress
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app import queued
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES, carrier_name
 from app.carriers.base import CarrierError, TrackedEvent, TrackResult, parse_datetime, text_of
 from app.carriers.inpost import WARSAW
-from app.carriers.models import CarrierState, SyncRequest, SyncRun
+from app.carriers.models import CarrierState, SyncRun
 from app.carriers.registry import CREDENTIALS, MODES, PREFIX, adapter_for, carrier_settings, setting, status
 from app.carriers.sync import Counts, apply_result, sync_all
 from app.clock import utcnow
@@ -71,7 +71,7 @@ def close_breaker(code):
 
 #: A run still "running" after this long, or with a later run of its carrier, was cut off
 #: (its process was killed or the server stopped) before it could record its end.
-RUN_ABANDONED_AFTER = timedelta(hours=1)
+RUN_ABANDONED_AFTER = queued.ABANDONED_AFTER
 
 
 def run_outcomes(runs, now=None):
@@ -87,54 +87,17 @@ def run_outcomes(runs, now=None):
     return shown
 
 
-# ---- the admin's "sync now" --------------------------------------------------------------------
-
-def queue_sync(actor):
-    """Queue a sync of every carrier for the scheduler (one waiting request at most); returns it."""
-    waiting = db.session.execute(select(SyncRequest).where(SyncRequest.started_at.is_(None))
-                                 .order_by(SyncRequest.id).limit(1)).scalar()
-    if waiting is None:
-        waiting = SyncRequest(requested_at=utcnow(), requested_by_id=getattr(actor, "id", None))
-        db.session.add(waiting)
-    return waiting
-
-
-def request_state(now=None):
-    """The latest "sync now" as the page shows it: (state, request) or None.
-
-    State is "queued", "running", "finished" or "interrupted" (started long ago, never finished).
-    """
-    request = db.session.execute(select(SyncRequest).order_by(SyncRequest.id.desc()).limit(1)).scalar()
-    if request is None:
-        return None
-    if request.finished_at is not None:
-        return "finished", request
-    if request.started_at is None:
-        return "queued", request
-    if (now or utcnow()) - request.started_at > RUN_ABANDONED_AFTER:
-        return "interrupted", request
-    return "running", request
-
+# ---- the admin's "sync now" (queued by the page: ``app.queued``) -------------------------------
 
 def run_requested_sync(app):
     """The scheduler's job: run the waiting "sync now", if any, and record its totals on the request."""
-    waiting = db.session.execute(select(SyncRequest.id).where(SyncRequest.started_at.is_(None))
-                                 .order_by(SyncRequest.id).limit(1)).scalar()
-    if waiting is None:
-        return
-    claimed = db.session.execute(db.update(SyncRequest).where(SyncRequest.id == waiting,
-                                                              SyncRequest.started_at.is_(None))
-                                 .values(started_at=utcnow())).rowcount
-    db.session.commit()  # nothing stays open while the carriers are asked
-    if not claimed:
+    request_id = queued.claim("carriers")
+    if request_id is None:
         return
     summaries = sync_all(app, trigger="admin", force=True)
-    request = db.session.get(SyncRequest, waiting)
-    request.finished_at = utcnow()
-    request.result = {"shipments": sum(s["shipments"] for s in summaries),
-                      "status_changes": sum(s["status_changes"] for s in summaries),
-                      "busy": [s["carrier"] for s in summaries if s["outcome"] == "busy"]}
-    db.session.commit()
+    queued.finish(request_id, {"shipments": sum(s["shipments"] for s in summaries),
+                               "status_changes": sum(s["status_changes"] for s in summaries),
+                               "busy": [s["carrier"] for s in summaries if s["outcome"] == "busy"]})
 
 
 def recent_runs(limit=30):

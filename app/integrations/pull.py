@@ -10,7 +10,7 @@ import logging
 
 from flask_babel import gettext as _
 
-from app import settings
+from app import locks, queued, settings
 from app.api.core import ApiError
 from app.audit import record
 from app.extensions import db
@@ -40,12 +40,21 @@ def _refuse(platform, external_id, detail):
 
 
 def pull(platform, *, page_size=None):
-    """Take in what changed since the last run; returns (orders taken, orders refused) or None when off."""
-    from app.api.platforms import ingest
+    """Take in what changed since the last run; returns (orders taken, orders refused) or None when off.
 
+    One pull of a store at a time, whoever starts it (the schedule or staff's "pull now"): raises
+    ``locks.Busy`` at once while another process pulls it, so no order is ingested twice in parallel.
+    """
     module = CONNECTORS[platform]
     if not module.configured():
         return None
+    with locks.exclusive(f"platform-pull-{platform}"):
+        return _pull(platform, module, page_size)
+
+
+def _pull(platform, module, page_size):
+    from app.api.platforms import ingest
+
     page_size = page_size or settings.get_int("PLATFORM_PAGE_SIZE", 50)
     since = _state(platform).pulled_until or START
     db.session.commit()  # no transaction is held while the platform answers
@@ -88,7 +97,24 @@ def pull(platform, *, page_size=None):
 def pull_all(app=None):
     """The scheduler job: every connected platform in turn."""
     for platform in CONNECTORS:
-        pull(platform)
+        try:
+            pull(platform)
+        except locks.Busy:
+            log.info("%s: another pull is running; this one is skipped", platform)
+
+
+def run_requested_pulls(app=None):
+    """The scheduler's job for staff's "pull now": run each store's waiting request and record how it went."""
+    for platform in CONNECTORS:
+        request_id = queued.claim(f"pull:{platform}")
+        if request_id is None:
+            continue
+        try:
+            taken, refused = pull(platform) or (0, 0)
+            result = {"taken": taken, "refused": refused, "error": last_error(platform)}
+        except locks.Busy:
+            result = {"busy": True}
+        queued.finish(request_id, result)
 
 
 def label(platform):
