@@ -6,7 +6,6 @@ refresh-token grant is registered: such a client simply asks for a new token. Er
 OAuth2's ``error`` and ``error_description`` members inside a problem+json body.
 """
 import json
-from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import InvalidScopeError, grants
@@ -14,8 +13,8 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
-from app.api.models import SCOPES, ApiClient, ApiToken, digest, new_secret
-from app.clock import utcnow
+from app.api import services
+from app.api.models import SCOPES, new_secret
 from app.errors import problem
 from app.extensions import csrf, db
 
@@ -38,29 +37,17 @@ def token_seconds():
 
 
 def _query_client(client_id):
-    client = db.session.execute(db.select(ApiClient).filter_by(client_id=str(client_id))).scalar_one_or_none()
-    if client is None or not client.is_active or not client.ip_allowed(request.remote_addr):
-        return None
-    return client
+    return services.active_client(client_id, request.remote_addr)
 
 
 def _save_token(token, oauth_request):
-    now = utcnow()
-    client = oauth_request.client
-    client.last_used_at = now
-    # Each grant adds a row; this client's tokens that expired a day ago are no longer worth keeping.
-    db.session.execute(db.delete(ApiToken).where(ApiToken.client_id == client.id,
-                                                 ApiToken.expires_at < now - timedelta(days=1)))
-    db.session.add(ApiToken(client=client, token_hash=digest(token["access_token"]), scope=token.get("scope", ""),
-                            issued_at=now, expires_at=now + timedelta(seconds=int(token["expires_in"]))))
+    services.store_token(oauth_request.client, token["access_token"], token.get("scope", ""), int(token["expires_in"]))
     db.session.commit()
 
 
 class HashedBearerTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        if not token_string or len(token_string) > 200:
-            return None
-        return db.session.execute(db.select(ApiToken).filter_by(token_hash=digest(token_string))).scalar_one_or_none()
+        return services.token_for(token_string)
 
 
 authorization = AuthorizationServer()

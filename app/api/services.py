@@ -1,12 +1,12 @@
 """Managing API clients (list, create: the secret is returned once, revoke) and the shipments a client sees."""
 import ipaddress
 import secrets
-from datetime import timezone
+from datetime import timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
-from app.api.models import SCOPES, ApiClient, digest, new_secret
+from app.api.models import SCOPES, ApiClient, ApiToken, digest, new_secret
 from app.audit import record
 from app.clock import utcnow
 from app.errors import FieldRefused
@@ -72,6 +72,34 @@ def revoke_client(client, *, actor=None):
             token.revoked_at = client.revoked_at
         record("api_client.revoke", "api_client", client.id, actor=actor, before={"name": client.name})
     return client
+
+
+# ---- OAuth2 (``app.api.oauth``: what Authlib asks of our tables) -------------------------------------
+
+def active_client(client_id, remote_addr):
+    """The working client with this id that may call from ``remote_addr``, else None."""
+    client = db.session.execute(db.select(ApiClient).filter_by(client_id=str(client_id))).scalar_one_or_none()
+    if client is None or not client.is_active or not client.ip_allowed(remote_addr):
+        return None
+    return client
+
+
+def store_token(client, access_token, scope, seconds):
+    """Keep the digest of a token just issued to ``client`` (the token itself is never stored)."""
+    now = utcnow()
+    client.last_used_at = now
+    # Each grant adds a row; this client's tokens that expired a day ago are no longer worth keeping.
+    db.session.execute(db.delete(ApiToken).where(ApiToken.client_id == client.id,
+                                                 ApiToken.expires_at < now - timedelta(days=1)))
+    db.session.add(ApiToken(client=client, token_hash=digest(access_token), scope=scope, issued_at=now,
+                            expires_at=now + timedelta(seconds=seconds)))
+
+
+def token_for(bearer):
+    """The stored token a bearer string stands for, or None."""
+    if not bearer or len(bearer) > 200:
+        return None
+    return db.session.execute(db.select(ApiToken).filter_by(token_hash=digest(bearer))).scalar_one_or_none()
 
 
 def _visible_shipments(client):
