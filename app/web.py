@@ -8,6 +8,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from app import settings
+from app.auth.services import choose_language
 from app.auth.views import safe_next
 from app.extensions import db
 from app.health import check_database
@@ -44,9 +45,7 @@ def set_language():
     """Remember a hand-picked language (cookie; and the profile of a logged-in user)."""
     code = supported(request.form.get("lang", "")) or default_language()
     if current_user.is_authenticated:
-        current_user.language = code
-        if current_user.customer is not None:
-            current_user.customer.language = code
+        choose_language(current_user, code)
         db.session.commit()
     target = safe_next(request.form.get("next"))
     response = redirect(page_at_or_above(target) if target else url_for("web.home"))

@@ -55,6 +55,13 @@ def validate_password(password):
         raise AuthError(_("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH))
 
 
+def choose_language(user, code):
+    """A language the user picked by hand: their pages and, for a customer, their messages use it."""
+    user.language = code
+    if user.customer is not None:
+        user.customer.language = code
+
+
 def create_user(email, password, role, *, name=None, language=None, check_policy=True):
     """Create a user (and, for a customer, the linked customer profile)."""
     email = normalize_email(email)
