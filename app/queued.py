@@ -6,6 +6,8 @@ and the page polls the state of the latest request of its kind (``templates/_que
 """
 from datetime import timedelta
 
+from flask_babel import format_datetime
+
 from app.clock import utcnow
 from app.extensions import db
 
@@ -78,9 +80,17 @@ def finish(request_id, result):
     db.session.commit()
 
 
-def panel(kind, describe, *, element_id, url, now=None):
-    """What ``_queued_request.html`` shows: ``describe(state, request)`` gives the [(text, css class)] lines;
-    the panel polls ``url`` while the request waits or runs."""
+def panel(kind, *, element_id, url, waiting, finished, now=None):
+    """What ``_queued_request.html`` shows of the latest request of ``kind``: [(text, css class)] lines,
+    polling ``url`` while the request waits or runs. ``waiting`` {"queued", "running", "interrupted": a
+    text with %(time)s}; ``finished(request)`` the lines of one that finished."""
     found = state(kind, now)
+    if found is None:
+        lines = []
+    elif found[0] == "finished":
+        lines = finished(found[1])
+    else:
+        at = found[1].requested_at if found[0] == "queued" else found[1].started_at
+        lines = [(waiting[found[0]] % {"time": format_datetime(at, "short")}, "")]
     return {"id": element_id, "url": url, "polling": found is not None and found[0] in ("queued", "running"),
-            "lines": describe(*found) if found else []}
+            "lines": lines}

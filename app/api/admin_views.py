@@ -203,21 +203,19 @@ def store_pull_state(platform):
     return render_template("_queued_request.html", queued_request=_pull_panel(platform))
 
 
+#: A store's "pull now" panel while the pull waits or runs (``queued.panel``)
+PULL_WAITING = {"queued": _l("Pull queued at %(time)s: it starts in the background within a few seconds."),
+                "running": _l("Pull running since %(time)s…"),
+                "interrupted": _l("The pull started at %(time)s was interrupted before it finished.")}
+
+
 def _pull_panel(platform):
-    return queued.panel(f"pull:{platform}", _pull_lines, element_id=f"pull-{platform}",
-                        url=url_for("api_admin.store_pull_state", platform=platform))
+    return queued.panel(f"pull:{platform}", element_id=f"pull-{platform}", waiting=PULL_WAITING,
+                        url=url_for("api_admin.store_pull_state", platform=platform), finished=_pull_finished)
 
 
-def _pull_lines(state, request):
-    """What a store's "pull now" panel says of its latest request: [(text, css class)]."""
-    if state == "queued":
-        return [(_("Pull queued at %(time)s: it starts in the background within a few seconds.",
-                   time=format_datetime(request.requested_at, "short")), "")]
-    if state == "running":
-        return [(_("Pull running since %(time)s…", time=format_datetime(request.started_at, "short")), "")]
-    if state == "interrupted":
-        return [(_("The pull started at %(time)s was interrupted before it finished.",
-                   time=format_datetime(request.started_at, "short")), "")]
+def _pull_finished(request):
+    """What a store's "pull now" panel says of a finished pull: [(text, css class)]."""
     result, time = request.result, format_datetime(request.finished_at, "short")
     if result.get("busy"):
         return [(_("Pull skipped at %(time)s: another pull of this store was already running.", time=time), "muted")]

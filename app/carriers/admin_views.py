@@ -30,6 +30,10 @@ SOURCE_LABELS = {
 }
 OUTCOME_LABELS = {"ok": _l("OK"), "partial": _l("With errors"), "failed": _l("Failed"), "skipped": _l("Skipped"),
                   "running": _l("Running"), "interrupted": _l("Interrupted: stopped before it finished")}
+#: The "sync now" panel while the sync waits or runs (``queued.panel``)
+SYNC_WAITING = {"queued": _l("Sync queued at %(time)s: it starts in the background within a few seconds."),
+                "running": _l("Sync running since %(time)s…"),
+                "interrupted": _l("The sync started at %(time)s was interrupted before it finished.")}
 #: What started a sync run (``SyncRun.trigger``)
 TRIGGER_LABELS = {"schedule": _l("on schedule"), "admin": _l("started by staff"), "cli": _l("from the command line"),
                   "push": _l("pushed by the carrier")}
@@ -139,19 +143,12 @@ def sync_state():
 
 
 def _sync_panel():
-    return queued.panel("carriers", _sync_lines, element_id="sync-request", url=url_for("carriers_admin.sync_state"))
+    return queued.panel("carriers", element_id="sync-request", url=url_for("carriers_admin.sync_state"),
+                        waiting=SYNC_WAITING, finished=_sync_finished)
 
 
-def _sync_lines(state, request):
-    """What the "sync now" panel says of the latest request: [(text, css class)]."""
-    if state == "queued":
-        return [(_("Sync queued at %(time)s: it starts in the background within a few seconds.",
-                   time=format_datetime(request.requested_at, "short")), "")]
-    if state == "running":
-        return [(_("Sync running since %(time)s…", time=format_datetime(request.started_at, "short")), "")]
-    if state == "interrupted":
-        return [(_("The sync started at %(time)s was interrupted before it finished.",
-                   time=format_datetime(request.started_at, "short")), "")]
+def _sync_finished(request):
+    """What the "sync now" panel says of a finished sync: [(text, css class)]."""
     lines = [(_("Sync finished at %(time)s: %(checked)d parcels checked, %(changes)d status changes.",
                 time=format_datetime(request.finished_at, "short"), checked=request.result["shipments"],
                 changes=request.result["status_changes"]), "")]

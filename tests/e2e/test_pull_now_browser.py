@@ -8,7 +8,7 @@ from store_fixtures import MAGENTO_ORDER, magento_page, magento_shipments
 from test_platform_pull import json_response
 
 from app import settings
-from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in
 
 
 def test_pull_now_shows_queued_running_then_the_result(app, db, make_user, httpserver, live_server, browser,
@@ -29,14 +29,8 @@ def test_pull_now_shows_queued_running_then_the_result(app, db, make_user, https
     admin = make_user("admin")  # Ukrainian, the default
     app.config["SCHEDULER_ENABLED"] = True
     scheduler = start_scheduler(app, jobs=[job for job in scheduled_jobs(app) if job[0] == "pull-requests"])
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="uk-UA")
-    page = context.new_page()
+    context, page = log_in(browser, live_server, admin.email, 1280, 800)
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=email]", admin.email)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("main button[type=submit]")
         page.goto(f"{live_server}/admin/api-clients/")
         with page.expect_navigation():
             page.click("form[action$='/stores/magento/pull'] button")
