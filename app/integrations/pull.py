@@ -114,6 +114,10 @@ def run_requested_pulls(app=None):
             result = {"taken": taken, "refused": refused, "error": last_error(platform)}
         except locks.Busy:
             result = {"busy": True}
+        except Exception as error:  # said on the page, which would otherwise show "running" for an hour
+            log.exception("%s: the requested pull failed", platform)
+            db.session.rollback()
+            result = {"error": f"{error.__class__.__name__}: {str(error)[:300]}"}
         queued.finish(request_id, result)
 
 
