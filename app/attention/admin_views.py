@@ -11,6 +11,7 @@ from app.auth import admin_required, staff_required
 from app.carriers import carrier_name
 from app.carriers.mapping import note_text
 from app.extensions import db
+from app.tracking.help import open_reports
 
 bp = Blueprint("attention_admin", __name__, url_prefix="/admin/attention")
 
@@ -27,7 +28,7 @@ def _rating_words(order_id):
 
 def _report_words(order):
     """The customer's latest open "report a problem" note."""
-    reports = [r for r in order.problem_reports if r.handled_at is None]
+    reports = open_reports(order)
     return reports[-1].message if reports else None
 
 
