@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 
 def init_app(app):
-    from app.notify import messenger_views, views
+    from app.notify import messengers, views
     from app.notify.outbox import on_status_changed
     from app.orders.lifecycle import status_changed
 
@@ -19,7 +19,7 @@ def init_app(app):
     @app.context_processor
     def _notify_context():
         return {"notify_unread_count": views.unread_count_for_current_user,
-                "messenger_options": messenger_views.options}
+                "messenger_options": messengers.options}
 
 
 @click.command("dispatch-notifications")

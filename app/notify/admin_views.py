@@ -10,7 +10,7 @@ from app import settings
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.htmx import render
-from app.notify import channels, outbox, services, skips, variants
+from app.notify import channels, messengers, outbox, services, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels.webhook import endpoint_secret
 from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS, kind_label
@@ -247,7 +247,7 @@ def messenger_alerts(channel):
     """A one-time deep link that makes the admin's own chat receive the shop's alerts."""
     from app.notify import messenger_views
 
-    if channel not in dict(messenger_views.options()):
+    if channel not in dict(messengers.options()):
         abort(404)
     token = services.alerts_invite(channel)
     db.session.commit()

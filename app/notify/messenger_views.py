@@ -10,22 +10,10 @@ from app.orders import access
 bp = Blueprint("messengers", __name__, url_prefix="/notifications/messengers")
 
 
-def deep_link(channel, token):
-    from app.notify.channels import telegram, viber
-
-    return {"telegram": telegram.deep_link, "viber": viber.deep_link}[channel](token)
-
-
-def options():
-    """[(channel, label)] of the messengers a customer can connect now (the bot is set up)."""
-    return [(name, channels.LABELS[name]) for name in messengers.CHANNELS
-            if name in channels.names() and channels.get(name).configured() and deep_link(name, "x")]
-
-
 @bp.route("/<channel>/connect", methods=["POST"])
 def connect(channel):
     """Give the customer a one-time deep link into the shop's bot."""
-    if channel not in dict(options()):
+    if channel not in dict(messengers.options()):
         abort(404)
     customer, order = access.customer_of(current_user, request.form.get("tracking_token", ""))
     if customer is None:
@@ -39,7 +27,7 @@ def connect(channel):
 def link_page(channel, token):
     """A page with the one-time link, not a redirect: the CSP's form-action 'self' (rightly) stops a
     form from leading to another site, and the person sees what the link is for before opening it."""
-    response = make_response(render_template("notify/messenger_link.html", link=deep_link(channel, token),
+    response = make_response(render_template("notify/messenger_link.html", link=messengers.deep_link(channel, token),
                                              messenger=channels.LABELS[channel]))
     response.headers["Cache-Control"] = "no-store"
     return response

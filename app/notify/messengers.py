@@ -58,6 +58,21 @@ class InviteRefused(Exception):
         self.reason = reason
 
 
+def deep_link(channel, token):
+    """The messenger's link that opens the shop's bot with ``token`` (None while the bot has no name)."""
+    from app.notify.channels import telegram, viber
+
+    return {"telegram": telegram.deep_link, "viber": viber.deep_link}[channel](token)
+
+
+def options():
+    """[(channel, label)] of the messengers a customer can connect now (the bot is set up)."""
+    from app.notify import channels
+
+    return [(name, channels.LABELS[name]) for name in CHANNELS
+            if name in channels.names() and channels.get(name).configured() and deep_link(name, "x")]
+
+
 def _hash(token):
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 

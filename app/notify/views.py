@@ -11,9 +11,8 @@ from app.etags import conditional
 from app.extensions import csrf, db
 from app.htmx import is_partial_request
 from app.i18n import select_locale
-from app.notify import inbox, preferences
+from app.notify import inbox, messengers, preferences
 from app.notify.forms import PreferencesForm
-from app.notify.messenger_views import options as messenger_options
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
 #: The service worker must be served from the root to control the whole site.
@@ -57,7 +56,7 @@ def settings_page():
     customer = _customer()
     prefs = preferences.for_customer(customer.id)
     form = PreferencesForm()
-    shown = tuple(name for name, _label in messenger_options())  # messengers whose bot is set up
+    shown = tuple(name for name, _label in messengers.options())  # messengers whose bot is set up
     if not form.is_submitted():
         for channel in preferences.CUSTOMER_CHANNELS:
             getattr(form, channel).data = getattr(prefs, f"{channel}_enabled")
