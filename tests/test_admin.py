@@ -486,6 +486,16 @@ def test_export_csv_and_json_follow_the_filters(app, sample, make_user, client, 
     assert len(everything) == 3
 
 
+def test_every_export_is_in_the_audit_log_with_its_format_and_filters(app, db, sample, make_user, client, login):
+    login(make_user("staff").email)
+    client.get("/admin/orders/export.csv?carrier=ukrposhta")
+    client.get("/admin/orders/export.json?status=delivered")
+    db.session.expire_all()
+    entries = db.session.execute(db.select(AuditLog).filter_by(action="orders.export").order_by(AuditLog.id)).scalars()
+    assert [(e.after_data["format"], e.after_data["filters"]) for e in entries] == [
+        ("csv", {"carrier": "ukrposhta"}), ("json", {"status": "delivered"})]
+
+
 def test_exported_csv_imports_back(app, db, sample, make_user, client, login):
     login(make_user("staff").email)
     exported = _text(client.get("/admin/orders/export.csv")).lstrip("\ufeff")

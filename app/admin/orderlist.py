@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import settings
+from app.audit import record
 from app.carriers import CARRIERS, normalize_tracking_number
 from app.extensions import db
 from app.orders import access, statuses
@@ -232,6 +233,13 @@ def find_orders(filters, counts=None):
             db.select(Order).where(Order.id.in_(ids)).options(*_row_options())).unique().scalars()}
         rows = [by_id[i] for i in ids]
     return Page(rows, total, page, size)
+
+
+def exported_orders(filters, fmt):
+    """What an export of ``filters`` writes (``iter_orders``, read as the download streams); every export is
+    in the audit log, with its format and filters (the caller commits before streaming)."""
+    record("orders.export", "order", None, after={"format": fmt, "filters": filters.as_args()})
+    return iter_orders(filters, with_history=(fmt != "json"))
 
 
 def iter_orders(filters, batch=500, with_history=False):

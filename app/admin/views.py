@@ -14,7 +14,6 @@ from app.admin import orderlist
 from app.admin import status as status_service
 from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm, status_choices
 from app.admin.transfer import COLUMNS, ImportFailed, RowError, column_labels, export_rows, import_orders, json_chunks
-from app.audit import record
 from app.auth import admin_required, staff_required
 from app.carriers import CARRIERS, carrier_name, tracking_url
 from app.clock import local_now
@@ -80,9 +79,8 @@ def export_orders(fmt):
     if error:
         raise BadQueryArg(error)
     stamp = local_now().strftime("%Y%m%d-%H%M")  # the time the staff see on the page
-    record("orders.export", "order", None, after={"format": fmt, "filters": filters.as_args()})
-    db.session.commit()
-    orders = orderlist.iter_orders(filters, with_history=(fmt != "json"))
+    orders = orderlist.exported_orders(filters, fmt)
+    db.session.commit()  # the audit entry, before the download streams
     if fmt != "json":
         return exports.download(fmt, COLUMNS, column_labels(), export_rows(orders), f"orders-{stamp}",
                                 stream=True)
