@@ -20,7 +20,7 @@ EXPECTED = {
         "10602": (None, False, True), "10603": (None, False, True), "20700": (T, False, False),
         "20800": (T, False, False), "20900": (T, False, False), "21500": (T, False, False),
         "21700": (T, True, False), "21400": (T, True, False), "41000": (D, False, False), "48000": (D, False, False),
-        "41010": (R, False, False), "31100": (None, False, True), "31200": (None, False, True), "31300": (None, False, True),
+        "41010": (R, False, False), "31100": (None, False, True), "31200": (None, False, True), "31300": (T, False, False),
         "31400": (None, False, True),
     },
     "meest": {

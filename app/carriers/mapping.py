@@ -67,14 +67,16 @@ NOVA_POSHTA = {
 # ukrposhta/fixtures/tracked_by_number.json (20700 "Надходження на сортувальний центр", 21500
 # "Відправлено до точки видачі/доставки", 21700 "Відправлення у точці видачі/доставки", 41000
 # "Відправлення вручено"); itsvic-dev ParcelTracker UkrposhtaDeliveryService.kt (10100 preadvice/
-# accepted, 20800, 21400, 31100/31300/31400 delivery failure, 48000 delivered). The codes are
+# accepted, 20800, 21400, 31100/31400 delivery failure, 48000 delivered). The codes are
 # grouped by stage in their first digit (1 accepted, 2 processing and transit, 3 not delivered,
 # 4 handed over); the rows marked "family" are read by that rule alone (issue #14 lists them).
 # The 106xx rows, 41010 and the names of 20900, 31x00 and 21400 follow a public shop script's
 # table of the codes with their Ukrainian names (get_poshta_status_by_code): 10601 "Створено
 # онлайн, очікує приймання" is not yet handed over, 10600/10602 "Прийом скасовано" and 10603
 # "Видалено клієнтом" are the acceptance undone, 41010 "Відправлення вручено відправнику" is
-# the parcel handed back to its sender.
+# the parcel handed back to its sender. The same table names 31300 "Відправлення перенаправлене до
+# іншого відділення": sent on to another branch, still on its way (itsvic-dev groups it with the
+# failures, its name does not), no longer at the first branch's counter.
 UKRPOSHTA = {
     "10100": Mapped(SHIPPED),
     "10601": Mapped(AWAITING),                                               # created online, awaiting acceptance
@@ -84,7 +86,8 @@ UKRPOSHTA = {
     "21700": Mapped(IN_TRANSIT, at_pickup_point=True), "21400": Mapped(IN_TRANSIT, at_pickup_point=True),
     "41000": Mapped(DELIVERED), "48000": Mapped(DELIVERED),
     "41010": Mapped(RETURNED),                                               # handed back to the sender
-    "31100": Mapped(None, problem=True), "31300": Mapped(None, problem=True), "31400": Mapped(None, problem=True),
+    "31300": Mapped(IN_TRANSIT),                                             # redirected to another branch
+    "31100": Mapped(None, problem=True), "31400": Mapped(None, problem=True),
     "31200": Mapped(None, problem=True),                                     # family: not delivered
 }
 #: 41000 "handed over" with this reason means handed back to the sender
