@@ -17,7 +17,7 @@ from app.carriers.base import (
     parse_date,
     parse_datetime,
 )
-from app.carriers.dhl import Dhl
+from app.carriers.dhl import Dhl, says_return
 from app.carriers.http import HttpClient, RateLimiter, retry_after_seconds
 from app.carriers.inpost import InPost
 from app.carriers.meest import Meest
@@ -321,6 +321,38 @@ def test_dhl_tracks_one_number_per_call(httpserver):
     assert [e.code for e in results[0].events] == ["transit", "delivered"]
     assert results[0].scheduled_delivery_date == date(2024, 5, 3)
     assert results[0].events[1].location == "Warszawa, PL"
+
+
+@pytest.mark.parametrize("words,back", [
+    # DHL's words for a shipment going back to its sender (sources in app/carriers/dhl.py)
+    ("UNDELIVERABLE - RETURNED TO SENDER", True),
+    ("SHIPPER INSTRUCTED TO RTO THE SHIPMENT", True),
+    ("Die Sendung hat die Lagerfrist überschritten und wird an den Absender zurückgeschickt.", True),
+    ("Es erfolgt eine Rücksendung auf Wunsch des Empfängers.", True),
+    ("UNZUSTELLBAR - ZURÜCK AN ABSENDER", True),
+    # ... and words that are not: a forwarding, a failed pickup from the sender, a customer's return label
+    ("Aufgrund eines Nachsendeauftrags des Empfängers oder einer Vorausverfügung des Absenders wird die "
+     "Sendung an eine neue Empfängeradresse gesandt.", False),
+    ("Der Absender wurde nicht angetroffen. Die Sendung konnte nicht abgeholt werden.", False),
+    ("The return label has been created", False),
+    ("Return label to sender created by the customer", False),
+    ("Das Retourenlabel wurde erstellt.", False),
+    ("The shipment has been processed in the parcel center", False),
+    ("", False),
+])
+def test_dhl_words_of_a_return(words, back):
+    assert says_return(words) is back
+
+
+def test_dhl_return_label_does_not_make_a_delivery_a_return(httpserver):
+    """A customer's return label mentioned in the history is no return: the delivery stays a delivery."""
+    number = "00340434292135100195"
+    httpserver.expect_request("/shipments", query_string={"trackingNumber": number}).respond_with_json(dhl_body(number, [
+        dhl_event("delivered", "2024-05-03T10:15:00Z", "Delivered.", "DELIVERED"),
+        dhl_event("transit", "2024-05-02T08:00:00Z", "Return label to sender created by the customer"),
+        dhl_event("transit", "2024-05-01T08:00:00Z")]))
+    [result] = Dhl(settings("dhl", httpserver.url_for("/"), credentials={"api_key": "k"})).track(reqs(number))
+    assert [e.code for e in result.events] == ["transit", "transit", "delivered"]
 
 
 def test_dhl_unknown_bad_key_malformed(httpserver):

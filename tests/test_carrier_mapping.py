@@ -34,7 +34,8 @@ EXPECTED = {
                                              "1628", "2331", "5051")},
     },
     "dhl": {"pre-transit": (A, False, False), "transit": (T, False, False), "delivered": (D, False, False),
-            "failure": (None, False, True), "unknown": (None, False, True), "": (None, False, False)},
+            "failure": (None, False, True), "unknown": (None, False, True), "": (None, False, False),
+            "returning": (None, False, True), "returned": (R, False, False)},
     "inpost": {
         **{c: (A, False, False) for c in ("created", "offers_prepared", "offer_selected", "confirmed")},
         **{c: (S, False, False) for c in ("dispatched_by_sender", "dispatched_by_sender_to_pok", "collected_from_sender",

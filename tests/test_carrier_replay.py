@@ -157,3 +157,34 @@ def test_inpost_codes_read_in_the_readers_language(app, db, make_order, make_use
     staff_page = client.get(f"/admin/orders/{expired.id}", headers=headers).get_data(as_text=True)
     assert says in staff_page and "pickup time expired" not in staff_page
     assert status in client.get(f"/admin/orders/{unknown.id}", headers=headers).get_data(as_text=True)
+
+
+def replay_dhl(app, db, httpserver, name):
+    fixture = json.loads((FIXTURES / "dhl" / f"{name}.json").read_text())
+    serve(httpserver, "dhl", fixture["answers"])
+    settings.put("DHL_MODE", "live")
+    settings.put("DHL_API_URL", httpserver.url_for("/dhl"))
+    settings.put("DHL_API_KEY", "dhl-key", secret=True)
+    db.session.commit()
+    sync_all(app, carriers=["dhl"], trigger="test", force=True)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("language,back,returned", [
+    ("uk", "Повертається до відправника", "Повернуто відправнику"),
+    ("en", "On its way back to the sender", "Returned to the sender"),
+    ("pl", "Wraca do nadawcy", "Zwrócona do nadawcy"),
+    ("ru", "Возвращается к отправителю", "Возвращено отправителю")])
+def test_dhl_return_read_in_the_readers_language(app, db, make_order, httpserver, client, language, back, returned):
+    """A DHL return is told in the reader's language: the problem of a parcel going back (DHL's own
+    words may say only "processed in the parcel center") and a delivery that was one back to the sender."""
+    going_back = make_order(status="shipped", carrier="dhl", tracking_number="00340434292135100191")
+    came_back = make_order(status="in_transit", carrier="dhl", tracking_number="00123456789765432101")
+    replay_dhl(app, db, httpserver, "return_flag_on_the_way_back")
+    replay_dhl(app, db, httpserver, "documentation_return_delivered_back_to_sender")
+    headers = {"Accept-Language": language}
+
+    page = client.get(f"/t/{links.make_token(db.session.get(Order, going_back.id))}", headers=headers).get_data(as_text=True)
+    assert back in page
+    page = client.get(f"/t/{links.make_token(db.session.get(Order, came_back.id))}", headers=headers).get_data(as_text=True)
+    assert returned in page and "successfully delivered" not in page

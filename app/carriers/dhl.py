@@ -2,9 +2,15 @@
 
 One number per call; the starter quota is 250 calls a day and 1 a second (the daily quota is
 kept in the database by ``sync.py``). Trust ``statusCode``, not the free text; sort events by
-time because their order is not documented. Returns show up only in the text. A timestamp
-without an offset (DHL Express, DHL Parcel Poland) is the local time of the event's place.
+time because their order is not documented. A timestamp without an offset (DHL Express, DHL
+Parcel Poland) is the local time of the event's place.
+
+Returns have no statusCode of their own (``read_return``): DHL marks a shipment going back to its
+sender with ``returnFlag: true`` (all services but parcel-de), and its words say so; from then on
+its events are ``returning`` and its "delivered" is the delivery back to the sender, ``returned``.
 """
+import re
+
 from markupsafe import Markup
 
 from app.carriers.base import (
@@ -33,6 +39,45 @@ def _address(location):
 def _place(location):
     address = _address(location)
     return ", ".join(text_of(address.get(k)) for k in ("addressLocality", "countryCode") if address.get(k))
+
+
+#: Words of DHL's answers for a shipment going back to its sender (no statusCode says it):
+#: "UNDELIVERABLE - RETURNED TO SENDER" (DHL eCommerce, paketda.de), "SHIPPER INSTRUCTED TO RTO THE
+#: SHIPMENT" (a live answer, Jaal-Yantra-Textiles/v2#1285), "… wird an den Absender zurückgeschickt",
+#: "Es erfolgt eine Rücksendung auf Wunsch des Empfängers", "ZURÜCK AN ABSENDER", "Import-Retoure"
+#: (parcel-de and eCommerce texts quoted by paketda.de).
+RETURN_WORDS = re.compile(
+    r"return(?:ed|ing)?\s+to\s+(?:the\s+)?(?:sender|shipper|origin)|\bRTO\b|\bimport\s+return|"
+    r"an\s+den\s+absender\s+zur(?:ü|ue)ck|zur(?:ü|ue)ck\s+an\s+(?:den\s+)?absender|r(?:ü|ue)cksendung|retoure",
+    re.IGNORECASE)
+#: …unless they speak of a label or a form: a customer's own return goes under a tracking number of
+#: its own (support-developer.dhl.com article 47001251142), so a return label is no return of this one
+NOT_A_RETURN = re.compile(r"label|etikett|schein|formular|\bform\b", re.IGNORECASE)
+RETURNING, RETURNED = "returning", "returned"
+
+
+def says_return(text):
+    """Do DHL's words say the shipment goes back to its sender?"""
+    return bool(text) and bool(RETURN_WORDS.search(text)) and not NOT_A_RETURN.search(text)
+
+
+def read_return(events, flagged):
+    """Give the events of a shipment going back to its sender the codes that say so (events oldest first).
+
+    From the first event whose words say return, every event is ``returning`` and a "delivered" is
+    ``returned`` (delivered back to the sender, DHL's own example: article 47001251916). With DHL's
+    ``returnFlag`` (the shipment "didn't have a successful delivery and is returning to its origin",
+    article 47001251142) every "delivered" is that, and the latest event is at least ``returning``.
+    """
+    back = False
+    for event in events:
+        back = back or says_return(event.text)
+        if event.code == "delivered" and (back or flagged):
+            event.code = RETURNED
+        elif back:
+            event.code = RETURNING
+    if flagged and events and events[-1].code != RETURNED:
+        events[-1].code = RETURNING
 
 
 def _zone(location, fallback):
@@ -101,6 +146,7 @@ def _read(number, shipment):
     if not events and shipment.get("events") and not status:
         raise ParcelUnreadable("no event with a readable timestamp")
     events.sort(key=lambda e: e.occurred_at)
+    read_return(events, shipment.get("returnFlag") is True or text_of(shipment.get("returnFlag")).lower() == "true")
     eta = shipment.get("estimatedTimeOfDelivery")
     frame = shipment.get("estimatedDeliveryTimeFrame")
     if not eta and isinstance(frame, dict):

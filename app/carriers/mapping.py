@@ -124,6 +124,11 @@ DHL = {
     "unknown": Mapped(None, problem=True),
     # DHL Express events carry no statusCode: history only, the shipment's status moves the order
     "": Mapped(None),
+    # Not DHL's codes: the adapter's reading of a shipment going back to its sender (returnFlag, or
+    # its words), see ``dhl.read_return``. On the way back the order shows a problem (as Meest's 109);
+    # delivered back to the sender, it is returned.
+    "returning": Mapped(None, problem=True),
+    "returned": Mapped(RETURNED),
 }
 
 # InPost ShipX ``status`` names: the docs page "[1.2.0] Statuses" with their Polish titles, as
@@ -216,8 +221,16 @@ INPOST_TEXTS = {
     "readdressed": lazy_pgettext("inpost", "Redirected to another address"),
     "missing": lazy_pgettext("inpost", "Missing"),
 }
+#: Our words for the codes the DHL adapter gives a return (``dhl.read_return``): DHL's own words
+#: for such an event may be any language's, or say only "delivered" (delivered back to the sender)
+DHL_TEXTS = {
+    "returning": lazy_pgettext("dhl", "On its way back to the sender"),
+    "returned": lazy_pgettext("dhl", "Returned to the sender"),
+}
+#: Codes whose meaning we tell in the reader's language (instead of the carrier's words)
+TEXTS = {"inpost": INPOST_TEXTS, "dhl": DHL_TEXTS}
 #: Carriers whose events come as codes without a text of their own
-TEXTS = {"inpost": INPOST_TEXTS}
+CODE_ONLY = {"inpost"}
 
 
 SANDBOX = {
@@ -249,15 +262,25 @@ def map_event(carrier, code, reason="", text=""):
 
 def event_text(carrier, code, text=""):
     """What a carrier's event says: its own words, or ours in the reader's language for a carrier
-    that sends only a code (InPost); a code of such a carrier that no table knows yet is named as
-    a code, in words the reader reads."""
+    that sends only a code (InPost) and for the codes we give DHL's returns; a code of a code-only
+    carrier that no table knows yet is named as a code, in words the reader reads."""
     code = str(code or "").strip()
-    if carrier not in TEXTS:
-        return text or code
-    label = TEXTS[carrier].get(code)
+    label = TEXTS.get(carrier, {}).get(code)
     if label is not None:
         return str(label)
+    if carrier not in CODE_ONLY:
+        return text or code
     return gettext("Carrier status “%(code)s”", code=code) if code else (text or "")
+
+
+def carrier_note(carrier, code, text=""):
+    """What a carrier's event leaves as the order's problem note or as the reason of its move: the
+    carrier's words, or its code where we tell that code in the reader's language (``note_text``
+    reads it back). DHL's words for a delivery back to the sender say only "delivered"."""
+    code = str(code or "").strip()
+    if carrier not in CODE_ONLY and code in TEXTS.get(carrier, {}):
+        return code
+    return text or code
 
 
 def note_text(note):

@@ -26,7 +26,7 @@ from app import locks
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES, overrides
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
-from app.carriers.mapping import COD_PAID_OUT, TABLES
+from app.carriers.mapping import COD_PAID_OUT, TABLES, carrier_note
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.overrides import map_event
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
@@ -200,7 +200,8 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
             moved = lifecycle.change_status(
                 order, target, source="carrier", actor=shipment.carrier, at=carrier_event.occurred_at,
                 carrier_event=carrier_event,
-                note=(carrier_event.raw_text or carrier_event.raw_code) if target in statuses.NEEDS_REASON else None,
+                note=carrier_note(shipment.carrier, carrier_event.raw_code, carrier_event.raw_text)
+                if target in statuses.NEEDS_REASON else None,
                 # a refusal's return gets its reason, as staff would give it
                 reason_code=returns.REFUSED_AT_PICKUP if mapped.refused and target == statuses.RETURNED else None)
         except lifecycle.LifecycleError as error:
@@ -214,7 +215,8 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
         carrier_event, mapped = flagged
         lifecycle.set_flags(
             order, at_pickup_point=mapped.at_pickup_point if order.status == statuses.IN_TRANSIT else None,
-            problem=mapped.problem, problem_note=(carrier_event.raw_text or carrier_event.raw_code)[:500])
+            problem=mapped.problem,
+            problem_note=carrier_note(shipment.carrier, carrier_event.raw_code, carrier_event.raw_text)[:500])
     visible = bool(new)
     if result.scheduled_delivery_date and result.scheduled_delivery_date != shipment.scheduled_delivery_date:
         shipment.scheduled_delivery_date = result.scheduled_delivery_date

@@ -205,7 +205,8 @@ def tracking_view(order):
     end_note = ""
     if end_state:
         last = next((e for e in reversed(order.history) if e.status == order.status), None)
-        end_note = (last.note or "") if last else ""
+        # a carrier's reason may be a code we tell in the reader's language (as its problem notes)
+        end_note = ((note_text(last.note) if last.source == "carrier" else last.note) or "") if last else ""
     expected = expected_delivery(order)
     carrier_date = _carrier_date(order)
     expected_text = format_expected(expected)
