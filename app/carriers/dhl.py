@@ -61,17 +61,18 @@ def says_return(text):
     return bool(text) and bool(RETURN_WORDS.search(text)) and not NOT_A_RETURN.search(text)
 
 
-def read_return(events, flagged):
+def read_return(events, flagged, told=None):
     """Give the events of a shipment going back to its sender the codes that say so (events oldest first).
 
-    From the first event whose words say return, every event is ``returning`` and a "delivered" is
+    From the first event whose words say return (``told``: by default its text), every event is ``returning`` and a "delivered" is
     ``returned`` (delivered back to the sender, DHL's own example: article 47001251916). With DHL's
     ``returnFlag`` (the shipment "didn't have a successful delivery and is returning to its origin",
     article 47001251142) every "delivered" is that, and the latest event is at least ``returning``.
     """
+    told = told or (lambda event: says_return(event.text))
     back = False
     for event in events:
-        back = back or says_return(event.text)
+        back = back or told(event)
         if event.code == "delivered" and (back or flagged):
             event.code = RETURNED
         elif back:
@@ -126,14 +127,22 @@ def _read(number, shipment):
     home = zone_for(SERVICE_COUNTRIES.get(text_of(shipment.get("service")).lower(), ""), "", UTC)
     fallback = _zone(shipment.get("destination"), home)
 
+    told_back = set()  # the events whose words (description or status) say the shipment goes back
+
     def event(item):
         when = parse_datetime(item.get("timestamp"), _zone(item.get("location"), fallback))
         # descriptions may carry HTML (a link): its words are kept, not its markup
         text = Markup(text_of(item.get("description")) or text_of(item.get("status"))).striptags()
-        return TrackedEvent(text_of(item.get("statusCode")).lower(), text, when, _place(item.get("location")))
+        read = TrackedEvent(text_of(item.get("statusCode")).lower(), text, when, _place(item.get("location")))
+        if says_return(text_of(item.get("description"))) or says_return(text_of(item.get("status"))):
+            told_back.add(id(read))
+        return read
 
-    events = [e for e in map(event, filter(lambda i: isinstance(i, dict), shipment.get("events") or []))
+    listed = shipment.get("events")
+    events = [e for e in map(event, filter(lambda i: isinstance(i, dict), listed if isinstance(listed, list) else []))
               if e.occurred_at is not None]
+    # a history we cannot read in full may hide the words of a return (see below)
+    history_lost = not isinstance(listed, list) or not listed or len(events) < len(listed)
     # The shipment's own status counts: DHL Express sends events without a statusCode and says
     # "delivered" only there. It names the event at its moment, or is an event of its own.
     status = event(shipment["status"]) if isinstance(shipment.get("status"), dict) else None
@@ -141,12 +150,19 @@ def _read(number, shipment):
         same = next((e for e in events if e.occurred_at == status.occurred_at and e.code in ("", status.code)), None)
         if same is not None:
             same.code = status.code
+            if id(status) in told_back:
+                told_back.add(id(same))
         else:
             events.append(status)
-    if not events and shipment.get("events") and not status:
+    if not events and listed and not status:
         raise ParcelUnreadable("no event with a readable timestamp")
     events.sort(key=lambda e: e.occurred_at)
-    read_return(events, shipment.get("returnFlag") is True or text_of(shipment.get("returnFlag")).lower() == "true")
+    read_return(events, shipment.get("returnFlag") is True or text_of(shipment.get("returnFlag")).lower() == "true",
+                told=lambda e: id(e) in told_back)
+    if history_lost and any(e.code == "delivered" for e in events):
+        # parcel-de tells a return only in its history's words: a delivery whose history cannot be
+        # read may be the one back to the sender, and a delivered order is never moved again
+        raise ParcelUnreadable("delivered, but the history (where a return would show) cannot be read in full")
     eta = shipment.get("estimatedTimeOfDelivery")
     frame = shipment.get("estimatedDeliveryTimeFrame")
     if not eta and isinstance(frame, dict):
