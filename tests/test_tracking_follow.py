@@ -211,3 +211,19 @@ def test_an_order_follows_to_a_few_addresses_only(app, db, make_order, client):
     assert client.post(f"/follow/stop/{db.session.query(OrderFollower).first().token}").status_code == 200
     assert "you will get the news about this order" in follow(phones[5])
     assert db.session.query(OrderFollower).filter(OrderFollower.unsubscribed_at.is_(None)).count() == 5
+
+
+def test_a_broken_link_from_a_message_leaves_a_way_on(app, db, client):
+    """A customer opening an old or cut-off link from a message (stop the news, unsubscribe, the rating
+    question) read that it does not work, with nowhere to go: 'write to the shop' named no address,
+    'log in to change your settings' had no log-in link."""
+    settings.put("SHOP_EMAIL", "shop@example.com")
+    db.session.commit()
+    stop = client.get("/follow/stop/garbage")
+    page = stop.get_data(as_text=True)
+    assert stop.status_code == 404
+    assert 'href="mailto:shop@example.com"' in page and 'href="/track"' in page
+    unsubscribe = client.get("/notifications/unsubscribe/garbage").get_data(as_text=True)
+    assert 'href="/login?next=/notifications/settings"' in unsubscribe
+    feedback = client.get("/feedback/garbage")
+    assert feedback.status_code == 404 and 'href="/track"' in feedback.get_data(as_text=True)
