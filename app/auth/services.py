@@ -3,6 +3,7 @@ import secrets
 
 from flask_babel import gettext as _
 
+from app.audit import record
 from app.auth.models import ROLES, User, _hasher
 from app.clock import utcnow
 from app.extensions import db
@@ -14,6 +15,10 @@ MIN_PASSWORD_LENGTH = 12
 
 class AuthError(Exception):
     pass
+
+
+class WrongPassword(AuthError):
+    """The password given to confirm who is asking is not the account's."""
 
 
 def normalize_email(email):
@@ -53,6 +58,17 @@ def _dummy_hash():
 def validate_password(password):
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AuthError(_("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH))
+
+
+def change_password(user, current, new):
+    """The account page's change: ``current`` must be the password (``WrongPassword``), ``new`` follow the
+    rule (``AuthError``); every session of the user ends (``User.set_password``) and the audit log records
+    it. The caller commits."""
+    if not user.check_password(current):
+        raise WrongPassword(_("The password is not correct."))
+    validate_password(new)
+    user.set_password(new)
+    record("user.change_password", "user", user.id, actor=user)
 
 
 def choose_language(user, code):

@@ -5,10 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import settings
-from app.audit import record
-from app.auth import known_devices, password_check_limit, password_reset, sessions
+from app.auth import known_devices, password_check_limit, password_reset, services, sessions
 from app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, PasswordChangeForm
-from app.auth.services import AuthError, authenticate, normalize_email, validate_password
+from app.auth.services import AuthError, WrongPassword, authenticate, normalize_email
 from app.extensions import db, limiter
 from app.i18n import LANG_COOKIE, remember_language, select_locale, supported
 
@@ -99,19 +98,16 @@ def change_password():
     form = PasswordChangeForm()
     code = 422
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append(_("The password is not correct."))
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except WrongPassword as error:
+            form.current.errors.append(str(error))
             code = 400  # counted against PASSWORD_CHECK_RATE_LIMIT
-        else:
-            try:
-                validate_password(form.new.data)
-            except AuthError as error:
-                form.new.errors.append(str(error))
+        except AuthError as error:
+            form.new.errors.append(str(error))
     if form.errors:
         flash(_("Check the highlighted fields."), "error")  # the form is at the foot of the page
         return devices(form), code
-    current_user.set_password(form.new.data)  # which ends every session of the user
-    record("user.change_password", "user", current_user.id, actor=current_user)
     db.session.commit()
     logout_user()
     flash(_("Your password is changed and every device is logged out. Log in with the new password."), "success")
