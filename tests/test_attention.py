@@ -195,6 +195,21 @@ def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login
     assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 9
 
 
+def test_changed_thresholds_apply_to_the_list_at_once_and_unchanged_ones_scan_nothing(db, client, make_user, login,
+                                                                                      parcels):
+    from app import settings
+
+    login(make_user("admin").email)
+    data = {key: str(settings.get_int(key)) for key in (
+        "ATTENTION_HANDOVER_DAYS", "ATTENTION_NO_SCAN_DAYS", "ATTENTION_LATE_DAYS", "PICKUP_STORAGE_DAYS",
+        "ATTENTION_PICKUP_DAYS_LEFT", "ATTENTION_RETURN_DAYS", "ATTENTION_FEEDBACK_DAYS")}
+    assert "Нічого зберігати" in client.post("/admin/attention/thresholds", data=data,
+                                              follow_redirects=True).get_data(as_text=True)
+    assert services.total() == 0  # nothing changed: no scan
+    client.post("/admin/attention/thresholds", data=dict(data, ATTENTION_NO_SCAN_DAYS="9"))
+    assert services.total() > 0  # the parcels are listed without waiting for the hourly scan
+
+
 def test_staff_only(client, make_user, login, parcels):
     customer = make_user("customer")
     login(customer.email)

@@ -108,9 +108,7 @@ def thresholds():
     if not form.validate():  # the form is below the list: say so where the page opens
         flash(_("The settings were not saved: check the fields marked below."), "error")
         return _page(None, form, 422)
-    changed = settings.save(settings.form_values(form), action="settings.update", object_id="attention")
-    if changed:
-        services.scan()
+    changed = services.save_thresholds(settings.form_values(form))
     db.session.commit()
     flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
     return redirect(url_for("attention_admin.index"))

@@ -73,6 +73,15 @@ def thresholds():
     }
 
 
+def save_thresholds(values):
+    """Store the thresholds (audited, ``settings.save``); changed ones apply to the list at once, not at
+    the next hourly scan. Whether anything changed."""
+    changed = settings.save(values, action="settings.update", object_id="attention")
+    if changed:
+        scan()
+    return changed
+
+
 def _queries(now):
     """{rule code: a select of order ids for which the rule holds at ``now``}."""
     days = lambda key: timedelta(days=settings.get_int(key))  # noqa: E731
