@@ -5,7 +5,8 @@ first as published (the baseline) and then once per mutation, all of them enumer
 randomness): one field null, missing, a number for a string and a string for a number, an empty
 list, a list or a text for an object, an object or a list for a text, an object for a list, an
 unknown status code, an extra event with an unknown code; and each whole answer
-as an HTML error page, bytes that are not UTF-8, and JSON cut in half.
+as an HTML error page, bytes that are not UTF-8, an empty body, JSON null, an empty list, a bare
+text or number, and JSON cut in half.
 
 The adapter is asked the way the sync asks it (``batch_size`` numbers per ``track()``). Whatever
 the mutation:
@@ -50,6 +51,11 @@ WHOLE_ANSWER = {
     "html error page": ("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>",
                         "text/html"),
     "not utf-8": (b"\xff\xfe\x00{\"found\xe9\x80", "application/json"),
+    "empty body": ("", "application/json"),
+    "JSON null": ("null", "application/json"),
+    "an empty JSON list": ("[]", "application/json"),
+    "a JSON text": ('"OK"', "application/json"),
+    "a JSON number": ("0", "application/json"),
 }
 
 
