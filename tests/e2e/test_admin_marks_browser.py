@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from app.notify.models import WebhookEndpoint
 from tests.e2e.browsing import log_in
 
-pytestmark = pytest.mark.browser
+# what two pages show; one engine is enough
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 
 def test_a_private_webhook_address_is_refused_in_the_form(app, db, make_user, live_server, browser, output_dir):

@@ -3,6 +3,7 @@ in the admin's language, naming the real cause with the real time it took."""
 import re
 import time
 
+import pytest
 from notify_servers import SilentServer
 from playwright.sync_api import expect
 
@@ -22,6 +23,7 @@ def _live_dhl(db, url):
         db.session.commit()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # where the result is shown; one engine is enough
 def test_the_result_is_shown_next_to_the_button_with_the_cause_and_time(app, db, make_user, live_server, browser,
                                                                         httpserver, output_dir):
     httpserver.expect_request("/dhl/shipments").respond_with_json({"title": "Unauthorized", "status": 401},

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import log_in, overflow
 
-pytestmark = pytest.mark.browser
+# what a page looks like at a width; one engine is enough
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 #: a carrier's 24-digit parcel number and a long name: the widest things an orders list row holds
 LONG_TRACKING = "602620756199937054380215"

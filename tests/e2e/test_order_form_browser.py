@@ -6,7 +6,8 @@ from app.extensions import db as _db
 from app.orders.models import Order
 from tests.e2e.browsing import log_in, overflow
 
-pytestmark = pytest.mark.browser
+# a refused form as a person sees it (nothing is written); one engine is enough
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 ERRORS = {  # input id: the error a person reads beside it
     "customer_email": "Введіть правильну адресу e-mail.",

@@ -4,7 +4,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import log_in, overflow
 
-pytestmark = pytest.mark.browser
+# a refused period as a person sees it; one engine is enough
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (360, 780)])

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import log_in
 
-pytestmark = pytest.mark.browser
+# what a page says after a save, and where; one engine is enough
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 
 def _in_view(page, locator):

@@ -5,6 +5,9 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import log_in, overflow
 
+# what a page looks like at a width; one engine is enough
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 # what the printed A4 portrait page holds at 96 px per inch with the report's 12 mm margins
 A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
 

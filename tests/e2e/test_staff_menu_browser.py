@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import log_in, overflow
 
-pytestmark = pytest.mark.browser
+# a page's menu as a person sees it; one engine is enough
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 PAGES = (("carriers", "/admin/carriers/", "Перевізники"), ("branding", "/admin/branding", "Віджет і фірмовий стиль"),
          ("notifications", "/admin/notifications/", "Журнал надсилань"), ("api-clients", "/admin/api-clients/",
