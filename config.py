@@ -131,7 +131,7 @@ class Config:
     SMTP_USER = os.environ.get("SMTP_USER", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
-    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Posylka <noreply@localhost>")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")  # no name: the shop's name shows
     SMTP_TIMEOUT_SECONDS = _int("SMTP_TIMEOUT_SECONDS", 15)
 
     # Notifications (app/notify); the admin notification settings page overrides most of these

@@ -139,7 +139,9 @@ def mail_for(recipient, asked_at, payload, now=None):
     except (ValueError, AttributeError):
         asked_in = None
     language = language_of(user, asked_in)
-    shop = current_app.config.get("SHOP_NAME", "Posylka")
+    from app.notify.templates import shop_name
+
+    shop = shop_name()
     minutes = int(current_app.config["PASSWORD_RESET_MINUTES"])
     with force_locale(language):
         link = url_for("auth.reset_password", token=make_token(user, asked_at), _external=True)

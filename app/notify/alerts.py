@@ -19,6 +19,7 @@ from app import settings
 from app.extensions import db
 from app.notify import channels, messengers
 from app.notify.models import DeliveryAttempt, Notification, ShopAlert
+from app.notify.templates import shop_name
 from app.orders.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def _recipients():
 
 
 def _message(condition, recovered):
-    shop = settings.get("SHOP_NAME", current_app.config.get("SHOP_NAME", "Posylka"))
+    shop = shop_name()
     with force_locale(_language()):
         if recovered:
             subject = _("%(shop)s: %(what)s works again", shop=shop, what=condition.label)

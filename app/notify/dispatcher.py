@@ -201,7 +201,7 @@ def _compose(row, cache, prefs):
     if row.kind == alerts.KIND:  # the shop's own alert: its text was written in the shop's language when queued
         job.message = tpl.Rendered(row.subject, row.body or "")
         job.context = {"language": current_app.config["DEFAULT_LANGUAGE"],
-                       "shop_name": current_app.config.get("SHOP_NAME", "Posylka")}
+                       "shop_name": tpl.shop_name()}
         return job
     # someone following this one order without an account (app.tracking.follow): their own consent
     # and their own unsubscribe link, not the customer's channel choices
@@ -267,7 +267,7 @@ def _compose_password_reset(job, row):
     job.message = tpl.Rendered(mail.subject, mail.body)
     job.logged_body = mail.body.replace(mail.link, "[…]")  # the link works for whoever reads it
     job.context = {"language": mail.language, "customer_name": mail.name,
-                   "shop_name": current_app.config.get("SHOP_NAME", "Posylka"),
+                   "shop_name": tpl.shop_name(),
                    "action_link": mail.link, "action_label": mail.button, "account_mail": True}
     return job
 

@@ -27,6 +27,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from app import settings
 from app.extensions import db
 from app.notify.defaults import default_template
 from app.notify.models import NotificationTemplate
@@ -205,6 +206,11 @@ class _LimitedSandbox(SandboxedEnvironment):
 _env = _LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+def shop_name():
+    """The shop's name in messages: the admin's (settings page), else the environment's."""
+    return settings.get("SHOP_NAME", display=True) or "Posylka"
+
+
 @dataclass
 class Rendered:
     subject: str | None
@@ -220,7 +226,7 @@ def sample_context(language):
             "order_number": "PS-100042", "tracking_number": "20450000123456", "carrier": "Nova Poshta",
             "expected_date": format_date(date(2026, 5, 14), "long"), "pickup_point": "Відділення №12",
             "tracking_link": "https://shop.example/t/sample-signed-token", "status": str(statuses.label("in_transit")),
-            "customer_name": "Олена", "shop_name": current_app.config.get("SHOP_NAME", "Posylka"),
+            "customer_name": "Олена", "shop_name": shop_name(),
             "feedback_link": "https://shop.example/feedback/sample-signed-token",
         }
 
@@ -249,7 +255,7 @@ def order_context(order, language, tracking_link):
             "tracking_link": tracking_link or "",
             "status": str(statuses.label(order.status)),
             "customer_name": (order.customer.name or "").split(" ")[0] if order.customer else "",
-            "shop_name": current_app.config.get("SHOP_NAME", "Posylka"),
+            "shop_name": shop_name(),
             "feedback_link": "",  # filled in by the dispatcher for the question after delivery
         }
 

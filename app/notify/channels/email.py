@@ -103,7 +103,8 @@ class EmailChannel(Channel):
 
     def build(self, notification, message, context):
         """(raw message bytes, headers, subject, text, html) of a multipart/alternative e-mail."""
-        sender_name, sender_address = parseaddr(self.setting("MAIL_SENDER", "Posylka <noreply@localhost>"))
+        sender_name, sender_address = parseaddr(self.setting("MAIL_SENDER", "noreply@localhost"))
+        sender_name = sender_name or context.get("shop_name") or ""  # a bare address: the shop's name shows
         # a message to the shop's admins (an alert) has no customer to unsubscribe, and a message the
         # person asked for about their own account (a password reset) nothing to unsubscribe from
         unsubscribe = url_for("notify.unsubscribe", token=preferences.unsubscribe_token(notification.customer_id),

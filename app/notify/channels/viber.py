@@ -24,6 +24,7 @@ from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
+from app.notify.templates import shop_name
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def deep_link(token):
 
 
 def sender():
-    return {"name": (settings.get("VIBER_BOT_NAME", "") or settings.get("SHOP_NAME", "") or "Posylka")[:28]}
+    return {"name": (settings.get("VIBER_BOT_NAME", "") or shop_name())[:28]}
 
 
 def button(text, action_type, action_body):
