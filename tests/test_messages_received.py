@@ -46,3 +46,27 @@ def test_messages_carry_the_shop_name_the_admin_set(notify, db, make_order, http
     assert "Posylka" not in text + html and "\nЛьон і вовна\n" in text
     assert "Ви отримали цей лист, бо зробили замовлення в Льон і вовна." in html
     assert texts and all(t.startswith("Льон і вовна: ") for t in texts)
+
+
+def test_an_english_status_sms_is_one_plain_segment_and_a_shortened_one_ends_on_a_word(notify, db, make_order,
+                                                                                         httpserver):
+    """The subject's dash ("order PS-100001 — Shipped") is not in the GSM-7 alphabet, so an English SMS
+    went as UCS-2: 70 characters a segment, two segments (twice the price) for 113 characters. And a
+    text shortened to fit two segments was cut inside a word ("до пункту ви…")."""
+    from app.notify.channels.sms import fit, length_units, segments
+
+    texts = sms_gateway(httpserver)
+    order = make_order(customer=customer(db, language="en"), status="shipped")
+    dispatch(now=later())
+    (text,) = texts
+    assert text.startswith(f"Posylka: order {order.number} - Shipped https://shop.example/t/")
+    assert length_units(text)[1] == "gsm7" and segments(text) == 1
+
+    link = "https://shop.example/t/WzEsIlBqVDVpa3VTZUt1RSJd.axbLpQ.iSVnhj6RhSkGmBzSd-KpSt65VLA"
+    uk = fit(f"Posylka: замовлення PS-100001 прибуло до пункту видачі {link}", link)
+    assert uk == f"Posylka: замовлення PS-100001 прибуло до пункту… {link}" and segments(uk) == 2
+    en = fit(f"Long Shop Name Ltd: order PS-100001 — {'x' * 20} has arrived at the pickup point {'y' * 200} {link}",
+             link)
+    assert en.endswith(f"pickup point... {link}") and length_units(en)[1] == "gsm7" and segments(en) == 2
+    # Cyrillic keeps its typography: it is UCS-2 whatever the dash
+    assert fit("Замовлення — Відправлено") == "Замовлення — Відправлено"

@@ -1,6 +1,6 @@
 """SMS through an HTTP gateway: TurboSMS (Ukraine) or SMSAPI.pl (Poland).
 
-Messages are kept within two segments: 306 GSM-7 characters (extension characters count twice)
+Messages are kept within two segments, shortened at a word: 306 GSM-7 characters (extension characters count twice)
 or 134 UCS-2 characters once any character falls outside GSM-7 (Cyrillic always does).
 """
 import phonenumbers
@@ -32,17 +32,36 @@ def segments(text):
     return 1 if units <= single else -(-units // multi)
 
 
+#: Typographic signs outside GSM-7 and their plain forms: one dash in a Latin text made it UCS-2
+#: (70 characters a segment instead of 160)
+_PLAIN_SIGNS = str.maketrans({"—": "-", "–": "-", "‑": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "„": '"',
+                              "«": '"', "»": '"', "…": "...", "\u00a0": " "})
+
+
+def plain_when_latin(text):
+    """``text`` with plain dashes, quotes and dots when that leaves it all GSM-7, else as it is
+    (a Cyrillic text is UCS-2 anyway and keeps its typography)."""
+    plain = text.translate(_PLAIN_SIGNS)
+    return plain if length_units(plain)[1] == "gsm7" else text
+
+
 def fit(text, link="", max_segments=MAX_SEGMENTS):
-    """Shorten ``text`` (never the link at its end) so the message fits in ``max_segments``."""
+    """The SMS of ``text``: in GSM-7 when its letters allow, shortened at a word (never the link at
+    its end) so that it fits in ``max_segments``."""
+    text = plain_when_latin(text)
     if segments(text) <= max_segments:
         return text
     tail = f" {link}" if link and text.endswith(link) else ""
     head = text[: len(text) - len(tail)] if tail else text
-    while head and segments(head.rstrip() + "…" + tail) > max_segments:
+    more = "..." if length_units(text)[1] == "gsm7" else "…"
+    while head and segments(head.rstrip() + more + tail) > max_segments:
         head = head[:-1]
-    if not head:
+    if head and len(head) < len(text) and not text[len(head)].isspace() and " " in head.strip():
+        head = head.rstrip()
+        head = head[:head.rindex(" ")]  # not inside a word
+    if not head.strip():
         return fit(text[: len(text) - len(tail)], "", max_segments)
-    return head.rstrip() + "…" + tail
+    return head.rstrip(" ,.:;-—") + more + tail
 
 
 def normalise_phone(raw, region="UA"):
