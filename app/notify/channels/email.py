@@ -15,6 +15,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from app import settings
 from app.extensions import db
@@ -76,6 +77,34 @@ def valid_address(address):
     return True
 
 
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)»…]")
+
+
+def html_paragraph(text, keep_together=None):
+    """One paragraph of the text part as HTML for a phone: its addresses are links that wrap (a long
+    one made the whole mail wider than the screen), and ``keep_together`` (the order number) never
+    breaks at its hyphen."""
+    pieces = []
+    for n, piece in enumerate(_split_urls(text.replace("\n", " "))):
+        if n % 2:
+            pieces.append(Markup('<a href="{0}" style="color:inherit;word-break:break-all;">{0}</a>').format(piece))
+        elif keep_together:
+            pieces.append(Markup('<span style="white-space:nowrap;">{}</span>').format(keep_together).join(
+                escape(part) for part in piece.split(keep_together)))
+        else:
+            pieces.append(escape(piece))
+    return Markup("").join(pieces)
+
+
+def _split_urls(text):
+    """[text, url, text, url, ..., text]"""
+    parts, at = [], 0
+    for match in _URL.finditer(text):
+        parts += [text[at:match.start()], match.group(0)]
+        at = match.end()
+    return parts + [text[at:]]
+
+
 def message_id(notification, sender_address):
     """The same ``Message-ID`` for every attempt of one notification: a message sent again after a
     crash (see the dispatcher's at-least-once note) is folded into one by mail clients."""
@@ -128,14 +157,16 @@ class EmailChannel(Channel):
             # outside the f-string: the message extractor does not look inside one
             unsubscribe_line = _("Unsubscribe from these e-mails: %(url)s", url=unsubscribe)
             text = f"{message.body}\n\n{unsubscribe_line}\n"
-        paragraphs = [p for p in message.body.split("\n\n") if p.strip()]
+        link = context.get("action_link") or context.get("tracking_link")  # its line is the HTML's button
+        paragraphs = [html_paragraph(p, context.get("order_number")) for p in message.body.split("\n\n")
+                      if p.strip() and not (link and link in p)]
         # the template alone, without the page context processors (it needs none of them)
         from app.tracking import branding  # the shop's colours (admin branding), checked for contrast
 
         brand = branding.current()
         html = current_app.jinja_env.get_template("notify/email.html").render(
             subject=message.subject, paragraphs=paragraphs,
-            tracking_link=context.get("action_link") or context.get("tracking_link"), button=context.get("action_label"),
+            tracking_link=link, button=context.get("action_label"),
             unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"), brand=brand.color,
             brand_ink=brand.color_ink, open_pixel_url=context.get("open_pixel_url"))
         return _mime(headers, text, html), headers, subject, text, html
