@@ -7,6 +7,7 @@ from test_notify import customer
 from werkzeug import Response
 
 from app.notify.dispatcher import dispatch
+from app.orders import lifecycle
 
 LANGUAGES = ("uk", "en", "pl", "ru")
 
@@ -70,3 +71,32 @@ def test_an_english_status_sms_is_one_plain_segment_and_a_shortened_one_ends_on_
     assert en.endswith(f"pickup point... {link}") and length_units(en)[1] == "gsm7" and segments(en) == 2
     # Cyrillic keeps its typography: it is UCS-2 whatever the dash
     assert fit("Замовлення — Відправлено") == "Замовлення — Відправлено"
+
+
+def test_a_long_shop_name_never_pushes_the_news_or_the_link_out_of_an_sms(notify, db, make_order, httpserver):
+    """With the shop's name "Інтернет-магазин Льон і вовна", every Ukrainian SMS was shortened to
+    "Інтернет-магазин Льон і вовна: замовлення… <link>": no order number, no status. The question after
+    delivery lost its link altogether (only the tracking link was kept when shortening)."""
+    from app.feedback.services import ask
+    from app.notify.channels.sms import segments
+
+    texts = sms_gateway(httpserver)
+    put_settings(SHOP_NAME="Інтернет-магазин Льон і вовна", NOTIFY_SMS_STATUSES="shipped,feedback")
+    order = make_order(customer=customer(db, email=None), status="shipped")
+    dispatch(now=later())
+    (shipped,) = texts
+    assert shipped.startswith(f"Замовлення {order.number} — Відправлено https://shop.example/t/"), shipped
+    lifecycle.change_status(order, "in_transit", source="staff")
+    lifecycle.change_status(order, "delivered", source="staff")
+    ask(order)
+    db.session.commit()
+    dispatch(now=later(5))
+    question = texts[-1]
+    assert question.startswith(f"Як пройшла доставка замовлення {order.number}? https://shop.example/feedback/")
+    assert all(segments(text) <= 2 for text in texts)
+    # a short name stays
+    put_settings(SHOP_NAME="Льон і вовна")
+    lifecycle.change_status(make_order(customer=customer(db, email=None), status="new"), "shipped", source="staff")
+    db.session.commit()
+    dispatch(now=later(10))
+    assert texts[-1].startswith("Льон і вовна: замовлення PS-")

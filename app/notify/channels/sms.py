@@ -3,6 +3,8 @@
 Messages are kept within two segments, shortened at a word: 306 GSM-7 characters (extension characters count twice)
 or 134 UCS-2 characters once any character falls outside GSM-7 (Cyrillic always does).
 """
+import re
+
 import phonenumbers
 import requests
 
@@ -45,13 +47,24 @@ def plain_when_latin(text):
     return plain if length_units(plain)[1] == "gsm7" else text
 
 
-def fit(text, link="", max_segments=MAX_SEGMENTS):
-    """The SMS of ``text``: in GSM-7 when its letters allow, shortened at a word (never the link at
-    its end) so that it fits in ``max_segments``."""
+#: the address a message ends with (the tracking page's, the question's): never shortened
+_LAST_LINK = re.compile(r"\shttps?://\S+$")
+
+
+def fit(text, link="", max_segments=MAX_SEGMENTS, shop=""):
+    """The SMS of ``text``: in GSM-7 when its letters allow, and within ``max_segments``: first
+    without the leading "``shop``: " (the sender's name shows the shop; the news matters more),
+    then shortened at a word. The link at its end is never shortened."""
     text = plain_when_latin(text)
     if segments(text) <= max_segments:
         return text
-    tail = f" {link}" if link and text.endswith(link) else ""
+    if shop and text.startswith(f"{shop}: ") and len(text) > len(shop) + 2:
+        rest = text[len(shop) + 2:]
+        text = rest[:1].upper() + rest[1:]
+        if segments(text) <= max_segments:
+            return text
+    found = None if link and text.endswith(f" {link}") else _LAST_LINK.search(text)  # the question's link
+    tail = found.group(0) if found else f" {link}" if link and text.endswith(f" {link}") else ""
     head = text[: len(text) - len(tail)] if tail else text
     more = "..." if length_units(text)[1] == "gsm7" else "…"
     while head and segments(head.rstrip() + more + tail) > max_segments:
@@ -175,6 +188,6 @@ class SmsChannel(Channel):
         gateway = GATEWAYS.get(settings.get("SMS_PROVIDER", ""))
         if gateway is None:
             raise DeliveryError("no SMS gateway is configured", retry=False)
-        text = fit(message.body, context.get("tracking_link", ""))
+        text = fit(message.body, context.get("tracking_link", ""), shop=context.get("shop_name", ""))
         message.body = text
         return gateway().send(notification.recipient, text, settings.get_int("SMS_TIMEOUT_SECONDS", 15))
