@@ -10,7 +10,8 @@ from app.feedback.services import ask
 from app.notify.dispatcher import dispatch
 from tests.e2e.browsing import overflow
 
-pytestmark = pytest.mark.browser
+# what a mail looks like on a phone; one engine is enough (the outbox keeps its PostgreSQL tests)
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 #: how many lines a piece of text takes in the page (by the tops of its boxes)
 LINES = """text => {
