@@ -104,6 +104,9 @@ def test_the_demo_customer_always_has_a_parcel_on_its_way_and_hears_of_it_in_the
     assert skips.DAILY_CAP not in {reason for _state, reason in capped}
 
 
+# The demo's generated history (seeded random times): the same on either database; the hours test above
+# loads it on PostgreSQL too.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_demo_history_has_real_carriers_transit_times(app, db):
     demo.load(now=utcnow())
     db.session.commit()
