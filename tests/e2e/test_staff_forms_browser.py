@@ -9,6 +9,9 @@ from app.extensions import db as _db
 from app.orders.models import Order
 from tests.conftest import PASSWORD
 
+# how forms.js shows a refusal in the form; the refusals themselves are tested on both engines
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def app_config():

@@ -106,6 +106,7 @@ def test_progress_bar_moves_without_reload(app, db, make_user, make_order, clien
     context.close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the snippet and iframe on another origin: one engine is enough
 def test_widget_on_a_shops_own_page_and_public_pages(app, db, make_user, make_order, client, login, live_server,
                                                      browser, output_dir, httpserver):
     """A shop's page on another origin pastes the script snippet; the iframe shows the live bar."""
@@ -218,6 +219,7 @@ def test_logging_out_in_another_tab_sends_the_watching_tab_to_the_login_page(app
     context.close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the page's own notice while polls fail: one engine is enough
 def test_a_lost_connection_is_shown_and_cleared(app, db, make_user, make_order, live_server, browser):
     """While polls fail (no network, the server restarting) the page says it may be out of date;
     the next answer takes the notice away, and a change made meanwhile shows."""
