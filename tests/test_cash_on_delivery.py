@@ -264,3 +264,24 @@ def test_money_on_its_way_counts_an_order_of_two_parcels_once_and_each_currency_
     page = client.get("/admin/cod", headers={"Accept-Language": "en"}).get_data(as_text=True)
     # three parcels wait, but the money is one order's 1,450 hryvnias (not 2,900) and one order's 329 złoty
     assert "Parcels: 3; in all: UAH\u00a01,450.00 + PLN\u00a0329.00." in page
+
+
+def test_refusal_rate_names_parcels_without_a_region_apart_from_the_carriers_total(app, db, make_order, client,
+                                                                                   make_user, login):
+    """An order typed without a region was counted in a second 'All regions' row of its carrier, beside
+    the real total ('Nova Poshta · All regions · 1' above 'Nova Poshta · All regions · 2')."""
+    from app.orders.models import Shipment
+
+    for region in ("Львівська", ""):
+        order = make_order(status="delivered", carrier="nova_poshta",
+                           delivery={"city": "Львів", "region": region, "pickup_point": "Відділення №12"})
+        with writing():
+            db.session.get(Shipment, order.shipments[0].id).status = statuses.DELIVERED
+            db.session.commit()
+    login(make_user("staff").email)
+    page = client.get("/admin/cod", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    rates = page.split('id="refusal-rate"')[1]
+    assert rates.count("<td>All regions</td>") == 1
+    assert "<td>Nova Poshta</td><td>All regions</td><td>2</td>" in rates
+    assert "<td>Nova Poshta</td><td>No region</td><td>1</td>" in rates
+    assert "<td>Nova Poshta</td><td>Львівська</td><td>1</td>" in rates

@@ -66,7 +66,8 @@ def refusal_rates(start=None, end=None):
     """[(carrier, region, ended parcels, refused, rate)] per carrier and destination region.
 
     Of the parcels that reached an end (delivered or back) among orders created in ``[start, end)``
-    (all orders without bounds), the share the recipient refused. Region "" is the carrier's total.
+    (all orders without bounds), the share the recipient refused. Region None is the carrier's total,
+    "" its orders typed without a region.
     """
     ended = Shipment.status.in_((statuses.DELIVERED, statuses.RETURNED)) & Shipment.is_return.is_(False)
     refused = func.sum(case((Shipment.refused_at.is_not(None), 1), else_=0))
@@ -78,8 +79,8 @@ def refusal_rates(start=None, end=None):
         query = (select(*group, func.count(), refused).join(Order, Shipment.order_id == Order.id)
                  .where(REAL_ORDER, ended, *period).group_by(*group))
         for row in db.session.execute(query):
-            carrier, place = row[0], (row[1] if len(group) == 2 else "")
+            carrier, place = row[0], (row[1] if len(group) == 2 else None)
             count, refusals = row[-2], int(row[-1] or 0)
             results.append((carrier, place, count, refusals, refusals / count if count else 0.0))
-    results.sort(key=lambda r: (r[0], r[1] != "", r[1]))
+    results.sort(key=lambda r: (r[0], r[1] is not None, r[1] or ""))
     return results
