@@ -579,3 +579,20 @@ def test_a_carrier_change_told_twice_names_the_carrier_once(app, db, make_user, 
     for language, kind in (("uk", "Перевізник"), ("en", "Carrier")):
         html = client.get(f"/orders/{order.number}", headers={"Accept-Language": language}).get_data(as_text=True)
         assert f"{kind} · Nova Poshta" in html and f"{kind} · {kind}" not in html
+
+
+def test_a_staff_return_reason_reads_in_the_customers_language(app, db, make_order, make_user, client, login):
+    """Staff choose a return's reason from a list; it was written into the history in the shop's language,
+    so a Polish customer read 'Powód: Не підійшов розмір'. The staff's own words stay as they wrote them."""
+    order = make_order(status="delivered")
+    login(make_user("staff").email)
+    saved = client.post(f"/admin/orders/{order.id}", data={
+        "status": "returned", "reason": "wrong_size", "note": "Повернули на відділенні", "version": order.version})
+    assert saved.status_code == 302
+    token = links.make_token(order)
+    db.session.commit()
+    for language, reason in (("pl", "Zły rozmiar"), ("en", "Wrong size"), ("uk", "Не підійшов розмір")):
+        page = app.test_client().get(f"/t/{token}", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f"{reason}. Повернули на відділенні" in page, language
+        if language != "uk":
+            assert "Не підійшов розмір" not in page, language

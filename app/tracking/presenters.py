@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_interval, format_skeleton
 from flask_babel import get_locale
 
+from app.admin.reasons import note_for_reader
 from app.carriers import carrier_name
 from app.carriers.mapping import event_text
 from app.i18n import gettext as _
@@ -228,7 +229,7 @@ def news(order, open_return=None):
                             sentence=_status_sentence(change.status), sources=[source], originals=originals,
                             flag="correction" if change.is_correction else "", key=(change.status, "", ""))
         if change.note:
-            item.notes.append(change.note)
+            item.notes.append(note_for_reader(change.note, change.reason_code))
         items.append(item)
     for shipment in order.shipments:
         items.extend(_carrier_item(shipment, e) for e in shipment.events if e.id not in linked)

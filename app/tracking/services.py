@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect
 
 from app import settings as app_settings
+from app.admin.reasons import note_for_reader
 from app.carriers import carrier_name, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import note_text
@@ -206,7 +207,8 @@ def tracking_view(order):
     if end_state:
         last = next((e for e in reversed(order.history) if e.status == order.status), None)
         # a carrier's reason may be a code we tell in the reader's language (as its problem notes)
-        end_note = ((note_text(last.note) if last.source == "carrier" else last.note) or "") if last else ""
+        end_note = ((note_text(last.note) if last.source == "carrier" else note_for_reader(last.note, last.reason_code))
+                    or "") if last else ""
     expected = expected_delivery(order)
     carrier_date = _carrier_date(order)
     expected_text = format_expected(expected)
