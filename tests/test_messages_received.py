@@ -100,3 +100,29 @@ def test_a_long_shop_name_never_pushes_the_news_or_the_link_out_of_an_sms(notify
     db.session.commit()
     dispatch(now=later(10))
     assert texts[-1].startswith("Льон і вовна: замовлення PS-")
+
+
+def test_a_customer_replying_to_a_status_mail_writes_to_the_shop(notify, db, make_order):
+    """A customer who answers "where is my parcel?" to a status e-mail wrote to the sender, noreply@…:
+    the shop's contact e-mail from the settings page was never in the message. And the HTML part did
+    not say its language, so a phone's screen reader read Ukrainian with an English voice."""
+    put_settings(SHOP_NAME="Льон і вовна", SHOP_EMAIL="help@lon.example")
+    with SmtpServer() as smtp:
+        use_smtp(smtp.port, MAIL_SENDER="noreply@lon.example")
+        make_order(customer=customer(db, language="pl"), status="new")
+        dispatch(now=later())
+        assert smtp.wait_for(1)
+    (mail,) = smtp.messages
+    reply_to = mail["Reply-To"].addresses[0]
+    assert (reply_to.display_name, reply_to.addr_spec) == ("Льон і вовна", "help@lon.example")
+    assert mail["From"].addresses[0].addr_spec == "noreply@lon.example"
+    assert '<html lang="pl">' in mail.get_body(("html",)).get_content()
+
+
+def test_without_a_contact_address_a_status_mail_has_no_reply_to(notify, db, make_order):
+    with SmtpServer() as smtp:
+        use_smtp(smtp.port)
+        make_order(customer=customer(db), status="new")
+        dispatch(now=later())
+        assert smtp.wait_for(1)
+    assert smtp.messages[0]["Reply-To"] is None

@@ -13,7 +13,7 @@ from email.utils import formataddr, formatdate, parseaddr
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -151,6 +151,10 @@ class EmailChannel(Channel):
             "X-Posylka-Event": notification.event_id,
             "X-Posylka-Notification": str(notification.id),
         }
+        from app.tracking.help import contact  # the shop's contact e-mail (settings page)
+
+        if contact().email:  # a customer's "where is my parcel?" reaches the shop, not noreply@
+            headers["Reply-To"] = address_header(sender_name, contact().email)
         text = f"{message.body}\n"
         if unsubscribe:
             headers.update({"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
@@ -165,7 +169,7 @@ class EmailChannel(Channel):
 
         brand = branding.current()
         html = current_app.jinja_env.get_template("notify/email.html").render(
-            subject=message.subject, paragraphs=paragraphs,
+            subject=message.subject, paragraphs=paragraphs, language=context.get("language") or str(get_locale()),
             tracking_link=link, button=context.get("action_label"),
             unsubscribe_url=unsubscribe, shop_name=context.get("shop_name"), brand=brand.color,
             brand_ink=brand.color_ink, open_pixel_url=context.get("open_pixel_url"))
