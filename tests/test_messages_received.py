@@ -50,7 +50,7 @@ def test_messages_carry_the_shop_name_the_admin_set(notify, db, make_order, http
 
 
 def test_an_english_status_sms_is_one_plain_segment_and_a_shortened_one_ends_on_a_word(notify, db, make_order,
-                                                                                         httpserver):
+                                                                                         httpserver, client):
     """The subject's dash ("order PS-100001 — Shipped") is not in the GSM-7 alphabet, so an English SMS
     went as UCS-2: 70 characters a segment, two segments (twice the price) for 113 characters. And a
     text shortened to fit two segments was cut inside a word ("до пункту ви…")."""
@@ -62,6 +62,8 @@ def test_an_english_status_sms_is_one_plain_segment_and_a_shortened_one_ends_on_
     (text,) = texts
     assert text.startswith(f"Posylka: order {order.number} - Shipped https://shop.example/t/")
     assert length_units(text)[1] == "gsm7" and segments(text) == 1
+    opened = client.get(text.rsplit(" ", 1)[1].removeprefix("https://shop.example"), follow_redirects=True)
+    assert opened.status_code == 200 and order.number in opened.get_data(as_text=True)  # the link opens the order
 
     link = "https://shop.example/t/WzEsIlBqVDVpa3VTZUt1RSJd.axbLpQ.iSVnhj6RhSkGmBzSd-KpSt65VLA"
     uk = fit(f"Posylka: замовлення PS-100001 прибуло до пункту видачі {link}", link)
