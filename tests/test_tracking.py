@@ -313,6 +313,21 @@ def test_an_unknown_tracking_number_alone_is_named_as_such(app, client):
     assert "Введіть номер телефону або e-mail." in order_number and "Посилки з таким" not in order_number
 
 
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "TRACK_LOOKUP_RATE_LIMIT": "2 per minute"}])
+def test_a_blank_typed_into_the_contact_is_no_contact(app, db, make_order, client):
+    """A tracking number with a stray space in the phone-or-e-mail field (a phone's keyboard, a paste) was
+    looked up as an order number with the contact ' ': 'we could not find this order', counted as a failed
+    look-up. It is the tracking number alone, and the same blank with an order number asks for the contact."""
+    order = make_order(status="shipped")
+    number = order.shipments[0].tracking_number
+    for _ in range(3):
+        found = client.post("/track", data={"number": f" {number} ", "contact": "  "})
+        assert found.status_code == 200 and f"Посилка {number}" in found.get_data(as_text=True)
+    asked = client.post("/track", data={"number": order.number, "contact": " "}).get_data(as_text=True)
+    assert "Введіть номер телефону або e-mail." in asked and "Не вдалося знайти" not in asked
+
+
 # ---- signed links -------------------------------------------------------------------------------
 
 def _old_token(app, order, days):

@@ -10,10 +10,17 @@ from app.admin.forms import check_by
 from app.orders.services import parse_phone
 
 
+def _trimmed(value):
+    """What was typed without the blanks around it: a contact of only a space is no contact."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LookupForm(FlaskForm):
-    number = StringField(_l("Order number"), validators=[DataRequired(_l("Enter the order number.")), Length(max=40)])
+    number = StringField(_l("Order number"), filters=[_trimmed],
+                         validators=[DataRequired(_l("Enter the order number.")), Length(max=40)])
     #: optional: a tracking number alone shows the parcel's status and route (``views.lookup``)
-    contact = StringField(_l("Phone or e-mail given with the order"), validators=[Optional(), Length(max=254)])
+    contact = StringField(_l("Phone or e-mail given with the order"), filters=[_trimmed],
+                          validators=[Optional(), Length(max=254)])
 
 
 class BrandingForm(FlaskForm):
