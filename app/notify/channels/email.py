@@ -161,7 +161,8 @@ class EmailChannel(Channel):
             # outside the f-string: the message extractor does not look inside one
             unsubscribe_line = _("Unsubscribe from these e-mails: %(url)s", url=unsubscribe)
             text = f"{message.body}\n\n{unsubscribe_line}\n"
-        link = context.get("action_link") or context.get("tracking_link")  # its line is the HTML's button
+        # the HTML's button (its line in the text is left out); the question after delivery's one link is the question
+        link = context.get("action_link") or (None if context.get("feedback_link") else context.get("tracking_link"))
         paragraphs = [html_paragraph(p, context.get("order_number")) for p in message.body.split("\n\n")
                       if p.strip() and not (link and link in p)]
         # the template alone, without the page context processors (it needs none of them)
