@@ -26,6 +26,9 @@ def _history_count(db, order):
     return db.session.query(StatusEvent).filter_by(order_id=order.id).count()
 
 
+# The state machine's answer for each of the 42 pairs is the same code on either database; the tests below
+# write and refuse moves on PostgreSQL too.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("current,target", [
     (a, b) for a, b in itertools.product(statuses.ALL, statuses.ALL) if a != b])
 def test_every_transition_pair_as_staff(db, make_order, current, target):
