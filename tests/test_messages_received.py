@@ -128,3 +128,21 @@ def test_without_a_contact_address_a_status_mail_has_no_reply_to(notify, db, mak
         dispatch(now=later())
         assert smtp.wait_for(1)
     assert smtp.messages[0]["Reply-To"] is None
+
+
+def test_a_long_shop_name_is_shortened_at_a_word_as_the_viber_sender(notify, db, make_order, httpserver):
+    """Viber shows at most 28 characters of the sender's name: "Інтернет-магазин Льон і вовна" came as
+    "Інтернет-магазин Льон і вовн"."""
+    from bot_servers import VIBER_TOKEN, FakeViber
+
+    from app.notify.models import MessengerLink
+
+    viber = FakeViber(httpserver)
+    put_settings(VIBER_API_URL=viber.url, SHOP_NAME="Інтернет-магазин Льон і вовна")
+    put_settings(VIBER_BOT_TOKEN=VIBER_TOKEN)
+    person = customer(db, email=None)
+    db.session.add(MessengerLink(customer_id=person.id, channel="viber", chat_id="01234567890A="))
+    db.session.commit()
+    make_order(customer=person, status="shipped")
+    dispatch(now=later())
+    assert viber.sent()[-1]["sender"]["name"] == "Інтернет-магазин Льон і…"

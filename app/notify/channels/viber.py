@@ -64,8 +64,17 @@ def deep_link(token):
     return f"viber://pa?chatURI={uri}&context={token}" if uri else None
 
 
+#: the longest sender name Viber shows
+MAX_SENDER = 28
+
+
 def sender():
-    return {"name": (settings.get("VIBER_BOT_NAME", "") or shop_name())[:28]}
+    name = settings.get("VIBER_BOT_NAME", "") or shop_name()
+    if len(name) > MAX_SENDER:  # shortened at a word, not "Інтернет-магазин Льон і вовн"
+        cut = name[:MAX_SENDER - 1]
+        cut = cut.rsplit(" ", 1)[0] if " " in cut and not name[MAX_SENDER - 1].isspace() else cut
+        name = cut.rstrip(" ,.:;-") + "…"
+    return {"name": name}
 
 
 def button(text, action_type, action_body):
