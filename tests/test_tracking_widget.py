@@ -4,6 +4,7 @@ import re
 import struct
 import zlib
 
+from app.database import writing
 from app.orders import links
 
 
@@ -85,3 +86,20 @@ def test_branding_page_is_for_admins_only(app, make_user, client, login):
     login(make_user("staff").email)
     assert client.get("/admin/branding").status_code == 403
     assert client.post("/admin/branding/revoke", data={"order": "PS-100001"}).status_code == 403
+
+
+def test_the_snippet_speaks_the_customers_language_not_the_admins(app, db, make_user, make_order, client, login):
+    """An admin reading the pages in Russian copied a snippet that showed a Polish customer (or, by
+    default, the shop's Ukrainian customers) the widget in Russian: data-lang was the admin's own language."""
+    polish, unknown = make_order(status="shipped"), make_order(status="shipped")
+    with writing():
+        polish.customer.language = "pl"
+        db.session.commit()
+    login(make_user("admin").email)
+    client.post("/language", data={"lang": "ru", "next": "/admin/branding"})
+    page = client.get(f"/admin/branding?order={polish.number}").get_data(as_text=True)
+    assert "Виджет для заказа" in page  # the admin's page stays in Russian
+    assert 'data-lang="pl" data-title="Śledzenie zamówienia" async' in page
+    assert 'title="Śledzenie zamówienia" width="100%"' in page  # the iframe snippet too
+    page = client.get(f"/admin/branding?order={unknown.number}").get_data(as_text=True)
+    assert 'data-lang="uk" data-title="Відстеження замовлення" async' in page  # the shop's language

@@ -1,11 +1,13 @@
 """Admin page for the widget: the shop's colours and logo, and the snippet for one order."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import settings
 from app.auth import admin_required, staff_required
 from app.extensions import db
+from app.i18n import default_language, supported
 from app.orders import access, links
 from app.tracking import branding, help
 from app.tracking.forms import BrandingForm, HelpForm
@@ -43,13 +45,18 @@ def _page(form, help_form):
     """The branding page with these two forms (as typed, with their errors, after a refused save)."""
     number = request.args.get("order", "").strip()
     order = access.order_by_number(number)
-    widget_url = None
+    widget_url = widget_language = widget_title = None
     if order is not None:
         widget_url = links.widget_url(order)
         db.session.commit()  # a first link gives the order its nonce
+        # the snippet shows the widget to this order's customer: in their language, else the shop's
+        # (not the admin's own, who may read these pages in another)
+        widget_language = supported(order.customer.language or "") or default_language()
+        with force_locale(widget_language):
+            widget_title = _("Order tracking")
     return render_template("tracking/admin_branding.html", form=form, brand=branding.current(), help_form=help_form,
-                           number=number, order=order, widget_url=widget_url,
-                           embed_url=url_for("tracking.embed_script", _external=True))
+                           number=number, order=order, widget_url=widget_url, widget_language=widget_language,
+                           widget_title=widget_title, embed_url=url_for("tracking.embed_script", _external=True))
 
 
 @bp.route("/branding/revoke", methods=["POST"])
