@@ -19,7 +19,7 @@ from wtforms.widgets import NumberInput
 
 from app.admin.reasons import RETURN_REASONS
 from app.auth import services as auth_services
-from app.carriers import CARRIERS
+from app.carriers import CARRIERS, carrier_label
 from app.orders import statuses
 from app.orders.services import (
     CURRENCIES,
@@ -109,7 +109,7 @@ class ItemForm(FlaskForm):
 
 
 def carrier_choices(blank_label):
-    return [("", blank_label)] + [(code, info.name) for code, info in CARRIERS.items()]
+    return [("", blank_label)] + [(code, carrier_label(code)) for code in CARRIERS]
 
 
 class ShipmentForm(FlaskForm):

@@ -15,7 +15,7 @@ from app.admin import status as status_service
 from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm, status_choices
 from app.admin.transfer import COLUMNS, ImportFailed, RowError, column_labels, export_rows, import_orders, json_chunks
 from app.auth import admin_required, staff_required
-from app.carriers import CARRIERS, carrier_name, tracking_url
+from app.carriers import CARRIERS, carrier_label, tracking_url
 from app.clock import local_now
 from app.extensions import db
 from app.htmx import hx_redirect, is_partial_request, render
@@ -47,7 +47,7 @@ def _list_context(filters):
     return {
         "filters": filters, "result": page, "counts": counts.real, "count_total": counts.found(),
         "found": counts.found(filters.status), "sandbox_found": counts.sandbox_found(filters.status),
-        "statuses": status_choices(statuses.ALL), "carriers": [(code, info.name) for code, info in CARRIERS.items()],
+        "statuses": status_choices(statuses.ALL), "carriers": [(code, carrier_label(code)) for code in CARRIERS],
         "regions": orderlist.regions(), "bulk_form": BulkStatusForm(), "sort_options": _sort_options(),
     }
 
@@ -335,7 +335,7 @@ def add_order_shipment(order_id):
         return _refused(order_id, error, 409 if isinstance(error, lifecycle.StaleOrder) else 422, shipment_form=form)
     db.session.commit()
     flash(_("Shipment %(number)s added (%(carrier)s).", number=shipment.tracking_number,
-            carrier=carrier_name(shipment.carrier)), "success")
+            carrier=carrier_label(shipment.carrier)), "success")
     return redirect(url_for("admin.order", order_id=order.id))
 
 

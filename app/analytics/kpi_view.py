@@ -9,7 +9,7 @@ from app.admin.reasons import reason_label
 from app.analytics import charts, wismo
 from app.analytics import kpis as kpi_service
 from app.attention.services import RULES
-from app.carriers import carrier_name
+from app.carriers import carrier_label as _carrier
 from app.notify.channels import LABELS as CHANNEL_LABELS
 from app.notify.defaults import kind_label
 
@@ -26,7 +26,7 @@ def number(value, pattern="#,##0.0"):
 
 
 def carrier_label(key):
-    return carrier_name(key) if key else _("No carrier")
+    return _carrier(key) if key else _("No carrier")
 
 
 def region_label(key):

@@ -8,7 +8,7 @@ from app import settings
 from app.attention import services
 from app.attention.forms import ThresholdsForm
 from app.auth import admin_required, staff_required
-from app.carriers import carrier_name
+from app.carriers import carrier_label
 from app.carriers.mapping import note_text
 from app.extensions import db
 from app.tracking.help import open_reports
@@ -42,7 +42,7 @@ def _rows(exceptions, days):
             "id": row.id, "order": order, "rule": rule.label,
             "explanation": rule.explanation % {"days": days.get(row.rule)},
             "customer": order.customer.name if order.customer else "",
-            "carrier": carrier_name(shipment.carrier if shipment else order.delivery_carrier),
+            "carrier": carrier_label(shipment.carrier if shipment else order.delivery_carrier),
             "tracking_number": shipment.tracking_number if shipment else "",
             "found": format_datetime(row.found_at, "short"),
             "notified": format_datetime(row.notified_at, "short") if row.notified_at else None,

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,22 @@ CARRIER_CODES = tuple(CARRIERS)
 
 
 def carrier_name(code):
+    """The canonical (Latin) name, for machines: the REST API, shop platforms (Shopify knows "Nova Poshta")."""
     info = CARRIERS.get(code)
     return info.name if info else (code or "")
+
+
+#: The brand as a person reads it in their language: "Нова пошта" in Ukrainian, "Новая почта" in Russian
+_LABELS = {
+    "nova_poshta": _l("Nova Poshta"), "ukrposhta": _l("Ukrposhta"), "meest": _l("Meest"), "dhl": _l("DHL"),
+    "inpost": _l("InPost"), "sandbox": _l("Sandbox"),
+}
+
+
+def carrier_label(code):
+    """The carrier's name for people (pages, messages, staff screens), in the current locale."""
+    label = _LABELS.get(code)
+    return str(label) if label is not None else carrier_name(code)
 
 
 #: Cyrillic capitals that look like Latin ones: a number typed or pasted from a Ukrainian document

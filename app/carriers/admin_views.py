@@ -9,7 +9,7 @@ from flask_login import current_user
 from app import queued
 from app import settings as app_settings
 from app.auth import admin_required, staff_required
-from app.carriers import CARRIER_CODES, carrier_name, detect_carriers, overrides, services
+from app.carriers import CARRIER_CODES, carrier_label, detect_carriers, overrides, services
 from app.carriers.forms import CarrierSettingsForm, EmptyForm, MappingOverrideForm, RemoveOverrideForm, WebhookForm
 from app.carriers.registry import CREDENTIALS, setting
 from app.extensions import db
@@ -46,7 +46,7 @@ def _settings_form(row):
 
 def _mapping_form(form=None):
     form = form or MappingOverrideForm(formdata=None)
-    form.carrier.choices = [("", _("Choose…"))] + [(code, carrier_name(code)) for code in overrides.CARRIERS]
+    form.carrier.choices = [("", _("Choose…"))] + [(code, carrier_label(code)) for code in overrides.CARRIERS]
     form.status.choices = [(code, str(statuses.label(code)) if code else _("Moves nothing"))
                            for code in overrides.TARGETS]
     return form
@@ -102,7 +102,7 @@ def save(code):
             db.session.rollback()
         else:
             db.session.commit()
-            flash(_("Settings for %(carrier)s saved.", carrier=carrier_name(code)), "success")
+            flash(_("Settings for %(carrier)s saved.", carrier=carrier_label(code)), "success")
             return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
     flash(_("The settings were not saved: check the fields marked below."), "error")
     return _page(400, forms={code: form})
@@ -119,7 +119,7 @@ def test(code):
     db.session.rollback()
     if is_partial_request():  # the result goes next to the button
         return render_template("carriers/_connection_check.html", check=check, code=code)
-    flash(f"{carrier_name(code)}: {check.message()}", "success" if check.ok else "error")
+    flash(f"{carrier_label(code)}: {check.message()}", "success" if check.ok else "error")
     return redirect(url_for("carriers_admin.index") + f"#carrier-{code}")
 
 
@@ -154,7 +154,7 @@ def _sync_finished(request):
                 changes=request.result["status_changes"]), "")]
     if request.result.get("busy"):
         lines.append((_("Skipped, another sync of the carrier was already running: %(carriers)s.",
-                        carriers=", ".join(carrier_name(code) for code in request.result["busy"])), "muted"))
+                        carriers=", ".join(carrier_label(code) for code in request.result["busy"])), "muted"))
     return lines
 
 
@@ -189,7 +189,7 @@ def save_mapping():
             form.code.errors = list(form.code.errors) + [str(error)]
         else:
             db.session.commit()
-            flash(_("%(carrier)s code %(code)s now means: %(meaning)s.", carrier=carrier_name(form.carrier.data),
+            flash(_("%(carrier)s code %(code)s now means: %(meaning)s.", carrier=carrier_label(form.carrier.data),
                     code=overrides.normalize_code(form.carrier.data, form.code.data),
                     meaning=overrides.describe(overrides.map_event(form.carrier.data, form.code.data))), "success")
             return redirect(url_for("carriers_admin.index") + "#mapping")
@@ -215,5 +215,5 @@ def detect_carrier():
     """htmx: the carrier suggested for a tracking number as typed (a small hint fragment)."""
     number = request.args.get("tracking_number", "")
     codes = detect_carriers(number)[:3] if number.strip() else []
-    return render_template("carriers/_carrier_hint.html", names=[carrier_name(c) for c in codes],
+    return render_template("carriers/_carrier_hint.html", names=[carrier_label(c) for c in codes],
                            typed=bool(number.strip()), hint_id="tracking_number-hint")

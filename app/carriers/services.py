@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app import queued
 from app import settings as app_settings
-from app.carriers import CARRIER_CODES, carrier_name
+from app.carriers import CARRIER_CODES, carrier_label
 from app.carriers.base import CarrierError, TrackedEvent, TrackResult, parse_datetime, text_of
 from app.carriers.inpost import WARSAW
 from app.carriers.models import CarrierState, SyncRun
@@ -40,7 +40,7 @@ def overview():
         config = carrier_settings(code)
         state = states.get(code)
         rows.append({
-            "code": code, "name": carrier_name(code), "mode": config.mode, "status": status(code, config),
+            "code": code, "name": carrier_label(code), "mode": config.mode, "status": status(code, config),
             "base_url": config.base_url, "credentials": {k: bool(v) for k, v in config.credentials.items()},
             "breaker": state.breaker_state if state else "closed",
             "open_until": state.open_until if state else None,

@@ -49,15 +49,16 @@ def register(check):
 @register
 def carriers(now):
     """A carrier whose breaker is open, or whose calls failed ALERT_CARRIER_FAILURES times in a row."""
-    from app.carriers import carrier_name
+    from app.carriers import carrier_label
     from app.carriers.models import CarrierState
 
     threshold = settings.get_int("ALERT_CARRIER_FAILURES", 5)
     found = []
     for state in db.session.execute(db.select(CarrierState).order_by(CarrierState.carrier)).scalars():
         failing = state.breaker_state in ("open", "half_open") or (state.consecutive_failures or 0) >= threshold
-        found.append(Condition(f"carrier:{state.carrier}", str(carrier_name(state.carrier) or state.carrier),
-                               failing, (state.last_error or "")[:300]))
+        with force_locale(_language()):  # the admins' language, as the alert's own text
+            label = carrier_label(state.carrier) or state.carrier
+        found.append(Condition(f"carrier:{state.carrier}", label, failing, (state.last_error or "")[:300]))
     return found
 
 

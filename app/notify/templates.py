@@ -219,11 +219,12 @@ class Rendered:
 
 def sample_context(language):
     """Realistic sample values for previews and validation."""
+    from app.carriers import carrier_label
     from app.orders import statuses
 
     with force_locale(language):
         return {
-            "order_number": "PS-100042", "tracking_number": "20450000123456", "carrier": "Nova Poshta",
+            "order_number": "PS-100042", "tracking_number": "20450000123456", "carrier": carrier_label("nova_poshta"),
             "expected_date": format_date(date(2026, 5, 14), "long"), "pickup_point": "Відділення №12",
             "tracking_link": "https://shop.example/t/sample-signed-token", "status": str(statuses.label("in_transit")),
             "customer_name": "Олена", "shop_name": shop_name(),
@@ -233,7 +234,7 @@ def sample_context(language):
 
 def order_context(order, language, tracking_link):
     """The template fields for ``order`` in ``language``."""
-    from app.carriers import carrier_name
+    from app.carriers import carrier_label
     from app.carriers.eta import expected_delivery
     from app.orders import statuses
 
@@ -249,7 +250,7 @@ def order_context(order, language, tracking_link):
         return {
             "order_number": order.number,
             "tracking_number": shipment.tracking_number if shipment else "",
-            "carrier": carrier_name(shipment.carrier if shipment else order.delivery_carrier) or "",
+            "carrier": carrier_label(shipment.carrier if shipment else order.delivery_carrier) or "",
             "expected_date": expected,
             "pickup_point": order.delivery_pickup_point or "",
             "tracking_link": tracking_link or "",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from app.carriers import carrier_name
+from app.carriers import carrier_label
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import REAL_ORDER, Order, OrderItem, Shipment
@@ -57,7 +57,7 @@ class Refusals:
     @property
     def label(self):
         if self.by == "carrier":
-            return carrier_name(self.key)
+            return carrier_label(self.key)
         return self.key or _("Region not given")
 
     @property

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.carriers import CARRIERS, carrier_name, tracking_url
+from app.carriers import CARRIERS, carrier_label, tracking_url
 from app.clock import local_today, utcnow
 from app.extensions import db
 from app.i18n import format_money
@@ -105,7 +105,7 @@ def parcel_line(parcel, now=None):
                 if parcel.scheduled_delivery_date else _("Your return is on its way to the shop."))
     else:
         state, text = "registered", _("The return parcel is registered; the carrier has not picked it up yet.")
-    return ParcelLine(number, carrier_name(carrier), tracking_url(carrier, number) or "", state, text)
+    return ParcelLine(number, carrier_label(carrier), tracking_url(carrier, number) or "", state, text)
 
 
 def refund_text(case, refundable):
@@ -191,7 +191,7 @@ def returns_view(order, *, url_for_order, now=None):
     return ReturnsView(
         items=items, cases=cases, can_request=can_request, rule_text=rule_text, totals_text=totals_text,
         reasons=[(code, str(services.REASONS[code])) for code in services.allowed_reasons()],
-        carriers=[(code, info.name) for code, info in CARRIERS.items() if code != "sandbox"],
+        carriers=[(code, carrier_label(code)) for code in CARRIERS if code != "sandbox"],
         staff_can_open=order.status == statuses.DELIVERED and any(i.free for i in items),
         all_reasons=[(code, str(services.REASONS[code])) for code in services.CUSTOMER_REASONS],
         original_number=original.order.number if original is not None else "",

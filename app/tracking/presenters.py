@@ -16,7 +16,7 @@ from babel.dates import format_interval, format_skeleton
 from flask_babel import get_locale
 
 from app.admin.reasons import note_for_reader
-from app.carriers import carrier_name
+from app.carriers import carrier_label
 from app.carriers.mapping import event_text
 from app.i18n import gettext as _
 from app.i18n import ngettext, select_timezone
@@ -199,7 +199,7 @@ def _carrier_item(shipment, event):
         at=event.occurred_at, kind="carrier", status=event.mapped_status or "",
         sentence=event_sentence(event.mapped_status, place, at_pickup_point=event.at_pickup_point,
                                 problem=event.problem),
-        sources=[(str(statuses.SOURCE_LABELS["carrier"]), carrier_name(shipment.carrier))],
+        sources=[(str(statuses.SOURCE_LABELS["carrier"]), carrier_label(shipment.carrier))],
         originals=[o for o in (_original(shipment.carrier, event.raw_code, event.raw_text, event.location),) if o],
         flag=flag, key=(event.mapped_status, flag, place.known.key if place.known else ""))
 
@@ -224,7 +224,7 @@ def news(order, open_return=None):
             if change.carrier_raw_code or change.carrier_raw_text:
                 originals = [_original(change.carrier, change.carrier_raw_code, change.carrier_raw_text, "")]
             source = (str(change.source_label),
-                      carrier_name(change.carrier) if change.source == "carrier" and change.carrier else "")
+                      carrier_label(change.carrier) if change.source == "carrier" and change.carrier else "")
             item = NewsItem(at=change.created_at, kind="status", status=change.status,
                             sentence=_status_sentence(change.status), sources=[source], originals=originals,
                             flag="correction" if change.is_correction else "", key=(change.status, "", ""))
@@ -454,7 +454,7 @@ def parcel_view(shipment):
         expected_text=format_day(expected.earliest) if expected else "",
         expected_source=_("the carrier's date") if expected else "", delivered_at=delivered_at)
     return ParcelView(
-        carrier=shipment.carrier, carrier_name=carrier_name(shipment.carrier), tracking_number=shipment.tracking_number,
+        carrier=shipment.carrier, carrier_name=carrier_label(shipment.carrier), tracking_number=shipment.tracking_number,
         url=tracking_url(shipment.carrier, shipment.tracking_number) or "", status=status,
         status_label=str(statuses.label(status)) if status else "",
         arrival=arrival_line, news=_merged([_carrier_item(shipment, e) for e in events]),

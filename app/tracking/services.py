@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 
 from app import settings as app_settings
 from app.admin.reasons import note_for_reader
-from app.carriers import carrier_name, tracking_url
+from app.carriers import carrier_label, tracking_url
 from app.carriers.eta import expected_delivery
 from app.carriers.mapping import note_text
 from app.errors import Refused
@@ -150,7 +150,7 @@ def open_return_requests(order):
 
 def _shipments(order):
     several = len(order.shipments) > 1
-    return [ShipmentView(shipment.carrier, carrier_name(shipment.carrier), shipment.tracking_number,
+    return [ShipmentView(shipment.carrier, carrier_label(shipment.carrier), shipment.tracking_number,
                          tracking_url(shipment.carrier, shipment.tracking_number) or "",
                          shipment.status or "" if several else "", str(shipment.status_label) if several else "")
             for shipment in order.shipments]

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.carriers import carrier_name
+from app.carriers import carrier_label
 from app.etags import conditional
 from app.extensions import csrf, db, limiter
 from app.htmx import is_partial_request
@@ -40,7 +40,7 @@ def tracking_help():
 # what every page's template may call, besides tracking_help above
 bp.add_app_template_global(branding.current, "tracking_branding")
 bp.add_app_template_global(follow.consent_statement, "follow_consent")
-bp.add_app_template_global(carrier_name, "carrier_name")
+bp.add_app_template_global(carrier_label, "carrier_label")
 
 
 def progress_response(state, load, *, kind, poll_url, page):
