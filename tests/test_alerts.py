@@ -73,11 +73,11 @@ def test_a_carrier_outage_sends_one_alert_and_one_recovery_notice(app, db, make_
         assert smtp.wait_for(1)
         mail = smtp.messages[0]
         assert [a.addr_spec for a in mail["To"].addresses] == ["boss@example.com"]
-        assert mail["Subject"] == "Posylka: Nova Poshta не працює"
+        assert mail["Subject"] == "Posylka: Нова пошта не працює"
         assert "500" in mail.get_body(("plain",)).get_content()
         assert "List-Unsubscribe" not in mail
         chat = bot.sent()[-1]
-        assert chat["chat_id"] == "777000" and "Nova Poshta раз у раз дає збої" in chat["text"]
+        assert chat["chat_id"] == "777000" and "Нова пошта раз у раз дає збої" in chat["text"]
 
         state = db.session.get(CarrierState, "nova_poshta")
         state.open_until = utcnow() - timedelta(seconds=1)

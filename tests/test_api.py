@@ -188,6 +188,7 @@ def test_create_order_then_read_it_back(app, client, auth, db):
     assert detail["order"]["items"][0]["sku"] == "DR-104"
     uk = client.get(f"/api/shipments/{shipment_id}", headers={**headers, "Accept-Language": "uk"})
     assert uk.get_json()["status_label"] == "Нове"
+    assert uk.get_json()["carrier_name"] == "Nova Poshta"  # canonical for machines, not "Нова пошта"
     assert '"status_label":"Нове"' in uk.get_data(as_text=True)  # readable UTF-8, not \\u-escaped
     refused = client.post("/api/orders", json={}, headers={**headers, "Accept-Language": "uk"}).get_data()
     assert b"\\u0" not in refused and any("\u0400" <= c <= "\u04ff" for c in refused.decode())

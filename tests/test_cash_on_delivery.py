@@ -87,10 +87,10 @@ def test_a_return_staff_record_as_refused_at_pickup_is_a_refusal_everywhere(app,
     page = client.get("/admin/cod").get_data(as_text=True)
     refusals = page.split('id="refused"')[1].split('id="refusal-rate"')[0]
     assert order.number in refusals and "Відмова при отриманні" in refusals
-    assert "<td>Ukrposhta</td><td>Усі області</td><td>1</td><td>1</td>\n        <td>100%</td>" in page
+    assert "<td>Укрпошта</td><td>Усі області</td><td>1</td><td>1</td>\n        <td>100%</td>" in page
     analytics = client.get("/admin/analytics/").get_data(as_text=True)
     by_carrier = analytics.split('id="refusals-carrier"')[1].split("</table>")[0]
-    assert '<th scope="row">Ukrposhta</th><td class="num">1</td><td class="num">1</td>' in by_carrier
+    assert '<th scope="row">Укрпошта</th><td class="num">1</td><td class="num">1</td>' in by_carrier
     by_item = analytics.split('id="rates-reason"')[1].split("</table>")[0]
     assert '<tr data-key="refused_at_pickup"><th scope="row">Відмова у пункті видачі</th><td class="num">1</td>' in by_item
     assert "Відмова при отриманні" in analytics.split('id="refusals"')[0]  # the return reasons staff gave

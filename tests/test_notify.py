@@ -59,7 +59,7 @@ def test_changes_within_the_window_merge_into_one_message_with_the_latest_status
     assert dispatch(now=later()).sent == 0  # not due before the window closes
     assert dispatch(now=later(121)).sent == 1
     mail = db.session.execute(db.select(DevMail)).scalars().one()
-    assert "передано перевізнику Nova Poshta" in mail.text_body
+    assert "передано перевізнику Нова пошта" in mail.text_body
 
 
 def test_daily_cap_skips_with_a_reason(notify, db, make_order):
@@ -585,7 +585,7 @@ def test_notification_centre_and_live_unread_badge(notify, db, make_order, make_
     badge = client.get("/notifications/unread", headers={"HX-Request": "true"})
     assert badge.get_data(as_text=True).count("<html") == 0 and ">3</span>" in badge.get_data(as_text=True)
     centre = client.get("/notifications").get_data(as_text=True)
-    assert "передано перевізнику Nova Poshta" in centre and order.number in centre
+    assert "передано перевізнику Нова пошта" in centre and order.number in centre
     badge = client.get("/notifications/unread", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "badge-count" not in badge
 

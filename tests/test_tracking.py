@@ -143,7 +143,7 @@ def test_order_page_shows_everything_a_customer_asks_for(app, db, make_user, mak
     assert "Чекає на вас у пункті видачі" in html
     assert "Очікувана доставка" in html and "дата від перевізника" in html
     assert 'aria-current="step"' in html and "(поточний етап)" in html  # readable without colour
-    assert "Перевізник · Nova Poshta" in html and "Перевізник · Перевізник" not in html
+    assert "Перевізник · Нова пошта" in html and "Перевізник · Перевізник" not in html
 
     lifecycle.set_flags(order, at_pickup_point=False, problem=True, problem_note="Затримка на сортувальному центрі")
     db.session.commit()
@@ -391,7 +391,7 @@ def test_timeline_merges_status_changes_and_carrier_events_in_local_time(app, db
     html = client.get(f"/orders/{order.number}").get_data(as_text=True)
     # the carrier event that moved the status is shown once, on the status row, with the carrier named
     assert html.count("Відправлено з сортувального центру") == 1
-    assert "Перевізник · Nova Poshta" in html
+    assert "Перевізник · Нова пошта" in html
     assert "12:05" in html  # 10:05 UTC shown in Kyiv time (UTC+2 in November)
     events = db.session.query(StatusEvent).filter_by(order_id=order.id).count()
     assert html.count('class="event event-status') == events
@@ -583,7 +583,7 @@ def test_staff_undo_a_customers_receipt_only_while_it_is_the_last_change(app, db
 
 def test_a_carrier_change_told_twice_names_the_carrier_once(app, db, make_user, make_order, client, login):
     """A carrier's status change without the carrier's code (the demo's, an import's) and that carrier's
-    scan of the same step are one history line: "Перевізник · Nova Poshta", the kind said once."""
+    scan of the same step are one history line: "Перевізник · Нова пошта", the kind said once."""
     user, customer = _customer(make_user)
     order = make_order(customer=customer, status="shipped", tracking_number="20450000000123")
     lifecycle.change_status(order, "in_transit", source="carrier", actor="nova_poshta")
@@ -591,9 +591,9 @@ def test_a_carrier_change_told_twice_names_the_carrier_once(app, db, make_user, 
                                 raw_text="Прямує до міста", location="Львів", mapped_status="in_transit"))
     db.session.commit()
     login(user.email)
-    for language, kind in (("uk", "Перевізник"), ("en", "Carrier")):
+    for language, kind, carrier in (("uk", "Перевізник", "Нова пошта"), ("en", "Carrier", "Nova Poshta")):
         html = client.get(f"/orders/{order.number}", headers={"Accept-Language": language}).get_data(as_text=True)
-        assert f"{kind} · Nova Poshta" in html and f"{kind} · {kind}" not in html
+        assert f"{kind} · {carrier}" in html and f"{kind} · {kind}" not in html
 
 
 def test_a_staff_return_reason_reads_in_the_customers_language(app, db, make_order, make_user, client, login):
