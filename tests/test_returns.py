@@ -43,6 +43,16 @@ def _item(order, sku):
     return next(i for i in order.items if i.sku == sku)
 
 
+def approved_shirt_return(db, client, login, staff, order):
+    """The logged-in customer asks to return the shirt (a defect) and ``staff`` approves it; the case."""
+    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
+                                                         "reason": "defect"})
+    case = db.session.execute(db.select(ReturnCase)).scalar_one()
+    switch(client, login, staff)
+    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    return case
+
+
 def test_a_size_exchange_from_request_to_the_replacement_order(app, db, client, delivered, make_user, login):
     user, order = delivered
     dress = _item(order, "DR-104")
@@ -145,11 +155,7 @@ def test_refund_is_recorded_and_shown(app, db, client, delivered, make_user, log
 def test_a_refund_dated_in_the_future_or_recorded_twice_is_refused(app, db, client, delivered, make_user, login):
     """Both were saved and each told the customer again: a typo'd 2062, or a second press, overwrote the refund."""
     user, order = delivered
-    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
-                                                         "reason": "defect"})
-    case = db.session.execute(db.select(ReturnCase)).scalar_one()
-    switch(client, login, make_user("staff"))
-    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    case = approved_shirt_return(db, client, login, make_user("staff"), order)
     refund = f"/admin/returns/{order.number}/{case.id}/refund"
     future = client.post(refund, data={"amount": "890", "method": "card", "date": "2062-12-05"}, follow_redirects=True)
     assert "Дата повернення коштів не може бути в майбутньому." in future.get_data(as_text=True)

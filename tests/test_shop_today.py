@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_returns import _item, delivered, switch  # noqa: F401  (a customer's delivered order)
+from test_returns import approved_shirt_return, delivered  # noqa: F401  (a customer's delivered order)
 
 from app.returns.models import ReturnCase
 
@@ -21,11 +21,7 @@ def app_config(request):
 def test_the_refund_form_offers_the_shops_today_and_takes_it(app, db, client, delivered, make_user, login,  # noqa: F811
                                                               app_config):
     user, order = delivered
-    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
-                                                         "reason": "defect"})
-    case = db.session.execute(db.select(ReturnCase)).scalar_one()
-    switch(client, login, make_user("staff"))
-    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    case = approved_shirt_return(db, client, login, make_user("staff"), order)
     page = client.get(f"/admin/returns/{order.number}").get_data(as_text=True)
     offered = re.search(rf'id="rf-date-{case.id}" name="date" type="date" value="([^"]+)"', page).group(1)
     assert offered == datetime.now(ZoneInfo(app_config["TIMEZONE"])).date().isoformat()
@@ -69,11 +65,7 @@ def test_a_return_arriving_within_the_shops_week_is_named_by_its_weekday(app, db
     from app.tracking.presenters import format_day
 
     user, order = delivered
-    client.post(f"/orders/{order.number}/returns", data={"kind": "return", "item": str(_item(order, "SH-210").id),
-                                                         "reason": "defect"})
-    case = db.session.execute(db.select(ReturnCase)).scalar_one()
-    switch(client, login, make_user("staff"))
-    client.post(f"/admin/returns/{order.number}/{case.id}/approve", data={"message": ""})
+    case = approved_shirt_return(db, client, login, make_user("staff"), order)
     client.post(f"/admin/returns/{order.number}/{case.id}/waybill", data={"carrier": "nova_poshta",
                                                                          "number": "20450000007777"})
     parcel = db.session.execute(db.select(Shipment).filter_by(is_return=True)).scalar_one()
