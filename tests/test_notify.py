@@ -157,6 +157,23 @@ def test_email_over_smtp_with_both_parts_headers_and_working_unsubscribe(notify,
     assert client.get("/notifications/unsubscribe/forged-token").status_code == 404
 
 
+def test_a_customer_without_a_language_is_written_to_in_the_shops_default_language(notify, db, make_order):
+    """The admin's "Default language" setting, not the server's DEFAULT_LANGUAGE, is the shop's: a
+    customer who came with no language (an API order, an import) got Ukrainian mail from a shop set
+    to Polish."""
+    from notify_servers import put_settings
+
+    from app.orders.services import find_or_create_customer
+
+    put_settings(DEFAULT_LANGUAGE="pl")
+    with SmtpServer() as smtp:
+        use_smtp(smtp.port)
+        make_order(customer=find_or_create_customer(name="Anna Nowak", email="anna@example.com"), status="new")
+        assert dispatch(now=later()).sent == 1 and smtp.wait_for(1)
+    html = smtp.messages[0].get_body(("html",)).get_content()
+    assert '<html lang="pl">' in html and "zamówienie PS-" in smtp.messages[0]["Subject"]
+
+
 def test_smtp_down_retries_then_fails_visibly(notify, db, make_order):
     use_smtp(free_port(), NOTIFY_MAX_ATTEMPTS="2")  # nothing listens there
     order = make_order(customer=customer(db))

@@ -27,6 +27,7 @@ from app.auth.models import User
 from app.auth.services import find_user, normalize_email, validate_password
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n import preferred_language
 from app.orders.models import Customer
 
 #: The outbox rows' kind
@@ -117,11 +118,7 @@ class ResetMail:
 
 def language_of(user, asked_in):
     """The account's language, else the customer's, else the one the request was made in."""
-    languages = current_app.config["LANGUAGES"]
-    for language in (user.language, getattr(user.customer, "language", None), asked_in):
-        if language in languages:
-            return language
-    return current_app.config["DEFAULT_LANGUAGE"]
+    return preferred_language(user.language, getattr(user.customer, "language", None), asked_in)
 
 
 def mail_for(recipient, asked_at, payload, now=None):

@@ -7,6 +7,7 @@ from app.audit import record
 from app.auth.models import ROLES, User, _hasher
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n import preferred_language
 from app.notify.channels.email import valid_address
 from app.orders.models import Customer
 
@@ -96,7 +97,7 @@ def create_user(email, password, role, *, name=None, language=None, check_policy
         customer = db.session.execute(
             db.select(Customer).filter_by(email=email, user_id=None, is_sandbox=False).order_by(Customer.id)).scalars().first()
         if customer is None:
-            customer = Customer(name=name or email.split("@")[0], email=email, language=language or "uk")
+            customer = Customer(name=name or email.split("@")[0], email=email, language=preferred_language(language))
             db.session.add(customer)
         customer.user = user
     return user

@@ -20,11 +20,11 @@ import json
 import re
 from xml.sax.saxutils import escape
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app import settings
+from app.i18n import default_language
 from app.integrations.http import PlatformError, send
 from app.orders import statuses
 from app.text import comma_list
@@ -95,8 +95,7 @@ def comment(data, link):
     """The note the shop's platform shows (in the shop's language)."""
     from app.carriers import carrier_name
 
-    language = settings.get("DEFAULT_LANGUAGE", current_app.config["DEFAULT_LANGUAGE"])
-    with force_locale(language if language in current_app.config["LANGUAGES"] else "uk"):
+    with force_locale(default_language()):
         text = _("Order status: %(status)s.", status=statuses.label(data["status"]))
         if data.get("tracking_number"):
             text += " " + _("%(carrier)s, tracking number %(number)s.",

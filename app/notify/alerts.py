@@ -10,13 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from app import settings
 from app.extensions import db
+from app.i18n import default_language
 from app.notify import channels, messengers
 from app.notify.models import DeliveryAttempt, Notification, ShopAlert
 from app.notify.templates import shop_name
@@ -56,7 +56,7 @@ def carriers(now):
     found = []
     for state in db.session.execute(db.select(CarrierState).order_by(CarrierState.carrier)).scalars():
         failing = state.breaker_state in ("open", "half_open") or (state.consecutive_failures or 0) >= threshold
-        with force_locale(_language()):  # the admins' language, as the alert's own text
+        with force_locale(default_language()):  # the admins' language, as the alert's own text
             label = carrier_label(state.carrier) or state.carrier
         found.append(Condition(f"carrier:{state.carrier}", label, failing, (state.last_error or "")[:300]))
     return found
@@ -71,7 +71,7 @@ def dispatcher(now):
         .group_by(DeliveryAttempt.outcome)).all())
     failed, sent = counts.get("failed", 0), counts.get("sent", 0)
     failing = failed >= settings.get_int("ALERT_DISPATCH_FAILURES", 20) and sent == 0
-    with force_locale(_language()):
+    with force_locale(default_language()):
         label = _("Sending notifications")
     return [Condition("dispatcher", label, failing, f"{failed} failed attempts, {sent} sent" if failing else "")]
 
@@ -82,11 +82,6 @@ def platforms(now):
     from app.integrations.pull import connection_alerts
 
     return connection_alerts(now)
-
-
-def _language():
-    language = settings.get("DEFAULT_LANGUAGE", current_app.config["DEFAULT_LANGUAGE"])
-    return language if language in current_app.config["LANGUAGES"] else "uk"
 
 
 def _recipients():
@@ -104,7 +99,7 @@ def _recipients():
 
 def _message(condition, recovered):
     shop = shop_name()
-    with force_locale(_language()):
+    with force_locale(default_language()):
         if recovered:
             subject = _("%(shop)s: %(what)s works again", shop=shop, what=condition.label)
             body = _("%(what)s works again. No further action is needed.", what=condition.label)

@@ -47,6 +47,7 @@ from app.auth import password_reset
 from app.clock import utcnow
 from app.database import reading, writing
 from app.extensions import db
+from app.i18n import default_language, preferred_language
 from app.notify import alerts, channels, kpis, preferences, rules, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
@@ -200,7 +201,7 @@ def _compose(row, cache, prefs):
         return _compose_password_reset(job, row)
     if row.kind == alerts.KIND:  # the shop's own alert: its text was written in the shop's language when queued
         job.message = tpl.Rendered(row.subject, row.body or "")
-        job.context = {"language": current_app.config["DEFAULT_LANGUAGE"],
+        job.context = {"language": default_language(),
                        "shop_name": tpl.shop_name()}
         return job
     # someone following this one order without an account (app.tracking.follow): their own consent
@@ -220,9 +221,7 @@ def _compose(row, cache, prefs):
     if order is None:
         job.skip_reason = skips.ORDER_GONE
         return job
-    language = (row.customer.language if row.customer else None) or current_app.config["DEFAULT_LANGUAGE"]
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["DEFAULT_LANGUAGE"]
+    language = preferred_language(row.customer.language if row.customer else None)
     with force_locale(language):
         link = tracking_url(order)
         context = tpl.order_context(order, language, link)

@@ -13,7 +13,6 @@ import secrets
 from datetime import timedelta
 
 import requests
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app import settings
 from app.audit import record
 from app.extensions import db
+from app.i18n import preferred_language
 from app.notify import preferences, skips
 from app.notify.channels import Channel
 from app.notify.models import SKIPPED, MessengerInvite, MessengerLink, MessengerUpdate, Notification
@@ -254,11 +254,8 @@ def parse_command(text):
 
 def reply_language(customer, hint=None):
     """The customer's language, else the messenger's ``hint`` (whatever the update carried), else the default."""
-    languages = current_app.config["LANGUAGES"]
-    if customer is not None and customer.language in languages:
-        return customer.language
-    hint = hint[:2].lower() if isinstance(hint, str) else ""
-    return hint if hint in languages else current_app.config["DEFAULT_LANGUAGE"]
+    return preferred_language(customer.language if customer is not None else None,
+                              hint[:2].lower() if isinstance(hint, str) else None)
 
 
 def open_orders_text(link):

@@ -12,6 +12,7 @@ from app.carriers import CARRIERS, detect_carriers, is_tracking_number, normaliz
 from app.clock import utcnow
 from app.errors import FieldRefused
 from app.extensions import db
+from app.i18n import preferred_language
 from app.notify.channels.email import valid_address
 from app.notify.channels.sms import normalise_phone
 from app.orders import access, links, statuses
@@ -65,7 +66,7 @@ def find_or_create_customer(*, name, email=None, phone=None, country=None, langu
                                         .order_by(Customer.id)).scalars()
         customer = next((c for c in candidates if same_name(c.name, name)), None)
     if customer is None:
-        customer = Customer(name=name, email=email, phone=phone, language=language or "uk", is_sandbox=bool(sandbox))
+        customer = Customer(name=name, email=email, phone=phone, language=preferred_language(language), is_sandbox=bool(sandbox))
         db.session.add(customer)
     return customer
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from app import settings
 from app.auth import admin_required, staff_required
 from app.extensions import db
-from app.i18n import default_language, supported
+from app.i18n import preferred_language
 from app.orders import access, links
 from app.tracking import branding, help
 from app.tracking.forms import BrandingForm, HelpForm
@@ -51,7 +51,7 @@ def _page(form, help_form):
         db.session.commit()  # a first link gives the order its nonce
         # the snippet shows the widget to this order's customer: in their language, else the shop's
         # (not the admin's own, who may read these pages in another)
-        widget_language = supported(order.customer.language or "") or default_language()
+        widget_language = preferred_language(order.customer.language)
         with force_locale(widget_language):
             widget_title = _("Order tracking")
     return render_template("tracking/admin_branding.html", form=form, brand=branding.current(), help_form=help_form,
