@@ -4,12 +4,15 @@ The page's request only writes a row of ``sync_requests`` and answers at once; t
 claims it and runs it in the background, under the same lock as the scheduled run of the same work,
 and the page polls the state of the latest request of its kind (``templates/_queued_request.html``).
 """
+import logging
 from datetime import timedelta
 
 from flask_babel import format_datetime
 
 from app.clock import utcnow
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 #: A request still running after this long was cut off (its process was killed or the server stopped)
 ABANDONED_AFTER = timedelta(hours=1)
@@ -78,6 +81,23 @@ def finish(request_id, result):
     request = db.session.get(QueuedRequest, request_id)
     request.finished_at, request.result = utcnow(), result
     db.session.commit()
+
+
+def run(kind, work):
+    """The scheduler's side: claim the waiting request of ``kind``, run ``work()`` and record the dict
+    it returns. A crash is recorded as ``{"error": "..."}`` (the page would otherwise say "running"
+    for an hour). False when no request was waiting."""
+    request_id = claim(kind)
+    if request_id is None:
+        return False
+    try:
+        result = work()
+    except Exception as error:
+        log.exception("the requested %s failed", kind)
+        db.session.rollback()
+        result = {"error": f"{error.__class__.__name__}: {str(error)[:300]}"}
+    finish(request_id, result)
+    return True
 
 
 def panel(kind, *, element_id, url, waiting, finished, now=None):

@@ -156,3 +156,23 @@ def test_sync_now_is_queued_and_runs_in_the_background(app, db, make_order, make
     db.session.commit()
     assert db.session.execute(db.select(db.func.count()).select_from(QueuedRequest)
                               .where(QueuedRequest.started_at.is_(None))).scalar() == 1
+
+
+def test_a_requested_run_that_crashes_is_told_on_the_panel_not_left_running(app, db, make_user, login, client):
+    """``queued.run`` records a crash of the work it runs: before it, a carriers' "sync now" that
+    raised stayed "running" on the page for an hour (a store's "pull now" already said so)."""
+    from app import queued
+    from tests.conftest import write_transaction
+
+    login(make_user("admin", language="en").email)
+    client.post("/admin/carriers/sync")
+
+    def crashing_sync():
+        raise RuntimeError("database went away")
+
+    with write_transaction(db):
+        assert queued.run("carriers", crashing_sync) is True
+        assert queued.run("carriers", crashing_sync) is False  # nothing waits any more
+    panel = _panel(client)
+    assert "Sync failed at" in panel and "RuntimeError: database went away" in panel
+    assert "hx-trigger" not in panel and "running" not in panel

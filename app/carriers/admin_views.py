@@ -149,6 +149,9 @@ def _sync_panel():
 
 def _sync_finished(request):
     """What the "sync now" panel says of a finished sync: [(text, css class)]."""
+    if request.result.get("error"):
+        return [(_("Sync failed at %(time)s: %(error)s", time=format_datetime(request.finished_at, "short"),
+                   error=request.result["error"]), "field-error")]
     lines = [(_("Sync finished at %(time)s: %(checked)d parcels checked, %(changes)d status changes.",
                 time=format_datetime(request.finished_at, "short"), checked=request.result["shipments"],
                 changes=request.result["status_changes"]), "")]

@@ -91,13 +91,13 @@ def run_outcomes(runs, now=None):
 
 def run_requested_sync(app):
     """The scheduler's job: run the waiting "sync now", if any, and record its totals on the request."""
-    request_id = queued.claim("carriers")
-    if request_id is None:
-        return
-    summaries = sync_all(app, trigger="admin", force=True)
-    queued.finish(request_id, {"shipments": sum(s["shipments"] for s in summaries),
-                               "status_changes": sum(s["status_changes"] for s in summaries),
-                               "busy": [s["carrier"] for s in summaries if s["outcome"] == "busy"]})
+    def work():
+        summaries = sync_all(app, trigger="admin", force=True)
+        return {"shipments": sum(s["shipments"] for s in summaries),
+                "status_changes": sum(s["status_changes"] for s in summaries),
+                "busy": [s["carrier"] for s in summaries if s["outcome"] == "busy"]}
+
+    queued.run("carriers", work)
 
 
 def recent_runs(limit=30):

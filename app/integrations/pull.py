@@ -7,6 +7,7 @@ entry in the admin log and skipped; a platform that cannot be read keeps its cur
 error (the admins' alert watches it) and is tried again on the next run.
 """
 import logging
+from functools import partial
 
 from flask_babel import gettext as _
 
@@ -105,20 +106,15 @@ def pull_all(app=None):
 
 def run_requested_pulls(app=None):
     """The scheduler's job for staff's "pull now": run each store's waiting request and record how it went."""
-    for platform in CONNECTORS:
-        request_id = queued.claim(f"pull:{platform}")
-        if request_id is None:
-            continue
+    def work(platform):
         try:
             taken, refused = pull(platform) or (0, 0)
-            result = {"taken": taken, "refused": refused, "error": last_error(platform)}
         except locks.Busy:
-            result = {"busy": True}
-        except Exception as error:  # said on the page, which would otherwise show "running" for an hour
-            log.exception("%s: the requested pull failed", platform)
-            db.session.rollback()
-            result = {"error": f"{error.__class__.__name__}: {str(error)[:300]}"}
-        queued.finish(request_id, result)
+            return {"busy": True}
+        return {"taken": taken, "refused": refused, "error": last_error(platform)}
+
+    for platform in CONNECTORS:
+        queued.run(f"pull:{platform}", partial(work, platform))
 
 
 def label(platform):
