@@ -364,7 +364,7 @@ def preview(subject, body, channel, language):
     if channel == "sms":
         from app.notify.channels.sms import fit, length_units, segments
 
-        text = fit(rendered.body, context["tracking_link"], shop=context["shop_name"])
+        text = fit(rendered.body, shop=context["shop_name"])
         units, encoding = length_units(text)
         result.update(body=text, sms_info=gettext("%(units)s characters, %(encoding)s, %(segments)s SMS segment(s)",
                                                   units=units, encoding=encoding.upper(), segments=segments(text)))

@@ -51,10 +51,10 @@ def plain_when_latin(text):
 _LAST_LINK = re.compile(r"\shttps?://\S+$")
 
 
-def fit(text, link="", max_segments=MAX_SEGMENTS, shop=""):
+def fit(text, max_segments=MAX_SEGMENTS, shop=""):
     """The SMS of ``text``: in GSM-7 when its letters allow, and within ``max_segments``: first
     without the leading "``shop``: " (the sender's name shows the shop; the news matters more),
-    then shortened at a word. The link at its end is never shortened."""
+    then shortened at a word. The link at its end (tracking, or the question's) is never shortened."""
     text = plain_when_latin(text)
     if segments(text) <= max_segments:
         return text
@@ -63,8 +63,8 @@ def fit(text, link="", max_segments=MAX_SEGMENTS, shop=""):
         text = rest[:1].upper() + rest[1:]
         if segments(text) <= max_segments:
             return text
-    found = None if link and text.endswith(f" {link}") else _LAST_LINK.search(text)  # the question's link
-    tail = found.group(0) if found else f" {link}" if link and text.endswith(f" {link}") else ""
+    found = _LAST_LINK.search(text)
+    tail = found.group(0) if found else ""
     head = text[: len(text) - len(tail)] if tail else text
     more = "..." if length_units(text)[1] == "gsm7" else "…"
     while head and segments(head.rstrip() + more + tail) > max_segments:
@@ -73,7 +73,7 @@ def fit(text, link="", max_segments=MAX_SEGMENTS, shop=""):
         head = head.rstrip()
         head = head[:head.rindex(" ")]  # not inside a word
     if not head.strip():
-        return fit(text[: len(text) - len(tail)], "", max_segments)
+        return fit(text[: len(text) - len(tail)], max_segments)
     return head.rstrip(" ,.:;-—") + more + tail
 
 
@@ -188,6 +188,6 @@ class SmsChannel(Channel):
         gateway = GATEWAYS.get(settings.get("SMS_PROVIDER", ""))
         if gateway is None:
             raise DeliveryError("no SMS gateway is configured", retry=False)
-        text = fit(message.body, context.get("tracking_link", ""), shop=context.get("shop_name", ""))
+        text = fit(message.body, shop=context.get("shop_name", ""))
         message.body = text
         return gateway().send(notification.recipient, text, settings.get_int("SMS_TIMEOUT_SECONDS", 15))
