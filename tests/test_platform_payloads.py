@@ -158,6 +158,19 @@ def test_woocommerce_checkout_drafts_are_answered_and_make_no_order(app, client,
     assert len(all_orders(db)) == 1
 
 
+def test_a_woocommerce_order_waiting_for_its_payment_is_not_an_order_until_paid(app, client, db, secrets_set):
+    """A buyer who chose a card and left at the payment page leaves an order "pending" (WooCommerce:
+    "received, but no payment has been made"), or "failed": they were messaged "your order is accepted"."""
+    for status, delivery in (("pending", "d-1"), ("failed", "d-2")):
+        unpaid = body(WOO_GUEST_CYRILLIC, status=status, payment_method="paypal")
+        response = deliver(client, "woocommerce", unpaid, "order.created", delivery=delivery)
+        assert response.status_code == 200 and response.get_json()["result"] == "ignored"
+    assert all_orders(db) == [] and db.session.query(Notification).count() == 0
+    paid = body(WOO_GUEST_CYRILLIC, status="processing", payment_method="paypal")
+    assert deliver(client, "woocommerce", paid, "order.updated", delivery="d-3").status_code == 201
+    assert len(all_orders(db)) == 1 and db.session.query(Notification).count() >= 1
+
+
 def test_woocommerce_ping_with_a_charset_is_answered(app, client, db, secrets_set):
     # WC_Webhook::deliver_ping() posts "webhook_id=<id>" (form-encoded, unsigned) when a webhook is saved
     ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=12",

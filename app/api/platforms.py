@@ -192,13 +192,17 @@ def woocommerce_order(data):
         "total": _cod_amount(data.get("total")),
         "cancelled": data.get("status") == "cancelled",
         "tracking": tracking,
-        # the block checkout's cart ("checkout-draft") and an order staff have only begun in the admin
-        # are delivered as order.created/order.updated too: not an order (yet), and often never one
-        "draft": _text(data.get("status"), 40) in WOOCOMMERCE_DRAFTS,
+        "not_placed": _text(data.get("status"), 40) in WOOCOMMERCE_NOT_PLACED,
     }
 
 
-WOOCOMMERCE_DRAFTS = {"checkout-draft", "auto-draft", "draft"}
+#: Delivered as order.created/order.updated too, but not an order the shop will send (yet), and often
+#: never one (WooCommerce's OrderStatus enum): the block checkout's cart ("checkout-draft"), an order
+#: staff have only begun ("auto-draft", "draft", the legacy "new"), and one whose payment was never
+#: made ("pending": "received, but no payment has been made") or failed ("failed"). A buyer who left
+#: at the payment page was told "your order is accepted"; the order arrives when it is paid
+#: ("processing") or awaits a bank transfer ("on-hold").
+WOOCOMMERCE_NOT_PLACED = {"checkout-draft", "auto-draft", "draft", "new", "pending", "failed"}
 
 
 def shopify_order(data):
@@ -402,7 +406,7 @@ def receive(platform):
         raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
     external_id = order_id_of(data)
     mapped = MAPPERS[platform](data)
-    if mapped.get("draft"):
+    if mapped.get("not_placed"):
         return s.WebhookResult(result="ignored")
     key = content_key(external_id, body)
     delivery_id = _text(request.headers.get(PLATFORMS[platform]["delivery"]), 100)
