@@ -107,6 +107,24 @@ def test_answered_without_an_account_once_and_a_low_score_needs_attention(shop, 
     assert client.get(path[:-3] + "xyz").status_code == 404
 
 
+def test_the_question_of_an_anonymised_order_no_longer_opens(shop, db, make_order, client):
+    """Retention anonymises old orders but keeps their ratings: the link still opened a page about
+    the order, and took an answer from whoever held it."""
+    from app.privacy.retention import anonymise_order
+
+    order = delivered(db, make_order, NOW - timedelta(days=2))
+    services.ask_due(NOW)
+    db.session.commit()
+    assert dispatch(now=NOW + timedelta(minutes=1)).sent >= 1
+    path = feedback_link(db)
+    assert client.get(path).status_code == 200
+    anonymise_order(order, NOW)
+    db.session.commit()
+    for response in (client.get(path), client.post(path, data={"rating": "5"})):
+        assert response.status_code == 404 and order.number not in response.get_data(as_text=True)
+    assert db.session.query(CustomerFeedback).one().rating is None
+
+
 def test_a_good_score_is_no_problem(shop, db, make_order):
     order = delivered(db, make_order, NOW - timedelta(days=2))
     row = services.ask(order, NOW)

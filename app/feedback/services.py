@@ -53,12 +53,15 @@ def link_lifetime():
 
 
 def read_token(token):
-    """The question a signed link names, or None (tampered, expired, gone)."""
+    """The question a signed link names, or None (tampered, expired, gone, or its order anonymised)."""
     try:
         feedback_id = _serializer().loads(token, max_age=link_lifetime().total_seconds())
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
-    return db.session.get(CustomerFeedback, feedback_id) if isinstance(feedback_id, int) else None
+    feedback = db.session.get(CustomerFeedback, feedback_id) if isinstance(feedback_id, int) else None
+    if feedback is None or feedback.order.anonymised_at is not None:
+        return None
+    return feedback
 
 
 def for_order(order_id):
