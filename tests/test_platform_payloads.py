@@ -171,6 +171,37 @@ def test_a_woocommerce_order_waiting_for_its_payment_is_not_an_order_until_paid(
     assert len(all_orders(db)) == 1 and db.session.query(Notification).count() >= 1
 
 
+def test_a_new_pickup_point_set_in_woocommerce_before_shipping_reaches_the_order(app, client, db, secrets_set):
+    """A buyer who calls the shop to change the pickup point is changed in WooCommerce: the order here
+    kept the first address, shown to the customer and to staff packing the parcel. Once a parcel has
+    left, the address it was sent to stays."""
+    from app.audit import AuditLog
+
+    billing = dict(WOO_GUEST_CYRILLIC["billing"])
+    placed = body(WOO_GUEST_CYRILLIC, meta_data=[], billing=billing)
+    assert deliver(client, "woocommerce", placed, "order.created", delivery="d-1").status_code == 201
+    order = all_orders(db)[0]
+    assert order.delivery_city == "Житомир" and order.status == "new"
+    version = order.version
+    moved = body(placed, shipping={**WOO_GUEST_CYRILLIC["shipping"], "city": "Бердичів", "country": "UA",
+                                   "address_1": "Відділення №3"})
+    assert deliver(client, "woocommerce", moved, "order.updated", delivery="d-2").status_code == 200
+    db.session.expire_all()
+    order = all_orders(db)[0]
+    assert (order.delivery_city, order.delivery_address) == ("Бердичів", "Відділення №3")
+    assert order.version > version  # a watching customer's page shows it at its next poll
+    audit = db.session.query(AuditLog).filter_by(action="order.update", object_id=str(order.id)).one()
+    assert audit.actor_label == "woocommerce" and "Бердичів" in audit.after and "Житомир" in audit.before
+    # shipped: the parcel's address stays what it was sent to
+    shipped = body(moved, meta_data=WOO_GUEST_CYRILLIC["meta_data"])
+    assert deliver(client, "woocommerce", shipped, "order.updated", delivery="d-3").status_code == 200
+    late = body(shipped, shipping={**moved["shipping"], "city": "Київ"})
+    assert deliver(client, "woocommerce", late, "order.updated", delivery="d-4").status_code == 200
+    db.session.expire_all()
+    order = all_orders(db)[0]
+    assert order.status == "shipped" and order.delivery_city == "Бердичів"
+
+
 def test_woocommerce_ping_with_a_charset_is_answered(app, client, db, secrets_set):
     # WC_Webhook::deliver_ping() posts "webhook_id=<id>" (form-encoded, unsigned) when a webhook is saved
     ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=12",

@@ -35,6 +35,7 @@ from app.orders.services import (
     parse_country,
     parse_email,
     parse_phone,
+    update_delivery,
 )
 
 PLATFORMS = {
@@ -347,6 +348,18 @@ def order_id_of(data):
     return str(external_id).strip()[:64]
 
 
+#: An order whose delivery details a platform's update still changes (the buyer asked the shop for
+#: another pickup point): nothing has been handed to a carrier yet
+UNSHIPPED = (statuses.NEW, statuses.AWAITING_SHIPMENT)
+
+
+def _delivery(mapped, language):
+    """The order's delivery details from a platform's mapped order, the region named in ``language``."""
+    delivery = dict(mapped["delivery"])
+    delivery["region"] = region_name(delivery["country"], delivery.pop("region_code"), language) or delivery["region"]
+    return delivery
+
+
 def ingest(platform, mapped, external_id):
     """Create or update the order for a platform's order, mapped to the shape of ``MAPPERS``' answers;
     return (result, order)."""
@@ -355,9 +368,7 @@ def ingest(platform, mapped, external_id):
     try:
         if link is None:
             customer = platform_customer(platform, mapped)
-            delivery = dict(mapped["delivery"])
-            delivery["region"] = region_name(delivery["country"], delivery.pop("region_code"), customer.language) \
-                or delivery["region"]
+            delivery = _delivery(mapped, customer.language)
             items = [item for item in mapped["items"] if item["quantity"] > 0]
             order = create_order(customer, items, delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
@@ -367,6 +378,8 @@ def ingest(platform, mapped, external_id):
             result = "created"
         else:
             order, result = link.order, "updated"
+            if order.status in UNSHIPPED:  # until the parcel leaves, the platform's address is the one to send to
+                update_delivery(order, _delivery(mapped, order.customer.language), actor_label=platform)
         # cancelled first: an order that comes in cancelled and fulfilled at once (deliveries out of
         # order) ends cancelled, its numbers kept, rather than shipped
         if mapped["cancelled"] and statuses.CANCELLED in statuses.allowed_next(order.status):

@@ -415,9 +415,7 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     order.customer.name = name
     order.customer.email = email
     order.customer.phone = phone
-    for field in DELIVERY_FIELDS:
-        value = country if field == "country" else (delivery.get(field) or "").strip() or None
-        setattr(order, f"delivery_{field}", value)
+    _set_delivery(order, delivery, country)
     order.note = (note or "").strip() or None
     order.cod_amount = cod_amount
     order.items[:] = new_items
@@ -428,6 +426,28 @@ def update_order(order, *, customer, items, delivery, note=None, expected_versio
     changed = {key for key in after if after[key] != before[key]}
     record("order.update", "order", order.id, before={k: before[k] for k in sorted(changed)},
            after={k: after[k] for k in sorted(changed)}, actor=actor_user)
+    return True
+
+
+def _set_delivery(order, delivery, country):
+    for field in DELIVERY_FIELDS:
+        value = country if field == "country" else (delivery.get(field) or "").strip() or None
+        setattr(order, f"delivery_{field}", value)
+
+
+def update_delivery(order, delivery, *, actor_label=None):
+    """Replace an order's delivery details (``DELIVERY_FIELDS``) as its source now gives them; audited.
+    False when nothing changed."""
+    country = parse_country(delivery.get("country"))
+    before = order_snapshot(order)["delivery"]
+    _set_delivery(order, delivery, country)
+    after = order_snapshot(order)["delivery"]
+    if after == before:
+        return False
+    touch(order)
+    changed = sorted(key for key in after if after[key] != before[key])
+    record("order.update", "order", order.id, before={"delivery": {k: before[k] for k in changed}},
+           after={"delivery": {k: after[k] for k in changed}}, actor_label=actor_label)
     return True
 
 
