@@ -16,6 +16,7 @@ def log_in(page, base, email):
     page.wait_for_load_state()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the editor's preview; templates on both engines: test_notify
 def test_template_editor_live_preview_and_rejection(live_server, browser, make_user, db, output_dir):
     make_user("admin", email="boss@example.com")
     context = browser.new_context(locale="en-GB")

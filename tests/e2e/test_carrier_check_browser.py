@@ -56,6 +56,7 @@ def test_the_result_is_shown_next_to_the_button_with_the_cause_and_time(app, db,
         context.close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the causes are the carrier's, timed on the wire; one engine is enough
 def test_each_cause_is_named_with_its_real_duration(app, db, httpserver):
     settings.put("CARRIER_CONNECT_TIMEOUT_SECONDS", "0.5")
     settings.put("CARRIER_TIMEOUT_SECONDS", "0.5")

@@ -39,6 +39,7 @@ def _lands_on_login(context, base):
     return "/login" in url
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # what the browser keeps; the session rows on both engines: test_security
 def test_the_remember_cookie_dies_with_log_out(app, db, make_user, live_server, browser, output_dir):
     user = make_user("customer")
     laptop, copy = browser.new_context(locale="en-US"), browser.new_context(locale="en-US")
@@ -56,6 +57,7 @@ def test_the_remember_cookie_dies_with_log_out(app, db, make_user, live_server, 
     copy.close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # what the browser keeps; the session rows on both engines: test_security
 def test_log_out_this_device_from_the_account_page(app, db, make_user, live_server, browser, output_dir):
     from playwright.sync_api import expect
 

@@ -9,6 +9,7 @@ from tests.e2e.browsing import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the download; the filtered rows on both engines: test_xlsx_exports
 def test_the_orders_list_downloads_an_excel_file_of_the_filtered_orders(app, db, make_user, make_order, live_server,
                                                                         browser, output_dir):
     shipped, new = make_order(status="shipped"), make_order(status="new")

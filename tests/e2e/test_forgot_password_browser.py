@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 NEW = "kavovyi-ranok-2026"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the walk on a phone; the reset on both engines: test_password_reset
 def test_a_customer_sets_a_new_password_from_the_e_mail_on_a_phone(app, db, make_user, make_order, live_server,
                                                                    browser, output_dir):
     customer = make_user("customer", name="Олена Коваль")

@@ -12,6 +12,7 @@ from tests.e2e.browsing import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # where the buttons lead; one engine is enough
 def test_staff_switch_language_after_a_refused_parcel(app, db, make_order, make_user, live_server, browser,
                                                        output_dir):
     order = make_order(tracking_number=False)
@@ -33,6 +34,7 @@ def test_staff_switch_language_after_a_refused_parcel(app, db, make_order, make_
         context.close()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # where the buttons lead; one engine is enough
 def test_customer_switch_language_after_a_refused_erasure(app, db, make_user, live_server, browser, output_dir):
     customer = make_user("customer")
     context, page = log_in(browser, live_server, customer.email, 360, 740)

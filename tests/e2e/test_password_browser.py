@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 NEW = "ranok-na-poshti-2026"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the walk in a browser; one engine is enough
 def test_staff_change_their_password_and_log_in_with_it(app, db, make_user, live_server, browser, output_dir):
     staff = make_user("staff")
     context, page = log_in(browser, live_server, staff.email, 360, 740)
