@@ -145,7 +145,9 @@ def test_a_run_outlives_a_locked_outbox_while_it_claims_and_sends_each_message_o
         db.engine.dispose()  # every connection from here on has the timeout
         hold = 1.0
     else:
-        hold = SQLITE_BUSY_TIMEOUT_MS / 1000 + 0.5
+        # past the busy timeout by more than a loaded machine's delay before the run's first claim
+        # (0.5 s once let a run start late enough to wait the lock out without an error)
+        hold = SQLITE_BUSY_TIMEOUT_MS / 1000 + 2.5
     total = 3
     ids = orders_with_emails(db, make_order, total)
     db.session.commit()
