@@ -323,17 +323,27 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served by waitress on a free loopback port, in a thread of this process."""
+@contextmanager
+def served(app, threads=4):
+    """The app served by waitress on a free loopback port, in a thread of this process: its base URL.
+    Its loop looks for the end every 0.1 s (waitress's default, 1 s, made every test that served the
+    app wait a second to end)."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=threads, asyncore_loop_timeout=0.1)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

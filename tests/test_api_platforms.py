@@ -194,9 +194,7 @@ def test_every_value_a_platform_may_send_fits_its_column(app, client, db, secret
 def test_the_same_delivery_six_times_at_once_is_one_order_and_no_error(app, db, secrets_set, platform):
     """Platforms retry while the first delivery is still being processed: six copies of one
     delivery arrive together at a real server; each is answered 200/201, one order is made."""
-    from waitress.server import create_server
-
-    from tests.conftest import free_port
+    from tests.conftest import served
 
     payload, secret = (WOO_ORDER, WOO_SECRET) if platform == "woocommerce" else (SHOPIFY_ORDER, SHOPIFY_SECRET)
     body = json.dumps(payload).encode()
@@ -207,10 +205,6 @@ def test_the_same_delivery_six_times_at_once_is_one_order_and_no_error(app, db, 
     else:
         headers.update({"X-Shopify-Hmac-Sha256": _sign(secret, body), "X-Shopify-Topic": "orders/create",
                         "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"})
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=6)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/api/platforms/{platform}"
     start = threading.Barrier(6)
 
     def deliver(_):
@@ -222,12 +216,9 @@ def test_the_same_delivery_six_times_at_once_is_one_order_and_no_error(app, db, 
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")[:300]
 
-    try:
-        with ThreadPoolExecutor(6) as pool:
-            answers = list(pool.map(deliver, range(6)))
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app, threads=6) as base, ThreadPoolExecutor(6) as pool:
+        url = f"{base}/api/platforms/{platform}"
+        answers = list(pool.map(deliver, range(6)))
     assert sorted(answers) == [(200, "duplicate")] * 5 + [(201, "created")], answers
     db.session.expire_all()
     assert db.session.query(Order).count() == 1 and db.session.query(PlatformOrder).count() == 1

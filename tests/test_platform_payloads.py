@@ -307,17 +307,11 @@ def test_orders_create_and_orders_updated_of_one_order_at_once_make_one_order(ap
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
-    from waitress.server import create_server
-
-    from tests.conftest import free_port
+    from tests.conftest import served
 
     created = json.dumps(SHOPIFY_GUEST_PICKUP).encode()
     updated = json.dumps(body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS[:1],
                               updated_at="2026-12-07T09:12:50+02:00")).encode()
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/api/platforms/shopify"
     start = threading.Barrier(4)
 
     def send(n):
@@ -333,12 +327,9 @@ def test_orders_create_and_orders_updated_of_one_order_at_once_make_one_order(ap
         except urllib.error.HTTPError as error:
             return error.code
 
-    try:
-        with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(send, range(4)))
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app) as base, ThreadPoolExecutor(4) as pool:
+        url = f"{base}/api/platforms/shopify"
+        answers = list(pool.map(send, range(4)))
     assert all(code in (200, 201) for code in answers), answers
     [order] = all_orders(db)
     assert sorted(s.tracking_number for s in order.shipments) == ["20450012345678", "20450012345679"]
