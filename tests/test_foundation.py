@@ -28,6 +28,11 @@ def test_migrations_build_the_whole_schema_and_downgrade(db_url):
         db.engine.dispose()
 
 
+#: Checks of the demo's data once loaded, on one engine: loading it on PostgreSQL is checked by
+#: test_demo_data_is_idempotent_and_covers_every_status (and every demo page by test_tracking)
+DEMO_DATA_ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 def test_demo_data_is_idempotent_and_covers_every_status(app, db, runner):
     first = runner.invoke(args=["demo-data"])
     assert first.exit_code == 0 and "63 orders" in first.output
@@ -41,6 +46,7 @@ def test_demo_data_is_idempotent_and_covers_every_status(app, db, runner):
     assert any(s.carrier == "sandbox" and s.active for o in olena for s in o.shipments)
 
 
+@DEMO_DATA_ON_SQLITE
 def test_demo_tracking_numbers_have_real_formats(app, db, runner):
     from app.carriers import detect_carriers
     from app.orders.models import Shipment
@@ -52,6 +58,7 @@ def test_demo_tracking_numbers_have_real_formats(app, db, runner):
         assert shipment.carrier in detect_carriers(shipment.tracking_number), shipment.tracking_number
 
 
+@DEMO_DATA_ON_SQLITE
 def test_demo_log_ins_work(app, runner, client):
     runner.invoke(args=["demo-data"])
     for email, landing in (("olena@example.com", "/orders/"), ("staff@example.com", "/admin/orders"),
@@ -63,6 +70,7 @@ def test_demo_log_ins_work(app, runner, client):
         assert client.get(landing).status_code == 302  # logged out: back to the log-in page
 
 
+@DEMO_DATA_ON_SQLITE
 def test_login_page_shows_demo_accounts_only_with_demo_data(app, runner, client):
     assert "olena@example.com" not in client.get("/login").get_data(as_text=True)
     runner.invoke(args=["demo-data"])
@@ -181,6 +189,7 @@ def test_form_fields_are_marked_invalid_only_with_an_error(app, client):
     assert 'aria-invalid="true"' in html and 'aria-describedby="email-error"' in html
 
 
+@DEMO_DATA_ON_SQLITE
 def test_demo_history_is_not_announced(app, db, runner):
     from app.notify.models import Notification
 
@@ -203,6 +212,7 @@ def test_favicon_is_served_by_the_app_and_linked_from_every_page(app, client, ma
         assert '<link rel="icon" href="/favicon.ico"' in html and 'href="/static/favicon.svg"' in html, path
 
 
+@DEMO_DATA_ON_SQLITE
 def test_demo_returns_carry_reason_codes(app, db, runner, client, make_user, login):
     from app.admin.reasons import RETURN_REASONS
     from app.orders.models import StatusEvent
