@@ -14,9 +14,8 @@ $(VENV)/.run-deps: requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-# --no-compile: the tests import a fraction of what is installed; compiling all of it took ~13 s of every CI run
 $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -q --no-compile -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
 ## make run: install, upgrade the database, load the demo once, serve on http://127.0.0.1:8000
