@@ -25,8 +25,10 @@ run: $(VENV)/.run-deps
 	$(PY) wsgi.py
 
 ## make test: install the dev tools and run the whole suite (SQLite, plus PostgreSQL with TEST_DATABASE_URL)
+# Bytecode is kept even where the environment says not to (PYTHONDONTWRITEBYTECODE=1 on our CI machines):
+# the suite starts dozens of app processes (CLI commands, servers, crash tests), each compiling the app again.
 test: $(VENV)/.dev-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: every benchmark in bench/ (not part of make test); see bench/README.md
 BENCHES := run.py floor.py saleday.py orders_scale.py sync_bench.py dispatch_bench.py
