@@ -380,11 +380,15 @@ def _item_snapshot(items):
              "price": str(i.price)} for i in items]
 
 
+def _delivery_snapshot(order):
+    return {name: getattr(order, f"delivery_{name}") for name in DELIVERY_FIELDS}
+
+
 def order_snapshot(order):
     """What staff can edit on an order, as plain data (for the audit log's before → after)."""
     return {
         "customer": {"name": order.customer.name, "email": order.customer.email, "phone": order.customer.phone},
-        "delivery": {name: getattr(order, f"delivery_{name}") for name in DELIVERY_FIELDS},
+        "delivery": _delivery_snapshot(order),
         "items": _item_snapshot(order.items),
         "note": order.note,
         "cod_amount": None if order.cod_amount is None else str(order.cod_amount),
@@ -439,9 +443,9 @@ def update_delivery(order, delivery, *, actor_label=None):
     """Replace an order's delivery details (``DELIVERY_FIELDS``) as its source now gives them; audited.
     False when nothing changed."""
     country = parse_country(delivery.get("country"))
-    before = order_snapshot(order)["delivery"]
+    before = _delivery_snapshot(order)
     _set_delivery(order, delivery, country)
-    after = order_snapshot(order)["delivery"]
+    after = _delivery_snapshot(order)
     if after == before:
         return False
     touch(order)
