@@ -378,11 +378,10 @@ def ingest(platform, mapped, external_id):
             result = "created"
         else:
             order, result = link.order, "updated"
-            delivery = _delivery(mapped, order.customer.language)
             # until the parcel leaves, the platform's address is the one to send to (a body naming no
             # place at all is not taken as "no address")
-            if order.status in UNSHIPPED and any(delivery.get(key) for key in ("city", "address", "postcode")):
-                update_delivery(order, delivery, actor_label=platform)
+            if order.status in UNSHIPPED and any(mapped["delivery"].get(key) for key in ("city", "address", "postcode")):
+                update_delivery(order, _delivery(mapped, order.customer.language), actor_label=platform)
         # cancelled first: an order that comes in cancelled and fulfilled at once (deliveries out of
         # order) ends cancelled, its numbers kept, rather than shipped
         if mapped["cancelled"] and statuses.CANCELLED in statuses.allowed_next(order.status):
