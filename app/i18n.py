@@ -151,10 +151,7 @@ def default_language():
 def preferred_language(*choices):
     """The first of ``choices`` the shop offers (a person's own, then hints), else the shop's default
     language: the one rule for whom a message, a reply or a snippet is written for outside a request."""
-    for choice in choices:
-        if isinstance(choice, str) and choice in current_app.config["LANGUAGES"]:
-            return choice
-    return default_language()
+    return next((choice for choice in choices if supported(choice)), None) or default_language()
 
 
 def _has_user():
