@@ -190,6 +190,12 @@ def test_a_new_pickup_point_set_in_woocommerce_before_shipping_reaches_the_order
     order = all_orders(db)[0]
     assert (order.delivery_city, order.delivery_address) == ("Бердичів", "Відділення №3")
     assert order.version > version  # a watching customer's page shows it at its next poll
+    from app.orders.links import tracking_url
+
+    with app.test_request_context():
+        link = tracking_url(order, external=False)
+    page = client.get(link).get_data(as_text=True)  # what the customer reads
+    assert "Бердичів" in page and "Житомир" not in page
     audit = db.session.query(AuditLog).filter_by(action="order.update", object_id=str(order.id)).one()
     assert audit.actor_label == "woocommerce" and "Бердичів" in audit.after and "Житомир" in audit.before
     # shipped: the parcel's address stays what it was sent to
