@@ -104,7 +104,8 @@ def test_the_signed_link_page_takes_a_return_request(app, db, client, delivered)
 def test_bad_requests_are_refused_with_a_message_and_write_nothing(app, db, client, delivered, case):
     _user, order = delivered
     dress = _item(order, "DR-104")
-    data = {"kind": "exchange", "item": str(dress.id), f"size_{dress.id}": "L", "reason": "wrong_size"}
+    data = {"kind": "exchange", "item": str(dress.id), f"size_{dress.id}": "L", "reason": "wrong_size",
+            "comment": "Ліпше з поясом"}
     expected = None
     if case == "no_such_size":
         data[f"size_{dress.id}"] = "XXL"
@@ -126,8 +127,12 @@ def test_bad_requests_are_refused_with_a_message_and_write_nothing(app, db, clie
         expected = "Виберіть причину зі списку."
     before = _counts(db)
     response = client.post(f"/orders/{order.number}/returns", data=data, follow_redirects=True)
-    assert expected in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and expected in page
     assert _counts(db) == before
+    if case in ("no_such_size", "reason_off"):  # the form is shown again as the customer filled it in
+        assert '<details class="return-form" open>' in page and ">Ліпше з поясом</textarea>" in page
+        assert f'name="item" value="{dress.id}" checked' in page
 
 
 def test_refund_is_recorded_and_shown(app, db, client, delivered, make_user, login):
@@ -158,7 +163,9 @@ def test_a_refund_dated_in_the_future_or_recorded_twice_is_refused(app, db, clie
     case = approved_shirt_return(db, client, login, make_user("staff"), order)
     refund = f"/admin/returns/{order.number}/{case.id}/refund"
     future = client.post(refund, data={"amount": "890", "method": "card", "date": "2062-12-05"}, follow_redirects=True)
-    assert "Дата повернення коштів не може бути в майбутньому." in future.get_data(as_text=True)
+    shown_again = future.get_data(as_text=True)
+    assert future.status_code == 422 and "Дата повернення коштів не може бути в майбутньому." in shown_again
+    assert 'value="890"' in shown_again and 'value="2062-12-05"' in shown_again  # the typo to mend, not retype
     client.post(refund, data={"amount": "890", "method": "card", "date": "2026-12-05"})
     again = client.post(refund, data={"amount": "100", "method": "cash", "date": "2026-12-05"}, follow_redirects=True)
     assert "Повернення коштів за цим поверненням уже записано." in again.get_data(as_text=True)

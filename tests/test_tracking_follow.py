@@ -39,7 +39,13 @@ def test_a_guest_follows_one_order_by_email_and_stops_with_one_click(app, db, ma
     assert db.session.query(OrderFollower).count() == 0
     bad = client.post(f"/t/{token}/follow", data={"channel": "email", "address": "not-an-address", "consent": "yes"},
                       headers={"Accept-Language": "en"}, follow_redirects=True)
-    assert "Enter an e-mail address" in bad.get_data(as_text=True)
+    shown_again = bad.get_data(as_text=True)
+    # the page again, the refusal on it and what was typed still in the form; the language buttons
+    # lead back to the page, not to the form's POST-only address
+    assert bad.status_code == 422 and "Enter an e-mail address" in shown_again
+    assert 'name="address" autocomplete="email" required maxlength="254" value="not-an-address"' in shown_again
+    assert 'name="consent" value="yes" required checked' in shown_again
+    assert f'name="next" value="/t/{token}"' in shown_again
 
     done = client.post(f"/t/{token}/follow", data={"channel": "email", "address": "Mama@Example.com ",
                                                    "consent": "yes"}, headers={"Accept-Language": "uk"},

@@ -32,6 +32,10 @@ def staff_list():
 @bp.route("/<number>")
 @staff_required
 def staff_order(number):
+    return _staff_page(number)
+
+
+def _staff_page(number):
     order = _staff_order(number)
     view = display.returns_view(order, url_for_order=lambda other: url_for("returns_admin.staff_order", number=other.number))
     return render_template("returns/staff_order.html", order=order, view=view, outcomes=services.OUTCOME_LABELS,
@@ -40,7 +44,8 @@ def staff_order(number):
 
 def _answer(number, action, success):
     """``answer`` on the staff's returns page of order ``number``."""
-    return answer(action, _staff_order(number), url_for("returns_admin.staff_order", number=number), success)
+    return answer(action, _staff_order(number), url_for("returns_admin.staff_order", number=number), success,
+                  lambda: _staff_page(number))
 
 
 @bp.route("/<number>/<int:case_id>/approve", methods=["POST"])

@@ -1,14 +1,14 @@
 """Return and exchange pages: the customer's request (from the order page and the signed-link page) and
 the return waybill they give. The staff pages that answer, follow and refund are in ``admin_views``."""
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import customer_required
 from app.orders import access, links
 from app.returns import display, services
-from app.tracking.customer_views import own_order
-from app.tracking.views import commit_or_flash
+from app.tracking.customer_views import detail_page, own_order
+from app.tracking.views import commit_or_show_again, signed_page
 
 bp = Blueprint("returns", __name__)
 
@@ -31,10 +31,11 @@ def form_request(order, *, user=None, opened_by="customer"):
                             wanted=wanted, comment=form.get("comment", ""), opened_by=opened_by, user=user)
 
 
-def answer(action, order, back, success):
-    """Do ``action(order)`` (``commit_or_flash``), then back to the page's returns section."""
-    commit_or_flash(lambda: action(order), services.ReturnRefused, success)
-    return redirect(back + "#returns")
+def answer(action, order, back, success, page):
+    """Do ``action(order)``, then back to the page's returns section; refused, ``page()`` is shown again
+    with what was typed (``commit_or_show_again``)."""
+    return commit_or_show_again(lambda: action(order), services.ReturnRefused, success, back=back + "#returns",
+                                page=page)
 
 
 # ---- the customer, logged in -------------------------------------------------------------------
@@ -44,7 +45,7 @@ def answer(action, order, back, success):
 def customer_request(number):
     order = own_order(number)
     return answer(lambda o: form_request(o, user=current_user), order, url_for("orders.detail", number=number),
-                   _("Your request has been sent to the shop."))
+                  _("Your request has been sent to the shop."), lambda: detail_page(number))
 
 
 @bp.route("/orders/<number>/returns/<int:case_id>/waybill", methods=["POST"])
@@ -53,7 +54,8 @@ def customer_waybill(number, case_id):
     order = own_order(number)
     return answer(lambda o: services.add_return_waybill(o, case_id, request.form.get("carrier", ""),
                                                          request.form.get("number", ""), user=current_user),
-                   order, url_for("orders.detail", number=number), _("Thank you! We will follow your return parcel."))
+                  order, url_for("orders.detail", number=number), _("Thank you! We will follow your return parcel."),
+                  lambda: detail_page(number))
 
 
 # ---- the customer, by the signed link ----------------------------------------------------------
@@ -69,7 +71,7 @@ def _token_order(token):
 def signed_request(token):
     order = _token_order(token)
     return answer(form_request, order, url_for("tracking.signed", token=token),
-                   _("Your request has been sent to the shop."))
+                  _("Your request has been sent to the shop."), lambda: signed_page(token))
 
 
 @bp.route("/t/<token>/returns/<int:case_id>/waybill", methods=["POST"])
@@ -77,4 +79,5 @@ def signed_waybill(token, case_id):
     order = _token_order(token)
     return answer(lambda o: services.add_return_waybill(o, case_id, request.form.get("carrier", ""),
                                                          request.form.get("number", "")),
-                   order, url_for("tracking.signed", token=token), _("Thank you! We will follow your return parcel."))
+                  order, url_for("tracking.signed", token=token), _("Thank you! We will follow your return parcel."),
+                  lambda: signed_page(token))

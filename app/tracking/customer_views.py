@@ -9,7 +9,7 @@ from app.extensions import limiter
 from app.notify import kpis
 from app.orders import access
 from app.tracking import help, services
-from app.tracking.views import commit_or_flash, page_context, progress_response
+from app.tracking.views import commit_or_flash, commit_or_show_again, page_context, progress_response
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -31,6 +31,11 @@ def my_orders():
 @bp.route("/<number>")
 @customer_required
 def detail(number):
+    return detail_page(number)
+
+
+def detail_page(number):
+    """The customer's order page (also shown again with a refused form on it)."""
     order = own_order(number, for_page=True, with_tracking=True)
     page = render_template("orders/detail.html",
                            **page_context(order, "customer", url_for("orders.progress", number=order.number)))
@@ -49,11 +54,11 @@ def progress(number):
                              page="orders/detail.html", poll_url=lambda: url_for("orders.progress", number=number))
 
 
-def _act(number, action, refused, success, anchor=""):
+def _act(number, action, refused, success):
     """A customer's action on their order (``commit_or_flash``), then back to the order page."""
     order = own_order(number)
     commit_or_flash(lambda: action(order), refused, success)
-    return redirect(url_for("orders.detail", number=number) + anchor)
+    return redirect(url_for("orders.detail", number=number))
 
 
 @bp.route("/<number>/received", methods=["POST"])
@@ -69,6 +74,8 @@ def confirm_receipt(number):
 @limiter.limit("20 per hour")
 def report_problem(number):
     """"Report a problem": a note staff see on the order."""
-    message = request.form.get("message")
-    return _act(number, lambda order: help.report_problem(order, message, source="customer", user=current_user),
-                help.ReportRefused, _("Thank you. The shop has your message and will get back to you."), "#help")
+    order = own_order(number)
+    return commit_or_show_again(
+        lambda: help.report_problem(order, request.form.get("message"), source="customer", user=current_user),
+        help.ReportRefused, _("Thank you. The shop has your message and will get back to you."),
+        back=url_for("orders.detail", number=number) + "#help", page=lambda: detail_page(number))

@@ -3,10 +3,12 @@
 Everything a shop embeds in its own pages lives under ``/widget/`` so that framing rules can name it.
 """
 import os
+from typing import NamedTuple
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 
 from app.carriers import carrier_label
 from app.etags import conditional
@@ -94,8 +96,9 @@ def _invalid_link(_error):
 
 
 def commit_or_flash(action, refused, success):
-    """Do a customer's action (``action()``): committed with ``success`` flashed, or rolled back with the
-    ``refused`` error's own words flashed. The caller redirects back either way."""
+    """Do a staff or customer action (``action()``) that has no typed text to keep: committed with
+    ``success`` flashed, or rolled back with the ``refused`` error's own words flashed. The caller
+    redirects back either way."""
     try:
         action()
     except refused as error:
@@ -104,6 +107,43 @@ def commit_or_flash(action, refused, success):
     else:
         db.session.commit()
         flash(success, "success")
+
+
+class Posted(NamedTuple):
+    """A refused form shown again: what it sent and why it was refused (``posted`` in templates)."""
+    form: ImmutableMultiDict
+    error: str | None
+
+
+NOTHING_POSTED = Posted(ImmutableMultiDict(), None)
+
+
+def commit_or_show_again(action, refused, success, *, back, page):
+    """A form a person typed into. Done: committed, ``success`` flashed, redirected to ``back``.
+    Refused: rolled back and ``page()`` shown again (422) with the refusal's own words flashed (a form
+    whose action names its section, ``…#returns``, has them shown there by forms.js) and the form, through
+    ``posted``, open and holding everything typed: nothing is lost to a mistake."""
+    try:
+        action()
+    except refused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        g.refused = Posted(request.form, str(error))
+        g.page_url = back.split("#")[0]  # where the language buttons of the page shown again lead
+        return page(), 422
+    db.session.commit()
+    flash(success, "success")
+    return redirect(back)
+
+
+@bp.app_template_global()
+def posted(*actions):
+    """What the refused form sent (its fields, the refusal) if it was sent to one of ``actions`` (one
+    form's URLs: its action, a button's ``formaction``), else nothing: every other form starts empty."""
+    refused = g.get("refused")
+    if refused is None or request.path not in {action.split("#")[0] for action in actions}:
+        return NOTHING_POSTED
+    return refused
 
 
 # ---- look-up without an account --------------------------------------------------------------
@@ -166,6 +206,10 @@ def _parcel_or_form(form):
 
 @bp.route("/t/<token>")
 def signed(token):
+    return signed_page(token)
+
+
+def signed_page(token):
     return _token_page(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress")
 
 
@@ -174,9 +218,10 @@ def signed(token):
 def signed_problem(token):
     """"Report a problem" from a signed link (no account): a note staff see on the order."""
     order = access.order_for_token(token)
-    commit_or_flash(lambda: help.report_problem(order, request.form.get("message"), source="link"),
-                    help.ReportRefused, _("Thank you. The shop has your message and will get back to you."))
-    return redirect(url_for("tracking.signed", token=token, **_lang_args()) + "#help")
+    return commit_or_show_again(
+        lambda: help.report_problem(order, request.form.get("message"), source="link"), help.ReportRefused,
+        _("Thank you. The shop has your message and will get back to you."),
+        back=url_for("tracking.signed", token=token, **_lang_args()) + "#help", page=lambda: signed_page(token))
 
 
 @bp.route("/t/<token>/follow", methods=["POST"])
@@ -184,11 +229,12 @@ def signed_problem(token):
 def signed_follow(token):
     """E-mail or SMS updates for this one order, without an account (consent recorded)."""
     order = access.order_for_token(token)
-    commit_or_flash(lambda: follow.follow(order, request.form.get("channel", ""), request.form.get("address"),
-                                          consent=request.form.get("consent") == "yes", language=select_locale()),
-                    follow.FollowRefused,
-                    _("Done: you will get the news about this order. Every message has a link to stop them."))
-    return redirect(url_for("tracking.signed", token=token) + "#follow")
+    return commit_or_show_again(
+        lambda: follow.follow(order, request.form.get("channel", ""), request.form.get("address"),
+                              consent=request.form.get("consent") == "yes", language=select_locale()),
+        follow.FollowRefused,
+        _("Done: you will get the news about this order. Every message has a link to stop them."),
+        back=url_for("tracking.signed", token=token) + "#follow", page=lambda: signed_page(token))
 
 
 @bp.route("/follow/stop/<token>", methods=["GET", "POST"])

@@ -89,7 +89,8 @@ def test_switching_language_on_a_parcel_keeps_the_parcel(app, db, make_order, li
 
 def test_a_refused_return_request_shows_its_form_again(app, db, make_order, live_server, browser, output_dir):
     """The request form is folded until asked for; after a refusal the page came back with the error
-    above a folded button, and the customer had to find and open the form again."""
+    above a folded button, and the customer had to find and open the form again, empty: what they had
+    chosen and written was gone. Now it is open, as they left it, and sends once mended."""
     from app.orders import links
 
     order = make_order(status="delivered")
@@ -100,11 +101,23 @@ def test_a_refused_return_request_shows_its_form_again(app, db, make_order, live
     try:
         page.goto(f"{live_server}/t/{token}")
         page.click("#returns summary")
+        page.check("#returns input[name=kind][value=return]")
+        page.fill("#request-comment", "Тканина тонша, ніж на фото")
         with page.expect_navigation():
             page.click("#returns details.return-form button[type=submit]")  # no item chosen
         expect(page.locator("#returns .flash-error")).to_have_text("Виберіть хоча б один товар.")
         expect(page.locator("#returns .flash-error")).to_be_in_viewport()
         expect(page.locator("#returns details.return-form input[name=item]").first).to_be_visible()
+        expect(page.locator("#request-comment")).to_have_value("Тканина тонша, ніж на фото")
+        expect(page.locator("#returns input[name=kind][value=return]")).to_be_checked()
         page.screenshot(path=os.path.join(output_dir, "return-refused-360.png"))
+        page.locator("#returns details.return-form input[name=item]").first.check()
+        with page.expect_navigation():
+            page.click("#returns details.return-form button[type=submit]")
+        expect(page.locator("#returns .flash-success")).to_have_text("Ваш запит надіслано магазину.")
+        expect(page.locator("#returns .return-case")).to_have_count(1)
+        from app.returns.models import ReturnCase
+        db.session.expire_all()
+        assert db.session.execute(db.select(ReturnCase.comment)).scalar_one() == "Тканина тонша, ніж на фото"
     finally:
         context.close()
