@@ -69,10 +69,11 @@ def normalize_tracking_number(number):
     return re.sub(r"\s+", "", number or "").upper().translate(_LOOK_ALIKES)
 
 
-#: What a tracking number is made of once normalised: every carrier's numbers are Latin letters, digits
-#: and hyphens (Meest's "TAC-0000099"); anything else is something pasted by mistake (a label, two
-#: numbers, a word), a parcel no carrier could ever find
-_TRACKING_CHARS = re.compile(r"[A-Z0-9-]+")
+#: What a tracking number is made of once normalised: every carrier's numbers are 6 to 40 Latin letters,
+#: digits and hyphens (Meest's "TAC-0000099", Nova Poshta's 14 digits, InPost's 24); anything else is
+#: something typed or pasted by mistake (a label, two numbers, a word, "1"), a parcel no carrier could
+#: ever find and a status that would never move
+_TRACKING_CHARS = re.compile(r"[A-Z0-9-]{6,40}")
 
 
 def is_tracking_number(number):

@@ -185,8 +185,8 @@ def parse_tracking_number(value):
     if not number:
         raise OrderInputError("tracking_number", _("Enter the tracking number."))
     if not is_tracking_number(number):
-        raise OrderInputError("tracking_number", _("A tracking number has Latin letters, digits and hyphens "
-                                                   "only: enter it as on the waybill, one number at a time."))
+        raise OrderInputError("tracking_number", _("A tracking number is 6 to 40 Latin letters, digits and "
+                                                   "hyphens: enter it as on the waybill, one number at a time."))
     return number
 
 

@@ -241,12 +241,12 @@ def link_return_parcel(order, carrier, number, *, return_of=None):
     The same waybill given again answers the parcel already linked; a waybill that is another
     order's parcel is refused.
     """
-    from app.carriers import CARRIER_CODES, normalize_tracking_number
+    from app.carriers import CARRIER_CODES, is_tracking_number, normalize_tracking_number
 
     number = normalize_tracking_number(number)
     if carrier not in CARRIER_CODES:
         raise ReturnRefused(_("Choose the carrier of the return parcel."))
-    if not re.fullmatch(r"[A-Za-z0-9-]{6,40}", number):
+    if not is_tracking_number(number):
         raise ReturnRefused(_("Enter the waybill number of the return parcel (6 to 40 letters and digits)."))
     existing = db.session.execute(db.select(Shipment).where(
         Shipment.carrier == carrier, Shipment.tracking_number == number)).scalar_one_or_none()
