@@ -74,11 +74,18 @@ def read_return(events, flagged, told=None):
     for event in events:
         back = back or told(event)
         if event.code == "delivered" and (back or flagged):
-            event.code = RETURNED
+            _read_as(event, RETURNED)
         elif back:
-            event.code = RETURNING
+            _read_as(event, RETURNING)
     if flagged and events and events[-1].code != RETURNED:
-        events[-1].code = RETURNING
+        _read_as(events[-1], RETURNING)
+
+
+def _read_as(event, code):
+    """Give ``event`` our reading ``code``, keeping DHL's own (the same event may be stored under it:
+    the flag comes after the event, or the event was the latest when the flag was first read)."""
+    if event.code != code:
+        event.carrier_code, event.code = event.code, code
 
 
 def _zone(location, fallback):
