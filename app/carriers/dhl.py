@@ -135,12 +135,14 @@ def _read(number, shipment):
     fallback = _zone(shipment.get("destination"), home)
 
     told_back = set()  # the events whose words (description or status) say the shipment goes back
+    clock = {}  # event → its timestamp as written, without the offset, and its words
 
     def event(item):
         when = parse_datetime(item.get("timestamp"), _zone(item.get("location"), fallback))
         # descriptions may carry HTML (a link): its words are kept, not its markup
         text = Markup(text_of(item.get("description")) or text_of(item.get("status"))).striptags()
         read = TrackedEvent(text_of(item.get("statusCode")).lower(), text, when, _place(item.get("location")))
+        clock[id(read)] = (text_of(item.get("timestamp"))[:19], text)
         if says_return(text_of(item.get("description"))) or says_return(text_of(item.get("status"))):
             told_back.add(id(read))
         return read
@@ -151,10 +153,13 @@ def _read(number, shipment):
     # a history we cannot read in full may hide the words of a return (see below)
     history_lost = not isinstance(listed, list) or not listed or len(events) < len(listed)
     # The shipment's own status counts: DHL Express sends events without a statusCode and says
-    # "delivered" only there. It names the event at its moment, or is an event of its own.
+    # "delivered" only there. It names the event at its moment, or is an event of its own. DHL's
+    # own example writes the status's timestamp with a Z and its event's without an offset (local
+    # time): the same clock and the same words are the same event, read at the event's time.
     status = event(shipment["status"]) if isinstance(shipment.get("status"), dict) else None
     if status is not None and status.occurred_at is not None and status.code:
-        same = next((e for e in events if e.occurred_at == status.occurred_at and e.code in ("", status.code)), None)
+        same = next((e for e in events if e.code in ("", status.code) and (
+            e.occurred_at == status.occurred_at or clock[id(e)] == clock[id(status)])), None)
         if same is not None:
             same.code = status.code
             if id(status) in told_back:
