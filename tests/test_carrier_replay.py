@@ -188,3 +188,38 @@ def test_dhl_return_read_in_the_readers_language(app, db, make_order, httpserver
     assert back in page
     page = client.get(f"/t/{links.make_token(db.session.get(Order, came_back.id))}", headers=headers).get_data(as_text=True)
     assert returned in page and "successfully delivered" not in page
+
+
+def test_dhl_return_flag_read_later_keeps_one_entry_per_event(app, db, make_order, httpserver):
+    """DHL's returnFlag may come after the event it makes ours "returning", and that event is no longer
+    the latest once a newer one comes: each real event stays one timeline entry all along, and the
+    order shows the problem once the flag is read."""
+    order = make_order(status="shipped", carrier="dhl", tracking_number="00340434292135100191")
+    flagged = json.loads((FIXTURES / "dhl" / "return_flag_on_the_way_back.json").read_text())["answers"][0]
+    shipment = flagged["json"]["shipments"][0]
+    plain = json.loads(json.dumps(flagged))
+    del plain["json"]["shipments"][0]["returnFlag"]
+    newer = json.loads(json.dumps(flagged))
+    newer["json"]["shipments"][0]["status"] = dict(shipment["status"], timestamp="2024-05-07T10:00:00+02:00")
+    newer["json"]["shipments"][0]["events"].insert(0, newer["json"]["shipments"][0]["status"])
+
+    def entries():
+        return [(e.raw_code, e.occurred_at.isoformat()) for e in carrier_events(db, db.session.get(Order, order.id))]
+
+    settings.put("DHL_MODE", "live")
+    settings.put("DHL_API_URL", httpserver.url_for("/dhl"))
+    settings.put("DHL_API_KEY", "dhl-key", secret=True)
+    db.session.commit()
+    seen = []
+    for answer in (plain, flagged, newer):
+        httpserver.clear()
+        serve(httpserver, "dhl", [answer])
+        sync_all(app, carriers=["dhl"], trigger="test", force=True)
+        db.session.commit()
+        seen.append(entries())
+    assert seen[0] == [("transit", "2024-05-01T07:00:00"), ("transit", "2024-05-02T06:00:00"),
+                       ("transit", "2024-05-06T07:00:00")]
+    assert seen[1] == seen[0][:2] + [("returning", "2024-05-06T07:00:00")]
+    assert seen[2] == seen[1] + [("returning", "2024-05-07T08:00:00")]
+    got = db.session.get(Order, order.id)
+    assert (got.status, got.problem) == ("in_transit", True)

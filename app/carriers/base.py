@@ -75,6 +75,9 @@ class TrackedEvent:
     location: str = ""
     #: Extra detail some mappings need (Ukrposhta's eventReason_id)
     reason: str = ""
+    #: The carrier's own code when the adapter reads the event as another (a DHL event read as a
+    #: return, ``dhl.read_return``): an answer read before may have stored the event under it
+    carrier_code: str | None = None
 
 
 @dataclass

@@ -74,11 +74,18 @@ def read_return(events, flagged, told=None):
     for event in events:
         back = back or told(event)
         if event.code == "delivered" and (back or flagged):
-            event.code = RETURNED
+            _read_as(event, RETURNED)
         elif back:
-            event.code = RETURNING
+            _read_as(event, RETURNING)
     if flagged and events and events[-1].code != RETURNED:
-        events[-1].code = RETURNING
+        _read_as(events[-1], RETURNING)
+
+
+def _read_as(event, code):
+    """Give ``event`` our reading ``code``, keeping DHL's own (the same event may be stored under it:
+    the flag comes after the event, or the event was the latest when the flag was first read)."""
+    if event.code != code:
+        event.carrier_code, event.code = event.code, code
 
 
 def _zone(location, fallback):
@@ -128,12 +135,14 @@ def _read(number, shipment):
     fallback = _zone(shipment.get("destination"), home)
 
     told_back = set()  # the events whose words (description or status) say the shipment goes back
+    clock = {}  # event → its timestamp as written, without the offset, and its words
 
     def event(item):
         when = parse_datetime(item.get("timestamp"), _zone(item.get("location"), fallback))
         # descriptions may carry HTML (a link): its words are kept, not its markup
         text = Markup(text_of(item.get("description")) or text_of(item.get("status"))).striptags()
         read = TrackedEvent(text_of(item.get("statusCode")).lower(), text, when, _place(item.get("location")))
+        clock[id(read)] = (text_of(item.get("timestamp"))[:19], text)
         if says_return(text_of(item.get("description"))) or says_return(text_of(item.get("status"))):
             told_back.add(id(read))
         return read
@@ -144,10 +153,13 @@ def _read(number, shipment):
     # a history we cannot read in full may hide the words of a return (see below)
     history_lost = not isinstance(listed, list) or not listed or len(events) < len(listed)
     # The shipment's own status counts: DHL Express sends events without a statusCode and says
-    # "delivered" only there. It names the event at its moment, or is an event of its own.
+    # "delivered" only there. It names the event at its moment, or is an event of its own. DHL's
+    # own example writes the status's timestamp with a Z and its event's without an offset (local
+    # time): the same clock and the same words are the same event, read at the event's time.
     status = event(shipment["status"]) if isinstance(shipment.get("status"), dict) else None
     if status is not None and status.occurred_at is not None and status.code:
-        same = next((e for e in events if e.occurred_at == status.occurred_at and e.code in ("", status.code)), None)
+        same = next((e for e in events if e.code in ("", status.code) and (
+            e.occurred_at == status.occurred_at or clock[id(e)] == clock[id(status)])), None)
         if same is not None:
             same.code = status.code
             if id(status) in told_back:

@@ -227,6 +227,9 @@ DHL_TEXTS = {
     "returning": lazy_pgettext("dhl", "On its way back to the sender"),
     "returned": lazy_pgettext("dhl", "Returned to the sender"),
 }
+#: Codes an adapter gives events in place of the carrier's own (its reading of them, which may come
+#: with a later answer): one event is stored once, under whichever reading came first or says more
+READINGS = {"dhl": frozenset(DHL_TEXTS)}
 #: Codes whose meaning we tell in the reader's language (instead of the carrier's words)
 TEXTS = {"inpost": INPOST_TEXTS, "dhl": DHL_TEXTS}
 #: Carriers whose events come as codes without a text of their own

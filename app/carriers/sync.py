@@ -26,7 +26,7 @@ from app import locks
 from app import settings as app_settings
 from app.carriers import CARRIER_CODES, overrides
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
-from app.carriers.mapping import COD_PAID_OUT, TABLES, carrier_note
+from app.carriers.mapping import COD_PAID_OUT, READINGS, TABLES, carrier_note
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.overrides import map_event
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
@@ -126,6 +126,9 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
         if key in existing or (not code and any((shipment.id, known, ev.occurred_at) in existing
                                                 for known in TABLES.get(shipment.carrier, ()))):
             continue  # stored already (an event without a code: under the code the shipment's status gave it)
+        stored_as = _stored_reading(shipment, ev, code, existing)
+        if stored_as is False:
+            continue  # stored already, under the adapter's reading of it (a DHL return)
         existing.add(key)
         mapped = (mapper or map_event)(shipment.carrier, ev.code, ev.reason, ev.text)
         row = dict(shipment_id=shipment.id, occurred_at=ev.occurred_at, raw_code=code,
@@ -133,7 +136,21 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
                    mapped_status=mapped.status if mapped else None,
                    at_pickup_point=bool(mapped and mapped.at_pickup_point), problem=bool(mapped and mapped.problem),
                    unmapped=mapped is None)
-        if bulk_rows is not None:
+        if stored_as is not None:
+            # stored under the carrier's own code by an answer read before: that entry is this event,
+            # now read as more (DHL's returnFlag came later). It takes the new reading, and moves the order.
+            existing.discard((shipment.id, stored_as, ev.occurred_at))
+            table = CarrierEvent.__table__
+            same = (table.c.shipment_id == shipment.id, table.c.raw_code == stored_as,
+                    table.c.occurred_at == ev.occurred_at)
+            db.session.execute(table.update().where(*same).values(
+                {name: value for name, value in row.items() if name not in ("shipment_id", "occurred_at")}))
+            carrier_event = SimpleNamespace(**row, id=None, shipment=shipment) if bulk_rows is not None else \
+                db.session.execute(select(CarrierEvent).where(CarrierEvent.shipment_id == shipment.id,
+                                                              CarrierEvent.raw_code == code,
+                                                              CarrierEvent.occurred_at == ev.occurred_at)
+                                   .execution_options(populate_existing=True)).scalar_one()
+        elif bulk_rows is not None:
             row["created_at"] = now
             bulk_rows.append(row)
             carrier_event = SimpleNamespace(**row, id=None, shipment=shipment)
@@ -146,6 +163,23 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
         if mapped is None:
             counts.unmapped += 1
     return new
+
+
+def _stored_reading(shipment, ev, code, existing):
+    """Is ``ev`` stored already under another code, by an answer read before? Where an adapter reads
+    events as codes of its own (``mapping.READINGS``: a DHL return), one event may come as the
+    carrier's code in one answer and as our reading in the next, at the same moment.
+
+    False when our reading of it is stored (it stays: a return is not undone by a later answer that
+    reads the event plainly again); the carrier's own code when that is stored and the event now reads
+    as more (it is to take the new reading); None when the event is not stored."""
+    readings = READINGS.get(shipment.carrier, ())
+    if not readings:
+        return None
+    if code not in readings:
+        return False if any((shipment.id, r, ev.occurred_at) in existing for r in readings) else None
+    own = None if ev.carrier_code is None else ev.carrier_code[:64]
+    return own if own is not None and own != code and (shipment.id, own, ev.occurred_at) in existing else None
 
 
 def parcel_ended(shipment):
@@ -382,7 +416,7 @@ def _apply_chunk(pairs, counts, now, simulated, mapper=None):
         try:
             if new_rows:
                 db.session.execute(db.insert(CarrierEvent), new_rows)
-                _fill_ids(stored)
+            _fill_ids(stored)  # also the events stored before that took a new reading (``_stored_reading``)
             with db.session.no_autoflush, lifecycle.announced_together():
                 for parcel, result, new in stored:
                     apply_events(parcel, result, new, trial, now=now, simulated=simulated, policy=policy,
