@@ -18,10 +18,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from notify_servers import later  # noqa: E402
 
 
-def _quiet(db):
+def _quiet(db, sms=False):
     settings.put("NOTIFY_MERGE_SECONDS", "0")
     settings.put("NOTIFY_QUIET_HOURS", "-")
     settings.put("PUBLIC_URL", "https://shop.example")
+    if sms:  # the shop has an SMS gateway: SMS is offered to followers (nothing is sent in these tests)
+        settings.put("SMS_PROVIDER", "turbosms")
     db.session.commit()
 
 
@@ -78,6 +80,26 @@ def test_a_guest_follows_one_order_by_email_and_stops_with_one_click(app, db, ma
     assert client.get("/follow/stop/forged").status_code == 404
 
 
+def test_without_an_sms_gateway_only_e_mail_is_offered(app, db, make_order, client):
+    """With no SMS gateway set up (the demo, a shop that sends e-mail only) the form offered SMS and
+    answered "Done" to a phone number, though no SMS could ever be sent."""
+    _quiet(db)
+    order = make_order(status="shipped")
+    token = links.make_token(order)
+    db.session.commit()
+    page = client.get(f"/t/{token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="channel" value="sms"' not in page and 'name="channel" value="email"' in page
+    for channel in ("email", "sms"):  # a phone typed into the e-mail field, or an old page's SMS choice
+        refused = client.post(f"/t/{token}/follow", data={"channel": channel, "address": "067 555 44 33",
+                                                          "consent": "yes"}, headers={"Accept-Language": "en"})
+        assert refused.status_code == 422
+        assert "This shop sends the news by e-mail only: enter an e-mail address." in refused.get_data(as_text=True)
+    assert db.session.query(OrderFollower).count() == 0
+    settings.put("SMS_PROVIDER", "turbosms")
+    db.session.commit()
+    assert 'name="channel" value="sms"' in client.get(f"/t/{token}").get_data(as_text=True)
+
+
 def test_the_customers_own_address_is_not_sent_twice(app, db, make_order, client):
     _quiet(db)
     order = make_order(status="shipped")
@@ -123,7 +145,7 @@ def test_the_answer_to_a_follow_or_a_report_is_shown_where_the_page_opens(app, d
                                                                            browser, output_dir):
     """The form redirects back to its own section (#follow, #help); the flashed answer sat at the top
     of a long page, out of sight on a phone, so a refusal looked like an emptied form and nothing else."""
-    _quiet(db)
+    _quiet(db, sms=True)
     token = links.make_token(make_order(status="shipped"))
     db.session.commit()
     context = browser.new_context(locale="en-GB", viewport={"width": 360, "height": 740})
@@ -195,7 +217,7 @@ def test_an_order_follows_to_a_few_addresses_only(app, db, make_order, client):
     """Anyone holding the link could add address after address (20 an hour from each IP): an SMS for
     each on every status change, paid by the shop, and the customer's daily message cap used up by
     them. An order now has at most ORDER_FOLLOWERS_MAX active follows; one that stops frees a place."""
-    _quiet(db)
+    _quiet(db, sms=True)
     order = make_order(status="shipped")
     token = links.make_token(order)
     db.session.commit()

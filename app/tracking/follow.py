@@ -28,6 +28,15 @@ def consent_statement():
              "to stop them.")
 
 
+def offered_channels():
+    """The channels a follower may choose: e-mail always (without a mail server it lands in the dev
+    mailbox), SMS only when an SMS gateway is set up and some status is sent by SMS."""
+    from app.notify import channels
+
+    sms = channels.get("sms")
+    return CHANNELS if sms.configured() and sms.setting("NOTIFY_SMS_STATUSES") else ("email",)
+
+
 def _channel_of(chosen, raw, order):
     """The channel the address itself names: the one field takes "e-mail address or phone number",
     and a phone typed while "E-mail" is still ticked (the default) is meant for SMS."""
@@ -68,6 +77,8 @@ def follow(order, channel, raw_address, *, consent, language):
     if channel not in CHANNELS:
         raise FollowRefused(_("Choose e-mail or SMS."))
     channel = _channel_of(channel, raw_address, order)
+    if channel not in offered_channels():
+        raise FollowRefused(_("This shop sends the news by e-mail only: enter an e-mail address."))
     if not consent:
         raise FollowRefused(_("Tick the box to agree to the updates: we send nothing without it."))
     address = _address(channel, raw_address, order)

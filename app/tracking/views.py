@@ -42,6 +42,7 @@ def tracking_help():
 # what every page's template may call, besides tracking_help above
 bp.add_app_template_global(branding.current, "tracking_branding")
 bp.add_app_template_global(follow.consent_statement, "follow_consent")
+bp.add_app_template_global(follow.offered_channels, "follow_channels")
 bp.add_app_template_global(carrier_label, "carrier_label")
 
 
