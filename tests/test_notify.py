@@ -194,7 +194,10 @@ def test_without_smtp_mail_goes_to_the_dev_mailbox_admins_can_read(notify, db, m
     login("boss@example.com")
     page = client.get("/admin/notifications/mailbox").get_data(as_text=True)
     assert mail.subject in page
-    assert "Вітаємо, Олена!" in client.get(f"/admin/notifications/mailbox/{mail.id}").get_data(as_text=True)
+    shown = client.get(f"/admin/notifications/mailbox/{mail.id}").get_data(as_text=True)
+    assert "Вітаємо, Олена!" in shown
+    # the names read as names, under headings in the page's language (they showed as "=?utf-8?b?…?=")
+    assert f"<dt>Кому</dt><dd>Олена &lt;{mail.recipient}&gt;</dd>" in shown and "=?utf-8?" not in shown
     html = client.get(f"/admin/notifications/mailbox/{mail.id}/html")
     assert "sandbox" in html.headers["Content-Security-Policy"]
 

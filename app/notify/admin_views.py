@@ -1,7 +1,5 @@
 """Staff and admin pages for notifications: the delivery log, per-order state, re-sending,
 the template editor, webhook endpoints, the dev mailbox and gateway settings."""
-import json
-
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -191,7 +189,7 @@ def mailbox():
 @admin_required
 def mail(mail_id):
     item = db.get_or_404(DevMail, mail_id)
-    return render_template("notify/admin/mail.html", mail=item, headers=json.loads(item.headers or "{}"))
+    return render_template("notify/admin/mail.html", mail=item, headers=services.readable_headers(item))
 
 
 @bp.route("/mailbox/<int:mail_id>/html")

@@ -3,7 +3,12 @@ the A/B tests, the gateway settings and the messenger bots.
 
 The caller commits. Templates are ``app.notify.templates``; sending again is ``outbox.resend``.
 """
+import json
+from email.header import decode_header, make_header
+
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import or_
 
 from app import settings
@@ -97,6 +102,21 @@ def deliveries(endpoint):
 
 def dev_mails():
     return db.session.execute(db.select(DevMail).order_by(DevMail.id.desc()).limit(LOG_PAGE)).scalars().all()
+
+
+#: The headers of a message people read, named in their language; the others (Message-ID, X-Posylka-…,
+#: List-Unsubscribe) keep their own names
+_HEADER_LABELS = {"Subject": _l("Subject"), "From": lazy_pgettext("mail header", "From"),
+                  "To": lazy_pgettext("mail header", "To"), "Reply-To": lazy_pgettext("mail header", "Reply to"),
+                  "Date": _l("Date")}
+
+
+def readable_headers(mail):
+    """[(name, value)] of a dev-mailbox message as a person reads them: "Льон і Ко <shop@…>", not the
+    RFC 2047 form the message carries ("=?utf-8?b?…?= <shop@…>")."""
+    headers = json.loads(mail.headers or "{}")
+    return [(str(_HEADER_LABELS.get(name, name)), str(make_header(decode_header(value))))
+            for name, value in headers.items()]
 
 
 # ---- A/B tests ---------------------------------------------------------------------------------
