@@ -752,6 +752,8 @@ def test_a_carriers_history_entry_names_the_carrier_not_its_code(app, db, make_o
     login(make_user("staff").email)
     page = re.sub(r"\s+", " ", _text(client.get(f"/admin/orders/{order.id}")))
     assert "· Перевізник · Нова пошта</span>" in page and "nova_poshta</span>" not in page
+    # the status note is shown to the customer: the form says so (it read like an internal note)
+    assert "Клієнт бачить цю примітку біля кроку на своїй сторінці відстеження." in page
 
 
 def test_the_orders_list_gives_each_element_its_own_id(app, sample, make_user, client, login):
