@@ -704,7 +704,7 @@ def test_users_page_calls_a_persons_name_a_name(app, make_user, client, login):
     """"Назва" is what a thing is called; a person has an "Ім'я" (pl "Imię", ru "Имя")."""
     admin = make_user("admin")
     login(admin.email)
-    for language, word in (("uk", "Ім'я"), ("pl", "Imię"), ("ru", "Имя"), ("en", "Name")):
+    for language, word in (("uk", "Ім’я"), ("pl", "Imię"), ("ru", "Имя"), ("en", "Name")):
         page = _text(client.get("/admin/users", headers={"Accept-Language": language}))
         assert f">{word}</th>" in page and f'>{word}</label>' in page.replace("&#39;", "'"), language
         assert ">Назва<" not in page

@@ -229,7 +229,7 @@ def test_a_lost_connection_is_shown_and_cleared(app, db, make_user, make_order, 
 
     page.route("**/progress", lambda route: route.abort("internetdisconnected"))
     notice = page.locator("#tracking-offline")
-    expect(notice).to_have_text("Немає зв'язку із сервером магазину: дані на сторінці можуть бути застарілими. "
+    expect(notice).to_have_text("Немає зв’язку із сервером магазину: дані на сторінці можуть бути застарілими. "
                                 "Пробуємо ще раз…", timeout=(POLL + 4) * 1000)
     with write_transaction(db):
         lifecycle.change_status(order, "in_transit", source="staff", note="Поки сторінка була без зв'язку")
