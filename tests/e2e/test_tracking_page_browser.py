@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from app import settings
 from app.clock import utcnow
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent
@@ -125,6 +126,17 @@ def test_the_menu_folds_on_a_phone(app, db, make_user, make_order, live_server, 
     page.set_viewport_size(DESKTOP)  # a wide screen shows the menu as it is
     expect(menu).to_be_hidden()
     expect(nav.get_by_role("link", name="Мої замовлення")).to_be_visible()
+    # a long shop name took four lines of a phone's header; it takes two, and the link's title holds it all
+    long_name = "Льон і Вовна — одяг з натурального льону та вовни від майстерні з Коломиї, Івано-Франківщина"
+    with write_transaction(db):
+        settings.put("SHOP_NAME", long_name)
+        db.session.commit()
+    page.set_viewport_size(PHONE)
+    page.reload()
+    name = page.locator(".site-header .brand-name")
+    assert name.bounding_box()["height"] <= 2 * 1.2 * 16 * 1.6  # two lines of the brand's 1.2rem
+    expect(page.locator(".site-header .brand")).to_have_attribute("title", long_name)
+    page.screenshot(path=os.path.join(output_dir, "long-shop-name-360.png"))
     context.close()
 
 
