@@ -219,7 +219,7 @@ def test_staff_only(client, make_user, login, parcels):
     assert client.post("/admin/attention/thresholds", data={}).status_code == 403
 
 
-def test_a_carrier_sync_with_news_clears_the_parcels_that_moved(app, db, make_order):
+def test_a_carrier_sync_with_news_clears_the_parcels_that_moved(app, db, make_order, client):
     from app.carriers.sync import scheduled_sync
     from app.clock import utcnow
 
@@ -234,6 +234,11 @@ def test_a_carrier_sync_with_news_clears_the_parcels_that_moved(app, db, make_or
     db.session.expire_all()
     assert db.session.query(CarrierEvent).count() >= 1
     assert services.total() == 0
+    # the simulated carrier's step reads in the customer's language (it was English on a Ukrainian page)
+    from app.orders import links
+
+    page = client.get(f"/t/{links.make_token(db.session.get(type(order), order.id))}").get_data(as_text=True)
+    assert "Виїхало із сортувального центру" in page and "Left the sorting centre" not in page
 
 
 def test_a_customers_problem_report_is_listed_until_staff_handle_it(app, db, client, make_user, make_order, login):

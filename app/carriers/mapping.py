@@ -227,11 +227,23 @@ DHL_TEXTS = {
     "returning": lazy_pgettext("dhl", "On its way back to the sender"),
     "returned": lazy_pgettext("dhl", "Returned to the sender"),
 }
+#: The simulated carrier's steps (``app.carriers.sandbox``): a shop trying Posylka reads them in its language
+SANDBOX_TEXTS = {
+    "created": lazy_pgettext("sandbox", "Shipment registered"),
+    "accepted": lazy_pgettext("sandbox", "Accepted at the sender's branch"),
+    "departed": lazy_pgettext("sandbox", "Left the sorting centre"),
+    "arrived_hub": lazy_pgettext("sandbox", "Arrived at the destination hub"),
+    "out_for_delivery": lazy_pgettext("sandbox", "Out for delivery"),
+    "at_pickup_point": lazy_pgettext("sandbox", "Ready for pickup at the branch"),
+    "delivery_failed": lazy_pgettext("sandbox", "Delivery attempt failed: recipient not at home"),
+    "delivered": lazy_pgettext("sandbox", "Received by the recipient"),
+    "returned": lazy_pgettext("sandbox", "Returned to the sender"),
+}
 #: Codes an adapter gives events in place of the carrier's own (its reading of them, which may come
 #: with a later answer): one event is stored once, under whichever reading came first or says more
 READINGS = {"dhl": frozenset(DHL_TEXTS)}
 #: Codes whose meaning we tell in the reader's language (instead of the carrier's words)
-TEXTS = {"inpost": INPOST_TEXTS, "dhl": DHL_TEXTS}
+TEXTS = {"inpost": INPOST_TEXTS, "dhl": DHL_TEXTS, "sandbox": SANDBOX_TEXTS}
 #: Carriers whose events come as codes without a text of their own
 CODE_ONLY = {"inpost"}
 
