@@ -120,6 +120,19 @@ def _stop_listener():
 atexit.register(_stop_listener)
 
 
+class _SkippedTick(logging.Filter):
+    """APScheduler warns when a job is still running at its next tick ("skipped: maximum number of
+    running instances reached"): a long carrier sync, a busy machine. Every job runs one at a time by
+    design (``max_instances=1``) and logs its own outcome, so that tick is meant to be skipped; the
+    warning only alarmed people reading the console. It is kept at INFO, for SCHEDULER_LOG_LEVEL=INFO."""
+
+    def filter(self, record):
+        if record.levelno == logging.WARNING and "maximum number of running" in str(record.msg):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger("apscheduler").isEnabledFor(logging.INFO)
+        return True
+
+
 def configure(app, stream=None, queued=False):
     """Send the app's log lines (and waitress's) to ``stream`` (stderr) in the configured format.
     ``queued`` (the serving process): the request's thread only queues a line, and a
@@ -151,6 +164,9 @@ def configure(app, stream=None, queued=False):
     # APScheduler says INFO for every run of every job (several a minute); our jobs log their own
     # summary when they did something.
     logging.getLogger("apscheduler").setLevel(app.config.get("SCHEDULER_LOG_LEVEL", "WARNING"))
+    overlap = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkippedTick) for f in overlap.filters):
+        overlap.addFilter(_SkippedTick())
     # Alembic's logging.fileConfig() disables loggers that existed before a migration ran in
     # this process; ours must keep working after an in-process ``db upgrade``.
     for name, logger in logging.root.manager.loggerDict.items():
