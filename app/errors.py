@@ -91,11 +91,9 @@ def init_app(app):
         detail = _("The form has expired. Reload the page and try again.") if isinstance(error, CSRFError) else None
         if isinstance(error, BadQueryArg):
             detail = error.detail
-        response = make_response(render_error(code, detail, getattr(error, "back", None)))
         if code == 429 and error.response is not None:
-            for name in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
-                if name in error.response.headers:
-                    response.headers[name] = error.response.headers[name]
+            return error.response  # the limited view's own page (its ``on_breach``): the look-up form again
+        response = make_response(render_error(code, detail, getattr(error, "back", None)))
         if code == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response

@@ -229,6 +229,29 @@ def test_idle_sessions_get_no_quick_304_nor_cached_order_page(app, db, client, p
     assert db.session.query(UserSession).filter_by(user_id=user.id).count() == 1  # not brought back to life
 
 
+def test_a_form_sent_after_the_log_in_ended_leads_back_to_its_page(app, client, polling_customer):
+    """Olena wrote a problem report on her order's page and logged out in another tab: sending it took
+    her to the log-in page, and logging in then opened the form's POST-only address ("405 Ця дія тут
+    недоступна"). Now the log-in page says the report was not saved and leads back to the order's page."""
+    user, order, url, _etag = polling_customer("in_transit")
+    page = f"/orders/{order.number}"
+    client.post("/logout")
+    sent = client.post(f"{page}/problem", data={"message": "Де посилка?"}, headers={"Referer": f"http://localhost{page}"})
+    assert sent.status_code == 302
+    assert "Сеанс входу завершився, тож надіслане не збережено" in client.get(sent.headers["Location"]).get_data(as_text=True)
+    logged_in = client.post(sent.headers["Location"], data={"email": user.email, "password": PASSWORD})
+    assert logged_in.headers["Location"] == page and client.get(page).status_code == 200
+    client.post("/logout")
+    # the form shown again at its own address (a refused report), another site, no Referer: the home page
+    for referer in (f"http://localhost{page}/problem", f"https://elsewhere.example{page}", None):
+        sent = client.post(f"{page}/problem", data={"message": "Де посилка?"}, headers={"Referer": referer} if referer else {})
+        assert sent.status_code == 302 and sent.headers["Location"] == "/login", referer
+    # a poll leads back to the page it polls for (htmx's HX-Current-URL), never to the fragment's address
+    poll = client.get(url, headers={**HX, "HX-Current-URL": f"http://localhost{page}"})
+    assert poll.status_code == 401 and poll.headers["HX-Redirect"] == "/login?next=%2Forders%2F" + order.number
+    assert client.get(url, headers=HX).headers["HX-Redirect"] == "/login"
+
+
 def test_a_poll_still_keeps_its_session_alive(app, db, client, polling_customer):
     """The quick 304 does not write; once the row's last touch is a minute old, a poll goes the
     normal way, which touches it, so a customer watching the page is not logged out as idle."""

@@ -7,6 +7,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import event
 
+from app import settings
 from app.clock import utcnow
 from app.orders import lifecycle, links
 from app.orders.models import CarrierEvent, StatusEvent
@@ -289,19 +290,31 @@ def test_repeated_failures_are_throttled(app, db, make_order, client):
     for _ in range(4):  # nor a parcel found by its tracking number alone (a shop's desk looks up dozens)
         found = _lookup(client, order.shipments[0].tracking_number, "")
         assert found.status_code == 200 and order.shipments[0].tracking_number in found.get_data(as_text=True)
+    for _ in range(3):  # nor a form refused before anything is looked up (an empty field)
+        assert _lookup(client, "", "0671234567").status_code == 422
     for _ in range(3):
         assert _lookup(client, order.number, "+380990000000").status_code == 200
-    blocked = _lookup(client, order.number, right, **{"Accept-Language": "en"})
-    assert blocked.status_code == 429
-    assert client.get(f"/track?number={order.shipments[0].tracking_number}").status_code == 429  # the same count
-    assert "Too many attempts" in blocked.get_data(as_text=True)
+    settings.put("SHOP_EMAIL", "shop@example.com")
+    db.session.commit()
+    blocked = _lookup(client, order.number, right)
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    # the look-up page again, what was typed still in its fields, when to try again and ways out
+    page = blocked.get_data(as_text=True)
+    assert f'value="{order.number}"' in page and f'value="{right}"' in page
+    assert "Забагато невдалих пошуків з цього підключення." in page
+    assert re.search(r"Спробуйте ще раз через [12] хвилин[уи]; введене збережено нижче\.", page)
+    assert 'href="mailto:shop@example.com"' in page and 'href="/login"' in page
+    parcel = client.get(f"/track?number={order.shipments[0].tracking_number}", headers={"Accept-Language": "en"})
+    assert parcel.status_code == 429  # the same count
+    assert f'value="{order.shipments[0].tracking_number}"' in parcel.get_data(as_text=True)
+    assert "You can try again in" in parcel.get_data(as_text=True)
     assert client.get("/track").status_code == 200  # the form itself stays open
 
 
 def test_lookup_form_errors_are_translated(app, client):
     response = client.post("/track", data={"number": "", "contact": ""}, headers={"Accept-Language": "pl"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Wpisz numer zamówienia." in html and "Wpisz numer telefonu lub e-mail." in html
+    assert response.status_code == 422 and "Wpisz numer zamówienia." in html and "Wpisz numer telefonu lub e-mail." in html
 
 
 def test_an_unknown_tracking_number_alone_is_named_as_such(app, client):

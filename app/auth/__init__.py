@@ -1,11 +1,14 @@
 """Log-in for customers and staff, roles, and the decorators that guard pages."""
 from contextlib import suppress
 from functools import wraps
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, current_app, flash, g, make_response, redirect, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_url
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from app.auth import sessions
 from app.auth.models import User
@@ -25,11 +28,14 @@ def init_app(app):
         """Flask-Login's answer (the message, then the log-in page with ``next``), except that an
         htmx request (a poll, the unread badge) gets ``HX-Redirect``: a plain redirect would be
         followed inside htmx's own request, and the log-in page swapped into the fragment."""
-        flash(str(login_manager.login_message), login_manager.login_message_category)
+        if request.method == "GET":
+            flash(str(login_manager.login_message), login_manager.login_message_category)
+        else:  # a form sent after the log-in ended (another tab, idleness): it was not saved
+            flash(_("Your log-in had ended, so what you sent was not saved. Log in and send it again."), "info")
+        url = login_url(login_manager.login_view, next_url=_page_to_come_back_to())
         if is_partial_request():
-            page = request.headers.get("HX-Current-URL") or request.url
-            return hx_redirect(make_response("", 401), login_url(login_manager.login_view, next_url=page))
-        return redirect(login_url(login_manager.login_view, next_url=request.url))
+            return hx_redirect(make_response("", 401), url)
+        return redirect(url)
 
     @login_manager.user_loader
     def _load_user(identity):
@@ -59,6 +65,25 @@ def init_app(app):
         return user
 
     sessions.init_app(app)
+
+
+def _page_to_come_back_to():
+    """Where log-in leads back to: a page a browser can open. That is this request's own URL for a
+    page; a form sent or an htmx request (a POST-only or fragment URL) leads back to the page it came
+    from (htmx's ``HX-Current-URL``, else the Referer), if it is one of this site's pages; else nothing
+    (``next`` left out: the user's home page)."""
+    if request.method == "GET" and not is_partial_request():
+        return request.url
+    from app.auth.views import safe_next  # the views import this package
+
+    came_from = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
+    if came_from.netloc != request.host or not safe_next(came_from.path):
+        return None
+    try:
+        current_app.create_url_adapter(request).match(came_from.path, method="GET")
+    except HTTPException:  # no such page, or the form's own POST-only URL (a refused form shown again)
+        return None
+    return urlunsplit(("", "", came_from.path, came_from.query, ""))
 
 
 def _role_required(allowed):

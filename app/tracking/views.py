@@ -2,7 +2,9 @@
 
 Everything a shop embeds in its own pages lives under ``/widget/`` so that framing rules can name it.
 """
+import math
 import os
+import time
 from typing import NamedTuple
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_from_directory, url_for
@@ -156,8 +158,10 @@ PARCEL_FOUND = "posylka.parcel_found"
 
 
 def _lookup_failed(response):
-    """An order found redirects to its page; a parcel found by its number alone is shown at once."""
-    return response.status_code != 303 and not request.environ.get(PARCEL_FOUND)
+    """Counted: a look-up that found nothing. An order found redirects to its page (303), a parcel found
+    by its number alone is shown at once, and a form refused before anything was looked up (an empty
+    field: 422) is no attempt."""
+    return response.status_code not in (303, 422) and not request.environ.get(PARCEL_FOUND)
 
 
 def _just_the_form():
@@ -165,9 +169,19 @@ def _just_the_form():
     return request.method == "GET" and not request.args.get("number")
 
 
+def _lookup_refused(limit):
+    """Too many failed look-ups: the look-up page again (429), what was typed still in its fields, with
+    when to try again (the limit's own reset time) and the ways out below (log in, the shop's contact)."""
+    form = LookupForm()  # a POST's fields as typed; nothing is validated or looked up
+    if request.method == "GET":
+        form.number.data = request.args.get("number", "")[:40]
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    return Response(render_template("tracking/lookup.html", form=form, not_found=False, retry_minutes=minutes), 429)
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["TRACK_LOOKUP_RATE_LIMIT"], exempt_when=_just_the_form,
-               deduct_when=_lookup_failed)
+               deduct_when=_lookup_failed, on_breach=_lookup_refused)
 def lookup():
     """The look-up form. A tracking number alone (posted, or as ``/track?number=…``, where a
     language switch on the parcel's page leads) shows the parcel's status and route."""
@@ -187,7 +201,7 @@ def lookup():
         not_found = True
     elif form.is_submitted() and not form.contact.data:
         form.contact.errors = [*form.contact.errors, _("Enter the phone number or e-mail.")]
-    return render_template("tracking/lookup.html", form=form, not_found=not_found)
+    return render_template("tracking/lookup.html", form=form, not_found=not_found), 422 if form.errors else 200
 
 
 def _parcel_or_form(form):
