@@ -102,3 +102,25 @@ def test_sync_runs_say_what_started_them_and_how_long_they_took_in_words(app, db
     runs = page[page.index('id="runs"'):]
     assert "· за розкладом" in runs and "· запущено вручну" in runs and "schedule<" not in runs
     assert "· 2,5 с" in runs and "· 0,0 с" in runs and "0.0 s" not in runs
+
+
+def test_staff_are_told_when_parcels_wait_long_past_their_check(app, db, make_order, make_user, login, client):
+    """No scheduler running anywhere (the app served by another WSGI server), a carrier not switched on or
+    without its key, a carrier down for long: statuses stopped moving and no page said so. Every staff
+    page now does, from the parcels themselves, until their checks are on time again."""
+    waiting = make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799000")
+    fresh = make_order(status="shipped", carrier="ukrposhta", tracking_number="0500123456789")
+    waiting.shipments[0].next_sync_at = utcnow() - timedelta(hours=2)
+    fresh.shipments[0].next_sync_at = utcnow() - timedelta(minutes=5)  # a tick or two late: a busy machine
+    db.session.commit()
+    login(make_user("staff").email)
+    page = client.get("/admin/orders").get_data(as_text=True)
+    assert "Статуси перевізників не перевіряються: 1 посилка чекає на перевірку з " in page
+    assert "Що відповів кожен перевізник" not in page  # the carriers page is the admin's
+    client.post("/logout")
+    login(make_user("admin").email)
+    assert "Що відповів кожен перевізник" in client.get("/admin/orders").get_data(as_text=True)
+
+    waiting.shipments[0].next_sync_at = utcnow() + timedelta(minutes=15)  # checked: the next check is ahead
+    db.session.commit()
+    assert "Статуси перевізників не перевіряються" not in client.get("/admin/orders").get_data(as_text=True)

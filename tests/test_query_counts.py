@@ -28,9 +28,10 @@ BOUNDS = {
                       # returns section's requests (app/returns; a delivered order's item outcomes one more)
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)
-    "admin list": 9,  # session row, newest history row, status counts (the total too), ids, orders with
-                      # customers, parcels, items, regions, the staff menu's Attention count
-    "admin list again": 8,  # no status changed since: the counts kept under the newest history row (SQLite)
+    "admin list": 10,  # session row, newest history row, status counts (the total too), ids, orders with
+                       # customers, parcels, items, regions, the staff menu's Attention count, the parcels
+                       # long past their carrier check (every staff page: app/carriers/services.late_checks)
+    "admin list again": 9,  # no status changed since: the counts kept under the newest history row (SQLite)
 }
 
 

@@ -220,3 +220,9 @@ def detect_carrier():
     codes = detect_carriers(number)[:3] if number.strip() else []
     return render_template("carriers/_carrier_hint.html", names=[carrier_label(c) for c in codes],
                            typed=bool(number.strip()), hint_id="tracking_number-hint")
+
+
+@bp.app_template_global()
+def carrier_checks_late():
+    """Parcels whose carrier check is long overdue (``services.late_checks``): every staff page says so."""
+    return services.late_checks()

@@ -3,10 +3,11 @@ import hmac
 import ipaddress
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from app import queued
 from app import settings as app_settings
@@ -50,6 +51,31 @@ def overview():
             "sources": setting_sources(code),
         })
     return rows
+
+
+#: How late a parcel's carrier check may be before staff are told: a few missed ticks are a busy
+#: machine; half an hour is statuses that have stopped moving
+CHECK_LATE = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class LateChecks:
+    parcels: int
+    since: datetime
+
+
+def late_checks(now=None):
+    """The active parcels whose carrier check is more than ``CHECK_LATE`` overdue: ``LateChecks`` or
+    None. Statuses stop moving, with no error anywhere, when no process runs the scheduler (the app
+    served by another WSGI server, SCHEDULER_ENABLED=0 everywhere), when the parcel's carrier is
+    switched off (the default until it is set up) or has no key, or while it has been failing for
+    long (its breaker open)."""
+    cutoff = (now or utcnow()) - CHECK_LATE
+    late = or_(Shipment.next_sync_at < cutoff, and_(Shipment.next_sync_at.is_(None), Shipment.created_at < cutoff))
+    parcels, since = db.session.execute(
+        select(func.count(), func.min(func.coalesce(Shipment.next_sync_at, Shipment.created_at)))
+        .where(Shipment.active.is_(True), late)).one()
+    return LateChecks(parcels, since) if parcels else None
 
 
 def setting_sources(code):
