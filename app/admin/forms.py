@@ -232,9 +232,10 @@ class WholeNumber:
         self.low, self.high = low, high
 
     def __call__(self, form, field):
-        field.data = whole_number(field.data or "", self.low, self.high)
-        if field.data is None:
+        number = whole_number(field.data or "", self.low, self.high)
+        if number is None:  # field.data stays as typed: the page shows it beside the error
             raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
+        field.data = number
 
 
 def whole_number_field(label, low, high, *, required=False, **kwargs):
