@@ -124,3 +124,22 @@ def test_a_line_break_counts_once_against_a_limit(app, db, make_user, make_order
     assert client.post("/admin/branding/help", data={"phone": "", "faq_uk": faq, "faq_en": "", "faq_pl": "",
                                                      "faq_ru": ""}).status_code == 302
     assert settings.get("HELP_FAQ_uk") == "Q?\n" + "a" * 4997
+
+
+def test_a_stale_help_form_is_refused_with_the_text_as_typed(app, db, make_user, client, login):
+    """Like every settings page (``settings.save``): a form shown before another admin's change does not undo it."""
+    import html
+    import re
+
+    login(make_user("admin").email)
+    help_block = client.get("/admin/branding").get_data(as_text=True).split('id="help-settings"')[1]
+    shown = html.unescape(re.search(r'name="settings_shown"[^>]*value="([^"]*)"', help_block).group(1))
+    empty = {"faq_en": "", "faq_pl": "", "faq_ru": ""}
+    assert client.post("/admin/branding/help", data={"phone": "+380 67 123 45 67", "faq_uk": "", **empty,
+                                                     "settings_shown": shown}).status_code == 302
+    stale = client.post("/admin/branding/help", data={"phone": "", "faq_uk": "Коли?\nЗавтра.", **empty,
+                                                      "settings_shown": shown})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Поки ви редагували, ці налаштування змінив хтось інший." in page and "Коли?\nЗавтра." in page
+    assert settings.get("HELP_PHONE") == "+380 67 123 45 67" and not settings.get("HELP_FAQ_uk")
