@@ -14,6 +14,9 @@ from config import Config, database_url
 
 def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
+    from app.text import FormRequest
+
+    app.request_class = FormRequest  # form fields with LF line breaks: a textarea's length counts each once
     app.json.ensure_ascii = False  # JSON answers in UTF-8 as people read them, not \u-escaped
     app.config.from_object(Config)
     os.makedirs(app.instance_path, exist_ok=True)

@@ -12,8 +12,14 @@ derived from the instance secret, and are never shown back in full.
 Read every setting an admin can change through ``get`` (never ``current_app.config`` directly),
 so that a change on the settings page takes effect. ``get`` answers from an in-process snapshot
 of the table, so reading settings costs no query on hot paths.
+
+A settings page's form carries what its settings were when it was shown (``shown``, in the hidden
+field of ``ShownSettings``); ``save`` refuses it (``SettingsChanged``) when any of them has been
+changed since, so that a form left open in a second tab cannot put back values another admin has
+changed in the meantime. Every settings page saves through ``save``: the rule is here once.
 """
 import base64
+import hashlib
 import logging
 import threading
 import time
@@ -22,12 +28,15 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from wtforms import HiddenField
 
 from app.audit import record
 from app.clock import utcnow
+from app.errors import Refused
 from app.extensions import db
 from app.logs import redact_value
 
@@ -118,19 +127,20 @@ def _snapshot(tolerant=False):
     return values
 
 
-def get(key, default=None, *, display=False):
+def get(key, default=None, *, display=False, fresh=False):
     """The admin's value for ``key`` if set, else the app config's, else ``default``.
 
     Read from the process's snapshot (see ``_snapshot``); inside a transaction that changed a
     setting, from that transaction, so that it sees its own change before the commit.
     ``display=True`` is for what only changes how a page looks (the shop's name, the default
     language): with the database down it answers from the last known values instead of failing,
-    so pages that need no data (and the 503 page) still render.
+    so pages that need no data (and the 503 page) still render. ``fresh=True`` reads the table
+    itself (another process's change of the last few seconds included).
     """
     if _environment_wins(key):
         return current_app.config.get(key, default)
     # registry.has(): never make a session for a request that has none (the polled partial's 304 uses none)
-    if db.session.registry.has() and db.session.info.get(_CHANGED):
+    if fresh or (db.session.registry.has() and db.session.info.get(_CHANGED)):
         row = db.session.get(Setting, key)
         stored = (row.value, row.secret) if row is not None else None
     else:
@@ -218,14 +228,61 @@ def put(key, value, *, secret=False):
         row.value, row.secret = stored, secret
 
 
-def save(values, *, action, object_id=None, secret=(), unquoted=()):
+#: The hidden field of a settings page's form that says what its settings were when it was shown
+SHOWN_FIELD = "settings_shown"
+
+
+class ShownSettings:
+    """A settings page's form (mixed into its FlaskForm): ``fill_form`` writes what the page shows into
+    this hidden field, and ``save(..., shown=form.settings_shown.data)`` refuses the form once another
+    admin has changed any of those settings (``{{ form.hidden_tag() }}`` renders the field)."""
+    settings_shown = HiddenField()
+
+
+class SettingsChanged(Refused):
+    """A settings form shown before someone else changed one of its settings (see ``shown``)."""
+
+    def __init__(self):
+        super().__init__(_l("These settings were changed by someone else while you were editing them. Reload the "
+                            "page to see the current values, then try again."))
+
+
+def _digest(value):
+    return hashlib.sha256(("" if value is None else str(value)).encode()).hexdigest()[:16]
+
+
+def shown(names):
+    """What the settings ``names`` are now, as a settings page's hidden field carries it ("NAME:digest ...").
+    Secret settings are left out by the caller: a blank secret field keeps the stored value anyway."""
+    return " ".join(f"{name}:{_digest(get(name))}" for name in names)
+
+
+def _check_shown(text, values):
+    """``SettingsChanged`` when a setting ``text`` (from ``shown``) names has a different value now, other
+    than the one ``values`` would store (the same save sent twice, or the same change made in two tabs)."""
+    for part in (text or "").split():
+        name, _sep, digest = part.rpartition(":")
+        now = get(name, fresh=True)
+        if not name or digest == _digest(now):
+            continue
+        if name in values and str(values[name] or "").strip() == ("" if now is None else str(now)):
+            continue
+        raise SettingsChanged()
+
+
+def save(values, *, action, object_id=None, secret=(), unquoted=(), shown=None):
     """What every settings page does on save, in the current transaction (the caller commits).
+
+    ``shown`` is what the page's form was shown (its hidden ``settings_shown``): if another admin has
+    changed one of those settings since, nothing is stored and ``SettingsChanged`` is raised (None or
+    "": not checked, as for the command line and the demo).
 
     Each of ``values`` ({name: value}) that differs from the current value is stored ("" or None
     removes the admin's value); a name in ``secret`` is stored encrypted, and left as it is when
     blank (None removes it). One audit entry ``action`` says what changed (a secret as ``***``,
     a name in ``unquoted``, such as an uploaded logo, as ``changed``). Returns the names that changed.
     """
+    _check_shown(shown, values)
     before, after = {}, {}
     for name, value in values.items():
         value = None if value is None else str(value).strip()
@@ -249,21 +306,27 @@ def save(values, *, action, object_id=None, secret=(), unquoted=()):
 
 def fill_form(form, *, secret=()):
     """Show the current settings in a settings page's ``form`` (its fields are named after them);
-    the ``secret`` fields stay empty (left empty, they keep the stored value)."""
+    the ``secret`` fields stay empty (left empty, they keep the stored value). A ``ShownSettings``
+    form also gets what it shows in its hidden field, for ``save`` to check."""
+    names = []
     for field in form:
-        if field.name == "csrf_token" or field.name in secret:
+        if field.name in ("csrf_token", SHOWN_FIELD) or field.name in secret:
             continue
+        names.append(field.name)
         value = get(field.name)
         if field.type == "BooleanField":
             field.data = get_bool(field.name)
         else:
             field.data = "" if value is None else str(value)
+    if SHOWN_FIELD in form:
+        form[SHOWN_FIELD].data = shown(names)
 
 
 def form_values(form):
     """{setting: value} of a settings page's validated ``form``, as ``save`` takes them."""
     return {field.name: ("1" if field.data else "0") if field.type == "BooleanField" else
-            ("" if field.data is None else field.data) for field in form if field.name != "csrf_token"}
+            ("" if field.data is None else field.data) for field in form
+            if field.name not in ("csrf_token", SHOWN_FIELD)}
 
 
 class SettingError(ValueError):

@@ -4,9 +4,18 @@
 control character becomes a space, so data can never start a header of its own. ``csv_cell``
 is for spreadsheet exports: a cell that a spreadsheet program would run as a formula is
 written as text. ``comma_list`` and ``whole_number`` read what people type into settings and forms.
+
+``FormRequest`` is the app's request: every submitted form field has its line breaks as LF. A browser
+sends each line break of a <textarea> as CRLF, while the textarea's ``maxlength`` (and a person)
+counts it as one character: a 2,000-character message on several lines would be "too long" to a
+limit counted on what arrived. Done once here, every length limit and every stored text sees one
+character per line break.
 """
 import csv
 import re
+
+from flask import Request
+from werkzeug.formparser import FormDataParser
 
 #: A CSV download's media type. Werkzeug adds "; charset=utf-8" to a text/ type itself (written
 #: here as well, the header said it twice).
@@ -20,6 +29,22 @@ def one_line(value):
     if value is None:
         return None
     return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+def lf_lines(text):
+    """``text`` with every line break as LF: "a\r\nb\rc" → "a\nb\nc"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+class _LfFormParser(FormDataParser):
+    def parse(self, *args, **kwargs):
+        stream, form, files = super().parse(*args, **kwargs)
+        return stream, self.cls((name, lf_lines(value)) for name, value in form.items(multi=True)), files
+
+
+class FormRequest(Request):
+    """Flask's request, its ``form`` values with LF line breaks (see the module's docstring)."""
+    form_data_parser_class = _LfFormParser
 
 
 def comma_list(text):

@@ -1,5 +1,6 @@
 """Staff workspace: access, the orders list, status changes, the editor, import/export, audit, users."""
 import csv
+import html
 import io
 import json
 import os
@@ -684,6 +685,37 @@ def test_settings_hub(app, db, make_user, make_order, client, login):
     assert settings.get("SHOP_NAME") == "Льон і Вовна" and settings.get("ORDERS_PER_PAGE") == "10"
     audit = db.session.execute(db.select(AuditLog).filter_by(action="settings.update")).scalar_one()
     assert audit.after_data == {"SHOP_NAME": "Льон і Вовна", "ORDERS_PER_PAGE": "10"}
+
+
+def _settings_shown(page):
+    return html.unescape(re.search(r'name="settings_shown"[^>]*value="([^"]*)"', page).group(1))
+
+
+def test_a_stale_settings_tab_cannot_undo_another_admins_change(app, db, make_user, client, login):
+    """Tab A opened the settings, tab B changed the shop name, tab A changed only the page size and saved:
+    "saved", and the shop name was back to the old one. Now tab A is refused with what it typed kept."""
+    from app import settings
+
+    login(make_user("admin").email)
+    fields = {"SHOP_NAME": "Posylka", "SHOP_EMAIL": "", "DEFAULT_LANGUAGE": "uk", "ORDERS_PER_PAGE": "50",
+              "POLL_SECONDS": "10", "SYNC_INTERVAL_MINUTES": "15", "RETENTION_MONTHS": "12"}
+    tab_a = _settings_shown(client.get("/admin/settings").get_data(as_text=True))
+    tab_b = _settings_shown(client.get("/admin/settings").get_data(as_text=True))
+    assert client.post("/admin/settings", data={**fields, "SHOP_NAME": "Льон і Вовна",
+                                                "settings_shown": tab_b}).status_code == 302
+    stale = client.post("/admin/settings", data={**fields, "ORDERS_PER_PAGE": "40", "settings_shown": tab_a})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Поки ви редагували, ці налаштування змінив хтось інший." in page
+    assert re.search(r'<input[^>]*name="ORDERS_PER_PAGE"[^>]*value="40"', page)  # what was typed is kept
+    assert settings.get("SHOP_NAME") == "Льон і Вовна" and settings.get("ORDERS_PER_PAGE") != "40"
+    # reloaded, the page shows the new name and saves
+    fresh = _settings_shown(client.get("/admin/settings").get_data(as_text=True))
+    again = {**fields, "SHOP_NAME": "Льон і Вовна", "ORDERS_PER_PAGE": "40", "settings_shown": fresh}
+    assert client.post("/admin/settings", data=again).status_code == 302
+    assert settings.get("SHOP_NAME") == "Льон і Вовна" and settings.get("ORDERS_PER_PAGE") == "40"
+    # the same form sent twice (a double click) is no conflict: what it would store is what is stored
+    assert client.post("/admin/settings", data=again).status_code == 302
 
 
 def test_forms_need_csrf(app, make_order, make_user, client, login):

@@ -121,6 +121,9 @@ def test_pages_show_the_figures_with_charts_and_tables(app, dataset, make_user, 
     reversed_period = client.get("/admin/analytics/?date_from=2026-03-31&date_to=2026-03-01")
     assert reversed_period.status_code == 422
     assert "Кінцева дата 1 бер. 2026\u202fр. раніша за початкову 31 бер. 2026\u202fр." in reversed_period.get_data(as_text=True)
+    # the dates stay as typed beside the error (they jumped back to this month)
+    assert 'name="date_from" type="date" value="2026-03-31" aria-invalid="true"' in reversed_period.get_data(as_text=True)
+    assert 'name="date_to" type="date" value="2026-03-01" aria-invalid="true"' in reversed_period.get_data(as_text=True)
     too_long = client.get("/admin/analytics/?date_from=2000-01-01&date_to=2026-03-01")
     assert too_long.status_code == 422 and "Період має тривати не більше десяти років." in too_long.get_data(as_text=True)
     assert client.get("/admin/analytics/monthly?month=March").status_code == 422

@@ -188,6 +188,7 @@ def test_thresholds_form_checks_its_input_and_saves(db, client, make_user, login
     # one clear error, not the number field's own beside the range's
     assert re.findall(r'id="ATTENTION_NO_SCAN_DAYS-error">([^<]*)<', bad.get_data(as_text=True)) == \
         ["Введіть ціле число від 1 до 365."]
+    assert re.search(r'<input[^>]*name="ATTENTION_NO_SCAN_DAYS"[^>]*value="many"', bad.get_data(as_text=True))
     # the form is below the list: the top of the page, where it opens, says the settings were not saved
     assert re.search(r'class="flash flash-error">Налаштування не збережено', bad.get_data(as_text=True))
     assert settings.get_int("ATTENTION_NO_SCAN_DAYS") == 3 and settings.get("ATTENTION_HANDOVER_DAYS") == 2

@@ -49,6 +49,7 @@ def test_letters_in_a_number_field_get_one_clear_error(app, db, make_user, clien
     assert refused.status_code == 422
     assert re.findall(r'id="NOTIFY_DAILY_CAP-error">([^<]*)<', refused.get_data(as_text=True)) == \
         ["Введіть ціле число від 0 до 1000."]
+    assert re.search(r'<input[^>]*name="NOTIFY_DAILY_CAP"[^>]*value="abc"', refused.get_data(as_text=True))
     assert settings.get("NOTIFY_DAILY_CAP") == before
 
 

@@ -227,13 +227,16 @@ def test_new_order_form_offers_the_currencies_an_order_can_be_in(app, db, make_u
     assert refused.status_code == 422 and len(_orders(db)) == 2
 
 
-@pytest.mark.parametrize("written", ["²", "9" * 5000, "1e3", "-5"])
+@pytest.mark.parametrize("written", ["²", "9" * 5000, "1e3", "-5", "3"])
 def test_shop_settings_refuse_a_number_python_cannot_read_as_a_whole_number(app, db, make_user, client, login,
                                                                            written):
     login(make_user("admin").email)
     response = client.post("/admin/settings", data={"ORDERS_PER_PAGE": written, "DEFAULT_LANGUAGE": "uk"})
     assert response.status_code == 422
     assert "Введіть ціле число від 5 до 500." in _text(response)
+    # what was typed stays beside the error (the field came back empty)
+    field = re.search(r'<input[^>]*name="ORDERS_PER_PAGE"[^>]*>', response.get_data(as_text=True)).group(0)
+    assert f'value="{html.escape(written)}"' in field
 
 
 

@@ -100,3 +100,46 @@ def test_an_faq_question_without_an_answer_is_named_not_passed_over(app, db, mak
     assert refused.status_code == 422
     assert "«А обмін?» не має відповіді" in refused.get_data(as_text=True)
     assert not settings.get("HELP_FAQ_uk")
+
+
+def test_a_line_break_counts_once_against_a_limit(app, db, make_user, make_order, client, login):
+    """A browser sends a textarea's line breaks as CRLF, its maxlength counts each once: a message of
+    exactly the limit on several lines was refused as too long. Every form's text is stored with LF."""
+    from app.tracking.help import MESSAGE_MAX
+
+    user = make_user("customer")
+    order = make_order(customer=user.customer, status="in_transit")
+    login(user.email)
+    message = "\r\n".join(["x" * 99] * 19 + ["y" * 100])  # CRLF on the wire; one character each as typed
+    assert len(message.replace("\r\n", "\n")) == MESSAGE_MAX
+    done = client.post(f"/orders/{order.number}/problem", data={"message": message},
+                       headers={"Accept-Language": "uk"}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Магазин отримав ваше повідомлення" in page and "має бути коротшим" not in page
+    assert db.session.query(ProblemReport).one().message == message.replace("\r\n", "\n")
+
+    client.post("/logout")
+    login(make_user("admin").email)  # the admin's FAQ (5,000) likewise
+    faq = "Q?\r\n" + "a" * 4997
+    assert client.post("/admin/branding/help", data={"phone": "", "faq_uk": faq, "faq_en": "", "faq_pl": "",
+                                                     "faq_ru": ""}).status_code == 302
+    assert settings.get("HELP_FAQ_uk") == "Q?\n" + "a" * 4997
+
+
+def test_a_stale_help_form_is_refused_with_the_text_as_typed(app, db, make_user, client, login):
+    """Like every settings page (``settings.save``): a form shown before another admin's change does not undo it."""
+    import html
+    import re
+
+    login(make_user("admin").email)
+    help_block = client.get("/admin/branding").get_data(as_text=True).split('id="help-settings"')[1]
+    shown = html.unescape(re.search(r'name="settings_shown"[^>]*value="([^"]*)"', help_block).group(1))
+    empty = {"faq_en": "", "faq_pl": "", "faq_ru": ""}
+    assert client.post("/admin/branding/help", data={"phone": "+380 67 123 45 67", "faq_uk": "", **empty,
+                                                     "settings_shown": shown}).status_code == 302
+    stale = client.post("/admin/branding/help", data={"phone": "", "faq_uk": "Коли?\nЗавтра.", **empty,
+                                                      "settings_shown": shown})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Поки ви редагували, ці налаштування змінив хтось інший." in page and "Коли?\nЗавтра." in page
+    assert settings.get("HELP_PHONE") == "+380 67 123 45 67" and not settings.get("HELP_FAQ_uk")

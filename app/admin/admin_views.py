@@ -93,13 +93,21 @@ def audit():
 @admin_required
 def settings_page():
     form = SettingsForm()
+    code = 200
     if not form.is_submitted():
         settings.fill_form(form)
-    elif form.validate():
-        changed = settings.save(settings.form_values(form), action="settings.update", object_id="general")
-        db.session.commit()
-        flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
-        return redirect(url_for("admin.settings_page"))
-    else:  # on a phone the field may be far below: say so at the top
+    elif not form.validate():  # on a phone the field may be far below: say so at the top
         flash(_("Check the highlighted fields."), "error")
-    return render_template("admin/settings.html", form=form), 422 if form.is_submitted() else 200
+        code = 422
+    else:
+        try:
+            changed = settings.save(settings.form_values(form), action="settings.update", object_id="general",
+                                    shown=form.settings_shown.data)
+        except settings.SettingsChanged as error:  # shown again as typed, with the message at the top
+            flash(str(error), "error")
+            code = 409
+        else:
+            db.session.commit()
+            flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
+            return redirect(url_for("admin.settings_page"))
+    return render_template("admin/settings.html", form=form), code

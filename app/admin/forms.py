@@ -34,6 +34,7 @@ from app.orders.services import (
     parse_price,
     parse_quantity,
 )
+from app.settings import ShownSettings
 from app.text import whole_number
 
 
@@ -232,9 +233,10 @@ class WholeNumber:
         self.low, self.high = low, high
 
     def __call__(self, form, field):
-        field.data = whole_number(field.data or "", self.low, self.high)
-        if field.data is None:
+        number = whole_number(field.data or "", self.low, self.high)
+        if number is None:  # field.data stays as typed: the page shows it beside the error
             raise ValidationError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
+        field.data = number
 
 
 def whole_number_field(label, low, high, *, required=False, **kwargs):
@@ -244,7 +246,7 @@ def whole_number_field(label, low, high, *, required=False, **kwargs):
                        widget=NumberInput(min=low, max=high), **kwargs)
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(ShownSettings, FlaskForm):
     SHOP_NAME = StringField(_l("Shop name"), validators=[Optional(), Length(max=100)])
     SHOP_EMAIL = StringField(_l("Shop's contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     DEFAULT_LANGUAGE = SelectField(_l("Default language"), choices=[

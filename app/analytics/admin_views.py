@@ -129,7 +129,10 @@ def overview():
         return url_for("analytics_admin.period_download", fmt=fmt, date_from=first.isoformat(), date_to=last.isoformat(),
                        section=section)
 
-    return render_template("analytics/overview.html", error=error, presets=presets(local_today()),
+    # a refused period is shown as typed, beside its error (the figures are this month's)
+    typed = {name: request.args.get(name, "") for name in ("date_from", "date_to")} if error else \
+        {"date_from": first.isoformat(), "date_to": last.isoformat()}
+    return render_template("analytics/overview.html", error=error, presets=presets(local_today()), typed=typed,
                            **_view(found, download_url)), 422 if error else 200
 
 

@@ -38,7 +38,7 @@ class PlatformForm(FlaskForm):
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-class StoreForm(FlaskForm):
+class StoreForm(settings.ShownSettings, FlaskForm):
     """Stores whose orders the app pulls itself (Magento 2, PrestaShop)."""
 
     MAGENTO_URL = StringField(_l("Magento store address"), validators=[Optional(), URL(require_tld=False),
@@ -52,7 +52,7 @@ class StoreForm(FlaskForm):
     SECRET_FIELDS = ("MAGENTO_TOKEN", "PRESTASHOP_KEY")
 
 
-class StatusSyncForm(FlaskForm):
+class StatusSyncForm(settings.ShownSettings, FlaskForm):
     """Where our statuses are sent back, and which platform status each of ours becomes."""
 
     SHOPIFY_SHOP_URL = StringField(_l("Shopify store address (https://…myshopify.com)"),
@@ -161,9 +161,16 @@ def _store_form():
 
 
 def _save_settings(form, action):
-    """Store every field of ``form`` as a setting (a secret left empty keeps its value); audit and commit."""
-    settings.save(settings.form_values(form), action=action, secret=form.SECRET_FIELDS)
+    """Store every field of ``form`` as a setting (a secret left empty keeps its value); audit and commit.
+    False (nothing stored, the reason flashed) when another admin changed them since the form was shown."""
+    try:
+        settings.save(settings.form_values(form), action=action, secret=form.SECRET_FIELDS,
+                      shown=form.settings_shown.data)
+    except settings.SettingsChanged as error:
+        flash(str(error), "error")
+        return False
     db.session.commit()
+    return True
 
 
 @bp.route("/stores", methods=["POST"])
@@ -173,7 +180,8 @@ def stores():
     form = StoreForm()
     if not form.validate_on_submit():
         return _page(store_form=form, status=422)
-    _save_settings(form, "api.stores")
+    if not _save_settings(form, "api.stores"):
+        return _page(store_form=form, status=409)  # shown again as typed
     flash(_("Store connections saved."), "success")
     return redirect(url_for("api_admin.index"))
 
@@ -242,6 +250,7 @@ def status_sync():
             valid = False
     if not valid:
         return _page(status_form=form, status=422)
-    _save_settings(form, "api.status_sync")
+    if not _save_settings(form, "api.status_sync"):
+        return _page(status_form=form, status=409)  # shown again as typed
     flash(_("Status sync settings saved."), "success")
     return redirect(url_for("api_admin.index"))

@@ -67,6 +67,7 @@ def _page(rule, form, code=200):
     counts = services.counts()
     tabs = [(None, _("All"), sum(counts.values()))] + [(c, r.label, counts[c]) for c, r in services.RULES.items()]
     return render_template("attention/index.html", tabs=tabs, rule=rule, form=form,
+                           thresholds_open=code != 200,  # a refused form is open, as typed
                            rows=_rows(services.listed(rule), services.thresholds())), code
 
 
@@ -108,7 +109,11 @@ def thresholds():
     if not form.validate():  # the form is below the list: say so where the page opens
         flash(_("The settings were not saved: check the fields marked below."), "error")
         return _page(None, form, 422)
-    changed = services.save_thresholds(settings.form_values(form))
+    try:
+        changed = services.save_thresholds(settings.form_values(form), shown=form.settings_shown.data)
+    except settings.SettingsChanged as error:  # shown again as typed
+        flash(str(error), "error")
+        return _page(None, form, 409)
     db.session.commit()
     flash(_("Settings saved.") if changed else _("Nothing to save: no field was changed."), "success")
     return redirect(url_for("attention_admin.index"))

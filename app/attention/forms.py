@@ -2,13 +2,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from app.admin.forms import whole_number_field
+from app.settings import ShownSettings
 
 
 def _days(label, low=0):
     return whole_number_field(label, low, 365, required=True)
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(ShownSettings, FlaskForm):
     """The Attention rules' thresholds, in days (stored as settings)."""
 
     ATTENTION_HANDOVER_DAYS = _days(_l("Not handed over after (days)"), 1)

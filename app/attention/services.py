@@ -73,10 +73,10 @@ def thresholds():
     }
 
 
-def save_thresholds(values):
-    """Store the thresholds (audited, ``settings.save``); changed ones apply to the list at once, not at
-    the next hourly scan. Whether anything changed."""
-    changed = settings.save(values, action="settings.update", object_id="attention")
+def save_thresholds(values, shown=None):
+    """Store the thresholds (audited, ``settings.save``, which checks what the form was ``shown``); changed
+    ones apply to the list at once, not at the next hourly scan. Whether anything changed."""
+    changed = settings.save(values, action="settings.update", object_id="attention", shown=shown)
     if changed:
         scan()
     return changed

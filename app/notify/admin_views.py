@@ -211,14 +211,21 @@ def settings_page():
     form = SettingsForm()
     if not form.is_submitted():
         settings.fill_form(form, secret=SettingsForm.SECRET_FIELDS)
+    code = 200
     if form.validate_on_submit() and form.secrets_follow_hosts(settings.get):
-        services.save_settings(form)
-        db.session.commit()
-        flash(_("The notification settings are saved."), "success")
-        return redirect(url_for("notify_admin.settings_page"))
+        try:
+            services.save_settings(form)
+        except settings.SettingsChanged as error:  # shown again as typed
+            flash(str(error), "error")
+            code = 409
+        else:
+            db.session.commit()
+            flash(_("The notification settings are saved."), "success")
+            return redirect(url_for("notify_admin.settings_page"))
     if form.errors:  # a long page: the top, where it opens, says it was refused
         flash(_("Check the highlighted fields."), "error")
-    return render_template("notify/admin/settings.html", form=form, bots=services.bots()), 422 if form.errors else 200
+        code = 422
+    return render_template("notify/admin/settings.html", form=form, bots=services.bots()), code
 
 
 @bp.route("/messengers/<channel>/connect", methods=["POST"])

@@ -12,6 +12,7 @@ from app.notify.defaults import KINDS
 from app.notify.rules import parse_quiet_hours
 from app.notify.templates import MAX_SOURCE_CHARS
 from app.outbound import RefusedAddress, Unresolvable, admin_guard
+from app.settings import ShownSettings
 from app.text import comma_list
 
 
@@ -59,7 +60,7 @@ def message_kinds(form, field):
                                 codes=", ".join(unknown), known=", ".join(KINDS)))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(ShownSettings, FlaskForm):
     PUBLIC_URL = StringField(_l("Public address of this app (for links in messages)"),
                              validators=[Optional(), URL(require_tld=False), Length(max=200)])
     SMTP_HOST = StringField(_l("SMTP server"), validators=[Optional(), Length(max=200)])

@@ -158,7 +158,7 @@ def save_settings(form):
     values = settings.form_values(form)
     # "-" keeps "no quiet hours" distinct from "use the default"
     values["NOTIFY_QUIET_HOURS"] = (values["NOTIFY_QUIET_HOURS"] or "").strip() or "-"
-    settings.save(values, action="notification.settings", secret=form.SECRET_FIELDS)
+    settings.save(values, action="notification.settings", secret=form.SECRET_FIELDS, shown=form.settings_shown.data)
 
 
 def bots():

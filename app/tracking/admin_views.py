@@ -19,16 +19,20 @@ bp = Blueprint("tracking_admin", __name__, url_prefix="/admin")
 @bp.route("/branding", methods=["GET", "POST"])
 @admin_required
 def branding_page():
-    brand = branding.current()
-    form = BrandingForm(data={"color": brand.color, "background": brand.background} if request.method == "GET" else None)
+    form = BrandingForm() if request.method == "POST" else _branding_form()
+    code = 200
     if form.validate_on_submit():
         upload = form.logo.data
         data = upload.read(branding.LOGO_MAX_BYTES + 1) if upload else None
         try:
-            adjusted = branding.save(form.color.data, form.background.data, data, remove_logo=form.remove_logo.data)
+            adjusted = branding.save(form.color.data, form.background.data, data, remove_logo=form.remove_logo.data,
+                                     shown=form.settings_shown.data)
         except branding.BrandingError as error:
             db.session.rollback()
             getattr(form, error.field).errors.append(str(error))
+        except settings.SettingsChanged as error:  # shown again as typed
+            flash(str(error), "error")
+            code = 409
         else:
             db.session.commit()
             flash(_("The branding is saved."), "success")
@@ -38,7 +42,14 @@ def branding_page():
                         "it does not reach the WCAG AA contrast of 4.5:1. We use the nearest readable shade, "
                         "%(used)s, instead.", asked=asked, used=used), "warning")
             return redirect(url_for("tracking_admin.branding_page"))
-    return _page(form, _help_form())
+    return _page(form, _help_form()), code
+
+
+def _branding_form():
+    """The branding form showing the current branding (and, hidden, what it shows: ``settings.shown``)."""
+    brand = branding.current()
+    return BrandingForm(formdata=None, data={"color": brand.color, "background": brand.background,
+                                             "settings_shown": branding.shown_settings()})
 
 
 def _page(form, help_form):
@@ -86,9 +97,11 @@ def problem_handled(report_id):
 
 
 def _help_form(formdata=None):
-    data = {"phone": settings.get(help.PHONE) or ""}
+    if formdata is not None:
+        return HelpForm(formdata=formdata)
+    data = {"phone": settings.get(help.PHONE) or "", "settings_shown": help.shown_settings()}
     data.update({f"faq_{lang}": settings.get(help.FAQ_PREFIX + lang) or "" for lang in help.LANGUAGES})
-    return HelpForm(formdata=formdata, data=data)
+    return HelpForm(formdata=None, data=data)
 
 
 @bp.route("/branding/help", methods=["POST"])
@@ -98,9 +111,13 @@ def help_settings():
     form = _help_form(request.form)
     if not form.validate():  # shown with its errors and the text as typed (a redirect lost both)
         flash(_("The help was not saved: check the fields."), "error")
-        brand = branding.current()
-        return _page(BrandingForm(formdata=None, data={"color": brand.color, "background": brand.background}), form), 422
-    help.save_settings(form.phone.data, {lang: getattr(form, f"faq_{lang}").data for lang in help.LANGUAGES})
+        return _page(_branding_form(), form), 422
+    try:
+        help.save_settings(form.phone.data, {lang: getattr(form, f"faq_{lang}").data for lang in help.LANGUAGES},
+                           shown=form.settings_shown.data)
+    except settings.SettingsChanged as error:  # shown again as typed
+        flash(str(error), "error")
+        return _page(_branding_form(), form), 409
     db.session.commit()
     flash(_("The help for customers is saved."), "success")
     return redirect(url_for("tracking_admin.branding_page") + "#help-settings")

@@ -136,13 +136,19 @@ def sniff_image(data):
     return None
 
 
-def save(color, background, logo_bytes=None, remove_logo=False):
+def shown_settings():
+    """What the branding form shows, for its hidden ``settings_shown`` (``settings.shown``)."""
+    return settings.shown([BRAND_COLOR, BRAND_BACKGROUND, BRAND_LOGO, BRAND_LOGO_TYPE])
+
+
+def save(color, background, logo_bytes=None, remove_logo=False, shown=None):
     """Check and store the branding in the current transaction (the caller commits).
 
     Returns the adjustments made for contrast: ``{"color": (asked, used)}`` when the brand colour
     was too light to read as text on white (WCAG AA, 4.5:1), where it is used (the pages, the widget's
     cards; on the widget's own background its text takes the background's ink), so the admin can be
-    told; empty when the colours were kept as given."""
+    told; empty when the colours were kept as given. ``settings.SettingsChanged`` when another admin
+    changed the branding since the form was ``shown``."""
     for field_name, value in (("color", color), ("background", background)):
         if value and not HEX.match(value):
             raise BrandingError(field_name, _l("Enter a colour such as #1f5eff."))
@@ -164,6 +170,6 @@ def save(color, background, logo_bytes=None, remove_logo=False):
         values.update({BRAND_LOGO: None, BRAND_LOGO_TYPE: None})
     elif logo_bytes:
         values.update({BRAND_LOGO: base64.b64encode(logo_bytes).decode("ascii"), BRAND_LOGO_TYPE: mimetype})
-    settings.save(values, action="settings.branding", object_id="branding", unquoted={BRAND_LOGO})
+    settings.save(values, action="settings.branding", object_id="branding", unquoted={BRAND_LOGO}, shown=shown)
     g.pop("_branding", None)
     return adjusted

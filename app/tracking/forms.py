@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.admin.forms import check_by
 from app.orders.services import parse_phone
+from app.settings import ShownSettings
 
 
 def _trimmed(value):
@@ -23,7 +24,7 @@ class LookupForm(FlaskForm):
                           validators=[Optional(), Length(max=254)])
 
 
-class BrandingForm(FlaskForm):
+class BrandingForm(ShownSettings, FlaskForm):
     color = ColorField(_l("Brand colour (buttons, progress bar)"), validators=[Optional()])
     background = ColorField(_l("Widget background"), validators=[Optional()])
     logo = FileField(_l("Logo (PNG, JPEG, GIF or WebP, up to 200 KB)"))
@@ -33,14 +34,14 @@ class BrandingForm(FlaskForm):
 def answered(form, field):
     """Each block of an FAQ has its answer under the question (``help.parse_faq`` passes a lone line
     over, and shows the built-in FAQ when nothing is left)."""
-    for block in (field.data or "").replace("\r\n", "\n").split("\n\n"):
+    for block in (field.data or "").split("\n\n"):  # form text has LF line breaks (app.text.FormRequest)
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         if len(lines) == 1:
             raise ValidationError(_("“%(question)s” has no answer: write it on the next line, and leave an empty "
                                     "line between questions.", question=lines[0][:80]))
 
 
-class HelpForm(FlaskForm):
+class HelpForm(ShownSettings, FlaskForm):
     """The help block of the customer pages: the shop's phone and a short FAQ per language."""
     phone = StringField(_l("Shop's phone for customers"), validators=[Optional(), Length(max=32)])
     faq_uk = TextAreaField(_l("FAQ in Ukrainian"), validators=[Optional(), Length(max=5000), answered])

@@ -75,10 +75,16 @@ def faq(language):
     return parse_faq(settings.get(FAQ_PREFIX + language)) or default_faq()
 
 
-def save_settings(phone, faqs):
-    """Store the phone and each language's FAQ text, audited (the caller commits)."""
+def shown_settings():
+    """What the help form shows, for its hidden ``settings_shown`` (``settings.shown``)."""
+    return settings.shown([PHONE, *(FAQ_PREFIX + lang for lang in LANGUAGES)])
+
+
+def save_settings(phone, faqs, shown=None):
+    """Store the phone and each language's FAQ text, audited (the caller commits); ``settings.SettingsChanged``
+    when another admin changed them since the form was ``shown``."""
     settings.save({PHONE: phone or "", **{FAQ_PREFIX + lang: text or "" for lang, text in faqs.items()}},
-                  action="settings.help", object_id="help")
+                  action="settings.help", object_id="help", shown=shown)
 
 
 def report_problem(order, message, *, source, user=None):
