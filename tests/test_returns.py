@@ -265,7 +265,8 @@ def test_the_return_rules_are_saved_through_the_settings_service(app, db, client
 
     assert login(make_user("admin").email).status_code == 302
     refused = client.post("/admin/returns/settings", data={"days": "400", "reason": ["defect"]})
-    assert refused.status_code == 302 and settings.get_int("RETURN_DAYS") == 14
+    assert refused.status_code == 422 and settings.get_int("RETURN_DAYS") == 14
+    assert 'name="days" type="number" min="0" max="365" value="400"' in refused.get_data(as_text=True)  # kept
     saved = client.post("/admin/returns/settings", data={"days": "30", "reason": ["defect", "made-up"],
                                                          "sizes": "SKU-1: S, M", "default_sizes": ""})
     assert saved.status_code == 302
@@ -284,3 +285,20 @@ def test_a_sizes_line_without_a_colon_is_refused_not_passed_over(app, db, client
                                                            "sizes": "SKU-1: S, M\nDR-104 S, M"}, follow_redirects=True)
     assert "цей рядок не має двокрапки: DR-104 S, M" in refused.get_data(as_text=True)
     assert not settings.get("EXCHANGE_SIZES")
+    assert ">SKU-1: S, M\nDR-104 S, M</textarea>" in refused.get_data(as_text=True)  # to mend, not retype
+
+
+def test_return_rules_from_a_stale_tab_do_not_undo_another_admins_change(app, db, client, make_user, login):
+    """Two admins (or two tabs): the rules form shown before the other's save put the old days back."""
+    import re
+
+    login(make_user("admin").email)
+    shown = re.search(r'name="settings_shown" value="([^"]*)"', client.get("/admin/returns").get_data(as_text=True))
+    settings.put("RETURN_DAYS", "30")  # the other tab saved first
+    db.session.commit()
+    stale = client.post("/admin/returns/settings", data={"days": "14", "reason": ["defect"], "sizes": "SKU-1: S",
+                                                         "settings_shown": shown.group(1)})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 422 and "змінив хтось інший" in page and ">SKU-1: S</textarea>" in page
+    db.session.expire_all()
+    assert settings.get_int("RETURN_DAYS") == 30 and not settings.get("EXCHANGE_SIZES")

@@ -2,16 +2,17 @@
 record the refund, set the return rules."""
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import settings as app_settings
 from app.auth import admin_required, staff_required
 from app.clock import local_today
 from app.orders import access
 from app.returns import display, services
 from app.returns.views import answer, form_request
-from app.tracking.views import commit_or_flash
+from app.tracking.views import commit_or_show_again
 
 bp = Blueprint("returns_admin", __name__, url_prefix="/admin/returns")
 
@@ -23,6 +24,10 @@ def _staff_order(number):
 @bp.route("")
 @staff_required
 def staff_list():
+    return _list_page()
+
+
+def _list_page():
     waiting, recent = services.waiting_and_recent()
     return render_template("returns/staff_list.html", waiting=waiting, recent=recent,
                            kinds=services.KIND_LABELS, states=services.STATE_LABELS, reasons=services.REASONS,
@@ -113,7 +118,8 @@ def staff_request(number):
 @admin_required
 def staff_settings():
     form = request.form
-    commit_or_flash(lambda: services.save_rules(form.get("days", ""), form.getlist("reason"), form.get("sizes", ""),
-                                                form.get("default_sizes", "")),
-                    services.ReturnRefused, _("The return rules are saved."))
-    return redirect(url_for("returns_admin.staff_list"))
+    return commit_or_show_again(
+        lambda: services.save_rules(form.get("days", ""), form.getlist("reason"), form.get("sizes", ""),
+                                    form.get("default_sizes", ""), shown=form.get(app_settings.SHOWN_FIELD)),
+        (services.ReturnRefused, app_settings.SettingsChanged), _("The return rules are saved."),
+        back=url_for("returns_admin.staff_list") + "#rules", page=_list_page)

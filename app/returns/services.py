@@ -87,16 +87,22 @@ def allowed_reasons():
     return chosen or list(CUSTOMER_REASONS)
 
 
+#: The settings the return rules are kept in
+RULE_SETTINGS = ("RETURN_DAYS", "RETURN_REASONS", "EXCHANGE_SIZES", "EXCHANGE_DEFAULT_SIZES")
+
+
 def rules():
-    """The return rules as the staff's settings form shows them."""
+    """The return rules as the staff's settings form shows them (``shown``: for ``save_rules`` to check)."""
     return {"days": return_days(), "reasons": allowed_reasons(),
             "all_reasons": [(c, str(REASONS[c])) for c in CUSTOMER_REASONS],
             "sizes": app_settings.get("EXCHANGE_SIZES", "") or "",
-            "default_sizes": app_settings.get("EXCHANGE_DEFAULT_SIZES", "") or ""}
+            "default_sizes": app_settings.get("EXCHANGE_DEFAULT_SIZES", "") or "",
+            "shown": app_settings.shown(RULE_SETTINGS)}
 
 
-def save_rules(days, reasons, sizes, default_sizes):
-    """Store the return rules (``days`` as typed; unknown reasons dropped); audited. Raises ReturnRefused."""
+def save_rules(days, reasons, sizes, default_sizes, *, shown=None):
+    """Store the return rules (``days`` as typed; unknown reasons dropped); audited. Raises ReturnRefused,
+    or ``settings.SettingsChanged`` when another admin changed them since the form was shown (``shown``)."""
     try:
         days = int(days)
         if not 0 <= days <= 365:
@@ -114,7 +120,7 @@ def save_rules(days, reasons, sizes, default_sizes):
                        "EXCHANGE_SIZES": (sizes or "").strip()[:4000],
                        "EXCHANGE_DEFAULT_SIZES": (default_sizes or "").strip()[:500]
                        or current_app.config["EXCHANGE_DEFAULT_SIZES"]},
-                      action="settings.update", object_id="returns")
+                      action="settings.update", object_id="returns", shown=shown)
 
 
 def waiting_and_recent(limit=50):
