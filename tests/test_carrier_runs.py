@@ -124,3 +124,19 @@ def test_staff_are_told_when_parcels_wait_long_past_their_check(app, db, make_or
     waiting.shipments[0].next_sync_at = utcnow() + timedelta(minutes=15)  # checked: the next check is ahead
     db.session.commit()
     assert "Статуси перевізників не перевіряються" not in client.get("/admin/orders").get_data(as_text=True)
+
+
+def test_carrier_settings_from_a_stale_tab_do_not_undo_another_admins_change(app, db, make_user, login, client):
+    """Two tabs of the carriers page: the one shown before the other's save switched the carrier back."""
+    import re
+
+    login(make_user("admin").email)
+    page = client.get("/admin/carriers/").get_data(as_text=True)
+    shown = re.search(r'name="nova_poshta-settings_shown"[^>]*value="([^"]*)"', page).group(1)
+    settings.put("NOVAPOSHTA_MODE", "simulated")  # the other tab switched Nova Poshta on
+    db.session.commit()
+    stale = client.post("/admin/carriers/nova_poshta", data={"nova_poshta-mode": "off", "nova_poshta-base_url": "",
+                                                             "nova_poshta-settings_shown": shown})
+    assert stale.status_code == 409 and "змінив хтось інший" in stale.get_data(as_text=True)
+    db.session.expire_all()
+    assert settings.get("NOVAPOSHTA_MODE", fresh=True) == "simulated"

@@ -41,7 +41,8 @@ TRIGGER_LABELS = {"schedule": _l("on schedule"), "admin": _l("started by staff")
 
 def _settings_form(row):
     return CarrierSettingsForm(prefix=row["code"], formdata=None, mode=row["mode"], base_url=row["base_url"],
-                               username=setting("MEEST_USERNAME", "") if row["code"] == "meest" else "")
+                               username=setting("MEEST_USERNAME", "") if row["code"] == "meest" else "",
+                               settings_shown=services.shown_settings(row["code"]))
 
 
 def _mapping_form(form=None):
@@ -92,7 +93,8 @@ def save(code):
         try:
             services.save_carrier_settings(code, mode=form.mode.data, base_url=form.base_url.data,
                                            credentials={n: form[n].data for n in ("api_key", "token", "username",
-                                                                                  "password")})
+                                                                                  "password")},
+                                           shown=form.settings_shown.data)
         except services.SecretNeeded as error:
             db.session.rollback()
             field = form[str(error.args[0])]  # a credential's name
@@ -100,6 +102,10 @@ def save(code):
                                                    "sent only where you mean.")]
         except services.CarrierSettingsError:
             db.session.rollback()
+        except app_settings.SettingsChanged as error:  # another admin saved this carrier since the page was shown
+            db.session.rollback()
+            flash(str(error), "error")
+            return _page(409, forms={code: form})
         else:
             db.session.commit()
             flash(_("Settings for %(carrier)s saved.", carrier=carrier_label(code)), "success")

@@ -3,10 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import URL, Length, Optional
 
+from app.settings import ShownSettings
+
 MODE_LABELS = {"off": _l("Off"), "live": _l("Live (the carrier's API)"), "simulated": _l("Simulated (built-in sandbox)")}
 
 
-class CarrierSettingsForm(FlaskForm):
+class CarrierSettingsForm(ShownSettings, FlaskForm):
+    """One carrier's settings; ``settings_shown`` (``ShownSettings``) carries its mode and address as shown."""
     #: Optional: a mode set in the environment is shown disabled and not sent (the service checks it)
     mode = SelectField(_l("Mode"), choices=[(k, v) for k, v in MODE_LABELS.items()], validators=[Optional()])
     base_url = StringField(_l("API base URL"), validators=[Optional(), Length(max=300),

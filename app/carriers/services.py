@@ -141,9 +141,15 @@ def unmapped_codes(limit=100):
     return [{"carrier": r[0], "code": r[1], "text": r[2], "count": r[3], "last_seen": r[4]} for r in rows]
 
 
-def save_carrier_settings(code, *, mode, base_url, credentials):
+def shown_settings(code):
+    """What the carrier's settings form shows of its mode and address, for ``save_carrier_settings`` to check."""
+    return app_settings.shown([f"{PREFIX[code]}_MODE", f"{PREFIX[code]}_API_URL"])
+
+
+def save_carrier_settings(code, *, mode, base_url, credentials, shown=None):
     """Store an admin's settings for a carrier through ``settings.save`` (audited); blank
-    credentials keep the stored ones.
+    credentials keep the stored ones. ``settings.SettingsChanged`` when another admin changed the
+    carrier's mode or address since the form was shown (``shown``: ``shown_settings``).
 
     A value the environment sets is left alone (it would win anyway): its field is shown
     disabled, so it is not even sent.
@@ -170,7 +176,7 @@ def save_carrier_settings(code, *, mode, base_url, credentials):
     values.update({f"{prefix}_{CREDENTIALS[code][name][0]}": value for name, value in entered.items()})
     if code == "meest" and entered:
         values["MEEST_SESSION_TOKEN"] = None  # the session belonged to the old credentials
-    app_settings.save(values, action="carriers.settings", object_id=code,
+    app_settings.save(values, action="carriers.settings", object_id=code, shown=shown,
                       secret={f"{prefix}_{suffix}" for suffix, secret in CREDENTIALS[code].values() if secret})
     if entered:
         close_breaker(code)  # the pause was for the old credentials: try the new ones at once
