@@ -24,7 +24,7 @@ def test_staff_switch_language_after_a_refused_parcel(app, db, make_order, make_
         form.locator("[name=carrier]").select_option("nova_poshta")
         with page.expect_navigation():
             form.locator("button[type=submit]").click()
-        expect(page.locator("main")).to_contain_text("латинські літери, цифри й дефіси")
+        expect(page.locator("main")).to_contain_text("латинських літер, цифр і дефісів")
         with page.expect_navigation():
             page.locator("form.language-form button[value=pl]").click()
         page.screenshot(path=os.path.join(output_dir, "order-in-polish.png"), full_page=True)

@@ -39,7 +39,7 @@ def test_one_submit_shows_every_error_beside_its_field(app, db, make_user, live_
         page.fill("#items-0-quantity", "999999")
         page.fill("#items-0-price", "-5")
         page.fill("#cod_amount", "abc")
-        page.fill("#tracking_number", "123")
+        page.fill("#tracking_number", "123456")
         with page.expect_navigation():
             page.get_by_role("button", name="Створити замовлення").click()
         expect(page.locator(".flash-error")).to_contain_text("Перевірте виділені поля.")
