@@ -235,3 +235,9 @@ def test_dhl_return_flag_read_later_keeps_one_entry_per_event(app, db, make_orde
     assert seen[2] == seen[1] + [("returning", "2024-05-07T08:00:00")]
     got = db.session.get(Order, order.id)
     assert (got.status, got.problem) == ("in_transit", True)
+    # the customer's timeline: the two events read as the way back, each once, none also as plain transit
+    token = links.make_token(got)
+    db.session.commit()
+    page = app.test_client().get(f"/t/{token}").get_data(as_text=True)
+    timeline = page[page.index('class="timeline"'):]
+    assert timeline.count("Повертається до відправника") == 2, timeline

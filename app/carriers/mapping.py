@@ -241,7 +241,7 @@ SANDBOX_TEXTS = {
 }
 #: Codes an adapter gives events in place of the carrier's own (its reading of them, which may come
 #: with a later answer): one event is stored once, under whichever reading came first or says more
-READINGS = {"dhl": frozenset(DHL_TEXTS)}
+READINGS = {"dhl": frozenset({"returning", "returned"})}  # dhl.RETURNING, dhl.RETURNED (``dhl.read_return``)
 #: Codes whose meaning we tell in the reader's language (instead of the carrier's words)
 TEXTS = {"inpost": INPOST_TEXTS, "dhl": DHL_TEXTS, "sandbox": SANDBOX_TEXTS}
 #: Carriers whose events come as codes without a text of their own
