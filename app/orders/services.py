@@ -229,7 +229,9 @@ def add_shipment(order, carrier, tracking_number, *, expected_version=None, acto
 
 def update_shipment(shipment, *, carrier=None, tracking_number=None):
     """Change a parcel's carrier and/or tracking number; a changed parcel is polled afresh."""
-    number = shipment.tracking_number if tracking_number is None else parse_tracking_number(tracking_number)
+    # the number it has, sent back unchanged, is not checked again (one stored before today's rules stays)
+    unchanged = tracking_number is None or normalize_tracking_number(tracking_number) == shipment.tracking_number
+    number = shipment.tracking_number if unchanged else parse_tracking_number(tracking_number)
     carrier = carrier or shipment.carrier
     _check_carrier(carrier, shipment.order.is_sandbox)
     if (carrier, number) == (shipment.carrier, shipment.tracking_number):
