@@ -257,15 +257,16 @@ def shown(names):
     return " ".join(f"{name}:{_digest(get(name))}" for name in names)
 
 
-def _check_shown(text, values):
+def _check_shown(text, values, secret):
     """``SettingsChanged`` when a setting ``text`` (from ``shown``) names has a different value now, other
-    than the one ``values`` would store (the same save sent twice, or the same change made in two tabs)."""
+    than the one ``values`` would store (the same save sent twice, or the same change made in two tabs).
+    Only the settings this save would store are read, never a secret: the text comes from the browser."""
     for part in (text or "").split():
         name, _sep, digest = part.rpartition(":")
-        now = get(name, fresh=True)
-        if not name or digest == _digest(now):
+        if name not in values or name in secret:
             continue
-        if name in values and str(values[name] or "").strip() == ("" if now is None else str(now)):
+        now = get(name, fresh=True)
+        if digest == _digest(now) or str(values[name] or "").strip() == ("" if now is None else str(now)):
             continue
         raise SettingsChanged()
 
@@ -282,7 +283,7 @@ def save(values, *, action, object_id=None, secret=(), unquoted=(), shown=None):
     blank (None removes it). One audit entry ``action`` says what changed (a secret as ``***``,
     a name in ``unquoted``, such as an uploaded logo, as ``changed``). Returns the names that changed.
     """
-    _check_shown(shown, values)
+    _check_shown(shown, values, secret)
     before, after = {}, {}
     for name, value in values.items():
         value = None if value is None else str(value).strip()
