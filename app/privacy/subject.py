@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask_babel import ngettext
+from flask_babel import gettext as _
 from sqlalchemy import or_
 
 from app.audit import AuditLog, record
@@ -107,10 +107,12 @@ def erase(customer, *, actor=None, now=None):
     now = now or utcnow()
     pending = open_orders(customer)
     if pending:
-        raise ErasureRefused(ngettext("Order %(numbers)s is not finished yet. The data can be erased once it is "
-                                      "delivered, returned or cancelled.",
-                                      "Orders %(numbers)s are not finished yet. The data can be erased once they are "
-                                      "delivered, returned or cancelled.", len(pending), numbers=", ".join(pending)))
+        # one order or a list of them (not a count: "21 orders" would take a singular form in uk and ru)
+        raise ErasureRefused(
+            _("Order %(numbers)s is not finished yet. The data can be erased once it is delivered, returned or "
+              "cancelled.", numbers=pending[0]) if len(pending) == 1 else
+            _("Orders %(numbers)s are not finished yet. The data can be erased once they are delivered, returned "
+              "or cancelled.", numbers=", ".join(pending)))
     # Find every row first: deleting the log-in changes what the queries would find.
     found = [(source, db.session.execute(source.rows_of(customer)).scalars().all()) for source in sources()]
     scrub_parcel_numbers([row.tracking_number for source, rows in found if source.model is Shipment for row in rows])
