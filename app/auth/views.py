@@ -15,11 +15,12 @@ bp = Blueprint("auth", __name__)
 
 
 def safe_next(target):
-    """Only same-site relative paths are followed after log-in."""
+    """Only same-site relative paths are followed after log-in. A backslash is refused anywhere:
+    browsers read "/\\evil.example" as "//evil.example", another site."""
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
