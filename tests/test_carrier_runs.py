@@ -105,9 +105,12 @@ def test_sync_runs_say_what_started_them_and_how_long_they_took_in_words(app, db
 
 
 def test_staff_are_told_when_parcels_wait_long_past_their_check(app, db, make_order, make_user, login, client):
-    """No scheduler running anywhere (the app served by another WSGI server), a carrier not switched on or
-    without its key, a carrier down for long: statuses stopped moving and no page said so. Every staff
-    page now does, from the parcels themselves, until their checks are on time again."""
+    """No scheduler running anywhere (the app served by another WSGI server), a live carrier without its
+    key, a carrier down for long: statuses stopped moving and no page said so. Every staff page now does,
+    from the parcels themselves, until their checks are on time again; a carrier switched off is no alarm
+    (the shop moves those by hand), and the carriers page counts its parcels as not tracked."""
+    settings.put("NOVAPOSHTA_MODE", "live")  # switched on, its key not given yet
+    settings.put("UKRPOSHTA_MODE", "simulated")
     waiting = make_order(status="shipped", carrier="nova_poshta", tracking_number="20400048799000")
     fresh = make_order(status="shipped", carrier="ukrposhta", tracking_number="0500123456789")
     waiting.shipments[0].next_sync_at = utcnow() - timedelta(hours=2)
@@ -124,6 +127,12 @@ def test_staff_are_told_when_parcels_wait_long_past_their_check(app, db, make_or
     waiting.shipments[0].next_sync_at = utcnow() + timedelta(minutes=15)  # checked: the next check is ahead
     db.session.commit()
     assert "Статуси перевізників не перевіряються" not in client.get("/admin/orders").get_data(as_text=True)
+    waiting.shipments[0].next_sync_at = utcnow() - timedelta(hours=2)
+    settings.put("NOVAPOSHTA_MODE", "off")
+    db.session.commit()
+    assert "Статуси перевізників не перевіряються" not in client.get("/admin/orders").get_data(as_text=True)
+    assert "1 <span class=\"muted\">· не відстежуються: вимкнено</span>" in client.get("/admin/carriers/").get_data(
+        as_text=True)
 
 
 def test_carrier_settings_from_a_stale_tab_do_not_undo_another_admins_change(app, db, make_user, login, client):

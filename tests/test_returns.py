@@ -98,6 +98,10 @@ def test_the_signed_link_page_takes_a_return_request(app, db, client, delivered)
                                                         "reason": "changed_mind"}, follow_redirects=True)
     assert response.status_code == 200 and "Ваш запит надіслано магазину." in response.get_data(as_text=True)
     assert _counts(db)[:2] == (1, 1)
+    # refused, the signed page comes back at the form's address, which carries the token: kept as private
+    refused = client.post(f"/t/{token}/returns", data={"kind": "return", "reason": "changed_mind"})
+    assert refused.status_code == 422 and refused.headers["Referrer-Policy"] == "no-referrer"
+    assert refused.headers["X-Robots-Tag"] == "noindex, nofollow"
 
 
 @pytest.mark.parametrize("case", ["no_such_size", "too_late", "twice", "reason_off"])

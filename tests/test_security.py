@@ -242,8 +242,12 @@ def test_a_form_sent_after_the_log_in_ended_leads_back_to_its_page(app, client, 
     logged_in = client.post(sent.headers["Location"], data={"email": user.email, "password": PASSWORD})
     assert logged_in.headers["Location"] == page and client.get(page).status_code == 200
     client.post("/logout")
-    # the form shown again at its own address (a refused report), another site, no Referer: the home page
-    for referer in (f"http://localhost{page}/problem", f"https://elsewhere.example{page}", None):
+    # the form shown again at its own address (a refused report): the page it belongs to
+    sent = client.post(f"{page}/problem", data={"message": "Де посилка?"},
+                       headers={"Referer": f"http://localhost{page}/problem"})
+    assert sent.headers["Location"] == "/login?next=%2Forders%2F" + order.number
+    # another site, no Referer: the home page
+    for referer in (f"https://elsewhere.example{page}", None):
         sent = client.post(f"{page}/problem", data={"message": "Де посилка?"}, headers={"Referer": referer} if referer else {})
         assert sent.status_code == 302 and sent.headers["Location"] == "/login", referer
     # a poll leads back to the page it polls for (htmx's HX-Current-URL), never to the fragment's address
@@ -371,3 +375,20 @@ def test_the_widget_is_not_cached_as_a_shared_page(app, db, make_order, client):
     assert client.get("/widget/no-such-token").headers["Cache-Control"] == "no-store"
     for asset in ("/widget/branding.css", "/widget/embed.js"):
         assert "public" in client.get(asset).headers["Cache-Control"], asset
+
+
+def test_log_in_and_the_language_switch_never_lead_to_another_site(app, make_user, client):
+    """"/\\evil.example" passed as a same-site path, and browsers follow it to //evil.example."""
+    from urllib.parse import urlsplit
+
+    def same_site(location):  # a path of this site, as a browser reads it
+        return not urlsplit(location).netloc and location.startswith("/") and not location.startswith("//") \
+            and "\\" not in location
+
+    user = make_user("customer")
+    for target in ("/\\evil.example", "/%5Cevil.example/x", "//evil.example", "https://evil.example/"):
+        logged_in = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+        assert logged_in.status_code == 302 and same_site(logged_in.headers["Location"]), target
+        client.post("/logout")
+        switched = client.post("/language", data={"lang": "en", "next": target})
+        assert same_site(switched.headers["Location"]), target

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_url
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
 
 from app.auth import sessions
 from app.auth.models import User
@@ -70,20 +69,20 @@ def init_app(app):
 def _page_to_come_back_to():
     """Where log-in leads back to: a page a browser can open. That is this request's own URL for a
     page; a form sent or an htmx request (a POST-only or fragment URL) leads back to the page it came
-    from (htmx's ``HX-Current-URL``, else the Referer), if it is one of this site's pages; else nothing
-    (``next`` left out: the user's home page)."""
+    from (htmx's ``HX-Current-URL``, else the Referer) when that is on this site, or the page above it
+    (``web.page_at_or_above``: a refused form shown again at its own address); else nothing (``next``
+    left out: the user's home page)."""
     if request.method == "GET" and not is_partial_request():
         return request.url
     from app.auth.views import safe_next  # the views import this package
+    from app.web import page_at_or_above
 
     came_from = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
-    if came_from.netloc != request.host or not safe_next(came_from.path):
+    # by host name: a proxy's ``Host $host`` leaves out a port the Referer names
+    if came_from.hostname != urlsplit(request.host_url).hostname:
         return None
-    try:
-        current_app.create_url_adapter(request).match(came_from.path, method="GET")
-    except HTTPException:  # no such page, or the form's own POST-only URL (a refused form shown again)
-        return None
-    return urlunsplit(("", "", came_from.path, came_from.query, ""))
+    target = safe_next(urlunsplit(("", "", came_from.path, came_from.query, "")))
+    return page_at_or_above(target) if target else None
 
 
 def _role_required(allowed):

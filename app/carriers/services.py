@@ -54,7 +54,7 @@ def overview():
 
 
 #: How late a parcel's carrier check may be before staff are told: a few missed ticks are a busy
-#: machine; half an hour is statuses that have stopped moving
+#: machine; half an hour (or three ticks, if SYNC_TICK_SECONDS is long) is statuses that have stopped moving
 CHECK_LATE = timedelta(minutes=30)
 
 
@@ -65,16 +65,18 @@ class LateChecks:
 
 
 def late_checks(now=None):
-    """The active parcels whose carrier check is more than ``CHECK_LATE`` overdue: ``LateChecks`` or
-    None. Statuses stop moving, with no error anywhere, when no process runs the scheduler (the app
-    served by another WSGI server, SCHEDULER_ENABLED=0 everywhere), when the parcel's carrier is
-    switched off (the default until it is set up) or has no key, or while it has been failing for
-    long (its breaker open)."""
-    cutoff = (now or utcnow()) - CHECK_LATE
+    """The active parcels whose carrier check is long overdue: ``LateChecks`` or None. Statuses stop
+    moving, with no error anywhere, when no process runs the scheduler (the app served by another WSGI
+    server, SCHEDULER_ENABLED=0 everywhere), when a live carrier has no key, or while a carrier has been
+    failing for long (its breaker open). A carrier switched off is left out: the shop moves those
+    parcels by hand (the carriers page counts them as not tracked)."""
+    late_by = max(CHECK_LATE, timedelta(seconds=3 * float(setting("SYNC_TICK_SECONDS", 60))))
+    cutoff = (now or utcnow()) - late_by
+    tracked = [code for code in CARRIER_CODES if status(code) != "off"]
     late = or_(Shipment.next_sync_at < cutoff, and_(Shipment.next_sync_at.is_(None), Shipment.created_at < cutoff))
     parcels, since = db.session.execute(
         select(func.count(), func.min(func.coalesce(Shipment.next_sync_at, Shipment.created_at)))
-        .where(Shipment.active.is_(True), late)).one()
+        .where(Shipment.active.is_(True), Shipment.carrier.in_(tracked), late)).one()
     return LateChecks(parcels, since) if parcels else None
 
 

@@ -8,9 +8,10 @@ from app.auth import customer_required
 from app.orders import access, links
 from app.returns import display, services
 from app.tracking.customer_views import detail_page, own_order
-from app.tracking.views import commit_or_show_again, signed_page
+from app.tracking.views import commit_or_show_again, protect_token_urls, signed_page
 
 bp = Blueprint("returns", __name__)
+bp.after_request(protect_token_urls)  # its signed-link forms answer a refusal with the signed page
 
 
 @bp.app_template_global("order_returns")

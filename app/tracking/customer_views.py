@@ -31,15 +31,17 @@ def my_orders():
 @bp.route("/<number>")
 @customer_required
 def detail(number):
-    return detail_page(number)
+    return detail_page(number, counted=True)
 
 
-def detail_page(number):
-    """The customer's order page (also shown again with a refused form on it)."""
+def detail_page(number, *, counted=False):
+    """The customer's order page; ``counted``: as a view of it (not when it is shown again with a
+    refused form on it)."""
     order = own_order(number, for_page=True, with_tracking=True)
     page = render_template("orders/detail.html",
                            **page_context(order, "customer", url_for("orders.progress", number=order.number)))
-    kpis.record_view(order.id)
+    if counted:
+        kpis.record_view(order.id)
     return page
 
 

@@ -27,7 +27,7 @@ bp = Blueprint("tracking", __name__)
 #: Endpoints that carry a signed token in their URL: no referrer leaves them, no robot indexes them.
 TOKEN_ENDPOINTS = {"tracking.signed", "tracking.signed_progress", "tracking.signed_problem", "tracking.signed_follow",
                    "tracking.unfollow", "tracking.widget",
-                   "tracking.widget_progress"}
+                   "tracking.widget_progress", "returns.signed_request", "returns.signed_waybill"}
 
 
 @bp.before_app_request
@@ -119,6 +119,9 @@ class Posted(NamedTuple):
 
 
 NOTHING_POSTED = Posted(ImmutableMultiDict(), None)
+#: This request's refused form (``Posted``), in the WSGI environ like ``PARCEL_FOUND`` below: ``g``
+#: may be shared by the requests of one surrounding app context (a test's, a command's)
+REFUSED = "posylka.refused_form"
 
 
 def commit_or_show_again(action, refused, success, *, back, page):
@@ -131,8 +134,7 @@ def commit_or_show_again(action, refused, success, *, back, page):
     except refused as error:
         db.session.rollback()
         flash(str(error), "error")
-        g.refused = Posted(request.form, str(error))
-        g.page_url = back.split("#")[0]  # where the language buttons of the page shown again lead
+        request.environ[REFUSED] = Posted(request.form, str(error))
         return page(), 422
     db.session.commit()
     flash(success, "success")
@@ -143,7 +145,7 @@ def commit_or_show_again(action, refused, success, *, back, page):
 def posted(*actions):
     """What the refused form sent (its fields, the refusal) if it was sent to one of ``actions`` (one
     form's URLs: its action, a button's ``formaction``), else nothing: every other form starts empty."""
-    refused = g.get("refused")
+    refused = request.environ.get(REFUSED)
     if refused is None or request.path not in {action.split("#")[0] for action in actions}:
         return NOTHING_POSTED
     return refused
@@ -221,11 +223,13 @@ def _parcel_or_form(form):
 
 @bp.route("/t/<token>")
 def signed(token):
-    return signed_page(token)
+    return signed_page(token, counted=True)
 
 
-def signed_page(token):
-    return _token_page(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress")
+def signed_page(token, *, counted=False):
+    """The signed link's page; ``counted``: as a view (not when shown again with a refused form on it)."""
+    return _token_page(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress",
+                       counted=counted)
 
 
 @bp.route("/t/<token>/problem", methods=["POST"])
@@ -270,11 +274,12 @@ def signed_progress(token):
     return _token_progress(token, kind="signed", page="tracking/signed.html", endpoint="tracking.signed_progress")
 
 
-def _token_page(token, *, kind, page, endpoint):
-    """A signed link's page (or the widget), its progress block polling ``endpoint``; the view is counted."""
+def _token_page(token, *, kind, page, endpoint, counted=True):
+    """A signed link's page (or the widget), its progress block polling ``endpoint``; ``counted``: as a view."""
     order = access.order_for_token(token, with_tracking=True)
     html = render_template(page, **page_context(order, kind, url_for(endpoint, token=token, **_lang_args())))
-    kpis.record_view(order.id)
+    if counted:
+        kpis.record_view(order.id)
     return html
 
 
@@ -326,7 +331,9 @@ def logo():
 
 
 @bp.after_request
-def _protect_token_urls(response):
+def protect_token_urls(response):
+    """No referrer leaves a page whose URL carries a signed token, and no robot indexes it (also the
+    returns blueprint's token pages: ``returns.views``)."""
     if request.endpoint in TOKEN_ENDPOINTS:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
