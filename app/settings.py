@@ -242,6 +242,8 @@ class ShownSettings:
 class SettingsChanged(Refused):
     """A settings form shown before someone else changed one of its settings (see ``shown``)."""
 
+    status = 409  # a conflict, as for an order's stale form
+
     def __init__(self):
         super().__init__(_l("These settings were changed by someone else while you were editing them. Reload the "
                             "page to see the current values, then try again."))

@@ -303,6 +303,6 @@ def test_return_rules_from_a_stale_tab_do_not_undo_another_admins_change(app, db
     stale = client.post("/admin/returns/settings", data={"days": "14", "reason": ["defect"], "sizes": "SKU-1: S",
                                                          "settings_shown": shown.group(1)})
     page = stale.get_data(as_text=True)
-    assert stale.status_code == 422 and "змінив хтось інший" in page and ">SKU-1: S</textarea>" in page
+    assert stale.status_code == 409 and "змінив хтось інший" in page and ">SKU-1: S</textarea>" in page
     db.session.expire_all()
     assert settings.get_int("RETURN_DAYS") == 30 and not settings.get("EXCHANGE_SIZES")

@@ -126,16 +126,17 @@ REFUSED = "posylka.refused_form"
 
 def commit_or_show_again(action, refused, success, *, back, page):
     """A form a person typed into. Done: committed, ``success`` flashed, redirected to ``back``.
-    Refused: rolled back and ``page()`` shown again (422) with the refusal's own words flashed (a form
-    whose action names its section, ``…#returns``, has them shown there by forms.js) and the form, through
-    ``posted``, open and holding everything typed: nothing is lost to a mistake."""
+    Refused: rolled back and ``page()`` shown again (422, or the refusal's own ``status``) with the
+    refusal's own words flashed (a form whose action names its section, ``…#returns``, has them shown
+    there by forms.js) and the form, through ``posted``, open and holding everything typed: nothing is
+    lost to a mistake."""
     try:
         action()
     except refused as error:
         db.session.rollback()
         flash(str(error), "error")
         request.environ[REFUSED] = Posted(request.form, str(error))
-        return page(), 422
+        return page(), getattr(error, "status", 422)  # 409 for a conflict (``settings.SettingsChanged``)
     db.session.commit()
     flash(success, "success")
     return redirect(back)
