@@ -67,6 +67,11 @@ def create_app(config=None):
 
     notify.init_app(app)
 
+    from app.attention.services import on_status_changed as attention_follows
+    from app.orders.lifecycle import status_changed
+
+    status_changed.connect(attention_follows, weak=False)  # an order moved on leaves the Attention page at once
+
     from app import errors, htmx, web
 
     errors.init_app(app)

@@ -81,6 +81,7 @@ def _act(exception_id, action, done_message):
     try:
         row = action(services.get_open(exception_id), user=current_user)
     except services.AttentionError as error:
+        db.session.commit()  # a problem found to hold no more is cleared (``services.recheck``); nothing else changed
         flash(str(error), "error")
         return _back()
     db.session.commit()

@@ -148,6 +148,35 @@ def scan(now=None):
     return len(new), cleared
 
 
+def recheck(rows, now=None):
+    """Clear those of the open exceptions ``rows`` whose rule no longer holds (one query per rule,
+    for those orders only); returns the rows cleared. The caller commits."""
+    now = now or utcnow()
+    queries = _queries(now)
+    cleared = []
+    for rule in {row.rule for row in rows}:
+        group = [row for row in rows if row.rule == rule]
+        holding = set(db.session.execute(queries[rule].where(Order.id.in_({row.order_id for row in group})))
+                      .scalars())
+        for row in group:
+            if row.order_id not in holding:
+                row.cleared_at = now
+                cleared.append(row)
+    return cleared
+
+
+def on_status_changed(_sender=None, *, changes, **_kwargs):
+    """Receiver of ``lifecycle.status_changed``: an order moved on (by staff, the customer, an import, a
+    carrier) leaves the page at once, not at the next scan; its customer could otherwise be sent the
+    rule's message ("your parcel is late") after it was delivered."""
+    db.session.flush()  # a single change is still in the session
+    rows = db.session.execute(select(DeliveryException).where(
+        DeliveryException.order_id.in_({order.id for order, _event in changes}),
+        DeliveryException.cleared_at.is_(None))).scalars().all()
+    if rows:
+        recheck(rows)
+
+
 def _listed():
     return and_(DeliveryException.cleared_at.is_(None), DeliveryException.dismissed_at.is_(None))
 
@@ -194,6 +223,8 @@ def notify_customer(row, *, user=None, now=None):
     if row.notified_at is not None:
         raise AttentionError(_("The customer was already told about this problem."))
     now = now or utcnow()
+    if recheck([row], now):  # it stopped holding since the last scan (a date passed, a scan came)
+        raise AttentionError(_("This order has moved on since the list was made: nothing was sent."))
     enqueue(row.order, kind=RULES[row.rule].message_kind, status=row.order.status, now=now)
     row.notified_at = now
     row.handled_by_id = getattr(user, "id", None)
