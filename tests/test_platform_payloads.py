@@ -208,6 +208,35 @@ def test_a_new_pickup_point_set_in_woocommerce_before_shipping_reaches_the_order
     assert order.status == "shipped" and order.delivery_city == "Бердичів"
 
 
+@pytest.mark.parametrize("platform", ["woocommerce", "shopify"])
+def test_an_older_update_delivered_late_puts_back_nothing(app, client, db, secrets_set, platform):
+    """Platforms do not keep webhooks in order (a retry, a slow queue): the buyer's changed address was
+    replaced by the older one when the older body arrived last. Each body says when the platform last
+    changed the order (WooCommerce's date_modified_gmt, Shopify's updated_at); an older one is ignored."""
+    if platform == "woocommerce":
+        placed = body(WOO_GUEST_CYRILLIC, meta_data=[], date_modified_gmt="2026-12-07T10:00:00")
+        newer = body(placed, date_modified_gmt="2026-12-07T12:00:00",
+                     shipping={**WOO_GUEST_CYRILLIC["shipping"], "city": "Бердичів", "country": "UA"})
+        older = body(placed, date_modified_gmt="2026-12-07T11:00:00",
+                     shipping={**WOO_GUEST_CYRILLIC["shipping"], "city": "Коростень", "country": "UA"})
+    else:
+        address = SHOPIFY_GUEST_PICKUP.get("shipping_address") or SHOPIFY_GUEST_PICKUP.get("billing_address") or {}
+        placed = body(SHOPIFY_GUEST_PICKUP, updated_at="2026-12-07T12:00:00+02:00",
+                      shipping_address={**address, "city": "Житомир", "country_code": "UA"})
+        newer = body(placed, updated_at="2026-12-07T14:00:00+02:00",
+                     shipping_address={**address, "city": "Бердичів", "country_code": "UA"})
+        older = body(placed, updated_at="2026-12-07T11:30:00Z",  # 13:30 in Kyiv: before the newer one
+                     shipping_address={**address, "city": "Коростень", "country_code": "UA"})
+    topic = "order.updated" if platform == "woocommerce" else "orders/updated"
+    assert deliver(client, platform, placed, "order.created" if platform == "woocommerce" else "orders/create",
+                   delivery="d-1").status_code == 201
+    assert deliver(client, platform, newer, topic, delivery="d-2").get_json()["result"] == "updated"
+    late = deliver(client, platform, older, topic, delivery="d-3")
+    assert late.status_code == 200 and late.get_json()["result"] == "ignored"
+    db.session.expire_all()
+    assert all_orders(db)[0].delivery_city == "Бердичів"
+
+
 def test_woocommerce_ping_with_a_charset_is_answered(app, client, db, secrets_set):
     # WC_Webhook::deliver_ping() posts "webhook_id=<id>" (form-encoded, unsigned) when a webhook is saved
     ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=12",

@@ -169,5 +169,8 @@ class PlatformOrder(db.Model):
     external_id = db.Column(db.String(64), nullable=False)
     order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    #: When the platform last changed the order, as the newest body applied says (UTC): an older body,
+    #: delivered late (platforms do not keep webhooks in order), changes nothing
+    modified_at = db.Column(db.DateTime)
 
     order = db.relationship("Order")

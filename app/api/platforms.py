@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+from datetime import datetime, timezone
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from flask import current_app, request
@@ -73,6 +74,16 @@ def _text(value, length):
     # JSON may escape a lone surrogate ("\ud800"), which no database can store: it becomes "?"
     text = str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()
     return text[:length] or None
+
+
+def _moment(value):
+    """A platform's ISO 8601 time as naive UTC ("2017-03-22T16:28:08" is UTC, as WooCommerce's *_gmt
+    fields are; "2026-12-07T18:00:00+02:00" is converted), or None."""
+    try:
+        moment = datetime.fromisoformat(_text(value, 40))
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _obj(value):
@@ -194,6 +205,7 @@ def woocommerce_order(data):
         "cancelled": data.get("status") == "cancelled",
         "tracking": tracking,
         "not_placed": _text(data.get("status"), 40) in WOOCOMMERCE_NOT_PLACED,
+        "modified_at": _moment(data.get("date_modified_gmt")),
     }
 
 
@@ -252,6 +264,7 @@ def shopify_order(data):
         "total": _cod_amount(total),
         "cancelled": bool(data.get("cancelled_at")),
         "tracking": tracking,
+        "modified_at": _moment(data.get("updated_at")),
     }
 
 
@@ -374,10 +387,17 @@ def ingest(platform, mapped, external_id):
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
                                  cod_amount=mapped["cod_amount"], total=mapped.get("total"),
                                  sandbox=bool(mapped.get("test")))
-            db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order))
+            db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order,
+                                         modified_at=mapped.get("modified_at")))
             result = "created"
         else:
             order, result = link.order, "updated"
+            modified = mapped.get("modified_at")
+            if modified is not None and link.modified_at is not None and modified < link.modified_at:
+                # an older body delivered after a newer one (a retry, a slow queue): it would put back an
+                # address the buyer has changed, or a cancelled order's old state
+                return "ignored", order
+            link.modified_at = modified or link.modified_at
             # until the parcel leaves, the platform's address is the one to send to (a body naming no
             # place at all is not taken as "no address")
             if order.status in UNSHIPPED and any(mapped["delivery"].get(key) for key in ("city", "address", "postcode")):
@@ -461,7 +481,8 @@ def _answer(result):
           errors=(400, 401, 413, 422), headers=("X-WC-Webhook-Signature",), raw_body=True,
           summary="WooCommerce order webhook (order.created, order.updated)",
           description="Set the delivery URL of a WooCommerce webhook to this address and its secret to the one "
-                      "on the API clients page. Answers 201 for a new order, 200 for an update or a replay.")
+                      "on the API clients page. Answers 201 for a new order, 200 for an update, a replay or a "
+                      "body older than the newest applied (its date_modified_gmt).")
 def woocommerce_webhook():
     return _answer(receive("woocommerce"))
 
@@ -470,6 +491,7 @@ def woocommerce_webhook():
           errors=(400, 401, 413, 422), headers=("X-Shopify-Hmac-Sha256",), raw_body=True,
           summary="Shopify order webhook (orders/create, orders/updated)",
           description="Subscribe orders/create and orders/updated with this address; the app's client secret "
-                      "goes on the API clients page. Replays (same X-Shopify-Webhook-Id) change nothing.")
+                      "goes on the API clients page. A replay of the same body, or a body older than the "
+                      "newest applied (its updated_at), changes nothing.")
 def shopify_webhook():
     return _answer(receive("shopify"))
