@@ -74,6 +74,7 @@ class Config:
     # REST API (app/api): per-client limit, token lifetime (at most 3600 s), largest body, platform secrets
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     API_TOKEN_SECONDS = _int("API_TOKEN_SECONDS", 3600)
+    API_REFRESH_TOKEN_DAYS = _int("API_REFRESH_TOKEN_DAYS", 30)
     API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 256 * 1024)
     #: Any request body larger than this is refused with 413 before it is read (the CSV import
     #: takes files up to 5 MB; the API has its own, smaller limit above)

@@ -64,7 +64,34 @@ def assert_problem(response, status):
 
 # ---- OAuth2 ----------------------------------------------------------------------------------
 
-def test_client_credentials_grant_issues_short_lived_token_without_refresh(app, client, make_client, db):
+def test_a_refresh_token_gets_a_new_pair_once(app, client, make_client, db):
+    """The contract's second grant: the refresh token given with a token gets a new pair, once; the
+    pair it came with stops working, and an unknown, used or other client's refresh token is refused."""
+    api_client, secret = make_client(scope="read:shipments")
+    other, other_secret = make_client(scope="read:shipments")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{api_client.client_id}:{secret}".encode()).decode()}
+    first = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic).get_json()
+    second = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+                         headers=basic)
+    assert second.status_code == 200
+    pair = second.get_json()
+    assert pair["access_token"] != first["access_token"] and pair["refresh_token"] != first["refresh_token"]
+    assert pair["scope"] == "read:shipments" and pair["expires_in"] <= 3600
+    bearer = lambda token: {"Authorization": f"Bearer {token}"}  # noqa: E731
+    assert client.get("/api/shipments", headers=bearer(pair["access_token"])).status_code == 200
+    assert client.get("/api/shipments", headers=bearer(first["access_token"])).status_code == 401  # revoked
+    again = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+                        headers=basic)
+    body = assert_problem(again, 400)
+    assert body["error"] == "invalid_grant" and "grant_type=client_credentials" in body["detail"]
+    stolen = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"],
+                                               "client_id": other.client_id, "client_secret": other_secret})
+    assert assert_problem(stolen, 400)["error"] == "invalid_grant"  # another client's refresh token
+    wider = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"],
+                                              "scope": "write:shipments"}, headers=basic)
+    assert assert_problem(wider, 400)["error"] == "invalid_scope"
+
+def test_client_credentials_grant_issues_short_lived_token_and_a_refresh_token(app, client, make_client, db):
     api_client, secret = make_client(scope="read:shipments")
     basic = base64.b64encode(f"{api_client.client_id}:{secret}".encode()).decode()
     response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
@@ -73,10 +100,11 @@ def test_client_credentials_grant_issues_short_lived_token_without_refresh(app, 
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
     assert body["token_type"] == "Bearer" and body["expires_in"] <= 3600 and body["scope"] == "read:shipments"
-    assert "refresh_token" not in body
-    # stored hashed: neither the token nor the secret appears in the database
+    assert body["refresh_token"] and body["refresh_token"] != body["access_token"]
+    # stored hashed: neither token nor the secret appears in the database
     row = db.session.execute(db.select(ApiToken)).scalar_one()
     assert row.token_hash != body["access_token"] and len(row.token_hash) == 64
+    assert body["refresh_token"] not in (row.refresh_token_hash or "") and len(row.refresh_token_hash) == 64
     assert secret not in api_client.secret_hash
     # the secret in the body (client_secret_post) works too
     response = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": api_client.client_id,
@@ -90,7 +118,7 @@ def test_token_endpoint_refuses_bad_credentials_and_grants(app, client, make_cli
     body = assert_problem(client.post("/oauth/token", data={"grant_type": "client_credentials"},
                                       headers={"Authorization": f"Basic {wrong}"}), 401)
     assert body["error"] == "invalid_client"
-    body = assert_problem(client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x"}), 400)
+    body = assert_problem(client.post("/oauth/token", data={"grant_type": "password", "username": "x"}), 400)
     assert body["error"] == "unsupported_grant_type"
     good = base64.b64encode(f"{api_client.client_id}:{secret}".encode()).decode()
     body = assert_problem(client.post("/oauth/token", data={"grant_type": "client_credentials",

@@ -91,7 +91,7 @@ class ApiClient(db.Model, ClientMixin):
         return False
 
     def check_grant_type(self, grant_type):
-        return grant_type == "client_credentials"
+        return grant_type in ("client_credentials", "refresh_token")
 
 
 class ApiToken(db.Model, TokenMixin):
@@ -104,6 +104,10 @@ class ApiToken(db.Model, TokenMixin):
     issued_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
     revoked_at = db.Column(db.DateTime)
+    #: The refresh token issued with this access token (its digest): it gets a new pair once, until
+    #: ``refresh_expires_at``; using it revokes this row (``app.api.oauth.RefreshTokenGrant``)
+    refresh_token_hash = db.Column(db.String(64), unique=True, index=True)
+    refresh_expires_at = db.Column(db.DateTime)
 
     client = db.relationship("ApiClient", back_populates="tokens")
 
@@ -174,3 +178,10 @@ class PlatformOrder(db.Model):
     modified_at = db.Column(db.DateTime)
 
     order = db.relationship("Order")
+
+
+def finished_tokens(now):
+    """The condition of the token rows no longer of any use at ``now``: revoked, or both the access
+    token and its refresh token expired."""
+    return (ApiToken.revoked_at.is_not(None)) | ((ApiToken.expires_at <= now) & (
+        ApiToken.refresh_expires_at.is_(None) | (ApiToken.refresh_expires_at <= now)))

@@ -1,9 +1,11 @@
-"""OAuth2 for the API (Authlib): the client-credentials grant at ``POST /oauth/token``.
+"""OAuth2 for the API (Authlib): the client-credentials and refresh-token grants at ``POST /oauth/token``.
 
 Access tokens live at most an hour (``API_TOKEN_SECONDS``; Authlib's own default for this grant
-is ten days). The client-credentials grant issues no refresh token (RFC 6749 §4.4.3), so no
-refresh-token grant is registered: such a client simply asks for a new token. Errors keep
-OAuth2's ``error`` and ``error_description`` members inside a problem+json body.
+is ten days). Each comes with a refresh token (the product's contract offers both grants; RFC 6749
+§4.4.3 only advises against it for this grant), which gets a new pair once, for
+``API_REFRESH_TOKEN_DAYS``: using it revokes the pair it came with. A client may as well ask with its
+credentials again. Errors keep OAuth2's ``error`` and ``error_description`` members inside a
+problem+json body.
 """
 import json
 
@@ -15,6 +17,7 @@ from flask_babel import gettext as _
 
 from app.api import services
 from app.api.models import SCOPES, new_secret
+from app.clock import utcnow
 from app.errors import problem
 from app.extensions import csrf, db
 
@@ -31,6 +34,27 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
         if not asked <= set(self.request.client.scopes):
             raise InvalidScopeError()
 
+    def create_token_response(self):
+        # as Authlib's, with a refresh token (``include_refresh_token=False`` there)
+        token = self.generate_token(scope=self.request.payload.scope, include_refresh_token=True)
+        self.save_token(token)
+        return 200, token, self.TOKEN_RESPONSE_HEADER
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    INCLUDE_NEW_REFRESH_TOKEN = True  # each refresh token works once: the new pair has its own
+
+    def authenticate_refresh_token(self, refresh_token):
+        return services.token_for_refresh(refresh_token)
+
+    def authenticate_user(self, credential):
+        return credential.client  # no resource owner in these grants: the client acts for itself
+
+    def revoke_old_credential(self, credential):
+        credential.revoked_at = utcnow()  # the access token it came with too
+        db.session.commit()
+
 
 def token_seconds():
     return max(60, min(int(current_app.config.get("API_TOKEN_SECONDS", MAX_TOKEN_SECONDS)), MAX_TOKEN_SECONDS))
@@ -40,8 +64,13 @@ def _query_client(client_id):
     return services.active_client(client_id, request.remote_addr)
 
 
+def refresh_days():
+    return max(1, int(current_app.config.get("API_REFRESH_TOKEN_DAYS", 30)))
+
+
 def _save_token(token, oauth_request):
-    services.store_token(oauth_request.client, token["access_token"], token.get("scope", ""), int(token["expires_in"]))
+    services.store_token(oauth_request.client, token["access_token"], token.get("scope", ""), int(token["expires_in"]),
+                         token.get("refresh_token"), refresh_days())
     db.session.commit()
 
 
@@ -82,8 +111,10 @@ def _token_error_detail(error):
     return {
         "invalid_client": _("Unknown or revoked client, wrong secret, or a request from an address the client "
                             "may not use."),
-        "unsupported_grant_type": _("Only grant_type=client_credentials is supported; ask again for a new token "
-                                    "when the old one expires."),
+        "unsupported_grant_type": _("Use grant_type=client_credentials, or grant_type=refresh_token with the "
+                                    "refresh token of your last token."),
+        "invalid_grant": _("The refresh token is unknown, used already, revoked or expired: ask for a new token "
+                           "with grant_type=client_credentials."),
         "invalid_scope": _("Ask for read:shipments and/or write:shipments."),
         "unauthorized_client": _("This client may not use this grant."),
     }.get(error, _("Send grant_type=client_credentials with the client id and secret (HTTP Basic)."))
@@ -93,5 +124,7 @@ def init_app(app):
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", list(SCOPES))
     authorization.init_app(app, query_client=_query_client, save_token=_save_token)
     authorization.register_token_generator(
-        "default", BearerTokenGenerator(lambda **_kw: new_secret(), expires_generator=lambda *_a: token_seconds()))
+        "default", BearerTokenGenerator(lambda **_kw: new_secret(), refresh_token_generator=lambda **_kw: new_secret(),
+                                        expires_generator=lambda *_a: token_seconds()))
     authorization.register_grant(ClientCredentialsGrant)
+    authorization.register_grant(RefreshTokenGrant)

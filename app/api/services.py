@@ -6,7 +6,7 @@ from datetime import timedelta, timezone
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
-from app.api.models import SCOPES, ApiClient, ApiToken, digest, new_secret
+from app.api.models import SCOPES, ApiClient, ApiToken, digest, finished_tokens, new_secret
 from app.audit import record
 from app.clock import utcnow
 from app.errors import FieldRefused
@@ -84,15 +84,31 @@ def active_client(client_id, remote_addr):
     return client
 
 
-def store_token(client, access_token, scope, seconds):
-    """Keep the digest of a token just issued to ``client`` (the token itself is never stored)."""
+def store_token(client, access_token, scope, seconds, refresh_token=None, refresh_days=None):
+    """Keep the digests of tokens just issued to ``client`` (the tokens themselves are never stored)."""
     now = utcnow()
     client.last_used_at = now
-    # Each grant adds a row; this client's tokens that expired a day ago are no longer worth keeping.
+    # Each grant adds a row; this client's rows of no more use for a day are not worth keeping.
     db.session.execute(db.delete(ApiToken).where(ApiToken.client_id == client.id,
-                                                 ApiToken.expires_at < now - timedelta(days=1)))
+                                                 finished_tokens(now - timedelta(days=1))))
     db.session.add(ApiToken(client=client, token_hash=digest(access_token), scope=scope, issued_at=now,
-                            expires_at=now + timedelta(seconds=seconds)))
+                            expires_at=now + timedelta(seconds=seconds),
+                            refresh_token_hash=digest(refresh_token) if refresh_token else None,
+                            refresh_expires_at=now + timedelta(days=refresh_days) if refresh_token else None))
+
+
+def token_for_refresh(refresh_token):
+    """The token row a refresh token was issued with, while it may still be used: not used or revoked,
+    not expired, its client working and still holding every scope of it; else None."""
+    if not refresh_token or len(refresh_token) > 200:
+        return None
+    row = db.session.execute(db.select(ApiToken).filter_by(refresh_token_hash=digest(refresh_token))
+                             ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.refresh_expires_at is None \
+            or row.refresh_expires_at <= utcnow() or not row.client.is_active \
+            or not set(row.scope.split()) <= set(row.client.scopes):
+        return None
+    return row
 
 
 def token_for(bearer):

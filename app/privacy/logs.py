@@ -9,7 +9,7 @@
 """
 from flask_babel import lazy_gettext as _l
 
-from app.api.models import ApiToken, PlatformDelivery
+from app.api.models import ApiToken, PlatformDelivery, finished_tokens
 from app.carriers.models import CarrierState, SyncRun
 from app.extensions import db
 from app.notify.models import QUEUED, SENDING, DeliveryAttempt, DevMail, Notification
@@ -37,7 +37,7 @@ delete_rule("notifications", _l("Sent, failed and skipped notifications and thei
 delete_rule("dev_mailbox", _l("Mail in the development mailbox is deleted"),
             _older_than_retention(DevMail.created_at), DevMail)
 delete_rule("api_tokens", _l("Expired or revoked API access tokens are deleted"),
-            lambda now: db.select(ApiToken).where((ApiToken.expires_at <= now) | ApiToken.revoked_at.is_not(None)), ApiToken)
+            lambda now: db.select(ApiToken).where(finished_tokens(now)), ApiToken)
 delete_rule("platform_deliveries", _l("Records of processed shop platform webhooks are deleted"),
             _older_than_retention(PlatformDelivery.received_at), PlatformDelivery)
 delete_rule("sync_runs", _l("Carrier sync run logs are deleted"), _older_than_retention(SyncRun.started_at), SyncRun)
