@@ -528,6 +528,7 @@ def test_import_currency_is_optional_and_checked(app, db, make_user, client, log
         "C-1": "PLN", "C-2": "UAH", "C-3": "GBP"}
     page = _text(client.get("/admin/orders/import"))
     assert "item_image_url,currency</code>" in page and "Експортований CSV-файл має ті самі колонки." in page
+    assert "потрібні лише order_number і статус чи відправлення" in page
 
 
 def _csv_text(rows):
@@ -588,6 +589,87 @@ def test_an_export_with_the_tracking_numbers_blanked_imports_as_the_readme_says(
     response = _upload(client, _csv_text(rows))
     assert response.status_code == 200, _text(response)
     assert db.session.execute(db.select(db.func.count(Order.id))).scalar_one() == 6
+
+
+def _error_rows(response):
+    """The import report's table as (row, column, value, problem)."""
+    return re.findall(r'<tr><td[^>]*>(\d+)</td><td[^>]*><code>([^<]*)</code></td><td[^>]*>(?:<code class="import-value">'
+                      r'([^<]*)</code>)?</td><td[^>]*>([^<]*)</td></tr>', html.unescape(_text(response)))
+
+
+def _as_ukrainian_excel_saves_it(sheet):
+    """A sheet as Excel in Ukrainian saves it "as CSV": ";" between cells, 10.03.2026 12:00, decimal commas."""
+    def cell(value):
+        if isinstance(value, datetime):
+            return value.strftime("%d.%m.%Y %H:%M")
+        return "" if value is None else str(value).replace(".", ",") if isinstance(value, float) else str(value)
+    return "".join(";".join(cell(c.value) for c in row) + "\r\n" for row in sheet.iter_rows())
+
+
+def test_an_excel_export_saved_as_csv_in_ukrainian_updates_back(app, db, sample, make_user, client, login):
+    """The Excel export's own header (in the reader's language) imports; a status written as staff see it
+    («Доставлено») is taken; an edit the update does not apply (a new city) is said, not counted as nothing."""
+    import openpyxl
+
+    login(make_user("staff").email)
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/admin/orders/export.xlsx").get_data())).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Номер замовлення", "Створено", "Статус"]
+    shipped = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == sample["kyiv_shipped"].number)
+    shipped[header.index("Статус")].value = "Доставлено"
+    shipped[header.index("Місто")].value = "Одеса"
+    response = client.post("/admin/orders/import", data={
+        "file": (io.BytesIO(_as_ukrainian_excel_saves_it(sheet).encode("utf-8-sig")), "orders.csv"),
+        "existing": "update"}, content_type="multipart/form-data")
+    body = _text(response)
+    assert response.status_code == 200, _error_rows(response)
+    assert "Оновлено замовлень, що вже були: 1" in body and "лишилися без змін: 2." in body
+    assert ("до замовлень, що вже були, ці колонки файлу не застосовано: Створено, Ім’я клієнта, E-mail, Телефон, "
+            "Країна, Область, Місто,") in body
+    order = db.session.get(Order, sample["kyiv_shipped"].id)
+    assert order.status == "delivered" and order.delivery_city == "Київ"
+    # the same header in Polish, English or Russian names the same columns; a column named twice is refused
+    twice = _upload(client, "Numer zamówienia;Status;Статус;Customer name;Товар;Cena\nX-1;new;new;Anna;Sweter;300\n")
+    assert twice.status_code == 422
+    assert _error_rows(twice) == [("1", "status", "Статус", "Ця колонка є у файлі двічі.")]
+
+
+def test_update_adds_waybills_from_four_columns_and_names_each_problem_once(app, db, make_order, make_user, client,
+                                                                            login):
+    items = [{"name": f"Товар {n}", "quantity": 1, "price": "100.00"} for n in range(3)]
+    three_items = make_order(status="awaiting_shipment", tracking_number=False, items=items)
+    new = make_order(status="new", tracking_number=False)
+    login(make_user("staff").email)
+    # "report": an existing order of three rows is one problem, not three
+    reported = _upload(client, _text(client.get("/admin/orders/export.csv")).lstrip("\ufeff"))
+    assert reported.status_code == 422
+    assert sorted(value for _row, column, value, _problem in _error_rows(reported)) == sorted(
+        [three_items.number, new.number])
+    # "update" with only the waybill columns: an unknown number and an unknown status, each said once
+    refused = client.post("/admin/orders/import", data={"existing": "update", "file": (io.BytesIO((
+        "order_number,carrier,tracking_number,status\n"
+        f"{three_items.number},nova_poshta,20450000000222,shipped\n"
+        f"{new.number},nova_poshta,20450000000333,flying\n"
+        "NO-SUCH-1,nova_poshta,20450000000444,shipped\n").encode()), "waybills.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert _error_rows(refused) == [
+        ("3", "status", "flying", "Невідомий статус «flying». Допустимі: new, awaiting_shipment, "
+                                  "shipped, in_transit, delivered, returned, cancelled."),
+        ("4", "order_number", "NO-SUCH-1", "Замовлення з таким номером немає, тож рядок створив би нове замовлення, "
+                                           "а новому замовленню потрібні колонки, яких у файлі немає: Ім’я клієнта, "
+                                           "Товар, Ціна.")]
+    # the same in Russian headers, the carrier and status as staff see them: the parcels are added
+    response = client.post("/admin/orders/import", data={"existing": "update", "file": (io.BytesIO((
+        "Номер заказа;Перевозчик;Номер отслеживания;Статус\n"
+        f"{three_items.number};nova_poshta;20450000000222;Відправлено\n"
+        f"{new.number};Новая почта;20450000000333;Ожидает отправки\n").encode()), "waybills.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, _error_rows(response)
+    assert "Оновлено замовлень, що вже були: 2" in _text(response) and "не застосовано" not in _text(response)
+    orders = [db.session.get(Order, o.id) for o in (three_items, new)]
+    assert [(o.status, [(s.carrier, s.tracking_number) for s in o.shipments]) for o in orders] == [
+        ("shipped", [("nova_poshta", "20450000000222")]), ("awaiting_shipment", [("nova_poshta", "20450000000333")])]
 
 
 def test_audit_log_reads_as_sentences_with_links_and_json_behind_details(app, db, make_order, make_user, client,

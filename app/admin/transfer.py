@@ -21,12 +21,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
-from app.carriers import CARRIERS, detect_carriers, normalize_tracking_number
+from app.carriers import CARRIERS, carrier_label, detect_carriers, normalize_tracking_number
 from app.database import reading
 from app.exports import csv_chunks, iso_utc
 from app.extensions import db
@@ -68,7 +69,10 @@ COLUMN_LABELS = {
     "item_price": _l("Price"), "note": _l("Order note"), "cod_amount": _l("Cash on delivery"),
     "item_image_url": _l("Item picture URL"), "currency": _l("Currency"),
 }
+#: What a new order needs. An order that exists and is updated from the file needs only its number.
 REQUIRED_COLUMNS = ("customer_name", "item_name", "item_price")
+#: What an update of an existing order applies (its parcels and status); the rest stays as it is.
+UPDATE_COLUMNS = ("order_number", "status", "status_note", "carrier", "tracking_number")
 LIMITS = {"order_number": 32, "customer_name": 200, "customer_email": 254, "customer_phone": 32, "country": 2,
           "region": 120, "city": 120, "pickup_point": 255, "address": 255, "postcode": 16, "tracking_number": 64,
           "item_name": 200, "item_sku": 64, "item_size": 64, "item_color": 64, "item_image_url": 500, "status_note": 2000, "note": 2000}
@@ -99,6 +103,10 @@ class ImportResult:
     created: list = field(default_factory=list)  # ImportedOrder (or Order while its batch is written)
     updated: list = field(default_factory=list)
     unchanged: int = 0  # existing orders the file holds as they already are
+    kept_columns: tuple = ()  # the file's columns an update did not apply to the orders that exist
+
+    def kept_column_labels(self):
+        return ", ".join(str(COLUMN_LABELS[column]) for column in self.kept_columns)
 
 
 @dataclass(frozen=True)
@@ -148,8 +156,29 @@ def _parse_when(value):
     return parsed
 
 
-def read_rows(data):
-    """Decode and split the file; returns (header, [(row_number, dict)])."""
+def _name_key(text):
+    """How a column, status or carrier name is compared: "Номер замовлення", "номер_замовлення" and
+    "Order-Number" alike (and the apostrophes and "ё" people type either way)."""
+    text = text.strip().casefold().replace("ё", "е").replace("ʼ", "'").replace("’", "'")
+    return re.sub(r"[\s-]+", "_", text)
+
+
+def names_in_every_language(codes, label):
+    """{name key: code} for ``codes`` and their labels (``label(code)``) in every language of the app:
+    the names the exports and pages write. A name two codes share in some language is left out."""
+    found = {}
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            for code in codes:
+                found.setdefault(_name_key(str(label(code))), set()).add(code)
+    names = {key: next(iter(owners)) for key, owners in found.items() if len(owners) == 1}
+    return names | {code: code for code in codes}
+
+
+def read_rows(data, update_existing=False):
+    """Decode and split the file; returns (header, [(row_number, dict)]). The header may name the columns
+    by their codes or as the exports write them (``COLUMN_LABELS``) in any of the app's languages.
+    With ``update_existing`` the columns only a new order needs are checked row by row (``validate``)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -159,13 +188,16 @@ def read_rows(data):
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # "Customer Name" as a person types it is customer_name
-    header = [re.sub(r"[\s-]+", "_", h.strip().lower()) for h in next(reader)]
-    while header and not header[-1]:  # Excel writes the empty columns after the last one (";;")
-        header.pop()
+    written = [h.strip() for h in next(reader)]
+    while written and not written[-1]:  # Excel writes the empty columns after the last one (";;")
+        written.pop()
+    names = names_in_every_language(COLUMNS, lambda column: COLUMN_LABELS[column])
+    header = [names.get(_name_key(name), name) for name in written]
     errors = [RowError(1, column, _("The required column is missing.")) for column in REQUIRED_COLUMNS
-              if column not in header]
+              if column not in header and not update_existing]
     errors += [RowError(1, column, _("Unknown column."), column) for column in header if column not in COLUMNS]
+    errors += [RowError(1, column, _("The file has this column twice."), written[i])
+               for i, column in enumerate(header) if column in COLUMNS and column in header[:i]]
     if errors:
         raise ImportFailed(errors)
     rows = []
@@ -187,19 +219,32 @@ def read_rows(data):
     return header, rows
 
 
-def _validate_row(line, row, errors, seen_tracking, owners):
+def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=True):
+    """Check one row. ``names`` maps the names a status or carrier may be written as to its code
+    (``names_in_every_language``); the row is changed to hold the codes. A row of an existing order that
+    is updated (not ``new_order``) needs none of the columns only a new order needs."""
     def bad(column, message):
         errors.append(RowError(line, column, message, row.get(column, "")))
 
+    for column in ("status", "carrier"):
+        if row.get(column):
+            row[column] = names[column].get(_name_key(row[column]), row[column])
     for column, limit in LIMITS.items():
         if len(row.get(column, "")) > limit:
             bad(column, _("Too long: at most %(n)d characters.", n=limit))
-    if not row.get("customer_name"):
+    missing = [column for column in REQUIRED_COLUMNS if column not in row] if new_order else []
+    if missing:  # "Update them" with a file of existing orders only: this row's number is no order's
+        bad("order_number", _("No order has this number, so the row would make a new order, and a new order "
+                              "needs columns the file lacks: %(columns)s.",
+                              columns=", ".join(str(COLUMN_LABELS[column]) for column in missing)))
+    if new_order and not row.get("customer_name") and "customer_name" not in missing:
         bad("customer_name", _("Enter the customer's name."))
-    if not row.get("item_name"):
+    if new_order and not row.get("item_name") and "item_name" not in missing:
         bad("item_name", _("Each item needs a name."))
     for column, parse in (("customer_email", parse_email), ("item_quantity", lambda value: parse_quantity(value or "1")),
                           ("item_price", parse_price), ("cod_amount", parse_cod_amount), ("currency", parse_currency)):
+        if column == "item_price" and (not new_order or column in missing):
+            continue
         try:
             parse(row.get(column))  # the order services' own rules, so that the file is refused before a write
         except OrderInputError as error:
@@ -270,6 +315,8 @@ def validate(rows, update_existing=False):
     owners = {(carrier, number): order_number for carrier, number, order_number in _in_chunks(
         tracking, lambda chunk: db.select(Shipment.carrier, Shipment.tracking_number, Order.number)
         .join(Order, Shipment.order_id == Order.id).where(Shipment.tracking_number.in_(chunk)))}
+    names = {"status": names_in_every_language(statuses.ALL, statuses.label),
+             "carrier": names_in_every_language(CARRIERS, carrier_label)}
     first_lines = {}  # a row's values: the first line that holds them
     for index, (line, row) in enumerate(rows):
         if row is None:
@@ -280,13 +327,15 @@ def validate(rows, update_existing=False):
             errors.append(RowError(line, "", _("Repeats row %(row)d. Delete the repeat (for several pieces of an "
                                                "item, set item_quantity).", row=first)))
             continue
-        _validate_row(line, row, errors, seen_tracking, owners)
         number = row.get("order_number", "")
-        if number in existing and not update_existing:
-            errors.append(RowError(line, "order_number", _("An order with this number already exists. Choose "
-                                                          "“Update them” to update it."), number))
-        elif number in existing and number not in groups:
-            _check_move(line, row, existing[number], errors)
+        _validate_row(line, row, errors, seen_tracking, owners, names,
+                      new_order=not (update_existing and number in existing))
+        if number in existing and number not in groups:  # once per order, on its first row
+            if update_existing:
+                _check_move(line, row, existing[number], errors)
+            else:
+                errors.append(RowError(line, "order_number", _("An order with this number already exists. Choose "
+                                                              "“Update them” to update it."), number))
         key = number or f"\0{index}"
         groups.setdefault(key, []).append((line, row))
     for key, group in ([] if errors else groups.items()):
@@ -316,7 +365,7 @@ def _items(group):
 def _check_move(line, row, order, errors):
     """An existing order must be able to reach the file's status (checked before anything is written)."""
     target = row.get("status") or order.status
-    if target == order.status:
+    if target == order.status or target not in statuses.ALL:  # an unknown status is the row check's error
         return
     allowed = [s for s in statuses.allowed_next(order.status) if s in statuses.SOURCE_TARGETS["import"]]
     if target not in allowed:
@@ -385,12 +434,14 @@ def import_orders(data, *, actor_user=None, update_existing=False):
     Every problem the check can find raises ``ImportFailed`` before anything is written, so such
     a file is imported whole or not at all; see ``ImportFailed.partial`` for the rest.
     """
-    _header, rows = read_rows(data)
+    header, rows = read_rows(data, update_existing)
     db.session.commit()  # whatever the request began (its log-in check) ends before the long check
     with reading():
         groups, existing = validate(rows, update_existing)
         db.session.rollback()  # the check's snapshot ends here; the orders it found reload when written
     result = ImportResult()
+    if existing:  # say what the update did not apply, rather than count an order with a new city as unchanged
+        result.kept_columns = tuple(column for column in header if column not in UPDATE_COLUMNS)
     batch_seconds = int(current_app.config.get("IMPORT_BATCH_MS", 100)) / 1000
     # SQLite lets a waiting writer retry at most every 100 ms: a longer pause lets every one of them in
     pause = max(batch_seconds, SQLITE_RETRY_SECONDS) if db.engine.dialect.name == "sqlite" else 0
