@@ -756,6 +756,9 @@ def test_changes_announced_together_queue_what_they_would_one_by_one(notify, db,
             assert len(found) == 1 and found[0].merged_count >= merged, (order.number, channel)
     # webhooks are never merged: one event per change, each with its own status
     hooks = [json.loads(r.payload)["data"] for r in rows(db, channel="webhook")]
+    # each event says when its change happened, to the microsecond: a receiver keeps the latest
+    moments = [h["occurred_at"] for h in hooks if h["order_number"] == first.number]
+    assert all(len(m) == len("2026-12-07T10:00:00.000000Z") for m in moments) and moments == sorted(set(moments))
     assert [(h["order_number"], h["previous_status"], h["status"]) for h in hooks][-3:] == [
         (first.number, "awaiting_shipment", "shipped"), (first.number, "shipped", "in_transit"),
         (second.number, "awaiting_shipment", "shipped")]

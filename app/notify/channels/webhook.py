@@ -85,13 +85,18 @@ class WebhookChannel(Channel):
 
 
 def event_payload(event_type, event_id, order, *, status=None, previous_status=None, at=None):
-    """The JSON body of an order event (small, stable field names); ``status`` defaults to the order's."""
-    when = (at or datetime.now(timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
+    """The JSON body of an order event (small, stable field names); ``status`` defaults to the order's.
+
+    ``data.occurred_at`` is the moment of the change to the microsecond: deliveries of one order may
+    arrive out of order (one waits for a retry while the next goes through), and a receiver keeps the
+    event whose ``occurred_at`` is the latest it has seen (``timestamp`` is to the second only)."""
+    moment = at or datetime.now(timezone.utc).replace(tzinfo=None)
     return json.dumps({
         "type": event_type,
         "id": event_id,
-        "timestamp": when.isoformat() + "Z",
+        "timestamp": moment.replace(microsecond=0).isoformat() + "Z",
         "data": {
+            "occurred_at": moment.isoformat(timespec="microseconds") + "Z",
             "order_number": order.number,
             "status": status or order.status,
             "previous_status": previous_status,
