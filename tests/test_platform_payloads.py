@@ -237,6 +237,16 @@ def test_an_older_update_delivered_late_puts_back_nothing(app, client, db, secre
     assert all_orders(db)[0].delivery_city == "Бердичів"
 
 
+def test_woocommerce_product_names_arrive_without_html_entities(app, client, db, secrets_set):
+    """WordPress keeps product names HTML-escaped: WooCommerce's own example order 727 sends
+    "Ship Your Idea &ndash; Color: Black", and the customer read "&ndash;" on their page."""
+    line = dict(WOO_GUEST_CYRILLIC["line_items"][0], name="Светр вовняний &ndash; сірий &amp; теплий")
+    payload = body(WOO_GUEST_CYRILLIC, meta_data=[], line_items=[line])
+    assert deliver(client, "woocommerce", payload, "order.created").status_code == 201
+    order = all_orders(db)[0]
+    assert order.items[0].name == "Светр вовняний – сірий & теплий"
+
+
 def test_woocommerce_ping_with_a_charset_is_answered(app, client, db, secrets_set):
     # WC_Webhook::deliver_ping() posts "webhook_id=<id>" (form-encoded, unsigned) when a webhook is saved
     ping = client.post("/api/platforms/woocommerce", data=b"webhook_id=12",

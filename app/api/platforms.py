@@ -9,6 +9,7 @@ already processed (``PlatformDelivery``, keyed by the order id and a hash of the
 import base64
 import hashlib
 import hmac
+import html
 import json
 import re
 from datetime import datetime, timezone
@@ -163,7 +164,11 @@ def _items(lines, platform):
     for line in _list(lines):
         line = _obj(line)
         quantity = line_quantity(line.get("quantity", 1))
-        items.append({"name": _text(line.get("name") or line.get("title"), 200) or "",
+        name = line.get("name") or line.get("title")
+        if platform == "woocommerce" and isinstance(name, str):
+            # WordPress keeps product names HTML-escaped ("Сукня &ndash; льон", "Tom &amp; Jerry")
+            name = html.unescape(name)
+        items.append({"name": _text(name, 200) or "",
                       "sku": _text(line.get("sku"), 64), "quantity": quantity, "price": _price(line, quantity),
                       "size": _meta(line, "size", "розмір", "rozmiar") if platform == "woocommerce" else None,
                       "color": _meta(line, "color", "colour", "колір", "kolor") if platform == "woocommerce" else None,
