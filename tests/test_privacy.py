@@ -336,6 +336,8 @@ def test_admin_answers_a_request_by_email(app, db, make_user, make_order, client
     found = client.get("/admin/privacy?q=zoryana", headers={"HX-Request": "true"})
     body = found.get_data(as_text=True)
     assert found.status_code == 200 and "<html" not in body and PERSONAL["name"] in body
+    by_phone = client.get("/admin/privacy?q=067 111 22 33", headers={"HX-Request": "true"})  # as people write it
+    assert PERSONAL["name"] in by_phone.get_data(as_text=True)
     page = client.get(f"/admin/privacy/customers/{customer.id}")
     assert page.status_code == 200 and PERSONAL["phone"] in page.get_data(as_text=True)
     views = db.session.query(AuditLog).filter_by(action="privacy.view", object_id=str(customer.id)).all()

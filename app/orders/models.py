@@ -1,7 +1,8 @@
 """Customers, orders, their items, shipments, status history and carrier events."""
+import re
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, func, text
 from sqlalchemy.orm import validates
 
 from app.carriers import mapping
@@ -34,6 +35,22 @@ class Customer(db.Model):
     def _one_line(self, _key, value):
         # from every way in (API, platform webhooks, staff forms, CSV import): a name is one line
         return one_line(value)
+
+    @classmethod
+    def phone_matches(cls, query):
+        """The condition "this customer's phone is the number ``query``", or None when ``query`` does not
+        read as one (5+ digits, nothing beside them but a phone's spaces, brackets, dashes, dots and +).
+        Phones are kept as typed, so both sides are compared by their digits, and a full number by its
+        last nine ("+38 (067) 123-45-67", "067 123 45 67" and "380671234567" are one number)."""
+        if re.search(r"[^\d\s()+.\-]", query or ""):
+            return None
+        digits = re.sub(r"\D", "", query)
+        if len(digits) < 5:
+            return None
+        stored = cls.phone
+        for sign in " ()+.-":
+            stored = func.replace(stored, sign, "")
+        return stored.like(f"%{digits[-9:]}%")
 
     def __repr__(self):
         return f"<Customer {self.id} {self.email}>"

@@ -166,6 +166,9 @@ def find_customers(query, limit=20):
     if len(query) < 3:
         return []
     columns = (Customer.email, Customer.phone, Customer.name)
-    return db.session.execute(db.select(Customer).where(
-        Customer.anonymised_at.is_(None), or_(*(column.icontains(query, autoescape=True) for column in columns)))
-        .order_by(Customer.id).limit(limit)).scalars().all()
+    found = [column.icontains(query, autoescape=True) for column in columns]
+    phone = Customer.phone_matches(query)  # "095 555 66 77" finds "0955556677" and "+380955556677"
+    if phone is not None:
+        found.append(phone)
+    return db.session.execute(db.select(Customer).where(Customer.anonymised_at.is_(None), or_(*found))
+                              .order_by(Customer.id).limit(limit)).scalars().all()
