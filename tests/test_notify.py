@@ -531,6 +531,9 @@ def test_template_editor_previews_and_rejects_broken_templates(notify, db, make_
                           headers={"HX-Request": "true"})
     text = preview.get_data(as_text=True)
     assert "<html" not in text and "Hi PS-100042" in text and "Go Nova Poshta" in text
+    # the sample order is at the template's own status (every preview said "On the way to you")
+    status = client.post(url + "/preview", data={"subject": "", "body": "{{ status }}"}, headers={"HX-Request": "true"})
+    assert "Shipped" in status.get_data(as_text=True) and "On the way" not in status.get_data(as_text=True)
     broken = client.post(url, data={"subject": "x", "body": "{{ order_numbr }} {% if %}"})
     assert broken.status_code == 422
     assert "Не збережено: у шаблоні помилка" in broken.get_data(as_text=True)

@@ -108,7 +108,7 @@ def template_edit(kind, channel, language):
             db.session.commit()
             flash(_("The template is saved."), "success")
             return redirect(url_for("notify_admin.template_edit", kind=kind, channel=channel, language=language))
-    preview = tpl.preview(form.subject.data, form.body.data, channel, language)
+    preview = tpl.preview(kind, form.subject.data, form.body.data, channel, language)
     return render_template("notify/admin/template_edit.html", form=form, kind=kind, channel=channel,
                            language=language, overridden=overridden, error=error, preview=preview,
                            fields=tpl.FIELDS), 422 if error or form.errors else 200
@@ -118,7 +118,7 @@ def template_edit(kind, channel, language):
 @admin_required
 def template_preview(kind, channel, language):
     _template_key(kind, channel, language)
-    preview = tpl.preview(request.form.get("subject", ""), request.form.get("body", ""), channel, language)
+    preview = tpl.preview(kind, request.form.get("subject", ""), request.form.get("body", ""), channel, language)
     return render_template("notify/admin/_preview.html", preview=preview)
 
 

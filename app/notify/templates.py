@@ -217,16 +217,18 @@ class Rendered:
     body: str
 
 
-def sample_context(language):
-    """Realistic sample values for previews and validation."""
+def sample_context(language, kind=None):
+    """Realistic sample values for previews and validation; ``status`` is the template's own status
+    (``kind``), or "on the way" for a message that is not about one (a reminder, a delay)."""
     from app.carriers import carrier_label
     from app.orders import statuses
 
+    status = kind if kind in statuses.ALL else statuses.IN_TRANSIT
     with force_locale(language):
         return {
             "order_number": "PS-100042", "tracking_number": "20450000123456", "carrier": carrier_label("nova_poshta"),
             "expected_date": format_date(date(2026, 5, 14), "long"), "pickup_point": "Відділення №12",
-            "tracking_link": "https://shop.example/t/sample-signed-token", "status": str(statuses.label("in_transit")),
+            "tracking_link": "https://shop.example/t/sample-signed-token", "status": str(statuses.label(status)),
             "customer_name": "Олена", "shop_name": shop_name(),
             "feedback_link": "https://shop.example/feedback/sample-signed-token",
         }
@@ -352,10 +354,10 @@ def reset(kind, channel, language):
     return True
 
 
-def preview(subject, body, channel, language):
-    """What the template editor shows: the message for the sample order (for SMS as sent, with its
-    length), or {"error": why it does not render}."""
-    context = sample_context(language)
+def preview(kind, subject, body, channel, language):
+    """What the template editor shows: the message of template ``kind`` for the sample order (for SMS
+    as sent, with its length), or {"error": why it does not render}."""
+    context = sample_context(language, kind)
     try:
         rendered = Rendered(render_source(subject, context) or None, render_source(body, context))
     except TemplateInvalid as error:
