@@ -747,6 +747,10 @@ def test_users_create_deactivate_and_reset_password(app, db, make_user, client, 
     assert login("nina@example.com", password).status_code == 302
     actions = set(db.session.execute(db.select(AuditLog.action)).scalars())
     assert {"user.create", "user.deactivate", "user.activate", "user.reset_password"} <= actions
+    client.post("/logout")
+    login(admin.email)
+    audit = _text(client.get("/admin/audit"))  # in words (the switch-off showed as "user.deactivate")
+    assert "Вимкнено обліковий запис" in audit and "Знову ввімкнено обліковий запис" in audit
 
 
 def test_settings_hub(app, db, make_user, make_order, client, login):
