@@ -22,7 +22,8 @@ class CarrierError(Exception):
 
 class CarrierUnavailable(CarrierError):
     """Timeouts, 5xx, 429 after every retry, connection errors. ``cause`` says which, as a code:
-    "dns", "refused", "unreachable", "tls", "timeout", "rate_limited", "http"."""
+    "dns", "refused", "private" (an address the outgoing-request guard refuses), "unreachable", "tls",
+    "timeout", "rate_limited", "http"."""
 
     def __init__(self, message="", cause="unavailable"):
         super().__init__(message)

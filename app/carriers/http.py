@@ -185,7 +185,7 @@ def connection_failure(settings, exc):
     code = settings.code
     reason = refused_reason(exc)
     if reason:
-        return "refused", f"{code}: refused by the outgoing-request guard ({reason})"
+        return "private", f"{code}: refused by the outgoing-request guard ({reason})"
     if isinstance(exc, NameResolutionError):
         return "dns", f"{code}: the host name could not be resolved ({exc.__class__.__name__})"
     if isinstance(exc, NewConnectionError):

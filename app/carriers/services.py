@@ -204,6 +204,8 @@ class ConnectionCheck:
         causes = {
             "dns": _("The carrier's host name could not be found (DNS). Check the address."),
             "refused": _("The carrier's server refused the connection. Check the address and port."),
+            "private": _("The address is on this server or its private network, where Posylka sends nothing unless "
+                         "OUTGOING_ALLOWED_HOSTS names it. Check the address (or allow that host)."),
             "unreachable": _("The carrier's server cannot be reached from this server (network)."),
             "tls": _("The secure connection (TLS) to the carrier failed: check the address and the certificate."),
             "timeout": _("The carrier did not answer in time."),
