@@ -98,6 +98,16 @@ def test_orders_list_shows_its_last_column_at_1280(app, db, make_order, make_use
         assert box.evaluate("b => b.scrollWidth - b.clientWidth") <= 1, "the orders table scrolls inside its box"
         assert _inside_window(page, ".orders-table thead th:last-child")
         expect(page.locator(".orders-table thead th").last).to_have_text("Створено")
+        # on a phone each order is a card: its status and parcel on screen, not past a side-scroll
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        page.screenshot(path=f"{output_dir}/orders-390.png")
+        assert overflow(page) <= 1
+        assert box.evaluate("b => b.scrollWidth - b.clientWidth") <= 1, "the orders table scrolls on a phone"
+        first = page.locator(".orders-table tbody tr").first
+        for cell in (".badge", "code"):
+            assert _inside_window(page, f".orders-table tbody tr:first-child {cell}"), cell
+        expect(first.locator('td[data-label="Статус"]')).to_be_visible()  # each value named on its card
     finally:
         context.close()
 
