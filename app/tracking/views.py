@@ -99,17 +99,18 @@ def _invalid_link(_error):
 
 
 def commit_or_flash(action, refused, success):
-    """Do a staff or customer action (``action()``) that has no typed text to keep: committed with
-    ``success`` flashed, or rolled back with the ``refused`` error's own words flashed. The caller
-    redirects back either way."""
+    """Do a staff or customer action (``action()``): committed with ``success`` flashed, or rolled back
+    with the ``refused`` error's own words flashed; returns that error, or None when done. For an
+    action with no typed text to keep the caller redirects back either way."""
     try:
         action()
     except refused as error:
         db.session.rollback()
         flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+        return error
+    db.session.commit()
+    flash(success, "success")
+    return None
 
 
 class Posted(NamedTuple):
@@ -130,16 +131,11 @@ def commit_or_show_again(action, refused, success, *, back, page):
     refusal's own words flashed (a form whose action names its section, ``…#returns``, has them shown
     there by forms.js) and the form, through ``posted``, open and holding everything typed: nothing is
     lost to a mistake."""
-    try:
-        action()
-    except refused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        request.environ[REFUSED] = Posted(request.form, str(error))
-        return page(), getattr(error, "status", 422)  # 409 for a conflict (``settings.SettingsChanged``)
-    db.session.commit()
-    flash(success, "success")
-    return redirect(back)
+    error = commit_or_flash(action, refused, success)
+    if error is None:
+        return redirect(back)
+    request.environ[REFUSED] = Posted(request.form, str(error))
+    return page(), getattr(error, "status", 422)  # 409 for a conflict (``settings.SettingsChanged``)
 
 
 @bp.app_template_global()
