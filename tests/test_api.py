@@ -241,6 +241,12 @@ def test_list_shipments_filters_and_pagination(app, client, auth, make_order):
     body = assert_problem(client.get("/api/shipments?updated_since=yesterday", headers=headers), 400)
     assert body["errors"][0]["field"] == "updated_since"
     assert_problem(client.get("/api/shipments?status=lost", headers=headers), 400)
+    # a webhook names the order by its number: its shipments are found by it (the filter was ignored, and
+    # every shipment came back); a parcel by its number as typed
+    by_order = client.get(f"/api/shipments?order_number={orders[1].number.lower()}", headers=headers).get_json()
+    assert [x["order_id"] for x in by_order["items"]] == [orders[1].id]
+    by_parcel = client.get("/api/shipments?tracking_number=0500 1234 56789", headers=headers).get_json()["items"]
+    assert [x["order_id"] for x in by_parcel] == [orders[-1].id]
 
 
 def test_status_history_and_change(app, client, auth, make_order, db):

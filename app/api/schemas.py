@@ -119,6 +119,10 @@ class ShipmentQuery(BaseModel):
     carrier: CarrierCode | None = Field(None, description="Only shipments with this carrier.")
     updated_since: datetime | None = Field(
         None, description="Only orders changed at or after this time (ISO 8601; UTC when no offset).")
+    order_number: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="Only the shipments of this order (the order_number a webhook event carries).")
+    tracking_number: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Only the shipment with this tracking number.")
     limit: Annotated[int, Field(ge=1, le=100)] = Field(50, description="Page size.")
     cursor: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9]+$")] | None = Field(
         None, description="The next_cursor of the previous page.")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager
 
 from app.api.models import SCOPES, ApiClient, ApiToken, digest, finished_tokens, new_secret
 from app.audit import record
+from app.carriers import normalize_tracking_number
 from app.clock import utcnow
 from app.errors import FieldRefused
 from app.extensions import db
@@ -132,9 +133,14 @@ def client_shipment(client, shipment_id):
     return db.session.execute(_visible_shipments(client).where(Shipment.id == shipment_id)).scalar_one_or_none()
 
 
-def client_shipments(client, *, status=None, carrier=None, updated_since=None, cursor=None, limit):
+def client_shipments(client, *, status=None, carrier=None, updated_since=None, order_number=None,
+                     tracking_number=None, cursor=None, limit):
     """A page of the shipments ``client`` sees, newest first by id, after ``cursor``: (rows, more to come)."""
     stmt = _visible_shipments(client)
+    if order_number:  # as a webhook names the order ("ps-100002" and "100002" too)
+        stmt = stmt.where(Order.number.in_({order_number.strip(), access.normalise_order_number(order_number)}))
+    if tracking_number:
+        stmt = stmt.where(Shipment.tracking_number == normalize_tracking_number(tracking_number))
     if status:
         stmt = stmt.where(Order.status == status)
     if carrier:

@@ -93,7 +93,9 @@ def _input_error(error):
           description="Newest first by id. Filters combine; follow next_cursor until it is null.")
 def list_shipments(client, query):
     rows, more = services.client_shipments(client, status=query.status, carrier=query.carrier,
-                                           updated_since=query.updated_since, cursor=query.cursor, limit=query.limit)
+                                           updated_since=query.updated_since, order_number=query.order_number,
+                                           tracking_number=query.tracking_number, cursor=query.cursor,
+                                           limit=query.limit)
     return answer(s.ShipmentPage(items=[shipment_out(x) for x in rows],
                                  next_cursor=str(rows[-1].id) if more else None))
 
