@@ -200,6 +200,14 @@ def test_ip_allow_list(app, client, make_client):
 # ---- resources -------------------------------------------------------------------------------
 
 def test_create_order_then_read_it_back(app, client, auth, db):
+    import json
+
+    from app import settings
+    from app.notify.channels.webhook import new_secret
+    from app.notify.models import Notification, WebhookEndpoint
+
+    db.session.add(WebhookEndpoint(url="https://hooks.example/posylka", secret_encrypted=settings.encrypt(new_secret())))
+    db.session.commit()
     headers = auth()
     response = client.post("/api/orders", json=ORDER_BODY, headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -207,6 +215,9 @@ def test_create_order_then_read_it_back(app, client, auth, db):
     assert body["status"] == "new" and body["number"].startswith("PS-") and body["shipments"][0]["id"]
     order = db.session.get(Order, body["id"])
     assert order.items[0].price == 1450 and order.customer.email == "olena@example.com"
+    # the shop's webhook hears of the new order with the parcel the same request gave (it listed none)
+    event = json.loads(db.session.execute(db.select(Notification.payload).filter_by(channel="webhook")).scalar_one())
+    assert event["data"]["shipments"] == [{"carrier": "nova_poshta", "tracking_number": "20450000000001"}]
     assert order.history[0].source == "api" and order.history[0].actor == "Shop"
     shipment_id = body["shipments"][0]["id"]
 

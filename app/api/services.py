@@ -14,7 +14,7 @@ from app.errors import FieldRefused
 from app.extensions import db
 from app.orders import access
 from app.orders.models import Order, Shipment
-from app.orders.services import OrderInputError, add_shipment, find_or_create_customer
+from app.orders.services import DuplicateTrackingNumber, OrderInputError, find_or_create_customer, new_parcel
 from app.orders.services import create_order as create_shop_order
 
 #: The id column's range: a larger id cannot exist (and PostgreSQL would refuse the query)
@@ -162,16 +162,22 @@ def create_order(client, data):
     customer = find_or_create_customer(name=data.customer.name.strip(), email=data.customer.email,
                                        phone=data.customer.phone, country=delivery.get("country"),
                                        language=data.customer.language, sandbox=client.sandbox)
-    order = create_shop_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
-                              actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox,
-                              cod_amount=data.cod_amount)
-    shipments = ([data.shipment] if data.shipment else []) + list(data.shipments or [])
-    for index, shipment in enumerate(shipments):
+    # each parcel checked first, so that a refusal names its place in the body; then the order is created
+    # with them, and its "new" event (webhooks) lists them
+    parcels = []
+    for index, shipment in enumerate(([data.shipment] if data.shipment else []) + list(data.shipments or [])):
         try:
-            add_shipment(order, shipment.carrier, shipment.tracking_number)
+            parcel = new_parcel(shipment.carrier, shipment.tracking_number, sandbox=client.sandbox)
+            if parcel in parcels:  # the same parcel twice in one body
+                raise DuplicateTrackingNumber()
         except OrderInputError as error:
             prefix = "shipment" if data.shipment and index == 0 else f"shipments[{index - bool(data.shipment)}]"
             error.field = f"{prefix}.{error.field}"
             raise
+        parcels.append(parcel)
+    order = create_shop_order(customer, [i.model_dump() for i in data.items], delivery=delivery, source="api",
+                              actor=client.name, currency=data.currency, note=data.note, sandbox=client.sandbox,
+                              cod_amount=data.cod_amount,
+                              shipments=[{"carrier": carrier, "tracking_number": number} for carrier, number in parcels])
     db.session.flush()
     return order
