@@ -30,6 +30,8 @@ def test_rate_limit_is_per_client_with_retry_after(app, client, db):
     assert response.mimetype == "application/problem+json"
     assert 1 <= int(response.headers["Retry-After"]) <= 61
     assert response.get_json()["status"] == 429 and response.get_json()["detail"]
+    polish = client.get("/api/shipments", headers={**first, "Accept-Language": "pl"}).get_json()["detail"]
+    assert polish.startswith("Ten klient wysłał ponad 3 żądań w ciągu 60 s.") and "per" not in polish  # no English
     # another client has its own budget
     assert client.get("/api/shipments", headers=second).status_code == 200
 

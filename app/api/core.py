@@ -196,10 +196,13 @@ def _rate_limited():
     retry = 60
     if current is not None:
         retry = max(1, math.ceil(current.reset_at - time.time()))
-    return ApiError(429, _("Too many requests."),
-                    _("This client sent more than %(limit)s. Try again in %(n)d seconds.",
-                      limit=str(current.limit) if current is not None else api_rate_limit(), n=retry),
-                    headers={"Retry-After": str(retry)})
+    if current is None:
+        detail = _("This client sent more requests than it may (%(limit)s). Try again in %(n)d seconds.",
+                   limit=api_rate_limit(), n=retry)
+    else:  # in numbers: the limit's own words ("120 per 1 minute") are English
+        detail = _("This client sent more than %(amount)d requests in %(seconds)d seconds. Try again in %(n)d "
+                   "seconds.", amount=current.limit.amount, seconds=current.limit.get_expiry(), n=retry)
+    return ApiError(429, _("Too many requests."), detail, headers={"Retry-After": str(retry)})
 
 
 def resource(rule, method, *, summary, description="", tag="shipments", scope=None, body=None, query=None,
