@@ -1,6 +1,6 @@
 """Imports every model so that Alembic and ``db.create_all`` see the whole schema."""
 from app.analytics.stages import OrderStage  # noqa: F401
-from app.api.models import ApiClient, ApiToken, PlatformCustomer, PlatformDelivery, PlatformOrder  # noqa: F401
+from app.api.models import ApiClient, ApiToken, IdempotencyKey, PlatformCustomer, PlatformDelivery, PlatformOrder  # noqa: F401
 from app.attention.models import DeliveryException  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import User  # noqa: F401

@@ -199,6 +199,23 @@ def test_ip_allow_list(app, client, make_client):
 
 # ---- resources -------------------------------------------------------------------------------
 
+def test_an_order_sent_again_with_its_idempotency_key_is_made_once(app, client, auth, db):
+    """A client whose answer was lost sends the order again: it made a second order (and a 409 for its
+    parcel, naming no order). With the same Idempotency-Key it gets the order the first request made."""
+    headers = {**auth(), "Idempotency-Key": "9d8c1f1e-5a64-4a8e-9a57-2f3c1c0b7a11"}
+    body = {**ORDER_BODY, "shipment": None}
+    first = client.post("/api/orders", json=body, headers=headers)
+    again = client.post("/api/orders", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"] and db.session.query(Order).count() == 1
+    other = client.post("/api/orders", json={**body, "note": "another"}, headers=headers)
+    assert assert_problem(other, 422)["title"] == "Цей Idempotency-Key уже використано з іншим запитом."
+    fresh = client.post("/api/orders", json=body, headers={**headers, "Idempotency-Key": "another-key"})
+    assert fresh.status_code == 201 and db.session.query(Order).count() == 2
+    assert assert_problem(client.post("/api/orders", json=body, headers={**headers, "Idempotency-Key": "x" * 101}),
+                          400)
+
+
 def test_create_order_then_read_it_back(app, client, auth, db):
     import json
 

@@ -128,6 +128,24 @@ class ApiToken(db.Model, TokenMixin):
         return self.revoked_at is not None or not self.client.is_active
 
 
+class IdempotencyKey(db.Model):
+    """A client's ``Idempotency-Key`` on ``POST /api/orders`` and the order it made: the same key again
+    (the answer was lost, the client retries) answers with that order instead of making a second one.
+    Kept ``IDEMPOTENCY_HOURS``."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (db.UniqueConstraint("client_id", "key", name="uq_api_idempotency_client_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    client_id = db.Column(db.Integer, db.ForeignKey("api_clients.id", ondelete="CASCADE"), nullable=False)
+    key = db.Column(db.String(100), nullable=False)
+    #: the request body's SHA-256: the same key with another body is a client's mistake, refused
+    body_hash = db.Column(db.String(64), nullable=False)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship("Order")
+
+
 class PlatformDelivery(db.Model):
     """A webhook body already processed, so that a replay changes nothing.
 

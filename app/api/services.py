@@ -1,4 +1,5 @@
 """Managing API clients (list, create: the secret is returned once, revoke) and the shipments a client sees."""
+import hashlib
 import ipaddress
 import secrets
 from datetime import timedelta, timezone
@@ -6,7 +7,7 @@ from datetime import timedelta, timezone
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
-from app.api.models import SCOPES, ApiClient, ApiToken, digest, finished_tokens, new_secret
+from app.api.models import SCOPES, ApiClient, ApiToken, IdempotencyKey, digest, finished_tokens, new_secret
 from app.audit import record
 from app.carriers import normalize_tracking_number
 from app.clock import utcnow
@@ -181,3 +182,32 @@ def create_order(client, data):
                               shipments=[{"carrier": carrier, "tracking_number": number} for carrier, number in parcels])
     db.session.flush()
     return order
+
+
+#: How long an ``Idempotency-Key`` answers with the order it made (a day of a client's retries)
+IDEMPOTENCY_HOURS = 24
+
+
+class KeyReused(Exception):
+    """An ``Idempotency-Key`` sent again with another body."""
+
+
+def order_for_key(client, key, body):
+    """The order an earlier ``POST /api/orders`` of ``client`` with this ``Idempotency-Key`` made, or None;
+    ``KeyReused`` when that request had another body."""
+    row = db.session.execute(db.select(IdempotencyKey).filter_by(client_id=client.id, key=key).where(
+        IdempotencyKey.created_at > utcnow() - timedelta(hours=IDEMPOTENCY_HOURS))).scalar_one_or_none()
+    if row is None:
+        return None
+    if row.body_hash != hashlib.sha256(body).hexdigest():
+        raise KeyReused()
+    return row.order
+
+
+def remember_key(client, key, body, order):
+    """Keep which order this key made (the caller commits; two requests with one key at once: the
+    second's commit fails on the unique key, and it answers with the first's order)."""
+    db.session.execute(db.delete(IdempotencyKey).where(
+        IdempotencyKey.client_id == client.id, IdempotencyKey.created_at <= utcnow() - timedelta(hours=IDEMPOTENCY_HOURS)))
+    db.session.add(IdempotencyKey(client_id=client.id, key=key, body_hash=hashlib.sha256(body).hexdigest(),
+                                  order=order))

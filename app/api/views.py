@@ -1,7 +1,8 @@
 """The REST resources: shipments, their status, and new orders. Thin: parse, call a service, serialise."""
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.api import schemas as s
 from app.api import services
@@ -156,15 +157,41 @@ def post_status(client, shipment_id, data):
           errors=(400, 409, 415, 422), tag="orders",
           summary="Create an order with its items, customer and shipment",
           description="Answers 201 with the order's id, number, status and shipments. Orders made by a "
-                      "sandbox client are sandbox orders.")
+                      "sandbox client are sandbox orders. An Idempotency-Key header (a UUID, say) makes a "
+                      "retry safe: the same key with the same body within 24 hours answers 200 with the order "
+                      "it made; with another body, 422.")
 def post_order(client, data):
+    key, body = (request.headers.get("Idempotency-Key") or "").strip(), request.get_data()
+    if len(key) > 100:
+        raise ApiError(400, _("The Idempotency-Key is too long."), _("Send at most 100 characters, e.g. a UUID."))
+    made = _order_for_key(client, key, body) if key else None
+    if made is not None:
+        return _created(made, 200)  # the same request again: the order it made, not a second one
     try:
         order = services.create_order(client, data)
     except OrderInputError as error:
         raise _input_error(error)
     touch_client(client)
-    db.session.commit()
+    if key:
+        services.remember_key(client, key, body, order)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key at the same moment: the other request made the order
+        db.session.rollback()
+        return _created(_order_for_key(client, key, body), 200)
+    return _created(order, 201)
+
+
+def _order_for_key(client, key, body):
+    try:
+        return services.order_for_key(client, key, body)
+    except services.KeyReused:
+        raise ApiError(422, _("This Idempotency-Key was used with another request."),
+                       _("Use a new key for each new order; send the same key only with the same body.")) from None
+
+
+def _created(order, status):
     result = s.OrderCreated(id=order.id, number=order.number, status=order.status,
                             status_label=str(order.status_label), is_sandbox=order.is_sandbox, shipments=_refs(order))
     location = url_for("api.get_shipment", shipment_id=order.shipments[0].id) if order.shipments else None
-    return answer(result, 201, {"Location": location} if location else None)
+    return answer(result, status, {"Location": location} if location else None)

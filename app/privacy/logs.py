@@ -3,13 +3,16 @@
 * Notifications that are done (sent, failed, skipped) and older than the period are deleted with
   their delivery attempts; queued or sending ones are never touched.
 * The development mailbox keeps mail for the same period.
-* API tokens that have expired or were revoked are deleted (they can no longer be used).
+* API tokens that have expired or were revoked are deleted (they can no longer be used), and API
+  clients' idempotency keys after the day they answer for.
 * Platform webhook deliveries (kept so a replay changes nothing) and carrier sync runs older
   than the period are deleted.
 """
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 
-from app.api.models import ApiToken, PlatformDelivery, finished_tokens
+from app.api.models import ApiToken, IdempotencyKey, PlatformDelivery, finished_tokens
 from app.carriers.models import CarrierState, SyncRun
 from app.extensions import db
 from app.notify.models import QUEUED, SENDING, DeliveryAttempt, DevMail, Notification
@@ -38,6 +41,9 @@ delete_rule("dev_mailbox", _l("Mail in the development mailbox is deleted"),
             _older_than_retention(DevMail.created_at), DevMail)
 delete_rule("api_tokens", _l("Expired or revoked API access tokens are deleted"),
             lambda now: db.select(ApiToken).where(finished_tokens(now)), ApiToken)
+delete_rule("api_idempotency_keys", _l("API clients' idempotency keys older than a day are deleted"),
+            lambda now: db.select(IdempotencyKey).where(IdempotencyKey.created_at <= now - timedelta(hours=24)),
+            IdempotencyKey)
 delete_rule("platform_deliveries", _l("Records of processed shop platform webhooks are deleted"),
             _older_than_retention(PlatformDelivery.received_at), PlatformDelivery)
 delete_rule("sync_runs", _l("Carrier sync run logs are deleted"), _older_than_retention(SyncRun.started_at), SyncRun)
