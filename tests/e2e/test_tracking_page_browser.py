@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app import settings
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.orders import lifecycle
 from app.orders.models import CarrierEvent
 from tests.conftest import PASSWORD, write_transaction
@@ -30,7 +30,7 @@ def travelling_order(db, make_user, make_order):
                               {"name": "Шарф кашеміровий", "color": "бежевий", "quantity": 2, "price": "750.00"}])
     with write_transaction(db):
         shipment = order.shipments[0]
-        shipment.scheduled_delivery_date = (utcnow() + timedelta(days=1)).date()
+        shipment.scheduled_delivery_date = local_today() + timedelta(days=1)  # the shop's tomorrow, also past its midnight
         at = utcnow().replace(microsecond=0) - timedelta(hours=6)
         for hours, code, text, place in ((0, "4", "Відправлення у місті Київ", "Київ"),
                                          (2, "5", "Відправлення прямує до міста Одеса", "КИЇВ ЦОКК"),
