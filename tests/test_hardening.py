@@ -3,7 +3,6 @@ out-of-range filters, a CSRF token kept across log-in, backups readable by every
 import os
 import re
 import stat
-import statistics
 import time
 
 import pytest
@@ -34,7 +33,9 @@ def test_log_in_takes_as_long_for_an_unknown_e_mail(app, make_user, client):
     for _ in range(7):
         known.append(_seconds(client, user.email))
         unknown.append(_seconds(client, "nobody@example.com"))
-    assert statistics.median(unknown) > statistics.median(known) * 0.4, (known, unknown)
+    # the fastest of each: what the work itself costs, whatever the other worker slowed (a median of 7
+    # once fell under 0.4 × with a browser test beside it)
+    assert min(unknown) > min(known) * 0.4, (known, unknown)
 
 
 def test_log_in_takes_as_long_for_a_deactivated_account(app, db, make_user, client):
@@ -51,7 +52,7 @@ def test_log_in_takes_as_long_for_a_deactivated_account(app, db, make_user, clie
     for _ in range(7):
         deactivated.append(_seconds(client, user.email))
         unknown.append(_seconds(client, "nobody@example.com"))
-    assert statistics.median(deactivated) > statistics.median(unknown) * 0.4, (deactivated, unknown)
+    assert min(deactivated) > min(unknown) * 0.4, (deactivated, unknown)
     # the right password does not let a deactivated account in either
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
 
