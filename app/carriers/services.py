@@ -72,7 +72,8 @@ def late_checks(now=None):
     parcels by hand (the carriers page counts them as not tracked)."""
     late_by = max(CHECK_LATE, timedelta(seconds=3 * float(setting("SYNC_TICK_SECONDS", 60))))
     cutoff = (now or utcnow()) - late_by
-    tracked = [code for code in CARRIER_CODES if status(code) != "off"]
+    # by the mode alone (``status`` would build each live carrier's adapter, on every staff page)
+    tracked = [code for code in CARRIER_CODES if carrier_settings(code).mode != "off"]
     late = or_(Shipment.next_sync_at < cutoff, and_(Shipment.next_sync_at.is_(None), Shipment.created_at < cutoff))
     parcels, since = db.session.execute(
         select(func.count(), func.min(func.coalesce(Shipment.next_sync_at, Shipment.created_at)))
