@@ -685,6 +685,34 @@ def test_admin_log_filters_order_state_and_resend(notify, db, make_order, make_u
     assert client.get("/admin/notifications/templates").status_code == 403  # admins only
 
 
+def test_sending_again_a_message_about_a_status_the_order_has_left_asks_first(notify, db, make_order, make_user,
+                                                                            login, client):
+    """A staff member pressed "Send again" on a failed "shipped" e-mail of a delivered order: the
+    customer was told "shipped" as news, with no word to the staff."""
+    use_smtp(free_port(), NOTIFY_MAX_ATTEMPTS="1")
+    order = make_order(customer=customer(db), status="shipped")
+    dispatch(now=later())
+    shipped = rows(db, order_id=order.id, channel="email", status="shipped")[0]
+    assert shipped.state == "failed"
+    lifecycle.change_status(order, "in_transit", source="carrier")
+    lifecycle.change_status(order, "delivered", source="carrier")
+    db.session.commit()
+    login(make_user("staff", email="staff@example.com", language="uk").email)
+
+    answer = client.post(f"/admin/notifications/{shipped.id}/resend")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/admin/notifications/{shipped.id}")
+    db.session.refresh(shipped)
+    assert shipped.state == "failed" and shipped.attempts == 1  # not queued
+    page = client.get(f"/admin/notifications/{shipped.id}").get_data(as_text=True)
+    assert "а замовлення вже «Доставлено»" in page and "Однаково надіслати старе повідомлення" in page
+
+    assert client.post(f"/admin/notifications/{shipped.id}/resend", data={"outdated_ok": "1"}).status_code == 302
+    db.session.refresh(shipped)
+    assert shipped.state == "queued"
+    delivered = rows(db, order_id=order.id, channel="email", status="delivered")[0]
+    assert outbox.outdated_warning(delivered) is None  # the order's own status: no question asked
+
+
 def test_log_links_each_order_number_to_the_staff_order_page(notify, db, make_order, make_user, login, client):
     order = make_order(customer=customer(db))
     assert rows(db, order_id=order.id)  # the new order queued its messages

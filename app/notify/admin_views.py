@@ -49,7 +49,8 @@ def log():
 @staff_required
 def detail(notification_id):
     row = _row_or_404(notification_id)
-    return render_template("notify/admin/detail.html", row=row, states=state_labels())
+    return render_template("notify/admin/detail.html", row=row, states=state_labels(),
+                           outdated=outbox.outdated_warning(row))
 
 
 @bp.route("/<int:notification_id>/resend", methods=["POST"])
@@ -57,7 +58,9 @@ def detail(notification_id):
 def resend(notification_id):
     row = _row_or_404(notification_id)
     try:
-        services.resend(row)
+        services.resend(row, outdated_ok=request.form.get("outdated_ok") == "1")
+    except outbox.OutdatedMessage:  # the message's page says why and asks again
+        return redirect(url_for("notify_admin.detail", notification_id=row.id))
     except outbox.CannotResend as error:
         flash(str(error), "error")
         return redirect(request.referrer or url_for("notify_admin.detail", notification_id=row.id))

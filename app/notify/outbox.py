@@ -386,14 +386,36 @@ class CannotResend(ValueError):
     pass
 
 
-def resend(notification, *, now=None):
-    """Put a failed (or sent/skipped) message back in the queue; webhooks keep their event id."""
+class OutdatedMessage(CannotResend):
+    """The message tells the customer a status their order has left since: sent again, it would
+    tell them old news as new. Staff may still send it, once they have seen that."""
+
+
+def outdated_warning(notification):
+    """What staff read before sending ``notification`` again when it tells its customer about a
+    status the order has left since, else None (webhooks are left out: their receivers order
+    events by ``occurred_at``)."""
+    order = notification.order
+    if (notification.kind != "status" or notification.channel == "webhook" or order is None
+            or notification.status is None or order.status == notification.status):
+        return None
+    return _("This message tells the customer “%(told)s”, and the order is now “%(now)s”. "
+             "Sent again, it would bring them old news.",
+             told=statuses.label(notification.status), now=statuses.label(order.status))
+
+
+def resend(notification, *, now=None, outdated_ok=False):
+    """Put a failed (or sent/skipped) message back in the queue; webhooks keep their event id.
+    A message about a status the order has left needs ``outdated_ok`` (``OutdatedMessage``)."""
     if notification.channel == "inapp":
         raise CannotResend(_("In-app notifications are not sent again."))
     if notification.state == QUEUED or notification.state == "sending":
         raise CannotResend(_("This message is already waiting to be sent."))
     if notification.channel == "webhook" and (notification.endpoint is None or not notification.endpoint.enabled):
         raise CannotResend(_("Enable the webhook endpoint first."))
+    warning = None if outdated_ok else outdated_warning(notification)
+    if warning:
+        raise OutdatedMessage(warning)
     notification.state = QUEUED
     notification.next_attempt_at = now or utcnow()
     notification.max_attempts = notification.attempts + (

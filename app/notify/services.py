@@ -56,11 +56,12 @@ def log_page(user, *, channel="", state="", q="", page=1):
     return rows[:LOG_PAGE], len(rows) > LOG_PAGE
 
 
-def resend(row):
-    """Queue a message again; audited. Raises ``outbox.CannotResend``."""
+def resend(row, *, outdated_ok=False):
+    """Queue a message again; audited. Raises ``outbox.CannotResend`` (``outbox.OutdatedMessage``
+    for a message about a status the order has left, unless ``outdated_ok``)."""
     from app.notify import outbox
 
-    outbox.resend(row)
+    outbox.resend(row, outdated_ok=outdated_ok)
     record("notification.resend", "notification", row.id, after={"channel": row.channel, "event_id": row.event_id})
 
 
