@@ -156,9 +156,12 @@ def describe(rows):
     order_ids = {int(r.object_id) for r in rows if r.object_type == "order" and (r.object_id or "").isdigit()}
     orders = dict(db.session.execute(db.select(Order.id, Order.number).where(Order.id.in_(order_ids))).all()) \
         if order_ids else {}
-    user_ids = {r.actor_user_id for r in rows if r.actor_user_id}
-    names = {u.id: u.name or u.email for u in db.session.execute(
-        db.select(User).where(User.id.in_(user_ids))).scalars()} if user_ids else {}
+    accounts = {r.id: int(r.object_id) for r in rows if r.object_type == "user" and (r.object_id or "").isdigit()
+                and r.object_id != str(r.actor_user_id)}  # another's account, not one's own password
+    user_ids = {r.actor_user_id for r in rows if r.actor_user_id} | set(accounts.values())
+    people = {u.id: u for u in db.session.execute(db.select(User).where(User.id.in_(user_ids))).scalars()} \
+        if user_ids else {}
+    names = {user_id: u.name or u.email for user_id, u in people.items()}
     entries = []
     for row in rows:
         before, after = _data(row.before), _data(row.after)
@@ -185,6 +188,9 @@ def describe(rows):
         note = after.get("note") or after.get("reason") or after.get("detail") or after.get("error") or ""
         if note in RETURN_REASONS:  # a reason's code (a return case): its words
             note = str(reason_label(note))
+        if row.id in accounts and not note:  # whose account was switched off, made or reset
+            account = people.get(accounts[row.id])
+            note = account.email if account else after.get("email") or ""
         entries.append(Entry(row, names.get(row.actor_user_id) or row.actor_label or "—", sentence,
                              note if isinstance(note, str) else ""))
     return entries

@@ -5,10 +5,11 @@ The caller commits. Templates are ``app.notify.templates``; sending again is ``o
 """
 import json
 from email.header import decode_header, make_header
+from email.utils import parsedate_to_datetime
 
+from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import or_
 
 from app import settings
@@ -112,12 +113,22 @@ _HEADER_LABELS = {"Subject": _l("Subject"), "From": lazy_pgettext("mail header",
                   "Date": _l("Date")}
 
 
+def _readable_value(name, value):
+    """A header's value decoded; the date as the mailbox list shows it (the shop's time zone, the reader's
+    language), not "Mon, 07 Dec 2026 23:28:53 -0000"."""
+    if name == "Date":
+        try:
+            return format_datetime(parsedate_to_datetime(value), "short")
+        except (TypeError, ValueError):
+            return value
+    return str(make_header(decode_header(value)))
+
+
 def readable_headers(mail):
     """[(name, value)] of a dev-mailbox message as a person reads them: "Льон і Ко <shop@…>", not the
     RFC 2047 form the message carries ("=?utf-8?b?…?= <shop@…>")."""
     headers = json.loads(mail.headers or "{}")
-    return [(str(_HEADER_LABELS.get(name, name)), str(make_header(decode_header(value))))
-            for name, value in headers.items()]
+    return [(str(_HEADER_LABELS.get(name, name)), _readable_value(name, value)) for name, value in headers.items()]
 
 
 # ---- A/B tests ---------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""The staff list in a real browser: filters update the table in place and the address follows.
+"""The staff list in a real browser: filters update the table in place and the address follows; an
+admin's switching an account off and on reads in words in the audit log.
 
 Waits use Playwright's locator assertions: string predicates (``wait_for_function``) are
 evaluated with ``eval`` in the page, which the app's Content Security Policy rightly forbids.
 """
+import os
 import re
 
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in
 
 
 def test_filter_updates_table_without_reload_and_suggests_carrier(app, db, make_order, make_user, live_server,
@@ -37,5 +40,30 @@ def test_filter_updates_table_without_reload_and_suggests_carrier(app, db, make_
         page.goto(f"{live_server}/admin/orders/new")
         page.fill("#tracking_number", "RA123456789UA")
         expect(page.locator("#tracking_number-hint")).to_contain_text("Ukrposhta")
+    finally:
+        context.close()
+
+
+def test_an_account_switched_off_and_on_reads_in_words_in_the_audit_log(app, db, make_user, live_server, browser,
+                                                                         output_dir):
+    admin = make_user("admin", name="Ірина Бондар")
+    nina = make_user("staff", email="nina@example.com", name="Ніна")
+    context, page = log_in(browser, live_server, admin.email, 1280, 900)
+    try:
+        page.goto(f"{live_server}/admin/users")
+        row = page.locator(f"tr[data-user='{nina.email}']")
+        row.get_by_role("button", name="Деактивувати").click()
+        expect(row).to_contain_text("Деактивовано")
+        row.get_by_role("button", name="Активувати знову").click()
+        expect(row.get_by_role("button", name="Деактивувати")).to_be_visible()
+
+        page.goto(f"{live_server}/admin/audit")
+        entries = page.locator(".audit-table tbody tr")
+        expect(entries).to_have_count(2)
+        expect(entries.locator(".audit-sentence")).to_have_text(["Знову ввімкнено обліковий запис: nina@example.com",
+                                                                 "Вимкнено обліковий запис: nina@example.com"])
+        expect(entries.nth(0)).to_contain_text("Ірина Бондар")
+        expect(page.get_by_text("user.deactivate")).not_to_be_visible()  # the code only behind "Details"
+        page.screenshot(path=os.path.join(output_dir, "audit-account-off-and-on-1280.png"), full_page=True)
     finally:
         context.close()

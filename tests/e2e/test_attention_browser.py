@@ -1,8 +1,10 @@
 """The Attention page in Chromium at 1280 px and 360 px: the problems, the staff menu's count, the
-message to the customer; screenshots in test-output/."""
+message to the customer, and its refusal when the order moved on while the page was open;
+screenshots in test-output/."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from app.clock import utcnow
 from tests.e2e.test_narrow_screen_browser import TOO_WIDE, _log_in
@@ -77,3 +79,59 @@ def test_analytics_charts_with_their_tables_on_a_wide_and_a_narrow_screen(app, d
             assert download.value.suggested_filename.endswith("-stages.csv")
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_tell_the_customer_on_a_stale_page_sends_nothing_and_says_why(app, db, make_user, make_order, live_server,
+                                                                      browser, output_dir):
+    """The page was open while the orders moved on: one was delivered, the other's parcel was scanned.
+    "Tell the customer" on either must not send "your parcel is late"; the staff member is told why."""
+    from app.attention import services
+    from app.attention.models import DeliveryException
+    from app.database import writing
+    from app.notify.models import Notification
+    from app.orders import lifecycle
+    from app.orders.models import CarrierEvent
+
+    now = utcnow()
+    delivered = make_order(status="in_transit")
+    scanned = make_order(status="in_transit")
+    with writing():
+        delivered.status_changed_at = scanned.status_changed_at = now - timedelta(days=6)
+        services.scan(now)
+        db.session.commit()
+    staff = make_user("staff")
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="uk-UA")
+    page = context.new_page()
+    try:
+        _log_in(page, staff.email)
+        page.goto("/admin/attention/")
+        rows = {order.number: page.locator(f"tr:has-text('{order.number}')") for order in (delivered, scanned)}
+        for row in rows.values():
+            assert "Немає сканування" in row.inner_text()
+            assert row.locator("button", has_text="Повідомити клієнта").is_visible()
+
+        db.session.rollback()  # no stale read snapshot (SQLite) left open by this thread
+        with writing():  # meanwhile: the customer got one order, the carrier scanned the other's parcel
+            lifecycle.change_status(delivered, "delivered", source="carrier")
+            db.session.add(CarrierEvent(shipment=scanned.shipments[0], occurred_at=utcnow(),
+                                        raw_code="5", raw_text="Відправлення прямує до міста Одеса"))
+            db.session.commit()
+
+        rows[delivered.number].locator("button", has_text="Повідомити клієнта").click()
+        refusal = page.locator(".flash-error")
+        expect(refusal).to_have_text("Цю проблему вже розв’язано або відхилено.")
+        expect(page.locator(f"tr:has-text('{delivered.number}')")).to_have_count(0)
+        page.screenshot(path=f"{output_dir}/attention-delivered-meanwhile-1280.png", full_page=True)
+
+        rows[scanned.number].locator("button", has_text="Повідомити клієнта").click()
+        expect(refusal).to_have_text("Відколи список склали, замовлення рушило далі: нічого не надіслано.")
+        expect(page.locator(f"tr:has-text('{scanned.number}')")).to_have_count(0)
+        expect(page.locator("main")).to_contain_text("Зараз нічого не потребує уваги.")
+        expect(page.locator("[data-attention-count]")).to_have_count(0)
+        page.screenshot(path=f"{output_dir}/attention-scanned-meanwhile-1280.png", full_page=True)
+    finally:
+        context.close()
+    db.session.rollback()
+    assert db.session.query(Notification).filter_by(kind="delay").count() == 0
+    assert db.session.query(DeliveryException).filter(DeliveryException.notified_at.is_not(None)).count() == 0

@@ -1,5 +1,6 @@
 """A staff member imports a spreadsheet as Excel saves it, on a phone: a row pasted twice is named
-before anything is written, and the mended file goes in."""
+before anything is written, and the mended file goes in. An update of orders that exist names the
+file's columns it did not apply."""
 import os
 
 from playwright.sync_api import expect
@@ -43,5 +44,38 @@ def test_excel_file_with_a_repeated_row_then_mended(app, db, make_user, live_ser
         expect(page.locator("main")).to_contain_text("Імпортовано замовлень: 2")
         expect(page.locator("main a", has_text="XL-2")).to_be_visible()
         page.screenshot(path=os.path.join(output_dir, "imported-360.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_an_update_names_the_columns_it_did_not_apply(app, db, make_order, make_user, live_server, browser,
+                                                      output_dir, tmp_path):
+    """A file that updates orders that exist may carry a new city or phone: only the parcels and the
+    status are applied, and the result says which of the file's columns were not (an order with a new
+    city was counted as "unchanged")."""
+    order = make_order(status="shipped")  # in Lviv
+    staff = make_user("staff")
+    context, page = log_in(browser, live_server, staff.email, 1280, 900)
+    try:
+        edited = tmp_path / "orders-edited.csv"
+        edited.write_bytes(("\ufeffНомер замовлення;Статус;Телефон;Місто\r\n"
+                            f"{order.number};Доставлено;067 123 45 67;Одеса\r\n").encode("utf-8"))
+        page.goto(f"{live_server}/admin/orders/import")
+        page.set_input_files("input[type=file]", str(edited))
+        page.get_by_label("Оновити їх", exact=False).check()
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        main = page.locator("main")
+        expect(main).to_contain_text("Оновлено замовлень, що вже були: 1.")
+        kept = page.locator(".import-kept")
+        expect(kept).to_have_text("Оновлення додає лише відправлення і статус: до замовлень, що вже були, ці колонки "
+                                  "файлу не застосовано: Телефон, Місто. Змініть їх на сторінці замовлення.")
+        expect(main).not_to_contain_text("лишилися без змін")
+        kept.scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(output_dir, "update-not-applied-1280.png"), full_page=True)
+
+        main.get_by_role("link", name=order.number).click()
+        expect(page.locator("h1")).to_contain_text("Доставлено")
+        expect(page.locator("#delivery_city")).to_have_value("Львів")  # as the result said: not applied
     finally:
         context.close()
