@@ -674,6 +674,44 @@ def test_update_adds_waybills_from_four_columns_and_names_each_problem_once(app,
         ("shipped", [("nova_poshta", "20450000000222")]), ("awaiting_shipment", [("nova_poshta", "20450000000333")])]
 
 
+def _update_upload(client, rows, every_parcel=False):
+    data = {"file": (io.BytesIO(_csv_text(rows).encode()), "orders.csv"), "existing": "update"}
+    if every_parcel:
+        data["every_parcel"] = "y"
+    return client.post("/admin/orders/import", data=data, content_type="multipart/form-data")
+
+
+def _parcel_numbers(client, order):
+    """The parcel numbers the order page lists."""
+    page = _text(client.get(f"/admin/orders/{order.id}"))
+    return re.findall(r"<code>([^<]+)</code>", re.search(r'<ul class="shipments">(.*?)</ul>', page, re.S).group(1))
+
+
+def test_an_export_with_a_number_stored_before_todays_rule_updates_back(app, db, make_order, make_user, client,
+                                                                        login):
+    """A number saved before the 6–40 character rule is the order's own, not new input: the file goes in."""
+    from app.orders.models import Shipment
+
+    order = make_order(status="shipped", carrier="ukrposhta", tracking_number="RA123456789UA")
+    db.session.execute(db.update(Shipment).where(Shipment.order_id == order.id).values(tracking_number="RA123"))
+    db.session.commit()
+    login(make_user("staff").email)
+    rows = list(csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff"))))
+    assert rows[0]["tracking_number"] == "RA123"
+    rows[0]["status"] = "delivered"
+    response = _update_upload(client, rows)
+    assert response.status_code == 200, _error_rows(response)
+    assert "Оновлено замовлень, що вже були: 1" in _text(response)
+    assert db.session.get(Order, order.id).status == "delivered"
+    assert _parcel_numbers(client, order) == ["RA123"]
+    # a new number is still held to the rule
+    rows[0]["tracking_number"], rows[0]["status"] = "RA124", ""
+    refused = _update_upload(client, rows)
+    assert refused.status_code == 422
+    assert [(row, column, value) for row, column, value, _problem in _error_rows(refused)] == [
+        ("2", "tracking_number", "RA124")]
+
+
 def test_audit_log_reads_as_sentences_with_links_and_json_behind_details(app, db, make_order, make_user, client,
                                                                          login):
     order = make_order(status="delivered")

@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.audit import record
 from app.carriers import CARRIERS, carrier_label, detect_carriers, normalize_tracking_number
@@ -219,10 +220,11 @@ def read_rows(data, update_existing=False):
     return header, rows
 
 
-def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=True):
+def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=True, parcels=()):
     """Check one row. ``names`` maps the names a status or carrier may be written as to its code
-    (``names_in_every_language``); the row is changed to hold the codes. A row of an existing order that
-    is updated (not ``new_order``) needs none of the columns only a new order needs."""
+    (``names_in_every_language``); the row is changed to hold the codes, and its parcel as it will be
+    stored. A row of an existing order that is updated (not ``new_order``) needs none of the columns
+    only a new order needs, and may name one of the order's own ``parcels`` as it is stored."""
     def bad(column, message):
         errors.append(RowError(line, column, message, row.get(column, "")))
 
@@ -243,7 +245,9 @@ def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=Tru
         bad("item_name", _("Each item needs a name."))
     for column, parse in (("customer_email", parse_email), ("item_quantity", lambda value: parse_quantity(value or "1")),
                           ("item_price", parse_price), ("cod_amount", parse_cod_amount), ("currency", parse_currency)):
-        if column == "item_price" and (not new_order or column in missing):
+        if column in ("item_price", "item_quantity") and not new_order:
+            continue  # an update keeps the order's items (and the export's line of a parcel beyond them has 0)
+        if column == "item_price" and column in missing:
             continue
         try:
             parse(row.get(column))  # the order services' own rules, so that the file is refused before a write
@@ -272,18 +276,24 @@ def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=Tru
         bad("carrier", _("Unknown carrier “%(carrier)s”. Use one of: %(codes)s.", carrier=carrier,
                          codes=", ".join(CARRIERS)))
     elif number:
-        try:
-            parse_tracking_number(number)
-        except OrderInputError as error:
-            bad("tracking_number", str(error))
-            return
-        if not carrier:
-            guesses = detect_carriers(number)
-            if not guesses:
-                bad("carrier", _("Choose the carrier: the number's format is not recognised."))
+        stored = _stored_parcel(parcels, carrier, number)
+        if stored is not None:
+            # the order's own parcel, as the export wrote it: not new input, so not held to today's
+            # rule (a number stored before it, or a retention's "anon-…", re-imports as it is)
+            carrier, number = stored
+        else:
+            try:
+                parse_tracking_number(number)
+            except OrderInputError as error:
+                bad("tracking_number", str(error))
                 return
-            carrier = guesses[0]
-            row["carrier"] = carrier
+            if not carrier:
+                guesses = detect_carriers(number)
+                if not guesses:
+                    bad("carrier", _("Choose the carrier: the number's format is not recognised."))
+                    return
+                carrier = guesses[0]
+        row["carrier"], row["tracking_number"] = carrier, number
         key = (carrier, number)
         order_number = row.get("order_number") or None
         if key in seen_tracking:
@@ -292,6 +302,15 @@ def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=Tru
         elif owners.get(key, order_number) != order_number:
             bad("tracking_number", _("This tracking number is already used by another order."))
         seen_tracking[key] = row.get("order_number") or None
+
+
+def _stored_parcel(parcels, carrier, number):
+    """(carrier, number as stored) of the one of ``parcels`` (an existing order's) that the file's
+    ``number`` (normalised) names with ``carrier`` (or with none), or None."""
+    for shipment in parcels:
+        if normalize_tracking_number(shipment.tracking_number) == number and carrier in ("", shipment.carrier):
+            return shipment.carrier, shipment.tracking_number
+    return None
 
 
 def _in_chunks(values, query):
@@ -307,8 +326,10 @@ def validate(rows, update_existing=False):
     groups = {}
     seen_tracking = {}
     numbers = {row.get("order_number") for _line, row in rows if row and row.get("order_number")}
+    # an update compares the file's parcels with the orders' own: read them with the orders, chunk by chunk
+    parcels = (selectinload(Order.shipments),) if update_existing else ()
     existing = {order.number: order for (order,) in _in_chunks(
-        numbers, lambda chunk: db.select(Order).where(Order.number.in_(chunk)))}
+        numbers, lambda chunk: db.select(Order).where(Order.number.in_(chunk)).options(*parcels))}
     tracking = {normalize_tracking_number(row.get("tracking_number", "")) for _line, row in rows if row}
     tracking.discard("")
     # which order each tracking number of the file already belongs to: its own order may name it again
@@ -328,8 +349,9 @@ def validate(rows, update_existing=False):
                                                "item, set item_quantity).", row=first)))
             continue
         number = row.get("order_number", "")
-        _validate_row(line, row, errors, seen_tracking, owners, names,
-                      new_order=not (update_existing and number in existing))
+        updated = update_existing and number in existing
+        _validate_row(line, row, errors, seen_tracking, owners, names, new_order=not updated,
+                      parcels=existing[number].shipments if updated else ())
         if number in existing and number not in groups:  # once per order, on its first row
             if update_existing:
                 _check_move(line, row, existing[number], errors)
@@ -393,9 +415,11 @@ def _create(group, actor_user):
 
 
 def _shipments(group):
+    """The group's parcels, as the check left them in its rows (``_validate_row``: the number as it is,
+    or will be, stored)."""
     shipments = []
     for _line, r in group:
-        number = normalize_tracking_number(r.get("tracking_number", ""))
+        number = r.get("tracking_number", "")
         if number and {"carrier": r["carrier"], "tracking_number": number} not in shipments:
             shipments.append({"carrier": r["carrier"], "tracking_number": number})
     return shipments
