@@ -42,6 +42,7 @@ from app.orders.services import (
     check_cod_amount,
     create_order,
     find_or_create_customer,
+    has_carrier_history,
     items_total,
     parse_cod_amount,
     parse_country,
@@ -51,6 +52,7 @@ from app.orders.services import (
     parse_price,
     parse_quantity,
     parse_tracking_number,
+    remove_shipment,
 )
 
 COLUMNS = (
@@ -109,12 +111,28 @@ class ImportResult:
     def kept_column_labels(self):
         return ", ".join(str(COLUMN_LABELS[column]) for column in self.kept_columns)
 
+    def parcel_changes(self):
+        """The updated orders whose parcels the file changed (what the report lists order by order)."""
+        return [order for order in self.updated if order.removed or order.added]
+
 
 @dataclass(frozen=True)
 class ImportedOrder:
-    """What the report shows of an imported order: its batch's objects leave the session when it commits."""
+    """What the report shows of an imported order: its batch's objects leave the session when it commits.
+    An updated order also keeps the parcel numbers the update removed from it and added to it."""
     id: int
     number: str
+    removed: tuple = ()
+    added: tuple = ()
+
+    def parcel_change(self):
+        """What the update did to the order's parcels, as the report says it."""
+        removed, added = ", ".join(self.removed), ", ".join(self.added)
+        if removed and added:
+            return _("Replaced: %(removed)s → %(added)s", removed=removed, added=added)
+        if removed:
+            return _("Removed, not in the file: %(removed)s", removed=removed)
+        return _("Added: %(added)s (the order keeps its other parcels)", added=added) if added else ""
 
 
 class ImportFailed(Exception):
@@ -319,9 +337,10 @@ def _in_chunks(values, query):
         yield from db.session.execute(query(values[start:start + 500]))
 
 
-def validate(rows, update_existing=False):
+def validate(rows, update_existing=False, every_parcel=False):
     """Check every row; returns the orders as [[(line, row), ...], ...] and the existing orders
-    among them ({order number: Order}, empty unless ``update_existing``)."""
+    among them ({order number: Order}, empty unless ``update_existing``). With ``every_parcel`` the
+    file lists every parcel of the existing orders it names a parcel of (``_left_out``)."""
     errors = []
     groups = {}
     seen_tracking = {}
@@ -363,6 +382,9 @@ def validate(rows, update_existing=False):
     for key, group in ([] if errors else groups.items()):
         if key not in existing:  # an order updated from the file keeps its items and amount
             _check_cod(group, errors)
+        elif update_existing and every_parcel:
+            errors += [_kept_parcel_error(group, shipment) for shipment in _left_out(existing[key], group)
+                       if has_carrier_history(shipment)]
     if errors:
         raise ImportFailed(errors)
     return list(groups.values()), (existing if update_existing else {})
@@ -425,17 +447,50 @@ def _shipments(group):
     return shipments
 
 
-def _update(order, group, actor_user):
-    """An order that exists: add the file's parcels it lacks and move it to the file's status.
-    Items, customer and delivery details stay as they are (edit them on the order page).
-    Returns whether anything changed."""
+def _left_out(order, group):
+    """The parcels of an existing ``order`` that a file listing every parcel of its orders leaves out
+    (none when the file names no parcel of the order). A parcel coming back to the shop (a return)
+    is not one the file lists: it stays."""
+    listed = {(s["carrier"], s["tracking_number"]) for s in _shipments(group)}
+    if not listed:
+        return []
+    return [s for s in order.shipments if not s.is_return and (s.carrier, s.tracking_number) not in listed]
+
+
+def _kept_parcel_error(group, shipment):
+    """A parcel the file leaves out that the carrier has already reported on: the file is refused.
+
+    Removing it would delete the carrier's history of the order's goods (``remove_shipment`` takes its
+    events with it). Stopping its polling and keeping it would not be safe either: the next shipping
+    move (staff, the API, an import) polls every parcel of the order again
+    (``lifecycle._set_shipments_active``), and the sync still moves the order by every parcel's status
+    (``statuses.order_status_from_parcels``), so the wrong parcel could go on holding the order back
+    or return it. A person decides on the order's page, where its history is shown."""
+    line = next((line for line, row in group if row.get("tracking_number")), group[0][0])
+    return RowError(line, "tracking_number", _(
+        "The order's parcel %(number)s is not in the file, and the carrier has already reported on it, so the "
+        "import does not remove it. Remove it on the order's page if it is wrong, or add its row to the file.",
+        number=shipment.tracking_number), shipment.tracking_number)
+
+
+def _update(order, group, actor_user, every_parcel=False):
+    """An order that exists: add the file's parcels it lacks (with ``every_parcel``, first remove the
+    parcels the file leaves out) and move it to the file's status. Items, customer and delivery details
+    stay as they are (edit them on the order page). Returns the removed and the added parcel numbers
+    and whether anything changed."""
     line, first = group[0]
-    changed = False
+    removed, added = [], []
+    for shipment in _left_out(order, group) if every_parcel else ():
+        if has_carrier_history(shipment):  # the carrier reported on it after the check
+            raise ImportFailed([_kept_parcel_error(group, shipment)])
+        remove_shipment(order, shipment.id, actor_user=actor_user)
+        removed.append(shipment.tracking_number)
     have = {(s.carrier, s.tracking_number) for s in order.shipments}
     for shipment in _shipments(group):
         if (shipment["carrier"], shipment["tracking_number"]) not in have:
             add_shipment(order, shipment["carrier"], shipment["tracking_number"])
-            changed = True
+            added.append(shipment["tracking_number"])
+    changed = bool(removed or added)
     target = first.get("status") or order.status
     if target != order.status:
         try:
@@ -446,12 +501,13 @@ def _update(order, group, actor_user):
         changed = True
     elif changed:
         lifecycle.touch(order)
-    return changed
+    return removed, added, changed
 
 
-def import_orders(data, *, actor_user=None, update_existing=False):
+def import_orders(data, *, actor_user=None, update_existing=False, every_parcel=False):
     """Check the whole file, then create (or, with ``update_existing``, update) its orders.
-    Returns an ``ImportResult``.
+    Returns an ``ImportResult``. With ``every_parcel`` (an update only) the file lists every parcel
+    of its orders: an existing order's parcels it leaves out are removed (``_left_out``).
 
     Unlike other services this one commits, in batches: one transaction for 20,000 rows held
     SQLite's write lock for seconds (the health check failed, customers and staff waited).
@@ -461,7 +517,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
     header, rows = read_rows(data, update_existing)
     db.session.commit()  # whatever the request began (its log-in check) ends before the long check
     with reading():
-        groups, existing = validate(rows, update_existing)
+        groups, existing = validate(rows, update_existing, every_parcel)
         db.session.rollback()  # the check's snapshot ends here; the orders it found reload when written
     result = ImportResult()
     if existing:  # say what the update did not apply, rather than count an order with a new city as unchanged
@@ -476,7 +532,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
         batch = ImportResult()
         try:
             while index < len(groups):
-                _write_group(groups[index], existing, batch, actor_user)
+                _write_group(groups[index], existing, batch, actor_user, every_parcel)
                 index += 1
                 if time.monotonic() - started >= batch_seconds:
                     break
@@ -491,7 +547,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
                 raise ImportFailed(errors, partial=result, stopped_at=first_line) from failure
             raise ImportFailed(errors) from failure
         result.created += [ImportedOrder(order.id, order.number) for order in batch.created]
-        result.updated += [ImportedOrder(order.id, order.number) for order in batch.updated]
+        result.updated += batch.updated
         result.unchanged += batch.unchanged
         if index == len(groups):
             _record(result, actor_user)
@@ -501,14 +557,16 @@ def import_orders(data, *, actor_user=None, update_existing=False):
     return result
 
 
-def _write_group(group, existing, batch, actor_user):
+def _write_group(group, existing, batch, actor_user, every_parcel=False):
     line, first = group[0]
     order = existing.get(first.get("order_number", ""))
     try:
         if order is None:
             batch.created.append(_create(group, actor_user))
-        elif _update(order, group, actor_user):
-            batch.updated.append(order)
+            return
+        removed, added, changed = _update(order, group, actor_user, every_parcel)
+        if changed:
+            batch.updated.append(ImportedOrder(order.id, order.number, tuple(removed), tuple(added)))
         else:
             batch.unchanged += 1
     except (OrderInputError, lifecycle.LifecycleError) as error:
