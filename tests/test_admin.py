@@ -674,6 +674,108 @@ def test_update_adds_waybills_from_four_columns_and_names_each_problem_once(app,
         ("shipped", [("nova_poshta", "20450000000222")]), ("awaiting_shipment", [("nova_poshta", "20450000000333")])]
 
 
+def _update_upload(client, rows, every_parcel=False):
+    data = {"file": (io.BytesIO(_csv_text(rows).encode()), "orders.csv"), "existing": "update"}
+    if every_parcel:
+        data["every_parcel"] = "y"
+    return client.post("/admin/orders/import", data=data, content_type="multipart/form-data")
+
+
+def _parcel_numbers(client, order):
+    """The parcel numbers the order page lists."""
+    page = _text(client.get(f"/admin/orders/{order.id}"))
+    return re.findall(r"<code>([^<]+)</code>", re.search(r'<ul class="shipments">(.*?)</ul>', page, re.S).group(1))
+
+
+def test_an_export_with_a_corrected_waybill_replaces_the_parcel_when_the_file_lists_every_parcel(
+        app, db, make_order, make_user, client, login):
+    """The exported file, its mistyped waybill corrected, updates back: with "the file lists every
+    parcel" the wrong parcel goes (it was polled and could move the order); without it the file's
+    parcel is added, as a warehouse's file of new second parcels needs."""
+    from app.orders.models import CarrierEvent, Shipment
+
+    typo, fixed = "20450000000111", "20450000000222"
+    order = make_order(status="shipped", tracking_number=typo)
+    login(make_user("staff").email)
+    form = _text(client.get("/admin/orders/import"))
+    assert ('name="every_parcel" type="checkbox" value="y"> У файлі є всі відправлення його замовлень: '
+            "відправлення, яких у ньому немає, прибираються із замовлення</label>") in form
+    rows = list(csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff"))))
+    rows[0]["tracking_number"] = fixed
+    response = _update_upload(client, rows, every_parcel=True)
+    body = _text(response)
+    assert response.status_code == 200, _error_rows(response)
+    assert "Оновлено замовлень, що вже були: 1" in body and "Відправлення, які змінив файл" in body
+    assert (f'<li><a href="/admin/orders/{order.id}">{order.number}</a>: Замінено: {typo} → {fixed}</li>'
+            in html.unescape(body))
+    assert _parcel_numbers(client, order) == [fixed]
+    assert db.session.execute(db.select(Shipment.tracking_number).filter_by(order_id=order.id)).scalars().all() == [fixed]
+
+    # without the option (the default) the same kind of file adds the parcel and says so
+    added = make_order(status="shipped", tracking_number="20450000000333")
+    rows = [r for r in csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff")))
+            if r["order_number"] == added.number]
+    rows[0]["tracking_number"] = "20450000000444"
+    response = _update_upload(client, rows)
+    assert response.status_code == 200, _error_rows(response)
+    assert (f"{added.number}</a>: Додано: 20450000000444 (інші відправлення замовлення залишаються)"
+            in html.unescape(_text(response)))
+    assert _parcel_numbers(client, added) == ["20450000000333", "20450000000444"]
+
+    # a parcel the carrier has reported on is not removed: the file is refused on that row, nothing changes
+    reported = make_order(status="shipped", tracking_number="20450000000555")
+    db.session.add(CarrierEvent(shipment=db.session.get(Order, reported.id).shipments[0],
+                                occurred_at=datetime(2026, 12, 1, 10), raw_code="5", raw_text="Прямує до Львова"))
+    db.session.commit()
+    rows = [r for r in csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff")))
+            if r["order_number"] in (reported.number, added.number)]
+    for row in rows:
+        row["tracking_number"] = {reported.number: "20450000000666"}.get(row["order_number"], "20450000000777")
+    refused = _update_upload(client, rows, every_parcel=True)
+    assert refused.status_code == 422 and "Нічого не імпортовано" in _text(refused)
+    assert [(row, column, value) for row, column, value, _problem in _error_rows(refused)] == [
+        ("2", "tracking_number", "20450000000555")]
+    assert "перевізник уже повідомляв про нього, тому імпорт його не прибирає" in _error_rows(refused)[0][3]
+    assert _parcel_numbers(client, reported) == ["20450000000555"]
+    assert _parcel_numbers(client, added) == ["20450000000333", "20450000000444"]
+
+    # an order of two parcels: the export's line of the second (at no quantity) corrected, the first kept
+    rows = [r for r in csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff")))
+            if r["order_number"] == added.number]
+    assert [(r["tracking_number"], r["item_quantity"]) for r in rows] == [("20450000000333", "1"),
+                                                                          ("20450000000444", "0")]
+    rows[1]["tracking_number"] = "20450000000888"
+    response = _update_upload(client, rows, every_parcel=True)
+    assert response.status_code == 200, _error_rows(response)
+    assert f"{added.number}</a>: Замінено: 20450000000444 → 20450000000888" in html.unescape(_text(response))
+    assert _parcel_numbers(client, added) == ["20450000000333", "20450000000888"]
+
+
+def test_an_export_with_a_number_stored_before_todays_rule_updates_back(app, db, make_order, make_user, client,
+                                                                        login):
+    """A number saved before the 6–40 character rule is the order's own, not new input: the file goes in."""
+    from app.orders.models import Shipment
+
+    order = make_order(status="shipped", carrier="ukrposhta", tracking_number="RA123456789UA")
+    db.session.execute(db.update(Shipment).where(Shipment.order_id == order.id).values(tracking_number="RA123"))
+    db.session.commit()
+    login(make_user("staff").email)
+    rows = list(csv.DictReader(io.StringIO(_text(client.get("/admin/orders/export.csv")).lstrip("\ufeff"))))
+    assert rows[0]["tracking_number"] == "RA123"
+    rows[0]["status"] = "delivered"
+    response = _update_upload(client, rows)
+    assert response.status_code == 200, _error_rows(response)
+    assert "Оновлено замовлень, що вже були: 1" in _text(response)
+    assert db.session.get(Order, order.id).status == "delivered"
+    assert _parcel_numbers(client, order) == ["RA123"]
+    # a new number is still held to the rule
+    rows[0]["tracking_number"], rows[0]["status"] = "RA124", ""
+    refused = _update_upload(client, rows)
+    assert refused.status_code == 422
+    assert [(row, column, value) for row, column, value, _problem in _error_rows(refused)] == [
+        ("2", "tracking_number", "RA124")]
+
+
 def test_audit_log_reads_as_sentences_with_links_and_json_behind_details(app, db, make_order, make_user, client,
                                                                          login):
     order = make_order(status="delivered")

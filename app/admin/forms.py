@@ -207,6 +207,10 @@ class ImportForm(FlaskForm):
     existing = RadioField(_l("Orders that already exist"), default="report", choices=[
         ("report", _l("Report them: nothing is imported while the file names an existing order")),
         ("update", _l("Update them: add the parcels they lack and move them to the file's status"))])
+    #: With "Update them": the file's parcels replace the order's (``transfer.import_orders``), for a file
+    #: that corrects a number; off, a file that lists only an order's new second parcel adds it
+    every_parcel = BooleanField(_l("The file lists every parcel of its orders: parcels it leaves out are removed "
+                                   "from the order"))
 
 
 ROLE_LABELS = {"staff": lazy_pgettext("role", "Staff"), "admin": lazy_pgettext("role", "Administrator"),

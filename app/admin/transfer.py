@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.audit import record
 from app.carriers import CARRIERS, carrier_label, detect_carriers, normalize_tracking_number
@@ -41,6 +42,7 @@ from app.orders.services import (
     check_cod_amount,
     create_order,
     find_or_create_customer,
+    has_carrier_history,
     items_total,
     parse_cod_amount,
     parse_country,
@@ -50,6 +52,7 @@ from app.orders.services import (
     parse_price,
     parse_quantity,
     parse_tracking_number,
+    remove_shipment,
 )
 
 COLUMNS = (
@@ -108,12 +111,28 @@ class ImportResult:
     def kept_column_labels(self):
         return ", ".join(str(COLUMN_LABELS[column]) for column in self.kept_columns)
 
+    def parcel_changes(self):
+        """The updated orders whose parcels the file changed (what the report lists order by order)."""
+        return [order for order in self.updated if order.removed or order.added]
+
 
 @dataclass(frozen=True)
 class ImportedOrder:
-    """What the report shows of an imported order: its batch's objects leave the session when it commits."""
+    """What the report shows of an imported order: its batch's objects leave the session when it commits.
+    An updated order also keeps the parcel numbers the update removed from it and added to it."""
     id: int
     number: str
+    removed: tuple = ()
+    added: tuple = ()
+
+    def parcel_change(self):
+        """What the update did to the order's parcels, as the report says it."""
+        removed, added = ", ".join(self.removed), ", ".join(self.added)
+        if removed and added:
+            return _("Replaced: %(removed)s → %(added)s", removed=removed, added=added)
+        if removed:
+            return _("Removed, not in the file: %(removed)s", removed=removed)
+        return _("Added: %(added)s (the order keeps its other parcels)", added=added) if added else ""
 
 
 class ImportFailed(Exception):
@@ -219,10 +238,11 @@ def read_rows(data, update_existing=False):
     return header, rows
 
 
-def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=True):
+def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=True, parcels=()):
     """Check one row. ``names`` maps the names a status or carrier may be written as to its code
-    (``names_in_every_language``); the row is changed to hold the codes. A row of an existing order that
-    is updated (not ``new_order``) needs none of the columns only a new order needs."""
+    (``names_in_every_language``); the row is changed to hold the codes, and its parcel as it will be
+    stored. A row of an existing order that is updated (not ``new_order``) needs none of the columns
+    only a new order needs, and may name one of the order's own ``parcels`` as it is stored."""
     def bad(column, message):
         errors.append(RowError(line, column, message, row.get(column, "")))
 
@@ -243,7 +263,9 @@ def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=Tru
         bad("item_name", _("Each item needs a name."))
     for column, parse in (("customer_email", parse_email), ("item_quantity", lambda value: parse_quantity(value or "1")),
                           ("item_price", parse_price), ("cod_amount", parse_cod_amount), ("currency", parse_currency)):
-        if column == "item_price" and (not new_order or column in missing):
+        if column in ("item_price", "item_quantity") and not new_order:
+            continue  # an update keeps the order's items (and the export's line of a parcel beyond them has 0)
+        if column == "item_price" and column in missing:
             continue
         try:
             parse(row.get(column))  # the order services' own rules, so that the file is refused before a write
@@ -272,18 +294,24 @@ def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=Tru
         bad("carrier", _("Unknown carrier “%(carrier)s”. Use one of: %(codes)s.", carrier=carrier,
                          codes=", ".join(CARRIERS)))
     elif number:
-        try:
-            parse_tracking_number(number)
-        except OrderInputError as error:
-            bad("tracking_number", str(error))
-            return
-        if not carrier:
-            guesses = detect_carriers(number)
-            if not guesses:
-                bad("carrier", _("Choose the carrier: the number's format is not recognised."))
+        stored = _stored_parcel(parcels, carrier, number)
+        if stored is not None:
+            # the order's own parcel, as the export wrote it: not new input, so not held to today's
+            # rule (a number stored before it, or a retention's "anon-…", re-imports as it is)
+            carrier, number = stored
+        else:
+            try:
+                parse_tracking_number(number)
+            except OrderInputError as error:
+                bad("tracking_number", str(error))
                 return
-            carrier = guesses[0]
-            row["carrier"] = carrier
+            if not carrier:
+                guesses = detect_carriers(number)
+                if not guesses:
+                    bad("carrier", _("Choose the carrier: the number's format is not recognised."))
+                    return
+                carrier = guesses[0]
+        row["carrier"], row["tracking_number"] = carrier, number
         key = (carrier, number)
         order_number = row.get("order_number") or None
         if key in seen_tracking:
@@ -294,21 +322,33 @@ def _validate_row(line, row, errors, seen_tracking, owners, names, new_order=Tru
         seen_tracking[key] = row.get("order_number") or None
 
 
+def _stored_parcel(parcels, carrier, number):
+    """(carrier, number as stored) of the one of ``parcels`` (an existing order's) that the file's
+    ``number`` (normalised) names with ``carrier`` (or with none), or None."""
+    for shipment in parcels:
+        if normalize_tracking_number(shipment.tracking_number) == number and carrier in ("", shipment.carrier):
+            return shipment.carrier, shipment.tracking_number
+    return None
+
+
 def _in_chunks(values, query):
     values = sorted(values)
     for start in range(0, len(values), 500):
         yield from db.session.execute(query(values[start:start + 500]))
 
 
-def validate(rows, update_existing=False):
+def validate(rows, update_existing=False, every_parcel=False):
     """Check every row; returns the orders as [[(line, row), ...], ...] and the existing orders
-    among them ({order number: Order}, empty unless ``update_existing``)."""
+    among them ({order number: Order}, empty unless ``update_existing``). With ``every_parcel`` the
+    file lists every parcel of the existing orders it names a parcel of (``_left_out``)."""
     errors = []
     groups = {}
     seen_tracking = {}
     numbers = {row.get("order_number") for _line, row in rows if row and row.get("order_number")}
+    # an update compares the file's parcels with the orders' own: read them with the orders, chunk by chunk
+    parcels = (selectinload(Order.shipments),) if update_existing else ()
     existing = {order.number: order for (order,) in _in_chunks(
-        numbers, lambda chunk: db.select(Order).where(Order.number.in_(chunk)))}
+        numbers, lambda chunk: db.select(Order).where(Order.number.in_(chunk)).options(*parcels))}
     tracking = {normalize_tracking_number(row.get("tracking_number", "")) for _line, row in rows if row}
     tracking.discard("")
     # which order each tracking number of the file already belongs to: its own order may name it again
@@ -328,8 +368,9 @@ def validate(rows, update_existing=False):
                                                "item, set item_quantity).", row=first)))
             continue
         number = row.get("order_number", "")
-        _validate_row(line, row, errors, seen_tracking, owners, names,
-                      new_order=not (update_existing and number in existing))
+        updated = update_existing and number in existing
+        _validate_row(line, row, errors, seen_tracking, owners, names, new_order=not updated,
+                      parcels=existing[number].shipments if updated else ())
         if number in existing and number not in groups:  # once per order, on its first row
             if update_existing:
                 _check_move(line, row, existing[number], errors)
@@ -341,6 +382,9 @@ def validate(rows, update_existing=False):
     for key, group in ([] if errors else groups.items()):
         if key not in existing:  # an order updated from the file keeps its items and amount
             _check_cod(group, errors)
+        elif update_existing and every_parcel:
+            errors += [_kept_parcel_error(group, shipment) for shipment in _left_out(existing[key], group)
+                       if has_carrier_history(shipment)]
     if errors:
         raise ImportFailed(errors)
     return list(groups.values()), (existing if update_existing else {})
@@ -393,25 +437,60 @@ def _create(group, actor_user):
 
 
 def _shipments(group):
+    """The group's parcels, as the check left them in its rows (``_validate_row``: the number as it is,
+    or will be, stored)."""
     shipments = []
     for _line, r in group:
-        number = normalize_tracking_number(r.get("tracking_number", ""))
+        number = r.get("tracking_number", "")
         if number and {"carrier": r["carrier"], "tracking_number": number} not in shipments:
             shipments.append({"carrier": r["carrier"], "tracking_number": number})
     return shipments
 
 
-def _update(order, group, actor_user):
-    """An order that exists: add the file's parcels it lacks and move it to the file's status.
-    Items, customer and delivery details stay as they are (edit them on the order page).
-    Returns whether anything changed."""
+def _left_out(order, group):
+    """The parcels of an existing ``order`` that a file listing every parcel of its orders leaves out
+    (none when the file names no parcel of the order). A parcel coming back to the shop (a return)
+    is not one the file lists: it stays."""
+    listed = {(s["carrier"], s["tracking_number"]) for s in _shipments(group)}
+    if not listed:
+        return []
+    return [s for s in order.shipments if not s.is_return and (s.carrier, s.tracking_number) not in listed]
+
+
+def _kept_parcel_error(group, shipment):
+    """A parcel the file leaves out that the carrier has already reported on: the file is refused.
+
+    Removing it would delete the carrier's history of the order's goods (``remove_shipment`` takes its
+    events with it). Stopping its polling and keeping it would not be safe either: the next shipping
+    move (staff, the API, an import) polls every parcel of the order again
+    (``lifecycle._set_shipments_active``), and the sync still moves the order by every parcel's status
+    (``statuses.order_status_from_parcels``), so the wrong parcel could go on holding the order back
+    or return it. A person decides on the order's page, where its history is shown."""
+    line = next((line for line, row in group if row.get("tracking_number")), group[0][0])
+    return RowError(line, "tracking_number", _(
+        "The order's parcel %(number)s is not in the file, and the carrier has already reported on it, so the "
+        "import does not remove it. Remove it on the order's page if it is wrong, or add its row to the file.",
+        number=shipment.tracking_number), shipment.tracking_number)
+
+
+def _update(order, group, actor_user, every_parcel=False):
+    """An order that exists: add the file's parcels it lacks (with ``every_parcel``, first remove the
+    parcels the file leaves out) and move it to the file's status. Items, customer and delivery details
+    stay as they are (edit them on the order page). Returns the removed and the added parcel numbers
+    and whether anything changed."""
     line, first = group[0]
-    changed = False
+    removed, added = [], []
+    for shipment in _left_out(order, group) if every_parcel else ():
+        if has_carrier_history(shipment):  # the carrier reported on it after the check
+            raise ImportFailed([_kept_parcel_error(group, shipment)])
+        remove_shipment(order, shipment.id, actor_user=actor_user)
+        removed.append(shipment.tracking_number)
     have = {(s.carrier, s.tracking_number) for s in order.shipments}
     for shipment in _shipments(group):
         if (shipment["carrier"], shipment["tracking_number"]) not in have:
             add_shipment(order, shipment["carrier"], shipment["tracking_number"])
-            changed = True
+            added.append(shipment["tracking_number"])
+    changed = bool(removed or added)
     target = first.get("status") or order.status
     if target != order.status:
         try:
@@ -422,12 +501,13 @@ def _update(order, group, actor_user):
         changed = True
     elif changed:
         lifecycle.touch(order)
-    return changed
+    return removed, added, changed
 
 
-def import_orders(data, *, actor_user=None, update_existing=False):
+def import_orders(data, *, actor_user=None, update_existing=False, every_parcel=False):
     """Check the whole file, then create (or, with ``update_existing``, update) its orders.
-    Returns an ``ImportResult``.
+    Returns an ``ImportResult``. With ``every_parcel`` (an update only) the file lists every parcel
+    of its orders: an existing order's parcels it leaves out are removed (``_left_out``).
 
     Unlike other services this one commits, in batches: one transaction for 20,000 rows held
     SQLite's write lock for seconds (the health check failed, customers and staff waited).
@@ -437,7 +517,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
     header, rows = read_rows(data, update_existing)
     db.session.commit()  # whatever the request began (its log-in check) ends before the long check
     with reading():
-        groups, existing = validate(rows, update_existing)
+        groups, existing = validate(rows, update_existing, every_parcel)
         db.session.rollback()  # the check's snapshot ends here; the orders it found reload when written
     result = ImportResult()
     if existing:  # say what the update did not apply, rather than count an order with a new city as unchanged
@@ -452,7 +532,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
         batch = ImportResult()
         try:
             while index < len(groups):
-                _write_group(groups[index], existing, batch, actor_user)
+                _write_group(groups[index], existing, batch, actor_user, every_parcel)
                 index += 1
                 if time.monotonic() - started >= batch_seconds:
                     break
@@ -467,7 +547,7 @@ def import_orders(data, *, actor_user=None, update_existing=False):
                 raise ImportFailed(errors, partial=result, stopped_at=first_line) from failure
             raise ImportFailed(errors) from failure
         result.created += [ImportedOrder(order.id, order.number) for order in batch.created]
-        result.updated += [ImportedOrder(order.id, order.number) for order in batch.updated]
+        result.updated += batch.updated
         result.unchanged += batch.unchanged
         if index == len(groups):
             _record(result, actor_user)
@@ -477,14 +557,16 @@ def import_orders(data, *, actor_user=None, update_existing=False):
     return result
 
 
-def _write_group(group, existing, batch, actor_user):
+def _write_group(group, existing, batch, actor_user, every_parcel=False):
     line, first = group[0]
     order = existing.get(first.get("order_number", ""))
     try:
         if order is None:
             batch.created.append(_create(group, actor_user))
-        elif _update(order, group, actor_user):
-            batch.updated.append(order)
+            return
+        removed, added, changed = _update(order, group, actor_user, every_parcel)
+        if changed:
+            batch.updated.append(ImportedOrder(order.id, order.number, tuple(removed), tuple(added)))
         else:
             batch.unchanged += 1
     except (OrderInputError, lifecycle.LifecycleError) as error:

@@ -123,7 +123,9 @@ def import_page():
             errors = [RowError(1, "", _("The file is larger than 5 MB; split it."))]
         else:
             try:  # the import commits its own batches (app/admin/transfer.py)
-                result = import_orders(data, actor_user=current_user, update_existing=form.existing.data == "update")
+                update = form.existing.data == "update"
+                result = import_orders(data, actor_user=current_user, update_existing=update,
+                                       every_parcel=update and form.every_parcel.data)
             except ImportFailed as failure:
                 db.session.rollback()
                 errors, result, stopped_at = failure.errors, failure.partial, failure.stopped_at

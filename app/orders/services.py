@@ -457,6 +457,13 @@ def update_delivery(order, delivery, *, actor_label=None):
     return True
 
 
+def has_carrier_history(shipment):
+    """Has the carrier reported on this parcel (its events, or the status and words they left)?
+    Its history is the record of what happened to the order's goods: ``remove_shipment`` deletes it,
+    so only a person looking at it on the order's page removes such a parcel, never a file."""
+    return shipment.status is not None or shipment.last_raw_status is not None or bool(shipment.events)
+
+
 def remove_shipment(order, shipment_id, *, expected_version=None, actor_user=None):
     """Detach a parcel that was entered by mistake (its carrier events go with it)."""
     check_version(order, expected_version)

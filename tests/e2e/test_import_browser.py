@@ -79,3 +79,42 @@ def test_an_update_names_the_columns_it_did_not_apply(app, db, make_order, make_
         expect(page.locator("#delivery_city")).to_have_value("Львів")  # as the result said: not applied
     finally:
         context.close()
+
+
+def test_a_corrected_waybill_replaces_the_parcel_when_the_file_lists_every_parcel(app, db, make_order, make_user,
+                                                                                  live_server, browser, output_dir,
+                                                                                  tmp_path):
+    """The export, its mistyped waybill corrected, goes back in with "Update them" and the box that
+    says the file lists every parcel: the result page says what was replaced, and the order page shows
+    only the new waybill (the old one is no longer tracked)."""
+    typo, fixed = "20450000000111", "20450000000222"
+    order = make_order(status="shipped", tracking_number=typo)
+    staff = make_user("staff")
+    context, page = log_in(browser, live_server, staff.email, 360, 740)
+    try:
+        exported = page.request.get(f"{live_server}/admin/orders/export.csv").text()
+        corrected = tmp_path / "orders-corrected.csv"
+        corrected.write_bytes(exported.replace(typo, fixed).encode("utf-8"))
+        page.goto(f"{live_server}/admin/orders/import")
+        page.set_input_files("input[type=file]", str(corrected))
+        page.get_by_label("Оновити їх").check()
+        page.get_by_label("У файлі є всі відправлення його замовлень").check()
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        expect(page.locator("main")).to_contain_text("Оновлено замовлень, що вже були: 1")
+        change = page.locator(".import-parcels li")
+        expect(change).to_have_text(f"{order.number}: Замінено: {typo} → {fixed}")
+        change.scroll_into_view_if_needed()
+        assert overflow(page) == 0
+        page.screenshot(path=os.path.join(output_dir, "parcel-replaced-360.png"), full_page=True)
+
+        with page.expect_navigation():
+            change.get_by_role("link", name=order.number).click()
+        parcels = page.locator("ul.shipments")
+        expect(parcels).to_contain_text(fixed)
+        expect(parcels).not_to_contain_text(typo)
+        expect(parcels.locator("li")).to_have_count(1)
+        parcels.scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(output_dir, "order-with-the-new-waybill-360.png"), full_page=True)
+    finally:
+        context.close()
