@@ -562,6 +562,7 @@ def test_an_export_imports_back_into_the_same_shop_reported_or_updated(app, db, 
         content_type="multipart/form-data")
     assert response.status_code == 200, _text(response)
     assert "Оновлено замовлень, що вже були: 1" in _text(response)
+    assert "Імпортовано замовлень: 0" not in _text(response)  # an update made no order: it read as a failure
     order = db.session.get(Order, sample["kyiv_shipped"].id)
     assert order.status == "delivered" and order.history[-1].source == "import"
     assert sorted(s.tracking_number for s in order.shipments) == ["RA123456789UA", "RA987654321UA"]
@@ -571,6 +572,8 @@ def test_an_export_imports_back_into_the_same_shop_reported_or_updated(app, db, 
         "file": (io.BytesIO(_csv_text(rows).encode()), "orders.csv"), "existing": "update"},
         content_type="multipart/form-data")
     assert "Замовлень, що вже були актуальні, лишилися без змін: 3." in _text(again)
+    assert "Нічого не змінено: усі замовлення файлу вже такі, як у ньому." in _text(again)
+    assert "Імпортовано замовлень: 0" not in _text(again)
     # a move the lifecycle refuses names the row, the column and the value
     delivered = next(r for r in rows if r["order_number"] == sample["pl_delivered"].number)
     delivered["status"] = "new"

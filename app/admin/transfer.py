@@ -108,6 +108,17 @@ class ImportResult:
     unchanged: int = 0  # existing orders the file holds as they already are
     kept_columns: tuple = ()  # the file's columns an update did not apply to the orders that exist
 
+    def summary(self):
+        """One line of what the file did: made, updated, or found every order as it already is."""
+        parts = []
+        if self.created or not (self.updated or self.unchanged):
+            parts.append(_("Imported %(n)d orders.", n=len(self.created)))
+        if self.updated:
+            parts.append(_("Updated %(n)d orders that already existed.", n=len(self.updated)))
+        if self.unchanged and not (self.created or self.updated):
+            parts.append(_("Nothing changed: every order in the file is already as the file says."))
+        return " ".join(parts)
+
     def kept_column_labels(self):
         return ", ".join(str(COLUMN_LABELS[column]) for column in self.kept_columns)
 

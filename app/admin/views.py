@@ -130,7 +130,7 @@ def import_page():
                 db.session.rollback()
                 errors, result, stopped_at = failure.errors, failure.partial, failure.stopped_at
             else:
-                flash(_("Imported %(n)d orders.", n=len(result.created)), "success")
+                flash(result.summary(), "success")
     code = 422 if errors or (form.is_submitted() and not sent) else 200  # submitted without a file: the field says so
     return render_template("admin/import.html", form=form, errors=errors, result=result, stopped_at=stopped_at,
                            columns=COLUMNS), code

@@ -67,6 +67,7 @@ def test_an_update_names_the_columns_it_did_not_apply(app, db, make_order, make_
             page.click("main form button[type=submit]")
         main = page.locator("main")
         expect(main).to_contain_text("Оновлено замовлень, що вже були: 1.")
+        expect(page.locator("body")).not_to_contain_text("Імпортовано замовлень: 0")  # read as "nothing happened"
         kept = page.locator(".import-kept")
         expect(kept).to_have_text("Оновлення додає лише відправлення і статус: до замовлень, що вже були, ці колонки "
                                   "файлу не застосовано: Телефон, Місто. Змініть їх на сторінці замовлення.")
