@@ -74,7 +74,9 @@ def test_a_carrier_outage_sends_one_alert_and_one_recovery_notice(app, db, make_
         mail = smtp.messages[0]
         assert [a.addr_spec for a in mail["To"].addresses] == ["boss@example.com"]
         assert mail["Subject"] == "Posylka: Нова пошта не працює"
-        assert "500" in mail.get_body(("plain",)).get_content()
+        # the carrier's last error in the admins' language, its HTTP status as it came
+        assert "Остання помилка: Сервер перевізника відповів помилкою (HTTP 500)." in \
+            mail.get_body(("plain",)).get_content()
         assert "List-Unsubscribe" not in mail
         chat = bot.sent()[-1]
         assert chat["chat_id"] == "777000" and "Нова пошта раз у раз дає збої" in chat["text"]

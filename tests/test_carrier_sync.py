@@ -5,8 +5,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from carrier_fixtures import np_envelope, np_item, up_status
+from flask_babel import force_locale
 
 from app import settings
+from app.carriers import problems
 from app.carriers.eta import expected_delivery, refresh_transit_stats
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.sync import sync_all
@@ -260,7 +262,11 @@ def test_webhook_refused_move_is_recorded(app, db, make_order, client):
     assert push(client, number, status="delivered").status_code == 200
     assert reload(db, order).status == "cancelled"
     run = db.session.execute(db.select(SyncRun)).scalar_one()
-    assert run.trigger == "push" and run.error_count == 1 and "refused" in run.errors
+    assert run.trigger == "push" and run.error_count == 1
+    with force_locale("en"):
+        assert problems.lines(run.errors) == [
+            f"Parcel {number}: the carrier's event delivered would move the order from “Cancelled” to “Delivered”, "
+            "which is not allowed; the order stays as it is."]
 
 
 # ---- admin page --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_login import current_user
 from app import queued
 from app import settings as app_settings
 from app.auth import admin_required, staff_required
-from app.carriers import CARRIER_CODES, carrier_label, detect_carriers, overrides, services
+from app.carriers import CARRIER_CODES, carrier_label, detect_carriers, overrides, problems, services
 from app.carriers.forms import CarrierSettingsForm, EmptyForm, MappingOverrideForm, RemoveOverrideForm, WebhookForm
 from app.carriers.registry import CREDENTIALS, setting
 from app.extensions import db
@@ -58,6 +58,7 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
     for row in rows:
         row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
         row["breaker_label"] = BREAKER_LABELS.get(row["breaker"], row["breaker"])
+        row["last_error_text"] = problems.describe(row["last_error"])
         row["fields"] = [n for n in ("api_key", "token", "username", "password") if n in CREDENTIALS[row["code"]]]
         row["source_labels"] = {field: str(SOURCE_LABELS[where]) % {"name": name}
                                 for field, (name, where) in row["sources"].items()}
@@ -68,7 +69,7 @@ def _page(status=200, forms=None, webhook_form=None, mapping_form=None):
     runs = services.recent_runs()
     return render_template(
         "carriers/admin.html", carriers=rows, forms=all_forms, runs=runs, outcome_labels=OUTCOME_LABELS,
-        trigger_labels=TRIGGER_LABELS,
+        trigger_labels=TRIGGER_LABELS, run_errors={run.id: "\n".join(problems.lines(run.errors)) for run in runs},
         outcomes=services.run_outcomes(runs),
         unmapped=services.unmapped_codes(), action_form=EmptyForm(), queued_request=_sync_panel(),
         webhook_form=webhook_form,

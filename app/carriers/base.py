@@ -10,24 +10,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from app.carriers.problems import Problem, problem
+
 KYIV = ZoneInfo("Europe/Kyiv")
 
 
 class CarrierError(Exception):
-    """A carrier call failed. ``str(error)`` is a message for the admin."""
+    """A carrier call failed. ``problem`` says what happened (``problems.Problem``: a code and its
+    values, shown to the admin in their language); ``str(error)`` is its English, for the log.
+
+    An adapter may give plain words instead of a problem: they become the detail of a "failed"."""
 
     #: Counts towards the circuit breaker (the carrier, not one parcel, is in trouble)
     transient = True
+    #: What the connection test tells the admin to look at (``services.ConnectionCheck``)
+    cause = "unavailable"
+
+    def __init__(self, what="", cause=None):
+        self.problem = what if isinstance(what, Problem) else problem("failed", detail=what)
+        super().__init__(str(self.problem))
+        if cause is not None:
+            self.cause = cause
 
 
 class CarrierUnavailable(CarrierError):
     """Timeouts, 5xx, 429 after every retry, connection errors. ``cause`` says which, as a code:
     "dns", "refused", "private" (an address the outgoing-request guard refuses), "unreachable", "tls",
     "timeout", "rate_limited", "http"."""
-
-    def __init__(self, message="", cause="unavailable"):
-        super().__init__(message)
-        self.cause = cause
 
 
 class CarrierAuthError(CarrierError):
@@ -37,7 +46,12 @@ class CarrierAuthError(CarrierError):
 
 
 class CarrierResponseError(CarrierError):
-    """The carrier answered something we cannot read (malformed JSON, unexpected shape)."""
+    """The carrier answered something we cannot read (malformed JSON, unexpected shape), or answered
+    with an error of its own (an HTTP status no retry mends)."""
+
+    @property
+    def cause(self):
+        return "http" if self.problem.code == "http_status" else "response"
 
 
 class ParcelUnreadable(ValueError):
@@ -179,7 +193,7 @@ class CarrierAdapter:
         try:
             return response.json()
         except ValueError:
-            raise CarrierResponseError(f"{self.code}: the answer is not valid JSON (HTTP {response.status_code})")
+            raise CarrierResponseError(problem("bad_json", status=response.status_code))
 
 
 # ---- lenient parsing helpers -----------------------------------------------------------------

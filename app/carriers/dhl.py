@@ -24,6 +24,7 @@ from app.carriers.base import (
     parse_datetime,
     text_of,
 )
+from app.carriers.problems import problem
 from app.carriers.zones import UTC, zone_for
 
 #: Where a national service's events happen when an event names no country (DHL Parcel Poland
@@ -103,17 +104,17 @@ class Dhl(CarrierAdapter):
                                        headers={"DHL-API-Key": self.settings.credentials.get("api_key", ""),
                                                 "Accept": "application/json"})
         if response.status_code in (401, 403):
-            raise CarrierAuthError(f"dhl: the API key was refused (HTTP {response.status_code})")
+            raise CarrierAuthError(problem("credentials_refused", detail=f"HTTP {response.status_code}"))
         if response.status_code == 404:
             return TrackResult(number, found=False, raw=_safe_json(response))
         if response.status_code >= 400:
             body = _safe_json(response)
             detail = text_of(body.get("detail")) if isinstance(body, dict) else ""
-            raise CarrierResponseError(f"dhl: HTTP {response.status_code} {detail}".strip())
+            raise CarrierResponseError(problem("http_status", status=response.status_code, detail=detail))
         payload = self.parse_json(response)
         shipments = payload.get("shipments") if isinstance(payload, dict) else None
         if not isinstance(shipments, list):
-            raise CarrierResponseError("dhl: unexpected answer (no shipments)")
+            raise CarrierResponseError(problem("unexpected_answer", detail="no shipments"))
         if not shipments:
             return TrackResult(number, found=False, raw=payload)
         shipment = next((s for s in shipments if isinstance(s, dict) and text_of(s.get("id")) == number),

@@ -21,6 +21,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError, SSLError, TimeoutError
 
 from app.carriers.base import CarrierUnavailable
+from app.carriers.problems import problem
 from app.outbound import Guard, refused_reason
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -135,7 +136,7 @@ class HttpClient:
         if json is not None:
             body = _json_dumps(json).encode("utf-8")
             headers.setdefault("Content-Type", "application/json")
-        last = ""
+        last = None
         for attempt in range(int(s.retries) + 1):
             self.limiter.wait()
             self.calls += 1
@@ -145,19 +146,19 @@ class HttpClient:
                 response = self._once(method, url, body, headers, deadline)
             except (HTTPError, OSError) as exc:
                 if time.monotonic() >= deadline:  # the deadline's timer shut the socket
-                    cause, last = "timeout", f"{s.code}: no answer within {s.timeout:g} s"
+                    cause, last = "timeout", problem("timeout", seconds=f"{s.timeout:g}")
                 else:
                     cause, last = connection_failure(s, exc)
             else:
                 if response.status_code not in retry_statuses:
                     return response
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                cause, last = "http", f"{s.code}: HTTP {response.status_code}"
+                cause, last = "http", problem("http_status", status=response.status_code)
                 if response.status_code == 429:
-                    cause, last = "rate_limited", f"{s.code}: too many requests (HTTP 429)"
+                    cause, last = "rate_limited", problem("rate_limited")
                     if retry_after is not None and retry_after > s.backoff_max:
                         # Longer than we wait inside a call (a daily quota): give up now
-                        raise CarrierUnavailable(last + f", retry after {int(retry_after)} s", cause)
+                        raise CarrierUnavailable(problem("rate_limited_wait", seconds=int(retry_after)), cause)
             if attempt < int(s.retries):
                 self._sleep(self.backoff(attempt, retry_after))
         raise CarrierUnavailable(last, cause)
@@ -179,24 +180,22 @@ def _json_dumps(value):
 
 
 def connection_failure(settings, exc):
-    """(cause code, message) of a call that got no HTTP answer. urllib3 makes a refused or
+    """(cause code, ``Problem``) of a call that got no HTTP answer. urllib3 makes a refused or
     unresolvable connection a kind of ``ConnectTimeoutError``, so those are told apart first:
     "no answer within 10 s" after 2 ms would send an admin looking in the wrong place."""
-    code = settings.code
     reason = refused_reason(exc)
     if reason:
-        return "private", f"{code}: refused by the outgoing-request guard ({reason})"
+        return "private", problem("private", detail=reason)
     if isinstance(exc, NameResolutionError):
-        return "dns", f"{code}: the host name could not be resolved ({exc.__class__.__name__})"
+        return "dns", problem("dns", detail=exc.__class__.__name__)
     if isinstance(exc, NewConnectionError):
         if isinstance(exc.__cause__ or exc.__context__, ConnectionRefusedError) or "refused" in str(exc).lower():
-            return "refused", f"{code}: connection refused"
-        return "unreachable", f"{code}: the host cannot be reached ({exc})"
+            return "refused", problem("refused")
+        return "unreachable", problem("unreachable", detail=str(exc))
     if isinstance(exc, SSLError):
-        return "tls", f"{code}: the secure connection failed ({exc})"
+        return "tls", problem("tls", detail=str(exc))
     if isinstance(exc, TimeoutError):
         limit = min(settings.connect_timeout, settings.timeout) if isinstance(exc, ConnectTimeoutError) \
             else settings.timeout
-        return "timeout", f"{code}: no answer within {limit:g} s"
-    return "unavailable", f"{code}: connection failed ({exc.__class__.__name__})"
-
+        return "timeout", problem("timeout", seconds=f"{limit:g}")
+    return "unavailable", problem("connection_failed", detail=exc.__class__.__name__)

@@ -17,6 +17,7 @@ from app.carriers.base import (
     parse_datetime,
     text_of,
 )
+from app.carriers.problems import problem
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -32,14 +33,14 @@ class InPost(CarrierAdapter):
             headers["Authorization"] = f"Bearer {token}"
         response = self.client.request("GET", self.url(f"/tracking/{number}"), headers=headers)
         if response.status_code in (401, 403):
-            raise CarrierAuthError(f"inpost: the token was refused (HTTP {response.status_code})")
+            raise CarrierAuthError(problem("credentials_refused", detail=f"HTTP {response.status_code}"))
         if response.status_code == 404:
             return TrackResult(number, found=False)
         if response.status_code >= 400:
-            raise CarrierResponseError(f"inpost: HTTP {response.status_code}")
+            raise CarrierResponseError(problem("http_status", status=response.status_code))
         payload = self.parse_json(response)
         if not isinstance(payload, dict):
-            raise CarrierResponseError("inpost: unexpected answer (not a JSON object)")
+            raise CarrierResponseError(problem("unexpected_answer", detail="not a JSON object"))
         if payload.get("error"):
             return TrackResult(number, found=False, raw=payload)
         return self.read_parcel(number, payload, lambda raw: _read(number, raw))

@@ -16,6 +16,7 @@ from app.carriers.base import (
     dated_items,
     text_of,
 )
+from app.carriers.problems import problem
 from app.carriers.zones import zone_for
 
 
@@ -59,16 +60,16 @@ class Meest(CarrierAdapter):
                 return self.token  # another thread logged in meanwhile
             creds = self.settings.credentials
             if not (creds.get("username") and creds.get("password")):
-                raise CarrierAuthError("meest: the token was refused and no username/password is set")
+                raise CarrierAuthError(problem("login_needed"))
             response = self.client.request("POST", self.url("/auth"),
                                            json={"username": creds["username"], "password": creds["password"]})
             if response.status_code in (401, 403):
-                raise CarrierAuthError("meest: username or password refused")
+                raise CarrierAuthError(problem("credentials_refused", detail=f"HTTP {response.status_code}"))
             payload = self.parse_json(response)
             result = payload.get("result") if isinstance(payload, dict) else None
             token = text_of(result.get("token")) if isinstance(result, dict) else ""
             if not token:
-                raise CarrierResponseError("meest: the log-in answer has no token")
+                raise CarrierResponseError(problem("unexpected_answer", detail="the log-in answer has no token"))
             self.token = token
             return token
 
@@ -81,7 +82,7 @@ class Meest(CarrierAdapter):
                 token = self.authenticate(stale=token)
                 continue
             if response.status_code in (401, 403):
-                raise CarrierAuthError(f"meest: the token was refused (HTTP {response.status_code})")
+                raise CarrierAuthError(problem("credentials_refused", detail=f"HTTP {response.status_code}"))
             return response
         return response
 
@@ -91,10 +92,11 @@ class Meest(CarrierAdapter):
             return TrackResult(number, found=False)
         payload = self.parse_json(response)
         if not isinstance(payload, dict):
-            raise CarrierResponseError("meest: unexpected answer (not a JSON object)")
+            raise CarrierResponseError(problem("unexpected_answer", detail="not a JSON object"))
         if text_of(payload.get("status")).lower() != "ok":
             if response.status_code >= 400:
-                raise CarrierResponseError(f"meest: {_error_text(payload)}")
+                raise CarrierResponseError(problem("http_status", status=response.status_code,
+                                                          detail=_error_text(payload)))
             return TrackResult(number, found=False, raw=payload, error=_error_text(payload))
         return self.read_parcel(number, payload, lambda raw: _read(number, raw))
 

@@ -12,6 +12,7 @@ class CarrierState(db.Model):
     breaker_state = db.Column(db.String(10), nullable=False, default="closed")
     consecutive_failures = db.Column(db.Integer, nullable=False, default=0)
     open_until = db.Column(db.DateTime)
+    #: The last failed call's ``problems.Problem`` as stored (JSON; older rows: English text)
     last_error = db.Column(db.String(500))
     last_success_at = db.Column(db.DateTime)
     quota_day = db.Column(db.Date)
@@ -37,7 +38,7 @@ class SyncRun(db.Model):
     status_changes = db.Column(db.Integer, nullable=False, default=0)
     unmapped = db.Column(db.Integer, nullable=False, default=0)
     error_count = db.Column(db.Integer, nullable=False, default=0)
-    #: Messages for the admin, one per line (capped)
+    #: What went wrong, one ``problems.Problem`` a line as stored (JSON; older rows: English text), capped
     errors = db.Column(db.Text)
 
     @property

@@ -18,6 +18,7 @@ from app.carriers.base import (
     parse_datetime,
     text_of,
 )
+from app.carriers.problems import problem
 
 AUTH_ERROR_CODES = {"20000200068", "20000200069"}
 NOT_FOUND_CODE = "3"
@@ -77,16 +78,16 @@ class NovaPoshta(CarrierAdapter):
                 "calledMethod": "getStatusDocuments", "methodProperties": {"Documents": documents}}
         response = self.client.request("POST", self.settings.base_url, json=body)  # the endpoint itself
         if response.status_code in (401, 403):
-            raise CarrierAuthError(f"nova_poshta: credentials refused (HTTP {response.status_code})")
+            raise CarrierAuthError(problem("credentials_refused", detail=f"HTTP {response.status_code}"))
         payload = self.parse_json(response)
         if not isinstance(payload, dict):
-            raise CarrierResponseError("nova_poshta: unexpected answer (not a JSON object)")
+            raise CarrierResponseError(problem("unexpected_answer", detail="not a JSON object"))
         if not payload.get("success"):
             errors = _messages(payload.get("errors"))
             codes = {text_of(c) for c in payload.get("errorCodes") or []}
             text = "; ".join(e for e in errors if e) or "success is false"
             if codes & AUTH_ERROR_CODES or "api key" in text.lower():
-                raise CarrierAuthError(f"nova_poshta: {text}")
+                raise CarrierAuthError(problem("credentials_refused", detail=text))
             return payload, text
         return payload, ""
 

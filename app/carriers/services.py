@@ -15,6 +15,7 @@ from app.carriers import CARRIER_CODES, carrier_label
 from app.carriers.base import CarrierError, TrackedEvent, TrackResult, parse_datetime, text_of
 from app.carriers.inpost import WARSAW
 from app.carriers.models import CarrierState, SyncRun
+from app.carriers.problems import Problem
 from app.carriers.registry import CREDENTIALS, MODES, PREFIX, adapter_for, carrier_settings, setting, status
 from app.carriers.sync import Counts, apply_result, sync_all
 from app.clock import utcnow
@@ -187,14 +188,22 @@ def save_carrier_settings(code, *, mode, base_url, credentials, shown=None):
 
 @dataclass
 class ConnectionCheck:
-    """What a connection test found: ``cause`` a code (None when it works), ``detail`` the
-    technical words (for the log and the curious), ``seconds`` how long it really took."""
+    """What a connection test found: ``cause`` a code (None when it works), ``detail`` what went
+    wrong, for the curious (a ``problems.Problem``, or the carrier's own words), ``seconds`` how long
+    it really took."""
 
     ok: bool
     cause: str | None
-    detail: str
+    detail: object
     seconds: float
     simulated: bool = False
+
+    def details(self):
+        """``detail`` in the reader's language: the problem's sentence, or the carrier's own words as
+        they came ("" when it works, or when only credentials are missing: ``message`` says so)."""
+        if isinstance(self.detail, Problem):
+            return self.detail.sentence()
+        return self.detail if self.cause == "http" else ""
 
     def message(self):
         """In the reader's language: what happened, how long it took."""
@@ -210,6 +219,7 @@ class ConnectionCheck:
             "unreachable": _("The carrier's server cannot be reached from this server (network)."),
             "tls": _("The secure connection (TLS) to the carrier failed: check the address and the certificate."),
             "timeout": _("The carrier did not answer in time."),
+            "response": _("The carrier answered, but not in a form Posylka can read."),
             "auth": _("The carrier refused the credentials (HTTP 401/403). Check the key or password."),
             "missing": _("Enter the carrier's credentials first."),
             "rate_limited": _("The carrier asks us to slow down (HTTP 429). Try again later."),
@@ -229,7 +239,7 @@ def test_connection(code, clock=time.monotonic):
     try:
         message = adapter.test_connection()
     except CarrierError as error:
-        return ConnectionCheck(False, getattr(error, "cause", "unavailable"), str(error), clock() - started)
+        return ConnectionCheck(False, error.cause, error.problem, clock() - started)
     if message not in ("ok", "simulated"):
         return ConnectionCheck(False, "http", message, clock() - started)
     return ConnectionCheck(True, None, message, clock() - started, simulated=message == "simulated")

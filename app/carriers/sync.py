@@ -24,11 +24,12 @@ from sqlalchemy.orm import joinedload
 
 from app import locks
 from app import settings as app_settings
-from app.carriers import CARRIER_CODES, overrides
+from app.carriers import CARRIER_CODES, overrides, problems
 from app.carriers.base import CarrierAuthError, CarrierError, TrackRequest
 from app.carriers.mapping import COD_PAID_OUT, READINGS, TABLES, carrier_note
 from app.carriers.models import CarrierState, SyncRun
 from app.carriers.overrides import map_event
+from app.carriers.problems import problem
 from app.carriers.registry import adapter_for, carrier_settings, setting, status
 from app.clock import utcnow
 from app.database import writing
@@ -57,10 +58,11 @@ class Counts:
     error_count: int = 0
     not_found_numbers: list = field(default_factory=list)
 
-    def error(self, message):
+    def error(self, what):
+        """Count a ``problems.Problem``; the first ``MAX_ERROR_LINES`` are kept, as stored."""
         self.error_count += 1
         if len(self.errors) < MAX_ERROR_LINES:
-            self.errors.append(message[:500])
+            self.errors.append(what.stored(limit=500))
 
 
 def customer_phone(phone):
@@ -103,20 +105,18 @@ def store_events(shipment, result, counts, *, now, existing=None, simulated=Fals
             select(CarrierEvent.shipment_id, CarrierEvent.raw_code, CarrierEvent.occurred_at)
             .where(CarrierEvent.shipment_id == shipment.id)).all())
     if result.unreadable:
-        counts.error(f"{shipment.tracking_number}: the carrier's answer for this parcel could not be read "
-                     f"({result.unreadable}); nothing was changed")
+        counts.error(problem("parcel_unreadable", number=shipment.tracking_number, detail=result.unreadable))
         return None
     if not result.found:
         counts.not_found += 1
         counts.not_found_numbers.append(shipment.tracking_number)
         if result.error:
-            counts.error(f"{shipment.tracking_number}: {result.error}")
+            counts.error(problem("parcel_error", number=shipment.tracking_number, said=result.error))
         return None
     cutoff = now + FUTURE_TOLERANCE
     future = [ev for ev in result.events if ev.occurred_at > cutoff]
     for ev in future:
-        counts.error(f"{shipment.tracking_number}: event {ev.code} is dated in the future "
-                     f"({ev.occurred_at:%Y-%m-%d %H:%M} UTC); ignored until then")
+        counts.error(problem("future_event", number=shipment.tracking_number, event=ev.code, time=ev.occurred_at))
     if future:
         result.events = [ev for ev in result.events if ev.occurred_at <= cutoff]
     new = []
@@ -239,7 +239,10 @@ def apply_events(shipment, result, new, counts, *, now, simulated=False, policy=
                 # a refusal's return gets its reason, as staff would give it
                 reason_code=returns.REFUSED_AT_PICKUP if mapped.refused and target == statuses.RETURNED else None)
         except lifecycle.LifecycleError as error:
-            counts.error(f"{shipment.tracking_number}: {carrier_event.raw_code} → {target} refused: {error}")
+            counts.error(problem("move_refused", number=shipment.tracking_number, event=carrier_event.raw_code,
+                                 current=getattr(error, "current", None) or order.status, target=target,
+                                 detail=None if isinstance(error, lifecycle.IllegalTransition)
+                                 else error.__class__.__name__))
             continue
         if moved is not None:
             counts.status_changes += 1
@@ -429,7 +432,7 @@ def _apply_chunk(pairs, counts, now, simulated, mapper=None):
         except IntegrityError:
             db.session.rollback()
             if attempt:
-                counts.error("could not store events (a concurrent update); they will be fetched again")
+                counts.error(problem("concurrent_update"))
                 return
             continue
         for name in COUNTS[1:]:  # the chunk's parcels were counted as the carrier answered
@@ -503,7 +506,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     if state.breaker_state in ("open", "half_open") and not simulated:
         if state.open_until and state.open_until > now:
             run.outcome, run.finished_at = "skipped", utcnow()
-            run.errors = f"paused by the circuit breaker until {state.open_until:%Y-%m-%d %H:%M} UTC"
+            run.errors = problem("breaker_paused", time=state.open_until).stored()
             db.session.commit()
             return run
         state.breaker_state, probe = "half_open", True
@@ -513,7 +516,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
             state.quota_day, state.quota_used = now.date(), 0
         remaining = max(0, quota - (state.quota_used or 0))
         if remaining < len(rows):
-            counts.error(f"daily quota of {quota} calls reached; {len(rows) - remaining} parcels wait for tomorrow")
+            counts.error(problem("quota_reached", quota=quota, waiting=len(rows) - remaining))
             _postpone([r.id for r in rows[remaining:]], now)
             rows = rows[:remaining]
         state.quota_used = (state.quota_used or 0) + len(rows)
@@ -543,7 +546,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
             return batch, None, error
         except Exception as error:  # a bug in an adapter must not stop the other carriers
             log.exception("carrier %s adapter failed", code)
-            return batch, None, CarrierError(f"{code}: {error.__class__.__name__}")
+            return batch, None, CarrierError(problem("adapter_failed", detail=error.__class__.__name__))
 
     def handle(batch, results, error):
         nonlocal failures, succeeded, opened, last_error
@@ -552,7 +555,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
             if error is None:
                 return  # not asked: the run stopped (breaker, refused credentials)
             counts.shipments += len(batch)
-            last_error = str(error)
+            last_error = error.problem
             counts.error(last_error)
             if error.transient:
                 failures += 1
@@ -586,7 +589,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     except Exception as error:  # the database failed under us: record it, keep the others going
         log.exception("carrier %s sync failed", code)
         db.session.rollback()
-        counts.error(f"{code}: sync stopped ({error.__class__.__name__})")
+        counts.error(problem("sync_stopped", detail=error.__class__.__name__))
 
     state = _state(code)
     state.consecutive_failures = failures
@@ -596,7 +599,7 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
         state.breaker_state, state.open_until = "closed", None
         state.last_success_at = utcnow()
     if last_error:
-        state.last_error = last_error[:500]
+        state.last_error = last_error.stored(limit=500)
     token = getattr(adapter, "token", None)
     if code == "meest" and token and token != config.credentials.get("session_token") \
             and token != config.credentials.get("token"):
@@ -609,9 +612,10 @@ def sync_carrier(code, *, trigger="schedule", now=None, force=False):
     if counts.not_found_numbers:
         shown = ", ".join(counts.not_found_numbers[:20])
         more = len(counts.not_found_numbers) - 20
-        lines.append(f"not found at the carrier: {shown}" + (f" and {more} more" if more > 0 else ""))
+        lines.append((problem("not_found_more", numbers=shown, more=more) if more > 0
+                      else problem("not_found", numbers=shown)).stored())
     if opened:
-        lines.append(f"circuit breaker opened after {failures} failed calls; paused until {state.open_until:%H:%M} UTC")
+        lines.append(problem("breaker_opened", failures=failures, time=state.open_until).stored())
     run.errors = "\n".join(lines) or None
     run.outcome = "failed" if counts.error_count and not succeeded else ("partial" if counts.error_count else "ok")
     db.session.commit()
@@ -637,7 +641,7 @@ def _sync_in_context(app, code, trigger, now, force):
             log.exception("carrier %s sync failed", code)
             db.session.rollback()
             return dict(_EMPTY, carrier=code, outcome="failed", error_count=1,
-                        errors=f"{code}: sync stopped ({error.__class__.__name__}: {str(error)[:300]})")
+                        errors=str(problem("sync_stopped", detail=f"{error.__class__.__name__}: {error}")))
         finally:
             db.session.remove()
 
@@ -647,7 +651,10 @@ _EMPTY = {**dict.fromkeys(COUNTS, 0), "errors": None}
 
 
 def _summary(run):
-    return {"carrier": run.carrier, "outcome": run.outcome, "errors": run.errors, **{n: getattr(run, n) for n in COUNTS}}
+    """A run's totals, its errors in English (for the command line and the log; staff read the run's
+    own rows in their language)."""
+    return {"carrier": run.carrier, "outcome": run.outcome, "errors": problems.in_english(run.errors),
+            **{n: getattr(run, n) for n in COUNTS}}
 
 
 def sync_all(app=None, *, trigger="schedule", carriers=None, now=None, force=False):

@@ -14,6 +14,7 @@ from app.carriers.base import (
     dated_items,
     text_of,
 )
+from app.carriers.problems import problem
 
 
 class Ukrposhta(CarrierAdapter):
@@ -29,14 +30,14 @@ class Ukrposhta(CarrierAdapter):
             headers={"Authorization": f"Bearer {self.settings.credentials.get('token', '')}",
                      "Accept": "application/json"})
         if response.status_code in (401, 403):
-            raise CarrierAuthError(f"ukrposhta: the bearer token was refused (HTTP {response.status_code})")
+            raise CarrierAuthError(problem("credentials_refused", detail=f"HTTP {response.status_code}"))
         if response.status_code == 404:
             return [TrackResult(n, found=False) for n in numbers]
         if response.status_code >= 400:
-            raise CarrierResponseError(f"ukrposhta: HTTP {response.status_code}")
+            raise CarrierResponseError(problem("http_status", status=response.status_code))
         payload = self.parse_json(response)
         if not isinstance(payload, dict) or not isinstance(payload.get("found", {}), dict):
-            raise CarrierResponseError("ukrposhta: unexpected answer (no found/notFound)")
+            raise CarrierResponseError(problem("unexpected_answer", detail="no found/notFound"))
         found = payload.get("found") or {}
         results = []
         for number in numbers:

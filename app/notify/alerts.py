@@ -49,7 +49,7 @@ def register(check):
 @register
 def carriers(now):
     """A carrier whose breaker is open, or whose calls failed ALERT_CARRIER_FAILURES times in a row."""
-    from app.carriers import carrier_label
+    from app.carriers import carrier_label, problems
     from app.carriers.models import CarrierState
 
     threshold = settings.get_int("ALERT_CARRIER_FAILURES", 5)
@@ -58,7 +58,8 @@ def carriers(now):
         failing = state.breaker_state in ("open", "half_open") or (state.consecutive_failures or 0) >= threshold
         with force_locale(default_language()):  # the admins' language, as the alert's own text
             label = carrier_label(state.carrier) or state.carrier
-        found.append(Condition(f"carrier:{state.carrier}", label, failing, (state.last_error or "")[:300]))
+            error = problems.describe(state.last_error)
+        found.append(Condition(f"carrier:{state.carrier}", label, failing, error[:500]))
     return found
 
 
