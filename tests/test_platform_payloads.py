@@ -379,3 +379,29 @@ def test_orders_create_and_orders_updated_of_one_order_at_once_make_one_order(ap
     [order] = all_orders(db)
     assert sorted(s.tracking_number for s in order.shipments) == ["20450012345678", "20450012345679"]
     assert db.session.query(PlatformOrder).count() == 1
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", "shopify"])
+def test_an_order_arriving_with_its_parcels_announces_them_in_its_new_event(app, client, db, secrets_set,
+                                                                           platform):
+    """The shop's webhook heard "new" with no parcels, then "shipped" with them: a receiver that files
+    parcels from "new" (as POST /api/orders' "new" lists them) missed them."""
+    from app import settings
+    from app.notify.channels.webhook import new_secret
+    from app.notify.models import WebhookEndpoint
+
+    db.session.add(WebhookEndpoint(url="https://hooks.example/posylka", secret_encrypted=settings.encrypt(new_secret())))
+    db.session.commit()
+    if platform == "woocommerce":
+        payload, topic = WOO_GUEST_CYRILLIC, "order.created"
+        expected = [{"carrier": "nova_poshta", "tracking_number": "59000012345678"}]
+    else:
+        payload, topic = body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS), "orders/create"
+        expected = [{"carrier": "nova_poshta", "tracking_number": "20450012345678"},
+                    {"carrier": "nova_poshta", "tracking_number": "20450012345679"}]
+    assert deliver(client, platform, payload, topic).status_code == 201
+    events = [json.loads(p) for p in db.session.execute(
+        db.select(Notification.payload).filter_by(channel="webhook").order_by(Notification.id)).scalars()]
+    assert [e["data"]["status"] for e in events] == ["new", "shipped"]
+    assert [e["data"]["shipments"] for e in events] == [expected, expected]
+    assert all_orders(db)[0].status == "shipped"

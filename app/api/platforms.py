@@ -33,6 +33,7 @@ from app.orders.services import (
     add_shipment,
     create_order,
     find_or_create_customer,
+    new_parcel,
     parse_cod_amount,
     parse_country,
     parse_email,
@@ -298,23 +299,23 @@ MAPPERS = {"woocommerce": woocommerce_order, "shopify": shopify_order}
 
 # ---- ingestion -------------------------------------------------------------------------------
 
-def _add_tracking(order, tracking, platform):
-    added = False
-    known = {(x.carrier, x.tracking_number) for x in order.shipments}
+def _parcels(tracking, known, *, sandbox):
+    """The parcels (carrier, number) of a platform's tracking numbers that ``known`` (the order's own)
+    does not hold yet. A number no carrier's format fits, one another order already uses, or a real
+    carrier's on a test order is left out: the order still comes in, and staff may add it by hand."""
+    known, parcels = set(known), []
     for company, raw in tracking:
         number = normalize_tracking_number(raw)
         carrier = carrier_for(company, number) if number else None
         if not carrier or (carrier, number) in known:
             continue
         try:
-            with db.session.begin_nested():
-                add_shipment(order, carrier, number)
+            parcel = new_parcel(carrier, number, sandbox=sandbox)
         except OrderInputError:
-            continue  # a number another order already uses, or an unknown format: leave it to staff
-        known.add((carrier, number))
-        added = True
-    if added and order.status in (statuses.NEW, statuses.AWAITING_SHIPMENT):
-        lifecycle.change_status(order, statuses.SHIPPED, source="import", actor=platform)
+            continue
+        known.add(parcel)
+        parcels.append(parcel)
+    return parcels
 
 
 def platform_customer(platform, mapped):
@@ -388,10 +389,14 @@ def ingest(platform, mapped, external_id):
             customer = platform_customer(platform, mapped)
             delivery = _delivery(mapped, customer.language)
             items = [item for item in mapped["items"] if item["quantity"] > 0]
+            # created with its parcels, as the API's orders are: its "new" event (webhooks) lists them
+            parcels = _parcels(mapped["tracking"], (), sandbox=bool(mapped.get("test")))
             order = create_order(customer, items, delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
                                  cod_amount=mapped["cod_amount"], total=mapped.get("total"),
-                                 sandbox=bool(mapped.get("test")))
+                                 sandbox=bool(mapped.get("test")),
+                                 shipments=[{"carrier": carrier, "tracking_number": number}
+                                            for carrier, number in parcels])
             db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order,
                                          modified_at=mapped.get("modified_at")))
             result = "created"
@@ -412,7 +417,13 @@ def ingest(platform, mapped, external_id):
         if mapped["cancelled"] and statuses.CANCELLED in statuses.allowed_next(order.status):
             lifecycle.change_status(order, statuses.CANCELLED, source="import", actor=platform,
                                     note=_("Cancelled in %(platform)s.", platform=platform.title()))
-        _add_tracking(order, mapped["tracking"], platform)
+        if result != "created":
+            parcels = _parcels(mapped["tracking"], {(x.carrier, x.tracking_number) for x in order.shipments},
+                               sandbox=order.is_sandbox)
+            for carrier, number in parcels:
+                add_shipment(order, carrier, number)
+        if parcels and order.status in UNSHIPPED:
+            lifecycle.change_status(order, statuses.SHIPPED, source="import", actor=platform)
     except OrderInputError as error:
         raise ApiError(422, _("The request has invalid fields."), str(error),
                        errors=[{"field": error.field.replace("items", "line_items"), "detail": str(error)}])
