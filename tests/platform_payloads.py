@@ -190,3 +190,38 @@ def body(fixture, **changes):
     data = copy.deepcopy(fixture)
     data.update(changes)
     return data
+
+
+# ---- withdrawn after the parcel left ---------------------------------------------------------------
+
+# WooCommerce order.updated once the order is "refunded": WooCommerce's order status list (REST v3 order,
+# woocommerce/woocommerce-rest-api-docs, source/includes/wp-api-v3/_orders.md, "status": pending,
+# processing, on-hold, completed, cancelled, refunded, failed, trash) and the same page's "refunds"
+# (read-only list of the order's refunds: "id", "reason", "total" as a negative string). The order of
+# WOO_GUEST_CYRILLIC, shipped with its Shipment Tracking number, refunded in full two days later.
+WOO_REFUNDED_AFTER_SHIPPING = body(WOO_GUEST_CYRILLIC, status="refunded", date_modified="2026-12-09T10:30:00",
+                                   date_modified_gmt="2026-12-09T08:30:00",
+                                   refunds=[{"id": 5190, "reason": "Клієнт передумав", "total": "-1450.00"}])
+
+# Shopify orders/updated after a full refund of a fulfilled order. Shopify refuses to cancel an order
+# once it is fulfilled (shopify.dev changelog, 2018-03-01: "Fulfilled and partially-fulfilled orders can no
+# longer be canceled by using the Order resource"), so the shop refunds it: "financial_status" becomes
+# "refunded" (the full amount paid went back to the buyer: shopify.dev, GraphQL Admin enum
+# OrderDisplayFinancialStatus, REFUNDED; the REST Order field spells its values in lower case, with
+# "partially_refunded" for less), "refunds" holds the Refund ("note", "restock", "transactions" of kind
+# "refund"), "cancelled_at" stays null and the fulfillment stays "success".
+SHOPIFY_REFUNDED_AFTER_FULFILLMENT = body(
+    SHOPIFY_GUEST_PICKUP, fulfillment_status="fulfilled", fulfillments=SHOPIFY_FULFILLMENTS[:1],
+    financial_status="refunded", updated_at="2026-12-08T11:20:00+02:00",
+    refunds=[{"id": 921543007, "order_id": 5914470990123, "created_at": "2026-12-08T11:19:58+02:00",
+              "note": "Покупець відмовився", "restock": False, "refund_line_items": [],
+              "transactions": [{"id": 5523301, "kind": "refund", "status": "success", "amount": "268.00",
+                                "currency": "PLN", "gateway": "shopify_payments"}]}])
+
+# Shopify orders/cancelled (the topic is delivered with the Order body, "cancelled_at" and "cancel_reason"
+# one of customer, fraud, inventory, declined, other, staff: shopify.dev REST Admin API, Order) of an
+# order Shopify never fulfilled: the shop packed it and entered the parcel in this app, not in Shopify,
+# so Shopify still lets it be cancelled.
+SHOPIFY_CANCELLED_UNFULFILLED = body(SHOPIFY_GUEST_PICKUP, cancelled_at="2026-12-08T12:00:00+02:00",
+                                     cancel_reason="customer", financial_status="refunded",
+                                     updated_at="2026-12-08T12:00:02+02:00")

@@ -94,7 +94,7 @@ def test_scan_opens_once_and_clears_when_the_parcel_moves(app, db, parcels):
     assert services.scan(NOW) == (0, 0)  # nothing new, nothing twice
     assert services.counts() == {"not_handed_over": 1, "no_scan": 1, "late": 1, "pickup_deadline": 1,
                                  "carrier_problem": 1, "returning": 2, "customer_report": 0,
-                                 "low_score": 0}
+                                 "low_score": 0, "cancelled_in_store": 0}
     # the quiet parcel gets a scan and the unhanded one is shipped: both leave the list, the shipped one
     # at once (its status change), the scanned one at the next scan
     db.session.add(CarrierEvent(shipment=parcels["quiet"].shipments[0], occurred_at=NOW, raw_code="moved"))

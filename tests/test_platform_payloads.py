@@ -10,15 +10,19 @@ import re
 
 import pytest
 from platform_payloads import (
+    SHOPIFY_CANCELLED_UNFULFILLED,
     SHOPIFY_FULFILLMENTS,
     SHOPIFY_GUEST_PICKUP,
+    SHOPIFY_REFUNDED_AFTER_FULFILLMENT,
     SHOPIFY_TEST_NOTIFICATION,
     WOO_CHECKOUT_DRAFT,
     WOO_GUEST_CYRILLIC,
+    WOO_REFUNDED_AFTER_SHIPPING,
     body,
 )
 
 from app.api.models import PlatformOrder
+from app.attention.models import DeliveryException
 from app.notify.models import Notification
 from app.orders.models import Order
 
@@ -379,3 +383,195 @@ def test_orders_create_and_orders_updated_of_one_order_at_once_make_one_order(ap
     [order] = all_orders(db)
     assert sorted(s.tracking_number for s in order.shipments) == ["20450012345678", "20450012345679"]
     assert db.session.query(PlatformOrder).count() == 1
+
+
+# ---- cancelled or refunded in the store after the parcel left ---------------------------------------
+
+FLAG = "Скасовано в магазині після відправлення"  # the Attention rule's name, as staff read it (uk)
+WHAT_TO_DO = "зупиніть посилку або чекайте її назад"
+
+
+def attention_row(client, number):
+    """The Attention page's row of order ``number`` (its text), or None."""
+    page = client.get("/admin/attention/").get_data(as_text=True)
+    for row in re.findall(r"<tr data-exception=.*?</tr>", page, re.S):
+        if f">{number}</a>" in row:
+            return row
+    return None
+
+
+def order_page(client, order):
+    return client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+
+
+def flags(db):
+    db.session.expire_all()
+    return db.session.execute(db.select(DeliveryException.order_id, DeliveryException.rule)).all()
+
+
+def test_a_woocommerce_refund_after_shipping_keeps_the_status_and_flags_the_order(app, client, db, secrets_set,
+                                                                               make_user, login):
+    """Refunded in WooCommerce two days after the parcel left: the order stayed "shipped" here and nobody
+    was told. The parcel is moving, so its status stays; staff find it on the Attention page and the
+    order's page, and WooCommerce's delivery log reads what was done."""
+    assert deliver(client, "woocommerce", WOO_GUEST_CYRILLIC, "order.created").status_code == 201
+    [order] = all_orders(db)
+    assert order.status == "shipped"  # its Shipment Tracking number
+    messages = db.session.query(Notification).count()
+
+    response = deliver(client, "woocommerce", WOO_REFUNDED_AFTER_SHIPPING, "order.updated", delivery="d-2")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["result"] == "flagged" and answer["order_number"] == order.number
+    assert order.number in answer["detail"] and "«Відправлено»" in answer["detail"] and "«Увага»" in answer["detail"]
+    [order] = all_orders(db)
+    assert order.status == "shipped" and [e.status for e in order.history] == ["new", "shipped"]
+    assert db.session.query(Notification).count() == messages  # the customer is told nothing by us
+
+    make_user("staff", email="packer@example.com")
+    login("packer@example.com")
+    row = attention_row(client, order.number)
+    assert row is not None, "the refunded order is not on the Attention page"
+    assert FLAG in row and WHAT_TO_DO in row and "Кошти повернуто в WooCommerce." in row
+    assert "Повідомити клієнта" not in row  # no message of ours fits: staff call or write
+    page = order_page(client, order)
+    assert "Потребує уваги" in page and FLAG in page and WHAT_TO_DO in page and "Кошти повернуто в WooCommerce." in page
+    # nor can a hand-made request send the customer a message about it
+    [flag] = db.session.execute(db.select(DeliveryException)).scalars().all()
+    refused = client.post(f"/admin/attention/{flag.id}/notify", follow_redirects=True).get_data(as_text=True)
+    assert "немає повідомлення клієнтові" in refused and db.session.query(Notification).count() == messages
+
+    # told again (a retry of the same body, another body saying the same): still one flag
+    assert deliver(client, "woocommerce", WOO_REFUNDED_AFTER_SHIPPING, "order.updated",
+                   delivery="d-3").get_json()["result"] == "duplicate"
+    again = body(WOO_REFUNDED_AFTER_SHIPPING, date_modified_gmt="2026-12-09T09:00:00", customer_note="Повернення")
+    assert deliver(client, "woocommerce", again, "order.updated", delivery="d-4").get_json()["result"] == "flagged"
+    assert flags(db) == [(order.id, "cancelled_in_store")]
+
+
+def test_a_shopify_refund_of_a_fulfilled_order_flags_it(app, client, db, secrets_set, make_user, login):
+    """Shopify cannot cancel a fulfilled order; the shop refunds it (financial_status "refunded")."""
+    assert deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create").status_code == 201
+    shipped = body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS[:1], updated_at="2026-12-07T15:05:01+02:00")
+    assert deliver(client, "shopify", shipped, "orders/updated", delivery="d-2").get_json()["result"] == "updated"
+    response = deliver(client, "shopify", SHOPIFY_REFUNDED_AFTER_FULFILLMENT, "orders/updated", delivery="d-3")
+    assert response.status_code == 200 and response.get_json()["result"] == "flagged"
+    [order] = all_orders(db)
+    assert order.status == "shipped"
+    make_user("staff", email="packer@example.com")
+    login("packer@example.com")
+    row = attention_row(client, order.number)
+    assert row is not None and FLAG in row and "Кошти повернуто в Shopify." in row
+
+
+def test_a_shopify_cancellation_after_staff_shipped_the_parcel_flags_it(app, client, db, secrets_set, make_user,
+                                                                        login):
+    """Shipped from this app (the parcel entered on the order page, not in Shopify), then cancelled in
+    Shopify (orders/cancelled): the order is not cancelled under a moving parcel, it is flagged."""
+    from app.orders import lifecycle
+    from app.orders.services import add_shipment
+    from tests.conftest import write_transaction
+
+    assert deliver(client, "shopify", SHOPIFY_GUEST_PICKUP, "orders/create").status_code == 201
+    [order] = all_orders(db)
+    with write_transaction(db):
+        add_shipment(order, "nova_poshta", "20450000777001")
+        lifecycle.change_status(order, "shipped", source="staff", actor="packer@example.com")
+        db.session.commit()
+    response = deliver(client, "shopify", SHOPIFY_CANCELLED_UNFULFILLED, "orders/cancelled", delivery="d-2")
+    assert response.status_code == 200 and response.get_json()["result"] == "flagged"
+    [order] = all_orders(db)
+    assert order.status == "shipped"
+    make_user("staff", email="packer@example.com")
+    login("packer@example.com")
+    row = attention_row(client, order.number)
+    assert row is not None and FLAG in row and "Скасовано в Shopify." in row
+    assert "Скасовано в Shopify." in order_page(client, order)
+
+
+@pytest.mark.parametrize("status, words", [("cancelled", "Скасовано в WooCommerce."),
+                                           ("refunded", "Кошти повернуто в WooCommerce.")])
+def test_cancelled_or_refunded_before_shipping_cancels_the_order(app, client, db, secrets_set, status, words):
+    placed = body(WOO_GUEST_CYRILLIC, meta_data=[])
+    assert deliver(client, "woocommerce", placed, "order.created").status_code == 201
+    withdrawn = body(placed, status=status, date_modified_gmt="2026-12-07T10:00:00")
+    response = deliver(client, "woocommerce", withdrawn, "order.updated", delivery="d-2")
+    assert response.status_code == 200 and response.get_json()["result"] == "updated"
+    assert response.get_json()["detail"] is None
+    [order] = all_orders(db)
+    assert order.status == "cancelled" and order.history[-1].note == words
+    assert flags(db) == []
+
+
+def test_the_flag_stays_through_delivery_leaves_when_the_parcel_is_back_or_the_store_restores_it(
+        app, client, db, secrets_set):
+    from app.attention import services as attention
+    from app.orders import lifecycle
+    from tests.conftest import write_transaction
+
+    def listed():
+        db.session.expire_all()
+        return attention.counts()["cancelled_in_store"]
+
+    # refunded while moving, then delivered anyway: the customer has goods they were refunded, still listed
+    assert deliver(client, "woocommerce", WOO_GUEST_CYRILLIC, "order.created").status_code == 201
+    deliver(client, "woocommerce", WOO_REFUNDED_AFTER_SHIPPING, "order.updated", delivery="d-2")
+    [order] = all_orders(db)
+    with write_transaction(db):
+        lifecycle.change_status(order, "delivered", source="carrier", actor="nova_poshta")
+        db.session.commit()
+    assert listed() == 1
+    # it comes back: off the list (the "returning" rule takes over)
+    with write_transaction(db):
+        lifecycle.change_status(all_orders(db)[0], "returned", source="carrier", actor="nova_poshta",
+                                note="Повернення відправнику")
+        db.session.commit()
+    assert listed() == 0
+
+    # refunded after it was delivered: an ordinary return, not a parcel to stop
+    second = body(WOO_GUEST_CYRILLIC, id=5140, meta_data=[{"id": 9002, "key": "_wc_shipment_tracking_items", "value": [
+        {"tracking_provider": "", "custom_tracking_provider": "Нова Пошта", "tracking_number": "59 0000 1234 9999"}]}])
+    assert deliver(client, "woocommerce", second, "order.created", delivery="d-3").status_code == 201
+    with write_transaction(db):
+        lifecycle.change_status(all_orders(db)[-1], "delivered", source="carrier", actor="nova_poshta")
+        db.session.commit()
+    refunded = body(second, status="refunded", date_modified_gmt="2026-12-12T09:00:00")
+    assert deliver(client, "woocommerce", refunded, "order.updated", delivery="d-4").get_json()["result"] == "updated"
+    assert listed() == 0
+
+    # refunded while moving, then put back to "processing" in WooCommerce: off the list at once
+    third = body(second, id=5141, meta_data=[{"id": 9003, "key": "_wc_shipment_tracking_items", "value": [
+        {"tracking_provider": "", "custom_tracking_provider": "Нова Пошта", "tracking_number": "59 0000 1234 8888"}]}])
+    assert deliver(client, "woocommerce", third, "order.created", delivery="d-5").status_code == 201
+    cancelled = body(third, status="cancelled", date_modified_gmt="2026-12-08T09:00:00")
+    assert deliver(client, "woocommerce", cancelled, "order.updated", delivery="d-6").get_json()["result"] == "flagged"
+    assert listed() == 1
+    restored = body(third, status="processing", date_modified_gmt="2026-12-08T10:00:00")
+    assert deliver(client, "woocommerce", restored, "order.updated", delivery="d-7").get_json()["result"] == "updated"
+    assert listed() == 0
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", "shopify"])
+def test_an_order_arriving_with_its_parcels_announces_them_in_its_new_event(app, client, db, secrets_set,
+                                                                           platform):
+    """The shop's webhook heard "new" with no parcels, then "shipped" with them: a receiver that files
+    parcels from "new" (as POST /api/orders' "new" lists them) missed them."""
+    from app import settings
+    from app.notify.channels.webhook import new_secret
+    from app.notify.models import WebhookEndpoint
+
+    db.session.add(WebhookEndpoint(url="https://hooks.example/posylka", secret_encrypted=settings.encrypt(new_secret())))
+    db.session.commit()
+    if platform == "woocommerce":
+        payload, topic = WOO_GUEST_CYRILLIC, "order.created"
+        expected = [{"carrier": "nova_poshta", "tracking_number": "59000012345678"}]
+    else:
+        payload, topic = body(SHOPIFY_GUEST_PICKUP, fulfillments=SHOPIFY_FULFILLMENTS), "orders/create"
+        expected = [{"carrier": "nova_poshta", "tracking_number": "20450012345678"},
+                    {"carrier": "nova_poshta", "tracking_number": "20450012345679"}]
+    assert deliver(client, platform, payload, topic).status_code == 201
+    events = [json.loads(p) for p in db.session.execute(
+        db.select(Notification.payload).filter_by(channel="webhook").order_by(Notification.id)).scalars()]
+    assert [e["data"]["status"] for e in events] == ["new", "shipped"]
+    assert [e["data"]["shipments"] for e in events] == [expected, expected]
+    assert all_orders(db)[0].status == "shipped"

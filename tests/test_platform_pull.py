@@ -274,3 +274,47 @@ def test_prestashop_quantities_as_strings_and_a_line_at_zero(db, httpserver):
     assert run(db, "prestashop") == (1, 0)
     [taken] = orders(db, "prestashop")
     assert [(i.sku, i.quantity, str(i.price)) for i in taken.items] == [("SCF-GR", 2, "390.00")]
+
+
+def test_a_magento_order_refunded_after_its_shipment_is_flagged_not_cancelled(magento, db, make_user, login, client):
+    """Magento cannot cancel a shipped order; the shop refunds it with credit memos, and once nothing is
+    left to refund the order's state is "closed" (Magento\\Sales\\Model\\ResourceModel\\Order\\Handler\\State).
+    The parcel is on its way: the order keeps its status and staff find it on the Attention page."""
+    magento["tracks"] = [("Нова Пошта", "20450000111333")]
+    assert run(db, "magento") == (1, 0)
+    [order] = orders(db, "magento")
+    assert order.status == "shipped"
+    magento["orders"][0].update(state="closed", status="closed", updated_at="2026-12-06 10:00:00")
+    assert run(db, "magento") == (1, 0)
+    [order] = orders(db, "magento")
+    assert order.status == "shipped"
+    make_user("staff", email="packer@example.com")
+    login("packer@example.com")
+    page = client.get("/admin/attention/").get_data(as_text=True)
+    assert order.number in page and "Скасовано в магазині після відправлення" in page
+    assert "Кошти повернуто в Magento." in page
+
+
+def test_a_prestashop_order_refunded_before_shipping_is_cancelled_and_after_shipping_flagged(db, httpserver):
+    """PrestaShop's "Refunded" state (PS_OS_REFUND, 7 in a new install) as "Canceled" (6) is read."""
+    from app.attention import services as attention
+
+    sent = dict(id=13, reference="XKBKNABJL", shipping_number="20450000333555")  # handed to Nova Poshta
+    held = {"orders": [prestashop_order(id=12), prestashop_order(current_state="4", **sent)]}
+    httpserver.expect_request("/api/orders").respond_with_handler(
+        lambda request: json_response({"orders": held["orders"]} if held["orders"] else []))
+    for path, body in PRESTASHOP_LINKED.items():
+        httpserver.expect_request(f"/api/{path}").respond_with_json(body)
+    settings.put("PRESTASHOP_URL", httpserver.url_for("/").rstrip("/"))
+    settings.put("PRESTASHOP_KEY", "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ", secret=True)
+    db.session.commit()
+    assert run(db, "prestashop") == (2, 0)
+    unshipped, shipped = orders(db, "prestashop")
+    assert (unshipped.status, shipped.status) == ("new", "shipped")
+    held["orders"] = [prestashop_order(id=12, current_state="7", date_upd="2026-12-06 09:00:00"),
+                      prestashop_order(current_state="7", date_upd="2026-12-06 09:00:00", **sent)]
+    assert run(db, "prestashop") == (2, 0)
+    unshipped, shipped = orders(db, "prestashop")
+    assert unshipped.status == "cancelled" and unshipped.history[-1].note == "Кошти повернуто в PrestaShop."
+    assert shipped.status == "shipped"
+    assert attention.counts()["cancelled_in_store"] == 1 and attention.listed()[0].order_id == shipped.id

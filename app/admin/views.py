@@ -14,6 +14,7 @@ from app.admin import orderlist
 from app.admin import status as status_service
 from app.admin.forms import BulkStatusForm, CorrectionForm, ImportForm, OrderForm, ShipmentForm, StatusForm, status_choices
 from app.admin.transfer import COLUMNS, ImportFailed, RowError, column_labels, export_rows, import_orders, json_chunks
+from app.attention.admin_views import order_rows as attention_rows
 from app.auth import admin_required, staff_required
 from app.carriers import CARRIERS, carrier_label, tracking_url
 from app.clock import local_now
@@ -194,6 +195,8 @@ def _order_page(order, *, status_form=None, correction_form=None, edit_form=None
         "open_return_requests": open_return_requests(order),
         # the customer's "report a problem" notes, until staff mark them handled
         "problem_reports": tracking_help.open_reports(order),
+        # what the Attention page lists about this order now (e.g. cancelled in the store after shipping)
+        "attention_rows": attention_rows(order),
         # the customer's own "received", still the last change: staff may undo it
         "customer_receipt": receipt,
         "receipt_back_to": statuses.label(receipt.previous_status) if receipt else None,

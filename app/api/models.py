@@ -194,6 +194,12 @@ class PlatformOrder(db.Model):
     #: When the platform last changed the order, as the newest body applied says (UTC): an older body,
     #: delivered late (platforms do not keep webhooks in order), changes nothing
     modified_at = db.Column(db.DateTime)
+    #: What the newest body applied says the store did to the order: "cancelled", "refunded" (in full),
+    #: or None. Before the parcel leaves, either cancels the order here; once it is with the carrier,
+    #: the order keeps its status and the Attention page lists it (rule "cancelled_in_store").
+    withdrawn = db.Column(db.String(10))
+    #: When a body first said so (UTC); None while it does not
+    withdrawn_at = db.Column(db.DateTime)
 
     order = db.relationship("Order")
 

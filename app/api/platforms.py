@@ -5,6 +5,10 @@ platform into the API clients page; the signature is checked in constant time be
 is parsed. An order is found again by the platform's own order id (``PlatformOrder``), and a body
 already processed (``PlatformDelivery``, keyed by the order id and a hash of the body) is answered
 200 without doing anything twice. WooCommerce's unsigned ping is answered 200, nothing else unsigned.
+
+A cancellation or a full refund in the store cancels the order here until its parcel is handed to the
+carrier. After that the parcel is moving whatever the store says: the order keeps its status, and the
+Attention page lists it for staff to stop the parcel or expect it back (answered ``flagged``).
 """
 import base64
 import hashlib
@@ -23,7 +27,9 @@ from app import settings
 from app.api import schemas as s
 from app.api.core import ApiError, resource
 from app.api.models import PlatformCustomer, PlatformDelivery, PlatformOrder
+from app.attention import services as attention
 from app.carriers import detect_carriers, normalize_tracking_number
+from app.clock import utcnow
 from app.extensions import db
 from app.orders import lifecycle, statuses
 from app.orders.regions import region_name
@@ -33,6 +39,7 @@ from app.orders.services import (
     add_shipment,
     create_order,
     find_or_create_customer,
+    new_parcel,
     parse_cod_amount,
     parse_country,
     parse_email,
@@ -50,9 +57,15 @@ HANDLED_TOPICS = {
     "woocommerce": {"order.created", "order.updated", "order.restored"},
     "shopify": {"orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/partially_fulfilled"},
 }
+#: The stores' own names, as staff read them
+LABELS = {"woocommerce": "WooCommerce", "shopify": "Shopify", "magento": "Magento", "prestashop": "PrestaShop"}
 CARRIER_NAMES = (("nova", "nova_poshta"), ("новапошта", "nova_poshta"), ("ukrpo", "ukrposhta"),
                  ("укрпошта", "ukrposhta"), ("meest", "meest"), ("міст", "meest"), ("dhl", "dhl"),
                  ("inpost", "inpost"), ("sandbox", "sandbox"))
+
+
+def label(platform):
+    return LABELS.get(platform, platform)
 
 
 def sign(secret, body):
@@ -208,6 +221,8 @@ def woocommerce_order(data):
         "cod_amount": _cod_amount(data.get("total")) if data.get("payment_method") == "cod" else None,
         "total": _cod_amount(data.get("total")),
         "cancelled": data.get("status") == "cancelled",
+        # WooCommerce puts a fully refunded order in "refunded" by itself (a partial refund changes no status)
+        "refunded": data.get("status") == "refunded",
         "tracking": tracking,
         "not_placed": _text(data.get("status"), 40) in WOOCOMMERCE_NOT_PLACED,
         "modified_at": _moment(data.get("date_modified_gmt")),
@@ -268,6 +283,8 @@ def shopify_order(data):
         + [_text(data.get("gateway"), 100)] else None,
         "total": _cod_amount(total),
         "cancelled": bool(data.get("cancelled_at")),
+        # "refunded": the full amount paid went back to the buyer ("partially_refunded" is not a withdrawal)
+        "refunded": data.get("financial_status") == "refunded",
         "tracking": tracking,
         "modified_at": _moment(data.get("updated_at")),
     }
@@ -298,23 +315,52 @@ MAPPERS = {"woocommerce": woocommerce_order, "shopify": shopify_order}
 
 # ---- ingestion -------------------------------------------------------------------------------
 
-def _add_tracking(order, tracking, platform):
-    added = False
-    known = {(x.carrier, x.tracking_number) for x in order.shipments}
+def _parcels(tracking, known, *, sandbox):
+    """The parcels (carrier, number) of a platform's tracking numbers that ``known`` (the order's own)
+    does not hold yet. A number no carrier's format fits, one another order already uses, or a real
+    carrier's on a test order is left out: the order still comes in, and staff may add it by hand."""
+    known, parcels = set(known), []
     for company, raw in tracking:
         number = normalize_tracking_number(raw)
         carrier = carrier_for(company, number) if number else None
         if not carrier or (carrier, number) in known:
             continue
         try:
-            with db.session.begin_nested():
-                add_shipment(order, carrier, number)
+            parcel = new_parcel(carrier, number, sandbox=sandbox)
         except OrderInputError:
-            continue  # a number another order already uses, or an unknown format: leave it to staff
-        known.add((carrier, number))
-        added = True
-    if added and order.status in (statuses.NEW, statuses.AWAITING_SHIPMENT):
-        lifecycle.change_status(order, statuses.SHIPPED, source="import", actor=platform)
+            continue
+        known.add(parcel)
+        parcels.append(parcel)
+    return parcels
+
+
+def withdrawal(mapped):
+    """What the store did to the order, as a platform's mapped order says: "cancelled", "refunded" or None."""
+    return "cancelled" if mapped["cancelled"] else "refunded" if mapped.get("refunded") else None
+
+
+def _withdrawal_words(platform, withdrawn):
+    if withdrawn == "refunded":
+        return _("Refunded in %(platform)s.", platform=label(platform))
+    return _("Cancelled in %(platform)s.", platform=label(platform))
+
+
+def withdrawal_note(order):
+    """"Refunded in Shopify." for an order its store cancelled or refunded; None otherwise."""
+    link = db.session.execute(db.select(PlatformOrder).filter_by(order_id=order.id)).scalar_one_or_none()
+    return _withdrawal_words(link.platform, link.withdrawn) if link is not None and link.withdrawn else None
+
+
+def _remember_withdrawal(link, withdrawn):
+    """Keep what the store did on the order's link; whether that changed."""
+    if link.withdrawn == withdrawn:
+        return False
+    if link.withdrawn is None:
+        link.withdrawn_at = utcnow()  # cancelled, then refunded too: withdrawn since the first
+    link.withdrawn = withdrawn
+    if withdrawn is None:
+        link.withdrawn_at = None  # put back in the store (WooCommerce: "Processing" again)
+    return True
 
 
 def platform_customer(platform, mapped):
@@ -380,20 +426,27 @@ def _delivery(mapped, language):
 
 def ingest(platform, mapped, external_id):
     """Create or update the order for a platform's order, mapped to the shape of ``MAPPERS``' answers;
-    return (result, order)."""
+    return (result, order). The result is "created", "updated", "ignored" (an older body) or "flagged":
+    the store withdrew an order whose parcel is with the carrier, listed on the Attention page."""
     link = db.session.execute(db.select(PlatformOrder).filter_by(platform=platform, external_id=external_id)
                               ).scalar_one_or_none()
+    withdrawn = withdrawal(mapped)
     try:
         if link is None:
             customer = platform_customer(platform, mapped)
             delivery = _delivery(mapped, customer.language)
             items = [item for item in mapped["items"] if item["quantity"] > 0]
+            # created with its parcels, as the API's orders are: its "new" event (webhooks) lists them
+            parcels = _parcels(mapped["tracking"], (), sandbox=bool(mapped.get("test")))
             order = create_order(customer, items, delivery=delivery, source="import",
                                  actor=platform, currency=mapped["currency"].upper(), note=mapped["note"],
                                  cod_amount=mapped["cod_amount"], total=mapped.get("total"),
-                                 sandbox=bool(mapped.get("test")))
-            db.session.add(PlatformOrder(platform=platform, external_id=external_id, order=order,
-                                         modified_at=mapped.get("modified_at")))
+                                 sandbox=bool(mapped.get("test")),
+                                 shipments=[{"carrier": carrier, "tracking_number": number}
+                                            for carrier, number in parcels])
+            link = PlatformOrder(platform=platform, external_id=external_id, order=order,
+                                 modified_at=mapped.get("modified_at"))
+            db.session.add(link)
             result = "created"
         else:
             order, result = link.order, "updated"
@@ -409,10 +462,20 @@ def ingest(platform, mapped, external_id):
                 update_delivery(order, _delivery(mapped, order.customer.language), actor_label=platform)
         # cancelled first: an order that comes in cancelled and fulfilled at once (deliveries out of
         # order) ends cancelled, its numbers kept, rather than shipped
-        if mapped["cancelled"] and statuses.CANCELLED in statuses.allowed_next(order.status):
+        if withdrawn and statuses.CANCELLED in statuses.allowed_next(order.status):
             lifecycle.change_status(order, statuses.CANCELLED, source="import", actor=platform,
-                                    note=_("Cancelled in %(platform)s.", platform=platform.title()))
-        _add_tracking(order, mapped["tracking"], platform)
+                                    note=_withdrawal_words(platform, withdrawn))
+        if result != "created":
+            parcels = _parcels(mapped["tracking"], {(x.carrier, x.tracking_number) for x in order.shipments},
+                               sandbox=order.is_sandbox)
+            for carrier, number in parcels:
+                add_shipment(order, carrier, number)
+        if parcels and order.status in UNSHIPPED:
+            lifecycle.change_status(order, statuses.SHIPPED, source="import", actor=platform)
+        if _remember_withdrawal(link, withdrawn):
+            attention.scan(orders=[order.id])  # listed for staff now, not at the next scheduled scan
+        if withdrawn and attention.holds(order, attention.CANCELLED_IN_STORE):
+            result = "flagged"  # the parcel is with the carrier: the order keeps its status
     except OrderInputError as error:
         raise ApiError(422, _("The request has invalid fields."), str(error),
                        errors=[{"field": error.field.replace("items", "line_items"), "detail": str(error)}])
@@ -473,7 +536,10 @@ def receive(platform):
             if attempt == 2:
                 raise
             continue
-        return s.WebhookResult(result=result, order_id=order.id, order_number=order.number)
+        detail = _("Order %(number)s was cancelled or refunded in the store after its parcel was handed to the "
+                   "carrier: its status stays “%(status)s”, and staff see it on the Attention page.",
+                   number=order.number, status=order.status_label) if result == "flagged" else None
+        return s.WebhookResult(result=result, order_id=order.id, order_number=order.number, detail=detail)
 
 
 def _answer(result):
@@ -487,7 +553,9 @@ def _answer(result):
           summary="WooCommerce order webhook (order.created, order.updated)",
           description="Set the delivery URL of a WooCommerce webhook to this address and its secret to the one "
                       "on the API clients page. Answers 201 for a new order, 200 for an update, a replay or a "
-                      "body older than the newest applied (its date_modified_gmt).")
+                      "body older than the newest applied (its date_modified_gmt); 200 flagged for an order "
+                      "cancelled or refunded after its parcel was handed to the carrier (its status stays, "
+                      "staff see it on the Attention page).")
 def woocommerce_webhook():
     return _answer(receive("woocommerce"))
 
@@ -497,6 +565,8 @@ def woocommerce_webhook():
           summary="Shopify order webhook (orders/create, orders/updated)",
           description="Subscribe orders/create and orders/updated with this address; the app's client secret "
                       "goes on the API clients page. A replay of the same body, or a body older than the "
-                      "newest applied (its updated_at), changes nothing.")
+                      "newest applied (its updated_at), changes nothing. An order cancelled or refunded after its "
+                      "parcel was handed to the carrier keeps its status and is answered 200 flagged (staff see "
+                      "it on the Attention page).")
 def shopify_webhook():
     return _answer(receive("shopify"))

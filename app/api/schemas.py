@@ -259,6 +259,9 @@ class Problem(BaseModel):
 
 
 class WebhookResult(Response):
-    result: Literal["created", "updated", "duplicate", "ignored"]
+    result: Literal["created", "updated", "duplicate", "ignored", "flagged"] = Field(
+        description="flagged: the store cancelled or refunded an order whose parcel is already with the carrier; "
+                    "the order keeps its status and staff see it on the Attention page")
     order_id: int | None = None
     order_number: str | None = None
+    detail: str | None = Field(None, description="What was done, for people reading the delivery log")

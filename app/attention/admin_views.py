@@ -32,6 +32,13 @@ def _report_words(order):
     return reports[-1].message if reports else None
 
 
+def _store_words(order):
+    """What the store did: "Refunded in Shopify." (``app.api.platforms.withdrawal_note``)."""
+    from app.api.platforms import withdrawal_note
+
+    return withdrawal_note(order)
+
+
 def _rows(exceptions, days):
     """Everything a table row shows, computed here (no logic in the template)."""
     out = []
@@ -39,7 +46,7 @@ def _rows(exceptions, days):
         rule, order = services.RULES[row.rule], row.order
         shipment = order.shipments[-1] if order.shipments else None
         out.append({
-            "id": row.id, "order": order, "rule": rule.label,
+            "id": row.id, "order": order, "code": row.rule, "rule": rule.label,
             "explanation": rule.explanation % {"days": days.get(row.rule)},
             "customer": order.customer.name if order.customer else "",
             "carrier": carrier_label(shipment.carrier if shipment else order.delivery_carrier),
@@ -49,8 +56,15 @@ def _rows(exceptions, days):
             "customer_words": (_rating_words(order.id) if row.rule == "low_score"
                                else _report_words(order) if row.rule == "customer_report" else None),
             "carrier_words": note_text(order.problem_note) if row.rule == "carrier_problem" else None,
+            "store_words": _store_words(order) if row.rule == services.CANCELLED_IN_STORE else None,
+            "can_notify": rule.message_kind is not None,
         })
     return out
+
+
+def order_rows(order):
+    """The order's problems now on the Attention page, as its rows show them (the staff order page)."""
+    return _rows(services.listed(order=order), services.thresholds())
 
 
 @bp.route("/")

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
 from app import settings
+from app.api.models import PlatformOrder
 from app.attention.models import DeliveryException
 from app.audit import record
 from app.clock import local_today, utcnow
@@ -25,6 +26,8 @@ from app.orders.models import CarrierEvent, Order, Shipment
 from app.tracking.models import ProblemReport
 
 ON_THE_WAY = (statuses.SHIPPED, statuses.IN_TRANSIT)
+#: A shop platform's order cancelled or refunded there once its parcel was with the carrier
+CANCELLED_IN_STORE = "cancelled_in_store"
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class Rule:
     label: object
     #: What the page says about a row, with ``days`` (the threshold) filled in.
     explanation: object
-    #: The message kind the customer is sent from the page (``app.notify.defaults``).
-    message_kind: str
+    #: The message kind the customer is sent from the page (``app.notify.defaults``); None: there is no
+    #: message to send (the page offers none)
+    message_kind: str | None
 
 
 RULES = {rule.code: rule for rule in (
@@ -58,6 +62,10 @@ RULES = {rule.code: rule for rule in (
             "there. The customer's words are below."), "problem"),
     Rule("low_score", _l("Low rating"),
          _l("The customer rated the delivery 1 or 2 in the last %(days)s days."), "problem"),
+    # the customer most likely asked for it themselves: no message of ours fits, staff call or write
+    Rule(CANCELLED_IN_STORE, _l("Cancelled in the store after shipping"),
+         _l("Cancelled or refunded in the store after the parcel was handed to the carrier: stop the parcel "
+            "or expect it back. The order keeps its delivery status here."), None),
 )}
 
 
@@ -118,26 +126,47 @@ def _queries(now):
             ProblemReport.order_id == Order.id, ProblemReport.handled_at.is_(None)))),
         "low_score": select(Order.id).join(CustomerFeedback, CustomerFeedback.order_id == Order.id).where(
             CustomerFeedback.rating <= LOW_SCORE, CustomerFeedback.answered_at >= rated_since),
+        # on its way, or delivered after the store withdrew it (the customer has goods they were refunded);
+        # not a refund after delivery (an ordinary return) and not once the parcel is back
+        CANCELLED_IN_STORE: select(Order.id).join(PlatformOrder, PlatformOrder.order_id == Order.id).where(
+            PlatformOrder.withdrawn.is_not(None),
+            or_(Order.status.in_(ON_THE_WAY),
+                and_(Order.status == statuses.DELIVERED, PlatformOrder.withdrawn_at < Order.status_changed_at))),
     }
 
 
-def find(now=None):
-    """{(order id, rule code)} that hold at ``now``."""
+def find(now=None, *, orders=None, rules=None):
+    """{(order id, rule code)} that hold at ``now``; only for the order ids ``orders`` and the rule
+    codes ``rules`` when given."""
     now = now or utcnow()
     found = set()
     for code, query in _queries(now).items():
-        found.update((order_id, code) for order_id in db.session.execute(query.where(~Order.is_sandbox)).scalars())
+        if rules is not None and code not in rules:
+            continue
+        query = query.where(~Order.is_sandbox)
+        if orders is not None:
+            query = query.where(Order.id.in_(orders))
+        found.update((order_id, code) for order_id in db.session.execute(query).scalars())
     return found
 
 
-def scan(now=None):
+def holds(order, rule, now=None):
+    """Does ``rule`` hold for ``order`` now (one query)?"""
+    return (order.id, rule) in find(now, orders=[order.id], rules=[rule])
+
+
+def scan(now=None, *, orders=None):
     """Open exceptions for rules that newly hold, clear those that no longer do. The caller commits.
+    ``orders``: only these order ids (something changed one order: it is listed at once, not at the
+    next scheduled scan).
 
     Returns (opened, cleared)."""
     now = now or utcnow()
-    holding = find(now)
-    open_rows = {(row.order_id, row.rule): row for row in db.session.execute(
-        select(DeliveryException).where(DeliveryException.cleared_at.is_(None))).scalars()}
+    holding = find(now, orders=orders)
+    still_open = select(DeliveryException).where(DeliveryException.cleared_at.is_(None))
+    if orders is not None:
+        still_open = still_open.where(DeliveryException.order_id.in_(orders))
+    open_rows = {(row.order_id, row.rule): row for row in db.session.execute(still_open).scalars()}
     cleared = 0
     for key, row in open_rows.items():
         if key not in holding:
@@ -195,13 +224,15 @@ def total():
     return db.session.execute(select(func.count()).select_from(DeliveryException).where(_listed())).scalar_one()
 
 
-def listed(rule=None, limit=500):
-    """Open exceptions, oldest first, with their orders (and customers) loaded."""
+def listed(rule=None, limit=500, *, order=None):
+    """Open exceptions, oldest first, with their orders (and customers) loaded; only ``order``'s when given."""
     query = (select(DeliveryException).where(_listed()).join(Order)
              .options(db.joinedload(DeliveryException.order).joinedload(Order.customer))
              .order_by(DeliveryException.found_at, DeliveryException.id).limit(limit))
     if rule in RULES:
         query = query.where(DeliveryException.rule == rule)
+    if order is not None:
+        query = query.where(DeliveryException.order_id == order.id)
     return db.session.execute(query).scalars().all()
 
 
@@ -220,6 +251,8 @@ def notify_customer(row, *, user=None, now=None):
     """Queue the rule's message to the customer (once per exception) through the outbox; audited."""
     from app.notify.outbox import enqueue
 
+    if RULES[row.rule].message_kind is None:
+        raise AttentionError(_("There is no message to the customer for this problem: call or write to them."))
     if row.notified_at is not None:
         raise AttentionError(_("The customer was already told about this problem."))
     now = now or utcnow()

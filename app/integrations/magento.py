@@ -93,6 +93,9 @@ def map_order(data):
         "currency": _text(order.get("order_currency_code"), 3) or "UAH",
         "note": _text(order.get("customer_note"), 2000),
         "cancelled": order.get("state") == "canceled",
+        # "closed": nothing is left to refund (Magento\Sales\Model\ResourceModel\Order\Handler\State sets it
+        # once credit memos cover the order); a shipped order cannot be "canceled" in Magento, only refunded
+        "refunded": order.get("state") == "closed",
         "tracking": [(_text(t.get("title") or t.get("carrier_code"), 64), _text(t.get("track_number"), 64))
                      for t in tracks],
         "cod_amount": _cod_amount(order.get("grand_total")) if method in COD_METHODS else None,

@@ -15,8 +15,9 @@ from app.integrations.http import PlatformError, get_json
 
 NAME = "prestashop"
 COD_MODULES = {"ps_cashondelivery", "cashondelivery", "codfee"}
-#: PrestaShop's own "Canceled" order state (PS_OS_CANCELED)
+#: PrestaShop's own "Canceled" and "Refunded" order states (PS_OS_CANCELED, PS_OS_REFUND of a new install)
 CANCELED_STATE = "6"
+REFUNDED_STATE = "7"
 FAR_FUTURE = "2999-12-31 23:59:59"
 
 
@@ -94,6 +95,7 @@ def map_order(data):
         "currency": _text(_obj(data.get("currency")).get("iso_code"), 3) or "UAH",
         "note": None,
         "cancelled": str(order.get("current_state")) == CANCELED_STATE,
+        "refunded": str(order.get("current_state")) == REFUNDED_STATE,
         "tracking": [(name, number)] if number else [],
         "total": _cod_amount(order.get("total_paid")),
         "cod_amount": _cod_amount(order.get("total_paid")) if (_text(order.get("module"), 64) or "") in COD_MODULES

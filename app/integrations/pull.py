@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from app import locks, queued, settings
 from app.api.core import ApiError
+from app.api.platforms import LABELS as PLATFORM_LABELS
 from app.audit import record
 from app.extensions import db
 from app.integrations import magento, prestashop
@@ -23,7 +24,7 @@ from app.orders.models import utcnow
 log = logging.getLogger(__name__)
 
 CONNECTORS = {"magento": magento, "prestashop": prestashop}
-LABELS = {"magento": "Magento", "prestashop": "PrestaShop"}
+LABELS = {name: PLATFORM_LABELS[name] for name in CONNECTORS}
 START = "1970-01-01 00:00:00"
 
 
