@@ -112,7 +112,8 @@ def build_document():
         "info": {"title": f"{settings.get('SHOP_NAME', 'Posylka')} API", "version": "1.0.0",
                  "description": "Shipments, their status and new orders for a shop's own systems. "
                                 "Authenticate with OAuth2 client credentials at /oauth/token; send "
-                                "Authorization: Bearer <token>. Errors are application/problem+json."},
+                                "Authorization: Bearer <token>. Errors are application/problem+json, each with "
+                                "a stable machine code in code (see the Problem schema)."},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {

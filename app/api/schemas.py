@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from app.carriers import CARRIER_CODES
+from app.errors import PROBLEM_CODES
 from app.orders import statuses
 
 # Text a person typed: not blank, no NUL (PostgreSQL cannot store it), bounded like its column.
@@ -26,6 +27,7 @@ def OptionalText(max_length):  # noqa: N802
 
 
 CarrierCode = Literal[CARRIER_CODES]
+ProblemCode = Literal[tuple(PROBLEM_CODES)]
 StatusCode = Literal[statuses.ALL]
 TrackingNumber = Annotated[str, StringConstraints(min_length=3, max_length=64,
                                                   pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 -]{1,60}[A-Za-z0-9]\s*$")]
@@ -254,6 +256,10 @@ class Problem(BaseModel):
     type: str = "about:blank"
     title: str
     status: int
+    code: ProblemCode = Field(description="What went wrong, for machines: stable, never translated (the title and "
+                                          "detail follow Accept-Language). " + " ".join(
+                                              f"{code} ({status}): {meaning}"
+                                              for code, (status, meaning) in PROBLEM_CODES.items()))
     detail: str | None = None
     errors: list[FieldError] | None = None
 

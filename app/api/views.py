@@ -81,7 +81,7 @@ def _shipment_or_404(client, shipment_id):
 
 def _input_error(error):
     if isinstance(error, DuplicateTrackingNumber):
-        return ApiError(409, _("The tracking number is already in use."), str(error),
+        return ApiError(409, _("The tracking number is already in use."), str(error), code="tracking_number_taken",
                         errors=[{"field": error.field, "detail": str(error)}])
     return ApiError(422, _("The request has invalid fields."), str(error),
                     errors=[{"field": error.field, "detail": str(error)}])
@@ -141,13 +141,13 @@ def post_status(client, shipment_id, data):
     try:
         lifecycle.change_status(order, data.status, source="api", actor=client.name, note=data.note)
     except lifecycle.IllegalTransition as error:
-        raise ApiError(409, _("This status change is not allowed."), str(error), current_status=error.current,
-                       allowed=list(error.allowed))
+        raise ApiError(409, _("This status change is not allowed."), str(error), code="illegal_transition",
+                       current_status=error.current, allowed=list(error.allowed))
     except lifecycle.ReasonRequired as error:
         raise ApiError(422, _("The request has invalid fields."), str(error),
                        errors=[{"field": "note", "detail": str(error)}])
     except lifecycle.LifecycleError as error:
-        raise ApiError(409, _("This status change is not allowed."), str(error))
+        raise ApiError(409, _("This status change is not allowed."), str(error), code="illegal_transition")
     touch_client(client)
     db.session.commit()
     return answer(status_out(shipment))
@@ -163,7 +163,8 @@ def post_status(client, shipment_id, data):
 def post_order(client, data):
     key, body = (request.headers.get("Idempotency-Key") or "").strip(), request.get_data()
     if len(key) > 100:
-        raise ApiError(400, _("The Idempotency-Key is too long."), _("Send at most 100 characters, e.g. a UUID."))
+        raise ApiError(400, _("The Idempotency-Key is too long."), _("Send at most 100 characters, e.g. a UUID."),
+                       code="invalid_header")
     made = _order_for_key(client, key, body) if key else None
     if made is not None:
         return _created(made, 200)  # the same request again: the order it made, not a second one
@@ -187,7 +188,8 @@ def _order_for_key(client, key, body):
         return services.order_for_key(client, key, body)
     except services.KeyReused:
         raise ApiError(422, _("This Idempotency-Key was used with another request."),
-                       _("Use a new key for each new order; send the same key only with the same body.")) from None
+                       _("Use a new key for each new order; send the same key only with the same body."),
+                       code="idempotency_conflict") from None
 
 
 def _created(order, status):
