@@ -70,6 +70,8 @@ PROBLEM_CODES = {
     "bad_request": (400, "The request could not be read."),
     "invalid_json": (400, "The body is not valid JSON, or not one JSON object."),
     "invalid_query": (400, "A query parameter has a value this endpoint cannot use; each is named in errors."),
+    "unknown_parameter": (400, "A query parameter this endpoint does not know (a typo such as staus); "
+                               "each is named in errors."),
     "invalid_header": (400, "A request header has a value this endpoint cannot use (an Idempotency-Key "
                             "over 100 characters)."),
     "token_required": (401, "No Bearer token was sent."),

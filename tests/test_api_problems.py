@@ -1,4 +1,5 @@
-"""The machine ``code`` of every problem+json the API answers."""
+"""The machine ``code`` of every problem+json the API answers, and the unknown query parameters a
+list refuses instead of ignoring (a typo such as ``?staus=delivered`` listed everything)."""
 import base64
 import os
 import re
@@ -78,6 +79,48 @@ class TestRateLimited:
         coded(client.get("/api/shipments", headers=headers), 429, "rate_limited")
 
 
+# ---- unknown query parameters ------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/api/shipments", "/api/orders"])
+def test_a_typo_in_a_list_s_query_is_400_naming_it(app, client, auth, make_order, path):
+    headers = {**auth(), "Accept-Language": "en"}
+    make_order(status="shipped")
+    body = coded(client.get(f"{path}?staus=delivered", headers=headers), 400, "unknown_parameter")
+    assert body["errors"] == [{"field": "staus", "detail": "Unknown parameter."}]
+    assert "staus" in body["detail"] and "status" in body["detail"]  # what it takes, to correct the typo
+    body = coded(client.get(f"{path}?page=2&status=shipped&per_page=10", headers=headers), 400, "unknown_parameter")
+    assert [e["field"] for e in body["errors"]] == ["page", "per_page"]  # pages follow next_cursor
+    polish = coded(client.get(f"{path}?staus=delivered", headers={**headers, "Accept-Language": "pl"}),
+                   400, "unknown_parameter")
+    assert polish["title"] == "Zapytanie zawiera nieznane parametry."
+
+
+@pytest.mark.parametrize("path", ["/api/shipments", "/api/orders"])
+def test_what_documented_clients_send_is_still_accepted(app, client, auth, make_order, path):
+    """The pagination and filters, the README's own call, and the two names clients add on their own:
+    ``access_token`` (ignored: only the header authenticates) and jQuery's cache-buster ``_``."""
+    headers = auth()
+    make_order(status="in_transit")
+    make_order(status="in_transit")
+    first = client.get(f"{path}?status=in_transit&limit=1", headers=headers)
+    assert first.status_code == 200 and first.get_json()["next_cursor"]
+    cursor = first.get_json()["next_cursor"]
+    again = client.get(f"{path}?status=in_transit&limit=1&cursor={cursor}&access_token=whatever&_=1718000000",
+                       headers=headers)
+    assert again.status_code == 200 and len(again.get_json()["items"]) == 1
+    # a token in the query alone opens nothing
+    token = headers["Authorization"].split(" ", 1)[1]
+    coded(client.get(f"{path}?access_token={token}"), 401, "token_required")
+
+
+def test_a_single_resource_does_not_refuse_a_query(app, client, auth, make_order):
+    """Only lists take filters: elsewhere a query string changes nothing and is not checked."""
+    headers = auth()
+    order = make_order()
+    assert client.get(f"/api/orders/{order.number}?expand=all", headers=headers).status_code == 200
+    assert client.get(f"/api/shipments/{order.shipments[0].id}?x=1", headers=headers).status_code == 200
+
+
 # ---- the OpenAPI document and README -----------------------------------------------------------
 
 def test_the_openapi_problem_schema_lists_every_code(app, client):
@@ -85,10 +128,12 @@ def test_the_openapi_problem_schema_lists_every_code(app, client):
     problem = document["components"]["schemas"]["Problem"]
     assert "code" in problem["required"] and set(problem["properties"]["code"]["enum"]) == set(PROBLEM_CODES)
     assert "illegal_transition (409)" in problem["properties"]["code"]["description"]
+    assert "unknown_parameter" in document["paths"]["/api/shipments"]["get"]["responses"]["400"]["description"]
 
 
-def test_the_readme_explains_every_code(app):
+def test_the_readme_explains_every_code_and_the_unknown_parameters(app):
     text = open(README, encoding="utf-8").read()
     api = text[text.index("## REST API"):text.index("## Customer tracking")]
     documented = set(re.findall(r"`([a-z_]+)`", api))
     assert set(PROBLEM_CODES) <= documented, sorted(set(PROBLEM_CODES) - documented)
+    assert "`unknown_parameter`" in api and "`access_token`" in api

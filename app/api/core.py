@@ -141,7 +141,23 @@ def parse_body(model):
         raise validation_problem(errors)
 
 
+#: Query parameters every endpoint with a query takes besides its own, and ignores: ``access_token``
+#: (RFC 6750 §2.3; some client libraries add it next to the Authorization header, which alone
+#: authenticates here) and ``_`` (the cache-buster jQuery and others append).
+IGNORED_QUERY_PARAMS = frozenset({"access_token", "_"})
+
+
 def parse_query(model):
+    """The query string as ``model``: a parameter it does not know is 400 ``unknown_parameter`` (a typo
+    such as ``staus`` answered everything), a value it cannot use 400 ``invalid_query``."""
+    unknown = [name for name in dict.fromkeys(request.args)
+               if name not in model.model_fields and name not in IGNORED_QUERY_PARAMS]
+    if unknown:
+        raise ApiError(400, _("The query has unknown parameters."),
+                       _("Remove or correct %(unknown)s. This request takes: %(known)s.",
+                         unknown=", ".join(unknown), known=", ".join(model.model_fields)),
+                       code="unknown_parameter",
+                       errors=[{"field": name, "detail": str(_("Unknown parameter."))} for name in unknown])
     data = {name: request.args.get(name) for name in model.model_fields if request.args.get(name) not in (None, "")}
     try:
         return model.model_validate(data)

@@ -11,7 +11,7 @@ from app.api.core import ROUTES, bp
 _PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 ERROR_TEXT = {
-    400: "Bad JSON or bad query parameters",
+    400: "Bad JSON, a bad query parameter value, or an unknown query parameter (code unknown_parameter)",
     401: "Missing, invalid, expired or revoked token",
     403: "Missing scope, or an address outside the client's allow-list",
     404: "Not found (or not visible to this client)",
@@ -116,7 +116,8 @@ def build_document():
                                 "for a shop's own systems. Authenticate with OAuth2 client credentials at "
                                 "/oauth/token; send Authorization: Bearer <token>. Errors are "
                                 "application/problem+json, each with a stable machine code in code (see the "
-                                "Problem schema)."},
+                                "Problem schema). A list refuses a query parameter it does not know (400 "
+                                "unknown_parameter); access_token and _ are ignored there."},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {

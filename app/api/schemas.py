@@ -115,7 +115,7 @@ class ShipmentPatchIn(Request):
 
 class PageQuery(BaseModel):
     """The pages of every list: newest first by id, ``limit`` at a time, each after the ``cursor`` the
-    previous one gave (strings from the URL, converted)."""
+    previous one gave (strings from the URL, converted). A parameter a list does not declare is 400."""
 
     model_config = ConfigDict(extra="ignore")
     limit: Annotated[int, Field(ge=1, le=100)] = Field(50, description="Page size.")
