@@ -63,8 +63,58 @@ def _details():
     }
 
 
-def problem(status, title, detail=None, **extra):
-    body = {"type": "about:blank", "title": str(title), "status": status}
+#: The stable machine codes of the API's problem+json answers (its ``code`` member): code → (the HTTP status
+#: it comes with, what it means). A client branches on ``code``, never on the translated ``title``. The
+#: OpenAPI document's ``Problem`` schema lists these, and README.md ("REST API") explains them.
+PROBLEM_CODES = {
+    "bad_request": (400, "The request could not be read."),
+    "invalid_json": (400, "The body is not valid JSON, or not one JSON object."),
+    "invalid_query": (400, "A query parameter has a value this endpoint cannot use; each is named in errors."),
+    "unknown_parameter": (400, "A query parameter this endpoint does not know (a typo such as staus); "
+                               "each is named in errors."),
+    "invalid_header": (400, "A request header has a value this endpoint cannot use (an Idempotency-Key "
+                            "over 100 characters)."),
+    "token_required": (401, "No Bearer token was sent."),
+    "invalid_token": (401, "The Bearer token is unknown, expired or revoked."),
+    "invalid_signature": (401, "A platform webhook's signature is missing or wrong."),
+    "insufficient_scope": (403, "The token lacks the scope this request needs."),
+    "address_not_allowed": (403, "The request comes from an address outside the client's allow-list."),
+    "forbidden": (403, "Not allowed."),
+    "not_found": (404, "No such resource, or not one this client may see."),
+    "method_not_allowed": (405, "The path exists, not with this method (see Allow)."),
+    "illegal_transition": (409, "The order's status cannot move to the one asked for; current_status and "
+                                "allowed say where it may go."),
+    "tracking_number_taken": (409, "Another shipment of this carrier already has this tracking number."),
+    "payload_too_large": (413, "The body is larger than the API takes."),
+    "unsupported_media_type": (415, "The body is not sent as JSON."),
+    "validation_failed": (422, "Fields of the body are invalid; each is named in errors."),
+    "idempotency_conflict": (422, "This Idempotency-Key was used with another body."),
+    "rate_limited": (429, "Too many requests from this client; see Retry-After."),
+    "internal_error": (500, "An error on the server's side."),
+    "unavailable": (503, "The database cannot be reached; see Retry-After."),
+    # POST /oauth/token: the OAuth2 error (RFC 6749 §5.2), also in the answer's ``error`` member
+    "invalid_request": (400, "Token request: a parameter is missing or repeated."),
+    "invalid_client": (401, "Token request: unknown or revoked client, wrong secret, or an address the "
+                            "client may not use."),
+    "invalid_grant": (400, "Token request: the refresh token is unknown, used, revoked or expired."),
+    "unauthorized_client": (400, "Token request: this client may not use this grant."),
+    "unsupported_grant_type": (400, "Token request: use client_credentials or refresh_token."),
+    "invalid_scope": (400, "Token request: a scope the client does not hold."),
+}
+
+#: The code of a problem whose raiser names none: what its status means when nothing more is said
+_CODE_OF_STATUS = {400: "bad_request", 401: "invalid_token", 403: "forbidden", 404: "not_found",
+                   405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+                   422: "validation_failed", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+def problem(status, title, detail=None, *, code=None, **extra):
+    """An ``application/problem+json`` answer (RFC 9457). Every one carries a ``code`` from
+    ``PROBLEM_CODES``: the one given, else the usual one of ``status``."""
+    code = code or _CODE_OF_STATUS.get(status) or ("bad_request" if status < 500 else "internal_error")
+    if code not in PROBLEM_CODES:
+        raise ValueError(f"unknown problem code {code!r}: add it to PROBLEM_CODES")
+    body = {"type": "about:blank", "title": str(title), "status": status, "code": code}
     if detail:
         body["detail"] = str(detail)
     body.update(extra)

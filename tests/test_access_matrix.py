@@ -144,6 +144,8 @@ MATRIX = {
     ("PATCH", "/api/shipments/<int:shipment_id>"): API_WRITE,
     ("GET", "/api/shipments/<int:shipment_id>/status"): API_READ,
     ("POST", "/api/shipments/<int:shipment_id>/status"): API_WRITE,
+    ("GET", "/api/orders/<number>"): API_READ,
+    ("POST", "/api/orders/<number>/status"): API_WRITE,
 }
 
 #: Pages without an argument in the path whose access still depends on the role.

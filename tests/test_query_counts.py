@@ -28,6 +28,7 @@ BOUNDS = {
                       # returns section's requests (app/returns; a delivered order's item outcomes one more)
     "track lookup": 1,  # the order with its customer (the link's nonce is set by the first look-up)
     "api list": 3,  # token, client, shipments with their orders (one query)
+    "api orders list": 5,  # token, client, orders with their customers, their items, their parcels
     "admin list": 10,  # session row, newest history row, status counts (the total too), ids, orders with
                        # customers, parcels, items, regions, the staff menu's Attention count, the parcels
                        # long past their carrier check (every staff page: app/carriers/services.late_checks)
@@ -215,6 +216,20 @@ def test_api_shipments_list_does_not_grow_with_the_page(db, client, count_querie
         assert len(response.get_json()["items"]) == total
         counts.append(n)
     assert counts[0] == counts[1] <= BOUNDS["api list"], counts
+
+
+def test_api_orders_list_does_not_grow_with_the_page(db, client, count_queries, make_order):
+    headers = {"Authorization": f"Bearer {_token(client, db)}"}
+    counts, made = [], 0
+    for total in (2, 30):
+        while len(client.get("/api/orders?limit=100", headers=headers).get_json()["items"]) < total:
+            made += 1  # every other order without a parcel yet
+            make_order(status=statuses.SHIPPED if made % 2 else statuses.NEW, tracking_number=None if made % 2 else False)
+        response, n = _count(count_queries, client.get, "/api/orders?limit=100", headers=headers)
+        assert response.status_code == 200
+        assert len(response.get_json()["items"]) == total
+        counts.append(n)
+    assert counts[0] == counts[1] <= BOUNDS["api orders list"], counts
 
 
 def test_admin_orders_list_does_not_grow_with_orders(db, client, count_queries, make_user, login, make_order,

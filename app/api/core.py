@@ -50,12 +50,14 @@ ROUTES: list[Route] = []
 class ApiError(Exception):
     """A problem+json answer raised from a view or service adapter."""
 
-    def __init__(self, status, title, detail=None, headers=None, **extra):
+    def __init__(self, status, title, detail=None, headers=None, code=None, **extra):
+        """``code``: its machine code (``app.errors.PROBLEM_CODES``), when not the usual one of ``status``."""
         self.status, self.title, self.detail, self.headers, self.extra = status, title, detail, headers or {}, extra
+        self.code = code
         super().__init__(status, title)
 
     def response(self):
-        result = problem(self.status, self.title, self.detail, **self.extra)
+        result = problem(self.status, self.title, self.detail, code=self.code, **self.extra)
         result.headers.update(self.headers)
         return result
 
@@ -131,13 +133,31 @@ def parse_body(model):
     except ValidationError as error:
         errors = error.errors(include_url=False)
         if any(e.get("type") == "json_invalid" for e in errors) or not raw:
-            raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."))
+            raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."),
+                           code="invalid_json")
         if errors and errors[0].get("type") == "model_type" and not errors[0].get("loc"):
-            raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
+            raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."),
+                           code="invalid_json")
         raise validation_problem(errors)
 
 
+#: Query parameters every endpoint with a query takes besides its own, and ignores: ``access_token``
+#: (RFC 6750 §2.3; some client libraries add it next to the Authorization header, which alone
+#: authenticates here) and ``_`` (the cache-buster jQuery and others append).
+IGNORED_QUERY_PARAMS = frozenset({"access_token", "_"})
+
+
 def parse_query(model):
+    """The query string as ``model``: a parameter it does not know is 400 ``unknown_parameter`` (a typo
+    such as ``staus`` answered everything), a value it cannot use 400 ``invalid_query``."""
+    unknown = [name for name in dict.fromkeys(request.args)
+               if name not in model.model_fields and name not in IGNORED_QUERY_PARAMS]
+    if unknown:
+        raise ApiError(400, _("The query has unknown parameters."),
+                       _("Remove or correct %(unknown)s. This request takes: %(known)s.",
+                         unknown=", ".join(unknown), known=", ".join(model.model_fields)),
+                       code="unknown_parameter",
+                       errors=[{"field": name, "detail": str(_("Unknown parameter."))} for name in unknown])
     data = {name: request.args.get(name) for name in model.model_fields if request.args.get(name) not in (None, "")}
     try:
         return model.model_validate(data)
@@ -145,18 +165,19 @@ def parse_query(model):
         problem_ = validation_problem(error.errors(include_url=False))
         problem_.status = 400
         problem_.title = _("The query has invalid parameters.")
+        problem_.code = "invalid_query"
         raise problem_
 
 
 # ---- authentication and rate limit -------------------------------------------------------------
 
-def _bearer_problem(status, title, detail, error=None, scope=None):
+def _bearer_problem(status, title, detail, code, error=None, scope=None):
     challenge = 'Bearer realm="api"'
     if error:
         challenge += f', error="{error}"'
     if scope:
         challenge += f', scope="{scope}"'
-    return ApiError(status, title, detail, headers={"WWW-Authenticate": challenge})
+    return ApiError(status, title, detail, headers={"WWW-Authenticate": challenge}, code=code)
 
 
 def authenticate(scope):
@@ -165,18 +186,19 @@ def authenticate(scope):
         token = require_oauth.acquire_token([scope] if scope else None)
     except MissingAuthorizationError:
         raise _bearer_problem(401, _("An access token is required."),
-                              _("Send Authorization: Bearer <token> from POST /oauth/token."))
+                              _("Send Authorization: Bearer <token> from POST /oauth/token."), "token_required")
     except InsufficientScopeError:
         raise _bearer_problem(403, _("The token lacks the scope for this request."),
-                              _("This request needs the scope %(scope)s.", scope=scope),
+                              _("This request needs the scope %(scope)s.", scope=scope), "insufficient_scope",
                               error="insufficient_scope", scope=scope)
     except OAuth2Error:
         raise _bearer_problem(401, _("The access token is invalid, expired or revoked."),
-                              _("Get a new token from POST /oauth/token."), error="invalid_token")
+                              _("Get a new token from POST /oauth/token."), "invalid_token", error="invalid_token")
     client = token.client
     if not client.ip_allowed(request.remote_addr):
         raise ApiError(403, _("Requests from this address are not allowed for this client."),
-                       _("Ask the shop's administrator to add the address to the client's allow-list."))
+                       _("Ask the shop's administrator to add the address to the client's allow-list."),
+                       code="address_not_allowed")
     g.api_client = client
     return client
 

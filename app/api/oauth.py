@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from app.api import services
 from app.api.models import SCOPES, new_secret
 from app.clock import utcnow
-from app.errors import problem
+from app.errors import PROBLEM_CODES, problem
 from app.extensions import csrf, db
 
 MAX_TOKEN_SECONDS = 3600
@@ -100,6 +100,7 @@ def token():
         body = {}
     error = body.get("error", "invalid_request")
     result = problem(response.status_code, _("The token request was refused."), _token_error_detail(error),
+                     code=error if error in PROBLEM_CODES else "invalid_request",  # the OAuth2 error is the code
                      error=error, error_description=body.get("error_description", ""))
     for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
         if name in response.headers:

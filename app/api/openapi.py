@@ -11,7 +11,7 @@ from app.api.core import ROUTES, bp
 _PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 ERROR_TEXT = {
-    400: "Bad JSON or bad query parameters",
+    400: "Bad JSON, a bad query parameter value, or an unknown query parameter (code unknown_parameter)",
     401: "Missing, invalid, expired or revoked token",
     403: "Missing scope, or an address outside the client's allow-list",
     404: "Not found (or not visible to this client)",
@@ -30,7 +30,9 @@ def _openapi_path(rule):
 def _path_params(rule):
     params = []
     for converter, name in _PATH_PARAM.findall(rule):
-        schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if converter == "int" else {"type": "string"}
+        # a string is an order number: at most 40 characters, as people may type it (the column holds 32)
+        schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if converter == "int" \
+            else {"type": "string", "minLength": 1, "maxLength": 40}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
@@ -110,9 +112,12 @@ def build_document():
     return {
         "openapi": "3.1.0",
         "info": {"title": f"{settings.get('SHOP_NAME', 'Posylka')} API", "version": "1.0.0",
-                 "description": "Shipments, their status and new orders for a shop's own systems. "
-                                "Authenticate with OAuth2 client credentials at /oauth/token; send "
-                                "Authorization: Bearer <token>. Errors are application/problem+json."},
+                 "description": "Orders (with or without shipments), shipments, their status and new orders "
+                                "for a shop's own systems. Authenticate with OAuth2 client credentials at "
+                                "/oauth/token; send Authorization: Bearer <token>. Errors are "
+                                "application/problem+json, each with a stable machine code in code (see the "
+                                "Problem schema). A list refuses a query parameter it does not know (400 "
+                                "unknown_parameter); access_token and _ are ignored there."},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {

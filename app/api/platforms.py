@@ -77,7 +77,8 @@ def verify(platform, body):
     given = request.headers.get(PLATFORMS[platform]["signature"], "")
     if not secret or not given or not hmac.compare_digest(sign(secret, body).encode(), given.strip().encode()):
         raise ApiError(401, _("The webhook signature is not valid."),
-                       _("The body must be signed with the secret set on the API clients page."))
+                       _("The body must be signed with the secret set on the API clients page."),
+                       code="invalid_signature")
 
 
 # ---- mapping helpers -------------------------------------------------------------------------
@@ -504,9 +505,11 @@ def receive(platform):
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."))
+        raise ApiError(400, _("The body is not valid JSON."), _("Send one JSON object encoded in UTF-8."),
+                       code="invalid_json")
     if not isinstance(data, dict):
-        raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."))
+        raise ApiError(400, _("The body is not a JSON object."), _("Send one JSON object encoded in UTF-8."),
+                       code="invalid_json")
     external_id = order_id_of(data)
     mapped = MAPPERS[platform](data)
     if mapped.get("not_placed"):

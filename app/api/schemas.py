@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from app.carriers import CARRIER_CODES
+from app.errors import PROBLEM_CODES
 from app.orders import statuses
 
 # Text a person typed: not blank, no NUL (PostgreSQL cannot store it), bounded like its column.
@@ -26,6 +27,7 @@ def OptionalText(max_length):  # noqa: N802
 
 
 CarrierCode = Literal[CARRIER_CODES]
+ProblemCode = Literal[tuple(PROBLEM_CODES)]
 StatusCode = Literal[statuses.ALL]
 TrackingNumber = Annotated[str, StringConstraints(min_length=3, max_length=64,
                                                   pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 -]{1,60}[A-Za-z0-9]\s*$")]
@@ -111,21 +113,39 @@ class ShipmentPatchIn(Request):
     tracking_number: TrackingNumber | None = None
 
 
-class ShipmentQuery(BaseModel):
-    """Query string of ``GET /api/shipments`` (strings from the URL, converted)."""
+class PageQuery(BaseModel):
+    """The pages of every list: newest first by id, ``limit`` at a time, each after the ``cursor`` the
+    previous one gave (strings from the URL, converted). A parameter a list does not declare is 400."""
 
     model_config = ConfigDict(extra="ignore")
-    status: StatusCode | None = Field(None, description="Only shipments of orders in this status.")
-    carrier: CarrierCode | None = Field(None, description="Only shipments with this carrier.")
-    updated_since: datetime | None = Field(
-        None, description="Only orders changed at or after this time (ISO 8601; UTC when no offset).")
-    order_number: Annotated[str, StringConstraints(max_length=40)] | None = Field(
-        None, description="Only the shipments of this order (the order_number a webhook event carries).")
-    tracking_number: Annotated[str, StringConstraints(max_length=64)] | None = Field(
-        None, description="Only the shipment with this tracking number.")
     limit: Annotated[int, Field(ge=1, le=100)] = Field(50, description="Page size.")
     cursor: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9]+$")] | None = Field(
         None, description="The next_cursor of the previous page.")
+
+
+OrderNumberFilter = Annotated[str, StringConstraints(max_length=40)]
+_UPDATED_SINCE = "Only orders changed at or after this time (ISO 8601; UTC when no offset)."
+
+
+class ShipmentQuery(PageQuery):
+    """Query string of ``GET /api/shipments``."""
+
+    status: StatusCode | None = Field(None, description="Only shipments of orders in this status.")
+    carrier: CarrierCode | None = Field(None, description="Only shipments with this carrier.")
+    updated_since: datetime | None = Field(None, description=_UPDATED_SINCE)
+    order_number: OrderNumberFilter | None = Field(
+        None, description="Only the shipments of this order (the order_number a webhook event carries).")
+    tracking_number: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Only the shipment with this tracking number.")
+
+
+class OrderQuery(PageQuery):
+    """Query string of ``GET /api/orders``."""
+
+    status: StatusCode | None = Field(None, description="Only orders in this status.")
+    updated_since: datetime | None = Field(None, description=_UPDATED_SINCE)
+    order_number: OrderNumberFilter | None = Field(
+        None, description="Only the order with this number (as a webhook event carries it, or as people type it).")
 
 
 # ---- responses -------------------------------------------------------------------------------
@@ -183,7 +203,9 @@ class CustomerOut(Response):
     phone: str | None
 
 
-class OrderSummary(Response):
+class OrderListItem(Response):
+    """An order as a list shows it."""
+
     id: int
     number: str
     status: str
@@ -195,19 +217,29 @@ class OrderSummary(Response):
     customer: CustomerOut
     items: list[ItemOut]
     delivery: DeliveryOut
-    expected_delivery: ExpectedDeliveryOut | None
-    shipments: list[ShipmentRef]
+    shipments: list[ShipmentRef] = Field(description="Its parcels to the customer; empty until it has a waybill.")
     created_at: UtcDateTime
     updated_at: UtcDateTime
+
+
+class OrderSummary(OrderListItem):
+    expected_delivery: ExpectedDeliveryOut | None
 
 
 class ShipmentDetailOut(ShipmentOut):
     order: OrderSummary
 
 
-class ShipmentPage(Response):
-    items: list[ShipmentOut]
+class Page(Response):
     next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
+
+
+class ShipmentPage(Page):
+    items: list[ShipmentOut]
+
+
+class OrderPage(Page):
+    items: list[OrderListItem]
 
 
 class HistoryEntry(Response):
@@ -218,6 +250,15 @@ class HistoryEntry(Response):
     source: str
     actor: str | None
     note: str | None
+
+
+class OrderOut(OrderSummary):
+    """One order with its status, what it may move to through the API, and its full history."""
+
+    at_pickup_point: bool
+    problem: bool
+    allowed_next: list[str]
+    history: list[HistoryEntry]
 
 
 class StatusOut(Response):
@@ -254,6 +295,10 @@ class Problem(BaseModel):
     type: str = "about:blank"
     title: str
     status: int
+    code: ProblemCode = Field(description="What went wrong, for machines: stable, never translated (the title and "
+                                          "detail follow Accept-Language). " + " ".join(
+                                              f"{code} ({status}): {meaning}"
+                                              for code, (status, meaning) in PROBLEM_CODES.items()))
     detail: str | None = None
     errors: list[FieldError] | None = None
 

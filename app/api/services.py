@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.api.models import SCOPES, ApiClient, ApiToken, IdempotencyKey, digest, finished_tokens, new_secret
 from app.audit import record
@@ -127,6 +127,32 @@ def _visible_shipments(client):
                                   .where(Shipment.is_return.is_(False)), client)
 
 
+def _visible_orders(client):
+    return access.api_client_sees(db.select(Order), client)
+
+
+def _order_filters(stmt, *, status=None, updated_since=None, order_number=None):
+    """``stmt`` (of orders, or joined to them) narrowed by the filters the API's lists share."""
+    if order_number:  # as a webhook names the order ("ps-100002" and "100002" too)
+        stmt = stmt.where(Order.number.in_({order_number.strip(), access.normalise_order_number(order_number)}))
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if updated_since:
+        if updated_since.tzinfo is not None:
+            updated_since = updated_since.astimezone(timezone.utc).replace(tzinfo=None)
+        stmt = stmt.where(Order.updated_at >= updated_since)
+    return stmt
+
+
+def _page(stmt, id_column, *, cursor, limit):
+    """The API's pagination, for every list: ``stmt``'s rows newest first by ``id_column``, at most ``limit``,
+    after ``cursor`` (the last id of the previous page): (rows, more to come)."""
+    if cursor:
+        stmt = stmt.where(id_column < min(int(cursor), MAX_ID))
+    rows = db.session.execute(stmt.order_by(id_column.desc()).limit(limit + 1)).unique().scalars().all()
+    return rows[:limit], len(rows) > limit
+
+
 def client_shipment(client, shipment_id):
     """One of the shipments ``client`` sees, or None."""
     if shipment_id > MAX_ID:
@@ -137,23 +163,34 @@ def client_shipment(client, shipment_id):
 def client_shipments(client, *, status=None, carrier=None, updated_since=None, order_number=None,
                      tracking_number=None, cursor=None, limit):
     """A page of the shipments ``client`` sees, newest first by id, after ``cursor``: (rows, more to come)."""
-    stmt = _visible_shipments(client)
-    if order_number:  # as a webhook names the order ("ps-100002" and "100002" too)
-        stmt = stmt.where(Order.number.in_({order_number.strip(), access.normalise_order_number(order_number)}))
+    stmt = _order_filters(_visible_shipments(client), status=status, updated_since=updated_since,
+                          order_number=order_number)
     if tracking_number:
         stmt = stmt.where(Shipment.tracking_number == normalize_tracking_number(tracking_number))
-    if status:
-        stmt = stmt.where(Order.status == status)
     if carrier:
         stmt = stmt.where(Shipment.carrier == carrier)
-    if updated_since:
-        if updated_since.tzinfo is not None:
-            updated_since = updated_since.astimezone(timezone.utc).replace(tzinfo=None)
-        stmt = stmt.where(Order.updated_at >= updated_since)
-    if cursor:
-        stmt = stmt.where(Shipment.id < min(int(cursor), MAX_ID))
-    rows = db.session.execute(stmt.order_by(Shipment.id.desc()).limit(limit + 1)).scalars().all()
-    return rows[:limit], len(rows) > limit
+    return _page(stmt, Shipment.id, cursor=cursor, limit=limit)
+
+
+def client_order(client, number):
+    """The order ``client`` sees with this number (as stored, else as people type it: "ps-100002"), or None."""
+    number = (number or "").strip()
+    if not number or len(number) > 40:  # no order has such a number
+        return None
+    for candidate in dict.fromkeys((number, access.normalise_order_number(number))):
+        order = db.session.execute(_visible_orders(client).where(Order.number == candidate)).scalar_one_or_none()
+        if order is not None:
+            return order
+    return None
+
+
+def client_orders(client, *, status=None, updated_since=None, order_number=None, cursor=None, limit):
+    """A page of the orders ``client`` sees, with or without shipments, newest first by id, after ``cursor``:
+    (rows, more to come). What a list item shows is loaded with the page, not one query per order."""
+    stmt = _order_filters(_visible_orders(client), status=status, updated_since=updated_since,
+                          order_number=order_number)
+    stmt = stmt.options(joinedload(Order.customer), selectinload(Order.items), selectinload(Order.shipments))
+    return _page(stmt, Order.id, cursor=cursor, limit=limit)
 
 
 def create_order(client, data):
