@@ -3,9 +3,10 @@ and measure sideways scrolling."""
 from tests.conftest import PASSWORD
 
 
-def log_in(browser, base, email, width, height):
-    """A new browser context of ``width`` × ``height`` (Ukrainian locale), logged in as ``email``."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="uk-UA")
+def log_in(browser, base, email, width, height, locale="uk-UA"):
+    """A new browser context of ``width`` × ``height`` (Ukrainian locale unless ``locale``), logged in
+    as ``email``."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from app import settings
 from app.carriers import services
 from app.database import writing
-from tests.conftest import PASSWORD, free_port
+from tests.conftest import free_port
+from tests.e2e.browsing import log_in
 
 
 def _live_dhl(db, url):
@@ -29,14 +30,8 @@ def test_the_result_is_shown_next_to_the_button_with_the_cause_and_time(app, db,
     httpserver.expect_request("/dhl/shipments").respond_with_json({"title": "Unauthorized", "status": 401},
                                                                    status=401)
     admin = make_user("admin")  # Ukrainian, the default
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="uk-UA")
-    page = context.new_page()
+    context, page = log_in(browser, live_server, admin.email, 1280, 800)
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=email]", admin.email)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
         _live_dhl(db, f"http://127.0.0.1:{free_port()}/dhl")  # nothing listens there
         page.goto(f"{live_server}/admin/carriers/")

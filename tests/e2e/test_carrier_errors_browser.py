@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from app import settings
 from app.database import writing
-from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +29,8 @@ def test_a_polish_admin_reads_the_carriers_failure_in_polish(app, db, make_order
         db.session.commit()
     app.config["SCHEDULER_ENABLED"] = True
     scheduler = start_scheduler(app, jobs=[job for job in scheduled_jobs(app) if job[0] == "sync-requests"])
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pl-PL")
-    page = context.new_page()
+    context, page = log_in(browser, live_server, admin.email, 1280, 900, locale="pl-PL")
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=email]", admin.email)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("main button[type=submit]")
         page.goto(f"{live_server}/admin/carriers/")
         with page.expect_navigation():
             page.click("form[action$='/admin/carriers/sync'] button")

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from test_carrier_deadlines import live
 from test_sync_lock import NUMBER, HeldCarrier
 
-from tests.conftest import PASSWORD
+from tests.e2e.browsing import log_in
 
 
 def test_sync_now_shows_queued_running_then_the_result(app, db, make_order, make_user, live_server, browser,
@@ -17,14 +17,8 @@ def test_sync_now_shows_queued_running_then_the_result(app, db, make_order, make
         live(db, "NOVAPOSHTA", carrier.url, API_KEY="np-key")
         app.config["SCHEDULER_ENABLED"] = True
         scheduler = start_scheduler(app, jobs=[job for job in scheduled_jobs(app) if job[0] == "sync-requests"])
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="uk-UA")
-        page = context.new_page()
+        context, page = log_in(browser, live_server, admin.email, 1280, 800)
         try:
-            page.goto(f"{live_server}/login")
-            page.fill("input[name=email]", admin.email)
-            page.fill("input[name=password]", PASSWORD)
-            with page.expect_navigation():
-                page.click("main button[type=submit]")
             page.goto(f"{live_server}/admin/carriers/")
             with page.expect_navigation():
                 page.click("form[action$='/admin/carriers/sync'] button")
