@@ -221,10 +221,14 @@ def _compose(row, cache, prefs):
     if order is None:
         job.skip_reason = skips.ORDER_GONE
         return job
-    language = preferred_language(row.customer.language if row.customer else None)
+    # a follower reads in the language they followed in, and is not greeted with the customer's name
+    language = preferred_language(follower.language if follower is not None
+                                  else row.customer.language if row.customer else None)
     with force_locale(language):
         link = tracking_url(order)
         context = tpl.order_context(order, language, link)
+        if follower is not None:
+            context["customer_name"] = ""
         if row.status:
             from app.orders import statuses
 
