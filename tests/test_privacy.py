@@ -474,3 +474,34 @@ def test_erasure_takes_the_account_out_of_the_audit_log_too(app, db, make_user, 
     # the order's own rows lost their details with the customer's data: told without empty quotes
     assert f"Змінено статус замовлення {order.number}" in html.unescape(re.sub(r"<[^>]+>", "", audit))
     assert "«»" not in audit
+
+
+def test_a_message_still_queued_when_the_customer_erases_is_not_sent(app, db, make_user, make_order, client, login):
+    """The order was delivered a minute before the customer erased the account: its e-mail still waited in
+    the queue (the merge window). It is skipped with a reason, never "sent" to an empty address."""
+    from app import settings
+    from app.notify.dispatcher import dispatch
+    from app.notify.models import DevMail
+
+    settings.put("NOTIFY_QUIET_HOURS", "-")
+    db.session.commit()
+    user = make_user("customer", email="queued.unique@example.com", name="Queued Unique")
+    order = make_order(customer=user.customer, status="in_transit")
+    dispatch(now=utcnow() + timedelta(hours=1))
+    lifecycle.change_status(order, "delivered", source="staff")
+    db.session.commit()
+    waiting = db.session.query(Notification).filter_by(order_id=order.id, channel="email", status="delivered").one()
+    assert waiting.state == "queued"
+
+    login(user.email)
+    assert client.post("/account/privacy/erase", data={"password": "correct-horse-battery",
+                                                       "confirm": "y"}).status_code == 302
+    dispatch(now=utcnow() + timedelta(hours=1))
+    db.session.expire_all()
+    waiting = db.session.get(Notification, waiting.id)
+    assert (waiting.state, waiting.skip_reason) == ("skipped", "data_erased")
+    assert db.session.query(DevMail).filter(DevMail.recipient == "").count() == 0  # no mail to nobody
+
+    login(make_user("admin").email)
+    log = client.get(f"/admin/notifications/orders/{order.id}").get_data(as_text=True)
+    assert "Персональні дані клієнта стерто до надсилання." in log

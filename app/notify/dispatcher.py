@@ -204,6 +204,11 @@ def _compose(row, cache, prefs):
         job.context = {"language": default_language(),
                        "shop_name": tpl.shop_name()}
         return job
+    if row.customer is not None and row.customer.anonymised_at is not None:
+        # erased while the message waited (the merge window, quiet hours): its address is gone, and
+        # the person asked for nothing more
+        job.skip_reason = skips.DATA_ERASED
+        return job
     # someone following this one order without an account (app.tracking.follow): their own consent
     # and their own unsubscribe link, not the customer's channel choices
     follower = None

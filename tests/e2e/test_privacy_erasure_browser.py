@@ -19,6 +19,9 @@ def test_after_a_customer_erases_the_account_the_audit_log_names_nobody(app, db,
                                                                           live_server, browser, output_dir):
     from playwright.sync_api import expect
 
+    from app import settings
+
+    settings.put("NOTIFY_QUIET_HOURS", "-")
     admin = make_user("admin")
     context, page = log_in(browser, live_server, admin.email, 1280, 900)
     page.goto(f"{live_server}/admin/users")
@@ -58,6 +61,16 @@ def test_after_a_customer_erases_the_account_the_audit_log_names_nobody(app, db,
     text = log.inner_text()
     assert "jan.kowalski" not in text and "Kowalski" not in text and "«»" not in text
     page.screenshot(path=os.path.join(output_dir, "audit-after-erasure.png"), full_page=True)
+
+    # the e-mail about the delivery still waited in the queue: it is not sent to the erased address
+    from app.notify.dispatcher import dispatch
+
+    dispatch(now=utcnow() + timedelta(hours=1))
+    page.goto(f"{live_server}/admin/notifications/orders/{order.id}")
+    row = page.locator("main tr", has_text="E-mail")
+    expect(row).to_contain_text("Пропущено")
+    expect(row).to_contain_text("Персональні дані клієнта стерто до надсилання.")
+    page.screenshot(path=os.path.join(output_dir, "messages-after-erasure.png"), full_page=True)
     context.close()
 
 
