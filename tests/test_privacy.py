@@ -1,5 +1,6 @@
 """Privacy: retention, export completeness, erasure, audit rows and the privacy pages."""
 import csv
+import html
 import io
 import json
 import re
@@ -10,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from app.api.models import PlatformCustomer
 from app.audit import AuditLog
+from app.auth.models import User
 from app.auth.sessions import UserSession
 from app.clock import utcnow
 from app.feedback.models import CustomerFeedback
@@ -436,3 +438,70 @@ def test_admin_customer_page_names_what_the_shop_holds_in_words(app, db, make_us
 
 def test_every_personal_data_source_has_a_label():
     assert [s.name for s in registry.sources() if s.label is None] == []
+
+
+def test_erasure_takes_the_account_out_of_the_audit_log_too(app, db, make_user, make_order, client, login):
+    """An admin made the customer's account on the users page and reset its password: those audit rows
+    held the e-mail and the name. Once the customer erases the account, the audit log names neither, and
+    the rows of their order read without the details that went with it."""
+    admin = make_user("admin", email="boss@shop.example")
+    login(admin.email)
+    made = client.post("/admin/users", data={"email": "jan.unique@example.pl", "name": "Jan Niepowtarzalny",
+                                             "role": "customer", "password": "jan-password-123"})
+    assert made.status_code == 302
+    account = db.session.query(User).filter_by(email="jan.unique@example.pl").one()
+    reset = client.post(f"/admin/users/{account.id}/reset-password").get_data(as_text=True)
+    password = re.search(r'class="one-time-password"><code>([^<]+)</code>', reset).group(1)
+    client.post(f"/admin/users/{account.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{account.id}/active", data={"active": "1"})
+    audit = client.get(f"/admin/audit?object_id={account.id}").get_data(as_text=True)
+    assert "jan.unique@example.pl" in audit  # before: the log names whose account it was
+    order = make_order(customer=account.customer, status="in_transit")
+    lifecycle.change_status(order, "delivered", source="staff", actor_user=admin)  # an audit row of the order
+    db.session.commit()
+    client.post("/logout")
+
+    assert login("jan.unique@example.pl", password=password).status_code == 302
+    erased = client.post("/account/privacy/erase", data={"password": password, "confirm": "y"})
+    assert erased.status_code == 302
+    dump = _dump(db)
+    assert "jan.unique@example.pl" not in dump and "niepowtarzalny" not in dump
+
+    login(admin.email)
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "jan.unique@example.pl" not in audit and "Niepowtarzalny" not in audit
+    assert "Створено обліковий запис" in audit  # the row stays, without whose account it was
+    # the order's own rows lost their details with the customer's data: told without empty quotes
+    assert f"Змінено статус замовлення {order.number}" in html.unescape(re.sub(r"<[^>]+>", "", audit))
+    assert "«»" not in audit
+
+
+def test_a_message_still_queued_when_the_customer_erases_is_not_sent(app, db, make_user, make_order, client, login):
+    """The order was delivered a minute before the customer erased the account: its e-mail still waited in
+    the queue (the merge window). It is skipped with a reason, never "sent" to an empty address."""
+    from app import settings
+    from app.notify.dispatcher import dispatch
+    from app.notify.models import DevMail
+
+    settings.put("NOTIFY_QUIET_HOURS", "-")
+    db.session.commit()
+    user = make_user("customer", email="queued.unique@example.com", name="Queued Unique")
+    order = make_order(customer=user.customer, status="in_transit")
+    dispatch(now=utcnow() + timedelta(hours=1))
+    lifecycle.change_status(order, "delivered", source="staff")
+    db.session.commit()
+    waiting = db.session.query(Notification).filter_by(order_id=order.id, channel="email", status="delivered").one()
+    assert waiting.state == "queued"
+
+    login(user.email)
+    assert client.post("/account/privacy/erase", data={"password": "correct-horse-battery",
+                                                       "confirm": "y"}).status_code == 302
+    dispatch(now=utcnow() + timedelta(hours=1))
+    db.session.expire_all()
+    waiting = db.session.get(Notification, waiting.id)
+    assert (waiting.state, waiting.skip_reason) == ("skipped", "data_erased")
+    assert db.session.query(DevMail).filter(DevMail.recipient == "").count() == 0  # no mail to nobody
+
+    login(make_user("admin").email)
+    log = client.get(f"/admin/notifications/orders/{order.id}").get_data(as_text=True)
+    assert "Персональні дані клієнта стерто до надсилання." in log

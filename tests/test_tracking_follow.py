@@ -256,3 +256,31 @@ def test_a_broken_link_from_a_message_leaves_a_way_on(app, db, client):
     assert 'href="/login?next=/notifications/settings"' in unsubscribe
     feedback = client.get("/feedback/garbage")
     assert feedback.status_code == 404 and 'href="/track"' in feedback.get_data(as_text=True)
+
+
+def test_a_follower_reads_in_their_own_language_and_is_not_greeted_as_the_customer(app, db, make_order, client):
+    """The customer reads Russian and is called Jan; the person following the order by the link asked in
+    Polish: their mail is Polish, greets nobody by name and is not addressed to Jan."""
+    from app.orders.models import Customer
+
+    _quiet(db)
+    customer = Customer(name="Jan Kowalski", email="jan@example.pl", phone="+48512345678", language="ru")
+    db.session.add(customer)
+    db.session.commit()
+    order = make_order(customer=customer, status="shipped")
+    token = links.make_token(order)
+    db.session.commit()
+    client.post(f"/t/{token}/follow", data={"channel": "email", "address": "anna@example.pl", "consent": "yes"},
+                headers={"Accept-Language": "pl"})
+    lifecycle.change_status(order, "in_transit", source="staff")
+    db.session.commit()
+    dispatch(now=later())
+    db.session.expire_all()
+
+    to_follower = db.session.query(DevMail).filter_by(recipient="anna@example.pl").one()
+    assert to_follower.subject.startswith("Posylka: zamówienie"), to_follower.subject
+    assert to_follower.text_body.startswith("Dzień dobry!"), to_follower.text_body
+    assert "Jan" not in to_follower.text_body and "Jan" not in to_follower.html_body
+    assert "Jan" not in to_follower.headers and "anna@example.pl" in to_follower.headers
+    to_customer = db.session.query(DevMail).filter_by(recipient="jan@example.pl").order_by(DevMail.id.desc()).first()
+    assert to_customer.text_body.startswith("Здравствуйте, Jan!")

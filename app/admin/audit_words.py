@@ -117,6 +117,17 @@ SENTENCES = {
     "attention.dismiss": _l("Dismissed a warning about order %(order)s"),
 }
 
+#: A row of an order whose personal data went (erasure, retention) has no details left: these actions
+#: are then told without the statuses, fields or parcel their sentence names.
+WITHOUT_DETAILS = {
+    "order.change_status": _l("Changed the status of order %(order)s"),
+    "order.correct_status": _l("Corrected the status of order %(order)s"),
+    "order.undo_receipt": _l("Undid the customer's “received” on order %(order)s"),
+    "order.update": _l("Edited order %(order)s"),
+    "shipment.add": _l("Added a parcel to order %(order)s"),
+    "shipment.remove": _l("Removed a parcel from order %(order)s"),
+}
+
 
 class _Blanks(dict):
     def __missing__(self, key):
@@ -184,6 +195,8 @@ def describe(rows):
             "platform": str(after.get("platform") or "").title(),
         }
         template = SENTENCES.get(row.action)
+        if row.before is None and row.after is None and row.action in WITHOUT_DETAILS:
+            template = WITHOUT_DETAILS[row.action]
         sentence = Markup(str(template)) % values if template is not None else Markup("{}").format(row.action)
         note = after.get("note") or after.get("reason") or after.get("detail") or after.get("error") or ""
         if note in RETURN_REASONS:  # a reason's code (a return case): its words

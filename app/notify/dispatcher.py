@@ -204,6 +204,11 @@ def _compose(row, cache, prefs):
         job.context = {"language": default_language(),
                        "shop_name": tpl.shop_name()}
         return job
+    if row.customer is not None and row.customer.anonymised_at is not None:
+        # erased while the message waited (the merge window, quiet hours): its address is gone, and
+        # the person asked for nothing more
+        job.skip_reason = skips.DATA_ERASED
+        return job
     # someone following this one order without an account (app.tracking.follow): their own consent
     # and their own unsubscribe link, not the customer's channel choices
     follower = None
@@ -221,10 +226,14 @@ def _compose(row, cache, prefs):
     if order is None:
         job.skip_reason = skips.ORDER_GONE
         return job
-    language = preferred_language(row.customer.language if row.customer else None)
+    # a follower reads in the language they followed in, and is not greeted with the customer's name
+    language = preferred_language(follower.language if follower is not None
+                                  else row.customer.language if row.customer else None)
     with force_locale(language):
         link = tracking_url(order)
         context = tpl.order_context(order, language, link)
+        if follower is not None:
+            context["customer_name"] = ""
         if row.status:
             from app.orders import statuses
 

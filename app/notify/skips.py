@@ -19,6 +19,8 @@ PUSH_NOT_SET_UP = "push_not_set_up"
 NO_ACCOUNT = "no_account"
 #: a password reset whose link would have expired before it was sent (the dispatcher was stopped)
 LINK_EXPIRED = "link_expired"
+#: the customer's personal data was erased (or anonymised by retention) while the message waited
+DATA_ERASED = "data_erased"
 
 LABELS = {
     CHANNEL_OFF: _l("The customer turned this channel off."),
@@ -31,6 +33,7 @@ LABELS = {
     PUSH_NOT_SET_UP: _l("Push notifications are not set up: the shop's signing key is missing."),
     NO_ACCOUNT: _l("No active account has this e-mail address."),
     LINK_EXPIRED: _l("The link would have expired before it was sent."),
+    DATA_ERASED: _l("The customer's personal data was erased before it was sent."),
 }
 
 

@@ -37,6 +37,9 @@ def _audit_rows(customer):
     ]
     if customer.user_id is not None:
         conditions.append(AuditLog.actor_user_id == customer.user_id)
+        # what staff did to the account itself (made it, switched it off, reset its password): these
+        # rows name the account's e-mail and name
+        conditions.append((AuditLog.object_type == "user") & (AuditLog.object_id == str(customer.user_id)))
     return db.select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id)
 
 
