@@ -17,6 +17,7 @@ from app.carriers.models import CarrierState, SyncRun
 from app.carriers.problems import problem
 from app.carriers.sync import sync_all
 from app.clock import utcnow
+from app.stored_problems import WITH_DETAIL
 from tests.test_i18n import ROOT
 
 LANGUAGES = ("uk", "en", "pl", "ru")
@@ -43,7 +44,7 @@ def _catalogue(language):
 @pytest.mark.parametrize("language", ["uk", "pl", "ru"])
 def test_every_kind_of_problem_has_its_own_words_in_each_language(language):
     catalogue = _catalogue(language)
-    for message in [*problems.MESSAGES.values(), problems.WITH_DETAIL]:
+    for message in [*problems.MESSAGES.values(), WITH_DETAIL]:
         entry = catalogue.get(message)
         assert entry is not None and entry.string and entry.string != message, (language, message)
         # the same values, no more and no fewer: a translation naming a value the code lacks would fail

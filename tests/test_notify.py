@@ -11,7 +11,7 @@ from werkzeug import Response
 
 from app import settings
 from app.clock import utcnow
-from app.notify import outbox
+from app.notify import outbox, problems
 from app.notify.dispatcher import dispatch
 from app.notify.models import DevMail, Notification, NotificationTemplate, PickupWatch, WebhookEndpoint
 from app.orders import lifecycle
@@ -180,7 +180,7 @@ def test_smtp_down_retries_then_fails_visibly(notify, db, make_order):
     first = dispatch(now=later())
     assert first.retrying == 1
     row = rows(db, order_id=order.id, channel="email")[0]
-    assert row.state == "queued" and row.attempts == 1 and "SMTP" in row.last_error
+    assert row.state == "queued" and row.attempts == 1 and problems.read(row.last_error).code == "smtp_refused"
     assert dispatch(now=later(3600)).failed == 1
     db.session.refresh(row)
     assert row.state == "failed" and len(row.attempt_log) == 2
@@ -386,7 +386,7 @@ def test_push_without_the_shops_signing_key_is_skipped_once_with_a_reason_staff_
     db.session.commit()
     assert dispatch(now=later(2 * 24 * 3600)).failed == 1 and received == []
     db.session.refresh(push)
-    assert (push.state, push.attempts) == ("failed", 1) and "not set up" in push.last_error
+    assert (push.state, push.attempts) == ("failed", 1) and problems.read(push.last_error).code == "push_not_set_up"
 
 
 def test_push_service_worker_is_served_from_the_root(notify, client):
@@ -457,7 +457,7 @@ def test_hanging_webhook_receiver_times_out_and_is_retried(notify, db, make_orde
         result = dispatch(now=later())
     assert result.retrying == 1
     row = rows(db, endpoint_id=endpoint.id)[0]
-    assert row.state == "queued" and "1 s" in row.last_error
+    assert row.state == "queued" and str(problems.read(row.last_error)) == "No answer came within 1 s."
 
 
 def test_webhook_to_a_private_address_is_refused_unless_allowed(notify, db, make_order, httpserver):
@@ -670,7 +670,7 @@ def test_admin_log_filters_order_state_and_resend(notify, db, make_order, make_u
     resp = client.get("/admin/notifications/?state=failed&channel=email")
     assert resp.status_code == 200, resp.get_data(as_text=True)[-3000:]
     log = resp.get_data(as_text=True)
-    assert order.number in log and "SMTP" in log
+    assert order.number in log and "Поштовий сервер відхилив з’єднання." in log
     assert order.number not in client.get("/admin/notifications/?state=sent").get_data(as_text=True)
     fragment = client.get(f"/admin/notifications/?q={order.number}", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True) and order.number in fragment.get_data(as_text=True)

@@ -10,21 +10,14 @@ Rows written before this held English sentences: they are shown as they were sto
 kept as strings, so that blanking a parcel's number in the logs (``privacy.logs.scrub_parcel_numbers``
 replaces it in the text) leaves the JSON readable.
 """
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime
 
 from app.i18n import translations
 from app.orders import statuses
-
-
-def N_(message):
-    """Marks an English sentence for the catalogues (``pybabel extract`` knows ``N_``); it is
-    translated when shown (``describe``), and is itself the English of ``str(problem)``."""
-    return message
-
+from app.stored_problems import N_, decode, encode, number, words
 
 #: Every kind of carrier problem: its code (stored) and its sentence (the catalogues' msgid)
 MESSAGES = {
@@ -66,9 +59,6 @@ MESSAGES = {
                             "fetched again."),
     "sync_stopped": N_("The sync stopped on an unexpected error (the server log has the details)."),
 }
-#: A problem with its technical detail (``detail``: kept as it came, in no particular language)
-WITH_DETAIL = N_("%(problem)s Details: %(detail)s")
-
 #: Values that are a moment (naive UTC, ISO): shown in the shop's time zone
 TIMES = {"time"}
 #: Values that are numbers: written as the reader's language writes them
@@ -77,12 +67,6 @@ NUMBERS = {"seconds", "quota", "waiting", "failures", "more"}
 STATUSES = {"current", "target"}
 #: Free text from outside (the carrier's words, an exception's) is cut to this length
 TEXT_LIMIT = 300
-_MARK = '{"problem":'
-
-
-class _Values(dict):
-    def __missing__(self, key):
-        return "…"  # a value a sentence names but the row lacks (a row written by another version)
 
 
 @dataclass
@@ -92,35 +76,18 @@ class Problem:
 
     def stored(self, limit=None):
         """The JSON kept in the database; with ``limit``, the longest values are cut to fit it."""
-        values = dict(self.values)
-        text = _encode(self.code, values)
-        for _ in range(len(values)):
-            if not limit or len(text) <= limit:
-                break
-            key = max(values, key=lambda k: len(values[k]))
-            # JSON may spell a character in more than one (an escaped quote): cut by the text's excess
-            values[key] = values[key][:max(0, len(values[key]) - (len(text) - limit) - 1)] + "…"
-            text = _encode(self.code, values)
-        return text
+        return encode(self.code, self.values, limit)
 
     def sentence(self):
         """In the reader's language (the language in force: a request's, or ``force_locale``)."""
-        catalogue = translations()
-        values = _Values({key: _shown(key, value) for key, value in self.values.items()})
-        message = MESSAGES.get(self.code, MESSAGES["failed"])
-        text = catalogue.ugettext(message) % values
-        if "detail" in values and "%(detail)" not in message:
-            text = catalogue.ugettext(WITH_DETAIL) % {"problem": text, "detail": values["detail"]}
-        return text
+        values = {key: _shown(key, value) for key, value in self.values.items()}
+        return words(MESSAGES.get(self.code, MESSAGES["failed"]), values, translations().ugettext)
 
     def __str__(self):
         """In English, untranslated (the log, an exception's message)."""
-        values = _Values({key: f"{value[:16].replace('T', ' ')} UTC" if key in TIMES else value
-                          for key, value in self.values.items()})
-        message = MESSAGES.get(self.code, MESSAGES["failed"])
-        text = message % values
-        return WITH_DETAIL % {"problem": text, "detail": values["detail"]} \
-            if "detail" in values and "%(detail)" not in message else text
+        values = {key: f"{value[:16].replace('T', ' ')} UTC" if key in TIMES else value
+                  for key, value in self.values.items()}
+        return words(MESSAGES.get(self.code, MESSAGES["failed"]), values)
 
 
 def problem(code, **values):
@@ -136,22 +103,10 @@ def problem(code, **values):
     return Problem(code, kept)
 
 
-def _encode(code, values):
-    return json.dumps({"problem": code, **values}, ensure_ascii=False, separators=(",", ":"))
-
-
 def read(text):
     """The ``Problem`` a stored text holds, or None (an older row's English, or anything else)."""
-    if not text or not text.startswith(_MARK):
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("problem") not in MESSAGES:
-        return None
-    code = data.pop("problem")
-    return Problem(code, {str(k): str(v) for k, v in data.items()})
+    found = decode(text, MESSAGES)
+    return Problem(*found) if found else None
 
 
 def describe(text):
@@ -178,10 +133,7 @@ def _shown(key, value):
         except ValueError:
             return value
     if key in NUMBERS:
-        try:
-            return format_decimal(float(value) if "." in value else int(value))
-        except ValueError:
-            return value
+        return number(value)
     if key in STATUSES and value in statuses.ALL:
         return str(statuses.label(value))
     return value

@@ -8,7 +8,7 @@ from app import settings
 from app.auth import admin_required, staff_required
 from app.extensions import db
 from app.htmx import render
-from app.notify import channels, messengers, outbox, services, skips, variants
+from app.notify import channels, messengers, outbox, problems, services, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels.webhook import endpoint_secret
 from app.notify.defaults import KINDS, LANGUAGES, TEMPLATE_CHANNELS, kind_label
@@ -28,7 +28,7 @@ def state_labels():
 @bp.app_context_processor
 def _labels():
     return {"notify_channel_labels": channels.LABELS, "notify_kind_label": kind_label,
-            "notify_skip_reason": skips.label}
+            "notify_skip_reason": skips.label, "notify_problem": problems.describe}
 
 
 def _row_or_404(notification_id):

@@ -48,7 +48,7 @@ from app.clock import utcnow
 from app.database import reading, writing
 from app.extensions import db
 from app.i18n import default_language, preferred_language
-from app.notify import alerts, channels, kpis, preferences, rules, skips, variants
+from app.notify import alerts, channels, kpis, preferences, problems, rules, skips, variants
 from app.notify import templates as tpl
 from app.notify.channels import DeliveryError
 from app.notify.defaults import NOTICE_KINDS
@@ -540,7 +540,7 @@ def _send_one(job, token, open_channels, clock, result, lock):
         channel = open_channels[job.channel] = channels.get(job.channel)
     try:
         if job.compose_error:
-            raise DeliveryError(f"the message could not be composed: {job.compose_error}")
+            raise DeliveryError(problems.problem("not_composed", detail=job.compose_error))
         # the channel's own reads take no write lock, even in a job that runs under ``writing()``
         with reading():
             provider_id = channel.send(job, job.message, job.context)
@@ -563,7 +563,8 @@ def _send_one(job, token, open_channels, clock, result, lock):
             delay = max(rules.retry_delay(job.channel, attempts), error.retry_after or 0)
             retry_at = channel.earliest(clock + timedelta(seconds=delay))
         record(QUEUED if retry_at else FAILED, "retrying" if retry_at else "failed",
-               duration_ms=int((time.monotonic() - t0) * 1000), error=str(error), code=error.code, retry_at=retry_at,
+               duration_ms=int((time.monotonic() - t0) * 1000), error=error.problem.stored(), code=error.code,
+               retry_at=retry_at,
                also=also)
         if error is failure:  # the channel's own refusal (a bug is in the log, with its trace)
             with lock:

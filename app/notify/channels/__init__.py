@@ -7,14 +7,21 @@ dispatcher run (``close`` ends it).
 """
 from flask_babel import lazy_gettext as _l
 
+from app.notify import problems
 from app.notify.rules import after_quiet_hours
 
 
 class DeliveryError(Exception):
-    """A failed send. ``retry`` False means trying again cannot help."""
+    """A failed send. ``retry`` False means trying again cannot help.
 
-    def __init__(self, message, *, retry=True, code=None, disable_endpoint=False, retry_after=None):
-        super().__init__(message)
+    ``problem`` (``app.notify.problems``) is what the delivery log shows, in its reader's language;
+    a plain text (a provider's error, in its words) is kept as the detail of a message that "could not
+    be sent". ``str()`` is English (or the plain text), for the server log.
+    """
+
+    def __init__(self, problem, *, retry=True, code=None, disable_endpoint=False, retry_after=None):
+        super().__init__(str(problem))
+        self.problem = problem if isinstance(problem, problems.Problem) else problems.problem("failed", detail=problem)
         self.retry = retry
         self.code = code
         #: The recipient is gone for good (a webhook answering 410, a chat that blocked the bot)
@@ -58,7 +65,7 @@ class Channel:
 
     def send(self, notification, message, context):
         """Deliver; return the provider's message id (or None). Raise DeliveryError on failure."""
-        raise DeliveryError("channel cannot send", retry=False)
+        raise DeliveryError(problems.problem("cannot_send"), retry=False)
 
     def close(self):
         """End any connection kept open during a dispatcher run."""

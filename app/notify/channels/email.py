@@ -22,6 +22,7 @@ from app.extensions import db
 from app.notify import preferences, skips
 from app.notify.channels import Channel, DeliveryError, register
 from app.notify.models import DevMail
+from app.notify.problems import problem
 from app.outbound import RefusedAddress, admin_guard
 from app.text import one_line
 
@@ -115,6 +116,20 @@ def message_id(notification, sender_address):
     return f"<posylka.{notification.id}.{event}@{domain}>"
 
 
+def _smtp_text(answer):
+    """A mail server's answer (bytes) as text."""
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+def _smtp_answer(code, answer):
+    return f"{code} {_smtp_text(answer)}"
+
+
+def _smtp_answers(refused):
+    """``SMTPRecipientsRefused.recipients`` ({address: (code, answer)}) as one line."""
+    return "; ".join(f"{address}: {_smtp_answer(*answer)}" for address, answer in refused.items())
+
+
 @register
 class EmailChannel(Channel):
     name = "email"
@@ -206,23 +221,33 @@ class EmailChannel(Channel):
                 return headers["Message-ID"]
             except smtplib.SMTPRecipientsRefused as error:
                 self.close()
-                raise DeliveryError(f"recipient refused: {error.recipients}", retry=False)
+                raise DeliveryError(problem("recipient_refused", detail=_smtp_answers(error.recipients)), retry=False)
+            except smtplib.SMTPAuthenticationError as error:
+                self.close()
+                raise DeliveryError(problem("auth_failed", detail=_smtp_answer(error.smtp_code, error.smtp_error)),
+                                    retry=False, code=error.smtp_code)
             except smtplib.SMTPResponseException as error:
                 self.close()
                 permanent = 500 <= error.smtp_code < 600
-                raise DeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}", retry=not permanent,
-                                    code=error.smtp_code)
+                raise DeliveryError(problem("smtp_code", code=error.smtp_code, detail=_smtp_text(error.smtp_error)),
+                                    retry=not permanent, code=error.smtp_code)
             except RefusedAddress as error:
                 self.close()
-                raise DeliveryError(f"SMTP host refused: {error}", retry=False)
+                raise DeliveryError(problem("smtp_host_refused", detail=error), retry=False)
+            except ConnectionRefusedError as error:
+                self.close()
+                raise DeliveryError(problem("smtp_refused", detail=error))
             except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
                 self.close()  # a reused connection the server dropped: reconnect once
                 if attempt == 2:
-                    raise DeliveryError(f"SMTP connection lost: {error}")
+                    raise DeliveryError(problem("smtp_lost", detail=error))
+            except TimeoutError:
+                self.close()
+                raise DeliveryError(problem("timeout", seconds=int(self.setting("SMTP_TIMEOUT_SECONDS", 15) or 15)))
             except (OSError, smtplib.SMTPException) as error:
                 self.close()
-                raise DeliveryError(f"SMTP error: {error.__class__.__name__}: {error}")
-        raise DeliveryError("SMTP send failed")
+                raise DeliveryError(problem("failed", detail=f"{error.__class__.__name__}: {error}"))
+        raise DeliveryError(problem("smtp_lost"))
 
     def close(self):
         if self._smtp is not None:

@@ -4,7 +4,6 @@ import hmac
 import json
 
 from cryptography.hazmat.primitives import serialization
-from flask_babel import gettext as _
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
@@ -13,6 +12,7 @@ from app.extensions import db
 from app.notify import skips
 from app.notify.channels import Channel, DeliveryError, register
 from app.notify.models import PushSubscription
+from app.notify.problems import problem
 from app.outbound import Guard, RefusedAddress, refused_reason
 
 
@@ -83,16 +83,16 @@ class PushChannel(Channel):
         sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=notification.recipient)
                                  ).scalar_one_or_none()
         if sub is None:
-            raise DeliveryError(_("The browser is no longer subscribed."), retry=False)
+            raise DeliveryError(problem("push_gone"), retry=False)
         # a browser (anyone) chose this URL: public addresses only, pinned, no redirects
         guard = Guard(allow_private=settings.get_bool("PUSH_ALLOW_PRIVATE"))
         try:
             guard.check_url(sub.endpoint)
         except RefusedAddress as error:
-            raise DeliveryError(str(error), retry=False)
+            raise DeliveryError(problem("address_refused", detail=error), retry=False)
         pem = settings.get("VAPID_PRIVATE_KEY")
         if not pem:  # lost after the message was queued (the outbox skips those queued later)
-            raise DeliveryError(str(skips.label(skips.PUSH_NOT_SET_UP)), retry=False)
+            raise DeliveryError(problem("push_not_set_up"), retry=False)
         key = Vapid02.from_pem(pem.encode("ascii"))  # before the send: its errors are not the push service's
         data = json.dumps({"title": message.subject or "", "body": message.body,
                            "url": context.get("tracking_link") or "/", "tag": context.get("order_number")},
@@ -107,12 +107,12 @@ class PushChannel(Channel):
             status = getattr(error.response, "status_code", None)
             if status in (404, 410):
                 db.session.delete(sub)  # the browser dropped the subscription
-                raise DeliveryError(f"push subscription gone (HTTP {status})", retry=False, code=status)
-            raise DeliveryError(f"push service error: HTTP {status}", code=status,
-                                retry=status is None or status >= 500 or status == 429)
+                raise DeliveryError(problem("push_gone", detail=f"HTTP {status}"), retry=False, code=status)
+            failed = problem("push_error", status=status) if status else problem("push_unreachable")
+            raise DeliveryError(failed, code=status, retry=status is None or status >= 500 or status == 429)
         except Exception as error:  # network errors from requests
             reason = refused_reason(error)
             if reason:
-                raise DeliveryError(f"refused: {reason}", retry=False)
-            raise DeliveryError(f"push service unreachable: {error.__class__.__name__}")
+                raise DeliveryError(problem("address_refused", detail=reason), retry=False)
+            raise DeliveryError(problem("push_unreachable", detail=error.__class__.__name__))
         return response.headers.get("Location") if hasattr(response, "headers") else None

@@ -11,6 +11,7 @@ import requests
 from app import settings
 from app.notify import skips
 from app.notify.channels import Channel, DeliveryError, register
+from app.notify.problems import problem
 from app.outbound import admin_guard
 from app.text import comma_list
 
@@ -99,13 +100,15 @@ class Gateway:
             with admin_guard().session() as session:
                 response = session.post(url, timeout=timeout, headers={"Authorization": f"Bearer {token}"}, **body)
         except requests.RequestException as error:
-            raise DeliveryError(f"{self.name} unreachable: {error.__class__.__name__}")
+            raise DeliveryError(problem("gateway_unreachable", gateway=self.name, detail=error.__class__.__name__))
         if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryError(f"{self.name} HTTP {response.status_code}", code=response.status_code)
+            raise DeliveryError(problem("gateway_http", gateway=self.name, status=response.status_code),
+                                code=response.status_code)
         try:
             return response.status_code, response.json()
         except ValueError:
-            raise DeliveryError(f"{self.name} HTTP {response.status_code}: not JSON", code=response.status_code)
+            raise DeliveryError(problem("gateway_http", gateway=self.name, status=response.status_code, detail="not JSON"),
+                                code=response.status_code)
 
 
 class TurboSMS(Gateway):
@@ -124,12 +127,12 @@ class TurboSMS(Gateway):
         code = data.get("response_code")
         results = data.get("response_result") or []
         if code not in self.OK_CODES:
-            raise DeliveryError(f"TurboSMS {code} {data.get('response_status')}", code=status,
-                                retry=False)
+            raise DeliveryError(problem("gateway_said", gateway=self.name, said=f"{code} {data.get('response_status')}"),
+                                code=status, retry=False)
         first = results[0] if results else {}
         if first.get("response_code") not in (None, 0):
-            raise DeliveryError(f"TurboSMS {first.get('response_code')} {first.get('response_status')}",
-                                retry=False, code=status)
+            said = f"{first.get('response_code')} {first.get('response_status')}"
+            raise DeliveryError(problem("gateway_said", gateway=self.name, said=said), retry=False, code=status)
         return first.get("message_id")
 
 
@@ -153,11 +156,11 @@ class SmsApiPl(Gateway):
         if data.get("error"):
             # 8 (request error), 201/203 (system busy/ limits) are temporary; the rest are not
             temporary = data.get("error") in (8, 201, 203, 999)
-            raise DeliveryError(f"SMSAPI error {data.get('error')}: {data.get('message')}", retry=temporary,
-                                code=status)
+            said = f"{data.get('error')}: {data.get('message')}"
+            raise DeliveryError(problem("gateway_said", gateway=self.name, said=said), retry=temporary, code=status)
         items = data.get("list") or []
         if not items:
-            raise DeliveryError(f"SMSAPI HTTP {status}: no message accepted", code=status)
+            raise DeliveryError(problem("gateway_said", gateway=self.name, said="no message accepted"), code=status)
         return str(items[0].get("id"))
 
 
@@ -187,7 +190,7 @@ class SmsChannel(Channel):
     def send(self, notification, message, context):
         gateway = GATEWAYS.get(settings.get("SMS_PROVIDER", ""))
         if gateway is None:
-            raise DeliveryError("no SMS gateway is configured", retry=False)
+            raise DeliveryError(problem("no_gateway"), retry=False)
         text = fit(message.body, shop=context.get("shop_name", ""))
         message.body = text
         return gateway().send(notification.recipient, text, settings.get_int("SMS_TIMEOUT_SECONDS", 15))

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
 from app.notify.models import MessengerUpdate
+from app.notify.problems import problem
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,14 @@ class TelegramChannel(messengers.MessengerChannel):
 
 def delivery_error(error):
     """How the outbox treats a Bot API error: 429 waits retry_after; a blocked bot or an unknown chat stops."""
+    said = problem("gateway_said", gateway="Telegram", said=f"{error.code or ''} {error.description}".strip())
     if error.code == 429:
-        return DeliveryError(str(error), code=429, retry_after=error.retry_after)
+        return DeliveryError(said, code=429, retry_after=error.retry_after)
     if error.code == 403 or (error.code == 400 and "chat not found" in (error.description or "").lower()):
-        return DeliveryError(str(error), code=error.code, retry=False, disable_endpoint=True)
+        return DeliveryError(said, code=error.code, retry=False, disable_endpoint=True)
     if error.code in (400, 401, 404):
-        return DeliveryError(str(error), code=error.code, retry=False)
-    return DeliveryError(str(error), code=error.code)
+        return DeliveryError(said, code=error.code, retry=False)
+    return DeliveryError(said, code=error.code)
 
 
 # ---- updates ---------------------------------------------------------------------------------

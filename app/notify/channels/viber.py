@@ -24,6 +24,7 @@ from app import settings
 from app.extensions import db
 from app.notify import messengers
 from app.notify.channels import DeliveryError, register
+from app.notify.problems import problem
 from app.notify.templates import shop_name
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,12 @@ class ViberChannel(messengers.MessengerChannel):
             data = call("send_message", **message_body(notification.recipient, message.body,
                                                        context.get("tracking_link"), self.button_label(context)))
         except ViberError as error:
+            said = problem("gateway_said", gateway="Viber", said=str(error).removeprefix("Viber").lstrip(": "))
             if error.status in GONE:
-                raise DeliveryError(str(error), retry=False, disable_endpoint=True)
+                raise DeliveryError(said, retry=False, disable_endpoint=True)
             if error.status in BROKEN:
-                raise DeliveryError(str(error), retry=False)
-            raise DeliveryError(str(error))  # 12 tooManyRequests, unreachable, not JSON: try again later
+                raise DeliveryError(said, retry=False)
+            raise DeliveryError(said)  # 12 tooManyRequests, unreachable, not JSON: try again later
         return str(data.get("message_token") or "") or None
 
 

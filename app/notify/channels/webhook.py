@@ -15,6 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app import settings
 from app.notify.channels import Channel, DeliveryError, register
+from app.notify.problems import problem
 from app.outbound import RefusedAddress, admin_guard, refused_reason
 
 
@@ -44,15 +45,15 @@ class WebhookChannel(Channel):
     def send(self, notification, message, context):
         endpoint = notification.endpoint
         if endpoint is None or not endpoint.enabled:
-            raise DeliveryError("the endpoint is disabled", retry=False)
+            raise DeliveryError(problem("endpoint_disabled"), retry=False)
         guard = admin_guard(allow_private=endpoint.allow_private)
         try:
             guard.check_url(endpoint.url)
         except RefusedAddress as error:
-            raise DeliveryError(f"refused: {error}", retry=False)
+            raise DeliveryError(problem("address_refused", detail=error), retry=False)
         secret = endpoint_secret(endpoint)
         if not secret:
-            raise DeliveryError("the endpoint's secret cannot be read", retry=False)
+            raise DeliveryError(problem("endpoint_secret"), retry=False)
         body = notification.payload or "{}"
         headers = {"Content-Type": "application/json", "User-Agent": "Posylka-Webhooks/1"}
         headers.update(sign(secret, notification.event_id, body))
@@ -62,21 +63,20 @@ class WebhookChannel(Channel):
             response = session.post(endpoint.url, data=body.encode("utf-8"), headers=headers,
                                           timeout=(min(timeout, 5), timeout), allow_redirects=False)
         except requests.Timeout:
-            raise DeliveryError(f"no answer within {timeout} s")
+            raise DeliveryError(problem("timeout", seconds=timeout))
         except requests.RequestException as error:
             reason = refused_reason(error)
             if reason:
-                raise DeliveryError(f"refused: {reason}", retry=False)
-            raise DeliveryError(f"connection failed: {error.__class__.__name__}")
+                raise DeliveryError(problem("address_refused", detail=reason), retry=False)
+            raise DeliveryError(problem("connection_failed", detail=error.__class__.__name__))
         code = response.status_code
         if 200 <= code < 300:
             return str(code)
         if code == 410:
-            raise DeliveryError("HTTP 410 Gone: the endpoint was disabled", retry=False, code=code,
-                                disable_endpoint=True)
+            raise DeliveryError(problem("endpoint_gone"), retry=False, code=code, disable_endpoint=True)
         if 300 <= code < 400:
-            raise DeliveryError(f"HTTP {code}: redirects are not followed", code=code)
-        raise DeliveryError(f"HTTP {code}", code=code)
+            raise DeliveryError(problem("redirected", status=code), code=code)
+        raise DeliveryError(problem("http_status", status=code), code=code)
 
     def close(self):
         for session in self._sessions.values():
