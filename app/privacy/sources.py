@@ -49,8 +49,13 @@ def _notifications(customer):
 
 
 def _messages_to(customer):
-    """The messages sent to the customer (not the shop's webhook deliveries about their orders)."""
-    return (db.select(Notification).where(Notification.customer_id == customer.id, Notification.channel != "webhook")
+    """The messages sent to the customer: not the shop's webhook deliveries about their orders, nor
+    the news sent to people following an order (their addresses and mail are theirs: GDPR Art. 15(4))."""
+    others = db.select(OrderFollower.address).where(
+        OrderFollower.order_id.in_(_order_ids(customer)),
+        OrderFollower.address.not_in([a for a in (customer.email, customer.phone) if a]))
+    return (db.select(Notification).where(Notification.customer_id == customer.id, Notification.channel != "webhook",
+                                          or_(Notification.recipient.is_(None), Notification.recipient.not_in(others)))
             .order_by(Notification.id))
 
 
@@ -94,10 +99,11 @@ register(PersonalData(ReturnCase, lambda c: db.select(ReturnCase).where(ReturnCa
                       .order_by(ReturnCase.id),
                       export=("order_id", "kind", "state", "reason", "comment", "staff_message", "created_at",
                               "refund_amount", "refund_method", "refund_date"), label=_l("Returns and exchanges")))
-# people following an order without an account: their address goes with the customer's data
+# people following an order without an account: erased with the customer's data; the customer's copy
+# says that someone follows, by which channel and since when, but not who (their address is theirs)
 register(PersonalData(OrderFollower, lambda c: db.select(OrderFollower).where(OrderFollower.order_id.in_(_order_ids(c)))
                       .order_by(OrderFollower.id), erase="delete",
-                      export=("order_id", "channel", "address", "consent_at", "consent_text", "unsubscribed_at"),
+                      export=("order_id", "channel", "consent_at", "consent_text", "unsubscribed_at"),
                       label=_l("People following an order")))
 # "report a problem": the customer's words, exported and erased with them
 register(PersonalData(ProblemReport, lambda c: db.select(ProblemReport).where(ProblemReport.order_id.in_(_order_ids(c)))
