@@ -185,6 +185,7 @@ ROLE_PAGES = {
     ("POST", "/admin/branding/revoke"): ADMIN_ACTION,
     ("POST", "/admin/users"): ADMIN_ACTION,
     ("POST", "/account/privacy/erase"): (LOGIN, OK, OK, 403, 403),
+    ("POST", "/account/privacy/details"): (LOGIN, OK, OK, 403, 403),  # each customer corrects their own
 }
 
 IGNORED = {"static"}

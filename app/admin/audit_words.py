@@ -69,6 +69,7 @@ SENTENCES = {
     "privacy.view": _l("Saw a customer's contact details"),
     "privacy.export": _l("Exported a customer's data"),
     "privacy.erase": _l("Erased a customer's personal data"),
+    "privacy.rectify": _l("Corrected their own name or phone"),
     "user.create": _l("Created an account"),
     "user.activate": _l("Turned an account back on"),
     "user.deactivate": _l("Turned an account off"),

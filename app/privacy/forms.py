@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -9,6 +10,17 @@ class SelfEraseForm(FlaskForm):
                                                               Length(max=1024)])
     confirm = BooleanField(_l("I understand that my account and personal data will be erased for good"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class DetailsForm(FlaskForm):
+    """The customer's own name and phone (GDPR Art. 16). The fields only: ``subject.correct_details``
+    checks them (the phone by the orders' rule), so no second rule lives here."""
+    name = StringField(lazy_pgettext("person", "Name"))
+    phone = StringField(_l("Phone"))
+
+    @classmethod
+    def of(cls, customer):
+        return cls(data={"name": customer.name, "phone": customer.phone} if customer else None)
 
 
 class AdminEraseForm(FlaskForm):

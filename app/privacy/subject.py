@@ -1,4 +1,4 @@
-"""A customer's rights over their data: a copy of everything (JSON, CSV) and erasure.
+"""A customer's rights over their data: a copy of everything (JSON, CSV), correcting their details and erasure.
 
 Both are driven by the registry, so a table that registers itself is exported and erased
 without changes here. Every export, erasure and staff view writes an audit row naming the
@@ -17,9 +17,11 @@ from sqlalchemy import or_
 from app.audit import AuditLog, record
 from app.clock import utcnow
 from app.database import writing
+from app.errors import FieldRefused
 from app.extensions import db
 from app.orders import statuses
 from app.orders.models import Customer, Order, Shipment
+from app.orders.services import OrderInputError, parse_phone
 from app.privacy.logs import scrub_parcel_numbers
 from app.privacy.registry import anonymise, sources
 from app.text import csv_writer
@@ -32,6 +34,33 @@ VIEW_DEDUPE = timedelta(minutes=10)
 
 class ErasureRefused(Exception):
     """The data cannot be erased yet; ``str()`` says why (translated)."""
+
+
+class DetailsRefused(FieldRefused):
+    """The customer's name or phone as typed cannot be kept; ``field`` names it, ``str()`` says why."""
+
+
+def correct_details(customer, *, name, phone):
+    """The customer corrects their own name and phone (GDPR Art. 16, rectification). The phone follows
+    the orders' rule (``parse_phone``), read in the country of their latest order as the SMS channel
+    reads it; messages queued from now on go to it, those already sent keep theirs. The audit row names
+    the fields changed, not their values."""
+    name = (name or "").strip()
+    if not name:
+        raise DetailsRefused("name", _("Enter your name."))
+    if len(name) > Customer.name.type.length:
+        raise DetailsRefused("name", _("The name is too long."))
+    country = db.session.execute(db.select(Order.delivery_country).where(Order.customer_id == customer.id)
+                                 .order_by(Order.id.desc()).limit(1)).scalar() or "UA"
+    try:
+        phone = parse_phone(phone, country)
+    except OrderInputError as error:
+        raise DetailsRefused("phone", str(error)) from None
+    changed = sorted(field for field, value in (("name", name), ("phone", phone)) if getattr(customer, field) != value)
+    if changed:
+        customer.name, customer.phone = name, phone
+        record("privacy.rectify", "customer", customer.id, after={"fields": changed})
+    return customer
 
 
 def _plain(value):

@@ -8,7 +8,9 @@ from app.auth import customer_required, password_check_limit
 from app.extensions import db
 from app.notify import kpis
 from app.privacy import subject
-from app.privacy.forms import SelfEraseForm
+from app.privacy.forms import DetailsForm, SelfEraseForm
+from app.tracking import help
+from app.tracking.views import commit_or_show_again
 
 bp = Blueprint("privacy", __name__)
 FORMATS = ("json", "csv")
@@ -39,10 +41,34 @@ def policy():
 
 # ---- the customer's own data -------------------------------------------------------------------
 
+def account_page(form=None, details=None):
+    customer = current_user.customer
+    return render_template("privacy/account.html", form=form or SelfEraseForm(), customer=customer,
+                           details=details or DetailsForm.of(customer), contact=help.contact())
+
+
 @bp.route("/account/privacy")
 @customer_required
 def account():
-    return render_template("privacy/account.html", form=SelfEraseForm(), customer=current_user.customer)
+    return account_page()
+
+
+@bp.route("/account/privacy/details", methods=["POST"])
+@customer_required
+def account_details():
+    """"Your details": the customer corrects their own name and phone (``subject.correct_details``)."""
+    customer = current_user.customer or abort(404)
+    details = DetailsForm()
+
+    def correct():
+        try:
+            subject.correct_details(customer, name=details.name.data, phone=details.phone.data)
+        except subject.DetailsRefused as error:
+            details[error.field].errors = [str(error)]  # shown at the field, the form keeps what was typed
+            raise
+
+    return commit_or_show_again(correct, subject.DetailsRefused, _("Your details are saved."),
+                                back=url_for("privacy.account") + "#details", page=lambda: account_page(details=details))
 
 
 @bp.route("/account/privacy/export.<fmt>", methods=["POST"])
@@ -66,9 +92,9 @@ def account_erase():
             except subject.ErasureRefused as error:
                 db.session.rollback()
                 flash(str(error), "error")
-                return render_template("privacy/account.html", form=form, customer=customer), 409
+                return account_page(form), 409
             db.session.commit()
             logout_user()
             flash(_("Your account and personal data have been erased."), "info")
             return redirect(url_for("web.home"))
-    return render_template("privacy/account.html", form=form, customer=customer), 400
+    return account_page(form), 400
