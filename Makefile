@@ -2,7 +2,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
-PYTEST_ARGS ?= -n 2 --dist worksteal
+# three workers on two cores: the browser, crash and server tests spend much of their time waiting
+PYTEST_ARGS ?= -n 3 --dist worksteal
 export FLASK_APP := wsgi
 
 .PHONY: run test bench bench-quick lint translations
