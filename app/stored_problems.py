@@ -73,5 +73,17 @@ def decode(text, codes):
     return code, {str(k): str(v) for k, v in data.items()}
 
 
+def read(text, codes, make):
+    """``make(code, values)`` of a stored problem whose code is one of ``codes``; None for anything else."""
+    found = decode(text, codes)
+    return make(*found) if found else None
+
+
+def describe(text, codes, make):
+    """What a stored problem says, in the reader's language; any other text as it was stored."""
+    found = read(text, codes, make)
+    return found.sentence() if found is not None else (text or "")
+
+
 def _json(code, values):
     return json.dumps({"problem": code, **values}, ensure_ascii=False, separators=(",", ":"))

@@ -10,8 +10,9 @@ sentences: they are shown as they were stored.
 """
 from dataclasses import dataclass, field
 
+from app import stored_problems
 from app.i18n import translations
-from app.stored_problems import N_, decode, encode, number, words
+from app.stored_problems import N_, encode, number, words
 
 #: Every kind of delivery problem: its code (stored) and its sentence (the catalogues' msgid)
 MESSAGES = {
@@ -84,14 +85,12 @@ def problem(code, /, **values):
 
 def read(text):
     """The ``Problem`` a stored text holds, or None (an older row's English, or anything else)."""
-    found = decode(text, MESSAGES)
-    return Problem(*found) if found else None
+    return stored_problems.read(text, MESSAGES, Problem)
 
 
 def describe(text):
     """What a stored problem says, in the reader's language; an older row's text as it was stored."""
-    found = read(text)
-    return found.sentence() if found is not None else (text or "")
+    return stored_problems.describe(text, MESSAGES, Problem)
 
 
 def _shown(key, value):
