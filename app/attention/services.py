@@ -181,16 +181,10 @@ def recheck(rows, now=None):
     """Clear those of the open exceptions ``rows`` whose rule no longer holds (one query per rule,
     for those orders only); returns the rows cleared. The caller commits."""
     now = now or utcnow()
-    queries = _queries(now)
-    cleared = []
-    for rule in {row.rule for row in rows}:
-        group = [row for row in rows if row.rule == rule]
-        holding = set(db.session.execute(queries[rule].where(Order.id.in_({row.order_id for row in group})))
-                      .scalars())
-        for row in group:
-            if row.order_id not in holding:
-                row.cleared_at = now
-                cleared.append(row)
+    holding = find(now, orders={row.order_id for row in rows}, rules={row.rule for row in rows})
+    cleared = [row for row in rows if (row.order_id, row.rule) not in holding]
+    for row in cleared:
+        row.cleared_at = now
     return cleared
 
 
